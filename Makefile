@@ -1,0 +1,32 @@
+# The two commands of the README: `make run` and `make test`. Both set up everything
+# they need on a fresh machine (a virtual environment in .venv).
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test install bench
+
+$(STAMP): setup.cfg pyproject.toml
+	python3 -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(STAMP)
+
+# Server + scheduler on the embedded SQLite database, with the demo commune.
+run: install
+	$(BIN)/talentflow db upgrade
+	$(BIN)/talentflow bpmn load
+	$(BIN)/talentflow seed-demo
+	$(BIN)/talentflow scheduler & scheduler=$$!; \
+	trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/talentflow serve
+
+# Every test, on SQLite and on PostgreSQL (127.0.0.1:5432, see README).
+test: install
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/python bench/campaign.py

@@ -1,0 +1,442 @@
+"""Campaign benchmark: one commune campaign addressed to N units, end to end.
+
+For each N (default 10, 1000, 5000), on a fresh temp-file SQLite database:
+
+1. open the campaign for exactly N extra in-scope units (``open_s``);
+2. complete every unit's proposal, draft then approve, through the service layer
+   (``services.tasks.complete_task``), one transaction per completion, as a web
+   request would; only the completion call and its commit are timed
+   (``complete_p50_ms``, ``complete_p95_ms``);
+3. fire the cutoff with the clock at the unit deadline, 12:00:00 local (``cutoff_s``);
+4. aggregate: the VH-XH officer completes ``aggregate_proposals`` (``aggregate_s``).
+
+``total_s`` is open + all completions + cutoff + aggregate.
+
+It also times the same draft completion on raw SpiffWorkflow in memory, with
+SpiffWorkflow's standard serializer and no database (``raw_roundtrip_p50_ms``).
+The last printed line is one JSON object with every figure.
+
+    PYTHONPATH=. .venv/bin/python bench/campaign.py [--sizes 10,1000,5000]
+    PYTHONPATH=. .venv/bin/python bench/campaign.py --profile 1000 [--profile-count 200]
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import gc
+import io
+import json
+import pstats
+import re
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.spiff.specs.defaults import UserTask
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import event, select
+
+from engine import clock as engine_clock
+from engine.clock import FixedClock
+from engine.models import HumanTask
+from engine.runtime import BASE_HELPERS
+from engine.sandbox import build_script_engine
+from services import campaigns, demo, schema, tasks
+from services.bootstrap import Services, bootstrap
+from services.config import Config
+from services.directory import UNIT_HEAD, UNIT_OFFICER, VHXH_OFFICER, unit_by_code
+from services.models import AppUser, Campaign, Membership, OrgUnit, UnitProposal
+
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+OPEN_AT = datetime(2026, 1, 10, 9, 0, tzinfo=LOCAL_TZ)
+COMPLETE_AT = datetime(2026, 1, 13, 10, 0, tzinfo=LOCAL_TZ)
+UNIT_DEADLINE = datetime(2026, 1, 14, 12, 0, tzinfo=LOCAL_TZ)
+CITY_DEADLINE = datetime(2026, 1, 15, 0, 0, tzinfo=LOCAL_TZ)
+AGGREGATE_AT = datetime(2026, 1, 14, 14, 0, tzinfo=LOCAL_TZ)
+TARGET_YEAR = 2026
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+UNIT_BPMN = REPO_ROOT / "bpmn" / "unit_proposal" / "unit_proposal.bpmn"
+
+DRAFT_DATA = {
+    "no_demand": False,
+    "lines": [{
+        "field": "ict", "major": "Công nghệ thông tin", "criteria": "Tốt nghiệp loại xuất sắc",
+        "target_group": "excellent_graduate", "job_position": "Chuyên viên công nghệ thông tin",
+        "employee_category": "civil_servant", "quantity_year": 1, "quantity_period": 2,
+    }],
+}
+APPROVE_DATA = {"head_decision": "submit"}
+AGGREGATE_DATA = {"aggregation_note": "Tổng hợp tự động (benchmark)."}
+OFFICER = "vhxh.canbo"
+
+
+# -- small helpers ----------------------------------------------------------------------
+
+def percentile(values: list[float], q: float) -> float:
+    """Linear interpolation between closest ranks (numpy's default)."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    position = (len(ordered) - 1) * q
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+class SqlCounter:
+    """Counts (and times) the statements a SQLAlchemy engine sends to the database."""
+
+    def __init__(self, engine):
+        self.count = 0
+        self.seconds = 0.0
+        self.by_kind: Counter = Counter()
+        self.record_kinds = False
+        self._started: list[float] = []
+        event.listen(engine, "before_cursor_execute", self._before)
+        event.listen(engine, "after_cursor_execute", self._after)
+
+    def _before(self, conn, cursor, statement, parameters, context, executemany):
+        self.count += 1
+        if self.record_kinds:
+            self.by_kind[_statement_kind(statement)] += 1
+        self._started.append(time.perf_counter())
+
+    def _after(self, conn, cursor, statement, parameters, context, executemany):
+        self.seconds += time.perf_counter() - self._started.pop()
+
+    def reset(self) -> None:
+        self.count, self.seconds = 0, 0.0
+        self.by_kind.clear()
+
+
+def _statement_kind(statement: str) -> str:
+    text = " ".join(statement.split())
+    verb = text.split(" ", 1)[0].upper()
+    if verb == "SELECT":
+        match = re.search(r"\bFROM (\w+)", text)
+        where = re.search(r"\bWHERE (.{0,70})", text)
+        return f"SELECT {match.group(1) if match else '?'}" + (f" WHERE {where.group(1)}" if where else "")
+    if verb == "INSERT":
+        match = re.match(r"INSERT INTO (\w+)", text)
+        return f"INSERT {match.group(1) if match else '?'}"
+    if verb == "UPDATE":
+        match = re.match(r"UPDATE (\w+) SET (.{0,60})", text)
+        return f"UPDATE {match.group(1)} SET {match.group(2)}" if match else "UPDATE ?"
+    if verb == "DELETE":
+        match = re.match(r"DELETE FROM (\w+)", text)
+        return f"DELETE {match.group(1) if match else '?'}"
+    return text[:40]
+
+
+# -- scenario -----------------------------------------------------------------------------
+
+class Scenario:
+    """One fresh database with the demo commune plus ``n`` extra units, campaign not yet open."""
+
+    def __init__(self, n: int, workdir: Path):
+        self.n = n
+        self.clock = FixedClock(OPEN_AT)
+        config = Config(database_url=f"sqlite:///{workdir / f'bench_{n}.db'}",
+                        bpmn_dir=REPO_ROOT / "bpmn", instance_dir=workdir)
+        self.svc: Services = bootstrap(config, self.clock)
+        schema.upgrade(self.svc.db.engine)
+        self.svc.load_bpmn()
+        with self.svc.db.transaction() as session:
+            demo.seed(session)
+            self.unit_ids, self.unit_codes = _create_units(session, n)
+        self.sql = SqlCounter(self.svc.db.engine)
+        self.campaign_id: int | None = None
+
+    def open(self) -> float:
+        self.clock.set(OPEN_AT)
+        request = campaigns.CampaignRequest(
+            "xa_cam_giang_ubnd", f"Đề xuất nhu cầu {TARGET_YEAR} (benchmark {self.n} đơn vị)", TARGET_YEAR,
+            unit_deadline=UNIT_DEADLINE, city_deadline=CITY_DEADLINE, unit_codes=tuple(self.unit_codes),
+            launch_doc="64/UBND-VHXH")
+        started = time.perf_counter()
+        with self.svc.db.transaction() as session:
+            campaign = campaigns.open_campaign(session, self.svc.runtime, OFFICER, request, at=OPEN_AT)
+            self.campaign_id = campaign.id
+        return time.perf_counter() - started
+
+    def draft_tasks(self) -> list[tuple[str, str]]:
+        """(unit code, ready draft task id) per unit, read from the inbox projection."""
+        with self.svc.db.transaction() as session:
+            rows = session.execute(
+                select(HumanTask.org_unit_id, HumanTask.id)
+                .where(HumanTask.status == "ready", HumanTask.lane == UNIT_OFFICER,
+                       HumanTask.task_name == "draft_proposal",
+                       HumanTask.org_unit_id.in_(self.unit_ids))).all()
+        by_unit = dict(rows)
+        missing = [code for unit_id, code in zip(self.unit_ids, self.unit_codes) if unit_id not in by_unit]
+        if missing:
+            raise SystemExit(f"no ready draft task for {len(missing)} units, e.g. {missing[:3]}")
+        return [(code, by_unit[unit_id]) for unit_id, code in zip(self.unit_ids, self.unit_codes)]
+
+    def complete(self, username: str, task_id: str, data: dict) -> tuple[float, list[tuple[str, str]]]:
+        """One web request's worth: one transaction, one completion. Returns its duration
+        and the (task name, id) of the tasks it opened."""
+        started = time.perf_counter()
+        with self.svc.db.transaction() as session:
+            change = tasks.complete_task(session, self.svc.runtime, username, task_id, data)
+            opened = [(row.task_name, row.id) for row in change.opened_tasks]
+        return time.perf_counter() - started, opened
+
+    def complete_unit(self, code: str, draft_id: str) -> list[float]:
+        took_draft, opened = self.complete(f"{code}.canbo", draft_id, DRAFT_DATA)
+        approve = [task_id for name, task_id in opened if name == "approve_proposal"]
+        if len(approve) != 1:
+            raise SystemExit(f"{code}: drafting opened {opened}, expected one approve_proposal")
+        took_approve, opened = self.complete(f"{code}.truong", approve[0], APPROVE_DATA)
+        if [name for name, _ in opened] != ["review_proposal"]:
+            raise SystemExit(f"{code}: approving opened {opened}, expected review_proposal")
+        return [took_draft, took_approve]
+
+    def cutoff(self) -> tuple[float, int]:
+        self.clock.set(UNIT_DEADLINE)
+        started = time.perf_counter()
+        run = self.svc.tick(UNIT_DEADLINE)
+        took = time.perf_counter() - started
+        if run.conflicts:
+            raise SystemExit(f"cutoff had {run.conflicts} conflicts")
+        return took, run.fired
+
+    def aggregate(self) -> float:
+        self.clock.set(AGGREGATE_AT)
+        with self.svc.db.transaction() as session:
+            office = unit_by_code(session, demo.VHXH_OFFICE)
+            task_id = session.scalar(select(HumanTask.id).where(
+                HumanTask.status == "ready", HumanTask.task_name == "aggregate_proposals",
+                HumanTask.lane == VHXH_OFFICER, HumanTask.org_unit_id == office.id))
+        if task_id is None:
+            raise SystemExit("no ready aggregate_proposals task after the cutoff")
+        took, _ = self.complete(OFFICER, task_id, AGGREGATE_DATA)
+        return took
+
+    def check_outcome(self) -> None:
+        with self.svc.db.transaction() as session:
+            campaign = session.get(Campaign, self.campaign_id)
+            statuses = Counter(session.scalars(
+                select(UnitProposal.status).where(UnitProposal.campaign_id == self.campaign_id)))
+        if campaign.status != "awaiting_approval" or campaign.aggregation is None:
+            raise SystemExit(f"campaign is {campaign.status} after aggregating")
+        included = campaign.aggregation["units"]["included"]
+        totals = campaign.aggregation["totals"]
+        expected_year = self.n * sum(line["quantity_year"] for line in DRAFT_DATA["lines"])
+        if statuses != Counter({"submitted": self.n}) or len(included) != self.n \
+                or totals["quantity_year"] != expected_year:
+            raise SystemExit(f"unexpected outcome: statuses {dict(statuses)}, {len(included)} included, "
+                             f"totals {totals}")
+
+    def close(self) -> None:
+        self.svc.db.dispose()
+
+
+def _create_units(session, n: int) -> tuple[list[int], list[str]]:
+    """N in-scope units under the demo commune, each with an officer and a head, in bulk."""
+    commune = unit_by_code(session, demo.COMMUNE[0])
+    units = [OrgUnit(code=f"bench_u{i:05d}", name=f"Đơn vị thử nghiệm số {i}", kind="public_service_unit",
+                     level="unit", parent_id=commune.id, commune_id=commune.id, bloc="state", in_scope=True)
+             for i in range(1, n + 1)]
+    session.add_all(units)
+    session.flush()
+    users = []
+    for unit in units:
+        users.append((AppUser(username=f"{unit.code}.canbo", full_name=f"Cán bộ {unit.name}", active=True),
+                      UNIT_OFFICER, unit))
+        users.append((AppUser(username=f"{unit.code}.truong", full_name=f"Thủ trưởng {unit.name}", active=True),
+                      UNIT_HEAD, unit))
+    session.add_all(user for user, _, _ in users)
+    session.flush()
+    session.add_all(Membership(user_id=user.id, org_unit_id=unit.id, role_code=role) for user, role, unit in users)
+    session.flush()
+    return [unit.id for unit in units], [unit.code for unit in units]
+
+
+def run_size(n: int, workdir: Path) -> dict:
+    scenario = Scenario(n, workdir)
+    try:
+        wall_started = time.perf_counter()
+        open_s = scenario.open()
+        drafts = scenario.draft_tasks()
+        scenario.clock.set(COMPLETE_AT)
+        scenario.sql.reset()
+        durations: list[float] = []
+        for code, draft_id in drafts:
+            durations += scenario.complete_unit(code, draft_id)
+        completions_sql = scenario.sql.count
+        cutoff_s, fired = scenario.cutoff()
+        if fired != n + 1:  # every unit instance plus the campaign instance
+            raise SystemExit(f"cutoff fired {fired} instances, expected {n + 1}")
+        aggregate_s = scenario.aggregate()
+        wall_s = time.perf_counter() - wall_started
+        scenario.check_outcome()
+    finally:
+        scenario.close()
+    completions_s = sum(durations)
+    ms = [d * 1000 for d in durations]
+    result = {
+        "n": n,
+        "complete_p50_ms": round(percentile(ms, 0.50), 3),
+        "complete_p95_ms": round(percentile(ms, 0.95), 3),
+        "open_s": round(open_s, 3),
+        "cutoff_s": round(cutoff_s, 3),
+        "total_s": round(open_s + completions_s + cutoff_s + aggregate_s, 3),
+    }
+    print(f"N={n:>5}: complete p50 {result['complete_p50_ms']:.2f} ms, p95 {result['complete_p95_ms']:.2f} ms, "
+          f"max {max(ms):.2f} ms over {len(ms)} completions ({completions_s:.2f} s, "
+          f"{completions_sql / len(ms):.1f} SQL statements each); open {open_s:.2f} s; "
+          f"cutoff {cutoff_s:.2f} s ({fired} instances); aggregate {aggregate_s * 1000:.1f} ms; "
+          f"total {result['total_s']:.2f} s (wall incl. task lookups {wall_s:.2f} s)", flush=True)
+    return result
+
+
+# -- raw SpiffWorkflow ----------------------------------------------------------------------
+
+def raw_roundtrip_p50_ms(repeats: int = 500, warmup: int = 20) -> float:
+    """Deserialize, complete the draft task, step, serialize: SpiffWorkflow alone, in memory."""
+    parser = SpiffBpmnParser()
+    parser.add_bpmn_file(str(UNIT_BPMN))
+    spec = parser.get_spec("unit_proposal")
+    subprocess_specs = parser.get_subprocess_specs("unit_proposal")
+    script_engine = build_script_engine(BASE_HELPERS)
+    serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+
+    start_data = {  # what open_campaign gives each unit instance
+        "campaign_id": 1, "title": f"Đề xuất nhu cầu {TARGET_YEAR}", "commune_name": "UBND xã Cẩm Giang",
+        "target_year": TARGET_YEAR, "period_from": 2026, "period_to": 2030,
+        "unit_deadline": UNIT_DEADLINE.isoformat(), "city_deadline": CITY_DEADLINE.isoformat(),
+        "unit_code": "bench_u00001", "unit_name": "Đơn vị thử nghiệm số 1",
+    }
+    with engine_clock.pinned(OPEN_AT):
+        workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine)
+        workflow.task_tree.data.update(start_data)
+        workflow.do_engine_steps()
+        ready = workflow.get_tasks(state=TaskState.READY, spec_class=UserTask)
+        if [task.task_spec.name for task in ready] != ["draft_proposal"]:
+            raise SystemExit(f"raw start: ready tasks {[task.task_spec.name for task in ready]}")
+        draft_id = ready[0].id
+        start_state = serializer.serialize_json(workflow)
+
+    def roundtrip() -> str:
+        restored = serializer.deserialize_json(start_state)
+        restored.script_engine = script_engine
+        task = restored.get_task_from_id(draft_id)
+        task.data.update(json.loads(json.dumps(DRAFT_DATA)))  # the service's plain-JSON copy
+        task.run()
+        restored.do_engine_steps()
+        return serializer.serialize_json(restored)
+
+    timings = []
+    with engine_clock.pinned(COMPLETE_AT):
+        check = serializer.deserialize_json(roundtrip())
+        if [task.task_spec.name for task in check.get_tasks(state=TaskState.READY, spec_class=UserTask)] \
+                != ["approve_proposal"]:
+            raise SystemExit("raw round trip did not reach approve_proposal")
+        for _ in range(warmup):
+            roundtrip()
+        for _ in range(repeats):
+            started = time.perf_counter()
+            roundtrip()
+            timings.append((time.perf_counter() - started) * 1000)
+    p50 = percentile(timings, 0.5)
+    print(f"raw SpiffWorkflow round trip (standard serializer, {len(start_state)} byte start state): "
+          f"p50 {p50:.3f} ms, p95 {percentile(timings, 0.95):.3f} ms over {repeats} runs", flush=True)
+    return p50
+
+
+# -- profiling --------------------------------------------------------------------------------
+
+def profile(n: int, count: int, workdir: Path, top: int) -> None:
+    """cProfile ``count`` service completions (draft+approve pairs) on a campaign of ``n`` units,
+    with SQL statements counted and timed per completion."""
+    scenario = Scenario(n, workdir)
+    try:
+        open_s = scenario.open()
+        drafts = scenario.draft_tasks()
+        scenario.clock.set(COMPLETE_AT)
+        # Warm up outside the profile (first-use compilation, spec cache, statement cache).
+        warm = min(10, len(drafts) // 10)
+        for code, draft_id in drafts[:warm]:
+            scenario.complete_unit(code, draft_id)
+        chosen = drafts[warm:warm + count // 2]
+        scenario.sql.reset()
+        scenario.sql.record_kinds = True
+        profiler = cProfile.Profile()
+        durations: list[float] = []
+        started = time.perf_counter()
+        profiler.enable()
+        for code, draft_id in chosen:
+            durations += scenario.complete_unit(code, draft_id)
+        profiler.disable()
+        elapsed = time.perf_counter() - started
+        completions = len(durations)
+    finally:
+        scenario.close()
+
+    print(f"profile: N={n} (open {open_s:.2f} s), {completions} completions in {elapsed:.2f} s under cProfile, "
+          f"p50 {percentile([d * 1000 for d in durations], 0.5):.2f} ms (profiled)")
+    sql = scenario.sql
+    print(f"SQL: {sql.count} statements, {sql.count / completions:.2f} per completion, "
+          f"{sql.seconds:.3f} s in cursor.execute = {100 * sql.seconds / elapsed:.1f}% of wall (profiled)")
+    for kind, number in sql.by_kind.most_common():
+        print(f"  {number / completions:6.2f}/completion  {kind}")
+    for order in ("cumulative", "tottime"):
+        out = io.StringIO()
+        stats = pstats.Stats(profiler, stream=out)
+        stats.strip_dirs().sort_stats(order).print_stats(top)
+        print(f"\n--- top {top} by {order} ---")
+        print(out.getvalue())
+
+
+# -- main ------------------------------------------------------------------------------------
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="10,1000,5000", help="comma-separated unit counts")
+    parser.add_argument("--raw-repeats", type=int, default=500)
+    parser.add_argument("--profile", type=int, metavar="N", help="profile completions on N units instead")
+    parser.add_argument("--profile-count", type=int, default=200)
+    parser.add_argument("--profile-top", type=int, default=35)
+    args = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory(prefix="talentflow-bench-") as tmp:
+        workdir = Path(tmp)
+        if args.profile:
+            profile(args.profile, args.profile_count, workdir, args.profile_top)
+            return 0
+        sizes = [int(part) for part in args.sizes.split(",") if part.strip()]
+        results = []
+        for n in sizes:
+            gc.collect()
+            results.append(run_size(n, workdir))
+    gc.collect()
+    raw = raw_roundtrip_p50_ms(args.raw_repeats)
+
+    by_n = {result["n"]: result for result in results}
+    small, large = min(by_n), max(by_n)
+    growth = by_n[large]["complete_p50_ms"] / by_n[small]["complete_p50_ms"]
+    persist_n = 1000 if 1000 in by_n else large
+    persist = by_n[persist_n]["complete_p50_ms"] / raw
+    print(f"growth_p50 = p50(N={large}) / p50(N={small}) = {growth:.3f}   (target <= 1.25)")
+    print(f"persist_ratio = p50(N={persist_n}) / raw = {persist:.3f}   (target <= 3)")
+    worst = by_n[large]
+    print(f"N={large}: complete_p95_ms {worst['complete_p95_ms']:.2f} (target <= 15), "
+          f"total_s {worst['total_s']:.2f} (target <= 90)", flush=True)
+    print(json.dumps({"results": results, "raw_roundtrip_p50_ms": round(raw, 3),
+                      "growth_p50": round(growth, 3), "persist_ratio": round(persist, 3)}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

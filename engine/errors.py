@@ -1,0 +1,65 @@
+"""Errors the engine raises. Each carries a stable ``code`` so that the web layer
+can translate it and map it to an HTTP status; ``str(error)`` is a clear English
+message for logs and the CLI."""
+
+
+class EngineError(Exception):
+    code = "engine_error"
+
+    def __init__(self, message: str, **params):
+        super().__init__(message)
+        self.message = message
+        self.params = params
+
+
+class DefinitionRejected(EngineError):
+    """A BPMN bundle is unsafe or invalid; nothing from it was stored or run."""
+
+    code = "definition_rejected"
+
+    def __init__(self, message: str, problems: list[str] | None = None, **params):
+        super().__init__(message, **params)
+        self.problems = problems or [message]
+
+    def __str__(self):
+        if self.problems == [self.message]:
+            return self.message
+        return self.message + "\n" + "\n".join(f"- {p}" for p in self.problems)
+
+
+class ScriptRejected(EngineError):
+    """A script or expression uses something the sandbox does not allow."""
+
+    code = "script_rejected"
+
+
+class ScriptFailed(EngineError):
+    """A script or expression raised while the workflow ran."""
+
+    code = "script_failed"
+
+
+class FormInvalid(EngineError):
+    """Submitted task data does not satisfy the task's form schema."""
+
+    code = "form_invalid"
+
+    def __init__(self, errors):
+        super().__init__("The form has errors: " + "; ".join(f"{e.field}: {e.message}" for e in errors))
+        self.errors = errors
+
+
+class NotFound(EngineError):
+    code = "not_found"
+
+
+class TaskNotReady(EngineError):
+    """The task was already completed, cancelled, or is not yet available."""
+
+    code = "task_not_ready"
+
+
+class ConcurrencyConflict(EngineError):
+    """Someone else changed the same instance first; nothing was saved."""
+
+    code = "conflict"

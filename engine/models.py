@@ -1,0 +1,81 @@
+"""Engine tables: immutable definition versions, process instances, and the
+human-task projection that inboxes query without deserializing any workflow."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from engine.db import Base, JSONDocument, UTCDateTime
+
+
+class ProcessDefinition(Base):
+    """One published version of a process: BPMN, forms and metadata, never edited."""
+
+    __tablename__ = "process_definition"
+    __table_args__ = (UniqueConstraint("key", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), index=True)
+    version: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    bpmn_xml: Mapped[str] = mapped_column(Text)
+    forms: Mapped[dict] = mapped_column(JSONDocument)
+    meta: Mapped[dict] = mapped_column(JSONDocument)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    @property
+    def title(self) -> str:
+        return self.meta.get("title", self.key)
+
+
+class ProcessInstance(Base):
+    __tablename__ = "process_instance"
+    __table_args__ = (Index("ix_process_instance_due", "next_timer_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"))
+    process_key: Mapped[str] = mapped_column(String(100), index=True)
+    business_key: Mapped[str | None] = mapped_column(String(200), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    # Which organisation unit acts in each lane (role) of this instance.
+    lane_orgs: Mapped[dict] = mapped_column(JSONDocument)
+    status: Mapped[str] = mapped_column(String(20))  # running | completed | error
+    serialization: Mapped[str] = mapped_column(Text)
+    next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    error_message: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lock_version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    # A save whose lock_version no longer matches the row raises StaleDataError.
+    __mapper_args__ = {"version_id_col": lock_version}
+
+
+class HumanTask(Base):
+    """A user task as inboxes see it; kept in step with the workflow on every save."""
+
+    __tablename__ = "human_task"
+    __table_args__ = (
+        Index("ix_human_task_queue", "status", "lane", "org_unit_id", "due_at"),
+        Index("ix_human_task_assignee", "assignee_id", "status", "due_at"),
+        Index("ix_human_task_instance", "instance_id", "status"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # SpiffWorkflow task id
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
+    process_key: Mapped[str] = mapped_column(String(100))
+    task_name: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(300))
+    lane: Mapped[str] = mapped_column(String(100))
+    org_unit_id: Mapped[int | None]
+    assignee_id: Mapped[int | None]
+    form_key: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(12))  # ready | completed | cancelled
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_by: Mapped[int | None]
+    completed_data: Mapped[dict | None] = mapped_column(JSONDocument)

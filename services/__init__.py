@@ -1,0 +1,1 @@
+"""Use cases of TalentFlow: directory, campaigns, tasks, and the composition root."""

@@ -1,0 +1,45 @@
+"""The composition root: every process (web, scheduler, CLI, tests) is wired here."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from engine import definitions
+from engine.clock import Clock, SystemClock
+from engine.runtime import WorkflowRuntime
+from engine.timers import TimerRun, fire_due_timers
+from services import campaigns
+from services.config import Config
+from services.db import Database
+
+
+@dataclass
+class Services:
+    config: Config
+    db: Database
+    clock: Clock
+    runtime: WorkflowRuntime
+
+    def load_bpmn(self, root: Path | None = None) -> list[tuple[str, int, bool]]:
+        """Publish every bundle under ``root``; unchanged content makes no new version."""
+        results = []
+        for directory in sorted(p for p in (root or self.config.bpmn_dir).iterdir() if p.is_dir()):
+            bundle = definitions.read_bundle(directory)
+            with self.db.transaction() as session:
+                definition, created = definitions.publish(session, bundle, self.clock.now())
+                results.append((definition.key, definition.version, created))
+        return results
+
+    def tick(self, at: datetime | None = None) -> TimerRun:
+        return fire_due_timers(self.db.sessions, self.runtime, at or self.clock.now())
+
+
+def bootstrap(config: Config | None = None, clock: Clock | None = None) -> Services:
+    config = config or Config.from_env()
+    clock = clock or SystemClock()
+    if config.database_url.startswith("sqlite:///"):
+        Path(config.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    runtime = WorkflowRuntime(clock)
+    campaigns.register(runtime)
+    return Services(config=config, db=Database(config.database_url), clock=clock, runtime=runtime)

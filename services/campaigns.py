@@ -1,0 +1,291 @@
+"""The commune needs campaign (seed 001, Công văn 64/UBND-VHXH).
+
+A campaign is a small coordinating instance (``commune_campaign``); each addressed
+unit answers in its own small ``unit_proposal`` instance, so one click never costs
+more with 5,000 units than with 10. The engine tells this module about every step
+of those instances (``register``), and this module keeps the proposals table, the
+aggregation and the city submission in step, in the same transaction.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from engine.errors import NotFound
+from engine.runtime import InstanceChange, WorkflowRuntime
+from services import audit
+from services.directory import (COMMUNE_CHAIR, UNIT_HEAD, UNIT_OFFICER, VHXH_OFFICER, addressable_units,
+                                culture_society_office, holds_role, unit_by_code, user_by_username)
+from services.errors import Conflict, InvalidInput, PermissionDenied
+from services.models import Campaign, OrgUnit, ProposalLine, UnitProposal
+
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+CAMPAIGN_PROCESS = "commune_campaign"
+UNIT_PROCESS = "unit_proposal"
+# Proposals that count in the aggregation: on time, or late and accepted by a leader.
+COUNTED = ("submitted", "accepted_late")
+MIN_REASON_LENGTH = 10
+
+
+@dataclass(frozen=True)
+class CampaignRequest:
+    commune_code: str
+    title: str
+    target_year: int
+    unit_deadline: datetime | None = None  # default: before 12:00 14/01 local, exclusive
+    city_deadline: datetime | None = None  # default: "trước ngày 15/01" = before 00:00 15/01
+    unit_codes: tuple[str, ...] | None = None  # default: every in-scope unit of the commune
+    launch_doc: str | None = None
+
+
+def default_deadlines(target_year: int) -> tuple[datetime, datetime]:
+    return (datetime(target_year, 1, 14, 12, 0, tzinfo=LOCAL_TZ),
+            datetime(target_year, 1, 15, 0, 0, tzinfo=LOCAL_TZ))
+
+
+def plan_period(target_year: int) -> tuple[int, int]:
+    """The five-year plan period containing the year (2026-2030, 2031-2035, ...)."""
+    start = 2026 + (target_year - 2026) // 5 * 5
+    return start, start + 4
+
+
+def register(runtime: WorkflowRuntime) -> None:
+    runtime.on_change(CAMPAIGN_PROCESS, _on_campaign_changed)
+    runtime.on_change(UNIT_PROCESS, _on_unit_changed)
+
+
+# -- opening -----------------------------------------------------------------------
+
+def open_campaign(session: Session, runtime: WorkflowRuntime, actor_username: str,
+                  request: CampaignRequest, at: datetime | None = None) -> Campaign:
+    at = at or runtime.clock.now()
+    actor = user_by_username(session, actor_username)
+    commune = unit_by_code(session, request.commune_code)
+    if commune.level != "commune":
+        raise InvalidInput("commune", f"«{commune.name}» không phải là xã, phường.")
+    office = culture_society_office(session, commune)
+    if not holds_role(session, actor.id, VHXH_OFFICER, office.id):
+        raise PermissionDenied(f"{actor_username} is not an officer of {office.name}")
+    unit_deadline, city_deadline = _deadlines(request, at)
+    units = _addressed_units(session, commune, request.unit_codes)
+    title = request.title.strip()
+    if not title or len(title) > 500:
+        raise InvalidInput("title", "Vui lòng nhập «Tên đợt» (tối đa 500 ký tự).")
+    period_from, period_to = plan_period(request.target_year)
+    campaign = Campaign(
+        title=title, commune_id=commune.id, aggregator_id=office.id, launch_doc=request.launch_doc,
+        target_year=request.target_year, period_from=period_from, period_to=period_to,
+        unit_deadline=unit_deadline, city_deadline=city_deadline, status="open",
+        opened_by=actor.id, opened_at=at)
+    session.add(campaign)
+    session.flush()
+    data = _start_data(campaign, commune)
+    campaign.instance_id = runtime.start(
+        session, CAMPAIGN_PROCESS, data, lane_orgs={VHXH_OFFICER: office.id, COMMUNE_CHAIR: commune.id},
+        business_key=f"campaign:{campaign.id}", at=at).instance.id
+    for unit in units:
+        _open_unit_proposal(session, runtime, campaign, unit, office, data, at)
+    audit.record(session, at, actor.id, "campaign_opened", f"campaign:{campaign.id}",
+                 units=[unit.code for unit in units], unit_deadline=unit_deadline.isoformat(),
+                 city_deadline=city_deadline.isoformat())
+    return campaign
+
+
+def _deadlines(request: CampaignRequest, at: datetime) -> tuple[datetime, datetime]:
+    default_unit, default_city = default_deadlines(request.target_year)
+    unit_deadline = request.unit_deadline or default_unit
+    city_deadline = request.city_deadline or default_city
+    for field, value in (("unit_deadline", unit_deadline), ("city_deadline", city_deadline)):
+        if value.tzinfo is None:
+            raise InvalidInput(field, "Thời hạn phải ghi rõ múi giờ (ví dụ +07:00).")
+    if unit_deadline <= at:
+        raise InvalidInput("unit_deadline", "Hạn các đơn vị gửi đề xuất phải sau thời điểm mở đợt.")
+    if city_deadline <= unit_deadline:
+        raise InvalidInput("city_deadline", "Hạn gửi UBND thành phố phải sau hạn các đơn vị gửi đề xuất.")
+    return unit_deadline, city_deadline
+
+
+def _addressed_units(session: Session, commune: OrgUnit, unit_codes) -> list[OrgUnit]:
+    candidates = addressable_units(session, commune)
+    if unit_codes is None:
+        units = candidates
+    else:
+        by_code = {unit.code: unit for unit in candidates}
+        unknown = [code for code in unit_codes if code not in by_code]
+        if unknown:
+            raise InvalidInput("units", "Không thể gửi đề nghị tới đơn vị ngoài xã hoặc ngoài phạm vi: "
+                               + ", ".join(unknown))
+        units = [by_code[code] for code in dict.fromkeys(unit_codes)]
+    if not units:
+        raise InvalidInput("units", "Đợt đề xuất phải gửi tới ít nhất một đơn vị.")
+    return units
+
+
+def _start_data(campaign: Campaign, commune: OrgUnit) -> dict:
+    return {
+        "campaign_id": campaign.id, "title": campaign.title, "commune_name": commune.name,
+        "target_year": campaign.target_year, "period_from": campaign.period_from,
+        "period_to": campaign.period_to,
+        "unit_deadline": campaign.unit_deadline.astimezone(LOCAL_TZ).isoformat(),
+        "city_deadline": campaign.city_deadline.astimezone(LOCAL_TZ).isoformat(),
+    }
+
+
+def _open_unit_proposal(session, runtime, campaign, unit, office, data, at) -> None:
+    proposal = UnitProposal(campaign_id=campaign.id, org_unit_id=unit.id, status="not_started", updated_at=at)
+    session.add(proposal)
+    change = runtime.start(
+        session, UNIT_PROCESS, {**data, "unit_code": unit.code, "unit_name": unit.name},
+        lane_orgs={UNIT_OFFICER: unit.id, UNIT_HEAD: unit.id, VHXH_OFFICER: office.id},
+        business_key=f"campaign:{campaign.id}/unit:{unit.code}", parent_id=campaign.instance_id, at=at)
+    proposal.instance_id = change.instance.id
+
+
+# -- keeping proposals in step with their instances ----------------------------------
+
+def _on_unit_changed(session: Session, change: InstanceChange) -> None:
+    proposal = session.scalar(select(UnitProposal).where(UnitProposal.instance_id == change.instance.id))
+    if proposal is None:  # the instance is being started; open_campaign links it next
+        return
+    done = change.completed_task
+    if done is not None and done.task_name == "approve_proposal" and done.completed_data["head_decision"] == "submit":
+        # Received now, on time or not: a late proposal is kept and marked late.
+        proposal.received_at, proposal.submitted_by = change.at, done.completed_by
+        _replace_lines(session, proposal, change.data)
+    status = _unit_status(change)
+    if status is not None:
+        proposal.status = status
+    if change.finished:
+        proposal.closed_at = change.at
+    proposal.updated_at = change.at
+
+
+def _unit_status(change: InstanceChange) -> str | None:
+    if change.finished:
+        return change.data["outcome"]
+    if any(task.task_name == "review_proposal" for task in change.opened_tasks):
+        return "submitted"
+    done = change.completed_task
+    if done is None:
+        return None
+    return "returned" if done.task_name == "review_proposal" else "drafting"
+
+
+def _replace_lines(session: Session, proposal: UnitProposal, data: dict) -> None:
+    session.execute(delete(ProposalLine).where(ProposalLine.proposal_id == proposal.id))
+    lines = [] if data.get("no_demand") else data.get("lines", [])
+    session.add_all(ProposalLine(
+        proposal_id=proposal.id, position=position, field=line["field"], major=line["major"],
+        specialisation=line.get("specialisation"), training_institutions=line.get("training_institutions", []),
+        institution_tier=line.get("institution_tier"), criteria=line["criteria"],
+        target_group=line["target_group"], job_position=line["job_position"],
+        employee_category=line.get("employee_category"), quantity_year=line["quantity_year"],
+        quantity_period=line["quantity_period"]) for position, line in enumerate(lines, start=1))
+
+
+def _on_campaign_changed(session: Session, change: InstanceChange) -> None:
+    campaign = session.scalar(select(Campaign).where(Campaign.instance_id == change.instance.id))
+    if campaign is None:
+        return
+    opened = {task.task_name for task in change.opened_tasks}
+    if "handle_city_deadline_missed" in opened:
+        campaign.city_deadline_missed_at = change.at
+    if "aggregate_proposals" in opened:
+        campaign.status = "aggregating"
+    done = change.completed_task
+    if done is None:
+        return
+    data = done.completed_data
+    if done.task_name == "aggregate_proposals":
+        campaign.aggregation, campaign.aggregated_at = aggregate(session, campaign), change.at
+        campaign.status = "awaiting_approval"
+    elif done.task_name == "approve_aggregation" and data["chair_decision"] == "approve":
+        campaign.status = "awaiting_dispatch"
+    elif done.task_name == "record_city_submission":
+        campaign.status, campaign.submitted_at = "submitted", change.at
+        campaign.dispatch_number = data["dispatch_number"]
+        campaign.dispatch_date = date.fromisoformat(data["dispatch_date"])
+        campaign.submission = campaign.aggregation
+
+
+# -- aggregation and late acceptance ----------------------------------------------------
+
+def aggregate(session: Session, campaign: Campaign) -> dict:
+    """One consolidated table by field and unit, from the counted proposals only."""
+    rows = session.execute(
+        select(ProposalLine.field, OrgUnit.code, OrgUnit.name,
+               func.sum(ProposalLine.quantity_year), func.sum(ProposalLine.quantity_period),
+               func.count(ProposalLine.id))
+        .join(UnitProposal, UnitProposal.id == ProposalLine.proposal_id)
+        .join(OrgUnit, OrgUnit.id == UnitProposal.org_unit_id)
+        .where(UnitProposal.campaign_id == campaign.id, UnitProposal.status.in_(COUNTED))
+        .group_by(ProposalLine.field, OrgUnit.code, OrgUnit.name)
+        .order_by(ProposalLine.field, OrgUnit.name)).all()
+    lines = [{"field": field, "unit_code": code, "unit_name": name, "quantity_year": int(year),
+              "quantity_period": int(period), "needs": count}
+             for field, code, name, year, period, count in rows]
+    units = {"included": [], "declared_no_demand": [], "deemed_no_demand": [], "submitted_late": []}
+    for code, status in session.execute(
+            select(OrgUnit.code, UnitProposal.status).join(OrgUnit, OrgUnit.id == UnitProposal.org_unit_id)
+            .where(UnitProposal.campaign_id == campaign.id).order_by(OrgUnit.code)):
+        if status in COUNTED:
+            units["included"].append(code)
+        elif status == "declared_no_demand":
+            units["declared_no_demand"].append(code)
+        else:  # silent, late or still open at the cutoff: deemed to have no demand
+            units["deemed_no_demand"].append(code)
+        if status == "submitted_late":
+            units["submitted_late"].append(code)
+    return {"lines": lines, "units": units,
+            "totals": {"quantity_year": sum(line["quantity_year"] for line in lines),
+                       "quantity_period": sum(line["quantity_period"] for line in lines)}}
+
+
+def accept_late_proposal(session: Session, actor_username: str, campaign_id: int, unit_code: str,
+                         reason: str, at: datetime) -> UnitProposal:
+    """A leader of Phòng VH-XH (its head) or the commune chair counts a late proposal,
+    with a written reason that is audited (REPORT §5 Q3)."""
+    actor = user_by_username(session, actor_username)
+    campaign = get_campaign(session, campaign_id)
+    if not (holds_role(session, actor.id, UNIT_HEAD, campaign.aggregator_id)
+            or holds_role(session, actor.id, COMMUNE_CHAIR, campaign.commune_id)):
+        raise PermissionDenied(f"{actor_username} may not accept late proposals of campaign {campaign_id}")
+    unit = unit_by_code(session, unit_code)
+    proposal = session.scalar(select(UnitProposal).where(
+        UnitProposal.campaign_id == campaign.id, UnitProposal.org_unit_id == unit.id))
+    if proposal is None or proposal.status != "submitted_late":
+        raise Conflict(f"{unit.name} has no late proposal in campaign {campaign_id}")
+    if campaign.status not in ("open", "aggregating"):
+        raise Conflict(f"campaign {campaign_id} has already been aggregated")
+    reason = reason.strip()
+    if len(reason) < MIN_REASON_LENGTH:
+        raise InvalidInput("reason", f"«Lý do chấp nhận» phải có ít nhất {MIN_REASON_LENGTH} ký tự.")
+    proposal.status, proposal.updated_at = "accepted_late", at
+    proposal.late_accepted_by, proposal.late_accepted_at, proposal.late_accepted_reason = actor.id, at, reason
+    audit.record(session, at, actor.id, "late_proposal_accepted", f"unit_proposal:{proposal.id}",
+                 campaign_id=campaign.id, unit=unit.code, received_at=proposal.received_at.isoformat(),
+                 reason=reason)
+    return proposal
+
+
+# -- reading ---------------------------------------------------------------------------
+
+def get_campaign(session: Session, campaign_id: int) -> Campaign:
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise NotFound(f"no campaign {campaign_id}")
+    return campaign
+
+
+def unit_statuses(session: Session, campaign_id: int) -> list[dict]:
+    rows = session.execute(
+        select(OrgUnit.code, OrgUnit.name, UnitProposal)
+        .join(UnitProposal, UnitProposal.org_unit_id == OrgUnit.id)
+        .where(UnitProposal.campaign_id == campaign_id).order_by(OrgUnit.id)).all()
+    return [{"unit_code": code, "unit_name": name, "status": proposal.status,
+             "received_at": proposal.received_at, "closed_at": proposal.closed_at}
+            for code, name, proposal in rows]

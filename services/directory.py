@@ -1,0 +1,66 @@
+"""The organisation directory: units, users, and the roles they hold where."""
+from __future__ import annotations
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from engine.errors import NotFound
+from services.models import AppUser, Membership, OrgUnit, Role
+
+UNIT_OFFICER = "unit_officer"
+UNIT_HEAD = "unit_head"
+VHXH_OFFICER = "vhxh_officer"
+COMMUNE_CHAIR = "commune_chair"
+ADMIN = "admin"
+
+ROLES = {
+    UNIT_OFFICER: ("Cán bộ đơn vị", "Unit officer"),
+    UNIT_HEAD: ("Thủ trưởng đơn vị", "Unit head"),
+    VHXH_OFFICER: ("Cán bộ Phòng Văn hóa - Xã hội", "Culture-Society Office officer"),
+    COMMUNE_CHAIR: ("Chủ tịch UBND xã", "Commune chairperson"),
+    ADMIN: ("Quản trị hệ thống", "Administrator"),
+}
+
+CULTURE_SOCIETY_OFFICE = "office_culture_society"
+
+
+def ensure_roles(session: Session) -> None:
+    known = set(session.scalars(select(Role.code)))
+    for code, (name_vi, name_en) in ROLES.items():
+        if code not in known:
+            session.add(Role(code=code, name_vi=name_vi, name_en=name_en))
+
+
+def user_by_username(session: Session, username: str) -> AppUser:
+    user = session.scalar(select(AppUser).where(AppUser.username == username, AppUser.active.is_(True)))
+    if user is None:
+        raise NotFound(f"no active user {username!r}")
+    return user
+
+
+def unit_by_code(session: Session, code: str) -> OrgUnit:
+    unit = session.scalar(select(OrgUnit).where(OrgUnit.code == code))
+    if unit is None:
+        raise NotFound(f"no organisation unit {code!r}")
+    return unit
+
+
+def holds_role(session: Session, user_id: int, role: str, org_unit_id: int | None) -> bool:
+    return bool(session.scalar(select(exists().where(
+        Membership.user_id == user_id, Membership.role_code == role, Membership.org_unit_id == org_unit_id))))
+
+
+def culture_society_office(session: Session, commune: OrgUnit) -> OrgUnit:
+    office = session.scalar(select(OrgUnit).where(
+        OrgUnit.commune_id == commune.id, OrgUnit.kind == CULTURE_SOCIETY_OFFICE))
+    if office is None:
+        raise NotFound(f"{commune.name} has no Phòng Văn hóa - Xã hội in the directory")
+    return office
+
+
+def addressable_units(session: Session, commune: OrgUnit) -> list[OrgUnit]:
+    """Units a commune campaign addresses by default: every in-scope unit of the
+    commune, the Party-building board included (REPORT §5 Q4)."""
+    return list(session.scalars(select(OrgUnit).where(
+        OrgUnit.commune_id == commune.id, OrgUnit.level == "unit", OrgUnit.in_scope.is_(True)
+    ).order_by(OrgUnit.id)))

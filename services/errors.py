@@ -1,0 +1,23 @@
+"""Errors of the use cases. They extend the engine's errors so that the web layer
+maps every failure through one hierarchy (code -> HTTP status and message)."""
+from engine.errors import EngineError
+
+
+class PermissionDenied(EngineError):
+    code = "permission_denied"
+
+
+class InvalidInput(EngineError):
+    """Bad input to a use case; ``field`` names what to fix."""
+
+    code = "invalid_input"
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}", field=field)
+        self.field = field
+
+
+class Conflict(EngineError):
+    """The request is valid but the current state does not allow it."""
+
+    code = "state_conflict"

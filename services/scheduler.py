@@ -1,0 +1,27 @@
+"""The scheduler process: APScheduler runs jobs registered here, in code, with fixed
+ids. It keeps no business state; every tick claims due work from the database, so
+several scheduler processes are safe."""
+from __future__ import annotations
+
+import logging
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from services.bootstrap import Services
+
+log = logging.getLogger("talentflow.scheduler")
+
+
+def run_scheduler(services: Services) -> None:
+    scheduler = BlockingScheduler(timezone="UTC")
+    scheduler.add_job(lambda: _fire_timers(services), "interval", id="fire_due_timers",
+                      seconds=services.config.scheduler_interval_s, coalesce=True, max_instances=1)
+    logging.basicConfig(level=logging.INFO)
+    log.info("scheduler started: timers every %ss", services.config.scheduler_interval_s)
+    scheduler.start()
+
+
+def _fire_timers(services: Services) -> None:
+    run = services.tick()
+    if run.fired or run.conflicts:
+        log.info("fired %d instance(s), %d conflict(s)", run.fired, run.conflicts)

@@ -1,0 +1,86 @@
+"""Fixtures: every database test runs once on SQLite and once on PostgreSQL.
+
+PostgreSQL is expected on 127.0.0.1:5432 (trust auth, user postgres); when it is
+unreachable the PostgreSQL tests fail, they are never skipped. For a quick local
+run on SQLite only: TALENTFLOW_TEST_BACKENDS=sqlite.
+"""
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import psycopg
+import pytest
+from sqlalchemy import text
+
+from engine.clock import FixedClock
+from engine.db import Base
+from services import demo, schema
+from services.bootstrap import Services, bootstrap
+from services.config import REPO_ROOT, Config
+
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+BACKENDS = os.environ.get("TALENTFLOW_TEST_BACKENDS", "sqlite,postgresql").split(",")
+PG_SERVER = os.environ.get("TALENTFLOW_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
+PG_DATABASE = "talentflow_test"
+
+
+def local(*args) -> datetime:
+    return datetime(*args, tzinfo=LOCAL_TZ)
+
+
+def _fresh_postgres_database() -> str:
+    try:
+        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True, connect_timeout=5) as connection:
+            connection.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
+            connection.execute(f"CREATE DATABASE {PG_DATABASE}")
+    except psycopg.OperationalError as error:
+        pytest.fail(f"PostgreSQL is required for the tests and is not reachable at {PG_SERVER}: {error}")
+    return f"{PG_SERVER.replace('postgresql://', 'postgresql+psycopg://')}/{PG_DATABASE}"
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request, tmp_path_factory) -> str:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    else:
+        url = _fresh_postgres_database()
+    migrating = bootstrap(Config(database_url=url, bpmn_dir=REPO_ROOT / "bpmn", instance_dir=Path("/tmp")))
+    schema.upgrade(migrating.db.engine)
+    migrating.db.dispose()
+    return url
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(local(2026, 1, 10, 9, 0))
+
+
+@pytest.fixture
+def services(database_url, clock, tmp_path) -> Services:
+    config = Config(database_url=database_url, bpmn_dir=REPO_ROOT / "bpmn", instance_dir=tmp_path)
+    built = bootstrap(config, clock)
+    built.load_bpmn()
+    yield built
+    _empty_all_tables(built)
+    built.db.dispose()
+
+
+def _empty_all_tables(services: Services) -> None:
+    with services.db.transaction() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            names = ", ".join(table.name for table in Base.metadata.sorted_tables)
+            session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(Base.metadata.sorted_tables):
+                session.execute(table.delete())
+
+
+@pytest.fixture
+def commune(services) -> Services:
+    """The demo commune (xã Cẩm Giang): 10 in-scope units, one user per role."""
+    with services.db.transaction() as session:
+        demo.seed(session)
+    return services

@@ -1,0 +1,122 @@
+"""Concurrency: timers fired twice or from two threads at once close each unit exactly
+once; two people completing the same task at once get one winner and a clear error."""
+import threading
+from collections import Counter
+
+from sqlalchemy import select
+
+from engine.errors import ConcurrencyConflict, TaskNotReady
+from engine.models import HumanTask, ProcessInstance
+from services import tasks
+from services.models import OrgUnit
+from support import line, local, open_campaign, statuses, task_named
+
+CUTOFF = local(2026, 1, 14, 12, 0)
+EXTRA_UNITS = 150
+
+
+def _add_units(services, count: int) -> None:
+    with services.db.transaction() as session:
+        commune = session.scalar(select(OrgUnit).where(OrgUnit.code == "xa_cam_giang_ubnd"))
+        session.add_all(OrgUnit(code=f"extra_{n}", name=f"Đơn vị {n}", kind="public_service_unit", level="unit",
+                                parent_id=commune.id, commune_id=commune.id) for n in range(count))
+
+
+def _count_finished(services) -> Counter:
+    finished, lock = Counter(), threading.Lock()
+
+    def count(_session, change):
+        if change.finished:
+            with lock:
+                finished[change.instance.id] += 1
+
+    services.runtime.on_change("unit_proposal", count)
+    return finished
+
+
+def _run_together(count: int, work) -> list:
+    start, results = threading.Barrier(count), [None] * count
+
+    def run(index):
+        start.wait()
+        try:
+            results[index] = work(index)
+        except Exception as error:  # the assertions look at what each thread got
+            results[index] = error
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return results
+
+
+def test_firing_twice_closes_each_unit_once(commune):
+    services = commune
+    campaign_id = open_campaign(services)
+    finished = _count_finished(services)
+    services.clock.set(CUTOFF)
+    assert services.tick().fired == 1 + 10
+    assert services.tick().fired == 0
+    assert set(statuses(services, campaign_id).values()) == {"deemed_no_demand"}
+    assert sorted(finished.values()) == [1] * 10
+
+
+def test_two_tickers_at_once_close_each_unit_exactly_once(commune):
+    services = commune
+    _add_units(services, EXTRA_UNITS)
+    campaign_id = open_campaign(services)
+    finished = _count_finished(services)
+    services.clock.set(CUTOFF)
+    runs = _run_together(2, lambda _: services.tick(CUTOFF))
+    assert all(not isinstance(run, Exception) for run in runs), runs
+    units = 10 + EXTRA_UNITS
+    assert sum(run.fired for run in runs) == 1 + units
+    assert len(finished) == units and set(finished.values()) == {1}
+    assert set(statuses(services, campaign_id).values()) == {"deemed_no_demand"}
+    with services.db.transaction() as session:
+        assert session.scalar(select(ProcessInstance).where(
+            ProcessInstance.process_key == "unit_proposal", ProcessInstance.next_timer_at.is_not(None))) is None
+        cancelled = Counter(session.scalars(select(HumanTask.status).where(HumanTask.task_name == "draft_proposal")))
+    assert cancelled == {"cancelled": units}
+
+
+def test_two_completions_of_one_task_have_one_winner(commune):
+    services = commune
+    campaign_id = open_campaign(services)
+    task = task_named(services, "cg_vp.canbo", "draft_proposal")
+    with services.db.transaction() as session:
+        postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres:
+        # Make both requests load and run the task before either saves: a true race.
+        # (SQLite queues writers at BEGIN, so there the second one simply waits.)
+        both_ran = threading.Barrier(2, timeout=30)
+        original = services.runtime._advance
+
+        def advance_together(workflow):
+            result = original(workflow)
+            both_ran.wait()
+            return result
+
+        services.runtime._advance = advance_together
+    submissions = [{"no_demand": True}, {"no_demand": False, "lines": [line()]}]
+
+    def complete(index):
+        with services.db.transaction() as session:
+            tasks.complete_task(session, services.runtime, "cg_vp.canbo", task.id, submissions[index])
+            return index
+
+    results = _run_together(2, complete)
+    winners = [result for result in results if isinstance(result, int)]
+    losers = [result for result in results if isinstance(result, Exception)]
+    assert len(winners) == 1 and len(losers) == 1, results
+    assert isinstance(losers[0], ConcurrencyConflict if postgres else (ConcurrencyConflict, TaskNotReady))
+    assert str(losers[0])
+    with services.db.transaction() as session:
+        stored = session.get(HumanTask, task.id)
+        assert stored.status == "completed"
+        assert stored.completed_data == submissions[winners[0]]
+        instance = session.get(ProcessInstance, stored.instance_id)
+        assert instance.lock_version == 2  # started once, saved once
+    assert statuses(services, campaign_id)["cg_vp"] == "drafting"

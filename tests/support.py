@@ -1,0 +1,82 @@
+"""Small helpers shared by tests: acting as a named user through the service layer."""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from engine.models import HumanTask, ProcessInstance
+from services import campaigns, tasks
+from services.directory import unit_by_code, user_by_username
+
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def local(*args) -> datetime:
+    return datetime(*args, tzinfo=LOCAL_TZ)
+
+
+def line(**overrides) -> dict:
+    need = {"field": "ict", "major": "Công nghệ thông tin", "criteria": "Tốt nghiệp loại xuất sắc",
+            "target_group": "excellent_graduate", "job_position": "Chuyên viên chuyển đổi số",
+            "quantity_year": 1, "quantity_period": 2}
+    return {**need, **overrides}
+
+
+def inbox(services, username: str) -> list[HumanTask]:
+    with services.db.transaction() as session:
+        return tasks.tasks_for(session, user_by_username(session, username))
+
+
+def task_named(services, username: str, task_name: str, for_unit: str | None = None) -> HumanTask:
+    matching = [task for task in inbox(services, username) if task.task_name == task_name]
+    if for_unit is not None:
+        with services.db.transaction() as session:
+            keys = {task.id: session.get(ProcessInstance, task.instance_id).business_key for task in matching}
+        matching = [task for task in matching if keys[task.id].endswith(f"/unit:{for_unit}")]
+    assert len(matching) == 1, f"{username} has {len(matching)} open {task_name} tasks"
+    return matching[0]
+
+
+def act(services, username: str, task_name: str, data: dict, at: datetime | None = None,
+        for_unit: str | None = None):
+    if at is not None:
+        services.clock.set(at)
+    task = task_named(services, username, task_name, for_unit)
+    with services.db.transaction() as session:
+        return tasks.complete_task(session, services.runtime, username, task.id, data)
+
+
+def open_campaign(services, at: datetime | None = None, **request) -> int:
+    if at is not None:
+        services.clock.set(at)
+    fields = {"commune_code": "xa_cam_giang_ubnd", "title": "Đề xuất nhu cầu thu hút nhân tài năm 2026",
+              "target_year": 2026, "launch_doc": "64/UBND-VHXH", **request}
+    with services.db.transaction() as session:
+        return campaigns.open_campaign(session, services.runtime, "vhxh.canbo",
+                                       campaigns.CampaignRequest(**fields)).id
+
+
+def submit_proposal(services, unit: str, lines: list[dict], at: datetime) -> None:
+    act(services, f"{unit}.canbo", "draft_proposal", {"no_demand": False, "lines": lines}, at)
+    act(services, f"{unit}.truong", "approve_proposal", {"head_decision": "submit"}, at)
+
+
+def statuses(services, campaign_id: int) -> dict[str, str]:
+    with services.db.transaction() as session:
+        return {row["unit_code"]: row["status"] for row in campaigns.unit_statuses(session, campaign_id)}
+
+
+def campaign_of(services, campaign_id: int):
+    with services.db.transaction() as session:
+        return campaigns.get_campaign(session, campaign_id)
+
+
+def proposal_of(services, campaign_id: int, unit_code: str):
+    from services.models import UnitProposal
+
+    with services.db.transaction() as session:
+        unit = unit_by_code(session, unit_code)
+        return session.scalar(select(UnitProposal).where(
+            UnitProposal.campaign_id == campaign_id, UnitProposal.org_unit_id == unit.id))

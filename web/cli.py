@@ -1,0 +1,209 @@
+"""The ``talentflow`` command line: operate the database, the definitions, the demo
+commune and campaigns, and travel in time with ``--at`` (the engine's clock)."""
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from engine.clock import FixedClock
+from engine.errors import EngineError
+from services import campaigns, demo, schema, tasks
+from services.bootstrap import Services, bootstrap
+from services.directory import user_by_username
+
+LOCAL_TZ = campaigns.LOCAL_TZ
+
+
+def _instant(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        instant = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO 8601 date-time") from None
+    return instant if instant.tzinfo else instant.replace(tzinfo=LOCAL_TZ)
+
+
+def _local(instant: datetime | None) -> str:
+    return instant.astimezone(LOCAL_TZ).strftime("%d/%m/%Y %H:%M:%S") if instant else "-"
+
+
+@click.group()
+@click.option("--at", "at", help="Act as of this instant (ISO 8601; local time if no offset).")
+@click.pass_context
+def main(ctx: click.Context, at: str | None) -> None:
+    instant = _instant(at)
+    ctx.obj = bootstrap(clock=FixedClock(instant) if instant else None)
+
+
+def _services(ctx: click.Context) -> Services:
+    return ctx.obj
+
+
+@main.group()
+def db() -> None:
+    """The database schema."""
+
+
+@db.command("upgrade")
+@click.pass_context
+def db_upgrade(ctx) -> None:
+    """Create the database or bring it to the newest schema."""
+    schema.upgrade(_services(ctx).db.engine)
+    click.echo("database is at the newest schema")
+
+
+@main.group()
+def bpmn() -> None:
+    """Process definitions."""
+
+
+@bpmn.command("load")
+@click.option("--dir", "directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.pass_context
+def bpmn_load(ctx, directory: Path | None) -> None:
+    """Publish every process folder; unchanged content makes no new version."""
+    for key, version, created in _services(ctx).load_bpmn(directory):
+        click.echo(f"{key}: version {version} ({'new' if created else 'unchanged'})")
+
+
+@main.command("seed-demo")
+@click.pass_context
+def seed_demo(ctx) -> None:
+    """Create the demo commune (xã Cẩm Giang), its users, and an open campaign."""
+    services = _services(ctx)
+    with services.db.transaction() as session:
+        created = demo.seed(session)
+        campaign_id = demo.open_demo_campaign(session, services.runtime, services.clock.now())
+    click.echo("demo commune created" if created else "demo commune already present")
+    if campaign_id:
+        click.echo(f"demo campaign {campaign_id} opened")
+
+
+@main.group()
+def campaign() -> None:
+    """Needs-proposal campaigns."""
+
+
+@campaign.command("open")
+@click.option("--by", "username", required=True, help="The Phòng VH-XH officer opening it.")
+@click.option("--commune", default=demo.COMMUNE[0], show_default=True)
+@click.option("--title", required=True)
+@click.option("--year", "target_year", type=int, required=True)
+@click.option("--unit-deadline", help="Default: before 12:00 on 14/01 of the year.")
+@click.option("--city-deadline", help="Default: before 15/01 of the year.")
+@click.option("--units", help="Comma-separated unit codes. Default: every in-scope unit.")
+@click.option("--launch-doc", help="Number of the dispatch, e.g. 64/UBND-VHXH.")
+@click.pass_context
+def campaign_open(ctx, username, commune, title, target_year, unit_deadline, city_deadline, units, launch_doc):
+    services = _services(ctx)
+    request = campaigns.CampaignRequest(
+        commune_code=commune, title=title, target_year=target_year,
+        unit_deadline=_instant(unit_deadline), city_deadline=_instant(city_deadline),
+        unit_codes=tuple(units.split(",")) if units else None, launch_doc=launch_doc)
+    with services.db.transaction() as session:
+        opened = campaigns.open_campaign(session, services.runtime, username, request)
+        click.echo(f"campaign {opened.id} opened: units answer before {_local(opened.unit_deadline)}, "
+                   f"the city before {_local(opened.city_deadline)}")
+
+
+@campaign.command("status")
+@click.argument("campaign_id", type=int)
+@click.pass_context
+def campaign_status(ctx, campaign_id: int) -> None:
+    """Each addressed unit's status, and the aggregation once made."""
+    with _services(ctx).db.transaction() as session:
+        found = campaigns.get_campaign(session, campaign_id)
+        click.echo(f"{found.title} [{found.status}] units before {_local(found.unit_deadline)}")
+        for row in campaigns.unit_statuses(session, campaign_id):
+            click.echo(f"  {row['unit_code']:<20} {row['status']:<20} received {_local(row['received_at'])}"
+                       f"  closed {_local(row['closed_at'])}")
+        if found.aggregation:
+            click.echo(json.dumps(found.aggregation, ensure_ascii=False, indent=2))
+
+
+@campaign.command("accept-late")
+@click.argument("campaign_id", type=int)
+@click.argument("unit_code")
+@click.option("--by", "username", required=True)
+@click.option("--reason", required=True)
+@click.pass_context
+def campaign_accept_late(ctx, campaign_id, unit_code, username, reason) -> None:
+    """Count a late proposal, with a written reason (audited)."""
+    services = _services(ctx)
+    with services.db.transaction() as session:
+        campaigns.accept_late_proposal(session, username, campaign_id, unit_code, reason, services.clock.now())
+    click.echo(f"late proposal of {unit_code} accepted")
+
+
+@main.group("tasks")
+def tasks_group() -> None:
+    """A user's task inbox."""
+
+
+@tasks_group.command("list")
+@click.option("--user", "username", required=True)
+@click.pass_context
+def tasks_list(ctx, username: str) -> None:
+    with _services(ctx).db.transaction() as session:
+        for task in tasks.tasks_for(session, user_by_username(session, username)):
+            click.echo(f"{task.id}  {task.title}  (due {_local(task.due_at)})")
+
+
+@tasks_group.command("complete")
+@click.argument("task_id")
+@click.option("--user", "username", required=True)
+@click.option("--data", "raw", required=True, help="JSON object, or @file.json")
+@click.pass_context
+def tasks_complete(ctx, task_id: str, username: str, raw: str) -> None:
+    try:
+        data = json.loads(Path(raw[1:]).read_text() if raw.startswith("@") else raw)
+    except (OSError, ValueError) as error:
+        raise click.BadParameter(f"--data: {error}") from None
+    services = _services(ctx)
+    with services.db.transaction() as session:
+        change = tasks.complete_task(session, services.runtime, username, task_id, data)
+        for task in change.opened_tasks:
+            click.echo(f"next: {task.id}  {task.title}")
+        click.echo(f"instance {change.instance.id}: {change.instance.status}")
+
+
+@main.command()
+@click.pass_context
+def tick(ctx) -> None:
+    """Fire every timer due as of now (or --at)."""
+    services = _services(ctx)
+    run = services.tick()
+    click.echo(f"fired {run.fired} instance(s) as of {_local(services.clock.now())}"
+               + (f", {run.conflicts} changed meanwhile" if run.conflicts else ""))
+
+
+@main.command()
+@click.pass_context
+def serve(ctx) -> None:
+    """Run the web server (development server; use gunicorn in production)."""
+    from web import create_app
+
+    services = _services(ctx)
+    create_app(services).run(host=services.config.host, port=services.config.port)
+
+
+@main.command()
+@click.pass_context
+def scheduler(ctx) -> None:
+    """Run the scheduler process: fires due timers every few seconds."""
+    from services.scheduler import run_scheduler
+
+    run_scheduler(_services(ctx))
+
+
+def run() -> None:
+    try:
+        main(standalone_mode=True)
+    except EngineError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
