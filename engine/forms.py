@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import json
 import re
+import threading
 from dataclasses import dataclass
 
 from jsonschema import FormatChecker, validators
@@ -317,19 +318,25 @@ FormValidator = validators.extend(
 
 _CACHE: dict[str, object] = {}
 _CACHE_SIZE = 64
+_CACHE_LOCK = threading.Lock()
 
 
 def form_validator(schema: dict):
-    """A validator for ``schema``, built once per distinct schema content and reused."""
+    """A validator for ``schema``, built once per distinct schema content and reused.
+
+    Callers that hold a schema for long (a loaded definition) can keep the result and pass
+    it to :func:`validate_form_data`, which saves serialising the schema on every call.
+    """
     key = json.dumps(schema, sort_keys=True, ensure_ascii=False)
     validator = _CACHE.get(key)
     if validator is None:
         # The validator owns a private copy, so later edits to the caller's dict cannot
         # make it disagree with its cache key.
         validator = FormValidator(json.loads(key), format_checker=FORMAT_CHECKER)
-        if len(_CACHE) >= _CACHE_SIZE:
-            _CACHE.pop(next(iter(_CACHE)))
-        _CACHE[key] = validator
+        with _CACHE_LOCK:
+            while len(_CACHE) >= _CACHE_SIZE:
+                _CACHE.pop(next(iter(_CACHE)))
+            _CACHE[key] = validator
     return validator
 
 
