@@ -1,0 +1,58 @@
+"""The `talentflow` command line and the web app, as an operator uses them."""
+import json
+
+from click.testing import CliRunner
+
+from engine.clock import FixedClock
+from web import create_app
+from web.cli import main
+
+
+def test_cli_runs_a_campaign_in_simulated_time(tmp_path, monkeypatch):
+    monkeypatch.setenv("TALENTFLOW_INSTANCE_DIR", str(tmp_path))
+    monkeypatch.delenv("TALENTFLOW_DATABASE_URL", raising=False)
+    runner = CliRunner()
+
+    def talentflow(*args):
+        result = runner.invoke(main, list(args), catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    talentflow("db", "upgrade")
+    assert "version 1 (new)" in talentflow("bpmn", "load")
+    assert "unchanged" in talentflow("bpmn", "load")
+    assert "demo commune created" in talentflow("--at", "2026-01-10T09:00:00+07:00", "seed-demo")
+    assert "demo campaign 1 opened" not in talentflow("seed-demo")
+    task_id = talentflow("tasks", "list", "--user", "cg_vp.canbo").split()[0]
+    draft = talentflow("--at", "2026-01-13T10:00", "tasks", "complete", task_id, "--user", "cg_vp.canbo",
+                       "--data", json.dumps({"no_demand": True}))
+    approve_id = draft.split()[1]
+    talentflow("--at", "2026-01-13T10:05", "tasks", "complete", approve_id, "--user", "cg_vp.truong",
+               "--data", json.dumps({"head_decision": "submit"}))
+    assert "fired 0" in talentflow("--at", "2026-01-14T11:59:59+07:00", "tick")
+    assert "fired 10" in talentflow("--at", "2026-01-14T12:00:00+07:00", "tick")
+    status = talentflow("campaign", "status", "1")
+    assert "cg_vp                declared_no_demand" in status
+    assert "cg_mn                deemed_no_demand     received -  closed 14/01/2026 12:00:00" in status
+
+
+def test_cli_refuses_bad_input_clearly(tmp_path, monkeypatch):
+    monkeypatch.setenv("TALENTFLOW_INSTANCE_DIR", str(tmp_path))
+    monkeypatch.delenv("TALENTFLOW_DATABASE_URL", raising=False)
+    runner = CliRunner()
+    for args in (["db", "upgrade"], ["bpmn", "load"], ["--at", "2026-01-10T09:00", "seed-demo"]):
+        assert runner.invoke(main, args).exit_code == 0
+    task_id = runner.invoke(main, ["tasks", "list", "--user", "cg_vp.canbo"]).output.split()[0]
+    bad_json = runner.invoke(main, ["tasks", "complete", task_id, "--user", "cg_vp.canbo", "--data", "{bad"])
+    assert bad_json.exit_code == 2 and "--data" in bad_json.output
+    bad_time = runner.invoke(main, ["--at", "yesterday", "tick"])
+    assert bad_time.exit_code == 2 and "ISO 8601" in bad_time.output
+    assert task_id in runner.invoke(main, ["tasks", "list", "--user", "cg_vp.canbo"]).output  # nothing changed
+
+
+def test_health_page_answers_from_the_database(services):
+    client = create_app(services).test_client()
+    response = client.get("/health")
+    assert response.status_code == 200
+    assert response.get_json()["definitions"] == 2
+    assert isinstance(services.clock, FixedClock)
