@@ -72,15 +72,21 @@ def pinned_now() -> datetime:
 
 # SpiffWorkflow fires a timer only when its due instant is strictly before now. Legal
 # deadlines are exclusive ("before 12:00": a submission at 12:00:00 is late), so at
-# 12:00:00 the timer must fire: SpiffWorkflow sees an instant one microsecond later.
+# 12:00:00 the timer must fire. Every due instant SpiffWorkflow parses is read one
+# microsecond earlier, which turns its ``due < now`` into ``due <= now`` at microsecond
+# resolution, while ``now`` (and so every computed duration) stays exact.
 _SPIFF_EPSILON = timedelta(microseconds=1)
 
 
 class _SpiffDatetime(datetime):
     @classmethod
     def now(cls, tz=None):
-        instant = pinned_now() + _SPIFF_EPSILON
+        instant = pinned_now()
         return instant.astimezone(tz) if tz else instant.replace(tzinfo=None)
+
+    @classmethod
+    def fromisoformat(cls, text):
+        return datetime.fromisoformat(text) - _SPIFF_EPSILON
 
 
 _spiff_timer.datetime = _SpiffDatetime

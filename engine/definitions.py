@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from engine import clock
 from engine.errors import DefinitionRejected, EngineError
 from engine.forms import check_form_schema
+from engine.helpers import BASE_HELPERS
 from engine.models import ProcessDefinition
 from engine.sandbox import RestrictedEnvironment, check_expression, check_script
 from engine.xml_safety import parse_untrusted_xml
@@ -111,7 +112,8 @@ def _read_json(path: Path) -> dict:
     return value
 
 
-def compile_bundle(bundle: Bundle, at: datetime | None = None) -> CompiledProcess:
+def compile_bundle(bundle: Bundle, at: datetime | None = None,
+                   helpers: dict | None = None) -> CompiledProcess:
     """Parse and validate; raise DefinitionRejected listing every problem found."""
     tree = parse_untrusted_xml(bundle.bpmn, name=f"{bundle.key}.bpmn")
     parser = SpiffBpmnParser()
@@ -124,7 +126,7 @@ def compile_bundle(bundle: Bundle, at: datetime | None = None) -> CompiledProces
     except (ValidationException, SpiffWorkflowException) as error:
         raise DefinitionRejected(f"{bundle.key}.bpmn is not a valid BPMN process: {error}") from None
     compiled = CompiledProcess(bundle.key, spec, subprocess_specs, bundle.forms, bundle.meta)
-    problems = _check_specs(compiled, at or clock.SystemClock().now())
+    problems = _check_specs(compiled, at or clock.SystemClock().now(), BASE_HELPERS if helpers is None else helpers)
     if problems:
         raise DefinitionRejected(f"{bundle.key}.bpmn was refused", problems)
     return compiled
@@ -135,7 +137,7 @@ def _all_task_specs(compiled: CompiledProcess):
         yield from process_spec.task_specs.values()
 
 
-def _check_specs(compiled: CompiledProcess, at: datetime) -> list[str]:
+def _check_specs(compiled: CompiledProcess, at: datetime, helpers: dict) -> list[str]:
     problems: list[str] = []
     example = compiled.meta.get("start_data_example", {})
     for task_spec in _all_task_specs(compiled):
@@ -146,7 +148,7 @@ def _check_specs(compiled: CompiledProcess, at: datetime) -> list[str]:
             continue
         problems += _check_code(task_spec, where)
         if isinstance(task_spec, (CatchingEvent, ThrowingEvent)):
-            problems += _check_event(task_spec, where, example, at)
+            problems += _check_event(task_spec, where, example, at, helpers)
         if isinstance(task_spec, UserTask):
             problems += _check_user_task(task_spec, where, compiled)
     return problems
@@ -167,7 +169,7 @@ def _check_code(task_spec, where: str) -> list[str]:
     return problems
 
 
-def _check_event(task_spec, where: str, example: dict, at: datetime) -> list[str]:
+def _check_event(task_spec, where: str, example: dict, at: datetime, helpers: dict) -> list[str]:
     definition = task_spec.event_definition
     if type(definition).__name__ not in SUPPORTED_EVENTS:
         return [f"{where}: {type(definition).__name__} events are not supported"]
@@ -176,7 +178,7 @@ def _check_event(task_spec, where: str, example: dict, at: datetime) -> list[str
     try:
         check_expression(definition.expression)
         with clock.pinned(at):
-            value = RestrictedEnvironment({}).evaluate(definition.expression, dict(example))
+            value = RestrictedEnvironment(helpers).evaluate(definition.expression, dict(example))
             _parse_timer_value(definition, value)
     except Exception as error:  # any failure means the timer could never fire as drawn
         return [f"{where}: timer expression {definition.expression!r} does not evaluate "
@@ -215,10 +217,11 @@ def _check_user_task(task_spec, where: str, compiled: CompiledProcess) -> list[s
     return problems
 
 
-def publish(session: Session, bundle: Bundle, at: datetime) -> tuple[ProcessDefinition, bool]:
+def publish(session: Session, bundle: Bundle, at: datetime,
+            helpers: dict | None = None) -> tuple[ProcessDefinition, bool]:
     """Store ``bundle`` as the next version of its key unless the newest version has
     the same content. Returns the version that is current and whether it is new."""
-    compile_bundle(bundle, at)
+    compile_bundle(bundle, at, helpers)
     latest = latest_definition(session, bundle.key)
     if latest is not None and latest.sha256 == bundle.sha256:
         return latest, False

@@ -134,151 +134,64 @@ def _is_email(value) -> bool:
     return not isinstance(value, str) or bool(_EMAIL_RE.fullmatch(value))
 
 
-# --- the validator class -------------------------------------------------------------
+# --- the jsonschema validator class --------------------------------------------------
 
 _Base = validators.Draft202012Validator
 _base_additional = _Base.VALIDATORS["additionalProperties"]
+_base_one_of = _Base.VALIDATORS["oneOf"]
+_CONST_BRANCH_KEYS = frozenset({"const", "title", "description"})
 
 
 def _is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _lte_violation(name: str, subschema, instance: dict):
-    """(value, other, limit) when ``instance[name]`` breaks its ``x-lte-field``, else None."""
+def _lte_target(subschema) -> str | None:
     other = subschema.get(LTE_KEYWORD) if isinstance(subschema, dict) else None
-    if not isinstance(other, str) or other not in instance:
-        return None
+    return other if isinstance(other, str) else None
+
+
+def _breaks_lte(instance: dict, name: str, other: str | None) -> bool:
+    """``instance[name] > instance[other]``, when both are present and numbers."""
+    if other is None or name not in instance or other not in instance:
+        return False
     value, limit = instance[name], instance[other]
-    if _is_number(value) and _is_number(limit) and value > limit:
-        return value, other, limit
-    return None
+    return _is_number(value) and _is_number(limit) and value > limit
 
 
-# Speed: jsonschema costs about 10 microseconds for each subschema it descends into, so a
-# draft of a few lines cost about a millisecond. Subschemas made only of the keywords below
-# are first checked inline; only when that check cannot vouch for the value does jsonschema
-# descend, so every error message still comes from jsonschema itself.
-
-_ANNOTATIONS = frozenset({"title", "description", "examples", "default", "$comment",
-                          "readOnly", "writeOnly", "deprecated", LTE_KEYWORD})
-_CONST_BRANCH_KEYS = frozenset({"const", "title", "description"})
-_PY_TYPES = {"string": str, "boolean": bool, "array": list, "object": dict}
-
-
-def _quick_type(expected, value, _schema) -> bool:
-    if isinstance(expected, list):
-        return any(_quick_type(each, value, _schema) for each in expected)
-    if expected == "integer":
-        return isinstance(value, int) and not isinstance(value, bool)
-    if expected == "number":
-        return _is_number(value)
-    if expected == "null":
-        return value is None
-    kind = _PY_TYPES.get(expected)
-    return kind is not None and isinstance(value, kind)
-
-
-def _quick_one_of(branches, value, _schema) -> bool:
-    # Only a labelled enum: every branch is {"const": <string>, "title": ...}.
-    if not isinstance(value, str) or not isinstance(branches, list):
-        return False
-    matches = 0
-    for branch in branches:
-        if branch.__class__ is not dict or not branch.keys() <= _CONST_BRANCH_KEYS or "const" not in branch:
-            return False
-        if branch["const"] == value:
-            matches += 1
-    return matches == 1
-
-
-def _quick_unique(unique, value, _schema) -> bool:
-    if unique is False or not isinstance(value, list):
-        return True
-    return all(isinstance(each, str) for each in value) and len(set(value)) == len(value)
-
-
-def _quick_items(items, value, _schema) -> bool:
-    return not isinstance(value, list) or all(_quick_valid(items, each) for each in value)
-
-
-def _quick_properties(properties, value, _schema) -> bool:
-    if not isinstance(value, dict):
-        return True
-    for name, subschema in properties.items():
-        if name in value and (
-            not _quick_valid(subschema, value[name]) or _lte_violation(name, subschema, value)
-        ):
-            return False
-    return True
-
-
-def _quick_additional(allowed, value, schema) -> bool:
-    if not isinstance(value, dict):
-        return True
-    if allowed is not False or "patternProperties" in schema:
-        return False
-    return value.keys() <= schema.get("properties", {}).keys()
-
-
-_QUICK = {
-    "type": _quick_type,
-    "minLength": lambda n, v, _: not isinstance(v, str) or len(v) >= n,
-    "maxLength": lambda n, v, _: not isinstance(v, str) or len(v) <= n,
-    "minimum": lambda n, v, _: not _is_number(v) or v >= n,
-    "maximum": lambda n, v, _: not _is_number(v) or v <= n,
-    "exclusiveMinimum": lambda n, v, _: not _is_number(v) or v > n,
-    "exclusiveMaximum": lambda n, v, _: not _is_number(v) or v < n,
-    "pattern": lambda p, v, _: not isinstance(v, str) or re.search(p, v) is not None,
-    "format": lambda f, v, _: FORMAT_CHECKER.conforms(v, f),
-    "const": lambda c, v, _: isinstance(c, str) and c == v,
-    "enum": lambda e, v, _: isinstance(v, str) and isinstance(e, list) and v in e,
-    "oneOf": _quick_one_of,
-    "minItems": lambda n, v, _: not isinstance(v, list) or len(v) >= n,
-    "maxItems": lambda n, v, _: not isinstance(v, list) or len(v) <= n,
-    "uniqueItems": _quick_unique,
-    "items": _quick_items,
-    "required": lambda r, v, _: not isinstance(v, dict) or all(name in v for name in r),
-    "properties": _quick_properties,
-    "additionalProperties": _quick_additional,
-}
-
-
-def _quick_valid(schema, value) -> bool:
-    """True only if ``value`` certainly satisfies ``schema``; False means "ask jsonschema"."""
-    if not isinstance(schema, dict):
-        return False
-    for keyword, argument in schema.items():
-        if keyword in _ANNOTATIONS:
-            continue
-        check = _QUICK.get(keyword)
-        if check is None or not check(argument, value, schema):
-            return False
-    return True
+def _labelled_enum(one_of) -> dict | None:
+    """For a ``oneOf`` of ``{"const": "<string>", "title": ...}`` choices (a select box):
+    how many branches each value matches. None for any other ``oneOf``."""
+    if not isinstance(one_of, list):
+        return None
+    counts: dict[str, int] = {}
+    for branch in one_of:
+        if not isinstance(branch, dict) or not branch.keys() <= _CONST_BRANCH_KEYS:
+            return None
+        const = branch.get("const")
+        if not isinstance(const, str):
+            return None
+        counts[const] = counts.get(const, 0) + 1
+    return counts
 
 
 def _properties(validator, properties, instance, schema):
-    # The standard keyword (after the quick check), plus ``x-lte-field``.
+    yield from _Base.VALIDATORS["properties"](validator, properties, instance, schema)
     if not isinstance(instance, dict):
         return
     for name, subschema in properties.items():
-        if name not in instance:
-            continue
-        value = instance[name]
-        if not _quick_valid(subschema, value):
-            yield from validator.descend(value, subschema, path=name, schema_path=name)
-        violation = _lte_violation(name, subschema, instance)
-        if violation:
-            value, other, limit = violation
+        other = _lte_target(subschema)
+        if _breaks_lte(instance, name, other):
+            value = instance[name]
             yield ValidationError(
-                f"{value!r} is greater than {other!r} ({limit!r})",
+                f"{value!r} is greater than {other!r} ({instance[other]!r})",
                 validator=LTE_KEYWORD, validator_value=other, instance=value,
                 schema=subschema, path=(name,),
             )
 
 
 def _required(validator, required, instance, schema):
-    # Same as the standard keyword, but the error points at the missing property.
+    # As standard, but the error points at the missing property.
     if not isinstance(instance, dict):
         return
     for name in required:
@@ -287,52 +200,310 @@ def _required(validator, required, instance, schema):
 
 
 def _additional_properties(validator, aP, instance, schema):
-    # One error per unexpected property, pointing at it (the standard one reports all at once).
+    # As standard, but one error per unexpected property, pointing at it.
     if aP is not False or not isinstance(instance, dict):
         yield from _base_additional(validator, aP, instance, schema)
         return
     known = schema.get("properties", {})
     patterns = schema.get("patternProperties", {})
     for name in instance:
-        if name in known or any(re.search(p, name) for p in patterns):
-            continue
-        yield ValidationError(f"{name!r} is not allowed", path=(name,))
+        if name not in known and not any(re.search(p, name) for p in patterns):
+            yield ValidationError(f"{name!r} is not allowed", path=(name,))
 
 
-def _is_labelled_enum(one_of) -> bool:
-    """``oneOf`` is a list of ``{"const": ..., "title": ...}`` choices (shown as a select)."""
-    return isinstance(one_of, list) and all(
-        isinstance(branch, dict) and "const" in branch and branch.keys() <= _CONST_BRANCH_KEYS
-        for branch in one_of
-    )
+def _one_of(validator, one_of, instance, schema):
+    # A labelled enum is one lookup instead of one sub-validation per choice.
+    counts = _labelled_enum(one_of)
+    if counts is None:
+        yield from _base_one_of(validator, one_of, instance, schema)
+    elif not isinstance(instance, str) or counts.get(instance) != 1:
+        yield ValidationError(f"{instance!r} is not one of the choices")
 
 
-FormValidator = validators.extend(
+_JsonSchemaValidator = validators.extend(
     _Base,
     {
         "properties": _properties,
         "required": _required,
         "additionalProperties": _additional_properties,
+        "oneOf": _one_of,
     },
 )
 
-_CACHE: dict[str, object] = {}
+
+# --- the quick check -----------------------------------------------------------------
+# jsonschema costs about 10 microseconds for each subschema it descends into (a draft of a
+# few lines took about a millisecond). So each form schema is also compiled once into
+# closures that answer True (certainly valid), False (certainly invalid) or None (only
+# jsonschema can tell). Data is accepted on True alone; otherwise jsonschema runs and
+# reports the errors. Keywords jsonschema ignores are annotations; a keyword it knows but
+# the quick check does not makes the verdict None.
+
+
+def _unknown(_value):
+    return None
+
+
+def _combine(verdicts):
+    result = True
+    for verdict in verdicts:
+        if verdict is False:
+            return False
+        if verdict is None:
+            result = None
+    return result
+
+
+def _all_of(checks):
+    if len(checks) == 1:
+        return checks[0]
+    return lambda value: _combine(each(value) for each in checks)
+
+
+_TYPE_CHECKS = {
+    "string": lambda v: isinstance(v, str),
+    "boolean": lambda v: isinstance(v, bool),
+    "array": lambda v: isinstance(v, list),
+    "object": lambda v: isinstance(v, dict),
+    "null": lambda v: v is None,
+    "number": _is_number,
+    "integer": lambda v: v.is_integer() if isinstance(v, float) else isinstance(v, int) and not isinstance(v, bool),
+}
+
+
+def _c_type(expected, _schema):
+    tests = [_TYPE_CHECKS[each] for each in (expected if isinstance(expected, list) else [expected])]
+    return tests[0] if len(tests) == 1 else (lambda v: any(test(v) for test in tests))
+
+
+def _c_const(const, _schema):
+    def check(value):
+        if isinstance(const, (str, bool, type(None))) or isinstance(value, (str, bool, type(None))):
+            return type(const) is type(value) and const == value
+        if _is_number(const) and _is_number(value):
+            return const == value
+        return None
+
+    return check
+
+
+def _c_enum(choices, _schema):
+    strings = frozenset(c for c in choices if isinstance(c, str))
+    if len(strings) == len(choices):
+        return lambda v: isinstance(v, str) and v in strings
+    return lambda v: (v in strings) if isinstance(v, str) else None
+
+
+def _c_one_of(branches, _schema):
+    counts = _labelled_enum(branches)
+    if counts is not None:
+        return lambda v: isinstance(v, str) and counts.get(v) == 1
+    checks = [_compile(branch) for branch in branches]
+
+    def check(value):
+        verdicts = [each(value) for each in checks]
+        return None if None in verdicts else verdicts.count(True) == 1
+
+    return check
+
+
+def _c_any_of(branches, _schema):
+    checks = [_compile(branch) for branch in branches]
+
+    def check(value):
+        verdicts = [each(value) for each in checks]
+        return True if True in verdicts else (None if None in verdicts else False)
+
+    return check
+
+
+def _c_not(subschema, _schema):
+    inner = _compile(subschema)
+
+    def check(value):
+        verdict = inner(value)
+        return None if verdict is None else not verdict
+
+    return check
+
+
+def _c_if(test_schema, schema):
+    test = _compile(test_schema)
+    then, else_ = _compile(schema.get("then", True)), _compile(schema.get("else", True))
+
+    def check(value):
+        verdict = test(value)
+        return None if verdict is None else (then if verdict else else_)(value)
+
+    return check
+
+
+def _c_properties(properties, _schema):
+    compiled = [(name, _compile(sub), _lte_target(sub)) for name, sub in properties.items()]
+
+    def check(value):
+        if not isinstance(value, dict):
+            return True
+        return _combine(
+            False if _breaks_lte(value, name, other) else inner(value[name])
+            for name, inner, other in compiled
+            if name in value
+        )
+
+    return check
+
+
+def _c_additional_properties(allowed, schema):
+    if allowed is True:
+        return lambda v: True
+    if allowed is not False or "patternProperties" in schema:
+        return _unknown
+    known = frozenset(schema.get("properties", {}))
+    return lambda v: not isinstance(v, dict) or v.keys() <= known
+
+
+def _c_items(items, schema):
+    if "prefixItems" in schema:
+        return _unknown
+    inner = _compile(items)
+    return lambda v: _combine(inner(each) for each in v) if isinstance(v, list) else True
+
+
+def _c_unique_items(unique, _schema):
+    if not unique:
+        return lambda v: True
+
+    def check(value):
+        if not isinstance(value, list):
+            return True
+        if not all(isinstance(each, str) for each in value):
+            return None
+        return len(set(value)) == len(value)
+
+    return check
+
+
+def _c_format(format_name, _schema):
+    return lambda v: FORMAT_CHECKER.conforms(v, format_name)
+
+
+def _c_pattern(pattern, _schema):
+    search = re.compile(pattern).search
+    return lambda v: not isinstance(v, str) or search(v) is not None
+
+
+def _c_required(names, _schema):
+    return lambda v: not isinstance(v, dict) or all(name in v for name in names)
+
+
+def _limit(kind, compare):
+    def make(limit, _schema):
+        return lambda v: not isinstance(v, kind) or isinstance(v, bool) or compare(v, limit)
+
+    return make
+
+
+_COMPILERS = {
+    "type": _c_type,
+    "const": _c_const,
+    "enum": _c_enum,
+    "oneOf": _c_one_of,
+    "anyOf": _c_any_of,
+    "allOf": lambda subs, _: _all_of([_compile(sub) for sub in subs]),
+    "not": _c_not,
+    "if": _c_if,
+    "properties": _c_properties,
+    "required": _c_required,
+    "additionalProperties": _c_additional_properties,
+    "items": _c_items,
+    "uniqueItems": _c_unique_items,
+    "format": _c_format,
+    "pattern": _c_pattern,
+    "minLength": _limit(str, lambda v, n: len(v) >= n),
+    "maxLength": _limit(str, lambda v, n: len(v) <= n),
+    "minItems": _limit(list, lambda v, n: len(v) >= n),
+    "maxItems": _limit(list, lambda v, n: len(v) <= n),
+    "minimum": _limit((int, float), lambda v, n: v >= n),
+    "maximum": _limit((int, float), lambda v, n: v <= n),
+    "exclusiveMinimum": _limit((int, float), lambda v, n: v > n),
+    "exclusiveMaximum": _limit((int, float), lambda v, n: v < n),
+}
+
+
+def _compile(schema):
+    """A function of a value answering True (valid), False (invalid) or None (ask jsonschema)."""
+    if isinstance(schema, bool):
+        return lambda _v: schema
+    if not isinstance(schema, dict):
+        return _unknown
+    checks = []
+    try:
+        for keyword, argument in schema.items():
+            if keyword not in _Base.VALIDATORS:
+                continue  # an annotation ("title", "then" is read by "if", "x-lte-field"...)
+            make = _COMPILERS.get(keyword)
+            if make is None:
+                return _unknown
+            checks.append(make(argument, schema))
+    except (KeyError, TypeError, ValueError, re.error):
+        return _unknown  # a malformed schema: leave it to jsonschema
+    return _all_of(checks) if checks else (lambda _v: True)
+
+
+# --- validators and their cache ------------------------------------------------------
+
+
+class FormValidator:
+    """Validates data for one form schema; build it once (see :func:`form_validator`)."""
+
+    __slots__ = ("schema", "_jsonschema", "_quick")
+
+    def __init__(self, schema: dict):
+        # A private copy: later edits to the caller's dict cannot desynchronise the two checks.
+        self.schema = json.loads(json.dumps(schema))
+        self._jsonschema = _JsonSchemaValidator(self.schema, format_checker=FORMAT_CHECKER)
+        self._quick = _compile(self.schema)
+
+    def validate(self, data) -> list[FieldError]:
+        """Every problem with ``data``, sorted by field path; [] if it is acceptable."""
+        if not isinstance(data, dict):
+            return [FieldError("", "type", MESSAGES["not_object"])]
+        reserved = _reserved_paths(data)
+        if not reserved and self._quick(data) is True:
+            return []
+        found: dict[tuple, None] = {}  # (path, code, message), no duplicates
+        for path in reserved:
+            found[(path, "reserved_key", _message_for(self.schema, "reserved_key", path))] = None
+        errors = []
+        for error in self._jsonschema.iter_errors(data):
+            path = tuple(error.absolute_path)
+            if not any(path[: len(r)] == r for r in reserved):  # else: reported as reserved
+                errors.append((path, _code(error), error))
+        # A value of the wrong type also fails its choices or limits: report only the type.
+        mistyped = {path for path, code, _ in errors if code == "type"}
+        for path, code, error in errors:
+            if code == "type" or path not in mistyped:
+                found[(path, code, _message(self.schema, error, code, path))] = None
+        ordered = sorted(found, key=lambda item: (_sort_key(item[0]), item[1], item[2]))
+        return [FieldError(format_path(path), code, message) for path, code, message in ordered]
+
+
+_CACHE: dict[str, FormValidator] = {}
 _CACHE_SIZE = 64
 _CACHE_LOCK = threading.Lock()
+_CACHE_KEY = json.JSONEncoder(sort_keys=True, separators=(",", ":"), check_circular=False).encode
 
 
-def form_validator(schema: dict):
-    """A validator for ``schema``, built once per distinct schema content and reused.
+def form_validator(schema: dict) -> FormValidator:
+    """The validator for ``schema``, built once per distinct schema content and reused.
 
-    Callers that hold a schema for long (a loaded definition) can keep the result and pass
-    it to :func:`validate_form_data`, which saves serialising the schema on every call.
+    Callers that keep a schema for long (a loaded definition) can keep its validator too
+    and pass it to :func:`validate_form_data`, which saves serialising the schema per call.
     """
-    key = json.dumps(schema, sort_keys=True, ensure_ascii=False)
+    key = _CACHE_KEY(schema)
     validator = _CACHE.get(key)
     if validator is None:
-        # The validator owns a private copy, so later edits to the caller's dict cannot
-        # make it disagree with its cache key.
-        validator = FormValidator(json.loads(key), format_checker=FORMAT_CHECKER)
+        validator = FormValidator(schema)
         with _CACHE_LOCK:
             while len(_CACHE) >= _CACHE_SIZE:
                 _CACHE.pop(next(iter(_CACHE)))
@@ -340,7 +511,16 @@ def form_validator(schema: dict):
     return validator
 
 
-# --- validation ----------------------------------------------------------------------
+def validate_form_data(schema: dict, data, *, validator: FormValidator | None = None) -> list[FieldError]:
+    """Every problem with ``data`` as a form for ``schema``, sorted by field path.
+
+    ``validator`` may be one already built for this schema with :func:`form_validator`.
+    An empty list means the data is acceptable.
+    """
+    return (validator or form_validator(schema)).validate(data)
+
+
+# --- error messages ------------------------------------------------------------------
 
 
 def format_path(path) -> str:
@@ -366,18 +546,22 @@ def _node_schema(root: dict, path) -> dict | None:
     return node if isinstance(node, dict) else None
 
 
+def _is_table(array_schema) -> bool:
+    """An array of objects is shown as a table: its items are rows ("dòng")."""
+    items = array_schema.get("items") if isinstance(array_schema, dict) else None
+    return isinstance(items, dict) and items.get("type") == "object"
+
+
 def _label(root: dict, path, *, by_name: bool = False) -> str:
     """«Title» of the innermost named field in ``path``, plus its row and item numbers."""
     names = [i for i, part in enumerate(path) if not isinstance(part, int)]
     if not names:
         title = MESSAGES["whole_form"]
-        last = -1
     else:
-        last = names[-1]
-        node = {} if by_name else _node_schema(root, path[: last + 1]) or {}
-        title = node.get("title") if isinstance(node.get("title"), str) else str(path[last])
+        node = {} if by_name else _node_schema(root, path[: names[-1] + 1]) or {}
+        title = node.get("title") if isinstance(node.get("title"), str) else str(path[names[-1]])
     places = [
-        MESSAGES["row" if i < last else "item"].format(n=part + 1)
+        MESSAGES["row" if _is_table(_node_schema(root, path[:i])) else "item"].format(n=part + 1)
         for i, part in enumerate(path)
         if isinstance(part, int)
     ]
@@ -385,9 +569,12 @@ def _label(root: dict, path, *, by_name: bool = False) -> str:
     return f"{label} ({', '.join(places)})" if places else label
 
 
+def _message_for(root: dict, code: str, path) -> str:
+    return MESSAGES[code].format(label=_label(root, path, by_name=True))
+
+
 def _message(root: dict, error: ValidationError, code: str, path) -> str:
     label = _label(root, path)
-    keyword = error.validator
     value = error.validator_value
     node = _node_schema(root, path) or {}
     if code == "required":
@@ -399,35 +586,27 @@ def _message(root: dict, error: ValidationError, code: str, path) -> str:
         return MESSAGES["type"].format(label=label, expected=expected)
     if code == "min_length" and value == 1:
         return MESSAGES["min_length_empty"].format(label=label)
+    if code == "max_items" and value == 0:
+        return MESSAGES["max_items_zero"].format(label=label)
     if code in ("min_items", "max_items"):
-        if code == "max_items" and value == 0:
-            return MESSAGES["max_items_zero"].format(label=label)
-        items = node.get("items")
-        unit = MESSAGES["unit.row" if isinstance(items, dict) and items.get("type") == "object" else "unit.item"]
+        unit = MESSAGES["unit.row" if _is_table(node) else "unit.item"]
         return MESSAGES[code].format(label=label, limit=value, unit=unit)
-    if code == "pattern":
-        examples = node.get("examples")
-        if isinstance(examples, list) and examples:
-            return MESSAGES["pattern_example"].format(label=label, example=examples[0])
-        return MESSAGES["pattern"].format(label=label)
+    if code == "pattern" and isinstance(node.get("examples"), list) and node["examples"]:
+        return MESSAGES["pattern_example"].format(label=label, example=node["examples"][0])
     if code == "format":
-        template = MESSAGES.get(f"format.{value}", MESSAGES["format"])
-        return template.format(label=label, format=value)
+        return MESSAGES.get(f"format.{value}", MESSAGES["format"]).format(label=label, format=value)
     if code == "not_lte_field":
-        other_path = list(path[:-1]) + [value]
-        other = _node_schema(root, other_path) or {}
+        other = _node_schema(root, list(path[:-1]) + [value]) or {}
         other_title = other.get("title") if isinstance(other.get("title"), str) else value
         return MESSAGES[code].format(label=label, other=f"«{other_title}»")
     if code == "unknown_field":
-        return MESSAGES[code].format(label=_label(root, path, by_name=True))
-    if keyword in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minLength", "maxLength"):
-        return MESSAGES[code].format(label=label, limit=value)
-    return MESSAGES.get(code, MESSAGES["invalid"]).format(label=label)
+        return _message_for(root, code, path)
+    return MESSAGES.get(code, MESSAGES["invalid"]).format(label=label, limit=value)
 
 
 def _code(error: ValidationError) -> str:
     keyword = error.validator
-    if keyword in ("oneOf", "anyOf") and _is_labelled_enum(error.validator_value):
+    if keyword in ("oneOf", "anyOf") and _labelled_enum(error.validator_value) is not None:
         return "enum"
     return _CODES.get(keyword, "invalid")
 
@@ -447,38 +626,6 @@ def _reserved_paths(data) -> list[tuple]:
 
 def _sort_key(path) -> tuple:
     return tuple((0, p) if isinstance(p, int) else (1, str(p)) for p in path)
-
-
-def validate_form_data(schema: dict, data, *, validator=None) -> list[FieldError]:
-    """Every problem with ``data`` as a form for ``schema``, sorted by field path.
-
-    ``validator`` may be one already built with :func:`form_validator` for this schema.
-    An empty list means the data is acceptable.
-    """
-    if not isinstance(data, dict):
-        return [FieldError("", "type", MESSAGES["not_object"])]
-    if validator is None:
-        validator = form_validator(schema)
-    found: dict[tuple, None] = {}  # (path, code, message), in a stable order, no duplicates
-
-    reserved = _reserved_paths(data)
-    for path in reserved:
-        message = MESSAGES["reserved_key"].format(label=_label(schema, path, by_name=True))
-        found[(path, "reserved_key", message)] = None
-
-    errors = []
-    for error in validator.iter_errors(data):
-        path = tuple(error.absolute_path)
-        if not any(path[: len(r)] == r for r in reserved):  # else: reported as reserved
-            errors.append((path, _code(error), error))
-    # A value of the wrong type also fails its enum or limits; report only the type.
-    mistyped = {path for path, code, _ in errors if code == "type"}
-    for path, code, error in errors:
-        if code == "type" or path not in mistyped:
-            found[(path, code, _message(schema, error, code, path))] = None
-
-    ordered = sorted(found, key=lambda item: (_sort_key(item[0]), item[1], item[2]))
-    return [FieldError(format_path(path), code, message) for path, code, message in ordered]
 
 
 # --- schema acceptance ---------------------------------------------------------------
@@ -533,7 +680,7 @@ def check_form_schema(schema: dict) -> list[str]:
     if declared is not None and (not isinstance(declared, str) or declared.rstrip("#") != DRAFT_2020_12):
         problems.append(f"$schema must be {DRAFT_2020_12!r}, not {declared!r}")
     try:
-        FormValidator.check_schema(schema)
+        _JsonSchemaValidator.check_schema(schema)
     except SchemaError as error:
         at = "/".join(str(p) for p in error.absolute_path)
         problems.append(f"not a valid Draft 2020-12 schema at #/{at}: {error.message}")

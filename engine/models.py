@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.db import Base, JSONDocument, UTCDateTime
@@ -42,7 +42,7 @@ class ProcessInstance(Base):
     # Which organisation unit acts in each lane (role) of this instance.
     lane_orgs: Mapped[dict] = mapped_column(JSONDocument)
     status: Mapped[str] = mapped_column(String(20))  # running | completed | error
-    serialization: Mapped[str] = mapped_column(Text)
+    serialization: Mapped[bytes] = mapped_column(LargeBinary)  # see engine.serializer
     next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error_message: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -17,18 +17,18 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.spiff.specs.defaults import UserTask
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine import clock
 from engine.definitions import CompiledProcess, bundle_of, compile_bundle, latest_definition
 from engine.errors import ConcurrencyConflict, FormInvalid, NotFound, TaskNotReady
-from engine.forms import FieldError, validate_form_data
+from engine.forms import FieldError, is_reserved_key, validate_form_data
+from engine.helpers import BASE_HELPERS, as_instant
 from engine.models import HumanTask, ProcessDefinition, ProcessInstance
 from engine.sandbox import build_script_engine
 from engine.serializer import dump_workflow, load_workflow
@@ -57,39 +57,32 @@ class InstanceChange:
 Listener = Callable[[Session, InstanceChange], None]
 
 
-def _as_instant(value) -> datetime:
-    return TimerEventDefinition.get_datetime(value).astimezone(timezone.utc)
-
-
-def _is_before(first, second) -> bool:
-    first = first if isinstance(first, datetime) else _as_instant(first)
-    second = second if isinstance(second, datetime) else _as_instant(second)
-    return first < second
-
-
-BASE_HELPERS = {"now": clock.pinned_now, "is_before": _is_before, "as_instant": _as_instant}
-
-
 class SpecCache:
-    """Parsed specs by definition version; versions are immutable, so never stale."""
+    """Parsed specs by definition id. Versions are immutable, so an entry never goes
+    stale, and an instance's operation needs no read of its definition row."""
 
-    def __init__(self):
-        self._compiled: dict[tuple[int, str], CompiledProcess] = {}
+    def __init__(self, helpers: dict[str, Callable]):
+        self._helpers = helpers
+        self._compiled: dict[int, CompiledProcess] = {}
 
     def get(self, definition: ProcessDefinition) -> CompiledProcess:
-        cache_key = (definition.id, definition.sha256)
-        compiled = self._compiled.get(cache_key)
+        compiled = self._compiled.get(definition.id)
         if compiled is None:
-            compiled = compile_bundle(bundle_of(definition), definition.created_at)
-            self._compiled[cache_key] = compiled
+            compiled = compile_bundle(bundle_of(definition), definition.created_at, self._helpers)
+            self._compiled[definition.id] = compiled
         return compiled
+
+    def by_id(self, session: Session, definition_id: int) -> CompiledProcess:
+        compiled = self._compiled.get(definition_id)
+        return compiled if compiled is not None else self.get(session.get(ProcessDefinition, definition_id))
 
 
 class WorkflowRuntime:
     def __init__(self, clock_: clock.Clock, helpers: dict[str, Callable] | None = None):
         self.clock = clock_
-        self.specs = SpecCache()
-        self.script_engine = build_script_engine({**BASE_HELPERS, **(helpers or {})})
+        self.helpers = {**BASE_HELPERS, **(helpers or {})}
+        self.specs = SpecCache(self.helpers)
+        self.script_engine = build_script_engine(self.helpers)
         self._listeners: dict[str, list[Listener]] = defaultdict(list)
 
     def on_change(self, process_key: str, listener: Listener) -> None:
@@ -145,6 +138,12 @@ class WorkflowRuntime:
             error = self._advance(workflow)
         return self._save(session, instance, workflow, compiled, at, error)
 
+    def park_in_error(self, session: Session, instance_id: int, message: str) -> None:
+        """Stop an instance that cannot be stepped, so it blocks nobody; an admin retries it."""
+        session.execute(update(ProcessInstance).where(ProcessInstance.id == instance_id).values(
+            status="error", error_message=message[:4000], next_timer_at=None,
+            lock_version=ProcessInstance.lock_version + 1))
+
     def ready_task(self, session: Session, task_id: str) -> HumanTask:
         row = session.get(HumanTask, task_id)
         if row is None:
@@ -160,7 +159,7 @@ class WorkflowRuntime:
     # -- internals -----------------------------------------------------------------
 
     def _compiled(self, session: Session, instance: ProcessInstance) -> CompiledProcess:
-        return self.specs.get(session.get(ProcessDefinition, instance.definition_id))
+        return self.specs.by_id(session, instance.definition_id)
 
     def _load(self, instance: ProcessInstance, compiled: CompiledProcess) -> BpmnWorkflow:
         if instance.status != "running":
@@ -200,11 +199,14 @@ class WorkflowRuntime:
             session.add(instance)
         instance_id = instance.id  # after a failed flush the object can no longer be read
         try:
-            session.flush()  # the optimistic lock: UPDATE ... WHERE lock_version = <loaded>
+            # The optimistic lock first (UPDATE ... WHERE lock_version = <loaded>), so a
+            # stale save fails before it writes anything else.
+            session.flush()
         except StaleDataError:
             raise ConcurrencyConflict(
                 f"instance {instance_id} was changed by someone else; nothing was saved") from None
         opened, closed = _sync_human_tasks(session, instance, workflow, compiled, at, open_rows)
+        session.flush()
         data = workflow.data if workflow.is_completed() else (workflow.last_task or workflow.task_tree).data
         change = InstanceChange(instance, at, dict(data), completed_task, opened, closed)
         for listener in self._listeners[instance.process_key]:
@@ -213,10 +215,28 @@ class WorkflowRuntime:
 
 
 def _plain_json(data: dict) -> dict:
-    """A deep copy that is plain JSON: task data must survive serialization unchanged."""
+    """A deep copy that is plain JSON without reserved keys: task data must survive
+    serialization unchanged (a ``typename`` key would make the instance unloadable)."""
     if not isinstance(data, dict):
         raise FormInvalid([FieldError("", "type", "Dữ liệu phải là một đối tượng JSON.")])
-    return json.loads(json.dumps(data))
+    copy = json.loads(json.dumps(data))
+    reserved = sorted(_reserved_keys(copy))
+    if reserved:
+        raise FormInvalid([FieldError(path, "reserved_key", f"Không được dùng khóa dành riêng «{path}».")
+                           for path in reserved])
+    return copy
+
+
+def _reserved_keys(value, path: str = ""):
+    if isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            if is_reserved_key(key):
+                yield where
+            yield from _reserved_keys(item, where)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _reserved_keys(item, f"{path}[{index}]")
 
 
 def _sync_human_tasks(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow,
@@ -260,13 +280,13 @@ def _timer_due(task) -> datetime | None:
     value = task.internal_data.get("event_value")
     if isinstance(value, dict):  # cycle timers keep their next occurrence
         value = value.get("next")
-    return _as_instant(value) if value else None
+    return as_instant(value) if value else None
 
 
 TIMER_EVENT_TYPES = {"TimeDateEventDefinition", "DurationTimerEventDefinition", "CycleTimerEventDefinition"}
 
 
 def _next_timer(workflow: BpmnWorkflow) -> datetime | None:
-    dues = [_as_instant(event.value) for event in workflow.waiting_events()
+    dues = [as_instant(event.value) for event in workflow.waiting_events()
             if event.event_type in TIMER_EVENT_TYPES and event.value]
     return min(dues, default=None)

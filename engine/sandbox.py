@@ -225,10 +225,33 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
                 continue
             if callable(value) or isinstance(value, types.ModuleType):
                 continue
+            _require_storable(name, value)
             context[name] = value
 
     def call_service(self, context, **kwargs):
         raise ScriptRejected("Service tasks are not supported by this engine yet.")
+
+
+_JSON_SCALARS = (str, int, float, bool, type(None))
+
+
+def _require_storable(path: str, value) -> None:
+    """Task data is stored as JSON: a range, bytes or a key named ``typename`` left by a
+    script would fail the save or make the instance impossible to load later."""
+    if isinstance(value, _JSON_SCALARS):
+        return
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            _require_storable(f"{path}[{index}]", item)
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str) or key == "typename" or key.startswith("_"):
+                raise ScriptRejected(f"The script stored a reserved or non-text key {key!r} in {path}.")
+            _require_storable(f"{path}.{key}", item)
+        return
+    raise ScriptRejected(f"The script stored a {type(value).__name__} in {path}; "
+                         "only text, numbers, booleans, null, lists and objects can be kept.")
 
 
 def build_script_engine(helpers: dict[str, callable]) -> PythonScriptEngine:

@@ -7,6 +7,7 @@ finds nothing: running it twice fires nothing twice.
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,11 +18,14 @@ from engine.errors import ConcurrencyConflict
 from engine.models import ProcessInstance
 from engine.runtime import WorkflowRuntime
 
+log = logging.getLogger(__name__)
+
 
 @dataclass
 class TimerRun:
     fired: int = 0
     conflicts: int = 0
+    failed: int = 0
 
 
 def claim_due_instances(session: Session, at: datetime, after_id: int, limit: int) -> list[ProcessInstance]:
@@ -50,3 +54,8 @@ def fire_due_timers(sessions: sessionmaker, runtime: WorkflowRuntime, at: dateti
                     run.fired += 1
                 except ConcurrencyConflict:
                     run.conflicts += 1  # changed meanwhile; the next run sees its new state
+                except Exception as error:  # one broken instance must not stop everyone's timers
+                    log.exception("instance %s failed while firing timers", last_id)
+                    with session.begin_nested():
+                        runtime.park_in_error(session, last_id, f"firing timers failed: {error!r}")
+                    run.failed += 1

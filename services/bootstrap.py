@@ -27,7 +27,7 @@ class Services:
         for directory in sorted(p for p in (root or self.config.bpmn_dir).iterdir() if p.is_dir()):
             bundle = definitions.read_bundle(directory)
             with self.db.transaction() as session:
-                definition, created = definitions.publish(session, bundle, self.clock.now())
+                definition, created = definitions.publish(session, bundle, self.clock.now(), self.runtime.helpers)
                 results.append((definition.key, definition.version, created))
         return results
 

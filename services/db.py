@@ -27,7 +27,9 @@ def _configure_sqlite(engine: Engine) -> None:
         # Let SQLAlchemy, not the driver, emit BEGIN (needed for savepoints and IMMEDIATE).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=30000"):
+        # A 64 MB page cache keeps the instance index and hot rows in memory at 5,000+ units.
+        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=30000",
+                       "cache_size=-65536"):
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 

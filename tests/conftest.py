@@ -24,20 +24,26 @@ from services.config import REPO_ROOT, Config
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 BACKENDS = os.environ.get("TALENTFLOW_TEST_BACKENDS", "sqlite,postgresql").split(",")
 PG_SERVER = os.environ.get("TALENTFLOW_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
-PG_DATABASE = "talentflow_test"
+# One database per test run, so that concurrent runs on one machine never collide.
+PG_DATABASE = f"talentflow_test_{os.getpid()}"
 
 
 def local(*args) -> datetime:
     return datetime(*args, tzinfo=LOCAL_TZ)
 
 
-def _fresh_postgres_database() -> str:
+def _postgres_admin(statement: str) -> None:
     try:
         with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True, connect_timeout=5) as connection:
-            connection.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
-            connection.execute(f"CREATE DATABASE {PG_DATABASE}")
+            connection.execute(statement)
     except psycopg.OperationalError as error:
         pytest.fail(f"PostgreSQL is required for the tests and is not reachable at {PG_SERVER}: {error}")
+
+
+def _fresh_postgres_database(request) -> str:
+    _postgres_admin(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
+    _postgres_admin(f"CREATE DATABASE {PG_DATABASE}")
+    request.addfinalizer(lambda: _postgres_admin(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)"))
     return f"{PG_SERVER.replace('postgresql://', 'postgresql+psycopg://')}/{PG_DATABASE}"
 
 
@@ -46,7 +52,7 @@ def database_url(request, tmp_path_factory) -> str:
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
     else:
-        url = _fresh_postgres_database()
+        url = _fresh_postgres_database(request)
     migrating = bootstrap(Config(database_url=url, bpmn_dir=REPO_ROOT / "bpmn", instance_dir=Path("/tmp")))
     schema.upgrade(migrating.db.engine)
     migrating.db.dispose()

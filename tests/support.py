@@ -1,6 +1,7 @@
 """Small helpers shared by tests: acting as a named user through the service layer."""
 from __future__ import annotations
 
+import zlib
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -80,3 +81,9 @@ def proposal_of(services, campaign_id: int, unit_code: str):
         unit = unit_by_code(session, unit_code)
         return session.scalar(select(UnitProposal).where(
             UnitProposal.campaign_id == campaign_id, UnitProposal.org_unit_id == unit.id))
+
+
+def stored_text(serialization: bytes) -> str:
+    """The stored workflow as text (it is zlib-compressed JSON): a substring search on
+    the compressed bytes would prove nothing."""
+    return zlib.decompress(serialization).decode("utf-8")

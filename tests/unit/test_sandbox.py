@@ -171,13 +171,22 @@ def test_expression_with_surrounding_whitespace(env):
 
 def test_helpers_are_callable(env):
     assert env.evaluate("is_before(now(), d)", {"d": DEADLINE}) is True
-    assert run_script(env, "late = not is_before(now(), d)", d=DEADLINE)["late"] is False
+    # Task data is plain JSON, so dates travel as ISO strings.
+    assert run_script(env, "late = not is_before(now().isoformat(), d)", d=DEADLINE.isoformat())["late"] is False
 
 
 def test_helpers_win_over_task_data_with_the_same_name(env):
     assert env.evaluate("now()", {"now": "not a function"}) == datetime.date(2025, 6, 1)
-    data = run_script(env, "today = now()", now="from a form")
-    assert data == {"now": "from a form", "today": datetime.date(2025, 6, 1)}
+    data = run_script(env, "today = now().isoformat()", now="from a form")
+    assert data == {"now": "from a form", "today": "2025-06-01"}
+
+
+def test_scripts_can_only_keep_plain_json(env):
+    for script in ("d = now()", "r = range(3)", "b = b'x'", "m = {'typename': 'BpmnWorkflow'}",
+                   "nested = {'rows': [{'_hidden': 1}]}"):
+        with pytest.raises(ScriptRejected):
+            run_script(env, script)
+    assert run_script(env, "rows = [{'n': 1, 'ok': True, 'v': None}]")["rows"] == [{"n": 1, "ok": True, "v": None}]
 
 
 def test_script_task_runs_in_a_real_workflow():

@@ -102,7 +102,7 @@ def upgrade() -> None:
     sa.Column('parent_id', sa.Integer(), nullable=True),
     sa.Column('lane_orgs', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
-    sa.Column('serialization', sa.Text(), nullable=False),
+    sa.Column('serialization', sa.LargeBinary(), nullable=False),
     sa.Column('next_timer_at', engine.db.UTCDateTime(), nullable=True),
     sa.Column('error_message', sa.Text(), nullable=True),
     sa.Column('created_at', engine.db.UTCDateTime(), nullable=False),
