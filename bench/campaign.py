@@ -212,8 +212,9 @@ class Scenario:
         started = time.perf_counter()
         run = self.svc.tick(UNIT_DEADLINE)
         took = time.perf_counter() - started
-        if run.conflicts:
-            raise SystemExit(f"cutoff had {run.conflicts} conflicts")
+        failed = getattr(run, "failed", 0)
+        if run.conflicts or failed:
+            raise SystemExit(f"cutoff had {run.conflicts} conflicts and {failed} failed instances")
         return took, run.fired
 
     def aggregate(self) -> float:

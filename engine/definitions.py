@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from engine import clock
 from engine.errors import DefinitionRejected, EngineError
-from engine.forms import check_form_schema
+from engine.forms import FormValidator, check_form_schema
 from engine.helpers import BASE_HELPERS
 from engine.models import ProcessDefinition
 from engine.sandbox import RestrictedEnvironment, check_expression, check_script
@@ -83,9 +83,17 @@ class CompiledProcess:
     forms: dict[str, dict]
     meta: dict
     user_tasks: dict[str, UserTaskInfo] = field(default_factory=dict)
+    _validators: dict[str, FormValidator] = field(default_factory=dict)
 
     def form_for(self, task_name: str) -> dict:
         return self.forms[self.user_tasks[task_name].form_file]
+
+    def validate_form(self, task_name: str, data) -> list:
+        """Field errors of ``data`` for the task's form; each validator is built once."""
+        validator = self._validators.get(task_name)
+        if validator is None:
+            validator = self._validators[task_name] = FormValidator(self.form_for(task_name))
+        return validator.validate(data)
 
 
 def read_bundle(directory: Path) -> Bundle:

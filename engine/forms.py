@@ -257,7 +257,18 @@ def _combine(verdicts):
 def _all_of(checks):
     if len(checks) == 1:
         return checks[0]
-    return lambda value: _combine(each(value) for each in checks)
+
+    def check(value):
+        result = True
+        for each in checks:
+            verdict = each(value)
+            if verdict is False:
+                return False
+            if verdict is None:
+                result = None
+        return result
+
+    return check
 
 
 _TYPE_CHECKS = {
@@ -296,35 +307,9 @@ def _c_enum(choices, _schema):
 
 def _c_one_of(branches, _schema):
     counts = _labelled_enum(branches)
-    if counts is not None:
-        return lambda v: isinstance(v, str) and counts.get(v) == 1
-    checks = [_compile(branch) for branch in branches]
-
-    def check(value):
-        verdicts = [each(value) for each in checks]
-        return None if None in verdicts else verdicts.count(True) == 1
-
-    return check
-
-
-def _c_any_of(branches, _schema):
-    checks = [_compile(branch) for branch in branches]
-
-    def check(value):
-        verdicts = [each(value) for each in checks]
-        return True if True in verdicts else (None if None in verdicts else False)
-
-    return check
-
-
-def _c_not(subschema, _schema):
-    inner = _compile(subschema)
-
-    def check(value):
-        verdict = inner(value)
-        return None if verdict is None else not verdict
-
-    return check
+    if counts is None:
+        return _unknown
+    return lambda v: isinstance(v, str) and counts.get(v) == 1
 
 
 def _c_if(test_schema, schema):
@@ -344,11 +329,15 @@ def _c_properties(properties, _schema):
     def check(value):
         if not isinstance(value, dict):
             return True
-        return _combine(
-            False if _breaks_lte(value, name, other) else inner(value[name])
-            for name, inner, other in compiled
-            if name in value
-        )
+        result = True
+        for name, inner, other in compiled:
+            if name in value:
+                verdict = inner(value[name])
+                if verdict is False or _breaks_lte(value, name, other):
+                    return False
+                if verdict is None:
+                    result = None
+        return result
 
     return check
 
@@ -362,10 +351,8 @@ def _c_additional_properties(allowed, schema):
     return lambda v: not isinstance(v, dict) or v.keys() <= known
 
 
-def _c_items(items, schema):
-    if "prefixItems" in schema:
-        return _unknown
-    inner = _compile(items)
+def _c_items(items, _schema):
+    inner = _compile(items)  # (with "prefixItems" beside it the whole schema is unknown)
     return lambda v: _combine(inner(each) for each in v) if isinstance(v, list) else True
 
 
@@ -408,9 +395,7 @@ _COMPILERS = {
     "const": _c_const,
     "enum": _c_enum,
     "oneOf": _c_one_of,
-    "anyOf": _c_any_of,
     "allOf": lambda subs, _: _all_of([_compile(sub) for sub in subs]),
-    "not": _c_not,
     "if": _c_if,
     "properties": _c_properties,
     "required": _c_required,

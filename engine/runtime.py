@@ -27,7 +27,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from engine import clock
 from engine.definitions import CompiledProcess, bundle_of, compile_bundle, latest_definition
 from engine.errors import ConcurrencyConflict, FormInvalid, NotFound, TaskNotReady
-from engine.forms import FieldError, is_reserved_key, validate_form_data
+from engine.forms import FieldError, is_reserved_key
 from engine.helpers import BASE_HELPERS, as_instant
 from engine.models import HumanTask, ProcessDefinition, ProcessInstance
 from engine.sandbox import build_script_engine
@@ -113,7 +113,7 @@ class WorkflowRuntime:
         row = self.ready_task(session, task_id)
         instance = session.get(ProcessInstance, row.instance_id)
         compiled = self._compiled(session, instance)
-        errors = validate_form_data(compiled.form_for(row.task_name), data)
+        errors = compiled.validate_form(row.task_name, data)
         if errors:
             raise FormInvalid(errors)
         at = clock.as_utc(at or self.clock.now())

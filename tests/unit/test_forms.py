@@ -238,6 +238,13 @@ def test_reserved_keys_anywhere_are_rejected():
     assert "«typename» (dòng 1)" in errors[1].message
 
 
+def test_reserved_keys_are_rejected_even_where_the_schema_allows_any_key():
+    schema = {"type": "object", "properties": {"meta": {"type": "object"}}}
+    errors = validate_form_data(schema, {"meta": {"typename": "x"}, "other": 1})
+    assert [(e.field, e.code) for e in errors] == [("meta.typename", "reserved_key")]
+    assert errors[0].message == "Không được dùng tên trường «typename»."
+
+
 def test_reserved_key_deep_inside_an_unknown_field():
     errors = validate_form_data(DRAFT, a_draft(extra={"a": [{"typename": 1}]}))
     assert ("extra.a[0].typename", "reserved_key") in [(e.field, e.code) for e in errors]
@@ -395,7 +402,7 @@ def test_a_prebuilt_validator_can_be_passed():
     assert [e.code for e in validate_form_data(DRAFT, {"no_demand": False}, validator=validator)] == ["required"]
 
 
-QUICK_CASES = [
+LINE_CASES = [
     a_line(),
     a_line(quantity_year=1.0),
     a_line(quantity_period=2.5),
@@ -416,13 +423,55 @@ QUICK_CASES = [
     a_line(quantity_year=1001, quantity_period=5000),
     a_line(quantity_period=0),
 ]
+FORM_CASES = [
+    (DRAFT, {"no_demand": True}),
+    (DRAFT, {"no_demand": True, "lines": []}),
+    (DRAFT, {"no_demand": True, "lines": [a_line()]}),
+    (DRAFT, {"no_demand": 1, "lines": [a_line()]}),
+    (DRAFT, {"no_demand": False}),
+    (DRAFT, {"lines": [a_line()]}),
+    (DRAFT, {"no_demand": False, "lines": {}}),
+    (DRAFT, {"no_demand": False, "lines": [a_line()], "note": None}),
+    (APPROVE, {"head_decision": "return", "head_comment": ""}),
+    (APPROVE, {"head_decision": "return", "head_comment": "x"}),
+    (APPROVE, {"head_decision": "submit", "head_comment": ""}),
+    (RECORD, {"dispatch_number": "71/UBND-VHXH", "dispatch_date": "2026-01-14"}),
+    (RECORD, {"dispatch_number": "71/UBND-VHXH", "dispatch_date": "2026-13-14"}),
+]
+ODD_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "n": {"type": ["integer", "null"], "multipleOf": 2},
+        "c": {"const": 1},
+        "e": {"enum": ["a", 1, None]},
+        "any": {"anyOf": [{"type": "string", "maxLength": 2}, {"type": "integer"}]},
+        "not": {"not": {"const": "x"}},
+        "all": {"allOf": [{"type": "string"}, {"minLength": 2}]},
+        "ref": {"$ref": "#/$defs/short"},
+        "tags": {"type": "array", "prefixItems": [{"type": "string"}], "items": {"type": "integer"}},
+    },
+    "$defs": {"short": {"type": "string", "maxLength": 1}},
+}
+ODD_CASES = [
+    {"n": 4}, {"n": 3}, {"n": 4.0}, {"n": None}, {"n": True},
+    {"c": 1}, {"c": 1.0}, {"c": True}, {"c": "1"},
+    {"e": "a"}, {"e": 1}, {"e": None}, {"e": True}, {"e": "b"}, {"e": 1.0},
+    {"any": "ab"}, {"any": "abc"}, {"any": 3}, {"any": 3.5},
+    {"not": "x"}, {"not": "y"},
+    {"all": "ab"}, {"all": "a"}, {"all": 5},
+    {"ref": "a"}, {"ref": "ab"},
+    {"tags": ["a", 1]}, {"tags": ["a", "b"]}, {"tags": [1]},
+]
 
 
-@pytest.mark.parametrize("line", QUICK_CASES)
-def test_the_quick_path_agrees_with_plain_jsonschema(line):
-    plain = Draft202012Validator(DRAFT, format_checker=FORMAT_CHECKER)
-    data = a_draft(line)
-    assert (validate_form_data(DRAFT, data) == []) == plain.is_valid(data)
+@pytest.mark.parametrize(
+    "schema, data",
+    [(DRAFT, a_draft(line)) for line in LINE_CASES] + FORM_CASES + [(ODD_SCHEMA, data) for data in ODD_CASES],
+)
+def test_the_quick_check_agrees_with_plain_jsonschema(schema, data):
+    plain = Draft202012Validator(schema, format_checker=FORMAT_CHECKER)
+    assert (validate_form_data(schema, data) == []) == plain.is_valid(data)
 
 
 # --- schema acceptance ------------------------------------------------------------------
