@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Callable
 from uuid import UUID
 
@@ -20,34 +20,34 @@ from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.spiff.specs.defaults import UserTask
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select, update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
-from engine import clock
+from engine import clock, store
 from engine.definitions import CompiledProcess, bundle_of, compile_bundle, latest_definition
-from engine.errors import ConcurrencyConflict, FormInvalid, NotFound, TaskNotReady
+from engine.errors import FormInvalid, NotFound, TaskNotReady
 from engine.forms import FieldError, is_reserved_key
 from engine.helpers import BASE_HELPERS, as_instant
-from engine.models import HumanTask, ProcessDefinition, ProcessInstance
+from engine.models import ProcessDefinition
 from engine.sandbox import build_script_engine
 from engine.serializer import dump_workflow, load_workflow
+from engine.store import InstanceRecord, TaskRecord
 
 # A timer that comes due while the engine steps runs in the same operation, but a
 # model that keeps re-arming due timers must not spin forever.
 MAX_STEP_PASSES = 10
+TIMER_EVENT_TYPES = {"TimeDateEventDefinition", "DurationTimerEventDefinition", "CycleTimerEventDefinition"}
 
 
 @dataclass
 class InstanceChange:
     """What one engine operation did to one instance, for listeners and callers."""
 
-    instance: ProcessInstance
+    instance: InstanceRecord
     at: datetime
     data: dict
-    completed_task: HumanTask | None = None
-    opened_tasks: list[HumanTask] = field(default_factory=list)
-    closed_tasks: list[HumanTask] = field(default_factory=list)
+    completed_task: TaskRecord | None = None
+    opened_tasks: list[TaskRecord] = field(default_factory=list)
+    closed_task_ids: list[str] = field(default_factory=list)
 
     @property
     def finished(self) -> bool:
@@ -91,77 +91,76 @@ class WorkflowRuntime:
 
     # -- use cases -----------------------------------------------------------------
 
-    def start(self, session: Session, process_key: str, data: dict, *, lane_orgs: dict[str, int],
-              business_key: str | None = None, parent_id: int | None = None,
-              at: datetime | None = None) -> InstanceChange:
+    def latest(self, session: Session, process_key: str) -> ProcessDefinition:
         definition = latest_definition(session, process_key)
         if definition is None:
             raise NotFound(f"no process definition named {process_key!r}")
+        return definition
+
+    def start(self, session: Session, process_key: str, data: dict, *, lane_orgs: dict[str, int],
+              business_key: str | None = None, parent_id: int | None = None, at: datetime | None = None,
+              definition: ProcessDefinition | None = None) -> InstanceChange:
+        """Start an instance of the newest version (or of ``definition``, when a caller
+        starts many at once)."""
+        definition = definition or self.latest(session, process_key)
         compiled = self.specs.get(definition)
         at = clock.as_utc(at or self.clock.now())
         with clock.pinned(at):
             workflow = BpmnWorkflow(compiled.spec, compiled.subprocess_specs, script_engine=self.script_engine)
             workflow.task_tree.data.update(_plain_json(data))
             error = self._advance(workflow)
-        instance = ProcessInstance(
-            definition_id=definition.id, process_key=process_key, business_key=business_key,
+        instance = InstanceRecord(
+            id=None, definition_id=definition.id, process_key=process_key, business_key=business_key,
             parent_id=parent_id, lane_orgs=lane_orgs, status="running", created_at=at)
-        return self._save(session, instance, workflow, compiled, at, error)
+        return self._save(session, instance, workflow, compiled, at, error, ready_before=set())
 
     def complete_task(self, session: Session, task_id: str, data: dict, *, user_id: int | None,
                       at: datetime | None = None) -> InstanceChange:
-        row = self.ready_task(session, task_id)
-        instance = session.get(ProcessInstance, row.instance_id)
-        compiled = self._compiled(session, instance)
-        errors = compiled.validate_form(row.task_name, data)
+        task_row = self.ready_task(session, task_id)
+        instance = store.load_instance(session, task_row.instance_id)
+        compiled = self.specs.by_id(session, instance.definition_id)
+        errors = compiled.validate_form(task_row.task_name, data)
         if errors:
             raise FormInvalid(errors)
         at = clock.as_utc(at or self.clock.now())
         with clock.pinned(at):
             workflow = self._load(instance, compiled)
+            ready_before = _ready_user_tasks(workflow).keys()
             task = workflow.get_task_from_id(UUID(task_id))
             if task.state != TaskState.READY or not isinstance(task.task_spec, UserTask):
                 raise TaskNotReady(f"task {task_id} is not waiting for anyone")
             task.data.update(_plain_json(data))
             task.run()
             error = self._advance(workflow)
-        row.completed_by = user_id
-        row.completed_data = data
-        return self._save(session, instance, workflow, compiled, at, error, completed_task=row)
+        task_row.status, task_row.completed_at = "completed", at
+        task_row.completed_by, task_row.completed_data = user_id, data
+        return self._save(session, instance, workflow, compiled, at, error, set(ready_before), task_row)
 
-    def fire_timers(self, session: Session, instance: ProcessInstance, at: datetime) -> InstanceChange:
-        compiled = self._compiled(session, instance)
+    def fire_timers(self, session: Session, instance: InstanceRecord, at: datetime) -> InstanceChange:
+        compiled = self.specs.by_id(session, instance.definition_id)
         at = clock.as_utc(at)
         with clock.pinned(at):
             workflow = self._load(instance, compiled)
+            ready_before = set(_ready_user_tasks(workflow))
             workflow.refresh_timers()
             error = self._advance(workflow)
-        return self._save(session, instance, workflow, compiled, at, error)
+        return self._save(session, instance, workflow, compiled, at, error, ready_before)
 
-    def park_in_error(self, session: Session, instance_id: int, message: str) -> None:
-        """Stop an instance that cannot be stepped, so it blocks nobody; an admin retries it."""
-        session.execute(update(ProcessInstance).where(ProcessInstance.id == instance_id).values(
-            status="error", error_message=message[:4000], next_timer_at=None,
-            lock_version=ProcessInstance.lock_version + 1))
-
-    def ready_task(self, session: Session, task_id: str) -> HumanTask:
-        row = session.get(HumanTask, task_id)
-        if row is None:
+    def ready_task(self, session: Session, task_id: str) -> TaskRecord:
+        task = store.load_task(session, task_id)
+        if task is None:
             raise NotFound(f"no task {task_id}")
-        if row.status != "ready":
-            raise TaskNotReady(f"task {task_id} is already {row.status}")
-        return row
+        if task.status != "ready":
+            raise TaskNotReady(f"task {task_id} is already {task.status}")
+        return task
 
-    def form_for(self, session: Session, row: HumanTask) -> dict:
-        instance = session.get(ProcessInstance, row.instance_id)
-        return self._compiled(session, instance).form_for(row.task_name)
+    def form_for(self, session: Session, task: TaskRecord) -> dict:
+        instance = store.load_instance(session, task.instance_id)
+        return self.specs.by_id(session, instance.definition_id).form_for(task.task_name)
 
     # -- internals -----------------------------------------------------------------
 
-    def _compiled(self, session: Session, instance: ProcessInstance) -> CompiledProcess:
-        return self.specs.by_id(session, instance.definition_id)
-
-    def _load(self, instance: ProcessInstance, compiled: CompiledProcess) -> BpmnWorkflow:
+    def _load(self, instance: InstanceRecord, compiled: CompiledProcess) -> BpmnWorkflow:
         if instance.status != "running":
             raise TaskNotReady(f"instance {instance.id} is {instance.status}")
         workflow = load_workflow(instance.serialization, compiled.spec, compiled.subprocess_specs)
@@ -182,32 +181,33 @@ class WorkflowRuntime:
         except WorkflowException as error:
             return str(error)
 
-    def _save(self, session: Session, instance: ProcessInstance, workflow: BpmnWorkflow,
-              compiled: CompiledProcess, at: datetime, error: str | None,
-              completed_task: HumanTask | None = None) -> InstanceChange:
-        new = instance.id is None
-        open_rows = [] if new else list(session.scalars(select(HumanTask).where(
-            HumanTask.instance_id == instance.id, HumanTask.status == "ready")))
+    def _save(self, session: Session, instance: InstanceRecord, workflow: BpmnWorkflow,
+              compiled: CompiledProcess, at: datetime, error: str | None, ready_before: set[str],
+              completed_task: TaskRecord | None = None) -> InstanceChange:
+        """Write the instance (optimistic lock first, so a stale save writes nothing),
+        then the projection. The ready rows of an instance are exactly its READY user
+        tasks when it was loaded, so what opened and closed is a set difference."""
+        completed = workflow.is_completed()
         instance.serialization = dump_workflow(workflow)
         instance.updated_at = at
         instance.next_timer_at = None if error else _next_timer(workflow)
         if error:
             instance.status, instance.error_message = "error", error
-        elif workflow.is_completed():
+        elif completed:
             instance.status, instance.completed_at = "completed", at
-        if new:
-            session.add(instance)
-        instance_id = instance.id  # after a failed flush the object can no longer be read
-        try:
-            # The optimistic lock first (UPDATE ... WHERE lock_version = <loaded>), so a
-            # stale save fails before it writes anything else.
-            session.flush()
-        except StaleDataError:
-            raise ConcurrencyConflict(
-                f"instance {instance_id} was changed by someone else; nothing was saved") from None
-        opened, closed = _sync_human_tasks(session, instance, workflow, compiled, at, open_rows)
-        session.flush()
-        data = workflow.data if workflow.is_completed() else (workflow.last_task or workflow.task_tree).data
+        store.save_instance(session, instance)
+
+        ready_after = _ready_user_tasks(workflow)
+        closed = [task_id for task_id in ready_before if task_id not in ready_after]
+        if completed_task is not None:
+            store.record_completion(session, completed_task)
+        _close_by_state(session, workflow, [task_id for task_id in closed if completed_task is None
+                                            or task_id != completed_task.id], at)
+        opened = [_task_record(instance, compiled, task, at)
+                  for task_id, task in ready_after.items() if task_id not in ready_before]
+        store.insert_tasks(session, opened)
+
+        data = workflow.data if completed else (workflow.last_task or workflow.task_tree).data
         change = InstanceChange(instance, at, dict(data), completed_task, opened, closed)
         for listener in self._listeners[instance.process_key]:
             listener(session, change)
@@ -239,32 +239,27 @@ def _reserved_keys(value, path: str = ""):
             yield from _reserved_keys(item, f"{path}[{index}]")
 
 
-def _sync_human_tasks(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow,
-                      compiled: CompiledProcess, at: datetime, open_rows: list[HumanTask]):
-    ready = {str(task.id): task for task in workflow.get_tasks(state=TaskState.READY, spec_class=UserTask)}
-    closed = []
-    for row in open_rows:
-        if row.id in ready:
-            row.due_at = _due_at(ready[row.id])
-            continue
-        task = workflow.tasks.get(UUID(row.id))
-        row.status = "completed" if task is not None and task.state == TaskState.COMPLETED else "cancelled"
-        row.completed_at = at
-        closed.append(row)
-    known = {row.id for row in open_rows}
-    opened = []
-    for task_id, task in ready.items():
-        if task_id in known:
-            continue
-        info = compiled.user_tasks[task.task_spec.name]
-        row = HumanTask(
-            id=task_id, instance_id=instance.id, process_key=instance.process_key,
-            task_name=info.name, title=info.title, lane=info.lane,
-            org_unit_id=instance.lane_orgs.get(info.lane), form_key=info.form_file,
-            status="ready", due_at=_due_at(task), created_at=at)
-        session.add(row)
-        opened.append(row)
-    return opened, closed
+def _ready_user_tasks(workflow: BpmnWorkflow) -> dict:
+    return {str(task.id): task for task in workflow.get_tasks(state=TaskState.READY, spec_class=UserTask)}
+
+
+def _close_by_state(session: Session, workflow: BpmnWorkflow, task_ids: list[str], at: datetime) -> None:
+    """Tasks that stopped waiting without being completed here: a timer or a gateway
+    completed or cancelled them (or removed them from the tree)."""
+    by_status = defaultdict(list)
+    for task_id in task_ids:
+        task = workflow.tasks.get(UUID(task_id))
+        by_status["completed" if task is not None and task.state == TaskState.COMPLETED else "cancelled"].append(task_id)
+    for status, ids in by_status.items():
+        store.close_tasks(session, ids, status, at)
+
+
+def _task_record(instance: InstanceRecord, compiled: CompiledProcess, task, at: datetime) -> TaskRecord:
+    info = compiled.user_tasks[task.task_spec.name]
+    return TaskRecord(
+        id=str(task.id), instance_id=instance.id, process_key=instance.process_key, task_name=info.name,
+        title=info.title, lane=info.lane, org_unit_id=instance.lane_orgs.get(info.lane),
+        form_key=info.form_file, status="ready", due_at=_due_at(task), created_at=at)
 
 
 def _due_at(task) -> datetime | None:
@@ -281,9 +276,6 @@ def _timer_due(task) -> datetime | None:
     if isinstance(value, dict):  # cycle timers keep their next occurrence
         value = value.get("next")
     return as_instant(value) if value else None
-
-
-TIMER_EVENT_TYPES = {"TimeDateEventDefinition", "DurationTimerEventDefinition", "CycleTimerEventDefinition"}
 
 
 def _next_timer(workflow: BpmnWorkflow) -> datetime | None:

@@ -11,11 +11,10 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import sessionmaker
 
 from engine.errors import ConcurrencyConflict
-from engine.models import ProcessInstance
+from engine import store
 from engine.runtime import WorkflowRuntime
 
 log = logging.getLogger(__name__)
@@ -28,22 +27,12 @@ class TimerRun:
     failed: int = 0
 
 
-def claim_due_instances(session: Session, at: datetime, after_id: int, limit: int) -> list[ProcessInstance]:
-    query = (select(ProcessInstance)
-             .where(ProcessInstance.next_timer_at <= at, ProcessInstance.status == "running",
-                    ProcessInstance.id > after_id)
-             .order_by(ProcessInstance.id).limit(limit))
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    return list(session.scalars(query))
-
-
 def fire_due_timers(sessions: sessionmaker, runtime: WorkflowRuntime, at: datetime,
                     batch_size: int = 200) -> TimerRun:
     run, last_id = TimerRun(), 0
     while True:
         with sessions.begin() as session:
-            batch = claim_due_instances(session, at, last_id, batch_size)
+            batch = store.claim_due_instances(session, at, last_id, batch_size)
             if not batch:
                 return run
             for instance in batch:
@@ -57,5 +46,5 @@ def fire_due_timers(sessions: sessionmaker, runtime: WorkflowRuntime, at: dateti
                 except Exception as error:  # one broken instance must not stop everyone's timers
                     log.exception("instance %s failed while firing timers", last_id)
                     with session.begin_nested():
-                        runtime.park_in_error(session, last_id, f"firing timers failed: {error!r}")
+                        store.park_in_error(session, last_id, f"firing timers failed: {error!r}")
                     run.failed += 1

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from engine.errors import NotFound
@@ -29,6 +29,8 @@ UNIT_PROCESS = "unit_proposal"
 # Proposals that count in the aggregation: on time, or late and accepted by a leader.
 COUNTED = ("submitted", "accepted_late")
 MIN_REASON_LENGTH = 10
+PROPOSAL = UnitProposal.__table__
+LINE = ProposalLine.__table__
 
 
 @dataclass(frozen=True)
@@ -87,8 +89,7 @@ def open_campaign(session: Session, runtime: WorkflowRuntime, actor_username: st
     campaign.instance_id = runtime.start(
         session, CAMPAIGN_PROCESS, data, lane_orgs={VHXH_OFFICER: office.id, COMMUNE_CHAIR: commune.id},
         business_key=f"campaign:{campaign.id}", at=at).instance.id
-    for unit in units:
-        _open_unit_proposal(session, runtime, campaign, unit, office, data, at)
+    _open_unit_proposals(session, runtime, campaign, units, office, data, at)
     audit.record(session, at, actor.id, "campaign_opened", f"campaign:{campaign.id}",
                  units=[unit.code for unit in units], unit_deadline=unit_deadline.isoformat(),
                  city_deadline=city_deadline.isoformat())
@@ -135,33 +136,37 @@ def _start_data(campaign: Campaign, commune: OrgUnit) -> dict:
     }
 
 
-def _open_unit_proposal(session, runtime, campaign, unit, office, data, at) -> None:
-    proposal = UnitProposal(campaign_id=campaign.id, org_unit_id=unit.id, status="not_started", updated_at=at)
-    session.add(proposal)
-    change = runtime.start(
-        session, UNIT_PROCESS, {**data, "unit_code": unit.code, "unit_name": unit.name},
-        lane_orgs={UNIT_OFFICER: unit.id, UNIT_HEAD: unit.id, VHXH_OFFICER: office.id},
-        business_key=f"campaign:{campaign.id}/unit:{unit.code}", parent_id=campaign.instance_id, at=at)
-    proposal.instance_id = change.instance.id
+def _open_unit_proposals(session, runtime, campaign, units, office, data, at) -> None:
+    definition = runtime.latest(session, UNIT_PROCESS)
+    proposals = []
+    for unit in units:
+        change = runtime.start(
+            session, UNIT_PROCESS, {**data, "unit_code": unit.code, "unit_name": unit.name},
+            lane_orgs={UNIT_OFFICER: unit.id, UNIT_HEAD: unit.id, VHXH_OFFICER: office.id},
+            business_key=f"campaign:{campaign.id}/unit:{unit.code}", parent_id=campaign.instance_id, at=at,
+            definition=definition)
+        proposals.append({"campaign_id": campaign.id, "org_unit_id": unit.id, "instance_id": change.instance.id,
+                          "status": "not_started", "updated_at": at})
+    session.execute(insert(PROPOSAL), proposals)
 
 
 # -- keeping proposals in step with their instances ----------------------------------
 
 def _on_unit_changed(session: Session, change: InstanceChange) -> None:
-    proposal = session.scalar(select(UnitProposal).where(UnitProposal.instance_id == change.instance.id))
-    if proposal is None:  # the instance is being started; open_campaign links it next
-        return
     done = change.completed_task
+    values = {}
     if done is not None and done.task_name == "approve_proposal" and done.completed_data["head_decision"] == "submit":
         # Received now, on time or not: a late proposal is kept and marked late.
-        proposal.received_at, proposal.submitted_by = change.at, done.completed_by
-        _replace_lines(session, proposal, change.data)
+        values.update(received_at=change.at, submitted_by=done.completed_by)
+        _replace_lines(session, change.instance.id, change.data)
     status = _unit_status(change)
     if status is not None:
-        proposal.status = status
+        values["status"] = status
     if change.finished:
-        proposal.closed_at = change.at
-    proposal.updated_at = change.at
+        values["closed_at"] = change.at
+    if values:  # a start, or a timer that changed nothing the board shows, writes nothing
+        session.execute(update(PROPOSAL).where(PROPOSAL.c.instance_id == change.instance.id)
+                        .values(**values, updated_at=change.at))
 
 
 def _unit_status(change: InstanceChange) -> str | None:
@@ -175,16 +180,21 @@ def _unit_status(change: InstanceChange) -> str | None:
     return "returned" if done.task_name == "review_proposal" else "drafting"
 
 
-def _replace_lines(session: Session, proposal: UnitProposal, data: dict) -> None:
-    session.execute(delete(ProposalLine).where(ProposalLine.proposal_id == proposal.id))
+def _replace_lines(session: Session, instance_id: int, data: dict) -> None:
+    proposal_id = session.scalar(select(PROPOSAL.c.id).where(PROPOSAL.c.instance_id == instance_id))
+    if proposal_id is None:
+        return
+    session.execute(delete(LINE).where(LINE.c.proposal_id == proposal_id))
     lines = [] if data.get("no_demand") else data.get("lines", [])
-    session.add_all(ProposalLine(
-        proposal_id=proposal.id, position=position, field=line["field"], major=line["major"],
-        specialisation=line.get("specialisation"), training_institutions=line.get("training_institutions", []),
-        institution_tier=line.get("institution_tier"), criteria=line["criteria"],
-        target_group=line["target_group"], job_position=line["job_position"],
-        employee_category=line.get("employee_category"), quantity_year=line["quantity_year"],
-        quantity_period=line["quantity_period"]) for position, line in enumerate(lines, start=1))
+    if lines:
+        session.execute(insert(LINE), [{
+            "proposal_id": proposal_id, "position": position, "field": line["field"], "major": line["major"],
+            "specialisation": line.get("specialisation"),
+            "training_institutions": line.get("training_institutions", []),
+            "institution_tier": line.get("institution_tier"), "criteria": line["criteria"],
+            "target_group": line["target_group"], "job_position": line["job_position"],
+            "employee_category": line.get("employee_category"), "quantity_year": line["quantity_year"],
+            "quantity_period": line["quantity_period"]} for position, line in enumerate(lines, start=1)])
 
 
 def _on_campaign_changed(session: Session, change: InstanceChange) -> None:

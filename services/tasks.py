@@ -25,20 +25,24 @@ def tasks_for(session: Session, user: AppUser, limit: int = 100) -> list[HumanTa
     return list(session.scalars(query))
 
 
-def task_for_actor(session: Session, runtime: WorkflowRuntime, user: AppUser, task_id: str) -> HumanTask:
-    """The ready task, if the user holds its lane in its unit and it is not someone else's."""
-    task = session.scalar(select(HumanTask)
-                          .join(Membership, and_(Membership.role_code == HumanTask.lane,
-                                                 Membership.org_unit_id == HumanTask.org_unit_id))
-                          .where(HumanTask.id == task_id, Membership.user_id == user.id))
-    runtime.ready_task(session, task_id)  # not found / no longer ready, said precisely
-    if task is None or task.assignee_id not in (None, user.id):
-        raise PermissionDenied(f"{user.username} may not act on task {task_id}")
-    return task
-
-
 def complete_task(session: Session, runtime: WorkflowRuntime, username: str, task_id: str, data: dict,
                   at: datetime | None = None) -> InstanceChange:
-    user = user_by_username(session, username)
-    task_for_actor(session, runtime, user, task_id)
-    return runtime.complete_task(session, task_id, data, user_id=user.id, at=at)
+    user_id = _actor_of_ready_task(session, runtime, username, task_id)
+    return runtime.complete_task(session, task_id, data, user_id=user_id, at=at)
+
+
+def _actor_of_ready_task(session: Session, runtime: WorkflowRuntime, username: str, task_id: str) -> int:
+    """The user's id if they hold the task's lane in its unit and it is not someone
+    else's; one query on the common path, precise errors otherwise."""
+    found = session.execute(
+        select(AppUser.id, HumanTask.assignee_id).select_from(HumanTask)
+        .join(Membership, and_(Membership.role_code == HumanTask.lane,
+                               Membership.org_unit_id == HumanTask.org_unit_id))
+        .join(AppUser, AppUser.id == Membership.user_id)
+        .where(HumanTask.id == task_id, HumanTask.status == "ready",
+               AppUser.username == username, AppUser.active.is_(True))).first()
+    if found is not None and found.assignee_id in (None, found.id):
+        return found.id
+    user_by_username(session, username)  # unknown user
+    runtime.ready_task(session, task_id)  # unknown task, or no longer ready
+    raise PermissionDenied(f"{username} may not act on task {task_id}")

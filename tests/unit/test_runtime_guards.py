@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from engine.definitions import Bundle, publish
+from engine import store
 from engine.errors import ConcurrencyConflict, FormInvalid, NotFound, TaskNotReady
 from engine.models import HumanTask, ProcessInstance
 from services import tasks
@@ -188,20 +189,15 @@ def test_completing_a_task_twice_is_refused_the_second_time(draft):
 
 # ------------------------------------------------------------------ optimistic lock
 
-def _stale_copies(services, instance_id: int, task_id: str) -> tuple[ProcessInstance, HumanTask]:
-    """What session A read: the instance and its ready task, in a transaction now closed
-    (on SQLite an open write transaction would block B). expire_on_commit is off, so the
-    detached objects keep what A saw, including the lock_version."""
+def _stale_copy(services, instance_id: int) -> store.InstanceRecord:
+    """Session A reads the instance (its lock_version and serialization) and closes."""
     with services.db.transaction() as a:
-        instance = a.get(ProcessInstance, instance_id)
-        row = a.get(HumanTask, task_id)
-        assert row.status == "ready"
-    return instance, row
+        return store.load_instance(a, instance_id)
 
 
 def test_a_stale_timer_save_is_a_conflict_and_keeps_the_other_save(draft):
     services, campaign_id, instance_id, task = draft
-    stale_instance, _ = _stale_copies(services, instance_id, task.id)
+    stale_instance = _stale_copy(services, instance_id)
     read_version = stale_instance.lock_version
 
     # Session B completes the draft and commits.
@@ -213,8 +209,7 @@ def test_a_stale_timer_save_is_a_conflict_and_keeps_the_other_save(draft):
     services.clock.advance(minutes=1)
     with pytest.raises(ConcurrencyConflict, match=str(instance_id)):
         with services.db.transaction() as session:
-            session.add(stale_instance)  # A's object, with A's lock_version and serialization
-            assert stale_instance.lock_version == read_version
+            assert stale_instance.lock_version == read_version  # A's copy, with A's serialization
             services.runtime.fire_timers(session, stale_instance, services.clock.now())
 
     assert snapshot(services, instance_id) == after_b
@@ -222,23 +217,14 @@ def test_a_stale_timer_save_is_a_conflict_and_keeps_the_other_save(draft):
     assert statuses(services, campaign_id)[UNIT] == "drafting"
 
 
-def test_two_people_completing_the_same_task_one_wins_the_other_conflicts(draft):
+def test_a_second_completion_of_the_same_task_is_refused_and_the_first_stands(draft):
     services, campaign_id, instance_id, task = draft
-    # A opens the draft form (reads the task and the instance) ...
-    stale_instance, stale_row = _stale_copies(services, instance_id, task.id)
-    # ... B submits "no demand" first ...
+    # B submits "no demand" first; A then submits from the form it had opened.
     complete(services, OFFICER, task.id, {"no_demand": True})
     after_b = snapshot(services, instance_id)
-
-    # ... then A submits from the form it read, through the real completion path.
     services.clock.advance(minutes=1)
-    with pytest.raises(ConcurrencyConflict):
-        with services.db.transaction() as session:
-            session.add(stale_instance)
-            session.add(stale_row)
-            services.runtime.complete_task(
-                session, task.id, {"no_demand": False, "lines": [line(quantity_year=9, quantity_period=9)]},
-                user_id=None)
+    with pytest.raises(TaskNotReady, match="already completed"):
+        complete(services, OFFICER, task.id, {"no_demand": False, "lines": [line(quantity_year=9, quantity_period=9)]})
 
     assert snapshot(services, instance_id) == after_b
     with services.db.transaction() as session:
@@ -307,7 +293,7 @@ def test_a_script_failing_at_run_time_parks_the_instance_in_error_and_keeps_the_
         change = services.runtime.complete_task(session, task.id, {"note": NOTE}, user_id=99)  # no raise
         assert change.instance.status == "error"
         assert not change.finished
-        assert [row.id for row in change.closed_tasks] == [task.id]
+        assert change.closed_task_ids == [task.id]
         assert change.opened_tasks == []
 
     with services.db.transaction() as session:
