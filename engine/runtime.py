@@ -57,6 +57,13 @@ class InstanceChange:
 Listener = Callable[[Session, InstanceChange], None]
 
 
+@dataclass(frozen=True)
+class StartRequest:
+    data: dict
+    lane_orgs: dict[str, int]
+    business_key: str | None = None
+
+
 class SpecCache:
     """Parsed specs by definition id. Versions are immutable, so an entry never goes
     stale, and an instance's operation needs no read of its definition row."""
@@ -98,21 +105,37 @@ class WorkflowRuntime:
         return definition
 
     def start(self, session: Session, process_key: str, data: dict, *, lane_orgs: dict[str, int],
-              business_key: str | None = None, parent_id: int | None = None, at: datetime | None = None,
-              definition: ProcessDefinition | None = None) -> InstanceChange:
-        """Start an instance of the newest version (or of ``definition``, when a caller
-        starts many at once)."""
-        definition = definition or self.latest(session, process_key)
+              business_key: str | None = None, parent_id: int | None = None,
+              at: datetime | None = None) -> InstanceChange:
+        request = StartRequest(data, lane_orgs, business_key)
+        return self.start_many(session, process_key, [request], parent_id=parent_id, at=at)[0]
+
+    def start_many(self, session: Session, process_key: str, requests: list[StartRequest], *,
+                   parent_id: int | None = None, at: datetime | None = None) -> list[InstanceChange]:
+        """Start one instance of the newest version per request, written in two
+        statements whatever their number (a campaign fans out to thousands of units)."""
+        definition = self.latest(session, process_key)
         compiled = self.specs.get(definition)
         at = clock.as_utc(at or self.clock.now())
+        started = []
         with clock.pinned(at):
-            workflow = BpmnWorkflow(compiled.spec, compiled.subprocess_specs, script_engine=self.script_engine)
-            workflow.task_tree.data.update(_plain_json(data))
-            error = self._advance(workflow)
-        instance = InstanceRecord(
-            id=None, definition_id=definition.id, process_key=process_key, business_key=business_key,
-            parent_id=parent_id, lane_orgs=lane_orgs, status="running", created_at=at)
-        return self._save(session, instance, workflow, compiled, at, error, ready_before=set())
+            for request in requests:
+                workflow = BpmnWorkflow(compiled.spec, compiled.subprocess_specs, script_engine=self.script_engine)
+                workflow.task_tree.data.update(_plain_json(request.data))
+                instance = InstanceRecord(
+                    id=None, definition_id=definition.id, process_key=process_key,
+                    business_key=request.business_key, parent_id=parent_id, lane_orgs=request.lane_orgs,
+                    status="running", created_at=at)
+                _record_outcome(instance, workflow, self._advance(workflow), at)
+                started.append((instance, workflow))
+        store.insert_instances(session, [instance for instance, _ in started])
+        changes = [InstanceChange(instance, at, _newest_data(workflow), opened_tasks=[
+            _task_record(instance, compiled, task, at) for task in _ready_user_tasks(workflow).values()])
+            for instance, workflow in started]
+        store.insert_tasks(session, [task for change in changes for task in change.opened_tasks])
+        for change in changes:
+            self._notify(session, change)
+        return changes
 
     def complete_task(self, session: Session, task_id: str, data: dict, *, user_id: int | None,
                       at: datetime | None = None) -> InstanceChange:
@@ -187,14 +210,7 @@ class WorkflowRuntime:
         """Write the instance (optimistic lock first, so a stale save writes nothing),
         then the projection. The ready rows of an instance are exactly its READY user
         tasks when it was loaded, so what opened and closed is a set difference."""
-        completed = workflow.is_completed()
-        instance.serialization = dump_workflow(workflow)
-        instance.updated_at = at
-        instance.next_timer_at = None if error else _next_timer(workflow)
-        if error:
-            instance.status, instance.error_message = "error", error
-        elif completed:
-            instance.status, instance.completed_at = "completed", at
+        _record_outcome(instance, workflow, error, at)
         store.save_instance(session, instance)
 
         ready_after = _ready_user_tasks(workflow)
@@ -207,11 +223,29 @@ class WorkflowRuntime:
                   for task_id, task in ready_after.items() if task_id not in ready_before]
         store.insert_tasks(session, opened)
 
-        data = workflow.data if completed else (workflow.last_task or workflow.task_tree).data
-        change = InstanceChange(instance, at, dict(data), completed_task, opened, closed)
-        for listener in self._listeners[instance.process_key]:
-            listener(session, change)
+        change = InstanceChange(instance, at, _newest_data(workflow), completed_task, opened, closed)
+        self._notify(session, change)
         return change
+
+    def _notify(self, session: Session, change: InstanceChange) -> None:
+        for listener in self._listeners[change.instance.process_key]:
+            listener(session, change)
+
+
+def _record_outcome(instance: InstanceRecord, workflow: BpmnWorkflow, error: str | None, at: datetime) -> None:
+    instance.serialization = dump_workflow(workflow)
+    instance.updated_at = at
+    instance.next_timer_at = None if error else _next_timer(workflow)
+    if error:
+        instance.status, instance.error_message = "error", error
+    elif workflow.is_completed():
+        instance.status, instance.completed_at = "completed", at
+
+
+def _newest_data(workflow: BpmnWorkflow) -> dict:
+    if workflow.is_completed():
+        return dict(workflow.data)
+    return dict((workflow.last_task or workflow.task_tree).data)
 
 
 def _plain_json(data: dict) -> dict:

@@ -2,15 +2,16 @@
 
 An engine operation costs a handful of statements on small rows. SQLAlchemy's unit of
 work (flushes, identity map, change tracking) costs several times the SQL itself on
-that scale, so the hot path uses Core statements on the mapped tables, and the
-optimistic lock is a plain ``UPDATE ... WHERE lock_version = :loaded``.
+that scale, and so does building a statement object (about 180 µs each here), so the
+hot path runs Core statements built once below, with bound parameters. The optimistic
+lock is a plain ``UPDATE ... WHERE lock_version = :loaded``.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from engine.errors import ConcurrencyConflict
@@ -58,13 +59,24 @@ class TaskRecord:
 
 
 _INSTANCE_FIELDS = [field.name for field in fields(InstanceRecord)]
+_LOAD_INSTANCE = select(INSTANCE).where(INSTANCE.c.id == bindparam("b_id"))
+_INSERT_INSTANCES = insert(INSTANCE).returning(INSTANCE.c.id, sort_by_parameter_order=True)
+# SET takes the columns named in the parameters; WHERE names its own (b_*) parameters.
+_UPDATE_INSTANCE = update(INSTANCE).where(INSTANCE.c.id == bindparam("b_id"),
+                                          INSTANCE.c.lock_version == bindparam("b_version"))
+_PARK_INSTANCE = update(INSTANCE).where(INSTANCE.c.id == bindparam("b_id")).values(
+    status="error", next_timer_at=None, lock_version=INSTANCE.c.lock_version + 1)
+_LOAD_TASK = select(TASK).where(TASK.c.id == bindparam("b_id"))
+_INSERT_TASKS = insert(TASK)
+_CLOSE_TASKS = update(TASK).where(TASK.c.id.in_(bindparam("b_ids", expanding=True)))
+_UPDATE_TASK = update(TASK).where(TASK.c.id == bindparam("b_id"))
 # What an operation can change on an existing instance; the rest is fixed at its start.
 _INSTANCE_CHANGES = ("status", "serialization", "next_timer_at", "error_message", "updated_at", "completed_at")
 _TASK_FIELDS = [field.name for field in fields(TaskRecord)]
 
 
 def load_instance(session: Session, instance_id: int) -> InstanceRecord | None:
-    row = session.execute(select(INSTANCE).where(INSTANCE.c.id == instance_id)).first()
+    row = session.execute(_LOAD_INSTANCE, {"b_id": instance_id}).first()
     return InstanceRecord(**row._mapping) if row else None
 
 
@@ -79,45 +91,44 @@ def claim_due_instances(session: Session, at: datetime, after_id: int, limit: in
     return [InstanceRecord(**row._mapping) for row in session.execute(query)]
 
 
+def insert_instances(session: Session, records: list[InstanceRecord]) -> None:
+    """Insert new instances in one statement; each record gets its id."""
+    rows = [{**{name: getattr(record, name) for name in _INSTANCE_FIELDS if name != "id"}, "lock_version": 1}
+            for record in records]
+    ids = session.execute(_INSERT_INSTANCES, rows).scalars()
+    for record, new_id in zip(records, ids, strict=True):
+        record.id, record.lock_version = new_id, 1
+
+
 def save_instance(session: Session, record: InstanceRecord) -> None:
-    """Insert a new instance, or update one if nobody saved it since it was loaded."""
-    if record.id is None:
-        values = {name: getattr(record, name) for name in _INSTANCE_FIELDS if name not in ("id", "lock_version")}
-        record.id = session.execute(insert(INSTANCE).values(**values, lock_version=1)
-                                    .returning(INSTANCE.c.id)).scalar_one()
-        record.lock_version = 1
-        return
+    """Update an instance if nobody saved it since it was loaded."""
     values = {name: getattr(record, name) for name in _INSTANCE_CHANGES}
-    result = session.execute(update(INSTANCE)
-                             .where(INSTANCE.c.id == record.id, INSTANCE.c.lock_version == record.lock_version)
-                             .values(**values, lock_version=record.lock_version + 1))
+    result = session.execute(_UPDATE_INSTANCE, {**values, "lock_version": record.lock_version + 1,
+                                                "b_id": record.id, "b_version": record.lock_version})
     if result.rowcount != 1:
         raise ConcurrencyConflict(f"instance {record.id} was changed by someone else; nothing was saved")
     record.lock_version += 1
 
 
 def park_in_error(session: Session, instance_id: int, message: str) -> None:
-    session.execute(update(INSTANCE).where(INSTANCE.c.id == instance_id).values(
-        status="error", error_message=message[:4000], next_timer_at=None,
-        lock_version=INSTANCE.c.lock_version + 1))
+    session.execute(_PARK_INSTANCE, {"b_id": instance_id, "error_message": message[:4000]})
 
 
 def load_task(session: Session, task_id: str) -> TaskRecord | None:
-    row = session.execute(select(TASK).where(TASK.c.id == task_id)).first()
+    row = session.execute(_LOAD_TASK, {"b_id": task_id}).first()
     return TaskRecord(**row._mapping) if row else None
 
 
 def insert_tasks(session: Session, tasks: list[TaskRecord]) -> None:
     if tasks:
-        session.execute(insert(TASK), [{name: getattr(task, name) for name in _TASK_FIELDS} for task in tasks])
+        session.execute(_INSERT_TASKS, [{name: getattr(task, name) for name in _TASK_FIELDS} for task in tasks])
 
 
 def close_tasks(session: Session, task_ids: list[str], status: str, at: datetime) -> None:
     if task_ids:
-        session.execute(update(TASK).where(TASK.c.id.in_(task_ids)).values(status=status, completed_at=at))
+        session.execute(_CLOSE_TASKS, {"b_ids": task_ids, "status": status, "completed_at": at})
 
 
 def record_completion(session: Session, task: TaskRecord) -> None:
-    session.execute(update(TASK).where(TASK.c.id == task.id).values(
-        status=task.status, completed_at=task.completed_at, completed_by=task.completed_by,
-        completed_data=task.completed_data))
+    session.execute(_UPDATE_TASK, {"b_id": task.id, "status": task.status, "completed_at": task.completed_at,
+                                   "completed_by": task.completed_by, "completed_data": task.completed_data})

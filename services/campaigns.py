@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from engine.errors import NotFound
-from engine.runtime import InstanceChange, WorkflowRuntime
+from engine.runtime import InstanceChange, StartRequest, WorkflowRuntime
 from services import audit
 from services.directory import (COMMUNE_CHAIR, UNIT_HEAD, UNIT_OFFICER, VHXH_OFFICER, addressable_units,
                                 culture_society_office, holds_role, unit_by_code, user_by_username)
@@ -31,6 +31,11 @@ COUNTED = ("submitted", "accepted_late")
 MIN_REASON_LENGTH = 10
 PROPOSAL = UnitProposal.__table__
 LINE = ProposalLine.__table__
+# Statements run on every unit step, built once (see engine.store).
+_UPDATE_PROPOSAL = update(PROPOSAL).where(PROPOSAL.c.instance_id == bindparam("b_instance_id"))
+_PROPOSAL_ID = select(PROPOSAL.c.id).where(PROPOSAL.c.instance_id == bindparam("b_instance_id"))
+_DELETE_LINES = delete(LINE).where(LINE.c.proposal_id == bindparam("b_proposal_id"))
+_INSERT_LINES = insert(LINE)
 
 
 @dataclass(frozen=True)
@@ -137,17 +142,13 @@ def _start_data(campaign: Campaign, commune: OrgUnit) -> dict:
 
 
 def _open_unit_proposals(session, runtime, campaign, units, office, data, at) -> None:
-    definition = runtime.latest(session, UNIT_PROCESS)
-    proposals = []
-    for unit in units:
-        change = runtime.start(
-            session, UNIT_PROCESS, {**data, "unit_code": unit.code, "unit_name": unit.name},
-            lane_orgs={UNIT_OFFICER: unit.id, UNIT_HEAD: unit.id, VHXH_OFFICER: office.id},
-            business_key=f"campaign:{campaign.id}/unit:{unit.code}", parent_id=campaign.instance_id, at=at,
-            definition=definition)
-        proposals.append({"campaign_id": campaign.id, "org_unit_id": unit.id, "instance_id": change.instance.id,
-                          "status": "not_started", "updated_at": at})
-    session.execute(insert(PROPOSAL), proposals)
+    requests = [StartRequest({**data, "unit_code": unit.code, "unit_name": unit.name},
+                             lane_orgs={UNIT_OFFICER: unit.id, UNIT_HEAD: unit.id, VHXH_OFFICER: office.id},
+                             business_key=f"campaign:{campaign.id}/unit:{unit.code}") for unit in units]
+    changes = runtime.start_many(session, UNIT_PROCESS, requests, parent_id=campaign.instance_id, at=at)
+    session.execute(insert(PROPOSAL), [
+        {"campaign_id": campaign.id, "org_unit_id": unit.id, "instance_id": change.instance.id,
+         "status": "not_started", "updated_at": at} for unit, change in zip(units, changes, strict=True)])
 
 
 # -- keeping proposals in step with their instances ----------------------------------
@@ -165,8 +166,7 @@ def _on_unit_changed(session: Session, change: InstanceChange) -> None:
     if change.finished:
         values["closed_at"] = change.at
     if values:  # a start, or a timer that changed nothing the board shows, writes nothing
-        session.execute(update(PROPOSAL).where(PROPOSAL.c.instance_id == change.instance.id)
-                        .values(**values, updated_at=change.at))
+        session.execute(_UPDATE_PROPOSAL, {**values, "updated_at": change.at, "b_instance_id": change.instance.id})
 
 
 def _unit_status(change: InstanceChange) -> str | None:
@@ -181,13 +181,13 @@ def _unit_status(change: InstanceChange) -> str | None:
 
 
 def _replace_lines(session: Session, instance_id: int, data: dict) -> None:
-    proposal_id = session.scalar(select(PROPOSAL.c.id).where(PROPOSAL.c.instance_id == instance_id))
+    proposal_id = session.scalar(_PROPOSAL_ID, {"b_instance_id": instance_id})
     if proposal_id is None:
         return
-    session.execute(delete(LINE).where(LINE.c.proposal_id == proposal_id))
+    session.execute(_DELETE_LINES, {"b_proposal_id": proposal_id})
     lines = [] if data.get("no_demand") else data.get("lines", [])
     if lines:
-        session.execute(insert(LINE), [{
+        session.execute(_INSERT_LINES, [{
             "proposal_id": proposal_id, "position": position, "field": line["field"], "major": line["major"],
             "specialisation": line.get("specialisation"),
             "training_institutions": line.get("training_institutions", []),

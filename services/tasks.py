@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import Session
 
 from engine.models import HumanTask
@@ -31,16 +31,19 @@ def complete_task(session: Session, runtime: WorkflowRuntime, username: str, tas
     return runtime.complete_task(session, task_id, data, user_id=user_id, at=at)
 
 
+# Built once: building a statement costs more than running it (see engine.store).
+_ACTOR_OF_READY_TASK = (
+    select(AppUser.id, HumanTask.assignee_id).select_from(HumanTask)
+    .join(Membership, and_(Membership.role_code == HumanTask.lane, Membership.org_unit_id == HumanTask.org_unit_id))
+    .join(AppUser, AppUser.id == Membership.user_id)
+    .where(HumanTask.id == bindparam("task_id"), HumanTask.status == "ready",
+           AppUser.username == bindparam("username"), AppUser.active.is_(True)))
+
+
 def _actor_of_ready_task(session: Session, runtime: WorkflowRuntime, username: str, task_id: str) -> int:
     """The user's id if they hold the task's lane in its unit and it is not someone
     else's; one query on the common path, precise errors otherwise."""
-    found = session.execute(
-        select(AppUser.id, HumanTask.assignee_id).select_from(HumanTask)
-        .join(Membership, and_(Membership.role_code == HumanTask.lane,
-                               Membership.org_unit_id == HumanTask.org_unit_id))
-        .join(AppUser, AppUser.id == Membership.user_id)
-        .where(HumanTask.id == task_id, HumanTask.status == "ready",
-               AppUser.username == username, AppUser.active.is_(True))).first()
+    found = session.execute(_ACTOR_OF_READY_TASK, {"task_id": task_id, "username": username}).first()
     if found is not None and found.assignee_id in (None, found.id):
         return found.id
     user_by_username(session, username)  # unknown user
