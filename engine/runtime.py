@@ -16,7 +16,7 @@ from typing import Callable
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent
+from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent, EndEvent
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.spiff.specs.defaults import UserTask
 from SpiffWorkflow.util.task import TaskState
@@ -48,6 +48,7 @@ class InstanceChange:
     completed_task: TaskRecord | None = None
     opened_tasks: list[TaskRecord] = field(default_factory=list)
     closed_task_ids: list[str] = field(default_factory=list)
+    end_events: list[str] = field(default_factory=list)  # ids of the end events reached, once finished
 
     @property
     def finished(self) -> bool:
@@ -223,7 +224,8 @@ class WorkflowRuntime:
                   for task_id, task in ready_after.items() if task_id not in ready_before]
         store.insert_tasks(session, opened)
 
-        change = InstanceChange(instance, at, _newest_data(workflow), completed_task, opened, closed)
+        change = InstanceChange(instance, at, _newest_data(workflow), completed_task, opened, closed,
+                                _end_events(workflow))
         self._notify(session, change)
         return change
 
@@ -240,6 +242,14 @@ def _record_outcome(instance: InstanceRecord, workflow: BpmnWorkflow, error: str
         instance.status, instance.error_message = "error", error
     elif workflow.is_completed():
         instance.status, instance.completed_at = "completed", at
+
+
+def _end_events(workflow: BpmnWorkflow) -> list[str]:
+    """Which end events of the process the finished instance reached: its outcome."""
+    if not workflow.is_completed():
+        return []
+    return [task.task_spec.bpmn_id for task in workflow.get_tasks(state=TaskState.COMPLETED, spec_class=EndEvent)
+            if task.workflow is workflow]
 
 
 def _newest_data(workflow: BpmnWorkflow) -> dict:

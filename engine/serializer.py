@@ -13,8 +13,10 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.serializer.default.workflow import (BpmnWorkflowConverter, SimpleTaskConverter,
+                                                            WorkflowConverter)
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.task import Task
 
 from engine.errors import EngineError
 
@@ -41,6 +43,9 @@ class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
 def _specless_serializer() -> BpmnWorkflowSerializer:
     config = dict(SPIFF_CONFIG)
     config[BpmnWorkflow] = _SpeclessWorkflowConverter
+    # Full data per task: ~10% faster both ways than the default delta-to-parent form at
+    # the same compressed size, and a task restores without depending on its parent.
+    config[Task] = SimpleTaskConverter
     return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
 
 

@@ -28,6 +28,8 @@ CAMPAIGN_PROCESS = "commune_campaign"
 UNIT_PROCESS = "unit_proposal"
 # Proposals that count in the aggregation: on time, or late and accepted by a leader.
 COUNTED = ("submitted", "accepted_late")
+# A unit instance's outcome is the end event it reaches (bpmn/README.md).
+UNIT_OUTCOMES = ("submitted", "submitted_late", "declared_no_demand", "deemed_no_demand")
 MIN_REASON_LENGTH = 10
 PROPOSAL = UnitProposal.__table__
 LINE = ProposalLine.__table__
@@ -171,7 +173,11 @@ def _on_unit_changed(session: Session, change: InstanceChange) -> None:
 
 def _unit_status(change: InstanceChange) -> str | None:
     if change.finished:
-        return change.data["outcome"]
+        outcomes = [event for event in change.end_events if event in UNIT_OUTCOMES]
+        if len(outcomes) != 1:
+            raise ValueError(f"unit instance {change.instance.id} ended at {change.end_events}, "
+                             f"not at exactly one of {UNIT_OUTCOMES}")
+        return outcomes[0]
     if any(task.task_name == "review_proposal" for task in change.opened_tasks):
         return "submitted"
     done = change.completed_task
