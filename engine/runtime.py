@@ -199,7 +199,8 @@ class WorkflowRuntime:
         try:
             for _ in range(MAX_STEP_PASSES):
                 workflow.do_engine_steps()
-                if not any(not task.task_spec.manual for task in workflow.get_tasks(state=TaskState.READY)):
+                if not any(task.state == TaskState.READY and not task.task_spec.manual
+                           for task in _all_tasks(workflow)):
                     return None
             return None
         except WorkflowException as error:
@@ -248,8 +249,8 @@ def _end_events(workflow: BpmnWorkflow) -> list[str]:
     """Which end events of the process the finished instance reached: its outcome."""
     if not workflow.is_completed():
         return []
-    return [task.task_spec.bpmn_id for task in workflow.get_tasks(state=TaskState.COMPLETED, spec_class=EndEvent)
-            if task.workflow is workflow]
+    return [task.task_spec.bpmn_id for task in workflow.tasks.values()
+            if task.state == TaskState.COMPLETED and isinstance(task.task_spec, EndEvent)]
 
 
 def _newest_data(workflow: BpmnWorkflow) -> dict:
@@ -283,8 +284,17 @@ def _reserved_keys(value, path: str = ""):
             yield from _reserved_keys(item, f"{path}[{index}]")
 
 
+def _all_tasks(workflow: BpmnWorkflow):
+    """Every task of the instance, sub-processes included. A plain scan of the task
+    dicts: several times faster than SpiffWorkflow's depth-tracking task iterator."""
+    yield from workflow.tasks.values()
+    for subprocess in workflow.subprocesses.values():
+        yield from subprocess.tasks.values()
+
+
 def _ready_user_tasks(workflow: BpmnWorkflow) -> dict:
-    return {str(task.id): task for task in workflow.get_tasks(state=TaskState.READY, spec_class=UserTask)}
+    return {str(task.id): task for task in _all_tasks(workflow)
+            if task.state == TaskState.READY and isinstance(task.task_spec, UserTask)}
 
 
 def _close_by_state(session: Session, workflow: BpmnWorkflow, task_ids: list[str], at: datetime) -> None:
