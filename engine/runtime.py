@@ -178,6 +178,16 @@ class WorkflowRuntime:
             raise TaskNotReady(f"task {task_id} is already {task.status}")
         return task
 
+    def task_data(self, session: Session, task_id: str) -> dict:
+        """The data a task sees (what a form shows and may prefill)."""
+        task = store.load_task(session, task_id)
+        if task is None:
+            raise NotFound(f"no task {task_id}")
+        instance = store.load_instance(session, task.instance_id)
+        compiled = self.specs.by_id(session, instance.definition_id)
+        workflow = load_workflow(instance.serialization, compiled.spec, compiled.subprocess_specs)
+        return dict(workflow.get_task_from_id(UUID(task_id)).data)
+
     def form_for(self, session: Session, task: TaskRecord) -> dict:
         instance = store.load_instance(session, task.instance_id)
         return self.specs.by_id(session, instance.definition_id).form_for(task.task_name)

@@ -96,7 +96,7 @@ def open_campaign(session: Session, runtime: WorkflowRuntime, actor_username: st
     campaign.instance_id = runtime.start(
         session, CAMPAIGN_PROCESS, data, lane_orgs={VHXH_OFFICER: office.id, COMMUNE_CHAIR: commune.id},
         business_key=f"campaign:{campaign.id}", at=at).instance.id
-    _open_unit_proposals(session, runtime, campaign, units, office, data, at)
+    _open_unit_proposals(session, runtime, campaign, units, data, at)
     audit.record(session, at, actor.id, "campaign_opened", f"campaign:{campaign.id}",
                  units=[unit.code for unit in units], unit_deadline=unit_deadline.isoformat(),
                  city_deadline=city_deadline.isoformat())
@@ -143,14 +143,19 @@ def _start_data(campaign: Campaign, commune: OrgUnit) -> dict:
     }
 
 
-def _open_unit_proposals(session, runtime, campaign, units, office, data, at) -> None:
-    requests = [StartRequest({**data, "unit_code": unit.code, "unit_name": unit.name},
-                             lane_orgs={UNIT_OFFICER: unit.id, UNIT_HEAD: unit.id, VHXH_OFFICER: office.id},
-                             business_key=f"campaign:{campaign.id}/unit:{unit.code}") for unit in units]
+def _open_unit_proposals(session, runtime, campaign, units, data, at) -> None:
+    requests = [_round_request(campaign, unit, data) for unit in units]
     changes = runtime.start_many(session, UNIT_PROCESS, requests, parent_id=campaign.instance_id, at=at)
     session.execute(insert(PROPOSAL), [
         {"campaign_id": campaign.id, "org_unit_id": unit.id, "instance_id": change.instance.id,
          "status": "not_started", "updated_at": at} for unit, change in zip(units, changes, strict=True)])
+
+
+def _round_request(campaign: Campaign, unit: OrgUnit, data: dict) -> StartRequest:
+    """A round of a unit's answer: its own instance, acted on by the unit's officer and head."""
+    return StartRequest({**data, "unit_code": unit.code, "unit_name": unit.name},
+                        lane_orgs={UNIT_OFFICER: unit.id, UNIT_HEAD: unit.id},
+                        business_key=f"campaign:{campaign.id}/unit:{unit.code}")
 
 
 # -- keeping proposals in step with their instances ----------------------------------
@@ -178,12 +183,7 @@ def _unit_status(change: InstanceChange) -> str | None:
             raise ValueError(f"unit instance {change.instance.id} ended at {change.end_events}, "
                              f"not at exactly one of {UNIT_OUTCOMES}")
         return outcomes[0]
-    if any(task.task_name == "review_proposal" for task in change.opened_tasks):
-        return "submitted"
-    done = change.completed_task
-    if done is None:
-        return None
-    return "returned" if done.task_name == "review_proposal" else "drafting"
+    return "drafting" if change.completed_task is not None else None
 
 
 def _replace_lines(session: Session, instance_id: int, data: dict) -> None:
@@ -228,7 +228,51 @@ def _on_campaign_changed(session: Session, change: InstanceChange) -> None:
         campaign.submission = campaign.aggregation
 
 
-# -- aggregation and late acceptance ----------------------------------------------------
+# -- returning, aggregating, accepting late ---------------------------------------------
+
+def return_proposal(session: Session, runtime: WorkflowRuntime, actor_username: str, campaign_id: int,
+                    unit_code: str, reason: str, at: datetime | None = None) -> UnitProposal:
+    """Phòng VH-XH returns an on-time proposal for clarification, before the cutoff: the
+    unit answers again in a new round, prefilled with what it sent. If it does not send
+    again before the cutoff, it is deemed to have no demand."""
+    at = at or runtime.clock.now()
+    actor = user_by_username(session, actor_username)
+    campaign = get_campaign(session, campaign_id)
+    if not holds_role(session, actor.id, VHXH_OFFICER, campaign.aggregator_id):
+        raise PermissionDenied(f"{actor_username} may not return proposals of campaign {campaign_id}")
+    unit = unit_by_code(session, unit_code)
+    proposal = _proposal(session, campaign, unit)
+    if proposal is None or proposal.status != "submitted":
+        raise Conflict(f"{unit.name} has no submitted proposal in campaign {campaign_id}")
+    if at >= campaign.unit_deadline:
+        raise Conflict(f"the cutoff of campaign {campaign_id} has passed; proposals can no longer be returned")
+    reason = reason.strip()
+    if len(reason) < MIN_REASON_LENGTH:
+        raise InvalidInput("reason", f"«Lý do trả lại» phải có ít nhất {MIN_REASON_LENGTH} ký tự.")
+    data = {**_start_data(campaign, session.get(OrgUnit, campaign.commune_id)),
+            "return_reason": reason, "previous_lines": _lines_of(session, proposal.id)}
+    request = _round_request(campaign, unit, data)
+    (change,) = runtime.start_many(session, UNIT_PROCESS, [request], parent_id=campaign.instance_id, at=at)
+    audit.record(session, at, actor.id, "proposal_returned", f"unit_proposal:{proposal.id}",
+                 campaign_id=campaign.id, unit=unit.code, reason=reason,
+                 previous_instance=proposal.instance_id, new_instance=change.instance.id)
+    proposal.instance_id, proposal.status, proposal.updated_at = change.instance.id, "returned", at
+    proposal.received_at = proposal.submitted_by = proposal.closed_at = None
+    return proposal
+
+
+def _proposal(session: Session, campaign: Campaign, unit: OrgUnit) -> UnitProposal | None:
+    return session.scalar(select(UnitProposal).where(
+        UnitProposal.campaign_id == campaign.id, UnitProposal.org_unit_id == unit.id))
+
+
+def _lines_of(session: Session, proposal_id: int) -> list[dict]:
+    fields = ("field", "major", "specialisation", "training_institutions", "institution_tier", "criteria",
+              "target_group", "job_position", "employee_category", "quantity_year", "quantity_period")
+    rows = session.execute(select(*(LINE.c[name] for name in fields))
+                           .where(LINE.c.proposal_id == proposal_id).order_by(LINE.c.position))
+    return [{name: value for name, value in row._mapping.items() if value is not None} for row in rows]
+
 
 def aggregate(session: Session, campaign: Campaign) -> dict:
     """One consolidated table by field and unit, from the counted proposals only."""
@@ -271,8 +315,7 @@ def accept_late_proposal(session: Session, actor_username: str, campaign_id: int
             or holds_role(session, actor.id, COMMUNE_CHAIR, campaign.commune_id)):
         raise PermissionDenied(f"{actor_username} may not accept late proposals of campaign {campaign_id}")
     unit = unit_by_code(session, unit_code)
-    proposal = session.scalar(select(UnitProposal).where(
-        UnitProposal.campaign_id == campaign.id, UnitProposal.org_unit_id == unit.id))
+    proposal = _proposal(session, campaign, unit)
     if proposal is None or proposal.status != "submitted_late":
         raise Conflict(f"{unit.name} has no late proposal in campaign {campaign_id}")
     if campaign.status not in ("open", "aggregating"):

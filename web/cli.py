@@ -126,6 +126,20 @@ def campaign_status(ctx, campaign_id: int) -> None:
             click.echo(json.dumps(found.aggregation, ensure_ascii=False, indent=2))
 
 
+@campaign.command("return")
+@click.argument("campaign_id", type=int)
+@click.argument("unit_code")
+@click.option("--by", "username", required=True, help="The Phòng VH-XH officer.")
+@click.option("--reason", required=True)
+@click.pass_context
+def campaign_return(ctx, campaign_id, unit_code, username, reason) -> None:
+    """Return an on-time proposal for clarification, before the cutoff."""
+    services = _services(ctx)
+    with services.db.transaction() as session:
+        campaigns.return_proposal(session, services.runtime, username, campaign_id, unit_code, reason)
+    click.echo(f"proposal of {unit_code} returned; the unit answers again before the cutoff")
+
+
 @campaign.command("accept-late")
 @click.argument("campaign_id", type=int)
 @click.argument("unit_code")

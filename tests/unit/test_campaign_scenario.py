@@ -3,9 +3,12 @@ through the service layer. Every step reloads the instance from the database."""
 from datetime import date
 
 import pytest
+from sqlalchemy import select
 
 from engine.errors import TaskNotReady
-from services.errors import PermissionDenied
+from services import campaigns
+from services.errors import Conflict, InvalidInput, PermissionDenied
+from services.models import AuditEvent
 from support import (act, campaign_of, inbox, line, local, open_campaign, proposal_of, statuses,
                      submit_proposal, task_named)
 
@@ -32,10 +35,15 @@ def test_campaign_from_dispatch_to_city_submission(commune):
     # Returned by Phòng VH-XH for clarification, then resubmitted before the cutoff.
     submit_proposal(services, "cg_thcs", [line(field="education", quantity_year=5, quantity_period=5)],
                     local(2026, 1, 12, 8, 30))
-    act(services, "vhxh.canbo", "review_proposal",
-        {"review_decision": "return", "review_comment": "Đề nghị làm rõ tiêu chí"}, local(2026, 1, 12, 10, 0),
-        for_unit="cg_thcs")
+    with services.db.transaction() as session:
+        campaigns.return_proposal(session, services.runtime, "vhxh.canbo", campaign_id, "cg_thcs",
+                                  "Đề nghị làm rõ tiêu chí tuyển chọn", local(2026, 1, 12, 10, 0))
     assert statuses(services, campaign_id)["cg_thcs"] == "returned"
+    redraft = task_named(services, "cg_thcs.canbo", "draft_proposal")
+    with services.db.transaction() as session:  # the new round carries what was sent, and why it came back
+        data = services.runtime.task_data(session, redraft.id)
+    assert data["return_reason"] == "Đề nghị làm rõ tiêu chí tuyển chọn"
+    assert [row["quantity_year"] for row in data["previous_lines"]] == [5]
     submit_proposal(services, "cg_thcs", [line(field="education", quantity_year=1, quantity_period=2)],
                     local(2026, 1, 13, 9, 0))
 
@@ -59,7 +67,7 @@ def test_campaign_from_dispatch_to_city_submission(commune):
     services.clock.set(CUTOFF)
     first = services.tick()
     assert services.tick().fired == 0  # nothing fires twice
-    assert first.fired == 1 + 6 + 2  # the campaign, 6 on-time units under review, 2 silent units
+    assert first.fired == 1 + 2  # the campaign and the 2 silent units; a sent proposal waits for nothing
     after_cutoff = statuses(services, campaign_id)
     assert after_cutoff == {
         "cg_vp": "submitted", "xa_cam_giang_vhxh": "submitted", "cg_pkt": "submitted",
@@ -116,3 +124,67 @@ def test_tasks_belong_to_their_unit_and_role(commune):
             from services import tasks
 
             tasks.complete_task(session, services.runtime, "cg_vp.canbo", own.id, {"no_demand": True})
+
+
+def _return(services, campaign_id, unit, reason="Đề nghị làm rõ tiêu chí tuyển chọn", by="vhxh.canbo", at=None):
+    with services.db.transaction() as session:
+        return campaigns.return_proposal(session, services.runtime, by, campaign_id, unit, reason, at)
+
+
+def test_a_returned_proposal_not_sent_again_is_deemed_no_demand(commune):
+    services = commune
+    campaign_id = open_campaign(services)
+    submit_proposal(services, "cg_vp", [line()], local(2026, 1, 13, 9, 0))
+    for refused, kwargs in ((PermissionDenied, {"by": "cg_vp.truong"}), (InvalidInput, {"reason": "ngắn"})):
+        with pytest.raises(refused):
+            _return(services, campaign_id, "cg_vp", **kwargs)
+    _return(services, campaign_id, "cg_vp", at=local(2026, 1, 14, 10, 0))
+    with pytest.raises(Conflict):  # already returned: nothing submitted to return
+        _return(services, campaign_id, "cg_vp", at=local(2026, 1, 14, 10, 1))
+    services.clock.set(CUTOFF)
+    services.tick()
+    assert statuses(services, campaign_id)["cg_vp"] == "deemed_no_demand"
+    with services.db.transaction() as session:
+        events = session.scalars(select(AuditEvent.action).where(AuditEvent.subject.like("unit_proposal:%"))).all()
+    assert events == ["proposal_returned"]
+
+
+def test_no_return_after_the_cutoff(commune):
+    services = commune
+    campaign_id = open_campaign(services)
+    submit_proposal(services, "cg_vp", [line()], JUST_BEFORE)
+    with pytest.raises(Conflict, match="cutoff"):
+        _return(services, campaign_id, "cg_vp", at=CUTOFF)
+    assert statuses(services, campaign_id)["cg_vp"] == "submitted"
+
+
+def test_a_late_proposal_counts_only_when_a_leader_accepts_it_with_a_reason(commune):
+    services = commune
+    campaign_id = open_campaign(services)
+    act(services, "cg_pkt.canbo", "draft_proposal", {"no_demand": False, "lines": [line(quantity_year=2,
+        quantity_period=3)]}, local(2026, 1, 14, 11, 0))
+    act(services, "cg_pkt.truong", "approve_proposal", {"head_decision": "submit"}, local(2026, 1, 14, 12, 5))
+    services.tick()
+
+    def accept(by, reason):
+        with services.db.transaction() as session:
+            campaigns.accept_late_proposal(session, by, campaign_id, "cg_pkt", reason, local(2026, 1, 14, 13, 0))
+
+    for by, reason, refused in (("vhxh.canbo", "Lý do đầy đủ và rõ ràng", PermissionDenied),
+                                ("cg_pkt.truong", "Lý do đầy đủ và rõ ràng", PermissionDenied),
+                                ("xa_cam_giang_vhxh.truong", "ngắn", InvalidInput)):
+        with pytest.raises(refused):
+            accept(by, reason)
+    assert statuses(services, campaign_id)["cg_pkt"] == "submitted_late"
+    accept("xa_cam_giang_vhxh.truong", "Đơn vị gửi muộn 5 phút do sự cố mạng, đã báo trước")
+    assert statuses(services, campaign_id)["cg_pkt"] == "accepted_late"
+    with services.db.transaction() as session:
+        event = session.scalar(select(AuditEvent).where(AuditEvent.action == "late_proposal_accepted"))
+    assert event.details["reason"].startswith("Đơn vị gửi muộn") and event.details["unit"] == "cg_pkt"
+
+    act(services, "vhxh.canbo", "aggregate_proposals", {}, local(2026, 1, 14, 14, 0))
+    aggregation = campaign_of(services, campaign_id).aggregation
+    assert aggregation["units"]["included"] == ["cg_pkt"]
+    assert aggregation["totals"] == {"quantity_year": 2, "quantity_period": 3}
+    with pytest.raises(Conflict):  # after the aggregation, too late to change what counts
+        accept("chutich", "Chủ tịch chấp nhận sau khi đã tổng hợp")

@@ -62,7 +62,6 @@ def test_the_expected_forms_are_shipped():
     assert {
         "unit_proposal/draft_proposal.schema.json",
         "unit_proposal/approve_proposal.schema.json",
-        "unit_proposal/review_proposal.schema.json",
         "commune_campaign/aggregate_proposals.schema.json",
         "commune_campaign/approve_aggregation.schema.json",
         "commune_campaign/record_city_submission.schema.json",
@@ -293,11 +292,11 @@ def test_returning_requires_a_comment():
     assert [(e.field, e.code) for e in errors] == [("head_decision", "enum")]
 
 
-def test_review_and_chair_forms_require_a_comment_when_returning():
-    review = load("unit_proposal", "review_proposal")
+def test_head_and_chair_forms_require_a_comment_when_returning():
+    head = load("unit_proposal", "approve_proposal")
     chair = load("commune_campaign", "approve_aggregation")
-    assert validate_form_data(review, {"review_decision": "accept"}) == []
-    assert [e.field for e in validate_form_data(review, {"review_decision": "return"})] == ["review_comment"]
+    assert validate_form_data(head, {"head_decision": "submit"}) == []
+    assert [e.field for e in validate_form_data(head, {"head_decision": "return"})] == ["head_comment"]
     assert validate_form_data(chair, {"chair_decision": "approve"}) == []
     assert [e.field for e in validate_form_data(chair, {"chair_decision": "return"})] == ["chair_comment"]
 
