@@ -14,14 +14,15 @@ log = logging.getLogger("talentflow.scheduler")
 
 def run_scheduler(services: Services) -> None:
     scheduler = BlockingScheduler(timezone="UTC")
-    scheduler.add_job(lambda: _fire_timers(services), "interval", id="fire_due_timers",
+    scheduler.add_job(fire_due_timers, "interval", args=[services], id="fire_due_timers",
                       seconds=services.config.scheduler_interval_s, coalesce=True, max_instances=1)
     logging.basicConfig(level=logging.INFO)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per 5-second run
     log.info("scheduler started: timers every %ss", services.config.scheduler_interval_s)
     scheduler.start()
 
 
-def _fire_timers(services: Services) -> None:
+def fire_due_timers(services: Services) -> None:
     run = services.tick()
-    if run.fired or run.conflicts:
-        log.info("fired %d instance(s), %d conflict(s)", run.fired, run.conflicts)
+    if run.fired or run.conflicts or run.failed:
+        log.info("fired %d instance(s), %d conflict(s), %d failed", run.fired, run.conflicts, run.failed)
