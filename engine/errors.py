@@ -33,12 +33,6 @@ class ScriptRejected(EngineError):
     code = "script_rejected"
 
 
-class ScriptFailed(EngineError):
-    """A script or expression raised while the workflow ran."""
-
-    code = "script_failed"
-
-
 class FormInvalid(EngineError):
     """Submitted task data does not satisfy the task's form schema."""
 

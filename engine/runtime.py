@@ -188,10 +188,6 @@ class WorkflowRuntime:
         workflow = load_workflow(instance.serialization, compiled.spec, compiled.subprocess_specs)
         return dict(workflow.get_task_from_id(UUID(task_id)).data)
 
-    def form_for(self, session: Session, task: TaskRecord) -> dict:
-        instance = store.load_instance(session, task.instance_id)
-        return self.specs.by_id(session, instance.definition_id).form_for(task.task_name)
-
     # -- internals -----------------------------------------------------------------
 
     def _load(self, instance: InstanceRecord, compiled: CompiledProcess) -> BpmnWorkflow:
@@ -313,7 +309,8 @@ def _close_by_state(session: Session, workflow: BpmnWorkflow, task_ids: list[str
     by_status = defaultdict(list)
     for task_id in task_ids:
         task = workflow.tasks.get(UUID(task_id))
-        by_status["completed" if task is not None and task.state == TaskState.COMPLETED else "cancelled"].append(task_id)
+        finished = task is not None and task.state == TaskState.COMPLETED
+        by_status["completed" if finished else "cancelled"].append(task_id)
     for status, ids in by_status.items():
         store.close_tasks(session, ids, status, at)
 

@@ -7,9 +7,7 @@ run on SQLite only: TALENTFLOW_TEST_BACKENDS=sqlite.
 from __future__ import annotations
 
 import os
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
@@ -20,16 +18,12 @@ from engine.db import Base
 from services import demo, schema
 from services.bootstrap import Services, bootstrap
 from services.config import REPO_ROOT, Config
+from support import local
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 BACKENDS = os.environ.get("TALENTFLOW_TEST_BACKENDS", "sqlite,postgresql").split(",")
 PG_SERVER = os.environ.get("TALENTFLOW_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
 # One database per test run, so that concurrent runs on one machine never collide.
 PG_DATABASE = f"talentflow_test_{os.getpid()}"
-
-
-def local(*args) -> datetime:
-    return datetime(*args, tzinfo=LOCAL_TZ)
 
 
 def _postgres_admin(statement: str) -> None:

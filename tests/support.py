@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from engine.models import HumanTask, ProcessInstance
+from engine.models import HumanTask
 from services import campaigns, tasks
 from services.directory import unit_by_code, user_by_username
 
@@ -30,21 +30,16 @@ def inbox(services, username: str) -> list[HumanTask]:
         return tasks.tasks_for(session, user_by_username(session, username))
 
 
-def task_named(services, username: str, task_name: str, for_unit: str | None = None) -> HumanTask:
+def task_named(services, username: str, task_name: str) -> HumanTask:
     matching = [task for task in inbox(services, username) if task.task_name == task_name]
-    if for_unit is not None:
-        with services.db.transaction() as session:
-            keys = {task.id: session.get(ProcessInstance, task.instance_id).business_key for task in matching}
-        matching = [task for task in matching if keys[task.id].endswith(f"/unit:{for_unit}")]
     assert len(matching) == 1, f"{username} has {len(matching)} open {task_name} tasks"
     return matching[0]
 
 
-def act(services, username: str, task_name: str, data: dict, at: datetime | None = None,
-        for_unit: str | None = None):
+def act(services, username: str, task_name: str, data: dict, at: datetime | None = None):
     if at is not None:
         services.clock.set(at)
-    task = task_named(services, username, task_name, for_unit)
+    task = task_named(services, username, task_name)
     with services.db.transaction() as session:
         return tasks.complete_task(session, services.runtime, username, task.id, data)
 

@@ -14,7 +14,7 @@ from engine.errors import DefinitionRejected, FormInvalid
 from engine.models import HumanTask, ProcessDefinition, ProcessInstance
 from services import tasks
 from services.config import REPO_ROOT
-from bpmn_builder import FORM, FORM_FILE, KEY, Node, boundary_timer, probe_bundle, process_xml, service_task, user_task
+from bpmn_builder import FORM, FORM_FILE, KEY, boundary_timer, probe_bundle, process_xml, service_task, user_task
 from support import open_campaign, proposal_of
 
 BPMN_DIR = REPO_ROOT / "bpmn"
