@@ -186,6 +186,7 @@ class WorkflowRuntime:
         instance = store.load_instance(session, task.instance_id)
         compiled = self.specs.by_id(session, instance.definition_id)
         workflow = load_workflow(instance.serialization, compiled.spec, compiled.subprocess_specs)
+        workflow.script_engine = self.script_engine  # never the unrestricted default, even to read
         return dict(workflow.get_task_from_id(UUID(task_id)).data)
 
     # -- internals -----------------------------------------------------------------

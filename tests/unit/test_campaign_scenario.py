@@ -5,7 +5,8 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from engine.errors import TaskNotReady
+from engine.errors import FormInvalid, TaskNotReady
+from engine.models import ProcessInstance
 from services import campaigns
 from services.errors import Conflict, InvalidInput, PermissionDenied
 from services.models import AuditEvent
@@ -188,3 +189,37 @@ def test_a_late_proposal_counts_only_when_a_leader_accepts_it_with_a_reason(comm
     assert aggregation["totals"] == {"quantity_year": 2, "quantity_period": 3}
     with pytest.raises(Conflict):  # after the aggregation, too late to change what counts
         accept("chutich", "Chủ tịch chấp nhận sau khi đã tổng hợp")
+
+
+def test_the_chair_is_escalated_to_when_the_city_deadline_passes_first(commune):
+    services = commune
+    campaign_id = open_campaign(services)
+    submit_proposal(services, "cg_vp", [line()], local(2026, 1, 13, 9, 0))
+    services.clock.set(CUTOFF)
+    services.tick()
+    act(services, "vhxh.canbo", "aggregate_proposals", {}, local(2026, 1, 14, 15, 0))
+    assert [task.task_name for task in inbox(services, "chutich")] == ["approve_aggregation"]
+
+    services.clock.set(local(2026, 1, 14, 23, 59, 59))
+    assert services.tick().fired == 0
+    services.clock.set(local(2026, 1, 15, 0, 0))  # "trước ngày 15/01": 00:00 on the 15th is late
+    assert services.tick().fired == 1
+    assert services.tick().fired == 0
+    assert campaign_of(services, campaign_id).city_deadline_missed_at == local(2026, 1, 15, 0, 0)
+    assert sorted(task.task_name for task in inbox(services, "chutich")) == [
+        "approve_aggregation", "handle_city_deadline_missed"]
+    with pytest.raises(FormInvalid):
+        act(services, "chutich", "handle_city_deadline_missed", {"explanation": "Muộn"})
+
+    # The escalation is handled and the submission still goes through, late.
+    act(services, "chutich", "handle_city_deadline_missed",
+        {"explanation": "Chủ tịch đi công tác; đã ký gửi sáng 15/01 và báo cáo Sở Nội vụ"}, local(2026, 1, 15, 8, 0))
+    act(services, "chutich", "approve_aggregation", {"chair_decision": "approve"}, local(2026, 1, 15, 8, 30))
+    act(services, "vhxh.canbo", "record_city_submission",
+        {"dispatch_number": "72/UBND-VHXH", "dispatch_date": "2026-01-15"}, local(2026, 1, 15, 9, 0))
+    submitted = campaign_of(services, campaign_id)
+    assert submitted.status == "submitted" and submitted.submitted_at == local(2026, 1, 15, 9, 0)
+    assert submitted.submission["units"]["included"] == ["cg_vp"]
+    with services.db.transaction() as session:
+        campaign_instance = session.get(ProcessInstance, submitted.instance_id)
+        assert (campaign_instance.status, campaign_instance.next_timer_at) == ("completed", None)
