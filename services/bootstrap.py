@@ -10,6 +10,7 @@ from engine.clock import Clock, SystemClock
 from engine.runtime import WorkflowRuntime
 from engine.timers import TimerRun, fire_due_timers
 from services import campaigns
+from services.calendar import CalendarSource
 from services.config import Config
 from services.db import Database
 
@@ -20,6 +21,7 @@ class Services:
     db: Database
     clock: Clock
     runtime: WorkflowRuntime
+    calendar: CalendarSource
 
     def load_bpmn(self, root: Path | None = None) -> list[tuple[str, int, bool]]:
         """Publish every bundle under ``root``; unchanged content makes no new version."""
@@ -40,6 +42,8 @@ def bootstrap(config: Config | None = None, clock: Clock | None = None) -> Servi
     clock = clock or SystemClock()
     if config.database_url.startswith("sqlite:///"):
         Path(config.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    runtime = WorkflowRuntime(clock)
+    db = Database(config.database_url)
+    calendar = CalendarSource(db)
+    runtime = WorkflowRuntime(clock, helpers=calendar.helpers())
     campaigns.register(runtime)
-    return Services(config=config, db=Database(config.database_url), clock=clock, runtime=runtime)
+    return Services(config=config, db=db, clock=clock, runtime=runtime, calendar=calendar)

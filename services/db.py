@@ -36,8 +36,10 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def on_begin(connection):
         # SQLite has one writer. Taking the write lock at BEGIN makes concurrent writers
-        # queue instead of failing at commit with a stale snapshot.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # queue instead of failing at commit with a stale snapshot. Readers begin deferred:
+        # in WAL mode they never wait for the writer.
+        read_only = connection.get_execution_options().get("read_only", False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 class Database:
@@ -45,11 +47,19 @@ class Database:
         self.url = url
         self.engine = create_db_engine(url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._read_sessions = sessionmaker(self.engine.execution_options(read_only=True), expire_on_commit=False)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         with self.sessions.begin() as session:
             yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only transaction; it never waits for a writer, even one on this thread."""
+        with self._read_sessions() as session:
+            yield session
+            session.rollback()
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -141,3 +141,15 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(80))
     subject: Mapped[str] = mapped_column(String(120), index=True)  # e.g. "unit_proposal:12"
     details: Mapped[dict] = mapped_column(JSONDocument)
+
+
+class CalendarDay(Base):
+    """An exception to the Monday-Friday week: a day off (holiday, compensatory or
+    swapped day) or a working weekend day (a make-up Saturday). Admin-maintained data:
+    each year's Tết and swap days are set by the Prime Minister."""
+
+    __tablename__ = "calendar_day"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # day_off | working_day
+    name: Mapped[str] = mapped_column(String(200))

@@ -11,7 +11,7 @@ import click
 
 from engine.clock import FixedClock
 from engine.errors import EngineError
-from services import campaigns, demo, schema, tasks
+from services import calendar, campaigns, demo, schema, tasks
 from services.bootstrap import Services, bootstrap
 from services.directory import user_by_username
 
@@ -184,6 +184,55 @@ def tasks_complete(ctx, task_id: str, username: str, raw: str) -> None:
         for task in change.opened_tasks:
             click.echo(f"next: {task.id}  {task.title}")
         click.echo(f"instance {change.instance.id}: {change.instance.status}")
+
+
+@main.group("calendar")
+def calendar_group() -> None:
+    """The working-day calendar: days off and make-up working days."""
+
+
+@calendar_group.command("list")
+@click.argument("year", type=int)
+@click.pass_context
+def calendar_list(ctx, year: int) -> None:
+    with _services(ctx).db.read() as session:
+        for entry in calendar.entries(session, year):
+            click.echo(f"{entry.day:%d/%m/%Y} {entry.day:%a}  {entry.kind:<11}  {entry.name}")
+
+
+@calendar_group.command("suggest")
+@click.argument("year", type=int)
+@click.pass_context
+def calendar_suggest(ctx, year: int) -> None:
+    """Statutory days off the `holidays` package knows and the calendar lacks (check them
+    against the government's notice for the year before adding)."""
+    with _services(ctx).db.read() as session:
+        for day, name in calendar.suggestions(session, year):
+            click.echo(f"{day:%d/%m/%Y} {day:%a}  {name}")
+
+
+@calendar_group.command("set")
+@click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
+@click.option("--working", is_flag=True, help="A working weekend day (make-up day) instead of a day off.")
+@click.option("--name", required=True)
+@click.pass_context
+def calendar_set(ctx, day, working: bool, name: str) -> None:
+    services = _services(ctx)
+    with services.db.transaction() as session:
+        calendar.set_day(session, day.date(), calendar.WORKING_DAY if working else calendar.DAY_OFF, name)
+    services.calendar.invalidate()
+    click.echo(f"{day:%d/%m/%Y}: {'working day' if working else 'day off'} ({name})")
+
+
+@calendar_group.command("unset")
+@click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
+@click.pass_context
+def calendar_unset(ctx, day) -> None:
+    services = _services(ctx)
+    with services.db.transaction() as session:
+        removed = calendar.unset_day(session, day.date())
+    services.calendar.invalidate()
+    click.echo(f"{day:%d/%m/%Y}: " + ("back to the ordinary week" if removed else "was not in the calendar"))
 
 
 @main.command()

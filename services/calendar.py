@@ -1,0 +1,146 @@
+"""The legal working-day calendar (REPORT §1.13, §5 Q20-Q22).
+
+Asia/Ho_Chi_Minh, Monday to Friday, with days off and make-up working days as data.
+A day ends at 24:00, i.e. the next day's 00:00 (exclusive). Periods computed from an
+event start the next day (Civil Code Art. 147) and, when they end on a day off, end
+with the next working day (Art. 148(5)). A fixed date written by an authority ("trước
+ngày 30/11") is never moved, even onto a weekend.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import date, datetime, time as clock_time, timedelta
+from zoneinfo import ZoneInfo
+
+import holidays
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from services.models import CalendarDay
+
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+DAY_OFF, WORKING_DAY = "day_off", "working_day"
+
+
+@dataclass(frozen=True)
+class WorkingCalendar:
+    days_off: frozenset[date]
+    working_weekend_days: frozenset[date]
+
+    def is_working_day(self, day: date) -> bool:
+        if day in self.working_weekend_days:
+            return True
+        return day.weekday() < 5 and day not in self.days_off
+
+    def next_working_day(self, day: date) -> date:
+        day += timedelta(days=1)
+        while not self.is_working_day(day):
+            day += timedelta(days=1)
+        return day
+
+    def add_working_days(self, start: date, count: int) -> date:
+        """The ``count``-th working day after ``start`` (the start day itself not counted)."""
+        day = start
+        for _ in range(count):
+            day = self.next_working_day(day)
+        return day
+
+    def working_days_deadline(self, start: date, count: int) -> datetime:
+        """"Within N working days from X": the end of the N-th working day after X."""
+        return end_of_day(self.add_working_days(start, count))
+
+    def period_deadline(self, start: date, days: int) -> datetime:
+        """"Within N days from X" (calendar days), moved by Art. 148(5) past a day off."""
+        last = start + timedelta(days=days)
+        return end_of_day(last if self.is_working_day(last) else self.next_working_day(last))
+
+    def last_working_day_before(self, deadline: datetime) -> date:
+        """The last working day that ends before ``deadline`` (for reminders)."""
+        day = deadline.astimezone(LOCAL_TZ).date() - timedelta(days=1)
+        while not self.is_working_day(day):
+            day -= timedelta(days=1)
+        return day
+
+
+def end_of_day(day: date) -> datetime:
+    """24:00 local of ``day``, as the exclusive instant 00:00 of the next day."""
+    return datetime.combine(day + timedelta(days=1), clock_time(0), LOCAL_TZ)
+
+
+def before_date(day: date) -> datetime:
+    """A fixed "trước ngày D" deadline: 00:00 local of D, exclusive, never moved."""
+    return datetime.combine(day, clock_time(0), LOCAL_TZ)
+
+
+def load(session: Session) -> WorkingCalendar:
+    rows = session.execute(select(CalendarDay.day, CalendarDay.kind)).all()
+    return WorkingCalendar(frozenset(day for day, kind in rows if kind == DAY_OFF),
+                           frozenset(day for day, kind in rows if kind == WORKING_DAY))
+
+
+def entries(session: Session, year: int) -> list[CalendarDay]:
+    return list(session.scalars(select(CalendarDay).where(
+        CalendarDay.day >= date(year, 1, 1), CalendarDay.day <= date(year, 12, 31)).order_by(CalendarDay.day)))
+
+
+def set_day(session: Session, day: date, kind: str, name: str) -> None:
+    if kind not in (DAY_OFF, WORKING_DAY):
+        raise ValueError(f"kind must be {DAY_OFF} or {WORKING_DAY}")
+    existing = session.get(CalendarDay, day)
+    if existing is None:
+        session.add(CalendarDay(day=day, kind=kind, name=name))
+    else:
+        existing.kind, existing.name = kind, name
+
+
+def unset_day(session: Session, day: date) -> bool:
+    return session.execute(delete(CalendarDay).where(CalendarDay.day == day)).rowcount > 0
+
+
+def suggestions(session: Session, year: int) -> list[tuple[date, str]]:
+    """Statutory days off the `holidays` package knows for ``year`` and the calendar
+    lacks. Only suggestions: Tết and swap days are decided each year and must be checked
+    against the government's notice before they are added."""
+    known = {entry.day for entry in entries(session, year)}
+    return sorted((day, name) for day, name in holidays.country_holidays("VN", years=year).items()
+                  if day not in known)
+
+
+class CalendarSource:
+    """The current calendar for BPMN helpers, reloaded at most every ``ttl_s`` seconds
+    through a read-only session (a helper runs inside an open write transaction)."""
+
+    def __init__(self, db, ttl_s: float = 60.0):
+        self._db, self._ttl_s = db, ttl_s
+        self._calendar: WorkingCalendar | None = None
+        self._loaded_at = 0.0
+
+    def current(self) -> WorkingCalendar:
+        if self._calendar is None or time.monotonic() - self._loaded_at > self._ttl_s:
+            with self._db.read() as session:
+                self._calendar = load(session)
+            self._loaded_at = time.monotonic()
+        return self._calendar
+
+    def invalidate(self) -> None:
+        self._calendar = None
+
+    def helpers(self) -> dict:
+        """Expression helpers, e.g. a timer ``working_days_after(received_at, 5)``."""
+        def working_days_after(start, count: int) -> str:
+            local_day = _as_local_date(start)
+            return self.current().working_days_deadline(local_day, int(count)).isoformat()
+
+        def period_after(start, days: int) -> str:
+            return self.current().period_deadline(_as_local_date(start), int(days)).isoformat()
+
+        return {"working_days_after": working_days_after, "period_after": period_after}
+
+
+def _as_local_date(value) -> date:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+    if isinstance(value, datetime):
+        return value.astimezone(LOCAL_TZ).date()
+    return value
