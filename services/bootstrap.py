@@ -13,6 +13,7 @@ from services import campaigns
 from services.calendar import CalendarSource
 from services.config import Config
 from services.db import Database
+from services.notifications import DeliveryRun, SmtpMailer, deliver_emails
 
 
 @dataclass
@@ -22,6 +23,7 @@ class Services:
     clock: Clock
     runtime: WorkflowRuntime
     calendar: CalendarSource
+    mailer: SmtpMailer | None
 
     def load_bpmn(self, root: Path | None = None) -> list[tuple[str, int, bool]]:
         """Publish every bundle under ``root``; unchanged content makes no new version."""
@@ -36,6 +38,11 @@ class Services:
     def tick(self, at: datetime | None = None) -> TimerRun:
         return fire_due_timers(self.db.sessions, self.runtime, at or self.clock.now())
 
+    def deliver_emails(self) -> DeliveryRun:
+        if self.mailer is None:
+            return DeliveryRun()
+        return deliver_emails(self.db, self.mailer, self.clock.now)
+
 
 def bootstrap(config: Config | None = None, clock: Clock | None = None) -> Services:
     config = config or Config.from_env()
@@ -46,4 +53,6 @@ def bootstrap(config: Config | None = None, clock: Clock | None = None) -> Servi
     calendar = CalendarSource(db)
     runtime = WorkflowRuntime(clock, helpers=calendar.helpers())
     campaigns.register(runtime)
-    return Services(config=config, db=db, clock=clock, runtime=runtime, calendar=calendar)
+    mailer = SmtpMailer(config.smtp_host, config.smtp_port, config.smtp_sender, config.smtp_username,
+                        config.smtp_password, config.smtp_starttls) if config.smtp_host else None
+    return Services(config=config, db=db, clock=clock, runtime=runtime, calendar=calendar, mailer=mailer)

@@ -16,6 +16,12 @@ class Config:
     host: str = "127.0.0.1"
     port: int = 5000
     scheduler_interval_s: float = 5.0
+    smtp_host: str | None = None  # no SMTP server: notifications are shown in the app only
+    smtp_port: int = 25
+    smtp_sender: str = "talentflow@localhost"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
 
     @classmethod
     def from_env(cls, env=os.environ) -> "Config":
@@ -27,4 +33,10 @@ class Config:
             host=env.get("TALENTFLOW_HOST", "127.0.0.1"),
             port=int(env.get("TALENTFLOW_PORT", "5000")),
             scheduler_interval_s=float(env.get("TALENTFLOW_SCHEDULER_INTERVAL_S", "5")),
+            smtp_host=env.get("TALENTFLOW_SMTP_HOST") or None,
+            smtp_port=int(env.get("TALENTFLOW_SMTP_PORT", "25")),
+            smtp_sender=env.get("TALENTFLOW_SMTP_SENDER", "talentflow@localhost"),
+            smtp_username=env.get("TALENTFLOW_SMTP_USERNAME") or None,
+            smtp_password=env.get("TALENTFLOW_SMTP_PASSWORD") or None,
+            smtp_starttls=env.get("TALENTFLOW_SMTP_STARTTLS", "").lower() in ("1", "true", "yes"),
         )

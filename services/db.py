@@ -57,9 +57,8 @@ class Database:
     @contextmanager
     def read(self) -> Iterator[Session]:
         """A read-only transaction; it never waits for a writer, even one on this thread."""
-        with self._read_sessions() as session:
+        with self._read_sessions() as session:  # closing ends the transaction; nothing to commit
             yield session
-            session.rollback()
 
     def dispose(self) -> None:
         self.engine.dispose()
