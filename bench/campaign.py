@@ -219,7 +219,7 @@ class Scenario:
     def cutoff(self) -> tuple[float, int]:
         self.clock.set(UNIT_DEADLINE)
         started = time.perf_counter()
-        run = self.svc.tick(UNIT_DEADLINE)
+        run = self.svc.fire_timers(UNIT_DEADLINE)
         took = time.perf_counter() - started
         failed = getattr(run, "failed", 0)
         if run.conflicts or failed:

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from engine import clock
 from engine.errors import DefinitionRejected, EngineError
+from engine.escalation import EscalationPolicy, parse_policy
 from engine.forms import FormValidator, check_form_schema
 from engine.helpers import BASE_HELPERS
 from engine.models import ProcessDefinition
@@ -71,6 +72,7 @@ class UserTaskInfo:
     lane: str
     form_file: str
     instructions: str
+    policy: EscalationPolicy
 
 
 @dataclass
@@ -158,7 +160,7 @@ def _check_specs(compiled: CompiledProcess, at: datetime, helpers: dict) -> list
         if isinstance(task_spec, (CatchingEvent, ThrowingEvent)):
             problems += _check_event(task_spec, where, example, at, helpers)
         if isinstance(task_spec, UserTask):
-            problems += _check_user_task(task_spec, where, compiled)
+            problems += _check_user_task(task_spec, where, compiled, example, at, helpers)
     return problems
 
 
@@ -207,22 +209,46 @@ def _parse_timer_value(definition, value) -> None:
         TimerEventDefinition.parse_iso_recurring_interval(value)
 
 
-def _check_user_task(task_spec, where: str, compiled: CompiledProcess) -> list[str]:
+def _check_user_task(task_spec, where: str, compiled: CompiledProcess, example: dict, at: datetime,
+                     helpers: dict) -> list[str]:
     problems = []
     if not task_spec.lane:
         problems.append(f"{where}: a user task must sit in a lane naming the role that performs it")
-    form_file = task_spec.extensions.get("properties", {}).get(FORM_PROPERTY)
+    properties = task_spec.extensions.get("properties", {})
+    form_file = properties.get(FORM_PROPERTY)
     if not form_file:
         problems.append(f"{where}: a user task needs a form (property {FORM_PROPERTY})")
     elif form_file not in compiled.forms:
         problems.append(f"{where}: form {form_file} is missing from forms/")
     else:
         problems += [f"{where}: form {form_file}: {p}" for p in check_form_schema(compiled.forms[form_file])]
+    policy, policy_problems = parse_policy(properties, _has_interrupting_timer(task_spec))
+    problems += [f"{where}: {problem}" for problem in policy_problems]
+    if policy is not None and policy.due:
+        problems += _check_due(policy.due, where, example, at, helpers)
     if not problems:
         compiled.user_tasks[task_spec.name] = UserTaskInfo(
             name=task_spec.name, title=task_spec.bpmn_name or task_spec.name, lane=task_spec.lane,
-            form_file=form_file, instructions=task_spec.documentation or "")
+            form_file=form_file, instructions=task_spec.documentation or "", policy=policy)
     return problems
+
+
+def _has_interrupting_timer(task_spec) -> bool:
+    return any(getattr(boundary, "cancel_activity", False)
+               and isinstance(getattr(boundary, "event_definition", None), TimerEventDefinition)
+               for split in task_spec.inputs for boundary in split.outputs)
+
+
+def _check_due(expression: str, where: str, example: dict, at: datetime, helpers: dict) -> list[str]:
+    try:
+        check_expression(expression)
+        with clock.pinned(at):
+            value = RestrictedEnvironment(helpers).evaluate(expression, dict(example))
+        if not isinstance(value, str) or datetime.fromisoformat(value).tzinfo is None:
+            raise ValueError("expected an ISO 8601 date-time with a UTC offset")
+    except Exception as error:
+        return [f"{where}: due {expression!r} does not evaluate to a date-time with the example start data: {error}"]
+    return []
 
 
 def publish(session: Session, bundle: Bundle, at: datetime,

@@ -62,6 +62,7 @@ class HumanTask(Base):
         Index("ix_human_task_queue", "status", "lane", "org_unit_id", "due_at"),
         Index("ix_human_task_assignee", "assignee_id", "status", "due_at"),
         Index("ix_human_task_instance", "instance_id", "status"),
+        Index("ix_human_task_next_alert", "next_alert_at"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # SpiffWorkflow task id
@@ -79,3 +80,7 @@ class HumanTask(Base):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_by: Mapped[int | None]
     completed_data: Mapped[dict | None] = mapped_column(JSONDocument)
+    # The escalation policy's cursor (engine.escalation): the next alert and how many
+    # planned alerts are done. Cleared when the task closes.
+    next_alert_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    alert_stage: Mapped[int] = mapped_column(Integer, default=0)

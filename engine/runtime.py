@@ -9,6 +9,7 @@ every scenario passes through a save and a reload.
 from __future__ import annotations
 
 import json
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,6 +26,7 @@ from sqlalchemy.orm import Session
 from engine import clock, store
 from engine.definitions import CompiledProcess, bundle_of, compile_bundle, latest_definition
 from engine.errors import FormInvalid, NotFound, TaskNotReady
+from engine.escalation import first_stage, plan_alerts
 from engine.forms import FieldError, is_reserved_key
 from engine.helpers import BASE_HELPERS, as_instant
 from engine.models import ProcessDefinition
@@ -36,6 +38,8 @@ from engine.store import InstanceRecord, TaskRecord
 # model that keeps re-arming due timers must not spin forever.
 MAX_STEP_PASSES = 10
 TIMER_EVENT_TYPES = {"TimeDateEventDefinition", "DurationTimerEventDefinition", "CycleTimerEventDefinition"}
+START, TASK, TIMER = "start", "task", "timer"  # what caused an InstanceChange
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -45,6 +49,7 @@ class InstanceChange:
     instance: InstanceRecord
     at: datetime
     data: dict
+    cause: str  # start | task | timer
     completed_task: TaskRecord | None = None
     opened_tasks: list[TaskRecord] = field(default_factory=list)
     closed_task_ids: list[str] = field(default_factory=list)
@@ -91,10 +96,11 @@ class WorkflowRuntime:
         self.helpers = {**BASE_HELPERS, **(helpers or {})}
         self.specs = SpecCache(self.helpers)
         self.script_engine = build_script_engine(self.helpers)
-        self._listeners: dict[str, list[Listener]] = defaultdict(list)
+        self._listeners: dict[str | None, list[Listener]] = defaultdict(list)
 
-    def on_change(self, process_key: str, listener: Listener) -> None:
-        """Call ``listener`` in the same transaction after every save of that process."""
+    def on_change(self, process_key: str | None, listener: Listener) -> None:
+        """Call ``listener`` in the same transaction after every save of that process
+        (of every process when ``process_key`` is None)."""
         self._listeners[process_key].append(listener)
 
     # -- use cases -----------------------------------------------------------------
@@ -130,9 +136,10 @@ class WorkflowRuntime:
                 _record_outcome(instance, workflow, self._advance(workflow), at)
                 started.append((instance, workflow))
         store.insert_instances(session, [instance for instance, _ in started])
-        changes = [InstanceChange(instance, at, _newest_data(workflow), opened_tasks=[
-            _task_record(instance, compiled, task, at) for task in _ready_user_tasks(workflow).values()])
-            for instance, workflow in started]
+        with clock.pinned(at):
+            changes = [InstanceChange(instance, at, _newest_data(workflow), START, opened_tasks=[
+                self._task_record(instance, compiled, task, at) for task in _ready_user_tasks(workflow).values()])
+                for instance, workflow in started]
         store.insert_tasks(session, [task for change in changes for task in change.opened_tasks])
         for change in changes:
             self._notify(session, change)
@@ -147,7 +154,7 @@ class WorkflowRuntime:
         if errors:
             raise FormInvalid(errors)
         at = clock.as_utc(at or self.clock.now())
-        with clock.pinned(at):
+        with clock.pinned(at):  # a due expression of an opened task may read now()
             workflow = self._load(instance, compiled)
             ready_before = _ready_user_tasks(workflow).keys()
             task = workflow.get_task_from_id(UUID(task_id))
@@ -156,9 +163,9 @@ class WorkflowRuntime:
             task.data.update(_plain_json(data))
             task.run()
             error = self._advance(workflow)
-        task_row.status, task_row.completed_at = "completed", at
-        task_row.completed_by, task_row.completed_data = user_id, data
-        return self._save(session, instance, workflow, compiled, at, error, set(ready_before), task_row)
+            task_row.status, task_row.completed_at = "completed", at
+            task_row.completed_by, task_row.completed_data = user_id, data
+            return self._save(session, instance, workflow, compiled, at, error, set(ready_before), TASK, task_row)
 
     def fire_timers(self, session: Session, instance: InstanceRecord, at: datetime) -> InstanceChange:
         compiled = self.specs.by_id(session, instance.definition_id)
@@ -168,7 +175,7 @@ class WorkflowRuntime:
             ready_before = set(_ready_user_tasks(workflow))
             workflow.refresh_timers()
             error = self._advance(workflow)
-        return self._save(session, instance, workflow, compiled, at, error, ready_before)
+            return self._save(session, instance, workflow, compiled, at, error, ready_before, TIMER)
 
     def ready_task(self, session: Session, task_id: str) -> TaskRecord:
         task = store.load_task(session, task_id)
@@ -215,7 +222,7 @@ class WorkflowRuntime:
 
     def _save(self, session: Session, instance: InstanceRecord, workflow: BpmnWorkflow,
               compiled: CompiledProcess, at: datetime, error: str | None, ready_before: set[str],
-              completed_task: TaskRecord | None = None) -> InstanceChange:
+              cause: str, completed_task: TaskRecord | None = None) -> InstanceChange:
         """Write the instance (optimistic lock first, so a stale save writes nothing),
         then the projection. The ready rows of an instance are exactly its READY user
         tasks when it was loaded, so what opened and closed is a set difference."""
@@ -228,18 +235,46 @@ class WorkflowRuntime:
             store.record_completion(session, completed_task)
         _close_by_state(session, workflow, [task_id for task_id in closed if completed_task is None
                                             or task_id != completed_task.id], at)
-        opened = [_task_record(instance, compiled, task, at)
+        opened = [self._task_record(instance, compiled, task, at)
                   for task_id, task in ready_after.items() if task_id not in ready_before]
         store.insert_tasks(session, opened)
 
-        change = InstanceChange(instance, at, _newest_data(workflow), completed_task, opened, closed,
+        change = InstanceChange(instance, at, _newest_data(workflow), cause, completed_task, opened, closed,
                                 _end_events(workflow))
         self._notify(session, change)
         return change
 
     def _notify(self, session: Session, change: InstanceChange) -> None:
-        for listener in self._listeners[change.instance.process_key]:
+        for listener in [*self._listeners[change.instance.process_key], *self._listeners[None]]:
             listener(session, change)
+
+    def _task_record(self, instance: InstanceRecord, compiled: CompiledProcess, task, at: datetime) -> TaskRecord:
+        """The projection row of a task that just opened, with its due instant and the
+        first alert its escalation policy plans."""
+        info = compiled.user_tasks[task.task_spec.name]
+        due_at = self._due_at(task, info.policy.due)
+        record = TaskRecord(
+            id=str(task.id), instance_id=instance.id, process_key=instance.process_key, task_name=info.name,
+            title=info.title, lane=info.lane, org_unit_id=instance.lane_orgs.get(info.lane),
+            form_key=info.form_file, status="ready", due_at=due_at, created_at=at)
+        if due_at is not None:
+            alerts = plan_alerts(info.policy, due_at, self.helpers["working_days_before"])
+            record.alert_stage = first_stage(alerts, at)
+            record.next_alert_at = alerts[record.alert_stage].at if record.alert_stage < len(alerts) else None
+        return record
+
+    def _due_at(self, task, due_expression: str | None) -> datetime | None:
+        """The policy's ``due`` expression, else the earliest timer attached to the task."""
+        if due_expression:
+            try:
+                return as_instant(self.script_engine.environment.evaluate(due_expression, dict(task.data)))
+            except Exception as error:  # checked at publish time; a bad value here means no alerts, not no task
+                log.warning("task %s: due %r did not evaluate: %s", task.id, due_expression, error)
+                return None
+        split = task.parent
+        dues = [_timer_due(sibling) for sibling in (split.children if split else [])
+                if isinstance(sibling.task_spec, BoundaryEvent) and sibling.state == TaskState.WAITING]
+        return min(filter(None, dues), default=None)
 
 
 def _record_outcome(instance: InstanceRecord, workflow: BpmnWorkflow, error: str | None, at: datetime) -> None:
@@ -314,23 +349,6 @@ def _close_by_state(session: Session, workflow: BpmnWorkflow, task_ids: list[str
         by_status["completed" if finished else "cancelled"].append(task_id)
     for status, ids in by_status.items():
         store.close_tasks(session, ids, status, at)
-
-
-def _task_record(instance: InstanceRecord, compiled: CompiledProcess, task, at: datetime) -> TaskRecord:
-    info = compiled.user_tasks[task.task_spec.name]
-    return TaskRecord(
-        id=str(task.id), instance_id=instance.id, process_key=instance.process_key, task_name=info.name,
-        title=info.title, lane=info.lane, org_unit_id=instance.lane_orgs.get(info.lane),
-        form_key=info.form_file, status="ready", due_at=_due_at(task), created_at=at)
-
-
-def _due_at(task) -> datetime | None:
-    """The earliest interrupting timer attached to the task: when it stops waiting."""
-    split = task.parent
-    dues = [_timer_due(sibling) for sibling in (split.children if split else [])
-            if isinstance(sibling.task_spec, BoundaryEvent) and sibling.task_spec.cancel_activity
-            and sibling.state == TaskState.WAITING]
-    return min(filter(None, dues), default=None)
 
 
 def _timer_due(task) -> datetime | None:

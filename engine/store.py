@@ -56,6 +56,8 @@ class TaskRecord:
     completed_at: datetime | None = None
     completed_by: int | None = None
     completed_data: dict | None = None
+    next_alert_at: datetime | None = None  # when its escalation policy next acts
+    alert_stage: int = 0  # how many of its planned alerts are behind it
 
 
 _INSTANCE_FIELDS = [field.name for field in fields(InstanceRecord)]
@@ -126,9 +128,11 @@ def insert_tasks(session: Session, tasks: list[TaskRecord]) -> None:
 
 def close_tasks(session: Session, task_ids: list[str], status: str, at: datetime) -> None:
     if task_ids:
-        session.execute(_CLOSE_TASKS, {"b_ids": task_ids, "status": status, "completed_at": at})
+        session.execute(_CLOSE_TASKS, {"b_ids": task_ids, "status": status, "completed_at": at,
+                                       "next_alert_at": None})
 
 
 def record_completion(session: Session, task: TaskRecord) -> None:
     session.execute(_UPDATE_TASK, {"b_id": task.id, "status": task.status, "completed_at": task.completed_at,
-                                   "completed_by": task.completed_by, "completed_data": task.completed_data})
+                                   "completed_by": task.completed_by, "completed_data": task.completed_data,
+                                   "next_alert_at": None})

@@ -2,18 +2,27 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from engine import definitions
 from engine.clock import Clock, SystemClock
 from engine.runtime import WorkflowRuntime
 from engine.timers import TimerRun, fire_due_timers
-from services import campaigns
+from services import campaigns, escalations
 from services.calendar import CalendarSource
 from services.config import Config
 from services.db import Database
+from services.digest import send_daily_digest
+from services.escalations import AlertRun, send_due_alerts
 from services.notifications import DeliveryRun, SmtpMailer, deliver_emails
+
+
+@dataclass(frozen=True)
+class TickRun:
+    timers: TimerRun
+    alerts: AlertRun
+    digests: int
 
 
 @dataclass
@@ -35,13 +44,26 @@ class Services:
                 results.append((definition.key, definition.version, created))
         return results
 
-    def tick(self, at: datetime | None = None) -> TimerRun:
+    def fire_timers(self, at: datetime | None = None) -> TimerRun:
         return fire_due_timers(self.db.sessions, self.runtime, at or self.clock.now())
+
+    def send_alerts(self, at: datetime | None = None) -> AlertRun:
+        """Reminders and escalations due at ``at``."""
+        return send_due_alerts(self.db, self.runtime, at or self.clock.now())
+
+    def send_digest(self, at: datetime | None = None) -> int:
+        return send_daily_digest(self.db, at or self.clock.now())
+
+    def tick(self, at: datetime | None = None) -> TickRun:
+        """The scheduler's jobs once, in order, as of one instant (for simulated time)."""
+        at = at or self.clock.now()
+        return TickRun(self.fire_timers(at), self.send_alerts(at), self.send_digest(at))
 
     def deliver_emails(self) -> DeliveryRun:
         if self.mailer is None:
             return DeliveryRun()
-        return deliver_emails(self.db, self.mailer, self.clock.now)
+        return deliver_emails(self.db, self.mailer, self.clock.now,
+                              lease=timedelta(seconds=self.config.email_lease_s))
 
 
 def bootstrap(config: Config | None = None, clock: Clock | None = None) -> Services:
@@ -53,6 +75,7 @@ def bootstrap(config: Config | None = None, clock: Clock | None = None) -> Servi
     calendar = CalendarSource(db)
     runtime = WorkflowRuntime(clock, helpers=calendar.helpers())
     campaigns.register(runtime)
+    escalations.register(runtime)
     mailer = SmtpMailer(config.smtp_host, config.smtp_port, config.smtp_sender, config.smtp_username,
                         config.smtp_password, config.smtp_starttls) if config.smtp_host else None
     return Services(config=config, db=db, clock=clock, runtime=runtime, calendar=calendar, mailer=mailer)

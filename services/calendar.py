@@ -17,6 +17,7 @@ import holidays
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from engine.helpers import OFFICE_OPENS, as_instant
 from services.models import CalendarDay
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -55,11 +56,14 @@ class WorkingCalendar:
         last = start + timedelta(days=days)
         return end_of_day(last if self.is_working_day(last) else self.next_working_day(last))
 
-    def last_working_day_before(self, deadline: datetime) -> date:
-        """The last working day that ends before ``deadline`` (for reminders)."""
-        day = deadline.astimezone(LOCAL_TZ).date() - timedelta(days=1)
-        while not self.is_working_day(day):
+    def working_days_before(self, deadline: datetime, count: int) -> date:
+        """The ``count``-th working day before the day of ``deadline`` (for reminders:
+        T-10 and T-3 working days before "trước 30/11/2026" are 16/11 and 25/11)."""
+        day = deadline.astimezone(LOCAL_TZ).date()
+        for _ in range(count):
             day -= timedelta(days=1)
+            while not self.is_working_day(day):
+                day -= timedelta(days=1)
         return day
 
 
@@ -135,7 +139,12 @@ class CalendarSource:
         def period_after(start, days: int) -> str:
             return self.current().period_deadline(_as_local_date(start), int(days)).isoformat()
 
-        return {"working_days_after": working_days_after, "period_after": period_after}
+        def working_days_before(due, count: int) -> str:
+            day = self.current().working_days_before(as_instant(due), int(count))
+            return datetime.combine(day, OFFICE_OPENS, LOCAL_TZ).isoformat()
+
+        return {"working_days_after": working_days_after, "period_after": period_after,
+                "working_days_before": working_days_before}
 
 
 def _as_local_date(value) -> date:

@@ -43,6 +43,8 @@ class AppUser(Base):
     email: Mapped[str | None] = mapped_column(String(200))
     password_hash: Mapped[str | None] = mapped_column(String(300))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # On leave or away until then: escalations go to an acting holder meanwhile.
+    absent_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Membership(Base):
@@ -58,6 +60,9 @@ class Membership(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
     org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
     role_code: Mapped[str] = mapped_column(ForeignKey("role.code"))
+    # An acting holder (e.g. the deputy "được giao phụ trách") may do the role's tasks and
+    # receives its escalations while every regular holder is absent.
+    acting: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Campaign(Base):
@@ -178,3 +183,31 @@ class Notification(Base):
     email_attempts: Mapped[int] = mapped_column(default=0)
     email_next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     email_last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class Escalation(Base):
+    """A task escalated at one level of its policy, or closed at its deadline: shown on
+    the task and the campaign board. One row per task and level, whoever ran the job."""
+
+    __tablename__ = "escalation"
+    __table_args__ = (UniqueConstraint("task_id", "level"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[str] = mapped_column(String(36))
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    level: Mapped[int]
+    action: Mapped[str] = mapped_column(String(20))  # notify | reassign | close
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    escalated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recipient_ids: Mapped[list] = mapped_column(JSONDocument)
+
+
+class JobRun(Base):
+    """A periodic job done for one period (e.g. the digest of one day): whichever
+    scheduler process inserts the row does the work, in the same transaction."""
+
+    __tablename__ = "job_run"
+
+    job: Mapped[str] = mapped_column(String(60), primary_key=True)
+    period: Mapped[str] = mapped_column(String(30), primary_key=True)
+    done_at: Mapped[datetime] = mapped_column(UTCDateTime)

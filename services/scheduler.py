@@ -10,24 +10,41 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from services.bootstrap import Services
 
 log = logging.getLogger("talentflow.scheduler")
+DIGEST_CHECK_S = 60  # the digest is due at 07:00 local; looked for every minute
 
 
 def run_scheduler(services: Services) -> None:
     scheduler = BlockingScheduler(timezone="UTC")
-    every = {"seconds": services.config.scheduler_interval_s, "coalesce": True, "max_instances": 1}
-    scheduler.add_job(fire_due_timers, "interval", args=[services], id="fire_due_timers", **every)
+    every = {"coalesce": True, "max_instances": 1}
+    interval = services.config.scheduler_interval_s
+    scheduler.add_job(fire_due_timers, "interval", args=[services], id="fire_due_timers", seconds=interval, **every)
+    scheduler.add_job(send_alerts, "interval", args=[services], id="remind_and_escalate", seconds=interval, **every)
+    scheduler.add_job(send_digest, "interval", args=[services], id="daily_digest", seconds=DIGEST_CHECK_S, **every)
     if services.mailer is not None:
-        scheduler.add_job(deliver_notifications, "interval", args=[services], id="deliver_notifications", **every)
+        scheduler.add_job(deliver_notifications, "interval", args=[services], id="deliver_notifications",
+                          seconds=interval, **every)
     logging.basicConfig(level=logging.INFO)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per 5-second run
-    log.info("scheduler started: timers every %ss", services.config.scheduler_interval_s)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per run
+    log.info("scheduler started: timers and alerts every %ss", interval)
     scheduler.start()
 
 
 def fire_due_timers(services: Services) -> None:
-    run = services.tick()
+    run = services.fire_timers()
     if run.fired or run.conflicts or run.failed:
         log.info("fired %d instance(s), %d conflict(s), %d failed", run.fired, run.conflicts, run.failed)
+
+
+def send_alerts(services: Services) -> None:
+    run = services.send_alerts()
+    if run.reminders or run.escalations:
+        log.info("%d reminder(s), %d escalation(s)", run.reminders, run.escalations)
+
+
+def send_digest(services: Services) -> None:
+    sent = services.send_digest()
+    if sent:
+        log.info("daily digest sent to %d user(s)", sent)
 
 
 def deliver_notifications(services: Services) -> None:

@@ -14,12 +14,16 @@ from services.models import AppUser, Membership
 
 
 def tasks_for(session: Session, user: AppUser, limit: int = 100) -> list[HumanTask]:
-    """Open tasks of a lane the user holds, in the unit the task belongs to."""
+    """Open tasks of a lane the user holds, in the unit the task belongs to, unless
+    someone else has it; and tasks assigned to the user (e.g. by an escalation)."""
+    in_my_queues = (select(HumanTask.id)
+                    .join(Membership, and_(Membership.role_code == HumanTask.lane,
+                                           Membership.org_unit_id == HumanTask.org_unit_id))
+                    .where(Membership.user_id == user.id, HumanTask.status == "ready")
+                    .where((HumanTask.assignee_id.is_(None)) | (HumanTask.assignee_id == user.id)))
     query = (select(HumanTask)
-             .join(Membership, and_(Membership.role_code == HumanTask.lane,
-                                    Membership.org_unit_id == HumanTask.org_unit_id))
-             .where(Membership.user_id == user.id, HumanTask.status == "ready")
-             .where((HumanTask.assignee_id.is_(None)) | (HumanTask.assignee_id == user.id))
+             .where(HumanTask.status == "ready")
+             .where(HumanTask.id.in_(in_my_queues) | (HumanTask.assignee_id == user.id))
              .order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at)
              .limit(limit))
     return list(session.scalars(query))
@@ -42,10 +46,13 @@ _ACTOR_OF_READY_TASK = (
 
 def _actor_of_ready_task(session: Session, runtime: WorkflowRuntime, username: str, task_id: str) -> int:
     """The user's id if they hold the task's lane in its unit and it is not someone
-    else's; one query on the common path, precise errors otherwise."""
+    else's, or it is assigned to them; one query on the common path, precise errors
+    otherwise."""
     found = session.execute(_ACTOR_OF_READY_TASK, {"task_id": task_id, "username": username}).first()
     if found is not None and found.assignee_id in (None, found.id):
         return found.id
-    user_by_username(session, username)  # unknown user
-    runtime.ready_task(session, task_id)  # unknown task, or no longer ready
+    user = user_by_username(session, username)  # unknown user
+    task = runtime.ready_task(session, task_id)  # unknown task, or no longer ready
+    if task.assignee_id == user.id:
+        return user.id
     raise PermissionDenied(f"{username} may not act on task {task_id}")

@@ -25,11 +25,13 @@ class Node:
     xml: str
 
 
-def user_task(node_id: str, form: str | None = FORM_FILE) -> Node:
-    properties = "" if form is None else (
+def user_task(node_id: str, form: str | None = FORM_FILE, **policy: str) -> Node:
+    """A user task; ``policy`` adds extension properties (due, reminders, escalation...)."""
+    values = ({"formJsonSchemaFilename": form} if form else {}) | policy
+    properties = "" if not values else (
         "<bpmn:extensionElements><spiffworkflow:properties>"
-        f'<spiffworkflow:property name="formJsonSchemaFilename" value="{form}"/>'
-        "</spiffworkflow:properties></bpmn:extensionElements>")
+        + "".join(f'<spiffworkflow:property name="{name}" value="{value}"/>' for name, value in values.items())
+        + "</spiffworkflow:properties></bpmn:extensionElements>")
     return Node(node_id, f'<bpmn:userTask id="{node_id}" name="Việc {node_id}">{properties}</bpmn:userTask>')
 
 
@@ -51,8 +53,8 @@ def boundary_timer(attached_to: str, kind: str, expression: str) -> str:
 
 
 def process_xml(*nodes: Node, key: str = KEY, lanes: bool = True, outside_lane: tuple[str, ...] = (),
-                extra: str = "") -> bytes:
-    """A minimal executable process: start -> nodes... -> end, every node in lane 'clerk'
+                extra: str = "", lane: str = "clerk") -> bytes:
+    """A minimal executable process: start -> nodes... -> end, every node in ``lane``
     (unless ``lanes`` is False or its id is in ``outside_lane``), plus ``extra`` XML."""
     nodes = nodes or (user_task("task"),)
     chain = ["start", *(node.id for node in nodes), "end"]
@@ -62,7 +64,7 @@ def process_xml(*nodes: Node, key: str = KEY, lanes: bool = True, outside_lane: 
     if lanes:
         refs = "".join(f"<bpmn:flowNodeRef>{node_id}</bpmn:flowNodeRef>"
                        for node_id in chain if node_id not in outside_lane)
-        lane_set = f'<bpmn:laneSet id="lanes"><bpmn:lane id="lane_clerk" name="clerk">{refs}</bpmn:lane></bpmn:laneSet>'
+        lane_set = f'<bpmn:laneSet id="lanes"><bpmn:lane id="lane_{lane}" name="{lane}">{refs}</bpmn:lane></bpmn:laneSet>'
     body = "".join(node.xml for node in nodes)
     return (f'<?xml version="1.0" encoding="UTF-8"?>\n<bpmn:definitions {NAMESPACES} id="defs" '
             f'targetNamespace="http://talentflow.local/test"><bpmn:process id="{key}" isExecutable="true">'

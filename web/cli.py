@@ -238,11 +238,14 @@ def calendar_unset(ctx, day) -> None:
 @main.command()
 @click.pass_context
 def tick(ctx) -> None:
-    """Fire every timer due as of now (or --at)."""
+    """Run the scheduler's jobs once as of now (or --at): timers, reminders and
+    escalations, the daily digest."""
     services = _services(ctx)
     run = services.tick()
-    click.echo(f"fired {run.fired} instance(s) as of {_local(services.clock.now())}"
-               + (f", {run.conflicts} changed meanwhile" if run.conflicts else ""))
+    click.echo(f"fired {run.timers.fired} instance(s) as of {_local(services.clock.now())}"
+               + (f", {run.timers.conflicts} changed meanwhile" if run.timers.conflicts else "")
+               + f"; {run.alerts.reminders} reminder(s), {run.alerts.escalations} escalation(s)"
+               + (f"; {run.digests} digest(s)" if run.digests else ""))
 
 
 @main.command()
@@ -258,7 +261,7 @@ def serve(ctx) -> None:
 @main.command()
 @click.pass_context
 def scheduler(ctx) -> None:
-    """Run the scheduler process: fires due timers every few seconds."""
+    """Run the scheduler process: timers, reminders, escalations, digest, e-mail."""
     from services.scheduler import run_scheduler
 
     run_scheduler(_services(ctx))

@@ -57,8 +57,8 @@ def test_firing_twice_closes_each_unit_once(commune):
     campaign_id = open_campaign(services)
     finished = _count_finished(services)
     services.clock.set(CUTOFF)
-    assert services.tick().fired == 1 + 10
-    assert services.tick().fired == 0
+    assert services.fire_timers().fired == 1 + 10
+    assert services.fire_timers().fired == 0
     assert set(statuses(services, campaign_id).values()) == {"deemed_no_demand"}
     assert sorted(finished.values()) == [1] * 10
 
@@ -69,7 +69,7 @@ def test_two_tickers_at_once_close_each_unit_exactly_once(commune):
     campaign_id = open_campaign(services)
     finished = _count_finished(services)
     services.clock.set(CUTOFF)
-    runs = _run_together(2, lambda _: services.tick(CUTOFF))
+    runs = _run_together(2, lambda _: services.fire_timers(CUTOFF))
     assert all(not isinstance(run, Exception) for run in runs), runs
     units = 10 + EXTRA_UNITS
     assert sum(run.fired for run in runs) == 1 + units

@@ -105,7 +105,7 @@ def test_a_failed_delivery_is_retried_with_backoff_until_it_goes(commune, smtp):
 def test_a_crash_after_leasing_loses_nothing(commune, smtp):
     services, user = commune, _officer(commune)
     _notify(services, user)
-    leased = notifications._lease_due(services.db, services.clock.now(), 10)  # then the process dies
+    leased = notifications._lease_due(services.db, services.clock.now(), 10, notifications.LEASE)  # then the process dies
     assert len(leased) == 1
     assert deliver_emails(services.db, smtp.mailer, services.clock.now).sent == 0  # leased to the dead one
     services.clock.advance(minutes=5)

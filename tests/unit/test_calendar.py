@@ -36,7 +36,10 @@ def test_a_fixed_date_is_never_moved_but_a_computed_period_is(cal):
     # "trước ngày 30/11" in 2026: the last day to act (29/11) is a Sunday; the deadline stays.
     report_due = before_date(date(2026, 11, 30))
     assert report_due == local(2026, 11, 30, 0, 0)
-    assert cal.last_working_day_before(report_due) == date(2026, 11, 27)
+    # Reminders at T-10 and T-3 working days (REPORT §5 Q20).
+    assert cal.working_days_before(report_due, 1) == date(2026, 11, 27)
+    assert cal.working_days_before(report_due, 10) == date(2026, 11, 16)
+    assert cal.working_days_before(report_due, 3) == date(2026, 11, 25)
     # A computed period ending on a day off ends with the next working day (Art. 148(5)).
     assert cal.period_deadline(date(2026, 11, 19), 10) == end_of_day(date(2026, 11, 30))  # Sun 29/11 -> Mon 30/11
     assert cal.period_deadline(date(2026, 2, 4), 10) == end_of_day(date(2026, 2, 23))  # Sat 14/02 -> after Tết
@@ -69,8 +72,8 @@ def test_a_bpmn_timer_can_count_working_days_and_sees_calendar_edits(services):
         assert calendar.unset_day(session, date(2026, 2, 24))
     services.calendar.invalidate()
 
-    assert services.tick(local(2026, 2, 26, 23, 59, 59)).fired == 0
-    assert services.tick(local(2026, 2, 27, 0, 0)).fired == 1
+    assert services.fire_timers(local(2026, 2, 26, 23, 59, 59)).fired == 0
+    assert services.fire_timers(local(2026, 2, 27, 0, 0)).fired == 1
     with services.db.read() as session:
         assert session.query(HumanTask).filter_by(status="cancelled").count() == 1
 

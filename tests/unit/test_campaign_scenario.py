@@ -66,8 +66,8 @@ def test_campaign_from_dispatch_to_city_submission(commune):
     assert before_cutoff["cg_mn"] == before_cutoff["cg_dvsnc"] == "not_started"
 
     services.clock.set(CUTOFF)
-    first = services.tick()
-    assert services.tick().fired == 0  # nothing fires twice
+    first = services.fire_timers()
+    assert services.fire_timers().fired == 0  # nothing fires twice
     assert first.fired == 1 + 2  # the campaign and the 2 silent units; a sent proposal waits for nothing
     after_cutoff = statuses(services, campaign_id)
     assert after_cutoff == {
@@ -105,7 +105,7 @@ def test_campaign_from_dispatch_to_city_submission(commune):
     assert submitted.submission == aggregation
     assert submitted.city_deadline_missed_at is None
     services.clock.set(local(2026, 1, 15, 0, 0))
-    assert services.tick().fired == 0  # the escalation timer was cancelled by the submission
+    assert services.fire_timers().fired == 0  # the escalation timer was cancelled by the submission
 
 
 def test_tasks_belong_to_their_unit_and_role(commune):
@@ -143,7 +143,7 @@ def test_a_returned_proposal_not_sent_again_is_deemed_no_demand(commune):
     with pytest.raises(Conflict):  # already returned: nothing submitted to return
         _return(services, campaign_id, "cg_vp", at=local(2026, 1, 14, 10, 1))
     services.clock.set(CUTOFF)
-    services.tick()
+    services.fire_timers()
     assert statuses(services, campaign_id)["cg_vp"] == "deemed_no_demand"
     with services.db.transaction() as session:
         events = session.scalars(select(AuditEvent.action).where(AuditEvent.subject.like("unit_proposal:%"))).all()
@@ -165,7 +165,7 @@ def test_a_late_proposal_counts_only_when_a_leader_accepts_it_with_a_reason(comm
     act(services, "cg_pkt.canbo", "draft_proposal", {"no_demand": False, "lines": [line(quantity_year=2,
         quantity_period=3)]}, local(2026, 1, 14, 11, 0))
     act(services, "cg_pkt.truong", "approve_proposal", {"head_decision": "submit"}, local(2026, 1, 14, 12, 5))
-    services.tick()
+    services.fire_timers()
 
     def accept(by, reason):
         with services.db.transaction() as session:
@@ -196,15 +196,15 @@ def test_the_chair_is_escalated_to_when_the_city_deadline_passes_first(commune):
     campaign_id = open_campaign(services)
     submit_proposal(services, "cg_vp", [line()], local(2026, 1, 13, 9, 0))
     services.clock.set(CUTOFF)
-    services.tick()
+    services.fire_timers()
     act(services, "vhxh.canbo", "aggregate_proposals", {}, local(2026, 1, 14, 15, 0))
     assert [task.task_name for task in inbox(services, "chutich")] == ["approve_aggregation"]
 
     services.clock.set(local(2026, 1, 14, 23, 59, 59))
-    assert services.tick().fired == 0
+    assert services.fire_timers().fired == 0
     services.clock.set(local(2026, 1, 15, 0, 0))  # "trước ngày 15/01": 00:00 on the 15th is late
-    assert services.tick().fired == 1
-    assert services.tick().fired == 0
+    assert services.fire_timers().fired == 1
+    assert services.fire_timers().fired == 0
     assert campaign_of(services, campaign_id).city_deadline_missed_at == local(2026, 1, 15, 0, 0)
     assert sorted(task.task_name for task in inbox(services, "chutich")) == [
         "approve_aggregation", "handle_city_deadline_missed"]

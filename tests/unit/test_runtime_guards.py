@@ -318,7 +318,7 @@ def test_a_script_failing_at_run_time_parks_the_instance_in_error_and_keeps_the_
     with services.db.transaction() as session:
         with pytest.raises(TaskNotReady):
             services.runtime.complete_task(session, task.id, {"note": "lần hai"}, user_id=99)
-    assert services.tick(at + timedelta(days=1)).fired == 0
+    assert services.fire_timers(at + timedelta(days=1)).fired == 0
     with services.db.transaction() as session:
         instance = session.get(ProcessInstance, instance_id)
         assert (instance.status, instance.lock_version) == ("error", error_version)

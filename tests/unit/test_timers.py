@@ -36,8 +36,8 @@ def test_a_duration_timer_fires_exactly_when_due_not_a_microsecond_later(service
     _publish(services, "timeDuration", '"PT1H"')
     instance_id = _start(services)
     assert _instance(services, instance_id).next_timer_at == T0 + timedelta(hours=1)
-    assert services.tick(T0 + timedelta(hours=1, microseconds=-1)).fired == 0
-    assert services.tick(T0 + timedelta(hours=1)).fired == 1
+    assert services.fire_timers(T0 + timedelta(hours=1, microseconds=-1)).fired == 0
+    assert services.fire_timers(T0 + timedelta(hours=1)).fired == 1
     assert _instance(services, instance_id).status == "completed"
 
 
@@ -47,8 +47,8 @@ def test_a_date_timer_fires_at_its_instant_and_the_due_date_is_exact(services):
     with services.db.transaction() as session:
         task = session.query(HumanTask).filter_by(instance_id=instance_id).one()
     assert task.due_at == local(2026, 3, 2, 17, 0)
-    assert services.tick(local(2026, 3, 2, 16, 59, 59)).fired == 0
-    assert services.tick(local(2026, 3, 2, 17, 0)).fired == 1
+    assert services.fire_timers(local(2026, 3, 2, 16, 59, 59)).fired == 0
+    assert services.fire_timers(local(2026, 3, 2, 17, 0)).fired == 1
 
 
 def test_a_broken_instance_is_parked_and_the_others_still_fire(services):
@@ -57,12 +57,12 @@ def test_a_broken_instance_is_parked_and_the_others_still_fire(services):
     with services.db.transaction() as session:  # e.g. a blob damaged on disk
         session.execute(update(ProcessInstance).where(ProcessInstance.id == broken)
                         .values(serialization=b"not a workflow"))
-    run = services.tick(T0 + timedelta(hours=2))
+    run = services.fire_timers(T0 + timedelta(hours=2))
     assert (run.fired, run.failed) == (1, 1)
     assert _instance(services, healthy).status == "completed"
     parked = _instance(services, broken)
     assert parked.status == "error" and parked.next_timer_at is None and "firing timers failed" in parked.error_message
-    assert services.tick(T0 + timedelta(hours=3)).fired == 0
+    assert services.fire_timers(T0 + timedelta(hours=3)).fired == 0
 
 
 def test_timer_expressions_may_use_the_helpers_at_load_time(services):
