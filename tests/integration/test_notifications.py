@@ -1,11 +1,10 @@
 """The notification outbox against a real SMTP server on loopback (aiosmtpd)."""
-import socket
 from datetime import timedelta
-from email import message_from_bytes, policy
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
+
+from mail import free_port, start_smtp_server
 
 from services import notifications
 from services.directory import user_by_username
@@ -13,27 +12,10 @@ from services.models import Notification
 from services.notifications import SmtpMailer, deliver_emails, notify, unread
 
 
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content, policy=policy.default)))
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def smtp():
-    inbox, port = Inbox(), _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    inbox.mailer, inbox.controller = SmtpMailer("127.0.0.1", port, sender="talentflow@camgiang.local"), controller
+    inbox, controller = start_smtp_server()
+    inbox.mailer = SmtpMailer("127.0.0.1", inbox.port, sender="talentflow@camgiang.local")
     yield inbox
     controller.stop()
 
@@ -66,6 +48,7 @@ def test_an_event_notifies_once_and_the_mail_goes_once(commune, smtp):
     [(recipients, message)] = smtp.messages
     assert recipients == ["canbo.vp@camgiang.gov.vn"]
     assert message["Subject"] == "Nhắc việc: còn 24 giờ để gửi đề xuất"
+    assert message["Message-ID"] == f"<notification-{_row(services).id}@camgiang.local>"
     assert "12:00 ngày 14/01/2026" in message.get_content()
     with services.db.read() as session:
         assert [n.subject for n in unread(session, user.id)] == ["Nhắc việc: còn 24 giờ để gửi đề xuất"]
@@ -88,7 +71,7 @@ def test_a_user_without_e_mail_is_notified_in_the_app_only(commune, smtp):
 def test_a_failed_delivery_is_retried_with_backoff_until_it_goes(commune, smtp):
     services, user = commune, _officer(commune)
     _notify(services, user)
-    down = SmtpMailer("127.0.0.1", _free_port())  # nothing listens there
+    down = SmtpMailer("127.0.0.1", free_port())  # nothing listens there
     assert deliver_emails(services.db, down, services.clock.now).failed == 1
     row = _row(services)
     assert (row.email_attempts, row.email_next_attempt_at) == (1, services.clock.now() + timedelta(minutes=1))
