@@ -29,4 +29,5 @@ test: install
 	$(BIN)/python -m pytest
 
 bench: install
-	$(BIN)/python bench/campaign.py
+	PYTHONPATH=. $(BIN)/python bench/campaign.py
+	PYTHONPATH=. $(BIN)/python bench/scheduler.py

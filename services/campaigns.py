@@ -21,6 +21,7 @@ from services import audit
 from services.directory import (COMMUNE_CHAIR, UNIT_HEAD, UNIT_OFFICER, VHXH_OFFICER, addressable_units,
                                 culture_society_office, holds_role, unit_by_code, user_by_username)
 from services.errors import Conflict, InvalidInput, PermissionDenied
+from services.escalations import highest_levels
 from services.models import Campaign, OrgUnit, ProposalLine, UnitProposal
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -345,6 +346,8 @@ def unit_statuses(session: Session, campaign_id: int) -> list[dict]:
         select(OrgUnit.code, OrgUnit.name, UnitProposal)
         .join(UnitProposal, UnitProposal.org_unit_id == OrgUnit.id)
         .where(UnitProposal.campaign_id == campaign_id).order_by(OrgUnit.id)).all()
+    escalated = highest_levels(session, [proposal.instance_id for _, _, proposal in rows if proposal.instance_id])
     return [{"unit_code": code, "unit_name": name, "status": proposal.status,
-             "received_at": proposal.received_at, "closed_at": proposal.closed_at}
+             "received_at": proposal.received_at, "closed_at": proposal.closed_at,
+             "escalation": escalated.get(proposal.instance_id)}
             for code, name, proposal in rows]

@@ -50,6 +50,20 @@ def holds_role(session: Session, user_id: int, role: str, org_unit_id: int | Non
         Membership.user_id == user_id, Membership.role_code == role, Membership.org_unit_id == org_unit_id))))
 
 
+def grant_role(session: Session, username: str, unit_code: str, role: str, acting: bool = False) -> Membership:
+    """Give a user a role in a unit (or change whether they hold it as acting)."""
+    if role not in ROLES:
+        raise NotFound(f"no role {role!r}")
+    user, unit = user_by_username(session, username), unit_by_code(session, unit_code)
+    membership = session.scalar(select(Membership).where(
+        Membership.user_id == user.id, Membership.org_unit_id == unit.id, Membership.role_code == role))
+    if membership is None:
+        membership = Membership(user_id=user.id, org_unit_id=unit.id, role_code=role)
+        session.add(membership)
+    membership.acting = acting
+    return membership
+
+
 def culture_society_office(session: Session, commune: OrgUnit) -> OrgUnit:
     office = session.scalar(select(OrgUnit).where(
         OrgUnit.commune_id == commune.id, OrgUnit.kind == CULTURE_SOCIETY_OFFICE))

@@ -124,6 +124,13 @@ def escalations_of(session: Session, task_ids: list[str]) -> dict[str, list[Esca
     return found
 
 
+def highest_levels(session: Session, instance_ids: list[int]) -> dict[int, tuple[int, str]]:
+    """The highest escalation (level, action) of each instance that has one (for boards)."""
+    rows = session.execute(select(Escalation.instance_id, Escalation.level, Escalation.action)
+                           .where(Escalation.instance_id.in_(instance_ids)).order_by(Escalation.level)).all()
+    return {instance_id: (level, action) for instance_id, level, action in rows}
+
+
 # -- rows and messages -------------------------------------------------------------
 
 def _escalation_row(task, level: int, action: str, recipients: list[AppUser], at: datetime) -> dict:

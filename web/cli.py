@@ -11,9 +11,10 @@ import click
 
 from engine.clock import FixedClock
 from engine.errors import EngineError
-from services import calendar, campaigns, demo, schema, tasks
+from services import calendar, campaigns, demo, directory, escalations, notifications, schema, tasks
 from services.bootstrap import Services, bootstrap
 from services.directory import user_by_username
+from services.display import time_left
 
 LOCAL_TZ = campaigns.LOCAL_TZ
 
@@ -120,8 +121,9 @@ def campaign_status(ctx, campaign_id: int) -> None:
         found = campaigns.get_campaign(session, campaign_id)
         click.echo(f"{found.title} [{found.status}] units before {_local(found.unit_deadline)}")
         for row in campaigns.unit_statuses(session, campaign_id):
+            escalated = f"  escalated: level {row['escalation'][0]} ({row['escalation'][1]})" if row["escalation"] else ""
             click.echo(f"  {row['unit_code']:<20} {row['status']:<20} received {_local(row['received_at'])}"
-                       f"  closed {_local(row['closed_at'])}")
+                       f"  closed {_local(row['closed_at'])}{escalated}")
         if found.aggregation:
             click.echo(json.dumps(found.aggregation, ensure_ascii=False, indent=2))
 
@@ -163,9 +165,14 @@ def tasks_group() -> None:
 @click.option("--user", "username", required=True)
 @click.pass_context
 def tasks_list(ctx, username: str) -> None:
-    with _services(ctx).db.transaction() as session:
-        for task in tasks.tasks_for(session, user_by_username(session, username)):
-            click.echo(f"{task.id}  {task.title}  (due {_local(task.due_at)})")
+    services = _services(ctx)
+    with services.db.read() as session:
+        inbox = tasks.tasks_for(session, user_by_username(session, username))
+        levels = escalations.escalations_of(session, [task.id for task in inbox])
+        for task in inbox:
+            due = f"due {_local(task.due_at)}, {time_left(task.due_at, services.clock.now())}" if task.due_at else "no due date"
+            escalated = f", escalated to level {levels[task.id][-1].level}" if levels[task.id] else ""
+            click.echo(f"{task.id}  {task.title}  ({due}{escalated})")
 
 
 @tasks_group.command("complete")
@@ -184,6 +191,53 @@ def tasks_complete(ctx, task_id: str, username: str, raw: str) -> None:
         for task in change.opened_tasks:
             click.echo(f"next: {task.id}  {task.title}")
         click.echo(f"instance {change.instance.id}: {change.instance.status}")
+
+
+@main.command("notifications")
+@click.option("--user", "username", required=True)
+@click.pass_context
+def notifications_list(ctx, username: str) -> None:
+    """A user's unread notifications, newest first."""
+    with _services(ctx).db.read() as session:
+        for shown in notifications.unread(session, user_by_username(session, username).id):
+            click.echo(f"{_local(shown.created_at)}  {shown.subject}")
+
+
+@main.group("users")
+def users_group() -> None:
+    """People of the directory: roles held, absences."""
+
+
+@users_group.command("grant")
+@click.argument("username")
+@click.option("--unit", "unit_code", required=True)
+@click.option("--role", required=True, type=click.Choice(sorted(directory.ROLES)))
+@click.option("--acting", is_flag=True, help="Acting holder: reached by escalations while the regular ones are away.")
+@click.pass_context
+def users_grant(ctx, username, unit_code, role, acting) -> None:
+    with _services(ctx).db.transaction() as session:
+        directory.grant_role(session, username, unit_code, role, acting)
+    click.echo(f"{username} holds {role} in {unit_code}" + (" (acting)" if acting else ""))
+
+
+@users_group.command("away")
+@click.argument("username")
+@click.option("--until", "until", required=True, help="ISO 8601 instant (local time if no offset).")
+@click.pass_context
+def users_away(ctx, username, until) -> None:
+    """Mark a user absent until an instant (escalations reach the acting holder)."""
+    with _services(ctx).db.transaction() as session:
+        user_by_username(session, username).absent_until = _instant(until)
+    click.echo(f"{username} is away until {_local(_instant(until))}")
+
+
+@users_group.command("back")
+@click.argument("username")
+@click.pass_context
+def users_back(ctx, username) -> None:
+    with _services(ctx).db.transaction() as session:
+        user_by_username(session, username).absent_until = None
+    click.echo(f"{username} is back")
 
 
 @main.group("calendar")

@@ -80,7 +80,8 @@ def _counts(services) -> dict[str, int]:
             "completed": session.scalar(select(func.count()).where(ProcessInstance.status == "completed")),
             "closed": session.scalar(select(func.count()).where(HumanTask.status == "cancelled")),
             "escalations": session.scalar(select(func.count()).select_from(Escalation)),
-            "notifications": session.scalar(select(func.count()).select_from(Notification)),
+            # (the daily digest may add one, to an officer without e-mail, when run after 07:00)
+            "notifications": session.scalar(select(func.count()).where(Notification.key.like("escalation:%"))),
             "emailed": session.scalar(select(func.count()).where(Notification.email_sent_at.is_not(None))),
         }
 
@@ -127,7 +128,8 @@ def test_two_schedulers_and_a_killed_one_fire_and_send_everything_exactly_once(p
                       "notifications": TIMERS, "emailed": TIMERS}
     with services.db.read() as session:
         assert session.scalar(select(func.count()).where(ProcessInstance.status != "completed")) == 0
-        expected = {f"<notification-{nid}@camgiang.local>" for nid in session.scalars(select(Notification.id))}
+        expected = {f"<notification-{nid}@camgiang.local>"
+                    for nid in session.scalars(select(Notification.id).where(Notification.email_to.is_not(None)))}
     received = inbox.message_ids()
     print(f"killed with {at_kill['completed']} fired and {at_kill['emailed']} e-mailed; "
           f"{len(received)} e-mails received for {len(expected)} notifications")

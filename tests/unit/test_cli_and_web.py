@@ -23,17 +23,27 @@ def test_cli_runs_a_campaign_in_simulated_time(tmp_path, monkeypatch):
     assert "unchanged" in talentflow("bpmn", "load")
     assert "demo commune created" in talentflow("--at", "2026-01-10T09:00:00+07:00", "seed-demo")
     assert "demo campaign 1 opened" not in talentflow("seed-demo")
-    task_id = talentflow("tasks", "list", "--user", "cg_vp.canbo").split()[0]
+    listed = talentflow("--at", "2026-01-12T09:00", "tasks", "list", "--user", "cg_vp.canbo")
+    assert "due 14/01/2026 12:00:00, còn 2 ngày 3 giờ" in listed
+    task_id = listed.split()[0]
     draft = talentflow("--at", "2026-01-13T10:00", "tasks", "complete", task_id, "--user", "cg_vp.canbo",
                        "--data", json.dumps({"no_demand": True}))
     approve_id = draft.split()[1]
     talentflow("--at", "2026-01-13T10:05", "tasks", "complete", approve_id, "--user", "cg_vp.truong",
                "--data", json.dumps({"head_decision": "submit"}))
-    assert "fired 0" in talentflow("--at", "2026-01-14T11:59:59+07:00", "tick")
+    talentflow("users", "away", "cg_mn.truong", "--until", "2026-01-20T00:00")
+    talentflow("users", "grant", "cg_th.truong", "--unit", "cg_mn", "--role", "unit_head", "--acting")
+    assert "; 9 reminder(s), 0 escalation(s); 9 digest(s)" in talentflow("--at", "2026-01-13T12:00:00+07:00", "tick")
+    assert "; 9 reminder(s), 0 escalation(s); 9 digest(s)" in talentflow("--at", "2026-01-14T11:59:59+07:00", "tick")
     assert "fired 10" in talentflow("--at", "2026-01-14T12:00:00+07:00", "tick")
     status = talentflow("campaign", "status", "1")
     assert "cg_vp                declared_no_demand" in status
-    assert "cg_mn                deemed_no_demand     received -  closed 14/01/2026 12:00:00" in status
+    assert ("cg_mn                deemed_no_demand     received -  closed 14/01/2026 12:00:00"
+            "  escalated: level 1 (close)") in status
+    # cg_mn's head is away: the acting head (cg_th's head) is told of the closed draft.
+    told = talentflow("notifications", "--user", "cg_th.truong")
+    assert "Hết hạn: «Lập đề xuất nhu cầu» — Trường Mầm non Cẩm Giang" in told
+    assert "Trường Mầm non" not in talentflow("notifications", "--user", "cg_mn.truong")
 
 
 def test_cli_refuses_bad_input_clearly(tmp_path, monkeypatch):

@@ -1,0 +1,210 @@
+"""Scheduler benchmark: the real ``talentflow scheduler`` process, default settings.
+
+1. ``lateness_p99_s``: TIMERS instances whose deadline timers come due spread over
+   SPREAD_S seconds of real time; a poller (every 50 ms) notes when each instance has
+   fired. Lateness is that moment minus the timer's due instant: an upper bound (the
+   poll interval is included), measured from outside the scheduler.
+2. ``escalate_10k_s``: 10,000 open tasks already overdue (policy: notify at level 1,
+   the head of each task's unit); the time from starting a scheduler process until the
+   10,000th escalation is recorded, process start-up included (``first_escalation_s``
+   says how much of it that is). Then it checks exactly once: 10,000 escalation rows
+   for 10,000 distinct tasks, one notification each.
+
+Each part runs on a fresh database: a temp-file SQLite (the product's default) unless
+``--database-url`` names a PostgreSQL server database (it is emptied first).
+The last printed line is one JSON object with every figure.
+
+    PYTHONPATH=. .venv/bin/python bench/scheduler.py [--timers 2000] [--database-url URL]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from sqlalchemy import func, select, text
+
+from engine.clock import SystemClock
+from engine.definitions import Bundle, publish
+from engine.models import HumanTask, ProcessInstance
+from engine.runtime import StartRequest
+from services import demo, schema
+from services.bootstrap import Services, bootstrap
+from services.config import Config
+from services.models import Escalation, Membership, Notification, OrgUnit
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+KEY = "bench_deadline"
+FORM = {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object",
+        "additionalProperties": False, "properties": {"note": {"type": "string"}}}
+SPREAD_S = 30
+POLL_S = 0.05
+ESCALATIONS = 10_000
+
+
+def bundle(policy: str, boundary: str) -> Bundle:
+    """A user task in lane unit_officer, with ``policy`` properties and ``boundary`` XML."""
+    bpmn = f"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="d" targetNamespace="http://talentflow.local/bench">
+ <bpmn:process id="{KEY}" isExecutable="true">
+  <bpmn:laneSet id="lanes"><bpmn:lane id="lane" name="unit_officer">
+   <bpmn:flowNodeRef>start</bpmn:flowNodeRef><bpmn:flowNodeRef>task</bpmn:flowNodeRef><bpmn:flowNodeRef>end</bpmn:flowNodeRef>
+  </bpmn:lane></bpmn:laneSet>
+  <bpmn:startEvent id="start"/>
+  <bpmn:userTask id="task" name="Việc có hạn"><bpmn:extensionElements><spiffworkflow:properties>
+   <spiffworkflow:property name="formJsonSchemaFilename" value="form.schema.json"/>{policy}
+  </spiffworkflow:properties></bpmn:extensionElements></bpmn:userTask>
+  <bpmn:endEvent id="end"/>{boundary}
+  <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="task"/>
+  <bpmn:sequenceFlow id="f2" sourceRef="task" targetRef="end"/>
+ </bpmn:process>
+</bpmn:definitions>"""
+    return Bundle(KEY, bpmn.encode(), {"form.schema.json": FORM},
+                  {"start_data_example": {"deadline": "2026-01-14T12:00:00+07:00"}})
+
+
+DEADLINE_TIMER = ('<bpmn:boundaryEvent id="cutoff" attachedToRef="task"><bpmn:timerEventDefinition id="t">'
+                  '<bpmn:timeDate>deadline</bpmn:timeDate></bpmn:timerEventDefinition></bpmn:boundaryEvent>'
+                  '<bpmn:endEvent id="closed"/><bpmn:sequenceFlow id="f3" sourceRef="cutoff" targetRef="closed"/>')
+OVERDUE_POLICY = ('<spiffworkflow:property name="due" value="deadline"/>'
+                  '<spiffworkflow:property name="reminders" value="none"/>'
+                  '<spiffworkflow:property name="escalation" value="PT0S"/>')
+
+
+def fresh_services(url: str | None, workdir: Path, name: str) -> Services:
+    if url is None:
+        url = f"sqlite:///{workdir / name}.db"
+    services = bootstrap(Config(database_url=url, bpmn_dir=REPO_ROOT / "bpmn", instance_dir=workdir), SystemClock())
+    if not url.startswith("sqlite"):
+        with services.db.engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    schema.upgrade(services.db.engine)
+    with services.db.transaction() as session:
+        demo.seed(session)
+    return services
+
+
+def start_instances(services: Services, key_bundle: Bundle, deadlines: list[datetime], at: datetime) -> None:
+    with services.db.transaction() as session:
+        publish(session, key_bundle, at - timedelta(hours=1), services.runtime.helpers)
+        units = list(session.scalars(select(Membership.org_unit_id).where(Membership.role_code == "unit_officer")
+                                     .order_by(Membership.org_unit_id)))
+    for first in range(0, len(deadlines), 1000):  # a transaction per thousand
+        chunk = deadlines[first:first + 1000]
+        with services.db.transaction() as session:
+            services.runtime.start_many(session, KEY, [
+                StartRequest({"deadline": deadline.isoformat()}, {"unit_officer": units[(first + i) % len(units)]})
+                for i, deadline in enumerate(chunk)], at=at)
+
+
+def start_scheduler(services: Services, log: Path) -> subprocess.Popen:
+    env = {**os.environ, "TALENTFLOW_DATABASE_URL": services.config.database_url,
+           "TALENTFLOW_INSTANCE_DIR": str(services.config.instance_dir), "PYTHONPATH": str(REPO_ROOT)}
+    env.pop("TALENTFLOW_SCHEDULER_INTERVAL_S", None)  # the default settings
+    env.pop("TALENTFLOW_SMTP_HOST", None)
+    return subprocess.Popen([sys.executable, "-c", "from web.cli import run; run()", "scheduler"],
+                            env=env, cwd=REPO_ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def measure_lateness(url: str | None, workdir: Path, count: int) -> dict:
+    services = fresh_services(url, workdir, "lateness")
+    setup_started = datetime.now(timezone.utc)
+    first_due = setup_started + timedelta(seconds=20)  # set-up and scheduler start-up fit before it
+    deadlines = [first_due + timedelta(seconds=SPREAD_S * i / count) for i in range(count)]
+    start_instances(services, bundle("", DEADLINE_TIMER), deadlines, setup_started)
+    with services.db.read() as session:
+        due_by_id = dict(session.execute(select(ProcessInstance.id, ProcessInstance.next_timer_at)).all())
+    scheduler = start_scheduler(services, workdir / "lateness.log")
+    fired_at: dict[int, float] = {}
+    try:
+        limit = time.monotonic() + 20 + SPREAD_S + 120
+        while len(fired_at) < count and time.monotonic() < limit:
+            with services.db.read() as session:
+                done = session.scalars(select(ProcessInstance.id).where(ProcessInstance.status == "completed"))
+                now = time.time()
+                for instance_id in done:
+                    fired_at.setdefault(instance_id, now)
+            time.sleep(POLL_S)
+    finally:
+        stop(scheduler)
+        services.db.dispose()
+    late = [fired_at[i] - due_by_id[i].timestamp() for i in fired_at]
+    return {"timers": count, "fired": len(fired_at), "lateness_p50_s": round(percentile(late, 0.50), 3),
+            "lateness_p99_s": round(percentile(late, 0.99), 3), "lateness_max_s": round(max(late), 3)}
+
+
+def measure_escalation(url: str | None, workdir: Path) -> dict:
+    services = fresh_services(url, workdir, "escalation")
+    now = datetime.now(timezone.utc)
+    start_instances(services, bundle(OVERDUE_POLICY, ""), [now - timedelta(minutes=1)] * ESCALATIONS,
+                    now - timedelta(hours=1))
+    started = time.monotonic()
+    scheduler = start_scheduler(services, workdir / "escalation.log")
+    first = None
+    try:
+        while time.monotonic() - started < 300:
+            with services.db.read() as session:
+                done = session.scalar(select(func.count()).select_from(Escalation))
+            if done and first is None:
+                first = time.monotonic() - started
+            if done >= ESCALATIONS:
+                break
+            time.sleep(POLL_S)
+        elapsed = time.monotonic() - started
+        time.sleep(2)  # a second pass would show up now
+    finally:
+        stop(scheduler)
+    with services.db.read() as session:
+        rows = session.scalar(select(func.count()).select_from(Escalation))
+        tasks = session.scalar(select(func.count(func.distinct(Escalation.task_id))))
+        notes = session.scalar(select(func.count()).select_from(Notification))
+        pending = session.scalar(select(func.count()).where(HumanTask.next_alert_at.is_not(None)))
+        units = session.scalar(select(func.count(func.distinct(HumanTask.org_unit_id))))
+    services.db.dispose()
+    exactly_once = rows == tasks == notes == ESCALATIONS and pending == 0
+    return {"escalate_10k_s": round(elapsed, 2), "first_escalation_s": round(first or 0, 2),
+            "escalations": rows, "escalated_tasks": tasks, "notifications": notes, "units": units,
+            "exactly_once": exactly_once}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--timers", type=int, default=2000)
+    parser.add_argument("--database-url", default=None)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="talentflow-bench-") as workdir:
+        lateness = measure_lateness(args.database_url, Path(workdir), args.timers)
+        print(f"lateness over {lateness['fired']}/{args.timers} timers due across {SPREAD_S}s: "
+              f"p50 {lateness['lateness_p50_s']}s, p99 {lateness['lateness_p99_s']}s, "
+              f"max {lateness['lateness_max_s']}s")
+        escalation = measure_escalation(args.database_url, Path(workdir))
+        print(f"escalated {escalation['escalations']} overdue tasks of {escalation['units']} units in "
+              f"{escalation['escalate_10k_s']}s (first after {escalation['first_escalation_s']}s); "
+              f"exactly once: {escalation['exactly_once']}")
+    backend = "sqlite" if args.database_url is None else args.database_url.split(":")[0]
+    print(json.dumps({"backend": backend, "load_avg_1m": round(os.getloadavg()[0], 2), **lateness, **escalation}))
+
+
+if __name__ == "__main__":
+    main()
