@@ -14,10 +14,12 @@ from datetime import date, datetime, time as clock_time, timedelta
 from zoneinfo import ZoneInfo
 
 import holidays
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.helpers import OFFICE_OPENS, as_instant
+from services import audit
+from services.errors import InvalidInput
 from services.models import CalendarDay
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -88,18 +90,36 @@ def entries(session: Session, year: int) -> list[CalendarDay]:
         CalendarDay.day >= date(year, 1, 1), CalendarDay.day <= date(year, 12, 31)).order_by(CalendarDay.day)))
 
 
-def set_day(session: Session, day: date, kind: str, name: str) -> None:
+def set_day(session: Session, day: date, kind: str, name: str, actor_id: int | None = None,
+            at: datetime | None = None) -> CalendarDay:
+    """Make ``day`` a day off or a working day (audited when an actor is given)."""
     if kind not in (DAY_OFF, WORKING_DAY):
-        raise ValueError(f"kind must be {DAY_OFF} or {WORKING_DAY}")
-    existing = session.get(CalendarDay, day)
-    if existing is None:
-        session.add(CalendarDay(day=day, kind=kind, name=name))
+        raise InvalidInput("kind", f"must be {DAY_OFF} or {WORKING_DAY}")
+    if not name.strip():
+        raise InvalidInput("name", "must not be empty")
+    entry = session.get(CalendarDay, day)
+    before = {"kind": entry.kind, "name": entry.name} if entry else None
+    if entry is None:
+        entry = CalendarDay(day=day, kind=kind, name=name.strip())
+        session.add(entry)
     else:
-        existing.kind, existing.name = kind, name
+        entry.kind, entry.name = kind, name.strip()
+    if actor_id is not None:
+        audit.record(session, at, actor_id, "calendar.set", f"calendar_day:{day.isoformat()}",
+                     before=before, after={"kind": kind, "name": entry.name})
+    return entry
 
 
-def unset_day(session: Session, day: date) -> bool:
-    return session.execute(delete(CalendarDay).where(CalendarDay.day == day)).rowcount > 0
+def unset_day(session: Session, day: date, actor_id: int | None = None, at: datetime | None = None) -> bool:
+    """Give ``day`` back to the ordinary week; False when it was not in the calendar."""
+    entry = session.get(CalendarDay, day)
+    if entry is None:
+        return False
+    if actor_id is not None:
+        audit.record(session, at, actor_id, "calendar.unset", f"calendar_day:{day.isoformat()}",
+                     before={"kind": entry.kind, "name": entry.name}, after=None)
+    session.delete(entry)
+    return True
 
 
 def suggestions(session: Session, year: int) -> list[tuple[date, str]]:

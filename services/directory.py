@@ -45,6 +45,10 @@ def unit_by_code(session: Session, code: str) -> OrgUnit:
     return unit
 
 
+def is_admin(session: Session, user_id: int) -> bool:
+    return bool(session.scalar(select(exists().where(Membership.user_id == user_id, Membership.role_code == ADMIN))))
+
+
 def holds_role(session: Session, user_id: int, role: str, org_unit_id: int | None) -> bool:
     return bool(session.scalar(select(exists().where(
         Membership.user_id == user_id, Membership.role_code == role, Membership.org_unit_id == org_unit_id))))

@@ -211,3 +211,17 @@ class JobRun(Base):
     job: Mapped[str] = mapped_column(String(60), primary_key=True)
     period: Mapped[str] = mapped_column(String(30), primary_key=True)
     done_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ApiToken(Base):
+    """A bearer token for integrations, acting as one user. Only its SHA-256 is kept:
+    the token itself is shown once, when issued."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

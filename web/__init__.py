@@ -5,12 +5,17 @@ from flask import Flask, jsonify
 from sqlalchemy import func, select
 
 from services.bootstrap import Services, bootstrap
+from web.api import init_api
+
+MAX_REQUEST_BYTES = 1024 * 1024  # a form or an API call is far smaller; a BPMN upload has its own limit
 
 
 def create_app(services: Services | None = None) -> Flask:
     services = services or bootstrap()
     app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     app.extensions["talentflow"] = services
+    init_api(app)
 
     @app.get("/health")
     def health():

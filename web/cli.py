@@ -11,7 +11,7 @@ import click
 
 from engine.clock import FixedClock
 from engine.errors import EngineError
-from services import calendar, campaigns, demo, directory, escalations, notifications, schema, tasks
+from services import api_tokens, calendar, campaigns, demo, directory, escalations, notifications, schema, tasks
 from services.bootstrap import Services, bootstrap
 from services.directory import user_by_username
 from services.display import time_left
@@ -218,6 +218,22 @@ def users_grant(ctx, username, unit_code, role, acting) -> None:
     with _services(ctx).db.transaction() as session:
         directory.grant_role(session, username, unit_code, role, acting)
     click.echo(f"{username} holds {role} in {unit_code}" + (" (acting)" if acting else ""))
+
+
+@users_group.command("token")
+@click.argument("username")
+@click.option("--name", required=True, help="What the token is for, e.g. the integration's name.")
+@click.option("--revoke", is_flag=True, help="Revoke the user's tokens of that name instead.")
+@click.pass_context
+def users_token(ctx, username, name, revoke) -> None:
+    """Issue a bearer token for the REST API (shown once), or revoke one."""
+    services = _services(ctx)
+    with services.db.transaction() as session:
+        if revoke:
+            click.echo(f"{api_tokens.revoke(session, username, name, services.clock.now())} token(s) revoked")
+            return
+        token = api_tokens.issue(session, username, name, services.clock.now())
+    click.echo(token)
 
 
 @users_group.command("away")

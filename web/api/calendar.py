@@ -1,0 +1,82 @@
+"""The working-day calendar over the API: anyone signed in reads it, admins edit it."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask_smorest import Blueprint, abort
+from marshmallow import Schema, fields, validate
+
+from services import calendar
+from web.api.auth import current_user, require_admin, services
+
+blp = Blueprint("calendar", __name__, description="Lịch ngày làm việc: ngày nghỉ, ngày làm bù")
+
+
+class CalendarDaySchema(Schema):
+    day = fields.Date(dump_only=True)
+    kind = fields.String(required=True, validate=validate.OneOf([calendar.DAY_OFF, calendar.WORKING_DAY]),
+                         metadata={"description": "day_off (ngày nghỉ) or working_day (ngày làm bù)"})
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class SuggestionSchema(Schema):
+    day = fields.Date()
+    name = fields.String()
+
+
+def _year(year: int) -> int:
+    if not 1900 <= year <= 2200:
+        abort(422, message="Năm không hợp lệ.", errors={"year": ["Năm phải trong khoảng 1900-2200."]})
+    return year
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        abort(422, message="Ngày không hợp lệ.", errors={"day": ["Ngày phải theo dạng YYYY-MM-DD."]})
+
+
+@blp.get("/<int:year>")
+@blp.response(200, CalendarDaySchema(many=True))
+def list_days(year: int):
+    """Days off and make-up working days of a year."""
+    current_user()
+    with services().db.read() as session:
+        return calendar.entries(session, _year(year))
+
+
+@blp.get("/<int:year>/suggestions")
+@blp.response(200, SuggestionSchema(many=True))
+def suggest_days(year: int):
+    """Statutory days off the `holidays` package knows and the calendar lacks (admins)."""
+    require_admin()
+    with services().db.read() as session:
+        return [{"day": day, "name": name} for day, name in calendar.suggestions(session, _year(year))]
+
+
+@blp.put("/days/<day>")
+@blp.arguments(CalendarDaySchema)
+@blp.response(200, CalendarDaySchema)
+def set_day(body: dict, day: str):
+    """Make a day a day off or a working day (admins; audited)."""
+    admin, chosen = require_admin(), _day(day)
+    svc = services()
+    with svc.db.transaction() as session:
+        entry = calendar.set_day(session, chosen, body["kind"], body["name"], admin.id, svc.clock.now())
+        result = {"day": entry.day, "kind": entry.kind, "name": entry.name}
+    svc.calendar.invalidate()
+    return result
+
+
+@blp.delete("/days/<day>")
+@blp.response(204)
+def unset_day(day: str):
+    """Give a day back to the ordinary Monday-Friday week (admins; audited)."""
+    admin, chosen = require_admin(), _day(day)
+    svc = services()
+    with svc.db.transaction() as session:
+        removed = calendar.unset_day(session, chosen, admin.id, svc.clock.now())
+    if not removed:
+        abort(404, message=f"Ngày {chosen:%d/%m/%Y} không có trong lịch.", code="not_found")
+    svc.calendar.invalidate()

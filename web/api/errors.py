@@ -1,0 +1,42 @@
+"""One shape for every API error, and the HTTP status of each error code."""
+from __future__ import annotations
+
+from flask import jsonify
+from werkzeug.exceptions import HTTPException
+
+from engine.errors import EngineError
+
+STATUS_BY_CODE = {
+    "not_found": 404, "permission_denied": 403, "invalid_input": 422, "form_invalid": 422,
+    "state_conflict": 409, "task_not_ready": 409, "concurrency_conflict": 409, "definition_rejected": 422,
+}
+CODE_BY_STATUS = {400: "bad_request", 401: "unauthenticated", 403: "permission_denied", 404: "not_found",
+                  405: "method_not_allowed", 409: "state_conflict", 413: "request_too_large",
+                  415: "unsupported_media_type", 422: "invalid_input", 429: "too_many_requests"}
+MESSAGE_BY_STATUS = {400: "Yêu cầu không hợp lệ.", 404: "Không tìm thấy.", 405: "Phương thức không được hỗ trợ.",
+                     413: "Nội dung gửi lên quá lớn.", 422: "Dữ liệu không hợp lệ."}
+
+
+def status_of(error: EngineError) -> int:
+    return STATUS_BY_CODE.get(error.code, 400)
+
+
+def error_response(status: int, code: str, message: str, fields: dict | None = None):
+    body = {"code": code, "message": message}
+    if fields:
+        body["errors"] = fields
+    return jsonify(body), status
+
+
+def http_error_response(error: HTTPException):
+    """Our shape for errors raised by flask-smorest, webargs or werkzeug. Validation
+    errors come per location ({"json": {"kind": [...]}}); the field names are kept."""
+    data = getattr(error, "data", None) or {}
+    status = error.code or 500
+    fields = data.get("errors")
+    messages = data.get("messages")
+    if messages:
+        fields = {name: problems for location in messages.values()
+                  for name, problems in (location.items() if isinstance(location, dict) else [("body", location)])}
+    message = data.get("message") or MESSAGE_BY_STATUS.get(status) or error.description
+    return error_response(status, data.get("code") or CODE_BY_STATUS.get(status, "error"), message, fields)
