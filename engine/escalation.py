@@ -68,18 +68,10 @@ def parse_policy(properties: dict, has_interrupting_timer: bool) -> tuple[Escala
         problems.append(f"escalation_action {action!r} is not one of {', '.join(ACTIONS)}")
     elif action == CLOSE and not has_interrupting_timer:
         problems.append("escalation_action 'close' needs an interrupting timer on the task to close it")
-    reminders = []
-    for text in _items(properties.get("reminders", DEFAULT_REMINDERS)):
-        try:
-            reminders.append(_offset(text))
-        except ValueError:
-            problems.append(f"reminder {text!r} is neither an ISO 8601 duration nor working days like '3WD'")
-    levels = []
-    for text in _items(properties.get("escalation", DEFAULT_ESCALATION)):
-        try:
-            levels.append(_duration(text))
-        except ValueError:
-            problems.append(f"escalation delay {text!r} is not an ISO 8601 duration")
+    reminders = _parse_each(properties.get("reminders", DEFAULT_REMINDERS), _offset, problems,
+                            "reminder {!r} is neither an ISO 8601 duration nor working days like '3WD'")
+    levels = _parse_each(properties.get("escalation", DEFAULT_ESCALATION), _duration, problems,
+                         "escalation delay {!r} is not an ISO 8601 duration")
     if problems:
         return None, problems
     due = properties.get("due", "").strip() or None
@@ -121,9 +113,15 @@ def _reminder_at(offset: Offset, due_at: datetime, working_days_before) -> datet
     return as_instant(working_days_before(due_at.isoformat(), offset.working_days))
 
 
-def _items(text: str) -> list[str]:
-    text = text.strip()
-    return [] if text.lower() == "none" else [item for item in re.split(r"[\s,]+", text) if item]
+def _parse_each(text: str, parse, problems: list[str], problem: str) -> list:
+    """Parse each item of a space- or comma-separated list; ``none`` is the empty list."""
+    text, parsed = text.strip(), []
+    for item in [] if text.lower() == "none" else [item for item in re.split(r"[\s,]+", text) if item]:
+        try:
+            parsed.append(parse(item))
+        except ValueError:
+            problems.append(problem.format(item))
+    return parsed
 
 
 def _offset(text: str) -> Offset:

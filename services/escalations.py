@@ -29,7 +29,7 @@ from services.notifications import Message, notify_many
 from services.org_chart import OrgChart
 
 TASK = HumanTask.__table__
-ESCALATION_TABLE = Escalation.__table__
+ESCALATIONS = Escalation.__table__
 _MOVE_CURSOR = (update(TASK).where(TASK.c.id == bindparam("b_id"))
                 .values(alert_stage=bindparam("stage"), next_alert_at=bindparam("next_at"),
                         assignee_id=bindparam("assignee")))
@@ -141,7 +141,7 @@ def _escalation_row(task, level: int, action: str, recipients: list[AppUser], at
 def _insert_escalations(session: Session, rows: list[dict]) -> None:
     if rows:
         dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-        session.execute(dialect.insert(ESCALATION_TABLE).on_conflict_do_nothing(
+        session.execute(dialect.insert(ESCALATIONS).on_conflict_do_nothing(
             index_elements=["task_id", "level"]), rows)
 
 

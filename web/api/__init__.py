@@ -10,7 +10,7 @@ from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
 from engine.errors import EngineError
-from web.api import calendar
+from web.api import calendar, notifications
 from web.api.errors import error_response, http_error_response, status_of
 
 PREFIX = "/api/v1"
@@ -33,6 +33,7 @@ def init_api(app: Flask) -> Api:
                           "security": [{"bearer": []}]})
     api = JsonErrorsApi(app)
     api.register_blueprint(calendar.blp, url_prefix=f"{PREFIX}/calendar")
+    api.register_blueprint(notifications.blp, url_prefix=f"{PREFIX}/notifications")
 
     @app.errorhandler(EngineError)
     def engine_error(error: EngineError):
