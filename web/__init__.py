@@ -14,6 +14,7 @@ def create_app(services: Services | None = None) -> Flask:
     services = services or bootstrap()
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+    app.json.ensure_ascii = False  # Vietnamese stays readable in JSON answers
     app.extensions["talentflow"] = services
     init_api(app)
 
