@@ -1,16 +1,18 @@
 """Task inbox use cases: what a user may see and complete."""
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import and_, bindparam, case, delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from engine.models import HumanTask
+from engine.errors import NotFound
+from engine.models import HumanTask, ProcessInstance
 from engine.runtime import InstanceChange, WorkflowRuntime
 from services.directory import user_by_username
-from services.errors import PermissionDenied
-from services.models import AppUser, Membership
+from services.errors import Conflict, PermissionDenied
+from services.models import AppUser, Escalation, Membership, TaskDraft
 
 
 def tasks_for(session: Session, user: AppUser, limit: int = 100) -> list[HumanTask]:
@@ -32,7 +34,9 @@ def tasks_for(session: Session, user: AppUser, limit: int = 100) -> list[HumanTa
 def complete_task(session: Session, runtime: WorkflowRuntime, username: str, task_id: str, data: dict,
                   at: datetime | None = None) -> InstanceChange:
     user_id = _actor_of_ready_task(session, runtime, username, task_id)
-    return runtime.complete_task(session, task_id, data, user_id=user_id, at=at)
+    change = runtime.complete_task(session, task_id, data, user_id=user_id, at=at)
+    session.execute(delete(TaskDraft).where(TaskDraft.task_id == task_id))
+    return change
 
 
 # Built once: building a statement costs more than running it (see engine.store).
@@ -56,3 +60,160 @@ def _actor_of_ready_task(session: Session, runtime: WorkflowRuntime, username: s
     if task.assignee_id == user.id:
         return user.id
     raise PermissionDenied(f"{username} may not act on task {task_id}")
+
+
+# -- the inbox ------------------------------------------------------------------------
+
+DUE_SOON = timedelta(hours=24)
+QUEUES = ("all", "mine", "unclaimed")
+DUE_FILTERS = ("soon", "overdue")
+
+
+@dataclass(frozen=True)
+class InboxQuery:
+    queue: str = "all"  # all | mine (assigned to me) | unclaimed (open to my roles, nobody's yet)
+    process_key: str | None = None
+    campaign_id: int | None = None
+    due: str | None = None  # soon (within 24 h) | overdue
+    page: int = 1
+    per_page: int = 100
+
+
+@dataclass
+class InboxPage:
+    tasks: list[HumanTask]
+    total: int  # matching the query, all pages
+    counts: dict[str, int]  # per queue and deadline state, whatever the filters
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def inbox(session: Session, user: AppUser, query: InboxQuery, at: datetime) -> InboxPage:
+    """The user's open tasks, filtered, sorted by due date (none last), one page."""
+    visible = _visible_to(session, user)
+    if visible is None:
+        return InboxPage([], 0, dict.fromkeys(("all", "mine", "unclaimed", "soon", "overdue"), 0), 1, query.per_page)
+    filtered = visible
+    if query.queue == "mine":
+        filtered = filtered & (HumanTask.assignee_id == user.id)
+    elif query.queue == "unclaimed":
+        filtered = filtered & HumanTask.assignee_id.is_(None)
+    if query.process_key:
+        filtered = filtered & (HumanTask.process_key == query.process_key)
+    if query.campaign_id is not None:
+        key = f"campaign:{query.campaign_id}"
+        filtered = filtered & HumanTask.instance_id.in_(select(ProcessInstance.id).where(
+            (ProcessInstance.business_key == key) | ProcessInstance.business_key.like(f"{key}/%")))
+    if query.due == "overdue":
+        filtered = filtered & (HumanTask.due_at <= at)
+    elif query.due == "soon":
+        filtered = filtered & (HumanTask.due_at > at) & (HumanTask.due_at <= at + DUE_SOON)
+    page = max(1, query.page)
+    rows = session.scalars(select(HumanTask).where(HumanTask.status == "ready", filtered)
+                           .order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at)
+                           .offset((page - 1) * query.per_page).limit(query.per_page)).all()
+    total = session.scalar(select(func.count()).where(HumanTask.status == "ready", filtered))
+    return InboxPage(list(rows), total, _counts(session, user, visible, at), page, query.per_page)
+
+
+def _visible_to(session: Session, user: AppUser):
+    """The condition for open tasks the user may see: of a (role, unit) they hold and
+    not someone else's, or assigned to them. None when they hold nothing."""
+    held = session.execute(select(Membership.role_code, Membership.org_unit_id)
+                           .where(Membership.user_id == user.id)).all()
+    in_queues = [and_(HumanTask.lane == role, HumanTask.org_unit_id == unit) for role, unit in held]
+    mine = HumanTask.assignee_id == user.id
+    if not in_queues:
+        return mine
+    return or_(and_(or_(*in_queues), or_(HumanTask.assignee_id.is_(None), mine)), mine)
+
+
+def _counts(session: Session, user: AppUser, visible, at: datetime) -> dict[str, int]:
+    row = session.execute(select(
+        func.count(),
+        func.count(case((HumanTask.assignee_id == user.id, 1))),
+        func.count(case((HumanTask.assignee_id.is_(None), 1))),
+        func.count(case((and_(HumanTask.due_at > at, HumanTask.due_at <= at + DUE_SOON), 1))),
+        func.count(case((HumanTask.due_at <= at, 1))),
+    ).where(HumanTask.status == "ready", visible)).one()
+    return dict(zip(("all", "mine", "unclaimed", "soon", "overdue"), row))
+
+
+def visible_task(session: Session, user: AppUser, task_id: str) -> HumanTask:
+    """A task the user may look at: open to them, or one they completed. Anything else
+    is 'not found', so that other units' tasks are not even confirmed to exist."""
+    task = session.get(HumanTask, task_id)
+    if task is not None:
+        if task.completed_by == user.id or task.assignee_id == user.id:
+            return task
+        if task.status == "ready" and task.assignee_id is None and _holds(session, user, task):
+            return task
+        if task.status != "ready" and _holds(session, user, task):
+            return task
+    raise NotFound(f"no task {task_id}")
+
+
+def _holds(session: Session, user: AppUser, task: HumanTask) -> bool:
+    return session.scalar(select(func.count()).where(
+        Membership.user_id == user.id, Membership.role_code == task.lane,
+        Membership.org_unit_id == task.org_unit_id)) > 0
+
+
+def claim(session: Session, user: AppUser, task_id: str) -> HumanTask:
+    """Take an open task of one's queue so that colleagues no longer see it."""
+    task = visible_task(session, user, task_id)
+    if task.status != "ready":
+        raise Conflict(f"task {task_id} is already {task.status}")
+    if task.assignee_id not in (None, user.id):
+        raise Conflict(f"task {task_id} is someone else's")
+    task.assignee_id = user.id
+    return task
+
+
+def release(session: Session, user: AppUser, task_id: str) -> HumanTask:
+    """Give a claimed task back to the queue."""
+    task = visible_task(session, user, task_id)
+    if task.status != "ready" or task.assignee_id != user.id:
+        raise Conflict(f"task {task_id} is not claimed by {user.username}")
+    if not _holds(session, user, task):
+        raise Conflict("a task given to you by an escalation cannot be released")
+    task.assignee_id = None
+    return task
+
+
+def save_draft(session: Session, user: AppUser, task_id: str, data: dict, at: datetime) -> None:
+    """Keep what the user typed, valid or not, until they submit."""
+    task = visible_task(session, user, task_id)
+    if task.status != "ready":
+        raise Conflict(f"task {task_id} is already {task.status}")
+    draft = session.get(TaskDraft, (task_id, user.id))
+    if draft is None:
+        session.add(TaskDraft(task_id=task_id, user_id=user.id, data=data, saved_at=at))
+    else:
+        draft.data, draft.saved_at = data, at
+
+
+def draft_of(session: Session, user: AppUser, task_id: str) -> TaskDraft | None:
+    return session.get(TaskDraft, (task_id, user.id))
+
+
+def history(session: Session, instance_id: int) -> list[dict]:
+    """The case's steps: who did what and when, and its escalations."""
+    steps = []
+    users = dict(session.execute(select(AppUser.id, AppUser.full_name)).all())
+    for task in session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id)
+                                .order_by(HumanTask.created_at)):
+        steps.append({"at": task.created_at, "what": "opened", "title": task.title, "who": None})
+        if task.status == "completed":
+            steps.append({"at": task.completed_at, "what": "completed", "title": task.title,
+                          "who": users.get(task.completed_by)})
+        elif task.status == "cancelled":
+            steps.append({"at": task.completed_at, "what": "closed", "title": task.title, "who": None})
+    for escalation in session.scalars(select(Escalation).where(Escalation.instance_id == instance_id)):
+        steps.append({"at": escalation.escalated_at, "what": f"escalated:{escalation.level}:{escalation.action}",
+                      "title": "", "who": ", ".join(users.get(uid, "") for uid in escalation.recipient_ids)})
+    return sorted(steps, key=lambda step: step["at"])
