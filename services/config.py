@@ -23,6 +23,9 @@ class Config:
     smtp_username: str | None = None
     smtp_password: str | None = None
     smtp_starttls: bool = False
+    secret_key: str | None = None  # signs sessions; unset: generated once into instance_dir
+    secure_cookies: bool = False  # send cookies over HTTPS only (set it behind TLS)
+    demo_password: str | None = None  # for the demo users; unset: generated into instance_dir
 
     @classmethod
     def from_env(cls, env=os.environ) -> "Config":
@@ -41,4 +44,7 @@ class Config:
             smtp_username=env.get("TALENTFLOW_SMTP_USERNAME") or None,
             smtp_password=env.get("TALENTFLOW_SMTP_PASSWORD") or None,
             smtp_starttls=env.get("TALENTFLOW_SMTP_STARTTLS", "").lower() in ("1", "true", "yes"),
+            secret_key=env.get("TALENTFLOW_SECRET_KEY") or None,
+            secure_cookies=env.get("TALENTFLOW_SECURE_COOKIES", "").lower() in ("1", "true", "yes"),
+            demo_password=env.get("TALENTFLOW_DEMO_PASSWORD") or None,
         )

@@ -1,8 +1,12 @@
 """Demo data: xã Cẩm Giang (Hải Phòng) with its units, from REPORT §4. All people are fictional."""
 from __future__ import annotations
 
+import secrets
+from pathlib import Path
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
 
 from services.directory import ADMIN, COMMUNE_CHAIR, UNIT_HEAD, UNIT_OFFICER, VHXH_OFFICER, ensure_roles
 from services.models import AppUser, Membership, OrgUnit
@@ -45,6 +49,28 @@ def seed(session: Session) -> bool:
     _user(session, "chutich", "Vương Đức Dũng", (COMMUNE_CHAIR, commune))
     _user(session, "admin", "Quản trị hệ thống", (ADMIN, city))
     return True
+
+
+def set_demo_passwords(session: Session, password: str) -> int:
+    """Give every demo user that has none the demo password (scrypt-hashed)."""
+    users = session.scalars(select(AppUser).where(AppUser.password_hash.is_(None))).all()
+    hashed = generate_password_hash(password, method="scrypt")
+    for user in users:
+        user.password_hash = hashed
+    return len(users)
+
+
+def demo_password(instance_dir: Path, from_env: str | None) -> str:
+    """TALENTFLOW_DEMO_PASSWORD, else one generated on first use and kept in the
+    instance folder (not in the repository), so every run shows the same one."""
+    if from_env:
+        return from_env
+    path = instance_dir / "demo-password.txt"
+    if not path.exists():
+        instance_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(9))
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 def _unit(session, code, name, kind, level, parent=None, bloc="state", in_scope=True) -> OrgUnit:

@@ -1,11 +1,18 @@
 """The web layer: Flask app factory. Views call services; SpiffWorkflow never reaches here."""
 from __future__ import annotations
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from engine.errors import EngineError
 from services.bootstrap import Services, bootstrap
-from web.api import init_api
+from services.models import AppUser
+from web import auth, inbox, task_page
+from web.api import PREFIX, init_api
+from web.api.errors import error_response, status_of
+from web.i18n import init_i18n
+from web.security import SignedInUser, configure_security
 
 MAX_REQUEST_BYTES = 1024 * 1024  # a form or an API call is far smaller; a BPMN upload has its own limit
 
@@ -16,15 +23,50 @@ def create_app(services: Services | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     app.json.ensure_ascii = False  # Vietnamese stays readable in JSON answers
     app.extensions["talentflow"] = services
+    configure_security(app, services.config, lambda user_id: _load_user(services, user_id))
+    init_i18n(app, services.clock)
     init_api(app)
+    for blueprint in (auth.bp, inbox.bp, task_page.bp):
+        app.register_blueprint(blueprint)
+    _register_error_pages(app)
 
     @app.get("/health")
     def health():
         # Answers only when the database does: a health check that lies helps nobody.
         from engine.models import ProcessDefinition
 
-        with services.db.transaction() as session:
+        with services.db.read() as session:
             definitions = session.scalar(select(func.count()).select_from(ProcessDefinition))
         return jsonify(status="ok", definitions=definitions, time=services.clock.now().isoformat())
 
     return app
+
+
+def _load_user(services: Services, user_id: str) -> SignedInUser | None:
+    try:
+        key = int(user_id)
+    except ValueError:
+        return None
+    with services.db.read() as session:
+        user = session.get(AppUser, key)
+        return SignedInUser.of(user) if user is not None and user.active else None
+
+
+def _register_error_pages(app: Flask) -> None:
+    """Every failure answers with a clear 4xx: JSON under the API, a page elsewhere."""
+    @app.errorhandler(EngineError)
+    def engine_error(error: EngineError):
+        status = status_of(error)
+        if request.path.startswith(PREFIX):
+            field = getattr(error, "field", None)
+            return error_response(status, error.code, str(error), {field: [error.message]} if field else None)
+        title, message = _page_text(status)
+        return render_template("error.html", title=title, message=message), status
+
+
+def _page_text(status: int) -> tuple[str, str]:
+    return {404: (_("Not found"), _("This task or page does not exist, or it is not yours to see.")),
+            403: (_("Not allowed"), _("Your role does not allow this.")),
+            409: (_("Cannot be done now"),
+                  _("Someone else acted on it first, or it is already closed. Reload and check."))}.get(
+        status, (_("Error"), _("The request could not be carried out.")))

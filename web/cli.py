@@ -77,12 +77,16 @@ def bpmn_load(ctx, directory: Path | None) -> None:
 def seed_demo(ctx) -> None:
     """Create the demo commune (xã Cẩm Giang), its users, and an open campaign."""
     services = _services(ctx)
+    password = demo.demo_password(services.config.instance_dir, services.config.demo_password)
     with services.db.transaction() as session:
         created = demo.seed(session)
+        demo.set_demo_passwords(session, password)
         campaign_id = demo.open_demo_campaign(session, services.runtime, services.clock.now())
     click.echo("demo commune created" if created else "demo commune already present")
     if campaign_id:
         click.echo(f"demo campaign {campaign_id} opened")
+    click.echo(f"sign in at http://{services.config.host}:{services.config.port}/ as cg_vp.canbo, cg_vp.truong, "
+               f"vhxh.canbo, chutich or admin with the demo password: {password}")
 
 
 @main.group()

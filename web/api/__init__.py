@@ -1,7 +1,8 @@
 """The REST API at /api/v1 (flask-smorest + marshmallow), OpenAPI at /api/v1/openapi.json.
 
 Every error is JSON: ``{"code": ..., "message": ...}``, plus ``"errors"`` naming each
-bad field. Integrations authenticate with a bearer token (``talentflow users token``).
+bad field. Integrations authenticate with a bearer token (``talentflow users token``);
+the browser with its session cookie and, on writes, the CSRF token in ``X-CSRFToken``.
 """
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from flask import Flask, request
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
-from engine.errors import EngineError
 from web.api import calendar, notifications
-from web.api.errors import error_response, http_error_response, status_of
+from web.api.errors import http_error_response
+from web.security import csrf
 
 PREFIX = "/api/v1"
 
@@ -32,12 +33,7 @@ def init_api(app: Flask) -> Api:
         API_SPEC_OPTIONS={"components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
                           "security": [{"bearer": []}]})
     api = JsonErrorsApi(app)
-    api.register_blueprint(calendar.blp, url_prefix=f"{PREFIX}/calendar")
-    api.register_blueprint(notifications.blp, url_prefix=f"{PREFIX}/notifications")
-
-    @app.errorhandler(EngineError)
-    def engine_error(error: EngineError):
-        field = getattr(error, "field", None)
-        return error_response(status_of(error), error.code, str(error), {field: [error.message]} if field else None)
-
+    for blueprint, path in ((calendar.blp, "calendar"), (notifications.blp, "notifications")):
+        csrf.exempt(blueprint)  # the API checks CSRF itself, for session-authenticated calls only
+        api.register_blueprint(blueprint, url_prefix=f"{PREFIX}/{path}")
     return api

@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 from flask import current_app, g, request
+from flask_login import current_user as signed_in_user
 from flask_smorest import abort
+from flask_wtf.csrf import validate_csrf
+from wtforms import ValidationError
 
 from services import api_tokens
 from services.directory import is_admin
@@ -14,21 +17,33 @@ def services():
 
 
 def current_user() -> AppUser:
-    """The caller, or 401. Looked up once per request."""
+    """The caller, or 401: by bearer token, else by the browser's session (whose
+    writes must carry the CSRF token). Looked up once per request."""
     if "api_user" not in g:
-        header = request.headers.get("Authorization", "")
-        scheme, _, token = header.partition(" ")
-        user = None
-        if scheme.lower() == "bearer" and token.strip():
-            with services().db.read() as session:
-                user = api_tokens.user_of(session, token.strip())
-                if user is not None:
-                    session.expunge(user)
-        if user is None:
-            abort(401, message="Cần đăng nhập: thiếu hoặc sai mã truy cập (Authorization: Bearer ...).",
-                  code="unauthenticated")
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        with services().db.read() as session:
+            if scheme.lower() == "bearer":
+                user = api_tokens.user_of(session, token.strip()) if token.strip() else None
+            else:
+                user = _session_user(session)
+            if user is None:
+                abort(401, message="Cần đăng nhập: thiếu hoặc sai mã truy cập (Authorization: Bearer ...).",
+                      code="unauthenticated")
+            session.expunge(user)
         g.api_user = user
     return g.api_user
+
+
+def _session_user(session) -> AppUser | None:
+    if not signed_in_user.is_authenticated:
+        return None
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        try:
+            validate_csrf(request.headers.get("X-CSRFToken", ""))
+        except ValidationError:
+            abort(400, message="Thiếu hoặc sai mã CSRF (X-CSRFToken).", code="csrf_failed")
+    user = session.get(AppUser, signed_in_user.id)
+    return user if user is not None and user.active else None
 
 
 def require_admin() -> AppUser:

@@ -1,0 +1,29 @@
+"""Signing in through the real pages with Flask's test client, CSRF tokens included."""
+from __future__ import annotations
+
+import re
+
+from services import demo
+from web import create_app
+
+PASSWORD = "mat-khau-thu-nghiem"
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def web_app(services):
+    with services.db.transaction() as session:
+        demo.set_demo_passwords(session, PASSWORD)
+    return create_app(services)
+
+
+def csrf_token(client, path: str = "/login") -> str:
+    return _CSRF.search(client.get(path).get_data(as_text=True)).group(1)
+
+
+def signed_in(app, username: str, language: str = "vi"):
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = language
+    response = client.post("/login", data={"username": username, "password": PASSWORD,
+                                           "csrf_token": csrf_token(client)})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client

@@ -1,0 +1,41 @@
+"""Languages (Vietnamese by default, English selectable) and how times read.
+
+Times are stored in UTC and always shown in Asia/Ho_Chi_Minh as dd/mm/yyyy HH:MM."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask, request, session
+from flask_babel import Babel, gettext, ngettext
+
+from services.display import largest_units, local_time
+
+LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
+
+
+def select_locale() -> str:
+    chosen = session.get("lang")
+    if chosen in LANGUAGES:
+        return chosen
+    return request.accept_languages.best_match(["vi", "en"], default="vi") if request else "vi"
+
+
+def init_i18n(app: Flask, clock) -> None:
+    Babel(app, locale_selector=select_locale)
+    app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.globals.update(LANGUAGES=LANGUAGES, time_left=lambda due: time_left(due, clock.now()),
+                                 current_locale=select_locale)
+
+
+def time_left(due: datetime | None, at: datetime) -> str:
+    """"còn 2 ngày 3 giờ" / "2 days 3 hours left"; "quá hạn 5 giờ" / "overdue 5 hours"."""
+    if due is None:
+        return ""
+    seconds = int((due - at).total_seconds())
+    amount = " ".join(_UNITS[unit](count) for unit, count in largest_units(seconds)) or _UNITS["minute"](0)
+    return gettext("%(amount)s left", amount=amount) if seconds > 0 else gettext("overdue %(amount)s", amount=amount)
+
+
+_UNITS = {"day": lambda n: ngettext("%(num)d day", "%(num)d days", n),
+          "hour": lambda n: ngettext("%(num)d hour", "%(num)d hours", n),
+          "minute": lambda n: ngettext("%(num)d minute", "%(num)d minutes", n)}

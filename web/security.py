@@ -1,0 +1,88 @@
+"""Sessions, sign-in state, CSRF and security headers.
+
+The session is a signed cookie (HttpOnly, SameSite=Lax, Secure behind TLS) holding only
+the user's id. Every form carries a CSRF token (Flask-WTF); the API takes a bearer
+token instead, or the session plus the CSRF token in ``X-CSRFToken``.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask
+from flask_login import LoginManager, UserMixin
+from flask_wtf.csrf import CSRFProtect
+
+from services.config import Config
+from services.models import AppUser
+
+csrf = CSRFProtect()
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = None  # the sign-in page says what to do
+
+CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+                           "script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+
+
+@dataclass(frozen=True)
+class SignedInUser(UserMixin):
+    """The signed-in user as the web layer keeps them: plain values, no open session."""
+
+    id: int
+    username: str
+    full_name: str
+
+    @classmethod
+    def of(cls, user: AppUser) -> "SignedInUser":
+        return cls(user.id, user.username, user.full_name)
+
+
+def configure_security(app: Flask, config: Config, load_user) -> None:
+    app.config.update(
+        SECRET_KEY=config.secret_key or _instance_secret(config.instance_dir),
+        SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=config.secure_cookies,
+        REMEMBER_COOKIE_HTTPONLY=True, REMEMBER_COOKIE_SECURE=config.secure_cookies,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=10), WTF_CSRF_TIME_LIMIT=None,
+    )
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.user_loader(load_user)
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if config.secure_cookies:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
+
+
+def _instance_secret(instance_dir: Path) -> str:
+    """A key generated on first start and kept beside the database (never in the repo)."""
+    path = instance_dir / "secret_key"
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # made earlier, or by another worker starting at the same moment
+        for _ in range(50):
+            if key := path.read_text().strip():
+                return key
+            time.sleep(0.01)
+        raise RuntimeError(f"{path} is empty; delete it to have a new key made") from None
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Where to go after an action: a path on this site only (no open redirects)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default
