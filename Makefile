@@ -24,7 +24,7 @@ install: $(STAMP) $(CATALOGS)
 messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 --no-location --sort-output \
 		-o web/translations/messages.pot .
-	$(BIN)/pybabel update -i web/translations/messages.pot -d web/translations --no-location
+	$(BIN)/pybabel update -i web/translations/messages.pot -d web/translations
 
 # Server + scheduler on the embedded SQLite database, with the demo commune.
 run: install
@@ -35,8 +35,15 @@ run: install
 	trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/talentflow serve
 
-# Every test, on SQLite and on PostgreSQL (127.0.0.1:5432, see README).
-test: install
+# Debian's Chromium drives the browser tests (Playwright); installed when missing.
+CHROMIUM := /usr/bin/chromium
+
+$(CHROMIUM):
+	if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	$$SUDO apt-get install -y -q chromium || { $$SUDO apt-get update -q && $$SUDO apt-get install -y -q chromium; }
+
+# Every test, on SQLite and on PostgreSQL (127.0.0.1:5432, see README), browser tests included.
+test: install $(CHROMIUM)
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 

@@ -351,3 +351,36 @@ def unit_statuses(session: Session, campaign_id: int) -> list[dict]:
              "received_at": proposal.received_at, "closed_at": proposal.closed_at,
              "escalation": escalated.get(proposal.instance_id)}
             for code, name, proposal in rows]
+
+
+def campaign_for_board(session: Session, user_id: int, campaign_id: int) -> Campaign:
+    """A campaign whose board the user may see: Phòng VH-XH (officers and head) and the
+    commune chair. To anyone else it does not exist."""
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None or not _may_see_board(session, user_id, campaign):
+        raise NotFound(f"no campaign {campaign_id}")
+    return campaign
+
+
+def boards_of(session: Session, user_id: int) -> list[Campaign]:
+    """The campaigns whose board the user may see, newest first."""
+    return [campaign for campaign in session.scalars(select(Campaign).order_by(Campaign.opened_at.desc()))
+            if _may_see_board(session, user_id, campaign)]
+
+
+def _may_see_board(session: Session, user_id: int, campaign: Campaign) -> bool:
+    return (holds_role(session, user_id, VHXH_OFFICER, campaign.aggregator_id)
+            or holds_role(session, user_id, UNIT_HEAD, campaign.aggregator_id)
+            or holds_role(session, user_id, COMMUNE_CHAIR, campaign.commune_id))
+
+
+def current_aggregation(session: Session, campaign: Campaign) -> dict:
+    """The snapshot taken when Phòng VH-XH aggregated, else the table as it stands."""
+    return campaign.aggregation or aggregate(session, campaign)
+
+
+def field_titles(session: Session, runtime: WorkflowRuntime) -> dict[str, str]:
+    """Each field code's Vietnamese title, from the newest proposal form."""
+    compiled = runtime.specs.get(runtime.latest(session, UNIT_PROCESS))
+    line = compiled.form_for("draft_proposal")["properties"]["lines"]["items"]["properties"]["field"]
+    return {option["const"]: option["title"] for option in line.get("oneOf", [])}

@@ -47,7 +47,7 @@ def _field(name: str, spec: dict, value, errors: dict, path: str, required: bool
         made.options = _options(spec)
     elif made.kind == "group":
         items = value if isinstance(value, list) else []
-        count = max(len(items) + extra_rows, 1 if required else 0, extra_rows)
+        count = max(len(items) + extra_rows, 1)  # an empty row to start from; blank rows are dropped
         made.rows = [_object_fields(spec["items"], items[index] if index < len(items) and isinstance(
             items[index], dict) else {}, errors, f"{path}[{index}].", 0) for index in range(count)]
     elif made.kind == "list" and isinstance(value, list):
