@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import psycopg
 import pytest
 from sqlalchemy import text
 
@@ -18,26 +17,14 @@ from engine.db import Base
 from services import demo, schema
 from services.bootstrap import Services, bootstrap
 from services.config import REPO_ROOT, Config
+from databases import PG_DATABASE, PG_SERVER, postgres_admin
 from support import local
 
 BACKENDS = os.environ.get("TALENTFLOW_TEST_BACKENDS", "sqlite,postgresql").split(",")
-PG_SERVER = os.environ.get("TALENTFLOW_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
-# One database per test run, so that concurrent runs on one machine never collide.
-PG_DATABASE = f"talentflow_test_{os.getpid()}"
-
-
-def _postgres_admin(statement: str) -> None:
-    try:
-        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True, connect_timeout=5) as connection:
-            connection.execute(statement)
-    except psycopg.OperationalError as error:
-        pytest.fail(f"PostgreSQL is required for the tests and is not reachable at {PG_SERVER}: {error}")
-
-
 def _fresh_postgres_database(request) -> str:
-    _postgres_admin(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
-    _postgres_admin(f"CREATE DATABASE {PG_DATABASE}")
-    request.addfinalizer(lambda: _postgres_admin(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)"))
+    postgres_admin(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
+    postgres_admin(f"CREATE DATABASE {PG_DATABASE}")
+    request.addfinalizer(lambda: postgres_admin(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)"))
     return f"{PG_SERVER.replace('postgresql://', 'postgresql+psycopg://')}/{PG_DATABASE}"
 
 

@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bpmn_builder import boundary_timer, probe_bundle, process_xml, user_task
-from conftest import PG_SERVER, _postgres_admin
+from databases import PG_SERVER, postgres_admin
 from engine.clock import SystemClock
 from engine.definitions import publish
 from engine.models import HumanTask, ProcessInstance
@@ -39,14 +39,14 @@ WAIT_S = 600
 
 @pytest.fixture
 def pg_services(tmp_path):
-    _postgres_admin(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-    _postgres_admin(f"CREATE DATABASE {DATABASE}")
+    postgres_admin(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+    postgres_admin(f"CREATE DATABASE {DATABASE}")
     url = f"{PG_SERVER.replace('postgresql://', 'postgresql+psycopg://')}/{DATABASE}"
     services = bootstrap(Config(database_url=url, bpmn_dir=REPO_ROOT / "bpmn", instance_dir=tmp_path), SystemClock())
     schema.upgrade(services.db.engine)
     yield services
     services.db.dispose()
-    _postgres_admin(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+    postgres_admin(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
 
 
 def _ten_thousand_due_timers(services) -> None:
