@@ -217,3 +217,9 @@ def history(session: Session, instance_id: int) -> list[dict]:
         steps.append({"at": escalation.escalated_at, "what": f"escalated:{escalation.level}:{escalation.action}",
                       "title": "", "who": ", ".join(users.get(uid, "") for uid in escalation.recipient_ids)})
     return sorted(steps, key=lambda step: step["at"])
+
+
+def form_of(session: Session, runtime: WorkflowRuntime, task: HumanTask) -> dict:
+    """The JSON Schema of the task's form, from the definition version of its instance."""
+    instance = session.get(ProcessInstance, task.instance_id)
+    return runtime.specs.by_id(session, instance.definition_id).form_for(task.task_name)

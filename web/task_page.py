@@ -75,8 +75,7 @@ def _render(task, data: dict, errors: dict, extra_rows: int = 0, status: int = 2
 
 def _schema(services, task) -> dict:
     with services.db.read() as session:
-        compiled = services.runtime.specs.by_id(session, _definition_id(session, task))
-    return compiled.form_for(task.task_name)
+        return tasks.form_of(session, services.runtime, task)
 
 
 def _definition_id(session, task) -> int:

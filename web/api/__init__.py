@@ -10,7 +10,7 @@ from flask import Flask, request
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
-from web.api import calendar, notifications
+from web.api import calendar, notifications, tasks
 from web.api.errors import http_error_response
 from web.security import csrf
 
@@ -33,7 +33,8 @@ def init_api(app: Flask) -> Api:
         API_SPEC_OPTIONS={"components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
                           "security": [{"bearer": []}]})
     api = JsonErrorsApi(app)
-    for blueprint, path in ((calendar.blp, "calendar"), (notifications.blp, "notifications")):
+    for blueprint, path in ((tasks.blp, "tasks"), (calendar.blp, "calendar"),
+                            (notifications.blp, "notifications")):
         csrf.exempt(blueprint)  # the API checks CSRF itself, for session-authenticated calls only
         api.register_blueprint(blueprint, url_prefix=f"{PREFIX}/{path}")
     return api

@@ -1,0 +1,135 @@
+"""Tasks over the API: the caller's inbox, one task with its form, claim, release, complete."""
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from engine.errors import FormInvalid
+from services import escalations, tasks
+from services.models import AppUser
+from web.api.auth import current_user, services
+from web.api.errors import error_response
+
+blp = Blueprint("tasks", __name__, description="Công việc của người dùng")
+
+
+class InboxArgs(Schema):
+    queue = fields.String(load_default="all", validate=validate.OneOf(tasks.QUEUES))
+    process = fields.String(load_default=None, validate=validate.Length(max=100))
+    campaign = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    due = fields.String(load_default=None, validate=validate.OneOf(tasks.DUE_FILTERS))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    per_page = fields.Integer(load_default=100, validate=validate.Range(min=1, max=100))
+
+
+class TaskSchema(Schema):
+    id = fields.String()
+    instance_id = fields.Integer()
+    process_key = fields.String()
+    task_name = fields.String()
+    title = fields.String()
+    lane = fields.String()
+    status = fields.String()
+    due_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+    assignee_id = fields.Integer(allow_none=True)
+
+
+class InboxSchema(Schema):
+    items = fields.List(fields.Nested(TaskSchema))
+    total = fields.Integer()
+    page = fields.Integer()
+    pages = fields.Integer()
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class EscalationSchema(Schema):
+    level = fields.Integer()
+    action = fields.String()
+    escalated_at = fields.DateTime()
+
+
+class TaskDetailSchema(TaskSchema):
+    form = fields.Dict(metadata={"description": "the JSON Schema of the task's form"})
+    escalations = fields.List(fields.Nested(EscalationSchema))
+
+
+class CompleteSchema(Schema):
+    data = fields.Dict(required=True, metadata={"description": "the form's data, as its JSON Schema says"})
+
+
+class CompletedSchema(Schema):
+    instance_id = fields.Integer()
+    instance_status = fields.String()
+    opened_tasks = fields.List(fields.Nested(TaskSchema))
+
+
+def _plain(task) -> dict:
+    """The task's fields as values, readable after its session has closed."""
+    return {name: getattr(task, name) for name in TaskSchema().fields}
+
+
+def _user(session) -> AppUser:
+    return session.get(AppUser, current_user().id)
+
+
+@blp.get("")
+@blp.arguments(InboxArgs, location="query")
+@blp.response(200, InboxSchema)
+def inbox(args: dict):
+    """The caller's open tasks, sorted by due date, one page (at most 100)."""
+    svc = services()
+    query = tasks.InboxQuery(queue=args["queue"], process_key=args["process"], campaign_id=args["campaign"],
+                             due=args["due"], page=args["page"], per_page=args["per_page"])
+    with svc.db.read() as session:
+        page = tasks.inbox(session, _user(session), query, svc.clock.now())
+    return {"items": page.tasks, "total": page.total, "page": page.page, "pages": page.pages,
+            "counts": page.counts}
+
+
+@blp.get("/<task_id>")
+@blp.response(200, TaskDetailSchema)
+def show(task_id: str):
+    """One task the caller may see, with its form and escalations."""
+    svc = services()
+    with svc.db.read() as session:
+        task = tasks.visible_task(session, _user(session), task_id)
+        form = tasks.form_of(session, svc.runtime, task)
+        shown = {**_plain(task), "form": form,
+                 "escalations": escalations.escalations_of(session, [task.id])[task.id]}
+    return shown
+
+
+@blp.post("/<task_id>/claim")
+@blp.response(200, TaskSchema)
+def claim(task_id: str):
+    """Take an open task of one's queue."""
+    with services().db.transaction() as session:
+        return _plain(tasks.claim(session, _user(session), task_id))
+
+
+@blp.post("/<task_id>/release")
+@blp.response(200, TaskSchema)
+def release(task_id: str):
+    """Give a claimed task back to its queue."""
+    with services().db.transaction() as session:
+        return _plain(tasks.release(session, _user(session), task_id))
+
+
+@blp.post("/<task_id>/complete")
+@blp.arguments(CompleteSchema)
+@blp.response(200, CompletedSchema)
+def complete(body: dict, task_id: str):
+    """Submit the task's form. Invalid data: 422 with an error per field, nothing saved."""
+    svc, user = services(), current_user()
+    try:
+        with svc.db.transaction() as session:
+            tasks.visible_task(session, session.get(AppUser, user.id), task_id)  # others' tasks: not found
+            change = tasks.complete_task(session, svc.runtime, user.username, task_id, body["data"])
+    except FormInvalid as invalid:
+        fields_ = {}
+        for error in invalid.errors:
+            fields_.setdefault(error.field or "data", []).append(error.message)
+        return error_response(422, invalid.code, "Biểu mẫu có lỗi.", fields_)
+    return {"instance_id": change.instance.id, "instance_status": change.instance.status,
+            "opened_tasks": [vars(task) for task in change.opened_tasks]}
