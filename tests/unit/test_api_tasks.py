@@ -81,3 +81,14 @@ def test_claim_and_release_and_session_calls_need_the_csrf_header(api):
     assert refused.status_code == 400 and refused.get_json()["code"] == "csrf_failed"
     token = csrf_token(browser, "/inbox")
     assert browser.post(f"/api/v1/tasks/{task['id']}/claim", headers={"X-CSRFToken": token}).status_code == 200
+
+
+def test_swagger_ui_is_served_from_local_files_under_the_strict_policy(api):
+    page = api.get("/api/v1/docs")
+    assert page.status_code == 200 and "script-src 'self'" in page.headers["Content-Security-Policy"]
+    html = page.get_data(as_text=True)
+    assert "<script>" not in html and "http" not in html.split("<body>")[1]  # no inline script, no CDN
+    assert api.get("/api/v1/docs/assets/swagger-ui-bundle.js").status_code == 200
+    paths = api.get("/api/v1/openapi.json").get_json()["paths"]
+    assert {"/api/v1/tasks", "/api/v1/tasks/{task_id}/complete", "/api/v1/campaigns",
+            "/api/v1/process-definitions", "/api/v1/instances"} <= set(paths)

@@ -1,4 +1,5 @@
-"""The REST API at /api/v1 (flask-smorest + marshmallow), OpenAPI at /api/v1/openapi.json.
+"""The REST API at /api/v1 (flask-smorest + marshmallow), OpenAPI at /api/v1/openapi.json,
+Swagger UI at /api/v1/docs.
 
 Every error is JSON: ``{"code": ..., "message": ...}``, plus ``"errors"`` naming each
 bad field. Integrations authenticate with a bearer token (``talentflow users token``);
@@ -10,7 +11,7 @@ from flask import Flask, request
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
-from web.api import calendar, notifications, tasks
+from web.api import calendar, campaigns, docs, notifications, processes, tasks
 from web.api.errors import http_error_response
 from web.security import csrf
 
@@ -33,8 +34,9 @@ def init_api(app: Flask) -> Api:
         API_SPEC_OPTIONS={"components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
                           "security": [{"bearer": []}]})
     api = JsonErrorsApi(app)
-    for blueprint, path in ((tasks.blp, "tasks"), (calendar.blp, "calendar"),
-                            (notifications.blp, "notifications")):
+    for blueprint, path in ((tasks.blp, "/tasks"), (campaigns.blp, "/campaigns"), (processes.blp, ""),
+                            (calendar.blp, "/calendar"), (notifications.blp, "/notifications")):
         csrf.exempt(blueprint)  # the API checks CSRF itself, for session-authenticated calls only
-        api.register_blueprint(blueprint, url_prefix=f"{PREFIX}/{path}")
+        api.register_blueprint(blueprint, url_prefix=f"{PREFIX}{path}")
+    app.register_blueprint(docs.bp, url_prefix=PREFIX)
     return api

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from services import notifications
 from services.models import Notification
+from web.api.fields import UtcDateTime
 from web.api.auth import current_user, services
 
 blp = Blueprint("notifications", __name__, description="Thông báo của người dùng")
@@ -17,7 +18,7 @@ class NotificationSchema(Schema):
     subject = fields.String()
     body = fields.String()
     task_id = fields.String(allow_none=True)
-    created_at = fields.DateTime()
+    created_at = UtcDateTime()
 
 
 class BellSchema(Schema):

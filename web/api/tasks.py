@@ -7,6 +7,7 @@ from marshmallow import Schema, fields, validate
 from engine.errors import FormInvalid
 from services import escalations, tasks
 from services.models import AppUser
+from web.api.fields import UtcDateTime
 from web.api.auth import current_user, services
 from web.api.errors import error_response
 
@@ -30,8 +31,8 @@ class TaskSchema(Schema):
     title = fields.String()
     lane = fields.String()
     status = fields.String()
-    due_at = fields.DateTime(allow_none=True)
-    created_at = fields.DateTime()
+    due_at = UtcDateTime(allow_none=True)
+    created_at = UtcDateTime()
     assignee_id = fields.Integer(allow_none=True)
 
 
@@ -46,7 +47,7 @@ class InboxSchema(Schema):
 class EscalationSchema(Schema):
     level = fields.Integer()
     action = fields.String()
-    escalated_at = fields.DateTime()
+    escalated_at = UtcDateTime()
 
 
 class TaskDetailSchema(TaskSchema):
