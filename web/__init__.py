@@ -10,7 +10,7 @@ from services.bootstrap import Services, bootstrap
 from services.models import AppUser
 from web import auth, board, inbox, task_page
 from web.api import PREFIX, init_api
-from web.api.errors import error_response, status_of
+from web.api.errors import error_response, message_of, status_of
 from web.i18n import init_i18n
 from web.security import SignedInUser, configure_security
 
@@ -59,7 +59,7 @@ def _register_error_pages(app: Flask) -> None:
         status = status_of(error)
         if request.path.startswith(PREFIX):
             field = getattr(error, "field", None)
-            return error_response(status, error.code, str(error), {field: [error.message]} if field else None)
+            return error_response(status, error.code, message_of(error), {field: [error.message]} if field else None)
         title, message = _page_text(status)
         return render_template("error.html", title=title, message=message), status
 

@@ -17,6 +17,18 @@ MESSAGE_BY_STATUS = {400: "Yêu cầu không hợp lệ.", 404: "Không tìm th�
                      413: "Nội dung gửi lên quá lớn.", 422: "Dữ liệu không hợp lệ."}
 
 
+# What a caller is told; the engine's own message (which may name what was asked for)
+# goes to the logs only, so a refusal never confirms that another unit's case exists.
+MESSAGE_BY_CODE = {"not_found": "Không tìm thấy, hoặc không thuộc quyền của đồng chí.",
+                   "permission_denied": "Vai trò của đồng chí không được thực hiện việc này.",
+                   "task_not_ready": "Công việc đã được xử lý hoặc đã đóng.",
+                   "concurrency_conflict": "Người khác vừa thay đổi hồ sơ này; hãy tải lại và thử lại."}
+
+
+def message_of(error: EngineError) -> str:
+    return MESSAGE_BY_CODE.get(error.code) or str(error)
+
+
 def status_of(error: EngineError) -> int:
     return STATUS_BY_CODE.get(error.code, 400)
 

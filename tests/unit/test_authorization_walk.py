@@ -1,0 +1,168 @@
+"""Every route and API endpoint, called by every role and by users of another unit.
+
+The table below names, for each route, who may succeed. A route missing from the table
+fails the test, so a new route cannot ship without its rule. For each call: never a
+5xx; a user outside the rule gets a 4xx (or, for pages, the sign-in redirect) and
+changes nothing; users of another unit never see the victim unit's task or data.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from engine.models import HumanTask
+from services import api_tokens
+from services.models import AuditEvent, CalendarDay, Campaign, Notification
+from services.notifications import notify
+from support import inbox, local, open_campaign
+from web_client import csrf_token, signed_in, web_app
+
+USERS = ["cg_vp.canbo", "cg_vp.truong", "cg_pkt.canbo", "cg_pkt.truong", "vhxh.canbo", "chutich", "admin"]
+STRANGERS = ["cg_pkt.canbo", "cg_pkt.truong"]  # another unit than the victim's (cg_vp)
+EVERYONE = set(USERS)
+BOARD = {"vhxh.canbo", "chutich"}
+ADMIN = {"admin"}
+
+# (method, rule) -> who may succeed; "public" routes answer anyone, signed in or not.
+RULES = {
+    ("GET", "/static/<path:filename>"): "public",
+    ("GET", "/api/v1/openapi.json"): "public",
+    ("GET", "/api/v1/docs"): "public",
+    ("GET", "/api/v1/docs/assets/<path:filename>"): "public",
+    ("GET", "/health"): "public",
+    ("GET", "/login"): "public",
+    ("POST", "/login"): "public",
+    ("POST", "/language/<code>"): "public",
+    ("GET", "/api/v1/tasks"): EVERYONE,
+    ("GET", "/api/v1/tasks/<task_id>"): {"cg_vp.canbo"},
+    ("POST", "/api/v1/tasks/<task_id>/claim"): {"cg_vp.canbo"},
+    ("POST", "/api/v1/tasks/<task_id>/release"): set(),  # nobody has claimed it
+    ("POST", "/api/v1/tasks/<task_id>/complete"): {"cg_vp.canbo"},
+    ("POST", "/api/v1/campaigns"): {"vhxh.canbo"},
+    ("GET", "/api/v1/campaigns/<int:campaign_id>"): BOARD,
+    ("GET", "/api/v1/campaigns/<int:campaign_id>/aggregation"): BOARD,
+    ("GET", "/api/v1/process-definitions"): ADMIN,
+    ("POST", "/api/v1/instances"): ADMIN,
+    ("GET", "/api/v1/instances/<int:instance_id>"): ADMIN,
+    ("GET", "/api/v1/calendar/<int:year>"): EVERYONE,
+    ("GET", "/api/v1/calendar/<int:year>/suggestions"): ADMIN,
+    ("PUT", "/api/v1/calendar/days/<day>"): ADMIN,
+    ("DELETE", "/api/v1/calendar/days/<day>"): ADMIN,
+    ("GET", "/api/v1/notifications"): EVERYONE,
+    ("POST", "/api/v1/notifications/<int:notification_id>/read"): {"cg_vp.canbo"},
+    ("POST", "/logout"): EVERYONE,
+    ("GET", "/"): EVERYONE,
+    ("GET", "/inbox"): EVERYONE,
+    ("POST", "/tasks/<task_id>/claim"): {"cg_vp.canbo"},
+    ("POST", "/tasks/<task_id>/release"): set(),
+    ("GET", "/tasks/<task_id>"): {"cg_vp.canbo"},
+    ("POST", "/tasks/<task_id>"): {"cg_vp.canbo"},
+    ("GET", "/campaigns"): EVERYONE,
+    ("GET", "/campaigns/<int:campaign_id>"): BOARD,
+    ("GET", "/campaigns/<int:campaign_id>/aggregation.xlsx"): BOARD,
+}
+# Calls that would change state are made by everyone but the allowed (the success
+# paths have their own tests); reads are made by everyone.
+UNSAFE = {"POST", "PUT", "DELETE"}
+
+
+@pytest.fixture
+def world(commune):
+    campaign_id = open_campaign(commune, at=local(2026, 1, 10, 9, 0))
+    commune.clock.set(local(2026, 1, 12, 9, 0))
+    app = web_app(commune)
+    victim_task = inbox(commune, "cg_vp.canbo")[0]
+    with commune.db.transaction() as session:
+        from services.directory import user_by_username
+        victim = user_by_username(session, "cg_vp.canbo")
+        notify(session, key="walk:1", user=victim, subject="Nhắc việc", body="Việc của Văn phòng",
+               at=commune.clock.now(), task_id=victim_task.id)
+        notification_id = session.scalar(select(Notification.id))
+        tokens = {name: api_tokens.issue(session, name, "walk", commune.clock.now()) for name in USERS}
+    values = {"task_id": victim_task.id, "campaign_id": campaign_id, "instance_id": victim_task.instance_id,
+              "year": 2026, "day": "2026-03-09", "notification_id": notification_id, "code": "en",
+              "filename": "app.css"}
+    return app, tokens, values, victim_task
+
+
+def _url(rule: str, values: dict) -> str:
+    path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda match: str(values[match.group(1)]), rule)
+    if rule == "/api/v1/docs/assets/<path:filename>":
+        path = path.replace("app.css", "swagger-ui.css")
+    return path
+
+
+def _state(services) -> tuple:
+    with services.db.read() as session:
+        return (session.scalar(select(func.count()).where(HumanTask.status != "ready")),
+                session.scalar(select(func.count()).where(HumanTask.assignee_id.is_not(None))),
+                session.scalar(select(func.count()).select_from(Campaign)),
+                session.scalar(select(func.count()).select_from(CalendarDay)),
+                session.scalar(select(func.count()).where(Notification.read_at.is_not(None))),
+                session.scalar(select(func.count()).select_from(AuditEvent)))
+
+
+def _bodies(values: dict) -> dict:
+    return {"/api/v1/tasks/<task_id>/complete": {"data": {"no_demand": True}},
+            "/api/v1/campaigns": {"commune_code": "xa_cam_giang_ubnd", "title": "Đợt thử nghiệm", "target_year": 2027},
+            "/api/v1/instances": {"process_key": "unit_proposal", "data": {}, "lane_orgs": {}},
+            "/api/v1/calendar/days/<day>": {"kind": "day_off", "name": "Nghỉ"}}
+
+
+def test_every_route_is_in_the_table(commune):
+    app = web_app(commune)
+    routes = {(method, rule.rule) for rule in app.url_map.iter_rules()
+              for method in rule.methods - {"HEAD", "OPTIONS"}}
+    assert routes == set(RULES), f"routes without a rule: {routes - set(RULES)}; stale rules: {set(RULES) - routes}"
+
+
+def test_every_route_with_every_role_and_another_unit(world, commune):
+    app, tokens, values, victim_task = world
+    bodies = _bodies(values)
+    browsers = {name: signed_in(app, name) for name in USERS}
+    for (method, rule), allowed in RULES.items():
+        if allowed == "public" or rule == "/logout":
+            continue
+        url = _url(rule, values)
+        for name in USERS:
+            if method in UNSAFE and name in allowed:
+                continue
+            before = _state(commune)
+            if rule.startswith("/api/"):
+                response = app.test_client().open(url, method=method, json=bodies.get(rule),
+                                                  headers={"Authorization": f"Bearer {tokens[name]}"})
+            else:
+                browser = browsers[name]
+                data = {"csrf_token": csrf_token(browser, "/inbox"), "action": "submit",
+                        "no_demand.present": "1", "no_demand": "true"} if method in UNSAFE else None
+                response = browser.open(url, method=method, data=data)
+            where = f"{method} {url} as {name}: {response.status_code}"
+            assert response.status_code < 500, where
+            if name not in allowed:
+                assert 400 <= response.status_code < 500, where
+                assert _state(commune) == before, f"{where} changed something"
+            if name in STRANGERS:  # (the page may repeat the URL the caller asked for; nothing more)
+                body = response.get_data(as_text=True).replace(url, "")
+                assert victim_task.id not in body and "Văn phòng HĐND" not in body, f"{where} leaked the victim's data"
+
+
+def test_signed_out_callers_get_nothing_but_public_routes(world, commune):
+    app, _, values, victim_task = world
+    bodies = _bodies(values)
+    client = app.test_client()
+    for (method, rule), allowed in RULES.items():
+        if allowed == "public":
+            continue
+        before = _state(commune)
+        url = _url(rule, values)
+        response = client.open(url, method=method, json=bodies.get(rule))
+        where = f"{method} {rule} signed out: {response.status_code}"
+        if rule.startswith("/api/"):
+            assert response.status_code == 401, where
+        else:
+            assert response.status_code in (302, 400, 401), where  # to the sign-in page, or no CSRF token
+        if response.status_code != 302:  # a redirect names the page asked for, to come back to it
+            assert victim_task.id not in response.get_data(as_text=True).replace(url, ""), where
+        assert _state(commune) == before, where
