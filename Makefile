@@ -50,3 +50,4 @@ test: install $(CHROMIUM)
 bench: install
 	PYTHONPATH=. $(BIN)/python bench/campaign.py
 	PYTHONPATH=. $(BIN)/python bench/scheduler.py
+	PYTHONPATH=. $(BIN)/python bench/web.py

@@ -95,8 +95,6 @@ class InboxPage:
 def inbox(session: Session, user: AppUser, query: InboxQuery, at: datetime) -> InboxPage:
     """The user's open tasks, filtered, sorted by due date (none last), one page."""
     visible = _visible_to(session, user)
-    if visible is None:
-        return InboxPage([], 0, dict.fromkeys(("all", "mine", "unclaimed", "soon", "overdue"), 0), 1, query.per_page)
     filtered = visible
     if query.queue == "mine":
         filtered = filtered & (HumanTask.assignee_id == user.id)
@@ -113,23 +111,24 @@ def inbox(session: Session, user: AppUser, query: InboxQuery, at: datetime) -> I
     elif query.due == "soon":
         filtered = filtered & (HumanTask.due_at > at) & (HumanTask.due_at <= at + DUE_SOON)
     page = max(1, query.page)
-    rows = session.scalars(select(HumanTask).where(HumanTask.status == "ready", filtered)
+    rows = session.scalars(select(HumanTask).where(filtered)
                            .order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at)
                            .offset((page - 1) * query.per_page).limit(query.per_page)).all()
-    total = session.scalar(select(func.count()).where(HumanTask.status == "ready", filtered))
+    total = session.scalar(select(func.count()).where(filtered))
     return InboxPage(list(rows), total, _counts(session, user, visible, at), page, query.per_page)
 
 
 def _visible_to(session: Session, user: AppUser):
     """The condition for open tasks the user may see: of a (role, unit) they hold and
-    not someone else's, or assigned to them. None when they hold nothing."""
+    not someone else's, or assigned to them. Each term of the OR is whole (status
+    included) so that SQLite answers each from an index and unions them, instead of
+    scanning every open task."""
     held = session.execute(select(Membership.role_code, Membership.org_unit_id)
                            .where(Membership.user_id == user.id)).all()
-    in_queues = [and_(HumanTask.lane == role, HumanTask.org_unit_id == unit) for role, unit in held]
-    mine = HumanTask.assignee_id == user.id
-    if not in_queues:
-        return mine
-    return or_(and_(or_(*in_queues), or_(HumanTask.assignee_id.is_(None), mine)), mine)
+    ready, mine = HumanTask.status == "ready", HumanTask.assignee_id == user.id
+    in_queues = [and_(ready, HumanTask.lane == role, HumanTask.org_unit_id == unit,
+                      or_(HumanTask.assignee_id.is_(None), mine)) for role, unit in held]
+    return or_(*in_queues, and_(ready, mine))
 
 
 def _counts(session: Session, user: AppUser, visible, at: datetime) -> dict[str, int]:
@@ -139,7 +138,7 @@ def _counts(session: Session, user: AppUser, visible, at: datetime) -> dict[str,
         func.count(case((HumanTask.assignee_id.is_(None), 1))),
         func.count(case((and_(HumanTask.due_at > at, HumanTask.due_at <= at + DUE_SOON), 1))),
         func.count(case((HumanTask.due_at <= at, 1))),
-    ).where(HumanTask.status == "ready", visible)).one()
+    ).where(visible)).one()
     return dict(zip(("all", "mine", "unclaimed", "soon", "overdue"), row))
 
 
