@@ -16,7 +16,7 @@ $(STAMP): setup.cfg pyproject.toml
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard web/translations/*/LC_MESSAGES/messages.po))
 
 %.mo: %.po $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@
+	$(BIN)/pybabel compile -i $< -o $@
 
 install: $(STAMP) $(CATALOGS)
 

@@ -384,3 +384,11 @@ def field_titles(session: Session, runtime: WorkflowRuntime) -> dict[str, str]:
     compiled = runtime.specs.get(runtime.latest(session, UNIT_PROCESS))
     line = compiled.form_for("draft_proposal")["properties"]["lines"]["items"]["properties"]["field"]
     return {option["const"]: option["title"] for option in line.get("oneOf", [])}
+
+
+def board_actions(session: Session, user_id: int, campaign: Campaign) -> dict[str, bool]:
+    """What the user may do from the board: return proposals (Phòng VH-XH officers),
+    accept late ones (the head of Phòng VH-XH, the chair)."""
+    return {"return": holds_role(session, user_id, VHXH_OFFICER, campaign.aggregator_id),
+            "accept_late": holds_role(session, user_id, UNIT_HEAD, campaign.aggregator_id)
+            or holds_role(session, user_id, COMMUNE_CHAIR, campaign.commune_id)}

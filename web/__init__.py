@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from engine.errors import EngineError
 from services.bootstrap import Services, bootstrap
 from services.models import AppUser
-from web import auth, board, inbox, task_page
+from web import auth, bell, board, inbox, task_page
 from web.api import PREFIX, init_api
 from web.api.errors import error_response, message_of, status_of
 from web.i18n import init_i18n
@@ -26,7 +26,7 @@ def create_app(services: Services | None = None) -> Flask:
     configure_security(app, services.config, lambda user_id: _load_user(services, user_id))
     init_i18n(app, services.clock)
     init_api(app)
-    for blueprint in (auth.bp, inbox.bp, task_page.bp, board.bp):
+    for blueprint in (auth.bp, inbox.bp, task_page.bp, board.bp, bell.bp):
         app.register_blueprint(blueprint)
     _register_error_pages(app)
 

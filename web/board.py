@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from flask import Blueprint, current_app, render_template, send_file
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from services import campaigns
+from services.errors import InvalidInput
 from web.aggregation_xlsx import aggregation_workbook
 
 bp = Blueprint("board", __name__)
@@ -34,19 +35,45 @@ def campaign_list():
 
 @bp.get("/campaigns/<int:campaign_id>")
 @login_required
-def board(campaign_id: int):
+def board(campaign_id: int, errors: dict | None = None, typed: dict | None = None, status: int = 200):
     services = _services()
     with services.db.read() as session:
         campaign = campaigns.campaign_for_board(session, current_user.id, campaign_id)
         units = campaigns.unit_statuses(session, campaign_id)
         aggregation = campaigns.current_aggregation(session, campaign)
         field_titles = campaigns.field_titles(session, services.runtime)
+        actions = campaigns.board_actions(session, current_user.id, campaign)
     counts = {}
     for unit in units:
         counts[unit["status"]] = counts.get(unit["status"], 0) + 1
     return render_template("board.html", campaign=campaign, units=units, aggregation=aggregation,
                            labels=status_labels(), counts=counts, field_titles=field_titles,
-                           now=services.clock.now())
+                           now=services.clock.now(), actions=actions, errors=errors or {},
+                           typed=typed or {}), status
+
+
+@bp.post("/campaigns/<int:campaign_id>/units/<unit_code>/<action>")
+@login_required
+def unit_action(campaign_id: int, unit_code: str, action: str):
+    """Return an on-time proposal for clarification, or accept a late one, with a reason."""
+    services, reason = _services(), request.form.get("reason", "")
+    try:
+        with services.db.transaction() as session:
+            campaigns.campaign_for_board(session, current_user.id, campaign_id)
+            if action == "return":
+                campaigns.return_proposal(session, services.runtime, current_user.username, campaign_id,
+                                          unit_code, reason)
+            elif action == "accept-late":
+                campaigns.accept_late_proposal(session, current_user.username, campaign_id, unit_code, reason,
+                                               services.clock.now())
+            else:
+                abort(404)
+    except InvalidInput as invalid:  # the board again, the reason kept, the error beside it
+        return board(campaign_id, errors={unit_code: invalid.message.split(": ", 1)[-1]},
+                     typed={unit_code: reason}, status=422)
+    flash(_("Proposal returned to the unit for clarification.") if action == "return"
+          else _("Late proposal accepted; it counts in the aggregation."))
+    return redirect(url_for("board.board", campaign_id=campaign_id))
 
 
 @bp.get("/campaigns/<int:campaign_id>/aggregation.xlsx")

@@ -62,6 +62,9 @@ RULES = {
     ("GET", "/campaigns"): EVERYONE,
     ("GET", "/campaigns/<int:campaign_id>"): BOARD,
     ("GET", "/campaigns/<int:campaign_id>/aggregation.xlsx"): BOARD,
+    ("POST", "/campaigns/<int:campaign_id>/units/<unit_code>/<action>"): set(),  # nothing returnable yet
+    ("GET", "/notifications"): EVERYONE,
+    ("POST", "/notifications/<int:notification_id>/read"): {"cg_vp.canbo"},
 }
 # Calls that would change state are made by everyone but the allowed (the success
 # paths have their own tests); reads are made by everyone.
@@ -83,7 +86,7 @@ def world(commune):
         tokens = {name: api_tokens.issue(session, name, "walk", commune.clock.now()) for name in USERS}
     values = {"task_id": victim_task.id, "campaign_id": campaign_id, "instance_id": victim_task.instance_id,
               "year": 2026, "day": "2026-03-09", "notification_id": notification_id, "code": "en",
-              "filename": "app.css"}
+              "filename": "app.css", "unit_code": "cg_vp", "action": "return"}
     return app, tokens, values, victim_task
 
 

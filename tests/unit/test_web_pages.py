@@ -132,3 +132,35 @@ def test_claim_hides_the_task_from_colleagues_and_release_gives_it_back(app, com
     assert second.get(f"/tasks/{task_id}").status_code == 404
     assert first.post(f"/tasks/{task_id}/release", data={"csrf_token": csrf_token(first, "/inbox")}).status_code == 302
     assert task_id in second.get("/inbox").get_data(as_text=True)
+
+
+def test_phong_vhxh_returns_a_proposal_from_the_board_with_a_reason(app, commune):
+    from support import submit_proposal, line
+    submit_proposal(commune, "cg_vp", [line()], at=local(2026, 1, 12, 8, 0))
+    commune.clock.set(local(2026, 1, 12, 9, 0))
+    office = signed_in(app, "vhxh.canbo")
+    board = office.get("/campaigns/1").get_data(as_text=True)
+    assert "Trả lại để làm rõ" in board
+    token = csrf_token(office, "/campaigns/1")
+    short = office.post("/campaigns/1/units/cg_vp/return", data={"csrf_token": token, "reason": "ngắn"})
+    text = short.get_data(as_text=True)
+    assert short.status_code == 422 and "ít nhất 10 ký tự" in text and ">ngắn</textarea>" in text
+    done = office.post("/campaigns/1/units/cg_vp/return",
+                       data={"csrf_token": token, "reason": "Đề nghị làm rõ tiêu chí tuyển chọn"})
+    assert done.status_code == 302
+    assert "Bị trả lại để làm rõ" in office.get("/campaigns/1").get_data(as_text=True)
+    chair = signed_in(app, "chutich")
+    refused = chair.post("/campaigns/1/units/cg_vp/return",
+                         data={"csrf_token": csrf_token(chair, "/inbox"), "reason": "Lý do đầy đủ và rõ ràng"})
+    assert refused.status_code == 403
+
+
+def test_the_bell_counts_unread_notifications_on_every_page(app, commune):
+    commune.tick(local(2026, 1, 13, 12, 0))  # T-24 h: the officer is reminded
+    officer = signed_in(app, "cg_vp.canbo")
+    assert re.search(r'class="bell"[^>]*>🔔 <span class="count">2</span>', officer.get("/inbox").get_data(as_text=True))
+    page = officer.get("/notifications").get_data(as_text=True)
+    assert "Nhắc việc: «Lập đề xuất nhu cầu»" in page and "Tổng hợp công việc ngày 13/01/2026" in page
+    note_id = re.search(r'/notifications/(\d+)/read', page).group(1)
+    officer.post(f"/notifications/{note_id}/read", data={"csrf_token": csrf_token(officer, "/inbox")})
+    assert '<span class="count">1</span>' in officer.get("/inbox").get_data(as_text=True)
