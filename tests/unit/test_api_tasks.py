@@ -92,3 +92,24 @@ def test_swagger_ui_is_served_from_local_files_under_the_strict_policy(api):
     paths = api.get("/api/v1/openapi.json").get_json()["paths"]
     assert {"/api/v1/tasks", "/api/v1/tasks/{task_id}/complete", "/api/v1/campaigns",
             "/api/v1/process-definitions", "/api/v1/instances"} <= set(paths)
+
+
+def test_bad_requests_get_a_clear_4xx_and_change_nothing(api):
+    task = _my_task(api)
+    headers = api.tokens["cg_vp.canbo"]
+    url = f"/api/v1/tasks/{task['id']}/complete"
+    malformed = api.post(url, data='{"data": {', headers=headers, content_type="application/json")
+    assert malformed.status_code == 400 and malformed.get_json()["code"] == "bad_request"
+    unknown = api.post(url, json={"data": {"no_demand": True}, "sneaky": 1}, headers=headers)
+    assert unknown.status_code == 422 and "sneaky" in unknown.get_json()["errors"]
+    huge = api.post(url, data='{"data": {"note": "' + "x" * (2 * 1024 * 1024) + '"}}', headers=headers,
+                    content_type="application/json")
+    assert huge.status_code == 413 and huge.get_json()["code"] == "request_too_large"
+    not_json = api.post(url, data="no_demand=true", headers=headers, content_type="application/x-www-form-urlencoded")
+    assert 400 <= not_json.status_code < 500
+    browser = signed_in(web_app(api.services), "cg_vp.canbo")
+    page = browser.post(f"/tasks/{task['id']}", data={"csrf_token": csrf_token(browser, "/inbox"),
+                                                       "note": "x" * (2 * 1024 * 1024)})
+    assert page.status_code == 413
+    with api.services.db.read() as session:
+        assert session.get(HumanTask, task["id"]).status == "ready"
