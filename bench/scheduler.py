@@ -38,37 +38,15 @@ from engine.runtime import StartRequest
 from services import demo, schema
 from services.bootstrap import Services, bootstrap
 from services.config import Config
-from services.models import Escalation, Membership, Notification, OrgUnit
+from services.models import Escalation, Membership, Notification
+
+from one_task import bundle
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 KEY = "bench_deadline"
-FORM = {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object",
-        "additionalProperties": False, "properties": {"note": {"type": "string"}}}
 SPREAD_S = 30
 POLL_S = 0.05
 ESCALATIONS = 10_000
-
-
-def bundle(policy: str, boundary: str) -> Bundle:
-    """A user task in lane unit_officer, with ``policy`` properties and ``boundary`` XML."""
-    bpmn = f"""<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-  xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="d" targetNamespace="http://talentflow.local/bench">
- <bpmn:process id="{KEY}" isExecutable="true">
-  <bpmn:laneSet id="lanes"><bpmn:lane id="lane" name="unit_officer">
-   <bpmn:flowNodeRef>start</bpmn:flowNodeRef><bpmn:flowNodeRef>task</bpmn:flowNodeRef><bpmn:flowNodeRef>end</bpmn:flowNodeRef>
-  </bpmn:lane></bpmn:laneSet>
-  <bpmn:startEvent id="start"/>
-  <bpmn:userTask id="task" name="Việc có hạn"><bpmn:extensionElements><spiffworkflow:properties>
-   <spiffworkflow:property name="formJsonSchemaFilename" value="form.schema.json"/>{policy}
-  </spiffworkflow:properties></bpmn:extensionElements></bpmn:userTask>
-  <bpmn:endEvent id="end"/>{boundary}
-  <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="task"/>
-  <bpmn:sequenceFlow id="f2" sourceRef="task" targetRef="end"/>
- </bpmn:process>
-</bpmn:definitions>"""
-    return Bundle(KEY, bpmn.encode(), {"form.schema.json": FORM},
-                  {"start_data_example": {"deadline": "2026-01-14T12:00:00+07:00"}})
 
 
 DEADLINE_TIMER = ('<bpmn:boundaryEvent id="cutoff" attachedToRef="task"><bpmn:timerEventDefinition id="t">'
@@ -132,7 +110,7 @@ def measure_lateness(url: str | None, workdir: Path, count: int) -> dict:
     setup_started = datetime.now(timezone.utc)
     first_due = setup_started + timedelta(seconds=20)  # set-up and scheduler start-up fit before it
     deadlines = [first_due + timedelta(seconds=SPREAD_S * i / count) for i in range(count)]
-    start_instances(services, bundle("", DEADLINE_TIMER), deadlines, setup_started)
+    start_instances(services, bundle(KEY, boundary=DEADLINE_TIMER), deadlines, setup_started)
     with services.db.read() as session:
         due_by_id = dict(session.execute(select(ProcessInstance.id, ProcessInstance.next_timer_at)).all())
     scheduler = start_scheduler(services, workdir / "lateness.log")
@@ -157,7 +135,7 @@ def measure_lateness(url: str | None, workdir: Path, count: int) -> dict:
 def measure_escalation(url: str | None, workdir: Path) -> dict:
     services = fresh_services(url, workdir, "escalation")
     now = datetime.now(timezone.utc)
-    start_instances(services, bundle(OVERDUE_POLICY, ""), [now - timedelta(minutes=1)] * ESCALATIONS,
+    start_instances(services, bundle(KEY, properties=OVERDUE_POLICY), [now - timedelta(minutes=1)] * ESCALATIONS,
                     now - timedelta(hours=1))
     started = time.monotonic()
     scheduler = start_scheduler(services, workdir / "escalation.log")

@@ -33,7 +33,7 @@ from urllib.parse import urlencode
 from sqlalchemy import insert, select
 
 from engine.clock import SystemClock
-from engine.definitions import Bundle, publish
+from engine.definitions import publish
 from engine.models import HumanTask
 from engine.runtime import StartRequest
 from services import api_tokens, demo, schema
@@ -42,39 +42,18 @@ from services.config import Config
 from services.directory import UNIT_HEAD, UNIT_OFFICER, ensure_roles
 from services.models import AppUser, Membership, OrgUnit
 
+from one_task import bundle
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 KEY = "bench_task"
 PASSWORD = "mat-khau-do-hieu-nang"
-FORM = {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "Báo cáo", "type": "object",
-        "additionalProperties": False, "required": ["note"],
-        "properties": {"note": {"title": "Nội dung", "type": "string", "minLength": 1, "maxLength": 500}}}
-BPMN = f"""<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-  xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="d" targetNamespace="http://talentflow.local/bench">
- <bpmn:process id="{KEY}" isExecutable="true">
-  <bpmn:laneSet id="lanes"><bpmn:lane id="lane" name="unit_officer">
-   <bpmn:flowNodeRef>start</bpmn:flowNodeRef><bpmn:flowNodeRef>task</bpmn:flowNodeRef><bpmn:flowNodeRef>end</bpmn:flowNodeRef>
-  </bpmn:lane></bpmn:laneSet>
-  <bpmn:startEvent id="start"/>
-  <bpmn:userTask id="task" name="Báo cáo định kỳ"><bpmn:extensionElements><spiffworkflow:properties>
-   <spiffworkflow:property name="formJsonSchemaFilename" value="form.schema.json"/>
-   <spiffworkflow:property name="due" value="deadline"/>
-  </spiffworkflow:properties></bpmn:extensionElements></bpmn:userTask>
-  <bpmn:endEvent id="end"/>
-  <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="task"/>
-  <bpmn:sequenceFlow id="f2" sourceRef="task" targetRef="end"/>
- </bpmn:process>
-</bpmn:definitions>"""
-
-
 def build_world(services: Services, units: int, users_per_unit: int, tasks: int) -> dict:
     """The directory and the open tasks; returns who is who."""
     now = services.clock.now()
     with services.db.transaction() as session:
         demo.seed(session)
         ensure_roles(session)
-        publish(session, Bundle(KEY, BPMN.encode(), {"form.schema.json": FORM},
-                                {"start_data_example": {"deadline": "2026-01-14T12:00:00+07:00"}}),
+        publish(session, bundle(KEY, properties='<spiffworkflow:property name="due" value="deadline"/>'),
                 now - timedelta(days=1), services.runtime.helpers)
         commune = session.scalar(select(OrgUnit).where(OrgUnit.code == demo.COMMUNE[0]))
         unit_ids = list(session.execute(insert(OrgUnit).returning(OrgUnit.id, sort_by_parameter_order=True), [

@@ -220,5 +220,14 @@ def history(session: Session, instance_id: int) -> list[dict]:
 
 def form_of(session: Session, runtime: WorkflowRuntime, task: HumanTask) -> dict:
     """The JSON Schema of the task's form, from the definition version of its instance."""
+    return _compiled(session, runtime, task).form_for(task.task_name)
+
+
+def instructions_of(session: Session, runtime: WorkflowRuntime, task: HumanTask) -> str:
+    """The task's documentation in the BPMN (may name case data as {{ name }})."""
+    return _compiled(session, runtime, task).user_tasks[task.task_name].instructions
+
+
+def _compiled(session: Session, runtime: WorkflowRuntime, task: HumanTask):
     instance = session.get(ProcessInstance, task.instance_id)
-    return runtime.specs.by_id(session, instance.definition_id).form_for(task.task_name)
+    return runtime.specs.by_id(session, instance.definition_id)

@@ -78,11 +78,6 @@ def _schema(services, task) -> dict:
         return tasks.form_of(session, services.runtime, task)
 
 
-def _definition_id(session, task) -> int:
-    from engine.models import ProcessInstance
-    return session.get(ProcessInstance, task.instance_id).definition_id
-
-
 def _prefill(services, task) -> dict:
     """What the form starts with: the task data the form's fields name."""
     if task.status != "ready":
@@ -99,7 +94,6 @@ def _prefill(services, task) -> dict:
 def _instructions(services, task) -> Markup:
     """The task's documentation with {{ name }} filled from the case's data (escaped)."""
     with services.db.read() as session:
-        compiled = services.runtime.specs.by_id(session, _definition_id(session, task))
-        text = compiled.user_tasks[task.task_name].instructions
+        text = tasks.instructions_of(session, services.runtime, task)
         data = services.runtime.task_data(session, task.id) if "{{" in text else {}
     return Markup(_PLACEHOLDER.sub(lambda match: str(escape(data.get(match.group(1), ""))), str(escape(text))))
