@@ -16,19 +16,10 @@ from services.models import AppUser, Escalation, Membership, TaskDraft
 
 
 def tasks_for(session: Session, user: AppUser, limit: int = 100) -> list[HumanTask]:
-    """Open tasks of a lane the user holds, in the unit the task belongs to, unless
-    someone else has it; and tasks assigned to the user (e.g. by an escalation)."""
-    in_my_queues = (select(HumanTask.id)
-                    .join(Membership, and_(Membership.role_code == HumanTask.lane,
-                                           Membership.org_unit_id == HumanTask.org_unit_id))
-                    .where(Membership.user_id == user.id, HumanTask.status == "ready")
-                    .where((HumanTask.assignee_id.is_(None)) | (HumanTask.assignee_id == user.id)))
-    query = (select(HumanTask)
-             .where(HumanTask.status == "ready")
-             .where(HumanTask.id.in_(in_my_queues) | (HumanTask.assignee_id == user.id))
-             .order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at)
-             .limit(limit))
-    return list(session.scalars(query))
+    """The first ``limit`` open tasks the user may see (see ``inbox``), by due date."""
+    return list(session.scalars(select(HumanTask).where(_visible_to(session, user))
+                                .order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at)
+                                .limit(limit)))
 
 
 def complete_task(session: Session, runtime: WorkflowRuntime, username: str, task_id: str, data: dict,

@@ -1,19 +1,17 @@
 """Sign in, sign out, choose the language."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import login_required, login_user, logout_user
 
 from services import sign_in as sign_in_service
+from web.context import services
 from web.i18n import LANGUAGES
 from web.security import SignedInUser, safe_next
 
 bp = Blueprint("auth", __name__)
 
-
-def _services():
-    return current_app.extensions["talentflow"]
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -21,10 +19,10 @@ def login():
     if request.method == "GET":
         return render_template("login.html", username="")
     username, password = request.form.get("username", ""), request.form.get("password", "")
-    services = _services()
-    with services.db.transaction() as db_session:  # the attempt is recorded either way
+    svc = services()
+    with svc.db.transaction() as db_session:  # the attempt is recorded either way
         user, refusal = sign_in_service.sign_in(db_session, username, password, request.remote_addr or "?",
-                                                services.clock.now())
+                                                svc.clock.now())
         signed_in = SignedInUser.of(user) if user else None
     if signed_in is None:
         message = (_("Too many failed attempts. Wait 15 minutes and try again.")

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from services import campaigns
 from services.errors import InvalidInput
 from web.aggregation_xlsx import aggregation_workbook
+from web.context import services
 
 bp = Blueprint("board", __name__)
 
-
-def _services():
-    return current_app.extensions["talentflow"]
 
 
 def status_labels() -> dict[str, str]:
@@ -28,7 +26,7 @@ def status_labels() -> dict[str, str]:
 @bp.get("/campaigns")
 @login_required
 def campaign_list():
-    with _services().db.read() as session:
+    with services().db.read() as session:
         boards = campaigns.boards_of(session, current_user.id)
     return render_template("campaigns.html", campaigns=boards)
 
@@ -36,19 +34,19 @@ def campaign_list():
 @bp.get("/campaigns/<int:campaign_id>")
 @login_required
 def board(campaign_id: int, errors: dict | None = None, typed: dict | None = None, status: int = 200):
-    services = _services()
-    with services.db.read() as session:
+    svc = services()
+    with svc.db.read() as session:
         campaign = campaigns.campaign_for_board(session, current_user.id, campaign_id)
         units = campaigns.unit_statuses(session, campaign_id)
         aggregation = campaigns.current_aggregation(session, campaign)
-        field_titles = campaigns.field_titles(session, services.runtime)
+        field_titles = campaigns.field_titles(session, svc.runtime)
         actions = campaigns.board_actions(session, current_user.id, campaign)
     counts = {}
     for unit in units:
         counts[unit["status"]] = counts.get(unit["status"], 0) + 1
     return render_template("board.html", campaign=campaign, units=units, aggregation=aggregation,
                            labels=status_labels(), counts=counts, field_titles=field_titles,
-                           now=services.clock.now(), actions=actions, errors=errors or {},
+                           now=svc.clock.now(), actions=actions, errors=errors or {},
                            typed=typed or {}), status
 
 
@@ -56,16 +54,16 @@ def board(campaign_id: int, errors: dict | None = None, typed: dict | None = Non
 @login_required
 def unit_action(campaign_id: int, unit_code: str, action: str):
     """Return an on-time proposal for clarification, or accept a late one, with a reason."""
-    services, reason = _services(), request.form.get("reason", "")
+    svc, reason = services(), request.form.get("reason", "")
     try:
-        with services.db.transaction() as session:
+        with svc.db.transaction() as session:
             campaigns.campaign_for_board(session, current_user.id, campaign_id)
             if action == "return":
-                campaigns.return_proposal(session, services.runtime, current_user.username, campaign_id,
+                campaigns.return_proposal(session, svc.runtime, current_user.username, campaign_id,
                                           unit_code, reason)
             elif action == "accept-late":
                 campaigns.accept_late_proposal(session, current_user.username, campaign_id, unit_code, reason,
-                                               services.clock.now())
+                                               svc.clock.now())
             else:
                 abort(404)
     except InvalidInput as invalid:  # the board again, the reason kept, the error beside it
@@ -79,11 +77,11 @@ def unit_action(campaign_id: int, unit_code: str, action: str):
 @bp.get("/campaigns/<int:campaign_id>/aggregation.xlsx")
 @login_required
 def aggregation_export(campaign_id: int):
-    services = _services()
-    with services.db.read() as session:
+    svc = services()
+    with svc.db.read() as session:
         campaign = campaigns.campaign_for_board(session, current_user.id, campaign_id)
         workbook = aggregation_workbook(campaign, campaigns.current_aggregation(session, campaign),
-                                        campaigns.field_titles(session, services.runtime))
+                                        campaigns.field_titles(session, svc.runtime))
     buffer = BytesIO()
     workbook.save(buffer)
     buffer.seek(0)

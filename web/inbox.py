@@ -1,19 +1,17 @@
 """The task inbox: my tasks and my queues' open tasks, filtered, with claim and release."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from services import tasks
 from services.models import AppUser
+from web.context import services
 from web.security import safe_next
 
 bp = Blueprint("inbox", __name__)
 
-
-def _services():
-    return current_app.extensions["talentflow"]
 
 
 def inbox_query(args) -> tasks.InboxQuery:
@@ -39,8 +37,9 @@ def home():
 @bp.get("/inbox")
 @login_required
 def inbox():
-    services, query, now = _services(), inbox_query(request.args), _services().clock.now()
-    with services.db.read() as session:
+    svc, query = services(), inbox_query(request.args)
+    now = svc.clock.now()
+    with svc.db.read() as session:
         page = tasks.inbox(session, session.get(AppUser, current_user.id), query, now)
     return render_template("inbox.html", page=page, query=query, args=request.args, now=now)
 
@@ -48,7 +47,7 @@ def inbox():
 @bp.post("/tasks/<task_id>/claim")
 @login_required
 def claim(task_id: str):
-    with _services().db.transaction() as session:
+    with services().db.transaction() as session:
         tasks.claim(session, session.get(AppUser, current_user.id), task_id)
     flash(_("The task is yours now; colleagues no longer see it."))
     return redirect(safe_next(request.form.get("next"), url_for("inbox.inbox")))
@@ -57,7 +56,7 @@ def claim(task_id: str):
 @bp.post("/tasks/<task_id>/release")
 @login_required
 def release(task_id: str):
-    with _services().db.transaction() as session:
+    with services().db.transaction() as session:
         tasks.release(session, session.get(AppUser, current_user.id), task_id)
     flash(_("The task is back in the queue."))
     return redirect(url_for("inbox.inbox"))

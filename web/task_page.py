@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup, escape
@@ -13,46 +13,43 @@ from markupsafe import Markup, escape
 from engine.errors import FormInvalid
 from services import tasks
 from services.models import AppUser
+from web.context import services
 from web.form_fields import data_from, fields_of
 
 bp = Blueprint("task_page", __name__)
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
 
-def _services():
-    return current_app.extensions["talentflow"]
-
-
 @bp.get("/tasks/<task_id>")
 @login_required
 def show(task_id: str):
-    services = _services()
-    with services.db.read() as session:
-        task = tasks.visible_task(session, session.get(AppUser, current_user.id), task_id)
-        draft = tasks.draft_of(session, session.get(AppUser, current_user.id), task_id)
-    data = draft.data if draft else _prefill(services, task)
+    svc = services()
+    with svc.db.read() as session:
+        user = session.get(AppUser, current_user.id)
+        task = tasks.visible_task(session, user, task_id)
+        draft = tasks.draft_of(session, user, task_id)
+        data = draft.data if draft else _prefill(session, svc, task)
     return _render(task, data, {}, draft_saved_at=draft.saved_at if draft else None)
 
 
 @bp.post("/tasks/<task_id>")
 @login_required
 def submit(task_id: str):
-    services = _services()
+    svc = services()
     action = request.form.get("action", "submit")
-    with services.db.read() as session:
+    with svc.db.read() as session:
         task = tasks.visible_task(session, session.get(AppUser, current_user.id), task_id)
-    schema = _schema(services, task)
-    data = data_from(schema, request.form)
+        data = data_from(tasks.form_of(session, svc.runtime, task), request.form)
     if action == "add_row":
         return _render(task, data, {}, extra_rows=1)
     if action == "save_draft":
-        with services.db.transaction() as session:
-            tasks.save_draft(session, session.get(AppUser, current_user.id), task_id, data, services.clock.now())
+        with svc.db.transaction() as session:
+            tasks.save_draft(session, session.get(AppUser, current_user.id), task_id, data, svc.clock.now())
         flash(_("Draft saved. Nothing is sent until you submit."))
         return redirect(url_for("task_page.show", task_id=task_id))
     try:
-        with services.db.transaction() as session:
-            tasks.complete_task(session, services.runtime, current_user.username, task_id, data)
+        with svc.db.transaction() as session:
+            tasks.complete_task(session, svc.runtime, current_user.username, task_id, data)
     except FormInvalid as invalid:
         errors = {error.field: error.message for error in invalid.errors}
         return _render(task, data, errors, status=422)
@@ -61,39 +58,33 @@ def submit(task_id: str):
 
 
 def _render(task, data: dict, errors: dict, extra_rows: int = 0, status: int = 200, draft_saved_at=None):
-    services = _services()
-    schema = _schema(services, task)
-    with services.db.read() as session:
+    svc = services()
+    with svc.db.read() as session:
+        schema = tasks.form_of(session, svc.runtime, task)
         history = tasks.history(session, task.instance_id)
+        instructions = _instructions(session, svc, task)
     form_errors = [message for field, message in errors.items() if not field]
     page = render_template(
         "task.html", task=task, schema=schema, fields=fields_of(schema, data, errors, extra_rows),
         form_errors=form_errors, error_count=len(errors), history=history,
-        instructions=_instructions(services, task), draft_saved_at=draft_saved_at)
+        instructions=instructions, draft_saved_at=draft_saved_at)
     return page, status
 
 
-def _schema(services, task) -> dict:
-    with services.db.read() as session:
-        return tasks.form_of(session, services.runtime, task)
-
-
-def _prefill(services, task) -> dict:
+def _prefill(session, svc, task) -> dict:
     """What the form starts with: the task data the form's fields name."""
     if task.status != "ready":
         return task.completed_data or {}
-    with services.db.read() as session:
-        data = services.runtime.task_data(session, task.id)
-    fields = _schema(services, task).get("properties", {})
+    data = svc.runtime.task_data(session, task.id)
+    fields = tasks.form_of(session, svc.runtime, task).get("properties", {})
     prefilled = {name: value for name, value in data.items() if name in fields}
     if "lines" in fields and "lines" not in prefilled and data.get("previous_lines"):
         prefilled["lines"] = data["previous_lines"]  # a returned proposal starts from what was sent
     return prefilled
 
 
-def _instructions(services, task) -> Markup:
+def _instructions(session, svc, task) -> Markup:
     """The task's documentation with {{ name }} filled from the case's data (escaped)."""
-    with services.db.read() as session:
-        text = tasks.instructions_of(session, services.runtime, task)
-        data = services.runtime.task_data(session, task.id) if "{{" in text else {}
+    text = tasks.instructions_of(session, svc.runtime, task)
+    data = svc.runtime.task_data(session, task.id) if "{{" in text else {}
     return Markup(_PLACEHOLDER.sub(lambda match: str(escape(data.get(match.group(1), ""))), str(escape(text))))

@@ -2,7 +2,6 @@
 the inbox with time left, the task form keeping what was typed, drafts, and no view
 into another unit's tasks."""
 import re
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select

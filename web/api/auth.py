@@ -1,7 +1,7 @@
 """Who calls the API: a bearer token names the user; roles come from the directory."""
 from __future__ import annotations
 
-from flask import current_app, g, request
+from flask import g, request
 from flask_login import current_user as signed_in_user
 from flask_smorest import abort
 from flask_wtf.csrf import validate_csrf
@@ -10,10 +10,7 @@ from wtforms import ValidationError
 from services import api_tokens
 from services.directory import is_admin
 from services.models import AppUser
-
-
-def services():
-    return current_app.extensions["talentflow"]
+from web.context import services
 
 
 def current_user() -> AppUser:
