@@ -18,7 +18,24 @@ CATALOGS := $(patsubst %.po,%.mo,$(wildcard web/translations/*/LC_MESSAGES/messa
 %.mo: %.po $(STAMP)
 	$(BIN)/pybabel compile -i $< -o $@
 
-install: $(STAMP) $(CATALOGS)
+# bpmn-js for the admin BPMN editor and instance viewer, served from web/static/vendor (no CDN):
+# installed from web/assets/package-lock.json, then the browser bundles and their css and font copied.
+BPMN_JS := web/assets/node_modules/bpmn-js/dist
+VENDOR := web/static/vendor/bpmn-js
+VENDOR_STAMP := $(VENDOR)/.installed-stamp
+
+$(VENDOR_STAMP): web/assets/package.json web/assets/package-lock.json
+	npm ci --prefix web/assets --ignore-scripts --no-audit --no-fund
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)
+	cp $(BPMN_JS)/bpmn-modeler.production.min.js $(BPMN_JS)/bpmn-navigated-viewer.production.min.js $(VENDOR)/
+	cp -R $(BPMN_JS)/assets $(VENDOR)/assets
+	cp web/assets/node_modules/bpmn-js/LICENSE $(VENDOR)/
+	touch $@
+
+.PHONY: vendor
+vendor: $(VENDOR_STAMP)
+
+install: $(STAMP) $(CATALOGS) vendor
 
 # After changing UI texts: refresh the template and every catalog, then translate.
 messages: $(STAMP)

@@ -40,3 +40,6 @@ class UTCDateTime(TypeDecorator):
 
 
 JSONDocument = JSON().with_variant(JSONB(), "postgresql")
+# A document whose key order matters, such as a form whose fields show in the order its
+# schema lists them: plain JSON (text) on PostgreSQL too, since JSONB reorders keys.
+OrderedJSONDocument = JSON()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -33,6 +34,9 @@ from engine.xml_safety import parse_untrusted_xml
 
 MAX_FORM_BYTES = 256 * 1024
 FORM_PROPERTY = "formJsonSchemaFilename"
+# Element ids show up in history, projections and outcomes: they must say what they are
+# (``draft_proposal``), never what a modeler generated (``Activity_0gnvuqr``).
+MEANINGFUL_ID = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")
 
 # Element types the engine runs. Anything else (service tasks, DMN, call activities,
 # messages, signals...) is refused at load time rather than failing at run time.
@@ -42,10 +46,38 @@ SUPPORTED_SPECS = {
     "UserTask", "ManualTask", "NoneTask", "ScriptTask", "ExclusiveGateway",
     "ParallelGateway", "InclusiveGateway", "SubWorkflowTask",
 }
+# BPMN elements we do not run, by name: when SpiffWorkflow cannot even parse a file (it
+# stops at the first element it dislikes), an importer still gets the whole list.
+BPMN_MODEL = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+UNSUPPORTED_ELEMENTS = {
+    "serviceTask", "sendTask", "receiveTask", "businessRuleTask", "callActivity", "transaction",
+    "eventBasedGateway", "complexGateway", "messageEventDefinition", "signalEventDefinition",
+    "errorEventDefinition", "escalationEventDefinition", "compensateEventDefinition",
+    "conditionalEventDefinition", "linkEventDefinition", "cancelEventDefinition",
+    "multiInstanceLoopCharacteristics", "standardLoopCharacteristics", "dataStoreReference",
+}
 SUPPORTED_EVENTS = {
     "NoneEventDefinition", "TimeDateEventDefinition", "DurationTimerEventDefinition",
     "CycleTimerEventDefinition", "TerminateEventDefinition",
 }
+
+
+class Problem(str):
+    """One reason a definition is refused, naming the BPMN element it is about (so an
+    editor can highlight it). ``unsupported`` problems mean the file cannot run here at
+    all (an element type we do not run, code the sandbox refuses); the others are
+    things an admin completes in the editor (a missing form, an unknown role...)."""
+
+    def __new__(cls, message: str, element: str | None = None, unsupported: bool = False):
+        problem = super().__new__(cls, message)
+        problem.element, problem.unsupported = element, unsupported
+        return problem
+
+
+def unsupported_problems(error: DefinitionRejected) -> list[str]:
+    """What makes a refused file impossible to import at all: unsafe or unparseable
+    XML (plain messages) and unsupported problems."""
+    return [problem for problem in error.problems if getattr(problem, "unsupported", True)]
 
 
 @dataclass(frozen=True)
@@ -122,9 +154,10 @@ def _read_json(path: Path) -> dict:
     return value
 
 
-def compile_bundle(bundle: Bundle, at: datetime | None = None,
-                   helpers: dict | None = None) -> CompiledProcess:
-    """Parse and validate; raise DefinitionRejected listing every problem found."""
+def compile_bundle(bundle: Bundle, at: datetime | None = None, helpers: dict | None = None,
+                   roles: set[str] | None = None) -> CompiledProcess:
+    """Parse and validate; raise DefinitionRejected listing every problem found. With
+    ``roles``, every user task's lane must name one of them."""
     tree = parse_untrusted_xml(bundle.bpmn, name=f"{bundle.key}.bpmn")
     parser = SpiffBpmnParser()
     try:
@@ -134,12 +167,32 @@ def compile_bundle(bundle: Bundle, at: datetime | None = None,
         spec = parser.get_spec(bundle.key)
         subprocess_specs = parser.get_subprocess_specs(bundle.key)
     except (ValidationException, SpiffWorkflowException) as error:
-        raise DefinitionRejected(f"{bundle.key}.bpmn is not a valid BPMN process: {error}") from None
+        unsupported = _unsupported_elements(tree)
+        if unsupported:  # the parser stops at the first; an importer wants the whole list
+            raise DefinitionRejected(f"{bundle.key}.bpmn uses elements that cannot run here", unsupported) from None
+        message = f"{bundle.key}.bpmn is not a valid BPMN process: {error}"
+        raise DefinitionRejected(message, [Problem(message, getattr(error, "id", None) or None, unsupported=True)]) from None
     compiled = CompiledProcess(bundle.key, spec, subprocess_specs, bundle.forms, bundle.meta)
-    problems = _check_specs(compiled, at or clock.SystemClock().now(), BASE_HELPERS if helpers is None else helpers)
+    context = _CheckContext(compiled.meta.get("start_data_example", {}), at or clock.SystemClock().now(),
+                            BASE_HELPERS if helpers is None else helpers, roles)
+    problems = _check_specs(compiled, context)
     if problems:
         raise DefinitionRejected(f"{bundle.key}.bpmn was refused", problems)
     return compiled
+
+
+def _unsupported_elements(tree) -> list[Problem]:
+    problems = []
+    for element in tree.iter(f"{{{BPMN_MODEL}}}*"):
+        kind = element.tag.rsplit("}", 1)[1]
+        if kind in UNSUPPORTED_ELEMENTS:
+            # An event definition or a loop marker is part of the element to highlight.
+            owner = element.getparent() if kind.endswith(("EventDefinition", "LoopCharacteristics")) else element
+            owner_id = owner.get("id") or None
+            named = kind[0].upper() + kind[1:]  # as SpiffWorkflow names its specs: ServiceTask
+            problems.append(Problem(f"{owner_id} ({named}): this element type is not supported", owner_id,
+                                    unsupported=True))
+    return problems
 
 
 def _all_task_specs(compiled: CompiledProcess):
@@ -147,24 +200,45 @@ def _all_task_specs(compiled: CompiledProcess):
         yield from process_spec.task_specs.values()
 
 
-def _check_specs(compiled: CompiledProcess, at: datetime, helpers: dict) -> list[str]:
-    problems: list[str] = []
-    example = compiled.meta.get("start_data_example", {})
+@dataclass(frozen=True)
+class _CheckContext:
+    example: dict  # process.json's start_data_example, what expressions are tried with
+    at: datetime
+    helpers: dict
+    roles: set[str] | None
+
+
+def _check_specs(compiled: CompiledProcess, context: _CheckContext) -> list[Problem]:
+    problems: list[Problem] = []
+    if not MEANINGFUL_ID.fullmatch(compiled.key):
+        problems.append(Problem(f"process id {compiled.key!r} must be a meaningful snake_case name"))
     for task_spec in _all_task_specs(compiled):
-        kind = type(task_spec).__name__
-        where = f"{task_spec.bpmn_id or task_spec.name} ({kind})"
-        if kind not in SUPPORTED_SPECS:
-            problems.append(f"{where}: this element type is not supported")
-            continue
-        problems += _check_code(task_spec, where)
-        if isinstance(task_spec, (CatchingEvent, ThrowingEvent)):
-            problems += _check_event(task_spec, where, example, at, helpers)
-        if isinstance(task_spec, UserTask):
-            problems += _check_user_task(task_spec, where, compiled, example, at, helpers)
+        problems += _check_task_spec(task_spec, compiled, context)
     return problems
 
 
-def _check_code(task_spec, where: str) -> list[str]:
+def _check_task_spec(task_spec, compiled: CompiledProcess, context: _CheckContext) -> list[Problem]:
+    kind = type(task_spec).__name__
+    element = task_spec.bpmn_id
+
+    def problem(message: str, unsupported: bool = False) -> Problem:
+        return Problem(f"{element or task_spec.name} ({kind}): {message}", element, unsupported)
+
+    if kind not in SUPPORTED_SPECS:
+        return [problem("this element type is not supported", unsupported=True)]
+    found = [problem(message, unsupported=True) for message in _code_problems(task_spec)]
+    if element is not None and not MEANINGFUL_ID.fullmatch(element):
+        found.append(problem("the id must be a meaningful snake_case name such as draft_proposal, "
+                             "not a generated one"))
+    if isinstance(task_spec, (CatchingEvent, ThrowingEvent)):
+        found += _check_event(task_spec, context, problem)
+    if isinstance(task_spec, UserTask):
+        found += _check_user_task(task_spec, compiled, context, problem)
+    return found
+
+
+def _code_problems(task_spec) -> list[str]:
+    """Scripts and conditions the sandbox refuses: the file cannot run here at all."""
     scripts = [getattr(task_spec, "script", None), getattr(task_spec, "prescript", None),
                getattr(task_spec, "postscript", None)]
     conditions = [condition.args[0] for condition, _ in getattr(task_spec, "cond_task_specs", [])
@@ -175,24 +249,27 @@ def _check_code(task_spec, where: str) -> list[str]:
             try:
                 checker(text)
             except EngineError as error:
-                problems.append(f"{where}: {error}")
+                problems.append(str(error))
     return problems
 
 
-def _check_event(task_spec, where: str, example: dict, at: datetime, helpers: dict) -> list[str]:
+def _check_event(task_spec, context: _CheckContext, problem) -> list[Problem]:
     definition = task_spec.event_definition
     if type(definition).__name__ not in SUPPORTED_EVENTS:
-        return [f"{where}: {type(definition).__name__} events are not supported"]
+        return [problem(f"{type(definition).__name__} events are not supported", unsupported=True)]
     if not isinstance(definition, TimerEventDefinition):
         return []
     try:
         check_expression(definition.expression)
-        with clock.pinned(at):
-            value = RestrictedEnvironment(helpers).evaluate(definition.expression, dict(example))
+    except EngineError as error:
+        return [problem(f"timer expression {definition.expression!r}: {error}", unsupported=True)]
+    try:
+        with clock.pinned(context.at):
+            value = RestrictedEnvironment(context.helpers).evaluate(definition.expression, dict(context.example))
             _parse_timer_value(definition, value)
     except Exception as error:  # any failure means the timer could never fire as drawn
-        return [f"{where}: timer expression {definition.expression!r} does not evaluate "
-                f"to an ISO 8601 value with the example start data: {error}"]
+        return [problem(f"timer expression {definition.expression!r} does not evaluate "
+                        f"to an ISO 8601 value with the example start data: {error}")]
     return []
 
 
@@ -209,23 +286,25 @@ def _parse_timer_value(definition, value) -> None:
         TimerEventDefinition.parse_iso_recurring_interval(value)
 
 
-def _check_user_task(task_spec, where: str, compiled: CompiledProcess, example: dict, at: datetime,
-                     helpers: dict) -> list[str]:
+def _check_user_task(task_spec, compiled: CompiledProcess, context: _CheckContext, problem) -> list[Problem]:
     problems = []
     if not task_spec.lane:
-        problems.append(f"{where}: a user task must sit in a lane naming the role that performs it")
+        problems.append(problem("a user task must sit in a lane naming the role that performs it"))
+    elif context.roles is not None and task_spec.lane not in context.roles:
+        problems.append(problem(f"lane {task_spec.lane!r} is not a known role "
+                                f"(known: {', '.join(sorted(context.roles))})"))
     properties = task_spec.extensions.get("properties", {})
     form_file = properties.get(FORM_PROPERTY)
     if not form_file:
-        problems.append(f"{where}: a user task needs a form (property {FORM_PROPERTY})")
+        problems.append(problem(f"a user task needs a form (property {FORM_PROPERTY})"))
     elif form_file not in compiled.forms:
-        problems.append(f"{where}: form {form_file} is missing from forms/")
+        problems.append(problem(f"form {form_file} is missing from forms/"))
     else:
-        problems += [f"{where}: form {form_file}: {p}" for p in check_form_schema(compiled.forms[form_file])]
+        problems += [problem(f"form {form_file}: {p}") for p in check_form_schema(compiled.forms[form_file])]
     policy, policy_problems = parse_policy(properties, _has_interrupting_timer(task_spec))
-    problems += [f"{where}: {problem}" for problem in policy_problems]
+    problems += [problem(message) for message in policy_problems]
     if policy is not None and policy.due:
-        problems += _check_due(policy.due, where, example, at, helpers)
+        problems += _check_due(policy.due, context, problem)
     if not problems:
         compiled.user_tasks[task_spec.name] = UserTaskInfo(
             name=task_spec.name, title=task_spec.bpmn_name or task_spec.name, lane=task_spec.lane,
@@ -239,23 +318,27 @@ def _has_interrupting_timer(task_spec) -> bool:
                for split in task_spec.inputs for boundary in split.outputs)
 
 
-def _check_due(expression: str, where: str, example: dict, at: datetime, helpers: dict) -> list[str]:
+def _check_due(expression: str, context: _CheckContext, problem) -> list[Problem]:
     try:
         check_expression(expression)
-        with clock.pinned(at):
-            value = RestrictedEnvironment(helpers).evaluate(expression, dict(example))
+    except EngineError as error:
+        return [problem(f"due {expression!r}: {error}", unsupported=True)]
+    try:
+        with clock.pinned(context.at):
+            value = RestrictedEnvironment(context.helpers).evaluate(expression, dict(context.example))
         if not isinstance(value, str) or datetime.fromisoformat(value).tzinfo is None:
             raise ValueError("expected an ISO 8601 date-time with a UTC offset")
     except Exception as error:
-        return [f"{where}: due {expression!r} does not evaluate to a date-time with the example start data: {error}"]
+        return [problem(f"due {expression!r} does not evaluate to a date-time with the example start data: "
+                        f"{error}")]
     return []
 
 
-def publish(session: Session, bundle: Bundle, at: datetime,
-            helpers: dict | None = None) -> tuple[ProcessDefinition, bool]:
+def publish(session: Session, bundle: Bundle, at: datetime, helpers: dict | None = None,
+            roles: set[str] | None = None) -> tuple[ProcessDefinition, bool]:
     """Store ``bundle`` as the next version of its key unless the newest version has
     the same content. Returns the version that is current and whether it is new."""
-    compile_bundle(bundle, at, helpers)
+    compile_bundle(bundle, at, helpers, roles)
     latest = latest_definition(session, bundle.key)
     if latest is not None and latest.sha256 == bundle.sha256:
         return latest, False

@@ -57,3 +57,16 @@ class ConcurrencyConflict(EngineError):
     """Someone else changed the same instance first; nothing was saved."""
 
     code = "conflict"
+
+
+class MigrationRefused(EngineError):
+    """An instance cannot move to another version safely; nothing was changed."""
+
+    code = "migration_refused"
+
+    def __init__(self, message: str, reasons: list[str], **params):
+        super().__init__(message, **params)
+        self.reasons = reasons
+
+    def __str__(self):
+        return self.message + "\n" + "\n".join(f"- {reason}" for reason in self.reasons)

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from engine.db import Base, JSONDocument, UTCDateTime
+from engine.db import Base, JSONDocument, OrderedJSONDocument, UTCDateTime
 
 
 class ProcessDefinition(Base):
@@ -21,7 +21,7 @@ class ProcessDefinition(Base):
     version: Mapped[int]
     sha256: Mapped[str] = mapped_column(String(64))
     bpmn_xml: Mapped[str] = mapped_column(Text)
-    forms: Mapped[dict] = mapped_column(JSONDocument)
+    forms: Mapped[dict] = mapped_column(OrderedJSONDocument)
     meta: Mapped[dict] = mapped_column(JSONDocument)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Callable
 from uuid import UUID
@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from engine import clock, store
 from engine.definitions import CompiledProcess, bundle_of, compile_bundle, latest_definition
-from engine.errors import FormInvalid, NotFound, TaskNotReady
+from engine.errors import FormInvalid, MigrationRefused, NotFound, TaskNotReady
 from engine.escalation import first_stage, plan_alerts
 from engine.forms import FieldError, is_reserved_key
 from engine.helpers import BASE_HELPERS, as_instant
@@ -33,12 +33,23 @@ from engine.models import ProcessDefinition
 from engine.sandbox import build_script_engine
 from engine.serializer import dump_workflow, load_workflow
 from engine.store import InstanceRecord, TaskRecord
+from engine.versions import (InstanceDiff, MigrationPlan, apply_migration, blocking_reasons, diff_instance,
+                             instance_changes)
 
 # A timer that comes due while the engine steps runs in the same operation, but a
 # model that keeps re-arming due timers must not spin forever.
 MAX_STEP_PASSES = 10
 TIMER_EVENT_TYPES = {"TimeDateEventDefinition", "DurationTimerEventDefinition", "CycleTimerEventDefinition"}
-START, TASK, TIMER = "start", "task", "timer"  # what caused an InstanceChange
+START, TASK, TIMER = "start", "task", "timer"  # what caused an InstanceChange...
+MIGRATE, SUSPEND, RESUME, CANCEL, RETRY = "migrate", "suspend", "resume", "cancel", "retry"  # ...or an admin
+RUNNING, SUSPENDED, ERROR, COMPLETED, CANCELLED = "running", "suspended", "error", "completed", "cancelled"
+# Instances an administrator can still act on; the others are over.
+ACTIVE = (RUNNING, SUSPENDED, ERROR)
+_WHY_NOT_RUNNING = {
+    SUSPENDED: "is suspended: its tasks can be completed again once an administrator resumes it",
+    ERROR: "stopped on an error and waits for an administrator to retry it",
+}
+_DONE_BY = {SUSPEND: "suspended", RESUME: "resumed", CANCEL: "cancelled", RETRY: "retried"}
 log = logging.getLogger(__name__)
 
 
@@ -49,11 +60,14 @@ class InstanceChange:
     instance: InstanceRecord
     at: datetime
     data: dict
-    cause: str  # start | task | timer
+    cause: str  # start | task | timer | migrate | suspend | resume | cancel | retry
     completed_task: TaskRecord | None = None
     opened_tasks: list[TaskRecord] = field(default_factory=list)
     closed_task_ids: list[str] = field(default_factory=list)
     end_events: list[str] = field(default_factory=list)  # ids of the end events reached, once finished
+    # As loaded, for an administrator's operation (what an audit records); None otherwise.
+    status_before: str | None = None
+    definition_before: int | None = None
 
     @property
     def finished(self) -> bool:
@@ -196,16 +210,143 @@ class WorkflowRuntime:
         workflow.script_engine = self.script_engine  # never the unrestricted default, even to read
         return dict(workflow.get_task_from_id(UUID(task_id)).data)
 
+    # -- versions ------------------------------------------------------------------
+
+    def plan_migration(self, session: Session, instance_id: int, target: ProcessDefinition) -> MigrationPlan:
+        """Whether the instance can move to ``target``, why not, and what it would see.
+
+        The move is safe only when all of these hold:
+
+        - ``target`` is a newer version of the instance's own process key;
+        - the instance is running, suspended or in error (a failed instance may move to
+          a version that fixes what failed, then be retried); not completed or cancelled;
+        - SpiffWorkflow's ``diff_workflow`` lists in ``WorkflowDiff.removed`` no task
+          still to run (READY, WAITING, STARTED, FUTURE, LIKELY, MAYBE, or ERROR, which a
+          retry runs again): such a task would keep a spec the new version does not have;
+        - the same holds in every sub-process ``WorkflowDiff``, and no unfinished
+          sub-process has lost its process (a diff of None);
+        - no waiting user task moves to a lane this instance has no unit for (its row
+          would sit in nobody's inbox).
+        """
+        return self._prepare_migration(session, self._instance(session, instance_id), target).plan
+
+    def migrate(self, session: Session, instance_id: int, target: ProcessDefinition,
+                at: datetime | None = None) -> InstanceChange:
+        """Move the instance to ``target``, or raise MigrationRefused changing nothing.
+
+        Its open tasks keep their ids; their rows are rewritten as the new version
+        describes them (title, form, lane, unit, due instant, escalation cursor as a
+        freshly opened task gets it). A running instance then steps on, so a timer the
+        new version moved into the past fires now; one on hold steps when it runs again."""
+        instance = self._instance(session, instance_id)
+        at = clock.as_utc(at or self.clock.now())
+        with clock.pinned(at):  # resetting tasks evaluates their timers
+            prepared = self._prepare_migration(session, instance, target)
+            if not prepared.plan.safe:
+                raise MigrationRefused(f"instance {instance_id} cannot move to version {target.version} "
+                                       f"of {target.key}", prepared.plan.reasons)
+            workflow, loaded = prepared.workflow, replace(instance)
+            ready_before = set(_ready_user_tasks(workflow))
+            apply_migration(workflow, prepared.diff, prepared.new)
+            error = self._advance(workflow) if instance.status == RUNNING else None
+            instance.definition_id = target.id
+            return self._save(session, instance, workflow, prepared.new, at, error, ready_before, MIGRATE,
+                              loaded=loaded, refresh_kept=True)
+
+    # -- administrators' control ------------------------------------------------------
+
+    def suspend(self, session: Session, instance_id: int, at: datetime | None = None) -> InstanceChange:
+        """Put a running instance on hold: its timers stop firing (the scheduler claims
+        running instances only) and its tasks cannot be completed. Its tasks stay open
+        and ``next_timer_at`` is kept, so whatever came due meanwhile fires after resume."""
+        return self._set_status(session, instance_id, at, RUNNING, SUSPENDED, SUSPEND)
+
+    def resume(self, session: Session, instance_id: int, at: datetime | None = None) -> InstanceChange:
+        return self._set_status(session, instance_id, at, SUSPENDED, RUNNING, RESUME)
+
+    def cancel(self, session: Session, instance_id: int, at: datetime | None = None) -> InstanceChange:
+        """Cancel every open task of a running, suspended or failed instance: its open
+        task rows close as cancelled and it never fires a timer again."""
+        instance = self._instance(session, instance_id, ACTIVE, CANCEL)
+        compiled = self.specs.by_id(session, instance.definition_id)
+        at = clock.as_utc(at or self.clock.now())
+        with clock.pinned(at):
+            workflow, loaded = self._load(instance, compiled, ACTIVE), replace(instance)
+            ready_before = set(_ready_user_tasks(workflow))
+            workflow.cancel()
+            instance.status = CANCELLED
+            return self._save(session, instance, workflow, compiled, at, None, ready_before, CANCEL, loaded=loaded)
+
+    def retry(self, session: Session, instance_id: int, at: datetime | None = None) -> InstanceChange:
+        """Run again what failed in an instance in error, once its cause is fixed (by a
+        migration to a version that works, or by data it reads). Each failed task is
+        reset to re-inherit its parent's data and run; the instance steps on and is
+        running again, or in error again with the new message. An instance parked by a
+        timer failure has no failed task: it is running again and its next timer is
+        recomputed, so the scheduler tries that timer again."""
+        instance = self._instance(session, instance_id, (ERROR,), RETRY)
+        compiled = self.specs.by_id(session, instance.definition_id)
+        at = clock.as_utc(at or self.clock.now())
+        with clock.pinned(at):
+            workflow, loaded = self._load(instance, compiled, (ERROR,)), replace(instance)
+            ready_before = set(_ready_user_tasks(workflow))
+            failed = [task for task in _all_tasks(workflow) if task.state == TaskState.ERROR]
+            for task in failed:
+                # No replacement data: SpiffWorkflow would overwrite it with the parent's.
+                workflow.reset_from_task_id(task.id)
+            instance.status, instance.error_message = RUNNING, None
+            error = self._advance(workflow) if failed else None
+            return self._save(session, instance, workflow, compiled, at, error, ready_before, RETRY, loaded=loaded)
+
     # -- internals -----------------------------------------------------------------
 
-    def _load(self, instance: InstanceRecord, compiled: CompiledProcess) -> BpmnWorkflow:
-        if instance.status != "running":
-            raise TaskNotReady(f"instance {instance.id} is {instance.status}")
+    def _load(self, instance: InstanceRecord, compiled: CompiledProcess,
+              allowed: tuple[str, ...] = (RUNNING,)) -> BpmnWorkflow:
+        if instance.status not in allowed:
+            why = _WHY_NOT_RUNNING.get(instance.status, f"is {instance.status}")
+            raise TaskNotReady(f"instance {instance.id} {why}")
         workflow = load_workflow(instance.serialization, compiled.spec, compiled.subprocess_specs)
         # The script engine is not serialized: without this, a restored workflow would
         # run SpiffWorkflow's default, unrestricted one.
         workflow.script_engine = self.script_engine
         return workflow
+
+    def _instance(self, session: Session, instance_id: int, allowed: tuple[str, ...] | None = None,
+                  action: str | None = None) -> InstanceRecord:
+        instance = store.load_instance(session, instance_id)
+        if instance is None:
+            raise NotFound(f"no process instance {instance_id}")
+        if allowed is not None and instance.status not in allowed:
+            raise TaskNotReady(f"instance {instance_id} is {instance.status}: an instance can be "
+                               f"{_DONE_BY[action]} only while {_statuses_in_words(allowed)}")
+        return instance
+
+    def _set_status(self, session: Session, instance_id: int, at: datetime | None, from_status: str,
+                    to_status: str, cause: str) -> InstanceChange:
+        """Hold or release an instance without stepping it."""
+        instance = self._instance(session, instance_id, (from_status,), cause)
+        compiled = self.specs.by_id(session, instance.definition_id)
+        at = clock.as_utc(at or self.clock.now())
+        with clock.pinned(at):
+            workflow, loaded = self._load(instance, compiled, (from_status,)), replace(instance)
+            instance.status = to_status
+            ready = set(_ready_user_tasks(workflow))
+            return self._save(session, instance, workflow, compiled, at, None, ready, cause, loaded=loaded)
+
+    def _prepare_migration(self, session: Session, instance: InstanceRecord,
+                           target: ProcessDefinition) -> _PreparedMigration:
+        current = session.get(ProcessDefinition, instance.definition_id)
+        plan = MigrationPlan(instance.id, current.version, target.version, False,
+                             _migration_preconditions(instance, current, target), [])
+        if plan.reasons:
+            return _PreparedMigration(plan)
+        old, new = self.specs.get(current), self.specs.get(target)
+        workflow = self._load(instance, old, ACTIVE)
+        diff = diff_instance(workflow, new)
+        plan.reasons = blocking_reasons(workflow, diff, new, instance.lane_orgs, target.version)
+        plan.changes = instance_changes(workflow, diff, old, new)
+        plan.safe = not plan.reasons
+        return _PreparedMigration(plan, workflow, diff, new)
 
     def _advance(self, workflow: BpmnWorkflow) -> str | None:
         """Run engine tasks until only people or future timers can move the workflow.
@@ -213,8 +354,7 @@ class WorkflowRuntime:
         try:
             for _ in range(MAX_STEP_PASSES):
                 workflow.do_engine_steps()
-                if not any(task.state == TaskState.READY and not task.task_spec.manual
-                           for task in _all_tasks(workflow)):
+                if not _has_runnable_engine_task(workflow):
                     return None
             return None
         except WorkflowException as error:
@@ -222,10 +362,14 @@ class WorkflowRuntime:
 
     def _save(self, session: Session, instance: InstanceRecord, workflow: BpmnWorkflow,
               compiled: CompiledProcess, at: datetime, error: str | None, ready_before: set[str],
-              cause: str, completed_task: TaskRecord | None = None) -> InstanceChange:
+              cause: str, completed_task: TaskRecord | None = None, *, loaded: InstanceRecord | None = None,
+              refresh_kept: bool = False) -> InstanceChange:
         """Write the instance (optimistic lock first, so a stale save writes nothing),
         then the projection. The ready rows of an instance are exactly its READY user
-        tasks when it was loaded, so what opened and closed is a set difference."""
+        tasks when it was loaded, so what opened and closed is a set difference.
+        ``refresh_kept`` rewrites the rows of the tasks still open, as the definition now
+        describes them (after a migration); ``loaded`` is the record before an
+        administrator's operation changed it."""
         _record_outcome(instance, workflow, error, at)
         store.save_instance(session, instance)
 
@@ -238,9 +382,14 @@ class WorkflowRuntime:
         opened = [self._task_record(instance, compiled, task, at)
                   for task_id, task in ready_after.items() if task_id not in ready_before]
         store.insert_tasks(session, opened)
+        if refresh_kept:
+            store.refresh_tasks(session, [self._task_record(instance, compiled, task, at)
+                                          for task_id, task in ready_after.items() if task_id in ready_before])
 
         change = InstanceChange(instance, at, _newest_data(workflow), cause, completed_task, opened, closed,
                                 _end_events(workflow))
+        if loaded is not None:
+            change.status_before, change.definition_before = loaded.status, loaded.definition_id
         self._notify(session, change)
         return change
 
@@ -277,14 +426,43 @@ class WorkflowRuntime:
         return min(filter(None, dues), default=None)
 
 
+@dataclass
+class _PreparedMigration:
+    """A plan, and for a safe one what carrying it out needs (already loaded and diffed)."""
+
+    plan: MigrationPlan
+    workflow: BpmnWorkflow | None = None
+    diff: InstanceDiff | None = None
+    new: CompiledProcess | None = None
+
+
+def _statuses_in_words(statuses: tuple[str, ...]) -> str:
+    words = ["in error" if status == ERROR else status for status in statuses]
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
+
+
+def _migration_preconditions(instance: InstanceRecord, current: ProcessDefinition,
+                             target: ProcessDefinition) -> list[str]:
+    if target.key != instance.process_key:
+        return [f"version {target.version} belongs to process {target.key}, not to {instance.process_key}"]
+    reasons = []
+    if target.version <= current.version:
+        reasons.append(f"version {target.version} is not newer than version {current.version}, "
+                       "which this instance runs")
+    if instance.status not in ACTIVE:
+        reasons.append(f"the instance is {instance.status}; only a running, suspended or failed instance "
+                       "can move to another version")
+    return reasons
+
+
 def _record_outcome(instance: InstanceRecord, workflow: BpmnWorkflow, error: str | None, at: datetime) -> None:
     instance.serialization = dump_workflow(workflow)
     instance.updated_at = at
-    instance.next_timer_at = None if error else _next_timer(workflow)
+    instance.next_timer_at = None if error else _next_step(workflow, at)
     if error:
-        instance.status, instance.error_message = "error", error
-    elif workflow.is_completed():
-        instance.status, instance.completed_at = "completed", at
+        instance.status, instance.error_message = ERROR, error
+    elif workflow.is_completed() and instance.status != CANCELLED:  # a cancelled workflow is "completed" too
+        instance.status, instance.completed_at = COMPLETED, at
 
 
 def _end_events(workflow: BpmnWorkflow) -> list[str]:
@@ -356,6 +534,19 @@ def _timer_due(task) -> datetime | None:
     if isinstance(value, dict):  # cycle timers keep their next occurrence
         value = value.get("next")
     return as_instant(value) if value else None
+
+
+def _next_step(workflow: BpmnWorkflow, at: datetime) -> datetime | None:
+    """When the scheduler should step the instance next: at its earliest timer, or now
+    if an engine task is ready but was not run. A migration of an instance on hold
+    leaves one when it re-arms a timer into the past (the scheduler runs it once the
+    instance is running again), and so does a model that re-armed due timers more than
+    MAX_STEP_PASSES times in one operation (it goes on at the next tick)."""
+    return at if _has_runnable_engine_task(workflow) else _next_timer(workflow)
+
+
+def _has_runnable_engine_task(workflow: BpmnWorkflow) -> bool:
+    return any(task.state == TaskState.READY and not task.task_spec.manual for task in _all_tasks(workflow))
 
 
 def _next_timer(workflow: BpmnWorkflow) -> datetime | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from datetime import datetime
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import and_, bindparam, case, insert, select, update
 from sqlalchemy.orm import Session
 
 from engine.errors import ConcurrencyConflict
@@ -72,8 +72,16 @@ _LOAD_TASK = select(TASK).where(TASK.c.id == bindparam("b_id"))
 _INSERT_TASKS = insert(TASK)
 _CLOSE_TASKS = update(TASK).where(TASK.c.id.in_(bindparam("b_ids", expanding=True)))
 _UPDATE_TASK = update(TASK).where(TASK.c.id == bindparam("b_id"))
-# What an operation can change on an existing instance; the rest is fixed at its start.
-_INSTANCE_CHANGES = ("status", "serialization", "next_timer_at", "error_message", "updated_at", "completed_at")
+# A task that moves to another lane or unit leaves whoever held it: they may not hold
+# the new role. (SET expressions read the row as it was before the update.)
+_REFRESH_TASK = _UPDATE_TASK.values(assignee_id=case(
+    (and_(TASK.c.lane == bindparam("b_lane"), TASK.c.org_unit_id.is_not_distinct_from(bindparam("b_org_unit_id"))),
+     TASK.c.assignee_id), else_=None))
+# What an operation can change on an existing instance; the rest is fixed at its start
+# (definition_id changes only when the instance migrates to another version).
+_INSTANCE_CHANGES = ("status", "serialization", "next_timer_at", "error_message", "updated_at", "completed_at",
+                     "definition_id")
+_REFRESHED_TASK_FIELDS = ("title", "lane", "org_unit_id", "form_key", "due_at", "next_alert_at", "alert_stage")
 _TASK_FIELDS = [field.name for field in fields(TaskRecord)]
 
 
@@ -136,3 +144,12 @@ def record_completion(session: Session, task: TaskRecord) -> None:
     session.execute(_UPDATE_TASK, {"b_id": task.id, "status": task.status, "completed_at": task.completed_at,
                                    "completed_by": task.completed_by, "completed_data": task.completed_data,
                                    "next_alert_at": None})
+
+
+def refresh_tasks(session: Session, tasks: list[TaskRecord]) -> None:
+    """Rewrite what the definition decides about open tasks (after a migration): title,
+    lane, unit, form, due instant and escalation cursor."""
+    if tasks:
+        session.execute(_REFRESH_TASK, [
+            {"b_id": task.id, "b_lane": task.lane, "b_org_unit_id": task.org_unit_id,
+             **{name: getattr(task, name) for name in _REFRESHED_TASK_FIELDS}} for task in tasks])

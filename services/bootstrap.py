@@ -13,6 +13,7 @@ from services import campaigns, escalations
 from services.calendar import CalendarSource
 from services.config import Config
 from services.db import Database
+from services.directory import task_roles
 from services.digest import send_daily_digest
 from services.escalations import AlertRun, send_due_alerts
 from services.notifications import DeliveryRun, SmtpMailer, deliver_emails
@@ -40,7 +41,8 @@ class Services:
         for directory in sorted(p for p in (root or self.config.bpmn_dir).iterdir() if p.is_dir()):
             bundle = definitions.read_bundle(directory)
             with self.db.transaction() as session:
-                definition, created = definitions.publish(session, bundle, self.clock.now(), self.runtime.helpers)
+                definition, created = definitions.publish(session, bundle, self.clock.now(), self.runtime.helpers,
+                                                             set(task_roles()))
                 results.append((definition.key, definition.version, created))
         return results
 

@@ -82,3 +82,9 @@ def addressable_units(session: Session, commune: OrgUnit) -> list[OrgUnit]:
     return list(session.scalars(select(OrgUnit).where(
         OrgUnit.commune_id == commune.id, OrgUnit.level == "unit", OrgUnit.in_scope.is_(True)
     ).order_by(OrgUnit.id)))
+
+
+def task_roles() -> dict[str, str]:
+    """The roles a lane of a process may name (code -> Vietnamese name): everyone but
+    the administrators, who change processes and do not work their tasks."""
+    return {code: names[0] for code, names in ROLES.items() if code != ADMIN}

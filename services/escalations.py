@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from engine.escalation import CLOSE, ESCALATION, REASSIGN, Alert, due_alerts, plan_alerts
 from engine.models import HumanTask, ProcessInstance
-from engine.runtime import TIMER, InstanceChange, WorkflowRuntime
+from engine.runtime import MIGRATE, RETRY, RUNNING, TIMER, InstanceChange, WorkflowRuntime
 from services.display import local_time, time_left
 from services.models import AppUser, Escalation, OrgUnit
 from services.notifications import Message, notify_many
@@ -58,7 +58,9 @@ def _claim_due(session: Session, at: datetime, limit: int) -> list:
                     TASK.c.org_unit_id, TASK.c.assignee_id, TASK.c.due_at, TASK.c.alert_stage,
                     ProcessInstance.definition_id)
              .join(ProcessInstance, ProcessInstance.id == TASK.c.instance_id)
-             .where(TASK.c.next_alert_at <= at, TASK.c.status == "ready")
+             # A suspended instance's tasks keep their cursor and are alerted once it
+             # runs again; nobody can act on the tasks of one in error until it is retried.
+             .where(TASK.c.next_alert_at <= at, TASK.c.status == "ready", ProcessInstance.status == RUNNING)
              .order_by(TASK.c.next_alert_at).limit(limit))
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(of=TASK, skip_locked=True)
@@ -96,8 +98,9 @@ def register(runtime: WorkflowRuntime) -> None:
 
 def record_closures(session: Session, runtime: WorkflowRuntime, change: InstanceChange) -> None:
     """Runtime listener: tasks a timer closed whose policy says ``close`` were escalated
-    at level 1 by closing; their unit's head is told."""
-    if change.cause != TIMER or not change.closed_task_ids:
+    at level 1 by closing; their unit's head is told. Timers fire on the scheduler's
+    tick, and also when a migration or a retry steps an instance whose timer came due."""
+    if change.cause not in (TIMER, MIGRATE, RETRY) or not change.closed_task_ids:
         return
     closed = session.execute(
         select(TASK.c.id, TASK.c.instance_id, TASK.c.task_name, TASK.c.title, TASK.c.lane, TASK.c.org_unit_id,

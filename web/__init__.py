@@ -4,13 +4,15 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from engine.errors import EngineError
 from services.bootstrap import Services, bootstrap
+from services.directory import is_admin
 from services.models import AppUser
-from web import auth, bell, board, inbox, task_page
+from web import admin, auth, bell, board, inbox, task_page
 from web.api import PREFIX, init_api
-from web.api.errors import error_response, message_of, status_of
+from web.api.errors import error_response, http_error_response, message_of, status_of
 from web.i18n import init_i18n
 from web.security import SignedInUser, configure_security
 
@@ -22,11 +24,12 @@ def create_app(services: Services | None = None) -> Flask:
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     app.json.ensure_ascii = False  # Vietnamese stays readable in JSON answers
+    app.json.sort_keys = False  # a form schema's fields keep their order
     app.extensions["talentflow"] = services
     configure_security(app, services.config, lambda user_id: _load_user(services, user_id))
     init_i18n(app, services.clock)
     init_api(app)
-    for blueprint in (auth.bp, inbox.bp, task_page.bp, board.bp, bell.bp):
+    for blueprint in (auth.bp, inbox.bp, task_page.bp, board.bp, bell.bp, admin.bp):
         app.register_blueprint(blueprint)
     _register_error_pages(app)
 
@@ -49,7 +52,9 @@ def _load_user(services: Services, user_id: str) -> SignedInUser | None:
         return None
     with services.db.read() as session:
         user = session.get(AppUser, key)
-        return SignedInUser.of(user) if user is not None and user.active else None
+        if user is None or not user.active:
+            return None
+        return SignedInUser.of(user, is_admin(session, user.id))
 
 
 def _register_error_pages(app: Flask) -> None:
@@ -59,14 +64,24 @@ def _register_error_pages(app: Flask) -> None:
         status = status_of(error)
         if request.path.startswith(PREFIX):
             field = getattr(error, "field", None)
-            return error_response(status, error.code, message_of(error), {field: [error.message]} if field else None)
+            return error_response(status, error.code, message_of(error), {field: [error.message]} if field else None,
+                                  getattr(error, "problems", None))
         title, message = _page_text(status)
         return render_template("error.html", title=title, message=message), status
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(error: RequestEntityTooLarge):
+        if request.path.startswith(PREFIX):
+            return http_error_response(error)
+        title, message = _page_text(413)
+        return render_template("error.html", title=title, message=message), 413
 
 
 def _page_text(status: int) -> tuple[str, str]:
     return {404: (_("Not found"), _("This task or page does not exist, or it is not yours to see.")),
             403: (_("Not allowed"), _("Your role does not allow this.")),
+            413: (_("Too large"), _("What was sent is too large: a BPMN file may have at most 2 MB. "
+                                    "Nothing was stored.")),
             409: (_("Cannot be done now"),
                   _("Someone else acted on it first, or it is already closed. Reload and check."))}.get(
         status, (_("Error"), _("The request could not be carried out.")))

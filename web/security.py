@@ -36,10 +36,11 @@ class SignedInUser(UserMixin):
     id: int
     username: str
     full_name: str
+    is_admin: bool = False  # shows the admin menu; every admin route checks again
 
     @classmethod
-    def of(cls, user: AppUser) -> "SignedInUser":
-        return cls(user.id, user.username, user.full_name)
+    def of(cls, user: AppUser, is_admin: bool = False) -> "SignedInUser":
+        return cls(user.id, user.username, user.full_name, is_admin)
 
 
 def configure_security(app: Flask, config: Config, load_user) -> None:

@@ -8,13 +8,14 @@ changes nothing; users of another unit never see the victim unit's task or data.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
-from engine.models import HumanTask
+from engine.models import HumanTask, ProcessDefinition, ProcessInstance
 from services import api_tokens
-from services.models import AuditEvent, CalendarDay, Campaign, Notification
+from services.models import AuditEvent, CalendarDay, Campaign, Notification, ProcessDraft
 from services.notifications import notify
 from support import inbox, local, open_campaign
 from web_client import csrf_token, signed_in, web_app
@@ -65,7 +66,25 @@ RULES = {
     ("POST", "/campaigns/<int:campaign_id>/units/<unit_code>/<action>"): set(),  # nothing returnable yet
     ("GET", "/notifications"): EVERYONE,
     ("POST", "/notifications/<int:notification_id>/read"): {"cg_vp.canbo"},
+    ("GET", "/admin/"): ADMIN,
+    ("POST", "/admin/upload"): ADMIN,
+    ("GET", "/admin/processes/<key>"): ADMIN,
+    ("GET", "/admin/processes/<key>/edit"): ADMIN,
+    ("GET", "/admin/processes/<key>/versions/<int:version>.bpmn"): ADMIN,
+    ("GET", "/admin/processes/<key>/draft.bpmn"): ADMIN,
+    ("GET", "/admin/processes/<key>/diff"): ADMIN,
+    ("GET", "/admin/instances/<int:instance_id>"): ADMIN,
+    ("POST", "/admin/instances/<int:instance_id>/actions/<action>"): ADMIN,
+    ("GET", "/admin/instances/<int:instance_id>/migrate"): ADMIN,
+    ("POST", "/admin/instances/<int:instance_id>/migrate"): ADMIN,
+    ("GET", "/api/v1/admin/roles"): ADMIN,
+    ("GET", "/api/v1/admin/processes/<key>/draft"): ADMIN,
+    ("PUT", "/api/v1/admin/processes/<key>/draft"): ADMIN,
+    ("POST", "/api/v1/admin/processes/<key>/draft/publish"): ADMIN,
+    ("POST", "/api/v1/admin/form-preview"): ADMIN,
+    ("GET", "/api/v1/admin/instances/<int:instance_id>/diagram"): ADMIN,
 }
+UNIT_PROPOSAL_BPMN = (Path(__file__).resolve().parents[2] / "bpmn/unit_proposal/unit_proposal.bpmn").read_text()
 # Calls that would change state are made by everyone but the allowed (the success
 # paths have their own tests); reads are made by everyone.
 UNSAFE = {"POST", "PUT", "DELETE"}
@@ -86,7 +105,7 @@ def world(commune):
         tokens = {name: api_tokens.issue(session, name, "walk", commune.clock.now()) for name in USERS}
     values = {"task_id": victim_task.id, "campaign_id": campaign_id, "instance_id": victim_task.instance_id,
               "year": 2026, "day": "2026-03-09", "notification_id": notification_id, "code": "en",
-              "filename": "app.css", "unit_code": "cg_vp", "action": "return"}
+              "filename": "app.css", "unit_code": "cg_vp", "action": "return", "key": "unit_proposal", "version": 1}
     return app, tokens, values, victim_task
 
 
@@ -104,14 +123,20 @@ def _state(services) -> tuple:
                 session.scalar(select(func.count()).select_from(Campaign)),
                 session.scalar(select(func.count()).select_from(CalendarDay)),
                 session.scalar(select(func.count()).where(Notification.read_at.is_not(None))),
-                session.scalar(select(func.count()).select_from(AuditEvent)))
+                session.scalar(select(func.count()).select_from(AuditEvent)),
+                session.scalar(select(func.count()).select_from(ProcessDraft)),
+                session.scalar(select(func.count()).select_from(ProcessDefinition)),
+                session.scalar(select(func.count()).where(ProcessInstance.status != "running")))
 
 
 def _bodies(values: dict) -> dict:
     return {"/api/v1/tasks/<task_id>/complete": {"data": {"no_demand": True}},
             "/api/v1/campaigns": {"commune_code": "xa_cam_giang_ubnd", "title": "Đợt thử nghiệm", "target_year": 2027},
             "/api/v1/instances": {"process_key": "unit_proposal", "data": {}, "lane_orgs": {}},
-            "/api/v1/calendar/days/<day>": {"kind": "day_off", "name": "Nghỉ"}}
+            "/api/v1/calendar/days/<day>": {"kind": "day_off", "name": "Nghỉ"},
+            "/api/v1/admin/processes/<key>/draft": {"bpmn": UNIT_PROPOSAL_BPMN, "forms": {}, "meta": {}},
+            "/api/v1/admin/form-preview": {"schema": {"type": "object", "additionalProperties": False,
+                                                      "properties": {}}}}
 
 
 def test_every_route_is_in_the_table(commune):

@@ -9,6 +9,7 @@ from engine.errors import EngineError
 STATUS_BY_CODE = {
     "not_found": 404, "permission_denied": 403, "invalid_input": 422, "form_invalid": 422,
     "state_conflict": 409, "task_not_ready": 409, "concurrency_conflict": 409, "definition_rejected": 422,
+    "migration_refused": 409,
 }
 CODE_BY_STATUS = {400: "bad_request", 401: "unauthenticated", 403: "permission_denied", 404: "not_found",
                   405: "method_not_allowed", 409: "state_conflict", 413: "request_too_large",
@@ -33,11 +34,19 @@ def status_of(error: EngineError) -> int:
     return STATUS_BY_CODE.get(error.code, 400)
 
 
-def error_response(status: int, code: str, message: str, fields: dict | None = None):
+def error_response(status: int, code: str, message: str, fields: dict | None = None,
+                   problems: list | None = None):
     body = {"code": code, "message": message}
     if fields:
         body["errors"] = fields
+    if problems:
+        body["problems"] = problem_list(problems)
     return jsonify(body), status
+
+
+def problem_list(problems) -> list[dict]:
+    """A refused definition's problems, each with the BPMN element to highlight."""
+    return [{"element": getattr(problem, "element", None), "message": str(problem)} for problem in problems]
 
 
 def http_error_response(error: HTTPException):

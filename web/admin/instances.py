@@ -1,0 +1,66 @@
+"""The instance viewer: the diagram with the path taken and the current tasks, the data,
+the history; and the admin actions on an instance, migration included."""
+from __future__ import annotations
+
+import json
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from engine.errors import EngineError
+from services import instance_admin
+from web.admin.blueprint import bp
+from web.context import services
+
+
+def action_labels() -> dict[str, str]:
+    return {"suspend": _("Suspend"), "resume": _("Resume"), "retry": _("Retry"), "cancel": _("Cancel")}
+
+
+@bp.get("/instances/<int:instance_id>")
+def instance(instance_id: int):
+    svc = services()
+    with svc.db.read() as session:
+        page = instance_admin.instance_page(session, svc.runtime, instance_id)
+    return render_template("admin/instance.html", page=page, actions=action_labels(),
+                           data_json=json.dumps(page.state.data, ensure_ascii=False, indent=2, sort_keys=True))
+
+
+@bp.post("/instances/<int:instance_id>/actions/<action>")
+def instance_action(instance_id: int, action: str):
+    svc = services()
+    try:
+        with svc.db.transaction() as session:
+            instance_admin.act(session, svc.runtime, current_user.id, instance_id, action, svc.clock.now())
+        flash(_("Done: %(action)s.", action=action_labels().get(action, action)))
+    except EngineError as error:
+        flash(_("Refused: %(reason)s", reason=error.message))
+    return redirect(url_for("admin.instance", instance_id=instance_id))
+
+
+@bp.get("/instances/<int:instance_id>/migrate")
+def migration_preview(instance_id: int):
+    svc = services()
+    version = request.args.get("to", type=int)
+    if version is None:
+        flash(_("Choose the version to migrate to."))
+        return redirect(url_for("admin.instance", instance_id=instance_id))
+    with svc.db.read() as session:
+        page = instance_admin.instance_page(session, svc.runtime, instance_id)
+        plan = instance_admin.migration_plan(session, svc.runtime, instance_id, version)
+    return render_template("admin/migrate.html", page=page, plan=plan, version=version)
+
+
+@bp.post("/instances/<int:instance_id>/migrate")
+def migrate(instance_id: int):
+    svc = services()
+    version = request.form.get("to", type=int)
+    try:
+        with svc.db.transaction() as session:
+            instance_admin.migrate(session, svc.runtime, current_user.id, instance_id, version or 0,
+                                   svc.clock.now())
+        flash(_("Migrated to version %(version)d.", version=version))
+    except EngineError as error:
+        flash(_("Migration refused; nothing changed: %(reason)s", reason=error.message))
+    return redirect(url_for("admin.instance", instance_id=instance_id))

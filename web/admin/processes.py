@@ -1,0 +1,100 @@
+"""Process definitions: the list, one process's versions and instances, the editor page,
+uploads and downloads of .bpmn files, and the diff between two versions."""
+from __future__ import annotations
+
+from flask import Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from engine.errors import DefinitionRejected
+from engine.xml_safety import MAX_BPMN_BYTES
+from services import instance_admin, process_drafts
+from services.errors import InvalidInput
+from web.admin.blueprint import bp
+from web.context import services
+
+# The engine refuses a BPMN over MAX_BPMN_BYTES with a clear message; a request far
+# beyond it is cut off before it is read (413, see web/__init__.py).
+MAX_UPLOAD_REQUEST_BYTES = MAX_BPMN_BYTES + 1024 * 1024
+
+
+@bp.get("/")
+def process_list(refusal: dict | None = None, status: int = 200):
+    with services().db.read() as session:
+        summaries = process_drafts.summaries(session)
+    return render_template("admin/processes.html", processes=summaries, refusal=refusal,
+                           max_megabytes=MAX_BPMN_BYTES // (1024 * 1024)), status
+
+
+@bp.get("/processes/<key>")
+def process_page(key: str):
+    with services().db.read() as session:
+        versions = process_drafts.versions_of(session, key)
+        draft = process_drafts.draft_of(session, key)
+        instances = instance_admin.instances_of(session, key)
+    return render_template("admin/process.html", key=key, versions=versions, draft=draft, instances=instances)
+
+
+@bp.get("/processes/<key>/edit")
+def editor(key: str):
+    with services().db.read() as session:
+        draft = process_drafts.draft_of(session, key)
+    return render_template("admin/editor.html", key=key, title=draft.meta.get("title", key))
+
+
+@bp.post("/upload")
+def upload():
+    request.max_content_length = MAX_UPLOAD_REQUEST_BYTES
+    file = request.files.get("bpmn_file")
+    if file is None or not file.filename:
+        return process_list(refusal={"field": _("BPMN file"), "message": _("Choose a .bpmn file to upload."),
+                                     "problems": []}, status=422)
+    svc = services()
+    try:
+        with svc.db.transaction() as session:
+            key, problems = process_drafts.import_file(session, svc.runtime, current_user.id, file.read(),
+                                                       request.form.get("key", "").strip(), file.filename,
+                                                       svc.clock.now())
+    except DefinitionRejected as error:
+        return process_list(refusal={"field": _("BPMN file"), "filename": file.filename,
+                                     "message": _("The file was refused; nothing was stored or run."),
+                                     "problems": error.problems}, status=422)
+    except InvalidInput as error:
+        return process_list(refusal={"field": _("Process key"), "message": error.message, "problems": []},
+                            status=422)
+    if problems:
+        flash(_("Imported as a draft. Fix the %(count)d problems listed before publishing.", count=len(problems)))
+    else:
+        flash(_("Imported as a draft. Check it and publish."))
+    return redirect(url_for("admin.editor", key=key))
+
+
+@bp.get("/processes/<key>/versions/<int:version>.bpmn")
+def download_version(key: str, version: int):
+    with services().db.read() as session:
+        definition = process_drafts.version_of(session, key, version)
+        return _bpmn_file(definition.bpmn_xml, f"{key}-v{version}.bpmn")
+
+
+@bp.get("/processes/<key>/draft.bpmn")
+def download_draft(key: str):
+    with services().db.read() as session:
+        return _bpmn_file(process_drafts.draft_of(session, key).bpmn, f"{key}-draft.bpmn")
+
+
+@bp.get("/processes/<key>/diff")
+def version_diff(key: str):
+    svc = services()
+    try:
+        old, new = int(request.args.get("from", "")), int(request.args.get("to", ""))
+    except ValueError:
+        flash(_("Choose two versions to compare."))
+        return redirect(url_for("admin.process_page", key=key))
+    with svc.db.read() as session:
+        difference = process_drafts.diff(session, svc.runtime, key, old, new)
+    return render_template("admin/diff.html", key=key, old=old, new=new, diff=difference)
+
+
+def _bpmn_file(xml: str, filename: str) -> Response:
+    return Response(xml, mimetype="application/xml",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -1,0 +1,141 @@
+"""What the BPMN editor and the instance viewer call (administrators): roles, the draft
+of a process, publishing it, the live form preview, and an instance's diagram."""
+from __future__ import annotations
+
+from flask import render_template, request
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from engine.errors import DefinitionRejected
+from engine.forms import check_form_schema
+from engine.xml_safety import MAX_BPMN_BYTES
+from services import instance_admin, process_drafts
+from services.directory import task_roles
+from web.api.auth import require_admin, services
+from web.api.errors import problem_list
+from web.api.fields import UtcDateTime
+from web.form_fields import fields_of
+
+blp = Blueprint("admin_api", __name__, description="Soạn thảo và xuất bản quy trình (quản trị)")
+
+# A draft carries a BPMN of up to MAX_BPMN_BYTES (the engine says so clearly when it is
+# over) and its forms; anything far larger is cut off before it is read.
+MAX_ADMIN_REQUEST_BYTES = MAX_BPMN_BYTES + 1024 * 1024
+
+
+@blp.before_request
+def larger_requests_for_drafts():
+    request.max_content_length = MAX_ADMIN_REQUEST_BYTES
+
+
+class RoleSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+
+
+class DraftSchema(Schema):
+    key = fields.String()
+    bpmn = fields.String()
+    forms = fields.Dict(keys=fields.String(), values=fields.Dict())
+    meta = fields.Dict()
+    base_version = fields.Integer(allow_none=True)
+    saved_at = UtcDateTime(allow_none=True)
+
+
+class DraftInputSchema(Schema):
+    bpmn = fields.String(required=True, validate=validate.Length(min=1))
+    forms = fields.Dict(keys=fields.String(), values=fields.Dict(), required=True)
+    meta = fields.Dict(required=True)
+
+
+class ProblemSchema(Schema):
+    element = fields.String(allow_none=True)
+    message = fields.String()
+
+
+class SavedDraftSchema(Schema):
+    saved_at = UtcDateTime()
+    problems = fields.List(fields.Nested(ProblemSchema))
+
+
+class PublishedSchema(Schema):
+    version = fields.Integer()
+
+
+class PreviewInputSchema(Schema):
+    schema = fields.Dict(required=True)
+
+
+class PreviewSchema(Schema):
+    html = fields.String()
+
+
+class DiagramSchema(Schema):
+    bpmn = fields.String()
+    completed = fields.List(fields.String())
+    current = fields.List(fields.String())
+    failed = fields.List(fields.String())
+
+
+@blp.get("/roles")
+@blp.response(200, RoleSchema(many=True))
+def roles():
+    """The role codes a lane may name."""
+    require_admin()
+    return [{"code": code, "name": name} for code, name in task_roles().items()]
+
+
+@blp.get("/processes/<key>/draft")
+@blp.response(200, DraftSchema)
+def get_draft(key: str):
+    """The saved draft, else the newest version as the start of one."""
+    require_admin()
+    with services().db.read() as session:
+        return process_drafts.draft_of(session, key)
+
+
+@blp.put("/processes/<key>/draft")
+@blp.arguments(DraftInputSchema)
+@blp.response(200, SavedDraftSchema)
+def save_draft(body: dict, key: str):
+    """Save the draft; ``problems`` is what still blocks publishing. A file that cannot
+    run here at all is refused (422) and not saved."""
+    admin, svc = require_admin(), services()
+    at = svc.clock.now()
+    with svc.db.transaction() as session:
+        problems = process_drafts.save_draft(session, svc.runtime, admin.id, key, body["bpmn"], body["forms"],
+                                             body["meta"], at)
+    return {"saved_at": at, "problems": problem_list(problems)}
+
+
+@blp.post("/processes/<key>/draft/publish")
+@blp.response(201, PublishedSchema)
+def publish_draft(key: str):
+    """Publish the saved draft as the next version; running instances keep theirs."""
+    admin, svc = require_admin(), services()
+    with svc.db.transaction() as session:
+        definition = process_drafts.publish_draft(session, svc.runtime, admin.id, key, svc.clock.now())
+        return {"version": definition.version}
+
+
+@blp.post("/form-preview")
+@blp.arguments(PreviewInputSchema)
+@blp.response(200, PreviewSchema)
+def form_preview(body: dict):
+    """A task form rendered exactly as the officer's task page renders it."""
+    require_admin()
+    schema = body["schema"]
+    problems = check_form_schema(schema)
+    if problems:
+        raise DefinitionRejected("Biểu mẫu chưa hợp lệ.", problems)
+    return {"html": render_template("admin/_form_preview.html", schema=schema, fields=fields_of(schema, {}, {}))}
+
+
+@blp.get("/instances/<int:instance_id>/diagram")
+@blp.response(200, DiagramSchema)
+def instance_diagram(instance_id: int):
+    """The instance's BPMN with the elements passed, current and failed."""
+    require_admin()
+    svc = services()
+    with svc.db.read() as session:
+        return instance_admin.diagram(session, svc.runtime, instance_id)
