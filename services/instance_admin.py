@@ -19,6 +19,9 @@ from services.errors import InvalidInput
 from services.models import AppUser, AuditEvent
 
 ACTIONS = ("suspend", "resume", "retry", "cancel")
+# What the viewer offers in each status (the runtime refuses the rest anyway).
+ACTIONS_BY_STATUS = {"running": ("suspend", "cancel"), "suspended": ("resume", "cancel"),
+                     "error": ("retry", "cancel")}
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,10 @@ class InstancePage:
     state: InstanceState
     tasks: list[tuple[HumanTask, str | None]]  # each task with who completed it
     audit: list[tuple[AuditEvent, str | None]]  # each admin action with who did it
+
+    @property
+    def actions(self) -> tuple[str, ...]:
+        return ACTIONS_BY_STATUS.get(self.instance.status, ())
 
 
 def instances_of(session: Session, key: str, limit: int = 200) -> list[tuple[ProcessInstance, int]]:

@@ -23,6 +23,7 @@ def only_administrators():
 
 
 @bp.context_processor
-def instance_status_labels() -> dict:
+def status_labels() -> dict:
     return {"status_labels": {"running": _("Running"), "suspended": _("Suspended"), "error": _("Error"),
-                              "completed": _("Completed"), "cancelled": _("Cancelled")}}
+                              "completed": _("Completed"), "cancelled": _("Cancelled")},
+            "task_status_labels": {"ready": _("Waiting"), "completed": _("Done"), "cancelled": _("Closed unfinished")}}
