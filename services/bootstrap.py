@@ -9,7 +9,7 @@ from engine import definitions
 from engine.clock import Clock, SystemClock
 from engine.runtime import WorkflowRuntime
 from engine.timers import TimerRun, fire_due_timers
-from services import campaigns, escalations
+from services import campaigns, escalations, talents
 from services.calendar import CalendarSource
 from services.config import Config
 from services.db import Database
@@ -60,6 +60,11 @@ class Services:
         """The scheduler's jobs once, in order, as of one instant (for simulated time)."""
         at = at or self.clock.now()
         return TickRun(self.fire_timers(at), self.send_alerts(at), self.send_digest(at))
+
+    def purge_personal_data(self, at: datetime | None = None) -> int:
+        """Anonymise unsuccessful candidates whose retention period has passed."""
+        with self.db.transaction() as session:
+            return talents.purge_unsuccessful(session, at or self.clock.now(), self.config.retention_days)
 
     def deliver_emails(self) -> DeliveryRun:
         if self.mailer is None:

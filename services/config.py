@@ -26,6 +26,8 @@ class Config:
     secret_key: str | None = None  # signs sessions; unset: generated once into instance_dir
     secure_cookies: bool = False  # send cookies over HTTPS only (set it behind TLS)
     demo_password: str | None = None  # for the demo users; unset: generated into instance_dir
+    data_key: str | None = None  # base64 AES key for personal data; unset: generated into instance_dir
+    retention_days: int = 90  # unsuccessful candidates' data kept this long (complaint window)
 
     @classmethod
     def from_env(cls, env=os.environ) -> "Config":
@@ -47,4 +49,6 @@ class Config:
             secret_key=env.get("TALENTFLOW_SECRET_KEY") or None,
             secure_cookies=env.get("TALENTFLOW_SECURE_COOKIES", "").lower() in ("1", "true", "yes"),
             demo_password=env.get("TALENTFLOW_DEMO_PASSWORD") or None,
+            data_key=env.get("TALENTFLOW_DATA_KEY") or None,
+            retention_days=int(env.get("TALENTFLOW_RETENTION_DAYS", "90")),
         )

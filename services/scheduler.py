@@ -11,6 +11,7 @@ from services.bootstrap import Services
 
 log = logging.getLogger("talentflow.scheduler")
 DIGEST_CHECK_S = 60  # the digest is due at 07:00 local; looked for every minute
+PURGE_EVERY_S = 3600  # personal data past its retention period goes within the hour
 
 
 def run_scheduler(services: Services) -> None:
@@ -20,6 +21,8 @@ def run_scheduler(services: Services) -> None:
     scheduler.add_job(fire_due_timers, "interval", args=[services], id="fire_due_timers", seconds=interval, **every)
     scheduler.add_job(send_alerts, "interval", args=[services], id="remind_and_escalate", seconds=interval, **every)
     scheduler.add_job(send_digest, "interval", args=[services], id="daily_digest", seconds=DIGEST_CHECK_S, **every)
+    scheduler.add_job(purge_personal_data, "interval", args=[services], id="purge_personal_data",
+                      seconds=PURGE_EVERY_S, **every)
     if services.mailer is not None:
         scheduler.add_job(deliver_notifications, "interval", args=[services], id="deliver_notifications",
                           seconds=interval, **every)
@@ -45,6 +48,12 @@ def send_digest(services: Services) -> None:
     sent = services.send_digest()
     if sent:
         log.info("daily digest sent to %d user(s)", sent)
+
+
+def purge_personal_data(services: Services) -> None:
+    purged = services.purge_personal_data()
+    if purged:
+        log.info("personal data of %d unsuccessful candidate(s) anonymised", purged)
 
 
 def deliver_notifications(services: Services) -> None:

@@ -1,0 +1,363 @@
+"""The citizen ID protected at field level, and the talent database's people (issue 6).
+
+Citizen IDs here use the invalid province prefix 999 (report §4): they cannot be anyone's.
+"""
+from __future__ import annotations
+
+import base64
+import itertools
+import logging
+import os
+import sqlite3
+import stat
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, inspect, select, text
+
+from services import talents
+from services.config import Config
+from services.errors import Conflict, InvalidInput
+from services.models import AuditEvent, ConsentRecord, Person, TalentStatus
+from services.personal_data import (
+    PersonalDataUnreadable, citizen_id_digest, decrypt_citizen_id, encrypt_citizen_id, keys_from_master,
+    load_keys, mask_citizen_id, normalize_citizen_id,
+)
+from support import local
+
+KHOA_ID = "999202000111"  # Trần Minh Khoa in the report's test data
+HA_ID = "999193000222"
+NOW = local(2026, 6, 1, 9, 0)
+RETENTION_DAYS = 90
+
+
+@pytest.fixture
+def keys(services):
+    return load_keys(services.config)
+
+
+def fresh_keys():
+    return keys_from_master(os.urandom(32))
+
+
+def register(services, keys, citizen_id=KHOA_ID, full_name="Trần Minh Khoa", **fields) -> int:
+    with services.db.transaction() as session:
+        return talents.register_person(session, keys, NOW, None, full_name=full_name, citizen_id=citizen_id,
+                                       date_of_birth=date(2002, 5, 19), gender="male", **fields).id
+
+
+# --- encryption, digest, masking, validation (no database) -------------------------------------------
+
+def test_an_encrypted_id_decrypts_to_itself():
+    keys = fresh_keys()
+    stored = encrypt_citizen_id(keys, KHOA_ID)
+    assert stored.startswith("v1:")
+    assert KHOA_ID not in stored
+    assert decrypt_citizen_id(keys, stored) == KHOA_ID
+
+
+def test_two_encryptions_of_one_id_differ():
+    keys = fresh_keys()
+    assert encrypt_citizen_id(keys, KHOA_ID) != encrypt_citizen_id(keys, KHOA_ID)
+
+
+def _flip_one_byte(stored: str, index: int) -> str:
+    version, payload = stored.split(":")
+    sealed = bytearray(base64.urlsafe_b64decode(payload))
+    sealed[index] ^= 0x01
+    return f"{version}:{base64.urlsafe_b64encode(bytes(sealed)).decode()}"
+
+
+@pytest.mark.parametrize("where", [0, 14, -1], ids=["nonce", "ciphertext", "tag"])
+def test_an_altered_value_is_refused(where):
+    keys = fresh_keys()
+    with pytest.raises(PersonalDataUnreadable):
+        decrypt_citizen_id(keys, _flip_one_byte(encrypt_citizen_id(keys, KHOA_ID), where))
+
+
+def test_a_value_from_another_key_or_key_version_is_refused():
+    keys = fresh_keys()
+    stored = encrypt_citizen_id(keys, KHOA_ID)
+    with pytest.raises(PersonalDataUnreadable):
+        decrypt_citizen_id(fresh_keys(), stored)
+    with pytest.raises(PersonalDataUnreadable, match="key version"):
+        decrypt_citizen_id(keys, "v2:" + stored.split(":", 1)[1])
+
+
+def test_the_digest_is_keyed_and_ignores_spacing():
+    keys = fresh_keys()
+    assert citizen_id_digest(keys, KHOA_ID) == citizen_id_digest(keys, " 999 202 000 111 ")
+    assert citizen_id_digest(keys, KHOA_ID) != citizen_id_digest(keys, HA_ID)
+    assert citizen_id_digest(keys, KHOA_ID) != citizen_id_digest(fresh_keys(), KHOA_ID)
+
+
+def test_masking_shows_the_last_four_digits_only():
+    assert mask_citizen_id("999202000111") == "********0111"
+
+
+@pytest.mark.parametrize("good", ["001202000111", "096202000111", "999202000111", "079 093 000 222"])
+def test_province_prefixes_and_the_test_prefix_are_accepted(good):
+    assert normalize_citizen_id(good) == good.replace(" ", "")
+
+
+@pytest.mark.parametrize("bad, reason", [
+    ("", "12 chữ số"), ("99920200011", "12 chữ số"), ("9992020001111", "12 chữ số"),
+    ("99920200011a", "12 chữ số"), ("999-202-000-111", "12 chữ số"), ("９９９２０２０００１１１", "12 chữ số"),
+    ("000202000111", "mã tỉnh"), ("097202000111", "mã tỉnh"), ("500202000111", "mã tỉnh"),
+    ("998202000111", "mã tỉnh"),
+])
+def test_bad_ids_are_refused_with_a_vietnamese_message_naming_the_field(bad, reason):
+    with pytest.raises(InvalidInput) as refused:
+        normalize_citizen_id(bad)
+    assert refused.value.field == "citizen_id"
+    assert "Số định danh cá nhân" in refused.value.message and reason in refused.value.message
+    assert not bad or bad not in refused.value.message  # the value itself never goes into messages/logs
+
+
+# --- the key ------------------------------------------------------------------------------------------
+
+def test_the_key_is_generated_once_into_the_instance_folder_owner_only(tmp_path):
+    config = Config(database_url="sqlite://", bpmn_dir=tmp_path, instance_dir=tmp_path / "instance")
+    stored = encrypt_citizen_id(load_keys(config), KHOA_ID)
+    key_file = tmp_path / "instance" / "data_key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert decrypt_citizen_id(load_keys(config), stored) == KHOA_ID  # the same key on the next start
+
+
+def test_the_key_from_the_environment_is_used(tmp_path):
+    master = base64.b64encode(os.urandom(32)).decode()
+    config = Config.from_env({"TALENTFLOW_DATA_KEY": master, "TALENTFLOW_INSTANCE_DIR": str(tmp_path)})
+    stored = encrypt_citizen_id(load_keys(config), KHOA_ID)
+    assert not (tmp_path / "data_key").exists()
+    assert decrypt_citizen_id(keys_from_master(base64.b64decode(master)), stored) == KHOA_ID
+    with pytest.raises(ValueError, match="32-byte"):
+        load_keys(Config.from_env({"TALENTFLOW_DATA_KEY": "not base64!"}))
+
+
+# --- people in the database (both backends) -----------------------------------------------------------
+
+def test_a_person_is_found_by_citizen_id_and_shown_masked(services, keys):
+    person_id = register(services, keys, email="khoa@example.invalid")
+    register(services, keys, citizen_id=HA_ID, full_name="Phạm Thị Thu Hà")
+    with services.db.transaction() as session:
+        assert talents.find_by_citizen_id(session, keys, "999 202 000 111").id == person_id
+        assert talents.find_by_citizen_id(session, keys, "999088000333") is None
+        view = talents.person_view(session, keys, person_id)
+    assert view["citizen_id"] == "********0111"
+    assert view["full_name"] == "Trần Minh Khoa" and view["email"] == "khoa@example.invalid"
+    assert KHOA_ID not in repr(view)
+
+
+def test_a_person_may_be_registered_before_the_id_is_collected(services, keys):
+    first, second = register(services, keys, citizen_id=None), register(services, keys, citizen_id=None)
+    with services.db.transaction() as session:
+        assert talents.person_view(session, keys, first)["citizen_id"] is None
+        assert talents.person_view(session, keys, second)["citizen_id"] is None
+
+
+def test_an_id_is_registered_once(services, keys):
+    register(services, keys)
+    with pytest.raises(Conflict, match="Số định danh cá nhân"):
+        register(services, keys, citizen_id=" 999202000111", full_name="Người khác")
+
+
+def test_a_bad_id_stores_nothing(services, keys):
+    with pytest.raises(InvalidInput, match="Số định danh cá nhân"):
+        register(services, keys, citizen_id="097202000111")
+    with services.db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(Person)) == 0
+
+
+@pytest.mark.parametrize("status", sorted(talents.STATUSES_NEEDING_REASON))
+def test_ineligible_removed_and_breached_need_a_reason(services, keys, status):
+    person_id = register(services, keys)
+    with services.db.transaction() as session:
+        with pytest.raises(InvalidInput) as refused:
+            talents.record_status(session, NOW, None, person_id, status, reason="  ")
+        assert refused.value.field == "reason"
+        talents.record_status(session, NOW, None, person_id, status, reason="Không đủ tiêu chuẩn")
+        assert talents.person_view(session, keys, person_id)["status"] == status
+
+
+def test_an_unknown_status_is_refused(services, keys):
+    person_id = register(services, keys)
+    with services.db.transaction() as session, pytest.raises(InvalidInput, match="Trạng thái"):
+        talents.record_status(session, NOW, None, person_id, "passed")
+
+
+def test_a_consent_is_withdrawn_once(services, keys):
+    person_id = register(services, keys)
+    with services.db.transaction() as session:
+        consent = talents.record_consent(session, NOW, None, person_id, purpose="talent_list_retention",
+                                         text_version="2026-01", channel="paper")
+        talents.withdraw_consent(session, NOW + timedelta(days=1), None, consent.id)
+        assert consent.withdrawn_at == NOW + timedelta(days=1)
+        with pytest.raises(Conflict):
+            talents.withdraw_consent(session, NOW + timedelta(days=2), None, consent.id)
+        with pytest.raises(InvalidInput, match="Mục đích"):
+            talents.record_consent(session, NOW, None, person_id, purpose="marketing", text_version="1",
+                                   channel="paper")
+
+
+# --- the clear ID is nowhere: database, logs, audit ----------------------------------------------------
+
+def _use_every_function(services, keys) -> None:
+    """Everything that touches a citizen ID, one purge included."""
+    khoa = register(services, keys)
+    ha = register(services, keys, citizen_id=HA_ID, full_name="Phạm Thị Thu Hà")
+    with services.db.transaction() as session:
+        talents.record_status(session, NOW - timedelta(days=200), None, ha, "ineligible", reason="Quá tuổi")
+        talents.record_status(session, NOW, None, khoa, "applied")
+        consent = talents.record_consent(session, NOW, None, khoa, purpose="recruitment_round",
+                                         text_version="2026-01", channel="web")
+        talents.withdraw_consent(session, NOW, None, consent.id)
+        assert talents.find_by_citizen_id(session, keys, KHOA_ID).id == khoa
+        talents.person_view(session, keys, khoa)
+        assert talents.purge_unsuccessful(session, NOW, RETENTION_DAYS) == 1
+
+
+def _database_text(services) -> bytes:
+    """Every byte the database holds: the SQLite files after a checkpoint, or every row of
+    every PostgreSQL table cast to text."""
+    if services.db.engine.dialect.name == "sqlite":
+        return _sqlite_file_bytes(Path(services.db.engine.url.database), services.db.engine)
+    with services.db.engine.connect() as connection:
+        rows = []
+        for table in inspect(connection).get_table_names():
+            rows += connection.execute(text(f'SELECT t::text FROM "{table}" t')).scalars().all()
+        return "\n".join(rows).encode()
+
+
+def _sqlite_file_bytes(path: Path, engine) -> bytes:
+    engine.dispose()  # no pooled connection may hold a transaction while the WAL is folded in
+    connection = sqlite3.connect(path, isolation_level=None)
+    try:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        connection.close()
+    return b"".join(part.read_bytes() for part in (path, Path(f"{path}-wal")) if part.exists())
+
+
+def test_the_clear_id_never_reaches_the_database(services, keys):
+    _use_every_function(services, keys)
+    stored = _database_text(services)
+    assert "Trần Minh Khoa".encode() in stored  # the scan does see what is stored
+    assert KHOA_ID.encode() not in stored and HA_ID.encode() not in stored
+
+
+def test_the_clear_id_never_reaches_the_logs(services, keys, caplog):
+    caplog.set_level(logging.DEBUG)
+    # SQLAlchemy pins its own logger to WARNING; at DEBUG it logs every statement with its parameters.
+    caplog.set_level(logging.DEBUG, logger="sqlalchemy")
+    _use_every_function(services, keys)
+    assert "INSERT INTO person" in caplog.text  # the statements were captured
+    assert KHOA_ID not in caplog.text and HA_ID not in caplog.text
+
+
+def test_audit_rows_hold_no_personal_data(services, keys):
+    _use_every_function(services, keys)
+    with services.db.transaction() as session:
+        events = session.scalars(select(AuditEvent)).all()
+    assert {event.action for event in events} >= {"person.registered", "person.status_recorded", "consent.given",
+                                                   "consent.withdrawn", "personal_data.purged"}
+    written = repr([(event.subject, event.details) for event in events])
+    for personal in (KHOA_ID, HA_ID, "Trần Minh Khoa", "Phạm Thị Thu Hà", "Quá tuổi"):
+        assert personal not in written
+
+
+# --- retention ----------------------------------------------------------------------------------------
+
+JUST_UNDER = timedelta(days=RETENTION_DAYS) - timedelta(minutes=1)
+JUST_OVER = timedelta(days=RETENTION_DAYS) + timedelta(minutes=1)
+CONSENTS = ("none", "retention", "retention_withdrawn", "other_purpose")
+
+
+def _should_be_purged(latest_status: str, age: timedelta, consent: str) -> bool:
+    """The rule, stated independently of the query."""
+    return latest_status == "ineligible" and age > timedelta(days=RETENTION_DAYS) and consent != "retention"
+
+
+def _give_consent(session, person_id: int, consent: str) -> None:
+    if consent == "none":
+        return
+    purpose = "recruitment_round" if consent == "other_purpose" else "talent_list_retention"
+    record = talents.record_consent(session, NOW - timedelta(days=300), None, person_id, purpose=purpose,
+                                    text_version="2026-01", channel="paper")
+    if consent == "retention_withdrawn":
+        talents.withdraw_consent(session, NOW - timedelta(days=10), None, record.id)
+
+
+def _person_with_history(services, keys, number: int, history: list[tuple[str, timedelta]], consent: str) -> int:
+    person_id = register(services, keys, citizen_id=f"999{number:09d}", full_name=f"Người thử {number}",
+                         email=f"p{number}@example.invalid", phone="0900000000")
+    with services.db.transaction() as session:
+        for status, age in history:
+            talents.record_status(session, NOW - age, None, person_id, status, reason="Lý do cụ thể")
+        _give_consent(session, person_id, consent)
+    return person_id
+
+
+def _snapshot(services) -> dict:
+    with services.db.transaction() as session:
+        return {
+            "people": {p.id: (p.full_name, p.date_of_birth, p.gender, p.citizen_id_encrypted, p.citizen_id_digest,
+                              p.email, p.phone, p.anonymised_at) for p in session.scalars(select(Person))},
+            "statuses": {s.id: (s.person_id, s.status, s.at, s.reason) for s in session.scalars(select(TalentStatus))},
+            "consents": {c.id: (c.person_id, c.purpose, c.withdrawn_at) for c in session.scalars(select(ConsentRecord))},
+        }
+
+
+def test_purge_anonymises_exactly_the_unsuccessful_past_retention_without_consent(services, keys):
+    expected, history_cases = set(), []
+    # Every latest status x just under / just over the retention x every kind of consent.
+    for number, (status, age, consent) in enumerate(
+            itertools.product(talents.STATUSES, (JUST_UNDER, JUST_OVER), CONSENTS)):
+        person_id = _person_with_history(services, keys, number, [("applied", age + timedelta(days=30)),
+                                                                  (status, age)], consent)
+        if _should_be_purged(status, age, consent):
+            expected.add(person_id)
+    # Where a person stands is their latest status, not any earlier one.
+    history_cases.append((_person_with_history(services, keys, 900, [("ineligible", timedelta(days=400)),
+                                                                     ("eligible", JUST_OVER)], "none"), False))
+    history_cases.append((_person_with_history(services, keys, 901, [("eligible", timedelta(days=400)),
+                                                                     ("ineligible", JUST_OVER)], "none"), True))
+    history_cases.append((_person_with_history(services, keys, 902, [], "none"), False))
+    expected |= {person_id for person_id, purged in history_cases if purged}
+    before = _snapshot(services)
+
+    with services.db.transaction() as session:
+        assert talents.purge_unsuccessful(session, NOW, RETENTION_DAYS) == len(expected)
+
+    after = _snapshot(services)
+    anonymised = {pid for pid, row in after["people"].items() if row[-1] is not None}
+    # ineligible just over the retention with no, a withdrawn or another purpose's consent; and person 901
+    assert anonymised == expected and len(expected) == 4
+    for person_id in expected:
+        assert after["people"][person_id] == (None,) * 7 + (NOW,)
+    assert {pid: row for pid, row in after["people"].items() if pid not in expected} == \
+        {pid: row for pid, row in before["people"].items() if pid not in expected}
+    assert after["statuses"] == {sid: row[:3] + (None if row[0] in expected else row[3],)
+                                 for sid, row in before["statuses"].items()}  # only their free-text reasons go
+    assert after["consents"] == before["consents"]
+
+
+def test_purged_people_cannot_be_found_or_changed_and_a_second_purge_does_nothing(services, keys):
+    person_id = _person_with_history(services, keys, 1, [("ineligible", JUST_OVER)], "none")
+    with services.db.transaction() as session:
+        assert talents.purge_unsuccessful(session, NOW, RETENTION_DAYS) == 1
+    with services.db.transaction() as session:
+        assert talents.find_by_citizen_id(session, keys, "999000000001") is None
+        assert talents.person_view(session, keys, person_id)["anonymised"] is True
+        with pytest.raises(Conflict):
+            talents.record_status(session, NOW, None, person_id, "applied")
+        assert talents.purge_unsuccessful(session, NOW + timedelta(days=365), RETENTION_DAYS) == 0
+
+
+def test_the_scheduler_job_purges_with_the_configured_retention(services, keys):
+    _person_with_history(services, keys, 1, [("ineligible", JUST_OVER)], "none")
+    assert services.config.retention_days == RETENTION_DAYS
+    assert services.purge_personal_data(NOW) == 1
+    assert services.purge_personal_data(NOW) == 0  # nothing left, and no audit row for an empty run
+    with services.db.read() as session:
+        assert session.scalar(select(func.count()).where(AuditEvent.action == "personal_data.purged")) == 1
