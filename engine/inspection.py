@@ -9,8 +9,9 @@ from sqlalchemy.orm import Session
 
 from engine import store
 from engine.errors import NotFound
-from engine.runtime import WorkflowRuntime, _all_tasks, _newest_data
+from engine.runtime import WorkflowRuntime
 from engine.serializer import load_workflow
+from engine.workflow_tasks import all_tasks, newest_data
 
 WAITING_STATES = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 
@@ -31,7 +32,7 @@ def instance_state(session: Session, runtime: WorkflowRuntime, instance_id: int)
     workflow = load_workflow(instance.serialization, compiled.spec, compiled.subprocess_specs)
     workflow.script_engine = runtime.script_engine  # never the unrestricted default, even to read
     by_state: dict[str, set[str]] = {"completed": set(), "current": set(), "failed": set()}
-    for task in _all_tasks(workflow):
+    for task in all_tasks(workflow):
         element = task.task_spec.bpmn_id
         if element is None:
             continue
@@ -42,4 +43,4 @@ def instance_state(session: Session, runtime: WorkflowRuntime, instance_id: int)
         elif task.state & WAITING_STATES:
             by_state["current"].add(element)
     return InstanceState(*(sorted(by_state[name]) for name in ("completed", "current", "failed")),
-                         data=_newest_data(workflow))
+                         data=newest_data(workflow))

@@ -30,6 +30,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine.definitions import CompiledProcess
 from engine.helpers import as_instant
+from engine.workflow_tasks import all_tasks
 
 # SpecDiff compares task specs through a serializer registry; the spec converters are
 # the same whatever the workflow converter, so the stock Spiff configuration serves.
@@ -271,7 +272,7 @@ def _standing(state: int) -> tuple[int, str]:
 def _standing_by_element(workflow: BpmnWorkflow) -> dict[str, str]:
     """Where the instance stands on each element it is on now: "waiting", "failed"..."""
     found = {}
-    for task in _all_tasks(workflow):
+    for task in all_tasks(workflow):
         if task.task_spec.bpmn_id and task.state & (TaskState.READY | TaskState.WAITING | TaskState.STARTED
                                                     | TaskState.ERROR):
             found[task.task_spec.bpmn_id] = _standing(task.state)[1].removeprefix("is ")
@@ -312,12 +313,6 @@ def _waiting_user_tasks(workflow: BpmnWorkflow, diff: InstanceDiff):
                 yield task, new_spec
 
 
-def _all_tasks(workflow: BpmnWorkflow):
-    yield from workflow.tasks.values()
-    for subprocess in workflow.subprocesses.values():
-        yield from subprocess.tasks.values()
-
-
 # -- the move ------------------------------------------------------------------------
 
 @dataclass
@@ -351,7 +346,7 @@ def apply_migration(workflow: BpmnWorkflow, diff: InstanceDiff, new: CompiledPro
 
 def _armed_timers(workflow: BpmnWorkflow) -> dict[UUID, _ArmedTimer]:
     armed = {}
-    for task in _all_tasks(workflow):
+    for task in all_tasks(workflow):
         definition = getattr(task.task_spec, "event_definition", None)
         if task.state == TaskState.WAITING and isinstance(definition, TimerEventDefinition):
             armed[task.id] = _ArmedTimer(definition, copy.deepcopy(task.internal_data),

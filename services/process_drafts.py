@@ -11,8 +11,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.definitions import (MAX_FORM_BYTES, MEANINGFUL_ID, Bundle, Problem, bundle_of, compile_bundle,
-                                latest_definition, publish, unsupported_problems)
+from engine.definitions import (MAX_FORM_BYTES, MEANINGFUL_ID, Bundle, Problem, compile_bundle, latest_definition,
+                                publish, unsupported_problems)
 from engine.errors import DefinitionRejected, NotFound
 from engine.importing import prepare_import
 from engine.models import ProcessDefinition, ProcessInstance
@@ -49,8 +49,13 @@ class DraftView:
 
 def summaries(session: Session) -> list[ProcessSummary]:
     """Every process key with a published version or a draft."""
-    latest = {d.key: d for d in session.scalars(select(ProcessDefinition).order_by(ProcessDefinition.version))}
-    counts = dict(session.execute(select(ProcessDefinition.key, func.count()).group_by(ProcessDefinition.key)).all())
+    newest = (select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("version"),
+                     func.count().label("versions")).group_by(ProcessDefinition.key).subquery())
+    latest, counts = {}, {}
+    for definition, versions in session.execute(
+            select(ProcessDefinition, newest.c.versions)
+            .join(newest, (newest.c.key == ProcessDefinition.key) & (newest.c.version == ProcessDefinition.version))):
+        latest[definition.key], counts[definition.key] = definition, versions
     running = dict(session.execute(select(ProcessInstance.process_key, func.count())
                                    .where(ProcessInstance.status.in_(("running", "suspended", "error")))
                                    .group_by(ProcessInstance.process_key)).all())
@@ -129,9 +134,11 @@ def import_file(session: Session, runtime: WorkflowRuntime, actor_id: int, data:
     """An uploaded .bpmn becomes the process's draft, keeping its forms and metadata.
     What cannot run is refused with the list of what is unsupported; nothing is stored."""
     key, bpmn = prepare_import(data, key or None, filename)
-    current = _current_bundle(session, key)
-    forms = current.forms if current else {}
-    meta = current.meta if current else {"title": key}
+    try:
+        current = draft_of(session, key)
+        forms, meta = current.forms, current.meta
+    except NotFound:  # a new process
+        forms, meta = {}, {"title": key}
     problems = save_draft(session, runtime, actor_id, key, bpmn.decode("utf-8"), forms, meta, at)
     audit.record(session, at, actor_id, "process.imported", f"process:{key}", filename=filename[:200])
     return key, problems
@@ -140,14 +147,6 @@ def import_file(session: Session, runtime: WorkflowRuntime, actor_id: int, data:
 def diff(session: Session, runtime: WorkflowRuntime, key: str, from_version: int, to_version: int) -> VersionDiff:
     old, new = version_of(session, key, from_version), version_of(session, key, to_version)
     return diff_versions(runtime.specs.get(old), runtime.specs.get(new))
-
-
-def _current_bundle(session: Session, key: str) -> Bundle | None:
-    draft = session.get(ProcessDraft, key)
-    if draft is not None:
-        return Bundle(key, draft.bpmn_xml.encode("utf-8"), draft.forms, draft.meta)
-    latest = latest_definition(session, key)
-    return bundle_of(latest) if latest else None
 
 
 def _problems_of(bundle: Bundle, runtime: WorkflowRuntime, at: datetime) -> list[Problem]:

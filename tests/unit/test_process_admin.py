@@ -88,6 +88,10 @@ def test_a_new_version_runs_new_campaigns_while_running_ones_stay_on_theirs(comm
             assert label == ("Đơn vị chưa có nhu cầu" if version == 2 else "Đơn vị không có nhu cầu")
     assert due_by_version == {1: {local(2026, 1, 14, 12, 0)}, 2: {local(2026, 1, 13, 8, 0)}}
     with services.db.read() as session:
+        listed = {summary.key: summary for summary in process_drafts.summaries(session)}
+        assert (listed["unit_proposal"].latest_version, listed["unit_proposal"].versions,
+                listed["unit_proposal"].has_draft) == (2, 2, False)
+        assert (listed["commune_campaign"].latest_version, listed["commune_campaign"].running) == (1, 2)
         assert session.get(ProcessDraft, "unit_proposal") is None  # published drafts are gone
         published = session.scalar(select(AuditEvent).where(AuditEvent.action == "process.published"))
         assert published.details["before_version"] == 1 and published.details["after_version"] == 2

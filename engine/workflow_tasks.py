@@ -1,0 +1,19 @@
+"""Reading a loaded workflow: its tasks and its newest data, shared by the runtime, the
+migration code and the instance viewer."""
+from __future__ import annotations
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+
+
+def all_tasks(workflow: BpmnWorkflow):
+    """Every task of the instance, sub-processes included. A plain scan of the task
+    dicts: several times faster than SpiffWorkflow's depth-tracking task iterator."""
+    yield from workflow.tasks.values()
+    for subprocess in workflow.subprocesses.values():
+        yield from subprocess.tasks.values()
+
+
+def newest_data(workflow: BpmnWorkflow) -> dict:
+    if workflow.is_completed():
+        return dict(workflow.data)
+    return dict((workflow.last_task or workflow.task_tree).data)
