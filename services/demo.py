@@ -1,4 +1,7 @@
-"""Demo data: xã Cẩm Giang (Hải Phòng) with its units, from REPORT §4. All people are fictional."""
+"""Demo data from REPORT §4: the city of Hải Phòng with its departments and the members of
+its selection council, xã Cẩm Giang with its units, and a second, smaller commune (phường
+Lê Thanh Nghị) so that the city has more than one submission to consolidate. All people
+are fictional."""
 from __future__ import annotations
 
 import secrets
@@ -8,11 +11,30 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
-from services.directory import ADMIN, COMMUNE_CHAIR, UNIT_HEAD, UNIT_OFFICER, VHXH_OFFICER, ensure_roles
+from services.directory import (ADMIN, CITY_CHAIR, COMMUNE_CHAIR, FINANCE_OFFICER, SNV_OFFICER, UNIT_HEAD,
+                                UNIT_OFFICER, VHXH_OFFICER, ensure_roles)
 from services.models import AppUser, Membership, OrgUnit
 
 CITY = ("tp_hai_phong_ubnd", "UBND thành phố Hải Phòng", "people_committee")
-DEPARTMENT = ("tp_hai_phong_snv", "Sở Nội vụ thành phố Hải Phòng", "dept_home_affairs")
+DEPARTMENTS = [  # (code, name, kind)
+    ("tp_hai_phong_snv", "Sở Nội vụ thành phố Hải Phòng", "dept_home_affairs"),
+    ("tp_hai_phong_stc", "Sở Tài chính thành phố Hải Phòng", "dept_finance"),
+    ("tp_hai_phong_skhcn", "Sở Khoa học và Công nghệ thành phố Hải Phòng", "dept_science_technology"),
+]
+# (username, full name, role, unit code): the city's officers and the council of REPORT §4.
+CITY_PEOPLE = [
+    ("ct.thanhpho", "Đặng Quốc Thái", CITY_CHAIR, "tp_hai_phong_ubnd"),
+    ("snv.giamdoc", "Bùi Thị Ngọc Mai", UNIT_HEAD, "tp_hai_phong_snv"),
+    ("snv.canbo", "Hoàng Đức Long", SNV_OFFICER, "tp_hai_phong_snv"),
+    ("skhcn.phogiamdoc", "Vũ Thị Hải Yến", UNIT_HEAD, "tp_hai_phong_skhcn"),
+    ("stc.canbo", "Trần Thu Trang", FINANCE_OFFICER, "tp_hai_phong_stc"),
+]
+SECOND_COMMUNE = ("phuong_le_thanh_nghi_ubnd", "UBND phường Lê Thanh Nghị", "people_committee")
+SECOND_COMMUNE_UNITS = [
+    ("ltn_vp", "Văn phòng HĐND và UBND phường Lê Thanh Nghị", "office_council_committee", "state", True),
+    ("ltn_vhxh", "Phòng Văn hóa - Xã hội phường Lê Thanh Nghị", "office_culture_society", "state", True),
+    ("ltn_thcs", "Trường THCS Lê Thanh Nghị", "school", "state", True),
+]
 COMMUNE = ("xa_cam_giang_ubnd", "UBND xã Cẩm Giang", "people_committee")
 UNITS = [  # (code, name, kind, bloc, in_scope)
     ("cg_vp", "Văn phòng HĐND và UBND xã Cẩm Giang", "office_council_committee", "state", True),
@@ -27,7 +49,6 @@ UNITS = [  # (code, name, kind, bloc, in_scope)
     ("cg_bxdd", "Ban Xây dựng Đảng xã Cẩm Giang", "party_building_board", "party_mass", True),
     ("cg_ca", "Công an xã Cẩm Giang", "police_unit", "state", False),  # Decree 179 Art. 1(2)
 ]
-VHXH_OFFICE = "xa_cam_giang_vhxh"
 
 
 def seed(session: Session) -> bool:
@@ -36,19 +57,34 @@ def seed(session: Session) -> bool:
     if session.scalar(select(OrgUnit).where(OrgUnit.code == COMMUNE[0])) is not None:
         return False
     city = _unit(session, *CITY, level="province")
-    _unit(session, *DEPARTMENT, level="province", parent=city)
-    commune = _unit(session, *COMMUNE, level="commune", parent=city)
+    units = {city.code: city}
+    for code, name, kind in DEPARTMENTS:
+        units[code] = _unit(session, code, name, kind, level="department", parent=city)
+    for username, full_name, role, unit_code in CITY_PEOPLE:
+        _user(session, username, full_name, (role, units[unit_code]))
+    _commune(session, city, COMMUNE, UNITS, vhxh=("vhxh.canbo", "Ngô Thanh Tùng"), chair=("chutich", "Vương Đức Dũng"))
+    _commune(session, city, SECOND_COMMUNE, SECOND_COMMUNE_UNITS, vhxh=("ltn_vhxh.chuyenvien", "Phạm Thị Lan"),
+             chair=("ltn.chutich", "Nguyễn Văn Bình"))
+    _user(session, "admin", "Quản trị hệ thống", (ADMIN, city))
+    return True
+
+
+def _commune(session, city, commune_row, unit_rows, vhxh, chair) -> OrgUnit:
+    """A commune with its units: an officer and a head per in-scope unit, the officer of
+    Phòng VH-XH who runs campaigns, and the chair."""
+    commune = _unit(session, *commune_row, level="commune", parent=city)
     commune.commune_id = commune.id
-    for code, name, kind, bloc, in_scope in UNITS:
+    office = None
+    for code, name, kind, bloc, in_scope in unit_rows:
         unit = _unit(session, code, name, kind, level="unit", parent=commune, bloc=bloc, in_scope=in_scope)
         if in_scope:
             _user(session, f"{code}.canbo", f"Cán bộ {name}", (UNIT_OFFICER, unit))
             _user(session, f"{code}.truong", f"Thủ trưởng {name}", (UNIT_HEAD, unit))
-    office = session.scalar(select(OrgUnit).where(OrgUnit.code == VHXH_OFFICE))
-    _user(session, "vhxh.canbo", "Ngô Thanh Tùng", (VHXH_OFFICER, office))
-    _user(session, "chutich", "Vương Đức Dũng", (COMMUNE_CHAIR, commune))
-    _user(session, "admin", "Quản trị hệ thống", (ADMIN, city))
-    return True
+        if kind == "office_culture_society":
+            office = unit
+    _user(session, vhxh[0], vhxh[1], (VHXH_OFFICER, office))
+    _user(session, chair[0], chair[1], (COMMUNE_CHAIR, commune))
+    return commune
 
 
 def set_demo_passwords(session: Session, password: str) -> int:

@@ -11,6 +11,12 @@ UNIT_OFFICER = "unit_officer"
 UNIT_HEAD = "unit_head"
 VHXH_OFFICER = "vhxh_officer"
 COMMUNE_CHAIR = "commune_chair"
+SNV_OFFICER = "snv_officer"
+CITY_CHAIR = "city_chair"
+FINANCE_OFFICER = "finance_officer"
+# Lanes of tasks given to one person (a council member, the talent), never held as a role.
+COUNCIL_MEMBER = "council_member"
+TALENT = "talent"
 ADMIN = "admin"
 
 ROLES = {
@@ -18,6 +24,11 @@ ROLES = {
     UNIT_HEAD: ("Thủ trưởng đơn vị", "Unit head"),
     VHXH_OFFICER: ("Cán bộ Phòng Văn hóa - Xã hội", "Culture-Society Office officer"),
     COMMUNE_CHAIR: ("Chủ tịch UBND xã", "Commune chairperson"),
+    SNV_OFFICER: ("Chuyên viên Sở Nội vụ", "Department of Home Affairs officer"),
+    CITY_CHAIR: ("Lãnh đạo UBND thành phố", "City People's Committee leader"),
+    FINANCE_OFFICER: ("Cán bộ tài chính", "Finance officer"),
+    COUNCIL_MEMBER: ("Thành viên Hội đồng tuyển chọn", "Selection council member"),
+    TALENT: ("Người có tài năng", "Talent"),
     ADMIN: ("Quản trị hệ thống", "Administrator"),
 }
 

@@ -1,9 +1,13 @@
-"""Application tables: the organisation directory, campaigns and proposals, audit."""
+"""Application tables: the organisation directory, campaigns and proposals, audit, and the
+talent pipeline after the commune (city consolidation, candidates, council, commitment,
+evaluation)."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (BigInteger, Boolean, Date, ForeignKey, Index, Integer, LargeBinary, Numeric, String, Text,
+                        UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.db import Base, JSONDocument, OrderedJSONDocument, UTCDateTime
@@ -284,6 +288,8 @@ class Person(Base):
     phone: Mapped[str | None] = mapped_column(String(30))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The person's own account, once they have tasks of their own (signing the commitment).
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), unique=True)
 
 
 class TalentStatus(Base):
@@ -315,3 +321,283 @@ class ConsentRecord(Base):
     given_at: Mapped[datetime] = mapped_column(UTCDateTime)
     channel: Mapped[str] = mapped_column(String(40))  # paper | web | email
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+# -- the talent pipeline after the commune ---------------------------------------------------
+
+class CityRound(Base):
+    """A year's consolidation at the city (Sở Nội vụ): the communes' submissions arrive as
+    cases, are consolidated by field and position, and the city chair approves the demand."""
+
+    __tablename__ = "city_round"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, unique=True)
+    city_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), unique=True)
+    status: Mapped[str] = mapped_column(String(30))  # collecting | awaiting_approval | approved
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    consolidation: Mapped[dict | None] = mapped_column(JSONDocument)
+    consolidated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    targets: Mapped[dict | None] = mapped_column(JSONDocument)  # as approved by the city chair
+    decision_number: Mapped[str | None] = mapped_column(String(60))
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    approved_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+
+
+class CommuneSubmission(Base):
+    """One commune's submission to the city (a campaign's dispatch), handled as a case."""
+
+    __tablename__ = "commune_submission"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    city_round_id: Mapped[int] = mapped_column(ForeignKey("city_round.id"), index=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), unique=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), unique=True)
+    status: Mapped[str] = mapped_column(String(30))  # received | registered
+    dispatch_number: Mapped[str | None] = mapped_column(String(60))
+    lines: Mapped[list] = mapped_column(JSONDocument)  # the submitted aggregation's lines, as sent
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    registered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    registered_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+
+
+class RecruitmentRound(Base):
+    """A selection round: its published positions, its candidates, one council, one decision."""
+
+    __tablename__ = "recruitment_round"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    city_round_id: Mapped[int | None] = mapped_column(ForeignKey("city_round.id"))
+    title: Mapped[str] = mapped_column(String(500))
+    legal_basis: Mapped[str] = mapped_column(String(40))  # a code of policies/legal_bases.json
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), unique=True)
+    # open | scoring | awaiting_decision | decided
+    status: Mapped[str] = mapped_column(String(30))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    opened_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    applications_close_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_number: Mapped[str | None] = mapped_column(String(60))
+
+
+class Position(Base):
+    """A published position of a round: where, what, how many."""
+
+    __tablename__ = "recruitment_position"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("recruitment_round.id"), index=True)
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))  # the employing unit
+    field: Mapped[str] = mapped_column(String(60))
+    job_position: Mapped[str] = mapped_column(String(200))
+    target_group: Mapped[str] = mapped_column(String(60))
+    quantity: Mapped[int]
+
+
+class Candidate(Base):
+    """A person's candidacy in a round, by one channel, with its dossier and eligibility."""
+
+    __tablename__ = "candidate"
+    __table_args__ = (UniqueConstraint("round_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("recruitment_round.id"), index=True)
+    position_id: Mapped[int] = mapped_column(ForeignKey("recruitment_position.id"))
+    # unit_head_nomination_u40 | external_nomination | self_application
+    source_channel: Mapped[str] = mapped_column(String(40))
+    category: Mapped[str] = mapped_column(String(40))  # the target group the person falls in
+    procedure: Mapped[str | None] = mapped_column(String(20))  # xet_tuyen | tiep_nhan | dac_cach, decided
+    nominated_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    nominating_org_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"))
+    nomination_date: Mapped[date | None] = mapped_column(Date)
+    # nominated | applied | eligible | ineligible | passed | failed | selected | not_selected
+    status: Mapped[str] = mapped_column(String(30))
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), unique=True)
+    dossier: Mapped[list] = mapped_column(JSONDocument)  # checklist items with their dates
+    eligibility_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Council(Base):
+    """The selection council of a round (Decree 170 Art. 8 by analogy, report Q10)."""
+
+    __tablename__ = "council"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("recruitment_round.id"), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    establishing_decision: Mapped[str | None] = mapped_column(String(60))
+    status: Mapped[str] = mapped_column(String(20))  # scoring | closed
+    formed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    formed_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    outcome: Mapped[dict | None] = mapped_column(JSONDocument)  # the decided result per candidate
+    minutes_document_id: Mapped[int | None] = mapped_column(ForeignKey("stored_document.id"))
+
+
+class CouncilSeat(Base):
+    """A member of a council, with their role on it."""
+
+    __tablename__ = "council_seat"
+    __table_args__ = (UniqueConstraint("council_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    council_id: Mapped[int] = mapped_column(ForeignKey("council.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    role: Mapped[str] = mapped_column(String(20))  # chair | vice_chair | secretary | member
+    title: Mapped[str] = mapped_column(String(300))
+    nominating_org_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"))
+
+
+class CouncilRecusal(Base):
+    """A member who may not score a candidate (kinship, conflict of interest)."""
+
+    __tablename__ = "council_recusal"
+    __table_args__ = (UniqueConstraint("seat_id", "candidate_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seat_id: Mapped[int] = mapped_column(ForeignKey("council_seat.id"))
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidate.id"))
+    reason: Mapped[str] = mapped_column(Text)
+
+
+class CouncilScore(Base):
+    """One member's score of one candidate, given in that pair's own small instance."""
+
+    __tablename__ = "council_score"
+    __table_args__ = (UniqueConstraint("seat_id", "candidate_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seat_id: Mapped[int] = mapped_column(ForeignKey("council_seat.id"))
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidate.id"), index=True)
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), unique=True)
+    score: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    remark: Mapped[str | None] = mapped_column(Text)
+    scored_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class StoredDocument(Base):
+    """A generated or uploaded document (commitment, minutes, signed scan), kept whole."""
+
+    __tablename__ = "stored_document"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))  # commitment | minutes | signed_commitment | ...
+    subject: Mapped[str] = mapped_column(String(120), index=True)  # e.g. "commitment:3"
+    filename: Mapped[str] = mapped_column(String(200))
+    media_type: Mapped[str] = mapped_column(String(120))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+
+
+class Commitment(Base):
+    """A selected person's work commitment, with the policy terms it was made under (a
+    copy: a later change of the policy data does not change a signed commitment)."""
+
+    __tablename__ = "commitment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidate.id"), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    legal_basis: Mapped[str] = mapped_column(String(40))
+    terms: Mapped[dict] = mapped_column(JSONDocument)
+    employer_org_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
+    job_position: Mapped[str] = mapped_column(String(200))
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    # awaiting_signature | signed | active | fulfilled | breached
+    status: Mapped[str] = mapped_column(String(30))
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), unique=True)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("stored_document.id"))
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    signed_via: Mapped[str | None] = mapped_column(String(10))  # app | scan
+    signed_document_id: Mapped[int | None] = mapped_column(ForeignKey("stored_document.id"))
+    assignment_decision: Mapped[str | None] = mapped_column(String(60))
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SupportEntitlement(Base):
+    """Support computed from the commitment's policy terms, approved for payment by finance."""
+
+    __tablename__ = "support_entitlement"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commitment_id: Mapped[int] = mapped_column(ForeignKey("commitment.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))  # one_time | monthly_income | ...
+    formula: Mapped[str] = mapped_column(String(300))  # how the amount was computed, in words
+    amount_vnd: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(20))  # proposed | approved | rejected
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+
+
+class TalentListEntry(Base):
+    """A person on the talent list, from inclusion to removal (report §1.10)."""
+
+    __tablename__ = "talent_list_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))  # where they serve
+    included_on: Mapped[date] = mapped_column(Date)
+    last_review_on: Mapped[date | None] = mapped_column(Date)
+    head_assessment: Mapped[str | None] = mapped_column(String(20))  # has_prospects | no_prospects
+    removed_on: Mapped[date | None] = mapped_column(Date)
+    removal_reason: Mapped[str | None] = mapped_column(Text)
+    removal_decision: Mapped[str | None] = mapped_column(String(60))
+
+
+class EvaluationRound(Base):
+    """A commune's yearly evaluation of its talents, reported to the city before 30/11."""
+
+    __tablename__ = "evaluation_round"
+    __table_args__ = (UniqueConstraint("year", "commune_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int]
+    commune_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"))
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), unique=True)
+    status: Mapped[str] = mapped_column(String(30))  # evaluating | reporting | submitted
+    report_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    report: Mapped[dict | None] = mapped_column(JSONDocument)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Evaluation(Base):
+    """One talent's yearly evaluation by the head of their unit."""
+
+    __tablename__ = "evaluation"
+    __table_args__ = (UniqueConstraint("person_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("evaluation_round.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    year: Mapped[int]
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), unique=True)
+    # hoan_thanh_xuat_sac | hoan_thanh_tot | hoan_thanh | khong_hoan_thanh
+    quality_rating: Mapped[str | None] = mapped_column(String(30))
+    prospects: Mapped[str | None] = mapped_column(String(20))  # has_prospects | no_prospects
+    evaluator_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    evaluated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Breach(Base):
+    """A breach of commitment and its refund case (report §1.11)."""
+
+    __tablename__ = "breach"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commitment_id: Mapped[int] = mapped_column(ForeignKey("commitment.id"), index=True)
+    trigger: Mapped[str] = mapped_column(String(30))  # resignation | transfer_out | field_change | dismissal
+    occurred_on: Mapped[date] = mapped_column(Date)
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), unique=True)
+    refund_formula: Mapped[str] = mapped_column(String(40))  # full | prorata_unserved_months
+    refund_amount_vnd: Mapped[int] = mapped_column(BigInteger)
+    exempt_reason: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(30))  # appraising | refund_due | exempt
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

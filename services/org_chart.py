@@ -2,7 +2,8 @@
 role in its unit, and for escalations the heads above it, level by level.
 
 A head is the holder of the head role of a unit's level: ``unit_head`` for a unit
-(office, school...), ``commune_chair`` for a commune. An absent holder is skipped; when
+(office, school...) or a city department, ``commune_chair`` for a commune, ``city_chair``
+for the city. An absent holder is skipped; when
 every regular holder is absent the acting holders are reached instead.
 """
 from __future__ import annotations
@@ -12,10 +13,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.directory import COMMUNE_CHAIR, UNIT_HEAD
+from services.directory import CITY_CHAIR, COMMUNE_CHAIR, UNIT_HEAD
 from services.models import AppUser, Membership, OrgUnit
 
-HEAD_ROLE_BY_LEVEL = {"unit": UNIT_HEAD, "commune": COMMUNE_CHAIR}
+# A city department (Sở) is headed like a unit, by its director.
+HEAD_ROLE_BY_LEVEL = {"unit": UNIT_HEAD, "department": UNIT_HEAD, "commune": COMMUNE_CHAIR, "province": CITY_CHAIR}
 
 
 class OrgChart:
