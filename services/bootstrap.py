@@ -9,7 +9,8 @@ from engine import definitions
 from engine.clock import Clock, SystemClock
 from engine.runtime import WorkflowRuntime
 from engine.timers import TimerRun, fire_due_timers
-from services import campaigns, escalations, talents
+from services import (breaches, campaigns, candidacy, city_consolidation, commitments, escalations, evaluations,
+                      selection, talents)
 from services.calendar import CalendarSource
 from services.config import Config
 from services.db import Database
@@ -24,6 +25,7 @@ class TickRun:
     timers: TimerRun
     alerts: AlertRun
     digests: int
+    evaluations: int
 
 
 @dataclass
@@ -59,7 +61,13 @@ class Services:
     def tick(self, at: datetime | None = None) -> TickRun:
         """The scheduler's jobs once, in order, as of one instant (for simulated time)."""
         at = at or self.clock.now()
-        return TickRun(self.fire_timers(at), self.send_alerts(at), self.send_digest(at))
+        opened = self.open_yearly_evaluations(at)
+        return TickRun(self.fire_timers(at), self.send_alerts(at), self.send_digest(at), opened)
+
+    def open_yearly_evaluations(self, at: datetime | None = None) -> int:
+        """The yearly timer: open each commune's evaluation of its talents once it is due."""
+        with self.db.transaction() as session:
+            return evaluations.open_due_rounds(session, self.runtime, at or self.clock.now())
 
     def purge_personal_data(self, at: datetime | None = None) -> int:
         """Anonymise unsuccessful candidates whose retention period has passed."""
@@ -81,8 +89,10 @@ def bootstrap(config: Config | None = None, clock: Clock | None = None) -> Servi
     db = Database(config.database_url)
     calendar = CalendarSource(db)
     runtime = WorkflowRuntime(clock, helpers=calendar.helpers())
-    campaigns.register(runtime)
-    escalations.register(runtime)
+    # Listeners run in this order: a module that reacts to another's outcome registers after it.
+    for module in (campaigns, city_consolidation, candidacy, selection, commitments, evaluations, breaches,
+                   escalations):
+        module.register(runtime)
     mailer = SmtpMailer(config.smtp_host, config.smtp_port, config.smtp_sender, config.smtp_username,
                         config.smtp_password, config.smtp_starttls) if config.smtp_host else None
     return Services(config=config, db=db, clock=clock, runtime=runtime, calendar=calendar, mailer=mailer)

@@ -12,6 +12,7 @@ from services.bootstrap import Services
 log = logging.getLogger("talentflow.scheduler")
 DIGEST_CHECK_S = 60  # the digest is due at 07:00 local; looked for every minute
 PURGE_EVERY_S = 3600  # personal data past its retention period goes within the hour
+EVALUATION_CHECK_S = 300  # the yearly evaluations open on their date, looked for every 5 minutes
 
 
 def run_scheduler(services: Services) -> None:
@@ -23,6 +24,8 @@ def run_scheduler(services: Services) -> None:
     scheduler.add_job(send_digest, "interval", args=[services], id="daily_digest", seconds=DIGEST_CHECK_S, **every)
     scheduler.add_job(purge_personal_data, "interval", args=[services], id="purge_personal_data",
                       seconds=PURGE_EVERY_S, **every)
+    scheduler.add_job(open_yearly_evaluations, "interval", args=[services], id="open_yearly_evaluations",
+                      seconds=EVALUATION_CHECK_S, **every)
     if services.mailer is not None:
         scheduler.add_job(deliver_notifications, "interval", args=[services], id="deliver_notifications",
                           seconds=interval, **every)
@@ -54,6 +57,12 @@ def purge_personal_data(services: Services) -> None:
     purged = services.purge_personal_data()
     if purged:
         log.info("personal data of %d unsuccessful candidate(s) anonymised", purged)
+
+
+def open_yearly_evaluations(services: Services) -> None:
+    opened = services.open_yearly_evaluations()
+    if opened:
+        log.info("yearly evaluation opened in %d commune(s)", opened)
 
 
 def deliver_notifications(services: Services) -> None:
