@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from services.directory import task_roles
 from services.digest import send_daily_digest
 from services.escalations import AlertRun, send_due_alerts
 from services.notifications import DeliveryRun, SmtpMailer, deliver_emails
+from services.personal_data import CitizenIdKeys, load_keys
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,11 @@ class Services:
     runtime: WorkflowRuntime
     calendar: CalendarSource
     mailer: SmtpMailer | None
+
+    @cached_property
+    def citizen_id_keys(self) -> CitizenIdKeys:
+        """The keys protecting citizen IDs (read or made on first use, then kept)."""
+        return load_keys(self.config)
 
     def load_bpmn(self, root: Path | None = None) -> list[tuple[str, int, bool]]:
         """Publish every bundle under ``root``; unchanged content makes no new version."""

@@ -1,8 +1,408 @@
-"""(being built: see issue 6)"""
+"""Commitment, assignment and support of a recruited talent (REPORT §1.7, §1.8, §2.7).
+
+Once the city chair approves a round's results, every selected candidate gets a
+commitment: the policy terms of the round's legal basis are *copied* into it (a later
+change of the policy data never changes a commitment already made), its dates follow
+the terms (start on the recruitment decision date, Q14), and a Word document states it.
+One small ``commitment`` instance per person then drives the rest:
+
+- ``sign_commitment`` (lane ``talent``, assigned to the person's own account): the
+  person acknowledges and types their name; or Sở Nội vụ uploads the scan of a paper
+  signature (``record_signed_scan``), which completes the task on their behalf;
+- ``assign_position`` (the head of the employing unit): the assignment decision; the
+  support is then computed from the commitment's terms (one-time, monthly income);
+- ``approve_support`` (Sở Tài chính), only when there is support to pay;
+- at the end the commitment is active, the person is in service and on the talent list.
+
+This module keeps the tables in step with those steps, in the engine's transaction.
+"""
 from __future__ import annotations
 
-from engine.runtime import WorkflowRuntime
+import re
+import unicodedata
+from datetime import date, datetime, time
+from pathlib import PurePosixPath
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import exists, select, update
+from sqlalchemy.orm import Session
+
+from engine.errors import FormInvalid, NotFound
+from engine.forms import FieldError
+from engine.models import HumanTask
+from engine.runtime import InstanceChange, WorkflowRuntime
+from services import audit, documents, policies, talents
+from services.commitment_docx import CommitmentText, dmy, render, vnd
+from services.directory import FINANCE_OFFICER, SNV_OFFICER, TALENT, UNIT_HEAD, holds_role, user_by_username
+from services.errors import Conflict, InvalidInput, PermissionDenied
+from services.models import (AppUser, Candidate, Commitment, Membership, OrgUnit, Person, Position,
+                             RecruitmentRound, StoredDocument, SupportEntitlement, TalentListEntry)
+
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+PROCESS = "commitment"
+SELECTION_PROCESS = "selection_round"
+HOME_AFFAIRS_KIND = "dept_home_affairs"
+FINANCE_KIND = "dept_finance"
+MAX_SCAN_BYTES = 5 * 1024 * 1024
+# A scan is accepted by what it is, not by what its name says.
+SCAN_SIGNATURES = ((b"%PDF-", documents.PDF), (b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"))
+CATEGORY_TITLES = {
+    "excellent_graduate": "tốt nghiệp xuất sắc",
+    "master": "thạc sĩ",
+    "resident_doctor": "bác sĩ nội trú",
+    "doctorate": "tiến sĩ",
+    "associate_professor": "phó giáo sư",
+    "professor": "giáo sư",
+    "in_service_talent": "cán bộ, công chức, viên chức có tài năng",
+    "expert": "chuyên gia",
+    "specialist_level_1": "bác sĩ chuyên khoa cấp I",
+}
 
 
 def register(runtime: WorkflowRuntime) -> None:
-    """Listen to this module's processes (none yet)."""
+    runtime.on_change(PROCESS, _on_commitment_changed)
+    runtime.on_change(SELECTION_PROCESS, lambda session, change: _on_selection_changed(session, runtime, change))
+
+
+# -- opening ---------------------------------------------------------------------------
+
+def open_commitments(session: Session, runtime: WorkflowRuntime, round_id: int, decision_date: date,
+                     at: datetime) -> list[Commitment]:
+    """A commitment, its document and its instance for every selected candidate of the
+    round who has none yet (running it again after a partial decision is harmless)."""
+    round_ = session.get(RecruitmentRound, round_id)
+    if round_ is None:
+        raise NotFound(f"no recruitment round {round_id}")
+    terms = policies.policy_book().legal_basis(round_.legal_basis).terms()
+    finance = _finance_department(session)
+    candidates = session.scalars(
+        select(Candidate).where(Candidate.round_id == round_id, Candidate.status == "selected",
+                                ~exists().where(Commitment.candidate_id == Candidate.id))
+        .order_by(Candidate.id)).all()
+    return [_open_one(session, runtime, candidate, terms, decision_date, finance, at) for candidate in candidates]
+
+
+def _open_one(session, runtime, candidate: Candidate, terms: dict, decision_date: date, finance: OrgUnit,
+              at: datetime) -> Commitment:
+    person = session.get(Person, candidate.person_id)
+    position = session.get(Position, candidate.position_id)
+    employer = session.get(OrgUnit, position.org_unit_id)
+    start = decision_date  # both start bases begin here; report_for_duty_date re-dates at assignment
+    end = policies.commitment_end(start, terms["commitment"]["min_years"])
+    commitment = Commitment(candidate_id=candidate.id, person_id=person.id, legal_basis=terms["legal_basis"],
+                            terms=terms, employer_org_id=employer.id, job_position=position.job_position,
+                            start_date=start, end_date=end, status="awaiting_signature")
+    session.add(commitment)
+    session.flush()
+    account = _account_of(session, person, at)
+    supports = proposed_support(terms, candidate.category)
+    content = render(_document_text(person, employer, commitment, candidate.category, decision_date, supports), at)
+    document = documents.store(session, at, None, kind="commitment", subject=f"commitment:{commitment.id}",
+                               filename=f"ban-cam-ket-{commitment.id}.docx", media_type=documents.DOCX,
+                               content=content)
+    commitment.document_id = document.id
+    data = {"commitment_id": commitment.id, "document_id": document.id, "decision_date": decision_date.isoformat(),
+            "person_name": person.full_name, "employer_name": employer.name, "job_position": position.job_position,
+            "legal_basis_title": terms["title"], "commitment_years": terms["commitment"]["min_years"],
+            "start_date": start.isoformat(), "end_date": end.isoformat(), "start_date_text": dmy(start),
+            "end_date_text": dmy(end), "has_support": bool(supports)}
+    change = runtime.start(session, PROCESS, data,
+                           lane_orgs={TALENT: employer.id, UNIT_HEAD: employer.id, FINANCE_OFFICER: finance.id},
+                           business_key=f"commitment:{commitment.id}", at=at)
+    commitment.instance_id = change.instance.id
+    audit.record(session, at, None, "commitment.opened", f"commitment:{commitment.id}",
+                 person_id=person.id, candidate_id=candidate.id, legal_basis=commitment.legal_basis,
+                 start_date=start.isoformat(), end_date=end.isoformat(), document_id=document.id,
+                 account_id=account.id)
+    return commitment
+
+
+def _account_of(session: Session, person: Person, at: datetime) -> AppUser:
+    """The person's own account, made on first need without a password: an
+    administrator (or the demo) sets one and tells them."""
+    if person.user_id is not None:
+        return session.get(AppUser, person.user_id)
+    username, suffix = f"talent{person.id}", 1
+    while session.scalar(select(exists().where(AppUser.username == username))):
+        suffix += 1
+        username = f"talent{person.id}.{suffix}"
+    account = AppUser(username=username, full_name=person.full_name, email=person.email, active=True)
+    session.add(account)
+    session.flush()
+    person.user_id = account.id
+    audit.record(session, at, None, "account.created_for_person", f"person:{person.id}", user_id=account.id)
+    return account
+
+
+def _finance_department(session: Session) -> OrgUnit:
+    unit = session.scalar(select(OrgUnit).where(OrgUnit.kind == FINANCE_KIND).order_by(OrgUnit.id).limit(1))
+    if unit is None:
+        raise Conflict("Chưa có Sở Tài chính trong danh mục tổ chức: không thể mở bước thẩm định hỗ trợ.")
+    return unit
+
+
+def _document_text(person, employer, commitment, category, decision_date, supports) -> CommitmentText:
+    one_time = next((amount for kind, amount, _ in supports if kind == "one_time"), None)
+    monthly = next((words[0].lower() + words[1:] for kind, _, words in supports if kind == "monthly_income"), None)
+    return CommitmentText(
+        full_name=person.full_name, date_of_birth=person.date_of_birth, employer_name=employer.name,
+        job_position=commitment.job_position, category_title=CATEGORY_TITLES.get(category, category),
+        terms=commitment.terms, start_date=commitment.start_date, end_date=commitment.end_date,
+        decision_date=decision_date, one_time_support_vnd=one_time, monthly_support_text=monthly)
+
+
+# -- support ----------------------------------------------------------------------------
+
+def proposed_support(terms: dict, category: str) -> list[tuple[str, int, str]]:
+    """(kind, amount in VND, formula in words) of each support the terms give the
+    category. The monthly amount is per month actually worked (REPORT §1.8, Q17)."""
+    basis = _short_title(terms["title"])
+    category_title = CATEGORY_TITLES.get(category, category)
+    found = []
+    one_time = policies.one_time_support(terms, category)
+    if one_time:
+        found.append(("one_time", one_time,
+                      f"Hỗ trợ một lần theo {basis}: {vnd(one_time)} đồng ({category_title})"))
+    wages = policies.policy_book().regional_minimum_wage_vnd
+    monthly = policies.monthly_income_support(terms, category, wages)
+    if monthly:
+        rule = terms["monthly_income_support"][category]
+        multiplier = rule["multiplier"].replace(".", ",")
+        found.append(("monthly_income", monthly,
+                      f"Hỗ trợ thu nhập hằng tháng theo {basis}: {multiplier} × {vnd(wages[rule['region']])} đồng "
+                      f"(lương tối thiểu vùng {rule['region']}) = {vnd(monthly)} đồng/tháng × số tháng thực tế "
+                      f"làm việc ({category_title})"))
+    return found
+
+
+def _short_title(title: str) -> str:
+    """"Nghị quyết số 53/2025/NQ-HĐND của ..." -> "Nghị quyết 53/2025"."""
+    match = re.search(r"Nghị quyết số (\d+/\d{4})", title)
+    return f"Nghị quyết {match.group(1)}" if match else title
+
+
+# -- keeping the tables in step with the instance ------------------------------------------
+
+def _on_selection_changed(session: Session, runtime: WorkflowRuntime, change: InstanceChange) -> None:
+    """The city chair's approval of a round's results opens the commitments (the selection
+    module's listener ran first and marked the selected candidates)."""
+    done = change.completed_task
+    if done is None or done.task_name != "decide_results" or done.completed_data.get("chair_decision") != "approve":
+        return
+    round_id = session.scalar(select(RecruitmentRound.id).where(RecruitmentRound.instance_id == change.instance.id))
+    if round_id is None:
+        return
+    open_commitments(session, runtime, round_id, date.fromisoformat(done.completed_data["decision_date"]), change.at)
+
+
+def _on_commitment_changed(session: Session, change: InstanceChange) -> None:
+    commitment_id = change.data.get("commitment_id")
+    commitment = session.get(Commitment, commitment_id) if commitment_id is not None else None
+    if commitment is None:
+        return
+    person = session.get(Person, commitment.person_id)
+    for task in change.opened_tasks:
+        if task.task_name == "sign_commitment":  # a personal task: only the person sees it
+            session.execute(update(HumanTask).where(HumanTask.id == task.id).values(assignee_id=person.user_id))
+    done = change.completed_task
+    if done is not None:
+        handler = {"sign_commitment": _signed, "assign_position": _assigned,
+                   "approve_support": _support_decided}.get(done.task_name)
+        if handler is not None:
+            handler(session, commitment, person, done, change.at)
+    if change.finished:
+        _in_force(session, commitment, change.at)
+
+
+def _signed(session, commitment: Commitment, person: Person, done, at: datetime) -> None:
+    by_scan = commitment.signed_document_id is not None  # record_signed_scan stored it first
+    if done.completed_by != person.user_id and not by_scan:
+        raise PermissionDenied("Chỉ người cam kết tự ký; Sở Nội vụ tải bản giấy đã ký thay cho bước này.")
+    if _name_key(done.completed_data["full_name"]) != _name_key(person.full_name):
+        raise FormInvalid([FieldError("full_name", "name_mismatch",
+                                      "«Họ và tên người cam kết» phải trùng với họ và tên ghi trong bản cam kết.")])
+    commitment.status, commitment.signed_at = "signed", at
+    commitment.signed_via = "scan" if by_scan else "app"
+    audit.record(session, at, done.completed_by, "commitment.signed", f"commitment:{commitment.id}",
+                 signed_via=commitment.signed_via, document_id=commitment.document_id,
+                 signed_document_id=commitment.signed_document_id)
+    talents.record_status(session, at, done.completed_by, person.id, "committed")
+
+
+def _name_key(name: str) -> str:
+    """Case and spacing do not matter; letters and accents do."""
+    return " ".join(unicodedata.normalize("NFC", name).casefold().split())
+
+
+def _assigned(session, commitment: Commitment, person: Person, done, at: datetime) -> None:
+    data = done.completed_data
+    assigned_on = date.fromisoformat(data["assigned_on"])
+    today = at.astimezone(LOCAL_TZ).date()
+    decision_date = commitment.start_date
+    if assigned_on < decision_date or assigned_on > today:
+        raise FormInvalid([FieldError("assigned_on", "out_of_range",
+                                      f"«Ngày quyết định phân công» phải từ ngày {dmy(decision_date)} "
+                                      f"đến hôm nay ({dmy(today)}).")])
+    commitment.assignment_decision = data["assignment_decision"].strip()
+    commitment.assigned_at = datetime.combine(assigned_on, time(0, 0), LOCAL_TZ)
+    commitment.job_position = data["job_position"].strip()
+    if commitment.terms["commitment"]["start_basis"] == "report_for_duty_date":
+        commitment.start_date = assigned_on  # the day they take up the post
+        commitment.end_date = policies.commitment_end(assigned_on, commitment.terms["commitment"]["min_years"])
+    category = session.scalar(select(Candidate.category).where(Candidate.id == commitment.candidate_id))
+    for kind, amount, formula in proposed_support(commitment.terms, category):
+        session.add(SupportEntitlement(commitment_id=commitment.id, kind=kind, formula=formula,
+                                       amount_vnd=amount, status="proposed"))
+    audit.record(session, at, done.completed_by, "commitment.assigned", f"commitment:{commitment.id}",
+                 assignment_decision=commitment.assignment_decision, assigned_on=assigned_on.isoformat(),
+                 job_position=commitment.job_position)
+
+
+def _support_decided(session, commitment: Commitment, person: Person, done, at: datetime) -> None:
+    decision = done.completed_data["finance_decision"]
+    note = (done.completed_data.get("note") or "").strip()
+    if decision == "reject" and not note:
+        raise FormInvalid([FieldError("note", "required", "Vui lòng nhập «Ý kiến thẩm định» khi không chấp thuận.")])
+    status = "approved" if decision == "approve" else "rejected"
+    session.execute(update(SupportEntitlement).where(
+        SupportEntitlement.commitment_id == commitment.id, SupportEntitlement.status == "proposed")
+        .values(status=status, decided_at=at, decided_by=done.completed_by),
+        execution_options={"synchronize_session": "fetch"})
+    audit.record(session, at, done.completed_by, f"support.{status}", f"commitment:{commitment.id}", note=note)
+
+
+def _in_force(session, commitment: Commitment, at: datetime) -> None:
+    included_on = commitment.assigned_at.astimezone(LOCAL_TZ).date()
+    commitment.status = "active"
+    session.add(TalentListEntry(person_id=commitment.person_id, org_unit_id=commitment.employer_org_id,
+                                included_on=included_on))
+    talents.record_status(session, at, None, commitment.person_id, "in_service")
+    audit.record(session, at, None, "commitment.in_force", f"commitment:{commitment.id}",
+                 included_on=included_on.isoformat())
+
+
+# -- the scan of a paper signature ---------------------------------------------------------
+
+def record_signed_scan(session: Session, runtime: WorkflowRuntime, actor_username: str, commitment_id: int,
+                       filename: str, content: bytes, at: datetime) -> Commitment:
+    """Sở Nội vụ uploads the scan of a commitment signed on paper (PDF or image, at most
+    5 MB): it is kept, and the person's signing task is completed on their behalf."""
+    actor = user_by_username(session, actor_username)
+    if not _is_home_affairs_officer(session, actor.id):
+        raise PermissionDenied(f"{actor_username} is not an officer of Sở Nội vụ")
+    commitment = get_commitment(session, commitment_id)
+    if commitment.status != "awaiting_signature":
+        raise Conflict("Bản cam kết này đã được ký.")
+    media_type = _scan_media_type(content)
+    task_id = session.scalar(select(HumanTask.id).where(
+        HumanTask.instance_id == commitment.instance_id, HumanTask.task_name == "sign_commitment",
+        HumanTask.status == "ready"))
+    if task_id is None:
+        raise Conflict("Bản cam kết này không còn chờ ký.")
+    scan = documents.store(session, at, actor.id, kind="signed_commitment", subject=f"commitment:{commitment.id}",
+                           filename=_safe_filename(filename), media_type=media_type, content=content)
+    commitment.signed_document_id = scan.id
+    person = session.get(Person, commitment.person_id)
+    runtime.complete_task(session, task_id, {"acknowledge": True, "full_name": person.full_name},
+                          user_id=actor.id, at=at)
+    return commitment
+
+
+def _scan_media_type(content: bytes) -> str:
+    if not content:
+        raise InvalidInput("file", "Vui lòng chọn tệp bản cam kết đã ký.")
+    if len(content) > MAX_SCAN_BYTES:
+        raise InvalidInput("file", "Tệp bản cam kết đã ký không được lớn hơn 5 MB.")
+    for signature, media_type in SCAN_SIGNATURES:
+        if content.startswith(signature):
+            return media_type
+    raise InvalidInput("file", "Tệp bản cam kết đã ký phải là PDF hoặc ảnh (PNG, JPEG).")
+
+
+def _safe_filename(filename: str) -> str:
+    name = PurePosixPath((filename or "").replace("\\", "/")).name.strip()
+    return (name or "ban-cam-ket-da-ky")[-200:]
+
+
+def _is_home_affairs_officer(session: Session, user_id: int) -> bool:
+    return bool(session.scalar(select(exists().where(
+        Membership.user_id == user_id, Membership.role_code == SNV_OFFICER,
+        Membership.org_unit_id == OrgUnit.id, OrgUnit.kind == HOME_AFFAIRS_KIND))))
+
+
+def _is_finance_officer(session: Session, user_id: int) -> bool:
+    return bool(session.scalar(select(exists().where(
+        Membership.user_id == user_id, Membership.role_code == FINANCE_OFFICER,
+        Membership.org_unit_id == OrgUnit.id, OrgUnit.kind == FINANCE_KIND))))
+
+
+# -- reading ----------------------------------------------------------------------------
+
+def get_commitment(session: Session, commitment_id: int) -> Commitment:
+    commitment = session.get(Commitment, commitment_id)
+    if commitment is None:
+        raise NotFound(f"no commitment {commitment_id}")
+    return commitment
+
+
+def commitment_view(session: Session, commitment_id: int, keys=None) -> dict:
+    """A commitment as pages show it: the person by name and date of birth (the citizen
+    ID only masked, and only when ``keys`` are given), terms, dates, documents, support."""
+    commitment = get_commitment(session, commitment_id)
+    person = talents.person_view(session, keys, commitment.person_id) if keys is not None else None
+    person_row = session.get(Person, commitment.person_id)
+    employer = session.get(OrgUnit, commitment.employer_org_id)
+    entitlements = session.scalars(select(SupportEntitlement).where(
+        SupportEntitlement.commitment_id == commitment.id).order_by(SupportEntitlement.id)).all()
+    docs = documents.of_subject(session, f"commitment:{commitment.id}")
+    return {
+        "id": commitment.id,
+        "status": commitment.status,
+        "person": {"id": person_row.id, "full_name": person_row.full_name, "date_of_birth": person_row.date_of_birth,
+                   "citizen_id": person["citizen_id"] if person else None},
+        "employer": {"id": employer.id, "code": employer.code, "name": employer.name},
+        "job_position": commitment.job_position,
+        "legal_basis": commitment.legal_basis,
+        "legal_basis_title": commitment.terms["title"],
+        "terms": commitment.terms,
+        "commitment_years": commitment.terms["commitment"]["min_years"],
+        "start_date": commitment.start_date,
+        "end_date": commitment.end_date,
+        "signed_at": commitment.signed_at,
+        "signed_via": commitment.signed_via,
+        "assignment_decision": commitment.assignment_decision,
+        "assigned_on": commitment.assigned_at.astimezone(LOCAL_TZ).date() if commitment.assigned_at else None,
+        "instance_id": commitment.instance_id,
+        "documents": [{"id": doc.id, "kind": doc.kind, "filename": doc.filename, "media_type": doc.media_type,
+                       "created_at": doc.created_at, "sha256": doc.sha256} for doc in docs],
+        "entitlements": [{"id": row.id, "kind": row.kind, "formula": row.formula, "amount_vnd": row.amount_vnd,
+                          "status": row.status, "decided_at": row.decided_at, "decided_by": row.decided_by}
+                         for row in entitlements],
+    }
+
+
+def commitments_of_person(session: Session, user_id: int) -> list[Commitment]:
+    """The commitments of the person whose account this is (their own page)."""
+    return list(session.scalars(select(Commitment).join(Person, Person.id == Commitment.person_id)
+                                .where(Person.user_id == user_id).order_by(Commitment.id)))
+
+
+def commitment_document_for(session: Session, user_id: int, document_id: int) -> StoredDocument:
+    """A commitment's document (generated or signed scan) if the user may read it: the
+    person themself, Sở Nội vụ, the head of the employing unit, Sở Tài chính (which
+    pays the support). To anyone else it does not exist."""
+    document = session.get(StoredDocument, document_id)
+    match = re.fullmatch(r"commitment:(\d+)", document.subject) if document is not None else None
+    if match is not None:
+        commitment = session.get(Commitment, int(match.group(1)))
+        if commitment is not None and _may_read(session, user_id, commitment):
+            return document
+    raise NotFound(f"no document {document_id}")
+
+
+def _may_read(session: Session, user_id: int, commitment: Commitment) -> bool:
+    person_user = session.scalar(select(Person.user_id).where(Person.id == commitment.person_id))
+    return (user_id == person_user
+            or _is_home_affairs_officer(session, user_id)
+            or holds_role(session, user_id, UNIT_HEAD, commitment.employer_org_id)
+            or _is_finance_officer(session, user_id))

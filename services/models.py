@@ -280,6 +280,8 @@ class Person(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     full_name: Mapped[str | None] = mapped_column(String(200))
+    # The name without accents, lower case ("tran minh khoa"): what a search matches.
+    name_key: Mapped[str | None] = mapped_column(String(200), index=True)
     date_of_birth: Mapped[date | None] = mapped_column(Date)
     gender: Mapped[str | None] = mapped_column(String(10))  # male | female
     citizen_id_encrypted: Mapped[str | None] = mapped_column(String(200))
@@ -361,6 +363,8 @@ class CommuneSubmission(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     registered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     registered_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    # The number Sở Nội vụ's records office gave the dispatch in its incoming register (số đến).
+    incoming_number: Mapped[str | None] = mapped_column(String(30))
 
 
 class RecruitmentRound(Base):
@@ -412,6 +416,8 @@ class Candidate(Base):
     procedure: Mapped[str | None] = mapped_column(String(20))  # xet_tuyen | tiep_nhan | dac_cach, decided
     nominated_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     nominating_org_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"))
+    # An external nominator (MTTQ, an association, a university...) is no unit of ours: its name.
+    nominating_org_name: Mapped[str | None] = mapped_column(String(300))
     nomination_date: Mapped[date | None] = mapped_column(Date)
     # nominated | applied | eligible | ineligible | passed | failed | selected | not_selected
     status: Mapped[str] = mapped_column(String(30))
@@ -593,7 +599,8 @@ class Breach(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     commitment_id: Mapped[int] = mapped_column(ForeignKey("commitment.id"), index=True)
-    trigger: Mapped[str] = mapped_column(String(30))  # resignation | transfer_out | field_change | dismissal
+    # resignation | transfer_out | field_change | dismissal | job_abandonment
+    trigger: Mapped[str] = mapped_column(String(30))
     occurred_on: Mapped[date] = mapped_column(Date)
     instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), unique=True)
     refund_formula: Mapped[str] = mapped_column(String(40))  # full | prorata_unserved_months
@@ -601,3 +608,10 @@ class Breach(Base):
     exempt_reason: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(30))  # appraising | refund_due | exempt
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What the refund was computed from, kept so that the figure can be explained later.
+    received_vnd: Mapped[int | None] = mapped_column(BigInteger)  # approved one-time support
+    served_months: Mapped[int | None] = mapped_column(Integer)  # whole months, start to breach
+    reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reported_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    decision_number: Mapped[str | None] = mapped_column(String(60))  # the city chair's decision
+    refund_due_on: Mapped[date | None] = mapped_column(Date)  # payment deadline of the refund

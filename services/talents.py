@@ -14,6 +14,7 @@ yearly figures and the audit trail consistent, and leaves no dangling reference.
 """
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, exists, func, or_, select, update
@@ -28,14 +29,14 @@ from services.personal_data import (
 )
 
 GENDERS = ("male", "female")
-STATUSES = ("nominated", "applied", "eligible", "ineligible", "selected", "committed", "in_service",
-            "removed", "breached")
+STATUSES = ("nominated", "applied", "eligible", "ineligible", "selected", "not_selected", "committed",
+            "in_service", "removed", "breached")
 # Decree 170 Art. 16(2): an ineligible candidate is told why; removals and breaches are decisions.
 STATUSES_NEEDING_REASON = frozenset({"ineligible", "removed", "breached"})
-# Candidates not recruited, whose data the Law says to delete. Of the statuses kept here only
-# "ineligible" ends a candidacy without success; removed and breached people were talents
-# (commitments and refunds still need their data).
-UNSUCCESSFUL_STATUSES = frozenset({"ineligible"})
+# Candidates not recruited, whose data the Law says to delete: screened out, or judged by the
+# council and not selected. Removed and breached people were talents (commitments and
+# refunds still need their data).
+UNSUCCESSFUL_STATUSES = frozenset({"ineligible", "not_selected"})
 RETENTION_CONSENT = "talent_list_retention"
 CONSENT_PURPOSES = ("recruitment_round", RETENTION_CONSENT, "publication_of_nomination")
 CONSENT_CHANNELS = ("paper", "web", "email")
@@ -46,7 +47,8 @@ def register_person(session: Session, keys: CitizenIdKeys, at: datetime, actor_i
                     citizen_id: str | None = None, email: str | None = None, phone: str | None = None) -> Person:
     """Add someone to the talent database. The citizen ID is optional: it is collected at
     dossier completion or the decision, not at nomination (report Q25)."""
-    person = Person(full_name=_required_name(full_name), date_of_birth=date_of_birth,
+    name = _required_name(full_name)
+    person = Person(full_name=name, name_key=name_key(name), date_of_birth=date_of_birth,
                     gender=_checked_gender(gender), email=_blank_to_none(email), phone=_blank_to_none(phone),
                     created_at=at)
     if citizen_id is not None:
@@ -144,7 +146,7 @@ def purge_unsuccessful(session: Session, at: datetime, retention_days: int) -> i
 
 
 def _purgeable_people(at: datetime, status_before: datetime):
-    latest = _latest_statuses().subquery()
+    latest = latest_statuses().subquery()
     retention_consent_in_force = exists().where(
         ConsentRecord.person_id == Person.id, ConsentRecord.purpose == RETENTION_CONSENT,
         ConsentRecord.given_at <= at,
@@ -155,7 +157,7 @@ def _purgeable_people(at: datetime, status_before: datetime):
                    latest.c.at < status_before, ~retention_consent_in_force))
 
 
-def _latest_statuses():
+def latest_statuses():
     """Each person's statuses ranked newest first (rank 1: where they stand now)."""
     newest_first = func.row_number().over(partition_by=TalentStatus.person_id,
                                           order_by=(TalentStatus.at.desc(), TalentStatus.id.desc()))
@@ -169,7 +171,7 @@ def _latest_status(session: Session, person_id: int) -> TalentStatus | None:
 
 def _anonymise(session: Session, at: datetime, person_ids: list[int]) -> None:
     session.execute(update(Person).where(Person.id.in_(person_ids)).values(
-        full_name=None, date_of_birth=None, gender=None, citizen_id_encrypted=None, citizen_id_digest=None,
+        full_name=None, name_key=None, date_of_birth=None, gender=None, citizen_id_encrypted=None, citizen_id_digest=None,
         email=None, phone=None, anonymised_at=at), execution_options={"synchronize_session": "fetch"})
     session.execute(update(TalentStatus).where(TalentStatus.person_id.in_(person_ids)).values(reason=None),
                     execution_options={"synchronize_session": "fetch"})
@@ -196,6 +198,14 @@ def _living_person(session: Session, person_id: int) -> Person:
     if person.anonymised_at is not None:
         raise Conflict("Dữ liệu cá nhân của người này đã được xoá theo thời hạn lưu trữ.")
     return person
+
+
+def name_key(text: str) -> str:
+    """Lower case without accents, spaces collapsed: officers type "nguyen van" or
+    "Nguyễn Văn" and both find Nguyễn Văn An (đ is a letter of its own, not an accent)."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    plain = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return " ".join(plain.lower().split())
 
 
 def _required_name(full_name: str) -> str:

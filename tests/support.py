@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import zlib
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -12,6 +13,8 @@ from services import campaigns, tasks
 from services.directory import unit_by_code, user_by_username
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+# The process bundles the repository ships (one folder each), all loaded by every test.
+BUNDLES = sorted(path.name for path in (Path(__file__).resolve().parents[1] / "bpmn").iterdir() if path.is_dir())
 
 
 def local(*args) -> datetime:

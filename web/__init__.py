@@ -8,9 +8,10 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from engine.errors import EngineError
 from services.bootstrap import Services, bootstrap
+from services import city_consolidation, talent_directory
 from services.directory import is_admin
 from services.models import AppUser
-from web import admin, auth, bell, board, inbox, task_page
+from web import admin, auth, bell, board, city, inbox, talents, task_page
 from web.api import PREFIX, init_api
 from web.api.errors import error_response, http_error_response, message_of, status_of
 from web.i18n import init_i18n
@@ -29,7 +30,7 @@ def create_app(services: Services | None = None) -> Flask:
     configure_security(app, services.config, lambda user_id: _load_user(services, user_id))
     init_i18n(app, services.clock)
     init_api(app)
-    for blueprint in (auth.bp, inbox.bp, task_page.bp, board.bp, bell.bp, admin.bp):
+    for blueprint in (auth.bp, inbox.bp, task_page.bp, board.bp, city.bp, bell.bp, talents.bp, admin.bp):
         app.register_blueprint(blueprint)
     _register_error_pages(app)
 
@@ -54,7 +55,8 @@ def _load_user(services: Services, user_id: str) -> SignedInUser | None:
         user = session.get(AppUser, key)
         if user is None or not user.active:
             return None
-        return SignedInUser.of(user, is_admin(session, user.id))
+        return SignedInUser.of(user, is_admin(session, user.id), talent_directory.may_search(session, user.id),
+                               city_consolidation.may_see_city_round(session, user.id))
 
 
 def _register_error_pages(app: Flask) -> None:

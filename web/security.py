@@ -37,10 +37,13 @@ class SignedInUser(UserMixin):
     username: str
     full_name: str
     is_admin: bool = False  # shows the admin menu; every admin route checks again
+    may_search_talents: bool = False  # shows the talent database menu; the search checks again
+    may_see_city_rounds: bool = False  # shows the city consolidation menu; its pages check again
 
     @classmethod
-    def of(cls, user: AppUser, is_admin: bool = False) -> "SignedInUser":
-        return cls(user.id, user.username, user.full_name, is_admin)
+    def of(cls, user: AppUser, is_admin: bool = False, may_search_talents: bool = False,
+           may_see_city_rounds: bool = False) -> "SignedInUser":
+        return cls(user.id, user.username, user.full_name, is_admin, may_search_talents, may_see_city_rounds)
 
 
 def configure_security(app: Flask, config: Config, load_user) -> None:

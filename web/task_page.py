@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from io import BytesIO
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup, escape
 
 from engine.errors import FormInvalid
-from services import tasks
+from services import documents, tasks
 from services.models import AppUser
 from web.context import services
 from web.form_fields import data_from, fields_of
@@ -57,18 +59,41 @@ def submit(task_id: str):
     return redirect(url_for("inbox.inbox"))
 
 
+@bp.get("/tasks/<task_id>/documents/<int:document_id>")
+@login_required
+def document(task_id: str, document_id: int):
+    """A document the case hands to whoever may see the task (the commitment to sign...)."""
+    svc = services()
+    with svc.db.read() as session:
+        task = tasks.visible_task(session, session.get(AppUser, current_user.id), task_id)
+        if document_id not in _document_ids(svc.runtime.task_data(session, task.id)):
+            abort(404)
+        stored = documents.get(session, document_id)
+        content, filename, media_type = stored.content, stored.filename, stored.media_type
+    return send_file(BytesIO(content), as_attachment=True, download_name=filename, mimetype=media_type)
+
+
 def _render(task, data: dict, errors: dict, extra_rows: int = 0, status: int = 200, draft_saved_at=None):
     svc = services()
     with svc.db.read() as session:
         schema = tasks.form_of(session, svc.runtime, task)
         history = tasks.history(session, task.instance_id)
-        instructions = _instructions(session, svc, task)
+        case_data = svc.runtime.task_data(session, task.id)
+        instructions = _instructions(session, svc, task, case_data)
+        attachments = [(stored.id, stored.filename) for stored in
+                       (documents.get(session, document_id) for document_id in _document_ids(case_data))]
     form_errors = [message for field, message in errors.items() if not field]
     page = render_template(
         "task.html", task=task, schema=schema, fields=fields_of(schema, data, errors, extra_rows),
         form_errors=form_errors, error_count=len(errors), history=history,
-        instructions=instructions, draft_saved_at=draft_saved_at)
+        instructions=instructions, draft_saved_at=draft_saved_at, attachments=attachments)
     return page, status
+
+
+def _document_ids(data: dict) -> list[int]:
+    """The documents a case names in its data: values of keys ending in ``document_id``."""
+    return [value for key, value in data.items()
+            if key.endswith("document_id") and isinstance(value, int) and not isinstance(value, bool)]
 
 
 def _prefill(session, svc, task) -> dict:
@@ -83,8 +108,7 @@ def _prefill(session, svc, task) -> dict:
     return prefilled
 
 
-def _instructions(session, svc, task) -> Markup:
+def _instructions(session, svc, task, data: dict) -> Markup:
     """The task's documentation with {{ name }} filled from the case's data (escaped)."""
     text = tasks.instructions_of(session, svc.runtime, task)
-    data = svc.runtime.task_data(session, task.id) if "{{" in text else {}
     return Markup(_PLACEHOLDER.sub(lambda match: str(escape(data.get(match.group(1), ""))), str(escape(text))))

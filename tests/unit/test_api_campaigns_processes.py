@@ -2,7 +2,7 @@
 import pytest
 
 from services import api_tokens
-from support import local
+from support import BUNDLES, local
 from web_client import web_app
 
 OPEN = {"commune_code": "xa_cam_giang_ubnd", "title": "Đề xuất nhu cầu năm 2027", "target_year": 2027,
@@ -49,7 +49,7 @@ def test_only_admins_list_definitions_and_start_and_show_instances(api):
         assert api.get("/api/v1/process-definitions", headers=api.tokens[name]).status_code == 403
         assert api.get("/api/v1/instances/1", headers=api.tokens[name]).status_code == 403
     listed = api.get("/api/v1/process-definitions", headers=api.tokens["admin"]).get_json()
-    assert {(d["key"], d["version"]) for d in listed} == {("commune_campaign", 1), ("unit_proposal", 1)}
+    assert {(d["key"], d["version"]) for d in listed} == {(key, 1) for key in BUNDLES}
     start = {"process_key": "unit_proposal", "lane_orgs": {"unit_officer": "cg_vp", "unit_head": "cg_vp"},
              "data": {"campaign_id": 0, "title": "Thử", "commune_name": "Cẩm Giang", "target_year": 2027,
                       "period_from": 2026, "period_to": 2030, "unit_deadline": "2027-01-14T12:00:00+07:00",

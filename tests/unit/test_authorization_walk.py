@@ -25,6 +25,9 @@ STRANGERS = ["cg_pkt.canbo", "cg_pkt.truong"]  # another unit than the victim's 
 EVERYONE = set(USERS)
 BOARD = {"vhxh.canbo", "chutich"}
 ADMIN = {"admin"}
+# The talent database: the commune's Phòng VH-XH and chair see its people, unit heads their own unit's.
+TALENT_SEARCH = {"vhxh.canbo", "chutich", "cg_vp.truong", "cg_pkt.truong"}
+VICTIM_TALENT = {"vhxh.canbo", "chutich", "cg_vp.truong"}  # serves in cg_vp
 
 # (method, rule) -> who may succeed; "public" routes answer anyone, signed in or not.
 RULES = {
@@ -60,11 +63,20 @@ RULES = {
     ("POST", "/tasks/<task_id>/release"): set(),
     ("GET", "/tasks/<task_id>"): {"cg_vp.canbo"},
     ("POST", "/tasks/<task_id>"): {"cg_vp.canbo"},
+    ("GET", "/tasks/<task_id>/documents/<int:document_id>"): set(),  # the case names no document
     ("GET", "/campaigns"): EVERYONE,
     ("GET", "/campaigns/<int:campaign_id>"): BOARD,
     ("GET", "/campaigns/<int:campaign_id>/aggregation.xlsx"): BOARD,
     ("POST", "/campaigns/<int:campaign_id>/units/<unit_code>/<action>"): set(),  # nothing returnable yet
     ("GET", "/notifications"): EVERYONE,
+    ("GET", "/city-rounds"): EVERYONE,  # each sees the rounds open to them: none here
+    ("GET", "/city-rounds/<int:round_id>"): set(),  # Sở Nội vụ and the city chair only
+    ("GET", "/talents"): TALENT_SEARCH,
+    ("POST", "/talents"): TALENT_SEARCH,
+    ("POST", "/api/v1/talents/search"): TALENT_SEARCH,
+    ("GET", "/talents/<int:person_id>"): VICTIM_TALENT,
+    ("GET", "/api/v1/talents"): TALENT_SEARCH,
+    ("GET", "/api/v1/talents/<int:person_id>"): VICTIM_TALENT,
     ("POST", "/notifications/<int:notification_id>/read"): {"cg_vp.canbo"},
     ("GET", "/admin/"): ADMIN,
     ("POST", "/admin/upload"): ADMIN,
@@ -103,10 +115,27 @@ def world(commune):
                at=commune.clock.now(), task_id=victim_task.id)
         notification_id = session.scalar(select(Notification.id))
         tokens = {name: api_tokens.issue(session, name, "walk", commune.clock.now()) for name in USERS}
+        person_id = _talent_serving_in(session, commune, "cg_vp")
     values = {"task_id": victim_task.id, "campaign_id": campaign_id, "instance_id": victim_task.instance_id,
               "year": 2026, "day": "2026-03-09", "notification_id": notification_id, "code": "en",
-              "filename": "app.css", "unit_code": "cg_vp", "action": "return", "key": "unit_proposal", "version": 1}
+              "filename": "app.css", "unit_code": "cg_vp", "action": "return", "key": "unit_proposal", "version": 1,
+              "person_id": person_id, "document_id": 1,
+              "round_id": 1}
     return app, tokens, values, victim_task
+
+
+def _talent_serving_in(session, services, unit_code: str) -> int:
+    from datetime import date
+
+    from services import talents
+    from services.directory import unit_by_code
+    from services.models import TalentListEntry
+
+    person = talents.register_person(session, services.citizen_id_keys, services.clock.now(), None,
+                                     full_name="Trần Minh Khoa", citizen_id="999202000111")
+    session.add(TalentListEntry(person_id=person.id, org_unit_id=unit_by_code(session, unit_code).id,
+                                included_on=date(2026, 3, 16)))
+    return person.id
 
 
 def _url(rule: str, values: dict) -> str:

@@ -6,6 +6,7 @@ from click.testing import CliRunner
 from engine.clock import FixedClock
 from web import create_app
 from web.cli import main
+from support import BUNDLES
 
 
 def test_cli_runs_a_campaign_in_simulated_time(tmp_path, monkeypatch):
@@ -64,5 +65,5 @@ def test_health_page_answers_from_the_database(services):
     client = create_app(services).test_client()
     response = client.get("/health")
     assert response.status_code == 200
-    assert response.get_json()["definitions"] == 2
+    assert response.get_json()["definitions"] == len(BUNDLES)
     assert isinstance(services.clock, FixedClock)

@@ -275,7 +275,8 @@ CONSENTS = ("none", "retention", "retention_withdrawn", "other_purpose")
 
 def _should_be_purged(latest_status: str, age: timedelta, consent: str) -> bool:
     """The rule, stated independently of the query."""
-    return latest_status == "ineligible" and age > timedelta(days=RETENTION_DAYS) and consent != "retention"
+    return (latest_status in ("ineligible", "not_selected") and age > timedelta(days=RETENTION_DAYS)
+            and consent != "retention")
 
 
 def _give_consent(session, person_id: int, consent: str) -> None:
@@ -301,7 +302,7 @@ def _person_with_history(services, keys, number: int, history: list[tuple[str, t
 def _snapshot(services) -> dict:
     with services.db.transaction() as session:
         return {
-            "people": {p.id: (p.full_name, p.date_of_birth, p.gender, p.citizen_id_encrypted, p.citizen_id_digest,
+            "people": {p.id: (p.full_name, p.name_key, p.date_of_birth, p.gender, p.citizen_id_encrypted, p.citizen_id_digest,
                               p.email, p.phone, p.anonymised_at) for p in session.scalars(select(Person))},
             "statuses": {s.id: (s.person_id, s.status, s.at, s.reason) for s in session.scalars(select(TalentStatus))},
             "consents": {c.id: (c.person_id, c.purpose, c.withdrawn_at) for c in session.scalars(select(ConsentRecord))},
@@ -331,10 +332,11 @@ def test_purge_anonymises_exactly_the_unsuccessful_past_retention_without_consen
 
     after = _snapshot(services)
     anonymised = {pid for pid, row in after["people"].items() if row[-1] is not None}
-    # ineligible just over the retention with no, a withdrawn or another purpose's consent; and person 901
-    assert anonymised == expected and len(expected) == 4
+    # ineligible or not selected just over the retention with no, a withdrawn or another purpose's
+    # consent; and person 901
+    assert anonymised == expected and len(expected) == 7
     for person_id in expected:
-        assert after["people"][person_id] == (None,) * 7 + (NOW,)
+        assert after["people"][person_id] == (None,) * 8 + (NOW,)
     assert {pid: row for pid, row in after["people"].items() if pid not in expected} == \
         {pid: row for pid, row in before["people"].items() if pid not in expected}
     assert after["statuses"] == {sid: row[:3] + (None if row[0] in expected else row[3],)

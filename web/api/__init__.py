@@ -11,7 +11,7 @@ from flask import Flask, request
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
-from web.api import admin, calendar, campaigns, docs, notifications, processes, tasks
+from web.api import admin, calendar, campaigns, docs, notifications, processes, talents, tasks
 from web.api.errors import http_error_response
 from web.security import csrf
 
@@ -36,7 +36,7 @@ def init_api(app: Flask) -> Api:
     api = JsonErrorsApi(app)
     for blueprint, path in ((tasks.blp, "/tasks"), (campaigns.blp, "/campaigns"), (processes.blp, ""),
                             (calendar.blp, "/calendar"), (notifications.blp, "/notifications"),
-                            (admin.blp, "/admin")):
+                            (talents.blp, "/talents"), (admin.blp, "/admin")):
         csrf.exempt(blueprint)  # the API checks CSRF itself, for session-authenticated calls only
         api.register_blueprint(blueprint, url_prefix=f"{PREFIX}{path}")
     app.register_blueprint(docs.bp, url_prefix=PREFIX)

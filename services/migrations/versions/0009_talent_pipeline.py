@@ -322,6 +322,8 @@ def upgrade() -> None:
 
     with op.batch_alter_table('person', schema=None) as batch_op:
         batch_op.add_column(sa.Column('user_id', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('name_key', sa.String(length=200), nullable=True))
+        batch_op.create_index(batch_op.f('ix_person_name_key'), ['name_key'], unique=False)
         batch_op.create_unique_constraint(batch_op.f('uq_person_user_id'), ['user_id'])
         batch_op.create_foreign_key(batch_op.f('fk_person_user_id_app_user'), 'app_user', ['user_id'], ['id'])
 
@@ -333,6 +335,8 @@ def downgrade() -> None:
     with op.batch_alter_table('person', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_person_user_id_app_user'), type_='foreignkey')
         batch_op.drop_constraint(batch_op.f('uq_person_user_id'), type_='unique')
+        batch_op.drop_index(batch_op.f('ix_person_name_key'))
+        batch_op.drop_column('name_key')
         batch_op.drop_column('user_id')
 
     with op.batch_alter_table('support_entitlement', schema=None) as batch_op:

@@ -1,4 +1,4 @@
-"""reserved for a later change of the talent pipeline (empty until then)
+"""city consolidation: the incoming-register number of a commune submission
 
 Revision ID: 0010
 Revises: 0009
@@ -16,8 +16,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table('commune_submission', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('incoming_number', sa.String(length=30), nullable=True))
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table('commune_submission', schema=None) as batch_op:
+        batch_op.drop_column('incoming_number')

@@ -1,4 +1,4 @@
-"""reserved for a later change of the talent pipeline (empty until then)
+"""candidates: the name of an external nominating organisation (not a unit of the directory)
 
 Revision ID: 0011
 Revises: 0010
@@ -16,8 +16,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table('candidate', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('nominating_org_name', sa.String(length=300), nullable=True))
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table('candidate', schema=None) as batch_op:
+        batch_op.drop_column('nominating_org_name')

@@ -1,0 +1,56 @@
+"""The talent database pages: search people (by name, status, or a whole citizen ID) and
+read one person's record, within what the officer's role and unit allow.
+
+What is typed in the search box is personal data: it is posted, never put in a URL (URLs
+end up in logs and browser histories), and a citizen ID is never written back."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from services import talent_directory, talents
+from services.errors import InvalidInput
+from web.context import services
+
+bp = Blueprint("talents", __name__)
+
+
+def status_labels() -> dict[str, str]:
+    return {"nominated": _("Nominated"), "applied": _("Applied"), "eligible": _("Eligible"),
+            "ineligible": _("Ineligible"), "selected": _("Selected"), "not_selected": _("Not selected"),
+            "committed": _("Committed"),
+            "in_service": _("In service"), "removed": _("Removed from the list"), "breached": _("Breached")}
+
+
+@bp.route("/talents", methods=["GET", "POST"])
+@login_required
+def search():
+    svc = services()
+    values = request.form if request.method == "POST" else request.args
+    status = values.get("status") or None
+    try:
+        page_number = max(1, int(values.get("page", "1")))
+    except ValueError:
+        page_number = 1
+    query = talent_directory.TalentQuery(text=request.form.get("q", "")[:200],
+                                         status=status if status in talents.STATUSES else None, page=page_number)
+    error, page = None, None
+    with svc.db.read() as session:
+        try:
+            page = talent_directory.search(session, svc.citizen_id_keys, current_user.id, query)
+        except InvalidInput as invalid:  # the form again, with what to fix
+            error = invalid.message.split(": ", 1)[-1]
+    # A typed citizen ID is never written back into the page.
+    typed = "" if query.text.strip().replace(" ", "").isdigit() else query.text
+    return render_template("talents.html", page=page, error=error, typed=typed, status=query.status,
+                           labels=status_labels()), (422 if error else 200)
+
+
+@bp.get("/talents/<int:person_id>")
+@login_required
+def person(person_id: int):
+    svc = services()
+    with svc.db.read() as session:
+        record = talent_directory.person_record(session, svc.citizen_id_keys, current_user.id, person_id)
+    return render_template("talent.html", person=record, labels=status_labels())
