@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -405,7 +406,7 @@ class WorkflowRuntime:
         due_at = self._due_at(task, info.policy.due)
         record = TaskRecord(
             id=str(task.id), instance_id=instance.id, process_key=instance.process_key, task_name=info.name,
-            title=info.title, lane=info.lane, org_unit_id=instance.lane_orgs.get(info.lane),
+            title=task_title(info.title, task.data), lane=info.lane, org_unit_id=instance.lane_orgs.get(info.lane),
             form_key=info.form_file, status="ready", due_at=due_at, created_at=at)
         if due_at is not None:
             alerts = plan_alerts(info.policy, due_at, self.helpers["working_days_before"])
@@ -540,3 +541,15 @@ def _next_timer(workflow: BpmnWorkflow) -> datetime | None:
     dues = [as_instant(event.value) for event in workflow.waiting_events()
             if event.event_type in TIMER_EVENT_TYPES and event.value]
     return min(dues, default=None)
+
+
+_PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z][A-Za-z0-9_]*)\s*\}\}")
+TITLE_LENGTH = 300  # the projection's column
+
+
+def task_title(template: str, data: dict) -> str:
+    """A task's title as inboxes list it: its BPMN name with ``{{ name }}`` filled from the
+    task's data ("Chấm điểm ứng viên {{ candidate_name }}"), so that two tasks of one kind
+    read apart. A value the data lacks reads as empty."""
+    filled = _PLACEHOLDER.sub(lambda match: str(data.get(match.group(1), "")), template)
+    return " ".join(filled.split())[:TITLE_LENGTH]

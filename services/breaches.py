@@ -12,7 +12,6 @@ records their status.
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session
@@ -21,12 +20,13 @@ from engine.errors import FormInvalid, NotFound
 from engine.forms import FieldError
 from engine.runtime import InstanceChange, WorkflowRuntime
 from services import audit, policies, talents
-from services.directory import CITY_CHAIR, SNV_OFFICER, UNIT_HEAD, holds_role, user_by_username
+from services.directory import (CITY_CHAIR, HOME_AFFAIRS, SNV_OFFICER, UNIT_HEAD, city_of, department_of, holds_role,
+                                user_by_username)
+from services.display import LOCAL_TZ
 from services.errors import Conflict, InvalidInput, PermissionDenied
 from services.models import (AppUser, Breach, Commitment, Membership, OrgUnit, Person, SupportEntitlement,
                              TalentListEntry)
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 BREACH_PROCESS = "breach_case"
 TRIGGERS = {
     "resignation": "Thôi việc theo nguyện vọng",
@@ -39,7 +39,6 @@ FORMULA_TITLES = {"full": "hoàn trả toàn bộ", "prorata_unserved_months": "
 # A commitment can be breached once signed, until it ends.
 BREACHABLE = ("signed", "active")
 ONE_TIME = "one_time"
-HOME_AFFAIRS = "dept_home_affairs"
 
 
 def register(runtime: WorkflowRuntime) -> None:
@@ -77,10 +76,10 @@ def report_breach(session: Session, runtime: WorkflowRuntime, actor_username: st
     session.add(breach)
     session.flush()
     stopped = _stop_support(session, commitment.id)
-    city = _city_of(session, commitment.employer_org_id)
+    city = city_of(session, session.get(OrgUnit, commitment.employer_org_id))
     breach.instance_id = runtime.start(
         session, BREACH_PROCESS, _start_data(session, breach, commitment, at),
-        lane_orgs={SNV_OFFICER: _home_affairs_of(session, city).id, CITY_CHAIR: city.id},
+        lane_orgs={SNV_OFFICER: department_of(session, city, HOME_AFFAIRS).id, CITY_CHAIR: city.id},
         business_key=f"breach:{breach.id}", at=at).instance.id
     audit.record(session, at, actor.id, "breach.reported", f"commitment:{commitment.id}", breach_id=breach.id,
                  trigger=trigger, occurred_on=occurred_on.isoformat(), received_vnd=received, served_months=served,
@@ -134,22 +133,6 @@ def _stop_support(session: Session, commitment_id: int) -> list[int]:
         session.execute(update(SupportEntitlement).where(SupportEntitlement.id.in_(ids)).values(status="stopped"),
                         execution_options={"synchronize_session": "fetch"})
     return ids
-
-
-def _city_of(session: Session, unit_id: int) -> OrgUnit:
-    unit = session.get(OrgUnit, unit_id)
-    while unit is not None and unit.level != "province":
-        unit = session.get(OrgUnit, unit.parent_id) if unit.parent_id else None
-    if unit is None:
-        raise NotFound(f"unit {unit_id} is under no city or province in the directory")
-    return unit
-
-
-def _home_affairs_of(session: Session, city: OrgUnit) -> OrgUnit:
-    office = session.scalar(select(OrgUnit).where(OrgUnit.parent_id == city.id, OrgUnit.kind == HOME_AFFAIRS))
-    if office is None:
-        raise NotFound(f"{city.name} has no Sở Nội vụ in the directory")
-    return office
 
 
 def _start_data(session: Session, breach: Breach, commitment: Commitment, at: datetime) -> dict:

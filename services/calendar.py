@@ -11,7 +11,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, time as clock_time, timedelta
-from zoneinfo import ZoneInfo
 
 import holidays
 from sqlalchemy import select
@@ -19,10 +18,10 @@ from sqlalchemy.orm import Session
 
 from engine.helpers import OFFICE_OPENS, as_instant
 from services import audit
+from services.display import LOCAL_TZ
 from services.errors import InvalidInput
 from services.models import CalendarDay
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 DAY_OFF, WORKING_DAY = "day_off", "working_day"
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
@@ -20,11 +19,11 @@ from engine.runtime import InstanceChange, StartRequest, WorkflowRuntime
 from services import audit
 from services.directory import (COMMUNE_CHAIR, UNIT_HEAD, UNIT_OFFICER, VHXH_OFFICER, addressable_units,
                                 culture_society_office, holds_role, unit_by_code, user_by_username)
+from services.display import LOCAL_TZ
 from services.errors import Conflict, InvalidInput, PermissionDenied
 from services.escalations import highest_levels
 from services.models import Campaign, OrgUnit, ProposalLine, UnitProposal
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 CAMPAIGN_PROCESS = "commune_campaign"
 UNIT_PROCESS = "unit_proposal"
 # Proposals that count in the aggregation: on time, or late and accepted by a leader.

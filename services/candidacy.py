@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,12 +27,12 @@ from engine.forms import FieldError
 from engine.runtime import InstanceChange, WorkflowRuntime
 from services import audit, talents
 from services.directory import SNV_OFFICER, UNIT_HEAD, holds_role, user_by_username
+from services.display import LOCAL_TZ
 from services.errors import Conflict, InvalidInput, PermissionDenied
 from services.models import Candidate, Membership, OrgUnit, Person, Position, RecruitmentRound
 from services.personal_data import CitizenIdKeys
 from services.selection import get_round, position_title, round_office_id
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 DOSSIER_PROCESS = "candidate_dossier"
 CHANNELS = {
     "unit_head_nomination_u40": "Thủ trưởng đơn vị tiến cử (dưới 40 tuổi)",

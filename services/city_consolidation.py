@@ -15,7 +15,6 @@ raising ``FormInvalid`` (the whole transaction rolls back).
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session
@@ -25,14 +24,13 @@ from engine.forms import FieldError
 from engine.runtime import InstanceChange, WorkflowRuntime
 from services import audit
 from services.campaigns import CAMPAIGN_PROCESS, COUNTED
-from services.directory import CITY_CHAIR, SNV_OFFICER, UNIT_HEAD
+from services.directory import CITY_CHAIR, HOME_AFFAIRS, SNV_OFFICER, UNIT_HEAD, city_of, department_of
+from services.display import LOCAL_TZ
 from services.models import (Campaign, CityRound, CommuneSubmission, Membership, OrgUnit, ProposalLine,
                              UnitProposal)
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 CONSOLIDATION_PROCESS = "city_consolidation"
 SUBMISSION_PROCESS = "commune_submission"
-HOME_AFFAIRS = "dept_home_affairs"  # OrgUnit.kind of Sở Nội vụ
 # Sở Nội vụ consolidates within 10 working days of the round's opening (the BPMN's due;
 # a returned consolidation is redone within 5 working days of the return).
 CONSOLIDATE_DAYS = 10
@@ -71,7 +69,7 @@ def receive_submission(session: Session, runtime: WorkflowRuntime, campaign: Cam
     commune = session.get(OrgUnit, campaign.commune_id)
     try:
         city = city_of(session, commune)
-        home_affairs = home_affairs_department(session, city)
+        home_affairs = department_of(session, city, HOME_AFFAIRS)
     except NotFound:  # a gap in the directory: refuse the dispatch on its task page rather than lose it
         raise FormInvalid([FieldError("", "no_home_affairs_department",
                                       "Chưa có Sở Nội vụ của thành phố trong danh bạ tổ chức nên chưa thể gửi. "
@@ -110,24 +108,6 @@ def _open_round(session: Session, runtime: WorkflowRuntime, year: int, city: Org
         business_key=f"city_round:{year}", at=at).instance.id
     audit.record(session, at, actor_id, "city_round_opened", f"city_round:{city_round.id}", year=year)
     return city_round
-
-
-def city_of(session: Session, unit: OrgUnit) -> OrgUnit:
-    """The province-level unit (UBND thành phố) above a commune or unit."""
-    current = unit
-    while current is not None and current.level != "province":
-        current = session.get(OrgUnit, current.parent_id) if current.parent_id else None
-    if current is None:
-        raise NotFound(f"{unit.name} is not under a city in the directory")
-    return current
-
-
-def home_affairs_department(session: Session, city: OrgUnit) -> OrgUnit:
-    department = session.scalar(select(OrgUnit).where(OrgUnit.parent_id == city.id, OrgUnit.kind == HOME_AFFAIRS)
-                                .order_by(OrgUnit.id).limit(1))
-    if department is None:
-        raise NotFound(f"{city.name} has no Sở Nội vụ in the directory")
-    return department
 
 
 def submission_lines(session: Session, campaign: Campaign, commune: OrgUnit) -> list[dict]:

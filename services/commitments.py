@@ -22,7 +22,6 @@ import re
 import unicodedata
 from datetime import date, datetime, time
 from pathlib import PurePosixPath
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
@@ -33,16 +32,15 @@ from engine.models import HumanTask
 from engine.runtime import InstanceChange, WorkflowRuntime
 from services import audit, documents, policies, talents
 from services.commitment_docx import CommitmentText, dmy, render, vnd
-from services.directory import FINANCE_OFFICER, SNV_OFFICER, TALENT, UNIT_HEAD, holds_role, user_by_username
+from services.directory import (FINANCE, FINANCE_OFFICER, HOME_AFFAIRS, SNV_OFFICER, TALENT, UNIT_HEAD, holds_role,
+                                user_by_username)
+from services.display import LOCAL_TZ
 from services.errors import Conflict, InvalidInput, PermissionDenied
 from services.models import (AppUser, Candidate, Commitment, Membership, OrgUnit, Person, Position,
                              RecruitmentRound, StoredDocument, SupportEntitlement, TalentListEntry)
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 PROCESS = "commitment"
 SELECTION_PROCESS = "selection_round"
-HOME_AFFAIRS_KIND = "dept_home_affairs"
-FINANCE_KIND = "dept_finance"
 MAX_SCAN_BYTES = 5 * 1024 * 1024
 # A scan is accepted by what it is, not by what its name says.
 SCAN_SIGNATURES = ((b"%PDF-", documents.PDF), (b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"))
@@ -135,7 +133,7 @@ def _account_of(session: Session, person: Person, at: datetime) -> AppUser:
 
 
 def _finance_department(session: Session) -> OrgUnit:
-    unit = session.scalar(select(OrgUnit).where(OrgUnit.kind == FINANCE_KIND).order_by(OrgUnit.id).limit(1))
+    unit = session.scalar(select(OrgUnit).where(OrgUnit.kind == FINANCE).order_by(OrgUnit.id).limit(1))
     if unit is None:
         raise Conflict("Chưa có Sở Tài chính trong danh mục tổ chức: không thể mở bước thẩm định hỗ trợ.")
     return unit
@@ -327,13 +325,13 @@ def _safe_filename(filename: str) -> str:
 def _is_home_affairs_officer(session: Session, user_id: int) -> bool:
     return bool(session.scalar(select(exists().where(
         Membership.user_id == user_id, Membership.role_code == SNV_OFFICER,
-        Membership.org_unit_id == OrgUnit.id, OrgUnit.kind == HOME_AFFAIRS_KIND))))
+        Membership.org_unit_id == OrgUnit.id, OrgUnit.kind == HOME_AFFAIRS))))
 
 
 def _is_finance_officer(session: Session, user_id: int) -> bool:
     return bool(session.scalar(select(exists().where(
         Membership.user_id == user_id, Membership.role_code == FINANCE_OFFICER,
-        Membership.org_unit_id == OrgUnit.id, OrgUnit.kind == FINANCE_KIND))))
+        Membership.org_unit_id == OrgUnit.id, OrgUnit.kind == FINANCE))))
 
 
 # -- reading ----------------------------------------------------------------------------

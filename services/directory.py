@@ -33,6 +33,8 @@ ROLES = {
 }
 
 CULTURE_SOCIETY_OFFICE = "office_culture_society"
+HOME_AFFAIRS = "dept_home_affairs"  # Sở Nội vụ
+FINANCE = "dept_finance"  # Sở Tài chính
 
 
 def ensure_roles(session: Session) -> None:
@@ -85,6 +87,25 @@ def culture_society_office(session: Session, commune: OrgUnit) -> OrgUnit:
     if office is None:
         raise NotFound(f"{commune.name} has no Phòng Văn hóa - Xã hội in the directory")
     return office
+
+
+def city_of(session: Session, unit: OrgUnit) -> OrgUnit:
+    """The province-level unit (UBND thành phố) above a commune or unit."""
+    current = unit
+    while current is not None and current.level != "province":
+        current = session.get(OrgUnit, current.parent_id) if current.parent_id else None
+    if current is None:
+        raise NotFound(f"{unit.name} is not under a city in the directory")
+    return current
+
+
+def department_of(session: Session, city: OrgUnit, kind: str) -> OrgUnit:
+    """The city's department of that kind (HOME_AFFAIRS, FINANCE)."""
+    department = session.scalar(select(OrgUnit).where(OrgUnit.parent_id == city.id, OrgUnit.kind == kind)
+                                .order_by(OrgUnit.id).limit(1))
+    if department is None:
+        raise NotFound(f"{city.name} has no department {kind!r} in the directory")
+    return department
 
 
 def addressable_units(session: Session, commune: OrgUnit) -> list[OrgUnit]:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, exists, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -24,9 +23,9 @@ from engine.errors import NotFound
 from engine.runtime import InstanceChange, StartRequest, WorkflowRuntime
 from services import audit, talents
 from services.directory import COMMUNE_CHAIR, UNIT_HEAD, VHXH_OFFICER, culture_society_office
+from services.display import LOCAL_TZ
 from services.models import Evaluation, EvaluationRound, OrgUnit, Person, TalentListEntry
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 EVALUATION_PROCESS = "talent_evaluation"
 REPORT_PROCESS = "evaluation_report"
 REMOVAL_PROCESS = "talent_removal"

@@ -27,6 +27,7 @@ def build_minutes(council_name: str, establishing_decision: str | None, outcome:
     _heading(document, council_name, establishing_decision, outcome)
     _members(document, outcome)
     _recusals(document, outcome)
+    _absences(document, outcome)
     for number, entry in enumerate(outcome["candidates"], start=1):
         _candidate(document, number, entry, outcome["council_size"])
     _conclusion(document, outcome)
@@ -83,6 +84,14 @@ def _recusals(document, outcome: dict) -> None:
     for candidate_name, recused in recusals:
         document.add_paragraph(f"- {recused['full_name']} không tham gia đánh giá ứng viên {candidate_name}. "
                                f"Lý do: {recused['reason']}.")
+
+
+def _absences(document, outcome: dict) -> None:
+    """Members who had not scored a candidate by the scoring deadline: absent for them."""
+    if outcome.get("absent"):
+        document.add_paragraph("Thành viên không chấm điểm trong thời hạn (coi là vắng mặt):")
+        for absence in outcome["absent"]:
+            document.add_paragraph(f"- {absence['member']} đối với ứng viên {absence['candidate']}.")
 
 
 def _candidate(document, number: int, entry: dict, council_size: int) -> None:

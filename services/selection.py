@@ -20,24 +20,24 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from engine.errors import FormInvalid, NotFound
 from engine.forms import FieldError
+from engine.helpers import as_instant
 from engine.models import HumanTask, ProcessInstance
 from engine.runtime import InstanceChange, StartRequest, WorkflowRuntime
 from services import audit, council_rules, documents, minutes_docx, talents
 from services.council_rules import CouncilMember, CouncilRole, MemberScore, Recusal
 from services.directory import CITY_CHAIR, COUNCIL_MEMBER, SNV_OFFICER, user_by_username
+from services.display import LOCAL_TZ
 from services.errors import InvalidInput, PermissionDenied
 from services.models import (AppUser, CityRound, Candidate, Council, CouncilRecusal, CouncilScore, CouncilSeat,
                              Membership, OrgUnit, Person, Position, RecruitmentRound)
 from services.policies import policy_book
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 ROUND_PROCESS = "selection_round"
 SCORING_PROCESS = "council_scoring"
 # A member scores within 5 working days of the council's formation [our choice: the report
@@ -156,7 +156,7 @@ def _on_round_changed(session: Session, runtime: WorkflowRuntime, change: Instan
     if done.task_name == "form_council":
         _form_council(session, runtime, round_, done.completed_data, done.completed_by, change.at)
     elif done.task_name == "record_council_meeting":
-        _record_meeting(session, round_, done.completed_data, done.completed_by, change.at)
+        _record_meeting(session, runtime, round_, done.completed_data, done.completed_by, change.at)
     elif done.task_name == "decide_results":
         _decide(session, round_, done.completed_data, done.completed_by, change.at)
 
@@ -342,11 +342,15 @@ def _rules_council(session: Session, council: Council) -> tuple[council_rules.Co
 
 # -- the meeting and its minutes -----------------------------------------------------------
 
-def _record_meeting(session: Session, round_: RecruitmentRound, data: dict, actor_id: int | None,
-                    at: datetime) -> None:
+def _record_meeting(session: Session, runtime: WorkflowRuntime, round_: RecruitmentRound, data: dict,
+                    actor_id: int | None, at: datetime) -> None:
     council = session.scalar(select(Council).where(Council.round_id == round_.id))
     meeting_date = date.fromisoformat(data["meeting_date"])
-    errors = _missing_scores(session, council)
+    scoring_due = as_instant(runtime.helpers["working_days_after"](council.formed_at.isoformat(),
+                                                                   SCORING_WORKING_DAYS))
+    # Before the scoring deadline the meeting waits for every member; after it, a member who
+    # has not scored is absent (the quorum rule then decides whether the council could judge).
+    errors = _missing_scores(session, council, scoring_due) if at < scoring_due else []
     if meeting_date > at.astimezone(LOCAL_TZ).date():
         errors.append(FieldError("meeting_date", "future", "Ngày họp không được sau ngày hôm nay."))
     if meeting_date < council.formed_at.astimezone(LOCAL_TZ).date():
@@ -354,8 +358,10 @@ def _record_meeting(session: Session, round_: RecruitmentRound, data: dict, acto
                                                                    "Hội đồng."))
     if errors:
         raise FormInvalid(errors)
+    absent = _close_unscored(session, runtime, council, at)
     outcome = council_outcome(session, council)
-    outcome.update(meeting_date=data["meeting_date"], place=data["place"].strip(), recorded_at=at.isoformat())
+    outcome.update(meeting_date=data["meeting_date"], place=data["place"].strip(), recorded_at=at.isoformat(),
+                   absent=absent)
     council.outcome, council.status = outcome, "closed"
     for entry in outcome["candidates"]:
         session.get(Candidate, entry["candidate_id"]).status = "passed" if entry["result"] == "passed" else "failed"
@@ -370,19 +376,35 @@ def _record_meeting(session: Session, round_: RecruitmentRound, data: dict, acto
                  results={str(entry["candidate_id"]): entry["result"] for entry in outcome["candidates"]})
 
 
-def _missing_scores(session: Session, council: Council) -> list[FieldError]:
-    missing = session.execute(
-        select(AppUser.full_name, Person.full_name)
+def _unscored(session: Session, council: Council):
+    """(member's name, candidate's name, scoring instance id) of every score not given yet."""
+    return session.execute(
+        select(AppUser.full_name, Person.full_name, CouncilScore.instance_id)
         .select_from(CouncilScore)
         .join(CouncilSeat, CouncilSeat.id == CouncilScore.seat_id).join(AppUser, AppUser.id == CouncilSeat.user_id)
         .join(Candidate, Candidate.id == CouncilScore.candidate_id).join(Person, Person.id == Candidate.person_id)
         .where(CouncilSeat.council_id == council.id, CouncilScore.score.is_(None))
         .order_by(CouncilScore.id)).all()
+
+
+def _missing_scores(session: Session, council: Council, scoring_due: datetime) -> list[FieldError]:
+    missing = _unscored(session, council)
     if not missing:
         return []
-    listed = "; ".join(f"{member} chưa chấm ứng viên {candidate}" for member, candidate in missing)
+    listed = "; ".join(f"{member} chưa chấm ứng viên {candidate}" for member, candidate, _ in missing)
+    due = scoring_due.astimezone(LOCAL_TZ).strftime("%H:%M ngày %d/%m/%Y")
     return [FieldError("", "scores_missing", f"Còn {len(missing)} lượt chấm điểm chưa hoàn thành ({listed}): "
-                                             "chỉ ghi biên bản họp khi mọi thành viên đã chấm điểm.")]
+                                             f"chỉ ghi biên bản họp khi mọi thành viên đã chấm điểm, hoặc sau hạn "
+                                             f"chấm điểm ({due}), khi thành viên chưa chấm được coi là vắng mặt.")]
+
+
+def _close_unscored(session: Session, runtime: WorkflowRuntime, council: Council, at: datetime) -> list[dict]:
+    """Close the scoring tasks of absent members (past the deadline); returns who was absent for whom."""
+    absent = []
+    for member, candidate, instance_id in _unscored(session, council):
+        runtime.cancel(session, instance_id, at)
+        absent.append({"member": member, "candidate": candidate})
+    return absent
 
 
 def council_outcome(session: Session, council: Council) -> dict:

@@ -19,13 +19,12 @@ from sqlalchemy.orm import Session
 
 from engine.errors import NotFound
 from services import talents
-from services.directory import CITY_CHAIR, COMMUNE_CHAIR, SNV_OFFICER, UNIT_HEAD, VHXH_OFFICER
+from services.directory import CITY_CHAIR, COMMUNE_CHAIR, HOME_AFFAIRS, SNV_OFFICER, UNIT_HEAD, VHXH_OFFICER
 from services.errors import InvalidInput, PermissionDenied
 from services.models import (Candidate, ConsentRecord, Membership, OrgUnit, Person, Position, TalentListEntry,
                              TalentStatus)
 from services.personal_data import CitizenIdKeys, citizen_id_digest
 
-HOME_AFFAIRS = "dept_home_affairs"
 PER_PAGE = 50
 
 

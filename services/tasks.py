@@ -109,13 +109,18 @@ def inbox(session: Session, user: AppUser, query: InboxQuery, at: datetime) -> I
     return InboxPage(list(rows), total, _counts(session, user, visible, at), page, query.per_page)
 
 
+def queues_of(session: Session, user: AppUser) -> set[tuple[str, int]]:
+    """The (role, unit) queues the user holds: a task of one of them can go back to it."""
+    return set(session.execute(select(Membership.role_code, Membership.org_unit_id)
+                               .where(Membership.user_id == user.id)).tuples())
+
+
 def _visible_to(session: Session, user: AppUser):
     """The condition for open tasks the user may see: of a (role, unit) they hold and
     not someone else's, or assigned to them. Each term of the OR is whole (status
     included) so that SQLite answers each from an index and unions them, instead of
     scanning every open task."""
-    held = session.execute(select(Membership.role_code, Membership.org_unit_id)
-                           .where(Membership.user_id == user.id)).all()
+    held = queues_of(session, user)
     ready, mine = HumanTask.status == "ready", HumanTask.assignee_id == user.id
     in_queues = [and_(ready, HumanTask.lane == role, HumanTask.org_unit_id == unit,
                       or_(HumanTask.assignee_id.is_(None), mine)) for role, unit in held]

@@ -126,8 +126,9 @@ def _typed(kind: str, raw: str):
     try:
         if kind == "integer":
             return int(raw)
-        if kind == "number":
-            return float(raw.replace(",", "."))
+        if kind == "number":  # "78,5" is a Vietnamese 78.5; "120" stays 120, as typed
+            value = float(raw.replace(",", "."))
+            return int(value) if value.is_integer() else value
     except ValueError:
         return raw  # kept as typed; the validator reports the type
     return raw

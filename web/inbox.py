@@ -40,8 +40,9 @@ def inbox():
     svc, query = services(), inbox_query(request.args)
     now = svc.clock.now()
     with svc.db.read() as session:
-        page = tasks.inbox(session, session.get(AppUser, current_user.id), query, now)
-    return render_template("inbox.html", page=page, query=query, args=request.args, now=now)
+        user = session.get(AppUser, current_user.id)
+        page, queues = tasks.inbox(session, user, query, now), tasks.queues_of(session, user)
+    return render_template("inbox.html", page=page, query=query, args=request.args, now=now, queues=queues)
 
 
 @bp.post("/tasks/<task_id>/claim")

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 import selection_flow as flow
 from services import demo, talents
-from services.models import Candidate, Commitment, CouncilScore, CouncilSeat, AppUser, Person
+from services.models import AppUser, Candidate, Commitment, CouncilScore, CouncilSeat, Person
 from support import local
 from web_client import PASSWORD
 
@@ -78,22 +78,26 @@ def test_a_member_scores_in_the_browser_and_sees_only_his_own_tasks(commune, liv
     member.screenshot(path=artifacts / "member-inbox.png", full_page=True)
     _assert_no_citizen_id(member)
     assert _task_links(member, SCORING_TITLE).count() == 2  # Khoa and Hưng; Hà is ineligible
+    for name in (flow.KHOA, flow.HUNG):  # each row names its candidate
+        assert _task_links(member, f"{SCORING_TITLE} {name}").count() == 1
+    assert member.locator("table.tasks button.secondary").count() == 0  # a personal task has no queue to go back to
     khoa_task = flow.scoring_task(services, "skhcn.phogiamdoc", ids[flow.KHOA])
 
     member.click(f'table.tasks a[href="/tasks/{khoa_task.id}"]')
     member.wait_for_url(f"{live_server}/tasks/{khoa_task.id}")
-    assert member.inner_text("h1") == SCORING_TITLE
+    assert member.inner_text("h1") == f"{SCORING_TITLE} {flow.KHOA}"
     instructions = member.inner_text("section.instructions")
     assert flow.KHOA in instructions and flow.HUNG not in instructions
     assert "Chuyên viên quản trị hệ thống" in instructions
     _assert_no_citizen_id(member)
 
-    for wrong, expected in (("120", "100"), ("tám mươi", "số")):
+    for wrong, expected in (("120", "«Điểm» phải nhỏ hơn hoặc bằng 100."),
+                            ("tám mươi", "«Điểm» phải là số.")):
         member.fill(_field("score"), wrong)
         member.fill(_field("remark"), "Hồ sơ tốt, trả lời phỏng vấn rõ ràng")
         member.click("button[value=submit]")
         error = member.locator('[data-field="score"] .field-error')
-        assert expected in error.inner_text(), error.inner_text()
+        assert error.inner_text() == expected
         assert member.input_value(_field("score")) == wrong  # what was typed is kept
         assert member.input_value(_field("remark")) == "Hồ sơ tốt, trả lời phỏng vấn rõ ràng"
         assert _stored_score(services, "skhcn.phogiamdoc", ids[flow.KHOA]) is None
@@ -112,6 +116,7 @@ def test_a_member_scores_in_the_browser_and_sees_only_his_own_tasks(commune, liv
     recused = _sign_in(browser, live_server, "vhxh.canbo")
     _assert_no_citizen_id(recused)
     assert _task_links(recused, SCORING_TITLE).count() == 1
+    assert _task_links(recused, f"{SCORING_TITLE} {flow.HUNG}").count() == 0
     recused.click(f"table.tasks a >> text={SCORING_TITLE}")
     assert flow.KHOA in recused.inner_text("section.instructions")
     recused.screenshot(path=artifacts / "recused-member-task.png", full_page=True)
@@ -157,7 +162,8 @@ def test_the_selected_person_downloads_and_signs_his_commitment(commune, live_se
     assert _task_links(person, SIGNING_TITLE).count() == 1
     person.click(f"table.tasks a >> text={SIGNING_TITLE}")
     assert person.inner_text("h1") == SIGNING_TITLE
-    assert "Tài liệu của hồ sơ" in person.inner_text("section.attachments")
+    assert person.inner_text("section.attachments h2") == "Tài liệu của hồ sơ"
+    assert person.locator("section.attachments a").count() == 1
     _assert_no_citizen_id(person)
     person.screenshot(path=artifacts / "sign-task.png", full_page=True)
 
@@ -183,8 +189,7 @@ def test_the_selected_person_downloads_and_signs_his_commitment(commune, live_se
         assert (commitment.status, commitment.signed_at, commitment.signed_via) == ("awaiting_signature", None, None)
 
     person.fill(_field("full_name"), "  trần minh  khoa ")  # case and spacing do not matter
-    if not person.is_checked(_field("acknowledge")):
-        person.check(_field("acknowledge"))
+    assert person.is_checked(_field("acknowledge"))  # kept from the refused attempt
     person.click("button[value=submit]")
     person.wait_for_url(f"{live_server}/inbox")
     assert "Đã gửi" in person.inner_text(".flash")

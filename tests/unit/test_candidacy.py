@@ -67,7 +67,7 @@ def test_a_unit_head_nominates_an_official_strictly_under_40_on_the_nomination_d
                                                                 f"round:{round_id}/candidate:{hung_id}")
     assert statuses_of(commune, hung.person_id) == [("nominated", None)]
     task = dossier_task(commune, hung_id)
-    assert task.title == "Kiểm tra hồ sơ và điều kiện của ứng viên"
+    assert task.title == f"Kiểm tra hồ sơ và điều kiện của ứng viên {HUNG}"
     # Only the head of the nominee's unit nominates: not its officer, not another unit's head.
     with pytest.raises(PermissionDenied):
         nominate(commune, round_id, date(1990, 1, 1), username="cg_pkt.canbo", full_name="Người Khác")

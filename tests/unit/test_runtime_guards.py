@@ -322,3 +322,12 @@ def test_a_script_failing_at_run_time_parks_the_instance_in_error_and_keeps_the_
     with services.db.transaction() as session:
         instance = session.get(ProcessInstance, instance_id)
         assert (instance.status, instance.lock_version) == ("error", error_version)
+
+
+def test_a_task_title_names_its_case_from_the_data():
+    from engine.runtime import TITLE_LENGTH, task_title
+
+    assert task_title("Chấm điểm ứng viên {{ candidate_name }}", {"candidate_name": "Trần Minh Khoa"}) == \
+        "Chấm điểm ứng viên Trần Minh Khoa"
+    assert task_title("Vào sổ công văn của {{commune_name}}", {}) == "Vào sổ công văn của"  # missing: empty
+    assert task_title("Đánh giá {{ name }}", {"name": "x" * 400}) == ("Đánh giá " + "x" * 400)[:TITLE_LENGTH]

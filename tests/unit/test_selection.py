@@ -253,3 +253,35 @@ def test_without_quorum_a_candidate_is_not_selected(commune):
     assert candidate_statuses(commune, ids) == {KHOA: "failed", HA: "ineligible", HUNG: "failed"}
     decide(commune)
     assert candidate_statuses(commune, ids) == {KHOA: "not_selected", HA: "ineligible", HUNG: "not_selected"}
+
+
+def test_after_the_scoring_deadline_a_member_who_has_not_scored_is_absent(commune):
+    """The meeting waits for every score until the deadline (5 working days after the council
+    is formed: the end of 10/03/2026); after it, the missing member is absent, their task is
+    closed, and the quorum rule judges what remains."""
+    round_id = open_round(commune)
+    ids = register_candidates(commune, round_id)
+    screen_candidates(commune, ids)
+    close_applications(commune)
+    form_council(commune, ids)
+    at = local(2026, 3, 5, 10, 0)
+    for username in ("ct.thanhpho", "snv.giamdoc", "snv.canbo", "skhcn.phogiamdoc", "vhxh.canbo"):
+        score(commune, username, ids[KHOA], 80, at=at)
+    for username in ("ct.thanhpho", "snv.giamdoc", "snv.canbo"):  # skhcn.phogiamdoc never scores Hưng
+        score(commune, username, ids[HUNG], 90, at=at)
+    absent_task = scoring_task(commune, "skhcn.phogiamdoc", ids[HUNG])
+    with pytest.raises(FormInvalid) as too_early:
+        record_meeting(commune, at=local(2026, 3, 10, 23, 59))
+    assert "00:00 ngày 11/03/2026" in too_early.value.errors[0].message
+
+    record_meeting(commune, at=local(2026, 3, 11, 9, 0))
+    with commune.db.transaction() as session:
+        assert session.get(HumanTask, absent_task.id).status == "cancelled"
+        council = session.scalar(select(Council).where(Council.round_id == round_id))
+        outcome, minutes = council.outcome, documents.get(session, council.minutes_document_id)
+    assert outcome["absent"] == [{"member": "Vũ Thị Hải Yến", "candidate": HUNG}]
+    by_name = {entry["full_name"]: entry for entry in outcome["candidates"]}
+    assert by_name[KHOA]["result"] == "passed"
+    assert by_name[HUNG]["result"] == "no_quorum"  # 3 scorers, one recused and one absent: under 4
+    assert "Vũ Thị Hải Yến đối với ứng viên Lê Văn Hưng" in _docx_text(minutes.content)
+    assert [task.id for task in inbox(commune, "skhcn.phogiamdoc") if task.task_name == "score_candidate"] == []
