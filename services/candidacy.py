@@ -34,6 +34,8 @@ from services.personal_data import CitizenIdKeys
 from services.selection import get_round, position_title, round_office_id
 
 DOSSIER_PROCESS = "candidate_dossier"
+# The consent clause of the application form (Mẫu 01, Decree 170) the candidate signs.
+APPLICATION_FORM_CONSENT = "phieu-dang-ky-du-tuyen-mau-01"
 CHANNELS = {
     "unit_head_nomination_u40": "Thủ trưởng đơn vị tiến cử (dưới 40 tuổi)",
     "external_nomination": "Tổ chức giới thiệu, tiến cử",
@@ -141,13 +143,18 @@ def apply(session: Session, runtime: WorkflowRuntime, keys: CitizenIdKeys, actor
           round_id: int, position_id: int, full_name: str, date_of_birth: date | None = None,
           gender: str | None = None, citizen_id: str | None = None, category: str | None = None,
           at: datetime | None = None) -> Candidate:
-    """Sở Nội vụ registers a self-application (Phiếu đăng ký dự tuyển) it received."""
+    """Sở Nội vụ registers a self-application (Phiếu đăng ký dự tuyển) it received. The form
+    the candidate signed carries the consent to processing their data for this round (Law
+    91/2025 Art. 25): it is recorded with the application, on paper, in that form's wording."""
     at = at or runtime.clock.now()
     actor = user_by_username(session, actor_username)
-    return _register_candidate(
+    candidate = _register_candidate(
         session, runtime, keys, actor.id, round_id, position_id, at, officer_only=True,
         person={"full_name": full_name, "date_of_birth": date_of_birth, "gender": gender, "citizen_id": citizen_id},
         channel="self_application", status="applied", category=category, nomination={})
+    talents.record_consent(session, at, actor.id, candidate.person_id, purpose="recruitment_round",
+                           text_version=APPLICATION_FORM_CONSENT, channel="paper")
+    return candidate
 
 
 def age_on(date_of_birth: date, day: date) -> int:

@@ -139,3 +139,46 @@ def open_demo_campaign(session: Session, runtime, at) -> int | None:
         commune_code=COMMUNE[0], title=f"Đề xuất nhu cầu thu hút người có tài năng, NNLCLC năm {year}",
         target_year=year, launch_doc="64/UBND-VHXH")
     return open_campaign(session, runtime, "vhxh.canbo", request, at).id
+
+
+def open_demo_round(session: Session, runtime, keys, at) -> int | None:
+    """Open a selection round (applications close in two weeks) with the three candidates of
+    REPORT §4 registered, unless a round exists, so that Sở Nội vụ has dossiers to screen
+    and the head of Phòng Kinh tế sees his nominee. Returns its id when one was opened."""
+    from datetime import date, timedelta
+
+    from services import candidacy, selection
+    from services.models import RecruitmentRound
+
+    if session.scalar(select(RecruitmentRound.id).limit(1)) is not None:
+        return None
+    positions = [
+        {"org_unit_code": "cg_vp", "field": "ict", "job_position": "Chuyên viên chuyển đổi số",
+         "target_group": "excellent_graduate", "quantity": 1},
+        {"org_unit_code": "cg_pkt", "field": "high_tech_agriculture", "job_position": "Chuyên viên nông nghiệp",
+         "target_group": "master", "quantity": 1},
+        {"org_unit_code": "cg_pkt", "field": "other", "job_position": "Chuyên viên kinh tế",
+         "target_group": "in_service_talent", "quantity": 1},
+    ]
+    round_ = selection.open_round(session, runtime, "snv.canbo", at=at, positions=positions,
+                                  title="Tuyển chọn người có tài năng, nguồn nhân lực chất lượng cao (demo)",
+                                  legal_basis="hp_res_53_2025", applications_close_at=at + timedelta(days=14))
+    session.flush()
+    by_title = {position.job_position: position.id for position in round_positions(session, round_.id)}
+    candidacy.apply(session, runtime, keys, "snv.canbo", round_id=round_.id, at=at,
+                    position_id=by_title["Chuyên viên chuyển đổi số"], full_name="Trần Minh Khoa",
+                    date_of_birth=date(2002, 5, 19), gender="male", citizen_id="999202000111")
+    candidacy.nominate_external(session, runtime, keys, "snv.canbo", round_id=round_.id, at=at,
+                                position_id=by_title["Chuyên viên nông nghiệp"], full_name="Phạm Thị Thu Hà",
+                                nominating_organisation="Hội Nông dân xã Cẩm Giang", date_of_birth=date(1993, 11, 2),
+                                gender="female", category="expert")
+    candidacy.nominate_official(session, runtime, keys, "cg_pkt.truong", round_id=round_.id, at=at,
+                                position_id=by_title["Chuyên viên kinh tế"], full_name="Lê Văn Hưng",
+                                date_of_birth=date(1988, 8, 8), gender="male")
+    return round_.id
+
+
+def round_positions(session: Session, round_id: int):
+    from services.models import Position
+
+    return session.scalars(select(Position).where(Position.round_id == round_id).order_by(Position.id)).all()

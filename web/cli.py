@@ -75,18 +75,21 @@ def bpmn_load(ctx, directory: Path | None) -> None:
 @main.command("seed-demo")
 @click.pass_context
 def seed_demo(ctx) -> None:
-    """Create the demo commune (xã Cẩm Giang), its users, and an open campaign."""
+    """Create the demo city and communes, their users, an open campaign and an open round."""
     services = _services(ctx)
     password = demo.demo_password(services.config.instance_dir, services.config.demo_password)
     with services.db.transaction() as session:
         created = demo.seed(session)
         demo.set_demo_passwords(session, password)
         campaign_id = demo.open_demo_campaign(session, services.runtime, services.clock.now())
+        round_id = demo.open_demo_round(session, services.runtime, services.citizen_id_keys, services.clock.now())
     click.echo("demo commune created" if created else "demo commune already present")
     if campaign_id:
         click.echo(f"demo campaign {campaign_id} opened")
+    if round_id:
+        click.echo(f"demo selection round {round_id} opened: three dossiers wait for snv.canbo")
     click.echo(f"sign in at http://{services.config.host}:{services.config.port}/ as cg_vp.canbo, cg_vp.truong, "
-               f"vhxh.canbo, chutich or admin with the demo password: {password}")
+               f"vhxh.canbo, chutich, snv.canbo, ct.thanhpho or admin with the demo password: {password}")
 
 
 @main.group()

@@ -22,8 +22,11 @@ def test_cli_runs_a_campaign_in_simulated_time(tmp_path, monkeypatch):
     talentflow("db", "upgrade")
     assert "version 1 (new)" in talentflow("bpmn", "load")
     assert "unchanged" in talentflow("bpmn", "load")
-    assert "demo commune created" in talentflow("--at", "2026-01-10T09:00:00+07:00", "seed-demo")
-    assert "demo campaign 1 opened" not in talentflow("seed-demo")
+    seeded = talentflow("--at", "2026-01-10T09:00:00+07:00", "seed-demo")
+    assert "demo commune created" in seeded and "demo selection round 1 opened" in seeded
+    assert "opened" not in talentflow("seed-demo")  # once
+    screening = talentflow("--at", "2026-01-12T09:00", "tasks", "list", "--user", "snv.canbo")
+    assert screening.count("Kiểm tra hồ sơ và điều kiện của ứng viên") == 3
     listed = talentflow("--at", "2026-01-12T09:00", "tasks", "list", "--user", "cg_vp.canbo")
     assert "due 14/01/2026 12:00:00, còn 2 ngày 3 giờ" in listed
     task_id = listed.split()[0]
@@ -34,8 +37,9 @@ def test_cli_runs_a_campaign_in_simulated_time(tmp_path, monkeypatch):
                "--data", json.dumps({"head_decision": "submit"}))
     talentflow("users", "away", "cg_mn.truong", "--until", "2026-01-20T00:00")
     talentflow("users", "grant", "cg_th.truong", "--unit", "cg_mn", "--role", "unit_head", "--acting")
-    assert "; 9 reminder(s), 0 escalation(s); 9 digest(s)" in talentflow("--at", "2026-01-13T12:00:00+07:00", "tick")
-    assert "; 9 reminder(s), 0 escalation(s); 9 digest(s)" in talentflow("--at", "2026-01-14T11:59:59+07:00", "tick")
+    # Digests: the 9 heads and officers with campaign tasks, and snv.canbo with the demo round's dossiers.
+    assert "; 9 reminder(s), 0 escalation(s); 10 digest(s)" in talentflow("--at", "2026-01-13T12:00:00+07:00", "tick")
+    assert "; 9 reminder(s), 0 escalation(s); 10 digest(s)" in talentflow("--at", "2026-01-14T11:59:59+07:00", "tick")
     assert "fired 10" in talentflow("--at", "2026-01-14T12:00:00+07:00", "tick")
     status = talentflow("campaign", "status", "1")
     assert "cg_vp                declared_no_demand" in status

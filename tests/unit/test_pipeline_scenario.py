@@ -27,7 +27,7 @@ from engine.models import HumanTask
 from evaluation_flow import aggregate, decide_removals, evaluate_all, flagged_people, open_year, rounds, submit
 from selection_flow import HA, HUNG, KHOA, STALE_HEALTH_CERTIFICATE, run_selection
 from services import candidacy, documents, evaluations, selection
-from services.models import (Candidate, CityRound, Commitment, Council, CouncilRecusal, CouncilScore, CouncilSeat,
+from services.models import (Candidate, CityRound, Commitment, ConsentRecord, Council, CouncilRecusal, CouncilScore, CouncilSeat,
                              Notification,
                              SupportEntitlement, TalentListEntry, TalentStatus)
 from support import local, task_named
@@ -73,6 +73,9 @@ def test_from_two_communes_to_the_five_year_review(commune, caplog):
     with services.db.read() as session:
         candidates = {name: session.get(Candidate, candidate_id) for name, candidate_id in ids.items()}
         assert candidates[KHOA].source_channel == "self_application"
+        consent = session.scalar(select(ConsentRecord).where(ConsentRecord.person_id == candidates[KHOA].person_id))
+        assert (consent.purpose, consent.channel, consent.given_at) == ("recruitment_round", "paper",
+                                                                      local(2026, 2, 10, 9, 0))
         assert candidates[HUNG].source_channel == "unit_head_nomination_u40"
         assert candidacy.age_on(date(1988, 8, 8), candidates[HUNG].nomination_date) == 37  # under 40
         assert candidates[HA].status == "ineligible"
