@@ -87,6 +87,12 @@ def report_breach(session: Session, runtime: WorkflowRuntime, actor_username: st
     return breach
 
 
+def may_report(session: Session, user_id: int, commitment_id: int) -> bool:
+    """Whether the user may report a breach of the commitment (see ``_may_report``)."""
+    commitment = session.get(Commitment, commitment_id)
+    return commitment is not None and _may_report(session, session.get(AppUser, user_id), commitment)
+
+
 def _may_report(session: Session, actor: AppUser, commitment: Commitment) -> bool:
     """The head of the employing unit, or any officer of Sở Nội vụ."""
     return (holds_role(session, actor.id, UNIT_HEAD, commitment.employer_org_id)

@@ -11,7 +11,7 @@ from services.bootstrap import Services, bootstrap
 from services import city_consolidation, talent_directory
 from services.directory import is_admin
 from services.models import AppUser
-from web import admin, auth, bell, board, city, inbox, talents, task_page
+from web import admin, auth, bell, board, city, inbox, rounds, talents, task_page
 from web.api import PREFIX, init_api
 from web.api.errors import error_response, http_error_response, message_of, status_of
 from web.i18n import init_i18n
@@ -30,7 +30,8 @@ def create_app(services: Services | None = None) -> Flask:
     configure_security(app, services.config, lambda user_id: _load_user(services, user_id))
     init_i18n(app, services.clock)
     init_api(app)
-    for blueprint in (auth.bp, inbox.bp, task_page.bp, board.bp, city.bp, bell.bp, talents.bp, admin.bp):
+    for blueprint in (auth.bp, inbox.bp, task_page.bp, board.bp, city.bp, rounds.bp, bell.bp, talents.bp,
+                      admin.bp):
         app.register_blueprint(blueprint)
     _register_error_pages(app)
 
@@ -82,8 +83,8 @@ def _register_error_pages(app: Flask) -> None:
 def _page_text(status: int) -> tuple[str, str]:
     return {404: (_("Not found"), _("This task or page does not exist, or it is not yours to see.")),
             403: (_("Not allowed"), _("Your role does not allow this.")),
-            413: (_("Too large"), _("What was sent is too large: a BPMN file may have at most 2 MB. "
-                                    "Nothing was stored.")),
+            413: (_("Too large"), _("What was sent is too large (a BPMN file may have at most 2 MB, a "
+                                    "signed scan 5 MB). Nothing was stored.")),
             409: (_("Cannot be done now"),
                   _("Someone else acted on it first, or it is already closed. Reload and check."))}.get(
         status, (_("Error"), _("The request could not be carried out.")))

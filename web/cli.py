@@ -11,7 +11,8 @@ import click
 
 from engine.clock import FixedClock
 from engine.errors import EngineError
-from services import api_tokens, calendar, campaigns, demo, directory, escalations, notifications, schema, tasks
+from services import (api_tokens, calendar, campaigns, demo, directory, escalations, notifications, schema, sign_in,
+                      tasks)
 from services.bootstrap import Services, bootstrap
 from services.directory import user_by_username
 from services.display import time_left
@@ -225,6 +226,17 @@ def users_grant(ctx, username, unit_code, role, acting) -> None:
     with _services(ctx).db.transaction() as session:
         directory.grant_role(session, username, unit_code, role, acting)
     click.echo(f"{username} holds {role} in {unit_code}" + (" (acting)" if acting else ""))
+
+
+@users_group.command("password")
+@click.argument("username")
+@click.password_option(help="At least 10 characters; asked twice when not given.")
+@click.pass_context
+def users_password(ctx, username, password) -> None:
+    """Set a user's password (e.g. the account of a selected person, who signs their commitment)."""
+    with _services(ctx).db.transaction() as session:
+        sign_in.set_password(session, username, password)
+    click.echo(f"password of {username} set")
 
 
 @users_group.command("token")

@@ -71,6 +71,18 @@ RULES = {
     ("GET", "/notifications"): EVERYONE,
     ("GET", "/city-rounds"): EVERYONE,  # each sees the rounds open to them: none here
     ("GET", "/city-rounds/<int:round_id>"): set(),  # Sở Nội vụ and the city chair only
+    ("GET", "/rounds"): EVERYONE,  # each sees the rounds open to them: none here
+    ("GET", "/rounds/new"): set(),  # Sở Nội vụ only
+    ("POST", "/rounds/new"): set(),
+    ("GET", "/rounds/<int:round_id>"): set(),
+    ("POST", "/rounds/<int:round_id>/nominations"): set(),
+    ("POST", "/rounds/<int:round_id>/applications"): set(),
+    ("POST", "/rounds/<int:round_id>/external-nominations"): set(),
+    ("GET", "/rounds/<int:round_id>/minutes"): set(),
+    ("GET", "/commitments/<int:commitment_id>"): set(),  # the person, Sở Nội vụ, the employer's head, finance
+    ("POST", "/commitments/<int:commitment_id>/signed-scan"): set(),
+    ("POST", "/commitments/<int:commitment_id>/breach"): set(),
+    ("GET", "/commitments/<int:commitment_id>/documents/<int:document_id>"): set(),
     ("GET", "/talents"): TALENT_SEARCH,
     ("POST", "/talents"): TALENT_SEARCH,
     ("POST", "/api/v1/talents/search"): TALENT_SEARCH,
@@ -120,7 +132,7 @@ def world(commune):
               "year": 2026, "day": "2026-03-09", "notification_id": notification_id, "code": "en",
               "filename": "app.css", "unit_code": "cg_vp", "action": "return", "key": "unit_proposal", "version": 1,
               "person_id": person_id, "document_id": 1,
-              "round_id": 1}
+              "round_id": 1, "commitment_id": 1}
     return app, tokens, values, victim_task
 
 

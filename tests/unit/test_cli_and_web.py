@@ -25,6 +25,7 @@ def test_cli_runs_a_campaign_in_simulated_time(tmp_path, monkeypatch):
     seeded = talentflow("--at", "2026-01-10T09:00:00+07:00", "seed-demo")
     assert "demo commune created" in seeded and "demo selection round 1 opened" in seeded
     assert "opened" not in talentflow("seed-demo")  # once
+    assert "password of snv.canbo set" in talentflow("users", "password", "snv.canbo", "--password", "mat-khau-du-dai")
     screening = talentflow("--at", "2026-01-12T09:00", "tasks", "list", "--user", "snv.canbo")
     assert screening.count("Kiểm tra hồ sơ và điều kiện của ứng viên") == 3
     listed = talentflow("--at", "2026-01-12T09:00", "tasks", "list", "--user", "cg_vp.canbo")
