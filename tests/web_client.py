@@ -27,3 +27,19 @@ def signed_in(app, username: str, language: str = "vi"):
                                            "csrf_token": csrf_token(client)})
     assert response.status_code == 302, response.get_data(as_text=True)
     return client
+
+
+def browser_signed_in(browser, base: str, username: str):
+    """A new Playwright page of a browser signed in as ``username`` (Vietnamese UI)."""
+    page = browser.new_context(locale="vi-VN", accept_downloads=True).new_page()
+    page.goto(f"{base}/login")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit] >> text=Đăng nhập")
+    page.wait_for_url(f"{base}/inbox")
+    return page
+
+
+def field(name: str) -> str:
+    """The CSS selector of a form field by its name."""
+    return f'[name="{name}"]'

@@ -6,23 +6,9 @@ from __future__ import annotations
 from openpyxl import load_workbook
 
 from support import local, open_campaign
-from web_client import PASSWORD
+from web_client import browser_signed_in, field
 
 CUTOFF = local(2026, 1, 14, 12, 0)
-
-
-def _sign_in(browser, base: str, username: str):
-    page = browser.new_context(locale="vi-VN", accept_downloads=True).new_page()
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit] >> text=Đăng nhập")
-    page.wait_for_url(f"{base}/inbox")
-    return page
-
-
-def _field(name: str) -> str:
-    return f'[name="{name}"]'
 
 
 def test_a_unit_proposes_its_head_approves_and_phong_vhxh_sees_it_all(commune, live_server, browser, artifacts):
@@ -30,35 +16,35 @@ def test_a_unit_proposes_its_head_approves_and_phong_vhxh_sees_it_all(commune, l
     campaign_id = open_campaign(services, at=local(2026, 1, 10, 9, 0))
     services.clock.set(local(2026, 1, 12, 9, 0))
 
-    officer = _sign_in(browser, live_server, "cg_vp.canbo")
+    officer = browser_signed_in(browser, live_server, "cg_vp.canbo")
     officer.screenshot(path=artifacts / "inbox.png", full_page=True)
     assert "còn 2 ngày 3 giờ" in officer.inner_text("table.tasks")
     officer.click("text=Lập đề xuất nhu cầu")
-    officer.select_option(_field("lines[0].field"), "ict")
-    officer.fill(_field("lines[0].major"), "Công nghệ thông tin")
-    officer.fill(_field("lines[0].criteria"), "Tốt nghiệp loại xuất sắc")
-    officer.select_option(_field("lines[0].target_group"), "excellent_graduate")
-    officer.fill(_field("lines[0].job_position"), "Chuyên viên chuyển đổi số")
-    officer.fill(_field("lines[0].quantity_year"), "ba")
-    officer.fill(_field("lines[0].quantity_period"), "2")
+    officer.select_option(field("lines[0].field"), "ict")
+    officer.fill(field("lines[0].major"), "Công nghệ thông tin")
+    officer.fill(field("lines[0].criteria"), "Tốt nghiệp loại xuất sắc")
+    officer.select_option(field("lines[0].target_group"), "excellent_graduate")
+    officer.fill(field("lines[0].job_position"), "Chuyên viên chuyển đổi số")
+    officer.fill(field("lines[0].quantity_year"), "ba")
+    officer.fill(field("lines[0].quantity_period"), "2")
     officer.click("button[value=submit]")
     error = officer.locator('[data-field="lines[0].quantity_year"] .field-error')
     assert "số nguyên" in error.inner_text()
-    assert officer.input_value(_field("lines[0].major")) == "Công nghệ thông tin"  # nothing typed is lost
-    assert officer.input_value(_field("lines[0].quantity_year")) == "ba"
+    assert officer.input_value(field("lines[0].major")) == "Công nghệ thông tin"  # nothing typed is lost
+    assert officer.input_value(field("lines[0].quantity_year")) == "ba"
     officer.screenshot(path=artifacts / "task-form-error.png", full_page=True)
-    officer.fill(_field("lines[0].quantity_year"), "1")
+    officer.fill(field("lines[0].quantity_year"), "1")
     officer.click("button[value=submit]")
     officer.wait_for_url(f"{live_server}/inbox")
     assert "Đã gửi" in officer.inner_text(".flash")
 
-    head = _sign_in(browser, live_server, "cg_vp.truong")
+    head = browser_signed_in(browser, live_server, "cg_vp.truong")
     head.click("text=Thủ trưởng duyệt và gửi đề xuất")
-    head.select_option(_field("head_decision"), "submit")
+    head.select_option(field("head_decision"), "submit")
     head.click("button[value=submit]")
     head.wait_for_url(f"{live_server}/inbox")
 
-    office = _sign_in(browser, live_server, "vhxh.canbo")
+    office = browser_signed_in(browser, live_server, "vhxh.canbo")
     office.goto(f"{live_server}/campaigns/{campaign_id}")
     assert "Đã gửi đúng hạn" in office.inner_text('[data-unit="cg_vp"]')
     assert "Chưa bắt đầu" in office.inner_text('[data-unit="cg_pkt"]') or \

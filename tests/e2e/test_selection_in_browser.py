@@ -15,7 +15,7 @@ import selection_flow as flow
 from services import demo, talents
 from services.models import AppUser, Candidate, Commitment, CouncilScore, CouncilSeat, Person
 from support import local
-from web_client import PASSWORD
+from web_client import PASSWORD, browser_signed_in, field
 
 SCORING_TITLE = "Chấm điểm ứng viên"  # council_scoring.bpmn, task score_candidate
 SIGNING_TITLE = "Ký bản cam kết"  # commitment.bpmn, task sign_commitment
@@ -23,20 +23,6 @@ SIGNING_TITLE = "Ký bản cam kết"  # commitment.bpmn, task sign_commitment
 CITIZEN_IDS = ("999202000111", "999088000333")
 SCORING_AT = local(2026, 3, 4, 10, 0)
 SIGNING_AT = local(2026, 3, 18, 9, 0)
-
-
-def _sign_in(browser, base: str, username: str):
-    page = browser.new_context(locale="vi-VN", accept_downloads=True).new_page()
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit] >> text=Đăng nhập")
-    page.wait_for_url(f"{base}/inbox")
-    return page
-
-
-def _field(name: str) -> str:
-    return f'[name="{name}"]'
 
 
 def _assert_no_citizen_id(page) -> None:
@@ -74,7 +60,7 @@ def test_a_member_scores_in_the_browser_and_sees_only_his_own_tasks(commune, liv
     ids = _council_formed(services)
     services.clock.set(SCORING_AT)
 
-    member = _sign_in(browser, live_server, "skhcn.phogiamdoc")
+    member = browser_signed_in(browser, live_server, "skhcn.phogiamdoc")
     member.screenshot(path=artifacts / "member-inbox.png", full_page=True)
     _assert_no_citizen_id(member)
     assert _task_links(member, SCORING_TITLE).count() == 2  # Khoa and Hưng; Hà is ineligible
@@ -93,17 +79,17 @@ def test_a_member_scores_in_the_browser_and_sees_only_his_own_tasks(commune, liv
 
     for wrong, expected in (("120", "«Điểm» phải nhỏ hơn hoặc bằng 100."),
                             ("tám mươi", "«Điểm» phải là số.")):
-        member.fill(_field("score"), wrong)
-        member.fill(_field("remark"), "Hồ sơ tốt, trả lời phỏng vấn rõ ràng")
+        member.fill(field("score"), wrong)
+        member.fill(field("remark"), "Hồ sơ tốt, trả lời phỏng vấn rõ ràng")
         member.click("button[value=submit]")
         error = member.locator('[data-field="score"] .field-error')
         assert error.inner_text() == expected
-        assert member.input_value(_field("score")) == wrong  # what was typed is kept
-        assert member.input_value(_field("remark")) == "Hồ sơ tốt, trả lời phỏng vấn rõ ràng"
+        assert member.input_value(field("score")) == wrong  # what was typed is kept
+        assert member.input_value(field("remark")) == "Hồ sơ tốt, trả lời phỏng vấn rõ ràng"
         assert _stored_score(services, "skhcn.phogiamdoc", ids[flow.KHOA]) is None
     member.screenshot(path=artifacts / "score-error.png", full_page=True)
 
-    member.fill(_field("score"), "78,5")  # the Vietnamese decimal comma
+    member.fill(field("score"), "78,5")  # the Vietnamese decimal comma
     member.click("button[value=submit]")
     member.wait_for_url(f"{live_server}/inbox")
     assert "Đã gửi" in member.inner_text(".flash")
@@ -113,7 +99,7 @@ def test_a_member_scores_in_the_browser_and_sees_only_his_own_tasks(commune, liv
     assert _stored_score(services, "skhcn.phogiamdoc", ids[flow.HUNG]) is None
 
     # The member nominated by xã Cẩm Giang is recused for its nominee: only Khoa to score.
-    recused = _sign_in(browser, live_server, "vhxh.canbo")
+    recused = browser_signed_in(browser, live_server, "vhxh.canbo")
     _assert_no_citizen_id(recused)
     assert _task_links(recused, SCORING_TITLE).count() == 1
     assert _task_links(recused, f"{SCORING_TITLE} {flow.HUNG}").count() == 0
@@ -156,7 +142,7 @@ def test_the_selected_person_downloads_and_signs_his_commitment(commune, live_se
         demo.set_demo_passwords(session, PASSWORD)  # the account was made after the server started
     services.clock.set(SIGNING_AT)
 
-    person = _sign_in(browser, live_server, username)
+    person = browser_signed_in(browser, live_server, username)
     _assert_no_citizen_id(person)
     person.screenshot(path=artifacts / "person-inbox.png", full_page=True)
     assert _task_links(person, SIGNING_TITLE).count() == 1
@@ -177,19 +163,19 @@ def test_the_selected_person_downloads_and_signs_his_commitment(commune, live_se
     assert "16/03/2026" in text and "15/03/2031" in text
     assert all(citizen_id not in text for citizen_id in CITIZEN_IDS)
 
-    person.check(_field("acknowledge"))
-    person.fill(_field("full_name"), "Trần Minh Khoa Anh")
+    person.check(field("acknowledge"))
+    person.fill(field("full_name"), "Trần Minh Khoa Anh")
     person.click("button[value=submit]")
     error = person.locator('[data-field="full_name"] .field-error')
     assert "phải trùng với họ và tên" in error.inner_text()
-    assert person.input_value(_field("full_name")) == "Trần Minh Khoa Anh"
+    assert person.input_value(field("full_name")) == "Trần Minh Khoa Anh"
     person.screenshot(path=artifacts / "sign-error.png", full_page=True)
     with services.db.transaction() as session:
         commitment = session.scalar(select(Commitment).where(Commitment.person_id == person_id))
         assert (commitment.status, commitment.signed_at, commitment.signed_via) == ("awaiting_signature", None, None)
 
-    person.fill(_field("full_name"), "  trần minh  khoa ")  # case and spacing do not matter
-    assert person.is_checked(_field("acknowledge"))  # kept from the refused attempt
+    person.fill(field("full_name"), "  trần minh  khoa ")  # case and spacing do not matter
+    assert person.is_checked(field("acknowledge"))  # kept from the refused attempt
     person.click("button[value=submit]")
     person.wait_for_url(f"{live_server}/inbox")
     assert "Đã gửi" in person.inner_text(".flash")
