@@ -15,50 +15,13 @@ from decimal import ROUND_FLOOR, Decimal
 from functools import cache
 from pathlib import Path
 
-from marshmallow import Schema, ValidationError, fields, validate
+from jsonschema import Draft202012Validator
 
 from services.errors import InvalidInput
 
 POLICY_FILE = Path(__file__).parent / "policy_data" / "legal_bases.json"
-START_BASES = ("recruitment_decision_date", "report_for_duty_date")
-REFUND_FORMULAS = ("full", "prorata_unserved_months")
-
-
-class _CommitmentSchema(Schema):
-    min_years = fields.Integer(required=True, validate=validate.Range(min=1, max=30))
-    start_basis = fields.String(required=True, validate=validate.OneOf(START_BASES))
-    field_lock = fields.Boolean(required=True)
-    min_remaining_service_years = fields.Integer(required=True, allow_none=True, validate=validate.Range(min=0))
-    place = fields.String(required=True, validate=validate.Length(min=1))
-
-
-class _MonthlySupportSchema(Schema):
-    multiplier = fields.Decimal(required=True, as_string=True, validate=validate.Range(min=0))
-    of = fields.String(required=True, validate=validate.Equal("regional_minimum_wage"))
-    region = fields.String(required=True, validate=validate.OneOf(("I", "II", "III", "IV")))
-
-
-class _RefundSchema(Schema):
-    formula = fields.String(required=True, validate=validate.OneOf(REFUND_FORMULAS))
-    exempt_reasons = fields.List(fields.String(), required=True)
-
-
-class _LegalBasisSchema(Schema):
-    title = fields.String(required=True, validate=validate.Length(min=1))
-    jurisdiction = fields.String(required=True)
-    effective_from = fields.Date(required=True)
-    commitment = fields.Nested(_CommitmentSchema, required=True)
-    one_time_support_vnd = fields.Dict(keys=fields.String(), values=fields.Integer(validate=validate.Range(min=0)),
-                                       required=True)
-    monthly_income_support = fields.Dict(keys=fields.String(), values=fields.Nested(_MonthlySupportSchema),
-                                         required=True)
-    refund = fields.Nested(_RefundSchema, required=True)
-    budget_source = fields.String(required=True)
-
-
-class _PolicyFileSchema(Schema):
-    regional_minimum_wage_vnd = fields.Dict(required=True)
-    legal_bases = fields.Dict(keys=fields.String(), values=fields.Nested(_LegalBasisSchema), required=True)
+# What a policy file must hold (types, allowed values, required keys), as JSON Schema.
+POLICY_SCHEMA = Path(__file__).parent / "policy_data" / "legal_bases.schema.json"
 
 
 @dataclass(frozen=True)
@@ -77,8 +40,7 @@ class LegalBasis:
         """What a commitment keeps of the policy (JSON-ready)."""
         return {"legal_basis": self.code, "title": self.title, "jurisdiction": self.jurisdiction,
                 "commitment": dict(self.commitment), "one_time_support_vnd": dict(self.one_time_support_vnd),
-                "monthly_income_support": {key: {**value, "multiplier": str(value["multiplier"])}
-                                           for key, value in self.monthly_income_support.items()},
+                "monthly_income_support": {key: dict(value) for key, value in self.monthly_income_support.items()},
                 "refund": dict(self.refund), "budget_source": self.budget_source}
 
 
@@ -98,12 +60,22 @@ class PolicyBook:
 def read_policy_book(path: Path = POLICY_FILE) -> PolicyBook:
     """Read and check a policy file; a malformed one is refused whole, naming its fields."""
     try:
-        raw = _PolicyFileSchema().load(json.loads(path.read_text(encoding="utf-8")))
-    except (ValueError, ValidationError) as error:
-        raise ValueError(f"policy file {path} is invalid: {error}") from error
-    bases = {code: LegalBasis(code=code, **values) for code, values in raw["legal_bases"].items()}
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as error:
+        raise ValueError(f"policy file {path} is not JSON: {error}") from error
+    problems = [f"{'/'.join(map(str, problem.absolute_path)) or '(file)'}: {problem.message}"
+                for problem in _policy_validator().iter_errors(raw)]
+    if problems:
+        raise ValueError(f"policy file {path} is invalid: " + "; ".join(sorted(problems)))
+    bases = {code: LegalBasis(code=code, **{**values, "effective_from": date.fromisoformat(values["effective_from"])})
+             for code, values in raw["legal_bases"].items()}
     return PolicyBook(bases, {region: int(amount)
                               for region, amount in raw["regional_minimum_wage_vnd"]["monthly"].items()})
+
+
+@cache
+def _policy_validator() -> Draft202012Validator:
+    return Draft202012Validator(json.loads(POLICY_SCHEMA.read_text(encoding="utf-8")))
 
 
 @cache

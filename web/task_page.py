@@ -30,8 +30,9 @@ def show(task_id: str):
         user = session.get(AppUser, current_user.id)
         task = tasks.visible_task(session, user, task_id)
         draft = tasks.draft_of(session, user, task_id)
-        data = draft.data if draft else _prefill(session, svc, task)
-    return _render(task, data, {}, draft_saved_at=draft.saved_at if draft else None)
+        case_data = svc.runtime.task_data(session, task.id)  # loaded once for the form and the page
+        data = draft.data if draft else _prefill(session, svc, task, case_data)
+    return _render(task, data, {}, draft_saved_at=draft.saved_at if draft else None, case_data=case_data)
 
 
 @bp.post("/tasks/<task_id>")
@@ -73,12 +74,14 @@ def document(task_id: str, document_id: int):
     return send_file(BytesIO(content), as_attachment=True, download_name=filename, mimetype=media_type)
 
 
-def _render(task, data: dict, errors: dict, extra_rows: int = 0, status: int = 200, draft_saved_at=None):
+def _render(task, data: dict, errors: dict, extra_rows: int = 0, status: int = 200, draft_saved_at=None,
+            case_data: dict | None = None):
     svc = services()
     with svc.db.read() as session:
         schema = tasks.form_of(session, svc.runtime, task)
         history = tasks.history(session, task.instance_id)
-        case_data = svc.runtime.task_data(session, task.id)
+        if case_data is None:
+            case_data = svc.runtime.task_data(session, task.id)
         instructions = _instructions(session, svc, task, case_data)
         attachments = [(stored.id, stored.filename) for stored in
                        (documents.get(session, document_id) for document_id in _document_ids(case_data))]
@@ -96,11 +99,10 @@ def _document_ids(data: dict) -> list[int]:
             if key.endswith("document_id") and isinstance(value, int) and not isinstance(value, bool)]
 
 
-def _prefill(session, svc, task) -> dict:
+def _prefill(session, svc, task, data: dict) -> dict:
     """What the form starts with: the task data the form's fields name."""
     if task.status != "ready":
         return task.completed_data or {}
-    data = svc.runtime.task_data(session, task.id)
     fields = tasks.form_of(session, svc.runtime, task).get("properties", {})
     prefilled = {name: value for name, value in data.items() if name in fields}
     if "lines" in fields and "lines" not in prefilled and data.get("previous_lines"):
