@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -23,7 +24,8 @@ from SpiffWorkflow.spiff.specs.defaults import UserTask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import clock
+from engine import clock, contracts as contract_checks
+from engine.contracts import BPMN_MODEL, FORM_PROPERTY, ProcessContract
 from engine.errors import DefinitionRejected, EngineError
 from engine.escalation import EscalationPolicy, parse_policy
 from engine.forms import FormValidator, check_form_schema
@@ -33,7 +35,6 @@ from engine.sandbox import RestrictedEnvironment, check_expression, check_script
 from engine.xml_safety import parse_untrusted_xml
 
 MAX_FORM_BYTES = 256 * 1024
-FORM_PROPERTY = "formJsonSchemaFilename"
 # Element ids show up in history, projections and outcomes: they must say what they are
 # (``draft_proposal``), never what a modeler generated (``Activity_0gnvuqr``).
 MEANINGFUL_ID = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")
@@ -48,7 +49,6 @@ SUPPORTED_SPECS = {
 }
 # BPMN elements we do not run, by name: when SpiffWorkflow cannot even parse a file (it
 # stops at the first element it dislikes), an importer still gets the whole list.
-BPMN_MODEL = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 UNSUPPORTED_ELEMENTS = {
     "serviceTask", "sendTask", "receiveTask", "businessRuleTask", "callActivity", "transaction",
     "eventBasedGateway", "complexGateway", "messageEventDefinition", "signalEventDefinition",
@@ -117,6 +117,9 @@ class CompiledProcess:
     forms: dict[str, dict]
     meta: dict
     user_tasks: dict[str, UserTaskInfo] = field(default_factory=dict)
+    version: int | None = None  # of a stored definition
+    # What a version published before its contracts has that they do not name (see WorkflowRuntime).
+    unknown_elements: frozenset[str] = frozenset()
     _validators: dict[str, FormValidator] = field(default_factory=dict)
 
     def form_for(self, task_name: str) -> dict:
@@ -155,10 +158,14 @@ def _read_json(path: Path) -> dict:
 
 
 def compile_bundle(bundle: Bundle, at: datetime | None = None, helpers: dict | None = None,
-                   roles: set[str] | None = None) -> CompiledProcess:
+                   roles: set[str] | None = None, contracts: Iterable[ProcessContract] = (),
+                   previous: bytes | None = None) -> CompiledProcess:
     """Parse and validate; raise DefinitionRejected listing every problem found. With
-    ``roles``, every user task's lane must name one of them."""
+    ``roles``, every user task's lane must name one of them; with ``contracts``, the
+    bundle must keep what the code needs of it (``previous``, the BPMN of the version it
+    replaces, names what it lost)."""
     tree = parse_untrusted_xml(bundle.bpmn, name=f"{bundle.key}.bpmn")
+    broken = contract_problems(bundle, tree, contracts, previous)
     parser = SpiffBpmnParser()
     try:
         parser.add_bpmn_xml(tree, filename=f"{bundle.key}.bpmn")
@@ -169,16 +176,26 @@ def compile_bundle(bundle: Bundle, at: datetime | None = None, helpers: dict | N
     except (ValidationException, SpiffWorkflowException) as error:
         unsupported = _unsupported_elements(tree)
         if unsupported:  # the parser stops at the first; an importer wants the whole list
-            raise DefinitionRejected(f"{bundle.key}.bpmn uses elements that cannot run here", unsupported) from None
+            raise DefinitionRejected(f"{bundle.key}.bpmn uses elements that cannot run here",
+                                     unsupported + broken) from None
         message = f"{bundle.key}.bpmn is not a valid BPMN process: {error}"
-        raise DefinitionRejected(message, [Problem(message, getattr(error, "id", None) or None, unsupported=True)]) from None
+        raise DefinitionRejected(message, [Problem(message, getattr(error, "id", None) or None, unsupported=True),
+                                           *broken]) from None
     compiled = CompiledProcess(bundle.key, spec, subprocess_specs, bundle.forms, bundle.meta)
     context = _CheckContext(compiled.meta.get("start_data_example", {}), at or clock.SystemClock().now(),
                             BASE_HELPERS if helpers is None else helpers, roles)
-    problems = _check_specs(compiled, context)
+    problems = _check_specs(compiled, context) + broken
     if problems:
         raise DefinitionRejected(f"{bundle.key}.bpmn was refused", problems)
     return compiled
+
+
+def contract_problems(bundle: Bundle, tree, contracts: Iterable[ProcessContract],
+                      previous: bytes | None = None) -> list[Problem]:
+    """What the bundle breaks of the contracts the code declares for its process."""
+    previous_tree = parse_untrusted_xml(previous, name="previous version") if previous else None
+    return [Problem(violation.message, violation.element) for violation in
+            contract_checks.check(tree, bundle.key, bundle.forms, bundle.meta, contracts, previous_tree)]
 
 
 def _unsupported_elements(tree) -> list[Problem]:
@@ -195,7 +212,7 @@ def _unsupported_elements(tree) -> list[Problem]:
     return problems
 
 
-def _all_task_specs(compiled: CompiledProcess):
+def all_task_specs(compiled: CompiledProcess):
     for process_spec in [compiled.spec, *compiled.subprocess_specs.values()]:
         yield from process_spec.task_specs.values()
 
@@ -212,7 +229,7 @@ def _check_specs(compiled: CompiledProcess, context: _CheckContext) -> list[Prob
     problems: list[Problem] = []
     if not MEANINGFUL_ID.fullmatch(compiled.key):
         problems.append(Problem(f"process id {compiled.key!r} must be a meaningful snake_case name"))
-    for task_spec in _all_task_specs(compiled):
+    for task_spec in all_task_specs(compiled):
         problems += _check_task_spec(task_spec, compiled, context)
     return problems
 
@@ -335,11 +352,11 @@ def _check_due(expression: str, context: _CheckContext, problem) -> list[Problem
 
 
 def publish(session: Session, bundle: Bundle, at: datetime, helpers: dict | None = None,
-            roles: set[str] | None = None) -> tuple[ProcessDefinition, bool]:
+            roles: set[str] | None = None, contracts: Iterable[ProcessContract] = ()) -> tuple[ProcessDefinition, bool]:
     """Store ``bundle`` as the next version of its key unless the newest version has
     the same content. Returns the version that is current and whether it is new."""
-    compile_bundle(bundle, at, helpers, roles)
     latest = latest_definition(session, bundle.key)
+    compile_bundle(bundle, at, helpers, roles, contracts, latest.bpmn_xml.encode("utf-8") if latest else None)
     if latest is not None and latest.sha256 == bundle.sha256:
         return latest, False
     definition = ProcessDefinition(

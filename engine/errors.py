@@ -59,6 +59,23 @@ class ConcurrencyConflict(EngineError):
     code = "conflict"
 
 
+class ContractBroken(EngineError):
+    """An instance of a version published before the contracts between the BPMN and the
+    code existed entered an element the code does not know (a renamed task, an end event
+    no outcome maps). Nothing of the operation was saved; the caller parks the instance
+    in error with this message, which says what an administrator does about it."""
+
+    code = "contract_broken"
+
+    def __init__(self, instance_id: int, process_key: str, version: int | None, elements: list[str]):
+        super().__init__(
+            f"Hồ sơ dừng lại: phiên bản {version} của quy trình «{process_key}» đi tới {', '.join(elements)}, "
+            "phần tử mà hệ thống không biết xử lý (phiên bản này được xuất bản trước khi có kiểm tra ràng buộc "
+            "giữa sơ đồ và chương trình). Quản trị viên chuyển hồ sơ sang phiên bản mới nhất rồi chạy lại; "
+            "chưa có gì của thao tác này được lưu.", instance_id=instance_id)
+        self.instance_id, self.elements = instance_id, elements
+
+
 class MigrationRefused(EngineError):
     """An instance cannot move to another version safely; nothing was changed."""
 

@@ -24,17 +24,19 @@ from SpiffWorkflow.spiff.specs.defaults import UserTask
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.orm import Session
 
-from engine import clock, store
-from engine.definitions import CompiledProcess, bundle_of, compile_bundle, latest_definition
-from engine.errors import FormInvalid, MigrationRefused, NotFound, TaskNotReady
+from engine import clock, contracts, store
+from engine.definitions import CompiledProcess, all_task_specs, bundle_of, compile_bundle, latest_definition
+from engine.errors import ContractBroken, FormInvalid, MigrationRefused, NotFound, TaskNotReady
 from engine.escalation import first_stage, plan_alerts
 from engine.forms import FieldError, is_reserved_key
 from engine.helpers import BASE_HELPERS, as_instant
 from engine.models import ProcessDefinition
+from engine.reactions import CANCELLED as CANCELLED_EVENT, COMPLETED, ENDED, REACHED, STARTED, Capability, ReactionTable
 from engine.sandbox import build_script_engine
 from engine.serializer import dump_workflow, load_workflow
 from engine.store import InstanceRecord, TaskRecord
 from engine.workflow_tasks import all_tasks, newest_data
+from engine.xml_safety import parse_untrusted_xml
 from engine.versions import (InstanceDiff, MigrationPlan, apply_migration, blocking_reasons, diff_instance,
                              instance_changes)
 
@@ -67,6 +69,7 @@ class InstanceChange:
     opened_tasks: list[TaskRecord] = field(default_factory=list)
     closed_task_ids: list[str] = field(default_factory=list)
     end_events: list[str] = field(default_factory=list)  # ids of the end events reached, once finished
+    reached: list[str] = field(default_factory=list)  # elements entered by this operation (see engine.reactions)
     # As loaded, for an administrator's operation (what an audit records); None otherwise.
     status_before: str | None = None
     definition_before: int | None = None
@@ -74,6 +77,20 @@ class InstanceChange:
     @property
     def finished(self) -> bool:
         return self.instance.status == "completed"
+
+    def events(self) -> list[tuple[str, str | None]]:
+        """What happened, in order, as the reaction tables name it."""
+        events: list[tuple[str, str | None]] = [(STARTED, None)] if self.cause == START else []
+        if self.completed_task is not None:
+            events.append((COMPLETED, self.completed_task.task_name))
+        events += [(REACHED, element) for element in self.reached]
+        events += [(ENDED, element) for element in self.end_events]
+        if self.cause == CANCEL:
+            events.append((CANCELLED_EVENT, None))
+        return events
+
+    def opened(self, task_name: str) -> list[TaskRecord]:
+        return [task for task in self.opened_tasks if task.task_name == task_name]
 
 
 Listener = Callable[[Session, InstanceChange], None]
@@ -90,16 +107,26 @@ class SpecCache:
     """Parsed specs by definition id. Versions are immutable, so an entry never goes
     stale, and an instance's operation needs no read of its definition row."""
 
-    def __init__(self, helpers: dict[str, Callable]):
+    def __init__(self, helpers: dict[str, Callable], reactions: ReactionTable):
         self._helpers = helpers
+        self._reactions = reactions
         self._compiled: dict[int, CompiledProcess] = {}
 
     def get(self, definition: ProcessDefinition) -> CompiledProcess:
         compiled = self._compiled.get(definition.id)
         if compiled is None:
             compiled = compile_bundle(bundle_of(definition), definition.created_at, self._helpers)
+            # A version published before its contracts existed may break them: where it
+            # does, reaching what the code does not know is refused (see _check_reached).
+            compiled.unknown_elements = contracts.unknown_elements(
+                parse_untrusted_xml(definition.bpmn_xml.encode("utf-8")), definition.key,
+                self._reactions.contracts())
+            compiled.version = definition.version
             self._compiled[definition.id] = compiled
         return compiled
+
+    def clear(self) -> None:
+        self._compiled.clear()
 
     def by_id(self, session: Session, definition_id: int) -> CompiledProcess:
         compiled = self._compiled.get(definition_id)
@@ -110,14 +137,24 @@ class WorkflowRuntime:
     def __init__(self, clock_: clock.Clock, helpers: dict[str, Callable] | None = None):
         self.clock = clock_
         self.helpers = {**BASE_HELPERS, **(helpers or {})}
-        self.specs = SpecCache(self.helpers)
+        self.reactions = ReactionTable()
+        self.specs = SpecCache(self.helpers, self.reactions)
         self.script_engine = build_script_engine(self.helpers)
-        self._listeners: dict[str | None, list[Listener]] = defaultdict(list)
+        self._listeners: list[Listener] = []
 
-    def on_change(self, process_key: str | None, listener: Listener) -> None:
-        """Call ``listener`` in the same transaction after every save of that process
-        (of every process when ``process_key`` is None)."""
-        self._listeners[process_key].append(listener)
+    def register(self, capability: Capability) -> None:
+        """A capability's contracts and reactions (see engine.reactions), in order."""
+        self.reactions.add(capability)
+        self.specs.clear()  # what a version breaks depends on the contracts
+
+    @property
+    def contracts(self):
+        return self.reactions.contracts()
+
+    def on_every_change(self, listener: Listener) -> None:
+        """Call ``listener`` in the same transaction after every save of every process,
+        after the reactions (for what concerns every process alike: escalations)."""
+        self._listeners.append(listener)
 
     # -- use cases -----------------------------------------------------------------
 
@@ -149,13 +186,16 @@ class WorkflowRuntime:
                     id=None, definition_id=definition.id, process_key=process_key,
                     business_key=request.business_key, parent_id=parent_id, lane_orgs=request.lane_orgs,
                     status="running", created_at=at)
-                _record_outcome(instance, workflow, self._advance(workflow), at)
-                started.append((instance, workflow))
-        store.insert_instances(session, [instance for instance, _ in started])
+                error = self._advance(workflow)
+                reached = _reached(workflow, set(), set())
+                _check_reached(instance, compiled, reached)
+                _record_outcome(instance, workflow, error, at)
+                started.append((instance, workflow, reached))
+        store.insert_instances(session, [instance for instance, _, _ in started])
         with clock.pinned(at):
             changes = [InstanceChange(instance, at, newest_data(workflow), START, opened_tasks=[
-                self._task_record(instance, compiled, task, at) for task in _ready_user_tasks(workflow).values()])
-                for instance, workflow in started]
+                self._task_record(instance, compiled, task, at) for task in _ready_user_tasks(workflow).values()],
+                end_events=_end_events(workflow), reached=reached) for instance, workflow, reached in started]
         store.insert_tasks(session, [task for change in changes for task in change.opened_tasks])
         for change in changes:
             self._notify(session, change)
@@ -172,7 +212,7 @@ class WorkflowRuntime:
         at = clock.as_utc(at or self.clock.now())
         with clock.pinned(at):  # a due expression of an opened task may read now()
             workflow = self._load(instance, compiled)
-            ready_before = _ready_user_tasks(workflow).keys()
+            before = _Before.of(workflow)
             task = workflow.get_task_from_id(UUID(task_id))
             if task.state != TaskState.READY or not isinstance(task.task_spec, UserTask):
                 raise TaskNotReady(f"task {task_id} is not waiting for anyone")
@@ -181,17 +221,21 @@ class WorkflowRuntime:
             error = self._advance(workflow)
             task_row.status, task_row.completed_at = "completed", at
             task_row.completed_by, task_row.completed_data = user_id, data
-            return self._save(session, instance, workflow, compiled, at, error, set(ready_before), TASK, task_row)
+            return self._save(session, instance, workflow, compiled, at, error, before, TASK, task_row)
 
     def fire_timers(self, session: Session, instance: InstanceRecord, at: datetime) -> InstanceChange:
         compiled = self.specs.by_id(session, instance.definition_id)
         at = clock.as_utc(at)
         with clock.pinned(at):
             workflow = self._load(instance, compiled)
-            ready_before = set(_ready_user_tasks(workflow))
+            before = _Before.of(workflow)
             workflow.refresh_timers()
             error = self._advance(workflow)
-            return self._save(session, instance, workflow, compiled, at, error, ready_before, TIMER)
+            return self._save(session, instance, workflow, compiled, at, error, before, TIMER)
+
+    def park(self, session: Session, instance_id: int, reason: str) -> None:
+        """Stop an instance in error, as it was saved last, until an administrator acts."""
+        store.park_in_error(session, instance_id, reason)
 
     def ready_task(self, session: Session, task_id: str) -> TaskRecord:
         task = store.load_task(session, task_id)
@@ -248,11 +292,11 @@ class WorkflowRuntime:
                 raise MigrationRefused(f"instance {instance_id} cannot move to version {target.version} "
                                        f"of {target.key}", prepared.plan.reasons)
             workflow, loaded = prepared.workflow, replace(instance)
-            ready_before = set(_ready_user_tasks(workflow))
+            before = _Before.of(workflow)
             apply_migration(workflow, prepared.diff, prepared.new)
             error = self._advance(workflow) if instance.status == RUNNING else None
             instance.definition_id = target.id
-            return self._save(session, instance, workflow, prepared.new, at, error, ready_before, MIGRATE,
+            return self._save(session, instance, workflow, prepared.new, at, error, before, MIGRATE,
                               loaded=loaded, refresh_kept=True)
 
     # -- administrators' control ------------------------------------------------------
@@ -274,10 +318,10 @@ class WorkflowRuntime:
         at = clock.as_utc(at or self.clock.now())
         with clock.pinned(at):
             workflow, loaded = self._load(instance, compiled, ACTIVE), replace(instance)
-            ready_before = set(_ready_user_tasks(workflow))
+            before = _Before.of(workflow)
             workflow.cancel()
             instance.status = CANCELLED
-            return self._save(session, instance, workflow, compiled, at, None, ready_before, CANCEL, loaded=loaded)
+            return self._save(session, instance, workflow, compiled, at, None, before, CANCEL, loaded=loaded)
 
     def retry(self, session: Session, instance_id: int, at: datetime | None = None) -> InstanceChange:
         """Run again what failed in an instance in error, once its cause is fixed (by a
@@ -291,14 +335,14 @@ class WorkflowRuntime:
         at = clock.as_utc(at or self.clock.now())
         with clock.pinned(at):
             workflow, loaded = self._load(instance, compiled, (ERROR,)), replace(instance)
-            ready_before = set(_ready_user_tasks(workflow))
+            before = _Before.of(workflow)
             failed = [task for task in all_tasks(workflow) if task.state == TaskState.ERROR]
             for task in failed:
                 # No replacement data: SpiffWorkflow would overwrite it with the parent's.
                 workflow.reset_from_task_id(task.id)
             instance.status, instance.error_message = RUNNING, None
             error = self._advance(workflow) if failed else None
-            return self._save(session, instance, workflow, compiled, at, error, ready_before, RETRY, loaded=loaded)
+            return self._save(session, instance, workflow, compiled, at, error, before, RETRY, loaded=loaded)
 
     # -- internals -----------------------------------------------------------------
 
@@ -332,8 +376,8 @@ class WorkflowRuntime:
         with clock.pinned(at):
             workflow, loaded = self._load(instance, compiled, (from_status,)), replace(instance)
             instance.status = to_status
-            ready = set(_ready_user_tasks(workflow))
-            return self._save(session, instance, workflow, compiled, at, None, ready, cause, loaded=loaded)
+            return self._save(session, instance, workflow, compiled, at, None, _Before.of(workflow), cause,
+                              loaded=loaded)
 
     def _prepare_migration(self, session: Session, instance: InstanceRecord,
                            target: ProcessDefinition) -> _PreparedMigration:
@@ -363,7 +407,7 @@ class WorkflowRuntime:
             return str(error)
 
     def _save(self, session: Session, instance: InstanceRecord, workflow: BpmnWorkflow,
-              compiled: CompiledProcess, at: datetime, error: str | None, ready_before: set[str],
+              compiled: CompiledProcess, at: datetime, error: str | None, before: _Before,
               cause: str, completed_task: TaskRecord | None = None, *, loaded: InstanceRecord | None = None,
               refresh_kept: bool = False) -> InstanceChange:
         """Write the instance (optimistic lock first, so a stale save writes nothing),
@@ -371,32 +415,36 @@ class WorkflowRuntime:
         tasks when it was loaded, so what opened and closed is a set difference.
         ``refresh_kept`` rewrites the rows of the tasks still open, as the definition now
         describes them (after a migration); ``loaded`` is the record before an
-        administrator's operation changed it."""
+        administrator's operation changed it. Nothing is written when the operation
+        reached what the code does not know (ContractBroken)."""
+        ready_after = _ready_user_tasks(workflow)
+        reached = _reached(workflow, before.passed, before.ready)
+        _check_reached(instance, compiled, reached)
         _record_outcome(instance, workflow, error, at)
         store.save_instance(session, instance)
 
-        ready_after = _ready_user_tasks(workflow)
-        closed = [task_id for task_id in ready_before if task_id not in ready_after]
+        closed = [task_id for task_id in before.ready if task_id not in ready_after]
         if completed_task is not None:
             store.record_completion(session, completed_task)
         _close_by_state(session, workflow, [task_id for task_id in closed if completed_task is None
                                             or task_id != completed_task.id], at)
         opened = [self._task_record(instance, compiled, task, at)
-                  for task_id, task in ready_after.items() if task_id not in ready_before]
+                  for task_id, task in ready_after.items() if task_id not in before.ready]
         store.insert_tasks(session, opened)
         if refresh_kept:
             store.refresh_tasks(session, [self._task_record(instance, compiled, task, at)
-                                          for task_id, task in ready_after.items() if task_id in ready_before])
+                                          for task_id, task in ready_after.items() if task_id in before.ready])
 
         change = InstanceChange(instance, at, newest_data(workflow), cause, completed_task, opened, closed,
-                                _end_events(workflow))
+                                _end_events(workflow), reached)
         if loaded is not None:
             change.status_before, change.definition_before = loaded.status, loaded.definition_id
         self._notify(session, change)
         return change
 
     def _notify(self, session: Session, change: InstanceChange) -> None:
-        for listener in [*self._listeners[change.instance.process_key], *self._listeners[None]]:
+        self.reactions.dispatch(session, change)
+        for listener in self._listeners:
             listener(session, change)
 
     def _task_record(self, instance: InstanceRecord, compiled: CompiledProcess, task, at: datetime) -> TaskRecord:
@@ -498,6 +546,53 @@ def _reserved_keys(value, path: str = ""):
     elif isinstance(value, list):
         for index, item in enumerate(value):
             yield from _reserved_keys(item, f"{path}[{index}]")
+
+
+@dataclass(frozen=True)
+class _Before:
+    """An instance as loaded, before an operation steps it."""
+
+    ready: frozenset[str]  # ids of its READY user tasks
+    passed: frozenset[UUID]  # ids of its completed tasks
+
+    @classmethod
+    def of(cls, workflow: BpmnWorkflow) -> _Before:
+        ready, passed = set(), set()
+        for task in all_tasks(workflow):
+            if task.state == TaskState.READY and isinstance(task.task_spec, UserTask):
+                ready.add(str(task.id))
+            elif task.state == TaskState.COMPLETED:
+                passed.add(task.id)
+        return cls(frozenset(ready), frozenset(passed))
+
+
+def _reached(workflow: BpmnWorkflow, passed_before, ready_before) -> list[str]:
+    """The BPMN elements an operation entered, in the order of the task tree: the engine
+    elements it ran (gateways, scripts, events) and the user tasks it opened. The user
+    task a person completed was entered before."""
+    reached = []
+    for task in all_tasks(workflow):
+        element = task.task_spec.bpmn_id
+        if element is None or element in reached:
+            continue
+        if task.state == TaskState.COMPLETED and task.id not in passed_before and not (
+                isinstance(task.task_spec, UserTask) and str(task.id) in ready_before):
+            reached.append(element)
+        elif (task.state == TaskState.READY and isinstance(task.task_spec, UserTask)
+              and str(task.id) not in ready_before):
+            reached.append(element)
+    return reached
+
+
+def _check_reached(instance: InstanceRecord, compiled: CompiledProcess, reached: list[str]) -> None:
+    """Refuse an operation of a version that breaks its contracts (published before
+    they existed) when it enters an element the code does not know: what a renamed
+    task or an unmapped end event would otherwise do silently."""
+    unknown = [element for element in reached if element in compiled.unknown_elements]
+    if unknown:
+        labels = {spec.bpmn_id: spec.bpmn_name for spec in all_task_specs(compiled)}
+        raise ContractBroken(instance.id, compiled.key, compiled.version,
+                             [f"«{labels.get(element) or element}» ({element})" for element in unknown])
 
 
 def _ready_user_tasks(workflow: BpmnWorkflow) -> dict:

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import sessionmaker
 
-from engine.errors import ConcurrencyConflict
+from engine.errors import ConcurrencyConflict, ContractBroken
 from engine import store
 from engine.runtime import WorkflowRuntime
 
@@ -45,6 +45,7 @@ def fire_due_timers(sessions: sessionmaker, runtime: WorkflowRuntime, at: dateti
                     run.conflicts += 1  # changed meanwhile; the next run sees its new state
                 except Exception as error:  # one broken instance must not stop everyone's timers
                     log.exception("instance %s failed while firing timers", last_id)
+                    reason = error.message if isinstance(error, ContractBroken) else f"firing timers failed: {error!r}"
                     with session.begin_nested():
-                        store.park_in_error(session, last_id, f"firing timers failed: {error!r}")
+                        runtime.park(session, last_id, reason)
                     run.failed += 1

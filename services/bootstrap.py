@@ -51,7 +51,7 @@ class Services:
             bundle = definitions.read_bundle(directory)
             with self.db.transaction() as session:
                 definition, created = definitions.publish(session, bundle, self.clock.now(), self.runtime.helpers,
-                                                             set(task_roles()))
+                                                             set(task_roles()), self.runtime.contracts)
                 results.append((definition.key, definition.version, created))
         return results
 
@@ -96,7 +96,8 @@ def bootstrap(config: Config | None = None, clock: Clock | None = None) -> Servi
     db = Database(config.database_url)
     calendar = CalendarSource(db)
     runtime = WorkflowRuntime(clock, helpers=calendar.helpers())
-    # Listeners run in this order: a module that reacts to another's outcome registers after it.
+    # Reactions run in this order (engine/reactions.py): a capability that reacts to what
+    # another records registers after it (tests/unit/test_contracts.py checks the pairs).
     for module in (campaigns, city_consolidation, candidacy, selection, commitments, evaluations, breaches,
                    escalations):
         module.register(runtime)

@@ -17,7 +17,9 @@ from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session
 
 from engine.errors import FormInvalid, NotFound
+from engine.contracts import ProcessContract, user_task
 from engine.forms import FieldError
+from engine.reactions import Capability, completed, ended
 from engine.runtime import InstanceChange, WorkflowRuntime
 from services import audit, policies, talents
 from services.directory import (CITY_CHAIR, HOME_AFFAIRS, SNV_OFFICER, UNIT_HEAD, city_of, department_of, holds_role,
@@ -41,8 +43,26 @@ BREACHABLE = ("signed", "active")
 ONE_TIME = "one_time"
 
 
+# The case ends with a refund ordered or the breach exempted, by the path the BPMN takes.
+OUTCOMES = {"refund_ordered": "refund_due", "breach_exempted": "exempt"}
+CONTRACTS = (
+    ProcessContract(BREACH_PROCESS, "services/breaches", "Vi phạm cam kết và hoàn trả kinh phí", (
+        user_task("appraise_breach", "completed: Sở Nội vụ's appraisal; an exemption must be one the commitment "
+                  "itself lists", "exempt", "exempt_reason"),
+        user_task("decide_refund", "the city chair's decision: its data is what the outcome records",
+                  "decision_number", "due_date"),
+    ), outcomes=OUTCOMES, start_data=(
+        "breach_id", "full_name", "employer_name", "trigger", "trigger_title", "occurred_on", "legal_basis_title",
+        "commitment_months", "served_months", "received_vnd", "received_text", "refund_formula_title",
+        "refund_amount_vnd", "refund_text", "exempt_reasons_text", "reported_at")),
+)
+
+
 def register(runtime: WorkflowRuntime) -> None:
-    runtime.on_change(BREACH_PROCESS, _on_breach_changed)
+    runtime.register(Capability("breaches", CONTRACTS, (
+        completed(BREACH_PROCESS, "appraise_breach", _with_breach(_record_appraisal)),
+        *(ended(BREACH_PROCESS, end_event, _with_breach(_record_decision)) for end_event in OUTCOMES),
+    )))
 
 
 # -- reporting a breach ------------------------------------------------------------------
@@ -164,21 +184,18 @@ def vnd(amount: int) -> str:
 
 # -- the case --------------------------------------------------------------------------------
 
-def _on_breach_changed(session: Session, change: InstanceChange) -> None:
-    done = change.completed_task
-    if done is None:
-        return
-    breach = session.scalar(select(Breach).where(Breach.instance_id == change.instance.id))
-    if breach is None:
-        return
-    if done.task_name == "appraise_breach":
-        _record_appraisal(session, breach, done, change.at)
-    elif done.task_name == "decide_refund":
-        _record_decision(session, breach, done, change.at)
+def _with_breach(handler):
+    """A reaction of a breach case's instance to a person's step, with its breach."""
+    def react(session: Session, change: InstanceChange) -> None:
+        breach = session.scalar(select(Breach).where(Breach.instance_id == change.instance.id))
+        if breach is not None and change.completed_task is not None:
+            handler(session, breach, change)
+    return react
 
 
-def _record_appraisal(session: Session, breach: Breach, done, at: datetime) -> None:
+def _record_appraisal(session: Session, breach: Breach, change: InstanceChange) -> None:
     """An exemption must be one the commitment itself lists."""
+    done, at = change.completed_task, change.at
     data = done.completed_data
     commitment = session.get(Commitment, breach.commitment_id)
     reason = (data.get("exempt_reason") or "").strip() if data["exempt"] else None
@@ -192,9 +209,10 @@ def _record_appraisal(session: Session, breach: Breach, done, at: datetime) -> N
                  exempt=bool(data["exempt"]), exempt_reason=reason)
 
 
-def _record_decision(session: Session, breach: Breach, done, at: datetime) -> None:
+def _record_decision(session: Session, breach: Breach, change: InstanceChange) -> None:
+    done, at = change.completed_task, change.at
     data = done.completed_data
-    exempt = breach.exempt_reason is not None
+    exempt = OUTCOMES[change.end_events[0]] == "exempt"
     decided_on = at.astimezone(LOCAL_TZ).date()
     due_on = date.fromisoformat(data["due_date"]) if data.get("due_date") else None
     if not exempt and breach.refund_amount_vnd > 0 and due_on is None:

@@ -14,7 +14,9 @@ from datetime import date, datetime
 from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from engine.contracts import ProcessContract, user_task
 from engine.errors import NotFound
+from engine.reactions import Capability, completed, ended, reached
 from engine.runtime import InstanceChange, StartRequest, WorkflowRuntime
 from services import audit
 from services.directory import (COMMUNE_CHAIR, UNIT_HEAD, UNIT_OFFICER, VHXH_OFFICER, addressable_units,
@@ -28,8 +30,33 @@ CAMPAIGN_PROCESS = "commune_campaign"
 UNIT_PROCESS = "unit_proposal"
 # Proposals that count in the aggregation: on time, or late and accepted by a leader.
 COUNTED = ("submitted", "accepted_late")
-# A unit instance's outcome is the end event it reaches (bpmn/README.md).
-UNIT_OUTCOMES = ("submitted", "submitted_late", "declared_no_demand", "deemed_no_demand")
+# A unit instance's outcome is the end event it reaches: the proposal's status.
+UNIT_OUTCOMES = {"submitted": "submitted", "submitted_late": "submitted_late",
+                 "declared_no_demand": "declared_no_demand", "deemed_no_demand": "deemed_no_demand"}
+# Outcomes the head sent (on time or not): the moment of receipt, and the lines received.
+RECEIVED = ("submitted", "submitted_late", "declared_no_demand")
+PROPOSAL_LINE_FIELDS = ("field", "major", "specialisation", "training_institutions", "institution_tier", "criteria",
+                        "target_group", "job_position", "employee_category", "quantity_year", "quantity_period")
+NEEDED_BY = "Đợt đề xuất nhu cầu của xã"
+CONTRACTS = (
+    ProcessContract(
+        UNIT_PROCESS, "services/campaigns", NEEDED_BY, (
+            user_task("draft_proposal", "the unit officer's draft: completing it makes the proposal `drafting`; "
+                      "its lines are what the head's submission sends", "no_demand",
+                      *(f"lines[].{name}" for name in PROPOSAL_LINE_FIELDS)),
+        ), outcomes=UNIT_OUTCOMES,
+        start_data=("campaign_id", "title", "commune_name", "target_year", "period_from", "period_to",
+                    "unit_deadline", "city_deadline", "unit_code", "unit_name")),
+    ProcessContract(
+        CAMPAIGN_PROCESS, "services/campaigns", NEEDED_BY, (
+            user_task("aggregate_proposals", "Phòng VH-XH aggregates: opened, the campaign is `aggregating`; "
+                      "completed, the aggregation is snapshot"),
+            user_task("record_city_submission", "the dispatch to the city: reached once the chair approved; "
+                      "completed, the campaign is `submitted`", "dispatch_number", "dispatch_date"),
+            user_task("handle_city_deadline_missed", "opened by the city-deadline escalation: the board shows it"),
+        ), start_data=("campaign_id", "title", "commune_name", "target_year", "period_from", "period_to",
+                       "unit_deadline", "city_deadline")),
+)
 MIN_REASON_LENGTH = 10
 PROPOSAL = UnitProposal.__table__
 LINE = ProposalLine.__table__
@@ -63,8 +90,15 @@ def plan_period(target_year: int) -> tuple[int, int]:
 
 
 def register(runtime: WorkflowRuntime) -> None:
-    runtime.on_change(CAMPAIGN_PROCESS, _on_campaign_changed)
-    runtime.on_change(UNIT_PROCESS, _on_unit_changed)
+    runtime.register(Capability("campaigns", CONTRACTS, (
+        completed(UNIT_PROCESS, "draft_proposal", _drafting),
+        *(ended(UNIT_PROCESS, end_event, _unit_finished) for end_event in UNIT_OUTCOMES),
+        reached(CAMPAIGN_PROCESS, "aggregate_proposals", _aggregating),
+        completed(CAMPAIGN_PROCESS, "aggregate_proposals", _aggregated),
+        reached(CAMPAIGN_PROCESS, "record_city_submission", _approved),
+        completed(CAMPAIGN_PROCESS, "record_city_submission", _submitted),
+        reached(CAMPAIGN_PROCESS, "handle_city_deadline_missed", _city_deadline_missed),
+    )))
 
 
 # -- opening -----------------------------------------------------------------------
@@ -160,30 +194,21 @@ def _round_request(campaign: Campaign, unit: OrgUnit, data: dict) -> StartReques
 
 # -- keeping proposals in step with their instances ----------------------------------
 
-def _on_unit_changed(session: Session, change: InstanceChange) -> None:
-    done = change.completed_task
-    values = {}
-    if done is not None and done.task_name == "approve_proposal" and done.completed_data["head_decision"] == "submit":
-        # Received now, on time or not: a late proposal is kept and marked late.
-        values.update(received_at=change.at, submitted_by=done.completed_by)
+def _drafting(session: Session, change: InstanceChange) -> None:
+    if not change.finished:  # a unit that declared no demand in its draft ends in the same step
+        session.execute(_UPDATE_PROPOSAL, {"status": "drafting", "updated_at": change.at,
+                                           "b_instance_id": change.instance.id})
+
+
+def _unit_finished(session: Session, change: InstanceChange) -> None:
+    """The outcome is the end event reached. When the head sent it, on time or not, this
+    is the moment of receipt: a late proposal is kept and marked late."""
+    outcome = UNIT_OUTCOMES[change.end_events[0]]
+    values = {"status": outcome, "closed_at": change.at, "updated_at": change.at}
+    if outcome in RECEIVED and change.completed_task is not None:
+        values.update(received_at=change.at, submitted_by=change.completed_task.completed_by)
         _replace_lines(session, change.instance.id, change.data)
-    status = _unit_status(change)
-    if status is not None:
-        values["status"] = status
-    if change.finished:
-        values["closed_at"] = change.at
-    if values:  # a start, or a timer that changed nothing the board shows, writes nothing
-        session.execute(_UPDATE_PROPOSAL, {**values, "updated_at": change.at, "b_instance_id": change.instance.id})
-
-
-def _unit_status(change: InstanceChange) -> str | None:
-    if change.finished:
-        outcomes = [event for event in change.end_events if event in UNIT_OUTCOMES]
-        if len(outcomes) != 1:
-            raise ValueError(f"unit instance {change.instance.id} ended at {change.end_events}, "
-                             f"not at exactly one of {UNIT_OUTCOMES}")
-        return outcomes[0]
-    return "drafting" if change.completed_task is not None else None
+    session.execute(_UPDATE_PROPOSAL, {**values, "b_instance_id": change.instance.id})
 
 
 def _replace_lines(session: Session, instance_id: int, data: dict) -> None:
@@ -203,29 +228,43 @@ def _replace_lines(session: Session, instance_id: int, data: dict) -> None:
             "quantity_period": line["quantity_period"]} for position, line in enumerate(lines, start=1)])
 
 
-def _on_campaign_changed(session: Session, change: InstanceChange) -> None:
-    campaign = session.scalar(select(Campaign).where(Campaign.instance_id == change.instance.id))
-    if campaign is None:
-        return
-    opened = {task.task_name for task in change.opened_tasks}
-    if "handle_city_deadline_missed" in opened:
-        campaign.city_deadline_missed_at = change.at
-    if "aggregate_proposals" in opened:
+def _campaign_of(session: Session, change: InstanceChange) -> Campaign | None:
+    return session.scalar(select(Campaign).where(Campaign.instance_id == change.instance.id))
+
+
+def _aggregating(session: Session, change: InstanceChange) -> None:
+    campaign = _campaign_of(session, change)
+    if campaign is not None:
         campaign.status = "aggregating"
-    done = change.completed_task
-    if done is None:
-        return
-    data = done.completed_data
-    if done.task_name == "aggregate_proposals":
+
+
+def _aggregated(session: Session, change: InstanceChange) -> None:
+    campaign = _campaign_of(session, change)
+    if campaign is not None:
         campaign.aggregation, campaign.aggregated_at = aggregate(session, campaign), change.at
         campaign.status = "awaiting_approval"
-    elif done.task_name == "approve_aggregation" and data["chair_decision"] == "approve":
+
+
+def _approved(session: Session, change: InstanceChange) -> None:
+    campaign = _campaign_of(session, change)
+    if campaign is not None:
         campaign.status = "awaiting_dispatch"
-    elif done.task_name == "record_city_submission":
+
+
+def _submitted(session: Session, change: InstanceChange) -> None:
+    campaign = _campaign_of(session, change)
+    if campaign is not None:
+        data = change.completed_task.completed_data
         campaign.status, campaign.submitted_at = "submitted", change.at
         campaign.dispatch_number = data["dispatch_number"]
         campaign.dispatch_date = date.fromisoformat(data["dispatch_date"])
         campaign.submission = campaign.aggregation
+
+
+def _city_deadline_missed(session: Session, change: InstanceChange) -> None:
+    campaign = _campaign_of(session, change)
+    if campaign is not None:
+        campaign.city_deadline_missed_at = change.at
 
 
 # -- returning, aggregating, accepting late ---------------------------------------------

@@ -22,8 +22,10 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.contracts import Field, ProcessContract, user_task
 from engine.errors import FormInvalid, NotFound
 from engine.forms import FieldError
+from engine.reactions import Capability, ended
 from engine.runtime import InstanceChange, WorkflowRuntime
 from services import audit, talents
 from services.directory import SNV_OFFICER, UNIT_HEAD, holds_role, user_by_username
@@ -87,8 +89,23 @@ REQUIRED_ITEMS: dict[str, dict[str, MaxAge | None]] = {
 }
 
 
+CONTRACTS = (
+    ProcessContract(DOSSIER_PROCESS, "services/candidacy", "Tiếp nhận và kiểm tra hồ sơ ứng viên", (
+        user_task("screen_dossier", "Sở Nội vụ's check: the dossier, the procedure and the reason are what the "
+                  "conclusion records (refused when the items the procedure requires are missing or too old)",
+                  "dossier[].kind", "dossier[].provided", "dossier[].issued_on",
+                  Field("procedure", tuple(REQUIRED_ITEMS)), "reason"),
+    ), outcomes={"eligible": "eligible", "ineligible": "ineligible"},
+        start_data=("candidate_id", "round_id", "round_title", "candidate_name", "channel", "channel_title",
+                    "position_title", "applications_close_at")),
+)
+
+
 def register(runtime: WorkflowRuntime) -> None:
-    runtime.on_change(DOSSIER_PROCESS, _on_dossier_changed)
+    runtime.register(Capability("candidacy", CONTRACTS, (
+        ended(DOSSIER_PROCESS, "eligible", _screened),
+        ended(DOSSIER_PROCESS, "ineligible", _screened),
+    )))
 
 
 # -- the three channels -------------------------------------------------------------------
@@ -244,18 +261,17 @@ def _dossier_start_data(session, round_, position, candidate, person) -> dict:
 
 # -- the dossier check ------------------------------------------------------------------
 
-def _on_dossier_changed(session: Session, change: InstanceChange) -> None:
+def _screened(session: Session, change: InstanceChange) -> None:
+    """The conclusion is the end event reached (``eligible`` or ``ineligible``)."""
     done = change.completed_task
-    if done is None or done.task_name != "screen_dossier":
-        return
     candidate = session.scalar(select(Candidate).where(Candidate.instance_id == change.instance.id))
-    if candidate is None:
+    if candidate is None or done is None:
         return
     data = done.completed_data
-    problems = screening_problems(data, change.at.astimezone(LOCAL_TZ).date())
+    eligible = change.end_events == ["eligible"]
+    problems = screening_problems(data, change.at.astimezone(LOCAL_TZ).date(), eligible)
     if problems:
         raise FormInvalid(problems)
-    eligible = data["decision"] == "eligible"
     reason = (data.get("reason") or "").strip() or None
     candidate.status = "eligible" if eligible else "ineligible"
     candidate.dossier, candidate.procedure, candidate.eligibility_reason = data["dossier"], data["procedure"], reason
@@ -264,13 +280,13 @@ def _on_dossier_changed(session: Session, change: InstanceChange) -> None:
                  decision=candidate.status, procedure=candidate.procedure)
 
 
-def screening_problems(data: dict, day: date) -> list[FieldError]:
-    """Why a dossier check cannot be concluded as submitted, on ``day`` (local); [] if it can.
+def screening_problems(data: dict, day: date, eligible: bool) -> list[FieldError]:
+    """Why a dossier check cannot be concluded ``eligible`` or not on ``day`` (local); [] if it can.
     An ineligible conclusion needs a reason (Decree 170 Art. 16(2)); an eligible one needs
     every item the procedure requires, recent enough (``REQUIRED_ITEMS``)."""
     items = data["dossier"]
     problems = _item_problems(items, day)
-    if data["decision"] == "ineligible":
+    if not eligible:
         if not (data.get("reason") or "").strip():
             problems.append(FieldError("reason", "required", "Vui lòng nhập «Lý do» không đủ điều kiện: lý do được "
                                                              "thông báo cho ứng viên (Nghị định 170/2025/NĐ-CP "

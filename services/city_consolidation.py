@@ -19,8 +19,10 @@ from datetime import datetime
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session
 
+from engine.contracts import ProcessContract, script_task, user_task
 from engine.errors import FormInvalid, NotFound
 from engine.forms import FieldError
+from engine.reactions import Capability, completed, ended, reached
 from engine.runtime import InstanceChange, WorkflowRuntime
 from services import audit
 from services.campaigns import CAMPAIGN_PROCESS, COUNTED
@@ -40,23 +42,48 @@ COLLECTING, AWAITING_APPROVAL, APPROVED = "collecting", "awaiting_approval", "ap
 RECEIVED, REGISTERED = "received", "registered"
 
 
+NEEDED_BY = "Tổng hợp nhu cầu của thành phố"
+CONTRACTS = (
+    ProcessContract(CAMPAIGN_PROCESS, "services/city_consolidation", NEEDED_BY, (
+        user_task("record_city_submission", "completed: the commune's dispatch arrives at the city as a case "
+                  "(after services/campaigns recorded it)"),
+    )),
+    ProcessContract(SUBMISSION_PROCESS, "services/city_consolidation", NEEDED_BY, (
+        user_task("register_submission", "Sở Nội vụ registers the dispatch: only registered submissions enter "
+                  "the city's consolidation", "incoming_number", "note"),
+    ), start_data=("submission_id", "city_round_id", "year", "commune_name", "dispatch_number", "dispatch_date",
+                   "received_at", "quantity_year", "quantity_period")),
+    ProcessContract(CONSOLIDATION_PROCESS, "services/city_consolidation", NEEDED_BY, (
+        user_task("consolidate_demand", "completed: snapshots the consolidation of the registered submissions "
+                  "(refused while none is registered)", "consolidation_note"),
+        user_task("approve_demand", "the city chair's decision: its data is what `demand_approved` records",
+                  "decision_number", "targets[].field", "targets[].quantity_year", "chair_comment"),
+        script_task("reopen_consolidation", "reached when the chair returns the consolidation: the snapshot is "
+                    "dropped, `consolidate_demand` opens again"),
+    ), outcomes={"demand_approved": "approved"},
+        start_data=("city_round_id", "year", "city_name", "opened_at", "consolidate_from", "consolidate_days")),
+)
+
+
 def register(runtime: WorkflowRuntime) -> None:
-    """Listen to the commune campaign (after services.campaigns, which records the
-    dispatch first) and to this module's two processes."""
-    runtime.on_change(CAMPAIGN_PROCESS, lambda session, change: _on_campaign_changed(session, runtime, change))
-    runtime.on_change(SUBMISSION_PROCESS, _on_submission_changed)
-    runtime.on_change(CONSOLIDATION_PROCESS, _on_round_changed)
+    """Reacts to the commune campaign after services.campaigns, which records the
+    dispatch first, and to this module's two processes."""
+    runtime.register(Capability("city_consolidation", CONTRACTS, (
+        completed(CAMPAIGN_PROCESS, "record_city_submission",
+                  lambda session, change: _campaign_submitted(session, runtime, change)),
+        completed(SUBMISSION_PROCESS, "register_submission", _registered),
+        completed(CONSOLIDATION_PROCESS, "consolidate_demand", _consolidated),
+        ended(CONSOLIDATION_PROCESS, "demand_approved", _approved),
+        reached(CONSOLIDATION_PROCESS, "reopen_consolidation", _returned),
+    )))
 
 
 # -- a commune's submission arrives ----------------------------------------------------
 
-def _on_campaign_changed(session: Session, runtime: WorkflowRuntime, change: InstanceChange) -> None:
-    done = change.completed_task
-    if done is None or done.task_name != "record_city_submission":
-        return
+def _campaign_submitted(session: Session, runtime: WorkflowRuntime, change: InstanceChange) -> None:
     campaign = session.scalar(select(Campaign).where(Campaign.instance_id == change.instance.id))
     if campaign is not None:
-        receive_submission(session, runtime, campaign, change.at, actor_id=done.completed_by)
+        receive_submission(session, runtime, campaign, change.at, actor_id=change.completed_task.completed_by)
 
 
 def receive_submission(session: Session, runtime: WorkflowRuntime, campaign: Campaign, at: datetime,
@@ -138,10 +165,8 @@ def _local_iso(at: datetime) -> str:
 
 # -- Sở Nội vụ registers the dispatch ---------------------------------------------------
 
-def _on_submission_changed(session: Session, change: InstanceChange) -> None:
+def _registered(session: Session, change: InstanceChange) -> None:
     done = change.completed_task
-    if done is None or done.task_name != "register_submission":
-        return
     submission = session.scalar(select(CommuneSubmission).where(CommuneSubmission.instance_id == change.instance.id))
     if submission is None:
         return
@@ -155,20 +180,14 @@ def _on_submission_changed(session: Session, change: InstanceChange) -> None:
 
 # -- consolidation and approval -----------------------------------------------------------
 
-def _on_round_changed(session: Session, change: InstanceChange) -> None:
-    city_round = session.scalar(select(CityRound).where(CityRound.instance_id == change.instance.id))
-    done = change.completed_task
-    if city_round is None or done is None:
+def _city_round(session: Session, change: InstanceChange) -> CityRound | None:
+    return session.scalar(select(CityRound).where(CityRound.instance_id == change.instance.id))
+
+
+def _consolidated(session: Session, change: InstanceChange) -> None:
+    city_round = _city_round(session, change)
+    if city_round is None:
         return
-    if done.task_name == "consolidate_demand":
-        _snapshot_consolidation(session, city_round, change)
-    elif done.task_name == "approve_demand" and done.completed_data["chair_decision"] == "approve":
-        _approve(session, city_round, change)
-    elif done.task_name == "approve_demand":
-        _return(session, city_round, change)
-
-
-def _snapshot_consolidation(session: Session, city_round: CityRound, change: InstanceChange) -> None:
     consolidation = consolidate(session, city_round)
     if not consolidation["communes"]:
         raise FormInvalid([FieldError("", "no_registered_submission",
@@ -182,8 +201,10 @@ def _snapshot_consolidation(session: Session, city_round: CityRound, change: Ins
                  totals=consolidation["totals"], note=done.completed_data.get("consolidation_note"))
 
 
-def _approve(session: Session, city_round: CityRound, change: InstanceChange) -> None:
-    done = change.completed_task
+def _approved(session: Session, change: InstanceChange) -> None:
+    city_round, done = _city_round(session, change), change.completed_task
+    if city_round is None:
+        return
     data = done.completed_data
     targets = approved_targets(city_round.consolidation, data.get("targets"))
     city_round.targets, city_round.decision_number = targets, data["decision_number"]
@@ -192,10 +213,12 @@ def _approve(session: Session, city_round: CityRound, change: InstanceChange) ->
                  decision_number=city_round.decision_number, targets=targets, comment=data.get("chair_comment"))
 
 
-def _return(session: Session, city_round: CityRound, change: InstanceChange) -> None:
+def _returned(session: Session, change: InstanceChange) -> None:
     """Back to Sở Nội vụ: the snapshot no longer stands (the list is computed live again
     until the next consolidation); what was returned stays in the audit."""
-    done = change.completed_task
+    city_round, done = _city_round(session, change), change.completed_task
+    if city_round is None:
+        return
     audit.record(session, change.at, done.completed_by, "city_demand_returned", f"city_round:{city_round.id}",
                  comment=done.completed_data.get("chair_comment"),
                  returned_totals=(city_round.consolidation or {}).get("totals"))

@@ -26,9 +26,11 @@ from pathlib import PurePosixPath
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
+from engine.contracts import Field, ProcessContract, user_task
 from engine.errors import FormInvalid, NotFound
 from engine.forms import FieldError
 from engine.models import HumanTask
+from engine.reactions import Capability, completed, ended, reached
 from engine.runtime import InstanceChange, WorkflowRuntime
 from services import audit, documents, policies, talents
 from services.commitment_docx import CommitmentText, dmy, render, vnd
@@ -57,9 +59,37 @@ CATEGORY_TITLES = {
 }
 
 
+NEEDED_BY = "Cam kết, phân công và hỗ trợ"
+CONTRACTS = (
+    ProcessContract(PROCESS, "services/commitments", NEEDED_BY, (
+        user_task("sign_commitment", "opened: assigned to the person's own account; completed: signed (refused from "
+                  "anyone but the person, or with another name); a scan uploaded by Sở Nội vụ completes it",
+                  "full_name"),
+        user_task("assign_position", "completed: records the assignment and proposes the support from the "
+                  "commitment's own terms", "assignment_decision", "assigned_on", "job_position"),
+        user_task("approve_support", "completed: Sở Tài chính approves or rejects the proposed support",
+                  Field("finance_decision", ("approve", "reject")), "note"),
+    ), outcomes={"commitment_in_force": "in_force"},
+        start_data=("commitment_id", "document_id", "decision_date", "person_name", "employer_name", "job_position",
+                    "legal_basis_title", "commitment_years", "start_date", "end_date", "start_date_text",
+                    "end_date_text", "has_support")),
+    ProcessContract(SELECTION_PROCESS, "services/commitments", NEEDED_BY, (
+        user_task("decide_results", "its `decision_date` is the day the commitments start from", "decision_date"),
+    ), outcomes={"results_decided": "decided"}),
+)
+
+
 def register(runtime: WorkflowRuntime) -> None:
-    runtime.on_change(PROCESS, _on_commitment_changed)
-    runtime.on_change(SELECTION_PROCESS, lambda session, change: _on_selection_changed(session, runtime, change))
+    """Reacts to the round's decision after services.selection, which marks the selected."""
+    runtime.register(Capability("commitments", CONTRACTS, (
+        ended(SELECTION_PROCESS, "results_decided",
+              lambda session, change: _results_decided(session, runtime, change)),
+        reached(PROCESS, "sign_commitment", _awaiting_signature),
+        completed(PROCESS, "sign_commitment", _step(_signed)),
+        completed(PROCESS, "assign_position", _step(_assigned)),
+        completed(PROCESS, "approve_support", _step(_support_decided)),
+        ended(PROCESS, "commitment_in_force", _step(_in_force)),
+    )))
 
 
 # -- opening ---------------------------------------------------------------------------
@@ -181,35 +211,37 @@ def _short_title(title: str) -> str:
 
 # -- keeping the tables in step with the instance ------------------------------------------
 
-def _on_selection_changed(session: Session, runtime: WorkflowRuntime, change: InstanceChange) -> None:
+def _results_decided(session: Session, runtime: WorkflowRuntime, change: InstanceChange) -> None:
     """The city chair's approval of a round's results opens the commitments (the selection
-    module's listener ran first and marked the selected candidates)."""
-    done = change.completed_task
-    if done is None or done.task_name != "decide_results" or done.completed_data.get("chair_decision") != "approve":
-        return
+    module's reaction ran first and marked the selected candidates)."""
     round_id = session.scalar(select(RecruitmentRound.id).where(RecruitmentRound.instance_id == change.instance.id))
-    if round_id is None:
+    if round_id is None or change.completed_task is None:
         return
-    open_commitments(session, runtime, round_id, date.fromisoformat(done.completed_data["decision_date"]), change.at)
+    open_commitments(session, runtime, round_id,
+                     date.fromisoformat(change.completed_task.completed_data["decision_date"]), change.at)
 
 
-def _on_commitment_changed(session: Session, change: InstanceChange) -> None:
+def _commitment_of(session: Session, change: InstanceChange) -> Commitment | None:
     commitment_id = change.data.get("commitment_id")
-    commitment = session.get(Commitment, commitment_id) if commitment_id is not None else None
-    if commitment is None:
-        return
-    person = session.get(Person, commitment.person_id)
-    for task in change.opened_tasks:
-        if task.task_name == "sign_commitment":  # a personal task: only the person sees it
-            session.execute(update(HumanTask).where(HumanTask.id == task.id).values(assignee_id=person.user_id))
-    done = change.completed_task
-    if done is not None:
-        handler = {"sign_commitment": _signed, "assign_position": _assigned,
-                   "approve_support": _support_decided}.get(done.task_name)
-        if handler is not None:
-            handler(session, commitment, person, done, change.at)
-    if change.finished:
-        _in_force(session, commitment, change.at)
+    return session.get(Commitment, commitment_id) if commitment_id is not None else None
+
+
+def _awaiting_signature(session: Session, change: InstanceChange) -> None:
+    """A personal task: only the person sees it."""
+    commitment = _commitment_of(session, change)
+    if commitment is not None:
+        person = session.get(Person, commitment.person_id)
+        opened = [task.id for task in change.opened("sign_commitment")]
+        session.execute(update(HumanTask).where(HumanTask.id.in_(opened)).values(assignee_id=person.user_id))
+
+
+def _step(handler):
+    """A reaction of a commitment's instance, with its commitment and person."""
+    def react(session: Session, change: InstanceChange) -> None:
+        commitment = _commitment_of(session, change)
+        if commitment is not None:
+            handler(session, commitment, session.get(Person, commitment.person_id), change.completed_task, change.at)
+    return react
 
 
 def _signed(session, commitment: Commitment, person: Person, done, at: datetime) -> None:
@@ -269,7 +301,7 @@ def _support_decided(session, commitment: Commitment, person: Person, done, at: 
     audit.record(session, at, done.completed_by, f"support.{status}", f"commitment:{commitment.id}", note=note)
 
 
-def _in_force(session, commitment: Commitment, at: datetime) -> None:
+def _in_force(session, commitment: Commitment, person: Person, done, at: datetime) -> None:
     included_on = commitment.assigned_at.astimezone(LOCAL_TZ).date()
     commitment.status = "active"
     session.add(TalentListEntry(person_id=commitment.person_id, org_unit_id=commitment.employer_org_id,

@@ -51,8 +51,20 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        with self.sessions.begin() as session:
-            yield session
+        """Commit on success, roll back on any error, except an error that says it
+        ``keeps_changes``: a refusal whose record must stand (an instance stopped in
+        error), committed before the error goes on to the caller."""
+        with self.sessions() as session:
+            session.begin()
+            try:
+                yield session
+            except BaseException as error:
+                if getattr(error, "keeps_changes", False):
+                    session.commit()
+                else:
+                    session.rollback()
+                raise
+            session.commit()
 
     @contextmanager
     def read(self) -> Iterator[Session]:

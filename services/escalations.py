@@ -93,7 +93,7 @@ def _act_on(session: Session, runtime: WorkflowRuntime, batch: list, at: datetim
 
 
 def register(runtime: WorkflowRuntime) -> None:
-    runtime.on_change(None, lambda session, change: record_closures(session, runtime, change))
+    runtime.on_every_change(lambda session, change: record_closures(session, runtime, change))
 
 
 def record_closures(session: Session, runtime: WorkflowRuntime, change: InstanceChange) -> None:

@@ -19,7 +19,9 @@ from sqlalchemy import and_, exists, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from engine.contracts import Field, ProcessContract, user_task
 from engine.errors import NotFound
+from engine.reactions import Capability, completed, ended
 from engine.runtime import InstanceChange, StartRequest, WorkflowRuntime
 from services import audit, talents
 from services.directory import COMMUNE_CHAIR, UNIT_HEAD, VHXH_OFFICER, culture_society_office
@@ -52,10 +54,36 @@ def report_due_at(year: int) -> datetime:
     return datetime(year, *REPORT_DUE_MONTH_DAY, 0, 0, tzinfo=LOCAL_TZ)
 
 
+NEEDED_BY = "Đánh giá hằng năm và rà soát danh sách người có tài năng"
+# The chair's decision on a removal proposal is the end event reached.
+REMOVAL_OUTCOMES = {"talent_removed": "remove", "talent_kept": "keep"}
+CONTRACTS = (
+    ProcessContract(EVALUATION_PROCESS, "services/evaluations", NEEDED_BY, (
+        user_task("evaluate_talent", "completed: records the evaluation; `prospects` becomes the head's latest "
+                  "assessment, which the 5-year review reads", Field("quality_rating", RATINGS),
+                  Field("prospects", (HAS_PROSPECTS, NO_PROSPECTS))),
+    ), start_data=("year", "full_name", "unit_name", "commune_name", "included_on", "report_due")),
+    ProcessContract(REPORT_PROCESS, "services/evaluations", NEEDED_BY, (
+        user_task("aggregate_evaluations", "completed: snapshots the report and the 5-year review and starts one "
+                  "`talent_removal` per removal proposal", "aggregation_note"),
+        user_task("submit_report", "completed: the report is sent to the city", "dispatch_number", "dispatch_date"),
+    ), start_data=("round_id", "year", "commune_name", "talent_count", "report_due")),
+    ProcessContract(REMOVAL_PROCESS, "services/evaluations", NEEDED_BY, (
+        user_task("decide_removal", "the commune chair's decision: its data is what the outcome records",
+                  "decision_number", "keep_reason"),
+    ), outcomes=REMOVAL_OUTCOMES, start_data=("round_id", "person_id", "year", "full_name", "unit_name",
+                                              "included_on", "proposal_reason", "report_due")),
+)
+
+
 def register(runtime: WorkflowRuntime) -> None:
-    runtime.on_change(EVALUATION_PROCESS, _on_evaluation_changed)
-    runtime.on_change(REPORT_PROCESS, lambda session, change: _on_report_changed(session, runtime, change))
-    runtime.on_change(REMOVAL_PROCESS, _on_removal_changed)
+    runtime.register(Capability("evaluations", CONTRACTS, (
+        completed(EVALUATION_PROCESS, "evaluate_talent", _evaluated),
+        completed(REPORT_PROCESS, "aggregate_evaluations",
+                  lambda session, change: _aggregated(session, runtime, change)),
+        completed(REPORT_PROCESS, "submit_report", _report_submitted),
+        *(ended(REMOVAL_PROCESS, end_event, _removal_decided) for end_event in REMOVAL_OUTCOMES),
+    )))
 
 
 # -- opening the yearly rounds -----------------------------------------------------------
@@ -142,10 +170,8 @@ def _talents_of(session: Session, commune_id: int, year: int, on: date) -> list[
 
 # -- the heads' evaluations ------------------------------------------------------------------
 
-def _on_evaluation_changed(session: Session, change: InstanceChange) -> None:
+def _evaluated(session: Session, change: InstanceChange) -> None:
     done = change.completed_task
-    if done is None or done.task_name != "evaluate_talent":
-        return
     evaluation = session.scalar(select(Evaluation).where(Evaluation.instance_id == change.instance.id))
     if evaluation is None:
         return
@@ -168,25 +194,31 @@ def current_entry(session: Session, person_id: int) -> TalentListEntry | None:
 
 # -- the report and the 5-year review ----------------------------------------------------
 
-def _on_report_changed(session: Session, runtime: WorkflowRuntime, change: InstanceChange) -> None:
-    round_ = session.scalar(select(EvaluationRound).where(EvaluationRound.instance_id == change.instance.id))
-    done = change.completed_task
-    if round_ is None or done is None:
+def _report_round(session: Session, change: InstanceChange) -> EvaluationRound | None:
+    return session.scalar(select(EvaluationRound).where(EvaluationRound.instance_id == change.instance.id))
+
+
+def _aggregated(session: Session, runtime: WorkflowRuntime, change: InstanceChange) -> None:
+    round_ = _report_round(session, change)
+    if round_ is None:
         return
-    if done.task_name == "aggregate_evaluations":
-        report = build_report(session, round_, _local_day(change.at))
-        report["removal_proposals"] = _propose_removals(session, runtime, change, round_,
-                                                         report["removal_proposals"])
-        report["aggregation_note"] = done.completed_data.get("aggregation_note")
-        round_.report, round_.status = report, "reporting"
-    elif done.task_name == "submit_report":
-        data = done.completed_data
-        round_.report = {**(round_.report or build_report(session, round_, _local_day(change.at))),
-                         "submission": {"dispatch_number": data["dispatch_number"],
-                                        "dispatch_date": data["dispatch_date"], "submitted_at": change.at.isoformat()}}
-        round_.status, round_.submitted_at = "submitted", change.at
-        audit.record(session, change.at, done.completed_by, "evaluation_report.submitted",
-                     f"evaluation_round:{round_.id}", dispatch_number=data["dispatch_number"])
+    report = build_report(session, round_, _local_day(change.at))
+    report["removal_proposals"] = _propose_removals(session, runtime, change, round_, report["removal_proposals"])
+    report["aggregation_note"] = change.completed_task.completed_data.get("aggregation_note")
+    round_.report, round_.status = report, "reporting"
+
+
+def _report_submitted(session: Session, change: InstanceChange) -> None:
+    round_, done = _report_round(session, change), change.completed_task
+    if round_ is None:
+        return
+    data = done.completed_data
+    round_.report = {**(round_.report or build_report(session, round_, _local_day(change.at))),
+                     "submission": {"dispatch_number": data["dispatch_number"],
+                                    "dispatch_date": data["dispatch_date"], "submitted_at": change.at.isoformat()}}
+    round_.status, round_.submitted_at = "submitted", change.at
+    audit.record(session, change.at, done.completed_by, "evaluation_report.submitted",
+                 f"evaluation_round:{round_.id}", dispatch_number=data["dispatch_number"])
 
 
 def build_report(session: Session, round_: EvaluationRound, review_on: date) -> dict:
@@ -266,28 +298,30 @@ def _propose_removals(session: Session, runtime: WorkflowRuntime, change: Instan
 
 # -- the removal decisions ---------------------------------------------------------------
 
-def _on_removal_changed(session: Session, change: InstanceChange) -> None:
+def _removal_decided(session: Session, change: InstanceChange) -> None:
+    """The decision is the end event reached: removed or kept."""
     done = change.completed_task
-    if done is None or done.task_name != "decide_removal":
+    if done is None:
         return
     data, decided = change.data, done.completed_data
+    decision = REMOVAL_OUTCOMES[change.end_events[0]]
     person_id, round_ = data["person_id"], session.get(EvaluationRound, data["round_id"])
     local_day = _local_day(change.at)
-    if decided["decision"] == "remove":
+    if decision == "remove":
         entry = current_entry(session, person_id)
         if entry is not None:
             entry.removed_on, entry.removal_reason = local_day, data["proposal_reason"]
             entry.removal_decision = decided["decision_number"]
             talents.record_status(session, change.at, done.completed_by, person_id, "removed",
                                   data["proposal_reason"])
-    outcome = {"decision": decided["decision"], "decision_number": decided.get("decision_number"),
+    outcome = {"decision": decision, "decision_number": decided.get("decision_number"),
                "keep_reason": decided.get("keep_reason"), "decided_on": local_day.isoformat()}
     if round_ is not None and round_.report:
         round_.report = {**round_.report, "removal_proposals": [
             {**proposal, **outcome} if proposal["person_id"] == person_id else proposal
             for proposal in round_.report.get("removal_proposals", [])]}
     audit.record(session, change.at, done.completed_by, "talent_list.removal_decided", f"person:{person_id}",
-                 decision=decided["decision"], decision_number=decided.get("decision_number"),
+                 decision=decision, decision_number=decided.get("decision_number"),
                  round_id=data["round_id"])
 
 

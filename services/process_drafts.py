@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from engine.contracts import END_EVENT
 from engine.definitions import (MAX_FORM_BYTES, MEANINGFUL_ID, Bundle, Problem, compile_bundle, latest_definition,
                                 publish, unsupported_problems)
 from engine.errors import DefinitionRejected, NotFound
@@ -93,13 +94,28 @@ def draft_of(session: Session, key: str) -> DraftView:
     return DraftView(key, latest.bpmn_xml, latest.forms, latest.meta, latest.version, None)
 
 
+def contracted_elements(runtime: WorkflowRuntime, key: str) -> list[dict]:
+    """The elements of the process that the code needs, each with what needs it
+    (engine/contracts.py): renaming or deleting one is refused at publish."""
+    found: dict[str, dict] = {}
+    for contract in runtime.contracts:
+        if contract.key != key:
+            continue
+        kinds = {element.id: element.kind for element in contract.elements}
+        kinds.update({end_event: END_EVENT for end_event in contract.outcomes or ()})
+        for element_id, kind in kinds.items():
+            entry = found.setdefault(element_id, {"element": element_id, "kind": kind, "needed_by": []})
+            entry["needed_by"].append(f"{contract.needed_by} ({contract.capability})")
+    return list(found.values())
+
+
 def save_draft(session: Session, runtime: WorkflowRuntime, actor_id: int, key: str, bpmn: str, forms: dict,
                meta: dict, at: datetime) -> list[Problem]:
     """Keep the draft and answer what still blocks publishing. A file that cannot run
     here at all (unsafe XML, unsupported elements, code the sandbox refuses) is not
     kept: DefinitionRejected lists why."""
     bundle = _bundle(key, bpmn, forms, meta)
-    problems = _problems_of(bundle, runtime, at)
+    problems = _problems_of(session, bundle, runtime, at)
     draft = session.get(ProcessDraft, key)
     if draft is None:
         latest = latest_definition(session, key)
@@ -121,7 +137,7 @@ def publish_draft(session: Session, runtime: WorkflowRuntime, actor_id: int, key
         raise NotFound(f"no draft of {key!r}")
     previous = latest_definition(session, key)
     bundle = Bundle(key, draft.bpmn_xml.encode("utf-8"), draft.forms, draft.meta)
-    definition, created = publish(session, bundle, at, runtime.helpers, set(task_roles()))
+    definition, created = publish(session, bundle, at, runtime.helpers, set(task_roles()), runtime.contracts)
     session.delete(draft)
     audit.record(session, at, actor_id, "process.published", f"process:{key}",
                  before_version=previous.version if previous else None, after_version=definition.version,
@@ -149,13 +165,14 @@ def diff(session: Session, runtime: WorkflowRuntime, key: str, from_version: int
     return diff_versions(runtime.specs.get(old), runtime.specs.get(new))
 
 
-def _problems_of(bundle: Bundle, runtime: WorkflowRuntime, at: datetime) -> list[Problem]:
+def _problems_of(session: Session, bundle: Bundle, runtime: WorkflowRuntime, at: datetime) -> list[Problem]:
+    latest = latest_definition(session, bundle.key)
     try:
-        compile_bundle(bundle, at, runtime.helpers, set(task_roles()))
+        compile_bundle(bundle, at, runtime.helpers, set(task_roles()), runtime.contracts,
+                       latest.bpmn_xml.encode("utf-8") if latest else None)
     except DefinitionRejected as error:
-        unsupported = unsupported_problems(error)
-        if unsupported:
-            raise DefinitionRejected(f"{bundle.key}.bpmn cannot run here", unsupported) from None
+        if unsupported_problems(error):  # listed with every other problem found
+            raise DefinitionRejected(f"{bundle.key}.bpmn cannot run here", list(error.problems)) from None
         return list(error.problems)
     return []
 

@@ -24,10 +24,12 @@ from decimal import Decimal
 from sqlalchemy import bindparam, exists, func, select, update
 from sqlalchemy.orm import Session
 
+from engine.contracts import Field, ProcessContract, user_task
 from engine.errors import FormInvalid, NotFound
 from engine.forms import FieldError
 from engine.helpers import as_instant
 from engine.models import HumanTask, ProcessInstance
+from engine.reactions import Capability, completed, ended, reached
 from engine.runtime import InstanceChange, StartRequest, WorkflowRuntime
 from services import audit, council_rules, documents, minutes_docx, talents
 from services.council_rules import CouncilMember, CouncilRole, MemberScore, Recusal
@@ -141,24 +143,40 @@ def position_title(session: Session, position: Position) -> str:
     return f"{position.job_position} — {unit.name}"
 
 
+NEEDED_BY = "Tuyển chọn và Hội đồng tuyển chọn"
+CONTRACTS = (
+    ProcessContract(ROUND_PROCESS, "services/selection", NEEDED_BY, (
+        user_task("form_council", "completed: forms the council and starts one `council_scoring` per member and "
+                  "eligible candidate, recusals left out", "name", "establishing_decision", "members[].username",
+                  Field("members[].role", tuple(role.value for role in CouncilRole)), "members[].title",
+                  "members[].nominating_unit_code", "recusals[].username", "recusals[].candidate_id",
+                  "recusals[].reason"),
+        user_task("record_council_meeting", "completed: applies the council rules, ranks, stores the minutes; "
+                  "reached again when the chair returns the results", "meeting_date", "place"),
+        user_task("decide_results", "the city chair's decision: its data is what `results_decided` records",
+                  "decision_number", "decision_date", "chair_comment"),
+    ), outcomes={"results_decided": "decided"}, start_data=("round_id", "title", "legal_basis",
+                                                            "applications_close_at")),
+    ProcessContract(SCORING_PROCESS, "services/selection", NEEDED_BY, (
+        user_task("score_candidate", "completed: records the member's score (refused from anyone but the seat's "
+                  "member, once the meeting is recorded, from a recused member)", "score", "remark"),
+    ), start_data=("council_name", "candidate_id", "candidate_name", "position_title", "scoring_due")),
+)
+
+
 def register(runtime: WorkflowRuntime) -> None:
-    runtime.on_change(ROUND_PROCESS, lambda session, change: _on_round_changed(session, runtime, change))
-    runtime.on_change(SCORING_PROCESS, _on_scoring_changed)
+    runtime.register(Capability("selection", CONTRACTS, (
+        completed(ROUND_PROCESS, "form_council", lambda session, change: _form_council(session, runtime, change)),
+        completed(ROUND_PROCESS, "record_council_meeting",
+                  lambda session, change: _record_meeting(session, runtime, change)),
+        reached(ROUND_PROCESS, "record_council_meeting", _results_returned),
+        ended(ROUND_PROCESS, "results_decided", _decided),
+        completed(SCORING_PROCESS, "score_candidate", _scored),
+    )))
 
 
-def _on_round_changed(session: Session, runtime: WorkflowRuntime, change: InstanceChange) -> None:
-    done = change.completed_task
-    if done is None:
-        return
-    round_ = session.scalar(select(RecruitmentRound).where(RecruitmentRound.instance_id == change.instance.id))
-    if round_ is None:
-        return
-    if done.task_name == "form_council":
-        _form_council(session, runtime, round_, done.completed_data, done.completed_by, change.at)
-    elif done.task_name == "record_council_meeting":
-        _record_meeting(session, runtime, round_, done.completed_data, done.completed_by, change.at)
-    elif done.task_name == "decide_results":
-        _decide(session, round_, done.completed_data, done.completed_by, change.at)
+def _round_of(session: Session, change: InstanceChange) -> RecruitmentRound | None:
+    return session.scalar(select(RecruitmentRound).where(RecruitmentRound.instance_id == change.instance.id))
 
 
 # -- forming the council ---------------------------------------------------------------
@@ -171,8 +189,11 @@ class _SeatRequest:
     nominating_org_id: int | None
 
 
-def _form_council(session: Session, runtime: WorkflowRuntime, round_: RecruitmentRound, data: dict,
-                  actor_id: int | None, at: datetime) -> None:
+def _form_council(session: Session, runtime: WorkflowRuntime, change: InstanceChange) -> None:
+    round_, done, at = _round_of(session, change), change.completed_task, change.at
+    if round_ is None or done is None:
+        return
+    data, actor_id = done.completed_data, done.completed_by
     seats, errors = _seat_requests(session, data["members"])
     candidates = _judged_candidates(session, round_.id)
     errors += _pending_dossiers(session, round_.id)
@@ -303,10 +324,8 @@ def _open_scoring(session: Session, runtime: WorkflowRuntime, round_: Recruitmen
 
 # -- scoring ---------------------------------------------------------------------------
 
-def _on_scoring_changed(session: Session, change: InstanceChange) -> None:
+def _scored(session: Session, change: InstanceChange) -> None:
     done = change.completed_task
-    if done is None or done.task_name != "score_candidate":
-        return
     row = session.scalar(select(CouncilScore).where(CouncilScore.instance_id == change.instance.id))
     if row is None:
         return
@@ -342,8 +361,11 @@ def _rules_council(session: Session, council: Council) -> tuple[council_rules.Co
 
 # -- the meeting and its minutes -----------------------------------------------------------
 
-def _record_meeting(session: Session, runtime: WorkflowRuntime, round_: RecruitmentRound, data: dict,
-                    actor_id: int | None, at: datetime) -> None:
+def _record_meeting(session: Session, runtime: WorkflowRuntime, change: InstanceChange) -> None:
+    round_, done, at = _round_of(session, change), change.completed_task, change.at
+    if round_ is None or done is None:
+        return
+    data, actor_id = done.completed_data, done.completed_by
     council = session.scalar(select(Council).where(Council.round_id == round_.id))
     meeting_date = date.fromisoformat(data["meeting_date"])
     scoring_due = as_instant(runtime.helpers["working_days_after"](council.formed_at.isoformat(),
@@ -475,13 +497,23 @@ def _unit_name(session: Session, unit_id: int | None) -> str | None:
 
 # -- the decision ----------------------------------------------------------------------------
 
-def _decide(session: Session, round_: RecruitmentRound, data: dict, actor_id: int | None, at: datetime) -> None:
-    council = session.scalar(select(Council).where(Council.round_id == round_.id))
-    if data["chair_decision"] == "return":
-        round_.status = "scoring"  # back to the council: record_council_meeting is open again
-        audit.record(session, at, actor_id, "round_results_returned", f"round:{round_.id}",
-                     comment=data.get("chair_comment"))
+def _results_returned(session: Session, change: InstanceChange) -> None:
+    """``record_council_meeting`` opens again after the chair's decision: returned."""
+    round_ = _round_of(session, change)
+    if round_ is None or round_.status != "awaiting_decision" or change.completed_task is None:
         return
+    round_.status = "scoring"  # back to the council
+    audit.record(session, change.at, change.completed_task.completed_by, "round_results_returned",
+                 f"round:{round_.id}", comment=change.completed_task.completed_data.get("chair_comment"))
+
+
+def _decided(session: Session, change: InstanceChange) -> None:
+    """The chair approved: the passed within their position's quota are selected."""
+    round_, done, at = _round_of(session, change), change.completed_task, change.at
+    if round_ is None or done is None:
+        return
+    data, actor_id = done.completed_data, done.completed_by
+    council = session.scalar(select(Council).where(Council.round_id == round_.id))
     selected = {entry["candidate_id"] for entry in council.outcome["candidates"]
                 if entry["result"] == "passed" and entry["within_quota"]}
     for candidate in _judged_candidates(session, round_.id):

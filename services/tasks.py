@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, bindparam, case, delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from engine.errors import NotFound
+from engine.errors import ContractBroken, NotFound
 from engine.models import HumanTask, ProcessInstance
 from engine.runtime import InstanceChange, WorkflowRuntime
 from services.directory import user_by_username
@@ -25,7 +25,16 @@ def tasks_for(session: Session, user: AppUser, limit: int = 100) -> list[HumanTa
 def complete_task(session: Session, runtime: WorkflowRuntime, username: str, task_id: str, data: dict,
                   at: datetime | None = None) -> InstanceChange:
     user_id = _actor_of_ready_task(session, runtime, username, task_id)
-    change = runtime.complete_task(session, task_id, data, user_id=user_id, at=at)
+    try:
+        change = runtime.complete_task(session, task_id, data, user_id=user_id, at=at)
+    except ContractBroken as error:
+        # Nothing of the completion was saved. The instance waits in error for an
+        # administrator (the reason shows in the instance viewer) and what was typed is
+        # kept as the user's draft: the refusal and these two writes are committed.
+        runtime.park(session, error.instance_id, error.message)
+        _keep_draft(session, user_id, task_id, data, at or runtime.clock.now())
+        error.keeps_changes = True
+        raise
     session.execute(delete(TaskDraft).where(TaskDraft.task_id == task_id))
     return change
 
@@ -185,9 +194,13 @@ def save_draft(session: Session, user: AppUser, task_id: str, data: dict, at: da
     task = visible_task(session, user, task_id)
     if task.status != "ready":
         raise Conflict(f"task {task_id} is already {task.status}")
-    draft = session.get(TaskDraft, (task_id, user.id))
+    _keep_draft(session, user.id, task_id, data, at)
+
+
+def _keep_draft(session: Session, user_id: int, task_id: str, data: dict, at: datetime) -> None:
+    draft = session.get(TaskDraft, (task_id, user_id))
     if draft is None:
-        session.add(TaskDraft(task_id=task_id, user_id=user.id, data=data, saved_at=at))
+        session.add(TaskDraft(task_id=task_id, user_id=user_id, data=data, saved_at=at))
     else:
         draft.data, draft.saved_at = data, at
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from engine import contracts
 from engine.clock import FixedClock
 from engine.errors import EngineError
 from services import (api_tokens, calendar, campaigns, demo, directory, escalations, notifications, schema, sign_in,
@@ -71,6 +72,21 @@ def bpmn_load(ctx, directory: Path | None) -> None:
     """Publish every process folder; unchanged content makes no new version."""
     for key, version, created in _services(ctx).load_bpmn(directory):
         click.echo(f"{key}: version {version} ({'new' if created else 'unchanged'})")
+
+
+@bpmn.command("contracts")
+@click.option("--write", is_flag=True, help="Rewrite the tables in the bpmn folder's README.md.")
+@click.pass_context
+def bpmn_contracts(ctx, write: bool) -> None:
+    """What the code needs of each process (engine/contracts.py), as Markdown tables."""
+    services = _services(ctx)
+    if not write:
+        click.echo(contracts.describe(services.runtime.contracts), nl=False)
+        return
+    readme = services.config.bpmn_dir / "README.md"
+    readme.write_text(contracts.with_tables(readme.read_text(encoding="utf-8"), services.runtime.contracts),
+                      encoding="utf-8")
+    click.echo(f"{readme}: contracts written")
 
 
 @main.command("seed-demo")

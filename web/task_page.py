@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup, escape
 
-from engine.errors import FormInvalid
+from engine.errors import ContractBroken, FormInvalid
 from services import documents, tasks
 from services.models import AppUser
 from web.context import services
@@ -56,6 +56,8 @@ def submit(task_id: str):
     except FormInvalid as invalid:
         errors = {error.field: error.message for error in invalid.errors}
         return _render(task, data, errors, status=422)
+    except ContractBroken as halted:  # what was typed is kept as the draft
+        return _render(task, data, {"": halted.message}, status=409)
     flash(_("Submitted: “%(title)s”.", title=task.title))
     return redirect(url_for("inbox.inbox"))
 

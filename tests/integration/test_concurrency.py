@@ -26,11 +26,11 @@ def _count_finished(services) -> Counter:
     finished, lock = Counter(), threading.Lock()
 
     def count(_session, change):
-        if change.finished:
+        if change.finished and change.instance.process_key == "unit_proposal":
             with lock:
                 finished[change.instance.id] += 1
 
-    services.runtime.on_change("unit_proposal", count)
+    services.runtime.on_every_change(count)
     return finished
 
 

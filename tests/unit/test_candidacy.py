@@ -172,7 +172,7 @@ def test_the_required_items_boundaries():
         data = {"procedure": "tiep_nhan", "decision": "eligible", "dossier": [
             item("so_yeu_ly_lich", cv), item("van_bang"), item("giay_chung_nhan_suc_khoe", health),
             item("ban_tu_nhan_xet")]}
-        return [(error.field, error.code) for error in screening_problems(data, day)]
+        return [(error.field, error.code) for error in screening_problems(data, day, eligible=True)]
 
     # The CV within 30 days, the health certificate within 6 months (25/08/2025), both inclusive.
     assert problems("2026-01-26", "2025-08-25") == []
@@ -181,7 +181,7 @@ def test_the_required_items_boundaries():
     assert problems("2026-02-26", "2025-08-25") == [("dossier[0].issued_on", "future")]
     duplicated = {"procedure": "xet_tuyen", "decision": "eligible",
                   "dossier": [item("phieu_dang_ky"), item("phieu_dang_ky")]}
-    assert [(e.field, e.code) for e in screening_problems(duplicated, day)] == [("dossier[1].kind", "duplicate")]
+    assert [(e.field, e.code) for e in screening_problems(duplicated, day, eligible=True)] == [("dossier[1].kind", "duplicate")]
     assert candidacy._months_before(date(2026, 8, 31), 6) == date(2026, 2, 28)
     assert candidacy.age_on(date(1988, 8, 8), date(2026, 2, 15)) == 37
     assert candidacy.age_on(date(1986, 2, 15), date(2026, 2, 15)) == 40

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from engine.errors import FormInvalid, NotFound
 from engine.models import HumanTask, ProcessDefinition, ProcessInstance
+from engine.reactions import ENDED
 from services import commitments, documents, policies
 from services.directory import user_by_username
 from services.errors import Conflict, InvalidInput, PermissionDenied
@@ -330,15 +331,17 @@ def test_the_chair_approving_the_results_opens_the_commitments(commune):
         session.get(RecruitmentRound, round_id).instance_id = instance.id
         instance_id = instance.id
 
-    def decided(chair_decision):
-        task = SimpleNamespace(task_name="decide_results", completed_data={
-            "decision_number": "120/QĐ-UBND", "decision_date": "2026-03-16", "chair_decision": chair_decision})
-        return SimpleNamespace(completed_task=task, instance=SimpleNamespace(id=instance_id), at=DECIDED_AT)
+    # Only the approval reaches the end event the commitments react to; a return goes back to the council.
+    (capability,) = [c for c in services.runtime.reactions.capabilities if c.name == "commitments"]
+    assert [(r.event, r.element) for r in capability.reactions if r.process_key == "selection_round"] == [
+        (ENDED, "results_decided")]
+    task = SimpleNamespace(task_name="decide_results", completed_data={
+        "decision_number": "120/QĐ-UBND", "decision_date": "2026-03-16", "chair_decision": "approve"})
+    decided = SimpleNamespace(completed_task=task, instance=SimpleNamespace(id=instance_id), at=DECIDED_AT)
 
     with services.db.transaction() as session:
-        commitments._on_selection_changed(session, services.runtime, decided("return"))
         assert session.scalar(select(Commitment).where(Commitment.candidate_id == candidate_id)) is None
-        commitments._on_selection_changed(session, services.runtime, decided("approve"))
+        commitments._results_decided(session, services.runtime, decided)
         opened = session.scalar(select(Commitment).where(Commitment.candidate_id == candidate_id))
         assert (opened.start_date, opened.end_date, opened.status) == (
             date(2026, 3, 16), date(2031, 3, 15), "awaiting_signature")

@@ -6,6 +6,8 @@ import re
 
 from sqlalchemy import select
 
+from engine import definitions
+from engine.definitions import Bundle
 from engine.models import ProcessDefinition, ProcessInstance
 from services import process_drafts
 from services.directory import user_by_username
@@ -29,6 +31,13 @@ def _publish_edit(services, edit) -> int:
         assert problems == []
         return process_drafts.publish_draft(session, services.runtime, admin, "unit_proposal",
                                             services.clock.now()).version
+
+
+def _publish_before_contracts(services, edit) -> int:
+    with services.db.transaction() as session:
+        draft = process_drafts.draft_of(session, "unit_proposal")
+        bundle = Bundle("unit_proposal", edit(draft.bpmn).encode(), draft.forms, draft.meta)
+        return definitions.publish(session, bundle, services.clock.now(), services.runtime.helpers)[0].version
 
 
 def _state(services, instance_id: int) -> tuple:
@@ -100,8 +109,9 @@ def test_an_unsafe_migration_is_refused_with_the_reason_and_changes_nothing(comm
     services = commune
     instance_id = _unit_instance(services, open_campaign(services, at=local(2026, 1, 5, 9, 0)))
     before = _state(services, instance_id)
-    # version 2 has no drafting step: the unit's instance waits in it
-    version = _publish_edit(services, _without_the_drafting_step)
+    # version 2 has no drafting step: the unit's instance waits in it (published before the
+    # contracts existed: the campaign's contract keeps draft_proposal today)
+    version = _publish_before_contracts(services, _without_the_drafting_step)
     admin = signed_in(web_app(services), "admin")
 
     preview = admin.get(f"/admin/instances/{instance_id}/migrate?to={version}").get_data(as_text=True)

@@ -73,7 +73,7 @@ def test_a_suspended_instance_neither_fires_timers_nor_completes_tasks_and_resum
     instance_id = start(services)
     task = open_task(services, instance_id)
     causes = []
-    services.runtime.on_change(None, lambda session, change: causes.append(change.cause))
+    services.runtime.on_every_change(lambda session, change: causes.append(change.cause))
 
     change = control(services, "suspend", instance_id, T0 + timedelta(minutes=10))
     assert (change.status_before, change.instance.status, causes) == ("running", "suspended", ["suspend"])
@@ -122,7 +122,7 @@ def test_cancel_closes_the_open_tasks_and_stops_the_timers(services):
     instance_id = start(services)
     task = open_task(services, instance_id)
     seen = []
-    services.runtime.on_change(None, lambda session, change: seen.append((change.cause, change.closed_task_ids)))
+    services.runtime.on_every_change(lambda session, change: seen.append((change.cause, change.closed_task_ids)))
 
     change = control(services, "cancel", instance_id, T0 + timedelta(minutes=5))
     assert (change.status_before, change.instance.status, change.finished) == ("running", "cancelled", False)

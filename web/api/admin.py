@@ -33,6 +33,12 @@ class RoleSchema(Schema):
     name = fields.String()
 
 
+class ContractedElementSchema(Schema):
+    element = fields.String()
+    kind = fields.String()
+    needed_by = fields.List(fields.String())
+
+
 class DraftSchema(Schema):
     key = fields.String()
     bpmn = fields.String()
@@ -40,6 +46,7 @@ class DraftSchema(Schema):
     meta = fields.Dict()
     base_version = fields.Integer(allow_none=True)
     saved_at = UtcDateTime(allow_none=True)
+    contract = fields.List(fields.Nested(ContractedElementSchema))  # what the code needs: the editor locks it
 
 
 class DraftInputSchema(Schema):
@@ -88,10 +95,13 @@ def roles():
 @blp.get("/processes/<key>/draft")
 @blp.response(200, DraftSchema)
 def get_draft(key: str):
-    """The saved draft, else the newest version as the start of one."""
+    """The saved draft, else the newest version as the start of one, with the elements
+    the code needs (``contract``), which the editor marks."""
     require_admin()
-    with services().db.read() as session:
-        return process_drafts.draft_of(session, key)
+    svc = services()
+    with svc.db.read() as session:
+        draft = process_drafts.draft_of(session, key)
+    return {**vars(draft), "contract": process_drafts.contracted_elements(svc.runtime, key)}
 
 
 @blp.put("/processes/<key>/draft")

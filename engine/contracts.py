@@ -1,0 +1,304 @@
+"""What Python code needs from a process's BPMN, declared as data and checked.
+
+Each capability in ``services/`` declares, next to its code, one ``ProcessContract`` per
+process it reads: the process key, the elements it reacts to or reads (id and kind), the
+form fields of a user task it reads and the values it acts on, the start data it passes,
+and how each end event of the process maps to an outcome. ``check`` compares a bundle
+with those declarations; it reads the XML and the forms only, so a file SpiffWorkflow
+cannot even parse (an element deleted with its flows) still gets a refusal that names
+the element. The check runs when ``bpmn/`` is loaded, when a draft is saved and when it
+is published (``engine.definitions.compile_bundle``); the runtime uses the same data for
+versions published before a contract existed (see ``WorkflowRuntime``). The tables of
+``bpmn/README.md`` are generated from these declarations (``talentflow contracts``).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+BPMN_MODEL = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+BPMN_DI = "http://www.omg.org/spec/BPMN/20100524/DI"
+SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+FORM_PROPERTY = "formJsonSchemaFilename"
+
+# Element kinds, as BPMN names the elements.
+USER_TASK, SCRIPT_TASK, END_EVENT = "userTask", "scriptTask", "endEvent"
+KIND_WORDS = {
+    USER_TASK: "công việc của người dùng", SCRIPT_TASK: "bước tự động (script)", END_EVENT: "sự kiện kết thúc",
+    "startEvent": "sự kiện bắt đầu", "exclusiveGateway": "cổng rẽ nhánh", "parallelGateway": "cổng song song",
+    "inclusiveGateway": "cổng rẽ nhánh bao hàm", "intermediateCatchEvent": "sự kiện chờ",
+    "boundaryEvent": "sự kiện biên", "subProcess": "tiến trình con", "manualTask": "công việc thủ công",
+    "task": "công việc",
+}
+_FLOW_NODES = frozenset(KIND_WORDS)
+
+
+@dataclass(frozen=True)
+class Field:
+    """A key of a user task's form that Python reads (``lines[].field`` inside an array),
+    and the values it acts on (each must stay a choice of the field)."""
+
+    path: str
+    values: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Element:
+    id: str
+    kind: str
+    meaning: str  # what Python does with it (English, for bpmn/README.md)
+    fields: tuple[Field, ...] = ()
+
+
+@dataclass(frozen=True)
+class ProcessContract:
+    """What one capability needs from one process.
+
+    ``outcomes`` maps each end event of the process to the outcome the capability
+    records; when given, an end event it does not map is refused (the capability would
+    not know what the instance ended as). ``None``: the capability does not read how the
+    instance ends."""
+
+    key: str
+    capability: str  # the package or module that reads the process: services/campaigns
+    needed_by: str  # what needs it, in Vietnamese: shown to the admin whose change is refused
+    elements: tuple[Element, ...] = ()
+    outcomes: Mapping[str, str] | None = None
+    start_data: tuple[str, ...] = ()
+
+    def element(self, element_id: str) -> Element | None:
+        return next((element for element in self.elements if element.id == element_id), None)
+
+    @property
+    def element_ids(self) -> frozenset[str]:
+        return frozenset(element.id for element in self.elements) | frozenset(self.outcomes or ())
+
+
+def user_task(element_id: str, meaning: str, *fields: str | Field) -> Element:
+    return Element(element_id, USER_TASK, meaning,
+                   tuple(Field(item) if isinstance(item, str) else item for item in fields))
+
+
+def script_task(element_id: str, meaning: str) -> Element:
+    return Element(element_id, SCRIPT_TASK, meaning)
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One way a bundle breaks a contract: a Vietnamese message and the element to mark."""
+
+    message: str
+    element: str | None
+
+
+@dataclass(frozen=True)
+class _Node:
+    kind: str
+    label: str
+    top_level: bool  # a direct child of the process, not inside a sub-process
+    form_file: str | None
+
+
+@dataclass
+class DrawnProcess:
+    """The elements of one process as drawn, read from its XML."""
+
+    nodes: dict[str, _Node] = field(default_factory=dict)
+    di_of: dict[str, str] = field(default_factory=dict)  # the diagram shape's id -> the element it draws
+
+    @classmethod
+    def read(cls, tree, key: str) -> DrawnProcess:
+        drawn = cls()
+        process = next((element for element in tree.iter(f"{{{BPMN_MODEL}}}process") if element.get("id") == key),
+                       None)
+        if process is not None:
+            for element in process.iter(f"{{{BPMN_MODEL}}}*"):
+                kind = element.tag.rsplit("}", 1)[1]
+                if kind in _FLOW_NODES and element.get("id"):
+                    drawn.nodes[element.get("id")] = _Node(
+                        kind, " ".join((element.get("name") or "").split()), element.getparent() is process,
+                        _form_file(element))
+        for shape in tree.iter(f"{{{BPMN_DI}}}BPMNShape"):
+            if shape.get("id") and shape.get("bpmnElement"):
+                drawn.di_of[shape.get("id")] = shape.get("bpmnElement")
+        return drawn
+
+    def label(self, element_id: str) -> str:
+        node = self.nodes.get(element_id)
+        return node.label if node is not None and node.label else element_id
+
+    def end_events(self) -> list[str]:
+        return [element_id for element_id, node in self.nodes.items() if node.kind == END_EVENT and node.top_level]
+
+
+def _form_file(element) -> str | None:
+    for prop in element.iter(f"{{{SPIFF}}}property"):
+        if prop.get("name") == FORM_PROPERTY:
+            return prop.get("value")
+    return None
+
+
+def check(tree, key: str, forms: Mapping[str, dict], meta: Mapping, contracts: Iterable[ProcessContract],
+          previous_tree=None) -> list[Violation]:
+    """How the process ``key`` drawn in ``tree`` breaks the contracts; [] when it keeps
+    them all. ``previous_tree`` is the version being replaced: its labels name an element
+    that the new drawing lost, and find it again under a new id."""
+    contracts = [contract for contract in contracts if contract.key == key]
+    if not contracts:
+        return []
+    drawn = DrawnProcess.read(tree, key)
+    previous = DrawnProcess.read(previous_tree, key) if previous_tree is not None else DrawnProcess()
+    violations: list[Violation] = []
+    for contract in contracts:
+        for element in contract.elements:
+            violations += _element_violations(contract, element, drawn, previous, forms)
+        if contract.outcomes is not None:
+            violations += _outcome_violations(contract, drawn, previous)
+        example = meta.get("start_data_example", {}) if isinstance(meta, Mapping) else {}
+        missing = [name for name in contract.start_data if name not in example]
+        if missing:
+            violations.append(Violation(
+                f"process.json: «start_data_example» phải có {', '.join(missing)}: {contract.needed_by} "
+                f"({contract.capability}) truyền các dữ liệu này khi bắt đầu quy trình.", None))
+    return list(dict.fromkeys(violations))
+
+
+def _element_violations(contract: ProcessContract, element: Element, drawn: DrawnProcess, previous: DrawnProcess,
+                        forms: Mapping[str, dict]) -> list[Violation]:
+    needs = f"{contract.needed_by} ({contract.capability}) cần phần tử này"
+    node = drawn.nodes.get(element.id)
+    if node is None:
+        return [_lost(element.id, element.kind, needs, drawn, previous)]
+    named = f"«{drawn.label(element.id)}» ({element.id})"
+    if node.kind != element.kind:
+        return [Violation(f"{named} phải là {KIND_WORDS.get(element.kind, element.kind)}, không phải "
+                          f"{KIND_WORDS.get(node.kind, node.kind)}: {needs}.", element.id)]
+    if not element.fields:
+        return []
+    form = forms.get(node.form_file or "")
+    if not isinstance(form, dict):
+        return []  # a missing form is refused by the definition's own checks
+    violations = []
+    for field_ in element.fields:
+        schema = _field_schema(form, field_.path)
+        if schema is None:
+            violations.append(Violation(f"Biểu mẫu của {named} phải giữ trường «{field_.path}»: {contract.needed_by} "
+                                        f"({contract.capability}) đọc trường này.", element.id))
+            continue
+        missing = [value for value in field_.values if value not in _choices(schema)]
+        if missing:
+            violations.append(Violation(
+                f"Trường «{field_.path}» của {named} phải giữ lựa chọn {', '.join(missing)}: {contract.needed_by} "
+                f"({contract.capability}) xử lý theo lựa chọn này.", element.id))
+    return violations
+
+
+def _lost(element_id: str, kind: str, needs: str, drawn: DrawnProcess, previous: DrawnProcess) -> Violation:
+    """A contracted element that is not drawn any more: renamed (found again by its label
+    or its diagram shape, and marked under its new id) or deleted."""
+    label = previous.label(element_id)
+    renamed = drawn.di_of.get(f"{element_id}_di")
+    if renamed is None or renamed in previous.nodes or renamed not in drawn.nodes:
+        renamed = next((other for other, node in drawn.nodes.items()
+                        if node.kind == kind and node.label and node.label == label and other not in previous.nodes),
+                       None)
+    if renamed is not None:
+        return Violation(f"«{drawn.label(renamed)}» đã bị đổi mã từ {element_id} thành {renamed}: {needs}. "
+                         f"Hãy đặt lại mã {element_id}.", renamed)
+    shown = f"«{label}» ({element_id})" if label != element_id else element_id
+    return Violation(f"Không được xoá hay đổi mã {KIND_WORDS.get(kind, kind)} {shown}: {needs}.", None)
+
+
+def _outcome_violations(contract: ProcessContract, drawn: DrawnProcess, previous: DrawnProcess) -> list[Violation]:
+    needs = f"{contract.needed_by} ({contract.capability})"
+    violations = []
+    for end in contract.outcomes:
+        if end not in drawn.nodes and contract.element(end) is None:
+            violations.append(_lost(end, END_EVENT, f"{needs} ghi nhận kết quả «{contract.outcomes[end]}» tại sự "
+                                    f"kiện này", drawn, previous))
+        elif end in drawn.nodes and drawn.nodes[end].kind != END_EVENT:
+            violations.append(Violation(f"«{drawn.label(end)}» ({end}) phải là sự kiện kết thúc: {needs} ghi nhận "
+                                        f"kết quả tại đó.", end))
+    renamed = {violation.element for violation in violations}
+    for end in drawn.end_events():
+        if end not in contract.outcomes and end not in renamed:
+            violations.append(Violation(
+                f"Sự kiện kết thúc «{drawn.label(end)}» ({end}) chưa ứng với kết quả nào mà {needs} biết: quy trình "
+                f"chỉ được kết thúc tại {', '.join(contract.outcomes)}.", end))
+    return violations
+
+
+def _field_schema(form: dict, path: str) -> dict | None:
+    node = form
+    for part in path.split("."):
+        is_array = part.endswith("[]")
+        node = (node.get("properties") or {}).get(part.removesuffix("[]")) if isinstance(node, dict) else None
+        if is_array:
+            node = node.get("items") if isinstance(node, dict) else None
+        if not isinstance(node, dict):
+            return None
+    return node
+
+
+def _choices(schema: dict) -> set:
+    values = set(schema.get("enum") or ())
+    values |= {option.get("const") for option in schema.get("oneOf") or () if isinstance(option, dict)}
+    if schema.get("type") == "boolean":
+        values |= {True, False}
+    return values
+
+
+def unknown_elements(tree, key: str, contracts: Iterable[ProcessContract]) -> frozenset[str]:
+    """Where a version published before its contracts existed stands apart from them:
+    its end events that no outcome maps, and, of each kind of element it lost (a
+    contracted user task renamed...), the elements of that kind the contracts do not
+    name (where the lost one now stands). Reaching one at run time is refused; the rest
+    of such a version runs as it always did."""
+    contracts = [contract for contract in contracts if contract.key == key]
+    drawn = DrawnProcess.read(tree, key)
+    lost_kinds = {element.kind for contract in contracts for element in contract.elements
+                  if element.id not in drawn.nodes or drawn.nodes[element.id].kind != element.kind}
+    named = frozenset().union(*(contract.element_ids for contract in contracts))
+    unknown = {element_id for element_id, node in drawn.nodes.items()
+               if node.kind in lost_kinds and element_id not in named}
+    for contract in contracts:
+        if contract.outcomes is not None:
+            unknown |= {end for end in drawn.end_events() if end not in contract.outcomes}
+    return frozenset(unknown)
+
+
+def describe(contracts: Iterable[ProcessContract]) -> str:
+    """The contracts as Markdown tables, one per process (bpmn/README.md shows them)."""
+    by_key: dict[str, list[ProcessContract]] = {}
+    for contract in contracts:
+        by_key.setdefault(contract.key, []).append(contract)
+    parts = []
+    for key, held in by_key.items():
+        rows = ["| element | kind | read by | what the code does with it |", "|---|---|---|---|"]
+        for contract in held:
+            for element in contract.elements:
+                fields = ", ".join(f"`{f.path}`" + (f" ({'/'.join(map(str, f.values))})" if f.values else "")
+                                   for f in element.fields)
+                rows.append(f"| `{element.id}` | {element.kind} | `{contract.capability}` | {element.meaning}"
+                            + (f"; reads {fields}" if fields else "") + " |")
+            for end_event, outcome in (contract.outcomes or {}).items():
+                rows.append(f"| `{end_event}` | {END_EVENT} | `{contract.capability}` | the outcome `{outcome}` |")
+        starts = sorted({name for contract in held for name in contract.start_data})
+        every_end = [contract.capability for contract in held if contract.outcomes is not None]
+        notes = [f"Start data: {', '.join(f'`{name}`' for name in starts)}."] if starts else []
+        if every_end:
+            notes.append(f"Every end event must be one of these outcomes ({', '.join(f'`{c}`' for c in every_end)}).")
+        parts.append("\n".join([f"### `{key}`", "", *rows, "", *notes]).rstrip())
+    return "\n\n".join(parts) + "\n"
+
+
+TABLES_BEGIN = "<!-- contracts: generated by `talentflow bpmn contracts --write`; do not edit by hand -->"
+TABLES_END = "<!-- end of contracts -->"
+
+
+def with_tables(readme: str, contracts: Iterable[ProcessContract]) -> str:
+    """``readme`` with the text between the two markers replaced by ``describe``."""
+    head, found, rest = readme.partition(TABLES_BEGIN)
+    if not found or TABLES_END not in rest:
+        raise ValueError("the README has no contracts section (its two markers)")
+    return f"{head}{TABLES_BEGIN}\n\n{describe(contracts)}\n{TABLES_END}{rest.partition(TABLES_END)[2]}"

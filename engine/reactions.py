@@ -1,0 +1,120 @@
+"""How the code reacts to what happens in process instances, as tables.
+
+A capability (a package of ``services/``) registers one ``Capability``: the contracts it
+holds the BPMN to (``engine.contracts``) and its reactions, one row each: a process event
+(instance started, user task completed, element reached, end event reached, instance
+cancelled) of one element of one process -> the handler to call. The runtime computes
+the events of each operation, looks each up once, and calls the handlers in the same
+transaction, event by event in the order they happened (started, completed, reached,
+ended, cancelled), and for one event in the order the capabilities were registered
+(``services/bootstrap.py``). A handler that refuses raises (``FormInvalid``...): the
+whole operation rolls back.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable, Iterable
+
+from engine.contracts import END_EVENT, USER_TASK, ProcessContract
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from engine.runtime import InstanceChange
+
+STARTED, COMPLETED, REACHED, ENDED, CANCELLED = "started", "completed", "reached", "ended", "cancelled"
+Handler = Callable[["Session", "InstanceChange"], None]
+
+
+@dataclass(frozen=True)
+class Reaction:
+    process_key: str
+    event: str
+    element: str | None  # None for STARTED and CANCELLED
+    handler: Handler
+
+
+def started(process_key: str, handler: Handler) -> Reaction:
+    return Reaction(process_key, STARTED, None, handler)
+
+
+def completed(process_key: str, task: str, handler: Handler) -> Reaction:
+    """A person completed the user task ``task``."""
+    return Reaction(process_key, COMPLETED, task, handler)
+
+
+def reached(process_key: str, element: str, handler: Handler) -> Reaction:
+    """The instance entered ``element``: a user task opened, or an engine element (a
+    script, a gateway, an event) ran, in this operation."""
+    return Reaction(process_key, REACHED, element, handler)
+
+
+def ended(process_key: str, end_event: str, handler: Handler) -> Reaction:
+    """The instance finished at ``end_event``."""
+    return Reaction(process_key, ENDED, end_event, handler)
+
+
+def cancelled(process_key: str, handler: Handler) -> Reaction:
+    return Reaction(process_key, CANCELLED, None, handler)
+
+
+@dataclass(frozen=True)
+class Capability:
+    name: str
+    contracts: tuple[ProcessContract, ...]
+    reactions: tuple[Reaction, ...]
+
+    def __post_init__(self):
+        problems = list(self.problems())
+        if problems:
+            raise ValueError(f"capability {self.name}: " + "; ".join(problems))
+
+    def problems(self) -> Iterable[str]:
+        """Every element a reaction names must be in this capability's contract, as the
+        kind the event needs: the contract is what the BPMN is checked against."""
+        for reaction in self.reactions:
+            if reaction.element is None:
+                continue
+            contract = next((c for c in self.contracts if c.key == reaction.process_key), None)
+            if contract is None:
+                yield f"no contract for process {reaction.process_key}"
+                continue
+            element = contract.element(reaction.element)
+            if reaction.event == ENDED:
+                if reaction.element not in (contract.outcomes or {}):
+                    yield f"{reaction.process_key}.{reaction.element} is not an outcome of the contract"
+            elif element is None:
+                yield f"{reaction.process_key}.{reaction.element} is not in the contract"
+            elif reaction.event == COMPLETED and element.kind != USER_TASK:
+                yield f"{reaction.process_key}.{reaction.element}: only a user task is completed by a person"
+            elif element.kind == END_EVENT:
+                yield f"{reaction.process_key}.{reaction.element}: react to an end event as an outcome (ended)"
+
+
+class ReactionTable:
+    """The rows of every capability, by (process key, event, element)."""
+
+    def __init__(self):
+        self.capabilities: list[Capability] = []
+        self._rows: dict[tuple[str, str, str | None], list[Handler]] = defaultdict(list)
+        self._keys: set[str] = set()
+
+    def add(self, capability: Capability) -> None:
+        if any(existing.name == capability.name for existing in self.capabilities):
+            raise ValueError(f"capability {capability.name} is registered twice")
+        self.capabilities.append(capability)
+        for reaction in capability.reactions:
+            self._rows[(reaction.process_key, reaction.event, reaction.element)].append(reaction.handler)
+            self._keys.add(reaction.process_key)
+
+    def contracts(self) -> list[ProcessContract]:
+        return [contract for capability in self.capabilities for contract in capability.contracts]
+
+    def dispatch(self, session: Session, change: InstanceChange) -> None:
+        key = change.instance.process_key
+        if key not in self._keys:
+            return
+        for event, element in change.events():
+            for handler in self._rows.get((key, event, element), ()):
+                handler(session, change)
