@@ -181,7 +181,8 @@ def test_the_required_items_boundaries():
     assert problems("2026-02-26", "2025-08-25") == [("dossier[0].issued_on", "future")]
     duplicated = {"procedure": "xet_tuyen", "decision": "eligible",
                   "dossier": [item("phieu_dang_ky"), item("phieu_dang_ky")]}
-    assert [(e.field, e.code) for e in screening_problems(duplicated, day, eligible=True)] == [("dossier[1].kind", "duplicate")]
+    assert [(e.field, e.code) for e in screening_problems(duplicated, day, eligible=True)] == [
+        ("dossier[1].kind", "duplicate")]
     assert candidacy._months_before(date(2026, 8, 31), 6) == date(2026, 2, 28)
     assert candidacy.age_on(date(1988, 8, 8), date(2026, 2, 15)) == 37
     assert candidacy.age_on(date(1986, 2, 15), date(2026, 2, 15)) == 40

@@ -4,6 +4,7 @@
 // vendored modeler bundle, loaded before this module.
 
 import { createApi, messageOf, Unreachable } from './api.js';
+import { createContractLocks } from './contract-locks.js';
 import { createFormEditor } from './form-editor.js';
 import { createPanel } from './panel.js';
 import { loadTexts, localTime } from './texts.js';
@@ -85,9 +86,11 @@ function wire(roles) {
     rowTemplate: document.getElementById('field-row'),
     api, text, forms: draft.forms, onChange: markChanged,
   });
+  // The elements the code needs, locked on the diagram and in the panel.
+  const locks = createContractLocks({ modeler, contract: draft.contract || [], text });
   createPanel({
     root: document.getElementById('panel'),
-    modeler, roles, forms: draft.forms, text, formEditor, onFormsChanged: markChanged,
+    modeler, roles, forms: draft.forms, text, formEditor, locks, onFormsChanged: markChanged,
   });
   // Registered after the import, whose own command-stack reset is no change.
   modeler.on('commandStack.changed', markChanged);

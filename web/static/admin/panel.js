@@ -9,13 +9,14 @@ import {
   readSpiffProperty, readTimer, timerOf, writeCondition, writeDocumentation, writeScript,
   writeSpiffProperty, writeTimer,
 } from './bpmn-model.js';
+import { lockIcon } from './contract-locks.js';
 import { minimalSchema } from './form-schema.js';
 
 const FORM_PROPERTY = 'formJsonSchemaFilename';
 const NEW_FORM = '+new'; // the "new form…" option; "+" is never in a form file name
 const POLICY_PROPERTIES = ['due', 'reminders', 'escalation', 'escalation_action'];
 
-export function createPanel({ root, modeler, roles, forms, text, formEditor, onFormsChanged }) {
+export function createPanel({ root, modeler, roles, forms, text, formEditor, locks, onFormsChanged }) {
   const bpmn = {
     modeling: modeler.get('modeling'),
     moddle: modeler.get('moddle'),
@@ -72,6 +73,22 @@ export function createPanel({ root, modeler, roles, forms, text, formEditor, onF
     setValue('id', current.id);
     shown('id-hint').hidden = isMeaningfulId(current.id);
     setValue('name', current.businessObject.name || '');
+    fillContractNote();
+  }
+
+  // A lock, as on the diagram, when the code needs the element (contract-locks.js).
+  function fillContractNote() {
+    const note = locks.noteOf(current);
+    const shownNote = shown('contract');
+    shownNote.hidden = !note;
+    if (!note) {
+      shownNote.replaceChildren(); // the id field's description: nothing stale
+      return;
+    }
+    shownNote.classList.toggle('warn', note.renamed);
+    const words = document.createElement('span');
+    words.textContent = note.text;
+    shownNote.replaceChildren(lockIcon('contract-note-lock'), ' ', words);
   }
 
   function fillLane() {
