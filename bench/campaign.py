@@ -10,7 +10,23 @@ For each N (default 10, 1000, 5000), on a fresh temp-file SQLite database:
 3. fire the cutoff with the clock at the unit deadline, 12:00:00 local (``cutoff_s``);
 4. aggregate: the VH-XH officer completes ``aggregate_proposals`` (``aggregate_s``).
 
-``total_s`` is open + all completions + cutoff + aggregate.
+``total_s`` is open + all completions + cutoff + aggregate. Every unit answers before
+the cutoff there, so that cutoff closes the campaign instance alone.
+
+Silent units: then, per N, a second fresh database holds a campaign to N units of which
+none answers; at the unit deadline the cutoff fires through ``Services.fire_timers``
+(what the scheduler's ``fire_due_timers`` job calls) and must close every unit instance
+as deemed no demand: it fails unless exactly N proposals end ``deemed_no_demand`` and
+N unit instances closed (``silent_cutoff_s``; ``cutoff_per_instance_ms`` = its wall time
+/ the unit instances it closed). A separate, wholly silent campaign rather than a silent
+share of the first one: the figures above keep measuring N answering units, and the
+cutoff's real work (load each waiting instance, fire its boundary timer, end it, record
+the outcome) is timed over the largest count of instances, N, so the fixed cost of the
+one campaign instance fired with them weighs least.
+
+``--quick``: sizes 5,20 and 20 raw runs, a few seconds in all; every phase above runs
+and the last line has the same keys (figures meaningless, for tests that keep the
+script working).
 
 It also times the same draft completion on raw SpiffWorkflow in memory, with
 SpiffWorkflow's standard serializer and no database (``raw_roundtrip_p50_ms``), half
@@ -18,9 +34,10 @@ of the runs just before and half just after the N=1000 size, which ``persist_rat
 compares it with. ``growth_p50`` compares the largest N with the smallest. The last
 printed line is one JSON object with every figure; the lines before it add CPU time,
 draft/approve split, SQL statements per completion and the load average, because
-timings on a shared machine are only as good as the machine was quiet.
+timings on a shared machine are only as good as the machine was quiet. Its
+``cutoff_per_instance_ms`` is the largest N's; each result has its own.
 
-    PYTHONPATH=. .venv/bin/python bench/campaign.py [--sizes 10,1000,5000]
+    PYTHONPATH=. .venv/bin/python bench/campaign.py [--sizes 10,1000,5000] [--quick]
     PYTHONPATH=. .venv/bin/python bench/campaign.py --profile 1000 [--profile-count 200]
 """
 from __future__ import annotations
@@ -57,7 +74,7 @@ from engine.sandbox import build_script_engine
 from services import campaigns, demo, schema, tasks
 from services.bootstrap import Services, bootstrap
 from services.config import Config
-from services.directory import UNIT_HEAD, UNIT_OFFICER, VHXH_OFFICER, unit_by_code
+from services.directory import UNIT_HEAD, UNIT_OFFICER, VHXH_OFFICER, culture_society_office, unit_by_code
 from services.models import AppUser, Campaign, Membership, OrgUnit, UnitProposal
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -147,10 +164,10 @@ def _statement_kind(statement: str) -> str:
 class Scenario:
     """One fresh database with the demo commune plus ``n`` extra units, campaign not yet open."""
 
-    def __init__(self, n: int, workdir: Path):
+    def __init__(self, n: int, workdir: Path, label: str = ""):
         self.n = n
         self.clock = FixedClock(OPEN_AT)
-        config = Config(database_url=f"sqlite:///{workdir / f'bench_{n}.db'}",
+        config = Config(database_url=f"sqlite:///{workdir / f'bench_{n}{label}.db'}",
                         bpmn_dir=REPO_ROOT / "bpmn", instance_dir=workdir)
         self.svc: Services = bootstrap(config, self.clock)
         schema.upgrade(self.svc.db.engine)
@@ -226,10 +243,22 @@ class Scenario:
             raise SystemExit(f"cutoff had {run.conflicts} conflicts and {failed} failed instances")
         return took, run.fired
 
+    def running_units(self) -> int:
+        """Unit proposal instances of this campaign's units still running."""
+        with self.svc.db.transaction() as session:
+            return session.scalar(select(func.count()).select_from(ProcessInstance).where(
+                ProcessInstance.process_key == "unit_proposal", ProcessInstance.status == "running"))
+
+    def proposal_statuses(self) -> Counter:
+        with self.svc.db.transaction() as session:
+            return Counter(session.scalars(
+                select(UnitProposal.status).where(UnitProposal.campaign_id == self.campaign_id)))
+
     def aggregate(self) -> float:
         self.clock.set(AGGREGATE_AT)
         with self.svc.db.transaction() as session:
-            office = unit_by_code(session, demo.VHXH_OFFICE)
+            # The aggregator is the commune's Phòng Văn hóa - Xã hội, as open_campaign finds it.
+            office = culture_society_office(session, unit_by_code(session, demo.COMMUNE[0]))
             task_id = session.scalar(select(HumanTask.id).where(
                 HumanTask.status == "ready", HumanTask.task_name == "aggregate_proposals",
                 HumanTask.lane == VHXH_OFFICER, HumanTask.org_unit_id == office.id))
@@ -276,6 +305,34 @@ def _create_units(session, n: int) -> tuple[list[int], list[str]]:
     session.add_all(Membership(user_id=user.id, org_unit_id=unit.id, role_code=role) for user, role, unit in users)
     session.flush()
     return [unit.id for unit in units], [unit.code for unit in units]
+
+
+def run_silent(n: int, workdir: Path) -> dict:
+    """A campaign to N units none of which answers; the cutoff must deem every one of
+    them to have no demand. Only the cutoff is timed."""
+    scenario = Scenario(n, workdir, label="_silent")
+    try:
+        scenario.open()
+        scenario.draft_tasks()  # every unit has its draft task open (raises otherwise)
+        waiting = scenario.running_units()
+        due = scenario.due_at_cutoff()
+        if waiting != n or due != n + 1:
+            raise SystemExit(f"silent campaign: {waiting} unit instances running and {due} due at the cutoff, "
+                             f"expected {n} and {n + 1} (the units and the campaign)")
+        cutoff_s, fired = scenario.cutoff()
+        closed = waiting - scenario.running_units()
+        statuses = scenario.proposal_statuses()
+    finally:
+        scenario.close()
+    if fired != due or closed != n or statuses != Counter({"deemed_no_demand": n}):
+        raise SystemExit(f"silent campaign: the cutoff fired {fired} of {due} due instances and closed {closed} "
+                         f"of {n} unit instances; proposal statuses {dict(statuses)}, expected "
+                         f"{{'deemed_no_demand': {n}}}")
+    per_instance_ms = cutoff_s * 1000 / closed
+    print(f"         silent campaign: cutoff {cutoff_s:.2f} s closed {closed} unit instances as deemed no demand "
+          f"({fired} fired), {per_instance_ms:.3f} ms per instance", flush=True)
+    return {"silent_cutoff_s": round(cutoff_s, 3), "silent_units_closed": closed,
+            "cutoff_per_instance_ms": round(per_instance_ms, 3)}
 
 
 def run_size(n: int, workdir: Path) -> dict:
@@ -432,12 +489,18 @@ def profile(n: int, count: int, workdir: Path, top: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default="10,1000,5000", help="comma-separated unit counts")
-    parser.add_argument("--raw-repeats", type=int, default=500)
+    parser.add_argument("--sizes", help="comma-separated unit counts (default 10,1000,5000; 5,20 with --quick)")
+    parser.add_argument("--raw-repeats", type=int, help="raw round trips (default 500; 20 with --quick)")
+    parser.add_argument("--quick", action="store_true",
+                        help="tiny sizes, every phase, same JSON keys: checks the script works, measures nothing")
     parser.add_argument("--profile", type=int, metavar="N", help="profile completions on N units instead")
     parser.add_argument("--profile-count", type=int, default=200)
     parser.add_argument("--profile-top", type=int, default=35)
     args = parser.parse_args(argv)
+    if args.sizes is None:
+        args.sizes = "5,20" if args.quick else "10,1000,5000"
+    if args.raw_repeats is None:
+        args.raw_repeats = 20 if args.quick else 500
 
     with tempfile.TemporaryDirectory(prefix="talentflow-bench-") as tmp:
         workdir = Path(tmp)
@@ -458,6 +521,8 @@ def main(argv: list[str] | None = None) -> int:
             if n == persist_n:
                 gc.collect()
                 raw_halves.append(raw_roundtrip_ms(roundtrip, args.raw_repeats - args.raw_repeats // 2))
+            gc.collect()
+            results[-1].update(run_silent(n, workdir))
     raw_timings = raw_halves[0] + raw_halves[1]
     raw = percentile(raw_timings, 0.5)
     print(f"raw SpiffWorkflow round trip (standard serializer, {state_size} byte start state): p50 {raw:.3f} ms, "
@@ -473,8 +538,11 @@ def main(argv: list[str] | None = None) -> int:
     worst = by_n[large]
     print(f"N={large}: complete_p95_ms {worst['complete_p95_ms']:.2f} (target <= 15), "
           f"total_s {worst['total_s']:.2f} (target <= 90)", flush=True)
+    print(f"N={large}: cutoff_per_instance_ms {worst['cutoff_per_instance_ms']:.3f} "
+          f"({worst['silent_units_closed']} silent units closed in {worst['silent_cutoff_s']:.2f} s)", flush=True)
     print(json.dumps({"results": results, "raw_roundtrip_p50_ms": round(raw, 3),
-                      "growth_p50": round(growth, 3), "persist_ratio": round(persist, 3)}))
+                      "growth_p50": round(growth, 3), "persist_ratio": round(persist, 3),
+                      "cutoff_per_instance_ms": worst["cutoff_per_instance_ms"]}))
     return 0
 
 

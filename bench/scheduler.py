@@ -14,7 +14,12 @@ Each part runs on a fresh database: a temp-file SQLite (the product's default) u
 ``--database-url`` names a PostgreSQL server database (it is emptied first).
 The last printed line is one JSON object with every figure.
 
-    PYTHONPATH=. .venv/bin/python bench/scheduler.py [--timers 2000] [--database-url URL]
+``--quick``: 50 timers due across 3 s from 6 s after set-up, and 200 overdue tasks
+instead of 10,000 (the key stays ``escalate_10k_s``; ``escalations`` says how many):
+the same two scheduler processes and checks in about 15 s, same JSON keys, figures
+meaningless (for tests that keep the script working).
+
+    PYTHONPATH=. .venv/bin/python bench/scheduler.py [--timers 2000] [--database-url URL] [--quick]
 """
 from __future__ import annotations
 
@@ -45,8 +50,10 @@ from one_task import bundle
 REPO_ROOT = Path(__file__).resolve().parents[1]
 KEY = "bench_deadline"
 SPREAD_S = 30
+LEAD_S = 20  # from set-up to the first timer due: set-up and scheduler start-up fit before it
 POLL_S = 0.05
 ESCALATIONS = 10_000
+QUICK = {"timers": 50, "spread_s": 3, "lead_s": 6, "escalations": 200}
 
 
 DEADLINE_TIMER = ('<bpmn:boundaryEvent id="cutoff" attachedToRef="task"><bpmn:timerEventDefinition id="t">'
@@ -105,18 +112,19 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def measure_lateness(url: str | None, workdir: Path, count: int) -> dict:
+def measure_lateness(url: str | None, workdir: Path, count: int, spread_s: float = SPREAD_S,
+                     lead_s: float = LEAD_S) -> dict:
     services = fresh_services(url, workdir, "lateness")
     setup_started = datetime.now(timezone.utc)
-    first_due = setup_started + timedelta(seconds=20)  # set-up and scheduler start-up fit before it
-    deadlines = [first_due + timedelta(seconds=SPREAD_S * i / count) for i in range(count)]
+    first_due = setup_started + timedelta(seconds=lead_s)  # set-up and scheduler start-up fit before it
+    deadlines = [first_due + timedelta(seconds=spread_s * i / count) for i in range(count)]
     start_instances(services, bundle(KEY, boundary=DEADLINE_TIMER), deadlines, setup_started)
     with services.db.read() as session:
         due_by_id = dict(session.execute(select(ProcessInstance.id, ProcessInstance.next_timer_at)).all())
     scheduler = start_scheduler(services, workdir / "lateness.log")
     fired_at: dict[int, float] = {}
     try:
-        limit = time.monotonic() + 20 + SPREAD_S + 120
+        limit = time.monotonic() + lead_s + spread_s + 120
         while len(fired_at) < count and time.monotonic() < limit:
             with services.db.read() as session:
                 done = session.scalars(select(ProcessInstance.id).where(ProcessInstance.status == "completed"))
@@ -132,10 +140,10 @@ def measure_lateness(url: str | None, workdir: Path, count: int) -> dict:
             "lateness_p99_s": round(percentile(late, 0.99), 3), "lateness_max_s": round(max(late), 3)}
 
 
-def measure_escalation(url: str | None, workdir: Path) -> dict:
+def measure_escalation(url: str | None, workdir: Path, count: int = ESCALATIONS) -> dict:
     services = fresh_services(url, workdir, "escalation")
     now = datetime.now(timezone.utc)
-    start_instances(services, bundle(KEY, properties=OVERDUE_POLICY), [now - timedelta(minutes=1)] * ESCALATIONS,
+    start_instances(services, bundle(KEY, properties=OVERDUE_POLICY), [now - timedelta(minutes=1)] * count,
                     now - timedelta(hours=1))
     started = time.monotonic()
     scheduler = start_scheduler(services, workdir / "escalation.log")
@@ -146,7 +154,7 @@ def measure_escalation(url: str | None, workdir: Path) -> dict:
                 done = session.scalar(select(func.count()).select_from(Escalation))
             if done and first is None:
                 first = time.monotonic() - started
-            if done >= ESCALATIONS:
+            if done >= count:
                 break
             time.sleep(POLL_S)
         elapsed = time.monotonic() - started
@@ -160,7 +168,7 @@ def measure_escalation(url: str | None, workdir: Path) -> dict:
         pending = session.scalar(select(func.count()).where(HumanTask.next_alert_at.is_not(None)))
         units = session.scalar(select(func.count(func.distinct(HumanTask.org_unit_id))))
     services.db.dispose()
-    exactly_once = rows == tasks == notes == ESCALATIONS and pending == 0
+    exactly_once = rows == tasks == notes == count and pending == 0
     return {"escalate_10k_s": round(elapsed, 2), "first_escalation_s": round(first or 0, 2),
             "escalations": rows, "escalated_tasks": tasks, "notifications": notes, "units": units,
             "exactly_once": exactly_once}
@@ -168,15 +176,21 @@ def measure_escalation(url: str | None, workdir: Path) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--timers", type=int, default=2000)
+    parser.add_argument("--timers", type=int, help=f"default 2000; {QUICK['timers']} with --quick")
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--quick", action="store_true",
+                        help="tiny sizes, both parts, same JSON keys: checks the script works, measures nothing")
     args = parser.parse_args()
+    if args.timers is None:
+        args.timers = QUICK["timers"] if args.quick else 2000
+    spread_s, lead_s, escalations = ((QUICK["spread_s"], QUICK["lead_s"], QUICK["escalations"]) if args.quick
+                                     else (SPREAD_S, LEAD_S, ESCALATIONS))
     with tempfile.TemporaryDirectory(prefix="talentflow-bench-") as workdir:
-        lateness = measure_lateness(args.database_url, Path(workdir), args.timers)
-        print(f"lateness over {lateness['fired']}/{args.timers} timers due across {SPREAD_S}s: "
+        lateness = measure_lateness(args.database_url, Path(workdir), args.timers, spread_s, lead_s)
+        print(f"lateness over {lateness['fired']}/{args.timers} timers due across {spread_s}s: "
               f"p50 {lateness['lateness_p50_s']}s, p99 {lateness['lateness_p99_s']}s, "
               f"max {lateness['lateness_max_s']}s")
-        escalation = measure_escalation(args.database_url, Path(workdir))
+        escalation = measure_escalation(args.database_url, Path(workdir), escalations)
         print(f"escalated {escalation['escalations']} overdue tasks of {escalation['units']} units in "
               f"{escalation['escalate_10k_s']}s (first after {escalation['first_escalation_s']}s); "
               f"exactly once: {escalation['exactly_once']}")

@@ -10,7 +10,11 @@ Timed, one request at a time, from a client on the same machine:
 - ``submit``: ``POST /api/v1/tasks/<id>/complete`` with the task's form data.
 Each prints p50/p95 in milliseconds; the last line is one JSON object.
 
-    PYTHONPATH=. .venv/bin/python bench/web.py [--tasks 100000] [--requests 300]
+``--quick``: 300 tasks over 2 units of 30 users, 10 requests of each kind: the same
+gunicorn, sign-ins and requests (every inbox still has its 100 rows) in a few seconds,
+same JSON keys, figures meaningless (for tests that keep the script working).
+
+    PYTHONPATH=. .venv/bin/python bench/web.py [--tasks 100000] [--requests 300] [--quick]
 """
 from __future__ import annotations
 
@@ -47,6 +51,11 @@ from one_task import bundle
 REPO_ROOT = Path(__file__).resolve().parents[1]
 KEY = "bench_task"
 PASSWORD = "mat-khau-do-hieu-nang"
+FULL = {"tasks": 100_000, "units": 200, "users": 2000, "requests": 300}
+# At least 100 tasks per unit (an inbox page) and 50 officers (the sampled token holders).
+QUICK = {"tasks": 300, "units": 2, "users": 60, "requests": 10}
+
+
 def build_world(services: Services, units: int, users_per_unit: int, tasks: int) -> dict:
     """The directory and the open tasks; returns who is who."""
     now = services.clock.now()
@@ -141,11 +150,16 @@ def sign_in(port: int, username: str) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tasks", type=int, default=100_000)
-    parser.add_argument("--units", type=int, default=200)
-    parser.add_argument("--users", type=int, default=2000)
-    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--tasks", type=int, help=f"default {FULL['tasks']}; {QUICK['tasks']} with --quick")
+    parser.add_argument("--units", type=int, help=f"default {FULL['units']}; {QUICK['units']} with --quick")
+    parser.add_argument("--users", type=int, help=f"default {FULL['users']}; {QUICK['users']} with --quick")
+    parser.add_argument("--requests", type=int, help=f"default {FULL['requests']}; {QUICK['requests']} with --quick")
+    parser.add_argument("--quick", action="store_true",
+                        help="tiny sizes, every request kind, same JSON keys: checks the script works, measures nothing")
     args = parser.parse_args()
+    for name, value in (QUICK if args.quick else FULL).items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
     random.seed(7)
     with tempfile.TemporaryDirectory(prefix="talentflow-web-bench-") as folder:
         workdir = Path(folder)
