@@ -18,6 +18,11 @@ NAMING_CONVENTION = {
 }
 
 
+# Every id column is an INTEGER: 32 bits on PostgreSQL. A larger number names no row, and
+# given to the database it is an error, not an empty answer.
+MAX_ID = 2**31 - 1
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 

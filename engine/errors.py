@@ -2,6 +2,10 @@
 can translate it and map it to an HTTP status; ``str(error)`` is a clear English
 message for logs and the CLI."""
 
+from datetime import datetime
+
+from engine.helpers import OFFICE_TZ
+
 
 class EngineError(Exception):
     code = "engine_error"
@@ -56,7 +60,11 @@ class TaskNotReady(EngineError):
 class ConcurrencyConflict(EngineError):
     """Someone else changed the same instance first; nothing was saved."""
 
-    code = "conflict"
+    code = "concurrency_conflict"
+
+    def __init__(self, instance_id: int):
+        super().__init__(f"instance {instance_id} was changed by someone else; nothing was saved")
+        self.instance_id = instance_id
 
 
 class ContractBroken(EngineError):
@@ -74,6 +82,22 @@ class ContractBroken(EngineError):
             "giữa sơ đồ và chương trình). Quản trị viên chuyển hồ sơ sang phiên bản mới nhất rồi chạy lại; "
             "chưa có gì của thao tác này được lưu.", instance_id=instance_id)
         self.instance_id, self.elements = instance_id, elements
+
+
+class DeadlinePassed(EngineError):
+    """A task was completed after its interrupting timer had fallen due, before the
+    scheduler fired it, and that deadline would have closed what the completion led to
+    in the same instant. The completion was not saved; the timers fired instead, in the
+    caller's session, as the scheduler would have fired them. ``outcome`` names where
+    their path led (end events reached, else tasks opened), as the BPMN labels them."""
+
+    code = "deadline_passed"
+
+    def __init__(self, due_at: datetime, outcome: list[str]):
+        when = due_at.astimezone(OFFICE_TZ).strftime("%H:%M %d/%m/%Y")
+        led_to = f" — {', '.join(f'«{label}»' for label in outcome)}" if outcome else ""
+        super().__init__(f"Đã quá hạn lúc {when}{led_to}. Nội dung đồng chí vừa gửi không được ghi nhận.")
+        self.due_at, self.outcome = due_at, outcome
 
 
 class MigrationRefused(EngineError):

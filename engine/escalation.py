@@ -97,13 +97,14 @@ def first_stage(alerts: list[Alert], at: datetime) -> int:
     return len(alerts)
 
 
-def due_alerts(alerts: list[Alert], stage: int, at: datetime) -> tuple[list[Alert], int]:
+def due_alerts(alerts: list[Alert], stage: int, at: datetime, due_at: datetime) -> tuple[list[Alert], int]:
     """The alerts to act on now from ``stage`` on, and the next stage. Of several
     reminders due at once only the latest is worth sending; once an escalation is due
-    no reminder is."""
+    no reminder is, nor once the task is due at ``at``: its deadline may be closing it
+    at this very instant, in a scheduler running beside this one."""
     due = [alert for alert in alerts[stage:] if alert.at <= at]
     escalations = [alert for alert in due if alert.kind == ESCALATION]
-    reminders = [alert for alert in due if alert.kind == REMINDER]
+    reminders = [alert for alert in due if alert.kind == REMINDER and at < due_at]
     return (escalations or reminders[-1:]), stage + len(due)
 
 

@@ -26,7 +26,8 @@ from sqlalchemy.orm import Session
 
 from engine import clock, contracts, store
 from engine.definitions import CompiledProcess, all_task_specs, bundle_of, compile_bundle, latest_definition
-from engine.errors import ContractBroken, FormInvalid, MigrationRefused, NotFound, TaskNotReady
+from engine.errors import (ConcurrencyConflict, ContractBroken, DeadlinePassed, FormInvalid, MigrationRefused,
+                           NotFound, TaskNotReady)
 from engine.escalation import first_stage, plan_alerts
 from engine.forms import FieldError, is_reserved_key
 from engine.helpers import BASE_HELPERS, as_instant
@@ -216,12 +217,31 @@ class WorkflowRuntime:
             task = workflow.get_task_from_id(UUID(task_id))
             if task.state != TaskState.READY or not isinstance(task.task_spec, UserTask):
                 raise TaskNotReady(f"task {task_id} is not waiting for anyone")
+            # Free on time: the instance as loaded says when its next timer is due.
+            timer_due = instance.next_timer_at is not None and instance.next_timer_at <= at
+            deadline = _passed_deadline(task, at) if timer_due else None
             task.data.update(_plain_json(data))
             task.run()
             error = self._advance(workflow)
+            if deadline is not None and _deadline_fired(workflow, before):
+                # Past the task's deadline, the completion led where a deadline closes it
+                # at once (an officer's draft: the head's task opens already due), so it
+                # cannot count. A path the BPMN draws for late work fires no deadline and
+                # stands (the head's late approval ends as submitted_late). The timers
+                # fire first instead, as the scheduler would have, and the person is told.
+                change = self.fire_timers(session, instance, at)
+                raise DeadlinePassed(deadline, _outcome(compiled, change))
             task_row.status, task_row.completed_at = "completed", at
             task_row.completed_by, task_row.completed_data = user_id, data
-            return self._save(session, instance, workflow, compiled, at, error, before, TASK, task_row)
+            try:
+                return self._save(session, instance, workflow, compiled, at, error, before, TASK, task_row)
+            except ConcurrencyConflict as conflict:
+                if conflict.instance_id == instance.id:
+                    # Someone saved the instance since it was loaded. If they completed or
+                    # closed this very task, the loser is told that, as whoever comes second
+                    # is: the same answer on PostgreSQL as on SQLite, where writers queue.
+                    self.ready_task(session, task_id)
+                raise
 
     def fire_timers(self, session: Session, instance: InstanceRecord, at: datetime) -> InstanceChange:
         compiled = self.specs.by_id(session, instance.definition_id)
@@ -470,10 +490,7 @@ class WorkflowRuntime:
             except Exception as error:  # checked at publish time; a bad value here means no alerts, not no task
                 log.warning("task %s: due %r did not evaluate: %s", task.id, due_expression, error)
                 return None
-        split = task.parent
-        dues = [_timer_due(sibling) for sibling in (split.children if split else [])
-                if isinstance(sibling.task_spec, BoundaryEvent) and sibling.state == TaskState.WAITING]
-        return min(filter(None, dues), default=None)
+        return min((due for _, due in _attached_timers(task)), default=None)
 
 
 @dataclass
@@ -617,6 +634,35 @@ def _timer_due(task) -> datetime | None:
     if isinstance(value, dict):  # cycle timers keep their next occurrence
         value = value.get("next")
     return as_instant(value) if value else None
+
+
+def _attached_timers(task):
+    """(spec, due instant) of each timer still waiting on the boundary of ``task``."""
+    split = task.parent
+    for sibling in split.children if split else []:
+        if isinstance(sibling.task_spec, BoundaryEvent) and sibling.state == TaskState.WAITING:
+            due = _timer_due(sibling)
+            if due is not None:
+                yield sibling.task_spec, due
+
+
+def _passed_deadline(task, at: datetime) -> datetime | None:
+    """The earliest interrupting timer of ``task`` that has fallen due at ``at``."""
+    return min((due for spec, due in _attached_timers(task) if spec.cancel_activity and due <= at), default=None)
+
+
+def _deadline_fired(workflow: BpmnWorkflow, before: _Before) -> bool:
+    """Whether an interrupting timer fired in this operation (and so closed its task)."""
+    return any(task.state == TaskState.COMPLETED and task.id not in before.passed
+               and isinstance(task.task_spec, BoundaryEvent) and task.task_spec.cancel_activity
+               for task in all_tasks(workflow))
+
+
+def _outcome(compiled: CompiledProcess, change: InstanceChange) -> list[str]:
+    """Where a timer's path led, as the BPMN names it: the end events reached, else the
+    tasks it opened."""
+    labels = {spec.bpmn_id: spec.bpmn_name for spec in all_task_specs(compiled)}
+    return [labels.get(end) or end for end in change.end_events] or [task.title for task in change.opened_tasks]
 
 
 def _next_step(workflow: BpmnWorkflow, at: datetime) -> datetime | None:

@@ -116,7 +116,7 @@ def save_instance(session: Session, record: InstanceRecord) -> None:
     result = session.execute(_UPDATE_INSTANCE, {**values, "lock_version": record.lock_version + 1,
                                                 "b_id": record.id, "b_version": record.lock_version})
     if result.rowcount != 1:
-        raise ConcurrencyConflict(f"instance {record.id} was changed by someone else; nothing was saved")
+        raise ConcurrencyConflict(record.id)
     record.lock_version += 1
 
 

@@ -11,7 +11,7 @@ from engine.clock import Clock, SystemClock
 from engine.runtime import WorkflowRuntime
 from engine.timers import TimerRun, fire_due_timers
 from services import (breaches, campaigns, candidacy, city_consolidation, commitments, escalations, evaluations,
-                      selection, talents)
+                      instance_files, selection, sign_in, talents, web_sessions)
 from services.calendar import CalendarSource
 from services.config import Config
 from services.db import Database
@@ -63,7 +63,7 @@ class Services:
         return send_due_alerts(self.db, self.runtime, at or self.clock.now())
 
     def send_digest(self, at: datetime | None = None) -> int:
-        return send_daily_digest(self.db, at or self.clock.now())
+        return send_daily_digest(self.db, self.runtime, at or self.clock.now())
 
     def tick(self, at: datetime | None = None) -> TickRun:
         """The scheduler's jobs once, in order, as of one instant (for simulated time)."""
@@ -77,9 +77,13 @@ class Services:
             return evaluations.open_due_rounds(session, self.runtime, at or self.clock.now())
 
     def purge_personal_data(self, at: datetime | None = None) -> int:
-        """Anonymise unsuccessful candidates whose retention period has passed."""
+        """Anonymise unsuccessful candidates whose retention period has passed (how many),
+        and delete expired web sessions and the sign-in attempts nothing reads any more."""
+        at = at or self.clock.now()
         with self.db.transaction() as session:
-            return talents.purge_unsuccessful(session, at or self.clock.now(), self.config.retention_days)
+            web_sessions.forget_expired(session, at)
+            sign_in.forget_expired(session, at)
+            return talents.purge_unsuccessful(session, at, self.config.retention_days)
 
     def deliver_emails(self) -> DeliveryRun:
         if self.mailer is None:
@@ -91,8 +95,7 @@ class Services:
 def bootstrap(config: Config | None = None, clock: Clock | None = None) -> Services:
     config = config or Config.from_env()
     clock = clock or SystemClock()
-    if config.database_url.startswith("sqlite:///"):
-        Path(config.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    instance_files.private_database(config.database_url, config.instance_dir)
     db = Database(config.database_url)
     calendar = CalendarSource(db)
     runtime = WorkflowRuntime(clock, helpers=calendar.helpers())

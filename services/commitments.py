@@ -44,8 +44,14 @@ from services.models import (AppUser, Candidate, Commitment, Membership, OrgUnit
 PROCESS = "commitment"
 SELECTION_PROCESS = "selection_round"
 MAX_SCAN_BYTES = 5 * 1024 * 1024
-# A scan is accepted by what it is, not by what its name says.
-SCAN_SIGNATURES = ((b"%PDF-", documents.PDF), (b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"))
+# A scan is accepted by what it is, not by what its name says: the start and the end
+# every file of its type has (readers look for a PDF's %%EOF in its last 1024 bytes).
+SCAN_TYPES = ((documents.PDF, b"%PDF-", b"%%EOF"), (documents.PNG, b"\x89PNG\r\n\x1a\n", b"IEND\xaeB`\x82"),
+              (documents.JPEG, b"\xff\xd8\xff", b"\xff\xd9"))
+SCAN_TAIL_BYTES = 1024
+# A web page dressed as a scan (a PDF header on an HTML body) is refused whatever it
+# starts with; a scanned page holds no markup.
+MARKUP = re.compile(rb"<\s*(?:!doctype\s+html|html|head|body|script|iframe|object|embed|svg)\b", re.IGNORECASE)
 CATEGORY_TITLES = {
     "excellent_graduate": "tốt nghiệp xuất sắc",
     "master": "thạc sĩ",
@@ -330,7 +336,7 @@ def record_signed_scan(session: Session, runtime: WorkflowRuntime, actor_usernam
     if task_id is None:
         raise Conflict("Bản cam kết này không còn chờ ký.")
     scan = documents.store(session, at, actor.id, kind="signed_commitment", subject=f"commitment:{commitment.id}",
-                           filename=_safe_filename(filename), media_type=media_type, content=content)
+                           filename=_scan_filename(filename, media_type), media_type=media_type, content=content)
     commitment.signed_document_id = scan.id
     person = session.get(Person, commitment.person_id)
     runtime.complete_task(session, task_id, {"acknowledge": True, "full_name": person.full_name},
@@ -343,15 +349,21 @@ def _scan_media_type(content: bytes) -> str:
         raise InvalidInput("file", "Vui lòng chọn tệp bản cam kết đã ký.")
     if len(content) > MAX_SCAN_BYTES:
         raise InvalidInput("file", "Tệp bản cam kết đã ký không được lớn hơn 5 MB.")
-    for signature, media_type in SCAN_SIGNATURES:
-        if content.startswith(signature):
+    if MARKUP.search(content):
+        raise InvalidInput("file", "Tệp bản cam kết đã ký chứa mã trang web (HTML, script), không phải bản quét: "
+                                   "hãy tải lên bản PDF hoặc ảnh chụp bản cam kết đã ký.")
+    for media_type, start, end in SCAN_TYPES:
+        if content.startswith(start) and end in content[-SCAN_TAIL_BYTES:]:
             return media_type
     raise InvalidInput("file", "Tệp bản cam kết đã ký phải là PDF hoặc ảnh (PNG, JPEG).")
 
 
-def _safe_filename(filename: str) -> str:
-    name = PurePosixPath((filename or "").replace("\\", "/")).name.strip()
-    return (name or "ban-cam-ket-da-ky")[-200:]
+def _scan_filename(filename: str, media_type: str) -> str:
+    """The name the file came with, without its folders or control characters, given the
+    extension of what it is."""
+    name = PurePosixPath((filename or "").replace("\\", "/")).name
+    name = "".join(char for char in name if char.isprintable()).strip() or "ban-cam-ket-da-ky"
+    return documents.named_as(name, media_type)[-200:]  # the column's size
 
 
 def _is_home_affairs_officer(session: Session, user_id: int) -> bool:

@@ -28,6 +28,7 @@ class Config:
     demo_password: str | None = None  # for the demo users; unset: generated into instance_dir
     data_key: str | None = None  # base64 AES key for personal data; unset: generated into instance_dir
     retention_days: int = 90  # unsuccessful candidates' data kept this long (complaint window)
+    trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-For is believed; 0: the socket address
 
     @classmethod
     def from_env(cls, env=os.environ) -> "Config":
@@ -51,4 +52,5 @@ class Config:
             demo_password=env.get("TALENTFLOW_DEMO_PASSWORD") or None,
             data_key=env.get("TALENTFLOW_DATA_KEY") or None,
             retention_days=int(env.get("TALENTFLOW_RETENTION_DAYS", "90")),
+            trusted_proxies=int(env.get("TALENTFLOW_TRUSTED_PROXIES", "0")),
         )

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
+from services import instance_files
 from services.directory import (ADMIN, CITY_CHAIR, COMMUNE_CHAIR, FINANCE_OFFICER, SNV_OFFICER, UNIT_HEAD,
                                 UNIT_OFFICER, VHXH_OFFICER, ensure_roles)
 from services.models import AppUser, Membership, OrgUnit
@@ -101,12 +102,8 @@ def demo_password(instance_dir: Path, from_env: str | None) -> str:
     instance folder (not in the repository), so every run shows the same one."""
     if from_env:
         return from_env
-    path = instance_dir / "demo-password.txt"
-    if not path.exists():
-        instance_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(9))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    return instance_files.secret(instance_dir / "demo-password.txt", lambda: secrets.token_urlsafe(9),
+                                 "delete it to have a new password made")
 
 
 def _unit(session, code, name, kind, level, parent=None, bloc="state", in_scope=True) -> OrgUnit:

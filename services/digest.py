@@ -15,7 +15,9 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from engine.models import HumanTask
+from engine.escalation import CLOSE
+from engine.models import HumanTask, ProcessInstance
+from engine.runtime import WorkflowRuntime
 from services.display import LOCAL_TZ, local_time, time_left
 from services.models import AppUser, JobRun, Membership
 from services.notifications import Message, notify_many
@@ -24,7 +26,7 @@ DIGEST_TIME = time(7, 0)
 SHOWN_TASKS = 5
 
 
-def send_daily_digest(db, at: datetime) -> int:
+def send_daily_digest(db, runtime: WorkflowRuntime, at: datetime) -> int:
     """Queue today's digests if it is past 07:00 and nobody has; returns how many."""
     local = at.astimezone(LOCAL_TZ)
     if local.time() < DIGEST_TIME:
@@ -32,7 +34,7 @@ def send_daily_digest(db, at: datetime) -> int:
     with db.transaction() as session:
         if not _claim_run(session, "daily_digest", local.date().isoformat(), at):
             return 0
-        messages = [_digest(user, tasks, at) for user, tasks in _open_tasks_by_user(session).items()]
+        messages = [_digest(user, tasks, at) for user, tasks in _open_tasks_by_user(session, runtime, at).items()]
         notify_many(session, [message for message in messages if message is not None], at)
         return len(messages)
 
@@ -44,11 +46,14 @@ def _claim_run(session: Session, job: str, period: str, at: datetime) -> bool:
     return inserted is not None
 
 
-def _open_tasks_by_user(session: Session) -> dict[AppUser, list[HumanTask]]:
+def _open_tasks_by_user(session: Session, runtime: WorkflowRuntime, at: datetime) -> dict[AppUser, list[HumanTask]]:
     """Each active user's open tasks: those of a role they hold in the task's unit and
-    not assigned to someone else, and those assigned to them."""
+    not assigned to someone else, and those assigned to them. A task that its deadline
+    closes is left out once due at ``at``: as of ``at`` it is closed, even while a
+    scheduler beside this one is still firing its timer."""
     rows = session.execute(
-        select(AppUser, HumanTask).select_from(HumanTask)
+        select(AppUser, HumanTask, ProcessInstance.definition_id).select_from(HumanTask)
+        .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
         .join(Membership, or_(
             and_(Membership.role_code == HumanTask.lane, Membership.org_unit_id == HumanTask.org_unit_id,
                  or_(HumanTask.assignee_id.is_(None), HumanTask.assignee_id == Membership.user_id)),
@@ -56,7 +61,10 @@ def _open_tasks_by_user(session: Session) -> dict[AppUser, list[HumanTask]]:
         .join(AppUser, AppUser.id == Membership.user_id)
         .where(HumanTask.status == "ready", AppUser.active.is_(True))).all()
     by_user: dict[AppUser, dict[str, HumanTask]] = defaultdict(dict)
-    for user, task in rows:
+    for user, task, definition_id in rows:
+        if task.due_at is not None and task.due_at <= at and runtime.specs.by_id(
+                session, definition_id).user_tasks[task.task_name].policy.action == CLOSE:
+            continue
         by_user[user][task.id] = task  # a user holding several memberships sees a task once
     return {user: list(tasks.values()) for user, tasks in by_user.items()}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+from pathlib import PurePosixPath
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,6 +15,9 @@ from services.models import StoredDocument
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PDF = "application/pdf"
+PNG = "image/png"
+JPEG = "image/jpeg"
+EXTENSIONS = {DOCX: ".docx", PDF: ".pdf", PNG: ".png", JPEG: ".jpg"}
 
 
 def store(session: Session, at: datetime, actor_id: int | None, *, kind: str, subject: str, filename: str,
@@ -36,3 +40,10 @@ def get(session: Session, document_id: int) -> StoredDocument:
 def of_subject(session: Session, subject: str) -> list[StoredDocument]:
     return list(session.scalars(select(StoredDocument).where(StoredDocument.subject == subject)
                                 .order_by(StoredDocument.id)))
+
+
+def named_as(filename: str, media_type: str) -> str:
+    """``filename`` with the extension of the document's type, whatever name it came
+    with: a file is saved and downloaded as what its content is ("scan.html" holding a
+    PDF is "scan.pdf"), so that no program opens it as something else."""
+    return str(PurePosixPath(filename).with_suffix(EXTENSIONS[media_type]))

@@ -72,7 +72,7 @@ def _act_on(session: Session, runtime: WorkflowRuntime, batch: list, at: datetim
     for task in batch:
         policy = runtime.specs.by_id(session, task.definition_id).user_tasks[task.task_name].policy
         alerts = plan_alerts(policy, task.due_at, runtime.helpers["working_days_before"])
-        todo, stage = due_alerts(alerts, task.alert_stage, at)
+        todo, stage = due_alerts(alerts, task.alert_stage, at, task.due_at)
         assignee = task.assignee_id
         for alert in todo:
             if alert.kind == ESCALATION:

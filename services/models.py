@@ -232,16 +232,31 @@ class ApiToken(Base):
 
 
 class LoginAttempt(Base):
-    """Sign-in attempts, kept to throttle password guessing (per user name and address)."""
+    """Sign-in attempts, kept to slow password guessing (per user name and address) and
+    to know a user's usual addresses (services/sign_in.py says for how long)."""
 
     __tablename__ = "login_attempt"
-    __table_args__ = (Index("ix_login_attempt_recent", "username", "at"),)
+    __table_args__ = (Index("ix_login_attempt_recent", "username", "at"),
+                      Index("ix_login_attempt_address", "address", "at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80))
     address: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     succeeded: Mapped[bool] = mapped_column(Boolean)
+
+
+class WebSession(Base):
+    """A signed-in browser session, so that the server can end it (services/web_sessions.py)."""
+
+    __tablename__ = "web_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    key_sha256: Mapped[str] = mapped_column(String(64), unique=True)  # the key itself is only in the cookie
+    address: Mapped[str] = mapped_column(String(64))  # the client's, at sign-in
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)  # the purge reads it
 
 
 class TaskDraft(Base):

@@ -21,12 +21,9 @@ import base64
 import binascii
 import hashlib
 import hmac
-import os
 import re
 import secrets
-import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -34,6 +31,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from engine.errors import EngineError
+from services import instance_files
 from services.config import Config
 from services.errors import InvalidInput
 
@@ -78,7 +76,9 @@ def load_keys(config: Config) -> CitizenIdKeys:
     if config.data_key:
         return keys_from_master(_decode_master(config.data_key, "TALENTFLOW_DATA_KEY"))
     path = config.instance_dir / KEY_FILE
-    return keys_from_master(_decode_master(_instance_key_text(path), str(path)))
+    text = instance_files.secret(path, lambda: base64.b64encode(secrets.token_bytes(KEY_BYTES)).decode("ascii"),
+                                 "restore the key from its backup (a new key cannot read old IDs)")
+    return keys_from_master(_decode_master(text, str(path)))
 
 
 def normalize_citizen_id(raw: str) -> str:
@@ -140,23 +140,3 @@ def _decode_master(text: str, source: str) -> bytes:
         return base64.b64decode(text.strip(), validate=True)
     except binascii.Error:
         raise ValueError(f"{source} must hold a base64-encoded {KEY_BYTES}-byte key") from None
-
-
-def _instance_key_text(path: Path) -> str:
-    """The key file's content, creating it (owner-only) if this is the first start."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # made earlier, or by another process starting at the same moment
-        return _wait_for_key_text(path)
-    with os.fdopen(descriptor, "w") as handle:
-        handle.write(base64.b64encode(secrets.token_bytes(KEY_BYTES)).decode("ascii"))
-    return path.read_text()
-
-
-def _wait_for_key_text(path: Path) -> str:
-    for _ in range(50):  # the creating process writes right after creating the file
-        if text := path.read_text().strip():
-            return text
-        time.sleep(0.01)
-    raise RuntimeError(f"{path} is empty; restore the key from its backup (a new key cannot read old IDs)")

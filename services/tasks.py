@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, bindparam, case, delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from engine.errors import ContractBroken, NotFound
+from engine.errors import ContractBroken, DeadlinePassed, NotFound
 from engine.models import HumanTask, ProcessInstance
 from engine.runtime import InstanceChange, WorkflowRuntime
 from services.directory import user_by_username
@@ -33,6 +33,11 @@ def complete_task(session: Session, runtime: WorkflowRuntime, username: str, tas
         # kept as the user's draft: the refusal and these two writes are committed.
         runtime.park(session, error.instance_id, error.message)
         _keep_draft(session, user_id, task_id, data, at or runtime.clock.now())
+        error.keeps_changes = True
+        raise
+    except DeadlinePassed as error:
+        # The timers fired as the scheduler would have fired them, and that stands; the
+        # completion was not saved.
         error.keeps_changes = True
         raise
     session.execute(delete(TaskDraft).where(TaskDraft.task_id == task_id))

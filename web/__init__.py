@@ -1,21 +1,21 @@
 """The web layer: Flask app factory. Views call services; SpiffWorkflow never reaches here."""
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, render_template, request, session as browser_session
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from engine.errors import EngineError
 from services.bootstrap import Services, bootstrap
-from services import city_consolidation, talent_directory
+from services import city_consolidation, talent_directory, web_sessions
 from services.directory import is_admin
 from services.models import AppUser
-from web import admin, auth, bell, board, city, inbox, rounds, talents, task_page
+from web import admin, auth, bell, board, city, converters, inbox, rounds, talents, task_page
 from web.api import PREFIX, init_api
 from web.api.errors import error_response, http_error_response, message_of, status_of
 from web.i18n import init_i18n
-from web.security import SignedInUser, configure_security
+from web.security import SESSION_KEY, SignedInUser, configure_security
 
 MAX_REQUEST_BYTES = 1024 * 1024  # a form or an API call is far smaller; a BPMN upload has its own limit
 
@@ -23,6 +23,7 @@ MAX_REQUEST_BYTES = 1024 * 1024  # a form or an API call is far smaller; a BPMN 
 def create_app(services: Services | None = None) -> Flask:
     services = services or bootstrap()
     app = Flask(__name__)
+    converters.install(app)
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     app.json.ensure_ascii = False  # Vietnamese stays readable in JSON answers
     app.json.sort_keys = False  # a form schema's fields keep their order
@@ -48,12 +49,11 @@ def create_app(services: Services | None = None) -> Flask:
 
 
 def _load_user(services: Services, user_id: str) -> SignedInUser | None:
-    try:
-        key = int(user_id)
-    except ValueError:
-        return None
+    owner = web_sessions.owner(services.db, browser_session.get(SESSION_KEY, ""), services.clock.now())
+    if owner is None or str(owner) != user_id:
+        return None  # signed out, ended on the server, or expired
     with services.db.read() as session:
-        user = session.get(AppUser, key)
+        user = session.get(AppUser, owner)
         if user is None or not user.active:
             return None
         return SignedInUser.of(user, is_admin(session, user.id), talent_directory.may_search(session, user.id),

@@ -8,6 +8,8 @@ from openpyxl.styles import Alignment, Font
 from services.display import local_time
 from services.models import Campaign
 
+# Excel runs a cell starting with one of these as a formula ("=HYPERLINK(...)" in a title).
+FORMULA_STARTS = ("=", "+", "-", "@")
 HEADERS = ["STT", "Lĩnh vực", "Cơ quan, đơn vị", "Số lượng năm {year}", "Số lượng giai đoạn {start}-{end}",
            "Số nhu cầu"]
 
@@ -46,4 +48,17 @@ def aggregation_workbook(campaign: Campaign, aggregation: dict, field_titles: di
             units.append([title, code])
     units.column_dimensions["A"].width = 48
     units.column_dimensions["B"].width = 24
+    _as_typed(workbook)
     return workbook
+
+
+def _as_typed(workbook: Workbook) -> None:
+    """What users typed (titles, names, codes) is text, never a formula: every text cell
+    is stored as a string, and one that would start a formula is marked so that Excel
+    keeps it as text even when the cell is edited."""
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"
+                    cell.quotePrefix = cell.value.startswith(FORMULA_STARTS)

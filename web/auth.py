@@ -1,14 +1,16 @@
 """Sign in, sign out, choose the language."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
-from flask_login import login_required, login_user, logout_user
+import math
 
-from services import sign_in as sign_in_service
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _, ngettext
+from flask_login import current_user, login_required, login_user, logout_user
+
+from services import sign_in as sign_in_service, web_sessions
 from web.context import services
 from web.i18n import LANGUAGES
-from web.security import SignedInUser, safe_next
+from web.security import SESSION_KEY, SignedInUser, safe_next
 
 bp = Blueprint("auth", __name__)
 
@@ -20,16 +22,19 @@ def login():
         return render_template("login.html", username="")
     username, password = request.form.get("username", ""), request.form.get("password", "")
     svc = services()
+    now = svc.clock.now()
     with svc.db.transaction() as db_session:  # the attempt is recorded either way
-        user, refusal = sign_in_service.sign_in(db_session, username, password, request.remote_addr or "?",
-                                                svc.clock.now())
-        signed_in = SignedInUser.of(user) if user else None
+        outcome = sign_in_service.sign_in(db_session, username, password, request.remote_addr or "?", now)
+        signed_in = SignedInUser.of(outcome.user) if outcome.user else None
     if signed_in is None:
-        message = (_("Too many failed attempts. Wait 15 minutes and try again.")
-                   if refusal == sign_in_service.THROTTLED else _("Wrong user name or password."))
-        status = 429 if refusal == sign_in_service.THROTTLED else 401
-        return render_template("login.html", username=username, error=message), status
+        if outcome.refusal == sign_in_service.THROTTLED:
+            minutes = math.ceil((outcome.retry_at - now).total_seconds() / 60)
+            message = ngettext("Too many failed attempts. Wait %(num)d minute and try again.",
+                               "Too many failed attempts. Wait %(num)d minutes and try again.", minutes)
+            return render_template("login.html", username=username, error=message), 429
+        return render_template("login.html", username=username, error=_("Wrong user name or password.")), 401
     session.clear()  # a new session for the signed-in user (no fixation)
+    session[SESSION_KEY] = outcome.session_key
     login_user(signed_in)
     return redirect(safe_next(request.args.get("next"), url_for("inbox.inbox")))
 
@@ -37,6 +42,9 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    svc = services()
+    with svc.db.transaction() as db_session:  # every session of the user, not only this one
+        web_sessions.end_all(db_session, current_user.id)
     logout_user()
     session.clear()
     flash(_("You have signed out."))

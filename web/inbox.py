@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from services import tasks
 from services.models import AppUser
 from web.context import services
+from web.converters import query_number
 from web.security import safe_next
 
 bp = Blueprint("inbox", __name__)
@@ -16,16 +17,12 @@ bp = Blueprint("inbox", __name__)
 
 def inbox_query(args) -> tasks.InboxQuery:
     """The query the filters ask for; unknown values fall back to 'all'."""
-    def number(name: str, default: int | None):
-        try:
-            return max(1, int(args.get(name, "")))
-        except ValueError:
-            return default
     queue = args.get("queue", "all")
     due = args.get("due") or None
     return tasks.InboxQuery(queue=queue if queue in tasks.QUEUES else "all",
-                            process_key=args.get("process") or None, campaign_id=number("campaign", None),
-                            due=due if due in tasks.DUE_FILTERS else None, page=number("page", 1) or 1)
+                            process_key=args.get("process") or None,
+                            campaign_id=query_number(args.get("campaign"), None),
+                            due=due if due in tasks.DUE_FILTERS else None, page=query_number(args.get("page"), 1))
 
 
 @bp.get("/")

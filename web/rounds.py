@@ -341,7 +341,8 @@ def minutes(round_id: int):
 
 
 def _download(document):
-    return send_file(BytesIO(document.content), as_attachment=True, download_name=document.filename,
+    return send_file(BytesIO(document.content), as_attachment=True,
+                     download_name=documents.named_as(document.filename, document.media_type),
                      mimetype=document.media_type)
 
 

@@ -1,22 +1,23 @@
 """Sessions, sign-in state, CSRF and security headers.
 
 The session is a signed cookie (HttpOnly, SameSite=Lax, Secure behind TLS) holding only
-the user's id. Every form carries a CSRF token (Flask-WTF); the API takes a bearer
-token instead, or the session plus the CSRF token in ``X-CSRFToken``.
+the user's id and the key of its server-side record (services/web_sessions.py), without
+which the cookie opens nothing: the server ends sessions by deleting records. Every form
+carries a CSRF token (Flask-WTF); the API takes a bearer token instead, or the session
+plus the CSRF token in ``X-CSRFToken``.
 """
 from __future__ import annotations
 
-import os
 import secrets
-import time
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
 from flask_login import LoginManager, UserMixin
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+from services import instance_files, web_sessions
 from services.config import Config
 from services.models import AppUser
 
@@ -24,6 +25,7 @@ csrf = CSRFProtect()
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 login_manager.login_message = None  # the sign-in page says what to do
+SESSION_KEY = "session_key"  # where the cookie keeps its web session's key
 
 CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
                            "script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
@@ -51,8 +53,12 @@ def configure_security(app: Flask, config: Config, load_user) -> None:
         SECRET_KEY=config.secret_key or _instance_secret(config.instance_dir),
         SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=config.secure_cookies,
         REMEMBER_COOKIE_HTTPONLY=True, REMEMBER_COOKIE_SECURE=config.secure_cookies,
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=10), WTF_CSRF_TIME_LIMIT=None,
+        PERMANENT_SESSION_LIFETIME=web_sessions.LIFETIME, WTF_CSRF_TIME_LIMIT=None,
     )
+    if config.trusted_proxies < 0:
+        raise ValueError("TALENTFLOW_TRUSTED_PROXIES must be 0 (no reverse proxy) or the number of proxies")
+    if config.trusted_proxies:  # the client's address is the one the outermost trusted proxy saw
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.trusted_proxies)
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.user_loader(load_user)
@@ -70,23 +76,17 @@ def configure_security(app: Flask, config: Config, load_user) -> None:
 
 def _instance_secret(instance_dir: Path) -> str:
     """A key generated on first start and kept beside the database (never in the repo)."""
-    path = instance_dir / "secret_key"
-    instance_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # made earlier, or by another worker starting at the same moment
-        for _ in range(50):
-            if key := path.read_text().strip():
-                return key
-            time.sleep(0.01)
-        raise RuntimeError(f"{path} is empty; delete it to have a new key made") from None
-    with os.fdopen(descriptor, "w") as handle:
-        handle.write(secrets.token_hex(32))
-    return path.read_text().strip()
+    return instance_files.secret(instance_dir / "secret_key", lambda: secrets.token_hex(32),
+                                 "delete it to have a new key made")
 
 
 def safe_next(target: str | None, default: str) -> str:
-    """Where to go after an action: a path on this site only (no open redirects)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    """Where to go after an action: a path on this site only (no open redirects).
+
+    Browsers drop tabs and line breaks anywhere in a URL and read a backslash as a slash:
+    "/", a tab, "/evil.com" is "//evil.com" to them, another site. So a target with a
+    control character or a backslash is refused, like one starting with "//"."""
+    if (target and target.startswith("/") and not target.startswith("//")
+            and not any(char == "\\" or char < " " or char == "\x7f" for char in target)):
         return target
     return default

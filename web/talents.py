@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from services import talent_directory, talents
 from services.errors import InvalidInput
 from web.context import services
+from web.converters import query_number
 
 bp = Blueprint("talents", __name__)
 
@@ -29,12 +30,9 @@ def search():
     svc = services()
     values = request.form if request.method == "POST" else request.args
     status = values.get("status") or None
-    try:
-        page_number = max(1, int(values.get("page", "1")))
-    except ValueError:
-        page_number = 1
     query = talent_directory.TalentQuery(text=request.form.get("q", "")[:200],
-                                         status=status if status in talents.STATUSES else None, page=page_number)
+                                         status=status if status in talents.STATUSES else None,
+                                         page=query_number(values.get("page"), 1))
     error, page = None, None
     with svc.db.read() as session:
         try:

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup, escape
 
-from engine.errors import ContractBroken, FormInvalid
+from engine.errors import ContractBroken, DeadlinePassed, FormInvalid
 from services import documents, tasks
 from services.models import AppUser
 from web.context import services
@@ -58,6 +58,9 @@ def submit(task_id: str):
         return _render(task, data, errors, status=422)
     except ContractBroken as halted:  # what was typed is kept as the draft
         return _render(task, data, {"": halted.message}, status=409)
+    except DeadlinePassed as late:  # its deadline closed the task instead: the page shows it closed, and why
+        flash(late.message)
+        return redirect(url_for("task_page.show", task_id=task_id))
     flash(_("Submitted: “%(title)s”.", title=task.title))
     return redirect(url_for("inbox.inbox"))
 
@@ -72,7 +75,8 @@ def document(task_id: str, document_id: int):
         if document_id not in _document_ids(svc.runtime.task_data(session, task.id)):
             abort(404)
         stored = documents.get(session, document_id)
-        content, filename, media_type = stored.content, stored.filename, stored.media_type
+        content, media_type = stored.content, stored.media_type
+        filename = documents.named_as(stored.filename, media_type)
     return send_file(BytesIO(content), as_attachment=True, download_name=filename, mimetype=media_type)
 
 

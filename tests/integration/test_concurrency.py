@@ -1,5 +1,6 @@
 """Concurrency: timers fired twice or from two threads at once close each unit exactly
-once; two people completing the same task at once get one winner and a clear error."""
+once; two people completing the same task at once get one winner, and the loser the same
+answer on both databases, over the API and on the task page."""
 import threading
 from collections import Counter
 
@@ -7,9 +8,11 @@ from sqlalchemy import select
 
 from engine.errors import ConcurrencyConflict, TaskNotReady
 from engine.models import HumanTask, ProcessInstance
-from services import tasks
+from services import api_tokens, tasks
 from services.models import OrgUnit
 from support import line, local, open_campaign, statuses, task_named
+from web.api.errors import message_of, status_of
+from web_client import csrf_token, signed_in, web_app
 
 CUTOFF = local(2026, 1, 14, 12, 0)
 EXTRA_UNITS = 150
@@ -82,24 +85,28 @@ def test_two_tickers_at_once_close_each_unit_exactly_once(commune):
     assert cancelled == {"cancelled": units}
 
 
+def _true_races(services) -> None:
+    """From now on, two completions load and run their task before either saves: a true
+    race on PostgreSQL. (SQLite queues writers at BEGIN, so there the second one waits.)"""
+    with services.db.transaction() as session:
+        if session.get_bind().dialect.name != "postgresql":
+            return
+    both_ran = threading.Barrier(2, timeout=30)
+    original = services.runtime._advance
+
+    def advance_together(workflow):
+        result = original(workflow)
+        both_ran.wait()
+        return result
+
+    services.runtime._advance = advance_together
+
+
 def test_two_completions_of_one_task_have_one_winner(commune):
     services = commune
     campaign_id = open_campaign(services)
     task = task_named(services, "cg_vp.canbo", "draft_proposal")
-    with services.db.transaction() as session:
-        postgres = session.get_bind().dialect.name == "postgresql"
-    if postgres:
-        # Make both requests load and run the task before either saves: a true race.
-        # (SQLite queues writers at BEGIN, so there the second one simply waits.)
-        both_ran = threading.Barrier(2, timeout=30)
-        original = services.runtime._advance
-
-        def advance_together(workflow):
-            result = original(workflow)
-            both_ran.wait()
-            return result
-
-        services.runtime._advance = advance_together
+    _true_races(services)
     submissions = [{"no_demand": True}, {"no_demand": False, "lines": [line()]}]
 
     def complete(index):
@@ -111,8 +118,7 @@ def test_two_completions_of_one_task_have_one_winner(commune):
     winners = [result for result in results if isinstance(result, int)]
     losers = [result for result in results if isinstance(result, Exception)]
     assert len(winners) == 1 and len(losers) == 1, results
-    assert isinstance(losers[0], ConcurrencyConflict if postgres else (ConcurrencyConflict, TaskNotReady))
-    assert str(losers[0])
+    assert isinstance(losers[0], TaskNotReady) and "already completed" in str(losers[0])
     with services.db.transaction() as session:
         stored = session.get(HumanTask, task.id)
         assert stored.status == "completed"
@@ -120,3 +126,43 @@ def test_two_completions_of_one_task_have_one_winner(commune):
         instance = session.get(ProcessInstance, stored.instance_id)
         assert instance.lock_version == 2  # started once, saved once
     assert statuses(services, campaign_id)["cg_vp"] == "drafting"
+
+
+def test_the_loser_of_a_race_gets_the_same_answer_on_both_databases(commune):
+    services = commune
+    open_campaign(services)
+    app = web_app(services)
+    _true_races(services)
+
+    # Over the API: 409, one code and one Vietnamese message, no internal id.
+    task = task_named(services, "cg_vp.canbo", "draft_proposal")
+    with services.db.transaction() as session:
+        token = {"Authorization": f"Bearer {api_tokens.issue(session, 'cg_vp.canbo', 'api', services.clock.now())}"}
+    submissions = [{"no_demand": True}, {"no_demand": False, "lines": [line()]}]
+    answers = _run_together(2, lambda index: app.test_client().post(
+        f"/api/v1/tasks/{task.id}/complete", json={"data": submissions[index]}, headers=token))
+    assert sorted(answer.status_code for answer in answers) == [200, 409]
+    (winner,) = [index for index, answer in enumerate(answers) if answer.status_code == 200]
+    assert answers[1 - winner].get_json() == {"code": "task_not_ready",
+                                              "message": "Công việc đã được xử lý hoặc đã đóng."}
+    with services.db.transaction() as session:
+        assert session.get(HumanTask, task.id).completed_data == submissions[winner]
+
+    # On the task page: the same page for the loser on both databases.
+    task = task_named(services, "cg_pkt.canbo", "draft_proposal")
+    browsers = [signed_in(app, "cg_pkt.canbo") for _ in range(2)]
+    forms = [{"csrf_token": csrf_token(browser, f"/tasks/{task.id}"), "action": "submit",
+              "no_demand.present": "1", "no_demand": "true"} for browser in browsers]
+    answers = _run_together(2, lambda index: browsers[index].post(f"/tasks/{task.id}", data=forms[index]))
+    assert sorted(answer.status_code for answer in answers) == [302, 409]
+    (lost,) = [answer.get_data(as_text=True) for answer in answers if answer.status_code == 409]
+    assert "Người khác đã xử lý trước hoặc việc đã đóng. Hãy tải lại trang để kiểm tra." in lost
+    with services.db.transaction() as session:
+        assert session.get(HumanTask, task.id).status == "completed"
+
+
+def test_any_other_lost_save_is_a_409_in_vietnamese_without_the_internal_id():
+    # A save that lost to another change of the instance (a timer, a parallel task).
+    conflict = ConcurrencyConflict(2)
+    assert (status_of(conflict), conflict.code) == (409, "concurrency_conflict")
+    assert message_of(conflict) == "Người khác vừa thay đổi hồ sơ này; hãy tải lại và thử lại."

@@ -101,6 +101,9 @@ RULES = {
     ("POST", "/admin/instances/<int:instance_id>/actions/<action>"): ADMIN,
     ("GET", "/admin/instances/<int:instance_id>/migrate"): ADMIN,
     ("POST", "/admin/instances/<int:instance_id>/migrate"): ADMIN,
+    ("GET", "/admin/users"): ADMIN,
+    ("GET", "/admin/users/<int:user_id>"): ADMIN,
+    ("POST", "/admin/users/<int:user_id>/actions/<action>"): ADMIN,
     ("GET", "/api/v1/admin/roles"): ADMIN,
     ("GET", "/api/v1/admin/processes/<key>/draft"): ADMIN,
     ("PUT", "/api/v1/admin/processes/<key>/draft"): ADMIN,
@@ -128,11 +131,12 @@ def world(commune):
         notification_id = session.scalar(select(Notification.id))
         tokens = {name: api_tokens.issue(session, name, "walk", commune.clock.now()) for name in USERS}
         person_id = _talent_serving_in(session, commune, "cg_vp")
+        victim_id = victim.id
     values = {"task_id": victim_task.id, "campaign_id": campaign_id, "instance_id": victim_task.instance_id,
               "year": 2026, "day": "2026-03-09", "notification_id": notification_id, "code": "en",
               "filename": "app.css", "unit_code": "cg_vp", "action": "return", "key": "unit_proposal", "version": 1,
               "person_id": person_id, "document_id": 1,
-              "round_id": 1, "commitment_id": 1}
+              "round_id": 1, "commitment_id": 1, "user_id": victim_id}
     return app, tokens, values, victim_task
 
 

@@ -25,7 +25,7 @@ from support import inbox, local
 
 DECISION = date(2026, 3, 16)
 DECIDED_AT = local(2026, 3, 16, 15, 0)
-PDF = b"%PDF-1.7\n% signed on paper\n"
+PDF = b"%PDF-1.7\n% signed on paper\n%%EOF\n"
 
 
 def _open_c1(services, legal_basis="hp_res_53_2025") -> int:

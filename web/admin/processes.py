@@ -12,6 +12,7 @@ from services import instance_admin, process_drafts
 from services.errors import InvalidInput
 from web.admin.blueprint import bp
 from web.context import services
+from web.converters import query_number
 
 # The engine refuses a BPMN over MAX_BPMN_BYTES with a clear message; a request far
 # beyond it is cut off before it is read (413, see web/__init__.py).
@@ -85,9 +86,8 @@ def download_draft(key: str):
 @bp.get("/processes/<key>/diff")
 def version_diff(key: str):
     svc = services()
-    try:
-        old, new = int(request.args.get("from", "")), int(request.args.get("to", ""))
-    except ValueError:
+    old, new = query_number(request.args.get("from"), None), query_number(request.args.get("to"), None)
+    if old is None or new is None:
         flash(_("Choose two versions to compare."))
         return redirect(url_for("admin.process_page", key=key))
     with svc.db.read() as session:

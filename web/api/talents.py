@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from engine.db import MAX_ID
 from services import talent_directory, talents
 from web.api.auth import current_user, services
 from web.api.fields import UtcDateTime
@@ -15,7 +16,7 @@ blp = Blueprint("talents_api", __name__, description="Cơ sở dữ liệu nhân
 
 class TalentListSchema(Schema):
     status = fields.String(load_default=None, validate=validate.OneOf(talents.STATUSES))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_ID))
 
 
 class TalentSearchSchema(TalentListSchema):

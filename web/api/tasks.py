@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from engine.db import MAX_ID
 from engine.errors import FormInvalid, NotFound
 from services import escalations, tasks
 from services.errors import PermissionDenied
@@ -18,7 +19,7 @@ blp = Blueprint("tasks", __name__, description="Công việc của người dùn
 class InboxArgs(Schema):
     queue = fields.String(load_default="all", validate=validate.OneOf(tasks.QUEUES))
     process = fields.String(load_default=None, validate=validate.Length(max=100))
-    campaign = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    campaign = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID))
     due = fields.String(load_default=None, validate=validate.OneOf(tasks.DUE_FILTERS))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
     per_page = fields.Integer(load_default=100, validate=validate.Range(min=1, max=100))
