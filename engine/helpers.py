@@ -1,7 +1,10 @@
 """Functions every script, gateway condition and timer expression may call."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, time, timedelta, timezone
+from typing import Iterator
 from zoneinfo import ZoneInfo
 
 from engine import clock
@@ -32,6 +35,30 @@ def weekdays_before(due, count: int) -> str:
         while day.weekday() >= 5:
             day -= timedelta(days=1)
     return datetime.combine(day, OFFICE_OPENS, OFFICE_TZ).isoformat()
+
+
+# The calendar years whose days off nobody has confirmed yet that the working-day helpers
+# counted through while one due instant was computed: such a deadline is provisional
+# (README.md, the working-day calendar). None outside such a computation.
+_unconfirmed_years: ContextVar[set[int] | None] = ContextVar("unconfirmed_years", default=None)
+
+
+def counted_unconfirmed_year(year: int) -> None:
+    """Called by a working-day helper that counted days of ``year`` without confirmed data."""
+    years = _unconfirmed_years.get()
+    if years is not None:
+        years.add(year)
+
+
+@contextmanager
+def unconfirmed_years_counted() -> Iterator[set[int]]:
+    """The unconfirmed years the helpers called inside this block counted through."""
+    years: set[int] = set()
+    token = _unconfirmed_years.set(years)
+    try:
+        yield years
+    finally:
+        _unconfirmed_years.reset(token)
 
 
 BASE_HELPERS = {"now": clock.pinned_now, "is_before": is_before, "as_instant": as_instant,

@@ -76,6 +76,9 @@ class HumanTask(Base):
     form_key: Mapped[str] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(12))  # ready | completed | cancelled
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when due_at was counted through a calendar year whose days off nobody has
+    # confirmed yet (the first such year): the deadline is provisional (README.md).
+    due_provisional_year: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_by: Mapped[int | None]

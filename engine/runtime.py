@@ -30,7 +30,7 @@ from engine.errors import (ConcurrencyConflict, ContractBroken, DeadlinePassed, 
                            NotFound, TaskNotReady)
 from engine.escalation import first_stage, plan_alerts
 from engine.forms import FieldError, is_reserved_key
-from engine.helpers import BASE_HELPERS, as_instant
+from engine.helpers import BASE_HELPERS, as_instant, unconfirmed_years_counted
 from engine.models import ProcessDefinition
 from engine.reactions import CANCELLED as CANCELLED_EVENT, COMPLETED, ENDED, REACHED, STARTED, Capability, ReactionTable
 from engine.sandbox import build_script_engine
@@ -471,26 +471,30 @@ class WorkflowRuntime:
         """The projection row of a task that just opened, with its due instant and the
         first alert its escalation policy plans."""
         info = compiled.user_tasks[task.task_spec.name]
-        due_at = self._due_at(task, info.policy.due)
+        due_at, provisional_year = self._due_at(task, info.policy.due)
         record = TaskRecord(
             id=str(task.id), instance_id=instance.id, process_key=instance.process_key, task_name=info.name,
             title=task_title(info.title, task.data), lane=info.lane, org_unit_id=instance.lane_orgs.get(info.lane),
-            form_key=info.form_file, status="ready", due_at=due_at, created_at=at)
+            form_key=info.form_file, status="ready", due_at=due_at, created_at=at,
+            due_provisional_year=provisional_year)
         if due_at is not None:
             alerts = plan_alerts(info.policy, due_at, self.helpers["working_days_before"])
             record.alert_stage = first_stage(alerts, at)
             record.next_alert_at = alerts[record.alert_stage].at if record.alert_stage < len(alerts) else None
         return record
 
-    def _due_at(self, task, due_expression: str | None) -> datetime | None:
-        """The policy's ``due`` expression, else the earliest timer attached to the task."""
+    def _due_at(self, task, due_expression: str | None) -> tuple[datetime | None, int | None]:
+        """The policy's ``due`` expression, else the earliest timer attached to the task;
+        with the first unconfirmed calendar year the expression counted through, if any."""
         if due_expression:
-            try:
-                return as_instant(self.script_engine.environment.evaluate(due_expression, dict(task.data)))
-            except Exception as error:  # checked at publish time; a bad value here means no alerts, not no task
-                log.warning("task %s: due %r did not evaluate: %s", task.id, due_expression, error)
-                return None
-        return min((due for _, due in _attached_timers(task)), default=None)
+            with unconfirmed_years_counted() as years:
+                try:
+                    due = as_instant(self.script_engine.environment.evaluate(due_expression, dict(task.data)))
+                except Exception as error:  # checked at publish time; a bad value here means no alerts, not no task
+                    log.warning("task %s: due %r did not evaluate: %s", task.id, due_expression, error)
+                    return None, None
+            return due, min(years, default=None)
+        return min((due for _, due in _attached_timers(task)), default=None), None
 
 
 @dataclass

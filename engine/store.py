@@ -58,6 +58,7 @@ class TaskRecord:
     completed_data: dict | None = None
     next_alert_at: datetime | None = None  # when its escalation policy next acts
     alert_stage: int = 0  # how many of its planned alerts are behind it
+    due_provisional_year: int | None = None  # see engine.models.HumanTask
 
 
 _INSTANCE_FIELDS = [field.name for field in fields(InstanceRecord)]
@@ -81,7 +82,8 @@ _REFRESH_TASK = _UPDATE_TASK.values(assignee_id=case(
 # (definition_id changes only when the instance migrates to another version).
 _INSTANCE_CHANGES = ("status", "serialization", "next_timer_at", "error_message", "updated_at", "completed_at",
                      "definition_id")
-_REFRESHED_TASK_FIELDS = ("title", "lane", "org_unit_id", "form_key", "due_at", "next_alert_at", "alert_stage")
+_REFRESHED_TASK_FIELDS = ("title", "lane", "org_unit_id", "form_key", "due_at", "due_provisional_year",
+                          "next_alert_at", "alert_stage")
 _TASK_FIELDS = [field.name for field in fields(TaskRecord)]
 
 

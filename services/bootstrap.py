@@ -11,8 +11,8 @@ from engine.clock import Clock, SystemClock
 from engine.runtime import WorkflowRuntime
 from engine.timers import TimerRun, fire_due_timers
 from services import (breaches, campaigns, candidacy, city_consolidation, commitments, escalations, evaluations,
-                      instance_files, selection, sign_in, talents, web_sessions)
-from services.calendar import CalendarSource
+                      instance_files, selection, sign_in, talent_directory, talents, web_sessions)
+from services.calendar import CalendarSource, remind_to_confirm_next_year
 from services.config import Config
 from services.db import Database
 from services.directory import task_roles
@@ -28,6 +28,7 @@ class TickRun:
     alerts: AlertRun
     digests: int
     evaluations: int
+    calendar_reminders: int
 
 
 @dataclass
@@ -69,7 +70,13 @@ class Services:
         """The scheduler's jobs once, in order, as of one instant (for simulated time)."""
         at = at or self.clock.now()
         opened = self.open_yearly_evaluations(at)
-        return TickRun(self.fire_timers(at), self.send_alerts(at), self.send_digest(at), opened)
+        return TickRun(self.fire_timers(at), self.send_alerts(at), self.send_digest(at), opened,
+                       self.remind_to_confirm_calendar(at))
+
+    def remind_to_confirm_calendar(self, at: datetime | None = None) -> int:
+        """From 01/10, each admin is told once that next year's calendar needs confirming."""
+        with self.db.transaction() as session:
+            return remind_to_confirm_next_year(session, at or self.clock.now())
 
     def open_yearly_evaluations(self, at: datetime | None = None) -> int:
         """The yearly timer: open each commune's evaluation of its talents once it is due."""
@@ -78,9 +85,11 @@ class Services:
 
     def purge_personal_data(self, at: datetime | None = None) -> int:
         """Anonymise unsuccessful candidates whose retention period has passed (how many),
-        and delete expired web sessions and the sign-in attempts nothing reads any more."""
+        delete the audit of citizen ID lookups past that period, expired web sessions and
+        the sign-in attempts nothing reads any more."""
         at = at or self.clock.now()
         with self.db.transaction() as session:
+            talent_directory.forget_expired_lookups(session, at, self.config.retention_days)
             web_sessions.forget_expired(session, at)
             sign_in.forget_expired(session, at)
             return talents.purge_unsuccessful(session, at, self.config.retention_days)

@@ -5,9 +5,16 @@ A day ends at 24:00, i.e. the next day's 00:00 (exclusive). Periods computed fro
 event start the next day (Civil Code Art. 147) and, when they end on a day off, end
 with the next working day (Art. 148(5)). A fixed date written by an authority ("trước
 ngày 30/11") is never moved, even onto a weekend.
+
+A year counts with the days off an admin entered only once an admin has confirmed it
+(``confirm_year``): an explicit act, audited, because having some days entered says
+nothing of whether Tết and the swap days are all there. Until then its statutory days
+off (the `holidays` package) are used as well, and a deadline counted through it is
+provisional. Admins are reminded from 01/10 to confirm the next year.
 """
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, time as clock_time, timedelta
@@ -16,11 +23,12 @@ import holidays
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.helpers import OFFICE_OPENS, as_instant
-from services import audit
+from engine.helpers import OFFICE_OPENS, as_instant, counted_unconfirmed_year
+from services import audit, notifications
+from services.directory import ADMIN
 from services.display import LOCAL_TZ
 from services.errors import InvalidInput
-from services.models import CalendarDay
+from services.models import AppUser, CalendarDay, CalendarYear, Membership
 
 DAY_OFF, WORKING_DAY = "day_off", "working_day"
 
@@ -29,11 +37,21 @@ DAY_OFF, WORKING_DAY = "day_off", "working_day"
 class WorkingCalendar:
     days_off: frozenset[date]
     working_weekend_days: frozenset[date]
+    confirmed_years: frozenset[int]
 
     def is_working_day(self, day: date) -> bool:
         if day in self.working_weekend_days:
             return True
-        return day.weekday() < 5 and day not in self.days_off
+        if day.weekday() >= 5 or day in self.days_off:
+            return False
+        return day.year in self.confirmed_years or day not in statutory_days_off(day.year)
+
+    def count_unconfirmed(self, first: date, last: date) -> None:
+        """Tell the engine which unconfirmed years a computation counted from ``first``
+        to ``last`` went through (engine.helpers: its deadline is provisional)."""
+        for year in range(first.year, last.year + 1):
+            if year not in self.confirmed_years:
+                counted_unconfirmed_year(year)
 
     def next_working_day(self, day: date) -> date:
         day += timedelta(days=1)
@@ -54,8 +72,11 @@ class WorkingCalendar:
 
     def period_deadline(self, start: date, days: int) -> datetime:
         """"Within N days from X" (calendar days), moved by Art. 148(5) past a day off."""
+        return end_of_day(self.period_last_day(start, days))
+
+    def period_last_day(self, start: date, days: int) -> date:
         last = start + timedelta(days=days)
-        return end_of_day(last if self.is_working_day(last) else self.next_working_day(last))
+        return last if self.is_working_day(last) else self.next_working_day(last)
 
     def working_days_before(self, deadline: datetime, count: int) -> date:
         """The ``count``-th working day before the day of ``deadline`` (for reminders:
@@ -78,10 +99,17 @@ def before_date(day: date) -> datetime:
     return datetime.combine(day, clock_time(0), LOCAL_TZ)
 
 
+@functools.cache
+def statutory_days_off(year: int) -> frozenset[date]:
+    """The days off the `holidays` package knows for ``year``, computed once per year."""
+    return frozenset(holidays.country_holidays("VN", years=year))
+
+
 def load(session: Session) -> WorkingCalendar:
     rows = session.execute(select(CalendarDay.day, CalendarDay.kind)).all()
     return WorkingCalendar(frozenset(day for day, kind in rows if kind == DAY_OFF),
-                           frozenset(day for day, kind in rows if kind == WORKING_DAY))
+                           frozenset(day for day, kind in rows if kind == WORKING_DAY),
+                           frozenset(session.scalars(select(CalendarYear.year))))
 
 
 def entries(session: Session, year: int) -> list[CalendarDay]:
@@ -130,6 +158,42 @@ def suggestions(session: Session, year: int) -> list[tuple[date, str]]:
                   if day not in known)
 
 
+def confirmation(session: Session, year: int) -> CalendarYear | None:
+    return session.get(CalendarYear, year)
+
+
+def confirm_year(session: Session, year: int, actor_id: int | None, at: datetime) -> CalendarYear:
+    """Record that ``year``'s days off match the government's notice (audited); from then
+    on its statutory days off are no longer added. Confirming twice changes nothing."""
+    confirmed = session.get(CalendarYear, year)
+    if confirmed is not None:
+        return confirmed
+    if not any(entry.kind == DAY_OFF for entry in entries(session, year)):
+        raise InvalidInput("year", f"Năm {year} chưa có ngày nghỉ nào trong lịch: hãy nhập các ngày nghỉ "
+                                   "theo thông báo của Chính phủ trước khi xác nhận.")
+    confirmed = CalendarYear(year=year, confirmed_at=at)
+    session.add(confirmed)
+    audit.record(session, at, actor_id, "calendar.confirm", f"calendar_year:{year}")
+    return confirmed
+
+
+def remind_to_confirm_next_year(session: Session, at: datetime) -> int:
+    """From 01/10, tell every admin (in the app, once per year each) that next year's
+    calendar is not confirmed yet; how many were told now."""
+    today = at.astimezone(LOCAL_TZ).date()
+    year = today.year + 1
+    if today < date(today.year, 10, 1) or session.get(CalendarYear, year) is not None:
+        return 0
+    admins = session.scalars(select(AppUser).where(
+        AppUser.active, AppUser.id.in_(select(Membership.user_id).where(Membership.role_code == ADMIN))))
+    subject = f"Xác nhận lịch ngày nghỉ năm {year}"
+    body = (f"Lịch ngày nghỉ năm {year} chưa được xác nhận: các thời hạn tính qua năm {year} đang tạm tính "
+            f"theo ngày nghỉ luật định. Hãy nhập ngày nghỉ Tết, ngày nghỉ bù và ngày làm bù theo thông báo "
+            f"của Chính phủ, rồi xác nhận (talentflow calendar confirm {year}).")
+    return sum(notifications.notify(session, key=f"calendar-confirm:{year}:{admin.id}", user=admin,
+                                    subject=subject, body=body, at=at) for admin in admins)
+
+
 class CalendarSource:
     """The current calendar for BPMN helpers, reloaded at most every ``ttl_s`` seconds
     through a read-only session (a helper runs inside an open write transaction)."""
@@ -152,14 +216,22 @@ class CalendarSource:
     def helpers(self) -> dict:
         """Expression helpers, e.g. a timer ``working_days_after(received_at, 5)``."""
         def working_days_after(start, count: int) -> str:
-            local_day = _as_local_date(start)
-            return self.current().working_days_deadline(local_day, int(count)).isoformat()
+            calendar, first = self.current(), _as_local_date(start)
+            last = calendar.add_working_days(first, int(count))
+            calendar.count_unconfirmed(first + timedelta(days=1), last)
+            return end_of_day(last).isoformat()
 
         def period_after(start, days: int) -> str:
-            return self.current().period_deadline(_as_local_date(start), int(days)).isoformat()
+            calendar, first = self.current(), _as_local_date(start)
+            last = calendar.period_last_day(first, int(days))
+            # Only the period's last day and the days after it depend on the calendar.
+            calendar.count_unconfirmed(first + timedelta(days=int(days)), last)
+            return end_of_day(last).isoformat()
 
         def working_days_before(due, count: int) -> str:
-            day = self.current().working_days_before(as_instant(due), int(count))
+            calendar, due = self.current(), as_instant(due)
+            day = calendar.working_days_before(due, int(count))
+            calendar.count_unconfirmed(day, due.astimezone(LOCAL_TZ).date() - timedelta(days=1))
             return datetime.combine(day, OFFICE_OPENS, LOCAL_TZ).isoformat()
 
         return {"working_days_after": working_days_after, "period_after": period_after,

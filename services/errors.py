@@ -21,3 +21,9 @@ class Conflict(EngineError):
     """The request is valid but the current state does not allow it."""
 
     code = "state_conflict"
+
+
+class TooManyRequests(InvalidInput):
+    """A limit on how often something may be done is reached; ``field`` names what was refused."""
+
+    code = "too_many_requests"

@@ -164,6 +164,17 @@ class CalendarDay(Base):
     name: Mapped[str] = mapped_column(String(200))
 
 
+class CalendarYear(Base):
+    """A year whose days off an admin has confirmed against the government's notice
+    (who and when: the audit trail). Until then the year's statutory days off are used
+    provisionally (services/calendar.py)."""
+
+    __tablename__ = "calendar_year"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    confirmed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class Notification(Base):
     """The outbox: one row per message to one user, written in the transaction of the
     event that causes it; the idempotency ``key`` makes a repeated event a no-op."""
@@ -325,8 +336,8 @@ class TalentStatus(Base):
 
 
 class ConsentRecord(Base):
-    """A person's consent to one purpose, in the wording of ``text_version`` (Decree 13
-    Art. 11: specific, per purpose, provable, withdrawable)."""
+    """A person's consent to one purpose, in the wording of ``text_version`` (Law 91/2025/QH15
+    and Decree 356/2025/NĐ-CP: specific, per purpose, provable, withdrawable)."""
 
     __tablename__ = "consent_record"
 

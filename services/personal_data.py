@@ -1,7 +1,7 @@
 """The citizen ID (số định danh cá nhân / CCCD) protected at field level.
 
-The Law on Personal Data Protection 2025 (and Decree 13's controls kept as a baseline)
-asks for protective measures on identifiers; the domain report asks to protect this one
+The Law on Personal Data Protection (Law 91/2025/QH15) and Decree 356/2025/NĐ-CP ask for
+protective measures on identifiers; the domain report asks to protect this one
 like sensitive data. So the clear ID never reaches the database, the logs or the audit:
 
 - it is stored encrypted with AES-256-GCM, a fresh random nonce per value, the field name
@@ -85,9 +85,7 @@ def normalize_citizen_id(raw: str) -> str:
     """The 12 digits as typed without spaces; refused with the reason when not a valid ID.
 
     The value itself is never put into the message: messages end up in logs."""
-    value = _WHITESPACE.sub("", raw or "")
-    if not _TWELVE_DIGITS.fullmatch(value):
-        raise InvalidInput(FIELD, f"{FIELD_LABEL} phải gồm đúng 12 chữ số.")
+    value = _twelve_digits(raw)
     prefix = value[:3]
     if prefix != TEST_DATA_PREFIX and int(prefix) not in PROVINCE_CODES:
         raise InvalidInput(FIELD, f"{FIELD_LABEL} phải bắt đầu bằng mã tỉnh, thành phố từ 001 đến 096.")
@@ -118,13 +116,30 @@ def decrypt_citizen_id(keys: CitizenIdKeys, stored: str) -> str:
 
 def citizen_id_digest(keys: CitizenIdKeys, citizen_id: str) -> str:
     """The lookup key of an ID: equal IDs (spaces aside) give equal digests."""
-    clear = normalize_citizen_id(citizen_id)
-    return hmac.new(keys.digest_key, clear.encode("ascii"), hashlib.sha256).hexdigest()
+    return _keyed_digest(keys, normalize_citizen_id(citizen_id))
+
+
+def search_digest(keys: CitizenIdKeys, typed: str) -> str:
+    """The lookup key of twelve typed digits, a possible ID or not. Only valid IDs are
+    stored, so an impossible one matches nobody, exactly as an unknown one does: a search
+    must not answer differently and so tell which digits could be an ID."""
+    return _keyed_digest(keys, _twelve_digits(typed))
 
 
 def mask_citizen_id(citizen_id: str) -> str:
     """All but the last four digits hidden, the only form shown on pages and in the API."""
     return "*" * (len(citizen_id) - VISIBLE_DIGITS) + citizen_id[-VISIBLE_DIGITS:]
+
+
+def _twelve_digits(raw: str) -> str:
+    value = _WHITESPACE.sub("", raw or "")
+    if not _TWELVE_DIGITS.fullmatch(value):
+        raise InvalidInput(FIELD, f"{FIELD_LABEL} phải gồm đúng 12 chữ số.")
+    return value
+
+
+def _keyed_digest(keys: CitizenIdKeys, digits: str) -> str:
+    return hmac.new(keys.digest_key, digits.encode("ascii"), hashlib.sha256).hexdigest()
 
 
 def _derive(master: bytes, purpose: bytes) -> bytes:

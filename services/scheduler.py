@@ -13,6 +13,7 @@ log = logging.getLogger("talentflow.scheduler")
 DIGEST_CHECK_S = 60  # the digest is due at 07:00 local; looked for every minute
 PURGE_EVERY_S = 3600  # personal data past its retention period goes within the hour
 EVALUATION_CHECK_S = 300  # the yearly evaluations open on their date, looked for every 5 minutes
+CALENDAR_CHECK_S = 3600  # from 01/10 admins are reminded to confirm next year's calendar, within the hour
 
 
 def run_scheduler(services: Services) -> None:
@@ -26,6 +27,8 @@ def run_scheduler(services: Services) -> None:
                       seconds=PURGE_EVERY_S, **every)
     scheduler.add_job(open_yearly_evaluations, "interval", args=[services], id="open_yearly_evaluations",
                       seconds=EVALUATION_CHECK_S, **every)
+    scheduler.add_job(remind_to_confirm_calendar, "interval", args=[services], id="remind_to_confirm_calendar",
+                      seconds=CALENDAR_CHECK_S, **every)
     if services.mailer is not None:
         scheduler.add_job(deliver_notifications, "interval", args=[services], id="deliver_notifications",
                           seconds=interval, **every)
@@ -63,6 +66,12 @@ def open_yearly_evaluations(services: Services) -> None:
     opened = services.open_yearly_evaluations()
     if opened:
         log.info("yearly evaluation opened in %d commune(s)", opened)
+
+
+def remind_to_confirm_calendar(services: Services) -> None:
+    told = services.remind_to_confirm_calendar()
+    if told:
+        log.info("%d admin(s) reminded to confirm next year's calendar", told)
 
 
 def deliver_notifications(services: Services) -> None:

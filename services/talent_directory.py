@@ -7,25 +7,40 @@ Who sees whom (report §2.9: role-based access, data minimisation):
   (serving there, nominated by one of them, or candidates for one of their positions);
 - a unit's head: the people of their own unit;
 - anyone else: nobody (the search is refused).
-Every answer carries the citizen ID masked (``talents.person_view``); a full citizen ID
-typed in the search box is matched through its keyed digest and never echoed back.
+Every answer carries the citizen ID masked (``talents.person_view``). A masked ID, a birth
+date and a gender leave few candidates for the hidden digits, so an exact-ID search is an
+oracle to be rationed: only the roles that work with identity papers may make one, at most
+``LOOKUPS_PER_HOUR`` an hour, each audited by its keyed digest (never the ID) and kept no
+longer than the retention period; twelve digits that cannot be an ID get the same answer
+as an unknown ID. The typed ID is never echoed back.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, delete, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine.errors import NotFound
-from services import talents
+from services import audit, talents
 from services.directory import CITY_CHAIR, COMMUNE_CHAIR, HOME_AFFAIRS, SNV_OFFICER, UNIT_HEAD, VHXH_OFFICER
-from services.errors import InvalidInput, PermissionDenied
-from services.models import (Candidate, ConsentRecord, Membership, OrgUnit, Person, Position, TalentListEntry,
-                             TalentStatus)
-from services.personal_data import CitizenIdKeys, citizen_id_digest
+from services.errors import InvalidInput, PermissionDenied, TooManyRequests
+from services.models import (AppUser, AuditEvent, Candidate, ConsentRecord, Membership, OrgUnit, Person, Position,
+                             TalentListEntry, TalentStatus)
+from services.personal_data import CitizenIdKeys, search_digest
 
 PER_PAGE = 50
+# Sở Nội vụ's officers work with identity papers: they register nominations and
+# applications, match each dossier to its ID card and check the age (under 40) on the
+# nomination date. They alone look up an exact citizen ID and see full dates of birth.
+# The others decide on people, not on their papers, and the birth year tells them the age:
+# Sở Nội vụ's director and the city chair, Phòng VH-XH and the commune chair (aggregation,
+# evaluations, approvals), unit heads (their own unit's talents).
+PAPERS_ROLES = frozenset({SNV_OFFICER})
+LOOKUPS_PER_HOUR = 20  # an officer's registrations; far below the ~100 tries that recover a masked ID
+LOOKUP = "talent.citizen_id_lookup"
+LOOKUP_REFUSED = "talent.citizen_id_lookup_refused"
 
 
 @dataclass(frozen=True)
@@ -50,17 +65,34 @@ def may_search(session: Session, user_id: int) -> bool:
     return _scope(session, user_id) is not None
 
 
-def search(session: Session, keys: CitizenIdKeys, user_id: int, query: TalentQuery) -> TalentPage:
-    """The people the user may see that match, by name, one page (masked)."""
+def is_citizen_id_query(text: str) -> bool:
+    return text.strip().replace(" ", "").isdigit()
+
+
+def search(session: Session, keys: CitizenIdKeys, user_id: int, query: TalentQuery, at: datetime) -> TalentPage:
+    """The people the user may see that match, by name or exact citizen ID, one page
+    (masked). An ID lookup is audited, refused ones too: call it in a transaction (a
+    refusal for too many lookups keeps its audit row)."""
     scope = _scope(session, user_id)
     if scope is None:
         raise PermissionDenied("the talent database is open to Sở Nội vụ, Phòng VH-XH, the chairs and unit heads")
-    condition = and_(Person.anonymised_at.is_(None), _visible(scope), *_matching(session, keys, query))
+    papers = _works_with_papers(session, user_id)
+    condition = and_(Person.anonymised_at.is_(None), _visible(scope),
+                     *_matching(session, keys, user_id, papers, query, at))
     total = session.scalar(select(func.count()).select_from(Person).where(condition))
     page = max(1, query.page)
     ids = session.scalars(select(Person.id).where(condition).order_by(Person.name_key, Person.id)
                           .offset((page - 1) * PER_PAGE).limit(PER_PAGE)).all()
-    return TalentPage([talents.person_view(session, keys, person_id) for person_id in ids], total, page)
+    return TalentPage([_as_seen(talents.person_view(session, keys, person_id), papers) for person_id in ids],
+                      total, page)
+
+
+def forget_expired_lookups(session: Session, at: datetime, retention_days: int) -> int:
+    """Delete the audit of citizen ID lookups older than the retention period: a digest
+    with its searcher and time is personal data kept no longer than the people's own."""
+    return session.execute(delete(AuditEvent).where(
+        AuditEvent.action.in_((LOOKUP, LOOKUP_REFUSED)), AuditEvent.at < at - timedelta(days=retention_days)),
+        execution_options={"synchronize_session": False}).rowcount
 
 
 def person_record(session: Session, keys: CitizenIdKeys, user_id: int, person_id: int) -> dict:
@@ -71,7 +103,7 @@ def person_record(session: Session, keys: CitizenIdKeys, user_id: int, person_id
         select(func.count()).select_from(Person).where(Person.id == person_id, _visible(scope)))
     if not visible:
         raise NotFound(f"no person {person_id}")
-    record = talents.person_view(session, keys, person_id)
+    record = _as_seen(talents.person_view(session, keys, person_id), _works_with_papers(session, user_id))
     record["history"] = [{"status": row.status, "at": row.at, "reason": row.reason} for row in session.scalars(
         select(TalentStatus).where(TalentStatus.person_id == person_id).order_by(TalentStatus.at, TalentStatus.id))]
     record["consents"] = [{"purpose": row.purpose, "text_version": row.text_version, "given_at": row.given_at,
@@ -122,14 +154,25 @@ def _visible(scope):
     return or_(serving, nominated, candidate_for)
 
 
-def _matching(session: Session, keys: CitizenIdKeys, query: TalentQuery) -> list:
+def _works_with_papers(session: Session, user_id: int) -> bool:
+    return bool(session.scalar(select(exists().where(Membership.user_id == user_id,
+                                                     Membership.role_code.in_(PAPERS_ROLES)))))
+
+
+def _as_seen(person: dict, papers: bool) -> dict:
+    born = person["date_of_birth"]
+    person["birth_year"] = born.year if born else None
+    if not papers:
+        del person["date_of_birth"]
+    return person
+
+
+def _matching(session: Session, keys: CitizenIdKeys, user_id: int, papers: bool, query: TalentQuery,
+              at: datetime) -> list:
     conditions = []
     text = query.text.strip()
-    if text and text.replace(" ", "").isdigit():
-        try:
-            conditions.append(Person.citizen_id_digest == citizen_id_digest(keys, text))
-        except InvalidInput as invalid:  # said of the search box, the digits not repeated
-            raise InvalidInput("q", invalid.message.split(": ", 1)[-1]) from None
+    if text and is_citizen_id_query(text):
+        conditions.append(Person.citizen_id_digest == _looked_up_digest(session, keys, user_id, papers, text, at))
     elif text:
         conditions.append(Person.name_key.contains(talents.name_key(text), autoescape=True))
     if query.status:
@@ -139,3 +182,26 @@ def _matching(session: Session, keys: CitizenIdKeys, query: TalentQuery) -> list
         conditions.append(exists().where(latest.c.person_id == Person.id, latest.c.rank == 1,
                                          latest.c.status == query.status))
     return conditions
+
+
+def _looked_up_digest(session: Session, keys: CitizenIdKeys, user_id: int, papers: bool, text: str,
+                      at: datetime) -> str:
+    if not papers:
+        raise InvalidInput("q", "Chỉ cán bộ Sở Nội vụ được tìm theo số định danh cá nhân; "
+                                "vui lòng tìm theo họ và tên.")
+    try:
+        digest = search_digest(keys, text)
+    except InvalidInput as invalid:  # said of the search box, the digits not repeated
+        raise InvalidInput("q", invalid.message.split(": ", 1)[-1]) from None
+    # The user's row locked: two lookups at once cannot both take the last one left.
+    session.execute(select(AppUser.id).where(AppUser.id == user_id).with_for_update())
+    done = session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.actor_id == user_id, AuditEvent.action == LOOKUP, AuditEvent.at > at - timedelta(hours=1)))
+    if done >= LOOKUPS_PER_HOUR:
+        audit.record(session, at, user_id, LOOKUP_REFUSED, "talent_database", digest=digest)
+        refused = TooManyRequests("q", f"Đồng chí đã tìm theo số định danh cá nhân {LOOKUPS_PER_HOUR} lần "
+                                       "trong một giờ qua; vui lòng thử lại sau.")
+        refused.keeps_changes = True  # the refused lookup stays in the audit
+        raise refused
+    audit.record(session, at, user_id, LOOKUP, "talent_database", digest=digest)
+    return digest

@@ -56,7 +56,7 @@ def services(database_url, clock, tmp_path) -> Services:
 
 
 # Seeded by the migrations themselves; tests that change it put it back.
-REFERENCE_TABLES = {"calendar_day"}
+REFERENCE_TABLES = {"calendar_day", "calendar_year"}
 
 
 def _empty_all_tables(services: Services) -> None:

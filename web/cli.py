@@ -291,18 +291,32 @@ def users_back(ctx, username) -> None:
     click.echo(f"{username} is back")
 
 
+YEAR = click.IntRange(1900, 2200)  # as the API accepts
+
+
 @main.group("calendar")
 def calendar_group() -> None:
     """The working-day calendar: days off and make-up working days."""
 
 
 @calendar_group.command("list")
-@click.argument("year", type=int)
+@click.argument("year", type=YEAR)
 @click.pass_context
 def calendar_list(ctx, year: int) -> None:
+    """The year's days off and make-up days; for a year not confirmed, also the statutory
+    days off used provisionally until it is."""
     with _services(ctx).db.read() as session:
-        for entry in calendar.entries(session, year):
-            click.echo(f"{entry.day:%d/%m/%Y} {entry.day:%a}  {entry.kind:<11}  {entry.name}")
+        confirmed = calendar.confirmation(session, year)
+        if confirmed is not None:
+            click.echo(f"{year}: confirmed {_local(confirmed.confirmed_at)}")
+        else:
+            click.echo(f"{year}: NOT CONFIRMED: deadlines through {year} are provisional; until "
+                       f"`talentflow calendar confirm {year}`, the days marked provisional are days off too")
+        days = [(entry.day, entry.kind, entry.name) for entry in calendar.entries(session, year)]
+        if confirmed is None:
+            days += [(day, "provisional", name) for day, name in calendar.suggestions(session, year)]
+        for day, kind, name in sorted(days):
+            click.echo(f"{day:%d/%m/%Y} {day:%a}  {kind:<11}  {name}")
 
 
 @calendar_group.command("suggest")
@@ -329,6 +343,19 @@ def calendar_set(ctx, day, working: bool, name: str) -> None:
     click.echo(f"{day:%d/%m/%Y}: {'working day' if working else 'day off'} ({name})")
 
 
+@calendar_group.command("confirm")
+@click.argument("year", type=YEAR)
+@click.pass_context
+def calendar_confirm(ctx, year: int) -> None:
+    """Confirm that YEAR's days off and make-up days match the government's notice
+    (audited): from then on only they count, and deadlines through YEAR are final."""
+    services = _services(ctx)
+    with services.db.transaction() as session:
+        confirmed = calendar.confirm_year(session, year, None, services.clock.now())
+    services.calendar.invalidate()
+    click.echo(f"{year}: confirmed {_local(confirmed.confirmed_at)}")
+
+
 @calendar_group.command("unset")
 @click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
 @click.pass_context
@@ -350,7 +377,9 @@ def tick(ctx) -> None:
     click.echo(f"fired {run.timers.fired} instance(s) as of {_local(services.clock.now())}"
                + (f", {run.timers.conflicts} changed meanwhile" if run.timers.conflicts else "")
                + f"; {run.alerts.reminders} reminder(s), {run.alerts.escalations} escalation(s)"
-               + (f"; {run.digests} digest(s)" if run.digests else ""))
+               + (f"; {run.digests} digest(s)" if run.digests else "")
+               + (f"; {run.calendar_reminders} admin(s) reminded to confirm next year's calendar"
+                  if run.calendar_reminders else ""))
 
 
 @main.command()

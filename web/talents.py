@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from services import talent_directory, talents
-from services.errors import InvalidInput
+from services.errors import InvalidInput, TooManyRequests
 from web.context import services
 from web.converters import query_number
 
@@ -33,16 +33,17 @@ def search():
     query = talent_directory.TalentQuery(text=request.form.get("q", "")[:200],
                                          status=status if status in talents.STATUSES else None,
                                          page=query_number(values.get("page"), 1))
-    error, page = None, None
-    with svc.db.read() as session:
+    error, page, status_code = None, None, 200
+    with svc.db.transaction() as session:  # a citizen ID lookup is audited, a refused one too
         try:
-            page = talent_directory.search(session, svc.citizen_id_keys, current_user.id, query)
+            page = talent_directory.search(session, svc.citizen_id_keys, current_user.id, query, svc.clock.now())
         except InvalidInput as invalid:  # the form again, with what to fix
             error = invalid.message.split(": ", 1)[-1]
+            status_code = 429 if isinstance(invalid, TooManyRequests) else 422
     # A typed citizen ID is never written back into the page.
-    typed = "" if query.text.strip().replace(" ", "").isdigit() else query.text
+    typed = "" if talent_directory.is_citizen_id_query(query.text) else query.text
     return render_template("talents.html", page=page, error=error, typed=typed, status=query.status,
-                           labels=status_labels()), (422 if error else 200)
+                           labels=status_labels()), status_code
 
 
 @bp.get("/talents/<int:person_id>")

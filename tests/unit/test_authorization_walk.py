@@ -52,6 +52,8 @@ RULES = {
     ("GET", "/api/v1/instances/<int:instance_id>"): ADMIN,
     ("GET", "/api/v1/calendar/<int:year>"): EVERYONE,
     ("GET", "/api/v1/calendar/<int:year>/suggestions"): ADMIN,
+    ("GET", "/api/v1/calendar/<int:year>/confirmation"): EVERYONE,
+    ("POST", "/api/v1/calendar/<int:year>/confirmation"): ADMIN,
     ("PUT", "/api/v1/calendar/days/<day>"): ADMIN,
     ("DELETE", "/api/v1/calendar/days/<day>"): ADMIN,
     ("GET", "/api/v1/notifications"): EVERYONE,

@@ -24,6 +24,18 @@ class SuggestionSchema(Schema):
     name = fields.String()
 
 
+class ConfirmationSchema(Schema):
+    year = fields.Integer()
+    confirmed = fields.Boolean(metadata={"description": "false: the year's statutory days off are used "
+                                                        "provisionally and deadlines through it are provisional"})
+    confirmed_at = fields.DateTime(allow_none=True)
+
+
+def _confirmation(year: int, confirmed) -> dict:
+    return {"year": year, "confirmed": confirmed is not None,
+            "confirmed_at": confirmed.confirmed_at if confirmed is not None else None}
+
+
 def _year(year: int) -> int:
     if not 1900 <= year <= 2200:
         abort(422, message="Năm không hợp lệ.", errors={"year": ["Năm phải trong khoảng 1900-2200."]})
@@ -80,3 +92,23 @@ def unset_day(day: str):
     if not removed:
         abort(404, message=f"Ngày {chosen:%d/%m/%Y} không có trong lịch.", code="not_found")
     svc.calendar.invalidate()
+
+
+@blp.get("/<int:year>/confirmation")
+@blp.response(200, ConfirmationSchema)
+def get_confirmation(year: int):
+    """Whether an admin has confirmed the year's days off."""
+    current_user()
+    with services().db.read() as session:
+        return _confirmation(year, calendar.confirmation(session, _year(year)))
+
+
+@blp.post("/<int:year>/confirmation")
+@blp.response(200, ConfirmationSchema)
+def confirm_year(year: int):
+    """Confirm that the year's days off match the government's notice (admins; audited)."""
+    admin, svc = require_admin(), services()
+    with svc.db.transaction() as session:
+        result = _confirmation(year, calendar.confirm_year(session, _year(year), admin.id, svc.clock.now()))
+    svc.calendar.invalidate()
+    return result

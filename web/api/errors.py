@@ -9,7 +9,7 @@ from engine.errors import EngineError
 STATUS_BY_CODE = {
     "not_found": 404, "permission_denied": 403, "invalid_input": 422, "form_invalid": 422,
     "state_conflict": 409, "task_not_ready": 409, "concurrency_conflict": 409, "definition_rejected": 422,
-    "migration_refused": 409, "contract_broken": 409, "deadline_passed": 409,
+    "migration_refused": 409, "contract_broken": 409, "deadline_passed": 409, "too_many_requests": 429,
 }
 CODE_BY_STATUS = {400: "bad_request", 401: "unauthenticated", 403: "permission_denied", 404: "not_found",
                   405: "method_not_allowed", 409: "state_conflict", 413: "request_too_large",
