@@ -60,8 +60,31 @@ def _load_user(services: Services, user_id: str) -> SignedInUser | None:
                                city_consolidation.may_see_city_round(session, user.id))
 
 
+def _holds_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(_holds_nul(item) for item in value)
+    return False
+
+
 def _register_error_pages(app: Flask) -> None:
     """Every failure answers with a clear 4xx: JSON under the API, a page elsewhere."""
+    @app.before_request
+    def refuse_nul_characters():
+        # PostgreSQL stores no NUL character: text holding one would fail in the database
+        # (a 500) instead of being refused as the bad input it is.
+        sent = [*request.args.items(multi=True), *request.form.items(multi=True),
+                *((name, upload.filename or "") for name, upload in request.files.items(multi=True))]
+        if not _holds_nul(sent) and not (request.is_json and _holds_nul(request.get_json(silent=True))):
+            return None
+        if request.path.startswith(PREFIX):
+            return error_response(400, "bad_request", "Yêu cầu chứa ký tự không hợp lệ (NUL).")
+        title, message = _page_text(400)
+        return render_template("error.html", title=title, message=message), 400
+
     @app.errorhandler(EngineError)
     def engine_error(error: EngineError):
         status = status_of(error)

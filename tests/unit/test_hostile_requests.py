@@ -187,3 +187,32 @@ def test_an_id_beyond_its_column_is_not_found_and_one_in_range_is_served(commune
     assert board.get(f"/campaigns/{campaign_id}").status_code == 200
     # A number in a query string beyond any id is ignored, like any other nonsense there.
     assert board.get(f"/inbox?campaign={2**31}&page={2**64}").status_code == 200
+
+
+# -- NUL characters -------------------------------------------------------------------------------
+
+def test_text_holding_a_nul_character_is_refused_not_a_server_error(app, commune):
+    """PostgreSQL stores no NUL: a query, a form field, a JSON value or a file name holding one."""
+    open_campaign(commune)
+    officer = signed_in(app, "cg_vp.canbo")
+    snv = signed_in(app, "snv.canbo")
+    with commune.db.transaction() as session:
+        bearer = {"Authorization": f"Bearer {api_tokens.issue(session, 'cg_vp.canbo', 'api', commune.clock.now())}"}
+    assert officer.get("/inbox", query_string={"process": "unit\x00proposal"}).status_code == 400
+    answer = app.test_client().get("/api/v1/tasks", query_string={"process": "\x00"}, headers=bearer)
+    assert (answer.status_code, answer.get_json()["code"]) == (400, "bad_request")
+    search = snv.post("/api/v1/talents/search", json={"q": "Nguyễn\x00"},
+                      headers={"X-CSRFToken": csrf_token(snv, "/inbox")})
+    assert search.status_code == 400
+    client = app.test_client()
+    sign_in = client.post("/login", data={"username": "cg_vp.canbo\x00", "password": PASSWORD,
+                                           "csrf_token": csrf_token(client)})
+    assert sign_in.status_code == 400
+
+    # The same requests without the NUL still work.
+    assert officer.get("/inbox", query_string={"process": "unit_proposal"}).status_code == 200
+    assert app.test_client().get("/api/v1/tasks", query_string={"process": "unit_proposal"},
+                                 headers=bearer).status_code == 200
+    assert snv.post("/api/v1/talents/search", json={"q": "Nguyễn"},
+                    headers={"X-CSRFToken": csrf_token(snv, "/inbox")}).status_code == 200
+    assert _sign_in(app, "/inbox").status_code == 302
