@@ -12,7 +12,7 @@ from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
 from web.api import admin, calendar, campaigns, docs, notifications, processes, talents, tasks
-from web.api.errors import http_error_response
+from web.api.errors import ErrorSchema, http_error_response
 from web.security import csrf
 
 PREFIX = "/api/v1"
@@ -20,6 +20,8 @@ PREFIX = "/api/v1"
 
 class JsonErrorsApi(Api):
     """flask-smorest with our error shape; pages outside the API keep Flask's own."""
+
+    ERROR_SCHEMA = ErrorSchema  # documented as the default response of every operation
 
     def handle_http_exception(self, error: HTTPException):
         if not request.path.startswith(PREFIX):

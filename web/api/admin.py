@@ -12,7 +12,7 @@ from engine.xml_safety import MAX_BPMN_BYTES
 from services import instance_admin, process_drafts
 from services.directory import task_roles
 from web.api.auth import require_admin, services
-from web.api.errors import problem_list
+from web.api.errors import ProblemSchema, problem_list
 from web.api.fields import UtcDateTime
 from web.form_fields import fields_of
 
@@ -53,11 +53,6 @@ class DraftInputSchema(Schema):
     bpmn = fields.String(required=True, validate=validate.Length(min=1))
     forms = fields.Dict(keys=fields.String(), values=fields.Dict(), required=True)
     meta = fields.Dict(required=True)
-
-
-class ProblemSchema(Schema):
-    element = fields.String(allow_none=True)
-    message = fields.String()
 
 
 class SavedDraftSchema(Schema):

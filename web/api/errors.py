@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import jsonify
+from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
 
 from engine.errors import EngineError
@@ -16,6 +17,19 @@ CODE_BY_STATUS = {400: "bad_request", 401: "unauthenticated", 403: "permission_d
                   415: "unsupported_media_type", 422: "invalid_input", 429: "too_many_requests"}
 MESSAGE_BY_STATUS = {400: "Yêu cầu không hợp lệ.", 404: "Không tìm thấy.", 405: "Phương thức không được hỗ trợ.",
                      413: "Nội dung gửi lên quá lớn.", 422: "Dữ liệu không hợp lệ."}
+
+
+class ProblemSchema(Schema):
+    element = fields.String(allow_none=True, metadata={"description": "the BPMN element to highlight"})
+    message = fields.String()
+
+
+class ErrorSchema(Schema):
+    """What every error response says (the spec's default response)."""
+    code = fields.String(required=True, metadata={"description": "e.g. not_found, invalid_input, form_invalid"})
+    message = fields.String(required=True)
+    errors = fields.Dict(keys=fields.String(), metadata={"description": "each bad field, with its problems"})
+    problems = fields.List(fields.Nested(ProblemSchema), metadata={"description": "a refused definition's"})
 
 
 # What a caller is told; the engine's own message (which may name what was asked for)
