@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from engine import clock, contracts as contract_checks
 from engine.contracts import BPMN_MODEL, FORM_PROPERTY, ProcessContract
-from engine.errors import DefinitionRejected, EngineError
+from engine.errors import BudgetExceeded, DefinitionRejected, EngineError, ScriptRejected
 from engine.escalation import EscalationPolicy, parse_policy
 from engine.forms import FormValidator, check_form_schema
 from engine.helpers import BASE_HELPERS
@@ -243,7 +243,7 @@ def _check_task_spec(task_spec, compiled: CompiledProcess, context: _CheckContex
 
     if kind not in SUPPORTED_SPECS:
         return [problem("this element type is not supported", unsupported=True)]
-    found = [problem(message, unsupported=True) for message in _code_problems(task_spec)]
+    found = [problem(message, unsupported=True) for message in _code_problems(task_spec, context)]
     if element is not None and not MEANINGFUL_ID.fullmatch(element):
         found.append(problem("the id must be a meaningful snake_case name such as draft_proposal, "
                              "not a generated one"))
@@ -254,19 +254,29 @@ def _check_task_spec(task_spec, compiled: CompiledProcess, context: _CheckContex
     return found
 
 
-def _code_problems(task_spec) -> list[str]:
-    """Scripts and conditions the sandbox refuses: the file cannot run here at all."""
+def _code_problems(task_spec, context: _CheckContext) -> list[str]:
+    """Scripts and conditions the sandbox refuses, or that blow their budget when tried
+    with the example start data: the file cannot run here at all. Any other failure with
+    the example data is not a problem: the data a script reads may come from later forms."""
     scripts = [getattr(task_spec, "script", None), getattr(task_spec, "prescript", None),
                getattr(task_spec, "postscript", None)]
     conditions = [condition.args[0] for condition, _ in getattr(task_spec, "cond_task_specs", [])
                   if condition is not None]
+    environment = RestrictedEnvironment(context.helpers)
     problems = []
-    for checker, texts in ((check_script, scripts), (check_expression, conditions)):
+    for checker, run, texts in ((check_script, environment.execute, scripts),
+                                (check_expression, environment.evaluate, conditions)):
         for text in filter(None, texts):
             try:
                 checker(text)
-            except EngineError as error:
+                with clock.pinned(context.at):
+                    run(text, dict(context.example))
+            except ScriptRejected as error:
                 problems.append(str(error))
+            except BudgetExceeded as error:
+                problems.append(f"with the example start data, {text.strip()[:80]!r} was stopped: {error}")
+            except Exception:  # noqa: BLE001 - see the docstring
+                continue
     return problems
 
 

@@ -37,6 +37,12 @@ class ScriptRejected(EngineError):
     code = "script_rejected"
 
 
+class BudgetExceeded(EngineError):
+    """A run of user code went over its budget (engine.budget) and was stopped."""
+
+    code = "budget_exceeded"
+
+
 class FormInvalid(EngineError):
     """Submitted task data does not satisfy the task's form schema."""
 

@@ -22,6 +22,19 @@ def is_before(first, second) -> bool:
     return as_instant(first) < as_instant(second)
 
 
+# No legal deadline counts more days than this; it keeps every call of a day-counting
+# helper short, whatever number a script passes (README.md, user code on a budget).
+MAX_DAYS_COUNTED = 1000
+
+
+def day_count(value) -> int:
+    """A number of days a helper is asked to count, refused when out of range."""
+    count = int(value)
+    if not 0 <= count <= MAX_DAYS_COUNTED:
+        raise ValueError(f"a number of days must be between 0 and {MAX_DAYS_COUNTED}, not {count}")
+    return count
+
+
 OFFICE_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 OFFICE_OPENS = time(8, 0)
 
@@ -30,7 +43,7 @@ def weekdays_before(due, count: int) -> str:
     """08:00 local on the ``count``-th Monday-Friday day before ``due``'s day. The
     services replace it with the working-day calendar, which knows the holidays."""
     day = as_instant(due).astimezone(OFFICE_TZ).date()
-    for _ in range(int(count)):
+    for _ in range(day_count(count)):
         day -= timedelta(days=1)
         while day.weekday() >= 5:
             day -= timedelta(days=1)

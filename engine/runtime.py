@@ -26,8 +26,8 @@ from sqlalchemy.orm import Session
 
 from engine import clock, contracts, store
 from engine.definitions import CompiledProcess, all_task_specs, bundle_of, compile_bundle, latest_definition
-from engine.errors import (ConcurrencyConflict, ContractBroken, DeadlinePassed, FormInvalid, MigrationRefused,
-                           NotFound, TaskNotReady)
+from engine.errors import (BudgetExceeded, ConcurrencyConflict, ContractBroken, DeadlinePassed, FormInvalid,
+                           MigrationRefused, NotFound, TaskNotReady)
 from engine.escalation import first_stage, plan_alerts
 from engine.forms import FieldError, is_reserved_key
 from engine.helpers import BASE_HELPERS, as_instant, unconfirmed_years_counted
@@ -95,6 +95,25 @@ class InstanceChange:
 
 
 Listener = Callable[[Session, InstanceChange], None]
+
+
+@dataclass
+class PendingChange:
+    """An operation's outcome computed in memory, not yet written (WorkflowRuntime.write)."""
+
+    change: InstanceChange
+    closed_by_status: dict[str, list[str]]  # rows of tasks closed by the engine, by their new status
+    refreshed_tasks: list[TaskRecord]  # rows of open tasks rewritten after a migration
+
+
+@dataclass
+class PendingCompletion:
+    """A task's completion computed in memory (WorkflowRuntime.write_completion)."""
+
+    task_id: str
+    compiled: CompiledProcess
+    pending: PendingChange  # the completion, or, past the deadline, the timers that fire instead
+    deadline: datetime | None = None  # set when the deadline closes the task instead
 
 
 @dataclass(frozen=True)
@@ -204,6 +223,12 @@ class WorkflowRuntime:
 
     def complete_task(self, session: Session, task_id: str, data: dict, *, user_id: int | None,
                       at: datetime | None = None) -> InstanceChange:
+        return self.write_completion(session, self.completion_outcome(session, task_id, data, user_id=user_id, at=at))
+
+    def completion_outcome(self, session: Session, task_id: str, data: dict, *, user_id: int | None,
+                           at: datetime | None = None) -> PendingCompletion:
+        """What completing the task changes, computed in memory (this runs the BPMN's user
+        code); ``session`` is only read. ``write_completion`` writes it."""
         task_row = self.ready_task(session, task_id)
         instance = store.load_instance(session, task_row.instance_id)
         compiled = self.specs.by_id(session, instance.definition_id)
@@ -229,21 +254,34 @@ class WorkflowRuntime:
                 # cannot count. A path the BPMN draws for late work fires no deadline and
                 # stands (the head's late approval ends as submitted_late). The timers
                 # fire first instead, as the scheduler would have, and the person is told.
-                change = self.fire_timers(session, instance, at)
-                raise DeadlinePassed(deadline, _outcome(compiled, change))
+                return PendingCompletion(task_id, compiled, self.timers_outcome(session, instance, at), deadline)
             task_row.status, task_row.completed_at = "completed", at
             task_row.completed_by, task_row.completed_data = user_id, data
-            try:
-                return self._save(session, instance, workflow, compiled, at, error, before, TASK, task_row)
-            except ConcurrencyConflict as conflict:
-                if conflict.instance_id == instance.id:
-                    # Someone saved the instance since it was loaded. If they completed or
-                    # closed this very task, the loser is told that, as whoever comes second
-                    # is: the same answer on PostgreSQL as on SQLite, where writers queue.
-                    self.ready_task(session, task_id)
-                raise
+            return PendingCompletion(task_id, compiled, self._pending(instance, workflow, compiled, at, error,
+                                                                      before, TASK, task_row))
+
+    def write_completion(self, session: Session, completion: PendingCompletion) -> InstanceChange:
+        """Write a completion, or, past the task's deadline, the timers that fired instead
+        (then raise DeadlinePassed)."""
+        if completion.deadline is not None:
+            change = self.write(session, completion.pending)
+            raise DeadlinePassed(completion.deadline, _outcome(completion.compiled, change))
+        try:
+            return self.write(session, completion.pending)
+        except ConcurrencyConflict as conflict:
+            if conflict.instance_id == completion.pending.change.instance.id:
+                # Someone saved the instance since it was loaded. If they completed or
+                # closed this very task, the loser is told that, as whoever comes second
+                # is: the same answer on PostgreSQL as on SQLite, where writers queue.
+                self.ready_task(session, completion.task_id)
+            raise
 
     def fire_timers(self, session: Session, instance: InstanceRecord, at: datetime) -> InstanceChange:
+        return self.write(session, self.timers_outcome(session, instance, at))
+
+    def timers_outcome(self, session: Session, instance: InstanceRecord, at: datetime) -> PendingChange:
+        """What firing the instance's due timers changes, computed in memory; ``session``
+        is only read (the scheduler passes a read-only one, see engine.timers)."""
         compiled = self.specs.by_id(session, instance.definition_id)
         at = clock.as_utc(at)
         with clock.pinned(at):
@@ -251,7 +289,7 @@ class WorkflowRuntime:
             before = _Before.of(workflow)
             workflow.refresh_timers()
             error = self._advance(workflow)
-            return self._save(session, instance, workflow, compiled, at, error, before, TIMER)
+            return self._pending(instance, workflow, compiled, at, error, before, TIMER)
 
     def park(self, session: Session, instance_id: int, reason: str) -> None:
         """Stop an instance in error, as it was saved last, until an administrator acts."""
@@ -424,41 +462,57 @@ class WorkflowRuntime:
                     return None
             return None
         except WorkflowException as error:
-            return str(error)
+            return _failure(error)
 
     def _save(self, session: Session, instance: InstanceRecord, workflow: BpmnWorkflow,
               compiled: CompiledProcess, at: datetime, error: str | None, before: _Before,
               cause: str, completed_task: TaskRecord | None = None, *, loaded: InstanceRecord | None = None,
               refresh_kept: bool = False) -> InstanceChange:
-        """Write the instance (optimistic lock first, so a stale save writes nothing),
-        then the projection. The ready rows of an instance are exactly its READY user
-        tasks when it was loaded, so what opened and closed is a set difference.
-        ``refresh_kept`` rewrites the rows of the tasks still open, as the definition now
-        describes them (after a migration); ``loaded`` is the record before an
-        administrator's operation changed it. Nothing is written when the operation
-        reached what the code does not know (ContractBroken)."""
+        return self.write(session, self._pending(instance, workflow, compiled, at, error, before, cause,
+                                                 completed_task, loaded=loaded, refresh_kept=refresh_kept))
+
+    def _pending(self, instance: InstanceRecord, workflow: BpmnWorkflow, compiled: CompiledProcess,
+                 at: datetime, error: str | None, before: _Before, cause: str,
+                 completed_task: TaskRecord | None = None, *, loaded: InstanceRecord | None = None,
+                 refresh_kept: bool = False) -> PendingChange:
+        """What an operation changes, computed in memory: everything that runs user code
+        (the ``due`` expressions of the tasks it opened) is done here, none of it in
+        ``write``. The ready rows of an instance are exactly its READY user tasks when it
+        was loaded, so what opened and closed is a set difference. ``refresh_kept``
+        rewrites the rows of the tasks still open, as the definition now describes them
+        (after a migration); ``loaded`` is the record before an administrator's operation
+        changed it. Raises ContractBroken when the operation reached what the code does
+        not know."""
         ready_after = _ready_user_tasks(workflow)
         reached = _reached(workflow, before.passed, before.ready)
         _check_reached(instance, compiled, reached)
-        _record_outcome(instance, workflow, error, at)
-        store.save_instance(session, instance)
-
-        closed = [task_id for task_id in before.ready if task_id not in ready_after]
-        if completed_task is not None:
-            store.record_completion(session, completed_task)
-        _close_by_state(session, workflow, [task_id for task_id in closed if completed_task is None
-                                            or task_id != completed_task.id], at)
-        opened = [self._task_record(instance, compiled, task, at)
-                  for task_id, task in ready_after.items() if task_id not in before.ready]
-        store.insert_tasks(session, opened)
-        if refresh_kept:
-            store.refresh_tasks(session, [self._task_record(instance, compiled, task, at)
-                                          for task_id, task in ready_after.items() if task_id in before.ready])
-
+        with clock.pinned(at):  # a due expression may read now()
+            _record_outcome(instance, workflow, error, at)
+            closed = [task_id for task_id in before.ready if task_id not in ready_after]
+            opened = [self._task_record(instance, compiled, task, at)
+                      for task_id, task in ready_after.items() if task_id not in before.ready]
+            kept = [self._task_record(instance, compiled, task, at)
+                    for task_id, task in ready_after.items() if task_id in before.ready] if refresh_kept else []
         change = InstanceChange(instance, at, newest_data(workflow), cause, completed_task, opened, closed,
                                 _end_events(workflow), reached)
         if loaded is not None:
             change.status_before, change.definition_before = loaded.status, loaded.definition_id
+        closed_by_others = [task_id for task_id in closed if completed_task is None or task_id != completed_task.id]
+        return PendingChange(change, _closed_by_state(workflow, closed_by_others), kept)
+
+    def write(self, session: Session, pending: PendingChange) -> InstanceChange:
+        """Write what an operation changed (optimistic lock first, so a stale save writes
+        nothing), then the projection, then tell the reactions. Runs no user code: the
+        scheduler computes a timer's outcome outside the write transaction and writes it here."""
+        change = pending.change
+        store.save_instance(session, change.instance)
+        if change.completed_task is not None:
+            store.record_completion(session, change.completed_task)
+        for status, task_ids in pending.closed_by_status.items():
+            store.close_tasks(session, task_ids, status, change.at)
+        store.insert_tasks(session, change.opened_tasks)
+        if pending.refreshed_tasks:
+            store.refresh_tasks(session, pending.refreshed_tasks)
         self._notify(session, change)
         return change
 
@@ -534,6 +588,23 @@ def _record_outcome(instance: InstanceRecord, workflow: BpmnWorkflow, error: str
         instance.status, instance.error_message = ERROR, error
     elif workflow.is_completed() and instance.status != CANCELLED:  # a cancelled workflow is "completed" too
         instance.status, instance.completed_at = COMPLETED, at
+
+
+def _failure(error: WorkflowException) -> str:
+    """What failed, for the instance's error message: the element by its label and id
+    (the element an administrator must fix), then what went wrong."""
+    spec = getattr(error, "task_spec", None)
+    element = getattr(spec, "bpmn_id", None)
+    cause = error.__context__  # what the script engine wrapped, if anything
+    if isinstance(cause, BudgetExceeded):
+        what = f"stopped, over its budget: {cause}"
+    else:
+        what = " ".join(str(error).split())
+        if cause is not None and str(cause) and str(cause) not in what:
+            what = f"{what}: {cause}"
+    if element is None:
+        return what
+    return f"«{spec.bpmn_name or element}» ({element}): {what}"
 
 
 def _end_events(workflow: BpmnWorkflow) -> list[str]:
@@ -621,16 +692,15 @@ def _ready_user_tasks(workflow: BpmnWorkflow) -> dict:
             if task.state == TaskState.READY and isinstance(task.task_spec, UserTask)}
 
 
-def _close_by_state(session: Session, workflow: BpmnWorkflow, task_ids: list[str], at: datetime) -> None:
-    """Tasks that stopped waiting without being completed here: a timer or a gateway
-    completed or cancelled them (or removed them from the tree)."""
+def _closed_by_state(workflow: BpmnWorkflow, task_ids: list[str]) -> dict[str, list[str]]:
+    """Tasks that stopped waiting without being completed here, by the status their rows
+    take: a timer or a gateway completed or cancelled them (or removed them from the tree)."""
     by_status = defaultdict(list)
     for task_id in task_ids:
         task = workflow.tasks.get(UUID(task_id))
         finished = task is not None and task.state == TaskState.COMPLETED
         by_status["completed" if finished else "cancelled"].append(task_id)
-    for status, ids in by_status.items():
-        store.close_tasks(session, ids, status, at)
+    return dict(by_status)
 
 
 def _timer_due(task) -> datetime | None:

@@ -8,25 +8,29 @@ still allows ``().__class__.__base__.__subclasses__()`` and from there ``__impor
 
 Here every script and expression is compiled with RestrictedPython (no names or attributes
 starting with ``_``, no ``__import__``, attribute access through ``safer_getattr``) plus a small
-AST policy that refuses ``import`` statements at check time (RestrictedPython compiles them
-and only fails at run time) and the cheapest ways to hang a worker (``while``, ``lambda``,
-huge ``**``). This is an in-process sandbox: it has no CPU or memory limit, so a determined
-author can still make a script slow. Authors are trusted not to try; time limits belong to the worker process.
+AST policy that refuses at check time what RestrictedPython would only refuse at run time
+(``import``) and what has no place in a BPMN script (``while``, ``lambda``, classes). The
+compiled code also calls the run's budget (engine.budget) wherever it could loop or allocate
+in proportion to a number it chooses: each run is stopped, with a clear error, when it goes
+over its steps, memory or time.
 """
 
 import ast
 import functools
+import math
 import operator
 import types
+from contextlib import contextmanager
 
 from RestrictedPython import (
+    RestrictingNodeTransformer,
     compile_restricted_eval,
     compile_restricted_exec,
     limited_builtins,
     safe_builtins,
     utility_builtins,
 )
-from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getiter
+from RestrictedPython.Eval import default_guarded_getitem
 from RestrictedPython.Guards import (
     full_write_guard,
     guarded_iter_unpack_sequence,
@@ -35,15 +39,21 @@ from RestrictedPython.Guards import (
 )
 from SpiffWorkflow.bpmn.script_engine import BasePythonScriptEngineEnvironment, PythonScriptEngine
 
-from engine.errors import ScriptRejected
+from engine.budget import BINARY_OPERATORS, DEFAULT_LIMITS, Budget, Limits
+from engine.errors import BudgetExceeded, ScriptRejected
 
 MAX_SHOWN_SOURCE = 200
-MAX_CONSTANT_EXPONENT = 64
 
 # Pure builtins that RestrictedPython's safe set lacks but everyday scripts need.
-_EXTRA_BUILTINS = {f.__name__: f for f in (sum, min, max, any, all, dict, enumerate, reversed, map, filter)}
-# pow(10, pow(10, 10)) would bypass the ``**`` policy below.
-_REMOVED_BUILTINS = {"pow"}
+_EXTRA_BUILTINS = {f.__name__: f for f in (min, max, any, all, dict, enumerate, reversed, map, filter, sorted, zip)}
+# pow(10, pow(10, 10)) would bypass the budget's check of ``**``; random makes a run
+# impossible to repeat; string, reorder, same_type and test are RestrictedPython's
+# utilities no script needs.
+_REMOVED_BUILTINS = {"pow", "random", "whrandom", "string", "reorder", "same_type", "test", "math"}
+# math without what computes numbers of unbounded size (factorial, comb, perm, prod, lcm).
+_SAFE_MATH = types.SimpleNamespace(**{name: getattr(math, name) for name in (
+    "ceil", "floor", "trunc", "fabs", "sqrt", "exp", "log", "log10", "log2", "isclose", "isfinite",
+    "isinf", "isnan", "fsum", "gcd", "pi", "e", "inf", "nan")})
 
 _INPLACE_OPERATORS = {
     "+=": operator.iadd, "-=": operator.isub, "*=": operator.imul, "/=": operator.itruediv,
@@ -53,11 +63,6 @@ _INPLACE_OPERATORS = {
 }
 
 
-def _inplacevar(op, target, value):
-    # RestrictedPython rewrites ``n += 1`` to ``n = _inplacevar_('+=', n, 1)``.
-    return _INPLACE_OPERATORS[op](target, value)
-
-
 def _apply(func, *args, **kwargs):
     # RestrictedPython rewrites ``f(*a, **kw)`` to ``_apply_(f, *a, **kw)``.
     return func(*args, **kwargs)
@@ -65,28 +70,83 @@ def _apply(func, *args, **kwargs):
 
 def _sandbox_builtins():
     allowed = {**safe_builtins, **limited_builtins, **utility_builtins, **_EXTRA_BUILTINS}
-    return {name: value for name, value in allowed.items() if name not in _REMOVED_BUILTINS}
+    return {**{name: value for name, value in allowed.items() if name not in _REMOVED_BUILTINS},
+            "math": _SAFE_MATH}
 
 
+_BUILTINS = _sandbox_builtins()
 _GUARDS = {
-    "__builtins__": _sandbox_builtins(),
-    "_getattr_": safer_getattr,
     "_getitem_": default_guarded_getitem,
-    "_getiter_": default_guarded_getiter,
     "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
     "_unpack_sequence_": guarded_unpack_sequence,
     "_write_": full_write_guard,
-    "_inplacevar_": _inplacevar,
     "_apply_": _apply,
     "_print_": None,  # print() is disabled: output would go to the server log
 }
 
 
+def _budget_guards(budget: Budget) -> dict:
+    """The names the compiled code calls to charge this run's budget."""
+
+    def getattr_(obj, name, default=None):
+        return budget.method(obj, name, safer_getattr(obj, name, default))
+
+    def inplace(op, target, value):
+        # RestrictedPython rewrites ``n += 1`` to ``n = _inplacevar_('+=', n, 1)``.
+        if op[:-1] in BINARY_OPERATORS:
+            budget.check_binary(op[:-1], target, value)
+        return _INPLACE_OPERATORS[op](target, value)
+
+    return {
+        "__builtins__": {**_BUILTINS, "range": budget.range, "sum": budget.sum, "round": budget.round},
+        "_getattr_": getattr_,
+        "_getiter_": budget.iterate,
+        "_inplacevar_": inplace,
+        "_binop_": budget.binary,
+        "_step_": budget.step,
+        "_format_": budget.format_field,
+    }
+
+
 # ---------------------------------------------------------------- compile + policy
 
+_OPERATOR_SYMBOLS = {ast.Add: "+", ast.Mult: "*", ast.Pow: "**", ast.LShift: "<<", ast.Mod: "%"}
+
+
+def _call(name: str, *args: ast.expr) -> ast.Call:
+    return ast.Call(func=ast.Name(id=name, ctx=ast.Load()), args=list(args), keywords=[])
+
+
+def _located(new: ast.AST, old: ast.AST) -> ast.AST:
+    return ast.fix_missing_locations(ast.copy_location(new, old))
+
+
+class _BudgetedTransformer(RestrictingNodeTransformer):
+    """RestrictedPython's policy, with calls to the run's budget where the code could loop
+    or allocate at will (engine.budget). Names starting with ``_`` are refused in the
+    source, so the code cannot replace these."""
+
+    def visit_BinOp(self, node):
+        node = super().visit_BinOp(node)
+        symbol = _OPERATOR_SYMBOLS.get(type(node.op))
+        if symbol is None:
+            return node
+        return _located(_call("_binop_", ast.Constant(symbol), node.left, node.right), node)
+
+    def visit_FunctionDef(self, node):
+        node = super().visit_FunctionDef(node)
+        node.body.insert(0, _located(ast.Expr(_call("_step_")), node))
+        return node
+
+    def visit_FormattedValue(self, node):
+        node = super().visit_FormattedValue(node)
+        spec = node.format_spec or ast.Constant("")
+        field = _call("_format_", node.value, ast.Constant(node.conversion), spec)
+        return _located(ast.FormattedValue(value=field, conversion=-1, format_spec=None), node)
+
+
 class _ExtraPolicy(ast.NodeVisitor):
-    """Refuses imports early, and constructs that make a one-line infinite loop or a giant
-    number easy (a cheap guard, not a resource limit)."""
+    """Refuses imports early, and constructs that have no place in a BPMN script."""
 
     def __init__(self):
         self.problems = []
@@ -114,33 +174,8 @@ class _ExtraPolicy(ast.NodeVisitor):
     def visit_Nonlocal(self, node):
         self._refuse(node, "nonlocal statements are not allowed")
 
-    def visit_BinOp(self, node):
-        if isinstance(node.op, ast.Pow):
-            self._check_exponent(node, node.right)
-        self.generic_visit(node)
-
-    def visit_AugAssign(self, node):
-        if isinstance(node.op, ast.Pow):
-            self._check_exponent(node, node.value)
-        self.generic_visit(node)
-
-    def _check_exponent(self, node, exponent):
-        if not _is_small_int_constant(exponent):
-            self._refuse(
-                node,
-                f"'**' needs a constant integer exponent between -{MAX_CONSTANT_EXPONENT} "
-                f"and {MAX_CONSTANT_EXPONENT} (huge powers can exhaust the server)",
-            )
-
-
-def _is_small_int_constant(node):
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        node = node.operand
-    return (
-        isinstance(node, ast.Constant)
-        and type(node.value) is int
-        and abs(node.value) <= MAX_CONSTANT_EXPONENT
-    )
+    def visit_ClassDef(self, node):
+        self._refuse(node, "class definitions are not allowed")
 
 
 def _shown(source):
@@ -151,7 +186,7 @@ def _shown(source):
 def _compile(source: str, mode: str):
     """Compiled code for ``source``; cached because gateway conditions run very often."""
     compile_restricted = compile_restricted_eval if mode == "eval" else compile_restricted_exec
-    result = compile_restricted(source)
+    result = compile_restricted(source, policy=_BudgetedTransformer)
     problems = [error.rstrip(".") for error in result.errors]
     if not problems:
         policy = _ExtraPolicy()
@@ -186,7 +221,7 @@ def check_script(text: str) -> None:
 # ---------------------------------------------------------------- SpiffWorkflow environment
 
 class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
-    """Runs scripts and expressions compiled by RestrictedPython.
+    """Runs scripts and expressions compiled by RestrictedPython, each on a fresh budget.
 
     One namespace per run: task data first, then helpers and guards on top, so a task-data
     key such as ``now`` can never replace the helper ``now()`` (SpiffWorkflow's own
@@ -194,27 +229,32 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
     because comprehensions and functions in a script only see globals.
     """
 
-    def __init__(self, helpers: dict[str, callable]):
+    def __init__(self, helpers: dict[str, callable], limits: Limits = DEFAULT_LIMITS):
         bad = [name for name in helpers if not name.isidentifier() or name.startswith("_")]
         if bad:
             raise ValueError(f"Helper names must be identifiers not starting with '_': {bad}")
         super().__init__({**helpers, **_GUARDS})
+        self.limits = limits
 
-    def _namespace(self, context, external_context):
-        return {**(external_context or {}), **context, **self.globals}
+    def _namespace(self, context, external_context, budget: Budget):
+        return {**(external_context or {}), **context, **self.globals, **_budget_guards(budget)}
 
     def evaluate(self, expression, context, external_context=None):
         code = _compile(_expression_source(expression), "eval")
-        return eval(code, self._namespace(context, external_context))
+        budget = Budget(self.limits)
+        with _budgeted(budget):
+            return eval(code, self._namespace(context, external_context, budget))
 
     def execute(self, script, context, external_context=None):
         code = _compile(script, "exec")
-        namespace = self._namespace(context, external_context)
-        exec(code, namespace)
-        self._write_back(context, namespace, set(external_context or {}) - set(context))
+        budget = Budget(self.limits)
+        namespace = self._namespace(context, external_context, budget)
+        with _budgeted(budget):
+            exec(code, namespace)
+            self._write_back(context, namespace, set(external_context or {}) - set(context), budget)
         return True
 
-    def _write_back(self, context, namespace, external_only):
+    def _write_back(self, context, namespace, external_only, budget: Budget):
         # Like TaskDataEnvironment: functions, modules, helpers, guards and data objects that
         # were only visible to the script do not become task data. Shadowed task data keys
         # (same name as a helper) keep their old value.
@@ -225,35 +265,48 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
                 continue
             if callable(value) or isinstance(value, types.ModuleType):
                 continue
-            _require_storable(name, value)
+            _require_storable(name, value, budget)
             context[name] = value
 
     def call_service(self, context, **kwargs):
         raise ScriptRejected("Service tasks are not supported by this engine yet.")
 
 
+@contextmanager
+def _budgeted(budget: Budget):
+    """Over budget is over budget even if the code caught the error; so is a recursion
+    that reached Python's limit (every call it made was charged already)."""
+    try:
+        yield
+    except RecursionError:
+        raise BudgetExceeded("the code called its functions too deeply (recursion)") from None
+    budget.check()
+
+
 _JSON_SCALARS = (str, int, float, bool, type(None))
 
 
-def _require_storable(path: str, value) -> None:
+def _require_storable(path: str, value, budget: Budget) -> None:
     """Task data is stored as JSON: a range, bytes or a key named ``typename`` left by a
-    script would fail the save or make the instance impossible to load later."""
+    script would fail the save or make the instance impossible to load later. Each value
+    costs a step: a list holding itself many times over would be huge once written."""
+    budget.step()
     if isinstance(value, _JSON_SCALARS):
         return
     if isinstance(value, list):
         for index, item in enumerate(value):
-            _require_storable(f"{path}[{index}]", item)
+            _require_storable(f"{path}[{index}]", item, budget)
         return
     if isinstance(value, dict):
         for key, item in value.items():
             if not isinstance(key, str) or key == "typename" or key.startswith("_"):
                 raise ScriptRejected(f"The script stored a reserved or non-text key {key!r} in {path}.")
-            _require_storable(f"{path}.{key}", item)
+            _require_storable(f"{path}.{key}", item, budget)
         return
     raise ScriptRejected(f"The script stored a {type(value).__name__} in {path}; "
                          "only text, numbers, booleans, null, lists and objects can be kept.")
 
 
-def build_script_engine(helpers: dict[str, callable]) -> PythonScriptEngine:
+def build_script_engine(helpers: dict[str, callable], limits: Limits = DEFAULT_LIMITS) -> PythonScriptEngine:
     """A SpiffWorkflow script engine that runs everything in the sandbox."""
-    return PythonScriptEngine(environment=RestrictedEnvironment(helpers))
+    return PythonScriptEngine(environment=RestrictedEnvironment(helpers, limits))

@@ -57,7 +57,7 @@ class Services:
         return results
 
     def fire_timers(self, at: datetime | None = None) -> TimerRun:
-        return fire_due_timers(self.db.sessions, self.runtime, at or self.clock.now())
+        return fire_due_timers(self.db.sessions, self.db.read_sessions, self.runtime, at or self.clock.now())
 
     def send_alerts(self, at: datetime | None = None) -> AlertRun:
         """Reminders and escalations due at ``at``."""

@@ -23,7 +23,7 @@ import holidays
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.helpers import OFFICE_OPENS, as_instant, counted_unconfirmed_year
+from engine.helpers import OFFICE_OPENS, as_instant, counted_unconfirmed_year, day_count
 from services import audit, notifications
 from services.directory import ADMIN
 from services.display import LOCAL_TZ
@@ -217,20 +217,21 @@ class CalendarSource:
         """Expression helpers, e.g. a timer ``working_days_after(received_at, 5)``."""
         def working_days_after(start, count: int) -> str:
             calendar, first = self.current(), _as_local_date(start)
-            last = calendar.add_working_days(first, int(count))
+            last = calendar.add_working_days(first, day_count(count))
             calendar.count_unconfirmed(first + timedelta(days=1), last)
             return end_of_day(last).isoformat()
 
         def period_after(start, days: int) -> str:
             calendar, first = self.current(), _as_local_date(start)
-            last = calendar.period_last_day(first, int(days))
+            days = day_count(days)
+            last = calendar.period_last_day(first, days)
             # Only the period's last day and the days after it depend on the calendar.
-            calendar.count_unconfirmed(first + timedelta(days=int(days)), last)
+            calendar.count_unconfirmed(first + timedelta(days=days), last)
             return end_of_day(last).isoformat()
 
         def working_days_before(due, count: int) -> str:
             calendar, due = self.current(), as_instant(due)
-            day = calendar.working_days_before(due, int(count))
+            day = calendar.working_days_before(due, day_count(count))
             calendar.count_unconfirmed(day, due.astimezone(LOCAL_TZ).date() - timedelta(days=1))
             return datetime.combine(day, OFFICE_OPENS, LOCAL_TZ).isoformat()
 

@@ -47,7 +47,7 @@ class Database:
         self.url = url
         self.engine = create_db_engine(url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self._read_sessions = sessionmaker(self.engine.execution_options(read_only=True), expire_on_commit=False)
+        self.read_sessions = sessionmaker(self.engine.execution_options(read_only=True), expire_on_commit=False)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -69,7 +69,7 @@ class Database:
     @contextmanager
     def read(self) -> Iterator[Session]:
         """A read-only transaction; it never waits for a writer, even one on this thread."""
-        with self._read_sessions() as session:  # closing ends the transaction; nothing to commit
+        with self.read_sessions() as session:  # closing ends the transaction; nothing to commit
             yield session
 
     def dispose(self) -> None:

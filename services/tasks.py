@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from engine.errors import ContractBroken, DeadlinePassed, NotFound
 from engine.models import HumanTask, ProcessInstance
 from engine.runtime import InstanceChange, WorkflowRuntime
+from services.db import Database
 from services.directory import user_by_username
 from services.errors import Conflict, PermissionDenied
 from services.models import AppUser, Escalation, Membership, TaskDraft
@@ -22,25 +23,38 @@ def tasks_for(session: Session, user: AppUser, limit: int = 100) -> list[HumanTa
                                 .limit(limit)))
 
 
-def complete_task(session: Session, runtime: WorkflowRuntime, username: str, task_id: str, data: dict,
+def complete_task(db: Database, runtime: WorkflowRuntime, username: str, task_id: str, data: dict,
                   at: datetime | None = None) -> InstanceChange:
-    user_id = _actor_of_ready_task(session, runtime, username, task_id)
-    try:
-        change = runtime.complete_task(session, task_id, data, user_id=user_id, at=at)
-    except ContractBroken as error:
+    """Complete a task the user holds. What the completion runs of the BPMN's code (scripts,
+    conditions, due expressions) runs in a read-only transaction, so it never holds the
+    database's write lock; the outcome is then written in a short write transaction behind
+    the instance's optimistic lock (someone else's save in between: 409, nothing saved)."""
+    with db.read() as session:
+        user_id = _actor_of_ready_task(session, runtime, username, task_id)
+        try:
+            completion = runtime.completion_outcome(session, task_id, data, user_id=user_id, at=at)
+        except ContractBroken as error:
+            broken = error
+        else:
+            broken = None
+    if broken is not None:
         # Nothing of the completion was saved. The instance waits in error for an
         # administrator (the reason shows in the instance viewer) and what was typed is
-        # kept as the user's draft: the refusal and these two writes are committed.
-        runtime.park(session, error.instance_id, error.message)
-        _keep_draft(session, user_id, task_id, data, at or runtime.clock.now())
-        error.keeps_changes = True
-        raise
-    except DeadlinePassed as error:
-        # The timers fired as the scheduler would have fired them, and that stands; the
-        # completion was not saved.
-        error.keeps_changes = True
-        raise
-    session.execute(delete(TaskDraft).where(TaskDraft.task_id == task_id))
+        # kept as the user's draft.
+        with db.transaction() as session:
+            runtime.park(session, broken.instance_id, broken.message)
+            _keep_draft(session, user_id, task_id, data, at or runtime.clock.now())
+        raise broken
+    with db.transaction() as session:
+        _actor_of_ready_task(session, runtime, username, task_id)  # still theirs
+        try:
+            change = runtime.write_completion(session, completion)
+        except DeadlinePassed as error:
+            # The timers fired as the scheduler would have fired them, and that stands; the
+            # completion was not saved.
+            error.keeps_changes = True
+            raise
+        session.execute(delete(TaskDraft).where(TaskDraft.task_id == task_id))
     return change
 
 

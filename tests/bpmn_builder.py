@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+from xml.sax.saxutils import escape
 
 from engine.definitions import Bundle
 
@@ -42,14 +43,22 @@ def service_task(node_id: str) -> Node:
                          '</bpmn:extensionElements></bpmn:serviceTask>')
 
 
-def boundary_timer(attached_to: str, kind: str, expression: str) -> str:
-    """An interrupting timer on ``attached_to`` that leads to its own end event."""
+def script_task(node_id: str, script: str, name: str | None = None) -> Node:
+    return Node(node_id, f'<bpmn:scriptTask id="{node_id}" name="{escape(name or node_id)}">'
+                         f"<bpmn:script>{escape(script)}</bpmn:script></bpmn:scriptTask>")
+
+
+def boundary_timer(attached_to: str, kind: str, expression: str, then: Node | None = None) -> str:
+    """An interrupting timer on ``attached_to`` that leads to its own end event, through
+    ``then`` if given."""
     event = f"{attached_to}_timer"
+    path = [event, *([then.id] if then else []), f"{event}_end"]
+    flows = "".join(f'<bpmn:sequenceFlow id="{event}_flow{i or ""}" sourceRef="{source}" targetRef="{target}"/>'
+                    for i, (source, target) in enumerate(zip(path, path[1:])))
     return (f'<bpmn:boundaryEvent id="{event}" attachedToRef="{attached_to}">'
             f'<bpmn:timerEventDefinition id="{event}_def"><bpmn:{kind}>{expression}</bpmn:{kind}>'
             "</bpmn:timerEventDefinition></bpmn:boundaryEvent>"
-            f'<bpmn:endEvent id="{event}_end"/>'
-            f'<bpmn:sequenceFlow id="{event}_flow" sourceRef="{event}" targetRef="{event}_end"/>')
+            f'{then.xml if then else ""}<bpmn:endEvent id="{event}_end"/>{flows}')
 
 
 def process_xml(*nodes: Node, key: str = KEY, lanes: bool = True, outside_lane: tuple[str, ...] = (),

@@ -89,8 +89,7 @@ def register_submission(services, commune_code: str, incoming_number: str, at: d
     services.clock.set(at)
     task = registration_task(services, commune_code)
     data = {"incoming_number": incoming_number, **({"note": note} if note else {})}
-    with services.db.transaction() as session:
-        return tasks.complete_task(session, services.runtime, username, task.id, data)
+    return tasks.complete_task(services.db, services.runtime, username, task.id, data)
 
 
 def register_both(services) -> None:

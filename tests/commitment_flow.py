@@ -94,8 +94,7 @@ def complete(services, username: str, commitment_id: int, task_name: str, data: 
     services.clock.set(at)
     task = open_task(services, commitment_id, task_name)
     assert task is not None, f"commitment {commitment_id} has no open {task_name} task"
-    with services.db.transaction() as session:
-        return tasks.complete_task(session, services.runtime, username, task.id, data)
+    return tasks.complete_task(services.db, services.runtime, username, task.id, data)
 
 
 def sign(services, commitment_id: int, at: datetime, full_name: str | None = None) -> None:

@@ -172,4 +172,4 @@ def _complete(services, task: HumanTask, data: dict, at: datetime) -> None:
                                          Membership.org_unit_id == task.org_unit_id).order_by(AppUser.id))
         assert task.id in {mine.id for mine in tasks.tasks_for(session, session.scalar(
             select(AppUser).where(AppUser.username == username)), limit=1000)}, f"{task.id} not in {username}'s inbox"
-        tasks.complete_task(session, services.runtime, username, task.id, data)
+    tasks.complete_task(services.db, services.runtime, username, task.id, data)

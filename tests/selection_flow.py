@@ -115,8 +115,7 @@ def task_of_instance(services, username: str, task_name: str, instance_id: int):
 def complete(services, username: str, task, data: dict, at=None):
     if at is not None:
         services.clock.set(at)
-    with services.db.transaction() as session:
-        return tasks.complete_task(session, services.runtime, username, task.id, data)
+    return tasks.complete_task(services.db, services.runtime, username, task.id, data)
 
 
 def screen(services, candidate_id: int, data: dict, at):

@@ -43,8 +43,7 @@ def act(services, username: str, task_name: str, data: dict, at: datetime | None
     if at is not None:
         services.clock.set(at)
     task = task_named(services, username, task_name)
-    with services.db.transaction() as session:
-        return tasks.complete_task(session, services.runtime, username, task.id, data)
+    return tasks.complete_task(services.db, services.runtime, username, task.id, data)
 
 
 def open_campaign(services, at: datetime | None = None, **request) -> int:

@@ -210,11 +210,10 @@ def tasks_complete(ctx, task_id: str, username: str, raw: str) -> None:
     except (OSError, ValueError) as error:
         raise click.BadParameter(f"--data: {error}") from None
     services = _services(ctx)
-    with services.db.transaction() as session:
-        change = tasks.complete_task(session, services.runtime, username, task_id, data)
-        for task in change.opened_tasks:
-            click.echo(f"next: {task.id}  {task.title}")
-        click.echo(f"instance {change.instance.id}: {change.instance.status}")
+    change = tasks.complete_task(services.db, services.runtime, username, task_id, data)
+    for task in change.opened_tasks:
+        click.echo(f"next: {task.id}  {task.title}")
+    click.echo(f"instance {change.instance.id}: {change.instance.status}")
 
 
 @main.command("notifications")

@@ -51,8 +51,7 @@ def submit(task_id: str):
         flash(_("Draft saved. Nothing is sent until you submit."))
         return redirect(url_for("task_page.show", task_id=task_id))
     try:
-        with svc.db.transaction() as session:
-            tasks.complete_task(session, svc.runtime, current_user.username, task_id, data)
+        tasks.complete_task(svc.db, svc.runtime, current_user.username, task_id, data)
     except FormInvalid as invalid:
         errors = {error.field: error.message for error in invalid.errors}
         return _render(task, data, errors, status=422)

@@ -110,9 +110,8 @@ def test_two_completions_of_one_task_have_one_winner(commune):
     submissions = [{"no_demand": True}, {"no_demand": False, "lines": [line()]}]
 
     def complete(index):
-        with services.db.transaction() as session:
-            tasks.complete_task(session, services.runtime, "cg_vp.canbo", task.id, submissions[index])
-            return index
+        tasks.complete_task(services.db, services.runtime, "cg_vp.canbo", task.id, submissions[index])
+        return index
 
     results = _run_together(2, complete)
     winners = [result for result in results if isinstance(result, int)]

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from engine.errors import FormInvalid, TaskNotReady
 from engine.models import ProcessInstance
-from services import campaigns
+from services import campaigns, tasks
 from services.errors import Conflict, InvalidInput, PermissionDenied
 from services.models import AuditEvent
 from support import (act, campaign_of, inbox, line, local, open_campaign, proposal_of, statuses,
@@ -115,16 +115,10 @@ def test_tasks_belong_to_their_unit_and_role(commune):
     for intruder in ("cg_pkt.canbo", "cg_vp.truong", "vhxh.canbo", "chutich"):
         assert own.id not in {task.id for task in inbox(services, intruder)}
         with pytest.raises(PermissionDenied):
-            with services.db.transaction() as session:
-                from services import tasks
-
-                tasks.complete_task(session, services.runtime, intruder, own.id, {"no_demand": True})
+            tasks.complete_task(services.db, services.runtime, intruder, own.id, {"no_demand": True})
     act(services, "cg_vp.canbo", "draft_proposal", {"no_demand": True})
     with pytest.raises(TaskNotReady):
-        with services.db.transaction() as session:
-            from services import tasks
-
-            tasks.complete_task(session, services.runtime, "cg_vp.canbo", own.id, {"no_demand": True})
+        tasks.complete_task(services.db, services.runtime, "cg_vp.canbo", own.id, {"no_demand": True})
 
 
 def _return(services, campaign_id, unit, reason="Đề nghị làm rõ tiêu chí tuyển chọn", by="vhxh.canbo", at=None):

@@ -183,16 +183,14 @@ def test_only_the_city_sees_and_acts(commune):
     for intruder in ("vhxh.canbo", "chutich", "ct.thanhpho", "snv.giamdoc"):
         assert registration.id not in {task.id for task in inbox(services, intruder)}
         with pytest.raises(PermissionDenied):
-            with services.db.transaction() as session:
-                tasks.complete_task(session, services.runtime, intruder, registration.id,
-                                    {"incoming_number": "1"})
+            tasks.complete_task(services.db, services.runtime, intruder, registration.id,
+                                {"incoming_number": "1"})
     register_both(services)
     act(services, "snv.canbo", "consolidate_demand", {}, local(2026, 1, 16, 9, 0))
     approval = task_named(services, "ct.thanhpho", "approve_demand")
     with pytest.raises(PermissionDenied):  # Sở Nội vụ advises, the city chair decides
-        with services.db.transaction() as session:
-            tasks.complete_task(session, services.runtime, "snv.canbo", approval.id,
-                                {"chair_decision": "approve", "decision_number": "125/QĐ-UBND"})
+        tasks.complete_task(services.db, services.runtime, "snv.canbo", approval.id,
+                            {"chair_decision": "approve", "decision_number": "125/QĐ-UBND"})
     act(services, "ct.thanhpho", "approve_demand", {"chair_decision": "approve", "decision_number": "125/QĐ-UBND"},
         local(2026, 1, 20, 10, 0))
     approved = city_round(services, round_id)

@@ -127,8 +127,7 @@ def _draft_task(services, campaign_id: int, unit: str = "cg_vp") -> tuple[HumanT
 
 
 def _complete(services, username: str, task_id: str, data: dict):
-    with services.db.transaction() as session:
-        return tasks.complete_task(session, services.runtime, username, task_id, data)
+    return tasks.complete_task(services.db, services.runtime, username, task_id, data)
 
 
 def test_running_instances_stay_on_their_version_while_new_ones_use_the_newest(commune):

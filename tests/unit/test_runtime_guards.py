@@ -50,16 +50,14 @@ def snapshot(services, instance_id: int) -> dict:
 
 
 def complete(services, username: str, task_id: str, data: dict):
-    with services.db.transaction() as session:
-        return tasks.complete_task(session, services.runtime, username, task_id, data)
+    return tasks.complete_task(services.db, services.runtime, username, task_id, data)
 
 
 def refused(services, error_type, username: str, task_id: str, data: dict):
     """Complete expecting ``error_type``; the transaction is committed anyway, so anything the
     runtime changed before refusing would be stored."""
-    with services.db.transaction() as session:
-        with pytest.raises(error_type) as caught:
-            tasks.complete_task(session, services.runtime, username, task_id, data)
+    with pytest.raises(error_type) as caught:
+        tasks.complete_task(services.db, services.runtime, username, task_id, data)
     return caught.value
 
 
@@ -163,9 +161,8 @@ def test_completing_an_unknown_task_is_not_found(draft, task_id):
     with services.db.transaction() as session:
         with pytest.raises(NotFound, match=task_id):
             services.runtime.complete_task(session, task_id, {"no_demand": True}, user_id=None)
-    with services.db.transaction() as session:
-        with pytest.raises(NotFound):
-            tasks.complete_task(session, services.runtime, OFFICER, task_id, {"no_demand": True})
+    with pytest.raises(NotFound):
+        tasks.complete_task(services.db, services.runtime, OFFICER, task_id, {"no_demand": True})
 
     assert snapshot(services, instance_id) == before
 

@@ -94,13 +94,13 @@ def test_rejected_script_in_a_workflow_surfaces_as_workflow_error():
     assert "result" not in caught.value.task.data
 
 
-@pytest.mark.parametrize("script", ["while True: pass", "x = 10 ** 10 ** 10", "x = 2 ** n", "x = 1\nx **= 100"])
-def test_endless_or_huge_computations_are_rejected(script):
-    with pytest.raises(ScriptRejected, match="while loops|'\\*\\*'"):
-        check_script(script)
+def test_while_loops_are_rejected():
+    with pytest.raises(ScriptRejected, match="while loops"):
+        check_script("while True: pass")
 
 
-@pytest.mark.parametrize("script", ["f = lambda: 1", "global x\nx = 1", "def f():\n    x = 1\n    def g():\n        nonlocal x"])
+@pytest.mark.parametrize("script", ["f = lambda: 1", "global x\nx = 1", "def f():\n    x = 1\n    def g():\n        nonlocal x",
+                                    "class Box:\n    size = 1"])
 def test_lambda_global_nonlocal_are_rejected(script):
     with pytest.raises(ScriptRejected):
         check_script(script)
