@@ -29,7 +29,7 @@ from services.display import LOCAL_TZ
 from services.models import Evaluation, EvaluationRound, OrgUnit, Person, TalentListEntry
 
 EVALUATION_PROCESS = "talent_evaluation"
-REPORT_PROCESS = "evaluation_report"
+AGGREGATION_PROCESS = "evaluation_report"
 REMOVAL_PROCESS = "talent_removal"
 # The round opens at 00:00 local on 15/10: six weeks before the report is due, so that the
 # heads (due 10 working days before the report) and Phòng VH-XH both have time. The
@@ -63,7 +63,7 @@ CONTRACTS = (
                   "assessment, which the 5-year review reads", Field("quality_rating", RATINGS),
                   Field("prospects", (HAS_PROSPECTS, NO_PROSPECTS))),
     ), start_data=("year", "full_name", "unit_name", "commune_name", "included_on", "report_due")),
-    ProcessContract(REPORT_PROCESS, "services/evaluations", NEEDED_BY, (
+    ProcessContract(AGGREGATION_PROCESS, "services/evaluations", NEEDED_BY, (
         user_task("aggregate_evaluations", "completed: snapshots the report and the 5-year review and starts one "
                   "`talent_removal` per removal proposal", "aggregation_note"),
         user_task("submit_report", "completed: the report is sent to the city", "dispatch_number", "dispatch_date"),
@@ -79,9 +79,9 @@ CONTRACTS = (
 def register(runtime: WorkflowRuntime) -> None:
     runtime.register(Capability("evaluations", CONTRACTS, (
         completed(EVALUATION_PROCESS, "evaluate_talent", _evaluated),
-        completed(REPORT_PROCESS, "aggregate_evaluations",
+        completed(AGGREGATION_PROCESS, "aggregate_evaluations",
                   lambda session, change: _aggregated(session, runtime, change)),
-        completed(REPORT_PROCESS, "submit_report", _report_submitted),
+        completed(AGGREGATION_PROCESS, "submit_report", _report_submitted),
         *(ended(REMOVAL_PROCESS, end_event, _removal_decided) for end_event in REMOVAL_OUTCOMES),
     )))
 
@@ -132,7 +132,7 @@ def _open_round(session: Session, runtime: WorkflowRuntime, year: int, commune: 
     office = culture_society_office(session, commune)
     common = {"year": year, "commune_name": commune.name, "report_due": due.isoformat()}
     round_.instance_id = runtime.start(
-        session, REPORT_PROCESS, {**common, "round_id": round_.id, "talent_count": len(talents_)},
+        session, AGGREGATION_PROCESS, {**common, "round_id": round_.id, "talent_count": len(talents_)},
         lane_orgs={VHXH_OFFICER: office.id, COMMUNE_CHAIR: commune.id},
         business_key=f"evaluation_round:{round_.id}", at=at).instance.id
     requests = [StartRequest(
