@@ -274,7 +274,7 @@ class Scenario:
                 select(UnitProposal.status).where(UnitProposal.campaign_id == self.campaign_id)))
         if campaign.status != "awaiting_approval" or campaign.aggregation is None:
             raise SystemExit(f"campaign is {campaign.status} after aggregating")
-        included = campaign.aggregation["units"]["included"]
+        included = campaign.aggregation["units"]["submitted"]
         totals = campaign.aggregation["totals"]
         expected_year = self.n * sum(line["quantity_year"] for line in DRAFT_DATA["lines"])
         if statuses != Counter({"submitted": self.n}) or len(included) != self.n \

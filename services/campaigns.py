@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from engine.contracts import ProcessContract, user_task
 from engine.errors import NotFound
+from engine.models import ProcessInstance
 from engine.reactions import Capability, completed, ended, reached
 from engine.runtime import InstanceChange, StartRequest, WorkflowRuntime
 from services import audit
@@ -35,6 +36,13 @@ UNIT_OUTCOMES = {"submitted": "submitted", "submitted_late": "submitted_late",
                  "declared_no_demand": "declared_no_demand", "deemed_no_demand": "deemed_no_demand"}
 # Outcomes the head sent (on time or not): the moment of receipt, and the lines received.
 RECEIVED = ("submitted", "submitted_late", "declared_no_demand")
+# Where a unit stands in a campaign: one answer (``standing``) for the board, the .xlsx and
+# the API, each unit in exactly one of these. Until the cutoff a unit that has sent
+# nothing is not yet deemed anything; a late proposal counts nowhere until a leader accepts
+# it; a unit whose instance an administrator cancelled stands apart.
+NOT_SENT = ("not_started", "drafting", "returned")
+STANDINGS = (*NOT_SENT, "submitted", "accepted_late", "submitted_late", "declared_no_demand", "deemed_no_demand",
+             "cancelled")
 PROPOSAL_LINE_FIELDS = ("field", "major", "specialisation", "training_institutions", "institution_tier", "criteria",
                         "target_group", "job_position", "employee_category", "quantity_year", "quantity_period")
 NEEDED_BY = "Đợt đề xuất nhu cầu của xã"
@@ -241,7 +249,7 @@ def _aggregating(session: Session, change: InstanceChange) -> None:
 def _aggregated(session: Session, change: InstanceChange) -> None:
     campaign = _campaign_of(session, change)
     if campaign is not None:
-        campaign.aggregation, campaign.aggregated_at = aggregate(session, campaign), change.at
+        campaign.aggregation, campaign.aggregated_at = aggregate(session, campaign, change.at), change.at
         campaign.status = "awaiting_approval"
 
 
@@ -306,15 +314,14 @@ def _proposal(session: Session, campaign: Campaign, unit: OrgUnit) -> UnitPropos
 
 
 def _lines_of(session: Session, proposal_id: int) -> list[dict]:
-    fields = ("field", "major", "specialisation", "training_institutions", "institution_tier", "criteria",
-              "target_group", "job_position", "employee_category", "quantity_year", "quantity_period")
-    rows = session.execute(select(*(LINE.c[name] for name in fields))
+    rows = session.execute(select(*(LINE.c[name] for name in PROPOSAL_LINE_FIELDS))
                            .where(LINE.c.proposal_id == proposal_id).order_by(LINE.c.position))
     return [{name: value for name, value in row._mapping.items() if value is not None} for row in rows]
 
 
-def aggregate(session: Session, campaign: Campaign) -> dict:
-    """One consolidated table by field and unit, from the counted proposals only."""
+def aggregate(session: Session, campaign: Campaign, at: datetime) -> dict:
+    """One consolidated table by field and unit, from the counted proposals only, and
+    each unit's standing as of ``at``."""
     rows = session.execute(
         select(ProposalLine.field, OrgUnit.code, OrgUnit.name,
                func.sum(ProposalLine.quantity_year), func.sum(ProposalLine.quantity_period),
@@ -327,21 +334,20 @@ def aggregate(session: Session, campaign: Campaign) -> dict:
     lines = [{"field": field, "unit_code": code, "unit_name": name, "quantity_year": int(year),
               "quantity_period": int(period), "needs": count}
              for field, code, name, year, period, count in rows]
-    units = {"included": [], "declared_no_demand": [], "deemed_no_demand": [], "submitted_late": []}
-    for code, status in session.execute(
-            select(OrgUnit.code, UnitProposal.status).join(OrgUnit, OrgUnit.id == UnitProposal.org_unit_id)
-            .where(UnitProposal.campaign_id == campaign.id).order_by(OrgUnit.code)):
-        if status in COUNTED:
-            units["included"].append(code)
-        elif status == "declared_no_demand":
-            units["declared_no_demand"].append(code)
-        else:  # silent, late or still open at the cutoff: deemed to have no demand
-            units["deemed_no_demand"].append(code)
-        if status == "submitted_late":
-            units["submitted_late"].append(code)
+    units: dict[str, list[str]] = {name: [] for name in STANDINGS}
+    for unit in sorted(unit_statuses(session, campaign, at), key=lambda unit: unit["unit_code"]):
+        units[unit["status"]].append(unit["unit_code"])
     return {"lines": lines, "units": units,
             "totals": {"quantity_year": sum(line["quantity_year"] for line in lines),
                        "quantity_period": sum(line["quantity_period"] for line in lines)}}
+
+
+def counted_lines(session: Session, campaign: Campaign) -> list[dict]:
+    """Every line of every counted proposal, with its unit's name, in the units' order."""
+    rows = session.execute(
+        select(OrgUnit.name, UnitProposal.id).join(UnitProposal, UnitProposal.org_unit_id == OrgUnit.id)
+        .where(UnitProposal.campaign_id == campaign.id, UnitProposal.status.in_(COUNTED)).order_by(OrgUnit.id))
+    return [{"unit_name": name, **line} for name, proposal_id in rows for line in _lines_of(session, proposal_id)]
 
 
 def accept_late_proposal(session: Session, actor_username: str, campaign_id: int, unit_code: str,
@@ -379,16 +385,29 @@ def get_campaign(session: Session, campaign_id: int) -> Campaign:
     return campaign
 
 
-def unit_statuses(session: Session, campaign_id: int) -> list[dict]:
+def standing(proposal_status: str, instance_status: str | None, unit_deadline: datetime, at: datetime) -> str:
+    """Where a unit stands as of ``at`` (see STANDINGS): what the board, the .xlsx and the
+    API all show. Past the cutoff a unit that sent nothing is deemed to have no demand,
+    whether or not the scheduler has closed its instance yet."""
+    if instance_status == "cancelled":
+        return "cancelled"
+    if proposal_status in NOT_SENT and at >= unit_deadline:
+        return "deemed_no_demand"
+    return proposal_status
+
+
+def unit_statuses(session: Session, campaign: Campaign, at: datetime) -> list[dict]:
     rows = session.execute(
-        select(OrgUnit.code, OrgUnit.name, UnitProposal)
+        select(OrgUnit.code, OrgUnit.name, UnitProposal, ProcessInstance.status)
         .join(UnitProposal, UnitProposal.org_unit_id == OrgUnit.id)
-        .where(UnitProposal.campaign_id == campaign_id).order_by(OrgUnit.id)).all()
-    escalated = highest_levels(session, [proposal.instance_id for _, _, proposal in rows if proposal.instance_id])
-    return [{"unit_code": code, "unit_name": name, "status": proposal.status,
+        .outerjoin(ProcessInstance, ProcessInstance.id == UnitProposal.instance_id)
+        .where(UnitProposal.campaign_id == campaign.id).order_by(OrgUnit.id)).all()
+    escalated = highest_levels(session, [proposal.instance_id for _, _, proposal, _ in rows if proposal.instance_id])
+    return [{"unit_code": code, "unit_name": name,
+             "status": standing(proposal.status, instance_status, campaign.unit_deadline, at),
              "received_at": proposal.received_at, "closed_at": proposal.closed_at,
              "escalation": escalated.get(proposal.instance_id)}
-            for code, name, proposal in rows]
+            for code, name, proposal, instance_status in rows]
 
 
 def campaign_for_board(session: Session, user_id: int, campaign_id: int) -> Campaign:
@@ -412,16 +431,24 @@ def _may_see_board(session: Session, user_id: int, campaign: Campaign) -> bool:
             or holds_role(session, user_id, COMMUNE_CHAIR, campaign.commune_id))
 
 
-def current_aggregation(session: Session, campaign: Campaign) -> dict:
-    """The snapshot taken when Phòng VH-XH aggregated, else the table as it stands."""
-    return campaign.aggregation or aggregate(session, campaign)
+def current_aggregation(session: Session, campaign: Campaign, at: datetime) -> dict:
+    """The snapshot taken when Phòng VH-XH aggregated, else the table as it stands at ``at``."""
+    return campaign.aggregation or aggregate(session, campaign, at)
+
+
+def line_columns(session: Session, runtime: WorkflowRuntime) -> list[tuple[str, str, dict[str, str]]]:
+    """Each proposal line field as the newest proposal form presents it: its name, its
+    title and the titles of its choices."""
+    compiled = runtime.specs.get(runtime.latest(session, UNIT_PROCESS))
+    fields = compiled.form_for("draft_proposal")["properties"]["lines"]["items"]["properties"]
+    return [(name, fields[name].get("title", name),
+             {option["const"]: option["title"] for option in fields[name].get("oneOf", [])})
+            for name in PROPOSAL_LINE_FIELDS if name in fields]
 
 
 def field_titles(session: Session, runtime: WorkflowRuntime) -> dict[str, str]:
     """Each field code's Vietnamese title, from the newest proposal form."""
-    compiled = runtime.specs.get(runtime.latest(session, UNIT_PROCESS))
-    line = compiled.form_for("draft_proposal")["properties"]["lines"]["items"]["properties"]["field"]
-    return {option["const"]: option["title"] for option in line.get("oneOf", [])}
+    return next(choices for name, _, choices in line_columns(session, runtime) if name == "field")
 
 
 def board_actions(session: Session, user_id: int, campaign: Campaign) -> dict[str, bool]:

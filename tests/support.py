@@ -63,7 +63,9 @@ def submit_proposal(services, unit: str, lines: list[dict], at: datetime) -> Non
 
 def statuses(services, campaign_id: int) -> dict[str, str]:
     with services.db.transaction() as session:
-        return {row["unit_code"]: row["status"] for row in campaigns.unit_statuses(session, campaign_id)}
+        campaign = campaigns.get_campaign(session, campaign_id)
+        return {row["unit_code"]: row["status"]
+                for row in campaigns.unit_statuses(session, campaign, services.clock.now())}
 
 
 def campaign_of(services, campaign_id: int):

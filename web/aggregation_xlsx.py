@@ -14,7 +14,11 @@ HEADERS = ["STT", "Lĩnh vực", "Cơ quan, đơn vị", "Số lượng năm {ye
            "Số nhu cầu"]
 
 
-def aggregation_workbook(campaign: Campaign, aggregation: dict, field_titles: dict[str, str]) -> Workbook:
+def aggregation_workbook(campaign: Campaign, aggregation: dict, units: list[dict], lines: list[dict],
+                         standing_labels: dict[str, str], columns: list[tuple[str, str, dict[str, str]]]) -> Workbook:
+    """The aggregated table; each unit's standing (the board's words); every counted line,
+    each field under the proposal form's title, each choice in its words."""
+    field_titles = next(choices for name, _, choices in columns if name == "field")
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Tổng hợp nhu cầu"
@@ -38,18 +42,28 @@ def aggregation_workbook(campaign: Campaign, aggregation: dict, field_titles: di
     for cell in sheet[4]:
         cell.alignment = Alignment(wrap_text=True, vertical="center")
 
-    units = workbook.create_sheet("Đơn vị")
-    units.append(["Tình trạng", "Mã đơn vị"])
-    names = {"included": "Đề xuất được tổng hợp", "declared_no_demand": "Không có nhu cầu",
-             "deemed_no_demand": "Coi như không có nhu cầu (không gửi đúng hạn)",
-             "submitted_late": "Gửi muộn (không tổng hợp nếu chưa được chấp nhận)"}
-    for key, title in names.items():
-        for code in aggregation["units"].get(key, []):
-            units.append([title, code])
-    units.column_dimensions["A"].width = 48
-    units.column_dimensions["B"].width = 24
+    standings = workbook.create_sheet("Đơn vị")
+    standings.append(["Cơ quan, đơn vị", "Mã đơn vị", "Tình trạng", "Ngày nhận"])
+    for unit in units:
+        standings.append([unit["unit_name"], unit["unit_code"], standing_labels[unit["status"]],
+                          local_time(unit["received_at"]) if unit["received_at"] else ""])
+    for column, width in zip("ABCD", (44, 20, 44, 20)):
+        standings.column_dimensions[column].width = width
+
+    details = workbook.create_sheet("Chi tiết đề xuất")
+    details.append(["Cơ quan, đơn vị"] + [title for _, title, _ in columns])
+    for line in lines:
+        details.append([line["unit_name"]] + [_cell(line.get(name), choices) for name, _, choices in columns])
     _as_typed(workbook)
     return workbook
+
+
+def _cell(value, choices: dict[str, str]):
+    if isinstance(value, str):
+        return choices.get(value, value)
+    if isinstance(value, list):
+        return "; ".join(str(item) for item in value)
+    return "" if value is None else value
 
 
 def _as_typed(workbook: Workbook) -> None:

@@ -18,9 +18,12 @@ bp = Blueprint("board", __name__)
 
 
 def status_labels() -> dict[str, str]:
-    return {"not_started": _("Not started"), "drafting": _("Drafting"), "submitted": _("Submitted on time"),
-            "submitted_late": _("Submitted late"), "accepted_late": _("Late, accepted"), "returned": _("Returned"),
-            "declared_no_demand": _("No demand"), "deemed_no_demand": _("Deemed no demand")}
+    """Each unit standing's words (services.campaigns.STANDINGS), for the board and the .xlsx alike."""
+    return {"not_started": _("Not sent (not started)"), "drafting": _("Not sent (drafting)"),
+            "returned": _("Not sent (returned for clarification)"), "submitted": _("Submitted on time"),
+            "accepted_late": _("Late, accepted"), "submitted_late": _("Late — deemed no demand until accepted"),
+            "declared_no_demand": _("No demand"), "deemed_no_demand": _("Deemed no demand"),
+            "cancelled": _("Cancelled by an administrator")}
 
 
 @bp.get("/campaigns")
@@ -37,8 +40,9 @@ def board(campaign_id: int, errors: dict | None = None, typed: dict | None = Non
     svc = services()
     with svc.db.read() as session:
         campaign = campaigns.campaign_for_board(session, current_user.id, campaign_id)
-        units = campaigns.unit_statuses(session, campaign_id)
-        aggregation = campaigns.current_aggregation(session, campaign)
+        now = svc.clock.now()
+        units = campaigns.unit_statuses(session, campaign, now)
+        aggregation = campaigns.current_aggregation(session, campaign, now)
         field_titles = campaigns.field_titles(session, svc.runtime)
         actions = campaigns.board_actions(session, current_user.id, campaign)
     counts = {}
@@ -46,7 +50,7 @@ def board(campaign_id: int, errors: dict | None = None, typed: dict | None = Non
         counts[unit["status"]] = counts.get(unit["status"], 0) + 1
     return render_template("board.html", campaign=campaign, units=units, aggregation=aggregation,
                            labels=status_labels(), counts=counts, field_titles=field_titles,
-                           now=svc.clock.now(), actions=actions, errors=errors or {},
+                           now=now, actions=actions, errors=errors or {},
                            typed=typed or {}), status
 
 
@@ -80,8 +84,11 @@ def aggregation_export(campaign_id: int):
     svc = services()
     with svc.db.read() as session:
         campaign = campaigns.campaign_for_board(session, current_user.id, campaign_id)
-        workbook = aggregation_workbook(campaign, campaigns.current_aggregation(session, campaign),
-                                        campaigns.field_titles(session, svc.runtime))
+        now = svc.clock.now()
+        workbook = aggregation_workbook(campaign, campaigns.current_aggregation(session, campaign, now),
+                                        campaigns.unit_statuses(session, campaign, now),
+                                        campaigns.counted_lines(session, campaign), status_labels(),
+                                        campaigns.line_columns(session, svc.runtime))
     buffer = BytesIO()
     workbook.save(buffer)
     buffer.seek(0)

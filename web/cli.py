@@ -144,7 +144,7 @@ def campaign_status(ctx, campaign_id: int) -> None:
     with _services(ctx).db.transaction() as session:
         found = campaigns.get_campaign(session, campaign_id)
         click.echo(f"{found.title} [{found.status}] units before {_local(found.unit_deadline)}")
-        for row in campaigns.unit_statuses(session, campaign_id):
+        for row in campaigns.unit_statuses(session, found, _services(ctx).clock.now()):
             escalated = f"  escalated: level {row['escalation'][0]} ({row['escalation'][1]})" if row["escalation"] else ""
             click.echo(f"  {row['unit_code']:<20} {row['status']:<20} received {_local(row['received_at'])}"
                        f"  closed {_local(row['closed_at'])}{escalated}")

@@ -84,11 +84,12 @@ def test_campaign_from_dispatch_to_city_submission(commune):
     # Phòng VH-XH aggregates; the chair approves; the dispatch to the city is recorded.
     act(services, "vhxh.canbo", "aggregate_proposals", {}, local(2026, 1, 14, 14, 0))
     aggregation = campaign_of(services, campaign_id).aggregation
-    assert aggregation["units"]["included"] == sorted(
+    assert aggregation["units"]["submitted"] == sorted(
         ["cg_vp", "xa_cam_giang_vhxh", "cg_pkt", "cg_thcs", "cg_tyt", "cg_bxdd"])
-    assert aggregation["units"]["deemed_no_demand"] == ["cg_dvsnc", "cg_mn", "cg_pvhcc"]
+    assert aggregation["units"]["deemed_no_demand"] == ["cg_dvsnc", "cg_mn"]
     assert aggregation["units"]["declared_no_demand"] == ["cg_th"]
-    assert aggregation["units"]["submitted_late"] == ["cg_pvhcc"]
+    assert aggregation["units"]["submitted_late"] == ["cg_pvhcc"]  # once, not also as deemed no demand
+    assert sum(len(codes) for codes in aggregation["units"].values()) == 10
     assert aggregation["totals"] == {"quantity_year": 1 + 0 + 1 + 1 + 1 + 1, "quantity_period": 2 + 1 + 1 + 2 + 2 + 1}
     assert {(row["field"], row["unit_code"]) for row in aggregation["lines"]} == {
         ("ict", "cg_vp"), ("law", "xa_cam_giang_vhxh"), ("high_tech_agriculture", "cg_pkt"),
@@ -179,7 +180,7 @@ def test_a_late_proposal_counts_only_when_a_leader_accepts_it_with_a_reason(comm
 
     act(services, "vhxh.canbo", "aggregate_proposals", {}, local(2026, 1, 14, 14, 0))
     aggregation = campaign_of(services, campaign_id).aggregation
-    assert aggregation["units"]["included"] == ["cg_pkt"]
+    assert aggregation["units"]["accepted_late"] == ["cg_pkt"] and aggregation["units"]["submitted"] == []
     assert aggregation["totals"] == {"quantity_year": 2, "quantity_period": 3}
     with pytest.raises(Conflict):  # after the aggregation, too late to change what counts
         accept("chutich", "Chủ tịch chấp nhận sau khi đã tổng hợp")
@@ -213,7 +214,7 @@ def test_the_chair_is_escalated_to_when_the_city_deadline_passes_first(commune):
         {"dispatch_number": "72/UBND-VHXH", "dispatch_date": "2026-01-15"}, local(2026, 1, 15, 9, 0))
     submitted = campaign_of(services, campaign_id)
     assert submitted.status == "submitted" and submitted.submitted_at == local(2026, 1, 15, 9, 0)
-    assert submitted.submission["units"]["included"] == ["cg_vp"]
+    assert submitted.submission["units"]["submitted"] == ["cg_vp"]
     with services.db.transaction() as session:
         campaign_instance = session.get(ProcessInstance, submitted.instance_id)
         assert (campaign_instance.status, campaign_instance.next_timer_at) == ("completed", None)

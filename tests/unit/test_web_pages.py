@@ -147,7 +147,7 @@ def test_phong_vhxh_returns_a_proposal_from_the_board_with_a_reason(app, commune
     done = office.post("/campaigns/1/units/cg_vp/return",
                        data={"csrf_token": token, "reason": "Đề nghị làm rõ tiêu chí tuyển chọn"})
     assert done.status_code == 302
-    assert "Bị trả lại để làm rõ" in office.get("/campaigns/1").get_data(as_text=True)
+    assert "Chưa gửi (đã trả lại để làm rõ)" in office.get("/campaigns/1").get_data(as_text=True)
     chair = signed_in(app, "chutich")
     refused = chair.post("/campaigns/1/units/cg_vp/return",
                          data={"csrf_token": csrf_token(chair, "/inbox"), "reason": "Lý do đầy đủ và rõ ràng"})

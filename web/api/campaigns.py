@@ -66,7 +66,7 @@ def status(campaign_id: int):
     with svc.db.read() as session:
         campaign = campaigns.campaign_for_board(session, user.id, campaign_id)
         units = [{**unit, "escalation_level": unit["escalation"][0] if unit["escalation"] else None}
-                 for unit in campaigns.unit_statuses(session, campaign_id)]
+                 for unit in campaigns.unit_statuses(session, campaign, svc.clock.now())]
         return {**{name: getattr(campaign, name) for name in CampaignSchema().fields}, "units": units}
 
 
@@ -76,4 +76,5 @@ def aggregation(campaign_id: int):
     """The aggregated needs by field and unit (the snapshot once aggregated)."""
     svc, user = services(), current_user()
     with svc.db.read() as session:
-        return campaigns.current_aggregation(session, campaigns.campaign_for_board(session, user.id, campaign_id))
+        return campaigns.current_aggregation(session, campaigns.campaign_for_board(session, user.id, campaign_id),
+                                             svc.clock.now())
