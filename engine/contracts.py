@@ -20,6 +20,8 @@ BPMN_MODEL = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 BPMN_DI = "http://www.omg.org/spec/BPMN/20100524/DI"
 SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 FORM_PROPERTY = "formJsonSchemaFilename"
+# A user task's case: a JSON Schema in forms/ naming the case data shown, read-only, above its form.
+CASE_PROPERTY = "caseSchemaFilename"
 
 # Element kinds, as BPMN names the elements.
 USER_TASK, SCRIPT_TASK, END_EVENT = "userTask", "scriptTask", "endEvent"

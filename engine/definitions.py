@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import clock, contracts as contract_checks
-from engine.contracts import BPMN_MODEL, FORM_PROPERTY, ProcessContract
+from engine.contracts import BPMN_MODEL, CASE_PROPERTY, FORM_PROPERTY, ProcessContract
 from engine.errors import BudgetExceeded, DefinitionRejected, EngineError, ScriptRejected
 from engine.escalation import EscalationPolicy, parse_policy
 from engine.forms import FormValidator, check_form_schema
@@ -105,6 +105,7 @@ class UserTaskInfo:
     form_file: str
     instructions: str
     policy: EscalationPolicy
+    case_file: str | None = None  # what the person decides on, shown above the form
 
 
 @dataclass
@@ -124,6 +125,12 @@ class CompiledProcess:
 
     def form_for(self, task_name: str) -> dict:
         return self.forms[self.user_tasks[task_name].form_file]
+
+    def case_for(self, task_name: str) -> dict | None:
+        """The JSON Schema of the case the task decides on (its properties: the case data
+        shown, their titles and the words of their choices), if the BPMN declares one."""
+        case_file = self.user_tasks[task_name].case_file
+        return self.forms[case_file] if case_file else None
 
     def validate_form(self, task_name: str, data) -> list:
         """Field errors of ``data`` for the task's form; each validator is built once."""
@@ -328,6 +335,11 @@ def _check_user_task(task_spec, compiled: CompiledProcess, context: _CheckContex
         problems.append(problem(f"form {form_file} is missing from forms/"))
     else:
         problems += [problem(f"form {form_file}: {p}") for p in check_form_schema(compiled.forms[form_file])]
+    case_file = properties.get(CASE_PROPERTY)
+    if case_file and case_file not in compiled.forms:
+        problems.append(problem(f"case {case_file} is missing from forms/"))
+    elif case_file:
+        problems += [problem(f"case {case_file}: {p}") for p in check_form_schema(compiled.forms[case_file])]
     policy, policy_problems = parse_policy(properties, _has_interrupting_timer(task_spec))
     problems += [problem(message) for message in policy_problems]
     if policy is not None and policy.due:
@@ -335,7 +347,7 @@ def _check_user_task(task_spec, compiled: CompiledProcess, context: _CheckContex
     if not problems:
         compiled.user_tasks[task_spec.name] = UserTaskInfo(
             name=task_spec.name, title=task_spec.bpmn_name or task_spec.name, lane=task_spec.lane,
-            form_file=form_file, instructions=task_spec.documentation or "", policy=policy)
+            form_file=form_file, instructions=task_spec.documentation or "", policy=policy, case_file=case_file)
     return problems
 
 

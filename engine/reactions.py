@@ -8,7 +8,8 @@ the events of each operation, looks each up once, and calls the handlers in the 
 transaction, event by event in the order they happened (started, completed, reached,
 ended, cancelled), and for one event in the order the capabilities were registered
 (``services/bootstrap.py``). A handler that refuses raises (``FormInvalid``...): the
-whole operation rolls back.
+whole operation rolls back. A capability may also offer case data it keeps outside the
+workflow to a user task's case view (``CaseSource``).
 """
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from typing import TYPE_CHECKING, Callable, Iterable
 from engine.contracts import END_EVENT, USER_TASK, ProcessContract
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from sqlalchemy.orm import Session
 
     from engine.runtime import InstanceChange
@@ -60,10 +63,22 @@ def cancelled(process_key: str, handler: Handler) -> Reaction:
 
 
 @dataclass(frozen=True)
+class CaseSource:
+    """Case data a capability keeps outside the workflow (the aggregation table of a
+    campaign...), offered to a user task's case view: ``provide(session, instance_id, at)``
+    returns keys that the task's case schema may name."""
+
+    process_key: str
+    task: str
+    provide: Callable[[Session, int, datetime], dict]
+
+
+@dataclass(frozen=True)
 class Capability:
     name: str
     contracts: tuple[ProcessContract, ...]
     reactions: tuple[Reaction, ...]
+    case_sources: tuple[CaseSource, ...] = ()
 
     def __post_init__(self):
         problems = list(self.problems())
@@ -71,8 +86,13 @@ class Capability:
             raise ValueError(f"capability {self.name}: " + "; ".join(problems))
 
     def problems(self) -> Iterable[str]:
-        """Every element a reaction names must be in this capability's contract, as the
-        kind the event needs: the contract is what the BPMN is checked against."""
+        """Every element a reaction or a case source names must be in this capability's
+        contract, as the kind the event needs: the contract is what the BPMN is checked against."""
+        for source in self.case_sources:
+            contract = next((c for c in self.contracts if c.key == source.process_key), None)
+            element = contract.element(source.task) if contract else None
+            if element is None or element.kind != USER_TASK:
+                yield f"{source.process_key}.{source.task}: a case source needs a user task of the contract"
         for reaction in self.reactions:
             if reaction.element is None:
                 continue
@@ -110,6 +130,12 @@ class ReactionTable:
 
     def contracts(self) -> list[ProcessContract]:
         return [contract for capability in self.capabilities for contract in capability.contracts]
+
+    def case_data(self, session: Session, process_key: str, task: str, instance_id: int, at: datetime) -> dict:
+        """What the capabilities offer to the case view of ``task``, merged."""
+        return {key: value for capability in self.capabilities for source in capability.case_sources
+                if (source.process_key, source.task) == (process_key, task)
+                for key, value in source.provide(session, instance_id, at).items()}
 
     def dispatch(self, session: Session, change: InstanceChange) -> None:
         key = change.instance.process_key

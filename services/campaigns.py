@@ -16,16 +16,18 @@ from sqlalchemy.orm import Session
 
 from engine.contracts import ProcessContract, user_task
 from engine.errors import NotFound
+from engine.helpers import as_instant
 from engine.models import ProcessInstance
-from engine.reactions import Capability, completed, ended, reached
+from engine.reactions import Capability, CaseSource, completed, ended, reached
 from engine.runtime import InstanceChange, StartRequest, WorkflowRuntime
-from services import audit
+from services import audit, notifications
 from services.directory import (COMMUNE_CHAIR, UNIT_HEAD, UNIT_OFFICER, VHXH_OFFICER, addressable_units,
                                 culture_society_office, holds_role, unit_by_code, user_by_username)
-from services.display import LOCAL_TZ
+from services.display import LOCAL_TZ, deadline_words
 from services.errors import Conflict, InvalidInput, PermissionDenied
 from services.escalations import highest_levels
-from services.models import Campaign, OrgUnit, ProposalLine, UnitProposal
+from services.org_chart import OrgChart
+from services.models import AppUser, Campaign, OrgUnit, ProposalLine, UnitProposal
 
 CAMPAIGN_PROCESS = "commune_campaign"
 UNIT_PROCESS = "unit_proposal"
@@ -52,13 +54,16 @@ CONTRACTS = (
             user_task("draft_proposal", "the unit officer's draft: completing it makes the proposal `drafting`; "
                       "its lines are what the head's submission sends", "no_demand",
                       *(f"lines[].{name}" for name in PROPOSAL_LINE_FIELDS)),
+            user_task("approve_proposal", "the head's decision: on a return, the officers who redraft are told "
+                      "why", "head_decision", "head_comment"),
         ), outcomes=UNIT_OUTCOMES,
         start_data=("campaign_id", "title", "commune_name", "target_year", "period_from", "period_to",
                     "unit_deadline", "city_deadline", "unit_code", "unit_name")),
     ProcessContract(
         CAMPAIGN_PROCESS, "services/campaigns", NEEDED_BY, (
             user_task("aggregate_proposals", "Phòng VH-XH aggregates: opened, the campaign is `aggregating`; "
-                      "completed, the aggregation is snapshot"),
+                      "completed, the aggregation is snapshot; its case is the aggregation table"),
+            user_task("approve_aggregation", "the commune chair approves: its case is the aggregation table"),
             user_task("record_city_submission", "the dispatch to the city: reached once the chair approved; "
                       "completed, the campaign is `submitted`", "dispatch_number", "dispatch_date"),
             user_task("handle_city_deadline_missed", "opened by the city-deadline escalation: the board shows it"),
@@ -100,13 +105,38 @@ def plan_period(target_year: int) -> tuple[int, int]:
 def register(runtime: WorkflowRuntime) -> None:
     runtime.register(Capability("campaigns", CONTRACTS, (
         completed(UNIT_PROCESS, "draft_proposal", _drafting),
+        completed(UNIT_PROCESS, "approve_proposal", _head_decided),
         *(ended(UNIT_PROCESS, end_event, _unit_finished) for end_event in UNIT_OUTCOMES),
         reached(CAMPAIGN_PROCESS, "aggregate_proposals", _aggregating),
         completed(CAMPAIGN_PROCESS, "aggregate_proposals", _aggregated),
         reached(CAMPAIGN_PROCESS, "record_city_submission", _approved),
         completed(CAMPAIGN_PROCESS, "record_city_submission", _submitted),
         reached(CAMPAIGN_PROCESS, "handle_city_deadline_missed", _city_deadline_missed),
-    )))
+    ), case_sources=tuple(CaseSource(CAMPAIGN_PROCESS, task, _aggregation_case(runtime))
+                          for task in ("aggregate_proposals", "approve_aggregation"))))
+
+
+def _aggregation_case(runtime: WorkflowRuntime):
+    def provide(session: Session, instance_id: int, at: datetime) -> dict:
+        """The aggregation as Phòng VH-XH and the chair decide on it: every unit's totals
+        (nothing for a unit not counted), the lines by field and unit, the totals."""
+        campaign = session.scalar(select(Campaign).where(Campaign.instance_id == instance_id))
+        if campaign is None:
+            return {}
+        aggregation, titles = current_aggregation(session, campaign, at), field_titles(session, runtime)
+        by_unit: dict[str, dict] = {}
+        for line in aggregation["lines"]:
+            unit = by_unit.setdefault(line["unit_name"], {"quantity_year": 0, "quantity_period": 0, "needs": 0})
+            for key in unit:
+                unit[key] += line[key]
+        return {
+            "unit_totals": [{"unit_name": unit["unit_name"], "counted": unit["unit_name"] in by_unit,
+                             **by_unit.get(unit["unit_name"], {"quantity_year": 0, "quantity_period": 0, "needs": 0})}
+                            for unit in unit_statuses(session, campaign, at)],
+            "aggregation_lines": [{**line, "field": titles.get(line["field"], line["field"])}
+                                  for line in aggregation["lines"]],
+            "aggregation_totals": aggregation["totals"]}
+    return provide
 
 
 # -- opening -----------------------------------------------------------------------
@@ -208,6 +238,28 @@ def _drafting(session: Session, change: InstanceChange) -> None:
                                            "b_instance_id": change.instance.id})
 
 
+def _head_decided(session: Session, change: InstanceChange) -> None:
+    """A head who returns the proposal: whoever redrafts it is told by whom and why."""
+    decision = change.completed_task.completed_data
+    if decision.get("head_decision") != "return":
+        return
+    head = session.get(AppUser, change.completed_task.completed_by) if change.completed_task.completed_by else None
+    _tell_redrafters(session, change, f"Thủ trưởng {head.full_name if head else ''} trả lại đề xuất để chỉnh sửa, "
+                                      f"với ý kiến: «{decision.get('head_comment', '')}».")
+
+
+def _tell_redrafters(session: Session, change: InstanceChange, why: str) -> None:
+    """Each officer who holds the reopened draft is told why it came back, and by when
+    to send it again."""
+    chart = OrgChart(session, change.at)
+    due = deadline_words(as_instant(change.data["unit_deadline"]))
+    for task in change.opened_tasks:
+        for officer in chart.task_holders(task.lane, task.org_unit_id, task.assignee_id):
+            notifications.notify(session, key=f"proposal-returned:{task.id}:{officer.id}", user=officer,
+                                 subject=f"Đề xuất bị trả lại: {change.data.get('title', '')}",
+                                 body=f"{why} Hãy sửa và gửi lại {due}.", at=change.at, task_id=task.id)
+
+
 def _unit_finished(session: Session, change: InstanceChange) -> None:
     """The outcome is the end event reached. When the head sent it, on time or not, this
     is the moment of receipt: a late proposal is kept and marked late."""
@@ -300,6 +352,8 @@ def return_proposal(session: Session, runtime: WorkflowRuntime, actor_username: 
             "return_reason": reason, "previous_lines": _lines_of(session, proposal.id)}
     request = _round_request(campaign, unit, data)
     (change,) = runtime.start_many(session, UNIT_PROCESS, [request], parent_id=campaign.instance_id, at=at)
+    _tell_redrafters(session, change, f"Phòng Văn hóa - Xã hội ({actor.full_name}) trả lại đề xuất để làm rõ, "
+                                      f"với lý do: «{reason}».")
     audit.record(session, at, actor.id, "proposal_returned", f"unit_proposal:{proposal.id}",
                  campaign_id=campaign.id, unit=unit.code, reason=reason,
                  previous_instance=proposal.instance_id, new_instance=change.instance.id)

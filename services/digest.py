@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from engine.escalation import CLOSE
 from engine.models import HumanTask, ProcessInstance
 from engine.runtime import WorkflowRuntime
-from services.display import LOCAL_TZ, local_time, time_left
+from services.display import LOCAL_TZ, deadline_words, local_time, time_left
 from services.models import AppUser, JobRun, Membership
 from services.notifications import Message, notify_many
 
@@ -80,7 +80,7 @@ def _digest(user: AppUser, tasks: list[HumanTask], at: datetime) -> Message | No
     lines = [f"Đồng chí có {len(tasks)} việc đang chờ xử lý: {overdue} việc quá hạn, "
              f"{due_soon} việc đến hạn trong 24 giờ tới."]
     for task in tasks[:SHOWN_TASKS]:
-        when = f"hạn {local_time(task.due_at)}, {time_left(task.due_at, at)}" if task.due_at else "không có hạn"
+        when = f"hạn {deadline_words(task.due_at)}, {time_left(task.due_at, at)}" if task.due_at else "không có hạn"
         lines.append(f"- {task.title} ({when})")
     if len(tasks) > SHOWN_TASKS:
         lines.append(f"... và {len(tasks) - SHOWN_TASKS} việc khác trong hộp công việc.")

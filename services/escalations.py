@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from engine.escalation import CLOSE, ESCALATION, REASSIGN, Alert, due_alerts, plan_alerts
 from engine.models import HumanTask, ProcessInstance
 from engine.runtime import MIGRATE, RETRY, RUNNING, TIMER, InstanceChange, WorkflowRuntime
-from services.display import local_time, time_left
+from services.display import deadline_words, local_time, time_left
 from services.models import AppUser, Escalation, OrgUnit
 from services.notifications import Message, notify_many
 from services.org_chart import OrgChart
@@ -155,8 +155,8 @@ def _unit_name(chart: OrgChart, unit_id: int | None) -> str:
 
 def _reminder_messages(chart: OrgChart, task, alert: Alert, at: datetime) -> list[Message]:
     subject = f"Nhắc việc: «{task.title}» — {time_left(task.due_at, at)}"
-    body = (f"Việc «{task.title}» của {_unit_name(chart, task.org_unit_id)} cần hoàn thành trước "
-            f"{local_time(task.due_at)} ({time_left(task.due_at, at)}).")
+    body = (f"Việc «{task.title}» của {_unit_name(chart, task.org_unit_id)} cần hoàn thành "
+            f"{deadline_words(task.due_at)} ({time_left(task.due_at, at)}).")
     return [Message(f"reminder:{task.id}:{alert.label}:{user.id}", user, subject, body, task.id)
             for user in chart.task_holders(task.lane, task.org_unit_id, task.assignee_id)]
 

@@ -7,11 +7,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, bindparam, case, delete, func, or_, select
 from sqlalchemy.orm import Session
 
+from engine.definitions import all_task_specs
 from engine.errors import ContractBroken, DeadlinePassed, NotFound
 from engine.models import HumanTask, ProcessInstance
 from engine.runtime import InstanceChange, WorkflowRuntime
 from services.db import Database
 from services.directory import user_by_username
+from services.org_chart import OrgChart
 from services.errors import Conflict, PermissionDenied
 from services.models import AppUser, Escalation, Membership, TaskDraft
 
@@ -249,6 +251,42 @@ def history(session: Session, instance_id: int) -> list[dict]:
 def form_of(session: Session, runtime: WorkflowRuntime, task: HumanTask) -> dict:
     """The JSON Schema of the task's form, from the definition version of its instance."""
     return _compiled(session, runtime, task).form_for(task.task_name)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a completion did, for the person's confirmation."""
+
+    decision: str | None  # the choice they made, in the form's words
+    next_steps: list[tuple[str, list[str]]]  # each task it opened, with who holds it now
+    ended: list[str]  # where the case ended, as the BPMN labels its end events
+
+
+def outcome_of(session: Session, runtime: WorkflowRuntime, task: HumanTask, data: dict,
+               change: InstanceChange) -> Outcome:
+    compiled = _compiled(session, runtime, task)
+    fields = compiled.form_for(task.task_name).get("properties", {})
+    decision = next((option.get("title") for name, spec in fields.items() for option in spec.get("oneOf", [])
+                     if name in data and option.get("const") == data[name]), None)
+    chart = OrgChart(session, change.at)
+    next_steps = [(opened.title, [holder.full_name for holder in
+                                  chart.task_holders(opened.lane, opened.org_unit_id, opened.assignee_id)])
+                  for opened in change.opened_tasks]
+    labels = {spec.bpmn_id: spec.bpmn_name or spec.bpmn_id for spec in all_task_specs(compiled)}
+    return Outcome(decision, next_steps, [labels.get(end, end) for end in change.end_events])
+
+
+def case_of(session: Session, runtime: WorkflowRuntime, task: HumanTask, task_data: dict,
+            at: datetime) -> tuple[dict, dict] | None:
+    """The case the task decides on, if its BPMN declares one: the case schema and the
+    values it names, from the task's data and from what the capabilities keep outside the
+    workflow (engine.reactions.CaseSource)."""
+    schema = _compiled(session, runtime, task).case_for(task.task_name)
+    if schema is None:
+        return None
+    values = {**task_data, **runtime.reactions.case_data(session, task.process_key, task.task_name,
+                                                         task.instance_id, at)}
+    return schema, {name: values[name] for name in schema.get("properties", {}) if name in values}
 
 
 def instructions_of(session: Session, runtime: WorkflowRuntime, task: HumanTask) -> str:

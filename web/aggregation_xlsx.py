@@ -5,7 +5,7 @@ from __future__ import annotations
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-from services.display import local_time
+from services.display import deadline_words, local_time
 from services.models import Campaign
 
 # Excel runs a cell starting with one of these as a formula ("=HYPERLINK(...)" in a title).
@@ -23,8 +23,8 @@ def aggregation_workbook(campaign: Campaign, aggregation: dict, units: list[dict
     sheet = workbook.active
     sheet.title = "Tổng hợp nhu cầu"
     sheet.append([campaign.title])
-    sheet.append([f"Hạn đơn vị gửi: {local_time(campaign.unit_deadline)}; hạn gửi thành phố: "
-                  f"{local_time(campaign.city_deadline)}"])
+    sheet.append([f"Đơn vị gửi đề xuất {deadline_words(campaign.unit_deadline)}; gửi UBND thành phố "
+                  f"{deadline_words(campaign.city_deadline)}"])
     sheet.append([])
     sheet.append([header.format(year=campaign.target_year, start=campaign.period_from, end=campaign.period_to)
                   for header in HEADERS])

@@ -1,6 +1,7 @@
 """Languages (Vietnamese by default, English selectable) and how times read.
 
-Times are stored in UTC and always shown in Asia/Ho_Chi_Minh as dd/mm/yyyy HH:MM."""
+Times are stored in UTC and always shown in Asia/Ho_Chi_Minh as dd/mm/yyyy HH:MM;
+deadlines in the law's words ("trước 12 giờ ngày 14/01/2027", "hết ngày 14/01/2027")."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -8,7 +9,7 @@ from datetime import datetime
 from flask import Flask, request, session
 from flask_babel import Babel, gettext, ngettext
 
-from services.display import largest_units, local_time
+from services.display import deadline_parts, largest_units, local_time
 
 LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
 
@@ -23,8 +24,22 @@ def select_locale() -> str:
 def init_i18n(app: Flask, clock) -> None:
     Babel(app, locale_selector=select_locale)
     app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["deadline"] = deadline
     app.jinja_env.globals.update(LANGUAGES=LANGUAGES, time_left=lambda due: time_left(due, clock.now()),
                                  current_locale=select_locale)
+
+
+def deadline(instant: datetime | None) -> str:
+    """A deadline as the law words it (services.display.deadline_parts): "before 12:00 on
+    14/01/2027" / "trước 12 giờ ngày 14/01/2027"; 00:00 is "by the end of" the day before."""
+    if instant is None:
+        return ""
+    day, at = deadline_parts(instant)
+    if at is None:
+        return gettext("by the end of %(day)s", day=f"{day:%d/%m/%Y}")
+    hour = (gettext("%(hour)d:00", hour=at.hour) if not at.minute
+            else gettext("%(hour)d:%(minute)02d", hour=at.hour, minute=at.minute))
+    return gettext("before %(hour)s on %(day)s", hour=hour, day=f"{day:%d/%m/%Y}")
 
 
 def time_left(due: datetime | None, at: datetime) -> str:

@@ -15,6 +15,7 @@ from markupsafe import Markup, escape
 from engine.errors import ContractBroken, DeadlinePassed, FormInvalid
 from services import documents, tasks
 from services.models import AppUser
+from web import case_view
 from web.context import services
 from web.form_fields import data_from, fields_of
 
@@ -51,7 +52,7 @@ def submit(task_id: str):
         flash(_("Draft saved. Nothing is sent until you submit."))
         return redirect(url_for("task_page.show", task_id=task_id))
     try:
-        tasks.complete_task(svc.db, svc.runtime, current_user.username, task_id, data)
+        change = tasks.complete_task(svc.db, svc.runtime, current_user.username, task_id, data)
     except FormInvalid as invalid:
         errors = {error.field: error.message for error in invalid.errors}
         return _render(task, data, errors, status=422)
@@ -60,8 +61,18 @@ def submit(task_id: str):
     except DeadlinePassed as late:  # its deadline closed the task instead: the page shows it closed, and why
         flash(late.message)
         return redirect(url_for("task_page.show", task_id=task_id))
-    flash(_("Submitted: “%(title)s”.", title=task.title))
+    with svc.db.read() as session:
+        flash(_confirmation(task, tasks.outcome_of(session, svc.runtime, task, data, change)))
     return redirect(url_for("inbox.inbox"))
+
+
+def _confirmation(task, outcome: tasks.Outcome) -> str:
+    """What happened, in words: the choice made, where the case went and to whom."""
+    said = [_("You chose “%(decision)s”.", decision=outcome.decision)] if outcome.decision else []
+    said += [_("“%(task)s” now goes to %(who)s.", task=title, who=", ".join(holders) or _("nobody yet"))
+             for title, holders in outcome.next_steps]
+    said += [_("The case ended: “%(outcome)s”.", outcome=end) for end in outcome.ended]
+    return " ".join(said) or _("Submitted: “%(title)s”.", title=task.title)
 
 
 @bp.get("/tasks/<task_id>/documents/<int:document_id>")
@@ -88,13 +99,15 @@ def _render(task, data: dict, errors: dict, extra_rows: int = 0, status: int = 2
         if case_data is None:
             case_data = svc.runtime.task_data(session, task.id)
         instructions = _instructions(session, svc, task, case_data)
+        case = tasks.case_of(session, svc.runtime, task, case_data, svc.clock.now())
         attachments = [(stored.id, stored.filename) for stored in
                        (documents.get(session, document_id) for document_id in _document_ids(case_data))]
     form_errors = [message for field, message in errors.items() if not field]
     page = render_template(
         "task.html", task=task, schema=schema, fields=fields_of(schema, data, errors, extra_rows),
         form_errors=form_errors, error_count=len(errors), history=history,
-        instructions=instructions, draft_saved_at=draft_saved_at, attachments=attachments)
+        instructions=instructions, draft_saved_at=draft_saved_at, attachments=attachments,
+        case=case_view.entries(*case) if case else [])
     return page, status
 
 

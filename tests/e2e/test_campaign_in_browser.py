@@ -36,7 +36,8 @@ def test_a_unit_proposes_its_head_approves_and_phong_vhxh_sees_it_all(commune, l
     officer.fill(field("lines[0].quantity_year"), "1")
     officer.click("button[value=submit]")
     officer.wait_for_url(f"{live_server}/inbox")
-    assert "Đã gửi" in officer.inner_text(".flash")
+    flash = officer.inner_text(".flash")  # what happened, and to whom the case went
+    assert "Việc «Thủ trưởng duyệt và gửi đề xuất» đã chuyển tới" in flash, flash
 
     head = browser_signed_in(browser, live_server, "cg_vp.truong")
     head.click("text=Thủ trưởng duyệt và gửi đề xuất")

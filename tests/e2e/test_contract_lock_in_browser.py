@@ -9,7 +9,7 @@ from sqlalchemy import select
 from engine.models import ProcessDefinition
 from test_admin_editor_in_browser import _sign_in_as_admin
 
-LOCKED = ["draft_proposal", "submitted", "submitted_late", "declared_no_demand", "deemed_no_demand"]
+LOCKED = ["draft_proposal", "approve_proposal", "submitted", "submitted_late", "declared_no_demand", "deemed_no_demand"]
 NEEDED = "Phần tử này được chương trình sử dụng — không đổi mã hay xoá:"
 
 
@@ -57,15 +57,15 @@ def test_contracted_elements_are_locked_and_a_rename_is_refused_on_the_element(c
         assert shape["x"] <= centre_x <= shape["x"] + shape["width"] + badge["width"], element_id
         assert shape["y"] - badge["height"] <= centre_y <= shape["y"] + shape["height"], element_id
     assert "Đợt đề xuất nhu cầu của xã (services/campaigns)" in _lock(page, "draft_proposal").get_attribute("title")
-    assert _lock(page, "approve_proposal").count() == 0  # not needed by the code: free to change
-    assert page.locator(_shape("approve_proposal")).count() == 1
+    assert _lock(page, "has_demand").count() == 0  # not needed by the code: free to change
+    assert page.locator(_shape("has_demand")).count() == 1
     page.screenshot(path=artifacts / "locks.png")
 
     # The side panel says it too, next to the id.
     id_field = page.locator('#panel input[name="id"]')
     note = page.locator("#panel .contract-note")
-    page.click(_shape("approve_proposal"))
-    assert id_field.input_value() == "approve_proposal"
+    page.click(_shape("has_demand"))
+    assert id_field.input_value() == "has_demand"
     assert note.is_hidden()
     _lock(page, "submitted").click()  # the lock stands for its element
     assert id_field.input_value() == "submitted"

@@ -92,7 +92,7 @@ def test_a_member_scores_in_the_browser_and_sees_only_his_own_tasks(commune, liv
     member.fill(field("score"), "78,5")  # the Vietnamese decimal comma
     member.click("button[value=submit]")
     member.wait_for_url(f"{live_server}/inbox")
-    assert "Đã gửi" in member.inner_text(".flash")
+    assert "Hồ sơ đã kết thúc: «Đã chấm điểm»" in member.inner_text(".flash")
     assert _task_links(member, SCORING_TITLE).count() == 1
     member.screenshot(path=artifacts / "member-inbox-after.png", full_page=True)
     assert _stored_score(services, "skhcn.phogiamdoc", ids[flow.KHOA]) == Decimal("78.50")
@@ -178,7 +178,7 @@ def test_the_selected_person_downloads_and_signs_his_commitment(commune, live_se
     assert person.is_checked(field("acknowledge"))  # kept from the refused attempt
     person.click("button[value=submit]")
     person.wait_for_url(f"{live_server}/inbox")
-    assert "Đã gửi" in person.inner_text(".flash")
+    assert "Việc «Quyết định phân công công tác» đã chuyển tới" in person.inner_text(".flash")
     assert _task_links(person, SIGNING_TITLE).count() == 0
     _assert_no_citizen_id(person)
     person.screenshot(path=artifacts / "person-inbox-after.png", full_page=True)

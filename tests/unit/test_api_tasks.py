@@ -4,7 +4,7 @@ import pytest
 
 from engine.models import HumanTask
 from services import api_tokens
-from support import local, open_campaign
+from support import line, local, open_campaign
 from web_client import csrf_token, signed_in, web_app
 
 
@@ -34,6 +34,19 @@ def test_the_inbox_page_and_a_task_with_its_form(api):
     assert shown["form"]["properties"]["no_demand"]["type"] == "boolean" and shown["escalations"] == []
     assert api.get("/api/v1/tasks?queue=nobody", headers=api.tokens["cg_vp.canbo"]).status_code == 422
     assert api.get("/api/v1/tasks?per_page=1000", headers=api.tokens["cg_vp.canbo"]).status_code == 422
+
+
+def test_a_decision_carries_its_case(api):
+    draft = _my_task(api)  # a first draft: nothing came back, no reason to show
+    assert api.get(f"/api/v1/tasks/{draft['id']}", headers=api.tokens["cg_vp.canbo"]).get_json()["case"]["data"] == {}
+    sent = {"no_demand": False, "note": "Ưu tiên người địa phương",
+            "lines": [line(quantity_year=2, quantity_period=3), line(field="health", major="Y đa khoa")]}
+    assert api.post(f"/api/v1/tasks/{draft['id']}/complete", json={"data": sent},
+                    headers=api.tokens["cg_vp.canbo"]).status_code == 200
+    approval = _my_task(api, "cg_vp.truong")
+    case = api.get(f"/api/v1/tasks/{approval['id']}", headers=api.tokens["cg_vp.truong"]).get_json()["case"]
+    assert case["data"] == sent  # what the head decides on, exactly as the officer sent it
+    assert case["schema"]["properties"]["lines"]["items"]["properties"]["field"]["title"] == "Lĩnh vực"
 
 
 def test_complete_names_each_bad_field_then_succeeds(api):

@@ -18,7 +18,8 @@ from engine.contracts import END_EVENT, ProcessContract, user_task, with_tables
 from engine.definitions import Bundle, read_bundle
 from engine.errors import DefinitionRejected
 from engine.models import ProcessDefinition, ProcessInstance
-from engine.reactions import COMPLETED, ENDED, REACHED, Capability, ReactionTable, completed, ended, reached
+from engine.reactions import (COMPLETED, ENDED, REACHED, Capability, CaseSource, ReactionTable, completed, ended,
+                              reached)
 from services import api_tokens, process_drafts
 from services.config import REPO_ROOT
 from services.directory import user_by_username
@@ -34,6 +35,7 @@ NOT_ELEMENTS = {
     "round_opened": "an audit action (selection round)",
     "campaign_opened": "an audit action (campaign)",
     "removal_decision": "a column of the talent list",
+    "head_decision": "a field of the head's form (the gateway after it has the same id)",
 }
 
 
@@ -120,6 +122,8 @@ def test_a_reaction_to_an_undeclared_element_does_not_register():
         Capability("bad", (contract,), (completed("p", "other", print),))
     with pytest.raises(ValueError, match="not an outcome"):
         Capability("bad", (contract,), (ended("p", "t", print),))
+    with pytest.raises(ValueError, match="a case source needs a user task of the contract"):
+        Capability("bad", (contract,), (), case_sources=(CaseSource("p", "other", print),))
     table = ReactionTable()
     table.add(Capability("good", (contract,), ()))
     with pytest.raises(ValueError, match="twice"):
@@ -203,12 +207,12 @@ def test_a_form_field_or_choice_the_code_reads_cannot_go(commune):
 # -- edits outside the contracts publish and run ------------------------------------------
 
 def _edited_outside_the_contracts(bpmn: str) -> str:
-    bpmn = rename(bpmn, "approve_proposal", "head_approval")  # not contracted
-    bpmn = move(bpmn, "has_demand", 40, 30)  # a gateway moved
+    bpmn = move(bpmn, "has_demand", 40, 30)  # a gateway moved...
+    bpmn = rename(bpmn, "has_demand", "demand_stated")  # ...and renamed: not contracted
     # the head's cutoff a working day earlier, reminders two days before, a task added
     bpmn = re.sub(r'(<bpmn:boundaryEvent id="approve_cutoff".*?<bpmn:timeDate[^>]*>)unit_deadline',
                   r"\1working_days_before(unit_deadline, 1)", bpmn, flags=re.S)
-    bpmn = re.sub(r'(<bpmn:userTask id="head_approval".*?<spiffworkflow:properties>)',
+    bpmn = re.sub(r'(<bpmn:userTask id="approve_proposal".*?<spiffworkflow:properties>)',
                   r'\1<spiffworkflow:property name="reminders" value="P2D"/>', bpmn, flags=re.S)
     return bpmn.replace(
         'id="head_submitted" sourceRef="head_decision" targetRef="received_on_time"',
@@ -238,8 +242,8 @@ def test_edits_outside_the_contracts_publish_and_run(commune):
         {"field": "ict", "major": "Công nghệ thông tin", "criteria": "Tốt nghiệp loại xuất sắc",
          "target_group": "excellent_graduate", "job_position": "Chuyên viên", "quantity_year": 1,
          "quantity_period": 2}]}, local(2026, 1, 6, 9, 0))
-    assert task_named(services, "cg_vp.truong", "head_approval").due_at == local(2026, 1, 13, 8, 0)
-    act(services, "cg_vp.truong", "head_approval", {"head_decision": "submit"})
+    assert task_named(services, "cg_vp.truong", "approve_proposal").due_at == local(2026, 1, 13, 8, 0)
+    act(services, "cg_vp.truong", "approve_proposal", {"head_decision": "submit"})
     proposal = proposal_of(services, campaign_id, "cg_vp")
     assert (proposal.status, proposal.received_at is not None) == ("submitted", True)
     services.tick(local(2026, 1, 14, 12, 0))

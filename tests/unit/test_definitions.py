@@ -204,6 +204,13 @@ INVALID_BUNDLES = {
     "form-file-missing": (
         lambda: probe_bundle(process_xml(user_task("task", form="absent.schema.json"))),
         ["task (UserTask)", "absent.schema.json is missing from forms/"]),
+    "case-file-missing": (
+        lambda: probe_bundle(process_xml(user_task("task", caseSchemaFilename="absent.case.json"))),
+        ["task (UserTask)", "case absent.case.json is missing from forms/"]),
+    "case-allows-additional-properties": (
+        lambda: probe_bundle(process_xml(user_task("task", caseSchemaFilename="loose.case.json")),
+                             forms={FORM_FILE: FORM, "loose.case.json": _without_additional_properties_false()}),
+        ["task (UserTask)", "case loose.case.json", "additionalProperties: false"]),
     "unquoted-duration": (
         lambda: probe_bundle(process_xml(extra=boundary_timer("task", "timeDuration", "PT1H"))),
         ["task_timer", "'PT1H'", "name 'PT1H' is not defined"]),

@@ -57,7 +57,7 @@ def test_the_inbox_shows_time_left_in_vietnamese_and_security_headers(app):
     page = client.get("/inbox")
     text = page.get_data(as_text=True)
     assert "Hộp công việc" in text and "Lập đề xuất nhu cầu" in text
-    assert "14/01/2026 12:00" in text and "còn 2 ngày 3 giờ" in text
+    assert "trước 12 giờ ngày 14/01/2026" in text and "còn 2 ngày 3 giờ" in text  # in the law's words
     assert "default-src 'self'" in page.headers["Content-Security-Policy"]
     assert page.headers["X-Frame-Options"] == "DENY"
     english = signed_in(app, "cg_vp.canbo", language="en").get("/inbox").get_data(as_text=True)

@@ -52,8 +52,15 @@ class EscalationSchema(Schema):
     escalated_at = UtcDateTime()
 
 
+class CaseSchema(Schema):
+    schema = fields.Dict(metadata={"description": "the JSON Schema of the case: titles and the words of choices"})
+    data = fields.Dict(metadata={"description": "the case's values the schema names"})
+
+
 class TaskDetailSchema(TaskSchema):
     form = fields.Dict(metadata={"description": "the JSON Schema of the task's form"})
+    case = fields.Nested(CaseSchema, allow_none=True,
+                         metadata={"description": "what the task decides on, as its process declares"})
     escalations = fields.List(fields.Nested(EscalationSchema))
 
 
@@ -93,12 +100,13 @@ def inbox(args: dict):
 @blp.get("/<task_id>")
 @blp.response(200, TaskDetailSchema)
 def show(task_id: str):
-    """One task the caller may see, with its form and escalations."""
+    """One task the caller may see, with its form, the case it decides on and its escalations."""
     svc = services()
     with svc.db.read() as session:
         task = tasks.visible_task(session, _user(session), task_id)
         form = tasks.form_of(session, svc.runtime, task)
-        shown = {**_plain(task), "form": form,
+        case = tasks.case_of(session, svc.runtime, task, svc.runtime.task_data(session, task.id), svc.clock.now())
+        shown = {**_plain(task), "form": form, "case": {"schema": case[0], "data": case[1]} if case else None,
                  "escalations": escalations.escalations_of(session, [task.id])[task.id]}
     return shown
 

@@ -1,0 +1,97 @@
+"""Officers decide with the case in front of them: each decision's page shows, above its
+form, every value the decision depends on, as the process bundle declares its case."""
+from __future__ import annotations
+
+from support import act, line, local, open_campaign, submit_proposal, task_named
+from web_client import browser_signed_in
+
+CUTOFF = local(2026, 1, 14, 12, 0)
+LINES = [line(field="ict", major="Khoa học máy tính", criteria="Tốt nghiệp xuất sắc, IELTS 6.5",
+              target_group="excellent_graduate", job_position="Chuyên viên chuyển đổi số",
+              quantity_year=2, quantity_period=3),
+         line(field="health", major="Y đa khoa", criteria="Bác sĩ chuyên khoa I", target_group="specialist_level_1",
+              job_position="Bác sĩ trạm y tế", quantity_year=1, quantity_period=4)]
+NOTE = "Ưu tiên người có kinh nghiệm tại xã"
+
+
+def _case(page) -> str:
+    return page.inner_text("section.case")
+
+
+def test_the_head_sees_every_line_and_the_note_of_the_proposal_to_send(commune, live_server, browser):
+    services = commune
+    open_campaign(services, at=local(2026, 1, 10, 9, 0))
+    act(services, "cg_vp.canbo", "draft_proposal", {"no_demand": False, "lines": LINES, "note": NOTE},
+        local(2026, 1, 12, 9, 0))
+    approval = task_named(services, "cg_vp.truong", "approve_proposal")
+
+    head = browser_signed_in(browser, live_server, "cg_vp.truong")
+    head.goto(f"{live_server}/tasks/{approval.id}")
+    case = _case(head)
+    for expected in ("Công nghệ thông tin và truyền thông", "Y tế", "Sinh viên tốt nghiệp xuất sắc",
+                     "Bác sĩ, dược sĩ chuyên khoa cấp I", "Khoa học máy tính", "Y đa khoa", "Tốt nghiệp xuất sắc, IELTS 6.5",
+                     "Bác sĩ chuyên khoa I", "Chuyên viên chuyển đổi số", "Bác sĩ trạm y tế", NOTE):
+        assert expected in case, expected
+    rows = head.locator("section.case table.case-table tbody tr")
+    assert rows.count() == 2
+    for row, need in zip((rows.nth(0).inner_text(), rows.nth(1).inner_text()), LINES):
+        cells = row.split("\t")
+        assert str(need["quantity_year"]) in cells and str(need["quantity_period"]) in cells
+    assert "excellent_graduate" not in case and "specialist_level_1" not in case
+
+
+def test_phong_vhxh_and_the_chair_see_every_units_totals(commune, live_server, browser):
+    services = commune
+    open_campaign(services, at=local(2026, 1, 10, 9, 0))
+    submit_proposal(services, "cg_vp", LINES, local(2026, 1, 12, 9, 0))
+    submit_proposal(services, "cg_tyt", [line(field="health", target_group="specialist_level_1",
+                                              quantity_year=5, quantity_period=7)], local(2026, 1, 13, 9, 0))
+    act(services, "cg_th.canbo", "draft_proposal", {"no_demand": True}, local(2026, 1, 13, 10, 0))
+    act(services, "cg_th.truong", "approve_proposal", {"head_decision": "submit"}, local(2026, 1, 13, 10, 5))
+    services.clock.set(CUTOFF)
+    services.fire_timers()
+
+    expected = {"Văn phòng HĐND và UBND xã Cẩm Giang": ("3", "7", "2"), "Trạm Y tế xã Cẩm Giang": ("5", "7", "1")}
+    aggregation = task_named(services, "vhxh.canbo", "aggregate_proposals")
+    office = browser_signed_in(browser, live_server, "vhxh.canbo")
+    office.goto(f"{live_server}/tasks/{aggregation.id}")
+    _assert_unit_totals(office, expected, units=10)
+    assert "8" in office.inner_text("section.case dl") and "14" in office.inner_text("section.case dl")  # totals
+
+    act(services, "vhxh.canbo", "aggregate_proposals", {}, local(2026, 1, 14, 14, 0))
+    approval = task_named(services, "chutich", "approve_aggregation")
+    chair = browser_signed_in(browser, live_server, "chutich")
+    chair.goto(f"{live_server}/tasks/{approval.id}")
+    _assert_unit_totals(chair, expected, units=10)
+
+
+def _assert_unit_totals(page, expected: dict, units: int) -> None:
+    table = page.locator("section.case table.case-table").first
+    rows = {cells[1]: cells[2:] for cells in
+            (row.split("\t") for row in table.locator("tbody tr").all_inner_texts())}
+    assert len(rows) == units
+    for unit, (year, period, needs) in expected.items():
+        assert rows[unit] == ["Có", year, period, needs], (unit, rows[unit])
+    assert all(counted == "Không" for unit, (counted, *_) in rows.items() if unit not in expected)
+
+
+def test_a_returned_officer_sees_why_on_the_task_and_is_told(commune, live_server, browser):
+    services = commune
+    open_campaign(services, at=local(2026, 1, 10, 9, 0))
+    act(services, "cg_vp.canbo", "draft_proposal", {"no_demand": False, "lines": LINES}, local(2026, 1, 12, 9, 0))
+    comment = "Bổ sung tiêu chí ngoại ngữ cho vị trí chuyển đổi số"
+
+    head = browser_signed_in(browser, live_server, "cg_vp.truong")
+    head.goto(f"{live_server}/tasks/{task_named(services, 'cg_vp.truong', 'approve_proposal').id}")
+    head.select_option('[name="head_decision"]', "return")
+    head.fill('[name="head_comment"]', comment)
+    head.click("button[value=submit]")
+    head.wait_for_url(f"{live_server}/inbox")
+    told = head.inner_text(".flash")
+    assert "Đã chọn «Trả lại để chỉnh sửa»" in told and "Việc «Lập đề xuất nhu cầu» đã chuyển tới" in told, told
+
+    officer = browser_signed_in(browser, live_server, "cg_vp.canbo")
+    officer.goto(f"{live_server}/notifications")
+    assert comment in officer.inner_text("main") and "trước 12 giờ ngày 14/01/2026" in officer.inner_text("main")
+    officer.goto(f"{live_server}/tasks/{task_named(services, 'cg_vp.canbo', 'draft_proposal').id}")
+    assert "Ý kiến của Thủ trưởng khi trả lại" in _case(officer) and comment in _case(officer)
