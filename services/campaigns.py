@@ -9,7 +9,7 @@ aggregation and the city submission in step, in the same transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from engine.contracts import ProcessContract, user_task
 from engine.errors import NotFound
 from engine.helpers import as_instant
-from engine.models import ProcessInstance
+from engine.models import HumanTask, ProcessInstance
 from engine.reactions import Capability, CaseSource, completed, ended, reached
 from engine.runtime import InstanceChange, StartRequest, WorkflowRuntime
 from services import audit, notifications
@@ -27,7 +27,7 @@ from services.display import LOCAL_TZ, deadline_words
 from services.errors import Conflict, InvalidInput, PermissionDenied
 from services.escalations import highest_levels
 from services.org_chart import OrgChart
-from services.models import AppUser, Campaign, OrgUnit, ProposalLine, UnitProposal
+from services.models import AppUser, AuditEvent, Campaign, OrgUnit, ProposalLine, UnitProposal
 
 CAMPAIGN_PROCESS = "commune_campaign"
 UNIT_PROCESS = "unit_proposal"
@@ -430,6 +430,57 @@ def accept_late_proposal(session: Session, actor_username: str, campaign_id: int
     return proposal
 
 
+# -- reminding the units that have not answered ----------------------------------------------
+
+REMIND_AGAIN_AFTER = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Reminded:
+    units: list[str]  # the names of the units told now
+    recently: list[str]  # the names of the units told less than REMIND_AGAIN_AFTER ago, not told again
+
+
+def remind_silent_units(session: Session, actor_username: str, campaign_id: int, at: datetime) -> Reminded:
+    """Phòng VH-XH reminds every unit that has not sent its proposal, before the cutoff:
+    whoever holds the unit's open task (its officer, or its head when the draft awaits
+    approval) is told what is awaited and by when. Each unit is told at most once an hour;
+    each reminder is audited."""
+    actor = user_by_username(session, actor_username)
+    campaign = get_campaign(session, campaign_id)
+    if not holds_role(session, actor.id, VHXH_OFFICER, campaign.aggregator_id):
+        raise PermissionDenied(f"{actor_username} may not remind the units of campaign {campaign_id}")
+    if at >= campaign.unit_deadline:
+        raise Conflict(f"the cutoff of campaign {campaign_id} has passed")
+    silent = [unit for unit in unit_statuses(session, campaign, at) if unit["status"] in NOT_SENT]
+    proposals = {unit.code: proposal for proposal, unit in session.execute(
+        select(UnitProposal, OrgUnit).join(OrgUnit, OrgUnit.id == UnitProposal.org_unit_id)
+        .where(UnitProposal.campaign_id == campaign.id))}
+    recent = set(session.scalars(select(AuditEvent.subject).where(
+        AuditEvent.action == "campaign_unit_reminded", AuditEvent.at > at - REMIND_AGAIN_AFTER)))
+    chart, told, skipped = OrgChart(session, at), [], []
+    for unit in silent:
+        proposal = proposals[unit["unit_code"]]
+        subject = f"unit_proposal:{proposal.id}"
+        if subject in recent:
+            skipped.append(unit["unit_name"])
+            continue
+        open_tasks = session.scalars(select(HumanTask).where(HumanTask.instance_id == proposal.instance_id,
+                                                             HumanTask.status == "ready"))
+        for task in open_tasks:
+            for holder in chart.task_holders(task.lane, task.org_unit_id, task.assignee_id):
+                notifications.notify(
+                    session, key=f"campaign-reminder:{proposal.id}:{task.id}:{holder.id}:{at.isoformat()}",
+                    user=holder, at=at, task_id=task.id, subject=f"Nhắc gửi đề xuất: {campaign.title}",
+                    body=f"Phòng Văn hóa - Xã hội nhắc {unit['unit_name']} gửi đề xuất nhu cầu "
+                         f"{deadline_words(campaign.unit_deadline)} (việc «{task.title}»). Đơn vị không gửi "
+                         "đúng hạn được coi như không có nhu cầu.")
+        audit.record(session, at, actor.id, "campaign_unit_reminded", subject, campaign_id=campaign.id,
+                     unit=unit["unit_code"])
+        told.append(unit["unit_name"])
+    return Reminded(told, skipped)
+
+
 # -- reading ---------------------------------------------------------------------------
 
 def get_campaign(session: Session, campaign_id: int) -> Campaign:
@@ -462,6 +513,26 @@ def unit_statuses(session: Session, campaign: Campaign, at: datetime) -> list[di
              "received_at": proposal.received_at, "closed_at": proposal.closed_at,
              "escalation": escalated.get(proposal.instance_id)}
             for code, name, proposal, instance_status in rows]
+
+
+@dataclass(frozen=True)
+class UnitView:
+    """One unit's answer to a campaign, as the board opens it: where it stands, what it
+    sent, and the instances of its rounds (a returned proposal is answered in a new one)."""
+
+    standing: dict  # a row of unit_statuses
+    lines: list[dict]  # the lines received, in the form's order
+    instance_ids: list[int]  # its rounds, oldest first
+
+
+def unit_view(session: Session, campaign: Campaign, unit_code: str, at: datetime) -> UnitView:
+    standing = next((unit for unit in unit_statuses(session, campaign, at) if unit["unit_code"] == unit_code), None)
+    if standing is None:
+        raise NotFound(f"unit {unit_code} is not addressed by campaign {campaign.id}")
+    proposal = _proposal(session, campaign, unit_by_code(session, unit_code))
+    rounds = session.scalars(select(ProcessInstance.id).where(
+        ProcessInstance.business_key == f"campaign:{campaign.id}/unit:{unit_code}").order_by(ProcessInstance.id))
+    return UnitView(standing, _lines_of(session, proposal.id), list(rounds))
 
 
 def campaign_for_board(session: Session, user_id: int, campaign_id: int) -> Campaign:

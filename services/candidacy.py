@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from engine.contracts import Field, ProcessContract, user_task
 from engine.errors import FormInvalid, NotFound
 from engine.forms import FieldError
-from engine.reactions import Capability, ended
+from engine.reactions import Capability, CaseSource, ended
 from engine.runtime import InstanceChange, WorkflowRuntime
 from services import audit, talents
 from services.directory import SNV_OFFICER, UNIT_HEAD, holds_role, user_by_username
@@ -105,7 +105,22 @@ def register(runtime: WorkflowRuntime) -> None:
     runtime.register(Capability("candidacy", CONTRACTS, (
         ended(DOSSIER_PROCESS, "eligible", _screened),
         ended(DOSSIER_PROCESS, "ineligible", _screened),
-    )))
+    ), case_sources=(CaseSource(DOSSIER_PROCESS, "screen_dossier", _candidate_case),)))
+
+
+def _candidate_case(session: Session, instance_id: int, at: datetime) -> dict:
+    """Who is screened, as Sở Nội vụ checks the dossier: born when (the age limit is
+    checked on the nomination date), nominated by whom and when."""
+    candidate = session.scalar(select(Candidate).where(Candidate.instance_id == instance_id))
+    if candidate is None:
+        return {}
+    person = session.get(Person, candidate.person_id)
+    nominating = candidate.nominating_org_name or (
+        session.get(OrgUnit, candidate.nominating_org_id).name if candidate.nominating_org_id else None)
+    shown = {"date_of_birth_shown": f"{person.date_of_birth:%d/%m/%Y}" if person.date_of_birth else None,
+             "nominating_org": nominating,
+             "nomination_date_shown": f"{candidate.nomination_date:%d/%m/%Y}" if candidate.nomination_date else None}
+    return {key: value for key, value in shown.items() if value}
 
 
 # -- the three channels -------------------------------------------------------------------

@@ -22,12 +22,12 @@ from sqlalchemy.orm import Session
 from engine.contracts import ProcessContract, script_task, user_task
 from engine.errors import FormInvalid, NotFound
 from engine.forms import FieldError
-from engine.reactions import Capability, completed, ended, reached
+from engine.reactions import Capability, CaseSource, completed, ended, reached
 from engine.runtime import InstanceChange, WorkflowRuntime
 from services import audit
-from services.campaigns import CAMPAIGN_PROCESS, COUNTED
+from services.campaigns import CAMPAIGN_PROCESS, COUNTED, field_titles
 from services.directory import CITY_CHAIR, HOME_AFFAIRS, SNV_OFFICER, UNIT_HEAD, city_of, department_of
-from services.display import LOCAL_TZ
+from services.display import LOCAL_TZ, local_time
 from services.models import (Campaign, CityRound, CommuneSubmission, Membership, OrgUnit, ProposalLine,
                              UnitProposal)
 
@@ -75,7 +75,40 @@ def register(runtime: WorkflowRuntime) -> None:
         completed(CONSOLIDATION_PROCESS, "consolidate_demand", _consolidated),
         ended(CONSOLIDATION_PROCESS, "demand_approved", _approved),
         reached(CONSOLIDATION_PROCESS, "reopen_consolidation", _returned),
+    ), case_sources=(
+        CaseSource(SUBMISSION_PROCESS, "register_submission", lambda session, instance_id, at:
+                   _dispatch_case(session, runtime, instance_id)),
+        CaseSource(CONSOLIDATION_PROCESS, "approve_demand", lambda session, instance_id, at:
+                   _demand_case(session, runtime, instance_id)),
     )))
+
+
+def _dispatch_case(session: Session, runtime: WorkflowRuntime, instance_id: int) -> dict:
+    """The commune's dispatch as Sở Nội vụ registers it: when and what arrived, line by line."""
+    submission = session.scalar(select(CommuneSubmission).where(CommuneSubmission.instance_id == instance_id))
+    if submission is None:
+        return {}
+    titles = field_titles(session, runtime)
+    campaign = session.get(Campaign, submission.campaign_id)
+    return {"dispatch_date_shown": f"{campaign.dispatch_date:%d/%m/%Y}" if campaign.dispatch_date else "",
+            "received_shown": local_time(submission.received_at),
+            "submission_lines": [{**line, "field": titles.get(line["field"], line["field"])}
+                                 for line in submission.lines]}
+
+
+def _demand_case(session: Session, runtime: WorkflowRuntime, instance_id: int) -> dict:
+    """The consolidated demand as the city chair decides on it, and the targets prefilled
+    at the demand of each field (to lower where the city cannot take them all)."""
+    city_round = session.scalar(select(CityRound).where(CityRound.instance_id == instance_id))
+    if city_round is None or city_round.consolidation is None:
+        return {}
+    consolidation, titles = city_round.consolidation, field_titles(session, runtime)
+    return {"demand_by_field": [{**row, "field": titles.get(row["field"], row["field"])}
+                                for row in consolidation["by_field"]],
+            "demand_communes": consolidation["communes"],
+            "demand_totals": consolidation["totals"],
+            "targets": [{"field": row["field"], "quantity_year": row["quantity_year"]}
+                        for row in consolidation["by_field"]]}
 
 
 # -- a commune's submission arrives ----------------------------------------------------

@@ -14,11 +14,13 @@ from engine.inspection import InstanceState, instance_state
 from engine.models import HumanTask, ProcessDefinition, ProcessInstance
 from engine.runtime import WorkflowRuntime
 from engine.versions import MigrationPlan
-from services import audit
+from services import audit, notifications
 from services.errors import InvalidInput
 from services.models import AppUser, AuditEvent
+from services.org_chart import OrgChart
 
 ACTIONS = ("suspend", "resume", "retry", "cancel")
+MIN_REASON_LENGTH = 10
 # What the viewer offers in each status (the runtime refuses the rest anyway).
 ACTIONS_BY_STATUS = {"running": ("suspend", "cancel"), "suspended": ("resume", "cancel"),
                      "error": ("retry", "cancel")}
@@ -74,16 +76,48 @@ def diagram(session: Session, runtime: WorkflowRuntime, instance_id: int) -> dic
 
 
 def act(session: Session, runtime: WorkflowRuntime, actor_id: int, instance_id: int, action: str,
-        at: datetime) -> None:
+        at: datetime, reason: str | None = None) -> None:
     """Suspend, resume, retry or cancel; refused with a clear error when the instance's
-    state does not allow it, and then nothing changes."""
+    state does not allow it, and then nothing changes. A cancel needs a reason, and the
+    people who held its open tasks and the heads of their units are told it, and why."""
     if action not in ACTIONS:
         raise InvalidInput("action", f"phải là một trong {', '.join(ACTIONS)}")
+    reason = (reason or "").strip() or None
+    if action == "cancel" and len(reason or "") < MIN_REASON_LENGTH:
+        raise InvalidInput("reason", f"«Lý do hủy» phải có ít nhất {MIN_REASON_LENGTH} ký tự.")
     change = getattr(runtime, action)(session, instance_id, at)
     version = _version_of(session, change.instance.definition_id)
     audit.record(session, at, actor_id, f"instance.{action}", _subject(instance_id),
                  status_before=change.status_before, status_after=change.instance.status,
-                 before_version=version, after_version=version)
+                 before_version=version, after_version=version, **({"reason": reason} if reason else {}))
+    if action == "cancel":
+        _tell_cancelled(session, change.closed_task_ids, reason, at)
+
+
+def cancel_preview(session: Session, instance_id: int, at: datetime) -> list[tuple[HumanTask, list[str]]]:
+    """What a cancel would close: each open task with the names of who would be told."""
+    tasks = list(session.scalars(select(HumanTask).where(HumanTask.instance_id == _instance(session, instance_id).id,
+                                                         HumanTask.status == "ready")))
+    chart = OrgChart(session, at)
+    return [(task, [user.full_name for user in _concerned(chart, task)]) for task in tasks]
+
+
+def _concerned(chart: OrgChart, task: HumanTask) -> list[AppUser]:
+    """Who held the task, and the head of its unit (or the heads above, see OrgChart)."""
+    people = chart.task_holders(task.lane, task.org_unit_id, task.assignee_id)
+    people += chart.escalation_recipients(task.lane, task.org_unit_id, 1)
+    return list({user.id: user for user in people}.values())
+
+
+def _tell_cancelled(session: Session, task_ids: list[str], reason: str, at: datetime) -> None:
+    chart = OrgChart(session, at)
+    for task in session.scalars(select(HumanTask).where(HumanTask.id.in_(task_ids))):
+        unit = chart.unit(task.org_unit_id)
+        for user in _concerned(chart, task):
+            notifications.notify(session, key=f"task-cancelled:{task.id}:{user.id}", user=user, at=at,
+                                 subject=f"Hồ sơ đã bị hủy: «{task.title}»",
+                                 body=f"Quản trị viên đã hủy hồ sơ{f' của {unit.name}' if unit else ''}; "
+                                      f"việc «{task.title}» không còn phải làm. Lý do: «{reason}».")
 
 
 def migration_plan(session: Session, runtime: WorkflowRuntime, instance_id: int, to_version: int) -> MigrationPlan:

@@ -12,10 +12,10 @@ from engine.errors import ContractBroken, DeadlinePassed, NotFound
 from engine.models import HumanTask, ProcessInstance
 from engine.runtime import InstanceChange, WorkflowRuntime
 from services.db import Database
-from services.directory import user_by_username
+from services.directory import task_roles, user_by_username
 from services.org_chart import OrgChart
 from services.errors import Conflict, PermissionDenied
-from services.models import AppUser, Escalation, Membership, TaskDraft
+from services.models import AppUser, Escalation, Membership, OrgUnit, TaskDraft
 
 
 def tasks_for(session: Session, user: AppUser, limit: int = 100) -> list[HumanTask]:
@@ -231,18 +231,24 @@ def draft_of(session: Session, user: AppUser, task_id: str) -> TaskDraft | None:
 
 
 def history(session: Session, instance_id: int) -> list[dict]:
-    """The case's steps: who did what and when, and its escalations."""
-    steps = []
-    users = dict(session.execute(select(AppUser.id, AppUser.full_name)).all())
-    for task in session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id)
-                                .order_by(HumanTask.created_at)):
-        steps.append({"at": task.created_at, "what": "opened", "title": task.title, "who": None})
+    """The case's steps: for whom each task opened, who did what and when, and its escalations."""
+    rows = list(session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id)
+                                .order_by(HumanTask.created_at)))
+    escalated = list(session.scalars(select(Escalation).where(Escalation.instance_id == instance_id)))
+    user_ids = {task.completed_by for task in rows} | {uid for row in escalated for uid in row.recipient_ids}
+    users = dict(session.execute(select(AppUser.id, AppUser.full_name).where(AppUser.id.in_(user_ids))).all())
+    units = dict(session.execute(select(OrgUnit.id, OrgUnit.name)
+                                 .where(OrgUnit.id.in_({task.org_unit_id for task in rows}))).all())
+    roles, steps = task_roles(), []
+    for task in rows:
+        holder = " — ".join(filter(None, (roles.get(task.lane, task.lane), units.get(task.org_unit_id))))
+        steps.append({"at": task.created_at, "what": "opened", "title": task.title, "who": holder})
         if task.status == "completed":
             steps.append({"at": task.completed_at, "what": "completed", "title": task.title,
                           "who": users.get(task.completed_by)})
         elif task.status == "cancelled":
             steps.append({"at": task.completed_at, "what": "closed", "title": task.title, "who": None})
-    for escalation in session.scalars(select(Escalation).where(Escalation.instance_id == instance_id)):
+    for escalation in escalated:
         steps.append({"at": escalation.escalated_at, "what": f"escalated:{escalation.level}:{escalation.action}",
                       "title": "", "who": ", ".join(users.get(uid, "") for uid in escalation.recipient_ids)})
     return sorted(steps, key=lambda step: step["at"])
@@ -276,16 +282,20 @@ def outcome_of(session: Session, runtime: WorkflowRuntime, task: HumanTask, data
     return Outcome(decision, next_steps, [labels.get(end, end) for end in change.end_events])
 
 
-def case_of(session: Session, runtime: WorkflowRuntime, task: HumanTask, task_data: dict,
-            at: datetime) -> tuple[dict, dict] | None:
+def case_values(session: Session, runtime: WorkflowRuntime, task: HumanTask, task_data: dict,
+                at: datetime) -> dict:
+    """What the task's case and form draw on: its data, and what the capabilities keep
+    for it outside the workflow (engine.reactions.CaseSource), which may also prefill it."""
+    return {**task_data, **runtime.reactions.case_data(session, task.process_key, task.task_name,
+                                                       task.instance_id, at)}
+
+
+def case_of(session: Session, runtime: WorkflowRuntime, task: HumanTask, values: dict) -> tuple[dict, dict] | None:
     """The case the task decides on, if its BPMN declares one: the case schema and the
-    values it names, from the task's data and from what the capabilities keep outside the
-    workflow (engine.reactions.CaseSource)."""
+    ``case_values`` it names."""
     schema = _compiled(session, runtime, task).case_for(task.task_name)
     if schema is None:
         return None
-    values = {**task_data, **runtime.reactions.case_data(session, task.process_key, task.task_name,
-                                                         task.instance_id, at)}
     return schema, {name: values[name] for name in schema.get("properties", {}) if name in values}
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 from io import BytesIO
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 from flask_login import current_user, login_required
 
-from services import campaigns
-from services.errors import InvalidInput
+from engine.errors import NotFound
+from services import campaigns, tasks
+from services.errors import Conflict, InvalidInput, PermissionDenied
 from web.aggregation_xlsx import aggregation_workbook
+from web.case_view import words
 from web.context import services
 
 bp = Blueprint("board", __name__)
@@ -52,6 +54,48 @@ def board(campaign_id: int, errors: dict | None = None, typed: dict | None = Non
                            labels=status_labels(), counts=counts, field_titles=field_titles,
                            now=now, actions=actions, errors=errors or {},
                            typed=typed or {}), status
+
+
+@bp.post("/campaigns/<int:campaign_id>/remind")
+@login_required
+def remind(campaign_id: int):
+    """Remind the units that have not answered (each at most once an hour)."""
+    svc = services()
+    try:
+        with svc.db.transaction() as session:
+            campaigns.campaign_for_board(session, current_user.id, campaign_id)
+            reminded = campaigns.remind_silent_units(session, current_user.username, campaign_id, svc.clock.now())
+    except (PermissionDenied, Conflict):
+        flash(_("Only Phòng VH-XH may remind the units, and only before the cutoff."))
+        return redirect(url_for("board.board", campaign_id=campaign_id))
+    if reminded.units:
+        flash(ngettext("%(num)d unit reminded: %(units)s.", "%(num)d units reminded: %(units)s.",
+                       len(reminded.units), units=", ".join(reminded.units)))
+    if reminded.recently:
+        flash(_("Already reminded less than an hour ago, not reminded again: %(units)s.",
+                units=", ".join(reminded.recently)))
+    if not reminded.units and not reminded.recently:
+        flash(_("Every unit has answered; nobody to remind."))
+    return redirect(url_for("board.board", campaign_id=campaign_id))
+
+
+@bp.get("/campaigns/<int:campaign_id>/units/<unit_code>")
+@login_required
+def unit(campaign_id: int, unit_code: str):
+    """One unit's proposal and the history of each of its rounds, from the board."""
+    svc = services()
+    with svc.db.read() as session:
+        campaign = campaigns.campaign_for_board(session, current_user.id, campaign_id)
+        try:
+            view = campaigns.unit_view(session, campaign, unit_code, svc.clock.now())
+        except NotFound:
+            abort(404)
+        columns = campaigns.line_columns(session, svc.runtime)
+        histories = [tasks.history(session, instance_id) for instance_id in view.instance_ids]
+    lines = [[words(line.get(name), {"oneOf": [{"const": key, "title": title} for key, title in choices.items()]})
+              for name, _title, choices in columns] for line in view.lines]
+    return render_template("unit_proposal.html", campaign=campaign, unit=view.standing, labels=status_labels(),
+                           columns=[title for _name, title, _choices in columns], lines=lines, histories=histories)
 
 
 @bp.post("/campaigns/<int:campaign_id>/units/<unit_code>/<action>")

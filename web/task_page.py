@@ -31,7 +31,9 @@ def show(task_id: str):
         user = session.get(AppUser, current_user.id)
         task = tasks.visible_task(session, user, task_id)
         draft = tasks.draft_of(session, user, task_id)
-        case_data = svc.runtime.task_data(session, task.id)  # loaded once for the form and the page
+        # loaded once for the form and the page
+        case_data = tasks.case_values(session, svc.runtime, task, svc.runtime.task_data(session, task.id),
+                                      svc.clock.now())
         data = draft.data if draft else _prefill(session, svc, task, case_data)
     return _render(task, data, {}, draft_saved_at=draft.saved_at if draft else None, case_data=case_data)
 
@@ -97,9 +99,10 @@ def _render(task, data: dict, errors: dict, extra_rows: int = 0, status: int = 2
         schema = tasks.form_of(session, svc.runtime, task)
         history = tasks.history(session, task.instance_id)
         if case_data is None:
-            case_data = svc.runtime.task_data(session, task.id)
+            case_data = tasks.case_values(session, svc.runtime, task, svc.runtime.task_data(session, task.id),
+                                          svc.clock.now())
         instructions = _instructions(session, svc, task, case_data)
-        case = tasks.case_of(session, svc.runtime, task, case_data, svc.clock.now())
+        case = tasks.case_of(session, svc.runtime, task, case_data)
         attachments = [(stored.id, stored.filename) for stored in
                        (documents.get(session, document_id) for document_id in _document_ids(case_data))]
     form_errors = [message for field, message in errors.items() if not field]
@@ -118,7 +121,8 @@ def _document_ids(data: dict) -> list[int]:
 
 
 def _prefill(session, svc, task, data: dict) -> dict:
-    """What the form starts with: the task data the form's fields name."""
+    """What the form starts with: the case values (task data, and what a capability keeps
+    for the task) the form's fields name."""
     if task.status != "ready":
         return task.completed_data or {}
     fields = tasks.form_of(session, svc.runtime, task).get("properties", {})

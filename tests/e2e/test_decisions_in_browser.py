@@ -95,3 +95,38 @@ def test_a_returned_officer_sees_why_on_the_task_and_is_told(commune, live_serve
     assert comment in officer.inner_text("main") and "trước 12 giờ ngày 14/01/2026" in officer.inner_text("main")
     officer.goto(f"{live_server}/tasks/{task_named(services, 'cg_vp.canbo', 'draft_proposal').id}")
     assert "Ý kiến của Thủ trưởng khi trả lại" in _case(officer) and comment in _case(officer)
+
+
+def test_so_noi_vu_sees_the_dispatch_and_the_city_chair_edits_prefilled_targets(commune, live_server, browser):
+    from city_flow import CAM_GIANG, DIGITAL, MATHS, register_both, registration_task, submit_both_communes
+    from services import city_consolidation
+
+    services = commune
+    submit_both_communes(services)
+    office = browser_signed_in(browser, live_server, "snv.canbo")
+    office.goto(f"{live_server}/tasks/{registration_task(services, CAM_GIANG).id}")
+    case = _case(office)
+    for expected in ("71/UBND-VHXH", "Cẩm Giang", DIGITAL, "Bác sĩ đa khoa", MATHS, "Công nghệ thông tin và truyền thông",
+                     "Y tế", "Giáo dục và đào tạo"):
+        assert expected in case, expected
+
+    register_both(services)
+    act(services, "snv.canbo", "consolidate_demand", {}, local(2026, 1, 16, 9, 0))
+    services.clock.set(local(2026, 1, 20, 9, 0))
+    chair = browser_signed_in(browser, live_server, "ct.thanhpho")
+    chair.goto(f"{live_server}/tasks/{task_named(services, 'ct.thanhpho', 'approve_demand').id}")
+    by_field = {cells[1]: cells[2:] for cells in (row.split("\t") for row in chair.locator(
+        "section.case table.case-table").first.locator("tbody tr").all_inner_texts())}
+    assert by_field == {"Giáo dục và đào tạo": ["4", "6"], "Y tế": ["1", "2"],
+                        "Công nghệ thông tin và truyền thông": ["3", "5"]}
+    prefilled = {chair.input_value(f'[name="targets[{i}].field"]'): chair.input_value(f'[name="targets[{i}].quantity_year"]')
+                 for i in range(3)}
+    assert prefilled == {"education": "4", "health": "1", "ict": "3"}  # the demand, ready to lower
+    chair.select_option('[name="chair_decision"]', "approve")
+    chair.fill('[name="decision_number"]', "125/QĐ-UBND")
+    ict = next(i for i in range(3) if chair.input_value(f'[name="targets[{i}].field"]') == "ict")
+    chair.fill(f'[name="targets[{ict}].quantity_year"]', "2")
+    chair.click("button[value=submit]")
+    chair.wait_for_url(f"{live_server}/inbox")
+    with services.db.read() as session:
+        assert city_consolidation.city_round_for_year(session, 2026).targets == {"education": 4, "health": 1, "ict": 2}

@@ -17,7 +17,8 @@ from web_client import signed_in, web_app
 
 BEFORE = local(2026, 1, 13, 9, 0)
 CUTOFF = local(2026, 1, 14, 12, 0)
-_ROW = re.compile(r'<tr data-unit="([^"]+)">\s*<td>([^<]*)</td>\s*<td class="status status-(\w+)">([^<]*)</td>')
+_ROW = re.compile(r'<tr data-unit="([^"]+)">\s*<td><a href="[^"]+">([^<]*)</a></td>\s*'
+                  r'<td class="status status-(\w+)">([^<]*)</td>')
 
 
 def _three_views(services, app, campaign_id: int) -> tuple[dict, dict, dict]:
@@ -85,3 +86,13 @@ def test_board_excel_and_api_agree_before_and_after_the_cutoff(commune):
     with services.db.read() as session:
         aggregation = campaigns.aggregate(session, campaigns.get_campaign(session, campaign_id), CUTOFF)
     assert {code: status for status, codes in aggregation["units"].items() for code in codes} == after
+
+    # From the board, a unit's page: what it sent, and the history of each of its rounds.
+    office = signed_in(app, "vhxh.canbo")
+    board = office.get(f"/campaigns/{campaign_id}").get_data(as_text=True)
+    assert f'href="/campaigns/{campaign_id}/units/cg_thcs"' in board
+    page = html.unescape(office.get(f"/campaigns/{campaign_id}/units/cg_thcs").get_data(as_text=True))
+    assert "Đã gửi đúng hạn" in page and "Giáo dục và đào tạo" in page and "Lượt 2" in page
+    assert page.count("Việc «Lập đề xuất nhu cầu» mở cho") == 2  # one per round
+    assert office.get(f"/campaigns/{campaign_id}/units/cg_nowhere").status_code == 404
+    assert signed_in(app, "cg_vp.canbo").get(f"/campaigns/{campaign_id}/units/cg_thcs").status_code == 404

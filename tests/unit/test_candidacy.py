@@ -186,3 +186,18 @@ def test_the_required_items_boundaries():
     assert candidacy._months_before(date(2026, 8, 31), 6) == date(2026, 2, 28)
     assert candidacy.age_on(date(1988, 8, 8), date(2026, 2, 15)) == 37
     assert candidacy.age_on(date(1986, 2, 15), date(2026, 2, 15)) == 40
+
+
+def test_the_screening_shows_who_is_screened_born_when_and_nominated_by_whom(commune):
+    from services import tasks
+    round_id = open_round(commune)
+    hung_id = nominate(commune, round_id, date(1988, 8, 8), gender="male")
+    task = dossier_task(commune, hung_id)
+    with commune.db.read() as session:
+        values = tasks.case_values(session, commune.runtime, task, commune.runtime.task_data(session, task.id),
+                                   commune.clock.now())
+        schema, shown = tasks.case_of(session, commune.runtime, task, values)
+    assert shown["candidate_name"] == HUNG and shown["date_of_birth_shown"] == "08/08/1988"
+    assert shown["nominating_org"] == "Phòng Kinh tế xã Cẩm Giang" and shown["nomination_date_shown"]
+    assert schema["properties"]["date_of_birth_shown"]["title"] == "Ngày sinh"
+    assert "citizen" not in " ".join(shown)  # never the citizen ID

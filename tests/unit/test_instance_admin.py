@@ -11,7 +11,7 @@ from engine.definitions import Bundle
 from engine.models import ProcessDefinition, ProcessInstance
 from services import process_drafts
 from services.directory import user_by_username
-from services.models import AuditEvent
+from services.models import AppUser, AuditEvent, Notification
 from support import local, open_campaign
 from web_client import csrf_token, signed_in, web_app
 
@@ -79,8 +79,24 @@ def test_the_viewer_shows_where_the_instance_stands_and_actions_are_audited(comm
                                                      "before_version": 1, "after_version": 1}]
     assert _audit(services, "instance.resume")[0]["status_after"] == "running"
 
-    _post(admin, f"/admin/instances/{instance_id}/actions/cancel")
+    # A cancel is confirmed first, with a reason; without one nothing happens and the typing is kept.
+    confirm = admin.get(f"/admin/instances/{instance_id}/cancel").get_data(as_text=True)
+    assert "«Lập đề xuất nhu cầu»" in confirm  # what closes, and who is told:
+    assert "Cán bộ Văn phòng HĐND và UBND xã Cẩm Giang, Thủ trưởng Văn phòng HĐND và UBND xã Cẩm Giang" in confirm
+    refused_cancel = _post(admin, f"/admin/instances/{instance_id}/actions/cancel", {"reason": "nhầm"})
+    assert refused_cancel.headers["Location"].endswith(f"/admin/instances/{instance_id}/cancel")
+    again = admin.get(f"/admin/instances/{instance_id}/cancel").get_data(as_text=True)
+    assert "ít nhất 10 ký tự" in again and ">nhầm</textarea>" in again
+    assert _state(services, instance_id)[0] == "running"
+    reason = "Đơn vị đã giải thể theo quyết định sáp nhập"
+    _post(admin, f"/admin/instances/{instance_id}/actions/cancel", {"reason": reason})
     assert _state(services, instance_id)[0] == "cancelled"
+    assert _audit(services, "instance.cancel")[0]["reason"] == reason
+    with services.db.read() as session:
+        told = {user.username for user, in session.execute(
+            select(AppUser).join(Notification, Notification.user_id == AppUser.id)
+            .where(Notification.key.like("task-cancelled:%"), Notification.body.contains(reason)))}
+    assert {"cg_vp.canbo", "cg_vp.truong"} <= told  # the unit's officer and its head
     before = _state(services, instance_id)
     refused = admin.get(f"/admin/instances/{instance_id}")
     _post(admin, f"/admin/instances/{instance_id}/actions/resume")  # a cancelled instance stays cancelled

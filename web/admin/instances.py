@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 
 from flask import flash, redirect, render_template, request, url_for
+from flask import session as session_store
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from engine.errors import EngineError
+from services.errors import InvalidInput
 from services import instance_admin
 from web.admin.blueprint import bp
 from web.context import services
@@ -27,16 +29,36 @@ def instance(instance_id: int):
                            data_json=json.dumps(page.state.data, ensure_ascii=False, indent=2, sort_keys=True))
 
 
+@bp.get("/instances/<int:instance_id>/cancel")
+def cancel_confirmation(instance_id: int):
+    """Before a cancel: what it closes, who is told, and the reason to give them."""
+    svc = services()
+    with svc.db.read() as session:
+        page = instance_admin.instance_page(session, svc.runtime, instance_id)
+        closing = instance_admin.cancel_preview(session, instance_id, svc.clock.now())
+    return render_template("admin/cancel.html", page=page, closing=closing,
+                           reason=session_store.pop(_typed_reason_key(instance_id), ""))
+
+
 @bp.post("/instances/<int:instance_id>/actions/<action>")
 def instance_action(instance_id: int, action: str):
     svc = services()
+    reason = request.form.get("reason")
     try:
         with svc.db.transaction() as session:
-            instance_admin.act(session, svc.runtime, current_user.id, instance_id, action, svc.clock.now())
+            instance_admin.act(session, svc.runtime, current_user.id, instance_id, action, svc.clock.now(), reason)
         flash(_("Done: %(action)s.", action=action_labels().get(action, action)))
+    except InvalidInput as invalid:  # back to the confirmation, what was typed kept
+        flash(invalid.message)
+        session_store[_typed_reason_key(instance_id)] = reason or ""
+        return redirect(url_for("admin.cancel_confirmation", instance_id=instance_id))
     except EngineError as error:
         flash(_("Refused: %(reason)s", reason=error.message))
     return redirect(url_for("admin.instance", instance_id=instance_id))
+
+
+def _typed_reason_key(instance_id: int) -> str:
+    return f"cancel_reason:{instance_id}"
 
 
 @bp.get("/instances/<int:instance_id>/migrate")

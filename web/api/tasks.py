@@ -105,7 +105,9 @@ def show(task_id: str):
     with svc.db.read() as session:
         task = tasks.visible_task(session, _user(session), task_id)
         form = tasks.form_of(session, svc.runtime, task)
-        case = tasks.case_of(session, svc.runtime, task, svc.runtime.task_data(session, task.id), svc.clock.now())
+        values = tasks.case_values(session, svc.runtime, task, svc.runtime.task_data(session, task.id),
+                                   svc.clock.now())
+        case = tasks.case_of(session, svc.runtime, task, values)
         shown = {**_plain(task), "form": form, "case": {"schema": case[0], "data": case[1]} if case else None,
                  "escalations": escalations.escalations_of(session, [task.id])[task.id]}
     return shown
