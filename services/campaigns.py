@@ -27,7 +27,7 @@ from services.display import LOCAL_TZ, deadline_words
 from services.errors import Conflict, InvalidInput, PermissionDenied
 from services.escalations import highest_levels
 from services.org_chart import OrgChart
-from services.models import AppUser, AuditEvent, Campaign, OrgUnit, ProposalLine, UnitProposal
+from services.models import AppUser, AuditEvent, Campaign, Membership, OrgUnit, ProposalLine, UnitProposal
 
 CAMPAIGN_PROCESS = "commune_campaign"
 UNIT_PROCESS = "unit_proposal"
@@ -173,6 +173,23 @@ def open_campaign(session: Session, runtime: WorkflowRuntime, actor_username: st
                  units=[unit.code for unit in units], unit_deadline=unit_deadline.isoformat(),
                  city_deadline=city_deadline.isoformat())
     return campaign
+
+
+@dataclass(frozen=True)
+class OpeningChoice:
+    """A commune whose campaign the officer may open, and the units it may address."""
+
+    commune: OrgUnit
+    units: list[OrgUnit]
+
+
+def opening_choices(session: Session, actor_username: str) -> list[OpeningChoice]:
+    """The communes whose Phòng VH-XH the officer works in, each with its in-scope units."""
+    actor = user_by_username(session, actor_username)
+    offices = session.scalars(select(OrgUnit).join(Membership, Membership.org_unit_id == OrgUnit.id).where(
+        Membership.user_id == actor.id, Membership.role_code == VHXH_OFFICER).order_by(OrgUnit.id))
+    communes = [session.get(OrgUnit, office.commune_id) for office in offices if office.commune_id]
+    return [OpeningChoice(commune, addressable_units(session, commune)) for commune in communes]
 
 
 def _deadlines(request: CampaignRequest, at: datetime) -> tuple[datetime, datetime]:

@@ -2,18 +2,22 @@
 the cutoff, the aggregated table, and its Excel export for the dispatch to the city."""
 from __future__ import annotations
 
+from datetime import datetime
 from io import BytesIO
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import session as session_store
 from flask_babel import gettext as _, ngettext
 from flask_login import current_user, login_required
 
 from engine.errors import NotFound
 from services import campaigns, tasks
+from services.display import LOCAL_TZ
 from services.errors import Conflict, InvalidInput, PermissionDenied
 from web.aggregation_xlsx import aggregation_workbook
 from web.case_view import words
 from web.context import services
+from web.i18n import deadline
 
 bp = Blueprint("board", __name__)
 
@@ -33,7 +37,79 @@ def status_labels() -> dict[str, str]:
 def campaign_list():
     with services().db.read() as session:
         boards = campaigns.boards_of(session, current_user.id)
-    return render_template("campaigns.html", campaigns=boards)
+        may_open = bool(campaigns.opening_choices(session, current_user.username))
+    return render_template("campaigns.html", campaigns=boards, may_open=may_open)
+
+
+@bp.get("/campaigns/new")
+@login_required
+def new_campaign():
+    """Phòng VH-XH opens a campaign: title, the units addressed, the deadlines (the legal
+    defaults shown in the law's words). A refused form comes back here with what was typed."""
+    svc = services()
+    with svc.db.read() as session:
+        choices = campaigns.opening_choices(session, current_user.username)
+    if not choices:
+        abort(404)
+    now = svc.clock.now()
+    year = next(year for year in (now.year, now.year + 1) if campaigns.default_deadlines(year)[0] > now)
+    typed = session_store.pop(_TYPED_CAMPAIGN, None) or {
+        "commune_code": choices[0].commune.code, "target_year": str(year), "launch_doc": "",
+        "title": _("Proposals of the talent needed in %(year)d", year=year),
+        "unit_codes": [unit.code for unit in choices[0].units]}
+    defaults = {str(year_): [deadline(instant) for instant in campaigns.default_deadlines(year_)]
+                for year_ in (year, year + 1)}
+    return render_template("campaign_new.html", choices=choices, typed=typed, defaults=defaults,
+                           errors=session_store.pop(_CAMPAIGN_ERRORS, {}))
+
+
+@bp.post("/campaigns/new")
+@login_required
+def open_campaign():
+    svc, form = services(), request.form
+    typed = {"commune_code": form.get("commune_code", ""), "title": form.get("title", ""),
+             "target_year": form.get("target_year", ""), "launch_doc": form.get("launch_doc", ""),
+             "unit_codes": form.getlist("unit_codes"), "unit_deadline": form.get("unit_deadline", ""),
+             "city_deadline": form.get("city_deadline", "")}
+    try:
+        request_ = campaigns.CampaignRequest(
+            commune_code=typed["commune_code"], title=typed["title"], target_year=_year(typed["target_year"]),
+            launch_doc=typed["launch_doc"].strip() or None, unit_codes=tuple(typed["unit_codes"]),
+            unit_deadline=_local_instant("unit_deadline", typed["unit_deadline"]),
+            city_deadline=_local_instant("city_deadline", typed["city_deadline"]))
+        with svc.db.transaction() as session:
+            opened = campaigns.open_campaign(session, svc.runtime, current_user.username, request_)
+            campaign_id, count = opened.id, len(request_.unit_codes)
+    except (InvalidInput, NotFound, PermissionDenied) as refused:
+        field = getattr(refused, "field", "") or ""
+        session_store[_TYPED_CAMPAIGN] = typed
+        session_store[_CAMPAIGN_ERRORS] = {field: refused.message.split(": ", 1)[-1] if field else refused.message}
+        return redirect(url_for("board.new_campaign"))
+    flash(ngettext("Campaign opened; %(num)d unit asked.", "Campaign opened; %(num)d units asked.", count))
+    return redirect(url_for("board.board", campaign_id=campaign_id))
+
+
+_TYPED_CAMPAIGN, _CAMPAIGN_ERRORS = "campaign_new:typed", "campaign_new:errors"
+
+
+def _year(text: str) -> int:
+    try:
+        year = int(text)
+    except ValueError:
+        raise InvalidInput("target_year", "«Năm kế hoạch» phải là một năm, ví dụ 2027.") from None
+    if not 2000 <= year <= 2100:
+        raise InvalidInput("target_year", "«Năm kế hoạch» phải trong khoảng 2000-2100.")
+    return year
+
+
+def _local_instant(field: str, text: str) -> datetime | None:
+    """A date-time typed in the office's zone (the form's datetime-local); empty: the default."""
+    if not text.strip():
+        return None
+    try:
+        return datetime.fromisoformat(text.strip()).replace(tzinfo=LOCAL_TZ)
+    except ValueError:
+        raise InvalidInput(field, "Thời hạn phải là ngày giờ, ví dụ 14/01/2027 12:00.") from None
 
 
 @bp.get("/campaigns/<int:campaign_id>")

@@ -80,3 +80,31 @@ def test_an_admin_cancels_a_unit_with_a_reason_the_unit_is_told_and_the_board_sh
     office = browser_signed_in(browser, live_server, "vhxh.canbo")
     office.goto(f"{live_server}/campaigns/{campaign_id}")
     assert "Đã hủy (quản trị viên hủy hồ sơ)" in office.inner_text('[data-unit="cg_th"]')
+
+
+def test_phong_vhxh_opens_a_campaign_from_the_page(commune, live_server, browser):
+    services = commune
+    services.clock.set(local(2026, 12, 1, 9, 0))
+    office = browser_signed_in(browser, live_server, "vhxh.canbo")
+    office.goto(f"{live_server}/campaigns")
+    office.click("text=Mở đợt đề xuất")
+    page = office.inner_text("main")
+    assert "trước 12 giờ ngày 14/01/2027" in page and "hết ngày 14/01/2027" in page  # the defaults, in the law's words
+    assert office.input_value("#title") == "Đề xuất nhu cầu thu hút nhân tài năm 2027"
+    assert office.locator('input[name="unit_codes"]:checked').count() == 10
+    office.uncheck('input[name="unit_codes"][value="cg_th"]')
+    office.fill("#launch_doc", "64/UBND-VHXH")
+    office.fill("#unit_deadline", "2027-01-20T12:00")
+    office.fill("#city_deadline", "2027-01-19T12:00")  # before the units' deadline: refused
+    with office.expect_navigation():
+        office.click("button:has-text('Mở đợt')")
+    assert office.url == f"{live_server}/campaigns/new"  # redirected back: a refresh re-posts nothing
+    assert "phải sau hạn các đơn vị" in office.inner_text("#city_deadline-error")
+    assert office.input_value("#launch_doc") == "64/UBND-VHXH"  # what was typed is kept
+    assert not office.is_checked('input[name="unit_codes"][value="cg_th"]')
+    office.fill("#city_deadline", "2027-01-26T00:00")
+    with office.expect_navigation():
+        office.click("button:has-text('Mở đợt')")
+    assert "Đã mở đợt đề xuất, gửi tới 9 đơn vị." in office.inner_text(".flash")
+    assert "trước 12 giờ ngày 20/01/2027" in office.inner_text("main") and "hết ngày 25/01/2027" in office.inner_text("main")
+    assert office.locator("[data-unit]").count() == 9 and office.locator('[data-unit="cg_th"]').count() == 0

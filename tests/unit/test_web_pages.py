@@ -163,3 +163,20 @@ def test_the_bell_counts_unread_notifications_on_every_page(app, commune):
     note_id = re.search(r'/notifications/(\d+)/read', page).group(1)
     officer.post(f"/notifications/{note_id}/read", data={"csrf_token": csrf_token(officer, "/inbox")})
     assert '<span class="count">1</span>' in officer.get("/inbox").get_data(as_text=True)
+
+
+def test_opening_a_campaign_is_phong_vhxhs_and_a_refusal_names_the_field(app):
+    assert signed_in(app, "cg_vp.canbo").get("/campaigns/new").status_code == 404
+    office = signed_in(app, "vhxh.canbo")
+    token = csrf_token(office, "/campaigns/new")
+    for form, field, message in (
+            ({"title": "Đợt thử", "target_year": "năm sau"}, "target_year", "phải là một năm"),
+            ({"title": "Đợt thử", "target_year": "2027"}, "units", "ít nhất một đơn vị"),
+            ({"title": "", "target_year": "2027", "unit_codes": "cg_vp"}, "title", "«Tên đợt»"),
+            ({"title": "Đợt thử", "target_year": "2027", "unit_codes": "cg_vp", "unit_deadline": "mai"},
+             "unit_deadline", "ngày giờ")):
+        posted = office.post("/campaigns/new", data={"csrf_token": token, "commune_code": "xa_cam_giang_ubnd",
+                                                     **form})
+        assert posted.status_code == 302 and posted.headers["Location"].endswith("/campaigns/new")
+        page = office.get("/campaigns/new").get_data(as_text=True)
+        assert f'id="{field}-error"' in page and message in page, field
