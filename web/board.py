@@ -67,6 +67,9 @@ def new_campaign():
 @login_required
 def open_campaign():
     svc, form = services(), request.form
+    with svc.db.read() as session:
+        if not campaigns.opening_choices(session, current_user.username):
+            abort(404)
     typed = {"commune_code": form.get("commune_code", ""), "title": form.get("title", ""),
              "target_year": form.get("target_year", ""), "launch_doc": form.get("launch_doc", ""),
              "unit_codes": form.getlist("unit_codes"), "unit_deadline": form.get("unit_deadline", ""),
@@ -141,8 +144,8 @@ def remind(campaign_id: int):
         with svc.db.transaction() as session:
             campaigns.campaign_for_board(session, current_user.id, campaign_id)
             reminded = campaigns.remind_silent_units(session, current_user.username, campaign_id, svc.clock.now())
-    except (PermissionDenied, Conflict):
-        flash(_("Only Phòng VH-XH may remind the units, and only before the cutoff."))
+    except Conflict:
+        flash(_("The cutoff has passed: there is no unit left to remind."))
         return redirect(url_for("board.board", campaign_id=campaign_id))
     if reminded.units:
         flash(ngettext("%(num)d unit reminded: %(units)s.", "%(num)d units reminded: %(units)s.",

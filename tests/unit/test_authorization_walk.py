@@ -70,6 +70,10 @@ RULES = {
     ("GET", "/campaigns/<int:campaign_id>"): BOARD,
     ("GET", "/campaigns/<int:campaign_id>/aggregation.xlsx"): BOARD,
     ("POST", "/campaigns/<int:campaign_id>/units/<unit_code>/<action>"): set(),  # nothing returnable yet
+    ("GET", "/campaigns/<int:campaign_id>/units/<unit_code>"): BOARD,
+    ("POST", "/campaigns/<int:campaign_id>/remind"): {"vhxh.canbo"},
+    ("GET", "/campaigns/new"): {"vhxh.canbo"},
+    ("POST", "/campaigns/new"): {"vhxh.canbo"},
     ("GET", "/notifications"): EVERYONE,
     ("GET", "/city-rounds"): EVERYONE,  # each sees the rounds open to them: none here
     ("GET", "/city-rounds/<int:round_id>"): set(),  # Sở Nội vụ and the city chair only
@@ -100,6 +104,7 @@ RULES = {
     ("GET", "/admin/processes/<key>/draft.bpmn"): ADMIN,
     ("GET", "/admin/processes/<key>/diff"): ADMIN,
     ("GET", "/admin/instances/<int:instance_id>"): ADMIN,
+    ("GET", "/admin/instances/<int:instance_id>/cancel"): ADMIN,
     ("POST", "/admin/instances/<int:instance_id>/actions/<action>"): ADMIN,
     ("GET", "/admin/instances/<int:instance_id>/migrate"): ADMIN,
     ("POST", "/admin/instances/<int:instance_id>/migrate"): ADMIN,
