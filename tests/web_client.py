@@ -43,3 +43,11 @@ def browser_signed_in(browser, base: str, username: str):
 def field(name: str) -> str:
     """The CSS selector of a form field by its name."""
     return f'[name="{name}"]'
+
+
+def shown_after_refusal(response, page: str) -> str:
+    """A refused form (posted with ``follow_redirects=True``) answered by a redirect back to
+    its page (POST-redirect-GET), which shows why and what was typed. Its text."""
+    assert [step.status_code for step in response.history] == [302], "a refused form redirects to its page"
+    assert (response.request.path, response.status_code) == (page, 200)
+    return response.get_data(as_text=True)

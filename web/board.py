@@ -6,7 +6,6 @@ from datetime import datetime
 from io import BytesIO
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
-from flask import session as session_store
 from flask_babel import gettext as _, ngettext
 from flask_login import current_user, login_required
 
@@ -14,6 +13,7 @@ from engine.errors import NotFound
 from services import campaigns, tasks
 from services.display import LOCAL_TZ
 from services.errors import Conflict, InvalidInput, PermissionDenied
+from web import refusals
 from web.aggregation_xlsx import aggregation_workbook
 from web.case_view import words
 from web.context import services
@@ -53,14 +53,15 @@ def new_campaign():
         abort(404)
     now = svc.clock.now()
     year = next(year for year in (now.year, now.year + 1) if campaigns.default_deadlines(year)[0] > now)
-    typed = session_store.pop(_TYPED_CAMPAIGN, None) or {
+    refused = refusals.kept()
+    typed = refused.get("typed") or {
         "commune_code": choices[0].commune.code, "target_year": str(year), "launch_doc": "",
         "title": _("Proposals of the talent needed in %(year)d", year=year),
         "unit_codes": [unit.code for unit in choices[0].units]}
     defaults = {str(year_): [deadline(instant) for instant in campaigns.default_deadlines(year_)]
                 for year_ in (year, year + 1)}
     return render_template("campaign_new.html", choices=choices, typed=typed, defaults=defaults,
-                           errors=session_store.pop(_CAMPAIGN_ERRORS, {}))
+                           errors=refused.get("errors", {}))
 
 
 @bp.post("/campaigns/new")
@@ -85,14 +86,10 @@ def open_campaign():
             campaign_id, count = opened.id, len(request_.unit_codes)
     except (InvalidInput, NotFound, PermissionDenied) as refused:
         field = getattr(refused, "field", "") or ""
-        session_store[_TYPED_CAMPAIGN] = typed
-        session_store[_CAMPAIGN_ERRORS] = {field: refused.message.split(": ", 1)[-1] if field else refused.message}
-        return redirect(url_for("board.new_campaign"))
+        return refusals.refuse(url_for("board.new_campaign"), typed=typed,
+                               errors={field: refused.message.split(": ", 1)[-1] if field else refused.message})
     flash(ngettext("Campaign opened; %(num)d unit asked.", "Campaign opened; %(num)d units asked.", count))
     return redirect(url_for("board.board", campaign_id=campaign_id))
-
-
-_TYPED_CAMPAIGN, _CAMPAIGN_ERRORS = "campaign_new:typed", "campaign_new:errors"
 
 
 def _year(text: str) -> int:
@@ -117,8 +114,8 @@ def _local_instant(field: str, text: str) -> datetime | None:
 
 @bp.get("/campaigns/<int:campaign_id>")
 @login_required
-def board(campaign_id: int, errors: dict | None = None, typed: dict | None = None, status: int = 200):
-    svc = services()
+def board(campaign_id: int):
+    svc, refused = services(), refusals.kept()
     with svc.db.read() as session:
         campaign = campaigns.campaign_for_board(session, current_user.id, campaign_id)
         now = svc.clock.now()
@@ -131,8 +128,8 @@ def board(campaign_id: int, errors: dict | None = None, typed: dict | None = Non
         counts[unit["status"]] = counts.get(unit["status"], 0) + 1
     return render_template("board.html", campaign=campaign, units=units, aggregation=aggregation,
                            labels=status_labels(), counts=counts, field_titles=field_titles,
-                           now=now, actions=actions, errors=errors or {},
-                           typed=typed or {}), status
+                           now=now, actions=actions, errors=refused.get("errors", {}),
+                           typed=refused.get("typed", {}))
 
 
 @bp.post("/campaigns/<int:campaign_id>/remind")
@@ -194,8 +191,8 @@ def unit_action(campaign_id: int, unit_code: str, action: str):
             else:
                 abort(404)
     except InvalidInput as invalid:  # the board again, the reason kept, the error beside it
-        return board(campaign_id, errors={unit_code: invalid.message.split(": ", 1)[-1]},
-                     typed={unit_code: reason}, status=422)
+        return refusals.refuse(url_for("board.board", campaign_id=campaign_id),
+                               errors={unit_code: invalid.message.split(": ", 1)[-1]}, typed={unit_code: reason})
     flash(_("Proposal returned to the unit for clarification.") if action == "return"
           else _("Late proposal accepted; it counts in the aggregation."))
     return redirect(url_for("board.board", campaign_id=campaign_id))

@@ -28,6 +28,7 @@ from services.directory import CITY_CHAIR, UNIT_HEAD
 from services.display import LOCAL_TZ
 from services.errors import InvalidInput, PermissionDenied
 from services.models import Commitment, Council, CouncilSeat, Membership, OrgUnit, Position
+from web import refusals
 from web.context import services
 
 bp = Blueprint("rounds", __name__)
@@ -136,10 +137,9 @@ def round_list():
 
 @bp.get("/rounds/<int:round_id>")
 @login_required
-def round_page(round_id: int, form: str | None = None, errors: dict | None = None, typed: dict | None = None,
-               status: int = 200):
-    """The round; ``form``/``errors``/``typed`` re-show a refused form with its messages."""
-    svc = services()
+def round_page(round_id: int):
+    """The round; after a refused form, that form again with its messages and what was typed."""
+    svc, refused = services(), refusals.kept()
     with svc.db.read() as session:
         access = _access(session, current_user.id, round_id)
         view = selection.round_view(session, round_id)
@@ -161,7 +161,7 @@ def round_page(round_id: int, form: str | None = None, errors: dict | None = Non
         minutes=minutes, access=access, open_for_candidates=open_for_candidates, field_titles=field_titles,
         target_groups=commitments.CATEGORY_TITLES,
         own_positions=[position for position in view["positions"] if position["id"] in access.own_positions],
-        form=form, errors=errors or {}, typed=typed or {}), status
+        form=refused.get("form"), errors=refused.get("errors", {}), typed=refused.get("typed", {}))
 
 
 def _commitments_of(session, candidate_ids: list[int]) -> dict[int, int]:
@@ -220,6 +220,8 @@ def _register(round_id: int, form: str, register, done_message: str):
     """Run one registration in a transaction; a refusal shows the round again with the
     form's typed values (never the citizen ID) and the message next to its field."""
     svc = services()
+    with svc.db.read() as session:  # who may not see the round is refused before the form is read
+        _access(session, current_user.id, round_id)
     typed = {name: request.form.get(name, "") for name in (*PERSON_FIELDS, "position_id", "nominating_organisation")
              if name != "citizen_id"}
     try:
@@ -227,10 +229,11 @@ def _register(round_id: int, form: str, register, done_message: str):
         with svc.db.transaction() as session:
             register(session, person, position_id)
     except InvalidInput as invalid:
-        return round_page(round_id, form=form, errors={invalid.field: _message(invalid)}, typed=typed, status=422)
+        return refusals.refuse(url_for("rounds.round_page", round_id=round_id), form=form,
+                               errors={invalid.field: _message(invalid)}, typed=typed)
     except FormInvalid as invalid:
-        return round_page(round_id, form=form, errors={error.field: error.message for error in invalid.errors},
-                          typed=typed, status=422)
+        return refusals.refuse(url_for("rounds.round_page", round_id=round_id), form=form,
+                               errors={error.field: error.message for error in invalid.errors}, typed=typed)
     flash(done_message)
     return redirect(url_for("rounds.round_page", round_id=round_id))
 
@@ -268,8 +271,8 @@ def _message(invalid: InvalidInput) -> str:
 
 @bp.get("/rounds/new")
 @login_required
-def new_round(errors: dict | None = None, typed: dict | None = None, status: int = 200):
-    svc = services()
+def new_round():
+    svc, refused = services(), refusals.kept()
     with svc.db.read() as session:
         if not selection.may_manage_rounds(session, current_user.id):
             raise PermissionDenied(f"{current_user.username} may not open a selection round")
@@ -279,13 +282,16 @@ def new_round(errors: dict | None = None, typed: dict | None = None, status: int
     bases = [(code, basis.title) for code, basis in sorted(policies.policy_book().legal_bases.items())]
     return render_template("round_new.html", units=units, field_titles=field_titles, legal_bases=bases,
                            target_groups=commitments.CATEGORY_TITLES, rows=range(POSITION_ROWS),
-                           errors=errors or {}, typed=typed or {}), status
+                           errors=refused.get("errors", {}), typed=refused.get("typed", {}))
 
 
 @bp.post("/rounds/new")
 @login_required
 def create_round():
     svc = services()
+    with svc.db.read() as session:  # who may not open a round is refused before the form is read
+        if not selection.may_manage_rounds(session, current_user.id):
+            raise PermissionDenied(f"{current_user.username} may not open a selection round")
     typed = {name: value for name, value in request.form.items() if name != "csrf_token"}
     rows = [index for index in range(POSITION_ROWS)
             if any(request.form.get(f"positions[{index}].{name}", "").strip() for name in POSITION_FIELDS)]
@@ -298,7 +304,8 @@ def create_round():
         with svc.db.transaction() as session:
             round_id = selection.open_round(session, svc.runtime, current_user.username, **fields).id
     except InvalidInput as invalid:
-        return new_round(errors={_form_row(invalid.field, rows): _message(invalid)}, typed=typed, status=422)
+        return refusals.refuse(url_for("rounds.new_round"), errors={_form_row(invalid.field, rows): _message(invalid)},
+                               typed=typed)
     flash(_("Selection round opened."))
     return redirect(url_for("rounds.round_page", round_id=round_id))
 
@@ -350,9 +357,8 @@ def _download(document):
 
 @bp.get("/commitments/<int:commitment_id>")
 @login_required
-def commitment_page(commitment_id: int, error: str | None = None, status: int = 200,
-                    breach_errors: dict | None = None, breach_typed: dict | None = None):
-    svc = services()
+def commitment_page(commitment_id: int):
+    svc, refused = services(), refusals.kept()
     with svc.db.read() as session:
         _readable_commitment(session, commitment_id)
         view = commitments.commitment_view(session, commitment_id, svc.citizen_id_keys)
@@ -361,9 +367,9 @@ def commitment_page(commitment_id: int, error: str | None = None, status: int = 
         may_report_breach = (view["status"] in breaches.BREACHABLE
                              and breaches.may_report(session, current_user.id, commitment_id)
                              and not breaches.breaches_of(session, commitment_id))
-    return render_template("commitment.html", commitment=view, may_upload=may_upload, error=error,
+    return render_template("commitment.html", commitment=view, may_upload=may_upload, error=refused.get("error"),
                            may_report_breach=may_report_breach, triggers=breaches.TRIGGERS,
-                           breach_errors=breach_errors or {}, breach_typed=breach_typed or {}), status
+                           breach_errors=refused.get("breach_errors", {}), breach_typed=refused.get("breach_typed", {}))
 
 
 @bp.post("/commitments/<int:commitment_id>/breach")
@@ -378,8 +384,8 @@ def report_breach(commitment_id: int):
             breaches.report_breach(session, svc.runtime, current_user.username, commitment_id, typed["trigger"],
                                    typed["occurred_on"], svc.clock.now())
     except InvalidInput as invalid:
-        return commitment_page(commitment_id, status=422, breach_errors={invalid.field: _message(invalid)},
-                               breach_typed=typed)
+        return refusals.refuse(url_for("rounds.commitment_page", commitment_id=commitment_id),
+                               breach_errors={invalid.field: _message(invalid)}, breach_typed=typed)
     flash(_("Breach reported: Sở Nội vụ appraises it and the refund is computed from the commitment's terms."))
     return redirect(url_for("rounds.commitment_page", commitment_id=commitment_id))
 
@@ -399,7 +405,8 @@ def upload_signed_scan(commitment_id: int):
                                            upload.filename if upload else "", upload.read() if upload else b"",
                                            svc.clock.now())
     except InvalidInput as invalid:
-        return commitment_page(commitment_id, error=_message(invalid), status=422)
+        return refusals.refuse(url_for("rounds.commitment_page", commitment_id=commitment_id),
+                               error=_message(invalid))
     flash(_("Signed scan stored; the commitment counts as signed."))
     return redirect(url_for("rounds.commitment_page", commitment_id=commitment_id))
 

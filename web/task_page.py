@@ -15,7 +15,7 @@ from markupsafe import Markup, escape
 from engine.errors import ContractBroken, DeadlinePassed, FormInvalid
 from services import documents, tasks
 from services.models import AppUser
-from web import case_view
+from web import case_view, refusals
 from web.context import services
 from web.form_fields import data_from, fields_of
 
@@ -26,7 +26,7 @@ _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 @bp.get("/tasks/<task_id>")
 @login_required
 def show(task_id: str):
-    svc = services()
+    svc, refused = services(), refusals.kept()
     with svc.db.read() as session:
         user = session.get(AppUser, current_user.id)
         task = tasks.visible_task(session, user, task_id)
@@ -35,7 +35,8 @@ def show(task_id: str):
         case_data = tasks.case_values(session, svc.runtime, task, svc.runtime.task_data(session, task.id),
                                       svc.clock.now())
         data = draft.data if draft else _prefill(session, svc, task, case_data)
-    return _render(task, data, {}, draft_saved_at=draft.saved_at if draft else None, case_data=case_data)
+    return _render(task, data, refused.get("errors", {}), extra_rows=1 if request.args.get("rows") == "1" else 0,
+                   draft_saved_at=draft.saved_at if draft else None, case_data=case_data)
 
 
 @bp.post("/tasks/<task_id>")
@@ -46,26 +47,31 @@ def submit(task_id: str):
     with svc.db.read() as session:
         task = tasks.visible_task(session, session.get(AppUser, current_user.id), task_id)
         data = data_from(tasks.form_of(session, svc.runtime, task), request.form)
-    if action == "add_row":
-        return _render(task, data, {}, extra_rows=1)
-    if action == "save_draft":
-        with svc.db.transaction() as session:
-            tasks.save_draft(session, session.get(AppUser, current_user.id), task_id, data, svc.clock.now())
+    if action in ("add_row", "save_draft"):  # what was typed is kept as the draft, then the page again
+        _keep_as_draft(svc, task_id, data)
+        if action == "add_row":
+            return redirect(url_for("task_page.show", task_id=task_id, rows=1))
         flash(_("Draft saved. Nothing is sent until you submit."))
         return redirect(url_for("task_page.show", task_id=task_id))
     try:
         change = tasks.complete_task(svc.db, svc.runtime, current_user.username, task_id, data)
-    except FormInvalid as invalid:
-        errors = {error.field: error.message for error in invalid.errors}
-        return _render(task, data, errors, status=422)
-    except ContractBroken as halted:  # what was typed is kept as the draft
-        return _render(task, data, {"": halted.message}, status=409)
+    except FormInvalid as invalid:  # the page again, what was typed kept as the draft, each error by its field
+        _keep_as_draft(svc, task_id, data)
+        return refusals.refuse(url_for("task_page.show", task_id=task_id),
+                               errors={error.field: error.message for error in invalid.errors})
+    except ContractBroken as halted:  # the service kept what was typed as the draft
+        return refusals.refuse(url_for("task_page.show", task_id=task_id), errors={"": halted.message})
     except DeadlinePassed as late:  # its deadline closed the task instead: the page shows it closed, and why
         flash(late.message)
         return redirect(url_for("task_page.show", task_id=task_id))
     with svc.db.read() as session:
         flash(_confirmation(task, tasks.outcome_of(session, svc.runtime, task, data, change)))
     return redirect(url_for("inbox.inbox"))
+
+
+def _keep_as_draft(svc, task_id: str, data: dict) -> None:
+    with svc.db.transaction() as session:
+        tasks.save_draft(session, session.get(AppUser, current_user.id), task_id, data, svc.clock.now())
 
 
 def _confirmation(task, outcome: tasks.Outcome) -> str:
@@ -92,8 +98,7 @@ def document(task_id: str, document_id: int):
     return send_file(BytesIO(content), as_attachment=True, download_name=filename, mimetype=media_type)
 
 
-def _render(task, data: dict, errors: dict, extra_rows: int = 0, status: int = 200, draft_saved_at=None,
-            case_data: dict | None = None):
+def _render(task, data: dict, errors: dict, extra_rows: int = 0, draft_saved_at=None, case_data: dict | None = None):
     svc = services()
     with svc.db.read() as session:
         schema = tasks.form_of(session, svc.runtime, task)
@@ -111,7 +116,7 @@ def _render(task, data: dict, errors: dict, extra_rows: int = 0, status: int = 2
         form_errors=form_errors, error_count=len(errors), history=history,
         instructions=instructions, draft_saved_at=draft_saved_at, attachments=attachments,
         case=case_view.entries(*case) if case else [])
-    return page, status
+    return page
 
 
 def _document_ids(data: dict) -> list[int]:

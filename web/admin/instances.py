@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 
 from flask import flash, redirect, render_template, request, url_for
-from flask import session as session_store
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from engine.errors import EngineError
 from services.errors import InvalidInput
 from services import instance_admin
+from web import refusals
 from web.admin.blueprint import bp
 from web.context import services
 
@@ -36,8 +36,7 @@ def cancel_confirmation(instance_id: int):
     with svc.db.read() as session:
         page = instance_admin.instance_page(session, svc.runtime, instance_id)
         closing = instance_admin.cancel_preview(session, instance_id, svc.clock.now())
-    return render_template("admin/cancel.html", page=page, closing=closing,
-                           reason=session_store.pop(_typed_reason_key(instance_id), ""))
+    return render_template("admin/cancel.html", page=page, closing=closing, reason=refusals.kept().get("reason", ""))
 
 
 @bp.post("/instances/<int:instance_id>/actions/<action>")
@@ -50,15 +49,10 @@ def instance_action(instance_id: int, action: str):
         flash(_("Done: %(action)s.", action=action_labels().get(action, action)))
     except InvalidInput as invalid:  # back to the confirmation, what was typed kept
         flash(invalid.message)
-        session_store[_typed_reason_key(instance_id)] = reason or ""
-        return redirect(url_for("admin.cancel_confirmation", instance_id=instance_id))
+        return refusals.refuse(url_for("admin.cancel_confirmation", instance_id=instance_id), reason=reason or "")
     except EngineError as error:
         flash(_("Refused: %(reason)s", reason=error.message))
     return redirect(url_for("admin.instance", instance_id=instance_id))
-
-
-def _typed_reason_key(instance_id: int) -> str:
-    return f"cancel_reason:{instance_id}"
 
 
 @bp.get("/instances/<int:instance_id>/migrate")
