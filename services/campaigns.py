@@ -26,8 +26,8 @@ from services.directory import (COMMUNE_CHAIR, UNIT_HEAD, UNIT_OFFICER, VHXH_OFF
 from services.display import LOCAL_TZ, deadline_words
 from services.errors import Conflict, InvalidInput, PermissionDenied
 from services.escalations import highest_levels
-from services.org_chart import OrgChart
 from services.models import AppUser, AuditEvent, Campaign, Membership, OrgUnit, ProposalLine, UnitProposal
+from services.org_chart import OrgChart
 
 CAMPAIGN_PROCESS = "commune_campaign"
 UNIT_PROCESS = "unit_proposal"
@@ -124,15 +124,15 @@ def _aggregation_case(runtime: WorkflowRuntime):
         if campaign is None:
             return {}
         aggregation, titles = current_aggregation(session, campaign, at), field_titles(session, runtime)
+        nothing = {"quantity_year": 0, "quantity_period": 0, "needs": 0}
         by_unit: dict[str, dict] = {}
         for line in aggregation["lines"]:
-            unit = by_unit.setdefault(line["unit_name"], {"quantity_year": 0, "quantity_period": 0, "needs": 0})
+            unit = by_unit.setdefault(line["unit_name"], dict(nothing))
             for key in unit:
                 unit[key] += line[key]
         return {
             "unit_totals": [{"unit_name": unit["unit_name"], "counted": unit["unit_name"] in by_unit,
-                             **by_unit.get(unit["unit_name"], {"quantity_year": 0, "quantity_period": 0, "needs": 0})}
-                            for unit in unit_statuses(session, campaign, at)],
+                             **by_unit.get(unit["unit_name"], nothing)} for unit in unit_statuses(session, campaign, at)],
             "aggregation_lines": [{**line, "field": titles.get(line["field"], line["field"])}
                                   for line in aggregation["lines"]],
             "aggregation_totals": aggregation["totals"]}

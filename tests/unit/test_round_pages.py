@@ -83,7 +83,8 @@ def test_home_affairs_opens_a_round_through_the_page(commune, app):
         positions = session.scalars(select(Position).where(Position.round_id == round_.id)).all()
         assert [(p.job_position, p.quantity) for p in positions] == [("Chuyên viên quản trị hệ thống", 2)]
     assert opened.headers["Location"].endswith(f"/rounds/{round_.id}")
-    assert f"/rounds/{round_.id}" in client.get("/rounds").get_data(as_text=True)
+    listed = client.get("/rounds").get_data(as_text=True)
+    assert f"/rounds/{round_.id}" in listed and "hết ngày 01/03/2026" in listed  # 00:00 on 02/03, in the law's words
 
 
 def test_only_home_affairs_opens_rounds(commune, app):
