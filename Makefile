@@ -48,7 +48,7 @@ run: install
 	$(BIN)/talentflow db upgrade
 	$(BIN)/talentflow bpmn load
 	$(BIN)/talentflow seed-demo
-	$(BIN)/talentflow scheduler & scheduler=$$!; \
+	$(BIN)/talentflow-scheduler & scheduler=$$!; \
 	trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/talentflow serve
 

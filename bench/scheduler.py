@@ -1,4 +1,4 @@
-"""Scheduler benchmark: the real ``talentflow scheduler`` process, default settings.
+"""Scheduler benchmark: the real ``talentflow-scheduler`` process, default settings.
 
 1. ``lateness_p99_s``: TIMERS instances whose deadline timers come due spread over
    SPREAD_S seconds of real time; a poller (every 50 ms) notes when each instance has
@@ -95,7 +95,7 @@ def start_scheduler(services: Services, log: Path) -> subprocess.Popen:
            "TALENTFLOW_INSTANCE_DIR": str(services.config.instance_dir), "PYTHONPATH": str(REPO_ROOT)}
     env.pop("TALENTFLOW_SCHEDULER_INTERVAL_S", None)  # the default settings
     env.pop("TALENTFLOW_SMTP_HOST", None)
-    return subprocess.Popen([sys.executable, "-c", "from web.cli import run; run()", "scheduler"],
+    return subprocess.Popen([sys.executable, "-m", "services.scheduler"],
                             env=env, cwd=REPO_ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT)
 
 

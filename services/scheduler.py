@@ -1,13 +1,13 @@
-"""The scheduler process: APScheduler runs jobs registered here, in code, with fixed
-ids. It keeps no business state; every tick claims due work from the database, so
-several scheduler processes are safe."""
+"""The scheduler process (`talentflow-scheduler`): APScheduler runs jobs registered here,
+in code, with fixed ids. It keeps no business state; every tick claims due work from the
+database, so several scheduler processes are safe. It never imports the web layer."""
 from __future__ import annotations
 
 import logging
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from services.bootstrap import Services
+from services.bootstrap import Services, bootstrap
 
 log = logging.getLogger("talentflow.scheduler")
 DIGEST_CHECK_S = 60  # the digest is due at 07:00 local; looked for every minute
@@ -78,3 +78,12 @@ def deliver_notifications(services: Services) -> None:
     run = services.deliver_emails()
     if run.sent or run.failed:
         log.info("e-mail: %d sent, %d failed (retried later)", run.sent, run.failed)
+
+
+def main() -> None:
+    """The `talentflow-scheduler` command: the configuration from the environment, as the server's."""
+    run_scheduler(bootstrap())
+
+
+if __name__ == "__main__":
+    main()

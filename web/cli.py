@@ -391,15 +391,6 @@ def serve(ctx) -> None:
     create_app(services).run(host=services.config.host, port=services.config.port)
 
 
-@main.command()
-@click.pass_context
-def scheduler(ctx) -> None:
-    """Run the scheduler process: timers, reminders, escalations, digest, e-mail."""
-    from services.scheduler import run_scheduler
-
-    run_scheduler(_services(ctx))
-
-
 def run() -> None:
     try:
         main(standalone_mode=True)

@@ -1,4 +1,4 @@
-"""Two real ``talentflow scheduler`` processes against PostgreSQL, 10,000 due timers and
+"""Two real ``talentflow-scheduler`` processes against PostgreSQL, 10,000 due timers and
 a real SMTP server: every timer fires once, every notification is sent once, and a
 scheduler killed with SIGKILL mid-tick and restarted loses and repeats nothing.
 
@@ -70,7 +70,7 @@ def _scheduler(services, smtp_port: int, log: Path) -> subprocess.Popen:
            "TALENTFLOW_SMTP_SENDER": "talentflow@camgiang.local",
            # A killed sender's leased e-mails go to the others after this long.
            "TALENTFLOW_EMAIL_LEASE_S": "5"}
-    command = [sys.executable, "-c", "from web.cli import run; run()", "scheduler"]
+    command = [sys.executable, "-m", "services.scheduler"]
     return subprocess.Popen(command, env=env, cwd=REPO_ROOT, stdout=log.open("ab"), stderr=subprocess.STDOUT)
 
 

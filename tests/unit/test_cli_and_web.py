@@ -72,3 +72,12 @@ def test_health_page_answers_from_the_database(services):
     assert response.status_code == 200
     assert response.get_json()["definitions"] == len(BUNDLES)
     assert isinstance(services.clock, FixedClock)
+
+
+def test_the_scheduler_process_never_imports_the_web_layer():
+    import subprocess
+    import sys
+    code = ("import sys, services.scheduler; "
+            "print(sorted({name.split('.')[0] for name in sys.modules} & {'flask', 'flask_babel', 'flask_login', 'web'}))")
+    imported = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert imported.strip() == "[]"
