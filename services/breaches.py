@@ -1,4 +1,5 @@
-"""Breaches of commitment and their refund cases (REPORT §1.11, §2.7, §5 Q15).
+"""Breaches of commitment and their refund cases (docs/processes.md#breach-of-commitment-and-refund;
+docs/legal-rules.md, "Refunds follow the commitment's own terms").
 
 The employing unit's head (or Sở Nội vụ) reports the breach; the refund is computed at
 once from the commitment's OWN terms (the copy kept when it was signed, so an amended

@@ -1,4 +1,6 @@
-"""The legal working-day calendar (REPORT §1.13, §5 Q20-Q22).
+"""The legal working-day calendar, as docs/deadlines.md describes it ("Computed periods
+follow the Civil Code", "Fixed dates set by an authority are never moved", "The working-day
+calendar is data", "Each year's calendar is confirmed by an admin").
 
 Asia/Ho_Chi_Minh, Monday to Friday, with days off and make-up working days as data.
 A day ends at 24:00, i.e. the next day's 00:00 (exclusive). Periods computed from an

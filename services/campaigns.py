@@ -1,4 +1,5 @@
-"""The commune needs campaign (seed 001, Công văn 64/UBND-VHXH).
+"""The commune needs campaign of Công văn 64/UBND-VHXH of xã Cẩm Giang
+(docs/processes.md#commune-needs-campaign).
 
 A campaign is a small coordinating instance (``commune_campaign``); each addressed
 unit answers in its own small ``unit_proposal`` instance, so one click never costs
@@ -424,7 +425,8 @@ def counted_lines(session: Session, campaign: Campaign) -> list[dict]:
 def accept_late_proposal(session: Session, actor_username: str, campaign_id: int, unit_code: str,
                          reason: str, at: datetime) -> UnitProposal:
     """A leader of Phòng VH-XH (its head) or the commune chair counts a late proposal,
-    with a written reason that is audited (REPORT §5 Q3)."""
+    with a written reason that is audited (docs/legal-rules.md, "A late proposal counts
+    only when a leader accepts it")."""
     actor = user_by_username(session, actor_username)
     campaign = get_campaign(session, campaign_id)
     if not (holds_role(session, actor.id, UNIT_HEAD, campaign.aggregator_id)

@@ -1,8 +1,9 @@
 """Candidates of a selection round, by three channels, and the check of their dossier
-(REPORT §1.3 P3, §1.4 P4, §2.5, §5 Q18, Q25).
+(docs/processes.md#candidates-and-screening; docs/legal-rules.md, "Nominated officials are
+under 40 on the nomination date" and "The dossier items each procedure requires").
 
 - ``nominate_official``: the head of a unit nominates one of its officials under 40
-  (channel A of §1.3, Lê Thanh Nghị plan II.3), strictly under 40 on the nomination date (Q18);
+  (channel A, Lê Thanh Nghị plan II.3), strictly under 40 on the nomination date;
 - ``nominate_external``: Sở Nội vụ registers a nomination by an organisation outside the
   directory (MTTQ, an association, a university...: channel C), keeping its name;
 - ``apply``: Sở Nội vụ registers a self-application to a published position of an open
@@ -11,7 +12,8 @@
 Each creates the person (or finds them by citizen ID), the candidacy, its first status,
 and the candidate's own ``candidate_dossier`` instance, where Sở Nội vụ checks the
 dossier items the proposed procedure requires and concludes eligible or ineligible. The
-citizen ID is optional here (collected at dossier completion, Q25) and never enters
+citizen ID is optional here (collected at dossier completion: docs/personal-data.md, "The
+citizen ID is collected at dossier completion") and never enters
 workflow data, audit details or task titles.
 """
 from __future__ import annotations
@@ -43,7 +45,8 @@ CHANNELS = {
     "external_nomination": "Tổ chức giới thiệu, tiến cử",
     "self_application": "Tự ứng tuyển",
 }
-# REPORT §1.3 channel A "dưới 40 tuổi", measured on the nomination date, strictly (Q18).
+# Channel A "dưới 40 tuổi", measured on the nomination date, strictly (docs/legal-rules.md,
+# "Nominated officials are under 40 on the nomination date").
 NOMINATION_AGE_LIMIT = 40
 IN_SERVICE_CATEGORY = "in_service_talent"
 
@@ -74,12 +77,13 @@ class MaxAge:
         return f"{self.months} tháng" if self.months else f"{self.days} ngày"
 
 
-# The items an ELIGIBLE conclusion requires, per procedure (REPORT §1.4 "Dossier components"):
+# The items an ELIGIBLE conclusion requires, per procedure
+# (docs/legal-rules.md#the-dossier-items-each-procedure-requires):
 # - xét tuyển: the registration form (Phiếu đăng ký dự tuyển, Decree 170 Art. 15 Form 01); the
 #   degrees and the judicial record come after the result (Art. 17, 19(1)), so not here;
 # - tiếp nhận (Decree 170 Art. 13(4)): a CV made within 30 days (before the check, here), the
 #   degrees, a health certificate issued within 6 months, the self-assessment;
-# - đặc cách: not verified (REPORT §5 Q13) [our choice until it is: the registration form,
+# - đặc cách: not verified (same section) [our choice until it is: the registration form,
 #   the CV and the degrees].
 REQUIRED_ITEMS: dict[str, dict[str, MaxAge | None]] = {
     "xet_tuyen": {"phieu_dang_ky": None},
@@ -131,7 +135,8 @@ def nominate_official(session: Session, runtime: WorkflowRuntime, keys: CitizenI
                       nomination_date: date | None = None, category: str = IN_SERVICE_CATEGORY,
                       at: datetime | None = None) -> Candidate:
     """The head of a unit nominates one of its officials, strictly under 40 on the
-    nomination date (REPORT Q18). ``unit_code`` names the unit when the head heads several."""
+    nomination date (docs/legal-rules.md, "Nominated officials are under 40 on the nomination
+    date"). ``unit_code`` names the unit when the head heads several."""
     at = at or runtime.clock.now()
     actor = user_by_username(session, actor_username)
     unit = _headed_unit(session, actor.id, actor_username, unit_code)

@@ -1,4 +1,5 @@
-"""The city's consolidation of the communes' demand (REPORT §1.2), run by Sở Nội vụ.
+"""The city's consolidation of the communes' demand (docs/processes.md#city-consolidation),
+run by Sở Nội vụ.
 
 When a commune records its dispatch to the city (``commune_campaign`` task
 ``record_city_submission``), the submission arrives at the city as a case: a

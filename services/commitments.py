@@ -1,9 +1,11 @@
-"""Commitment, assignment and support of a recruited talent (REPORT §1.7, §1.8, §2.7).
+"""Commitment, assignment and support of a recruited talent
+(docs/processes.md#commitment-assignment-and-support).
 
 Once the city chair approves a round's results, every selected candidate gets a
 commitment: the policy terms of the round's legal basis are *copied* into it (a later
 change of the policy data never changes a commitment already made), its dates follow
-the terms (start on the recruitment decision date, Q14), and a Word document states it.
+the terms (start on the recruitment decision date: docs/legal-rules.md, "The commitment
+starts on the recruitment decision date"), and a Word document states it.
 One small ``commitment`` instance per person then drives the rest:
 
 - ``sign_commitment`` (lane ``talent``, assigned to the person's own account): the
@@ -189,7 +191,8 @@ def _document_text(person, employer, commitment, category, decision_date, suppor
 
 def proposed_support(terms: dict, category: str) -> list[tuple[str, int, str]]:
     """(kind, amount in VND, formula in words) of each support the terms give the
-    category. The monthly amount is per month actually worked (REPORT §1.8, Q17)."""
+    category. The monthly amount is per month actually worked (docs/legal-rules.md, "Monthly
+    income support is paid per month actually worked")."""
     basis = _short_title(terms["title"])
     category_title = CATEGORY_TITLES.get(category, category)
     found = []

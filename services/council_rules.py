@@ -1,8 +1,10 @@
-"""The selection council's rules (issue 6, REPORT §1.5 P5, §2.6, §5 Q10), as pure code.
+"""The selection council's rules, as pure code (docs/legal-rules.md, from "The council's
+composition follows Decree 170 by analogy" to "Scores have two decimals and the mean only
+ranks").
 
 The composition, quorum and voting of the Hải Phòng talent selection council (Res. 53)
-were not found (REPORT §5 Q10). The rules here follow the report's recommended default,
-taken by analogy from Decree 170/2025/NĐ-CP:
+were not found. The rules here follow the default docs/legal-rules.md states, taken by
+analogy from Decree 170/2025/NĐ-CP:
 
 - Art. 8(1): a council of 5 or 7 members — a chair, a vice-chair, a member-secretary and
   other members — that works collectively, decides by majority, and on a tie follows
@@ -11,8 +13,9 @@ taken by analogy from Decree 170/2025/NĐ-CP:
 - Art. 12: the oral round is scored out of 100 and passes at 50.
 
 No database and no Flask: the services that store councils and scores call these
-functions, so that every rule lives (and is tested) in one place. Where the report is
-silent, the choice made is written in the docstring of the function that makes it.
+functions, so that every rule lives (and is tested) in one place. Where the law is silent,
+the choice made ("[our choice]" in docs/legal-rules.md) is written in the docstring of the
+function that makes it.
 """
 from __future__ import annotations
 
@@ -25,7 +28,8 @@ from typing import Iterable
 
 from services.errors import InvalidInput, PermissionDenied
 
-# Decree 170 Art. 24, REPORT §2.6 `quorum_ratio`. A Fraction keeps the quorum exact.
+# Decree 170 Art. 24 (docs/legal-rules.md#quorum-votes-ties-and-the-pass-mark). A Fraction
+# keeps the quorum exact.
 QUORUM = Fraction(2, 3)
 MINIMUM_SIZE = 3
 MAXIMUM_SCORE = Decimal(100)
@@ -92,8 +96,8 @@ class CouncilMember:
 
 @dataclass(frozen=True)
 class Recusal:
-    """A recorded relation between a member and a candidate (REPORT §2.6 `recusals[]`),
-    e.g. kinship under Decree 170 Art. 8(3), or a recusal by policy."""
+    """A recorded relation between a member and a candidate, e.g. kinship under Decree 170
+    Art. 8(3), or a recusal by policy (docs/legal-rules.md, "Recusals are recorded with a reason")."""
 
     member_id: str
     candidate_id: str
@@ -182,9 +186,10 @@ def composition_problems(members: Iterable[CouncilMember]) -> list[str]:
     """Every reason why these members cannot form a council, in Vietnamese; empty when valid.
 
     Decree 170 Art. 24 (odd size) and Art. 8(1) (one chair, a vice-chair, one
-    member-secretary). Any odd size from 3 is accepted: the report's default is 5, and
+    member-secretary). Any odd size from 3 is accepted: the default offered is 5, and
     Art. 8 allows 5 or 7 for a recruitment council; the vice-chair is optional because a
-    council of 3 has no room for one beside the chair and the secretary.
+    council of 3 has no room for one beside the chair and the secretary (docs/legal-rules.md,
+    "The council's composition follows Decree 170 by analogy").
     """
     members = list(members)
     role_counts = Counter(member.role for member in members)
@@ -226,7 +231,8 @@ def _people_holding_several_seats(members: list[CouncilMember]) -> list[str]:
 
 
 def recusal_problems(members: Iterable[CouncilMember], recusals: Iterable[Recusal]) -> list[str]:
-    """A recusal must name a member of this council and say why (REPORT §2.6 `reason`)."""
+    """A recusal must name a member of this council and say why (docs/legal-rules.md,
+    "Recusals are recorded with a reason")."""
     member_ids = {member.person_id for member in members}
     problems = []
     for recusal in recusals:
@@ -240,9 +246,10 @@ def recusal_problems(members: Iterable[CouncilMember], recusals: Iterable[Recusa
 
 
 def parse_score(raw: Decimal | int | str | float) -> Decimal:
-    """A score out of 100 (Decree 170 Art. 12), with at most 2 decimals (REPORT §2.6),
-    returned with exactly 2 decimals. A float (how a JSON number arrives) is read from
-    its shortest representation, i.e. what was typed: 49.99 stays 49.99."""
+    """A score out of 100 (Decree 170 Art. 12), with at most 2 decimals, returned with
+    exactly 2 decimals (docs/legal-rules.md, "Scores have two decimals and the mean only
+    ranks"). A float (how a JSON number arrives) is read from its shortest representation,
+    i.e. what was typed: 49.99 stays 49.99."""
     value = _as_decimal(raw)
     if value.is_signed() or value > MAXIMUM_SCORE:
         raise InvalidInput("score", f"Điểm phải từ 0 đến 100 (nhận được: {raw}).")
@@ -275,7 +282,7 @@ def vote_of(score: Decimal) -> Vote:
 
 def quorum_required(council_size: int) -> int:
     """The fewest scorers that make a quorum: ceil(2/3 × size), in integers (Decree 170
-    Art. 24). Counted against the whole council, recused members included — the report
+    Art. 24). Counted against the whole council, recused members included — the law
     does not say otherwise — so with 5 members two recusals for one candidate leave only
     3 possible scorers and no quorum: the authority must then complete the council."""
     return -(-council_size * QUORUM.numerator // QUORUM.denominator)
@@ -306,7 +313,7 @@ def decide(council: Council, candidate_id: str, scores: Iterable[MemberScore]) -
       council size (``quorum_required``). Without it there is no result: ``no_quorum``,
       no score.
     - Votes: a score from 50 is a pass vote (Art. 12). The candidate passes when pass
-      votes outnumber fail votes among those who scored (Art. 8 "by majority"; the report
+      votes outnumber fail votes among those who scored (Art. 8 "by majority"; the law
       does not say majority of what, and counting the council's absent members as "fail"
       would punish the candidate for a recusal).
     - Tie (possible once a member is recused or absent): the side the chair voted with
@@ -315,7 +322,8 @@ def decide(council: Council, candidate_id: str, scores: Iterable[MemberScore]) -
       tie fails [our choice]: nobody holds the casting side, and a pass needs a majority.
     - Score: the mean of the scores, 2 decimals, rounded half up. It ranks the passed
       candidates; it does not decide the result, which is the vote [our choice: the
-      report gives the pass mark per score and the majority per vote, never a mean].
+      law gives the pass mark per score and the majority per vote, never a mean;
+      docs/legal-rules.md, "Scores have two decimals and the mean only ranks"].
     """
     scores = list(scores)
     _check_scores_admissible(council, candidate_id, scores)

@@ -1,4 +1,5 @@
-"""Demo data from REPORT §4: the city of Hải Phòng with its departments and the members of
+"""Demo data of the worked example (docs/example.md): the city of Hải Phòng with its
+departments and the members of
 its selection council, xã Cẩm Giang with its units, and a second, smaller commune (phường
 Lê Thanh Nghị) so that the city has more than one submission to consolidate. All people
 are fictional."""
@@ -22,7 +23,8 @@ DEPARTMENTS = [  # (code, name, kind)
     ("tp_hai_phong_stc", "Sở Tài chính thành phố Hải Phòng", "dept_finance"),
     ("tp_hai_phong_skhcn", "Sở Khoa học và Công nghệ thành phố Hải Phòng", "dept_science_technology"),
 ]
-# (username, full name, role, unit code): the city's officers and the council of REPORT §4.
+# (username, full name, role, unit code): the city's officers and the council
+# (docs/example.md#the-council-hdtc-hp-2026-01).
 CITY_PEOPLE = [
     ("ct.thanhpho", "Đặng Quốc Thái", CITY_CHAIR, "tp_hai_phong_ubnd"),
     ("snv.giamdoc", "Bùi Thị Ngọc Mai", UNIT_HEAD, "tp_hai_phong_snv"),
@@ -140,8 +142,9 @@ def open_demo_campaign(session: Session, runtime, at) -> int | None:
 
 def open_demo_round(session: Session, runtime, keys, at) -> int | None:
     """Open a selection round (applications close in two weeks) with the three candidates of
-    REPORT §4 registered, unless a round exists, so that Sở Nội vụ has dossiers to screen
-    and the head of Phòng Kinh tế sees his nominee. Returns its id when one was opened."""
+    docs/example.md#the-candidates-c1-to-c3 registered, unless a round exists, so that Sở Nội vụ
+    has dossiers to screen and the head of Phòng Kinh tế sees his nominee. Returns its id when
+    one was opened."""
     from datetime import date, timedelta
 
     from services import candidacy, selection

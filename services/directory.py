@@ -110,7 +110,8 @@ def department_of(session: Session, city: OrgUnit, kind: str) -> OrgUnit:
 
 def addressable_units(session: Session, commune: OrgUnit) -> list[OrgUnit]:
     """Units a commune campaign addresses by default: every in-scope unit of the
-    commune, the Party-building board included (REPORT §5 Q4)."""
+    commune, the Party-building board included (docs/legal-rules.md, "A campaign addresses
+    the commune's own units and the Party bloc")."""
     return list(session.scalars(select(OrgUnit).where(
         OrgUnit.commune_id == commune.id, OrgUnit.level == "unit", OrgUnit.in_scope.is_(True)
     ).order_by(OrgUnit.id)))

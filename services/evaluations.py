@@ -1,5 +1,6 @@
 """The yearly evaluation of the talents in service, the commune's report to the city and
-the yearly review of the talent list (REPORT §1.9, §1.10, §5 Q19, Q20).
+the yearly review of the talent list (docs/processes.md#yearly-evaluation-and-the-talent-list;
+docs/legal-rules.md, "The five-year review proposes and an authority removes").
 
 Every year, on the opening date, each commune that has talents in service gets one
 ``EvaluationRound`` with a small ``evaluation_report`` instance (Phòng Văn hóa - Xã hội
@@ -35,10 +36,12 @@ REMOVAL_PROCESS = "talent_removal"
 # heads (due 10 working days before the report) and Phòng VH-XH both have time. The
 # scheduler looks every 5 minutes; a round is opened at most once per commune and year.
 OPENING_MONTH_DAY = (10, 15)
-# "Trước 30/11 hằng năm" (S-LTN III.2): due at 00:00 on 30/11 local. A fixed date set by an
-# authority is never moved off a weekend or holiday (REPORT Q20).
+# "Trước 30/11 hằng năm" (the Lê Thanh Nghị plan, III.2): due at 00:00 on 30/11 local. A fixed
+# date set by an authority is never moved off a weekend or holiday
+# (docs/deadlines.md#fixed-dates-set-by-an-authority-are-never-moved).
 REPORT_DUE_MONTH_DAY = (11, 30)
-# "Quá 05 năm không có triển vọng phát triển" (S-17 III.9): 5 years from inclusion (Q19).
+# "Quá 05 năm không có triển vọng phát triển" (Resolution 17-NQ/TU III.9): 5 years from
+# inclusion (docs/legal-rules.md, "The five-year review proposes and an authority removes").
 REVIEW_YEARS = 5
 RATINGS = ("hoan_thanh_xuat_sac", "hoan_thanh_tot", "hoan_thanh", "khong_hoan_thanh")
 HAS_PROSPECTS, NO_PROSPECTS = "has_prospects", "no_prospects"

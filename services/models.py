@@ -21,7 +21,7 @@ class OrgUnit(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(60), unique=True)
     name: Mapped[str] = mapped_column(String(300))
-    kind: Mapped[str] = mapped_column(String(60))  # org_type in the domain report
+    kind: Mapped[str] = mapped_column(String(60))  # the organisation's type (docs/glossary.md)
     level: Mapped[str] = mapped_column(String(20))  # province | commune | unit
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"))
     commune_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"), index=True)
@@ -454,7 +454,8 @@ class Candidate(Base):
 
 
 class Council(Base):
-    """The selection council of a round (Decree 170 Art. 8 by analogy, report Q10)."""
+    """The selection council of a round (Decree 170 Art. 8 by analogy: docs/legal-rules.md,
+    "The council's composition follows Decree 170 by analogy")."""
 
     __tablename__ = "council"
 
@@ -568,7 +569,8 @@ class SupportEntitlement(Base):
 
 
 class TalentListEntry(Base):
-    """A person on the talent list, from inclusion to removal (report §1.10)."""
+    """A person on the talent list, from inclusion to removal
+    (docs/processes.md#yearly-evaluation-and-the-talent-list)."""
 
     __tablename__ = "talent_list_entry"
 
@@ -619,7 +621,7 @@ class Evaluation(Base):
 
 
 class Breach(Base):
-    """A breach of commitment and its refund case (report §1.11)."""
+    """A breach of commitment and its refund case (docs/processes.md#breach-of-commitment-and-refund)."""
 
     __tablename__ = "breach"
 

@@ -1,8 +1,9 @@
 """The citizen ID (số định danh cá nhân / CCCD) protected at field level.
 
 The Law on Personal Data Protection (Law 91/2025/QH15) and Decree 356/2025/NĐ-CP ask for
-protective measures on identifiers; the domain report asks to protect this one
-like sensitive data. So the clear ID never reaches the database, the logs or the audit:
+protective measures on identifiers; this one is protected like sensitive data
+(docs/personal-data.md#the-citizen-id-is-protected-like-sensitive-data). So the clear ID
+never reaches the database, the logs or the audit:
 
 - it is stored encrypted with AES-256-GCM, a fresh random nonce per value, the field name
   bound as associated data (a ciphertext copied into another column does not decrypt);
@@ -42,8 +43,8 @@ KEY_FILE = "data_key"
 KEY_BYTES = 32
 NONCE_BYTES = 12  # the size AES-GCM is specified for; random per value
 VISIBLE_DIGITS = 4
-# Real IDs start with a province code 001-096; 999 is no province, so the report's
-# fictional test people use it and can never match a real person.
+# Real IDs start with a province code 001-096; 999 is no province, so the fictional people
+# of the worked example (docs/example.md) use it and can never match a real person.
 PROVINCE_CODES = range(1, 97)
 TEST_DATA_PREFIX = "999"
 _TWELVE_DIGITS = re.compile(r"[0-9]{12}")  # ASCII only: \d also matches full-width digits

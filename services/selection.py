@@ -1,4 +1,6 @@
-"""Selection rounds, the selection council and the decision (REPORT §1.5, §2.6, §5 Q10-Q11).
+"""Selection rounds, the selection council and the decision (docs/processes.md#selection-council;
+docs/legal-rules.md, "The council's composition follows Decree 170 by analogy" and
+"Recruitment councils and talent selection councils are kept apart").
 
 A round (``selection_round`` instance, driven by Sở Nội vụ) publishes positions; each
 candidate's dossier is checked in its own ``candidate_dossier`` instance
@@ -42,8 +44,9 @@ from services.policies import policy_book
 
 ROUND_PROCESS = "selection_round"
 SCORING_PROCESS = "council_scoring"
-# A member scores within 5 working days of the council's formation [our choice: the report
-# gives 5 working days for the council's report after scoring, Decree 170 Art. 12].
+# A member scores within 5 working days of the council's formation [our choice: Decree 170
+# Art. 12 gives the council 5 working days to report after scoring;
+# docs/deadlines.md#deadlines-by-process].
 SCORING_WORKING_DAYS = 5
 # Candidates the council judges: eligible ones, and after a return by the authority the
 # ones it has already judged.
@@ -283,7 +286,8 @@ def _judged_candidates(session: Session, round_id: int) -> list[Candidate]:
 
 
 def _pending_dossiers(session: Session, round_id: int) -> list[FieldError]:
-    """The council is formed for a known list of eligible candidates (REPORT §1.5 5.4)."""
+    """The council is formed for a known list of eligible candidates (docs/legal-rules.md,
+    "The council judges only screened candidates")."""
     pending = session.scalar(select(func.count()).select_from(Candidate).where(
         Candidate.round_id == round_id, Candidate.status.in_(UNSCREENED)))
     if not pending:
@@ -606,7 +610,8 @@ def council_view(session: Session, round_id: int) -> dict | None:
 
 
 def council_members_may_see(session: Session, user_id: int, candidate_id: int) -> bool:
-    """A council member sees the candidates of their own round only (REPORT §2.9)."""
+    """A council member sees the candidates of their own round only
+    (docs/personal-data.md#who-sees-whom)."""
     return bool(session.scalar(select(exists().where(
         Candidate.id == candidate_id, Council.round_id == Candidate.round_id,
         CouncilSeat.council_id == Council.id, CouncilSeat.user_id == user_id))))

@@ -1,6 +1,6 @@
 """The talent database as officers search it: who may see whom, and the search.
 
-Who sees whom (report §2.9: role-based access, data minimisation):
+Who sees whom (docs/personal-data.md#who-sees-whom: role-based access, data minimisation):
 - the city's dedicated unit (Sở Nội vụ: its officers and director) and the city's leaders:
   everyone;
 - a commune's Phòng VH-XH officers and its chair: the people of their commune's units

@@ -4,8 +4,9 @@ Pages and the API read people through ``person_view`` only, which masks the citi
 Nothing here writes personal data into the audit trail or the logs: audit rows name the
 person by id and say what happened.
 
-Retention (Law on Personal Data Protection 2025 Art. 25; report Q24): the data of a
-candidate who was not successful are *anonymised*, not deleted, once their last status is
+Retention (Law on Personal Data Protection 2025 Art. 25;
+docs/personal-data.md#retention-of-unsuccessful-candidates): the data of a candidate who
+was not successful are *anonymised*, not deleted, once their last status is
 older than the retention period and no talent-list retention consent covers them. Every
 field that identifies them (name, date of birth, gender, citizen ID and its digest,
 e-mail, phone, and the free-text reasons of their statuses) is emptied; what remains (the
@@ -46,7 +47,8 @@ def register_person(session: Session, keys: CitizenIdKeys, at: datetime, actor_i
                     full_name: str, date_of_birth: date | None = None, gender: str | None = None,
                     citizen_id: str | None = None, email: str | None = None, phone: str | None = None) -> Person:
     """Add someone to the talent database. The citizen ID is optional: it is collected at
-    dossier completion or the decision, not at nomination (report Q25)."""
+    dossier completion or the decision, not at nomination (docs/personal-data.md, "The
+    citizen ID is collected at dossier completion")."""
     name = _required_name(full_name)
     person = Person(full_name=name, name_key=name_key(name), date_of_birth=date_of_birth,
                     gender=_checked_gender(gender), email=_blank_to_none(email), phone=_blank_to_none(phone),

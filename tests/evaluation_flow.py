@@ -1,6 +1,7 @@
-"""A reusable driver of the yearly evaluation (REPORT §1.9-1.11) for tests: talents in
-service created directly (person, talent-list entry, commitment with its support), and
-the whole round acted through the inbox as the people of the demo commune would.
+"""A reusable driver of the yearly evaluation for tests (docs/processes.md, from "Yearly
+evaluation and the talent list" to "Breach of commitment and refund"): talents in service
+created directly (person, talent-list entry, commitment with its support), and the whole
+round acted through the inbox as the people of the demo commune would.
 
     talent = add_talent(services, "Lê Văn Hưng", "cg_pkt", date(2020, 3, 1))
     result = run_first_evaluation(services, 2026, assessments={"Lê Văn Hưng": ("hoan_thanh", "no_prospects")})

@@ -1,5 +1,6 @@
-"""A reusable driver of a whole selection round (REPORT §1.5, §4: candidates C1-C3 and the
-council of five) through the service layer and the inbox, in simulated time.
+"""A reusable driver of a whole selection round (docs/processes.md#selection-council; the
+candidates C1-C3 and the council of five of docs/example.md) through the service layer and
+the inbox, in simulated time.
 
 ``run_selection`` opens the round, registers the three candidates, screens them (C2's
 health certificate is stale: ineligible, with its reason), forms the council with one
@@ -35,7 +36,8 @@ POSITIONS = [
     {"org_unit_code": "cg_pkt", "field": "other", "job_position": "Chuyên viên kinh tế",
      "target_group": "in_service_talent", "quantity": 1},
 ]
-# REPORT §4 council; Ngô Thanh Tùng was nominated by xã Cẩm Giang (64/UBND-VHXH §2).
+# The council of docs/example.md#the-council-hdtc-hp-2026-01; Ngô Thanh Tùng was nominated
+# by xã Cẩm Giang (64/UBND-VHXH §2).
 MEMBERS = [
     {"username": "ct.thanhpho", "role": "chair", "title": "Phó Chủ tịch UBND thành phố (phụ trách nội vụ)"},
     {"username": "snv.giamdoc", "role": "vice_chair", "title": "Giám đốc Sở Nội vụ"},
@@ -45,7 +47,8 @@ MEMBERS = [
      "nominating_unit_code": "xa_cam_giang_vhxh"},
 ]
 RECUSAL_REASON = "cùng đơn vị/xã"
-# Scores by member: C1 (mean 82.50, REPORT §4) and C3 (one fail vote; mean 65.625 -> 65.63).
+# Scores by member (docs/example.md#scores-and-results): C1 (mean 82.50) and C3 (one fail
+# vote; mean 65.625 -> 65.63).
 SCORES = {
     KHOA: {"ct.thanhpho": 85, "snv.giamdoc": 80, "snv.canbo": 82.5, "skhcn.phogiamdoc": 78.5, "vhxh.canbo": 86.5},
     HUNG: {"ct.thanhpho": 72, "snv.giamdoc": 45, "snv.canbo": 75, "skhcn.phogiamdoc": 70.5},

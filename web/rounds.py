@@ -1,6 +1,7 @@
-"""The selection-round pages (REPORT §1.3-§1.7): Sở Nội vụ opens rounds and registers
-applications and organisations' nominations; the head of a unit nominates its officials
-under 40 for the unit's positions; the council's members and the competent authority read
+"""The selection-round pages (docs/processes.md, from "Candidates and screening" to
+"Commitment, assignment and support"): Sở Nội vụ opens rounds and registers applications
+and organisations' nominations; the head of a unit nominates its officials under 40 for
+the unit's positions; the council's members and the competent authority read
 the round, its council's outcome and the minutes; Sở Nội vụ uploads the scan of a
 commitment signed on paper.
 

@@ -1,5 +1,6 @@
-"""Breach of commitment and refund (REPORT §1.11, §4 breach_test, Q15): the refund comes
-from the commitment's own terms, Sở Nội vụ appraises, the city leader decides."""
+"""Breach of commitment and refund (docs/processes.md#breach-of-commitment-and-refund; the C2
+figures of docs/example.md#commitment-and-breach-figures): the refund comes from the
+commitment's own terms, Sở Nội vụ appraises, the city leader decides."""
 from datetime import date
 
 import pytest
@@ -18,7 +19,7 @@ HP_TRANSFER = "Điều động, luân chuyển theo quyết định của cấp 
 
 
 def _c2(services, **overrides) -> dict:
-    """C2 of REPORT §4: a master's under NQ 53 Hải Phòng (200,000,000), from 01/04/2026."""
+    """C2 of docs/example.md: a master's under NQ 53 Hải Phòng (200,000,000), from 01/04/2026."""
     fields = {"legal_basis": "hp_res_53_2025", "category": "master", "start_date": date(2026, 4, 1),
               "monthly_vnd": 7_965_000, **overrides}
     return add_talent(services, "Phạm Thị Thu Hà", "cg_pkt", date(2026, 4, 1), **fields)

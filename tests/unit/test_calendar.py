@@ -1,4 +1,5 @@
-"""The legal working-day calendar (REPORT §1.13, §5 Q20-Q21), seeded for 2026."""
+"""The legal working-day calendar (docs/deadlines.md, "Computed periods follow the Civil Code"
+and "The working-day calendar is data"), seeded for 2026."""
 from datetime import date
 
 import pytest
@@ -36,7 +37,7 @@ def test_a_fixed_date_is_never_moved_but_a_computed_period_is(cal):
     # "trước ngày 30/11" in 2026: the last day to act (29/11) is a Sunday; the deadline stays.
     report_due = before_date(date(2026, 11, 30))
     assert report_due == local(2026, 11, 30, 0, 0)
-    # Reminders at T-10 and T-3 working days (REPORT §5 Q20).
+    # Reminders at T-10 and T-3 working days (docs/deadlines.md#reminders-and-escalations).
     assert cal.working_days_before(report_due, 1) == date(2026, 11, 27)
     assert cal.working_days_before(report_due, 10) == date(2026, 11, 16)
     assert cal.working_days_before(report_due, 3) == date(2026, 11, 25)

@@ -1,5 +1,6 @@
-"""The whole commune campaign of seed 001 (Cẩm Giang, 64/UBND-VHXH) in simulated time,
-through the service layer. Every step reloads the instance from the database."""
+"""The whole commune campaign of Công văn 64/UBND-VHXH of xã Cẩm Giang
+(docs/example.md#the-commune-campaign) in simulated time, through the service layer. Every
+step reloads the instance from the database."""
 from datetime import date
 
 import pytest

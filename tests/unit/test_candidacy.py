@@ -1,5 +1,7 @@
 """Candidates of a selection round by their three channels, and the dossier check
-(REPORT §1.3, §1.4, §5 Q18, Q25), through the service layer and the inbox."""
+(docs/processes.md#candidates-and-screening; docs/legal-rules.md, "Nominated officials are
+under 40 on the nomination date"; docs/personal-data.md, "The citizen ID is collected at
+dossier completion"), through the service layer and the inbox."""
 from __future__ import annotations
 
 from datetime import date
@@ -53,7 +55,8 @@ def test_a_unit_head_nominates_an_official_strictly_under_40_on_the_nomination_d
     # A day short of 40: accepted.
     assert nominate(commune, round_id, date(1986, 2, 16), full_name="Nguyễn Văn Ba Chín")
 
-    # C3 (REPORT §4), 37 years old, nominated by the head of Phòng Kinh tế.
+    # C3 (docs/example.md#the-candidates-c1-to-c3), 37 years old, nominated by the head of
+    # Phòng Kinh tế.
     hung_id = nominate(commune, round_id, date(1988, 8, 8), gender="male")
     hung = candidate(commune, hung_id)
     with commune.db.transaction() as session:

@@ -1,6 +1,6 @@
-"""The city stage (REPORT §1.2) in simulated time: two communes' dispatches arrive at Sở Nội
-vụ as cases, are registered, consolidated by field and job position, returned once by the
-city chair and approved."""
+"""The city stage (docs/processes.md#city-consolidation) in simulated time: two communes'
+dispatches arrive at Sở Nội vụ as cases, are registered, consolidated by field and job
+position, returned once by the city chair and approved."""
 import pytest
 from sqlalchemy import select
 

@@ -1,6 +1,6 @@
-"""Commitment, assignment and support (REPORT §1.7, §1.8, §2.7, §4 commitment_examples):
-from the recruitment decision to the talent list, through the service layer, with every
-step reloaded from the database."""
+"""Commitment, assignment and support (docs/processes.md#commitment-assignment-and-support;
+the figures of docs/example.md#commitment-and-breach-figures): from the recruitment decision
+to the talent list, through the service layer, with every step reloaded from the database."""
 import io
 import json
 from datetime import date

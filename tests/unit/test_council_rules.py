@@ -1,5 +1,6 @@
-"""The selection council's rules (issue 6; REPORT §1.5, §2.6, §5 Q10): properties over
-generated councils and scores, and examples with the report's council of 5 (§4)."""
+"""The selection council's rules (docs/legal-rules.md, from "The council's composition follows
+Decree 170 by analogy" on): properties over generated councils and scores, and examples with
+the council of 5 of docs/example.md#the-council-hdtc-hp-2026-01."""
 from decimal import Decimal
 
 import pytest
@@ -162,7 +163,7 @@ def test_the_ranking_holds_only_passed_candidates_best_first_ties_in_given_order
             assert later.rank == ranking.index(later) + 1
 
 
-# --- examples: the report's council HDTC-HP-2026-01 (REPORT §4) ----------------------------
+# --- examples: the council HDTC-HP-2026-01 (docs/example.md) -------------------------------
 
 THAI, MAI, LONG, YEN, TUNG = "dang_quoc_thai", "bui_thi_ngoc_mai", "hoang_duc_long", "vu_thi_hai_yen", "ngo_thanh_tung"
 REPORT_MEMBERS = [

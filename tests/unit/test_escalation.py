@@ -1,5 +1,5 @@
 """Reminders and escalations in simulated time: each exactly once, at its instant, to
-the people the org chart names (REPORT §1.13, §5 Q20)."""
+the people the org chart names (docs/deadlines.md#reminders-and-escalations)."""
 from datetime import timedelta
 
 import pytest
@@ -136,7 +136,8 @@ def test_the_heads_own_task_escalates_one_level_up(commune):
 
 def test_reminders_in_working_days_before_a_fixed_date(commune):
     # Report due "trước 30/11/2026" (a Monday; 29/11 is a Sunday and is not moved):
-    # reminders at T-10 and T-3 working days are 16/11 and 25/11 (REPORT §5 Q20).
+    # reminders at T-10 and T-3 working days are 16/11 and 25/11
+    # (docs/deadlines.md#reminders-and-escalations).
     services = commune
     due = local(2026, 11, 30, 0, 0)
     _publish(services, due="deadline", reminders="10WD 3WD", escalation="PT0S")

@@ -1,5 +1,7 @@
 """The yearly evaluation of the talents in service, the report to the city before 30/11 and
-the 5-year review of the talent list (REPORT §1.9, §1.10, Q19, Q20), in simulated time."""
+the 5-year review of the talent list (docs/processes.md#yearly-evaluation-and-the-talent-list;
+docs/legal-rules.md, "The five-year review proposes and an authority removes";
+docs/deadlines.md#fixed-dates-set-by-an-authority-are-never-moved), in simulated time."""
 from datetime import date
 
 from sqlalchemy import func, select

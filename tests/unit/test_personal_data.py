@@ -1,6 +1,8 @@
-"""The citizen ID protected at field level, and the talent database's people (issue 6).
+"""The citizen ID protected at field level, and the talent database's people
+(docs/personal-data.md).
 
-Citizen IDs here use the invalid province prefix 999 (report §4): they cannot be anyone's.
+Citizen IDs here use the invalid province prefix 999
+(docs/personal-data.md#test-data-uses-fictional-ids): they cannot be anyone's.
 """
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ from services.personal_data import (
 )
 from support import local
 
-KHOA_ID = "999202000111"  # Trần Minh Khoa in the report's test data
+KHOA_ID = "999202000111"  # Trần Minh Khoa in docs/example.md
 HA_ID = "999193000222"
 NOW = local(2026, 6, 1, 9, 0)
 RETENTION_DAYS = 90

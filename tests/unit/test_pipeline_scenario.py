@@ -1,11 +1,12 @@
 """From the city to the person, in simulated time, through the service layer and the inboxes
-(issue 6): two communes' submissions consolidated at the city and approved; a round with
-three candidates (one applicant, one nominated by an organisation and found ineligible with
-its reason, one official nominated under 40 by his head); a council of five with one
-recusal scoring in parallel; the minutes; the competent authority's decision; the
-commitments signed and the people assigned; the first yearly evaluation on its date with
-the report due before 30/11 (reminders 10 and 3 working days before, the date never moved);
-and, five years on, the review proposing to remove a talent with no prospects.
+(docs/processes.md, from "City consolidation" on): two communes' submissions consolidated at
+the city and approved; a round with three candidates (one applicant, one nominated by an
+organisation and found ineligible with its reason, one official nominated under 40 by his
+head); a council of five with one recusal scoring in parallel; the minutes; the competent
+authority's decision; the commitments signed and the people assigned; the first yearly
+evaluation on its date with the report due before 30/11 (reminders 10 and 3 working days
+before, the date never moved); and, five years on, the review proposing to remove a talent
+with no prospects.
 
 At the end the citizen ID is looked for everywhere it must not be: every row of every
 table, the SQLite file itself, the logs, and every page and API answer the people of the
@@ -33,7 +34,7 @@ from services.models import (Candidate, CityRound, Commitment, ConsentRecord, Co
 from support import local, task_named
 from web_client import signed_in, web_app
 
-KHOA_ID = "999202000111"  # the applicant's citizen ID (REPORT §4), collected with his application
+KHOA_ID = "999202000111"  # the applicant's citizen ID (docs/example.md), collected with his application
 REPORT_DUE = local(2026, 11, 30, 0, 0)
 
 

@@ -194,7 +194,7 @@ def test_the_round_page_is_shown_per_user(commune, app, decided):
         page = signed_in(app, username).get(f"/rounds/{round_id}")
         body = page.get_data(as_text=True)
         assert page.status_code == 200, username
-        assert KHOA in body and HUNG in body and "82.50" in body  # C1's mean (REPORT §4)
+        assert KHOA in body and HUNG in body and "82.50" in body  # C1's mean (docs/example.md)
     # The head of Văn phòng sees the round with its own candidate only.
     office_head = signed_in(app, "cg_vp.truong").get(f"/rounds/{round_id}").get_data(as_text=True)
     assert KHOA in office_head and HUNG not in office_head

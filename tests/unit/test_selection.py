@@ -1,6 +1,7 @@
-"""A selection round from its notice to the decision (REPORT §1.5, §4): the council of
-five with one recusal, scoring through each member's inbox, the meeting and its minutes,
-the competent authority's decision. Simulated time, through the service layer."""
+"""A selection round from its notice to the decision (docs/processes.md#selection-council and
+the worked example of docs/example.md): the council of five with one recusal, scoring
+through each member's inbox, the meeting and its minutes, the competent authority's
+decision. Simulated time, through the service layer."""
 from __future__ import annotations
 
 import io
@@ -48,7 +49,8 @@ def test_a_round_from_its_notice_to_the_decision(commune):
     assert [task.task_name for task in inbox(services, "snv.canbo")] == []
     close_applications(services)
     council_task = task_named(services, "snv.canbo", "form_council")
-    assert council_task.due_at == local(2026, 3, 18, 0, 0)  # within 15 days of the close (REPORT §1.5 5.4)
+    # Within 15 days of the close (docs/deadlines.md#deadlines-by-process).
+    assert council_task.due_at == local(2026, 3, 18, 0, 0)
 
     # Composition rules (Decree 170 Art. 8, 24 by analogy) and unknown people are refused.
     with pytest.raises(FormInvalid) as even:

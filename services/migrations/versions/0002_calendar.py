@@ -1,5 +1,6 @@
-"""Working-day calendar, seeded for 2026 (REPORT §1.13: Công văn 9859/VPCP-KGVX and
-Thông báo 9441/TB-BNV, with the swap: Mon 31/08 off, Sat 22/08 worked).
+"""Working-day calendar, seeded for 2026 from Công văn 9859/VPCP-KGVX and Thông báo
+9441/TB-BNV, with the swap: Mon 31/08 off, Sat 22/08 worked
+(docs/deadlines.md#the-working-day-calendar-is-data).
 
 Revision ID: 0002
 Revises: 0001
