@@ -15,7 +15,7 @@ from services.db import Database
 from services.directory import task_roles, user_by_username
 from services.org_chart import OrgChart
 from services.errors import Conflict, PermissionDenied
-from services.models import AppUser, Escalation, Membership, OrgUnit, TaskDraft
+from services.models import AppUser, AuditEvent, Escalation, Membership, OrgUnit, TaskDraft
 
 
 def tasks_for(session: Session, user: AppUser, limit: int = 100) -> list[HumanTask]:
@@ -235,7 +235,11 @@ def history(session: Session, instance_id: int) -> list[dict]:
     rows = list(session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id)
                                 .order_by(HumanTask.created_at)))
     escalated = list(session.scalars(select(Escalation).where(Escalation.instance_id == instance_id)))
-    user_ids = {task.completed_by for task in rows} | {uid for row in escalated for uid in row.recipient_ids}
+    # An administrator's cancel closes the open tasks at its instant, with the reason it was given.
+    cancels = {event.at: event for event in session.scalars(select(AuditEvent).where(
+        AuditEvent.subject == f"process_instance:{instance_id}", AuditEvent.action == "instance.cancel"))}
+    user_ids = ({task.completed_by for task in rows} | {uid for row in escalated for uid in row.recipient_ids}
+                | {event.actor_id for event in cancels.values()})
     users = dict(session.execute(select(AppUser.id, AppUser.full_name).where(AppUser.id.in_(user_ids))).all())
     units = dict(session.execute(select(OrgUnit.id, OrgUnit.name)
                                  .where(OrgUnit.id.in_({task.org_unit_id for task in rows}))).all())
@@ -246,6 +250,10 @@ def history(session: Session, instance_id: int) -> list[dict]:
         if task.status == "completed":
             steps.append({"at": task.completed_at, "what": "completed", "title": task.title,
                           "who": users.get(task.completed_by)})
+        elif task.status == "cancelled" and task.completed_at in cancels:
+            event = cancels[task.completed_at]
+            steps.append({"at": task.completed_at, "what": "cancelled", "title": task.title,
+                          "who": users.get(event.actor_id), "reason": event.details.get("reason")})
         elif task.status == "cancelled":
             steps.append({"at": task.completed_at, "what": "closed", "title": task.title, "who": None})
     for escalation in escalated:

@@ -80,6 +80,8 @@ def test_an_admin_cancels_a_unit_with_a_reason_the_unit_is_told_and_the_board_sh
     office = browser_signed_in(browser, live_server, "vhxh.canbo")
     office.goto(f"{live_server}/campaigns/{campaign_id}")
     assert "Đã hủy (quản trị viên hủy hồ sơ)" in office.inner_text('[data-unit="cg_th"]')
+    office.click('[data-unit="cg_th"] a')  # the unit's history says who cancelled and why
+    assert f"Việc «Lập đề xuất nhu cầu» bị hủy bởi Quản trị hệ thống, lý do: {reason}" in office.inner_text("main")
 
 
 def test_phong_vhxh_opens_a_campaign_from_the_page(commune, live_server, browser):
