@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test install bench messages
+.PHONY: run test unit install bench messages
 
 $(STAMP): setup.cfg pyproject.toml
 	python3 -m venv $(VENV)
@@ -63,6 +63,11 @@ $(CHROMIUM):
 test: install $(CHROMIUM)
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
+
+# A developer's quick check (not one of the README's two commands): the tests that need
+# no database, in seconds.
+unit: install
+	$(BIN)/python -m pytest -q -m "not database" -p no:cacheprovider tests/unit
 
 bench: install
 	PYTHONPATH=. $(BIN)/python bench/campaign.py

@@ -28,6 +28,14 @@ def _fresh_postgres_database(request) -> str:
     return f"{PG_SERVER.replace('postgresql://', 'postgresql+psycopg://')}/{PG_DATABASE}"
 
 
+def pytest_collection_modifyitems(items) -> None:
+    """Every test that needs a database (directly or through ``services``...) is marked
+    ``database``; `make unit` runs the others, in seconds."""
+    for item in items:
+        if "database_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.database)
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def database_url(request, tmp_path_factory) -> str:
     if request.param == "sqlite":

@@ -15,6 +15,8 @@ import pytest
 
 from databases import PG_SERVER, postgres_admin
 
+pytestmark = pytest.mark.database  # each benchmark runs on databases of its own
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BENCH_DIR = REPO_ROOT / "bench"
 TIMEOUT_S = 300
