@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from engine.escalation import CLOSE
 from engine.models import HumanTask, ProcessInstance
 from engine.runtime import WorkflowRuntime
-from services.display import LOCAL_TZ, deadline_words, local_time, time_left
+from services.display import LOCAL_TZ, deadline_words, time_left
 from services.models import AppUser, JobRun, Membership
 from services.notifications import Message, notify_many
 
