@@ -71,11 +71,23 @@ from engine.clock import FixedClock
 from engine.models import HumanTask, ProcessInstance
 from engine.runtime import BASE_HELPERS
 from engine.sandbox import build_script_engine
-from services import campaigns, demo, schema, tasks
+from services import demo
 from services.bootstrap import Services, bootstrap
-from services.config import Config
-from services.directory import UNIT_HEAD, UNIT_OFFICER, VHXH_OFFICER, culture_society_office, unit_by_code
-from services.models import AppUser, Campaign, Membership, OrgUnit, UnitProposal
+from services.campaigns import Campaign, UnitProposal
+from services.campaigns import _campaigns as campaigns
+from services.common import schema
+from services.common.config import Config
+from services.identity import (
+    UNIT_HEAD,
+    UNIT_OFFICER,
+    VHXH_OFFICER,
+    AppUser,
+    Membership,
+    OrgUnit,
+    culture_society_office,
+    unit_by_code,
+)
+from services.work import _tasks as tasks
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 OPEN_AT = datetime(2026, 1, 10, 9, 0, tzinfo=LOCAL_TZ)

@@ -34,18 +34,20 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from one_task import bundle
 from sqlalchemy import func, select, text
 
 from engine.clock import SystemClock
 from engine.definitions import Bundle, publish
 from engine.models import HumanTask, ProcessInstance
 from engine.runtime import StartRequest
-from services import demo, schema
+from services import demo
 from services.bootstrap import Services, bootstrap
-from services.config import Config
-from services.models import Escalation, Membership, Notification
-
-from one_task import bundle
+from services.common import schema
+from services.common.config import Config
+from services.deadlines import Escalation
+from services.identity import Membership
+from services.notifications import Notification
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 KEY = "bench_deadline"

@@ -34,19 +34,19 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
+from one_task import bundle
 from sqlalchemy import insert, select
 
 from engine.clock import SystemClock
 from engine.definitions import publish
 from engine.models import HumanTask
 from engine.runtime import StartRequest
-from services import api_tokens, demo, schema
+from services import demo
 from services.bootstrap import Services, bootstrap
-from services.config import Config
-from services.directory import UNIT_HEAD, UNIT_OFFICER, ensure_roles
-from services.models import AppUser, Membership, OrgUnit
-
-from one_task import bundle
+from services.common import schema
+from services.common.config import Config
+from services.identity import UNIT_HEAD, UNIT_OFFICER, AppUser, Membership, OrgUnit, ensure_roles
+from services.identity import _api_tokens as api_tokens
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 KEY = "bench_task"

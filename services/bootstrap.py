@@ -2,24 +2,38 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 from datetime import datetime, timedelta
+from functools import cached_property
 from pathlib import Path
 
 from engine import definitions
 from engine.clock import Clock, SystemClock
 from engine.runtime import WorkflowRuntime
 from engine.timers import TimerRun, fire_due_timers
-from services import (breaches, campaigns, candidacy, city_consolidation, commitments, escalations, evaluations,
-                      instance_files, selection, sign_in, talent_directory, talents, web_sessions)
-from services.calendar import CalendarSource, remind_to_confirm_next_year
-from services.config import Config
-from services.db import Database
-from services.directory import task_roles
-from services.digest import send_daily_digest
-from services.escalations import AlertRun, send_due_alerts
+from services import (
+    campaigns,
+    city,
+    commitments,
+    deadlines,
+    evaluation,
+    identity,
+    people,
+    selection,
+    talent_search,
+)
+from services.common import instance_files
+from services.common.config import Config
+from services.common.db import Database
+from services.deadlines import (
+    AlertRun,
+    CalendarSource,
+    remind_to_confirm_next_year,
+    send_daily_digest,
+    send_due_alerts,
+)
+from services.identity import task_roles
 from services.notifications import DeliveryRun, SmtpMailer, deliver_emails
-from services.personal_data import CitizenIdKeys, load_keys
+from services.people import CitizenIdKeys, load_keys
 
 
 @dataclass(frozen=True)
@@ -81,7 +95,7 @@ class Services:
     def open_yearly_evaluations(self, at: datetime | None = None) -> int:
         """The yearly timer: open each commune's evaluation of its talents once it is due."""
         with self.db.transaction() as session:
-            return evaluations.open_due_rounds(session, self.runtime, at or self.clock.now())
+            return evaluation.open_due_rounds(session, self.runtime, at or self.clock.now())
 
     def purge_personal_data(self, at: datetime | None = None) -> int:
         """Anonymise unsuccessful candidates whose retention period has passed (how many),
@@ -89,10 +103,10 @@ class Services:
         the sign-in attempts nothing reads any more."""
         at = at or self.clock.now()
         with self.db.transaction() as session:
-            talent_directory.forget_expired_lookups(session, at, self.config.retention_days)
-            web_sessions.forget_expired(session, at)
-            sign_in.forget_expired(session, at)
-            return talents.purge_unsuccessful(session, at, self.config.retention_days)
+            talent_search.forget_expired_lookups(session, at, self.config.retention_days)
+            identity.forget_expired_sessions(session, at)
+            identity.forget_expired_sign_ins(session, at)
+            return people.purge_unsuccessful(session, at, self.config.retention_days)
 
     def deliver_emails(self) -> DeliveryRun:
         if self.mailer is None:
@@ -110,9 +124,8 @@ def bootstrap(config: Config | None = None, clock: Clock | None = None) -> Servi
     runtime = WorkflowRuntime(clock, helpers=calendar.helpers())
     # Reactions run in this order (engine/reactions.py): a capability that reacts to what
     # another records registers after it (tests/unit/test_contracts.py checks the pairs).
-    for module in (campaigns, city_consolidation, candidacy, selection, commitments, evaluations, breaches,
-                   escalations):
-        module.register(runtime)
+    for context in (campaigns, city, selection, commitments, evaluation, deadlines):
+        context.register(runtime)
     mailer = SmtpMailer(config.smtp_host, config.smtp_port, config.smtp_sender, config.smtp_username,
                         config.smtp_password, config.smtp_starttls) if config.smtp_host else None
     return Services(config=config, db=db, clock=clock, runtime=runtime, calendar=calendar, mailer=mailer)

@@ -12,10 +12,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
-from services import instance_files
-from services.directory import (ADMIN, CITY_CHAIR, COMMUNE_CHAIR, FINANCE_OFFICER, SNV_OFFICER, UNIT_HEAD,
-                                UNIT_OFFICER, VHXH_OFFICER, ensure_roles)
-from services.models import AppUser, Membership, OrgUnit
+from services.common import instance_files
+from services.identity import (
+    ADMIN,
+    CITY_CHAIR,
+    COMMUNE_CHAIR,
+    FINANCE_OFFICER,
+    SNV_OFFICER,
+    UNIT_HEAD,
+    UNIT_OFFICER,
+    VHXH_OFFICER,
+    AppUser,
+    Membership,
+    OrgUnit,
+    ensure_roles,
+)
 
 CITY = ("tp_hai_phong_ubnd", "UBND thành phố Hải Phòng", "people_committee")
 DEPARTMENTS = [  # (code, name, kind)
@@ -127,8 +138,8 @@ def _user(session, username, full_name, *roles) -> AppUser:
 def open_demo_campaign(session: Session, runtime, at) -> int | None:
     """Open the next yearly campaign (deadline 12:00 14/01) unless one exists, so a
     newcomer has tasks to work on. Returns its id when one was opened."""
-    from services.campaigns import LOCAL_TZ, CampaignRequest, open_campaign
-    from services.models import Campaign
+    from services.campaigns import Campaign, CampaignRequest, open_campaign
+    from services.common.display import LOCAL_TZ
 
     if session.scalar(select(Campaign.id).limit(1)) is not None:
         return None
@@ -147,8 +158,8 @@ def open_demo_round(session: Session, runtime, keys, at) -> int | None:
     one was opened."""
     from datetime import date, timedelta
 
-    from services import candidacy, selection
-    from services.models import RecruitmentRound
+    from services import selection
+    from services.selection import RecruitmentRound
 
     if session.scalar(select(RecruitmentRound.id).limit(1)) is not None:
         return None
@@ -165,20 +176,20 @@ def open_demo_round(session: Session, runtime, keys, at) -> int | None:
                                   legal_basis="hp_res_53_2025", applications_close_at=at + timedelta(days=14))
     session.flush()
     by_title = {position.job_position: position.id for position in round_positions(session, round_.id)}
-    candidacy.apply(session, runtime, keys, "snv.canbo", round_id=round_.id, at=at,
+    selection.apply(session, runtime, keys, "snv.canbo", round_id=round_.id, at=at,
                     position_id=by_title["Chuyên viên chuyển đổi số"], full_name="Trần Minh Khoa",
                     date_of_birth=date(2002, 5, 19), gender="male", citizen_id="999202000111")
-    candidacy.nominate_external(session, runtime, keys, "snv.canbo", round_id=round_.id, at=at,
+    selection.nominate_external(session, runtime, keys, "snv.canbo", round_id=round_.id, at=at,
                                 position_id=by_title["Chuyên viên nông nghiệp"], full_name="Phạm Thị Thu Hà",
                                 nominating_organisation="Hội Nông dân xã Cẩm Giang", date_of_birth=date(1993, 11, 2),
                                 gender="female", category="expert")
-    candidacy.nominate_official(session, runtime, keys, "cg_pkt.truong", round_id=round_.id, at=at,
+    selection.nominate_official(session, runtime, keys, "cg_pkt.truong", round_id=round_.id, at=at,
                                 position_id=by_title["Chuyên viên kinh tế"], full_name="Lê Văn Hưng",
                                 date_of_birth=date(1988, 8, 8), gender="male")
     return round_.id
 
 
 def round_positions(session: Session, round_id: int):
-    from services.models import Position
+    from services.selection import Position
 
     return session.scalars(select(Position).where(Position.round_id == round_id).order_by(Position.id)).all()

@@ -6,12 +6,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
+from support import act, line, local, open_campaign, submit_proposal
 
 from engine.models import HumanTask
-from services import campaigns, city_consolidation, tasks
-from services.directory import unit_by_code
-from services.models import CommuneSubmission
-from support import act, line, local, open_campaign, submit_proposal
+from services.campaigns import _campaigns as campaigns
+from services.city import _consolidation as city_consolidation
+from services.city._models import CommuneSubmission
+from services.identity import unit_by_code
+from services.work import _tasks as tasks
 
 YEAR = 2026
 OPENED = local(2026, 1, 10, 9, 0)

@@ -6,13 +6,16 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import select
+from support import local
 
 from engine.models import HumanTask
-from services import commitments, tasks, talents
-from services.directory import FINANCE_OFFICER, UNIT_HEAD, unit_by_code, user_by_username
-from services.personal_data import load_keys
-from services.models import AppUser, Candidate, Commitment, Membership, Person, Position, RecruitmentRound
-from support import local
+from services.commitments import Commitment
+from services.commitments import _commitments as commitments
+from services.identity import FINANCE_OFFICER, UNIT_HEAD, AppUser, Membership, unit_by_code, user_by_username
+from services.people import Person, load_keys
+from services.people import _talents as talents
+from services.selection import Candidate, Position, RecruitmentRound
+from services.work import _tasks as tasks
 
 C1 = {"full_name": "Trần Minh Khoa", "date_of_birth": date(2002, 5, 19), "gender": "male",
       "citizen_id": "999202000111", "category": "excellent_graduate", "unit_code": "cg_vp",

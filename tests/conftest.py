@@ -10,15 +10,16 @@ import os
 from pathlib import Path
 
 import pytest
+from databases import PG_DATABASE, PG_SERVER, postgres_admin
 from sqlalchemy import text
+from support import local
 
 from engine.clock import FixedClock
 from engine.db import Base
-from services import demo, schema
+from services import demo
 from services.bootstrap import Services, bootstrap
-from services.config import REPO_ROOT, Config
-from databases import PG_DATABASE, PG_SERVER, postgres_admin
-from support import local
+from services.common import schema
+from services.common.config import REPO_ROOT, Config
 
 BACKENDS = os.environ.get("TALENTFLOW_TEST_BACKENDS", "sqlite,postgresql").split(",")
 def _fresh_postgres_database(request) -> str:

@@ -11,12 +11,18 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
+from support import local
 
 from engine.models import HumanTask
-from services import evaluations, policies, talents, tasks
-from services.models import (AppUser, Candidate, Commitment, EvaluationRound, Membership, OrgUnit, Position,
-                             RecruitmentRound, SupportEntitlement, TalentListEntry)
-from support import local
+from services.commitments import Commitment, SupportEntitlement
+from services.common import policies
+from services.evaluation import _evaluations as evaluations
+from services.evaluation._models import EvaluationRound
+from services.identity import AppUser, Membership, OrgUnit
+from services.people import TalentListEntry
+from services.people import _talents as talents
+from services.selection import Candidate, Position, RecruitmentRound
+from services.work import _tasks as tasks
 
 DEFAULT_ASSESSMENT = ("hoan_thanh_tot", "has_prospects")
 

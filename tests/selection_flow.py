@@ -13,11 +13,15 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import select
-
-from services import candidacy, selection, tasks
-from services.models import AppUser, CouncilScore, CouncilSeat
-from services.personal_data import load_keys
 from support import act, inbox, local
+
+from services.identity import AppUser
+from services.people import load_keys
+from services.selection import CouncilSeat
+from services.selection import _candidacy as candidacy
+from services.selection import _rounds as selection
+from services.selection._models import CouncilScore
+from services.work import _tasks as tasks
 
 ROUND_OPENED = local(2026, 2, 2, 9, 0)
 APPLICATIONS_CLOSE = local(2026, 3, 2, 0, 0)

@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from engine.models import HumanTask
-from services import campaigns, tasks
-from services.directory import unit_by_code, user_by_username
+from services.campaigns import _campaigns as campaigns
+from services.identity import unit_by_code, user_by_username
+from services.work import _tasks as tasks
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 # The process bundles the repository ships (one folder each), all loaded by every test.
@@ -74,7 +75,7 @@ def campaign_of(services, campaign_id: int):
 
 
 def proposal_of(services, campaign_id: int, unit_code: str):
-    from services.models import UnitProposal
+    from services.campaigns import UnitProposal
 
     with services.db.transaction() as session:
         unit = unit_by_code(session, unit_code)

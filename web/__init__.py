@@ -1,16 +1,17 @@
 """The web layer: Flask app factory. Views call services; SpiffWorkflow never reaches here."""
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request, session as browser_session
+from flask import Flask, jsonify, render_template, request
+from flask import session as browser_session
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from engine.errors import EngineError
+from services import identity, talent_search
 from services.bootstrap import Services, bootstrap
-from services import city_consolidation, talent_directory, web_sessions
-from services.directory import is_admin
-from services.models import AppUser
+from services.city import may_see_city_round
+from services.identity import AppUser, is_admin
 from web import admin, auth, bell, board, city, converters, inbox, rounds, talents, task_page
 from web.api import PREFIX, init_api
 from web.api.errors import error_response, http_error_response, message_of, status_of
@@ -49,15 +50,15 @@ def create_app(services: Services | None = None) -> Flask:
 
 
 def _load_user(services: Services, user_id: str) -> SignedInUser | None:
-    owner = web_sessions.owner(services.db, browser_session.get(SESSION_KEY, ""), services.clock.now())
+    owner = identity.owner(services.db, browser_session.get(SESSION_KEY, ""), services.clock.now())
     if owner is None or str(owner) != user_id:
         return None  # signed out, ended on the server, or expired
     with services.db.read() as session:
         user = session.get(AppUser, owner)
         if user is None or not user.active:
             return None
-        return SignedInUser.of(user, is_admin(session, user.id), talent_directory.may_search(session, user.id),
-                               city_consolidation.may_see_city_round(session, user.id))
+        return SignedInUser.of(user, is_admin(session, user.id), talent_search.may_search(session, user.id),
+                               may_see_city_round(session, user.id))
 
 
 def _holds_nul(value) -> bool:

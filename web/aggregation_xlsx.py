@@ -5,8 +5,8 @@ from __future__ import annotations
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-from services.display import deadline_words, local_time
-from services.models import Campaign
+from services.campaigns import Campaign
+from services.common.display import deadline_words, local_time
 
 # Excel runs a cell starting with one of these as a formula ("=HYPERLINK(...)" in a title).
 FORMULA_STARTS = ("=", "+", "-", "@")

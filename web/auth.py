@@ -4,10 +4,11 @@ from __future__ import annotations
 import math
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _, ngettext
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
-from services import sign_in as sign_in_service, web_sessions
+from services import identity
 from web.context import services
 from web.i18n import LANGUAGES
 from web.security import SESSION_KEY, SignedInUser, safe_next
@@ -24,10 +25,10 @@ def login():
     svc = services()
     now = svc.clock.now()
     with svc.db.transaction() as db_session:  # the attempt is recorded either way
-        outcome = sign_in_service.sign_in(db_session, username, password, request.remote_addr or "?", now)
+        outcome = identity.sign_in(db_session, username, password, request.remote_addr or "?", now)
         signed_in = SignedInUser.of(outcome.user) if outcome.user else None
     if signed_in is None:
-        if outcome.refusal == sign_in_service.THROTTLED:
+        if outcome.refusal == identity.THROTTLED:
             minutes = math.ceil((outcome.retry_at - now).total_seconds() / 60)
             message = ngettext("Too many failed attempts. Wait %(num)d minute and try again.",
                                "Too many failed attempts. Wait %(num)d minutes and try again.", minutes)
@@ -44,7 +45,7 @@ def login():
 def logout():
     svc = services()
     with svc.db.transaction() as db_session:  # every session of the user, not only this one
-        web_sessions.end_all(db_session, current_user.id)
+        identity.end_all(db_session, current_user.id)
     logout_user()
     session.clear()
     flash(_("You have signed out."))

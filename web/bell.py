@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from services import notifications
-from services.models import Notification
+from services.notifications import Notification
 from web.context import services
 
 bp = Blueprint("bell", __name__)

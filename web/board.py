@@ -6,13 +6,14 @@ from datetime import datetime
 from io import BytesIO
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import gettext as _, ngettext
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from engine.errors import NotFound
-from services import campaigns, tasks
-from services.display import LOCAL_TZ
-from services.errors import Conflict, InvalidInput, PermissionDenied
+from services import campaigns, work
+from services.common.display import LOCAL_TZ
+from services.common.errors import Conflict, InvalidInput, PermissionDenied
 from web import refusals
 from web.aggregation_xlsx import aggregation_workbook
 from web.case_view import words
@@ -167,7 +168,7 @@ def unit(campaign_id: int, unit_code: str):
         except NotFound:
             abort(404)
         columns = campaigns.line_columns(session, svc.runtime)
-        histories = [tasks.history(session, instance_id) for instance_id in view.instance_ids]
+        histories = [work.history(session, instance_id) for instance_id in view.instance_ids]
     lines = [[words(line.get(name), {"oneOf": [{"const": key, "title": title} for key, title in choices.items()]})
               for name, _title, choices in columns] for line in view.lines]
     return render_template("unit_proposal.html", campaign=campaign, unit=view.standing, labels=status_labels(),

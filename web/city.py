@@ -7,7 +7,7 @@ from flask import Blueprint, render_template
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from services import campaigns, city_consolidation
+from services import campaigns, city
 from web.context import services
 
 bp = Blueprint("city", __name__)
@@ -24,7 +24,7 @@ def labels() -> dict:
 @login_required
 def round_list():
     with services().db.read() as session:
-        rounds = city_consolidation.rounds_for(session, current_user.id)
+        rounds = city.rounds_for(session, current_user.id)
     return render_template("city_rounds.html", rounds=rounds)
 
 
@@ -33,9 +33,9 @@ def round_list():
 def city_round(round_id: int):
     svc = services()
     with svc.db.read() as session:
-        chosen = city_consolidation.city_round_for_board(session, current_user.id, round_id)
-        submissions = city_consolidation.submissions_of(session, round_id)
-        consolidation = city_consolidation.consolidated_list(session, chosen)
+        chosen = city.city_round_for_board(session, current_user.id, round_id)
+        submissions = city.submissions_of(session, round_id)
+        consolidation = city.consolidated_list(session, chosen)
         field_titles = campaigns.field_titles(session, svc.runtime)
     return render_template("city_round.html", city_round=chosen, submissions=submissions,
                            consolidation=consolidation, field_titles=field_titles)

@@ -12,13 +12,11 @@ import click
 from engine import contracts
 from engine.clock import FixedClock
 from engine.errors import EngineError
-from services import (api_tokens, calendar, campaigns, demo, directory, escalations, notifications, schema, sign_in,
-                      tasks)
+from services import campaigns, deadlines, demo, identity, notifications, work
 from services.bootstrap import Services, bootstrap
-from services.directory import user_by_username
-from services.display import time_left
-
-LOCAL_TZ = campaigns.LOCAL_TZ
+from services.common import schema
+from services.common.display import LOCAL_TZ, time_left
+from services.identity import user_by_username
 
 
 def _instant(value: str | None) -> datetime | None:
@@ -191,8 +189,8 @@ def tasks_group() -> None:
 def tasks_list(ctx, username: str) -> None:
     services = _services(ctx)
     with services.db.read() as session:
-        inbox = tasks.tasks_for(session, user_by_username(session, username))
-        levels = escalations.escalations_of(session, [task.id for task in inbox])
+        inbox = work.tasks_for(session, user_by_username(session, username))
+        levels = deadlines.escalations_of(session, [task.id for task in inbox])
         for task in inbox:
             due = f"due {_local(task.due_at)}, {time_left(task.due_at, services.clock.now())}" if task.due_at else "no due date"
             escalated = f", escalated to level {levels[task.id][-1].level}" if levels[task.id] else ""
@@ -210,7 +208,7 @@ def tasks_complete(ctx, task_id: str, username: str, raw: str) -> None:
     except (OSError, ValueError) as error:
         raise click.BadParameter(f"--data: {error}") from None
     services = _services(ctx)
-    change = tasks.complete_task(services.db, services.runtime, username, task_id, data)
+    change = work.complete_task(services.db, services.runtime, username, task_id, data)
     for task in change.opened_tasks:
         click.echo(f"next: {task.id}  {task.title}")
     click.echo(f"instance {change.instance.id}: {change.instance.status}")
@@ -234,12 +232,12 @@ def users_group() -> None:
 @users_group.command("grant")
 @click.argument("username")
 @click.option("--unit", "unit_code", required=True)
-@click.option("--role", required=True, type=click.Choice(sorted(directory.ROLES)))
+@click.option("--role", required=True, type=click.Choice(sorted(identity.ROLES)))
 @click.option("--acting", is_flag=True, help="Acting holder: reached by escalations while the regular ones are away.")
 @click.pass_context
 def users_grant(ctx, username, unit_code, role, acting) -> None:
     with _services(ctx).db.transaction() as session:
-        directory.grant_role(session, username, unit_code, role, acting)
+        identity.grant_role(session, username, unit_code, role, acting)
     click.echo(f"{username} holds {role} in {unit_code}" + (" (acting)" if acting else ""))
 
 
@@ -250,7 +248,7 @@ def users_grant(ctx, username, unit_code, role, acting) -> None:
 def users_password(ctx, username, password) -> None:
     """Set a user's password (e.g. the account of a selected person, who signs their commitment)."""
     with _services(ctx).db.transaction() as session:
-        sign_in.set_password(session, username, password)
+        identity.set_password(session, username, password)
     click.echo(f"password of {username} set")
 
 
@@ -264,9 +262,9 @@ def users_token(ctx, username, name, revoke) -> None:
     services = _services(ctx)
     with services.db.transaction() as session:
         if revoke:
-            click.echo(f"{api_tokens.revoke(session, username, name, services.clock.now())} token(s) revoked")
+            click.echo(f"{identity.revoke(session, username, name, services.clock.now())} token(s) revoked")
             return
-        token = api_tokens.issue(session, username, name, services.clock.now())
+        token = identity.issue(session, username, name, services.clock.now())
     click.echo(token)
 
 
@@ -305,15 +303,15 @@ def calendar_list(ctx, year: int) -> None:
     """The year's days off and make-up days; for a year not confirmed, also the statutory
     days off used provisionally until it is."""
     with _services(ctx).db.read() as session:
-        confirmed = calendar.confirmation(session, year)
+        confirmed = deadlines.confirmation(session, year)
         if confirmed is not None:
             click.echo(f"{year}: confirmed {_local(confirmed.confirmed_at)}")
         else:
             click.echo(f"{year}: NOT CONFIRMED: deadlines through {year} are provisional; until "
                        f"`talentflow calendar confirm {year}`, the days marked provisional are days off too")
-        days = [(entry.day, entry.kind, entry.name) for entry in calendar.entries(session, year)]
+        days = [(entry.day, entry.kind, entry.name) for entry in deadlines.entries(session, year)]
         if confirmed is None:
-            days += [(day, "provisional", name) for day, name in calendar.suggestions(session, year)]
+            days += [(day, "provisional", name) for day, name in deadlines.suggestions(session, year)]
         for day, kind, name in sorted(days):
             click.echo(f"{day:%d/%m/%Y} {day:%a}  {kind:<11}  {name}")
 
@@ -325,7 +323,7 @@ def calendar_suggest(ctx, year: int) -> None:
     """Statutory days off the `holidays` package knows and the calendar lacks (check them
     against the government's notice for the year before adding)."""
     with _services(ctx).db.read() as session:
-        for day, name in calendar.suggestions(session, year):
+        for day, name in deadlines.suggestions(session, year):
             click.echo(f"{day:%d/%m/%Y} {day:%a}  {name}")
 
 
@@ -337,7 +335,7 @@ def calendar_suggest(ctx, year: int) -> None:
 def calendar_set(ctx, day, working: bool, name: str) -> None:
     services = _services(ctx)
     with services.db.transaction() as session:
-        calendar.set_day(session, day.date(), calendar.WORKING_DAY if working else calendar.DAY_OFF, name)
+        deadlines.set_day(session, day.date(), deadlines.WORKING_DAY if working else deadlines.DAY_OFF, name)
     services.calendar.invalidate()
     click.echo(f"{day:%d/%m/%Y}: {'working day' if working else 'day off'} ({name})")
 
@@ -350,7 +348,7 @@ def calendar_confirm(ctx, year: int) -> None:
     (audited): from then on only they count, and deadlines through YEAR are final."""
     services = _services(ctx)
     with services.db.transaction() as session:
-        confirmed = calendar.confirm_year(session, year, None, services.clock.now())
+        confirmed = deadlines.confirm_year(session, year, None, services.clock.now())
     services.calendar.invalidate()
     click.echo(f"{year}: confirmed {_local(confirmed.confirmed_at)}")
 
@@ -361,7 +359,7 @@ def calendar_confirm(ctx, year: int) -> None:
 def calendar_unset(ctx, day) -> None:
     services = _services(ctx)
     with services.db.transaction() as session:
-        removed = calendar.unset_day(session, day.date())
+        removed = deadlines.unset_day(session, day.date())
     services.calendar.invalidate()
     click.echo(f"{day:%d/%m/%Y}: " + ("back to the ordinary week" if removed else "was not in the calendar"))
 

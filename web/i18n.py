@@ -9,7 +9,7 @@ from datetime import datetime
 from flask import Flask, request, session
 from flask_babel import Babel, gettext, ngettext
 
-from services.display import deadline_parts, largest_units, local_time
+from services.common.display import deadline_parts, largest_units, local_time
 
 LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
 

@@ -5,8 +5,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from services import tasks
-from services.models import AppUser
+from services import work
+from services.identity import AppUser
 from web.context import services
 from web.converters import query_number
 from web.security import safe_next
@@ -15,14 +15,14 @@ bp = Blueprint("inbox", __name__)
 
 
 
-def inbox_query(args) -> tasks.InboxQuery:
+def inbox_query(args) -> work.InboxQuery:
     """The query the filters ask for; unknown values fall back to 'all'."""
     queue = args.get("queue", "all")
     due = args.get("due") or None
-    return tasks.InboxQuery(queue=queue if queue in tasks.QUEUES else "all",
+    return work.InboxQuery(queue=queue if queue in work.QUEUES else "all",
                             process_key=args.get("process") or None,
                             campaign_id=query_number(args.get("campaign"), None),
-                            due=due if due in tasks.DUE_FILTERS else None, page=query_number(args.get("page"), 1))
+                            due=due if due in work.DUE_FILTERS else None, page=query_number(args.get("page"), 1))
 
 
 @bp.get("/")
@@ -38,7 +38,7 @@ def inbox():
     now = svc.clock.now()
     with svc.db.read() as session:
         user = session.get(AppUser, current_user.id)
-        page, queues = tasks.inbox(session, user, query, now), tasks.queues_of(session, user)
+        page, queues = work.inbox(session, user, query, now), work.queues_of(session, user)
     return render_template("inbox.html", page=page, query=query, args=request.args, now=now, queues=queues)
 
 
@@ -46,7 +46,7 @@ def inbox():
 @login_required
 def claim(task_id: str):
     with services().db.transaction() as session:
-        tasks.claim(session, session.get(AppUser, current_user.id), task_id)
+        work.claim(session, session.get(AppUser, current_user.id), task_id)
     flash(_("The task is yours now; colleagues no longer see it."))
     return redirect(safe_next(request.form.get("next"), url_for("inbox.inbox")))
 
@@ -55,6 +55,6 @@ def claim(task_id: str):
 @login_required
 def release(task_id: str):
     with services().db.transaction() as session:
-        tasks.release(session, session.get(AppUser, current_user.id), task_id)
+        work.release(session, session.get(AppUser, current_user.id), task_id)
     flash(_("The task is back in the queue."))
     return redirect(url_for("inbox.inbox"))

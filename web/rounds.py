@@ -24,11 +24,13 @@ from flask_login import current_user, login_required
 from sqlalchemy import exists, select
 
 from engine.errors import FormInvalid, NotFound
-from services import breaches, campaigns, candidacy, commitments, documents, policies, selection
-from services.directory import CITY_CHAIR, UNIT_HEAD
-from services.display import LOCAL_TZ
-from services.errors import InvalidInput, PermissionDenied
-from services.models import Commitment, Council, CouncilSeat, Membership, OrgUnit, Position
+from services import campaigns, commitments, documents, evaluation, selection
+from services.commitments import Commitment
+from services.common import policies
+from services.common.display import LOCAL_TZ
+from services.common.errors import InvalidInput, PermissionDenied
+from services.identity import CITY_CHAIR, UNIT_HEAD, Membership, OrgUnit
+from services.selection import Council, CouncilSeat, Position
 from web import refusals
 from web.context import services
 
@@ -187,7 +189,7 @@ def nominate(round_id: int):
                                    .where(Position.id == position_id))
         if person["date_of_birth"] is None:
             raise InvalidInput("date_of_birth", _("Enter the date of birth."))
-        candidacy.nominate_official(session, services().runtime, services().citizen_id_keys, current_user.username,
+        selection.nominate_official(session, services().runtime, services().citizen_id_keys, current_user.username,
                                     round_id=round_id, position_id=position_id, unit_code=unit_code, **person)
     return _register(round_id, "nominate", register, _("Nomination registered; Sở Nội vụ will check the dossier."))
 
@@ -198,7 +200,7 @@ def apply(round_id: int):
     """Sở Nội vụ registers a self-application (Phiếu đăng ký dự tuyển) it received."""
     def register(session, person: dict, position_id: int):
         _access(session, current_user.id, round_id)
-        candidacy.apply(session, services().runtime, services().citizen_id_keys, current_user.username,
+        selection.apply(session, services().runtime, services().citizen_id_keys, current_user.username,
                         round_id=round_id, position_id=position_id, **person)
     return _register(round_id, "apply", register, _("Application registered."))
 
@@ -211,7 +213,7 @@ def nominate_external(round_id: int):
 
     def register(session, person: dict, position_id: int):
         _access(session, current_user.id, round_id)
-        candidacy.nominate_external(session, services().runtime, services().citizen_id_keys,
+        selection.nominate_external(session, services().runtime, services().citizen_id_keys,
                                     current_user.username, round_id=round_id, position_id=position_id,
                                     nominating_organisation=organisation, **person)
     return _register(round_id, "external", register, _("Nomination registered."))
@@ -365,11 +367,11 @@ def commitment_page(commitment_id: int):
         view = commitments.commitment_view(session, commitment_id, svc.citizen_id_keys)
         may_upload = (view["status"] == "awaiting_signature"
                       and selection.may_manage_rounds(session, current_user.id))
-        may_report_breach = (view["status"] in breaches.BREACHABLE
-                             and breaches.may_report(session, current_user.id, commitment_id)
-                             and not breaches.breaches_of(session, commitment_id))
+        may_report_breach = (view["status"] in evaluation.BREACHABLE
+                             and evaluation.may_report(session, current_user.id, commitment_id)
+                             and not evaluation.breaches_of(session, commitment_id))
     return render_template("commitment.html", commitment=view, may_upload=may_upload, error=refused.get("error"),
-                           may_report_breach=may_report_breach, triggers=breaches.TRIGGERS,
+                           may_report_breach=may_report_breach, triggers=evaluation.TRIGGERS,
                            breach_errors=refused.get("breach_errors", {}), breach_typed=refused.get("breach_typed", {}))
 
 
@@ -382,7 +384,7 @@ def report_breach(commitment_id: int):
     try:
         with svc.db.transaction() as session:
             _readable_commitment(session, commitment_id)
-            breaches.report_breach(session, svc.runtime, current_user.username, commitment_id, typed["trigger"],
+            evaluation.report_breach(session, svc.runtime, current_user.username, commitment_id, typed["trigger"],
                                    typed["occurred_on"], svc.clock.now())
     except InvalidInput as invalid:
         return refusals.refuse(url_for("rounds.commitment_page", commitment_id=commitment_id),

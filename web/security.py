@@ -17,9 +17,10 @@ from flask_login import LoginManager, UserMixin
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from services import instance_files, web_sessions
-from services.config import Config
-from services.models import AppUser
+from services import identity
+from services.common import instance_files
+from services.common.config import Config
+from services.identity import AppUser
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -53,7 +54,7 @@ def configure_security(app: Flask, config: Config, load_user) -> None:
         SECRET_KEY=config.secret_key or _instance_secret(config.instance_dir),
         SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=config.secure_cookies,
         REMEMBER_COOKIE_HTTPONLY=True, REMEMBER_COOKIE_SECURE=config.secure_cookies,
-        PERMANENT_SESSION_LIFETIME=web_sessions.LIFETIME, WTF_CSRF_TIME_LIMIT=None,
+        PERMANENT_SESSION_LIFETIME=identity.LIFETIME, WTF_CSRF_TIME_LIMIT=None,
     )
     if config.trusted_proxies < 0:
         raise ValueError("TALENTFLOW_TRUSTED_PROXIES must be 0 (no reverse proxy) or the number of proxies")

@@ -9,8 +9,8 @@ from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from services import talent_directory, talents
-from services.errors import InvalidInput, TooManyRequests
+from services import people, talent_search
+from services.common.errors import InvalidInput, TooManyRequests
 from web.context import services
 from web.converters import query_number
 
@@ -30,18 +30,18 @@ def search():
     svc = services()
     values = request.form if request.method == "POST" else request.args
     status = values.get("status") or None
-    query = talent_directory.TalentQuery(text=request.form.get("q", "")[:200],
-                                         status=status if status in talents.STATUSES else None,
+    query = talent_search.TalentQuery(text=request.form.get("q", "")[:200],
+                                         status=status if status in people.STATUSES else None,
                                          page=query_number(values.get("page"), 1))
     error, page, status_code = None, None, 200
     with svc.db.transaction() as session:  # a citizen ID lookup is audited, a refused one too
         try:
-            page = talent_directory.search(session, svc.citizen_id_keys, current_user.id, query, svc.clock.now())
+            page = talent_search.search(session, svc.citizen_id_keys, current_user.id, query, svc.clock.now())
         except InvalidInput as invalid:  # the form again, with what to fix
             error = invalid.message.split(": ", 1)[-1]
             status_code = 429 if isinstance(invalid, TooManyRequests) else 422
     # A typed citizen ID is never written back into the page.
-    typed = "" if talent_directory.is_citizen_id_query(query.text) else query.text
+    typed = "" if talent_search.is_citizen_id_query(query.text) else query.text
     return render_template("talents.html", page=page, error=error, typed=typed, status=query.status,
                            labels=status_labels()), status_code
 
@@ -51,5 +51,5 @@ def search():
 def person(person_id: int):
     svc = services()
     with svc.db.read() as session:
-        record = talent_directory.person_record(session, svc.citizen_id_keys, current_user.id, person_id)
+        record = talent_search.person_record(session, svc.citizen_id_keys, current_user.id, person_id)
     return render_template("talent.html", person=record, labels=status_labels())

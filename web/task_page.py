@@ -4,7 +4,6 @@ next to its field and everything typed kept."""
 from __future__ import annotations
 
 import re
-
 from io import BytesIO
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
@@ -13,8 +12,8 @@ from flask_login import current_user, login_required
 from markupsafe import Markup, escape
 
 from engine.errors import ContractBroken, DeadlinePassed, FormInvalid
-from services import documents, tasks
-from services.models import AppUser
+from services import documents, work
+from services.identity import AppUser
 from web import case_view, refusals
 from web.context import services
 from web.form_fields import data_from, fields_of
@@ -29,10 +28,10 @@ def show(task_id: str):
     svc, refused = services(), refusals.kept()
     with svc.db.read() as session:
         user = session.get(AppUser, current_user.id)
-        task = tasks.visible_task(session, user, task_id)
-        draft = tasks.draft_of(session, user, task_id)
+        task = work.visible_task(session, user, task_id)
+        draft = work.draft_of(session, user, task_id)
         # loaded once for the form and the page
-        case_data = tasks.case_values(session, svc.runtime, task, svc.runtime.task_data(session, task.id),
+        case_data = work.case_values(session, svc.runtime, task, svc.runtime.task_data(session, task.id),
                                       svc.clock.now())
         data = draft.data if draft else _prefill(session, svc, task, case_data)
     return _render(task, data, refused.get("errors", {}), extra_rows=1 if request.args.get("rows") == "1" else 0,
@@ -45,8 +44,8 @@ def submit(task_id: str):
     svc = services()
     action = request.form.get("action", "submit")
     with svc.db.read() as session:
-        task = tasks.visible_task(session, session.get(AppUser, current_user.id), task_id)
-        data = data_from(tasks.form_of(session, svc.runtime, task), request.form)
+        task = work.visible_task(session, session.get(AppUser, current_user.id), task_id)
+        data = data_from(work.form_of(session, svc.runtime, task), request.form)
     if action in ("add_row", "save_draft"):  # what was typed is kept as the draft, then the page again
         _keep_as_draft(svc, task_id, data)
         if action == "add_row":
@@ -54,7 +53,7 @@ def submit(task_id: str):
         flash(_("Draft saved. Nothing is sent until you submit."))
         return redirect(url_for("task_page.show", task_id=task_id))
     try:
-        change = tasks.complete_task(svc.db, svc.runtime, current_user.username, task_id, data)
+        change = work.complete_task(svc.db, svc.runtime, current_user.username, task_id, data)
     except FormInvalid as invalid:  # the page again, what was typed kept as the draft, each error by its field
         _keep_as_draft(svc, task_id, data)
         return refusals.refuse(url_for("task_page.show", task_id=task_id),
@@ -65,16 +64,16 @@ def submit(task_id: str):
         flash(late.message)
         return redirect(url_for("task_page.show", task_id=task_id))
     with svc.db.read() as session:
-        flash(_confirmation(task, tasks.outcome_of(session, svc.runtime, task, data, change)))
+        flash(_confirmation(task, work.outcome_of(session, svc.runtime, task, data, change)))
     return redirect(url_for("inbox.inbox"))
 
 
 def _keep_as_draft(svc, task_id: str, data: dict) -> None:
     with svc.db.transaction() as session:
-        tasks.save_draft(session, session.get(AppUser, current_user.id), task_id, data, svc.clock.now())
+        work.save_draft(session, session.get(AppUser, current_user.id), task_id, data, svc.clock.now())
 
 
-def _confirmation(task, outcome: tasks.Outcome) -> str:
+def _confirmation(task, outcome: work.Outcome) -> str:
     """What happened, in words: the choice made, where the case went and to whom."""
     said = [_("You chose “%(decision)s”.", decision=outcome.decision)] if outcome.decision else []
     said += [_("“%(task)s” now goes to %(who)s.", task=title, who=", ".join(holders) or _("nobody yet"))
@@ -89,7 +88,7 @@ def document(task_id: str, document_id: int):
     """A document the case hands to whoever may see the task (the commitment to sign...)."""
     svc = services()
     with svc.db.read() as session:
-        task = tasks.visible_task(session, session.get(AppUser, current_user.id), task_id)
+        task = work.visible_task(session, session.get(AppUser, current_user.id), task_id)
         if document_id not in _document_ids(svc.runtime.task_data(session, task.id)):
             abort(404)
         stored = documents.get(session, document_id)
@@ -101,13 +100,13 @@ def document(task_id: str, document_id: int):
 def _render(task, data: dict, errors: dict, extra_rows: int = 0, draft_saved_at=None, case_data: dict | None = None):
     svc = services()
     with svc.db.read() as session:
-        schema = tasks.form_of(session, svc.runtime, task)
-        history = tasks.history(session, task.instance_id)
+        schema = work.form_of(session, svc.runtime, task)
+        history = work.history(session, task.instance_id)
         if case_data is None:
-            case_data = tasks.case_values(session, svc.runtime, task, svc.runtime.task_data(session, task.id),
+            case_data = work.case_values(session, svc.runtime, task, svc.runtime.task_data(session, task.id),
                                           svc.clock.now())
         instructions = _instructions(session, svc, task, case_data)
-        case = tasks.case_of(session, svc.runtime, task, case_data)
+        case = work.case_of(session, svc.runtime, task, case_data)
         attachments = [(stored.id, stored.filename) for stored in
                        (documents.get(session, document_id) for document_id in _document_ids(case_data))]
     form_errors = [message for field, message in errors.items() if not field]
@@ -130,7 +129,7 @@ def _prefill(session, svc, task, data: dict) -> dict:
     for the task) the form's fields name."""
     if task.status != "ready":
         return task.completed_data or {}
-    fields = tasks.form_of(session, svc.runtime, task).get("properties", {})
+    fields = work.form_of(session, svc.runtime, task).get("properties", {})
     prefilled = {name: value for name, value in data.items() if name in fields}
     if "lines" in fields and "lines" not in prefilled and data.get("previous_lines"):
         prefilled["lines"] = data["previous_lines"]  # a returned proposal starts from what was sent
@@ -139,5 +138,5 @@ def _prefill(session, svc, task, data: dict) -> dict:
 
 def _instructions(session, svc, task, data: dict) -> Markup:
     """The task's documentation with {{ name }} filled from the case's data (escaped)."""
-    text = tasks.instructions_of(session, svc.runtime, task)
+    text = work.instructions_of(session, svc.runtime, task)
     return Markup(_PLACEHOLDER.sub(lambda match: str(escape(data.get(match.group(1), ""))), str(escape(text))))

@@ -3,9 +3,9 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 
 import engine.models  # noqa: F401  (registers engine tables)
-import services.models  # noqa: F401  (registers application tables)
+import services.bootstrap  # noqa: F401  (imports every context, so registers every application table)
 from engine.db import Base
-from services.config import Config
+from services.common.config import Config
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url") or Config.from_env().database_url

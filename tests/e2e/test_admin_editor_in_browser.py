@@ -4,10 +4,10 @@ opened before stays on version 1, and the instance viewer highlights the current
 from __future__ import annotations
 
 from sqlalchemy import select
-
-from engine.models import HumanTask, ProcessDefinition, ProcessInstance
 from support import local, open_campaign
 from web_client import PASSWORD
+
+from engine.models import HumanTask, ProcessDefinition, ProcessInstance
 
 NEW_LABEL = "Đơn vị chưa có nhu cầu"
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import func, select
-
-from engine.models import ProcessInstance
-from services.models import AuditEvent, Notification
 from support import line, local, open_campaign, submit_proposal
 from web_client import browser_signed_in
+
+from engine.models import ProcessInstance
+from services.common.models import AuditEvent
+from services.notifications import Notification
 
 REMIND = "text=Nhắc các đơn vị chưa gửi"
 

@@ -4,7 +4,6 @@ head's approval, the board updating, the cutoff deeming the silent units, and th
 from __future__ import annotations
 
 from openpyxl import load_workbook
-
 from support import local, open_campaign
 from web_client import browser_signed_in, field
 

@@ -5,9 +5,9 @@ nothing is published; the saved draft, opened again, keeps the lock on it."""
 from __future__ import annotations
 
 from sqlalchemy import select
+from test_admin_editor_in_browser import _sign_in_as_admin
 
 from engine.models import ProcessDefinition
-from test_admin_editor_in_browser import _sign_in_as_admin
 
 LOCKED = ["draft_proposal", "approve_proposal", "submitted", "submitted_late", "declared_no_demand", "deemed_no_demand"]
 NEEDED = "Phần tử này được chương trình sử dụng — không đổi mã hay xoá:"

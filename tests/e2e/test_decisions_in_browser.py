@@ -99,7 +99,8 @@ def test_a_returned_officer_sees_why_on_the_task_and_is_told(commune, live_serve
 
 def test_so_noi_vu_sees_the_dispatch_and_the_city_chair_edits_prefilled_targets(commune, live_server, browser):
     from city_flow import CAM_GIANG, DIGITAL, MATHS, register_both, registration_task, submit_both_communes
-    from services import city_consolidation
+
+    from services.city import _consolidation as city_consolidation
 
     services = commune
     submit_both_communes(services)

@@ -9,13 +9,18 @@ from decimal import Decimal
 from io import BytesIO
 
 import docx
-from sqlalchemy import select
-
 import selection_flow as flow
-from services import demo, talents
-from services.models import AppUser, Candidate, Commitment, CouncilScore, CouncilSeat, Person
+from sqlalchemy import select
 from support import local
 from web_client import PASSWORD, browser_signed_in, field
+
+from services import demo
+from services.commitments import Commitment
+from services.identity import AppUser
+from services.people import Person
+from services.people import _talents as talents
+from services.selection import Candidate, CouncilSeat
+from services.selection._models import CouncilScore
 
 SCORING_TITLE = "Chấm điểm ứng viên"  # council_scoring.bpmn, task score_candidate
 SIGNING_TITLE = "Ký bản cam kết"  # commitment.bpmn, task sign_commitment

@@ -5,14 +5,15 @@ import threading
 from collections import Counter
 
 from sqlalchemy import select
+from support import line, local, open_campaign, statuses, task_named
+from web_client import csrf_token, signed_in, web_app
 
 from engine.errors import ConcurrencyConflict, TaskNotReady
 from engine.models import HumanTask, ProcessInstance
-from services import api_tokens, tasks
-from services.models import OrgUnit
-from support import line, local, open_campaign, statuses, task_named
+from services.identity import OrgUnit
+from services.identity import _api_tokens as api_tokens
+from services.work import _tasks as tasks
 from web.api.errors import message_of, status_of
-from web_client import csrf_token, signed_in, web_app
 
 CUTOFF = local(2026, 1, 14, 12, 0)
 EXTRA_UNITS = 150

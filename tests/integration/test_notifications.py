@@ -2,14 +2,12 @@
 from datetime import timedelta
 
 import pytest
+from mail import free_port, start_smtp_server
 from sqlalchemy import select
 
-from mail import free_port, start_smtp_server
-
-from services import notifications
-from services.directory import user_by_username
-from services.models import Notification
-from services.notifications import SmtpMailer, deliver_emails, notify, unread
+from services.identity import user_by_username
+from services.notifications import Notification, SmtpMailer, deliver_emails, notify, unread
+from services.notifications import _notifications as notifications
 
 
 @pytest.fixture

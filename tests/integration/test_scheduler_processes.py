@@ -17,20 +17,22 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
-
 from bpmn_builder import boundary_timer, probe_bundle, process_xml, user_task
 from databases import PG_SERVER, postgres_admin
+from mail import start_smtp_server
+from sqlalchemy import func, select
+
 from engine.clock import SystemClock
 from engine.definitions import publish
 from engine.models import HumanTask, ProcessInstance
 from engine.runtime import StartRequest
-from mail import start_smtp_server
-from services import demo, schema
+from services import demo
 from services.bootstrap import bootstrap
-from services.config import REPO_ROOT, Config
-from services.directory import unit_by_code, user_by_username
-from services.models import Escalation, Notification
+from services.common import schema
+from services.common.config import REPO_ROOT, Config
+from services.deadlines import Escalation
+from services.identity import unit_by_code, user_by_username
+from services.notifications import Notification
 
 TIMERS = 10_000
 DATABASE = f"talentflow_test_{os.getpid()}_schedulers"

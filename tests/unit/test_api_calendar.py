@@ -5,8 +5,10 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from services import api_tokens, calendar
-from services.models import AuditEvent, CalendarDay
+from services.common.models import AuditEvent
+from services.deadlines import _calendar as calendar
+from services.deadlines._models import CalendarDay
+from services.identity import _api_tokens as api_tokens
 from web import create_app
 
 DAY = "2026-03-09"  # a Monday, an ordinary working day

@@ -1,9 +1,9 @@
 """Campaigns and process administration over the REST API, each for its roles only."""
 import pytest
-
-from services import api_tokens
 from support import BUNDLES, local
 from web_client import web_app
+
+from services.identity import _api_tokens as api_tokens
 
 OPEN = {"commune_code": "xa_cam_giang_ubnd", "title": "Đề xuất nhu cầu năm 2027", "target_year": 2027,
         "launch_doc": "12/UBND-VHXH"}

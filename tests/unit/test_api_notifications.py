@@ -1,10 +1,9 @@
 """The bell over the API: each user sees and marks only their own notifications."""
 from sqlalchemy import select
 
-from services import api_tokens
-from services.directory import user_by_username
-from services.models import Notification
-from services.notifications import notify
+from services.identity import _api_tokens as api_tokens
+from services.identity import user_by_username
+from services.notifications import Notification, notify
 from web import create_app
 
 

@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
-
-from services import api_tokens
 from web_client import web_app
+
+from services.identity import _api_tokens as api_tokens
 
 USERS = ("admin", "cg_vp.canbo")  # an admin, and an officer of a unit (Văn phòng)
 EXAMPLES = 30  # per operation, user and mode

@@ -1,11 +1,11 @@
 """Tasks over the REST API: the inbox page, one task with its form, claim, release,
 complete with field errors; never another unit's task; session calls need CSRF."""
 import pytest
-
-from engine.models import HumanTask
-from services import api_tokens
 from support import line, local, open_campaign
 from web_client import csrf_token, signed_in, web_app
+
+from engine.models import HumanTask
+from services.identity import _api_tokens as api_tokens
 
 
 @pytest.fixture

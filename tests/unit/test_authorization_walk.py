@@ -12,13 +12,16 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
-
-from engine.models import HumanTask, ProcessDefinition, ProcessInstance
-from services import api_tokens
-from services.models import AuditEvent, CalendarDay, Campaign, Notification, ProcessDraft
-from services.notifications import notify
 from support import inbox, local, open_campaign
 from web_client import csrf_token, signed_in, web_app
+
+from engine.models import HumanTask, ProcessDefinition, ProcessInstance
+from services.campaigns import Campaign
+from services.common.models import AuditEvent
+from services.deadlines._models import CalendarDay
+from services.identity import _api_tokens as api_tokens
+from services.notifications import Notification, notify
+from services.process_admin._models import ProcessDraft
 
 USERS = ["cg_vp.canbo", "cg_vp.truong", "cg_pkt.canbo", "cg_pkt.truong", "vhxh.canbo", "chutich", "admin"]
 STRANGERS = ["cg_pkt.canbo", "cg_pkt.truong"]  # another unit than the victim's (cg_vp)
@@ -131,7 +134,7 @@ def world(commune):
     app = web_app(commune)
     victim_task = inbox(commune, "cg_vp.canbo")[0]
     with commune.db.transaction() as session:
-        from services.directory import user_by_username
+        from services.identity import user_by_username
         victim = user_by_username(session, "cg_vp.canbo")
         notify(session, key="walk:1", user=victim, subject="Nhắc việc", body="Việc của Văn phòng",
                at=commune.clock.now(), task_id=victim_task.id)
@@ -150,9 +153,9 @@ def world(commune):
 def _talent_serving_in(session, services, unit_code: str) -> int:
     from datetime import date
 
-    from services import talents
-    from services.directory import unit_by_code
-    from services.models import TalentListEntry
+    from services.identity import unit_by_code
+    from services.people import TalentListEntry
+    from services.people import _talents as talents
 
     person = talents.register_person(session, services.citizen_id_keys, services.clock.now(), None,
                                      full_name="Trần Minh Khoa", citizen_id="999202000111")

@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from databases import PG_SERVER, postgres_admin
 
 pytestmark = pytest.mark.database  # each benchmark runs on databases of its own

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func, select
-
 from commitment_flow import C1, open_round, recruitment_round, selected_candidate, sign_and_assign
-from services.models import Breach
+from sqlalchemy import func, select
 from support import local, task_named
 from web_client import csrf_token, shown_after_refusal, signed_in, web_app
+
+from services.evaluation._models import Breach
 
 
 def test_the_employer_reports_a_breach_from_the_commitment_page(commune):

@@ -4,15 +4,18 @@ commitment's own terms, Sở Nội vụ appraises, the city leader decides."""
 from datetime import date
 
 import pytest
+from evaluation_flow import add_talent
 from sqlalchemy import select
+from support import act, inbox, local
 
 from engine.errors import FormInvalid
 from engine.models import ProcessInstance
-from services import breaches, talents
-from services.errors import Conflict, InvalidInput, PermissionDenied
-from services.models import Breach, Commitment, SupportEntitlement, TalentListEntry
-from evaluation_flow import add_talent
-from support import act, inbox, local
+from services.commitments import Commitment, SupportEntitlement
+from services.common.errors import Conflict, InvalidInput, PermissionDenied
+from services.evaluation import _breaches as breaches
+from services.evaluation._models import Breach
+from services.people import TalentListEntry
+from services.people import _talents as talents
 
 REPORTED_AT = local(2028, 9, 5, 9, 0)
 HP_TRANSFER = "Điều động, luân chuyển theo quyết định của cấp có thẩm quyền"

@@ -7,15 +7,15 @@ import time
 from datetime import timedelta
 
 import pytest
-
 from bpmn_builder import boundary_timer, probe_bundle, process_xml, script_task, user_task
+from support import local
+from web_client import signed_in, web_app
+
 from engine.budget import Limits
 from engine.definitions import publish
 from engine.errors import BudgetExceeded, DefinitionRejected
 from engine.models import ProcessInstance
 from engine.sandbox import RestrictedEnvironment
-from support import local
-from web_client import signed_in, web_app
 
 T0 = local(2026, 3, 2, 8, 0)
 

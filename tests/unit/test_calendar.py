@@ -3,14 +3,14 @@ and "The working-day calendar is data"), seeded for 2026."""
 from datetime import date
 
 import pytest
-
 from bpmn_builder import boundary_timer, probe_bundle, process_xml, user_task
+from support import local
+
 from engine.definitions import publish
 from engine.helpers import is_before
 from engine.models import HumanTask
-from services import calendar
-from services.calendar import before_date, end_of_day
-from support import local
+from services.deadlines import _calendar as calendar
+from services.deadlines._calendar import before_date, end_of_day
 
 
 @pytest.fixture

@@ -4,19 +4,22 @@ and admins are reminded from 01/10 to confirm the next year (README.md)."""
 from datetime import date
 
 import pytest
+from bpmn_builder import probe_bundle, process_xml, user_task
 from click.testing import CliRunner
 from sqlalchemy import delete, select
+from support import local
+from web_client import signed_in, web_app
 
-from bpmn_builder import probe_bundle, process_xml, user_task
 from engine.definitions import publish
 from engine.models import HumanTask
-from services import api_tokens, calendar
-from services.directory import unit_by_code, user_by_username
-from services.models import AuditEvent, CalendarDay, CalendarYear, Notification
-from support import local
+from services.common.models import AuditEvent
+from services.deadlines import _calendar as calendar
+from services.deadlines._models import CalendarDay, CalendarYear
+from services.identity import _api_tokens as api_tokens
+from services.identity import unit_by_code, user_by_username
+from services.notifications import Notification
 from web import create_app
 from web.cli import main
-from web_client import signed_in, web_app
 
 TET_2028 = date(2028, 1, 26)  # Lunar New Year's Day 2028 (a Wednesday)
 

@@ -5,14 +5,25 @@ from datetime import date
 
 import pytest
 from sqlalchemy import select
+from support import (
+    act,
+    campaign_of,
+    inbox,
+    line,
+    local,
+    open_campaign,
+    proposal_of,
+    statuses,
+    submit_proposal,
+    task_named,
+)
 
 from engine.errors import FormInvalid, TaskNotReady
 from engine.models import ProcessInstance
-from services import campaigns, tasks
-from services.errors import Conflict, InvalidInput, PermissionDenied
-from services.models import AuditEvent
-from support import (act, campaign_of, inbox, line, local, open_campaign, proposal_of, statuses,
-                     submit_proposal, task_named)
+from services.campaigns import _campaigns as campaigns
+from services.common.errors import Conflict, InvalidInput, PermissionDenied
+from services.common.models import AuditEvent
+from services.work import _tasks as tasks
 
 JUST_BEFORE = local(2026, 1, 14, 11, 59, 59)
 CUTOFF = local(2026, 1, 14, 12, 0, 0)

@@ -7,18 +7,34 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from selection_flow import (
+    APPLICATIONS_CLOSE,
+    HA,
+    HA_DOSSIER,
+    HUNG,
+    KHOA,
+    STALE_HEALTH_CERTIFICATE,
+    dossier_task,
+    item,
+    keys_of,
+    open_round,
+    positions_of,
+    register_candidates,
+    screen,
+)
 from sqlalchemy import select
+from support import inbox, local, stored_text
 
 from engine.errors import FormInvalid
 from engine.models import ProcessInstance
-from services import candidacy, selection
-from services.candidacy import screening_problems
-from services.directory import unit_by_code, user_by_username
-from services.errors import Conflict, InvalidInput, PermissionDenied
-from services.models import AuditEvent, Candidate, TalentStatus
-from selection_flow import (APPLICATIONS_CLOSE, HA, HA_DOSSIER, HUNG, KHOA, STALE_HEALTH_CERTIFICATE, dossier_task,
-                            item, keys_of, open_round, positions_of, register_candidates, screen)
-from support import inbox, local, stored_text
+from services.common.errors import Conflict, InvalidInput, PermissionDenied
+from services.common.models import AuditEvent
+from services.identity import unit_by_code, user_by_username
+from services.people._models import TalentStatus
+from services.selection import Candidate
+from services.selection import _candidacy as candidacy
+from services.selection import _rounds as selection
+from services.selection._candidacy import screening_problems
 
 NOMINATED_AT = local(2026, 2, 15, 9, 0)
 
@@ -192,7 +208,7 @@ def test_the_required_items_boundaries():
 
 
 def test_the_screening_shows_who_is_screened_born_when_and_nominated_by_whom(commune):
-    from services import tasks
+    from services.work import _tasks as tasks
     round_id = open_round(commune)
     hung_id = nominate(commune, round_id, date(1988, 8, 8), gender="male")
     task = dossier_task(commune, hung_id)

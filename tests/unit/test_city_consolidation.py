@@ -2,17 +2,33 @@
 dispatches arrive at Sở Nội vụ as cases, are registered, consolidated by field and job
 position, returned once by the city chair and approved."""
 import pytest
+from city_flow import (
+    CAM_GIANG,
+    DIGITAL,
+    LE_THANH_NGHI,
+    MATHS,
+    YEAR,
+    city_round_approved,
+    open_both_campaigns,
+    register_both,
+    register_submission,
+    registration_task,
+    send_to_city,
+    submit_both_communes,
+)
 from sqlalchemy import select
+from support import act, inbox, local, task_named
 
-from city_flow import (CAM_GIANG, DIGITAL, LE_THANH_NGHI, MATHS, YEAR, city_round_approved, open_both_campaigns,
-                       register_both, register_submission, registration_task, send_to_city, submit_both_communes)
 from engine.errors import FormInvalid, NotFound
 from engine.models import HumanTask
-from services import city_consolidation, tasks
-from services.directory import unit_by_code, user_by_username
-from services.errors import PermissionDenied
-from services.models import AuditEvent, Campaign, CityRound, CommuneSubmission
-from support import act, inbox, local, task_named
+from services.campaigns import Campaign
+from services.city import CityRound
+from services.city import _consolidation as city_consolidation
+from services.city._models import CommuneSubmission
+from services.common.errors import PermissionDenied
+from services.common.models import AuditEvent
+from services.identity import unit_by_code, user_by_username
+from services.work import _tasks as tasks
 
 
 def city_round(services, round_id: int) -> CityRound:
@@ -205,7 +221,8 @@ def test_an_unregistered_case_is_escalated_to_the_director(commune):
     services.clock.set(registration.due_at)
     services.tick(registration.due_at)
     with services.db.transaction() as session:
-        from services.models import Escalation, Notification
+        from services.deadlines import Escalation
+        from services.notifications import Notification
 
         escalated = session.scalars(select(Escalation).where(Escalation.task_id == registration.id)).all()
         director = user_by_username(session, "snv.giamdoc")

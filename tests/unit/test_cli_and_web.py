@@ -2,11 +2,11 @@
 import json
 
 from click.testing import CliRunner
+from support import BUNDLES
 
 from engine.clock import FixedClock
 from web import create_app
 from web.cli import main
-from support import BUNDLES
 
 
 def test_cli_runs_a_campaign_in_simulated_time(tmp_path, monkeypatch):

@@ -8,20 +8,37 @@ from types import SimpleNamespace
 
 import docx
 import pytest
+from commitment_flow import (
+    C1,
+    C2,
+    assign,
+    commitment_of,
+    complete,
+    decide_support,
+    open_round,
+    open_task,
+    person_username,
+    recruitment_round,
+    selected_candidate,
+    sign,
+    sign_and_assign,
+)
 from sqlalchemy import select
+from support import inbox, local
 
 from engine.errors import FormInvalid, NotFound
 from engine.models import HumanTask, ProcessDefinition, ProcessInstance
 from engine.reactions import ENDED
-from services import commitments, documents, policies
-from services.directory import user_by_username
-from services.errors import Conflict, InvalidInput, PermissionDenied
-from services.models import (AppUser, AuditEvent, Commitment, Person, RecruitmentRound, SupportEntitlement,
-                             TalentListEntry, TalentStatus)
-from services.personal_data import load_keys
-from commitment_flow import (C1, C2, assign, commitment_of, complete, decide_support, open_round, open_task,
-                             person_username, recruitment_round, selected_candidate, sign, sign_and_assign)
-from support import inbox, local
+from services.commitments import Commitment, SupportEntitlement
+from services.commitments import _commitments as commitments
+from services.common import policies
+from services.common.errors import Conflict, InvalidInput, PermissionDenied
+from services.common.models import AuditEvent
+from services.documents import _documents as documents
+from services.identity import AppUser, user_by_username
+from services.people import Person, TalentListEntry, load_keys
+from services.people._models import TalentStatus
+from services.selection import RecruitmentRound
 
 DECISION = date(2026, 3, 16)
 DECIDED_AT = local(2026, 3, 16, 15, 0)

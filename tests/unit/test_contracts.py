@@ -10,23 +10,33 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from bpmn_edit import add_end_event, delete, move, rename
 from lxml import etree
 from sqlalchemy import select
+from support import BUNDLES, act, local, open_campaign, proposal_of, statuses, task_named
+from web_client import signed_in, web_app
 
 from engine import definitions
 from engine.contracts import END_EVENT, ProcessContract, user_task, with_tables
 from engine.definitions import Bundle, read_bundle
 from engine.errors import DefinitionRejected
 from engine.models import ProcessDefinition, ProcessInstance
-from engine.reactions import (COMPLETED, ENDED, REACHED, Capability, CaseSource, ReactionTable, completed, ended,
-                              reached)
-from services import api_tokens, process_drafts
-from services.config import REPO_ROOT
-from services.directory import user_by_username
-from services.models import TaskDraft
-from bpmn_edit import add_end_event, delete, move, rename
-from support import BUNDLES, act, local, open_campaign, proposal_of, statuses, task_named
-from web_client import signed_in, web_app
+from engine.reactions import (
+    COMPLETED,
+    ENDED,
+    REACHED,
+    Capability,
+    CaseSource,
+    ReactionTable,
+    completed,
+    ended,
+    reached,
+)
+from services.common.config import REPO_ROOT
+from services.identity import _api_tokens as api_tokens
+from services.identity import user_by_username
+from services.process_admin import _drafts as process_drafts
+from services.work._models import TaskDraft
 
 BPMN_DIR = REPO_ROOT / "bpmn"
 # String literals of services/ and web/ that happen to equal a BPMN element id without

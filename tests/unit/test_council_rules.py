@@ -4,14 +4,31 @@ the council of 5 of docs/example.md#the-council-hdtc-hp-2026-01."""
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-from services.council_rules import (
-    Council, CouncilCompositionInvalid, CouncilMember, CouncilRole, MemberScore,
-    NotCouncilMember, Outcome, Recusal, RecusedMemberCannotScore, Result, Vote,
-    composition_problems, decide, mean_score, parse_score, quorum_required, rank_passed,
-    record_score, vote_of)
-from services.errors import InvalidInput
+from services.common.errors import InvalidInput
+from services.selection._council_rules import (
+    Council,
+    CouncilCompositionInvalid,
+    CouncilMember,
+    CouncilRole,
+    MemberScore,
+    NotCouncilMember,
+    Outcome,
+    Recusal,
+    RecusedMemberCannotScore,
+    Result,
+    Vote,
+    composition_problems,
+    decide,
+    mean_score,
+    parse_score,
+    quorum_required,
+    rank_passed,
+    record_score,
+    vote_of,
+)
 
 CANDIDATE = "C1"
 PASSING_SCORES = st.integers(5000, 10000).map(lambda hundredths: Decimal(hundredths).scaleb(-2))

@@ -5,12 +5,14 @@ timer fires first, committed; the paths the BPMN draws for late work still run a
 No reminder or digest speaks of a task that its deadline is closing, whichever of two
 ticks reads it first."""
 from sqlalchemy import func, select
-
-from engine.models import HumanTask, ProcessInstance
-from services import api_tokens, campaigns
-from services.models import Escalation, Notification
 from support import act, local, open_campaign, proposal_of, statuses, task_named
 from web_client import csrf_token, signed_in, web_app
+
+from engine.models import HumanTask, ProcessInstance
+from services.campaigns import _campaigns as campaigns
+from services.deadlines import Escalation
+from services.identity import _api_tokens as api_tokens
+from services.notifications import Notification
 
 JUST_BEFORE = local(2027, 1, 14, 11, 59, 59)
 CUTOFF = local(2027, 1, 14, 12, 0, 0)

@@ -7,15 +7,24 @@ import dataclasses
 import re
 
 import pytest
+from bpmn_builder import (
+    FORM,
+    FORM_FILE,
+    KEY,
+    boundary_timer,
+    probe_bundle,
+    process_xml,
+    service_task,
+    user_task,
+)
 from sqlalchemy import func, select
+from support import open_campaign, proposal_of
 
 from engine.definitions import Bundle, compile_bundle, latest_definition, publish, read_bundle
 from engine.errors import DefinitionRejected, FormInvalid
 from engine.models import HumanTask, ProcessDefinition, ProcessInstance
-from services import tasks
-from services.config import REPO_ROOT
-from bpmn_builder import FORM, FORM_FILE, KEY, boundary_timer, probe_bundle, process_xml, service_task, user_task
-from support import open_campaign, proposal_of
+from services.common.config import REPO_ROOT
+from services.work import _tasks as tasks
 
 BPMN_DIR = REPO_ROOT / "bpmn"
 UNIT = "unit_proposal"

@@ -1,9 +1,9 @@
 """Deadlines read in the law's words, whatever the year: "trước 12 giờ ngày 14/01/2027",
 and an instant at 00:00 local is the end of the day before ("hết ngày 14/01/2027")."""
 import pytest
-
-from services.display import deadline_words
 from support import local
+
+from services.common.display import deadline_words
 
 
 @pytest.mark.parametrize("instant, words", [

@@ -3,17 +3,17 @@ the people the org chart names (docs/deadlines.md#reminders-and-escalations)."""
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
-
 from bpmn_builder import boundary_timer, probe_bundle, process_xml, user_task
+from sqlalchemy import select
+from support import act, inbox, line, local, open_campaign, submit_proposal
+
 from engine.definitions import compile_bundle, publish
 from engine.errors import DefinitionRejected
 from engine.models import HumanTask
-from services import tasks
-from services.directory import UNIT_HEAD, unit_by_code, user_by_username
-from services.escalations import escalations_of
-from services.models import AppUser, Membership, Notification
-from support import act, inbox, local, open_campaign, submit_proposal, line
+from services.deadlines import escalations_of
+from services.identity import UNIT_HEAD, AppUser, Membership, unit_by_code, user_by_username
+from services.notifications import Notification
+from services.work import _tasks as tasks
 
 DUE = local(2026, 1, 14, 12, 0)
 START = {"deadline": DUE.isoformat()}

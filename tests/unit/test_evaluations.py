@@ -4,15 +4,27 @@ docs/legal-rules.md, "The five-year review proposes and an authority removes";
 docs/deadlines.md#fixed-dates-set-by-an-authority-are-never-moved), in simulated time."""
 from datetime import date
 
+from evaluation_flow import (
+    add_talent,
+    aggregate,
+    decide_removals,
+    evaluate_all,
+    open_year,
+    rounds,
+    run_first_evaluation,
+    submit,
+)
 from sqlalchemy import func, select
+from support import inbox, local, stored_text, task_named
 
 from engine.models import HumanTask, ProcessInstance
-from services import evaluations, talents
-from services.directory import unit_by_code
-from services.models import AppUser, AuditEvent, Evaluation, EvaluationRound, Notification, TalentListEntry
-from evaluation_flow import (add_talent, aggregate, decide_removals, evaluate_all, open_year, rounds,
-                             run_first_evaluation, submit)
-from support import inbox, local, stored_text, task_named
+from services.common.models import AuditEvent
+from services.evaluation import _evaluations as evaluations
+from services.evaluation._models import Evaluation, EvaluationRound
+from services.identity import AppUser, unit_by_code
+from services.notifications import Notification
+from services.people import TalentListEntry
+from services.people import _talents as talents
 
 REPORT_DUE = local(2026, 11, 30, 0, 0)
 

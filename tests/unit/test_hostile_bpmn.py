@@ -10,13 +10,13 @@ import json
 from pathlib import Path
 
 import pytest
+from hostile_corpus import BIG, CASES, FORM, FORM_FILE, KEY, META, process_xml, script_task, touch
 from sqlalchemy import func, select
+from support import stored_text
 
 from engine.definitions import Bundle, publish, read_bundle
 from engine.errors import DefinitionRejected
 from engine.models import HumanTask, ProcessDefinition, ProcessInstance
-from hostile_corpus import BIG, CASES, FORM, FORM_FILE, KEY, META, process_xml, script_task, touch
-from support import stored_text
 
 
 def definition_count(services) -> int:

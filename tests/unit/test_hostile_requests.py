@@ -11,16 +11,17 @@ import zlib
 from datetime import date
 
 import pytest
+from commitment_flow import C1, C2, open_round, recruitment_round, selected_candidate
 from openpyxl import load_workbook
 from sqlalchemy import func, select, update
+from support import inbox, local, open_campaign
+from web_client import PASSWORD, csrf_token, signed_in, web_app
 from werkzeug.http import parse_options_header
 
 from engine.models import ProcessInstance
-from services import api_tokens, commitments
-from services.models import StoredDocument
-from commitment_flow import C1, C2, open_round, recruitment_round, selected_candidate
-from support import inbox, local, open_campaign
-from web_client import PASSWORD, csrf_token, signed_in, web_app
+from services.commitments import _commitments as commitments
+from services.documents import StoredDocument
+from services.identity import _api_tokens as api_tokens
 
 
 @pytest.fixture

@@ -5,15 +5,16 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import select
+from support import local, open_campaign
+from web_client import csrf_token, signed_in, web_app
 
 from engine import definitions
 from engine.definitions import Bundle
 from engine.models import ProcessDefinition, ProcessInstance
-from services import process_drafts
-from services.directory import user_by_username
-from services.models import AppUser, AuditEvent, Notification
-from support import local, open_campaign
-from web_client import csrf_token, signed_in, web_app
+from services.common.models import AuditEvent
+from services.identity import AppUser, user_by_username
+from services.notifications import Notification
+from services.process_admin import _drafts as process_drafts
 
 
 def _unit_instance(services, campaign_id: int) -> int:

@@ -6,15 +6,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
-
 from bpmn_builder import Node, boundary_timer, probe_bundle, process_xml, user_task
+from sqlalchemy import select
+from support import local
+
 from engine import store
 from engine.definitions import publish
 from engine.errors import TaskNotReady
 from engine.models import HumanTask, ProcessDefinition, ProcessInstance
-from services.directory import unit_by_code
-from support import local
+from services.identity import unit_by_code
 
 T0 = local(2026, 1, 10, 9, 0)
 DUE = local(2026, 1, 14, 12, 0)

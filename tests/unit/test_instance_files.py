@@ -4,9 +4,10 @@ only: so from the first start, and again at the next start when something left t
 readable by others. On both databases (with PostgreSQL only the secrets are files)."""
 import stat
 
-from services import demo, schema
+from services import demo
 from services.bootstrap import bootstrap
-from services.config import REPO_ROOT, Config
+from services.common import schema
+from services.common.config import REPO_ROOT, Config
 from web import create_app
 
 SECRETS = {"secret_key", "data_key", "demo-password.txt"}

@@ -7,15 +7,15 @@ import copy
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, update
-
 from bpmn_builder import FORM, FORM_FILE, Node, boundary_timer, probe_bundle, process_xml, user_task
+from sqlalchemy import select, update
+from support import local
+
 from engine.definitions import compile_bundle, publish
 from engine.errors import MigrationRefused
 from engine.models import HumanTask, ProcessDefinition, ProcessInstance
 from engine.versions import diff_versions
-from services.escalations import escalations_of
-from support import local
+from services.deadlines import escalations_of
 
 T0 = local(2026, 1, 10, 9, 0)
 DEADLINE = '"2026-01-14T12:00:00+07:00"'

@@ -17,16 +17,23 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, inspect, select, text
-
-from services import talents
-from services.config import Config
-from services.errors import Conflict, InvalidInput
-from services.models import AuditEvent, ConsentRecord, Person, TalentStatus
-from services.personal_data import (
-    PersonalDataUnreadable, citizen_id_digest, decrypt_citizen_id, encrypt_citizen_id, keys_from_master,
-    load_keys, mask_citizen_id, normalize_citizen_id,
-)
 from support import local
+
+from services.common.config import Config
+from services.common.errors import Conflict, InvalidInput
+from services.common.models import AuditEvent
+from services.people import Person, load_keys
+from services.people import _talents as talents
+from services.people._models import ConsentRecord, TalentStatus
+from services.people._personal_data import (
+    PersonalDataUnreadable,
+    citizen_id_digest,
+    decrypt_citizen_id,
+    encrypt_citizen_id,
+    keys_from_master,
+    mask_citizen_id,
+    normalize_citizen_id,
+)
 
 KHOA_ID = "999202000111"  # Trần Minh Khoa in docs/example.md
 HA_ID = "999193000222"

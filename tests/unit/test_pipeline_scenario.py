@@ -19,20 +19,35 @@ from datetime import date
 from decimal import Decimal
 
 import docx
-from sqlalchemy import func, select
-
 from city_flow import city_round_approved
 from commitment_flow import sign_and_assign
-from engine.db import Base
-from engine.models import HumanTask
-from evaluation_flow import aggregate, decide_removals, evaluate_all, flagged_people, open_year, rounds, submit
+from evaluation_flow import (
+    aggregate,
+    decide_removals,
+    evaluate_all,
+    flagged_people,
+    open_year,
+    rounds,
+    submit,
+)
 from selection_flow import HA, HUNG, KHOA, STALE_HEALTH_CERTIFICATE, run_selection
-from services import candidacy, documents, evaluations, selection
-from services.models import (Candidate, CityRound, Commitment, ConsentRecord, Council, CouncilRecusal, CouncilScore, CouncilSeat,
-                             Notification,
-                             SupportEntitlement, TalentListEntry, TalentStatus)
+from sqlalchemy import func, select
 from support import local, task_named
 from web_client import signed_in, web_app
+
+from engine.db import Base
+from engine.models import HumanTask
+from services.city import CityRound
+from services.commitments import Commitment, SupportEntitlement
+from services.documents import _documents as documents
+from services.evaluation import _evaluations as evaluations
+from services.notifications import Notification
+from services.people import TalentListEntry
+from services.people._models import ConsentRecord, TalentStatus
+from services.selection import Candidate, Council, CouncilSeat
+from services.selection import _candidacy as candidacy
+from services.selection import _rounds as selection
+from services.selection._models import CouncilRecusal, CouncilScore
 
 KHOA_ID = "999202000111"  # the applicant's citizen ID (docs/example.md), collected with his application
 REPORT_DUE = local(2026, 11, 30, 0, 0)

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from services import policies
+from services.common import policies
 
 
 def test_the_shipped_policies_read_as_the_resolutions_say():

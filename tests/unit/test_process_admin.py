@@ -8,16 +8,18 @@ import json
 from pathlib import Path
 
 import pytest
+from hostile_corpus import BIG, CASES
 from sqlalchemy import func, select
+from support import local, open_campaign
+from web_client import csrf_token, signed_in, web_app
 
 from engine.definitions import DefinitionRejected
 from engine.models import HumanTask, ProcessDefinition, ProcessInstance
-from hostile_corpus import BIG, CASES
-from services import process_drafts, tasks
-from services.directory import user_by_username
-from services.models import AuditEvent, ProcessDraft
-from support import local, open_campaign
-from web_client import csrf_token, signed_in, web_app
+from services.common.models import AuditEvent
+from services.identity import user_by_username
+from services.process_admin import _drafts as process_drafts
+from services.process_admin._models import ProcessDraft
+from services.work import _tasks as tasks
 
 REPO = Path(__file__).resolve().parents[2]
 UNIT_PROPOSAL = (REPO / "bpmn/unit_proposal/unit_proposal.bpmn").read_text(encoding="utf-8")

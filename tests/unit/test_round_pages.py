@@ -8,14 +8,16 @@ import io
 import re
 
 import pytest
-from sqlalchemy import func, select
-
-from services import commitments, talents
-from services.models import Candidate, Commitment, Position, RecruitmentRound
 from selection_flow import HUNG, KHOA, ROUND_OPENED, keys_of, open_round, positions_of, run_selection
+from sqlalchemy import func, select
 from support import local
-from web import rounds
 from web_client import csrf_token, shown_after_refusal, signed_in, web_app
+
+from services.commitments import Commitment
+from services.commitments import _commitments as commitments
+from services.people import _talents as talents
+from services.selection import Candidate, Position, RecruitmentRound
+from web import rounds
 
 PDF = b"%PDF-1.4 scan of the signed commitment\n%%EOF"
 

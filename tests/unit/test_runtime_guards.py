@@ -7,14 +7,14 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
+from support import line, open_campaign, proposal_of, statuses, stored_text
 
-from engine.definitions import Bundle, publish
 from engine import store
+from engine.definitions import Bundle, publish
 from engine.errors import ConcurrencyConflict, FormInvalid, NotFound, TaskNotReady
 from engine.models import HumanTask, ProcessInstance
-from services import tasks
-from services.directory import user_by_username
-from support import stored_text, line, open_campaign, proposal_of, statuses
+from services.identity import user_by_username
+from services.work import _tasks as tasks
 
 UNIT = "cg_vp"
 OFFICER = f"{UNIT}.canbo"

@@ -1,7 +1,7 @@
 """The Alembic migrations build exactly the schema the models describe."""
 from alembic import command
 
-from services.schema import alembic_config
+from services.common.schema import alembic_config
 
 
 def test_migrations_match_the_models(database_url):

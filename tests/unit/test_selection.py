@@ -9,18 +9,41 @@ from datetime import date
 
 import docx
 import pytest
+from selection_flow import (
+    APPLICATIONS_CLOSE,
+    COUNCIL_NAME,
+    HA,
+    HUNG,
+    KHOA,
+    MEMBERS,
+    POSITIONS,
+    RECUSAL_REASON,
+    close_applications,
+    complete,
+    decide,
+    form_council,
+    keys_of,
+    open_round,
+    record_meeting,
+    register_candidates,
+    run_selection,
+    score,
+    scoring_task,
+    screen_candidates,
+)
 from sqlalchemy import func, select
+from support import act, inbox, local, task_named
 
 from engine.errors import FormInvalid
 from engine.models import HumanTask, ProcessInstance
-from services import candidacy, documents, selection
-from services.directory import user_by_username
-from services.errors import InvalidInput, PermissionDenied
-from services.models import Candidate, Council, CouncilScore, RecruitmentRound, TalentStatus
-from selection_flow import (APPLICATIONS_CLOSE, COUNCIL_NAME, HA, HUNG, KHOA, MEMBERS, POSITIONS, RECUSAL_REASON,
-                            close_applications, complete, decide, form_council, open_round, record_meeting,
-                            keys_of, register_candidates, run_selection, score, scoring_task, screen_candidates)
-from support import act, inbox, local, task_named
+from services.common.errors import InvalidInput, PermissionDenied
+from services.documents import _documents as documents
+from services.identity import user_by_username
+from services.people._models import TalentStatus
+from services.selection import Candidate, Council, RecruitmentRound
+from services.selection import _candidacy as candidacy
+from services.selection import _rounds as selection
+from services.selection._models import CouncilScore
 
 
 def round_of(services, round_id: int) -> RecruitmentRound:

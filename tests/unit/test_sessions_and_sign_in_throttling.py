@@ -17,13 +17,15 @@ from datetime import timedelta
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
-
-from services import api_tokens, web_sessions
-from services.directory import user_by_username
-from services.models import AuditEvent, LoginAttempt, WebSession
 from support import local
-from web.cli import main
 from web_client import PASSWORD, csrf_token, signed_in, web_app
+
+from services.common.models import AuditEvent
+from services.identity import _api_tokens as api_tokens
+from services.identity import _web_sessions as web_sessions
+from services.identity import user_by_username
+from services.identity._models import LoginAttempt, WebSession
+from web.cli import main
 
 OWNER = "cg_vp.canbo"
 

@@ -8,14 +8,16 @@ from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
-
-from services import talent_directory, talents
-from services.directory import unit_by_code, user_by_username
-from services.errors import InvalidInput, PermissionDenied
-from services.models import AuditEvent, TalentListEntry
-from services.personal_data import search_digest
 from support import local
 from web_client import csrf_token, signed_in, web_app
+
+from services.common.errors import InvalidInput, PermissionDenied
+from services.common.models import AuditEvent
+from services.identity import unit_by_code, user_by_username
+from services.people import TalentListEntry
+from services.people import _talents as talents
+from services.people._personal_data import search_digest
+from services.talent_search import _search as talent_directory
 
 NOW = local(2026, 6, 1, 9, 0)
 KHOA_ID, HA_ID, LAN_ID = "999202000111", "999193000222", "999195000444"

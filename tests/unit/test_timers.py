@@ -2,15 +2,14 @@
 others, and timer expressions may use the same helpers at load time as at run time."""
 from datetime import timedelta
 
-from sqlalchemy import update
-
+import pytest
 from bpmn_builder import boundary_timer, probe_bundle, process_xml, user_task
+from sqlalchemy import update
+from support import local
+
 from engine.definitions import publish
 from engine.errors import FormInvalid
 from engine.models import HumanTask, ProcessInstance
-from support import local
-
-import pytest
 
 T0 = local(2026, 3, 2, 8, 0)
 

@@ -5,11 +5,12 @@ import re
 
 import pytest
 from sqlalchemy import func, select
-
-from engine.models import HumanTask
-from services.models import LoginAttempt, TaskDraft
 from support import inbox, local, open_campaign
 from web_client import PASSWORD, csrf_token, shown_after_refusal, signed_in, web_app
+
+from engine.models import HumanTask
+from services.identity._models import LoginAttempt
+from services.work._models import TaskDraft
 
 
 @pytest.fixture
@@ -118,8 +119,7 @@ def test_another_units_task_is_not_found_and_cannot_be_claimed_or_submitted(app,
 def test_claim_hides_the_task_from_colleagues_and_release_gives_it_back(app, commune):
     task_id = _task_id(commune, "cg_vp.canbo")
     with commune.db.transaction() as session:
-        from services.directory import grant_role
-        from services.models import AppUser
+        from services.identity import AppUser, grant_role
         session.add(AppUser(username="cg_vp.canbo2", full_name="Cán bộ 2", active=True))
         session.flush()
         grant_role(session, "cg_vp.canbo2", "cg_vp", "unit_officer")
@@ -134,7 +134,7 @@ def test_claim_hides_the_task_from_colleagues_and_release_gives_it_back(app, com
 
 
 def test_phong_vhxh_returns_a_proposal_from_the_board_with_a_reason(app, commune):
-    from support import submit_proposal, line
+    from support import line, submit_proposal
     submit_proposal(commune, "cg_vp", [line()], at=local(2026, 1, 12, 8, 0))
     commune.clock.set(local(2026, 1, 12, 9, 0))
     office = signed_in(app, "vhxh.canbo")

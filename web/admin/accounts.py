@@ -6,8 +6,8 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from services import accounts
-from services.errors import InvalidInput
+from services import identity
+from services.common.errors import InvalidInput
 from web.admin.blueprint import bp
 from web.context import services
 
@@ -21,7 +21,7 @@ def action_labels() -> dict[str, str]:
 def user_list():
     query = request.args.get("q", "").strip()[:80]
     with services().db.read() as session:
-        users = accounts.find(session, query)
+        users = identity.find(session, query)
     return render_template("admin/users.html", users=users, query=query)
 
 
@@ -29,7 +29,7 @@ def user_list():
 def user_page(user_id: int):
     svc = services()
     with svc.db.read() as session:
-        page = accounts.account_page(session, user_id, svc.clock.now())
+        page = identity.account_page(session, user_id, svc.clock.now())
     return render_template("admin/user.html", page=page, actions=action_labels())
 
 
@@ -38,7 +38,7 @@ def user_action(user_id: int, action: str):
     svc = services()
     try:
         with svc.db.transaction() as session:
-            accounts.act(session, current_user.id, user_id, action, svc.clock.now())
+            identity.act(session, current_user.id, user_id, action, svc.clock.now())
         flash(_("Done: %(action)s.", action=action_labels().get(action, action)))
     except InvalidInput as error:
         flash(_("Refused: %(reason)s", reason=error.message))

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from services.directory import is_admin
+from services.identity import is_admin
 from web.context import services
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

@@ -9,8 +9,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from engine.errors import EngineError
-from services.errors import InvalidInput
-from services import instance_admin
+from services import process_admin
+from services.common.errors import InvalidInput
 from web import refusals
 from web.admin.blueprint import bp
 from web.context import services
@@ -24,7 +24,7 @@ def action_labels() -> dict[str, str]:
 def instance(instance_id: int):
     svc = services()
     with svc.db.read() as session:
-        page = instance_admin.instance_page(session, svc.runtime, instance_id)
+        page = process_admin.instance_page(session, svc.runtime, instance_id)
     return render_template("admin/instance.html", page=page, actions=action_labels(),
                            data_json=json.dumps(page.state.data, ensure_ascii=False, indent=2, sort_keys=True))
 
@@ -34,8 +34,8 @@ def cancel_confirmation(instance_id: int):
     """Before a cancel: what it closes, who is told, and the reason to give them."""
     svc = services()
     with svc.db.read() as session:
-        page = instance_admin.instance_page(session, svc.runtime, instance_id)
-        closing = instance_admin.cancel_preview(session, instance_id, svc.clock.now())
+        page = process_admin.instance_page(session, svc.runtime, instance_id)
+        closing = process_admin.cancel_preview(session, instance_id, svc.clock.now())
     return render_template("admin/cancel.html", page=page, closing=closing, reason=refusals.kept().get("reason", ""))
 
 
@@ -45,7 +45,7 @@ def instance_action(instance_id: int, action: str):
     reason = request.form.get("reason")
     try:
         with svc.db.transaction() as session:
-            instance_admin.act(session, svc.runtime, current_user.id, instance_id, action, svc.clock.now(), reason)
+            process_admin.act(session, svc.runtime, current_user.id, instance_id, action, svc.clock.now(), reason)
         flash(_("Done: %(action)s.", action=action_labels().get(action, action)))
     except InvalidInput as invalid:  # back to the confirmation, what was typed kept
         flash(invalid.message)
@@ -63,8 +63,8 @@ def migration_preview(instance_id: int):
         flash(_("Choose the version to migrate to."))
         return redirect(url_for("admin.instance", instance_id=instance_id))
     with svc.db.read() as session:
-        page = instance_admin.instance_page(session, svc.runtime, instance_id)
-        plan = instance_admin.migration_plan(session, svc.runtime, instance_id, version)
+        page = process_admin.instance_page(session, svc.runtime, instance_id)
+        plan = process_admin.migration_plan(session, svc.runtime, instance_id, version)
     return render_template("admin/migrate.html", page=page, plan=plan, version=version)
 
 
@@ -74,7 +74,7 @@ def migrate(instance_id: int):
     version = request.form.get("to", type=int)
     try:
         with svc.db.transaction() as session:
-            instance_admin.migrate(session, svc.runtime, current_user.id, instance_id, version or 0,
+            process_admin.migrate(session, svc.runtime, current_user.id, instance_id, version or 0,
                                    svc.clock.now())
         flash(_("Migrated to version %(version)d.", version=version))
     except EngineError as error:

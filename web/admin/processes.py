@@ -8,8 +8,8 @@ from flask_login import current_user
 
 from engine.errors import DefinitionRejected
 from engine.xml_safety import MAX_BPMN_BYTES
-from services import instance_admin, process_drafts
-from services.errors import InvalidInput
+from services import process_admin
+from services.common.errors import InvalidInput
 from web.admin.blueprint import bp
 from web.context import services
 from web.converters import query_number
@@ -22,7 +22,7 @@ MAX_UPLOAD_REQUEST_BYTES = MAX_BPMN_BYTES + 1024 * 1024
 @bp.get("/")
 def process_list(refusal: dict | None = None, status: int = 200):
     with services().db.read() as session:
-        summaries = process_drafts.summaries(session)
+        summaries = process_admin.summaries(session)
     return render_template("admin/processes.html", processes=summaries, refusal=refusal,
                            max_megabytes=MAX_BPMN_BYTES // (1024 * 1024)), status
 
@@ -30,16 +30,16 @@ def process_list(refusal: dict | None = None, status: int = 200):
 @bp.get("/processes/<key>")
 def process_page(key: str):
     with services().db.read() as session:
-        versions = process_drafts.versions_of(session, key)
-        draft = process_drafts.draft_of(session, key)
-        instances = instance_admin.instances_of(session, key)
+        versions = process_admin.versions_of(session, key)
+        draft = process_admin.draft_of(session, key)
+        instances = process_admin.instances_of(session, key)
     return render_template("admin/process.html", key=key, versions=versions, draft=draft, instances=instances)
 
 
 @bp.get("/processes/<key>/edit")
 def editor(key: str):
     with services().db.read() as session:
-        draft = process_drafts.draft_of(session, key)
+        draft = process_admin.draft_of(session, key)
     return render_template("admin/editor.html", key=key, title=draft.meta.get("title", key))
 
 
@@ -53,7 +53,7 @@ def upload():
     svc = services()
     try:
         with svc.db.transaction() as session:
-            key, problems = process_drafts.import_file(session, svc.runtime, current_user.id, file.read(),
+            key, problems = process_admin.import_file(session, svc.runtime, current_user.id, file.read(),
                                                        request.form.get("key", "").strip(), file.filename,
                                                        svc.clock.now())
     except DefinitionRejected as error:
@@ -73,14 +73,14 @@ def upload():
 @bp.get("/processes/<key>/versions/<int:version>.bpmn")
 def download_version(key: str, version: int):
     with services().db.read() as session:
-        definition = process_drafts.version_of(session, key, version)
+        definition = process_admin.version_of(session, key, version)
         return _bpmn_file(definition.bpmn_xml, f"{key}-v{version}.bpmn")
 
 
 @bp.get("/processes/<key>/draft.bpmn")
 def download_draft(key: str):
     with services().db.read() as session:
-        return _bpmn_file(process_drafts.draft_of(session, key).bpmn, f"{key}-draft.bpmn")
+        return _bpmn_file(process_admin.draft_of(session, key).bpmn, f"{key}-draft.bpmn")
 
 
 @bp.get("/processes/<key>/diff")
@@ -91,7 +91,7 @@ def version_diff(key: str):
         flash(_("Choose two versions to compare."))
         return redirect(url_for("admin.process_page", key=key))
     with svc.db.read() as session:
-        difference = process_drafts.diff(session, svc.runtime, key, old, new)
+        difference = process_admin.diff(session, svc.runtime, key, old, new)
     return render_template("admin/diff.html", key=key, old=old, new=new, diff=difference)
 
 

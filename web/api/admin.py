@@ -9,8 +9,8 @@ from marshmallow import Schema, fields, validate
 from engine.errors import DefinitionRejected
 from engine.forms import check_form_schema
 from engine.xml_safety import MAX_BPMN_BYTES
-from services import instance_admin, process_drafts
-from services.directory import task_roles
+from services import process_admin
+from services.identity import task_roles
 from web.api.auth import require_admin, services
 from web.api.errors import ProblemSchema, problem_list
 from web.api.fields import UtcDateTime
@@ -95,8 +95,8 @@ def get_draft(key: str):
     require_admin()
     svc = services()
     with svc.db.read() as session:
-        draft = process_drafts.draft_of(session, key)
-    return {**vars(draft), "contract": process_drafts.contracted_elements(svc.runtime, key)}
+        draft = process_admin.draft_of(session, key)
+    return {**vars(draft), "contract": process_admin.contracted_elements(svc.runtime, key)}
 
 
 @blp.put("/processes/<key>/draft")
@@ -108,7 +108,7 @@ def save_draft(body: dict, key: str):
     admin, svc = require_admin(), services()
     at = svc.clock.now()
     with svc.db.transaction() as session:
-        problems = process_drafts.save_draft(session, svc.runtime, admin.id, key, body["bpmn"], body["forms"],
+        problems = process_admin.save_draft(session, svc.runtime, admin.id, key, body["bpmn"], body["forms"],
                                              body["meta"], at)
     return {"saved_at": at, "problems": problem_list(problems)}
 
@@ -119,7 +119,7 @@ def publish_draft(key: str):
     """Publish the saved draft as the next version; running instances keep theirs."""
     admin, svc = require_admin(), services()
     with svc.db.transaction() as session:
-        definition = process_drafts.publish_draft(session, svc.runtime, admin.id, key, svc.clock.now())
+        definition = process_admin.publish_draft(session, svc.runtime, admin.id, key, svc.clock.now())
         return {"version": definition.version}
 
 
@@ -143,4 +143,4 @@ def instance_diagram(instance_id: int):
     require_admin()
     svc = services()
     with svc.db.read() as session:
-        return instance_admin.diagram(session, svc.runtime, instance_id)
+        return process_admin.diagram(session, svc.runtime, instance_id)

@@ -7,9 +7,8 @@ from flask_smorest import abort
 from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError
 
-from services import api_tokens
-from services.directory import is_admin
-from services.models import AppUser
+from services import identity
+from services.identity import AppUser, is_admin
 from web.context import services
 
 
@@ -20,7 +19,7 @@ def current_user() -> AppUser:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         with services().db.read() as session:
             if scheme.lower() == "bearer":
-                user = api_tokens.user_of(session, token.strip()) if token.strip() else None
+                user = identity.user_of(session, token.strip()) if token.strip() else None
             else:
                 user = _session_user(session)
             if user is None:

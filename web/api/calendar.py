@@ -6,7 +6,7 @@ from datetime import date
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields, validate
 
-from services import calendar
+from services import deadlines
 from web.api.auth import current_user, require_admin, services
 
 blp = Blueprint("calendar", __name__, description="Lịch ngày làm việc: ngày nghỉ, ngày làm bù")
@@ -14,7 +14,7 @@ blp = Blueprint("calendar", __name__, description="Lịch ngày làm việc: ng�
 
 class CalendarDaySchema(Schema):
     day = fields.Date(dump_only=True)
-    kind = fields.String(required=True, validate=validate.OneOf([calendar.DAY_OFF, calendar.WORKING_DAY]),
+    kind = fields.String(required=True, validate=validate.OneOf([deadlines.DAY_OFF, deadlines.WORKING_DAY]),
                          metadata={"description": "day_off (ngày nghỉ) or working_day (ngày làm bù)"})
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
 
@@ -55,7 +55,7 @@ def list_days(year: int):
     """Days off and make-up working days of a year."""
     current_user()
     with services().db.read() as session:
-        return calendar.entries(session, _year(year))
+        return deadlines.entries(session, _year(year))
 
 
 @blp.get("/<int:year>/suggestions")
@@ -64,7 +64,7 @@ def suggest_days(year: int):
     """Statutory days off the `holidays` package knows and the calendar lacks (admins)."""
     require_admin()
     with services().db.read() as session:
-        return [{"day": day, "name": name} for day, name in calendar.suggestions(session, _year(year))]
+        return [{"day": day, "name": name} for day, name in deadlines.suggestions(session, _year(year))]
 
 
 @blp.put("/days/<day>")
@@ -75,7 +75,7 @@ def set_day(body: dict, day: str):
     admin, chosen = require_admin(), _day(day)
     svc = services()
     with svc.db.transaction() as session:
-        entry = calendar.set_day(session, chosen, body["kind"], body["name"], admin.id, svc.clock.now())
+        entry = deadlines.set_day(session, chosen, body["kind"], body["name"], admin.id, svc.clock.now())
         result = {"day": entry.day, "kind": entry.kind, "name": entry.name}
     svc.calendar.invalidate()
     return result
@@ -88,7 +88,7 @@ def unset_day(day: str):
     admin, chosen = require_admin(), _day(day)
     svc = services()
     with svc.db.transaction() as session:
-        removed = calendar.unset_day(session, chosen, admin.id, svc.clock.now())
+        removed = deadlines.unset_day(session, chosen, admin.id, svc.clock.now())
     if not removed:
         abort(404, message=f"Ngày {chosen:%d/%m/%Y} không có trong lịch.", code="not_found")
     svc.calendar.invalidate()
@@ -100,7 +100,7 @@ def get_confirmation(year: int):
     """Whether an admin has confirmed the year's days off."""
     current_user()
     with services().db.read() as session:
-        return _confirmation(year, calendar.confirmation(session, _year(year)))
+        return _confirmation(year, deadlines.confirmation(session, _year(year)))
 
 
 @blp.post("/<int:year>/confirmation")
@@ -109,6 +109,6 @@ def confirm_year(year: int):
     """Confirm that the year's days off match the government's notice (admins; audited)."""
     admin, svc = require_admin(), services()
     with svc.db.transaction() as session:
-        result = _confirmation(year, calendar.confirm_year(session, _year(year), admin.id, svc.clock.now()))
+        result = _confirmation(year, deadlines.confirm_year(session, _year(year), admin.id, svc.clock.now()))
     svc.calendar.invalidate()
     return result

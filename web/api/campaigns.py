@@ -5,8 +5,8 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from services import campaigns
-from web.api.fields import UtcDateTime
 from web.api.auth import current_user, services
+from web.api.fields import UtcDateTime
 
 blp = Blueprint("campaigns", __name__, description="Đợt đề xuất nhu cầu")
 

@@ -6,9 +6,9 @@ from marshmallow import Schema, fields
 from sqlalchemy import func, select
 
 from services import notifications
-from services.models import Notification
-from web.api.fields import UtcDateTime
+from services.notifications import Notification
 from web.api.auth import current_user, services
+from web.api.fields import UtcDateTime
 
 blp = Blueprint("notifications", __name__, description="Thông báo của người dùng")
 

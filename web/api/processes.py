@@ -4,9 +4,9 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from services import processes
-from web.api.fields import UtcDateTime
+from services import process_admin
 from web.api.auth import require_admin, services
+from web.api.fields import UtcDateTime
 
 blp = Blueprint("processes", __name__, description="Quy trình và phiên bản (quản trị)")
 
@@ -45,7 +45,7 @@ def list_definitions():
     """Every published version of every process, newest first."""
     require_admin()
     with services().db.read() as session:
-        return processes.definitions(session)
+        return process_admin.definitions(session)
 
 
 @blp.post("/instances")
@@ -55,10 +55,10 @@ def start_instance(body: dict):
     """Start an instance of the newest version of a process."""
     admin, svc = require_admin(), services()
     with svc.db.transaction() as session:
-        instance_id = processes.start(session, svc.runtime, admin.id, body["process_key"], body["data"],
+        instance_id = process_admin.start(session, svc.runtime, admin.id, body["process_key"], body["data"],
                                       body["lane_orgs"], body["business_key"], svc.clock.now())
     with svc.db.read() as session:
-        return processes.instance_view(session, instance_id)
+        return process_admin.instance_view(session, instance_id)
 
 
 @blp.get("/instances/<int:instance_id>")
@@ -66,4 +66,4 @@ def start_instance(body: dict):
 def show_instance(instance_id: int):
     require_admin()
     with services().db.read() as session:
-        return processes.instance_view(session, instance_id)
+        return process_admin.instance_view(session, instance_id)

@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from engine.db import MAX_ID
-from services import talent_directory, talents
+from services import people, talent_search
 from web.api.auth import current_user, services
 from web.api.fields import UtcDateTime
 
@@ -15,7 +15,7 @@ blp = Blueprint("talents_api", __name__, description="Cơ sở dữ liệu nhân
 
 
 class TalentListSchema(Schema):
-    status = fields.String(load_default=None, validate=validate.OneOf(talents.STATUSES))
+    status = fields.String(load_default=None, validate=validate.OneOf(people.STATUSES))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_ID))
 
 
@@ -69,7 +69,7 @@ class PersonRecordSchema(PersonSchema):
 def people(query: dict):
     """The people the caller may see (Sở Nội vụ and city leaders: everyone; Phòng VH-XH and
     commune chairs: their commune; unit heads: their unit), by status."""
-    return _page(talent_directory.TalentQuery(status=query["status"], page=query["page"]))
+    return _page(talent_search.TalentQuery(status=query["status"], page=query["page"]))
 
 
 @blp.post("/search")
@@ -78,13 +78,13 @@ def people(query: dict):
 def search(query: dict):
     """The same, matching a name (accents optional) or, for Sở Nội vụ's officers, a whole
     citizen ID (audited; at most 20 an hour)."""
-    return _page(talent_directory.TalentQuery(text=query["q"], status=query["status"], page=query["page"]))
+    return _page(talent_search.TalentQuery(text=query["q"], status=query["status"], page=query["page"]))
 
 
-def _page(query: talent_directory.TalentQuery) -> dict:
+def _page(query: talent_search.TalentQuery) -> dict:
     svc, user = services(), current_user()
     with svc.db.transaction() as session:  # a citizen ID lookup is audited, a refused one too
-        page = talent_directory.search(session, svc.citizen_id_keys, user.id, query, svc.clock.now())
+        page = talent_search.search(session, svc.citizen_id_keys, user.id, query, svc.clock.now())
         return {"people": page.people, "total": page.total, "page": page.page, "pages": page.pages}
 
 
@@ -94,4 +94,4 @@ def person(person_id: int):
     """One person's record: identity (masked), status history, consents, candidacies, list entries."""
     svc, user = services(), current_user()
     with svc.db.read() as session:
-        return talent_directory.person_record(session, svc.citizen_id_keys, user.id, person_id)
+        return talent_search.person_record(session, svc.citizen_id_keys, user.id, person_id)

@@ -6,21 +6,21 @@ from marshmallow import Schema, fields, validate
 
 from engine.db import MAX_ID
 from engine.errors import FormInvalid, NotFound
-from services import escalations, tasks
-from services.errors import PermissionDenied
-from services.models import AppUser
-from web.api.fields import UtcDateTime
+from services import deadlines, work
+from services.common.errors import PermissionDenied
+from services.identity import AppUser
 from web.api.auth import current_user, services
 from web.api.errors import error_response
+from web.api.fields import UtcDateTime
 
 blp = Blueprint("tasks", __name__, description="Công việc của người dùng")
 
 
 class InboxArgs(Schema):
-    queue = fields.String(load_default="all", validate=validate.OneOf(tasks.QUEUES))
+    queue = fields.String(load_default="all", validate=validate.OneOf(work.QUEUES))
     process = fields.String(load_default=None, validate=validate.Length(max=100))
     campaign = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID))
-    due = fields.String(load_default=None, validate=validate.OneOf(tasks.DUE_FILTERS))
+    due = fields.String(load_default=None, validate=validate.OneOf(work.DUE_FILTERS))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
     per_page = fields.Integer(load_default=100, validate=validate.Range(min=1, max=100))
 
@@ -89,10 +89,10 @@ def _user(session) -> AppUser:
 def inbox(args: dict):
     """The caller's open tasks, sorted by due date, one page (at most 100)."""
     svc = services()
-    query = tasks.InboxQuery(queue=args["queue"], process_key=args["process"], campaign_id=args["campaign"],
+    query = work.InboxQuery(queue=args["queue"], process_key=args["process"], campaign_id=args["campaign"],
                              due=args["due"], page=args["page"], per_page=args["per_page"])
     with svc.db.read() as session:
-        page = tasks.inbox(session, _user(session), query, svc.clock.now())
+        page = work.inbox(session, _user(session), query, svc.clock.now())
     return {"items": page.tasks, "total": page.total, "page": page.page, "pages": page.pages,
             "counts": page.counts}
 
@@ -103,13 +103,13 @@ def show(task_id: str):
     """One task the caller may see, with its form, the case it decides on and its escalations."""
     svc = services()
     with svc.db.read() as session:
-        task = tasks.visible_task(session, _user(session), task_id)
-        form = tasks.form_of(session, svc.runtime, task)
-        values = tasks.case_values(session, svc.runtime, task, svc.runtime.task_data(session, task.id),
+        task = work.visible_task(session, _user(session), task_id)
+        form = work.form_of(session, svc.runtime, task)
+        values = work.case_values(session, svc.runtime, task, svc.runtime.task_data(session, task.id),
                                    svc.clock.now())
-        case = tasks.case_of(session, svc.runtime, task, values)
+        case = work.case_of(session, svc.runtime, task, values)
         shown = {**_plain(task), "form": form, "case": {"schema": case[0], "data": case[1]} if case else None,
-                 "escalations": escalations.escalations_of(session, [task.id])[task.id]}
+                 "escalations": deadlines.escalations_of(session, [task.id])[task.id]}
     return shown
 
 
@@ -118,7 +118,7 @@ def show(task_id: str):
 def claim(task_id: str):
     """Take an open task of one's queue."""
     with services().db.transaction() as session:
-        return _plain(tasks.claim(session, _user(session), task_id))
+        return _plain(work.claim(session, _user(session), task_id))
 
 
 @blp.post("/<task_id>/release")
@@ -126,7 +126,7 @@ def claim(task_id: str):
 def release(task_id: str):
     """Give a claimed task back to its queue."""
     with services().db.transaction() as session:
-        return _plain(tasks.release(session, _user(session), task_id))
+        return _plain(work.release(session, _user(session), task_id))
 
 
 @blp.post("/<task_id>/complete")
@@ -136,7 +136,7 @@ def complete(body: dict, task_id: str):
     """Submit the task's form. Invalid data: 422 with an error per field, nothing saved."""
     svc, user = services(), current_user()
     try:
-        change = tasks.complete_task(svc.db, svc.runtime, user.username, task_id, body["data"])
+        change = work.complete_task(svc.db, svc.runtime, user.username, task_id, body["data"])
     except PermissionDenied:  # another unit's or role's task: as if it did not exist
         raise NotFound(f"no task {task_id} for {user.username}") from None
     except FormInvalid as invalid:

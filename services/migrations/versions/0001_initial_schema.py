@@ -4,10 +4,11 @@ Revision ID: 0001
 Revises: 
 Create Date: 2026-11-22 02:33:48.488330
 """
-from alembic import op
 import sqlalchemy as sa
-import engine.db
+from alembic import op
 from sqlalchemy.dialects import postgresql
+
+import engine.db
 
 revision = '0001'
 down_revision = None

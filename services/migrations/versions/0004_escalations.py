@@ -4,10 +4,11 @@ Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-22 04:01:14.777888
 """
-from alembic import op
 import sqlalchemy as sa
-import engine.db
+from alembic import op
 from sqlalchemy.dialects import postgresql
+
+import engine.db
 
 revision = '0004'
 down_revision = '0003'

@@ -4,10 +4,10 @@ Revision ID: 0005
 Revises: 0004
 Create Date: 2026-11-22 04:18:22.718118
 """
-from alembic import op
 import sqlalchemy as sa
-import engine.db
+from alembic import op
 
+import engine.db
 
 revision = '0005'
 down_revision = '0004'

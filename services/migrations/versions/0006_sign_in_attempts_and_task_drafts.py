@@ -4,10 +4,11 @@ Revision ID: 0006
 Revises: 0005
 Create Date: 2026-11-22 04:26:56.478369
 """
-from alembic import op
 import sqlalchemy as sa
-import engine.db
+from alembic import op
 from sqlalchemy.dialects import postgresql
+
+import engine.db
 
 revision = '0006'
 down_revision = '0005'

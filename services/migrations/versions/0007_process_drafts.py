@@ -4,10 +4,11 @@ Revision ID: 0007
 Revises: 0006
 Create Date: 2026-11-22 05:40:00
 """
-from alembic import op
 import sqlalchemy as sa
-import engine.db
+from alembic import op
 from sqlalchemy.dialects import postgresql
+
+import engine.db
 
 revision = '0007'
 down_revision = '0006'

@@ -4,10 +4,10 @@ Revision ID: 0008
 Revises: 0007
 Create Date: 2026-11-22 05:50:00
 """
-from alembic import op
 import sqlalchemy as sa
-import engine.db
+from alembic import op
 
+import engine.db
 
 revision = '0008'
 down_revision = '0007'

@@ -4,10 +4,11 @@ Revision ID: 0009
 Revises: 0008
 Create Date: 2026-11-22 06:15:08.894795
 """
-from alembic import op
 import sqlalchemy as sa
-import engine.db
+from alembic import op
 from sqlalchemy.dialects import postgresql
+
+import engine.db
 
 revision = '0009'
 down_revision = '0008'

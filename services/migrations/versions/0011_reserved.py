@@ -4,10 +4,8 @@ Revision ID: 0011
 Revises: 0010
 Create Date: 2026-11-22 06:20:00
 """
-from alembic import op
 import sqlalchemy as sa
-import engine.db
-
+from alembic import op
 
 revision = '0011'
 down_revision = '0010'

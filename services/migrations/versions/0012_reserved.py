@@ -4,9 +4,6 @@ Revision ID: 0012
 Revises: 0011
 Create Date: 2026-11-22 06:20:00
 """
-from alembic import op
-import sqlalchemy as sa
-import engine.db
 
 
 revision = '0012'

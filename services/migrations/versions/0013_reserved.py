@@ -4,10 +4,10 @@ Revision ID: 0013
 Revises: 0012
 Create Date: 2026-11-22 06:20:00
 """
-from alembic import op
 import sqlalchemy as sa
-import engine.db
+from alembic import op
 
+import engine.db
 
 revision = '0013'
 down_revision = '0012'

@@ -4,10 +4,10 @@ Revision ID: 0014
 Revises: 0013
 Create Date: 2026-12-05 09:00:00
 """
-from alembic import op
 import sqlalchemy as sa
-import engine.db
+from alembic import op
 
+import engine.db
 
 revision = '0014'
 down_revision = '0013'

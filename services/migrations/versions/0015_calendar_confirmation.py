@@ -8,10 +8,10 @@ Create Date: 2026-12-04 08:00:00
 """
 from datetime import datetime, timezone
 
-from alembic import op
 import sqlalchemy as sa
-import engine.db
+from alembic import op
 
+import engine.db
 
 revision = '0015'
 down_revision = '0014'

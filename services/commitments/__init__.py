@@ -1,0 +1,16 @@
+"""The commitment each selected person signs, its support entitlements and refunds.
+
+This module is the context's public face: other contexts and the web layer import only
+what it names (the import contracts in setup.cfg)."""
+from services.commitments._commitments import (
+    CATEGORY_TITLES,
+    MAX_SCAN_BYTES,
+    commitment_document_for,
+    commitment_view,
+    get_commitment,
+    record_signed_scan,
+    register,
+)
+from services.commitments._models import Commitment, SupportEntitlement
+
+__all__ = ["CATEGORY_TITLES", "Commitment", "MAX_SCAN_BYTES", "SupportEntitlement", "commitment_document_for", "commitment_view", "get_commitment", "record_signed_scan", "register"]

@@ -1,0 +1,29 @@
+"""Process administration: BPMN drafts and published versions, running instances and their
+migration, cancellation and retry.
+
+This module is the context's public face: other contexts and the web layer import only
+what it names (the import contracts in setup.cfg)."""
+from services.process_admin import _models  # noqa: F401  (registers the tables)
+from services.process_admin._drafts import (
+    contracted_elements,
+    diff,
+    draft_of,
+    import_file,
+    publish_draft,
+    save_draft,
+    summaries,
+    version_of,
+    versions_of,
+)
+from services.process_admin._instances import (
+    act,
+    cancel_preview,
+    diagram,
+    instance_page,
+    instances_of,
+    migrate,
+    migration_plan,
+)
+from services.process_admin._processes import definitions, instance_view, start
+
+__all__ = ["act", "cancel_preview", "contracted_elements", "definitions", "diagram", "diff", "draft_of", "import_file", "instance_page", "instance_view", "instances_of", "migrate", "migration_plan", "publish_draft", "save_draft", "start", "summaries", "version_of", "versions_of"]

@@ -1,0 +1,202 @@
+"""Admins change processes without a code release: edit a draft, validate it, publish
+it as a new immutable version, import and download .bpmn files, compare versions.
+Running instances stay on the version they started with. Every change is audited."""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from engine.contracts import END_EVENT
+from engine.definitions import (
+    MAX_FORM_BYTES,
+    MEANINGFUL_ID,
+    Bundle,
+    Problem,
+    compile_bundle,
+    latest_definition,
+    publish,
+    unsupported_problems,
+)
+from engine.errors import DefinitionRejected, NotFound
+from engine.importing import prepare_import
+from engine.models import ProcessDefinition, ProcessInstance
+from engine.runtime import WorkflowRuntime
+from engine.versions import VersionDiff, diff_versions
+from services.common import audit
+from services.common.errors import InvalidInput
+from services.identity import task_roles
+from services.process_admin._models import ProcessDraft
+
+FORM_FILE = re.compile(r"[A-Za-z0-9_.-]{1,90}\.json")
+MAX_META_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class ProcessSummary:
+    key: str
+    title: str
+    latest_version: int | None
+    versions: int
+    running: int
+    has_draft: bool
+
+
+@dataclass(frozen=True)
+class DraftView:
+    key: str
+    bpmn: str
+    forms: dict
+    meta: dict
+    base_version: int | None
+    saved_at: datetime | None
+
+
+def summaries(session: Session) -> list[ProcessSummary]:
+    """Every process key with a published version or a draft."""
+    newest = (select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("version"),
+                     func.count().label("versions")).group_by(ProcessDefinition.key).subquery())
+    latest, counts = {}, {}
+    for definition, versions in session.execute(
+            select(ProcessDefinition, newest.c.versions)
+            .join(newest, (newest.c.key == ProcessDefinition.key) & (newest.c.version == ProcessDefinition.version))):
+        latest[definition.key], counts[definition.key] = definition, versions
+    running = dict(session.execute(select(ProcessInstance.process_key, func.count())
+                                   .where(ProcessInstance.status.in_(("running", "suspended", "error")))
+                                   .group_by(ProcessInstance.process_key)).all())
+    drafts = {draft.key: draft for draft in session.scalars(select(ProcessDraft))}
+    keys = sorted(set(latest) | set(drafts))
+    return [ProcessSummary(key, (latest[key].title if key in latest else drafts[key].meta.get("title", key)),
+                           latest[key].version if key in latest else None, counts.get(key, 0),
+                           running.get(key, 0), key in drafts) for key in keys]
+
+
+def versions_of(session: Session, key: str) -> list[ProcessDefinition]:
+    found = list(session.scalars(select(ProcessDefinition).where(ProcessDefinition.key == key)
+                                 .order_by(ProcessDefinition.version.desc())))
+    if not found and session.get(ProcessDraft, key) is None:
+        raise NotFound(f"no process {key!r}")
+    return found
+
+
+def version_of(session: Session, key: str, version: int) -> ProcessDefinition:
+    definition = session.scalar(select(ProcessDefinition).where(ProcessDefinition.key == key,
+                                                                ProcessDefinition.version == version))
+    if definition is None:
+        raise NotFound(f"no version {version} of {key!r}")
+    return definition
+
+
+def draft_of(session: Session, key: str) -> DraftView:
+    """The saved draft, else the newest version as the starting point of one."""
+    draft = session.get(ProcessDraft, key)
+    if draft is not None:
+        return DraftView(key, draft.bpmn_xml, draft.forms, draft.meta, draft.base_version, draft.updated_at)
+    latest = latest_definition(session, key)
+    if latest is None:
+        raise NotFound(f"no process {key!r}")
+    return DraftView(key, latest.bpmn_xml, latest.forms, latest.meta, latest.version, None)
+
+
+def contracted_elements(runtime: WorkflowRuntime, key: str) -> list[dict]:
+    """The elements of the process that the code needs, each with what needs it
+    (engine/contracts.py): renaming or deleting one is refused at publish."""
+    found: dict[str, dict] = {}
+    for contract in runtime.contracts:
+        if contract.key != key:
+            continue
+        kinds = {element.id: element.kind for element in contract.elements}
+        kinds.update({end_event: END_EVENT for end_event in contract.outcomes or ()})
+        for element_id, kind in kinds.items():
+            entry = found.setdefault(element_id, {"element": element_id, "kind": kind, "needed_by": []})
+            entry["needed_by"].append(f"{contract.needed_by} ({contract.capability})")
+    return list(found.values())
+
+
+def save_draft(session: Session, runtime: WorkflowRuntime, actor_id: int, key: str, bpmn: str, forms: dict,
+               meta: dict, at: datetime) -> list[Problem]:
+    """Keep the draft and answer what still blocks publishing. A file that cannot run
+    here at all (unsafe XML, unsupported elements, code the sandbox refuses) is not
+    kept: DefinitionRejected lists why."""
+    bundle = _bundle(key, bpmn, forms, meta)
+    problems = _problems_of(session, bundle, runtime, at)
+    draft = session.get(ProcessDraft, key)
+    if draft is None:
+        latest = latest_definition(session, key)
+        draft = ProcessDraft(key=key, base_version=latest.version if latest else None)
+        session.add(draft)
+    draft.bpmn_xml, draft.forms, draft.meta = bpmn, bundle.forms, bundle.meta
+    draft.updated_by, draft.updated_at = actor_id, at
+    audit.record(session, at, actor_id, "process.draft_saved", f"process:{key}", base_version=draft.base_version,
+                 problems=len(problems))
+    return problems
+
+
+def publish_draft(session: Session, runtime: WorkflowRuntime, actor_id: int, key: str,
+                  at: datetime) -> ProcessDefinition:
+    """The saved draft as the next version (DefinitionRejected with every problem when
+    it does not validate). New instances start on it; running ones keep theirs."""
+    draft = session.get(ProcessDraft, key)
+    if draft is None:
+        raise NotFound(f"no draft of {key!r}")
+    previous = latest_definition(session, key)
+    bundle = Bundle(key, draft.bpmn_xml.encode("utf-8"), draft.forms, draft.meta)
+    definition, created = publish(session, bundle, at, runtime.helpers, set(task_roles()), runtime.contracts)
+    session.delete(draft)
+    audit.record(session, at, actor_id, "process.published", f"process:{key}",
+                 before_version=previous.version if previous else None, after_version=definition.version,
+                 new_version=created)
+    return definition
+
+
+def import_file(session: Session, runtime: WorkflowRuntime, actor_id: int, data: bytes, key: str | None,
+                filename: str, at: datetime) -> tuple[str, list[Problem]]:
+    """An uploaded .bpmn becomes the process's draft, keeping its forms and metadata.
+    What cannot run is refused with the list of what is unsupported; nothing is stored."""
+    key, bpmn = prepare_import(data, key or None, filename)
+    try:
+        current = draft_of(session, key)
+        forms, meta = current.forms, current.meta
+    except NotFound:  # a new process
+        forms, meta = {}, {"title": key}
+    problems = save_draft(session, runtime, actor_id, key, bpmn.decode("utf-8"), forms, meta, at)
+    audit.record(session, at, actor_id, "process.imported", f"process:{key}", filename=filename[:200])
+    return key, problems
+
+
+def diff(session: Session, runtime: WorkflowRuntime, key: str, from_version: int, to_version: int) -> VersionDiff:
+    old, new = version_of(session, key, from_version), version_of(session, key, to_version)
+    return diff_versions(runtime.specs.get(old), runtime.specs.get(new))
+
+
+def _problems_of(session: Session, bundle: Bundle, runtime: WorkflowRuntime, at: datetime) -> list[Problem]:
+    latest = latest_definition(session, bundle.key)
+    try:
+        compile_bundle(bundle, at, runtime.helpers, set(task_roles()), runtime.contracts,
+                       latest.bpmn_xml.encode("utf-8") if latest else None)
+    except DefinitionRejected as error:
+        if unsupported_problems(error):  # listed with every other problem found
+            raise DefinitionRejected(f"{bundle.key}.bpmn cannot run here", list(error.problems)) from None
+        return list(error.problems)
+    return []
+
+
+def _bundle(key: str, bpmn: str, forms, meta) -> Bundle:
+    if not MEANINGFUL_ID.fullmatch(key or ""):
+        raise InvalidInput("key", "phải là tên snake_case có nghĩa, ví dụ unit_proposal")
+    if not isinstance(bpmn, str):
+        raise InvalidInput("bpmn", "phải là nội dung tệp BPMN (XML)")
+    if not isinstance(forms, dict) or not all(isinstance(v, dict) for v in forms.values()):
+        raise InvalidInput("forms", "phải là một đối tượng: tên tệp -> JSON Schema")
+    for name, schema in forms.items():
+        if not FORM_FILE.fullmatch(name):
+            raise InvalidInput("forms", f"tên tệp biểu mẫu {name!r} không hợp lệ (chữ, số, _ . -, đuôi .json)")
+        if len(json.dumps(schema, ensure_ascii=False).encode()) > MAX_FORM_BYTES:
+            raise InvalidInput("forms", f"biểu mẫu {name} vượt quá {MAX_FORM_BYTES // 1024} KB")
+    if not isinstance(meta, dict) or len(json.dumps(meta, ensure_ascii=False).encode()) > MAX_META_BYTES:
+        raise InvalidInput("meta", f"phải là một đối tượng JSON không quá {MAX_META_BYTES // 1024} KB")
+    return Bundle(key, bpmn.encode("utf-8"), forms, meta)

@@ -1,0 +1,369 @@
+"""Candidates of a selection round, by three channels, and the check of their dossier
+(docs/processes.md#candidates-and-screening; docs/legal-rules.md, "Nominated officials are
+under 40 on the nomination date" and "The dossier items each procedure requires").
+
+- ``nominate_official``: the head of a unit nominates one of its officials under 40
+  (channel A, Lê Thanh Nghị plan II.3), strictly under 40 on the nomination date;
+- ``nominate_external``: Sở Nội vụ registers a nomination by an organisation outside the
+  directory (MTTQ, an association, a university...: channel C), keeping its name;
+- ``apply``: Sở Nội vụ registers a self-application to a published position of an open
+  round, before the applications close (channel E, Decree 170 Art. 15).
+
+Each creates the person (or finds them by citizen ID), the candidacy, its first status,
+and the candidate's own ``candidate_dossier`` instance, where Sở Nội vụ checks the
+dossier items the proposed procedure requires and concludes eligible or ineligible. The
+citizen ID is optional here (collected at dossier completion: docs/personal-data.md, "The
+citizen ID is collected at dossier completion") and never enters
+workflow data, audit details or task titles.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.contracts import Field, ProcessContract, user_task
+from engine.errors import FormInvalid, NotFound
+from engine.forms import FieldError
+from engine.reactions import Capability, CaseSource, ended
+from engine.runtime import InstanceChange, WorkflowRuntime
+from services import people
+from services.common import audit
+from services.common.display import LOCAL_TZ
+from services.common.errors import Conflict, InvalidInput, PermissionDenied
+from services.identity import SNV_OFFICER, UNIT_HEAD, Membership, OrgUnit, holds_role, user_by_username
+from services.people import CitizenIdKeys, Person
+from services.selection._models import Candidate, Position, RecruitmentRound
+from services.selection._rounds import get_round, position_title, round_office_id
+
+DOSSIER_PROCESS = "candidate_dossier"
+# The consent clause of the application form (Mẫu 01, Decree 170) the candidate signs.
+APPLICATION_FORM_CONSENT = "phieu-dang-ky-du-tuyen-mau-01"
+CHANNELS = {
+    "unit_head_nomination_u40": "Thủ trưởng đơn vị tiến cử (dưới 40 tuổi)",
+    "external_nomination": "Tổ chức giới thiệu, tiến cử",
+    "self_application": "Tự ứng tuyển",
+}
+# Channel A "dưới 40 tuổi", measured on the nomination date, strictly (docs/legal-rules.md,
+# "Nominated officials are under 40 on the nomination date").
+NOMINATION_AGE_LIMIT = 40
+IN_SERVICE_CATEGORY = "in_service_talent"
+
+DOSSIER_ITEM_TITLES = {
+    "phieu_dang_ky": "Phiếu đăng ký dự tuyển",
+    "so_yeu_ly_lich": "Sơ yếu lý lịch",
+    "van_bang": "Văn bằng, chứng chỉ",
+    "giay_chung_nhan_suc_khoe": "Giấy chứng nhận sức khỏe",
+    "ly_lich_tu_phap": "Phiếu lý lịch tư pháp",
+    "ban_tu_nhan_xet": "Bản tự nhận xét, đánh giá",
+}
+PROCEDURE_TITLES = {"xet_tuyen": "xét tuyển", "tiep_nhan": "tiếp nhận", "dac_cach": "tuyển dụng đặc cách"}
+
+
+@dataclass(frozen=True)
+class MaxAge:
+    """How recent an item must be on the day of the check: ``days`` or calendar ``months``."""
+
+    days: int = 0
+    months: int = 0
+
+    def oldest_allowed(self, day: date) -> date:
+        if self.months:
+            return _months_before(day, self.months)
+        return day - timedelta(days=self.days)
+
+    def words(self) -> str:
+        return f"{self.months} tháng" if self.months else f"{self.days} ngày"
+
+
+# The items an ELIGIBLE conclusion requires, per procedure
+# (docs/legal-rules.md#the-dossier-items-each-procedure-requires):
+# - xét tuyển: the registration form (Phiếu đăng ký dự tuyển, Decree 170 Art. 15 Form 01); the
+#   degrees and the judicial record come after the result (Art. 17, 19(1)), so not here;
+# - tiếp nhận (Decree 170 Art. 13(4)): a CV made within 30 days (before the check, here), the
+#   degrees, a health certificate issued within 6 months, the self-assessment;
+# - đặc cách: not verified (same section) [our choice until it is: the registration form,
+#   the CV and the degrees].
+REQUIRED_ITEMS: dict[str, dict[str, MaxAge | None]] = {
+    "xet_tuyen": {"phieu_dang_ky": None},
+    "tiep_nhan": {"so_yeu_ly_lich": MaxAge(days=30), "van_bang": None,
+                  "giay_chung_nhan_suc_khoe": MaxAge(months=6), "ban_tu_nhan_xet": None},
+    "dac_cach": {"phieu_dang_ky": None, "so_yeu_ly_lich": None, "van_bang": None},
+}
+
+
+CONTRACTS = (
+    ProcessContract(DOSSIER_PROCESS, "services/candidacy", "Tiếp nhận và kiểm tra hồ sơ ứng viên", (
+        user_task("screen_dossier", "Sở Nội vụ's check: the dossier, the procedure and the reason are what the "
+                  "conclusion records (refused when the items the procedure requires are missing or too old)",
+                  "dossier[].kind", "dossier[].provided", "dossier[].issued_on",
+                  Field("procedure", tuple(REQUIRED_ITEMS)), "reason"),
+    ), outcomes={"eligible": "eligible", "ineligible": "ineligible"},
+        start_data=("candidate_id", "round_id", "round_title", "candidate_name", "channel", "channel_title",
+                    "position_title", "applications_close_at")),
+)
+
+
+def register(runtime: WorkflowRuntime) -> None:
+    runtime.register(Capability("candidacy", CONTRACTS, (
+        ended(DOSSIER_PROCESS, "eligible", _screened),
+        ended(DOSSIER_PROCESS, "ineligible", _screened),
+    ), case_sources=(CaseSource(DOSSIER_PROCESS, "screen_dossier", _candidate_case),)))
+
+
+def _candidate_case(session: Session, instance_id: int, at: datetime) -> dict:
+    """Who is screened, as Sở Nội vụ checks the dossier: born when (the age limit is
+    checked on the nomination date), nominated by whom and when."""
+    candidate = session.scalar(select(Candidate).where(Candidate.instance_id == instance_id))
+    if candidate is None:
+        return {}
+    person = session.get(Person, candidate.person_id)
+    nominating = candidate.nominating_org_name or (
+        session.get(OrgUnit, candidate.nominating_org_id).name if candidate.nominating_org_id else None)
+    shown = {"date_of_birth_shown": f"{person.date_of_birth:%d/%m/%Y}" if person.date_of_birth else None,
+             "nominating_org": nominating,
+             "nomination_date_shown": f"{candidate.nomination_date:%d/%m/%Y}" if candidate.nomination_date else None}
+    return {key: value for key, value in shown.items() if value}
+
+
+# -- the three channels -------------------------------------------------------------------
+
+def nominate_official(session: Session, runtime: WorkflowRuntime, keys: CitizenIdKeys, actor_username: str, *,
+                      round_id: int, position_id: int, full_name: str, date_of_birth: date,
+                      gender: str | None = None, citizen_id: str | None = None, unit_code: str | None = None,
+                      nomination_date: date | None = None, category: str = IN_SERVICE_CATEGORY,
+                      at: datetime | None = None) -> Candidate:
+    """The head of a unit nominates one of its officials, strictly under 40 on the
+    nomination date (docs/legal-rules.md, "Nominated officials are under 40 on the nomination
+    date"). ``unit_code`` names the unit when the head heads several."""
+    at = at or runtime.clock.now()
+    actor = user_by_username(session, actor_username)
+    unit = _headed_unit(session, actor.id, actor_username, unit_code)
+    nomination_date = nomination_date or at.astimezone(LOCAL_TZ).date()
+    if nomination_date > at.astimezone(LOCAL_TZ).date():
+        raise InvalidInput("nomination_date", "Ngày tiến cử không được sau ngày hôm nay.")
+    if date_of_birth is None:
+        raise InvalidInput("date_of_birth", "Vui lòng nhập «Ngày sinh» của người được tiến cử.")
+    age = age_on(date_of_birth, nomination_date)
+    if age >= NOMINATION_AGE_LIMIT:
+        raise InvalidInput("date_of_birth", f"Người được tiến cử phải dưới {NOMINATION_AGE_LIMIT} tuổi vào ngày "
+                                            f"tiến cử {nomination_date:%d/%m/%Y} (đang {age} tuổi).")
+    return _register_candidate(
+        session, runtime, keys, actor.id, round_id, position_id, at,
+        person={"full_name": full_name, "date_of_birth": date_of_birth, "gender": gender, "citizen_id": citizen_id},
+        channel="unit_head_nomination_u40", status="nominated", category=category,
+        nomination={"nominated_by": actor.id, "nominating_org_id": unit.id, "nomination_date": nomination_date})
+
+
+def nominate_external(session: Session, runtime: WorkflowRuntime, keys: CitizenIdKeys, actor_username: str, *,
+                      round_id: int, position_id: int, nominating_organisation: str, full_name: str,
+                      date_of_birth: date | None = None, gender: str | None = None, citizen_id: str | None = None,
+                      nomination_date: date | None = None, category: str | None = None,
+                      at: datetime | None = None) -> Candidate:
+    """Sở Nội vụ registers a nomination made by an organisation outside the directory."""
+    at = at or runtime.clock.now()
+    actor = user_by_username(session, actor_username)
+    organisation = (nominating_organisation or "").strip()
+    if not organisation or len(organisation) > 300:
+        raise InvalidInput("nominating_organisation", "Vui lòng nhập «Tổ chức giới thiệu, tiến cử» "
+                                                      "(tối đa 300 ký tự).")
+    return _register_candidate(
+        session, runtime, keys, actor.id, round_id, position_id, at, officer_only=True,
+        person={"full_name": full_name, "date_of_birth": date_of_birth, "gender": gender, "citizen_id": citizen_id},
+        channel="external_nomination", status="nominated", category=category,
+        nomination={"nominated_by": actor.id, "nominating_org_name": organisation,
+                    "nomination_date": nomination_date or at.astimezone(LOCAL_TZ).date()})
+
+
+def apply(session: Session, runtime: WorkflowRuntime, keys: CitizenIdKeys, actor_username: str, *,
+          round_id: int, position_id: int, full_name: str, date_of_birth: date | None = None,
+          gender: str | None = None, citizen_id: str | None = None, category: str | None = None,
+          at: datetime | None = None) -> Candidate:
+    """Sở Nội vụ registers a self-application (Phiếu đăng ký dự tuyển) it received. The form
+    the candidate signed carries the consent to processing their data for this round (Law
+    91/2025 Art. 25): it is recorded with the application, on paper, in that form's wording."""
+    at = at or runtime.clock.now()
+    actor = user_by_username(session, actor_username)
+    candidate = _register_candidate(
+        session, runtime, keys, actor.id, round_id, position_id, at, officer_only=True,
+        person={"full_name": full_name, "date_of_birth": date_of_birth, "gender": gender, "citizen_id": citizen_id},
+        channel="self_application", status="applied", category=category, nomination={})
+    people.record_consent(session, at, actor.id, candidate.person_id, purpose="recruitment_round",
+                           text_version=APPLICATION_FORM_CONSENT, channel="paper")
+    return candidate
+
+
+def age_on(date_of_birth: date, day: date) -> int:
+    """Completed years on ``day`` (a birthday on 29/02 comes on 01/03 in other years)."""
+    return day.year - date_of_birth.year - ((day.month, day.day) < (date_of_birth.month, date_of_birth.day))
+
+
+def _headed_unit(session: Session, user_id: int, username: str, unit_code: str | None) -> OrgUnit:
+    units = list(session.scalars(select(OrgUnit).join(Membership, Membership.org_unit_id == OrgUnit.id).where(
+        Membership.user_id == user_id, Membership.role_code == UNIT_HEAD).order_by(OrgUnit.id)))
+    if unit_code is not None:
+        units = [unit for unit in units if unit.code == unit_code]
+    if not units:
+        raise PermissionDenied(f"{username} is not the head of {unit_code or 'any unit'} and may not nominate")
+    if len(units) > 1:
+        raise InvalidInput("unit_code", "Vui lòng chọn đơn vị của người được tiến cử.")
+    return units[0]
+
+
+def _register_candidate(session: Session, runtime: WorkflowRuntime, keys: CitizenIdKeys, actor_id: int,
+                        round_id: int, position_id: int, at: datetime, *, person: dict, channel: str, status: str,
+                        category: str | None, nomination: dict, officer_only: bool = False) -> Candidate:
+    round_ = get_round(session, round_id)
+    office_id = round_office_id(session, round_)
+    if officer_only and not holds_role(session, actor_id, SNV_OFFICER, office_id):
+        raise PermissionDenied(f"user {actor_id} is not an officer of the Sở Nội vụ running round {round_id}")
+    _check_open_for_candidates(round_, at)
+    position = session.get(Position, position_id)
+    if position is None or position.round_id != round_.id:
+        raise InvalidInput("position_id", "Vị trí này không thuộc đợt tuyển chọn.")
+    found = _existing_person(session, keys, round_, person)
+    registered = found or people.register_person(session, keys, at, actor_id, **person)
+    candidate = Candidate(person_id=registered.id, round_id=round_.id, position_id=position.id,
+                          source_channel=channel, category=category or position.target_group, status=status,
+                          dossier=[], created_at=at, **nomination)
+    session.add(candidate)
+    session.flush()
+    people.record_status(session, at, actor_id, registered.id, status)
+    candidate.instance_id = runtime.start(
+        session, DOSSIER_PROCESS, _dossier_start_data(session, round_, position, candidate, registered),
+        lane_orgs={SNV_OFFICER: office_id}, business_key=f"round:{round_.id}/candidate:{candidate.id}",
+        parent_id=round_.instance_id, at=at).instance.id
+    audit.record(session, at, actor_id, "candidate_registered", f"candidate:{candidate.id}", round_id=round_.id,
+                 position_id=position.id, channel=channel, person_id=registered.id,
+                 existing_person=found is not None)
+    return candidate
+
+
+def _check_open_for_candidates(round_: RecruitmentRound, at: datetime) -> None:
+    """Every channel closes with the applications: the council judges the list as it stands then."""
+    if round_.status != "open" or at >= round_.applications_close_at:
+        closed = round_.applications_close_at.astimezone(LOCAL_TZ)
+        raise Conflict(f"Đợt tuyển chọn đã hết hạn nhận hồ sơ lúc {closed:%H:%M ngày %d/%m/%Y}.")
+
+
+def _existing_person(session: Session, keys: CitizenIdKeys, round_: RecruitmentRound, person: dict) -> Person | None:
+    """The person already in the talent database (by citizen ID), refusing a second
+    candidacy of the same person in the round. Without a citizen ID a person is new, but
+    the same name and date of birth in the round is refused as a duplicate."""
+    if person.get("citizen_id"):
+        found = people.find_by_citizen_id(session, keys, person["citizen_id"])
+        if found is not None and _candidacy_of(session, round_.id, found.id) is not None:
+            raise InvalidInput("citizen_id", "Người này đã có hồ sơ trong đợt tuyển chọn này.")
+        return found
+    if person.get("date_of_birth") is not None:
+        name = " ".join((person.get("full_name") or "").split()).casefold()
+        same_birthday = session.scalars(select(Person.full_name).join(Candidate, Candidate.person_id == Person.id)
+                                        .where(Candidate.round_id == round_.id,
+                                               Person.date_of_birth == person["date_of_birth"]))
+        if any(" ".join((other or "").split()).casefold() == name for other in same_birthday):
+            raise InvalidInput("full_name", "Đã có ứng viên cùng họ tên và ngày sinh trong đợt tuyển chọn này.")
+    return None
+
+
+def _candidacy_of(session: Session, round_id: int, person_id: int) -> Candidate | None:
+    return session.scalar(select(Candidate).where(Candidate.round_id == round_id, Candidate.person_id == person_id))
+
+
+def _dossier_start_data(session, round_, position, candidate, person) -> dict:
+    """What the screening task shows: names and titles, never the citizen ID."""
+    return {"candidate_id": candidate.id, "round_id": round_.id, "round_title": round_.title,
+            "candidate_name": person.full_name, "channel": candidate.source_channel,
+            "channel_title": CHANNELS[candidate.source_channel],
+            "position_title": position_title(session, position),
+            "applications_close_at": round_.applications_close_at.astimezone(LOCAL_TZ).isoformat()}
+
+
+# -- the dossier check ------------------------------------------------------------------
+
+def _screened(session: Session, change: InstanceChange) -> None:
+    """The conclusion is the end event reached (``eligible`` or ``ineligible``)."""
+    done = change.completed_task
+    candidate = session.scalar(select(Candidate).where(Candidate.instance_id == change.instance.id))
+    if candidate is None or done is None:
+        return
+    data = done.completed_data
+    eligible = change.end_events == ["eligible"]
+    problems = screening_problems(data, change.at.astimezone(LOCAL_TZ).date(), eligible)
+    if problems:
+        raise FormInvalid(problems)
+    reason = (data.get("reason") or "").strip() or None
+    candidate.status = "eligible" if eligible else "ineligible"
+    candidate.dossier, candidate.procedure, candidate.eligibility_reason = data["dossier"], data["procedure"], reason
+    people.record_status(session, change.at, done.completed_by, candidate.person_id, candidate.status, reason)
+    audit.record(session, change.at, done.completed_by, "candidate_screened", f"candidate:{candidate.id}",
+                 decision=candidate.status, procedure=candidate.procedure)
+
+
+def screening_problems(data: dict, day: date, eligible: bool) -> list[FieldError]:
+    """Why a dossier check cannot be concluded ``eligible`` or not on ``day`` (local); [] if it can.
+    An ineligible conclusion needs a reason (Decree 170 Art. 16(2)); an eligible one needs
+    every item the procedure requires, recent enough (``REQUIRED_ITEMS``)."""
+    items = data["dossier"]
+    problems = _item_problems(items, day)
+    if not eligible:
+        if not (data.get("reason") or "").strip():
+            problems.append(FieldError("reason", "required", "Vui lòng nhập «Lý do» không đủ điều kiện: lý do được "
+                                                             "thông báo cho ứng viên (Nghị định 170/2025/NĐ-CP "
+                                                             "Điều 16 khoản 2)."))
+        return problems
+    index_of = {item["kind"]: index for index, item in enumerate(items)}
+    procedure = PROCEDURE_TITLES[data["procedure"]]
+    for kind, max_age in REQUIRED_ITEMS[data["procedure"]].items():
+        title = DOSSIER_ITEM_TITLES[kind]
+        index = index_of.get(kind)
+        if index is None or not items[index]["provided"]:
+            problems.append(FieldError("dossier", "missing_item", f"Hồ sơ {procedure} phải có «{title}»: chưa nộp, "
+                                                                  "chưa thể kết luận đủ điều kiện."))
+        elif max_age is not None:
+            problems += _age_problems(items[index], index, title, max_age, day)
+    return problems
+
+
+def _item_problems(items: list[dict], day: date) -> list[FieldError]:
+    problems, seen = [], set()
+    for index, item in enumerate(items):
+        if item["kind"] in seen:
+            problems.append(FieldError(f"dossier[{index}].kind", "duplicate",
+                                       f"«{DOSSIER_ITEM_TITLES[item['kind']]}» đã có ở dòng trên."))
+        seen.add(item["kind"])
+        if item.get("issued_on") and date.fromisoformat(item["issued_on"]) > day:
+            problems.append(FieldError(f"dossier[{index}].issued_on", "future",
+                                       "Ngày cấp không được sau ngày kiểm tra hồ sơ."))
+    return problems
+
+
+def _age_problems(item: dict, index: int, title: str, max_age: MaxAge, day: date) -> list[FieldError]:
+    where = f"dossier[{index}].issued_on"
+    if not item.get("issued_on"):
+        return [FieldError(where, "required", f"Vui lòng nhập ngày cấp của «{title}».")]
+    issued = date.fromisoformat(item["issued_on"])
+    if issued < max_age.oldest_allowed(day):
+        return [FieldError(where, "too_old", f"«{title}» cấp ngày {issued:%d/%m/%Y}, quá {max_age.words()} trước "
+                                             f"ngày kiểm tra hồ sơ ({day:%d/%m/%Y}).")]
+    return []
+
+
+def _months_before(day: date, months: int) -> date:
+    """The same day ``months`` earlier, or the month's last day (31/08 - 6 months = 28/02)."""
+    month_index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(month_index, 12)
+    for candidate_day in (day.day, 30, 29, 28):
+        try:
+            return date(year, month + 1, candidate_day)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def get_candidate(session: Session, candidate_id: int) -> Candidate:
+    candidate = session.get(Candidate, candidate_id)
+    if candidate is None:
+        raise NotFound(f"no candidate {candidate_id}")
+    return candidate
