@@ -4,7 +4,7 @@ For each N (default 10, 1000, 5000), on a fresh temp-file SQLite database:
 
 1. open the campaign for exactly N extra in-scope units (``open_s``);
 2. complete every unit's proposal, draft then approve, through the service layer
-   (``services.tasks.complete_task``), one transaction per completion, as a web
+   (``services.work.complete_task``), one transaction per completion, as a web
    request would; only the completion call and its commit are timed
    (``complete_p50_ms``, ``complete_p95_ms``);
 3. fire the cutoff with the clock at the unit deadline, 12:00:00 local (``cutoff_s``);

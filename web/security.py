@@ -1,7 +1,7 @@
 """Sessions, sign-in state, CSRF and security headers.
 
 The session is a signed cookie (HttpOnly, SameSite=Lax, Secure behind TLS) holding only
-the user's id and the key of its server-side record (services/web_sessions.py), without
+the user's id and the key of its server-side record (services/identity/_web_sessions.py), without
 which the cookie opens nothing: the server ends sessions by deleting records. Every form
 carries a CSRF token (Flask-WTF); the API takes a bearer token instead, or the session
 plus the CSRF token in ``X-CSRFToken``.

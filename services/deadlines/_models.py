@@ -30,7 +30,7 @@ class CalendarDay(Base):
 class CalendarYear(Base):
     """A year whose days off an admin has confirmed against the government's notice
     (who and when: the audit trail). Until then the year's statutory days off are used
-    provisionally (services/calendar.py)."""
+    provisionally (services/deadlines/_calendar.py)."""
 
     __tablename__ = "calendar_year"
 

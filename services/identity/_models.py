@@ -87,7 +87,7 @@ class ApiToken(Base):
 
 class LoginAttempt(Base):
     """Sign-in attempts, kept to slow password guessing (per user name and address) and
-    to know a user's usual addresses (services/sign_in.py says for how long)."""
+    to know a user's usual addresses (services/identity/_sign_in.py says for how long)."""
 
     __tablename__ = "login_attempt"
     __table_args__ = (Index("ix_login_attempt_recent", "username", "at"),
@@ -101,7 +101,7 @@ class LoginAttempt(Base):
 
 
 class WebSession(Base):
-    """A signed-in browser session, so that the server can end it (services/web_sessions.py)."""
+    """A signed-in browser session, so that the server can end it (services/identity/_web_sessions.py)."""
 
     __tablename__ = "web_session"
 

@@ -17,7 +17,7 @@ from engine.db import Base, UTCDateTime
 
 class Person(Base):
     """Someone in the talent database. The citizen ID is only ever stored encrypted, with a
-    keyed digest for exact lookup (services/personal_data.py); both stay empty until the ID
+    keyed digest for exact lookup (services/people/_personal_data.py); both stay empty until the ID
     is collected (at dossier completion, not at nomination). An unsuccessful candidate's
     personal fields are emptied after the retention period (``anonymised_at``)."""
 

@@ -4,10 +4,10 @@ docs/legal-rules.md, "The council's composition follows Decree 170 by analogy" a
 
 A round (``selection_round`` instance, driven by Sở Nội vụ) publishes positions; each
 candidate's dossier is checked in its own ``candidate_dossier`` instance
-(services/candidacy.py). When the applications close (the round's timer), Sở Nội vụ forms
+(services/selection/_candidacy.py). When the applications close (the round's timer), Sở Nội vụ forms
 the council; this module then starts one small ``council_scoring`` instance per (member,
 eligible candidate) pair that is not recused, assigned to the member. Once every score is
-in, the meeting is recorded: the council's rules (services/council_rules.py: quorum 2/3,
+in, the meeting is recorded: the council's rules (services/selection/_council_rules.py: quorum 2/3,
 majority, the chair's side on a tie, pass mark 50) give each candidate's result, the
 passed are ranked per position within its quantity, and the minutes (.docx) are
 generated. The competent authority (city_chair) then approves (the passed within quota

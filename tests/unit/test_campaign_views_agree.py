@@ -1,5 +1,5 @@
 """The board, the .xlsx and the API tell the same truth about every unit, before and after
-the cutoff: one standing per unit, from one function (services.campaigns.standing)."""
+the cutoff: one standing per unit, from one function (services.campaigns._campaigns.standing)."""
 from __future__ import annotations
 
 import html
