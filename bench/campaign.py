@@ -40,6 +40,7 @@ timings on a shared machine are only as good as the machine was quiet. Its
     PYTHONPATH=. .venv/bin/python bench/campaign.py [--sizes 10,1000,5000] [--quick]
     PYTHONPATH=. .venv/bin/python bench/campaign.py --profile 1000 [--profile-count 200]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -102,11 +103,18 @@ UNIT_BPMN = REPO_ROOT / "bpmn" / "unit_proposal" / "unit_proposal.bpmn"
 
 DRAFT_DATA = {
     "no_demand": False,
-    "lines": [{
-        "field": "ict", "major": "Công nghệ thông tin", "criteria": "Tốt nghiệp loại xuất sắc",
-        "target_group": "excellent_graduate", "job_position": "Chuyên viên công nghệ thông tin",
-        "employee_category": "civil_servant", "quantity_year": 1, "quantity_period": 2,
-    }],
+    "lines": [
+        {
+            "field": "ict",
+            "major": "Công nghệ thông tin",
+            "criteria": "Tốt nghiệp loại xuất sắc",
+            "target_group": "excellent_graduate",
+            "job_position": "Chuyên viên công nghệ thông tin",
+            "employee_category": "civil_servant",
+            "quantity_year": 1,
+            "quantity_period": 2,
+        }
+    ],
 }
 APPROVE_DATA = {"head_decision": "submit"}
 AGGREGATE_DATA = {"aggregation_note": "Tổng hợp tự động (benchmark)."}
@@ -114,6 +122,7 @@ OFFICER = "vhxh.canbo"
 
 
 # -- small helpers ----------------------------------------------------------------------
+
 
 def percentile(values: list[float], q: float) -> float:
     """Linear interpolation between closest ranks (numpy's default)."""
@@ -173,14 +182,18 @@ def _statement_kind(statement: str) -> str:
 
 # -- scenario -----------------------------------------------------------------------------
 
+
 class Scenario:
     """One fresh database with the demo commune plus ``n`` extra units, campaign not yet open."""
 
     def __init__(self, n: int, workdir: Path, label: str = ""):
         self.n = n
         self.clock = FixedClock(OPEN_AT)
-        config = Config(database_url=f"sqlite:///{workdir / f'bench_{n}{label}.db'}",
-                        bpmn_dir=REPO_ROOT / "bpmn", instance_dir=workdir)
+        config = Config(
+            database_url=f"sqlite:///{workdir / f'bench_{n}{label}.db'}",
+            bpmn_dir=REPO_ROOT / "bpmn",
+            instance_dir=workdir,
+        )
         self.svc: Services = bootstrap(config, self.clock)
         schema.upgrade(self.svc.db.engine)
         self.svc.load_bpmn()
@@ -194,9 +207,14 @@ class Scenario:
     def open(self) -> float:
         self.clock.set(OPEN_AT)
         request = campaigns.CampaignRequest(
-            "xa_cam_giang_ubnd", f"Đề xuất nhu cầu {TARGET_YEAR} (benchmark {self.n} đơn vị)", TARGET_YEAR,
-            unit_deadline=UNIT_DEADLINE, city_deadline=CITY_DEADLINE, unit_codes=tuple(self.unit_codes),
-            launch_doc="64/UBND-VHXH")
+            "xa_cam_giang_ubnd",
+            f"Đề xuất nhu cầu {TARGET_YEAR} (benchmark {self.n} đơn vị)",
+            TARGET_YEAR,
+            unit_deadline=UNIT_DEADLINE,
+            city_deadline=CITY_DEADLINE,
+            unit_codes=tuple(self.unit_codes),
+            launch_doc="64/UBND-VHXH",
+        )
         started = time.perf_counter()
         with self.svc.db.transaction() as session:
             campaign = campaigns.open_campaign(session, self.svc.runtime, OFFICER, request, at=OPEN_AT)
@@ -207,10 +225,13 @@ class Scenario:
         """(unit code, ready draft task id) per unit, read from the inbox projection."""
         with self.svc.db.transaction() as session:
             rows = session.execute(
-                select(HumanTask.org_unit_id, HumanTask.id)
-                .where(HumanTask.status == "ready", HumanTask.lane == UNIT_OFFICER,
-                       HumanTask.task_name == "draft_proposal",
-                       HumanTask.org_unit_id.in_(self.unit_ids))).all()
+                select(HumanTask.org_unit_id, HumanTask.id).where(
+                    HumanTask.status == "ready",
+                    HumanTask.lane == UNIT_OFFICER,
+                    HumanTask.task_name == "draft_proposal",
+                    HumanTask.org_unit_id.in_(self.unit_ids),
+                )
+            ).all()
         by_unit = dict(rows)
         missing = [code for unit_id, code in zip(self.unit_ids, self.unit_codes) if unit_id not in by_unit]
         if missing:
@@ -242,8 +263,11 @@ class Scenario:
     def due_at_cutoff(self) -> int:
         """Instances the cutoff must fire: the campaign, and every unit instance still waiting."""
         with self.svc.db.transaction() as session:
-            return session.scalar(select(func.count()).select_from(ProcessInstance).where(
-                ProcessInstance.status == "running", ProcessInstance.next_timer_at <= UNIT_DEADLINE))
+            return session.scalar(
+                select(func.count())
+                .select_from(ProcessInstance)
+                .where(ProcessInstance.status == "running", ProcessInstance.next_timer_at <= UNIT_DEADLINE)
+            )
 
     def cutoff(self) -> tuple[float, int]:
         self.clock.set(UNIT_DEADLINE)
@@ -258,22 +282,33 @@ class Scenario:
     def running_units(self) -> int:
         """Unit proposal instances of this campaign's units still running."""
         with self.svc.db.transaction() as session:
-            return session.scalar(select(func.count()).select_from(ProcessInstance).where(
-                ProcessInstance.process_key == "unit_proposal", ProcessInstance.status == "running"))
+            return session.scalar(
+                select(func.count())
+                .select_from(ProcessInstance)
+                .where(ProcessInstance.process_key == "unit_proposal", ProcessInstance.status == "running")
+            )
 
     def proposal_statuses(self) -> Counter:
         with self.svc.db.transaction() as session:
-            return Counter(session.scalars(
-                select(UnitProposal.status).where(UnitProposal.campaign_id == self.campaign_id)))
+            return Counter(
+                session.scalars(
+                    select(UnitProposal.status).where(UnitProposal.campaign_id == self.campaign_id)
+                )
+            )
 
     def aggregate(self) -> float:
         self.clock.set(AGGREGATE_AT)
         with self.svc.db.transaction() as session:
             # The aggregator is the commune's Phòng Văn hóa - Xã hội, as open_campaign finds it.
             office = culture_society_office(session, unit_by_code(session, demo.COMMUNE[0]))
-            task_id = session.scalar(select(HumanTask.id).where(
-                HumanTask.status == "ready", HumanTask.task_name == "aggregate_proposals",
-                HumanTask.lane == VHXH_OFFICER, HumanTask.org_unit_id == office.id))
+            task_id = session.scalar(
+                select(HumanTask.id).where(
+                    HumanTask.status == "ready",
+                    HumanTask.task_name == "aggregate_proposals",
+                    HumanTask.lane == VHXH_OFFICER,
+                    HumanTask.org_unit_id == office.id,
+                )
+            )
         if task_id is None:
             raise SystemExit("no ready aggregate_proposals task after the cutoff")
         took, _ = self.complete(OFFICER, task_id, AGGREGATE_DATA)
@@ -282,17 +317,24 @@ class Scenario:
     def check_outcome(self) -> None:
         with self.svc.db.transaction() as session:
             campaign = session.get(Campaign, self.campaign_id)
-            statuses = Counter(session.scalars(
-                select(UnitProposal.status).where(UnitProposal.campaign_id == self.campaign_id)))
+            statuses = Counter(
+                session.scalars(
+                    select(UnitProposal.status).where(UnitProposal.campaign_id == self.campaign_id)
+                )
+            )
         if campaign.status != "awaiting_approval" or campaign.aggregation is None:
             raise SystemExit(f"campaign is {campaign.status} after aggregating")
         included = campaign.aggregation["units"]["submitted"]
         totals = campaign.aggregation["totals"]
         expected_year = self.n * sum(line["quantity_year"] for line in DRAFT_DATA["lines"])
-        if statuses != Counter({"submitted": self.n}) or len(included) != self.n \
-                or totals["quantity_year"] != expected_year:
-            raise SystemExit(f"unexpected outcome: statuses {dict(statuses)}, {len(included)} included, "
-                             f"totals {totals}")
+        if (
+            statuses != Counter({"submitted": self.n})
+            or len(included) != self.n
+            or totals["quantity_year"] != expected_year
+        ):
+            raise SystemExit(
+                f"unexpected outcome: statuses {dict(statuses)}, {len(included)} included, totals {totals}"
+            )
 
     def close(self) -> None:
         self.svc.db.dispose()
@@ -301,20 +343,42 @@ class Scenario:
 def _create_units(session, n: int) -> tuple[list[int], list[str]]:
     """N in-scope units under the demo commune, each with an officer and a head, in bulk."""
     commune = unit_by_code(session, demo.COMMUNE[0])
-    units = [OrgUnit(code=f"bench_u{i:05d}", name=f"Đơn vị thử nghiệm số {i}", kind="public_service_unit",
-                     level="unit", parent_id=commune.id, commune_id=commune.id, bloc="state", in_scope=True)
-             for i in range(1, n + 1)]
+    units = [
+        OrgUnit(
+            code=f"bench_u{i:05d}",
+            name=f"Đơn vị thử nghiệm số {i}",
+            kind="public_service_unit",
+            level="unit",
+            parent_id=commune.id,
+            commune_id=commune.id,
+            bloc="state",
+            in_scope=True,
+        )
+        for i in range(1, n + 1)
+    ]
     session.add_all(units)
     session.flush()
     users = []
     for unit in units:
-        users.append((AppUser(username=f"{unit.code}.canbo", full_name=f"Cán bộ {unit.name}", active=True),
-                      UNIT_OFFICER, unit))
-        users.append((AppUser(username=f"{unit.code}.truong", full_name=f"Thủ trưởng {unit.name}", active=True),
-                      UNIT_HEAD, unit))
+        users.append(
+            (
+                AppUser(username=f"{unit.code}.canbo", full_name=f"Cán bộ {unit.name}", active=True),
+                UNIT_OFFICER,
+                unit,
+            )
+        )
+        users.append(
+            (
+                AppUser(username=f"{unit.code}.truong", full_name=f"Thủ trưởng {unit.name}", active=True),
+                UNIT_HEAD,
+                unit,
+            )
+        )
     session.add_all(user for user, _, _ in users)
     session.flush()
-    session.add_all(Membership(user_id=user.id, org_unit_id=unit.id, role_code=role) for user, role, unit in users)
+    session.add_all(
+        Membership(user_id=user.id, org_unit_id=unit.id, role_code=role) for user, role, unit in users
+    )
     session.flush()
     return [unit.id for unit in units], [unit.code for unit in units]
 
@@ -329,22 +393,32 @@ def run_silent(n: int, workdir: Path) -> dict:
         waiting = scenario.running_units()
         due = scenario.due_at_cutoff()
         if waiting != n or due != n + 1:
-            raise SystemExit(f"silent campaign: {waiting} unit instances running and {due} due at the cutoff, "
-                             f"expected {n} and {n + 1} (the units and the campaign)")
+            raise SystemExit(
+                f"silent campaign: {waiting} unit instances running and {due} due at the cutoff, "
+                f"expected {n} and {n + 1} (the units and the campaign)"
+            )
         cutoff_s, fired = scenario.cutoff()
         closed = waiting - scenario.running_units()
         statuses = scenario.proposal_statuses()
     finally:
         scenario.close()
     if fired != due or closed != n or statuses != Counter({"deemed_no_demand": n}):
-        raise SystemExit(f"silent campaign: the cutoff fired {fired} of {due} due instances and closed {closed} "
-                         f"of {n} unit instances; proposal statuses {dict(statuses)}, expected "
-                         f"{{'deemed_no_demand': {n}}}")
+        raise SystemExit(
+            f"silent campaign: the cutoff fired {fired} of {due} due instances and closed {closed} "
+            f"of {n} unit instances; proposal statuses {dict(statuses)}, expected "
+            f"{{'deemed_no_demand': {n}}}"
+        )
     per_instance_ms = cutoff_s * 1000 / closed
-    print(f"         silent campaign: cutoff {cutoff_s:.2f} s closed {closed} unit instances as deemed no demand "
-          f"({fired} fired), {per_instance_ms:.3f} ms per instance", flush=True)
-    return {"silent_cutoff_s": round(cutoff_s, 3), "silent_units_closed": closed,
-            "cutoff_per_instance_ms": round(per_instance_ms, 3)}
+    print(
+        f"         silent campaign: cutoff {cutoff_s:.2f} s closed {closed} unit instances as deemed no demand "
+        f"({fired} fired), {per_instance_ms:.3f} ms per instance",
+        flush=True,
+    )
+    return {
+        "silent_cutoff_s": round(cutoff_s, 3),
+        "silent_units_closed": closed,
+        "cutoff_per_instance_ms": round(per_instance_ms, 3),
+    }
 
 
 def run_size(n: int, workdir: Path) -> dict:
@@ -365,7 +439,9 @@ def run_size(n: int, workdir: Path) -> dict:
         due = scenario.due_at_cutoff()  # outside the timed region
         cutoff_s, fired = scenario.cutoff()
         if fired != due or due < 1:
-            raise SystemExit(f"cutoff fired {fired} instances, expected {due} (the campaign and waiting units)")
+            raise SystemExit(
+                f"cutoff fired {fired} instances, expected {due} (the campaign and waiting units)"
+            )
         aggregate_s = scenario.aggregate()
         wall_s = time.perf_counter() - wall_started
         scenario.check_outcome()
@@ -381,19 +457,26 @@ def run_size(n: int, workdir: Path) -> dict:
         "cutoff_s": round(cutoff_s, 3),
         "total_s": round(open_s + completions_s + cutoff_s + aggregate_s, 3),
     }
-    print(f"N={n:>5}: complete p50 {result['complete_p50_ms']:.2f} ms, p95 {result['complete_p95_ms']:.2f} ms, "
-          f"max {max(ms):.2f} ms over {len(ms)} completions ({completions_s:.2f} s, "
-          f"{completions_sql / len(ms):.1f} SQL statements each); open {open_s:.2f} s; "
-          f"cutoff {cutoff_s:.2f} s ({fired} instances); aggregate {aggregate_s * 1000:.1f} ms; "
-          f"total {result['total_s']:.2f} s (wall incl. task lookups {wall_s:.2f} s)", flush=True)
-    print(f"         completion CPU time p50 {percentile(cpu_ms, 0.5):.2f} ms, p95 {percentile(cpu_ms, 0.95):.2f} ms; "
-          f"draft p50 {percentile(ms[0::2], 0.5):.2f} / p95 {percentile(ms[0::2], 0.95):.2f} ms, "
-          f"approve p50 {percentile(ms[1::2], 0.5):.2f} / p95 {percentile(ms[1::2], 0.95):.2f} ms; "
-          f"load average {load_before:.2f} -> {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs", flush=True)
+    print(
+        f"N={n:>5}: complete p50 {result['complete_p50_ms']:.2f} ms, p95 {result['complete_p95_ms']:.2f} ms, "
+        f"max {max(ms):.2f} ms over {len(ms)} completions ({completions_s:.2f} s, "
+        f"{completions_sql / len(ms):.1f} SQL statements each); open {open_s:.2f} s; "
+        f"cutoff {cutoff_s:.2f} s ({fired} instances); aggregate {aggregate_s * 1000:.1f} ms; "
+        f"total {result['total_s']:.2f} s (wall incl. task lookups {wall_s:.2f} s)",
+        flush=True,
+    )
+    print(
+        f"         completion CPU time p50 {percentile(cpu_ms, 0.5):.2f} ms, p95 {percentile(cpu_ms, 0.95):.2f} ms; "
+        f"draft p50 {percentile(ms[0::2], 0.5):.2f} / p95 {percentile(ms[0::2], 0.95):.2f} ms, "
+        f"approve p50 {percentile(ms[1::2], 0.5):.2f} / p95 {percentile(ms[1::2], 0.95):.2f} ms; "
+        f"load average {load_before:.2f} -> {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs",
+        flush=True,
+    )
     return result
 
 
 # -- raw SpiffWorkflow ----------------------------------------------------------------------
+
 
 def make_raw_roundtrip():
     """The unit proposal at its draft task, serialized by SpiffWorkflow's standard serializer,
@@ -406,10 +489,16 @@ def make_raw_roundtrip():
     serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
 
     start_data = {  # what open_campaign gives each unit instance
-        "campaign_id": 1, "title": f"Đề xuất nhu cầu {TARGET_YEAR}", "commune_name": "UBND xã Cẩm Giang",
-        "target_year": TARGET_YEAR, "period_from": 2026, "period_to": 2030,
-        "unit_deadline": UNIT_DEADLINE.isoformat(), "city_deadline": CITY_DEADLINE.isoformat(),
-        "unit_code": "bench_u00001", "unit_name": "Đơn vị thử nghiệm số 1",
+        "campaign_id": 1,
+        "title": f"Đề xuất nhu cầu {TARGET_YEAR}",
+        "commune_name": "UBND xã Cẩm Giang",
+        "target_year": TARGET_YEAR,
+        "period_from": 2026,
+        "period_to": 2030,
+        "unit_deadline": UNIT_DEADLINE.isoformat(),
+        "city_deadline": CITY_DEADLINE.isoformat(),
+        "unit_code": "bench_u00001",
+        "unit_name": "Đơn vị thử nghiệm số 1",
     }
     with engine_clock.pinned(OPEN_AT):
         workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine)
@@ -433,8 +522,9 @@ def make_raw_roundtrip():
 
     with engine_clock.pinned(COMPLETE_AT):
         check = serializer.deserialize_json(roundtrip())
-    if [task.task_spec.name for task in check.get_tasks(state=TaskState.READY, spec_class=UserTask)] \
-            != ["approve_proposal"]:
+    if [task.task_spec.name for task in check.get_tasks(state=TaskState.READY, spec_class=UserTask)] != [
+        "approve_proposal"
+    ]:
         raise SystemExit("raw round trip did not reach approve_proposal")
     return roundtrip, len(start_state)
 
@@ -455,6 +545,7 @@ def raw_roundtrip_ms(roundtrip, repeats: int, warmup: int = 20) -> list[float]:
 
 # -- profiling --------------------------------------------------------------------------------
 
+
 def profile(n: int, count: int, workdir: Path, top: int) -> None:
     """cProfile ``count`` service completions (draft+approve pairs) on a campaign of ``n`` units,
     with SQL statements counted and timed per completion."""
@@ -467,7 +558,7 @@ def profile(n: int, count: int, workdir: Path, top: int) -> None:
         warm = min(10, len(drafts) // 10)
         for code, draft_id in drafts[:warm]:
             scenario.complete_unit(code, draft_id)
-        chosen = drafts[warm:warm + count // 2]
+        chosen = drafts[warm : warm + count // 2]
         scenario.sql.reset()
         scenario.sql.record_kinds = True
         profiler = cProfile.Profile()
@@ -482,11 +573,15 @@ def profile(n: int, count: int, workdir: Path, top: int) -> None:
     finally:
         scenario.close()
 
-    print(f"profile: N={n} (open {open_s:.2f} s), {completions} completions in {elapsed:.2f} s under cProfile, "
-          f"p50 {percentile([d * 1000 for d in durations], 0.5):.2f} ms (profiled)")
+    print(
+        f"profile: N={n} (open {open_s:.2f} s), {completions} completions in {elapsed:.2f} s under cProfile, "
+        f"p50 {percentile([d * 1000 for d in durations], 0.5):.2f} ms (profiled)"
+    )
     sql = scenario.sql
-    print(f"SQL: {sql.count} statements, {sql.count / completions:.2f} per completion, "
-          f"{sql.seconds:.3f} s in cursor.execute = {100 * sql.seconds / elapsed:.1f}% of wall (profiled)")
+    print(
+        f"SQL: {sql.count} statements, {sql.count / completions:.2f} per completion, "
+        f"{sql.seconds:.3f} s in cursor.execute = {100 * sql.seconds / elapsed:.1f}% of wall (profiled)"
+    )
     for kind, number in sql.by_kind.most_common():
         print(f"  {number / completions:6.2f}/completion  {kind}")
     for order in ("cumulative", "tottime"):
@@ -499,12 +594,18 @@ def profile(n: int, count: int, workdir: Path, top: int) -> None:
 
 # -- main ------------------------------------------------------------------------------------
 
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", help="comma-separated unit counts (default 10,1000,5000; 5,20 with --quick)")
+    parser.add_argument(
+        "--sizes", help="comma-separated unit counts (default 10,1000,5000; 5,20 with --quick)"
+    )
     parser.add_argument("--raw-repeats", type=int, help="raw round trips (default 500; 20 with --quick)")
-    parser.add_argument("--quick", action="store_true",
-                        help="tiny sizes, every phase, same JSON keys: checks the script works, measures nothing")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="tiny sizes, every phase, same JSON keys: checks the script works, measures nothing",
+    )
     parser.add_argument("--profile", type=int, metavar="N", help="profile completions on N units instead")
     parser.add_argument("--profile-count", type=int, default=200)
     parser.add_argument("--profile-top", type=int, default=35)
@@ -537,9 +638,12 @@ def main(argv: list[str] | None = None) -> int:
             results[-1].update(run_silent(n, workdir))
     raw_timings = raw_halves[0] + raw_halves[1]
     raw = percentile(raw_timings, 0.5)
-    print(f"raw SpiffWorkflow round trip (standard serializer, {state_size} byte start state): p50 {raw:.3f} ms, "
-          f"p95 {percentile(raw_timings, 0.95):.3f} ms over {len(raw_timings)} runs (p50 {percentile(raw_halves[0], 0.5):.3f} "
-          f"just before N={persist_n}, {percentile(raw_halves[1], 0.5):.3f} just after)", flush=True)
+    print(
+        f"raw SpiffWorkflow round trip (standard serializer, {state_size} byte start state): p50 {raw:.3f} ms, "
+        f"p95 {percentile(raw_timings, 0.95):.3f} ms over {len(raw_timings)} runs (p50 {percentile(raw_halves[0], 0.5):.3f} "
+        f"just before N={persist_n}, {percentile(raw_halves[1], 0.5):.3f} just after)",
+        flush=True,
+    )
 
     by_n = {result["n"]: result for result in results}
     small, large = min(by_n), max(by_n)
@@ -548,13 +652,27 @@ def main(argv: list[str] | None = None) -> int:
     print(f"growth_p50 = p50(N={large}) / p50(N={small}) = {growth:.3f}   (target <= 1.25)")
     print(f"persist_ratio = p50(N={persist_n}) / raw = {persist:.3f}   (target <= 3)")
     worst = by_n[large]
-    print(f"N={large}: complete_p95_ms {worst['complete_p95_ms']:.2f} (target <= 15), "
-          f"total_s {worst['total_s']:.2f} (target <= 90)", flush=True)
-    print(f"N={large}: cutoff_per_instance_ms {worst['cutoff_per_instance_ms']:.3f} "
-          f"({worst['silent_units_closed']} silent units closed in {worst['silent_cutoff_s']:.2f} s)", flush=True)
-    print(json.dumps({"results": results, "raw_roundtrip_p50_ms": round(raw, 3),
-                      "growth_p50": round(growth, 3), "persist_ratio": round(persist, 3),
-                      "cutoff_per_instance_ms": worst["cutoff_per_instance_ms"]}))
+    print(
+        f"N={large}: complete_p95_ms {worst['complete_p95_ms']:.2f} (target <= 15), "
+        f"total_s {worst['total_s']:.2f} (target <= 90)",
+        flush=True,
+    )
+    print(
+        f"N={large}: cutoff_per_instance_ms {worst['cutoff_per_instance_ms']:.3f} "
+        f"({worst['silent_units_closed']} silent units closed in {worst['silent_cutoff_s']:.2f} s)",
+        flush=True,
+    )
+    print(
+        json.dumps(
+            {
+                "results": results,
+                "raw_roundtrip_p50_ms": round(raw, 3),
+                "growth_p50": round(growth, 3),
+                "persist_ratio": round(persist, 3),
+                "cutoff_per_instance_ms": worst["cutoff_per_instance_ms"],
+            }
+        )
+    )
     return 0
 
 

@@ -1,12 +1,18 @@
 """The process the benchmarks run: one user task in lane unit_officer, its form a
 single required note, with extra task properties and boundary events as given."""
+
 from __future__ import annotations
 
 from engine.definitions import Bundle
 
-FORM = {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "Báo cáo", "type": "object",
-        "additionalProperties": False, "required": ["note"],
-        "properties": {"note": {"title": "Nội dung", "type": "string", "minLength": 1, "maxLength": 500}}}
+FORM = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "Báo cáo",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["note"],
+    "properties": {"note": {"title": "Nội dung", "type": "string", "minLength": 1, "maxLength": 500}},
+}
 
 
 def bundle(key: str, properties: str = "", boundary: str = "") -> Bundle:
@@ -27,5 +33,9 @@ def bundle(key: str, properties: str = "", boundary: str = "") -> Bundle:
   <bpmn:sequenceFlow id="f2" sourceRef="task" targetRef="end"/>
  </bpmn:process>
 </bpmn:definitions>"""
-    return Bundle(key, bpmn.encode(), {"form.schema.json": FORM},
-                  {"start_data_example": {"deadline": "2026-01-14T12:00:00+07:00"}})
+    return Bundle(
+        key,
+        bpmn.encode(),
+        {"form.schema.json": FORM},
+        {"start_data_example": {"deadline": "2026-01-14T12:00:00+07:00"}},
+    )

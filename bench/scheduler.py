@@ -21,6 +21,7 @@ meaningless (for tests that keep the script working).
 
     PYTHONPATH=. .venv/bin/python bench/scheduler.py [--timers 2000] [--database-url URL] [--quick]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -58,18 +59,24 @@ ESCALATIONS = 10_000
 QUICK = {"timers": 50, "spread_s": 3, "lead_s": 6, "escalations": 200}
 
 
-DEADLINE_TIMER = ('<bpmn:boundaryEvent id="cutoff" attachedToRef="task"><bpmn:timerEventDefinition id="t">'
-                  '<bpmn:timeDate>deadline</bpmn:timeDate></bpmn:timerEventDefinition></bpmn:boundaryEvent>'
-                  '<bpmn:endEvent id="closed"/><bpmn:sequenceFlow id="f3" sourceRef="cutoff" targetRef="closed"/>')
-OVERDUE_POLICY = ('<spiffworkflow:property name="due" value="deadline"/>'
-                  '<spiffworkflow:property name="reminders" value="none"/>'
-                  '<spiffworkflow:property name="escalation" value="PT0S"/>')
+DEADLINE_TIMER = (
+    '<bpmn:boundaryEvent id="cutoff" attachedToRef="task"><bpmn:timerEventDefinition id="t">'
+    "<bpmn:timeDate>deadline</bpmn:timeDate></bpmn:timerEventDefinition></bpmn:boundaryEvent>"
+    '<bpmn:endEvent id="closed"/><bpmn:sequenceFlow id="f3" sourceRef="cutoff" targetRef="closed"/>'
+)
+OVERDUE_POLICY = (
+    '<spiffworkflow:property name="due" value="deadline"/>'
+    '<spiffworkflow:property name="reminders" value="none"/>'
+    '<spiffworkflow:property name="escalation" value="PT0S"/>'
+)
 
 
 def fresh_services(url: str | None, workdir: Path, name: str) -> Services:
     if url is None:
         url = f"sqlite:///{workdir / name}.db"
-    services = bootstrap(Config(database_url=url, bpmn_dir=REPO_ROOT / "bpmn", instance_dir=workdir), SystemClock())
+    services = bootstrap(
+        Config(database_url=url, bpmn_dir=REPO_ROOT / "bpmn", instance_dir=workdir), SystemClock()
+    )
     if not url.startswith("sqlite"):
         with services.db.engine.begin() as connection:
             connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
@@ -82,23 +89,45 @@ def fresh_services(url: str | None, workdir: Path, name: str) -> Services:
 def start_instances(services: Services, key_bundle: Bundle, deadlines: list[datetime], at: datetime) -> None:
     with services.db.transaction() as session:
         publish(session, key_bundle, at - timedelta(hours=1), services.runtime.helpers)
-        units = list(session.scalars(select(Membership.org_unit_id).where(Membership.role_code == "unit_officer")
-                                     .order_by(Membership.org_unit_id)))
+        units = list(
+            session.scalars(
+                select(Membership.org_unit_id)
+                .where(Membership.role_code == "unit_officer")
+                .order_by(Membership.org_unit_id)
+            )
+        )
     for first in range(0, len(deadlines), 1000):  # a transaction per thousand
-        chunk = deadlines[first:first + 1000]
+        chunk = deadlines[first : first + 1000]
         with services.db.transaction() as session:
-            services.runtime.start_many(session, KEY, [
-                StartRequest({"deadline": deadline.isoformat()}, {"unit_officer": units[(first + i) % len(units)]})
-                for i, deadline in enumerate(chunk)], at=at)
+            services.runtime.start_many(
+                session,
+                KEY,
+                [
+                    StartRequest(
+                        {"deadline": deadline.isoformat()}, {"unit_officer": units[(first + i) % len(units)]}
+                    )
+                    for i, deadline in enumerate(chunk)
+                ],
+                at=at,
+            )
 
 
 def start_scheduler(services: Services, log: Path) -> subprocess.Popen:
-    env = {**os.environ, "TALENTFLOW_DATABASE_URL": services.config.database_url,
-           "TALENTFLOW_INSTANCE_DIR": str(services.config.instance_dir), "PYTHONPATH": str(REPO_ROOT)}
+    env = {
+        **os.environ,
+        "TALENTFLOW_DATABASE_URL": services.config.database_url,
+        "TALENTFLOW_INSTANCE_DIR": str(services.config.instance_dir),
+        "PYTHONPATH": str(REPO_ROOT),
+    }
     env.pop("TALENTFLOW_SCHEDULER_INTERVAL_S", None)  # the default settings
     env.pop("TALENTFLOW_SMTP_HOST", None)
-    return subprocess.Popen([sys.executable, "-m", "services.scheduler"],
-                            env=env, cwd=REPO_ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        [sys.executable, "-m", "services.scheduler"],
+        env=env,
+        cwd=REPO_ROOT,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -114,8 +143,9 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def measure_lateness(url: str | None, workdir: Path, count: int, spread_s: float = SPREAD_S,
-                     lead_s: float = LEAD_S) -> dict:
+def measure_lateness(
+    url: str | None, workdir: Path, count: int, spread_s: float = SPREAD_S, lead_s: float = LEAD_S
+) -> dict:
     services = fresh_services(url, workdir, "lateness")
     setup_started = datetime.now(timezone.utc)
     first_due = setup_started + timedelta(seconds=lead_s)  # set-up and scheduler start-up fit before it
@@ -129,7 +159,9 @@ def measure_lateness(url: str | None, workdir: Path, count: int, spread_s: float
         limit = time.monotonic() + lead_s + spread_s + 120
         while len(fired_at) < count and time.monotonic() < limit:
             with services.db.read() as session:
-                done = session.scalars(select(ProcessInstance.id).where(ProcessInstance.status == "completed"))
+                done = session.scalars(
+                    select(ProcessInstance.id).where(ProcessInstance.status == "completed")
+                )
                 now = time.time()
                 for instance_id in done:
                     fired_at.setdefault(instance_id, now)
@@ -138,15 +170,24 @@ def measure_lateness(url: str | None, workdir: Path, count: int, spread_s: float
         stop(scheduler)
         services.db.dispose()
     late = [fired_at[i] - due_by_id[i].timestamp() for i in fired_at]
-    return {"timers": count, "fired": len(fired_at), "lateness_p50_s": round(percentile(late, 0.50), 3),
-            "lateness_p99_s": round(percentile(late, 0.99), 3), "lateness_max_s": round(max(late), 3)}
+    return {
+        "timers": count,
+        "fired": len(fired_at),
+        "lateness_p50_s": round(percentile(late, 0.50), 3),
+        "lateness_p99_s": round(percentile(late, 0.99), 3),
+        "lateness_max_s": round(max(late), 3),
+    }
 
 
 def measure_escalation(url: str | None, workdir: Path, count: int = ESCALATIONS) -> dict:
     services = fresh_services(url, workdir, "escalation")
     now = datetime.now(timezone.utc)
-    start_instances(services, bundle(KEY, properties=OVERDUE_POLICY), [now - timedelta(minutes=1)] * count,
-                    now - timedelta(hours=1))
+    start_instances(
+        services,
+        bundle(KEY, properties=OVERDUE_POLICY),
+        [now - timedelta(minutes=1)] * count,
+        now - timedelta(hours=1),
+    )
     started = time.monotonic()
     scheduler = start_scheduler(services, workdir / "escalation.log")
     first = None
@@ -171,33 +212,53 @@ def measure_escalation(url: str | None, workdir: Path, count: int = ESCALATIONS)
         units = session.scalar(select(func.count(func.distinct(HumanTask.org_unit_id))))
     services.db.dispose()
     exactly_once = rows == tasks == notes == count and pending == 0
-    return {"escalate_10k_s": round(elapsed, 2), "first_escalation_s": round(first or 0, 2),
-            "escalations": rows, "escalated_tasks": tasks, "notifications": notes, "units": units,
-            "exactly_once": exactly_once}
+    return {
+        "escalate_10k_s": round(elapsed, 2),
+        "first_escalation_s": round(first or 0, 2),
+        "escalations": rows,
+        "escalated_tasks": tasks,
+        "notifications": notes,
+        "units": units,
+        "exactly_once": exactly_once,
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--timers", type=int, help=f"default 2000; {QUICK['timers']} with --quick")
     parser.add_argument("--database-url", default=None)
-    parser.add_argument("--quick", action="store_true",
-                        help="tiny sizes, both parts, same JSON keys: checks the script works, measures nothing")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="tiny sizes, both parts, same JSON keys: checks the script works, measures nothing",
+    )
     args = parser.parse_args()
     if args.timers is None:
         args.timers = QUICK["timers"] if args.quick else 2000
-    spread_s, lead_s, escalations = ((QUICK["spread_s"], QUICK["lead_s"], QUICK["escalations"]) if args.quick
-                                     else (SPREAD_S, LEAD_S, ESCALATIONS))
+    spread_s, lead_s, escalations = (
+        (QUICK["spread_s"], QUICK["lead_s"], QUICK["escalations"])
+        if args.quick
+        else (SPREAD_S, LEAD_S, ESCALATIONS)
+    )
     with tempfile.TemporaryDirectory(prefix="talentflow-bench-") as workdir:
         lateness = measure_lateness(args.database_url, Path(workdir), args.timers, spread_s, lead_s)
-        print(f"lateness over {lateness['fired']}/{args.timers} timers due across {spread_s}s: "
-              f"p50 {lateness['lateness_p50_s']}s, p99 {lateness['lateness_p99_s']}s, "
-              f"max {lateness['lateness_max_s']}s")
+        print(
+            f"lateness over {lateness['fired']}/{args.timers} timers due across {spread_s}s: "
+            f"p50 {lateness['lateness_p50_s']}s, p99 {lateness['lateness_p99_s']}s, "
+            f"max {lateness['lateness_max_s']}s"
+        )
         escalation = measure_escalation(args.database_url, Path(workdir), escalations)
-        print(f"escalated {escalation['escalations']} overdue tasks of {escalation['units']} units in "
-              f"{escalation['escalate_10k_s']}s (first after {escalation['first_escalation_s']}s); "
-              f"exactly once: {escalation['exactly_once']}")
+        print(
+            f"escalated {escalation['escalations']} overdue tasks of {escalation['units']} units in "
+            f"{escalation['escalate_10k_s']}s (first after {escalation['first_escalation_s']}s); "
+            f"exactly once: {escalation['exactly_once']}"
+        )
     backend = "sqlite" if args.database_url is None else args.database_url.split(":")[0]
-    print(json.dumps({"backend": backend, "load_avg_1m": round(os.getloadavg()[0], 2), **lateness, **escalation}))
+    print(
+        json.dumps(
+            {"backend": backend, "load_avg_1m": round(os.getloadavg()[0], 2), **lateness, **escalation}
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ same JSON keys, figures meaningless (for tests that keep the script working).
 
     PYTHONPATH=. .venv/bin/python bench/web.py [--tasks 100000] [--requests 300] [--quick]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -62,21 +63,48 @@ def build_world(services: Services, units: int, users_per_unit: int, tasks: int)
     with services.db.transaction() as session:
         demo.seed(session)
         ensure_roles(session)
-        publish(session, bundle(KEY, properties='<spiffworkflow:property name="due" value="deadline"/>'),
-                now - timedelta(days=1), services.runtime.helpers)
+        publish(
+            session,
+            bundle(KEY, properties='<spiffworkflow:property name="due" value="deadline"/>'),
+            now - timedelta(days=1),
+            services.runtime.helpers,
+        )
         commune = session.scalar(select(OrgUnit).where(OrgUnit.code == demo.COMMUNE[0]))
-        unit_ids = list(session.execute(insert(OrgUnit).returning(OrgUnit.id, sort_by_parameter_order=True), [
-            {"code": f"bench_unit_{i}", "name": f"Đơn vị thử {i}", "kind": "school", "level": "unit",
-             "parent_id": commune.id, "commune_id": commune.id, "bloc": "state", "in_scope": True}
-            for i in range(units)]).scalars())
-        user_ids = list(session.execute(insert(AppUser).returning(AppUser.id, sort_by_parameter_order=True), [
-            {"username": f"bench_{u}_{k}", "full_name": f"Người dùng {u}-{k}", "active": True}
-            for u in range(units) for k in range(users_per_unit)]).scalars())
+        unit_ids = list(
+            session.execute(
+                insert(OrgUnit).returning(OrgUnit.id, sort_by_parameter_order=True),
+                [
+                    {
+                        "code": f"bench_unit_{i}",
+                        "name": f"Đơn vị thử {i}",
+                        "kind": "school",
+                        "level": "unit",
+                        "parent_id": commune.id,
+                        "commune_id": commune.id,
+                        "bloc": "state",
+                        "in_scope": True,
+                    }
+                    for i in range(units)
+                ],
+            ).scalars()
+        )
+        user_ids = list(
+            session.execute(
+                insert(AppUser).returning(AppUser.id, sort_by_parameter_order=True),
+                [
+                    {"username": f"bench_{u}_{k}", "full_name": f"Người dùng {u}-{k}", "active": True}
+                    for u in range(units)
+                    for k in range(users_per_unit)
+                ],
+            ).scalars()
+        )
         officers, memberships = {}, []
         for index, user_id in enumerate(user_ids):
             unit, k = divmod(index, users_per_unit)
             role = UNIT_HEAD if k == 0 else UNIT_OFFICER
-            memberships.append({"user_id": user_id, "org_unit_id": unit_ids[unit], "role_code": role, "acting": False})
+            memberships.append(
+                {"user_id": user_id, "org_unit_id": unit_ids[unit], "role_code": role, "acting": False}
+            )
             if role == UNIT_OFFICER:
                 officers.setdefault(unit_ids[unit], []).append(f"bench_{unit}_{k}")
         session.execute(insert(Membership), memberships)
@@ -85,12 +113,22 @@ def build_world(services: Services, units: int, users_per_unit: int, tasks: int)
     base = now + timedelta(days=3)
     for first in range(0, tasks, 5000):
         with services.db.transaction() as session:
-            services.runtime.start_many(session, KEY, [
-                StartRequest({"deadline": (base + timedelta(minutes=i)).isoformat()},
-                             {UNIT_OFFICER: unit_ids[i % units]})
-                for i in range(first, min(tasks, first + 5000))], at=now)
-    print(f"set-up: {units} units, {len(user_ids)} users, {tasks} open tasks in {time.monotonic() - started:.0f}s",
-          flush=True)
+            services.runtime.start_many(
+                session,
+                KEY,
+                [
+                    StartRequest(
+                        {"deadline": (base + timedelta(minutes=i)).isoformat()},
+                        {UNIT_OFFICER: unit_ids[i % units]},
+                    )
+                    for i in range(first, min(tasks, first + 5000))
+                ],
+                at=now,
+            )
+    print(
+        f"set-up: {units} units, {len(user_ids)} users, {tasks} open tasks in {time.monotonic() - started:.0f}s",
+        flush=True,
+    )
     return {"officers": officers}
 
 
@@ -101,12 +139,28 @@ def free_port() -> int:
 
 
 def start_server(services: Services, port: int, workdir: Path) -> subprocess.Popen:
-    env = {**os.environ, "TALENTFLOW_DATABASE_URL": services.config.database_url,
-           "TALENTFLOW_INSTANCE_DIR": str(workdir), "PYTHONPATH": str(REPO_ROOT)}
-    server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}",
-                               "--log-level", "warning", "web:create_app()"],
-                              env=env, cwd=REPO_ROOT, stdout=(workdir / "gunicorn.log").open("wb"),
-                              stderr=subprocess.STDOUT)
+    env = {
+        **os.environ,
+        "TALENTFLOW_DATABASE_URL": services.config.database_url,
+        "TALENTFLOW_INSTANCE_DIR": str(workdir),
+        "PYTHONPATH": str(REPO_ROOT),
+    }
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "web:create_app()",
+        ],
+        env=env,
+        cwd=REPO_ROOT,
+        stdout=(workdir / "gunicorn.log").open("wb"),
+        stderr=subprocess.STDOUT,
+    )
     for _ in range(300):
         try:
             if request(port, "GET", "/health")[0] == 200:
@@ -142,8 +196,13 @@ def sign_in(port: int, username: str) -> str:
     token = re.search(rb'name="csrf_token" value="([^"]+)"', page).group(1).decode()
     session_cookie = cookie.split(";")[0]
     form = urlencode({"username": username, "password": PASSWORD, "csrf_token": token}).encode()
-    status, _, cookie = request(port, "POST", "/login", form, {
-        "Content-Type": "application/x-www-form-urlencoded", "Cookie": session_cookie})
+    status, _, cookie = request(
+        port,
+        "POST",
+        "/login",
+        form,
+        {"Content-Type": "application/x-www-form-urlencoded", "Cookie": session_cookie},
+    )
     assert status == 302, f"sign-in of {username} answered {status}"
     return cookie.split(";")[0]
 
@@ -153,9 +212,14 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, help=f"default {FULL['tasks']}; {QUICK['tasks']} with --quick")
     parser.add_argument("--units", type=int, help=f"default {FULL['units']}; {QUICK['units']} with --quick")
     parser.add_argument("--users", type=int, help=f"default {FULL['users']}; {QUICK['users']} with --quick")
-    parser.add_argument("--requests", type=int, help=f"default {FULL['requests']}; {QUICK['requests']} with --quick")
-    parser.add_argument("--quick", action="store_true",
-                        help="tiny sizes, every request kind, same JSON keys: checks the script works, measures nothing")
+    parser.add_argument(
+        "--requests", type=int, help=f"default {FULL['requests']}; {QUICK['requests']} with --quick"
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="tiny sizes, every request kind, same JSON keys: checks the script works, measures nothing",
+    )
     args = parser.parse_args()
     for name, value in (QUICK if args.quick else FULL).items():
         if getattr(args, name) is None:
@@ -163,14 +227,22 @@ def main() -> None:
     random.seed(7)
     with tempfile.TemporaryDirectory(prefix="talentflow-web-bench-") as folder:
         workdir = Path(folder)
-        services = bootstrap(Config(database_url=f"sqlite:///{workdir / 'bench.db'}", bpmn_dir=REPO_ROOT / "bpmn",
-                                    instance_dir=workdir), SystemClock())
+        services = bootstrap(
+            Config(
+                database_url=f"sqlite:///{workdir / 'bench.db'}",
+                bpmn_dir=REPO_ROOT / "bpmn",
+                instance_dir=workdir,
+            ),
+            SystemClock(),
+        )
         schema.upgrade(services.db.engine)
         world = build_world(services, args.units, args.users // args.units, args.tasks)
         officers = [name for names in world["officers"].values() for name in names]
         with services.db.transaction() as session:
-            tokens = {name: api_tokens.issue(session, name, "bench", services.clock.now())
-                      for name in random.sample(officers, 50)}
+            tokens = {
+                name: api_tokens.issue(session, name, "bench", services.clock.now())
+                for name in random.sample(officers, 50)
+            }
         port = free_port()
         server = start_server(services, port, workdir)
         try:
@@ -179,19 +251,33 @@ def main() -> None:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=30)
             services.db.dispose()
-    print(json.dumps({"tasks": args.tasks, "units": args.units, "users": args.users,
-                      "load_avg_1m": round(os.getloadavg()[0], 2), **figures}))
+    print(
+        json.dumps(
+            {
+                "tasks": args.tasks,
+                "units": args.units,
+                "users": args.users,
+                "load_avg_1m": round(os.getloadavg()[0], 2),
+                **figures,
+            }
+        )
+    )
 
 
 def run(port: int, services: Services, tokens: dict, officers: list[str], count: int) -> dict:
     names = list(tokens)
     for name in names[:5]:  # warm both workers' caches
-        request(port, "GET", "/api/v1/tasks?per_page=100", headers={"Authorization": f"Bearer {tokens[name]}"})
+        request(
+            port, "GET", "/api/v1/tasks?per_page=100", headers={"Authorization": f"Bearer {tokens[name]}"}
+        )
     inbox = []
     for _ in range(count):
         name = random.choice(names)
-        elapsed, (status, body, _) = timed(lambda: request(port, "GET", "/api/v1/tasks?per_page=100",
-                                                           headers={"Authorization": f"Bearer {tokens[name]}"}))
+        elapsed, (status, body, _) = timed(
+            lambda: request(
+                port, "GET", "/api/v1/tasks?per_page=100", headers={"Authorization": f"Bearer {tokens[name]}"}
+            )
+        )
         assert status == 200 and len(json.loads(body)["items"]) == 100, status
         inbox.append(elapsed)
 
@@ -199,17 +285,26 @@ def run(port: int, services: Services, tokens: dict, officers: list[str], count:
     html = []
     for _ in range(count):
         name = random.choice(list(cookies))
-        elapsed, (status, body, _) = timed(lambda: request(port, "GET", "/inbox", headers={"Cookie": cookies[name]}))
+        elapsed, (status, body, _) = timed(
+            lambda: request(port, "GET", "/inbox", headers={"Cookie": cookies[name]})
+        )
         assert status == 200 and body.count(b'href="/tasks/') == 100, status
         html.append(elapsed)
 
     submit = []
     with services.db.read() as session:
-        owner_tasks = {name: list(session.scalars(
-            select(HumanTask.id).join(Membership, Membership.org_unit_id == HumanTask.org_unit_id)
-            .join(AppUser, AppUser.id == Membership.user_id)
-            .where(AppUser.username == name, HumanTask.status == "ready").limit(count)))
-            for name in names[:10]}
+        owner_tasks = {
+            name: list(
+                session.scalars(
+                    select(HumanTask.id)
+                    .join(Membership, Membership.org_unit_id == HumanTask.org_unit_id)
+                    .join(AppUser, AppUser.id == Membership.user_id)
+                    .where(AppUser.username == name, HumanTask.status == "ready")
+                    .limit(count)
+                )
+            )
+            for name in names[:10]
+        }
     body = json.dumps({"data": {"note": "Đã hoàn thành báo cáo định kỳ."}}).encode()
     done = set()  # officers of one unit share its queue
     for index in range(count):
@@ -218,17 +313,30 @@ def run(port: int, services: Services, tokens: dict, officers: list[str], count:
         while task_id in done:
             task_id = owner_tasks[name].pop()
         done.add(task_id)
-        elapsed, (status, answer, _) = timed(lambda: request(
-            port, "POST", f"/api/v1/tasks/{task_id}/complete", body,
-            {"Authorization": f"Bearer {tokens[name]}", "Content-Type": "application/json"}))
+        elapsed, (status, answer, _) = timed(
+            lambda: request(
+                port,
+                "POST",
+                f"/api/v1/tasks/{task_id}/complete",
+                body,
+                {"Authorization": f"Bearer {tokens[name]}", "Content-Type": "application/json"},
+            )
+        )
         assert status == 200, (status, answer[:300])
         submit.append(elapsed)
 
-    figures = {"inbox_p50_ms": percentile(inbox, 0.5), "inbox_p95_ms": percentile(inbox, 0.95),
-               "inbox_html_p50_ms": percentile(html, 0.5), "inbox_html_p95_ms": percentile(html, 0.95),
-               "submit_p50_ms": percentile(submit, 0.5), "submit_p95_ms": percentile(submit, 0.95)}
+    figures = {
+        "inbox_p50_ms": percentile(inbox, 0.5),
+        "inbox_p95_ms": percentile(inbox, 0.95),
+        "inbox_html_p50_ms": percentile(html, 0.5),
+        "inbox_html_p95_ms": percentile(html, 0.95),
+        "submit_p50_ms": percentile(submit, 0.5),
+        "submit_p95_ms": percentile(submit, 0.95),
+    }
     print(f"inbox (API, 100 rows): p50 {figures['inbox_p50_ms']} ms, p95 {figures['inbox_p95_ms']} ms")
-    print(f"inbox (HTML, 100 rows): p50 {figures['inbox_html_p50_ms']} ms, p95 {figures['inbox_html_p95_ms']} ms")
+    print(
+        f"inbox (HTML, 100 rows): p50 {figures['inbox_html_p50_ms']} ms, p95 {figures['inbox_html_p95_ms']} ms"
+    )
     print(f"submit (API): p50 {figures['submit_p50_ms']} ms, p95 {figures['submit_p95_ms']} ms")
     return figures
 

@@ -19,6 +19,7 @@ Whatever runs in C between two checks is bounded by what was charged for it. Ove
 ``BudgetExceeded`` is raised and stays raised: every later step raises again, so code that
 catches it cannot go on. README.md ("User code on a budget") lists the limits.
 """
+
 from __future__ import annotations
 
 import re
@@ -75,8 +76,9 @@ class Budget:
     def allocate(self, units: int) -> None:
         self._memory -= max(units, 0)
         if self._memory < 0:
-            self._exceed(f"more than {self.limits.memory:,} units of memory "
-                         "(characters, list items, integer bytes)")
+            self._exceed(
+                f"more than {self.limits.memory:,} units of memory (characters, list items, integer bytes)"
+            )
         self._check_clock()
 
     def _check_clock(self) -> None:
@@ -148,7 +150,9 @@ class Budget:
             if not issubclass(owner, guard.types):
                 return bound
             # str.ljust(text, n): the same guard, on the first argument.
-            return lambda target, *args, **kwargs: self.method(target, name, getattr(target, name))(*args, **kwargs)
+            return lambda target, *args, **kwargs: self.method(target, name, getattr(target, name))(
+                *args, **kwargs
+            )
         if not isinstance(owner, guard.types):
             return bound
 
@@ -158,6 +162,7 @@ class Budget:
                 args = (list(args[0]), *args[1:])
             self.allocate(guard.cost(owner, *args, **kwargs))
             return bound(*args, **kwargs)
+
         return guarded
 
     def _check_format_spec(self, spec: str) -> None:
@@ -175,6 +180,7 @@ class Budget:
 
 
 # -- + * ** << % ------------------------------------------------------------------
+
 
 def _check_add(budget: Budget, left, right) -> None:
     if isinstance(left, _SEQUENCES) and isinstance(right, _SEQUENCES):
@@ -206,14 +212,25 @@ def _check_modulo(budget: Budget, left, right) -> None:
     budget._percent(left, right)
 
 
-_BINARY_CHECKS = {"+": _check_add, "*": _check_multiply, "**": _check_power, "<<": _check_shift,
-                  "%": _check_modulo}
-_BINARY_OPERATIONS = {"+": lambda a, b: a + b, "*": lambda a, b: a * b, "**": lambda a, b: a ** b,
-                      "<<": lambda a, b: a << b, "%": lambda a, b: a % b}
+_BINARY_CHECKS = {
+    "+": _check_add,
+    "*": _check_multiply,
+    "**": _check_power,
+    "<<": _check_shift,
+    "%": _check_modulo,
+}
+_BINARY_OPERATIONS = {
+    "+": lambda a, b: a + b,
+    "*": lambda a, b: a * b,
+    "**": lambda a, b: a**b,
+    "<<": lambda a, b: a << b,
+    "%": lambda a, b: a % b,
+}
 BINARY_OPERATORS = tuple(_BINARY_CHECKS)
 
 
 # -- methods that build something bigger than their inputs -------------------------------------
+
 
 @dataclass(frozen=True)
 class _MethodGuard:
@@ -231,7 +248,9 @@ def _expanded(owner, tabsize=8, **_kwargs) -> int:
 
 def _joined(owner, iterable, *_args, **_kwargs) -> int:
     items = iterable if isinstance(iterable, (list, tuple)) else ()
-    return sum(len(item) for item in items if isinstance(item, (str, bytes, bytearray))) + len(owner) * len(items)
+    return sum(len(item) for item in items if isinstance(item, (str, bytes, bytearray))) + len(owner) * len(
+        items
+    )
 
 
 def _replaced(owner, old, new, count=-1, *_args, **_kwargs) -> int:

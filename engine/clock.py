@@ -7,6 +7,7 @@ engine operation. Every engine operation pins one instant (``pinned``) for its w
 duration, so a gateway that asks ``now()``, the timers SpiffWorkflow evaluates, and
 the service that records "received at" all agree to the microsecond.
 """
+
 from __future__ import annotations
 
 import threading

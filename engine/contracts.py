@@ -11,6 +11,7 @@ is published (``engine.definitions.compile_bundle``); the runtime uses the same 
 versions published before a contract existed (see ``WorkflowRuntime``). The tables of
 ``bpmn/README.md`` are generated from these declarations (``talentflow contracts``).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -26,10 +27,17 @@ CASE_PROPERTY = "caseSchemaFilename"
 # Element kinds, as BPMN names the elements.
 USER_TASK, SCRIPT_TASK, END_EVENT = "userTask", "scriptTask", "endEvent"
 KIND_WORDS = {
-    USER_TASK: "công việc của người dùng", SCRIPT_TASK: "bước tự động (script)", END_EVENT: "sự kiện kết thúc",
-    "startEvent": "sự kiện bắt đầu", "exclusiveGateway": "cổng rẽ nhánh", "parallelGateway": "cổng song song",
-    "inclusiveGateway": "cổng rẽ nhánh bao hàm", "intermediateCatchEvent": "sự kiện chờ",
-    "boundaryEvent": "sự kiện biên", "subProcess": "tiến trình con", "manualTask": "công việc thủ công",
+    USER_TASK: "công việc của người dùng",
+    SCRIPT_TASK: "bước tự động (script)",
+    END_EVENT: "sự kiện kết thúc",
+    "startEvent": "sự kiện bắt đầu",
+    "exclusiveGateway": "cổng rẽ nhánh",
+    "parallelGateway": "cổng song song",
+    "inclusiveGateway": "cổng rẽ nhánh bao hàm",
+    "intermediateCatchEvent": "sự kiện chờ",
+    "boundaryEvent": "sự kiện biên",
+    "subProcess": "tiến trình con",
+    "manualTask": "công việc thủ công",
     "task": "công việc",
 }
 _FLOW_NODES = frozenset(KIND_WORDS)
@@ -77,8 +85,12 @@ class ProcessContract:
 
 
 def user_task(element_id: str, meaning: str, *fields: str | Field) -> Element:
-    return Element(element_id, USER_TASK, meaning,
-                   tuple(Field(item) if isinstance(item, str) else item for item in fields))
+    return Element(
+        element_id,
+        USER_TASK,
+        meaning,
+        tuple(Field(item) if isinstance(item, str) else item for item in fields),
+    )
 
 
 def script_task(element_id: str, meaning: str) -> Element:
@@ -111,15 +123,19 @@ class DrawnProcess:
     @classmethod
     def read(cls, tree, key: str) -> DrawnProcess:
         drawn = cls()
-        process = next((element for element in tree.iter(f"{{{BPMN_MODEL}}}process") if element.get("id") == key),
-                       None)
+        process = next(
+            (element for element in tree.iter(f"{{{BPMN_MODEL}}}process") if element.get("id") == key), None
+        )
         if process is not None:
             for element in process.iter(f"{{{BPMN_MODEL}}}*"):
                 kind = element.tag.rsplit("}", 1)[1]
                 if kind in _FLOW_NODES and element.get("id"):
                     drawn.nodes[element.get("id")] = _Node(
-                        kind, " ".join((element.get("name") or "").split()), element.getparent() is process,
-                        _form_file(element))
+                        kind,
+                        " ".join((element.get("name") or "").split()),
+                        element.getparent() is process,
+                        _form_file(element),
+                    )
         for shape in tree.iter(f"{{{BPMN_DI}}}BPMNShape"):
             if shape.get("id") and shape.get("bpmnElement"):
                 drawn.di_of[shape.get("id")] = shape.get("bpmnElement")
@@ -130,7 +146,9 @@ class DrawnProcess:
         return node.label if node is not None and node.label else element_id
 
     def end_events(self) -> list[str]:
-        return [element_id for element_id, node in self.nodes.items() if node.kind == END_EVENT and node.top_level]
+        return [
+            element_id for element_id, node in self.nodes.items() if node.kind == END_EVENT and node.top_level
+        ]
 
 
 def _form_file(element) -> str | None:
@@ -140,8 +158,14 @@ def _form_file(element) -> str | None:
     return None
 
 
-def check(tree, key: str, forms: Mapping[str, dict], meta: Mapping, contracts: Iterable[ProcessContract],
-          previous_tree=None) -> list[Violation]:
+def check(
+    tree,
+    key: str,
+    forms: Mapping[str, dict],
+    meta: Mapping,
+    contracts: Iterable[ProcessContract],
+    previous_tree=None,
+) -> list[Violation]:
     """How the process ``key`` drawn in ``tree`` breaks the contracts; [] when it keeps
     them all. ``previous_tree`` is the version being replaced: its labels name an element
     that the new drawing lost, and find it again under a new id."""
@@ -159,22 +183,36 @@ def check(tree, key: str, forms: Mapping[str, dict], meta: Mapping, contracts: I
         example = meta.get("start_data_example", {}) if isinstance(meta, Mapping) else {}
         missing = [name for name in contract.start_data if name not in example]
         if missing:
-            violations.append(Violation(
-                f"process.json: «start_data_example» phải có {', '.join(missing)}: {contract.needed_by} "
-                f"({contract.capability}) truyền các dữ liệu này khi bắt đầu quy trình.", None))
+            violations.append(
+                Violation(
+                    f"process.json: «start_data_example» phải có {', '.join(missing)}: {contract.needed_by} "
+                    f"({contract.capability}) truyền các dữ liệu này khi bắt đầu quy trình.",
+                    None,
+                )
+            )
     return list(dict.fromkeys(violations))
 
 
-def _element_violations(contract: ProcessContract, element: Element, drawn: DrawnProcess, previous: DrawnProcess,
-                        forms: Mapping[str, dict]) -> list[Violation]:
+def _element_violations(
+    contract: ProcessContract,
+    element: Element,
+    drawn: DrawnProcess,
+    previous: DrawnProcess,
+    forms: Mapping[str, dict],
+) -> list[Violation]:
     needs = f"{contract.needed_by} ({contract.capability}) cần phần tử này"
     node = drawn.nodes.get(element.id)
     if node is None:
         return [_lost(element.id, element.kind, needs, drawn, previous)]
     named = f"«{drawn.label(element.id)}» ({element.id})"
     if node.kind != element.kind:
-        return [Violation(f"{named} phải là {KIND_WORDS.get(element.kind, element.kind)}, không phải "
-                          f"{KIND_WORDS.get(node.kind, node.kind)}: {needs}.", element.id)]
+        return [
+            Violation(
+                f"{named} phải là {KIND_WORDS.get(element.kind, element.kind)}, không phải "
+                f"{KIND_WORDS.get(node.kind, node.kind)}: {needs}.",
+                element.id,
+            )
+        ]
     if not element.fields:
         return []
     form = forms.get(node.form_file or "")
@@ -184,14 +222,23 @@ def _element_violations(contract: ProcessContract, element: Element, drawn: Draw
     for field_ in element.fields:
         schema = _field_schema(form, field_.path)
         if schema is None:
-            violations.append(Violation(f"Biểu mẫu của {named} phải giữ trường «{field_.path}»: {contract.needed_by} "
-                                        f"({contract.capability}) đọc trường này.", element.id))
+            violations.append(
+                Violation(
+                    f"Biểu mẫu của {named} phải giữ trường «{field_.path}»: {contract.needed_by} "
+                    f"({contract.capability}) đọc trường này.",
+                    element.id,
+                )
+            )
             continue
         missing = [value for value in field_.values if value not in _choices(schema)]
         if missing:
-            violations.append(Violation(
-                f"Trường «{field_.path}» của {named} phải giữ lựa chọn {', '.join(missing)}: {contract.needed_by} "
-                f"({contract.capability}) xử lý theo lựa chọn này.", element.id))
+            violations.append(
+                Violation(
+                    f"Trường «{field_.path}» của {named} phải giữ lựa chọn {', '.join(missing)}: {contract.needed_by} "
+                    f"({contract.capability}) xử lý theo lựa chọn này.",
+                    element.id,
+                )
+            )
     return violations
 
 
@@ -201,32 +248,58 @@ def _lost(element_id: str, kind: str, needs: str, drawn: DrawnProcess, previous:
     label = previous.label(element_id)
     renamed = drawn.di_of.get(f"{element_id}_di")
     if renamed is None or renamed in previous.nodes or renamed not in drawn.nodes:
-        renamed = next((other for other, node in drawn.nodes.items()
-                        if node.kind == kind and node.label and node.label == label and other not in previous.nodes),
-                       None)
+        renamed = next(
+            (
+                other
+                for other, node in drawn.nodes.items()
+                if node.kind == kind and node.label and node.label == label and other not in previous.nodes
+            ),
+            None,
+        )
     if renamed is not None:
-        return Violation(f"«{drawn.label(renamed)}» đã bị đổi mã từ {element_id} thành {renamed}: {needs}. "
-                         f"Hãy đặt lại mã {element_id}.", renamed)
+        return Violation(
+            f"«{drawn.label(renamed)}» đã bị đổi mã từ {element_id} thành {renamed}: {needs}. "
+            f"Hãy đặt lại mã {element_id}.",
+            renamed,
+        )
     shown = f"«{label}» ({element_id})" if label != element_id else element_id
     return Violation(f"Không được xoá hay đổi mã {KIND_WORDS.get(kind, kind)} {shown}: {needs}.", None)
 
 
-def _outcome_violations(contract: ProcessContract, drawn: DrawnProcess, previous: DrawnProcess) -> list[Violation]:
+def _outcome_violations(
+    contract: ProcessContract, drawn: DrawnProcess, previous: DrawnProcess
+) -> list[Violation]:
     needs = f"{contract.needed_by} ({contract.capability})"
     violations = []
     for end in contract.outcomes:
         if end not in drawn.nodes and contract.element(end) is None:
-            violations.append(_lost(end, END_EVENT, f"{needs} ghi nhận kết quả «{contract.outcomes[end]}» tại sự "
-                                    f"kiện này", drawn, previous))
+            violations.append(
+                _lost(
+                    end,
+                    END_EVENT,
+                    f"{needs} ghi nhận kết quả «{contract.outcomes[end]}» tại sự kiện này",
+                    drawn,
+                    previous,
+                )
+            )
         elif end in drawn.nodes and drawn.nodes[end].kind != END_EVENT:
-            violations.append(Violation(f"«{drawn.label(end)}» ({end}) phải là sự kiện kết thúc: {needs} ghi nhận "
-                                        f"kết quả tại đó.", end))
+            violations.append(
+                Violation(
+                    f"«{drawn.label(end)}» ({end}) phải là sự kiện kết thúc: {needs} ghi nhận "
+                    f"kết quả tại đó.",
+                    end,
+                )
+            )
     renamed = {violation.element for violation in violations}
     for end in drawn.end_events():
         if end not in contract.outcomes and end not in renamed:
-            violations.append(Violation(
-                f"Sự kiện kết thúc «{drawn.label(end)}» ({end}) chưa ứng với kết quả nào mà {needs} biết: quy trình "
-                f"chỉ được kết thúc tại {', '.join(contract.outcomes)}.", end))
+            violations.append(
+                Violation(
+                    f"Sự kiện kết thúc «{drawn.label(end)}» ({end}) chưa ứng với kết quả nào mà {needs} biết: quy trình "
+                    f"chỉ được kết thúc tại {', '.join(contract.outcomes)}.",
+                    end,
+                )
+            )
     return violations
 
 
@@ -258,11 +331,18 @@ def unknown_elements(tree, key: str, contracts: Iterable[ProcessContract]) -> fr
     of such a version runs as it always did."""
     contracts = [contract for contract in contracts if contract.key == key]
     drawn = DrawnProcess.read(tree, key)
-    lost_kinds = {element.kind for contract in contracts for element in contract.elements
-                  if element.id not in drawn.nodes or drawn.nodes[element.id].kind != element.kind}
+    lost_kinds = {
+        element.kind
+        for contract in contracts
+        for element in contract.elements
+        if element.id not in drawn.nodes or drawn.nodes[element.id].kind != element.kind
+    }
     named = frozenset().union(*(contract.element_ids for contract in contracts))
-    unknown = {element_id for element_id, node in drawn.nodes.items()
-               if node.kind in lost_kinds and element_id not in named}
+    unknown = {
+        element_id
+        for element_id, node in drawn.nodes.items()
+        if node.kind in lost_kinds and element_id not in named
+    }
     for contract in contracts:
         if contract.outcomes is not None:
             unknown |= {end for end in drawn.end_events() if end not in contract.outcomes}
@@ -279,17 +359,26 @@ def describe(contracts: Iterable[ProcessContract]) -> str:
         rows = ["| element | kind | read by | what the code does with it |", "|---|---|---|---|"]
         for contract in held:
             for element in contract.elements:
-                fields = ", ".join(f"`{f.path}`" + (f" ({'/'.join(map(str, f.values))})" if f.values else "")
-                                   for f in element.fields)
-                rows.append(f"| `{element.id}` | {element.kind} | `{contract.capability}` | {element.meaning}"
-                            + (f"; reads {fields}" if fields else "") + " |")
+                fields = ", ".join(
+                    f"`{f.path}`" + (f" ({'/'.join(map(str, f.values))})" if f.values else "")
+                    for f in element.fields
+                )
+                rows.append(
+                    f"| `{element.id}` | {element.kind} | `{contract.capability}` | {element.meaning}"
+                    + (f"; reads {fields}" if fields else "")
+                    + " |"
+                )
             for end_event, outcome in (contract.outcomes or {}).items():
-                rows.append(f"| `{end_event}` | {END_EVENT} | `{contract.capability}` | the outcome `{outcome}` |")
+                rows.append(
+                    f"| `{end_event}` | {END_EVENT} | `{contract.capability}` | the outcome `{outcome}` |"
+                )
         starts = sorted({name for contract in held for name in contract.start_data})
         every_end = [contract.capability for contract in held if contract.outcomes is not None]
         notes = [f"Start data: {', '.join(f'`{name}`' for name in starts)}."] if starts else []
         if every_end:
-            notes.append(f"Every end event must be one of these outcomes ({', '.join(f'`{c}`' for c in every_end)}).")
+            notes.append(
+                f"Every end event must be one of these outcomes ({', '.join(f'`{c}`' for c in every_end)})."
+            )
         parts.append("\n".join([f"### `{key}`", "", *rows, "", *notes]).rstrip())
     return "\n\n".join(parts) + "\n"
 

@@ -1,5 +1,6 @@
 """The one declarative base shared by engine and application tables, and the column
 types every table uses: instants are stored in UTC and come back timezone-aware."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone

@@ -1,5 +1,6 @@
 """Process definitions: read a bundle (BPMN + forms + process.json), validate it as
 untrusted input, and store it as an immutable, content-addressed version."""
+
 from __future__ import annotations
 
 import hashlib
@@ -24,7 +25,8 @@ from SpiffWorkflow.spiff.specs.defaults import UserTask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import clock, contracts as contract_checks
+from engine import clock
+from engine import contracts as contract_checks
 from engine.contracts import BPMN_MODEL, CASE_PROPERTY, FORM_PROPERTY, ProcessContract
 from engine.errors import BudgetExceeded, DefinitionRejected, EngineError, ScriptRejected
 from engine.escalation import EscalationPolicy, parse_policy
@@ -42,23 +44,53 @@ MEANINGFUL_ID = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")
 # Element types the engine runs. Anything else (service tasks, DMN, call activities,
 # messages, signals...) is refused at load time rather than failing at run time.
 SUPPORTED_SPECS = {
-    "BpmnStartTask", "_EndJoin", "SimpleBpmnTask", "StartEvent", "EndEvent",
-    "IntermediateCatchEvent", "BoundaryEvent", "BoundaryEventSplit", "BoundaryEventJoin",
-    "UserTask", "ManualTask", "NoneTask", "ScriptTask", "ExclusiveGateway",
-    "ParallelGateway", "InclusiveGateway", "SubWorkflowTask",
+    "BpmnStartTask",
+    "_EndJoin",
+    "SimpleBpmnTask",
+    "StartEvent",
+    "EndEvent",
+    "IntermediateCatchEvent",
+    "BoundaryEvent",
+    "BoundaryEventSplit",
+    "BoundaryEventJoin",
+    "UserTask",
+    "ManualTask",
+    "NoneTask",
+    "ScriptTask",
+    "ExclusiveGateway",
+    "ParallelGateway",
+    "InclusiveGateway",
+    "SubWorkflowTask",
 }
 # BPMN elements we do not run, by name: when SpiffWorkflow cannot even parse a file (it
 # stops at the first element it dislikes), an importer still gets the whole list.
 UNSUPPORTED_ELEMENTS = {
-    "serviceTask", "sendTask", "receiveTask", "businessRuleTask", "callActivity", "transaction",
-    "eventBasedGateway", "complexGateway", "messageEventDefinition", "signalEventDefinition",
-    "errorEventDefinition", "escalationEventDefinition", "compensateEventDefinition",
-    "conditionalEventDefinition", "linkEventDefinition", "cancelEventDefinition",
-    "multiInstanceLoopCharacteristics", "standardLoopCharacteristics", "dataStoreReference",
+    "serviceTask",
+    "sendTask",
+    "receiveTask",
+    "businessRuleTask",
+    "callActivity",
+    "transaction",
+    "eventBasedGateway",
+    "complexGateway",
+    "messageEventDefinition",
+    "signalEventDefinition",
+    "errorEventDefinition",
+    "escalationEventDefinition",
+    "compensateEventDefinition",
+    "conditionalEventDefinition",
+    "linkEventDefinition",
+    "cancelEventDefinition",
+    "multiInstanceLoopCharacteristics",
+    "standardLoopCharacteristics",
+    "dataStoreReference",
 }
 SUPPORTED_EVENTS = {
-    "NoneEventDefinition", "TimeDateEventDefinition", "DurationTimerEventDefinition",
-    "CycleTimerEventDefinition", "TerminateEventDefinition",
+    "NoneEventDefinition",
+    "TimeDateEventDefinition",
+    "DurationTimerEventDefinition",
+    "CycleTimerEventDefinition",
+    "TerminateEventDefinition",
 }
 
 
@@ -164,9 +196,14 @@ def _read_json(path: Path) -> dict:
     return value
 
 
-def compile_bundle(bundle: Bundle, at: datetime | None = None, helpers: dict | None = None,
-                   roles: set[str] | None = None, contracts: Iterable[ProcessContract] = (),
-                   previous: bytes | None = None) -> CompiledProcess:
+def compile_bundle(
+    bundle: Bundle,
+    at: datetime | None = None,
+    helpers: dict | None = None,
+    roles: set[str] | None = None,
+    contracts: Iterable[ProcessContract] = (),
+    previous: bytes | None = None,
+) -> CompiledProcess:
     """Parse and validate; raise DefinitionRejected listing every problem found. With
     ``roles``, every user task's lane must name one of them; with ``contracts``, the
     bundle must keep what the code needs of it (``previous``, the BPMN of the version it
@@ -183,26 +220,37 @@ def compile_bundle(bundle: Bundle, at: datetime | None = None, helpers: dict | N
     except (ValidationException, SpiffWorkflowException) as error:
         unsupported = _unsupported_elements(tree)
         if unsupported:  # the parser stops at the first; an importer wants the whole list
-            raise DefinitionRejected(f"{bundle.key}.bpmn uses elements that cannot run here",
-                                     unsupported + broken) from None
+            raise DefinitionRejected(
+                f"{bundle.key}.bpmn uses elements that cannot run here", unsupported + broken
+            ) from None
         message = f"{bundle.key}.bpmn is not a valid BPMN process: {error}"
-        raise DefinitionRejected(message, [Problem(message, getattr(error, "id", None) or None, unsupported=True),
-                                           *broken]) from None
+        raise DefinitionRejected(
+            message, [Problem(message, getattr(error, "id", None) or None, unsupported=True), *broken]
+        ) from None
     compiled = CompiledProcess(bundle.key, spec, subprocess_specs, bundle.forms, bundle.meta)
-    context = _CheckContext(compiled.meta.get("start_data_example", {}), at or clock.SystemClock().now(),
-                            BASE_HELPERS if helpers is None else helpers, roles)
+    context = _CheckContext(
+        compiled.meta.get("start_data_example", {}),
+        at or clock.SystemClock().now(),
+        BASE_HELPERS if helpers is None else helpers,
+        roles,
+    )
     problems = _check_specs(compiled, context) + broken
     if problems:
         raise DefinitionRejected(f"{bundle.key}.bpmn was refused", problems)
     return compiled
 
 
-def contract_problems(bundle: Bundle, tree, contracts: Iterable[ProcessContract],
-                      previous: bytes | None = None) -> list[Problem]:
+def contract_problems(
+    bundle: Bundle, tree, contracts: Iterable[ProcessContract], previous: bytes | None = None
+) -> list[Problem]:
     """What the bundle breaks of the contracts the code declares for its process."""
     previous_tree = parse_untrusted_xml(previous, name="previous version") if previous else None
-    return [Problem(violation.message, violation.element) for violation in
-            contract_checks.check(tree, bundle.key, bundle.forms, bundle.meta, contracts, previous_tree)]
+    return [
+        Problem(violation.message, violation.element)
+        for violation in contract_checks.check(
+            tree, bundle.key, bundle.forms, bundle.meta, contracts, previous_tree
+        )
+    ]
 
 
 def _unsupported_elements(tree) -> list[Problem]:
@@ -211,11 +259,16 @@ def _unsupported_elements(tree) -> list[Problem]:
         kind = element.tag.rsplit("}", 1)[1]
         if kind in UNSUPPORTED_ELEMENTS:
             # An event definition or a loop marker is part of the element to highlight.
-            owner = element.getparent() if kind.endswith(("EventDefinition", "LoopCharacteristics")) else element
+            owner = (
+                element.getparent() if kind.endswith(("EventDefinition", "LoopCharacteristics")) else element
+            )
             owner_id = owner.get("id") or None
             named = kind[0].upper() + kind[1:]  # as SpiffWorkflow names its specs: ServiceTask
-            problems.append(Problem(f"{owner_id} ({named}): this element type is not supported", owner_id,
-                                    unsupported=True))
+            problems.append(
+                Problem(
+                    f"{owner_id} ({named}): this element type is not supported", owner_id, unsupported=True
+                )
+            )
     return problems
 
 
@@ -252,8 +305,9 @@ def _check_task_spec(task_spec, compiled: CompiledProcess, context: _CheckContex
         return [problem("this element type is not supported", unsupported=True)]
     found = [problem(message, unsupported=True) for message in _code_problems(task_spec, context)]
     if element is not None and not MEANINGFUL_ID.fullmatch(element):
-        found.append(problem("the id must be a meaningful snake_case name such as draft_proposal, "
-                             "not a generated one"))
+        found.append(
+            problem("the id must be a meaningful snake_case name such as draft_proposal, not a generated one")
+        )
     if isinstance(task_spec, (CatchingEvent, ThrowingEvent)):
         found += _check_event(task_spec, context, problem)
     if isinstance(task_spec, UserTask):
@@ -265,14 +319,22 @@ def _code_problems(task_spec, context: _CheckContext) -> list[str]:
     """Scripts and conditions the sandbox refuses, or that blow their budget when tried
     with the example start data: the file cannot run here at all. Any other failure with
     the example data is not a problem: the data a script reads may come from later forms."""
-    scripts = [getattr(task_spec, "script", None), getattr(task_spec, "prescript", None),
-               getattr(task_spec, "postscript", None)]
-    conditions = [condition.args[0] for condition, _ in getattr(task_spec, "cond_task_specs", [])
-                  if condition is not None]
+    scripts = [
+        getattr(task_spec, "script", None),
+        getattr(task_spec, "prescript", None),
+        getattr(task_spec, "postscript", None),
+    ]
+    conditions = [
+        condition.args[0]
+        for condition, _ in getattr(task_spec, "cond_task_specs", [])
+        if condition is not None
+    ]
     environment = RestrictedEnvironment(context.helpers)
     problems = []
-    for checker, run, texts in ((check_script, environment.execute, scripts),
-                                (check_expression, environment.evaluate, conditions)):
+    for checker, run, texts in (
+        (check_script, environment.execute, scripts),
+        (check_expression, environment.evaluate, conditions),
+    ):
         for text in filter(None, texts):
             try:
                 checker(text)
@@ -299,11 +361,17 @@ def _check_event(task_spec, context: _CheckContext, problem) -> list[Problem]:
         return [problem(f"timer expression {definition.expression!r}: {error}", unsupported=True)]
     try:
         with clock.pinned(context.at):
-            value = RestrictedEnvironment(context.helpers).evaluate(definition.expression, dict(context.example))
+            value = RestrictedEnvironment(context.helpers).evaluate(
+                definition.expression, dict(context.example)
+            )
             _parse_timer_value(definition, value)
     except Exception as error:  # any failure means the timer could never fire as drawn
-        return [problem(f"timer expression {definition.expression!r} does not evaluate "
-                        f"to an ISO 8601 value with the example start data: {error}")]
+        return [
+            problem(
+                f"timer expression {definition.expression!r} does not evaluate "
+                f"to an ISO 8601 value with the example start data: {error}"
+            )
+        ]
     return []
 
 
@@ -325,8 +393,11 @@ def _check_user_task(task_spec, compiled: CompiledProcess, context: _CheckContex
     if not task_spec.lane:
         problems.append(problem("a user task must sit in a lane naming the role that performs it"))
     elif context.roles is not None and task_spec.lane not in context.roles:
-        problems.append(problem(f"lane {task_spec.lane!r} is not a known role "
-                                f"(known: {', '.join(sorted(context.roles))})"))
+        problems.append(
+            problem(
+                f"lane {task_spec.lane!r} is not a known role (known: {', '.join(sorted(context.roles))})"
+            )
+        )
     properties = task_spec.extensions.get("properties", {})
     form_file = properties.get(FORM_PROPERTY)
     if not form_file:
@@ -346,15 +417,24 @@ def _check_user_task(task_spec, compiled: CompiledProcess, context: _CheckContex
         problems += _check_due(policy.due, context, problem)
     if not problems:
         compiled.user_tasks[task_spec.name] = UserTaskInfo(
-            name=task_spec.name, title=task_spec.bpmn_name or task_spec.name, lane=task_spec.lane,
-            form_file=form_file, instructions=task_spec.documentation or "", policy=policy, case_file=case_file)
+            name=task_spec.name,
+            title=task_spec.bpmn_name or task_spec.name,
+            lane=task_spec.lane,
+            form_file=form_file,
+            instructions=task_spec.documentation or "",
+            policy=policy,
+            case_file=case_file,
+        )
     return problems
 
 
 def _has_interrupting_timer(task_spec) -> bool:
-    return any(getattr(boundary, "cancel_activity", False)
-               and isinstance(getattr(boundary, "event_definition", None), TimerEventDefinition)
-               for split in task_spec.inputs for boundary in split.outputs)
+    return any(
+        getattr(boundary, "cancel_activity", False)
+        and isinstance(getattr(boundary, "event_definition", None), TimerEventDefinition)
+        for split in task_spec.inputs
+        for boundary in split.outputs
+    )
 
 
 def _check_due(expression: str, context: _CheckContext, problem) -> list[Problem]:
@@ -368,13 +448,22 @@ def _check_due(expression: str, context: _CheckContext, problem) -> list[Problem
         if not isinstance(value, str) or datetime.fromisoformat(value).tzinfo is None:
             raise ValueError("expected an ISO 8601 date-time with a UTC offset")
     except Exception as error:
-        return [problem(f"due {expression!r} does not evaluate to a date-time with the example start data: "
-                        f"{error}")]
+        return [
+            problem(
+                f"due {expression!r} does not evaluate to a date-time with the example start data: {error}"
+            )
+        ]
     return []
 
 
-def publish(session: Session, bundle: Bundle, at: datetime, helpers: dict | None = None,
-            roles: set[str] | None = None, contracts: Iterable[ProcessContract] = ()) -> tuple[ProcessDefinition, bool]:
+def publish(
+    session: Session,
+    bundle: Bundle,
+    at: datetime,
+    helpers: dict | None = None,
+    roles: set[str] | None = None,
+    contracts: Iterable[ProcessContract] = (),
+) -> tuple[ProcessDefinition, bool]:
     """Store ``bundle`` as the next version of its key unless the newest version has
     the same content. Returns the version that is current and whether it is new."""
     latest = latest_definition(session, bundle.key)
@@ -382,8 +471,14 @@ def publish(session: Session, bundle: Bundle, at: datetime, helpers: dict | None
     if latest is not None and latest.sha256 == bundle.sha256:
         return latest, False
     definition = ProcessDefinition(
-        key=bundle.key, version=(latest.version + 1) if latest else 1, sha256=bundle.sha256,
-        bpmn_xml=bundle.bpmn.decode("utf-8"), forms=bundle.forms, meta=bundle.meta, created_at=at)
+        key=bundle.key,
+        version=(latest.version + 1) if latest else 1,
+        sha256=bundle.sha256,
+        bpmn_xml=bundle.bpmn.decode("utf-8"),
+        forms=bundle.forms,
+        meta=bundle.meta,
+        created_at=at,
+    )
     session.add(definition)
     session.flush()
     return definition, True
@@ -391,8 +486,10 @@ def publish(session: Session, bundle: Bundle, at: datetime, helpers: dict | None
 
 def latest_definition(session: Session, key: str) -> ProcessDefinition | None:
     return session.scalars(
-        select(ProcessDefinition).where(ProcessDefinition.key == key)
-        .order_by(ProcessDefinition.version.desc()).limit(1)
+        select(ProcessDefinition)
+        .where(ProcessDefinition.key == key)
+        .order_by(ProcessDefinition.version.desc())
+        .limit(1)
     ).first()
 
 

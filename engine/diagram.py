@@ -15,6 +15,7 @@ Expanded sub-processes are drawn collapsed, with their content in a diagram of t
 bpmn-js shows when one drills down). The original text is kept byte for byte: the generated DI
 is inserted before the closing tag of ``definitions``.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -34,8 +35,17 @@ DC_NS = "http://www.omg.org/spec/DD/20100524/DC"
 DI_NS = "http://www.omg.org/spec/DD/20100524/DI"
 DI_NSMAP = {"bpmndi": BPMNDI_NS, "dc": DC_NS, "di": DI_NS}
 
-TASKS = {"task", "userTask", "manualTask", "scriptTask", "serviceTask", "sendTask", "receiveTask",
-         "businessRuleTask", "callActivity"}
+TASKS = {
+    "task",
+    "userTask",
+    "manualTask",
+    "scriptTask",
+    "serviceTask",
+    "sendTask",
+    "receiveTask",
+    "businessRuleTask",
+    "callActivity",
+}
 CONTAINERS = {"subProcess", "transaction", "adHocSubProcess"}
 EVENTS = {"startEvent", "endEvent", "intermediateCatchEvent", "intermediateThrowEvent"}
 GATEWAYS = {"exclusiveGateway", "parallelGateway", "inclusiveGateway", "eventBasedGateway", "complexGateway"}
@@ -43,29 +53,29 @@ GATEWAYS = {"exclusiveGateway", "parallelGateway", "inclusiveGateway", "eventBas
 TASK_SIZE = (100, 80)
 EVENT_SIZE = (36, 36)
 GATEWAY_SIZE = (50, 50)
-BOUNDARY_STEP = 44          # centre distance of boundary events sharing one task
-BOUNDARY_MARGIN = 8         # from the task's corners to the outermost boundary event
+BOUNDARY_STEP = 44  # centre distance of boundary events sharing one task
+BOUNDARY_MARGIN = 8  # from the task's corners to the outermost boundary event
 
 ORIGIN = (100, 60)
-POOL_HEADER = 30            # bpmn-js draws a participant's name in its left 30 px
-LANE_HEADER = 30            # and a lane's name in the lane's left 30 px
+POOL_HEADER = 30  # bpmn-js draws a participant's name in its left 30 px
+LANE_HEADER = 30  # and a lane's name in the lane's left 30 px
 POOL_GAP = 40
 BLACK_BOX_POOL = (600, 100)
 COLUMN_GAP = 80
-PAD_LEFT = 50               # more than COLUMN_GAP / 2: bends before the first column stay inside
+PAD_LEFT = 50  # more than COLUMN_GAP / 2: bends before the first column stay inside
 PAD_RIGHT = 50
 PAD_TOP = 40
 PAD_BOTTOM = 30
 ROW_GAP = 40
-TRACK_GAP = 15              # between the channels of backward flows
+TRACK_GAP = 15  # between the channels of backward flows
 MIN_BAND_HEIGHT = 120
 LABEL_WIDTH = 90
-BOUNDARY_LABEL_WIDTH = 70   # narrow enough to stay clear of the lines in the column gaps
+BOUNDARY_LABEL_WIDTH = 70  # narrow enough to stay clear of the lines in the column gaps
 LABEL_GAP = 5
 LINE_HEIGHT = 14
-CHAR_WIDTH = 7              # generous for bpmn-js's 11 px font, so labels are never too small
-DROP = 20                   # how far a boundary event's flow goes down before it turns
-ROW_SEARCH = 8              # how far from its wished row a node looks for a free one
+CHAR_WIDTH = 7  # generous for bpmn-js's 11 px font, so labels are never too small
+DROP = 20  # how far a boundary event's flow goes down before it turns
+ROW_SEARCH = 8  # how far from its wished row a node looks for a free one
 
 
 def ensure_diagram(bpmn: bytes) -> bytes:
@@ -89,6 +99,7 @@ def ensure_diagram(bpmn: bytes) -> bytes:
 
 
 # ------------------------------------------------------------------ writing the result
+
 
 def _insert_as_text(bpmn: bytes, root, diagrams) -> bytes | None:
     """Insert the serialized diagrams before ``</...definitions>``; None when that tag cannot
@@ -141,6 +152,7 @@ def _replace_with_lxml(bpmn: bytes, root, existing, diagrams) -> bytes:
 
 # ------------------------------------------------------------------ the graph of one container
 
+
 def _bpmn(local: str) -> str:
     return f"{{{MODEL_NS}}}{local}"
 
@@ -183,7 +195,7 @@ class _Box:
 @dataclass(eq=False)
 class _Node:
     id: str
-    kind: str           # task, container, event, gateway or boundary
+    kind: str  # task, container, event, gateway or boundary
     element: etree._Element
     order: int
     width: int = 0
@@ -228,17 +240,26 @@ class _Graph:
         for node in self.nodes.values():
             node.width, node.height = _size_of(node)
         self.flows = [
-            _Flow(element.get("id"), element, self.nodes[element.get("sourceRef")],
-                  self.nodes[element.get("targetRef")])
-            for element in container.findall(_bpmn("sequenceFlow")) if self._drawable(element)
+            _Flow(
+                element.get("id"),
+                element,
+                self.nodes[element.get("sourceRef")],
+                self.nodes[element.get("targetRef")],
+            )
+            for element in container.findall(_bpmn("sequenceFlow"))
+            if self._drawable(element)
         ]
 
     def _drawable(self, flow) -> bool:
         # Flows to unknown nodes or into a boundary event are invalid; validation reports them
         # later, the layout just leaves them out.
         target = self.nodes.get(flow.get("targetRef"))
-        return bool(flow.get("id")) and flow.get("sourceRef") in self.nodes and target is not None \
+        return (
+            bool(flow.get("id"))
+            and flow.get("sourceRef") in self.nodes
+            and target is not None
             and target.host is None
+        )
 
     def _attach_boundary_events(self):
         for node in self.nodes.values():
@@ -286,6 +307,7 @@ def _size_of(node: _Node) -> tuple[int, int]:
 
 # ------------------------------------------------------------------ ranks and rows
 
+
 def _rank(graph: _Graph) -> None:
     """Columns: the longest path from the start nodes, back edges ignored."""
     _mark_back_edges(graph)
@@ -314,8 +336,11 @@ def _mark_back_edges(graph: _Graph) -> None:
     for flow in graph.flows:
         successors[flow.source.ranked].append(flow)
         has_incoming.add(flow.target)
-    starts = [node for node in graph.ranked_nodes
-              if etree.QName(node.element).localname == "startEvent" or node not in has_incoming]
+    starts = [
+        node
+        for node in graph.ranked_nodes
+        if etree.QName(node.element).localname == "startEvent" or node not in has_incoming
+    ]
     on_path, done = set(), set()
     for root in starts + graph.ranked_nodes:
         if root in on_path or root in done:
@@ -402,12 +427,13 @@ def _compact_rows(graph: _Graph) -> None:
 
 # ------------------------------------------------------------------ bands and lanes
 
+
 @dataclass(eq=False)
 class _Lane:
     element: etree._Element
     depth: int
     leaf: bool = True
-    bands: list[int] = field(default_factory=list)   # the bands of the leaf lanes it covers
+    bands: list[int] = field(default_factory=list)  # the bands of the leaf lanes it covers
     box: _Box | None = None
 
     @property
@@ -418,7 +444,7 @@ class _Lane:
 @dataclass(eq=False)
 class _Band:
     label: str
-    rows: list[tuple[int, int]] = field(default_factory=list)   # (above, below) the centre line
+    rows: list[tuple[int, int]] = field(default_factory=list)  # (above, below) the centre line
     tracks: int = 0
     top: int = 0
     height: int = 0
@@ -485,8 +511,11 @@ def _declared_bands(lanes: list[_Lane]) -> dict[str, int]:
 
 def _band_of_content(node: _Node, band_of: dict[str, int]) -> int | None:
     # A sub-process is rarely put in a lane itself, but its tasks are: use their most common lane.
-    counts = Counter(band_of[element.get("id")] for element in node.element.iter()
-                     if element is not node.element and element.get("id") in band_of)
+    counts = Counter(
+        band_of[element.get("id")]
+        for element in node.element.iter()
+        if element is not node.element and element.get("id") in band_of
+    )
     if not counts:
         return None
     most = max(counts.values())
@@ -494,6 +523,7 @@ def _band_of_content(node: _Node, band_of: dict[str, int]) -> int | None:
 
 
 # ------------------------------------------------------------------ labels
+
 
 def _label_height(text: str, width: int) -> int:
     lines = textwrap.wrap(text, width=max(1, width // CHAR_WIDTH)) or [""]
@@ -514,8 +544,12 @@ def _external_label(node: _Node) -> _Box | None:
         on_right = len(siblings) > 1 and siblings.index(node) >= len(siblings) / 2
         x = box.center_x + LABEL_GAP if on_right else box.center_x - LABEL_GAP - width
         return _Box(x, box.bottom + 3, width, _label_height(node.name, width))
-    return _Box(box.center_x - LABEL_WIDTH // 2, box.bottom + LABEL_GAP, LABEL_WIDTH,
-                _label_height(node.name, LABEL_WIDTH))
+    return _Box(
+        box.center_x - LABEL_WIDTH // 2,
+        box.bottom + LABEL_GAP,
+        LABEL_WIDTH,
+        _label_height(node.name, LABEL_WIDTH),
+    )
 
 
 def _extent_below(node: _Node) -> int:
@@ -532,8 +566,11 @@ def _flow_label(name: str, points: list[tuple[int, int]]) -> _Box | None:
     """Above the longest horizontal segment (the last one of equal length)."""
     if not name:
         return None
-    segments = [(abs(b[0] - a[0]), index, a, b) for index, (a, b) in enumerate(zip(points, points[1:]))
-                if a[1] == b[1]]
+    segments = [
+        (abs(b[0] - a[0]), index, a, b)
+        for index, (a, b) in enumerate(zip(points, points[1:]))
+        if a[1] == b[1]
+    ]
     if not segments:
         return None
     length, _, start, end = max(segments)
@@ -544,6 +581,7 @@ def _flow_label(name: str, points: list[tuple[int, int]]) -> _Box | None:
 
 
 # ------------------------------------------------------------------ layout of one container
+
 
 class _ContainerLayout:
     """Places the flow nodes of one process or sub-process and routes its sequence flows."""
@@ -605,8 +643,13 @@ class _ContainerLayout:
         for index, band in enumerate(self.bands):
             rows = extents[index]
             band.rows = [rows[row] for row in sorted(rows)]
-            content = (PAD_TOP + sum(above + below for above, below in band.rows)
-                       + ROW_GAP * max(0, len(band.rows) - 1) + band.tracks * TRACK_GAP + PAD_BOTTOM)
+            content = (
+                PAD_TOP
+                + sum(above + below for above, below in band.rows)
+                + ROW_GAP * max(0, len(band.rows) - 1)
+                + band.tracks * TRACK_GAP
+                + PAD_BOTTOM
+            )
             label_room = len(band.label) * CHAR_WIDTH + 20  # the lane's name is written vertically
             band.top, band.height = top, max(content, MIN_BAND_HEIGHT, label_room)
             self._place_rows(band, band.top + PAD_TOP + (band.height - content) // 2)
@@ -665,23 +708,52 @@ class _ContainerLayout:
             turn = start[1] + DROP
             if flow.back:
                 channel = self._channel(flow)
-                return [[start, (start[0], channel), (before_target, channel), (before_target, end[1]), end],
-                        [start, (start[0], turn), (after_source, turn), (after_source, channel),
-                         (before_target, channel), (before_target, end[1]), end]]
+                return [
+                    [start, (start[0], channel), (before_target, channel), (before_target, end[1]), end],
+                    [
+                        start,
+                        (start[0], turn),
+                        (after_source, turn),
+                        (after_source, channel),
+                        (before_target, channel),
+                        (before_target, end[1]),
+                        end,
+                    ],
+                ]
             routes = [[start, (start[0], end[1]), end]] if end[1] > turn else []
-            return routes + [[start, (start[0], turn), (before_target, turn), (before_target, end[1]), end],
-                             [start, (start[0], turn), (after_source, turn), (after_source, end[1]), end]]
+            return routes + [
+                [start, (start[0], turn), (before_target, turn), (before_target, end[1]), end],
+                [start, (start[0], turn), (after_source, turn), (after_source, end[1]), end],
+            ]
         start = (source.box.right, source.box.center_y)
         if flow.back:
             channel = self._channel(flow)
-            return [[start, (after_source, start[1]), (after_source, channel), (before_target, channel),
-                     (before_target, end[1]), end]]
+            return [
+                [
+                    start,
+                    (after_source, start[1]),
+                    (after_source, channel),
+                    (before_target, channel),
+                    (before_target, end[1]),
+                    end,
+                ]
+            ]
         routes = [[start, end]] if start[1] == end[1] else []
-        routes += [[start, (after_source, start[1]), (after_source, end[1]), end],
-                   [start, (before_target, start[1]), (before_target, end[1]), end]]
+        routes += [
+            [start, (after_source, start[1]), (after_source, end[1]), end],
+            [start, (before_target, start[1]), (before_target, end[1]), end],
+        ]
         for detour in self._gaps_around_row(source):
-            routes.append([start, (after_source, start[1]), (after_source, detour), (before_target, detour),
-                           (before_target, end[1]), end])
+            routes.append(
+                [
+                    start,
+                    (after_source, start[1]),
+                    (after_source, detour),
+                    (before_target, detour),
+                    (before_target, end[1]),
+                    end,
+                ]
+            )
         return routes
 
     def _gap_after(self, rank: int) -> int:
@@ -725,7 +797,9 @@ class _ShapeIndex:
         self.tallest = max((node.height for node in nodes), default=0)
         self.widest = max((node.width for node in nodes), default=0)
         self.columns = _sorted_groups(nodes, key=lambda node: node.ranked.rank, start=lambda box: box.y)
-        rows = _sorted_groups(nodes, key=lambda node: (node.ranked.band, node.ranked.row), start=lambda box: box.x)
+        rows = _sorted_groups(
+            nodes, key=lambda node: (node.ranked.band, node.ranked.row), start=lambda box: box.x
+        )
         self.rows = sorted(rows.values(), key=lambda row: min(node.box.y for node in row[0]))
         self.row_tops = [min(node.box.y for node in row) for row, _ in self.rows]
         self.row_bottoms = [max(node.box.bottom for node in row) for row, _ in self.rows]
@@ -754,16 +828,19 @@ def _sorted_groups(nodes: list[_Node], key, start) -> dict:
     groups: dict = {}
     for node in nodes:
         groups.setdefault(key(node), []).append(node)
-    return {name: (sorted(group, key=lambda node: start(node.box)), sorted(start(node.box) for node in group))
-            for name, group in groups.items()}
+    return {
+        name: (sorted(group, key=lambda node: start(node.box)), sorted(start(node.box) for node in group))
+        for name, group in groups.items()
+    }
 
 
 def _window(nodes: list[_Node], starts: list[int], low: int, high: int) -> list[_Node]:
     """The nodes whose start coordinate lies between ``low`` and ``high`` (``starts`` is sorted)."""
-    return nodes[bisect.bisect_left(starts, low):bisect.bisect_right(starts, high)]
+    return nodes[bisect.bisect_left(starts, low) : bisect.bisect_right(starts, high)]
 
 
 # ------------------------------------------------------------------ the DI elements
+
 
 class _Ids:
     """Ids unique in the document: ``<element id>_di``, numbered only if that is taken."""
@@ -786,9 +863,10 @@ class _DiagramBuilder:
     def __init__(self, root):
         self.root = root
         self.ids = _Ids(root)
-        self.processes = {process.get("id"): process for process in root.findall(_bpmn("process"))
-                          if process.get("id")}
-        self.containers: list[_Node] = []   # sub-processes still to draw in diagrams of their own
+        self.processes = {
+            process.get("id"): process for process in root.findall(_bpmn("process")) if process.get("id")
+        }
+        self.containers: list[_Node] = []  # sub-processes still to draw in diagrams of their own
 
     def build(self) -> list[etree._Element]:
         diagrams, drawn = [], set()
@@ -812,9 +890,12 @@ class _DiagramBuilder:
         return diagrams
 
     def _new_diagram(self, element_id: str):
-        diagram = etree.Element(_di("BPMNDiagram"), nsmap=DI_NSMAP, id=self.ids.allocate(f"{element_id}_diagram"))
-        plane = etree.SubElement(diagram, _di("BPMNPlane"), id=self.ids.allocate(f"{element_id}_plane"),
-                                 bpmnElement=element_id)
+        diagram = etree.Element(
+            _di("BPMNDiagram"), nsmap=DI_NSMAP, id=self.ids.allocate(f"{element_id}_diagram")
+        )
+        plane = etree.SubElement(
+            diagram, _di("BPMNPlane"), id=self.ids.allocate(f"{element_id}_plane"), bpmnElement=element_id
+        )
         return diagram, plane
 
     def _collaboration_diagram(self, collaboration, drawn: set[str]):
@@ -837,7 +918,9 @@ class _DiagramBuilder:
             widest = max(widest, box.width)
             y = box.bottom + POOL_GAP
         for participant in pools_without_process:
-            self._shape(plane, participant.get("id"), _Box(x, y, widest, BLACK_BOX_POOL[1]), isHorizontal="true")
+            self._shape(
+                plane, participant.get("id"), _Box(x, y, widest, BLACK_BOX_POOL[1]), isHorizontal="true"
+            )
             y += BLACK_BOX_POOL[1] + POOL_GAP
         return diagram
 
@@ -865,13 +948,20 @@ class _DiagramBuilder:
             _bounds(etree.SubElement(shape, _di("BPMNLabel")), label)
 
     def _shape(self, plane, element_id: str, box: _Box, **attributes):
-        shape = etree.SubElement(plane, _di("BPMNShape"), id=self.ids.allocate(f"{element_id}_di"),
-                                 bpmnElement=element_id, **attributes)
+        shape = etree.SubElement(
+            plane,
+            _di("BPMNShape"),
+            id=self.ids.allocate(f"{element_id}_di"),
+            bpmnElement=element_id,
+            **attributes,
+        )
         _bounds(shape, box)
         return shape
 
     def _edge(self, plane, flow: _Flow, points: list[tuple[int, int]]):
-        edge = etree.SubElement(plane, _di("BPMNEdge"), id=self.ids.allocate(f"{flow.id}_di"), bpmnElement=flow.id)
+        edge = etree.SubElement(
+            plane, _di("BPMNEdge"), id=self.ids.allocate(f"{flow.id}_di"), bpmnElement=flow.id
+        )
         for x, y in points:
             etree.SubElement(edge, f"{{{DI_NS}}}waypoint", x=str(x), y=str(y))
         label = _flow_label(" ".join((flow.element.get("name") or "").split()), points)
@@ -880,8 +970,9 @@ class _DiagramBuilder:
 
 
 def _bounds(parent, box: _Box):
-    etree.SubElement(parent, f"{{{DC_NS}}}Bounds", x=str(box.x), y=str(box.y),
-                     width=str(box.width), height=str(box.height))
+    etree.SubElement(
+        parent, f"{{{DC_NS}}}Bounds", x=str(box.x), y=str(box.y), width=str(box.width), height=str(box.height)
+    )
 
 
 __all__ = ["ensure_diagram"]

@@ -16,6 +16,7 @@ A user task may carry these SpiffWorkflow extension properties (all optional):
 The engine plans the alerts (when, which kind, which level); who receives them is the
 organisation chart's business, outside the engine.
 """
+
 from __future__ import annotations
 
 import re
@@ -68,23 +69,36 @@ def parse_policy(properties: dict, has_interrupting_timer: bool) -> tuple[Escala
         problems.append(f"escalation_action {action!r} is not one of {', '.join(ACTIONS)}")
     elif action == CLOSE and not has_interrupting_timer:
         problems.append("escalation_action 'close' needs an interrupting timer on the task to close it")
-    reminders = _parse_each(properties.get("reminders", DEFAULT_REMINDERS), _offset, problems,
-                            "reminder {!r} is neither an ISO 8601 duration nor working days like '3WD'")
-    levels = _parse_each(properties.get("escalation", DEFAULT_ESCALATION), _duration, problems,
-                         "escalation delay {!r} is not an ISO 8601 duration")
+    reminders = _parse_each(
+        properties.get("reminders", DEFAULT_REMINDERS),
+        _offset,
+        problems,
+        "reminder {!r} is neither an ISO 8601 duration nor working days like '3WD'",
+    )
+    levels = _parse_each(
+        properties.get("escalation", DEFAULT_ESCALATION),
+        _duration,
+        problems,
+        "escalation delay {!r} is not an ISO 8601 duration",
+    )
     if problems:
         return None, problems
     due = properties.get("due", "").strip() or None
     return EscalationPolicy(due, tuple(reminders), tuple(levels) if action != CLOSE else (), action), []
 
 
-def plan_alerts(policy: EscalationPolicy, due_at: datetime,
-                working_days_before: Callable[[str, int], str]) -> list[Alert]:
+def plan_alerts(
+    policy: EscalationPolicy, due_at: datetime, working_days_before: Callable[[str, int], str]
+) -> list[Alert]:
     """Every alert of a task due at ``due_at``, in time order."""
-    alerts = [Alert(_reminder_at(offset, due_at, working_days_before), REMINDER, 0, offset.text)
-              for offset in policy.reminders]
-    alerts += [Alert(due_at + delay, ESCALATION, level, f"L{level}")
-               for level, delay in enumerate(policy.levels, start=1)]
+    alerts = [
+        Alert(_reminder_at(offset, due_at, working_days_before), REMINDER, 0, offset.text)
+        for offset in policy.reminders
+    ]
+    alerts += [
+        Alert(due_at + delay, ESCALATION, level, f"L{level}")
+        for level, delay in enumerate(policy.levels, start=1)
+    ]
     return sorted(alerts, key=lambda alert: (alert.at, alert.level))
 
 
@@ -136,6 +150,7 @@ def _duration(text: str) -> timedelta:
     try:
         # Months and years have no fixed length; a policy offset is read as of a fixed date.
         return TimerEventDefinition.get_timedelta_from_start(
-            TimerEventDefinition.parse_iso_duration(text), datetime(2026, 1, 1))
+            TimerEventDefinition.parse_iso_duration(text), datetime(2026, 1, 1)
+        )
     except Exception:
         raise ValueError(text) from None

@@ -185,8 +185,11 @@ def _properties(validator, properties, instance, schema):
             value = instance[name]
             yield ValidationError(
                 f"{value!r} is greater than {other!r} ({instance[other]!r})",
-                validator=LTE_KEYWORD, validator_value=other, instance=value,
-                schema=subschema, path=(name,),
+                validator=LTE_KEYWORD,
+                validator_value=other,
+                instance=value,
+                schema=subschema,
+                path=(name,),
             )
 
 
@@ -278,7 +281,9 @@ _TYPE_CHECKS = {
     "object": lambda v: isinstance(v, dict),
     "null": lambda v: v is None,
     "number": _is_number,
-    "integer": lambda v: v.is_integer() if isinstance(v, float) else isinstance(v, int) and not isinstance(v, bool),
+    "integer": lambda v: (
+        v.is_integer() if isinstance(v, float) else isinstance(v, int) and not isinstance(v, bool)
+    ),
 }
 
 
@@ -615,8 +620,14 @@ def _sort_key(path) -> tuple:
 
 # --- schema acceptance ---------------------------------------------------------------
 
-_DATA_CHILDREN = ("additionalProperties", "items", "contains", "propertyNames",
-                  "unevaluatedItems", "unevaluatedProperties")
+_DATA_CHILDREN = (
+    "additionalProperties",
+    "items",
+    "contains",
+    "propertyNames",
+    "unevaluatedItems",
+    "unevaluatedProperties",
+)
 _DATA_CHILD_MAPS = ("properties", "patternProperties", "$defs", "dependentSchemas")
 _BRANCHES = ("if", "then", "else", "not")
 _BRANCH_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")

@@ -1,4 +1,5 @@
 """Functions every script, gateway condition and timer expression may call."""
+
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -74,5 +75,9 @@ def unconfirmed_years_counted() -> Iterator[set[int]]:
         _unconfirmed_years.reset(token)
 
 
-BASE_HELPERS = {"now": clock.pinned_now, "is_before": is_before, "as_instant": as_instant,
-                "working_days_before": weekdays_before}
+BASE_HELPERS = {
+    "now": clock.pinned_now,
+    "is_before": is_before,
+    "as_instant": as_instant,
+    "working_days_before": weekdays_before,
+}

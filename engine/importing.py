@@ -1,6 +1,7 @@
 """A .bpmn file from elsewhere (Camunda Modeler, bpmn.io, a text editor) made ready to
 become a process of ours: one process, executable, named by its key, with a diagram.
 Whether it can run is decided afterwards by the definition checks."""
+
 from __future__ import annotations
 
 from lxml import etree
@@ -25,7 +26,8 @@ def prepare_import(data: bytes, key: str | None, filename: str = "upload.bpmn") 
     if not MEANINGFUL_ID.fullmatch(key):
         raise DefinitionRejected(
             f"{filename}: the process id {old_id!r} is not a meaningful snake_case name; "
-            "give the process a key such as hiring_review")
+            "give the process a key such as hiring_review"
+        )
     changed = process.get("isExecutable") != "true" or key != old_id
     if changed:
         process.set("isExecutable", "true")
@@ -40,7 +42,8 @@ def _the_process(tree, filename: str):
     if len(drawn) != 1:
         raise DefinitionRejected(
             f"{filename}: expected exactly one process (pool), found {len(drawn)}; "
-            "split the file into one file per process")
+            "split the file into one file per process"
+        )
     return drawn[0]
 
 

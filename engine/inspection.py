@@ -1,5 +1,6 @@
 """Where an instance stands, for the instance viewer: which BPMN elements it has passed,
 where it waits, where it failed, and its data. Read-only."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -42,5 +43,6 @@ def instance_state(session: Session, runtime: WorkflowRuntime, instance_id: int)
             by_state["failed"].add(element)
         elif task.state & WAITING_STATES:
             by_state["current"].add(element)
-    return InstanceState(*(sorted(by_state[name]) for name in ("completed", "current", "failed")),
-                         data=newest_data(workflow))
+    return InstanceState(
+        *(sorted(by_state[name]) for name in ("completed", "current", "failed")), data=newest_data(workflow)
+    )

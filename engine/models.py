@@ -1,5 +1,6 @@
 """Engine tables: immutable definition versions, process instances, and the
 human-task projection that inboxes query without deserializing any workflow."""
+
 from __future__ import annotations
 
 from datetime import datetime

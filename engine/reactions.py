@@ -11,6 +11,7 @@ ended, cancelled), and for one event in the order the capabilities were register
 whole operation rolls back. A capability may also offer case data it keeps outside the
 workflow to a user task's case view (``CaseSource``).
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -131,11 +132,17 @@ class ReactionTable:
     def contracts(self) -> list[ProcessContract]:
         return [contract for capability in self.capabilities for contract in capability.contracts]
 
-    def case_data(self, session: Session, process_key: str, task: str, instance_id: int, at: datetime) -> dict:
+    def case_data(
+        self, session: Session, process_key: str, task: str, instance_id: int, at: datetime
+    ) -> dict:
         """What the capabilities offer to the case view of ``task``, merged."""
-        return {key: value for capability in self.capabilities for source in capability.case_sources
-                if (source.process_key, source.task) == (process_key, task)
-                for key, value in source.provide(session, instance_id, at).items()}
+        return {
+            key: value
+            for capability in self.capabilities
+            for source in capability.case_sources
+            if (source.process_key, source.task) == (process_key, task)
+            for key, value in source.provide(session, instance_id, at).items()
+        }
 
     def dispatch(self, session: Session, change: InstanceChange) -> None:
         key = change.instance.process_key

@@ -6,6 +6,7 @@ workflow, the human-task projection and ``next_timer_at`` together, guarded by t
 instance's optimistic-lock version. Nothing is kept in memory between operations, so
 every scenario passes through a save and a reload.
 """
+
 from __future__ import annotations
 
 import json
@@ -26,20 +27,44 @@ from sqlalchemy.orm import Session
 
 from engine import clock, contracts, store
 from engine.definitions import CompiledProcess, all_task_specs, bundle_of, compile_bundle, latest_definition
-from engine.errors import (BudgetExceeded, ConcurrencyConflict, ContractBroken, DeadlinePassed, FormInvalid,
-                           MigrationRefused, NotFound, TaskNotReady)
+from engine.errors import (
+    BudgetExceeded,
+    ConcurrencyConflict,
+    ContractBroken,
+    DeadlinePassed,
+    FormInvalid,
+    MigrationRefused,
+    NotFound,
+    TaskNotReady,
+)
 from engine.escalation import first_stage, plan_alerts
 from engine.forms import FieldError, is_reserved_key
 from engine.helpers import BASE_HELPERS, as_instant, unconfirmed_years_counted
 from engine.models import ProcessDefinition
-from engine.reactions import CANCELLED as CANCELLED_EVENT, COMPLETED, ENDED, REACHED, STARTED, Capability, ReactionTable
+from engine.reactions import (
+    CANCELLED as CANCELLED_EVENT,
+)
+from engine.reactions import (
+    COMPLETED,
+    ENDED,
+    REACHED,
+    STARTED,
+    Capability,
+    ReactionTable,
+)
 from engine.sandbox import build_script_engine
 from engine.serializer import dump_workflow, load_workflow
 from engine.store import InstanceRecord, TaskRecord
+from engine.versions import (
+    InstanceDiff,
+    MigrationPlan,
+    apply_migration,
+    blocking_reasons,
+    diff_instance,
+    instance_changes,
+)
 from engine.workflow_tasks import all_tasks, newest_data
 from engine.xml_safety import parse_untrusted_xml
-from engine.versions import (InstanceDiff, MigrationPlan, apply_migration, blocking_reasons, diff_instance,
-                             instance_changes)
 
 # A timer that comes due while the engine steps runs in the same operation, but a
 # model that keeps re-arming due timers must not spin forever.
@@ -70,7 +95,9 @@ class InstanceChange:
     opened_tasks: list[TaskRecord] = field(default_factory=list)
     closed_task_ids: list[str] = field(default_factory=list)
     end_events: list[str] = field(default_factory=list)  # ids of the end events reached, once finished
-    reached: list[str] = field(default_factory=list)  # elements entered by this operation (see engine.reactions)
+    reached: list[str] = field(
+        default_factory=list
+    )  # elements entered by this operation (see engine.reactions)
     # As loaded, for an administrator's operation (what an audit records); None otherwise.
     status_before: str | None = None
     definition_before: int | None = None
@@ -139,8 +166,10 @@ class SpecCache:
             # A version published before its contracts existed may break them: where it
             # does, reaching what the code does not know is refused (see _check_reached).
             compiled.unknown_elements = contracts.unknown_elements(
-                parse_untrusted_xml(definition.bpmn_xml.encode("utf-8")), definition.key,
-                self._reactions.contracts())
+                parse_untrusted_xml(definition.bpmn_xml.encode("utf-8")),
+                definition.key,
+                self._reactions.contracts(),
+            )
             compiled.version = definition.version
             self._compiled[definition.id] = compiled
         return compiled
@@ -184,14 +213,29 @@ class WorkflowRuntime:
             raise NotFound(f"no process definition named {process_key!r}")
         return definition
 
-    def start(self, session: Session, process_key: str, data: dict, *, lane_orgs: dict[str, int],
-              business_key: str | None = None, parent_id: int | None = None,
-              at: datetime | None = None) -> InstanceChange:
+    def start(
+        self,
+        session: Session,
+        process_key: str,
+        data: dict,
+        *,
+        lane_orgs: dict[str, int],
+        business_key: str | None = None,
+        parent_id: int | None = None,
+        at: datetime | None = None,
+    ) -> InstanceChange:
         request = StartRequest(data, lane_orgs, business_key)
         return self.start_many(session, process_key, [request], parent_id=parent_id, at=at)[0]
 
-    def start_many(self, session: Session, process_key: str, requests: list[StartRequest], *,
-                   parent_id: int | None = None, at: datetime | None = None) -> list[InstanceChange]:
+    def start_many(
+        self,
+        session: Session,
+        process_key: str,
+        requests: list[StartRequest],
+        *,
+        parent_id: int | None = None,
+        at: datetime | None = None,
+    ) -> list[InstanceChange]:
         """Start one instance of the newest version per request, written in two
         statements whatever their number (a campaign fans out to thousands of units)."""
         definition = self.latest(session, process_key)
@@ -200,12 +244,20 @@ class WorkflowRuntime:
         started = []
         with clock.pinned(at):
             for request in requests:
-                workflow = BpmnWorkflow(compiled.spec, compiled.subprocess_specs, script_engine=self.script_engine)
+                workflow = BpmnWorkflow(
+                    compiled.spec, compiled.subprocess_specs, script_engine=self.script_engine
+                )
                 workflow.task_tree.data.update(_plain_json(request.data))
                 instance = InstanceRecord(
-                    id=None, definition_id=definition.id, process_key=process_key,
-                    business_key=request.business_key, parent_id=parent_id, lane_orgs=request.lane_orgs,
-                    status="running", created_at=at)
+                    id=None,
+                    definition_id=definition.id,
+                    process_key=process_key,
+                    business_key=request.business_key,
+                    parent_id=parent_id,
+                    lane_orgs=request.lane_orgs,
+                    status="running",
+                    created_at=at,
+                )
                 error = self._advance(workflow)
                 reached = _reached(workflow, set(), set())
                 _check_reached(instance, compiled, reached)
@@ -213,20 +265,36 @@ class WorkflowRuntime:
                 started.append((instance, workflow, reached))
         store.insert_instances(session, [instance for instance, _, _ in started])
         with clock.pinned(at):
-            changes = [InstanceChange(instance, at, newest_data(workflow), START, opened_tasks=[
-                self._task_record(instance, compiled, task, at) for task in _ready_user_tasks(workflow).values()],
-                end_events=_end_events(workflow), reached=reached) for instance, workflow, reached in started]
+            changes = [
+                InstanceChange(
+                    instance,
+                    at,
+                    newest_data(workflow),
+                    START,
+                    opened_tasks=[
+                        self._task_record(instance, compiled, task, at)
+                        for task in _ready_user_tasks(workflow).values()
+                    ],
+                    end_events=_end_events(workflow),
+                    reached=reached,
+                )
+                for instance, workflow, reached in started
+            ]
         store.insert_tasks(session, [task for change in changes for task in change.opened_tasks])
         for change in changes:
             self._notify(session, change)
         return changes
 
-    def complete_task(self, session: Session, task_id: str, data: dict, *, user_id: int | None,
-                      at: datetime | None = None) -> InstanceChange:
-        return self.write_completion(session, self.completion_outcome(session, task_id, data, user_id=user_id, at=at))
+    def complete_task(
+        self, session: Session, task_id: str, data: dict, *, user_id: int | None, at: datetime | None = None
+    ) -> InstanceChange:
+        return self.write_completion(
+            session, self.completion_outcome(session, task_id, data, user_id=user_id, at=at)
+        )
 
-    def completion_outcome(self, session: Session, task_id: str, data: dict, *, user_id: int | None,
-                           at: datetime | None = None) -> PendingCompletion:
+    def completion_outcome(
+        self, session: Session, task_id: str, data: dict, *, user_id: int | None, at: datetime | None = None
+    ) -> PendingCompletion:
         """What completing the task changes, computed in memory (this runs the BPMN's user
         code); ``session`` is only read. ``write_completion`` writes it."""
         task_row = self.ready_task(session, task_id)
@@ -254,11 +322,16 @@ class WorkflowRuntime:
                 # cannot count. A path the BPMN draws for late work fires no deadline and
                 # stands (the head's late approval ends as submitted_late). The timers
                 # fire first instead, as the scheduler would have, and the person is told.
-                return PendingCompletion(task_id, compiled, self.timers_outcome(session, instance, at), deadline)
+                return PendingCompletion(
+                    task_id, compiled, self.timers_outcome(session, instance, at), deadline
+                )
             task_row.status, task_row.completed_at = "completed", at
             task_row.completed_by, task_row.completed_data = user_id, data
-            return PendingCompletion(task_id, compiled, self._pending(instance, workflow, compiled, at, error,
-                                                                      before, TASK, task_row))
+            return PendingCompletion(
+                task_id,
+                compiled,
+                self._pending(instance, workflow, compiled, at, error, before, TASK, task_row),
+            )
 
     def write_completion(self, session: Session, completion: PendingCompletion) -> InstanceChange:
         """Write a completion, or, past the task's deadline, the timers that fired instead
@@ -334,8 +407,9 @@ class WorkflowRuntime:
         """
         return self._prepare_migration(session, self._instance(session, instance_id), target).plan
 
-    def migrate(self, session: Session, instance_id: int, target: ProcessDefinition,
-                at: datetime | None = None) -> InstanceChange:
+    def migrate(
+        self, session: Session, instance_id: int, target: ProcessDefinition, at: datetime | None = None
+    ) -> InstanceChange:
         """Move the instance to ``target``, or raise MigrationRefused changing nothing.
 
         Its open tasks keep their ids; their rows are rewritten as the new version
@@ -347,15 +421,27 @@ class WorkflowRuntime:
         with clock.pinned(at):  # resetting tasks evaluates their timers
             prepared = self._prepare_migration(session, instance, target)
             if not prepared.plan.safe:
-                raise MigrationRefused(f"instance {instance_id} cannot move to version {target.version} "
-                                       f"of {target.key}", prepared.plan.reasons)
+                raise MigrationRefused(
+                    f"instance {instance_id} cannot move to version {target.version} of {target.key}",
+                    prepared.plan.reasons,
+                )
             workflow, loaded = prepared.workflow, replace(instance)
             before = _Before.of(workflow)
             apply_migration(workflow, prepared.diff, prepared.new)
             error = self._advance(workflow) if instance.status == RUNNING else None
             instance.definition_id = target.id
-            return self._save(session, instance, workflow, prepared.new, at, error, before, MIGRATE,
-                              loaded=loaded, refresh_kept=True)
+            return self._save(
+                session,
+                instance,
+                workflow,
+                prepared.new,
+                at,
+                error,
+                before,
+                MIGRATE,
+                loaded=loaded,
+                refresh_kept=True,
+            )
 
     # -- administrators' control ------------------------------------------------------
 
@@ -404,8 +490,9 @@ class WorkflowRuntime:
 
     # -- internals -----------------------------------------------------------------
 
-    def _load(self, instance: InstanceRecord, compiled: CompiledProcess,
-              allowed: tuple[str, ...] = (RUNNING,)) -> BpmnWorkflow:
+    def _load(
+        self, instance: InstanceRecord, compiled: CompiledProcess, allowed: tuple[str, ...] = (RUNNING,)
+    ) -> BpmnWorkflow:
         if instance.status not in allowed:
             why = _WHY_NOT_RUNNING.get(instance.status, f"is {instance.status}")
             raise TaskNotReady(f"instance {instance.id} {why}")
@@ -415,18 +502,32 @@ class WorkflowRuntime:
         workflow.script_engine = self.script_engine
         return workflow
 
-    def _instance(self, session: Session, instance_id: int, allowed: tuple[str, ...] | None = None,
-                  action: str | None = None) -> InstanceRecord:
+    def _instance(
+        self,
+        session: Session,
+        instance_id: int,
+        allowed: tuple[str, ...] | None = None,
+        action: str | None = None,
+    ) -> InstanceRecord:
         instance = store.load_instance(session, instance_id)
         if instance is None:
             raise NotFound(f"no process instance {instance_id}")
         if allowed is not None and instance.status not in allowed:
-            raise TaskNotReady(f"instance {instance_id} is {instance.status}: an instance can be "
-                               f"{_DONE_BY[action]} only while {_statuses_in_words(allowed)}")
+            raise TaskNotReady(
+                f"instance {instance_id} is {instance.status}: an instance can be "
+                f"{_DONE_BY[action]} only while {_statuses_in_words(allowed)}"
+            )
         return instance
 
-    def _set_status(self, session: Session, instance_id: int, at: datetime | None, from_status: str,
-                    to_status: str, cause: str) -> InstanceChange:
+    def _set_status(
+        self,
+        session: Session,
+        instance_id: int,
+        at: datetime | None,
+        from_status: str,
+        to_status: str,
+        cause: str,
+    ) -> InstanceChange:
         """Hold or release an instance without stepping it."""
         instance = self._instance(session, instance_id, (from_status,), cause)
         compiled = self.specs.by_id(session, instance.definition_id)
@@ -434,14 +535,22 @@ class WorkflowRuntime:
         with clock.pinned(at):
             workflow, loaded = self._load(instance, compiled, (from_status,)), replace(instance)
             instance.status = to_status
-            return self._save(session, instance, workflow, compiled, at, None, _Before.of(workflow), cause,
-                              loaded=loaded)
+            return self._save(
+                session, instance, workflow, compiled, at, None, _Before.of(workflow), cause, loaded=loaded
+            )
 
-    def _prepare_migration(self, session: Session, instance: InstanceRecord,
-                           target: ProcessDefinition) -> _PreparedMigration:
+    def _prepare_migration(
+        self, session: Session, instance: InstanceRecord, target: ProcessDefinition
+    ) -> _PreparedMigration:
         current = session.get(ProcessDefinition, instance.definition_id)
-        plan = MigrationPlan(instance.id, current.version, target.version, False,
-                             _migration_preconditions(instance, current, target), [])
+        plan = MigrationPlan(
+            instance.id,
+            current.version,
+            target.version,
+            False,
+            _migration_preconditions(instance, current, target),
+            [],
+        )
         if plan.reasons:
             return _PreparedMigration(plan)
         old, new = self.specs.get(current), self.specs.get(target)
@@ -464,17 +573,51 @@ class WorkflowRuntime:
         except WorkflowException as error:
             return _failure(error)
 
-    def _save(self, session: Session, instance: InstanceRecord, workflow: BpmnWorkflow,
-              compiled: CompiledProcess, at: datetime, error: str | None, before: _Before,
-              cause: str, completed_task: TaskRecord | None = None, *, loaded: InstanceRecord | None = None,
-              refresh_kept: bool = False) -> InstanceChange:
-        return self.write(session, self._pending(instance, workflow, compiled, at, error, before, cause,
-                                                 completed_task, loaded=loaded, refresh_kept=refresh_kept))
+    def _save(
+        self,
+        session: Session,
+        instance: InstanceRecord,
+        workflow: BpmnWorkflow,
+        compiled: CompiledProcess,
+        at: datetime,
+        error: str | None,
+        before: _Before,
+        cause: str,
+        completed_task: TaskRecord | None = None,
+        *,
+        loaded: InstanceRecord | None = None,
+        refresh_kept: bool = False,
+    ) -> InstanceChange:
+        return self.write(
+            session,
+            self._pending(
+                instance,
+                workflow,
+                compiled,
+                at,
+                error,
+                before,
+                cause,
+                completed_task,
+                loaded=loaded,
+                refresh_kept=refresh_kept,
+            ),
+        )
 
-    def _pending(self, instance: InstanceRecord, workflow: BpmnWorkflow, compiled: CompiledProcess,
-                 at: datetime, error: str | None, before: _Before, cause: str,
-                 completed_task: TaskRecord | None = None, *, loaded: InstanceRecord | None = None,
-                 refresh_kept: bool = False) -> PendingChange:
+    def _pending(
+        self,
+        instance: InstanceRecord,
+        workflow: BpmnWorkflow,
+        compiled: CompiledProcess,
+        at: datetime,
+        error: str | None,
+        before: _Before,
+        cause: str,
+        completed_task: TaskRecord | None = None,
+        *,
+        loaded: InstanceRecord | None = None,
+        refresh_kept: bool = False,
+    ) -> PendingChange:
         """What an operation changes, computed in memory: everything that runs user code
         (the ``due`` expressions of the tasks it opened) is done here, none of it in
         ``write``. The ready rows of an instance are exactly its READY user tasks when it
@@ -489,15 +632,36 @@ class WorkflowRuntime:
         with clock.pinned(at):  # a due expression may read now()
             _record_outcome(instance, workflow, error, at)
             closed = [task_id for task_id in before.ready if task_id not in ready_after]
-            opened = [self._task_record(instance, compiled, task, at)
-                      for task_id, task in ready_after.items() if task_id not in before.ready]
-            kept = [self._task_record(instance, compiled, task, at)
-                    for task_id, task in ready_after.items() if task_id in before.ready] if refresh_kept else []
-        change = InstanceChange(instance, at, newest_data(workflow), cause, completed_task, opened, closed,
-                                _end_events(workflow), reached)
+            opened = [
+                self._task_record(instance, compiled, task, at)
+                for task_id, task in ready_after.items()
+                if task_id not in before.ready
+            ]
+            kept = (
+                [
+                    self._task_record(instance, compiled, task, at)
+                    for task_id, task in ready_after.items()
+                    if task_id in before.ready
+                ]
+                if refresh_kept
+                else []
+            )
+        change = InstanceChange(
+            instance,
+            at,
+            newest_data(workflow),
+            cause,
+            completed_task,
+            opened,
+            closed,
+            _end_events(workflow),
+            reached,
+        )
         if loaded is not None:
             change.status_before, change.definition_before = loaded.status, loaded.definition_id
-        closed_by_others = [task_id for task_id in closed if completed_task is None or task_id != completed_task.id]
+        closed_by_others = [
+            task_id for task_id in closed if completed_task is None or task_id != completed_task.id
+        ]
         return PendingChange(change, _closed_by_state(workflow, closed_by_others), kept)
 
     def write(self, session: Session, pending: PendingChange) -> InstanceChange:
@@ -521,16 +685,27 @@ class WorkflowRuntime:
         for listener in self._listeners:
             listener(session, change)
 
-    def _task_record(self, instance: InstanceRecord, compiled: CompiledProcess, task, at: datetime) -> TaskRecord:
+    def _task_record(
+        self, instance: InstanceRecord, compiled: CompiledProcess, task, at: datetime
+    ) -> TaskRecord:
         """The projection row of a task that just opened, with its due instant and the
         first alert its escalation policy plans."""
         info = compiled.user_tasks[task.task_spec.name]
         due_at, provisional_year = self._due_at(task, info.policy.due)
         record = TaskRecord(
-            id=str(task.id), instance_id=instance.id, process_key=instance.process_key, task_name=info.name,
-            title=task_title(info.title, task.data), lane=info.lane, org_unit_id=instance.lane_orgs.get(info.lane),
-            form_key=info.form_file, status="ready", due_at=due_at, created_at=at,
-            due_provisional_year=provisional_year)
+            id=str(task.id),
+            instance_id=instance.id,
+            process_key=instance.process_key,
+            task_name=info.name,
+            title=task_title(info.title, task.data),
+            lane=info.lane,
+            org_unit_id=instance.lane_orgs.get(info.lane),
+            form_key=info.form_file,
+            status="ready",
+            due_at=due_at,
+            created_at=at,
+            due_provisional_year=provisional_year,
+        )
         if due_at is not None:
             alerts = plan_alerts(info.policy, due_at, self.helpers["working_days_before"])
             record.alert_stage = first_stage(alerts, at)
@@ -544,7 +719,9 @@ class WorkflowRuntime:
             with unconfirmed_years_counted() as years:
                 try:
                     due = as_instant(self.script_engine.environment.evaluate(due_expression, dict(task.data)))
-                except Exception as error:  # checked at publish time; a bad value here means no alerts, not no task
+                except (
+                    Exception
+                ) as error:  # checked at publish time; a bad value here means no alerts, not no task
                     log.warning("task %s: due %r did not evaluate: %s", task.id, due_expression, error)
                     return None, None
             return due, min(years, default=None)
@@ -566,21 +743,27 @@ def _statuses_in_words(statuses: tuple[str, ...]) -> str:
     return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
 
 
-def _migration_preconditions(instance: InstanceRecord, current: ProcessDefinition,
-                             target: ProcessDefinition) -> list[str]:
+def _migration_preconditions(
+    instance: InstanceRecord, current: ProcessDefinition, target: ProcessDefinition
+) -> list[str]:
     if target.key != instance.process_key:
         return [f"version {target.version} belongs to process {target.key}, not to {instance.process_key}"]
     reasons = []
     if target.version <= current.version:
-        reasons.append(f"version {target.version} is not newer than version {current.version}, "
-                       "which this instance runs")
+        reasons.append(
+            f"version {target.version} is not newer than version {current.version}, which this instance runs"
+        )
     if instance.status not in ACTIVE:
-        reasons.append(f"the instance is {instance.status}; only a running, suspended or failed instance "
-                       "can move to another version")
+        reasons.append(
+            f"the instance is {instance.status}; only a running, suspended or failed instance "
+            "can move to another version"
+        )
     return reasons
 
 
-def _record_outcome(instance: InstanceRecord, workflow: BpmnWorkflow, error: str | None, at: datetime) -> None:
+def _record_outcome(
+    instance: InstanceRecord, workflow: BpmnWorkflow, error: str | None, at: datetime
+) -> None:
     instance.serialization = dump_workflow(workflow)
     instance.updated_at = at
     instance.next_timer_at = None if error else _next_step(workflow, at)
@@ -611,8 +794,11 @@ def _end_events(workflow: BpmnWorkflow) -> list[str]:
     """Which end events of the process the finished instance reached: its outcome."""
     if not workflow.is_completed():
         return []
-    return [task.task_spec.bpmn_id for task in workflow.tasks.values()
-            if task.state == TaskState.COMPLETED and isinstance(task.task_spec, EndEvent)]
+    return [
+        task.task_spec.bpmn_id
+        for task in workflow.tasks.values()
+        if task.state == TaskState.COMPLETED and isinstance(task.task_spec, EndEvent)
+    ]
 
 
 def _plain_json(data: dict) -> dict:
@@ -623,8 +809,12 @@ def _plain_json(data: dict) -> dict:
     copy = json.loads(json.dumps(data))
     reserved = sorted(_reserved_keys(copy))
     if reserved:
-        raise FormInvalid([FieldError(path, "reserved_key", f"Không được dùng khóa dành riêng «{path}».")
-                           for path in reserved])
+        raise FormInvalid(
+            [
+                FieldError(path, "reserved_key", f"Không được dùng khóa dành riêng «{path}».")
+                for path in reserved
+            ]
+        )
     return copy
 
 
@@ -667,11 +857,17 @@ def _reached(workflow: BpmnWorkflow, passed_before, ready_before) -> list[str]:
         element = task.task_spec.bpmn_id
         if element is None or element in reached:
             continue
-        if task.state == TaskState.COMPLETED and task.id not in passed_before and not (
-                isinstance(task.task_spec, UserTask) and str(task.id) in ready_before):
+        if (
+            task.state == TaskState.COMPLETED
+            and task.id not in passed_before
+            and not (isinstance(task.task_spec, UserTask) and str(task.id) in ready_before)
+        ):
             reached.append(element)
-        elif (task.state == TaskState.READY and isinstance(task.task_spec, UserTask)
-              and str(task.id) not in ready_before):
+        elif (
+            task.state == TaskState.READY
+            and isinstance(task.task_spec, UserTask)
+            and str(task.id) not in ready_before
+        ):
             reached.append(element)
     return reached
 
@@ -683,13 +879,20 @@ def _check_reached(instance: InstanceRecord, compiled: CompiledProcess, reached:
     unknown = [element for element in reached if element in compiled.unknown_elements]
     if unknown:
         labels = {spec.bpmn_id: spec.bpmn_name for spec in all_task_specs(compiled)}
-        raise ContractBroken(instance.id, compiled.key, compiled.version,
-                             [f"«{labels.get(element) or element}» ({element})" for element in unknown])
+        raise ContractBroken(
+            instance.id,
+            compiled.key,
+            compiled.version,
+            [f"«{labels.get(element) or element}» ({element})" for element in unknown],
+        )
 
 
 def _ready_user_tasks(workflow: BpmnWorkflow) -> dict:
-    return {str(task.id): task for task in all_tasks(workflow)
-            if task.state == TaskState.READY and isinstance(task.task_spec, UserTask)}
+    return {
+        str(task.id): task
+        for task in all_tasks(workflow)
+        if task.state == TaskState.READY and isinstance(task.task_spec, UserTask)
+    }
 
 
 def _closed_by_state(workflow: BpmnWorkflow, task_ids: list[str]) -> dict[str, list[str]]:
@@ -722,21 +925,29 @@ def _attached_timers(task):
 
 def _passed_deadline(task, at: datetime) -> datetime | None:
     """The earliest interrupting timer of ``task`` that has fallen due at ``at``."""
-    return min((due for spec, due in _attached_timers(task) if spec.cancel_activity and due <= at), default=None)
+    return min(
+        (due for spec, due in _attached_timers(task) if spec.cancel_activity and due <= at), default=None
+    )
 
 
 def _deadline_fired(workflow: BpmnWorkflow, before: _Before) -> bool:
     """Whether an interrupting timer fired in this operation (and so closed its task)."""
-    return any(task.state == TaskState.COMPLETED and task.id not in before.passed
-               and isinstance(task.task_spec, BoundaryEvent) and task.task_spec.cancel_activity
-               for task in all_tasks(workflow))
+    return any(
+        task.state == TaskState.COMPLETED
+        and task.id not in before.passed
+        and isinstance(task.task_spec, BoundaryEvent)
+        and task.task_spec.cancel_activity
+        for task in all_tasks(workflow)
+    )
 
 
 def _outcome(compiled: CompiledProcess, change: InstanceChange) -> list[str]:
     """Where a timer's path led, as the BPMN names it: the end events reached, else the
     tasks it opened."""
     labels = {spec.bpmn_id: spec.bpmn_name for spec in all_task_specs(compiled)}
-    return [labels.get(end) or end for end in change.end_events] or [task.title for task in change.opened_tasks]
+    return [labels.get(end) or end for end in change.end_events] or [
+        task.title for task in change.opened_tasks
+    ]
 
 
 def _next_step(workflow: BpmnWorkflow, at: datetime) -> datetime | None:
@@ -753,8 +964,11 @@ def _has_runnable_engine_task(workflow: BpmnWorkflow) -> bool:
 
 
 def _next_timer(workflow: BpmnWorkflow) -> datetime | None:
-    dues = [as_instant(event.value) for event in workflow.waiting_events()
-            if event.event_type in TIMER_EVENT_TYPES and event.value]
+    dues = [
+        as_instant(event.value)
+        for event in workflow.waiting_events()
+        if event.event_type in TIMER_EVENT_TYPES and event.value
+    ]
     return min(dues, default=None)
 
 

@@ -45,20 +45,54 @@ from engine.errors import BudgetExceeded, ScriptRejected
 MAX_SHOWN_SOURCE = 200
 
 # Pure builtins that RestrictedPython's safe set lacks but everyday scripts need.
-_EXTRA_BUILTINS = {f.__name__: f for f in (min, max, any, all, dict, enumerate, reversed, map, filter, sorted, zip)}
+_EXTRA_BUILTINS = {
+    f.__name__: f for f in (min, max, any, all, dict, enumerate, reversed, map, filter, sorted, zip)
+}
 # pow(10, pow(10, 10)) would bypass the budget's check of ``**``; random makes a run
 # impossible to repeat; string, reorder, same_type and test are RestrictedPython's
 # utilities no script needs.
 _REMOVED_BUILTINS = {"pow", "random", "whrandom", "string", "reorder", "same_type", "test", "math"}
 # math without what computes numbers of unbounded size (factorial, comb, perm, prod, lcm).
-_SAFE_MATH = types.SimpleNamespace(**{name: getattr(math, name) for name in (
-    "ceil", "floor", "trunc", "fabs", "sqrt", "exp", "log", "log10", "log2", "isclose", "isfinite",
-    "isinf", "isnan", "fsum", "gcd", "pi", "e", "inf", "nan")})
+_SAFE_MATH = types.SimpleNamespace(
+    **{
+        name: getattr(math, name)
+        for name in (
+            "ceil",
+            "floor",
+            "trunc",
+            "fabs",
+            "sqrt",
+            "exp",
+            "log",
+            "log10",
+            "log2",
+            "isclose",
+            "isfinite",
+            "isinf",
+            "isnan",
+            "fsum",
+            "gcd",
+            "pi",
+            "e",
+            "inf",
+            "nan",
+        )
+    }
+)
 
 _INPLACE_OPERATORS = {
-    "+=": operator.iadd, "-=": operator.isub, "*=": operator.imul, "/=": operator.itruediv,
-    "//=": operator.ifloordiv, "%=": operator.imod, "**=": operator.ipow, "<<=": operator.ilshift,
-    ">>=": operator.irshift, "&=": operator.iand, "|=": operator.ior, "^=": operator.ixor,
+    "+=": operator.iadd,
+    "-=": operator.isub,
+    "*=": operator.imul,
+    "/=": operator.itruediv,
+    "//=": operator.ifloordiv,
+    "%=": operator.imod,
+    "**=": operator.ipow,
+    "<<=": operator.ilshift,
+    ">>=": operator.irshift,
+    "&=": operator.iand,
+    "|=": operator.ior,
+    "^=": operator.ixor,
     "@=": operator.imatmul,
 }
 
@@ -70,8 +104,10 @@ def _apply(func, *args, **kwargs):
 
 def _sandbox_builtins():
     allowed = {**safe_builtins, **limited_builtins, **utility_builtins, **_EXTRA_BUILTINS}
-    return {**{name: value for name, value in allowed.items() if name not in _REMOVED_BUILTINS},
-            "math": _SAFE_MATH}
+    return {
+        **{name: value for name, value in allowed.items() if name not in _REMOVED_BUILTINS},
+        "math": _SAFE_MATH,
+    }
 
 
 _BUILTINS = _sandbox_builtins()
@@ -220,6 +256,7 @@ def check_script(text: str) -> None:
 
 # ---------------------------------------------------------------- SpiffWorkflow environment
 
+
 class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
     """Runs scripts and expressions compiled by RestrictedPython, each on a fresh budget.
 
@@ -303,8 +340,10 @@ def _require_storable(path: str, value, budget: Budget) -> None:
                 raise ScriptRejected(f"The script stored a reserved or non-text key {key!r} in {path}.")
             _require_storable(f"{path}.{key}", item, budget)
         return
-    raise ScriptRejected(f"The script stored a {type(value).__name__} in {path}; "
-                         "only text, numbers, booleans, null, lists and objects can be kept.")
+    raise ScriptRejected(
+        f"The script stored a {type(value).__name__} in {path}; "
+        "only text, numbers, booleans, null, lists and objects can be kept."
+    )
 
 
 def build_script_engine(helpers: dict[str, callable], limits: Limits = DEFAULT_LIMITS) -> PythonScriptEngine:

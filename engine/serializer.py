@@ -5,6 +5,7 @@ a 26 KB unit-proposal blob) and rebuilds it on every load. Our instances are pin
 to an immutable definition version whose spec is parsed once and cached, so the
 stored blob holds only the task tree and data, and loading reuses the cached spec.
 """
+
 from __future__ import annotations
 
 import json
@@ -13,8 +14,11 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-from SpiffWorkflow.bpmn.serializer.default.workflow import (BpmnWorkflowConverter, SimpleTaskConverter,
-                                                            WorkflowConverter)
+from SpiffWorkflow.bpmn.serializer.default.workflow import (
+    BpmnWorkflowConverter,
+    SimpleTaskConverter,
+    WorkflowConverter,
+)
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.task import Task
 

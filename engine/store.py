@@ -6,6 +6,7 @@ that scale, and so does building a statement object (about 180 µs each here), s
 hot path runs Core statements built once below, with bound parameters. The optimistic
 lock is a plain ``UPDATE ... WHERE lock_version = :loaded``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
@@ -65,25 +66,53 @@ _INSTANCE_FIELDS = [field.name for field in fields(InstanceRecord)]
 _LOAD_INSTANCE = select(INSTANCE).where(INSTANCE.c.id == bindparam("b_id"))
 _INSERT_INSTANCES = insert(INSTANCE).returning(INSTANCE.c.id, sort_by_parameter_order=True)
 # SET takes the columns named in the parameters; WHERE names its own (b_*) parameters.
-_UPDATE_INSTANCE = update(INSTANCE).where(INSTANCE.c.id == bindparam("b_id"),
-                                          INSTANCE.c.lock_version == bindparam("b_version"))
-_PARK_INSTANCE = update(INSTANCE).where(INSTANCE.c.id == bindparam("b_id")).values(
-    status="error", next_timer_at=None, lock_version=INSTANCE.c.lock_version + 1)
+_UPDATE_INSTANCE = update(INSTANCE).where(
+    INSTANCE.c.id == bindparam("b_id"), INSTANCE.c.lock_version == bindparam("b_version")
+)
+_PARK_INSTANCE = (
+    update(INSTANCE)
+    .where(INSTANCE.c.id == bindparam("b_id"))
+    .values(status="error", next_timer_at=None, lock_version=INSTANCE.c.lock_version + 1)
+)
 _LOAD_TASK = select(TASK).where(TASK.c.id == bindparam("b_id"))
 _INSERT_TASKS = insert(TASK)
 _CLOSE_TASKS = update(TASK).where(TASK.c.id.in_(bindparam("b_ids", expanding=True)))
 _UPDATE_TASK = update(TASK).where(TASK.c.id == bindparam("b_id"))
 # A task that moves to another lane or unit leaves whoever held it: they may not hold
 # the new role. (SET expressions read the row as it was before the update.)
-_REFRESH_TASK = _UPDATE_TASK.values(assignee_id=case(
-    (and_(TASK.c.lane == bindparam("b_lane"), TASK.c.org_unit_id.is_not_distinct_from(bindparam("b_org_unit_id"))),
-     TASK.c.assignee_id), else_=None))
+_REFRESH_TASK = _UPDATE_TASK.values(
+    assignee_id=case(
+        (
+            and_(
+                TASK.c.lane == bindparam("b_lane"),
+                TASK.c.org_unit_id.is_not_distinct_from(bindparam("b_org_unit_id")),
+            ),
+            TASK.c.assignee_id,
+        ),
+        else_=None,
+    )
+)
 # What an operation can change on an existing instance; the rest is fixed at its start
 # (definition_id changes only when the instance migrates to another version).
-_INSTANCE_CHANGES = ("status", "serialization", "next_timer_at", "error_message", "updated_at", "completed_at",
-                     "definition_id")
-_REFRESHED_TASK_FIELDS = ("title", "lane", "org_unit_id", "form_key", "due_at", "due_provisional_year",
-                          "next_alert_at", "alert_stage")
+_INSTANCE_CHANGES = (
+    "status",
+    "serialization",
+    "next_timer_at",
+    "error_message",
+    "updated_at",
+    "completed_at",
+    "definition_id",
+)
+_REFRESHED_TASK_FIELDS = (
+    "title",
+    "lane",
+    "org_unit_id",
+    "form_key",
+    "due_at",
+    "due_provisional_year",
+    "next_alert_at",
+    "alert_stage",
+)
 _TASK_FIELDS = [field.name for field in fields(TaskRecord)]
 
 
@@ -95,16 +124,23 @@ def load_instance(session: Session, instance_id: int) -> InstanceRecord | None:
 def due_instances(session: Session, at: datetime, after_id: int, limit: int) -> list[InstanceRecord]:
     """Running instances with a timer due at ``at``, in id order after ``after_id``. Read
     without locks: the optimistic lock decides, at save, who fired them (engine.timers)."""
-    return [InstanceRecord(**row._mapping) for row in session.execute(
-        select(INSTANCE)
-        .where(INSTANCE.c.next_timer_at <= at, INSTANCE.c.status == "running", INSTANCE.c.id > after_id)
-        .order_by(INSTANCE.c.id).limit(limit))]
+    return [
+        InstanceRecord(**row._mapping)
+        for row in session.execute(
+            select(INSTANCE)
+            .where(INSTANCE.c.next_timer_at <= at, INSTANCE.c.status == "running", INSTANCE.c.id > after_id)
+            .order_by(INSTANCE.c.id)
+            .limit(limit)
+        )
+    ]
 
 
 def insert_instances(session: Session, records: list[InstanceRecord]) -> None:
     """Insert new instances in one statement; each record gets its id."""
-    rows = [{**{name: getattr(record, name) for name in _INSTANCE_FIELDS if name != "id"}, "lock_version": 1}
-            for record in records]
+    rows = [
+        {**{name: getattr(record, name) for name in _INSTANCE_FIELDS if name != "id"}, "lock_version": 1}
+        for record in records
+    ]
     ids = session.execute(_INSERT_INSTANCES, rows).scalars()
     for record, new_id in zip(records, ids, strict=True):
         record.id, record.lock_version = new_id, 1
@@ -113,8 +149,15 @@ def insert_instances(session: Session, records: list[InstanceRecord]) -> None:
 def save_instance(session: Session, record: InstanceRecord) -> None:
     """Update an instance if nobody saved it since it was loaded."""
     values = {name: getattr(record, name) for name in _INSTANCE_CHANGES}
-    result = session.execute(_UPDATE_INSTANCE, {**values, "lock_version": record.lock_version + 1,
-                                                "b_id": record.id, "b_version": record.lock_version})
+    result = session.execute(
+        _UPDATE_INSTANCE,
+        {
+            **values,
+            "lock_version": record.lock_version + 1,
+            "b_id": record.id,
+            "b_version": record.lock_version,
+        },
+    )
     if result.rowcount != 1:
         raise ConcurrencyConflict(record.id)
     record.lock_version += 1
@@ -131,25 +174,45 @@ def load_task(session: Session, task_id: str) -> TaskRecord | None:
 
 def insert_tasks(session: Session, tasks: list[TaskRecord]) -> None:
     if tasks:
-        session.execute(_INSERT_TASKS, [{name: getattr(task, name) for name in _TASK_FIELDS} for task in tasks])
+        session.execute(
+            _INSERT_TASKS, [{name: getattr(task, name) for name in _TASK_FIELDS} for task in tasks]
+        )
 
 
 def close_tasks(session: Session, task_ids: list[str], status: str, at: datetime) -> None:
     if task_ids:
-        session.execute(_CLOSE_TASKS, {"b_ids": task_ids, "status": status, "completed_at": at,
-                                       "next_alert_at": None})
+        session.execute(
+            _CLOSE_TASKS, {"b_ids": task_ids, "status": status, "completed_at": at, "next_alert_at": None}
+        )
 
 
 def record_completion(session: Session, task: TaskRecord) -> None:
-    session.execute(_UPDATE_TASK, {"b_id": task.id, "status": task.status, "completed_at": task.completed_at,
-                                   "completed_by": task.completed_by, "completed_data": task.completed_data,
-                                   "next_alert_at": None})
+    session.execute(
+        _UPDATE_TASK,
+        {
+            "b_id": task.id,
+            "status": task.status,
+            "completed_at": task.completed_at,
+            "completed_by": task.completed_by,
+            "completed_data": task.completed_data,
+            "next_alert_at": None,
+        },
+    )
 
 
 def refresh_tasks(session: Session, tasks: list[TaskRecord]) -> None:
     """Rewrite what the definition decides about open tasks (after a migration): title,
     lane, unit, form, due instant and escalation cursor."""
     if tasks:
-        session.execute(_REFRESH_TASK, [
-            {"b_id": task.id, "b_lane": task.lane, "b_org_unit_id": task.org_unit_id,
-             **{name: getattr(task, name) for name in _REFRESHED_TASK_FIELDS}} for task in tasks])
+        session.execute(
+            _REFRESH_TASK,
+            [
+                {
+                    "b_id": task.id,
+                    "b_lane": task.lane,
+                    "b_org_unit_id": task.org_unit_id,
+                    **{name: getattr(task, name) for name in _REFRESHED_TASK_FIELDS},
+                }
+                for task in tasks
+            ],
+        )

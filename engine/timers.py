@@ -10,6 +10,7 @@ that failed is parked in error and never claimed again, and neither undoes the o
 Firing moves ``next_timer_at`` past ``at``, so a second run finds nothing: running it
 twice, or two schedulers at once, fires nothing twice.
 """
+
 from __future__ import annotations
 
 import logging
@@ -18,8 +19,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import sessionmaker
 
-from engine.errors import ConcurrencyConflict, ContractBroken
 from engine import store
+from engine.errors import ConcurrencyConflict, ContractBroken
 from engine.runtime import PendingChange, WorkflowRuntime
 
 log = logging.getLogger(__name__)
@@ -32,8 +33,13 @@ class TimerRun:
     failed: int = 0
 
 
-def fire_due_timers(sessions: sessionmaker, read_sessions: sessionmaker, runtime: WorkflowRuntime, at: datetime,
-                    batch_size: int = 200) -> TimerRun:
+def fire_due_timers(
+    sessions: sessionmaker,
+    read_sessions: sessionmaker,
+    runtime: WorkflowRuntime,
+    at: datetime,
+    batch_size: int = 200,
+) -> TimerRun:
     run, last_id = TimerRun(), 0
     while True:
         with read_sessions() as session:
@@ -55,8 +61,9 @@ def _fired_in_memory(runtime: WorkflowRuntime, session, instance, at: datetime) 
         return error
 
 
-def _write(session, runtime: WorkflowRuntime, instance_id: int, outcome: PendingChange | Exception,
-           run: TimerRun) -> None:
+def _write(
+    session, runtime: WorkflowRuntime, instance_id: int, outcome: PendingChange | Exception, run: TimerRun
+) -> None:
     try:
         if isinstance(outcome, Exception):
             raise outcome

@@ -10,6 +10,7 @@ cannot move (``blocking_reasons``), what it will see if it does (``instance_chan
 and the move itself (``apply_migration``), which keeps the timers an instance is
 waiting on armed as they were unless the new version changed them.
 """
+
 from __future__ import annotations
 
 import copy
@@ -20,10 +21,19 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import DurationTimerEventDefinition, TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    DurationTimerEventDefinition,
+    TimerEventDefinition,
+)
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent, ThrowingEvent
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
-from SpiffWorkflow.bpmn.util.diff import SpecDiff, WorkflowDiff, diff_dependencies, diff_workflow, migrate_workflow
+from SpiffWorkflow.bpmn.util.diff import (
+    SpecDiff,
+    WorkflowDiff,
+    diff_dependencies,
+    diff_workflow,
+    migrate_workflow,
+)
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.spiff.specs.defaults import UserTask
 from SpiffWorkflow.util.task import TaskState
@@ -82,6 +92,7 @@ class InstanceDiff:
 
 # -- versions ------------------------------------------------------------------------
 
+
 def diff_versions(old: CompiledProcess, new: CompiledProcess) -> VersionDiff:
     return _compare(old, new)[0]
 
@@ -111,8 +122,11 @@ def _compare(old: CompiledProcess, new: CompiledProcess) -> tuple[VersionDiff, d
                 changed[old_spec.bpmn_id] |= _layer_changes(old, new, old_spec, new_spec)
     for name in new_subprocesses:
         added |= _element_ids(new.subprocess_specs[name].task_specs.values())
-    diff = VersionDiff(sorted(added), sorted(removed), {element: sorted(kinds) for element, kinds
-                                                        in sorted(changed.items()) if kinds})
+    diff = VersionDiff(
+        sorted(added),
+        sorted(removed),
+        {element: sorted(kinds) for element, kinds in sorted(changed.items()) if kinds},
+    )
     return diff, alignment
 
 
@@ -145,13 +159,15 @@ def _timer_of(spec) -> tuple[str, str] | None:
 
 # -- one instance against a new version ---------------------------------------------
 
+
 def diff_instance(workflow: BpmnWorkflow, new: CompiledProcess) -> InstanceDiff:
     top, subprocesses = diff_workflow(SPEC_REGISTRY, workflow, new.spec, new.subprocess_specs)
     return InstanceDiff(top, subprocesses)
 
 
-def blocking_reasons(workflow: BpmnWorkflow, diff: InstanceDiff, new: CompiledProcess, lane_orgs: dict,
-                     to_version: int) -> list[str]:
+def blocking_reasons(
+    workflow: BpmnWorkflow, diff: InstanceDiff, new: CompiledProcess, lane_orgs: dict, to_version: int
+) -> list[str]:
     """Why the instance cannot move: a task it still has to run (waiting, ahead, or
     failed) whose element the new version removed, a running sub-process whose process
     is gone, or a waiting task moved to a lane nobody acts in for this instance."""
@@ -161,32 +177,40 @@ def blocking_reasons(workflow: BpmnWorkflow, diff: InstanceDiff, new: CompiledPr
             if task.state & STILL_TO_RUN:
                 rank, standing = _standing(task.state)
                 label = _label(task.task_spec)
-                blocked.setdefault(label, (rank, f"{label} {standing} in this instance and does not exist "
-                                                 f"in version {to_version}"))
+                blocked.setdefault(
+                    label,
+                    (rank, f"{label} {standing} in this instance and does not exist in version {to_version}"),
+                )
     for subprocess_id, workflow_diff in diff.subprocesses.items():
         subprocess = workflow.subprocesses[subprocess_id]
         if workflow_diff is None and not subprocess.is_completed():
             label = f"sub-process {subprocess.spec.name}"
-            blocked.setdefault(label, (0, f"{label} is running in this instance and does not exist "
-                                          f"in version {to_version}"))
+            blocked.setdefault(
+                label, (0, f"{label} is running in this instance and does not exist in version {to_version}")
+            )
     reasons = [reason for _, reason in sorted(blocked.values())]
     return reasons + _orphaned_tasks(workflow, diff, new, lane_orgs)
 
 
-def _orphaned_tasks(workflow: BpmnWorkflow, diff: InstanceDiff, new: CompiledProcess, lane_orgs: dict) -> list[str]:
+def _orphaned_tasks(
+    workflow: BpmnWorkflow, diff: InstanceDiff, new: CompiledProcess, lane_orgs: dict
+) -> list[str]:
     """A waiting task whose new lane has no organisation unit in this instance would
     sit in nobody's inbox."""
     reasons = []
     for task, new_spec in _waiting_user_tasks(workflow, diff):
         old_lane, new_lane = task.task_spec.lane, new.user_tasks[new_spec.name].lane
         if old_lane != new_lane and old_lane in lane_orgs and new_lane not in lane_orgs:
-            reasons.append(f"task {new_spec.bpmn_id} is waiting and would move to lane {new_lane}, "
-                           "which no organisation unit acts in for this instance")
+            reasons.append(
+                f"task {new_spec.bpmn_id} is waiting and would move to lane {new_lane}, "
+                "which no organisation unit acts in for this instance"
+            )
     return reasons
 
 
-def instance_changes(workflow: BpmnWorkflow, diff: InstanceDiff, old: CompiledProcess,
-                     new: CompiledProcess) -> list[str]:
+def instance_changes(
+    workflow: BpmnWorkflow, diff: InstanceDiff, old: CompiledProcess, new: CompiledProcess
+) -> list[str]:
     """What the instance will see after the move: changes to the tasks it waits on or
     still has ahead, and elements the new version adds (ahead of it, or behind it and
     so never run: completed history is not replayed)."""
@@ -203,12 +227,15 @@ def instance_changes(workflow: BpmnWorkflow, diff: InstanceDiff, old: CompiledPr
         if element in ahead:
             changes.append(f"new element {element} lies ahead")
         else:
-            changes.append(f"new element {element} comes before where this instance is and will not run in it")
+            changes.append(
+                f"new element {element} comes before where this instance is and will not run in it"
+            )
     return changes
 
 
-def _describe_change(old_spec, new_spec, kinds: set[str], where: str, old: CompiledProcess,
-                     new: CompiledProcess) -> list[str]:
+def _describe_change(
+    old_spec, new_spec, kinds: set[str], where: str, old: CompiledProcess, new: CompiledProcess
+) -> list[str]:
     subject = f"{_label(old_spec)} ({where})"
     old_task, new_task = old.user_tasks.get(old_spec.name), new.user_tasks.get(new_spec.name)
     found = []
@@ -229,8 +256,11 @@ def _describe_change(old_spec, new_spec, kinds: set[str], where: str, old: Compi
             found.append(f"{subject}: its instructions change")
     if TIMER in kinds:
         found.append(f"{subject}: «{_timer_text(old_spec)}» becomes «{_timer_text(new_spec)}»")
-    other = kinds - _WIRING - {FORM, ESCALATION, TIMER, "bpmn_name", "bpmn_id", "name", "extensions",
-                               "event_definition"}
+    other = (
+        kinds
+        - _WIRING
+        - {FORM, ESCALATION, TIMER, "bpmn_name", "bpmn_id", "name", "extensions", "event_definition"}
+    )
     if other and old_task is None:
         found.append(f"{subject}: {', '.join(sorted(other))} change")
     return found
@@ -250,7 +280,7 @@ def _spec_by_id(compiled: CompiledProcess, element: str):
 
 
 def _label(spec) -> str:
-    """"task draft_proposal", "timer wait_cutoff", "event end_late"... as a reader says it."""
+    """ "task draft_proposal", "timer wait_cutoff", "event end_late"... as a reader says it."""
     if isinstance(getattr(spec, "event_definition", None), TimerEventDefinition):
         kind = "timer"
     elif isinstance(spec, (CatchingEvent, ThrowingEvent)):
@@ -273,8 +303,9 @@ def _standing_by_element(workflow: BpmnWorkflow) -> dict[str, str]:
     """Where the instance stands on each element it is on now: "waiting", "failed"..."""
     found = {}
     for task in all_tasks(workflow):
-        if task.task_spec.bpmn_id and task.state & (TaskState.READY | TaskState.WAITING | TaskState.STARTED
-                                                    | TaskState.ERROR):
+        if task.task_spec.bpmn_id and task.state & (
+            TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
+        ):
             found[task.task_spec.bpmn_id] = _standing(task.state)[1].removeprefix("is ")
     return found
 
@@ -283,8 +314,11 @@ def _aligned_specs(workflow: BpmnWorkflow, diff: InstanceDiff) -> list:
     """The new version's specs of the tasks the instance is on now."""
     found = []
     for workflow_diff in [diff.top, *filter(None, diff.subprocesses.values())]:
-        found += [new_spec for task, new_spec in workflow_diff.alignment.items()
-                  if new_spec is not None and task.state & (TaskState.DEFINITE_MASK | TaskState.ERROR)]
+        found += [
+            new_spec
+            for task, new_spec in workflow_diff.alignment.items()
+            if new_spec is not None and task.state & (TaskState.DEFINITE_MASK | TaskState.ERROR)
+        ]
     return found
 
 
@@ -308,12 +342,16 @@ def _waiting_user_tasks(workflow: BpmnWorkflow, diff: InstanceDiff):
     """(task, its new spec) of every READY user task that stays a user task."""
     for workflow_diff in [diff.top, *filter(None, diff.subprocesses.values())]:
         for task, new_spec in workflow_diff.alignment.items():
-            if task.state == TaskState.READY and isinstance(task.task_spec, UserTask) \
-                    and isinstance(new_spec, UserTask):
+            if (
+                task.state == TaskState.READY
+                and isinstance(task.task_spec, UserTask)
+                and isinstance(new_spec, UserTask)
+            ):
                 yield task, new_spec
 
 
 # -- the move ------------------------------------------------------------------------
+
 
 @dataclass
 class _ArmedTimer:
@@ -349,8 +387,9 @@ def _armed_timers(workflow: BpmnWorkflow) -> dict[UUID, _ArmedTimer]:
     for task in all_tasks(workflow):
         definition = getattr(task.task_spec, "event_definition", None)
         if task.state == TaskState.WAITING and isinstance(definition, TimerEventDefinition):
-            armed[task.id] = _ArmedTimer(definition, copy.deepcopy(task.internal_data),
-                                         _duration_start(workflow, task, definition))
+            armed[task.id] = _ArmedTimer(
+                definition, copy.deepcopy(task.internal_data), _duration_start(workflow, task, definition)
+            )
     return armed
 
 
@@ -358,7 +397,9 @@ def _duration_start(workflow: BpmnWorkflow, task, definition: TimerEventDefiniti
     due = task.internal_data.get("event_value")
     if not isinstance(definition, DurationTimerEventDefinition) or not due:
         return None
-    duration = TimerEventDefinition.parse_iso_duration(workflow.script_engine.evaluate(task, definition.expression))
+    duration = TimerEventDefinition.parse_iso_duration(
+        workflow.script_engine.evaluate(task, definition.expression)
+    )
     due = as_instant(due)
     return due - TimerEventDefinition.get_timedelta_from_end(duration, due)
 
@@ -368,7 +409,9 @@ def _rearm(workflow: BpmnWorkflow, task, timer: _ArmedTimer) -> None:
     if _timer_of(task.task_spec) == (type(timer.definition).__name__, timer.definition.expression):
         task.internal_data = timer.internal_data
     elif timer.armed_at is not None and isinstance(definition, DurationTimerEventDefinition):
-        duration = TimerEventDefinition.parse_iso_duration(workflow.script_engine.evaluate(task, definition.expression))
+        duration = TimerEventDefinition.parse_iso_duration(
+            workflow.script_engine.evaluate(task, definition.expression)
+        )
         due = timer.armed_at + TimerEventDefinition.get_timedelta_from_start(duration, timer.armed_at)
         task.internal_data = {"event_value": due.isoformat()}
 

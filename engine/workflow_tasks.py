@@ -1,5 +1,6 @@
 """Reading a loaded workflow: its tasks and its newest data, shared by the runtime, the
 migration code and the instance viewer."""
+
 from __future__ import annotations
 
 from SpiffWorkflow.bpmn import BpmnWorkflow

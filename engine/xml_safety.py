@@ -54,7 +54,7 @@ def _check_raw_bytes(data, name, max_bytes):
 
 def _check_encoding(data, name):
     # A DOCTYPE in another encoding would not show up in the byte search above.
-    body = data[len(_UTF8_BOM):] if data.startswith(_UTF8_BOM) else data
+    body = data[len(_UTF8_BOM) :] if data.startswith(_UTF8_BOM) else data
     if b"\x00" in body:
         raise DefinitionRejected(
             f"{name}: the file contains NUL bytes; it looks like UTF-16/UTF-32 or binary data. "

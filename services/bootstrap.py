@@ -1,4 +1,5 @@
 """The composition root: every process (web, scheduler, CLI, tests) is wired here."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -65,8 +66,14 @@ class Services:
         for directory in sorted(p for p in (root or self.config.bpmn_dir).iterdir() if p.is_dir()):
             bundle = definitions.read_bundle(directory)
             with self.db.transaction() as session:
-                definition, created = definitions.publish(session, bundle, self.clock.now(), self.runtime.helpers,
-                                                             set(task_roles()), self.runtime.contracts)
+                definition, created = definitions.publish(
+                    session,
+                    bundle,
+                    self.clock.now(),
+                    self.runtime.helpers,
+                    set(task_roles()),
+                    self.runtime.contracts,
+                )
                 results.append((definition.key, definition.version, created))
         return results
 
@@ -84,8 +91,13 @@ class Services:
         """The scheduler's jobs once, in order, as of one instant (for simulated time)."""
         at = at or self.clock.now()
         opened = self.open_yearly_evaluations(at)
-        return TickRun(self.fire_timers(at), self.send_alerts(at), self.send_digest(at), opened,
-                       self.remind_to_confirm_calendar(at))
+        return TickRun(
+            self.fire_timers(at),
+            self.send_alerts(at),
+            self.send_digest(at),
+            opened,
+            self.remind_to_confirm_calendar(at),
+        )
 
     def remind_to_confirm_calendar(self, at: datetime | None = None) -> int:
         """From 01/10, each admin is told once that next year's calendar needs confirming."""
@@ -111,8 +123,9 @@ class Services:
     def deliver_emails(self) -> DeliveryRun:
         if self.mailer is None:
             return DeliveryRun()
-        return deliver_emails(self.db, self.mailer, self.clock.now,
-                              lease=timedelta(seconds=self.config.email_lease_s))
+        return deliver_emails(
+            self.db, self.mailer, self.clock.now, lease=timedelta(seconds=self.config.email_lease_s)
+        )
 
 
 def bootstrap(config: Config | None = None, clock: Clock | None = None) -> Services:
@@ -126,6 +139,16 @@ def bootstrap(config: Config | None = None, clock: Clock | None = None) -> Servi
     # another records registers after it (tests/unit/test_contracts.py checks the pairs).
     for context in (campaigns, city, selection, commitments, evaluation, deadlines):
         context.register(runtime)
-    mailer = SmtpMailer(config.smtp_host, config.smtp_port, config.smtp_sender, config.smtp_username,
-                        config.smtp_password, config.smtp_starttls) if config.smtp_host else None
+    mailer = (
+        SmtpMailer(
+            config.smtp_host,
+            config.smtp_port,
+            config.smtp_sender,
+            config.smtp_username,
+            config.smtp_password,
+            config.smtp_starttls,
+        )
+        if config.smtp_host
+        else None
+    )
     return Services(config=config, db=db, clock=clock, runtime=runtime, calendar=calendar, mailer=mailer)

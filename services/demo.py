@@ -3,6 +3,7 @@ departments and the members of
 its selection council, xã Cẩm Giang with its units, and a second, smaller commune (phường
 Lê Thanh Nghị) so that the city has more than one submission to consolidate. All people
 are fictional."""
+
 from __future__ import annotations
 
 import secrets
@@ -76,9 +77,22 @@ def seed(session: Session) -> bool:
         units[code] = _unit(session, code, name, kind, level="department", parent=city)
     for username, full_name, role, unit_code in CITY_PEOPLE:
         _user(session, username, full_name, (role, units[unit_code]))
-    _commune(session, city, COMMUNE, UNITS, vhxh=("vhxh.canbo", "Ngô Thanh Tùng"), chair=("chutich", "Vương Đức Dũng"))
-    _commune(session, city, SECOND_COMMUNE, SECOND_COMMUNE_UNITS, vhxh=("ltn_vhxh.chuyenvien", "Phạm Thị Lan"),
-             chair=("ltn.chutich", "Nguyễn Văn Bình"))
+    _commune(
+        session,
+        city,
+        COMMUNE,
+        UNITS,
+        vhxh=("vhxh.canbo", "Ngô Thanh Tùng"),
+        chair=("chutich", "Vương Đức Dũng"),
+    )
+    _commune(
+        session,
+        city,
+        SECOND_COMMUNE,
+        SECOND_COMMUNE_UNITS,
+        vhxh=("ltn_vhxh.chuyenvien", "Phạm Thị Lan"),
+        chair=("ltn.chutich", "Nguyễn Văn Bình"),
+    )
     _user(session, "admin", "Quản trị hệ thống", (ADMIN, city))
     return True
 
@@ -115,13 +129,24 @@ def demo_password(instance_dir: Path, from_env: str | None) -> str:
     instance folder (not in the repository), so every run shows the same one."""
     if from_env:
         return from_env
-    return instance_files.secret(instance_dir / "demo-password.txt", lambda: secrets.token_urlsafe(9),
-                                 "delete it to have a new password made")
+    return instance_files.secret(
+        instance_dir / "demo-password.txt",
+        lambda: secrets.token_urlsafe(9),
+        "delete it to have a new password made",
+    )
 
 
 def _unit(session, code, name, kind, level, parent=None, bloc="state", in_scope=True) -> OrgUnit:
-    unit = OrgUnit(code=code, name=name, kind=kind, level=level, parent_id=parent.id if parent else None,
-                   commune_id=parent.commune_id if parent else None, bloc=bloc, in_scope=in_scope)
+    unit = OrgUnit(
+        code=code,
+        name=name,
+        kind=kind,
+        level=level,
+        parent_id=parent.id if parent else None,
+        commune_id=parent.commune_id if parent else None,
+        bloc=bloc,
+        in_scope=in_scope,
+    )
     session.add(unit)
     session.flush()
     return unit
@@ -146,8 +171,11 @@ def open_demo_campaign(session: Session, runtime, at) -> int | None:
     local_now = at.astimezone(LOCAL_TZ)
     year = local_now.year + 1 if (local_now.month, local_now.day) >= (1, 14) else local_now.year
     request = CampaignRequest(
-        commune_code=COMMUNE[0], title=f"Đề xuất nhu cầu thu hút người có tài năng, NNLCLC năm {year}",
-        target_year=year, launch_doc="64/UBND-VHXH")
+        commune_code=COMMUNE[0],
+        title=f"Đề xuất nhu cầu thu hút người có tài năng, NNLCLC năm {year}",
+        target_year=year,
+        launch_doc="64/UBND-VHXH",
+    )
     return open_campaign(session, runtime, "vhxh.canbo", request, at).id
 
 
@@ -164,28 +192,79 @@ def open_demo_round(session: Session, runtime, keys, at) -> int | None:
     if session.scalar(select(RecruitmentRound.id).limit(1)) is not None:
         return None
     positions = [
-        {"org_unit_code": "cg_vp", "field": "ict", "job_position": "Chuyên viên chuyển đổi số",
-         "target_group": "excellent_graduate", "quantity": 1},
-        {"org_unit_code": "cg_pkt", "field": "high_tech_agriculture", "job_position": "Chuyên viên nông nghiệp",
-         "target_group": "master", "quantity": 1},
-        {"org_unit_code": "cg_pkt", "field": "other", "job_position": "Chuyên viên kinh tế",
-         "target_group": "in_service_talent", "quantity": 1},
+        {
+            "org_unit_code": "cg_vp",
+            "field": "ict",
+            "job_position": "Chuyên viên chuyển đổi số",
+            "target_group": "excellent_graduate",
+            "quantity": 1,
+        },
+        {
+            "org_unit_code": "cg_pkt",
+            "field": "high_tech_agriculture",
+            "job_position": "Chuyên viên nông nghiệp",
+            "target_group": "master",
+            "quantity": 1,
+        },
+        {
+            "org_unit_code": "cg_pkt",
+            "field": "other",
+            "job_position": "Chuyên viên kinh tế",
+            "target_group": "in_service_talent",
+            "quantity": 1,
+        },
     ]
-    round_ = selection.open_round(session, runtime, "snv.canbo", at=at, positions=positions,
-                                  title="Tuyển chọn người có tài năng, nguồn nhân lực chất lượng cao (demo)",
-                                  legal_basis="hp_res_53_2025", applications_close_at=at + timedelta(days=14))
+    round_ = selection.open_round(
+        session,
+        runtime,
+        "snv.canbo",
+        at=at,
+        positions=positions,
+        title="Tuyển chọn người có tài năng, nguồn nhân lực chất lượng cao (demo)",
+        legal_basis="hp_res_53_2025",
+        applications_close_at=at + timedelta(days=14),
+    )
     session.flush()
     by_title = {position.job_position: position.id for position in round_positions(session, round_.id)}
-    selection.apply(session, runtime, keys, "snv.canbo", round_id=round_.id, at=at,
-                    position_id=by_title["Chuyên viên chuyển đổi số"], full_name="Trần Minh Khoa",
-                    date_of_birth=date(2002, 5, 19), gender="male", citizen_id="999202000111")
-    selection.nominate_external(session, runtime, keys, "snv.canbo", round_id=round_.id, at=at,
-                                position_id=by_title["Chuyên viên nông nghiệp"], full_name="Phạm Thị Thu Hà",
-                                nominating_organisation="Hội Nông dân xã Cẩm Giang", date_of_birth=date(1993, 11, 2),
-                                gender="female", category="expert")
-    selection.nominate_official(session, runtime, keys, "cg_pkt.truong", round_id=round_.id, at=at,
-                                position_id=by_title["Chuyên viên kinh tế"], full_name="Lê Văn Hưng",
-                                date_of_birth=date(1988, 8, 8), gender="male")
+    selection.apply(
+        session,
+        runtime,
+        keys,
+        "snv.canbo",
+        round_id=round_.id,
+        at=at,
+        position_id=by_title["Chuyên viên chuyển đổi số"],
+        full_name="Trần Minh Khoa",
+        date_of_birth=date(2002, 5, 19),
+        gender="male",
+        citizen_id="999202000111",
+    )
+    selection.nominate_external(
+        session,
+        runtime,
+        keys,
+        "snv.canbo",
+        round_id=round_.id,
+        at=at,
+        position_id=by_title["Chuyên viên nông nghiệp"],
+        full_name="Phạm Thị Thu Hà",
+        nominating_organisation="Hội Nông dân xã Cẩm Giang",
+        date_of_birth=date(1993, 11, 2),
+        gender="female",
+        category="expert",
+    )
+    selection.nominate_official(
+        session,
+        runtime,
+        keys,
+        "cg_pkt.truong",
+        round_id=round_.id,
+        at=at,
+        position_id=by_title["Chuyên viên kinh tế"],
+        full_name="Lê Văn Hưng",
+        date_of_birth=date(1988, 8, 8),
+        gender="male",
+    )
     return round_.id
 
 

@@ -1,6 +1,7 @@
 """The scheduler process (`talentflow-scheduler`): APScheduler runs jobs registered here,
 in code, with fixed ids. It keeps no business state; every tick claims due work from the
 database, so several scheduler processes are safe. It never imports the web layer."""
+
 from __future__ import annotations
 
 import logging
@@ -20,18 +21,48 @@ def run_scheduler(services: Services) -> None:
     scheduler = BlockingScheduler(timezone="UTC")
     every = {"coalesce": True, "max_instances": 1}
     interval = services.config.scheduler_interval_s
-    scheduler.add_job(fire_due_timers, "interval", args=[services], id="fire_due_timers", seconds=interval, **every)
-    scheduler.add_job(send_alerts, "interval", args=[services], id="remind_and_escalate", seconds=interval, **every)
-    scheduler.add_job(send_digest, "interval", args=[services], id="daily_digest", seconds=DIGEST_CHECK_S, **every)
-    scheduler.add_job(purge_personal_data, "interval", args=[services], id="purge_personal_data",
-                      seconds=PURGE_EVERY_S, **every)
-    scheduler.add_job(open_yearly_evaluations, "interval", args=[services], id="open_yearly_evaluations",
-                      seconds=EVALUATION_CHECK_S, **every)
-    scheduler.add_job(remind_to_confirm_calendar, "interval", args=[services], id="remind_to_confirm_calendar",
-                      seconds=CALENDAR_CHECK_S, **every)
+    scheduler.add_job(
+        fire_due_timers, "interval", args=[services], id="fire_due_timers", seconds=interval, **every
+    )
+    scheduler.add_job(
+        send_alerts, "interval", args=[services], id="remind_and_escalate", seconds=interval, **every
+    )
+    scheduler.add_job(
+        send_digest, "interval", args=[services], id="daily_digest", seconds=DIGEST_CHECK_S, **every
+    )
+    scheduler.add_job(
+        purge_personal_data,
+        "interval",
+        args=[services],
+        id="purge_personal_data",
+        seconds=PURGE_EVERY_S,
+        **every,
+    )
+    scheduler.add_job(
+        open_yearly_evaluations,
+        "interval",
+        args=[services],
+        id="open_yearly_evaluations",
+        seconds=EVALUATION_CHECK_S,
+        **every,
+    )
+    scheduler.add_job(
+        remind_to_confirm_calendar,
+        "interval",
+        args=[services],
+        id="remind_to_confirm_calendar",
+        seconds=CALENDAR_CHECK_S,
+        **every,
+    )
     if services.mailer is not None:
-        scheduler.add_job(deliver_notifications, "interval", args=[services], id="deliver_notifications",
-                          seconds=interval, **every)
+        scheduler.add_job(
+            deliver_notifications,
+            "interval",
+            args=[services],
+            id="deliver_notifications",
+            seconds=interval,
+            **every,
+        )
     logging.basicConfig(level=logging.INFO)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per run
     log.info("scheduler started: timers and alerts every %ss", interval)

@@ -1,5 +1,6 @@
 """Edits of a BPMN file as an admin makes them in the editor: rename an element's id,
 delete an element (its flows rerouted around it), add an end event, move a shape."""
+
 from __future__ import annotations
 
 from lxml import etree
@@ -33,8 +34,11 @@ def rename(xml: str, old: str, new: str) -> str:
         for attribute in REFERENCES:
             if element.get(attribute) == old:
                 element.set(attribute, new)
-        if isinstance(element.tag, str) and etree.QName(element).localname in REFERENCE_TEXTS \
-                and (element.text or "").strip() == old:
+        if (
+            isinstance(element.tag, str)
+            and etree.QName(element).localname in REFERENCE_TEXTS
+            and (element.text or "").strip() == old
+        ):
             element.text = new
     return _text(root)
 
@@ -46,11 +50,16 @@ def delete(xml: str, element_id: str) -> str:
     flows = root.iter(f"{{{BPMN}}}sequenceFlow")
     incoming = [flow for flow in flows if flow.get("targetRef") == element_id]
     outgoing = [flow for flow in root.iter(f"{{{BPMN}}}sequenceFlow") if flow.get("sourceRef") == element_id]
-    boundaries = [event for event in root.iter(f"{{{BPMN}}}boundaryEvent") if event.get("attachedToRef") == element_id]
+    boundaries = [
+        event for event in root.iter(f"{{{BPMN}}}boundaryEvent") if event.get("attachedToRef") == element_id
+    ]
     removed = {element_id} | {event.get("id") for event in boundaries}
     removed_flows = {flow.get("id") for flow in outgoing}
-    removed_flows |= {flow.get("id") for flow in root.iter(f"{{{BPMN}}}sequenceFlow")
-                      if flow.get("sourceRef") in removed - {element_id}}
+    removed_flows |= {
+        flow.get("id")
+        for flow in root.iter(f"{{{BPMN}}}sequenceFlow")
+        if flow.get("sourceRef") in removed - {element_id}
+    }
     if outgoing:
         target = outgoing[0].get("targetRef")
         for flow in incoming:
@@ -62,8 +71,11 @@ def delete(xml: str, element_id: str) -> str:
         for element in root.xpath("//*[@id=$id or @bpmnElement=$id]", id=gone):
             element.getparent().remove(element)
     for element in list(root.iter()):
-        if isinstance(element.tag, str) and etree.QName(element).localname in REFERENCE_TEXTS \
-                and (element.text or "").strip() in removed | removed_flows:
+        if (
+            isinstance(element.tag, str)
+            and etree.QName(element).localname in REFERENCE_TEXTS
+            and (element.text or "").strip() in removed | removed_flows
+        ):
             element.getparent().remove(element)
     return _text(root)
 
@@ -80,8 +92,9 @@ def add_end_event(xml: str, process_key: str, gateway: str, condition: str, end_
     process = _by_id(root, process_key)
     end = etree.SubElement(process, f"{{{BPMN}}}endEvent", id=end_id, name=name)
     end.append(_reference("incoming", f"to_{end_id}"))
-    flow = etree.SubElement(process, f"{{{BPMN}}}sequenceFlow", id=f"to_{end_id}", sourceRef=gateway,
-                            targetRef=end_id)
+    flow = etree.SubElement(
+        process, f"{{{BPMN}}}sequenceFlow", id=f"to_{end_id}", sourceRef=gateway, targetRef=end_id
+    )
     etree.SubElement(flow, f"{{{BPMN}}}conditionExpression").text = condition
     _by_id(root, gateway).append(_reference("outgoing", f"to_{end_id}"))
     plane = next(root.iter(f"{{{DI}}}BPMNPlane"))

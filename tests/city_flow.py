@@ -1,6 +1,7 @@
 """Driving the city consolidation in simulated time, for the tests of this stage and of
 the later ones (selection, commitments...): two communes submit their demand for 2026,
 Sở Nội vụ registers both dispatches, consolidates, the city chair approves."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -24,22 +25,55 @@ MATHS = "Giáo viên Toán"
 # What each commune's units propose (unit, lines), and how the commune sends it.
 CAM_GIANG_PROPOSALS = [
     ("cg_vp", [line(field="ict", job_position=DIGITAL, quantity_year=1, quantity_period=2)]),
-    ("cg_tyt", [line(field="health", job_position="Bác sĩ đa khoa", target_group="specialist_level_1",
-                     quantity_year=1, quantity_period=2)]),
+    (
+        "cg_tyt",
+        [
+            line(
+                field="health",
+                job_position="Bác sĩ đa khoa",
+                target_group="specialist_level_1",
+                quantity_year=1,
+                quantity_period=2,
+            )
+        ],
+    ),
     ("cg_thcs", [line(field="education", job_position=MATHS, quantity_year=2, quantity_period=3)]),
 ]
 LE_THANH_NGHI_PROPOSALS = [
     # The same position as Cẩm Giang's, typed with other spacing and case: one row at the city.
-    ("ltn_vp", [line(field="ict", job_position="chuyên viên  chuyển đổi số", target_group="master",
-                     quantity_year=2, quantity_period=3)]),
-    ("ltn_thcs", [line(field="education", job_position=MATHS, quantity_year=1, quantity_period=2),
-                  line(field="education", job_position="Giáo viên Tin học", quantity_year=1, quantity_period=1)]),
+    (
+        "ltn_vp",
+        [
+            line(
+                field="ict",
+                job_position="chuyên viên  chuyển đổi số",
+                target_group="master",
+                quantity_year=2,
+                quantity_period=3,
+            )
+        ],
+    ),
+    (
+        "ltn_thcs",
+        [
+            line(field="education", job_position=MATHS, quantity_year=1, quantity_period=2),
+            line(field="education", job_position="Giáo viên Tin học", quantity_year=1, quantity_period=1),
+        ],
+    ),
 ]
 COMMUNES = {  # commune code -> (Phòng VH-XH officer, chair, dispatch number, aggregate/approve/record times)
-    LE_THANH_NGHI: ("ltn_vhxh.chuyenvien", "ltn.chutich", "15/UBND-VHXH",
-                    (local(2026, 1, 14, 13, 0), local(2026, 1, 14, 15, 0), local(2026, 1, 14, 16, 30))),
-    CAM_GIANG: ("vhxh.canbo", "chutich", "71/UBND-VHXH",
-                (local(2026, 1, 14, 14, 0), local(2026, 1, 14, 16, 0), local(2026, 1, 14, 17, 10))),
+    LE_THANH_NGHI: (
+        "ltn_vhxh.chuyenvien",
+        "ltn.chutich",
+        "15/UBND-VHXH",
+        (local(2026, 1, 14, 13, 0), local(2026, 1, 14, 15, 0), local(2026, 1, 14, 16, 30)),
+    ),
+    CAM_GIANG: (
+        "vhxh.canbo",
+        "chutich",
+        "71/UBND-VHXH",
+        (local(2026, 1, 14, 14, 0), local(2026, 1, 14, 16, 0), local(2026, 1, 14, 17, 10)),
+    ),
 }
 
 
@@ -47,8 +81,12 @@ def open_both_campaigns(services) -> dict[str, int]:
     """Both communes open their 2026 campaign and their units propose before the cutoff."""
     cam_giang = open_campaign(services, at=OPENED)
     with services.db.transaction() as session:
-        request = campaigns.CampaignRequest(commune_code=LE_THANH_NGHI, target_year=YEAR, launch_doc="12/UBND-VHXH",
-                                            title="Đề xuất nhu cầu thu hút nhân tài năm 2026")
+        request = campaigns.CampaignRequest(
+            commune_code=LE_THANH_NGHI,
+            target_year=YEAR,
+            launch_doc="12/UBND-VHXH",
+            title="Đề xuất nhu cầu thu hút nhân tài năm 2026",
+        )
         le_thanh_nghi = campaigns.open_campaign(session, services.runtime, "ltn_vhxh.chuyenvien", request).id
     for unit, lines in CAM_GIANG_PROPOSALS + LE_THANH_NGHI_PROPOSALS:
         submit_proposal(services, unit, lines, local(2026, 1, 13, 9, 0))
@@ -62,8 +100,13 @@ def send_to_city(services, commune_code: str) -> None:
     officer, chair, dispatch_number, (aggregated, approved, recorded) = COMMUNES[commune_code]
     act(services, officer, "aggregate_proposals", {}, aggregated)
     act(services, chair, "approve_aggregation", {"chair_decision": "approve"}, approved)
-    act(services, officer, "record_city_submission",
-        {"dispatch_number": dispatch_number, "dispatch_date": recorded.date().isoformat()}, recorded)
+    act(
+        services,
+        officer,
+        "record_city_submission",
+        {"dispatch_number": dispatch_number, "dispatch_date": recorded.date().isoformat()},
+        recorded,
+    )
 
 
 def submit_both_communes(services) -> int:
@@ -80,14 +123,22 @@ def registration_task(services, commune_code: str) -> HumanTask:
     """The open ``register_submission`` task of a commune's submission."""
     with services.db.transaction() as session:
         commune = unit_by_code(session, commune_code)
-        instance_id = session.scalar(select(CommuneSubmission.instance_id)
-                                     .where(CommuneSubmission.commune_id == commune.id))
-        return session.scalar(select(HumanTask).where(HumanTask.instance_id == instance_id,
-                                                      HumanTask.status == "ready"))
+        instance_id = session.scalar(
+            select(CommuneSubmission.instance_id).where(CommuneSubmission.commune_id == commune.id)
+        )
+        return session.scalar(
+            select(HumanTask).where(HumanTask.instance_id == instance_id, HumanTask.status == "ready")
+        )
 
 
-def register_submission(services, commune_code: str, incoming_number: str, at: datetime,
-                        username: str = "snv.canbo", note: str | None = None):
+def register_submission(
+    services,
+    commune_code: str,
+    incoming_number: str,
+    at: datetime,
+    username: str = "snv.canbo",
+    note: str | None = None,
+):
     services.clock.set(at)
     task = registration_task(services, commune_code)
     data = {"incoming_number": incoming_number, **({"note": note} if note else {})}
@@ -99,7 +150,9 @@ def register_both(services) -> None:
     register_submission(services, CAM_GIANG, "102", local(2026, 1, 15, 8, 45))
 
 
-def approve_city_round(services, decision_number: str = "125/QĐ-UBND", targets: list[dict] | None = None) -> None:
+def approve_city_round(
+    services, decision_number: str = "125/QĐ-UBND", targets: list[dict] | None = None
+) -> None:
     """Sở Nội vụ consolidates the registered submissions; the city chair approves."""
     act(services, "snv.canbo", "consolidate_demand", {}, local(2026, 1, 16, 9, 0))
     data = {"chair_decision": "approve", "decision_number": decision_number}

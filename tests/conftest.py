@@ -4,6 +4,7 @@ PostgreSQL is expected on 127.0.0.1:5432 (trust auth, user postgres); when it is
 unreachable the PostgreSQL tests fail, they are never skipped. For a quick local
 run on SQLite only: TALENTFLOW_TEST_BACKENDS=sqlite.
 """
+
 from __future__ import annotations
 
 import os
@@ -22,6 +23,8 @@ from services.common import schema
 from services.common.config import REPO_ROOT, Config
 
 BACKENDS = os.environ.get("TALENTFLOW_TEST_BACKENDS", "sqlite,postgresql").split(",")
+
+
 def _fresh_postgres_database(request) -> str:
     postgres_admin(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
     postgres_admin(f"CREATE DATABASE {PG_DATABASE}")

@@ -1,4 +1,5 @@
 """The PostgreSQL server the tests use: reachable or a failure, never a skip."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Small helpers shared by tests: acting as a named user through the service layer."""
+
 from __future__ import annotations
 
 import zlib
@@ -15,7 +16,9 @@ from services.work import _tasks as tasks
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 # The process bundles the repository ships (one folder each), all loaded by every test.
-BUNDLES = sorted(path.name for path in (Path(__file__).resolve().parents[1] / "bpmn").iterdir() if path.is_dir())
+BUNDLES = sorted(
+    path.name for path in (Path(__file__).resolve().parents[1] / "bpmn").iterdir() if path.is_dir()
+)
 
 
 def local(*args) -> datetime:
@@ -23,9 +26,15 @@ def local(*args) -> datetime:
 
 
 def line(**overrides) -> dict:
-    need = {"field": "ict", "major": "Công nghệ thông tin", "criteria": "Tốt nghiệp loại xuất sắc",
-            "target_group": "excellent_graduate", "job_position": "Chuyên viên chuyển đổi số",
-            "quantity_year": 1, "quantity_period": 2}
+    need = {
+        "field": "ict",
+        "major": "Công nghệ thông tin",
+        "criteria": "Tốt nghiệp loại xuất sắc",
+        "target_group": "excellent_graduate",
+        "job_position": "Chuyên viên chuyển đổi số",
+        "quantity_year": 1,
+        "quantity_period": 2,
+    }
     return {**need, **overrides}
 
 
@@ -50,11 +59,17 @@ def act(services, username: str, task_name: str, data: dict, at: datetime | None
 def open_campaign(services, at: datetime | None = None, **request) -> int:
     if at is not None:
         services.clock.set(at)
-    fields = {"commune_code": "xa_cam_giang_ubnd", "title": "Đề xuất nhu cầu thu hút nhân tài năm 2026",
-              "target_year": 2026, "launch_doc": "64/UBND-VHXH", **request}
+    fields = {
+        "commune_code": "xa_cam_giang_ubnd",
+        "title": "Đề xuất nhu cầu thu hút nhân tài năm 2026",
+        "target_year": 2026,
+        "launch_doc": "64/UBND-VHXH",
+        **request,
+    }
     with services.db.transaction() as session:
-        return campaigns.open_campaign(session, services.runtime, "vhxh.canbo",
-                                       campaigns.CampaignRequest(**fields)).id
+        return campaigns.open_campaign(
+            session, services.runtime, "vhxh.canbo", campaigns.CampaignRequest(**fields)
+        ).id
 
 
 def submit_proposal(services, unit: str, lines: list[dict], at: datetime) -> None:
@@ -65,8 +80,10 @@ def submit_proposal(services, unit: str, lines: list[dict], at: datetime) -> Non
 def statuses(services, campaign_id: int) -> dict[str, str]:
     with services.db.transaction() as session:
         campaign = campaigns.get_campaign(session, campaign_id)
-        return {row["unit_code"]: row["status"]
-                for row in campaigns.unit_statuses(session, campaign, services.clock.now())}
+        return {
+            row["unit_code"]: row["status"]
+            for row in campaigns.unit_statuses(session, campaign, services.clock.now())
+        }
 
 
 def campaign_of(services, campaign_id: int):
@@ -79,8 +96,11 @@ def proposal_of(services, campaign_id: int, unit_code: str):
 
     with services.db.transaction() as session:
         unit = unit_by_code(session, unit_code)
-        return session.scalar(select(UnitProposal).where(
-            UnitProposal.campaign_id == campaign_id, UnitProposal.org_unit_id == unit.id))
+        return session.scalar(
+            select(UnitProposal).where(
+                UnitProposal.campaign_id == campaign_id, UnitProposal.org_unit_id == unit.id
+            )
+        )
 
 
 def stored_text(serialization: bytes) -> str:

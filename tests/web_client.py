@@ -1,4 +1,5 @@
 """Signing in through the real pages with Flask's test client, CSRF tokens included."""
+
 from __future__ import annotations
 
 import re
@@ -23,8 +24,9 @@ def csrf_token(client, path: str = "/login") -> str:
 def signed_in(app, username: str, language: str = "vi"):
     client = app.test_client()
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = language
-    response = client.post("/login", data={"username": username, "password": PASSWORD,
-                                           "csrf_token": csrf_token(client)})
+    response = client.post(
+        "/login", data={"username": username, "password": PASSWORD, "csrf_token": csrf_token(client)}
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     return client
 

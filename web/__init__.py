@@ -1,4 +1,5 @@
 """The web layer: Flask app factory. Views call services; SpiffWorkflow never reaches here."""
+
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
@@ -32,8 +33,17 @@ def create_app(services: Services | None = None) -> Flask:
     configure_security(app, services.config, lambda user_id: _load_user(services, user_id))
     init_i18n(app, services.clock)
     init_api(app)
-    for blueprint in (auth.bp, inbox.bp, task_page.bp, board.bp, city.bp, rounds.bp, bell.bp, talents.bp,
-                      admin.bp):
+    for blueprint in (
+        auth.bp,
+        inbox.bp,
+        task_page.bp,
+        board.bp,
+        city.bp,
+        rounds.bp,
+        bell.bp,
+        talents.bp,
+        admin.bp,
+    ):
         app.register_blueprint(blueprint)
     _register_error_pages(app)
 
@@ -57,8 +67,12 @@ def _load_user(services: Services, user_id: str) -> SignedInUser | None:
         user = session.get(AppUser, owner)
         if user is None or not user.active:
             return None
-        return SignedInUser.of(user, is_admin(session, user.id), talent_search.may_search(session, user.id),
-                               may_see_city_round(session, user.id))
+        return SignedInUser.of(
+            user,
+            is_admin(session, user.id),
+            talent_search.may_search(session, user.id),
+            may_see_city_round(session, user.id),
+        )
 
 
 def _holds_nul(value) -> bool:
@@ -73,12 +87,16 @@ def _holds_nul(value) -> bool:
 
 def _register_error_pages(app: Flask) -> None:
     """Every failure answers with a clear 4xx: JSON under the API, a page elsewhere."""
+
     @app.before_request
     def refuse_nul_characters():
         # PostgreSQL stores no NUL character: text holding one would fail in the database
         # (a 500) instead of being refused as the bad input it is.
-        sent = [*request.args.items(multi=True), *request.form.items(multi=True),
-                *((name, upload.filename or "") for name, upload in request.files.items(multi=True))]
+        sent = [
+            *request.args.items(multi=True),
+            *request.form.items(multi=True),
+            *((name, upload.filename or "") for name, upload in request.files.items(multi=True)),
+        ]
         if not _holds_nul(sent) and not (request.is_json and _holds_nul(request.get_json(silent=True))):
             return None
         if request.path.startswith(PREFIX):
@@ -91,8 +109,13 @@ def _register_error_pages(app: Flask) -> None:
         status = status_of(error)
         if request.path.startswith(PREFIX):
             field = getattr(error, "field", None)
-            return error_response(status, error.code, message_of(error), {field: [error.message]} if field else None,
-                                  getattr(error, "problems", None))
+            return error_response(
+                status,
+                error.code,
+                message_of(error),
+                {field: [error.message]} if field else None,
+                getattr(error, "problems", None),
+            )
         title, message = _page_text(status)
         return render_template("error.html", title=title, message=message), status
 
@@ -105,10 +128,18 @@ def _register_error_pages(app: Flask) -> None:
 
 
 def _page_text(status: int) -> tuple[str, str]:
-    return {404: (_("Not found"), _("This task or page does not exist, or it is not yours to see.")),
-            403: (_("Not allowed"), _("Your role does not allow this.")),
-            413: (_("Too large"), _("What was sent is too large (a BPMN file may have at most 2 MB, a "
-                                    "signed scan 5 MB). Nothing was stored.")),
-            409: (_("Cannot be done now"),
-                  _("Someone else acted on it first, or it is already closed. Reload and check."))}.get(
-        status, (_("Error"), _("The request could not be carried out.")))
+    return {
+        404: (_("Not found"), _("This task or page does not exist, or it is not yours to see.")),
+        403: (_("Not allowed"), _("Your role does not allow this.")),
+        413: (
+            _("Too large"),
+            _(
+                "What was sent is too large (a BPMN file may have at most 2 MB, a "
+                "signed scan 5 MB). Nothing was stored."
+            ),
+        ),
+        409: (
+            _("Cannot be done now"),
+            _("Someone else acted on it first, or it is already closed. Reload and check."),
+        ),
+    }.get(status, (_("Error"), _("The request could not be carried out.")))

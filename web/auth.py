@@ -1,4 +1,5 @@
 """Sign in, sign out, choose the language."""
+
 from __future__ import annotations
 
 import math
@@ -16,7 +17,6 @@ from web.security import SESSION_KEY, SignedInUser, safe_next
 bp = Blueprint("auth", __name__)
 
 
-
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if request.method == "GET":
@@ -30,8 +30,11 @@ def login():
     if signed_in is None:
         if outcome.refusal == identity.THROTTLED:
             minutes = math.ceil((outcome.retry_at - now).total_seconds() / 60)
-            message = ngettext("Too many failed attempts. Wait %(num)d minute and try again.",
-                               "Too many failed attempts. Wait %(num)d minutes and try again.", minutes)
+            message = ngettext(
+                "Too many failed attempts. Wait %(num)d minute and try again.",
+                "Too many failed attempts. Wait %(num)d minutes and try again.",
+                minutes,
+            )
             return render_template("login.html", username=username, error=message), 429
         return render_template("login.html", username=username, error=_("Wrong user name or password.")), 401
     session.clear()  # a new session for the signed-in user (no fixation)

@@ -1,4 +1,5 @@
 """The notification bell: the unread count on every page, the list, marking read."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, url_for
@@ -12,14 +13,18 @@ from web.context import services
 bp = Blueprint("bell", __name__)
 
 
-
 @bp.app_context_processor
 def unread_count() -> dict:
     if not current_user.is_authenticated:
         return {"unread_count": 0}
     with services().db.read() as session:
-        return {"unread_count": session.scalar(select(func.count()).where(
-            Notification.user_id == current_user.id, Notification.read_at.is_(None)))}
+        return {
+            "unread_count": session.scalar(
+                select(func.count()).where(
+                    Notification.user_id == current_user.id, Notification.read_at.is_(None)
+                )
+            )
+        }
 
 
 @bp.get("/notifications")

@@ -1,5 +1,6 @@
 """The campaign board of Phòng VH-XH: each addressed unit's status, the countdown to
 the cutoff, the aggregated table, and its Excel export for the dispatch to the city."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -23,14 +24,19 @@ from web.i18n import deadline
 bp = Blueprint("board", __name__)
 
 
-
 def status_labels() -> dict[str, str]:
     """Each unit standing's words (services.campaigns.STANDINGS), for the board and the .xlsx alike."""
-    return {"not_started": _("Not sent (not started)"), "drafting": _("Not sent (drafting)"),
-            "returned": _("Not sent (returned for clarification)"), "submitted": _("Submitted on time"),
-            "accepted_late": _("Late, accepted"), "submitted_late": _("Late — deemed no demand until accepted"),
-            "declared_no_demand": _("No demand"), "deemed_no_demand": _("Deemed no demand"),
-            "cancelled": _("Cancelled by an administrator")}
+    return {
+        "not_started": _("Not sent (not started)"),
+        "drafting": _("Not sent (drafting)"),
+        "returned": _("Not sent (returned for clarification)"),
+        "submitted": _("Submitted on time"),
+        "accepted_late": _("Late, accepted"),
+        "submitted_late": _("Late — deemed no demand until accepted"),
+        "declared_no_demand": _("No demand"),
+        "deemed_no_demand": _("Deemed no demand"),
+        "cancelled": _("Cancelled by an administrator"),
+    }
 
 
 @bp.get("/campaigns")
@@ -56,13 +62,19 @@ def new_campaign():
     year = next(year for year in (now.year, now.year + 1) if campaigns.default_deadlines(year)[0] > now)
     refused = refusals.kept()
     typed = refused.get("typed") or {
-        "commune_code": choices[0].commune.code, "target_year": str(year), "launch_doc": "",
+        "commune_code": choices[0].commune.code,
+        "target_year": str(year),
+        "launch_doc": "",
         "title": _("Proposals of the talent needed in %(year)d", year=year),
-        "unit_codes": [unit.code for unit in choices[0].units]}
-    defaults = {str(year_): [deadline(instant) for instant in campaigns.default_deadlines(year_)]
-                for year_ in (year, year + 1)}
-    return render_template("campaign_new.html", choices=choices, typed=typed, defaults=defaults,
-                           errors=refused.get("errors", {}))
+        "unit_codes": [unit.code for unit in choices[0].units],
+    }
+    defaults = {
+        str(year_): [deadline(instant) for instant in campaigns.default_deadlines(year_)]
+        for year_ in (year, year + 1)
+    }
+    return render_template(
+        "campaign_new.html", choices=choices, typed=typed, defaults=defaults, errors=refused.get("errors", {})
+    )
 
 
 @bp.post("/campaigns/new")
@@ -72,23 +84,35 @@ def open_campaign():
     with svc.db.read() as session:
         if not campaigns.opening_choices(session, current_user.username):
             abort(404)
-    typed = {"commune_code": form.get("commune_code", ""), "title": form.get("title", ""),
-             "target_year": form.get("target_year", ""), "launch_doc": form.get("launch_doc", ""),
-             "unit_codes": form.getlist("unit_codes"), "unit_deadline": form.get("unit_deadline", ""),
-             "city_deadline": form.get("city_deadline", "")}
+    typed = {
+        "commune_code": form.get("commune_code", ""),
+        "title": form.get("title", ""),
+        "target_year": form.get("target_year", ""),
+        "launch_doc": form.get("launch_doc", ""),
+        "unit_codes": form.getlist("unit_codes"),
+        "unit_deadline": form.get("unit_deadline", ""),
+        "city_deadline": form.get("city_deadline", ""),
+    }
     try:
         request_ = campaigns.CampaignRequest(
-            commune_code=typed["commune_code"], title=typed["title"], target_year=_year(typed["target_year"]),
-            launch_doc=typed["launch_doc"].strip() or None, unit_codes=tuple(typed["unit_codes"]),
+            commune_code=typed["commune_code"],
+            title=typed["title"],
+            target_year=_year(typed["target_year"]),
+            launch_doc=typed["launch_doc"].strip() or None,
+            unit_codes=tuple(typed["unit_codes"]),
             unit_deadline=_local_instant("unit_deadline", typed["unit_deadline"]),
-            city_deadline=_local_instant("city_deadline", typed["city_deadline"]))
+            city_deadline=_local_instant("city_deadline", typed["city_deadline"]),
+        )
         with svc.db.transaction() as session:
             opened = campaigns.open_campaign(session, svc.runtime, current_user.username, request_)
             campaign_id, count = opened.id, len(request_.unit_codes)
     except (InvalidInput, NotFound, PermissionDenied) as refused:
         field = getattr(refused, "field", "") or ""
-        return refusals.refuse(url_for("board.new_campaign"), typed=typed,
-                               errors={field: refused.message.split(": ", 1)[-1] if field else refused.message})
+        return refusals.refuse(
+            url_for("board.new_campaign"),
+            typed=typed,
+            errors={field: refused.message.split(": ", 1)[-1] if field else refused.message},
+        )
     flash(ngettext("Campaign opened; %(num)d unit asked.", "Campaign opened; %(num)d units asked.", count))
     return redirect(url_for("board.board", campaign_id=campaign_id))
 
@@ -127,10 +151,19 @@ def board(campaign_id: int):
     counts = {}
     for unit in units:
         counts[unit["status"]] = counts.get(unit["status"], 0) + 1
-    return render_template("board.html", campaign=campaign, units=units, aggregation=aggregation,
-                           labels=status_labels(), counts=counts, field_titles=field_titles,
-                           now=now, actions=actions, errors=refused.get("errors", {}),
-                           typed=refused.get("typed", {}))
+    return render_template(
+        "board.html",
+        campaign=campaign,
+        units=units,
+        aggregation=aggregation,
+        labels=status_labels(),
+        counts=counts,
+        field_titles=field_titles,
+        now=now,
+        actions=actions,
+        errors=refused.get("errors", {}),
+        typed=refused.get("typed", {}),
+    )
 
 
 @bp.post("/campaigns/<int:campaign_id>/remind")
@@ -141,16 +174,28 @@ def remind(campaign_id: int):
     try:
         with svc.db.transaction() as session:
             campaigns.campaign_for_board(session, current_user.id, campaign_id)
-            reminded = campaigns.remind_silent_units(session, current_user.username, campaign_id, svc.clock.now())
+            reminded = campaigns.remind_silent_units(
+                session, current_user.username, campaign_id, svc.clock.now()
+            )
     except Conflict:
         flash(_("The cutoff has passed: there is no unit left to remind."))
         return redirect(url_for("board.board", campaign_id=campaign_id))
     if reminded.units:
-        flash(ngettext("%(num)d unit reminded: %(units)s.", "%(num)d units reminded: %(units)s.",
-                       len(reminded.units), units=", ".join(reminded.units)))
+        flash(
+            ngettext(
+                "%(num)d unit reminded: %(units)s.",
+                "%(num)d units reminded: %(units)s.",
+                len(reminded.units),
+                units=", ".join(reminded.units),
+            )
+        )
     if reminded.recently:
-        flash(_("Already reminded less than an hour ago, not reminded again: %(units)s.",
-                units=", ".join(reminded.recently)))
+        flash(
+            _(
+                "Already reminded less than an hour ago, not reminded again: %(units)s.",
+                units=", ".join(reminded.recently),
+            )
+        )
     if not reminded.units and not reminded.recently:
         flash(_("Every unit has answered; nobody to remind."))
     return redirect(url_for("board.board", campaign_id=campaign_id))
@@ -169,10 +214,24 @@ def unit(campaign_id: int, unit_code: str):
             abort(404)
         columns = campaigns.line_columns(session, svc.runtime)
         histories = [work.history(session, instance_id) for instance_id in view.instance_ids]
-    lines = [[words(line.get(name), {"oneOf": [{"const": key, "title": title} for key, title in choices.items()]})
-              for name, _title, choices in columns] for line in view.lines]
-    return render_template("unit_proposal.html", campaign=campaign, unit=view.standing, labels=status_labels(),
-                           columns=[title for _name, title, _choices in columns], lines=lines, histories=histories)
+    lines = [
+        [
+            words(
+                line.get(name), {"oneOf": [{"const": key, "title": title} for key, title in choices.items()]}
+            )
+            for name, _title, choices in columns
+        ]
+        for line in view.lines
+    ]
+    return render_template(
+        "unit_proposal.html",
+        campaign=campaign,
+        unit=view.standing,
+        labels=status_labels(),
+        columns=[title for _name, title, _choices in columns],
+        lines=lines,
+        histories=histories,
+    )
 
 
 @bp.post("/campaigns/<int:campaign_id>/units/<unit_code>/<action>")
@@ -184,18 +243,26 @@ def unit_action(campaign_id: int, unit_code: str, action: str):
         with svc.db.transaction() as session:
             campaigns.campaign_for_board(session, current_user.id, campaign_id)
             if action == "return":
-                campaigns.return_proposal(session, svc.runtime, current_user.username, campaign_id,
-                                          unit_code, reason)
+                campaigns.return_proposal(
+                    session, svc.runtime, current_user.username, campaign_id, unit_code, reason
+                )
             elif action == "accept-late":
-                campaigns.accept_late_proposal(session, current_user.username, campaign_id, unit_code, reason,
-                                               svc.clock.now())
+                campaigns.accept_late_proposal(
+                    session, current_user.username, campaign_id, unit_code, reason, svc.clock.now()
+                )
             else:
                 abort(404)
     except InvalidInput as invalid:  # the board again, the reason kept, the error beside it
-        return refusals.refuse(url_for("board.board", campaign_id=campaign_id),
-                               errors={unit_code: invalid.message.split(": ", 1)[-1]}, typed={unit_code: reason})
-    flash(_("Proposal returned to the unit for clarification.") if action == "return"
-          else _("Late proposal accepted; it counts in the aggregation."))
+        return refusals.refuse(
+            url_for("board.board", campaign_id=campaign_id),
+            errors={unit_code: invalid.message.split(": ", 1)[-1]},
+            typed={unit_code: reason},
+        )
+    flash(
+        _("Proposal returned to the unit for clarification.")
+        if action == "return"
+        else _("Late proposal accepted; it counts in the aggregation.")
+    )
     return redirect(url_for("board.board", campaign_id=campaign_id))
 
 
@@ -206,12 +273,20 @@ def aggregation_export(campaign_id: int):
     with svc.db.read() as session:
         campaign = campaigns.campaign_for_board(session, current_user.id, campaign_id)
         now = svc.clock.now()
-        workbook = aggregation_workbook(campaign, campaigns.current_aggregation(session, campaign, now),
-                                        campaigns.unit_statuses(session, campaign, now),
-                                        campaigns.counted_lines(session, campaign), status_labels(),
-                                        campaigns.line_columns(session, svc.runtime))
+        workbook = aggregation_workbook(
+            campaign,
+            campaigns.current_aggregation(session, campaign, now),
+            campaigns.unit_statuses(session, campaign, now),
+            campaigns.counted_lines(session, campaign),
+            status_labels(),
+            campaigns.line_columns(session, svc.runtime),
+        )
     buffer = BytesIO()
     workbook.save(buffer)
     buffer.seek(0)
-    return send_file(buffer, as_attachment=True, download_name=f"tong-hop-nhu-cau-dot-{campaign_id}.xlsx",
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return send_file(
+        buffer,
+        as_attachment=True,
+        download_name=f"tong-hop-nhu-cau-dot-{campaign_id}.xlsx",
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )

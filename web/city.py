@@ -1,6 +1,7 @@
 """The city's consolidation pages (Sở Nội vụ and the city chair): each year's round, the
 communes' submissions as they arrived and were registered, and the consolidated demand by
 field and position across communes, with what the chair approved."""
+
 from __future__ import annotations
 
 from flask import Blueprint, render_template
@@ -15,8 +16,11 @@ bp = Blueprint("city", __name__)
 
 @bp.context_processor
 def labels() -> dict:
-    names = {"collecting": _("Collecting submissions"), "awaiting_approval": _("Awaiting the chair's approval"),
-             "approved": _("Approved")}
+    names = {
+        "collecting": _("Collecting submissions"),
+        "awaiting_approval": _("Awaiting the chair's approval"),
+        "approved": _("Approved"),
+    }
     return {"round_status_label": lambda status: names.get(status, status)}
 
 
@@ -37,5 +41,10 @@ def city_round(round_id: int):
         submissions = city.submissions_of(session, round_id)
         consolidation = city.consolidated_list(session, chosen)
         field_titles = campaigns.field_titles(session, svc.runtime)
-    return render_template("city_round.html", city_round=chosen, submissions=submissions,
-                           consolidation=consolidation, field_titles=field_titles)
+    return render_template(
+        "city_round.html",
+        city_round=chosen,
+        submissions=submissions,
+        consolidation=consolidation,
+        field_titles=field_titles,
+    )

@@ -1,5 +1,6 @@
 """The ``talentflow`` command line: operate the database, the definitions, the demo
 commune and campaigns, and travel in time with ``--at`` (the engine's clock)."""
+
 from __future__ import annotations
 
 import json
@@ -82,8 +83,10 @@ def bpmn_contracts(ctx, write: bool) -> None:
         click.echo(contracts.describe(services.runtime.contracts), nl=False)
         return
     readme = services.config.bpmn_dir / "README.md"
-    readme.write_text(contracts.with_tables(readme.read_text(encoding="utf-8"), services.runtime.contracts),
-                      encoding="utf-8")
+    readme.write_text(
+        contracts.with_tables(readme.read_text(encoding="utf-8"), services.runtime.contracts),
+        encoding="utf-8",
+    )
     click.echo(f"{readme}: contracts written")
 
 
@@ -97,14 +100,18 @@ def seed_demo(ctx) -> None:
         created = demo.seed(session)
         demo.set_demo_passwords(session, password)
         campaign_id = demo.open_demo_campaign(session, services.runtime, services.clock.now())
-        round_id = demo.open_demo_round(session, services.runtime, services.citizen_id_keys, services.clock.now())
+        round_id = demo.open_demo_round(
+            session, services.runtime, services.citizen_id_keys, services.clock.now()
+        )
     click.echo("demo commune created" if created else "demo commune already present")
     if campaign_id:
         click.echo(f"demo campaign {campaign_id} opened")
     if round_id:
         click.echo(f"demo selection round {round_id} opened: three dossiers wait for snv.canbo")
-    click.echo(f"sign in at http://{services.config.host}:{services.config.port}/ as cg_vp.canbo, cg_vp.truong, "
-               f"vhxh.canbo, chutich, snv.canbo, ct.thanhpho or admin with the demo password: {password}")
+    click.echo(
+        f"sign in at http://{services.config.host}:{services.config.port}/ as cg_vp.canbo, cg_vp.truong, "
+        f"vhxh.canbo, chutich, snv.canbo, ct.thanhpho or admin with the demo password: {password}"
+    )
 
 
 @main.group()
@@ -122,16 +129,25 @@ def campaign() -> None:
 @click.option("--units", help="Comma-separated unit codes. Default: every in-scope unit.")
 @click.option("--launch-doc", help="Number of the dispatch, e.g. 64/UBND-VHXH.")
 @click.pass_context
-def campaign_open(ctx, username, commune, title, target_year, unit_deadline, city_deadline, units, launch_doc):
+def campaign_open(
+    ctx, username, commune, title, target_year, unit_deadline, city_deadline, units, launch_doc
+):
     services = _services(ctx)
     request = campaigns.CampaignRequest(
-        commune_code=commune, title=title, target_year=target_year,
-        unit_deadline=_instant(unit_deadline), city_deadline=_instant(city_deadline),
-        unit_codes=tuple(units.split(",")) if units else None, launch_doc=launch_doc)
+        commune_code=commune,
+        title=title,
+        target_year=target_year,
+        unit_deadline=_instant(unit_deadline),
+        city_deadline=_instant(city_deadline),
+        unit_codes=tuple(units.split(",")) if units else None,
+        launch_doc=launch_doc,
+    )
     with services.db.transaction() as session:
         opened = campaigns.open_campaign(session, services.runtime, username, request)
-        click.echo(f"campaign {opened.id} opened: units answer before {_local(opened.unit_deadline)}, "
-                   f"the city before {_local(opened.city_deadline)}")
+        click.echo(
+            f"campaign {opened.id} opened: units answer before {_local(opened.unit_deadline)}, "
+            f"the city before {_local(opened.city_deadline)}"
+        )
 
 
 @campaign.command("status")
@@ -143,9 +159,15 @@ def campaign_status(ctx, campaign_id: int) -> None:
         found = campaigns.get_campaign(session, campaign_id)
         click.echo(f"{found.title} [{found.status}] units before {_local(found.unit_deadline)}")
         for row in campaigns.unit_statuses(session, found, _services(ctx).clock.now()):
-            escalated = f"  escalated: level {row['escalation'][0]} ({row['escalation'][1]})" if row["escalation"] else ""
-            click.echo(f"  {row['unit_code']:<20} {row['status']:<20} received {_local(row['received_at'])}"
-                       f"  closed {_local(row['closed_at'])}{escalated}")
+            escalated = (
+                f"  escalated: level {row['escalation'][0]} ({row['escalation'][1]})"
+                if row["escalation"]
+                else ""
+            )
+            click.echo(
+                f"  {row['unit_code']:<20} {row['status']:<20} received {_local(row['received_at'])}"
+                f"  closed {_local(row['closed_at'])}{escalated}"
+            )
         if found.aggregation:
             click.echo(json.dumps(found.aggregation, ensure_ascii=False, indent=2))
 
@@ -174,7 +196,9 @@ def campaign_accept_late(ctx, campaign_id, unit_code, username, reason) -> None:
     """Count a late proposal, with a written reason (audited)."""
     services = _services(ctx)
     with services.db.transaction() as session:
-        campaigns.accept_late_proposal(session, username, campaign_id, unit_code, reason, services.clock.now())
+        campaigns.accept_late_proposal(
+            session, username, campaign_id, unit_code, reason, services.clock.now()
+        )
     click.echo(f"late proposal of {unit_code} accepted")
 
 
@@ -192,7 +216,11 @@ def tasks_list(ctx, username: str) -> None:
         inbox = work.tasks_for(session, user_by_username(session, username))
         levels = deadlines.escalations_of(session, [task.id for task in inbox])
         for task in inbox:
-            due = f"due {_local(task.due_at)}, {time_left(task.due_at, services.clock.now())}" if task.due_at else "no due date"
+            due = (
+                f"due {_local(task.due_at)}, {time_left(task.due_at, services.clock.now())}"
+                if task.due_at
+                else "no due date"
+            )
             escalated = f", escalated to level {levels[task.id][-1].level}" if levels[task.id] else ""
             click.echo(f"{task.id}  {task.title}  ({due}{escalated})")
 
@@ -233,7 +261,9 @@ def users_group() -> None:
 @click.argument("username")
 @click.option("--unit", "unit_code", required=True)
 @click.option("--role", required=True, type=click.Choice(sorted(identity.ROLES)))
-@click.option("--acting", is_flag=True, help="Acting holder: reached by escalations while the regular ones are away.")
+@click.option(
+    "--acting", is_flag=True, help="Acting holder: reached by escalations while the regular ones are away."
+)
 @click.pass_context
 def users_grant(ctx, username, unit_code, role, acting) -> None:
     with _services(ctx).db.transaction() as session:
@@ -307,8 +337,10 @@ def calendar_list(ctx, year: int) -> None:
         if confirmed is not None:
             click.echo(f"{year}: confirmed {_local(confirmed.confirmed_at)}")
         else:
-            click.echo(f"{year}: NOT CONFIRMED: deadlines through {year} are provisional; until "
-                       f"`talentflow calendar confirm {year}`, the days marked provisional are days off too")
+            click.echo(
+                f"{year}: NOT CONFIRMED: deadlines through {year} are provisional; until "
+                f"`talentflow calendar confirm {year}`, the days marked provisional are days off too"
+            )
         days = [(entry.day, entry.kind, entry.name) for entry in deadlines.entries(session, year)]
         if confirmed is None:
             days += [(day, "provisional", name) for day, name in deadlines.suggestions(session, year)]
@@ -371,12 +403,17 @@ def tick(ctx) -> None:
     escalations, the daily digest."""
     services = _services(ctx)
     run = services.tick()
-    click.echo(f"fired {run.timers.fired} instance(s) as of {_local(services.clock.now())}"
-               + (f", {run.timers.conflicts} changed meanwhile" if run.timers.conflicts else "")
-               + f"; {run.alerts.reminders} reminder(s), {run.alerts.escalations} escalation(s)"
-               + (f"; {run.digests} digest(s)" if run.digests else "")
-               + (f"; {run.calendar_reminders} admin(s) reminded to confirm next year's calendar"
-                  if run.calendar_reminders else ""))
+    click.echo(
+        f"fired {run.timers.fired} instance(s) as of {_local(services.clock.now())}"
+        + (f", {run.timers.conflicts} changed meanwhile" if run.timers.conflicts else "")
+        + f"; {run.alerts.reminders} reminder(s), {run.alerts.escalations} escalation(s)"
+        + (f"; {run.digests} digest(s)" if run.digests else "")
+        + (
+            f"; {run.calendar_reminders} admin(s) reminded to confirm next year's calendar"
+            if run.calendar_reminders
+            else ""
+        )
+    )
 
 
 @main.command()

@@ -3,6 +3,7 @@ column holds names nothing: in a path it matches no route (404, like any unknown
 in a query string it is ignored; it never reaches the database. A text part (a task
 id, a process key) never holds a control character: no id has one, and PostgreSQL
 refuses NUL."""
+
 from __future__ import annotations
 
 from flask import Flask

@@ -5,6 +5,7 @@ Input names are the data paths the validator reports errors at (``lines[0].major
 so each error lands next to its field. What the officer typed is kept as typed: a
 number field holding "abc" posts back "abc", fails validation, and shows "abc" again.
 """
+
 from __future__ import annotations
 
 import re
@@ -35,21 +36,38 @@ def fields_of(schema: dict, data: dict, errors: dict[str, str], extra_rows: int 
 
 def _object_fields(schema: dict, data: dict, errors: dict, prefix: str, extra_rows: int) -> list[Field]:
     required = set(schema.get("required", []))
-    return [_field(name, spec, data.get(name), errors, f"{prefix}{name}", name in required, extra_rows)
-            for name, spec in schema.get("properties", {}).items()]
+    return [
+        _field(name, spec, data.get(name), errors, f"{prefix}{name}", name in required, extra_rows)
+        for name, spec in schema.get("properties", {}).items()
+    ]
 
 
 def _field(name: str, spec: dict, value, errors: dict, path: str, required: bool, extra_rows: int) -> Field:
-    made = Field(name=path, label=spec.get("title", name), kind=_kind(spec), required=required,
-                 help=spec.get("description", ""), value=value, error=errors.get(path),
-                 max_length=spec.get("maxLength"))
+    made = Field(
+        name=path,
+        label=spec.get("title", name),
+        kind=_kind(spec),
+        required=required,
+        help=spec.get("description", ""),
+        value=value,
+        error=errors.get(path),
+        max_length=spec.get("maxLength"),
+    )
     if made.kind == "select":
         made.options = _options(spec)
     elif made.kind == "group":
         items = value if isinstance(value, list) else []
         count = max(len(items) + extra_rows, 1)  # an empty row to start from; blank rows are dropped
-        made.rows = [_object_fields(spec["items"], items[index] if index < len(items) and isinstance(
-            items[index], dict) else {}, errors, f"{path}[{index}].", 0) for index in range(count)]
+        made.rows = [
+            _object_fields(
+                spec["items"],
+                items[index] if index < len(items) and isinstance(items[index], dict) else {},
+                errors,
+                f"{path}[{index}].",
+                0,
+            )
+            for index in range(count)
+        ]
     elif made.kind == "list" and isinstance(value, list):
         made.value = "\n".join(str(item) for item in value)
     return made

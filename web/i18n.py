@@ -2,6 +2,7 @@
 
 Times are stored in UTC and always shown in Asia/Ho_Chi_Minh as dd/mm/yyyy HH:MM;
 deadlines in the law's words ("trước 12 giờ ngày 14/01/2027", "hết ngày 14/01/2027")."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -25,8 +26,9 @@ def init_i18n(app: Flask, clock) -> None:
     Babel(app, locale_selector=select_locale)
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["deadline"] = deadline
-    app.jinja_env.globals.update(LANGUAGES=LANGUAGES, time_left=lambda due: time_left(due, clock.now()),
-                                 current_locale=select_locale)
+    app.jinja_env.globals.update(
+        LANGUAGES=LANGUAGES, time_left=lambda due: time_left(due, clock.now()), current_locale=select_locale
+    )
 
 
 def deadline(instant: datetime | None) -> str:
@@ -37,20 +39,29 @@ def deadline(instant: datetime | None) -> str:
     day, at = deadline_parts(instant)
     if at is None:
         return gettext("by the end of %(day)s", day=f"{day:%d/%m/%Y}")
-    hour = (gettext("%(hour)d:00", hour=at.hour) if not at.minute
-            else gettext("%(hour)d:%(minute)02d", hour=at.hour, minute=at.minute))
+    hour = (
+        gettext("%(hour)d:00", hour=at.hour)
+        if not at.minute
+        else gettext("%(hour)d:%(minute)02d", hour=at.hour, minute=at.minute)
+    )
     return gettext("before %(hour)s on %(day)s", hour=hour, day=f"{day:%d/%m/%Y}")
 
 
 def time_left(due: datetime | None, at: datetime) -> str:
-    """"còn 2 ngày 3 giờ" / "2 days 3 hours left"; "quá hạn 5 giờ" / "overdue 5 hours"."""
+    """ "còn 2 ngày 3 giờ" / "2 days 3 hours left"; "quá hạn 5 giờ" / "overdue 5 hours"."""
     if due is None:
         return ""
     seconds = int((due - at).total_seconds())
     amount = " ".join(_UNITS[unit](count) for unit, count in largest_units(seconds)) or _UNITS["minute"](0)
-    return gettext("%(amount)s left", amount=amount) if seconds > 0 else gettext("overdue %(amount)s", amount=amount)
+    return (
+        gettext("%(amount)s left", amount=amount)
+        if seconds > 0
+        else gettext("overdue %(amount)s", amount=amount)
+    )
 
 
-_UNITS = {"day": lambda n: ngettext("%(num)d day", "%(num)d days", n),
-          "hour": lambda n: ngettext("%(num)d hour", "%(num)d hours", n),
-          "minute": lambda n: ngettext("%(num)d minute", "%(num)d minutes", n)}
+_UNITS = {
+    "day": lambda n: ngettext("%(num)d day", "%(num)d days", n),
+    "hour": lambda n: ngettext("%(num)d hour", "%(num)d hours", n),
+    "minute": lambda n: ngettext("%(num)d minute", "%(num)d minutes", n),
+}

@@ -1,4 +1,5 @@
 """The task inbox: my tasks and my queues' open tasks, filtered, with claim and release."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -14,15 +15,17 @@ from web.security import safe_next
 bp = Blueprint("inbox", __name__)
 
 
-
 def inbox_query(args) -> work.InboxQuery:
     """The query the filters ask for; unknown values fall back to 'all'."""
     queue = args.get("queue", "all")
     due = args.get("due") or None
-    return work.InboxQuery(queue=queue if queue in work.QUEUES else "all",
-                            process_key=args.get("process") or None,
-                            campaign_id=query_number(args.get("campaign"), None),
-                            due=due if due in work.DUE_FILTERS else None, page=query_number(args.get("page"), 1))
+    return work.InboxQuery(
+        queue=queue if queue in work.QUEUES else "all",
+        process_key=args.get("process") or None,
+        campaign_id=query_number(args.get("campaign"), None),
+        due=due if due in work.DUE_FILTERS else None,
+        page=query_number(args.get("page"), 1),
+    )
 
 
 @bp.get("/")

@@ -2,6 +2,7 @@
 session for the next GET of the same page, so the browser never stays on a POST address
 and a refresh never posts again. Only small values travel this way (the session is a
 signed cookie); a task's typed data is kept as its draft instead (web/task_page.py)."""
+
 from __future__ import annotations
 
 from flask import redirect, request, session

@@ -11,6 +11,7 @@ candidates. Anyone else is told the round does not exist (404).
 
 A citizen ID is personal data: it is posted, never put in a URL, and never written back
 into a page (pages show the masked value from ``talents.person_view`` only)."""
+
 from __future__ import annotations
 
 import re
@@ -43,32 +44,58 @@ PERSON_FIELDS = ("full_name", "date_of_birth", "gender", "citizen_id")
 
 @bp.context_processor
 def labels() -> dict:
-    candidate_status = {"nominated": _("Nominated"), "applied": _("Applied"), "eligible": _("Eligible"),
-                        "ineligible": _("Ineligible"), "passed": _("Passed"), "failed": _("Failed"),
-                        "selected": _("Selected"), "not_selected": _("Not selected")}
-    round_status = {"open": _("Receiving applications"), "council_pending": _("Awaiting the council"),
-                    "scoring": _("Council scoring"), "awaiting_decision": _("Awaiting the decision"),
-                    "decided": _("Decided")}
-    channels = {"unit_head_nomination_u40": _("Nominated by the head of the unit (under 40)"),
-                "external_nomination": _("Nominated by an organisation"),
-                "self_application": _("Self-application")}
-    council_roles = {"chair": _("Chair"), "vice_chair": _("Vice chair"), "secretary": _("Secretary"),
-                     "member": _("Member")}
+    candidate_status = {
+        "nominated": _("Nominated"),
+        "applied": _("Applied"),
+        "eligible": _("Eligible"),
+        "ineligible": _("Ineligible"),
+        "passed": _("Passed"),
+        "failed": _("Failed"),
+        "selected": _("Selected"),
+        "not_selected": _("Not selected"),
+    }
+    round_status = {
+        "open": _("Receiving applications"),
+        "council_pending": _("Awaiting the council"),
+        "scoring": _("Council scoring"),
+        "awaiting_decision": _("Awaiting the decision"),
+        "decided": _("Decided"),
+    }
+    channels = {
+        "unit_head_nomination_u40": _("Nominated by the head of the unit (under 40)"),
+        "external_nomination": _("Nominated by an organisation"),
+        "self_application": _("Self-application"),
+    }
+    council_roles = {
+        "chair": _("Chair"),
+        "vice_chair": _("Vice chair"),
+        "secretary": _("Secretary"),
+        "member": _("Member"),
+    }
     results = {"passed": _("Passed"), "failed": _("Failed"), "no_quorum": _("No quorum")}
-    commitment_status = {"awaiting_signature": _("Awaiting signature"), "signed": _("Signed"),
-                         "active": _("In force"), "fulfilled": _("Fulfilled"), "breached": _("Breached")}
+    commitment_status = {
+        "awaiting_signature": _("Awaiting signature"),
+        "signed": _("Signed"),
+        "active": _("In force"),
+        "fulfilled": _("Fulfilled"),
+        "breached": _("Breached"),
+    }
     genders = {"male": _("Male"), "female": _("Female")}
     support_status = {"proposed": _("Proposed"), "approved": _("Approved"), "rejected": _("Rejected")}
-    return {"candidate_status_label": lambda code: candidate_status.get(code, code),
-            "round_status_label": lambda code: round_status.get(code, code),
-            "channel_label": lambda code: channels.get(code, code),
-            "council_role_label": lambda code: council_roles.get(code, code),
-            "result_label": lambda code: results.get(code, code),
-            "commitment_status_label": lambda code: commitment_status.get(code, code),
-            "support_status_label": lambda code: support_status.get(code, code), "genders": genders}
+    return {
+        "candidate_status_label": lambda code: candidate_status.get(code, code),
+        "round_status_label": lambda code: round_status.get(code, code),
+        "channel_label": lambda code: channels.get(code, code),
+        "council_role_label": lambda code: council_roles.get(code, code),
+        "result_label": lambda code: results.get(code, code),
+        "commitment_status_label": lambda code: commitment_status.get(code, code),
+        "support_status_label": lambda code: support_status.get(code, code),
+        "genders": genders,
+    }
 
 
 # -- who may see a round ---------------------------------------------------------------------
+
 
 @dataclass
 class _Access:
@@ -91,26 +118,50 @@ class _Access:
 def _access(session, user_id: int, round_id: int) -> _Access:
     """The user's access to the round; NotFound when they have none (or it does not exist)."""
     selection.get_round(session, round_id)
-    access = _Access(manager=selection.may_manage_rounds(session, user_id),
-                     authority=_is_authority(session, user_id),
-                     member=bool(session.scalar(select(exists().where(
-                         Council.round_id == round_id, CouncilSeat.council_id == Council.id,
-                         CouncilSeat.user_id == user_id)))),
-                     own_positions=set(session.scalars(select(Position.id).where(
-                         Position.round_id == round_id, Position.org_unit_id.in_(_headed_unit_ids(session, user_id))))))
+    access = _Access(
+        manager=selection.may_manage_rounds(session, user_id),
+        authority=_is_authority(session, user_id),
+        member=bool(
+            session.scalar(
+                select(
+                    exists().where(
+                        Council.round_id == round_id,
+                        CouncilSeat.council_id == Council.id,
+                        CouncilSeat.user_id == user_id,
+                    )
+                )
+            )
+        ),
+        own_positions=set(
+            session.scalars(
+                select(Position.id).where(
+                    Position.round_id == round_id,
+                    Position.org_unit_id.in_(_headed_unit_ids(session, user_id)),
+                )
+            )
+        ),
+    )
     if not access.allowed:
         raise NotFound(f"round {round_id} is not visible to user {user_id}")
     return access
 
 
 def _is_authority(session, user_id: int) -> bool:
-    return bool(session.scalar(select(exists().where(Membership.user_id == user_id,
-                                                     Membership.role_code == CITY_CHAIR))))
+    return bool(
+        session.scalar(
+            select(exists().where(Membership.user_id == user_id, Membership.role_code == CITY_CHAIR))
+        )
+    )
 
 
 def _headed_unit_ids(session, user_id: int) -> list[int]:
-    return list(session.scalars(select(Membership.org_unit_id).where(Membership.user_id == user_id,
-                                                                     Membership.role_code == UNIT_HEAD)))
+    return list(
+        session.scalars(
+            select(Membership.org_unit_id).where(
+                Membership.user_id == user_id, Membership.role_code == UNIT_HEAD
+            )
+        )
+    )
 
 
 def _visible_rounds(session, user_id: int) -> list:
@@ -119,21 +170,35 @@ def _visible_rounds(session, user_id: int) -> list:
     every = selection.rounds(session)
     if selection.may_manage_rounds(session, user_id) or _is_authority(session, user_id):
         return every
-    member_of = set(session.scalars(select(Council.round_id).join(CouncilSeat, CouncilSeat.council_id == Council.id)
-                                    .where(CouncilSeat.user_id == user_id)))
-    nominating_in = set(session.scalars(select(Position.round_id).where(
-        Position.org_unit_id.in_(_headed_unit_ids(session, user_id)))))
-    return [round_ for round_ in every
-            if round_.id in member_of or (round_.id in nominating_in and round_.status == "open")]
+    member_of = set(
+        session.scalars(
+            select(Council.round_id)
+            .join(CouncilSeat, CouncilSeat.council_id == Council.id)
+            .where(CouncilSeat.user_id == user_id)
+        )
+    )
+    nominating_in = set(
+        session.scalars(
+            select(Position.round_id).where(Position.org_unit_id.in_(_headed_unit_ids(session, user_id)))
+        )
+    )
+    return [
+        round_
+        for round_ in every
+        if round_.id in member_of or (round_.id in nominating_in and round_.status == "open")
+    ]
 
 
 # -- the list and the round page ---------------------------------------------------------------
+
 
 @bp.get("/rounds")
 @login_required
 def round_list():
     with services().db.read() as session:
-        shown = [selection.round_view(session, round_.id) for round_ in _visible_rounds(session, current_user.id)]
+        shown = [
+            selection.round_view(session, round_.id) for round_ in _visible_rounds(session, current_user.id)
+        ]
         may_open = selection.may_manage_rounds(session, current_user.id)
     return render_template("rounds.html", rounds=shown, may_open=may_open)
 
@@ -151,57 +216,108 @@ def round_page(round_id: int):
         if not access.sees_everything:  # a unit head: their own unit's positions and candidates only
             candidates = [entry for entry in candidates if entry["position_id"] in access.own_positions]
             if council and council["outcome"]:
-                council = {**council, "outcome": {**council["outcome"], "candidates": [
-                    entry for entry in council["outcome"]["candidates"]
-                    if entry["position_id"] in access.own_positions]}}
+                council = {
+                    **council,
+                    "outcome": {
+                        **council["outcome"],
+                        "candidates": [
+                            entry
+                            for entry in council["outcome"]["candidates"]
+                            if entry["position_id"] in access.own_positions
+                        ],
+                    },
+                }
         commitment_of = _commitments_of(session, [entry["id"] for entry in candidates])
-        minutes = bool(council and council["minutes_document_id"]
-                       and selection.may_read_minutes(session, current_user.id, council["id"]))
+        minutes = bool(
+            council
+            and council["minutes_document_id"]
+            and selection.may_read_minutes(session, current_user.id, council["id"])
+        )
         field_titles = campaigns.field_titles(session, svc.runtime)
     open_for_candidates = view["status"] == "open" and svc.clock.now() < view["applications_close_at"]
     return render_template(
-        "round.html", round=view, candidates=candidates, council=council, commitment_of=commitment_of,
-        minutes=minutes, access=access, open_for_candidates=open_for_candidates, field_titles=field_titles,
+        "round.html",
+        round=view,
+        candidates=candidates,
+        council=council,
+        commitment_of=commitment_of,
+        minutes=minutes,
+        access=access,
+        open_for_candidates=open_for_candidates,
+        field_titles=field_titles,
         target_groups=commitments.CATEGORY_TITLES,
         own_positions=[position for position in view["positions"] if position["id"] in access.own_positions],
-        form=refused.get("form"), errors=refused.get("errors", {}), typed=refused.get("typed", {}))
+        form=refused.get("form"),
+        errors=refused.get("errors", {}),
+        typed=refused.get("typed", {}),
+    )
 
 
 def _commitments_of(session, candidate_ids: list[int]) -> dict[int, int]:
     """Commitment id by candidate id, for the selected candidates' links."""
     if not candidate_ids:
         return {}
-    return dict(session.execute(select(Commitment.candidate_id, Commitment.id)
-                                .where(Commitment.candidate_id.in_(candidate_ids))).all())
+    return dict(
+        session.execute(
+            select(Commitment.candidate_id, Commitment.id).where(Commitment.candidate_id.in_(candidate_ids))
+        ).all()
+    )
 
 
 # -- registering candidates ------------------------------------------------------------------
+
 
 @bp.post("/rounds/<int:round_id>/nominations")
 @login_required
 def nominate(round_id: int):
     """The head of a unit nominates one of its officials (under 40) for a position of the unit."""
+
     def register(session, person: dict, position_id: int):
         access = _access(session, current_user.id, round_id)
         if position_id not in access.own_positions:
-            raise PermissionDenied(f"{current_user.username} does not head the unit of position {position_id}")
-        unit_code = session.scalar(select(OrgUnit.code).join(Position, Position.org_unit_id == OrgUnit.id)
-                                   .where(Position.id == position_id))
+            raise PermissionDenied(
+                f"{current_user.username} does not head the unit of position {position_id}"
+            )
+        unit_code = session.scalar(
+            select(OrgUnit.code)
+            .join(Position, Position.org_unit_id == OrgUnit.id)
+            .where(Position.id == position_id)
+        )
         if person["date_of_birth"] is None:
             raise InvalidInput("date_of_birth", _("Enter the date of birth."))
-        selection.nominate_official(session, services().runtime, services().citizen_id_keys, current_user.username,
-                                    round_id=round_id, position_id=position_id, unit_code=unit_code, **person)
-    return _register(round_id, "nominate", register, _("Nomination registered; Sở Nội vụ will check the dossier."))
+        selection.nominate_official(
+            session,
+            services().runtime,
+            services().citizen_id_keys,
+            current_user.username,
+            round_id=round_id,
+            position_id=position_id,
+            unit_code=unit_code,
+            **person,
+        )
+
+    return _register(
+        round_id, "nominate", register, _("Nomination registered; Sở Nội vụ will check the dossier.")
+    )
 
 
 @bp.post("/rounds/<int:round_id>/applications")
 @login_required
 def apply(round_id: int):
     """Sở Nội vụ registers a self-application (Phiếu đăng ký dự tuyển) it received."""
+
     def register(session, person: dict, position_id: int):
         _access(session, current_user.id, round_id)
-        selection.apply(session, services().runtime, services().citizen_id_keys, current_user.username,
-                        round_id=round_id, position_id=position_id, **person)
+        selection.apply(
+            session,
+            services().runtime,
+            services().citizen_id_keys,
+            current_user.username,
+            round_id=round_id,
+            position_id=position_id,
+            **person,
+        )
+
     return _register(round_id, "apply", register, _("Application registered."))
 
 
@@ -213,9 +329,17 @@ def nominate_external(round_id: int):
 
     def register(session, person: dict, position_id: int):
         _access(session, current_user.id, round_id)
-        selection.nominate_external(session, services().runtime, services().citizen_id_keys,
-                                    current_user.username, round_id=round_id, position_id=position_id,
-                                    nominating_organisation=organisation, **person)
+        selection.nominate_external(
+            session,
+            services().runtime,
+            services().citizen_id_keys,
+            current_user.username,
+            round_id=round_id,
+            position_id=position_id,
+            nominating_organisation=organisation,
+            **person,
+        )
+
     return _register(round_id, "external", register, _("Nomination registered."))
 
 
@@ -225,18 +349,29 @@ def _register(round_id: int, form: str, register, done_message: str):
     svc = services()
     with svc.db.read() as session:  # who may not see the round is refused before the form is read
         _access(session, current_user.id, round_id)
-    typed = {name: request.form.get(name, "") for name in (*PERSON_FIELDS, "position_id", "nominating_organisation")
-             if name != "citizen_id"}
+    typed = {
+        name: request.form.get(name, "")
+        for name in (*PERSON_FIELDS, "position_id", "nominating_organisation")
+        if name != "citizen_id"
+    }
     try:
         person, position_id = _person_posted(), _integer("position_id", request.form.get("position_id", ""))
         with svc.db.transaction() as session:
             register(session, person, position_id)
     except InvalidInput as invalid:
-        return refusals.refuse(url_for("rounds.round_page", round_id=round_id), form=form,
-                               errors={invalid.field: _message(invalid)}, typed=typed)
+        return refusals.refuse(
+            url_for("rounds.round_page", round_id=round_id),
+            form=form,
+            errors={invalid.field: _message(invalid)},
+            typed=typed,
+        )
     except FormInvalid as invalid:
-        return refusals.refuse(url_for("rounds.round_page", round_id=round_id), form=form,
-                               errors={error.field: error.message for error in invalid.errors}, typed=typed)
+        return refusals.refuse(
+            url_for("rounds.round_page", round_id=round_id),
+            form=form,
+            errors={error.field: error.message for error in invalid.errors},
+            typed=typed,
+        )
     flash(done_message)
     return redirect(url_for("rounds.round_page", round_id=round_id))
 
@@ -244,9 +379,12 @@ def _register(round_id: int, form: str, register, done_message: str):
 def _person_posted() -> dict:
     values = request.form
     gender = values.get("gender") or None
-    return {"full_name": values.get("full_name", "").strip(),
-            "date_of_birth": _date("date_of_birth", values.get("date_of_birth", "")),
-            "gender": gender, "citizen_id": values.get("citizen_id", "").replace(" ", "") or None}
+    return {
+        "full_name": values.get("full_name", "").strip(),
+        "date_of_birth": _date("date_of_birth", values.get("date_of_birth", "")),
+        "gender": gender,
+        "citizen_id": values.get("citizen_id", "").replace(" ", "") or None,
+    }
 
 
 def _date(name: str, text: str) -> date | None:
@@ -262,8 +400,9 @@ def _integer(name: str, text: str) -> int:
     try:
         return int(text.strip())
     except ValueError:
-        raise InvalidInput(name, _("Choose a value from the list.") if name == "position_id"
-                           else _("Enter a whole number.")) from None
+        raise InvalidInput(
+            name, _("Choose a value from the list.") if name == "position_id" else _("Enter a whole number.")
+        ) from None
 
 
 def _message(invalid: InvalidInput) -> str:
@@ -272,6 +411,7 @@ def _message(invalid: InvalidInput) -> str:
 
 # -- opening a round --------------------------------------------------------------------------
 
+
 @bp.get("/rounds/new")
 @login_required
 def new_round():
@@ -279,13 +419,23 @@ def new_round():
     with svc.db.read() as session:
         if not selection.may_manage_rounds(session, current_user.id):
             raise PermissionDenied(f"{current_user.username} may not open a selection round")
-        units = session.execute(select(OrgUnit.code, OrgUnit.name).where(
-            OrgUnit.in_scope.is_(True), OrgUnit.level == "unit").order_by(OrgUnit.name)).all()
+        units = session.execute(
+            select(OrgUnit.code, OrgUnit.name)
+            .where(OrgUnit.in_scope.is_(True), OrgUnit.level == "unit")
+            .order_by(OrgUnit.name)
+        ).all()
         field_titles = campaigns.field_titles(session, svc.runtime)
     bases = [(code, basis.title) for code, basis in sorted(policies.policy_book().legal_bases.items())]
-    return render_template("round_new.html", units=units, field_titles=field_titles, legal_bases=bases,
-                           target_groups=commitments.CATEGORY_TITLES, rows=range(POSITION_ROWS),
-                           errors=refused.get("errors", {}), typed=refused.get("typed", {}))
+    return render_template(
+        "round_new.html",
+        units=units,
+        field_titles=field_titles,
+        legal_bases=bases,
+        target_groups=commitments.CATEGORY_TITLES,
+        rows=range(POSITION_ROWS),
+        errors=refused.get("errors", {}),
+        typed=refused.get("typed", {}),
+    )
 
 
 @bp.post("/rounds/new")
@@ -296,26 +446,38 @@ def create_round():
         if not selection.may_manage_rounds(session, current_user.id):
             raise PermissionDenied(f"{current_user.username} may not open a selection round")
     typed = {name: value for name, value in request.form.items() if name != "csrf_token"}
-    rows = [index for index in range(POSITION_ROWS)
-            if any(request.form.get(f"positions[{index}].{name}", "").strip() for name in POSITION_FIELDS)]
+    rows = [
+        index
+        for index in range(POSITION_ROWS)
+        if any(request.form.get(f"positions[{index}].{name}", "").strip() for name in POSITION_FIELDS)
+    ]
     try:
         positions = [_position_posted(index) for index in rows]
-        fields = {"title": request.form.get("title", ""), "legal_basis": request.form.get("legal_basis", ""),
-                  "applications_close_at": _local_instant("applications_close_at",
-                                                          request.form.get("applications_close_at", "")),
-                  "positions": positions}
+        fields = {
+            "title": request.form.get("title", ""),
+            "legal_basis": request.form.get("legal_basis", ""),
+            "applications_close_at": _local_instant(
+                "applications_close_at", request.form.get("applications_close_at", "")
+            ),
+            "positions": positions,
+        }
         with svc.db.transaction() as session:
             round_id = selection.open_round(session, svc.runtime, current_user.username, **fields).id
     except InvalidInput as invalid:
-        return refusals.refuse(url_for("rounds.new_round"), errors={_form_row(invalid.field, rows): _message(invalid)},
-                               typed=typed)
+        return refusals.refuse(
+            url_for("rounds.new_round"),
+            errors={_form_row(invalid.field, rows): _message(invalid)},
+            typed=typed,
+        )
     flash(_("Selection round opened."))
     return redirect(url_for("rounds.round_page", round_id=round_id))
 
 
 def _position_posted(index: int) -> dict:
     values = {name: request.form.get(f"positions[{index}].{name}", "").strip() for name in POSITION_FIELDS}
-    values["quantity"] = _integer(f"positions[{index}].quantity", values["quantity"]) if values["quantity"] else None
+    values["quantity"] = (
+        _integer(f"positions[{index}].quantity", values["quantity"]) if values["quantity"] else None
+    )
     return values
 
 
@@ -337,26 +499,34 @@ def _local_instant(name: str, text: str) -> datetime:
 
 # -- documents ---------------------------------------------------------------------------------
 
+
 @bp.get("/rounds/<int:round_id>/minutes")
 @login_required
 def minutes(round_id: int):
     """The council's minutes (.docx), for Sở Nội vụ, the authority and the council's members."""
     with services().db.read() as session:
         council = selection.council_view(session, round_id)
-        if (council is None or council["minutes_document_id"] is None
-                or not selection.may_read_minutes(session, current_user.id, council["id"])):
+        if (
+            council is None
+            or council["minutes_document_id"] is None
+            or not selection.may_read_minutes(session, current_user.id, council["id"])
+        ):
             raise NotFound(f"no minutes of round {round_id} for user {current_user.id}")
         document = documents.get(session, council["minutes_document_id"])
         return _download(document)
 
 
 def _download(document):
-    return send_file(BytesIO(document.content), as_attachment=True,
-                     download_name=documents.named_as(document.filename, document.media_type),
-                     mimetype=document.media_type)
+    return send_file(
+        BytesIO(document.content),
+        as_attachment=True,
+        download_name=documents.named_as(document.filename, document.media_type),
+        mimetype=document.media_type,
+    )
 
 
 # -- commitments ---------------------------------------------------------------------------------
+
 
 @bp.get("/commitments/<int:commitment_id>")
 @login_required
@@ -365,14 +535,24 @@ def commitment_page(commitment_id: int):
     with svc.db.read() as session:
         _readable_commitment(session, commitment_id)
         view = commitments.commitment_view(session, commitment_id, svc.citizen_id_keys)
-        may_upload = (view["status"] == "awaiting_signature"
-                      and selection.may_manage_rounds(session, current_user.id))
-        may_report_breach = (view["status"] in evaluation.BREACHABLE
-                             and evaluation.may_report(session, current_user.id, commitment_id)
-                             and not evaluation.breaches_of(session, commitment_id))
-    return render_template("commitment.html", commitment=view, may_upload=may_upload, error=refused.get("error"),
-                           may_report_breach=may_report_breach, triggers=evaluation.TRIGGERS,
-                           breach_errors=refused.get("breach_errors", {}), breach_typed=refused.get("breach_typed", {}))
+        may_upload = view["status"] == "awaiting_signature" and selection.may_manage_rounds(
+            session, current_user.id
+        )
+        may_report_breach = (
+            view["status"] in evaluation.BREACHABLE
+            and evaluation.may_report(session, current_user.id, commitment_id)
+            and not evaluation.breaches_of(session, commitment_id)
+        )
+    return render_template(
+        "commitment.html",
+        commitment=view,
+        may_upload=may_upload,
+        error=refused.get("error"),
+        may_report_breach=may_report_breach,
+        triggers=evaluation.TRIGGERS,
+        breach_errors=refused.get("breach_errors", {}),
+        breach_typed=refused.get("breach_typed", {}),
+    )
 
 
 @bp.post("/commitments/<int:commitment_id>/breach")
@@ -384,12 +564,24 @@ def report_breach(commitment_id: int):
     try:
         with svc.db.transaction() as session:
             _readable_commitment(session, commitment_id)
-            evaluation.report_breach(session, svc.runtime, current_user.username, commitment_id, typed["trigger"],
-                                   typed["occurred_on"], svc.clock.now())
+            evaluation.report_breach(
+                session,
+                svc.runtime,
+                current_user.username,
+                commitment_id,
+                typed["trigger"],
+                typed["occurred_on"],
+                svc.clock.now(),
+            )
     except InvalidInput as invalid:
-        return refusals.refuse(url_for("rounds.commitment_page", commitment_id=commitment_id),
-                               breach_errors={invalid.field: _message(invalid)}, breach_typed=typed)
-    flash(_("Breach reported: Sở Nội vụ appraises it and the refund is computed from the commitment's terms."))
+        return refusals.refuse(
+            url_for("rounds.commitment_page", commitment_id=commitment_id),
+            breach_errors={invalid.field: _message(invalid)},
+            breach_typed=typed,
+        )
+    flash(
+        _("Breach reported: Sở Nội vụ appraises it and the refund is computed from the commitment's terms.")
+    )
     return redirect(url_for("rounds.commitment_page", commitment_id=commitment_id))
 
 
@@ -404,12 +596,19 @@ def upload_signed_scan(commitment_id: int):
     try:
         with svc.db.transaction() as session:
             _readable_commitment(session, commitment_id)
-            commitments.record_signed_scan(session, svc.runtime, current_user.username, commitment_id,
-                                           upload.filename if upload else "", upload.read() if upload else b"",
-                                           svc.clock.now())
+            commitments.record_signed_scan(
+                session,
+                svc.runtime,
+                current_user.username,
+                commitment_id,
+                upload.filename if upload else "",
+                upload.read() if upload else b"",
+                svc.clock.now(),
+            )
     except InvalidInput as invalid:
-        return refusals.refuse(url_for("rounds.commitment_page", commitment_id=commitment_id),
-                               error=_message(invalid))
+        return refusals.refuse(
+            url_for("rounds.commitment_page", commitment_id=commitment_id), error=_message(invalid)
+        )
     flash(_("Signed scan stored; the commitment counts as signed."))
     return redirect(url_for("rounds.commitment_page", commitment_id=commitment_id))
 

@@ -6,6 +6,7 @@ which the cookie opens nothing: the server ends sessions by deleting records. Ev
 carries a CSRF token (Flask-WTF); the API takes a bearer token instead, or the session
 plus the CSRF token in ``X-CSRFToken``.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -28,8 +29,10 @@ login_manager.login_view = "auth.login"
 login_manager.login_message = None  # the sign-in page says what to do
 SESSION_KEY = "session_key"  # where the cookie keeps its web session's key
 
-CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-                           "script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+)
 
 
 @dataclass(frozen=True)
@@ -44,17 +47,26 @@ class SignedInUser(UserMixin):
     may_see_city_rounds: bool = False  # shows the city consolidation menu; its pages check again
 
     @classmethod
-    def of(cls, user: AppUser, is_admin: bool = False, may_search_talents: bool = False,
-           may_see_city_rounds: bool = False) -> "SignedInUser":
+    def of(
+        cls,
+        user: AppUser,
+        is_admin: bool = False,
+        may_search_talents: bool = False,
+        may_see_city_rounds: bool = False,
+    ) -> "SignedInUser":
         return cls(user.id, user.username, user.full_name, is_admin, may_search_talents, may_see_city_rounds)
 
 
 def configure_security(app: Flask, config: Config, load_user) -> None:
     app.config.update(
         SECRET_KEY=config.secret_key or _instance_secret(config.instance_dir),
-        SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=config.secure_cookies,
-        REMEMBER_COOKIE_HTTPONLY=True, REMEMBER_COOKIE_SECURE=config.secure_cookies,
-        PERMANENT_SESSION_LIFETIME=identity.LIFETIME, WTF_CSRF_TIME_LIMIT=None,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=config.secure_cookies,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SECURE=config.secure_cookies,
+        PERMANENT_SESSION_LIFETIME=identity.LIFETIME,
+        WTF_CSRF_TIME_LIMIT=None,
     )
     if config.trusted_proxies < 0:
         raise ValueError("TALENTFLOW_TRUSTED_PROXIES must be 0 (no reverse proxy) or the number of proxies")
@@ -77,8 +89,9 @@ def configure_security(app: Flask, config: Config, load_user) -> None:
 
 def _instance_secret(instance_dir: Path) -> str:
     """A key generated on first start and kept beside the database (never in the repo)."""
-    return instance_files.secret(instance_dir / "secret_key", lambda: secrets.token_hex(32),
-                                 "delete it to have a new key made")
+    return instance_files.secret(
+        instance_dir / "secret_key", lambda: secrets.token_hex(32), "delete it to have a new key made"
+    )
 
 
 def safe_next(target: str | None, default: str) -> str:
@@ -87,7 +100,11 @@ def safe_next(target: str | None, default: str) -> str:
     Browsers drop tabs and line breaks anywhere in a URL and read a backslash as a slash:
     "/", a tab, "/evil.com" is "//evil.com" to them, another site. So a target with a
     control character or a backslash is refused, like one starting with "//"."""
-    if (target and target.startswith("/") and not target.startswith("//")
-            and not any(char == "\\" or char < " " or char == "\x7f" for char in target)):
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and not any(char == "\\" or char < " " or char == "\x7f" for char in target)
+    ):
         return target
     return default

@@ -1,6 +1,7 @@
 """A task's page: instructions, its form rendered from the JSON Schema, the case's
 history; submit, save a draft, add a row. Invalid input comes back with each error
 next to its field and everything typed kept."""
+
 from __future__ import annotations
 
 import re
@@ -31,11 +32,18 @@ def show(task_id: str):
         task = work.visible_task(session, user, task_id)
         draft = work.draft_of(session, user, task_id)
         # loaded once for the form and the page
-        case_data = work.case_values(session, svc.runtime, task, svc.runtime.task_data(session, task.id),
-                                      svc.clock.now())
+        case_data = work.case_values(
+            session, svc.runtime, task, svc.runtime.task_data(session, task.id), svc.clock.now()
+        )
         data = draft.data if draft else _prefill(session, svc, task, case_data)
-    return _render(task, data, refused.get("errors", {}), extra_rows=1 if request.args.get("rows") == "1" else 0,
-                   draft_saved_at=draft.saved_at if draft else None, case_data=case_data)
+    return _render(
+        task,
+        data,
+        refused.get("errors", {}),
+        extra_rows=1 if request.args.get("rows") == "1" else 0,
+        draft_saved_at=draft.saved_at if draft else None,
+        case_data=case_data,
+    )
 
 
 @bp.post("/tasks/<task_id>")
@@ -54,10 +62,14 @@ def submit(task_id: str):
         return redirect(url_for("task_page.show", task_id=task_id))
     try:
         change = work.complete_task(svc.db, svc.runtime, current_user.username, task_id, data)
-    except FormInvalid as invalid:  # the page again, what was typed kept as the draft, each error by its field
+    except (
+        FormInvalid
+    ) as invalid:  # the page again, what was typed kept as the draft, each error by its field
         _keep_as_draft(svc, task_id, data)
-        return refusals.refuse(url_for("task_page.show", task_id=task_id),
-                               errors={error.field: error.message for error in invalid.errors})
+        return refusals.refuse(
+            url_for("task_page.show", task_id=task_id),
+            errors={error.field: error.message for error in invalid.errors},
+        )
     except ContractBroken as halted:  # the service kept what was typed as the draft
         return refusals.refuse(url_for("task_page.show", task_id=task_id), errors={"": halted.message})
     except DeadlinePassed as late:  # its deadline closed the task instead: the page shows it closed, and why
@@ -76,8 +88,10 @@ def _keep_as_draft(svc, task_id: str, data: dict) -> None:
 def _confirmation(task, outcome: work.Outcome) -> str:
     """What happened, in words: the choice made, where the case went and to whom."""
     said = [_("You chose “%(decision)s”.", decision=outcome.decision)] if outcome.decision else []
-    said += [_("“%(task)s” now goes to %(who)s.", task=title, who=", ".join(holders) or _("nobody yet"))
-             for title, holders in outcome.next_steps]
+    said += [
+        _("“%(task)s” now goes to %(who)s.", task=title, who=", ".join(holders) or _("nobody yet"))
+        for title, holders in outcome.next_steps
+    ]
     said += [_("The case ended: “%(outcome)s”.", outcome=end) for end in outcome.ended]
     return " ".join(said) or _("Submitted: “%(title)s”.", title=task.title)
 
@@ -97,31 +111,47 @@ def document(task_id: str, document_id: int):
     return send_file(BytesIO(content), as_attachment=True, download_name=filename, mimetype=media_type)
 
 
-def _render(task, data: dict, errors: dict, extra_rows: int = 0, draft_saved_at=None, case_data: dict | None = None):
+def _render(
+    task, data: dict, errors: dict, extra_rows: int = 0, draft_saved_at=None, case_data: dict | None = None
+):
     svc = services()
     with svc.db.read() as session:
         schema = work.form_of(session, svc.runtime, task)
         history = work.history(session, task.instance_id)
         if case_data is None:
-            case_data = work.case_values(session, svc.runtime, task, svc.runtime.task_data(session, task.id),
-                                          svc.clock.now())
+            case_data = work.case_values(
+                session, svc.runtime, task, svc.runtime.task_data(session, task.id), svc.clock.now()
+            )
         instructions = _instructions(session, svc, task, case_data)
         case = work.case_of(session, svc.runtime, task, case_data)
-        attachments = [(stored.id, stored.filename) for stored in
-                       (documents.get(session, document_id) for document_id in _document_ids(case_data))]
+        attachments = [
+            (stored.id, stored.filename)
+            for stored in (documents.get(session, document_id) for document_id in _document_ids(case_data))
+        ]
     form_errors = [message for field, message in errors.items() if not field]
     page = render_template(
-        "task.html", task=task, schema=schema, fields=fields_of(schema, data, errors, extra_rows),
-        form_errors=form_errors, error_count=len(errors), history=history,
-        instructions=instructions, draft_saved_at=draft_saved_at, attachments=attachments,
-        case=case_view.entries(*case) if case else [])
+        "task.html",
+        task=task,
+        schema=schema,
+        fields=fields_of(schema, data, errors, extra_rows),
+        form_errors=form_errors,
+        error_count=len(errors),
+        history=history,
+        instructions=instructions,
+        draft_saved_at=draft_saved_at,
+        attachments=attachments,
+        case=case_view.entries(*case) if case else [],
+    )
     return page
 
 
 def _document_ids(data: dict) -> list[int]:
     """The documents a case names in its data: values of keys ending in ``document_id``."""
-    return [value for key, value in data.items()
-            if key.endswith("document_id") and isinstance(value, int) and not isinstance(value, bool)]
+    return [
+        value
+        for key, value in data.items()
+        if key.endswith("document_id") and isinstance(value, int) and not isinstance(value, bool)
+    ]
 
 
 def _prefill(session, svc, task, data: dict) -> dict:
@@ -139,4 +169,6 @@ def _prefill(session, svc, task, data: dict) -> dict:
 def _instructions(session, svc, task, data: dict) -> Markup:
     """The task's documentation with {{ name }} filled from the case's data (escaped)."""
     text = work.instructions_of(session, svc.runtime, task)
-    return Markup(_PLACEHOLDER.sub(lambda match: str(escape(data.get(match.group(1), ""))), str(escape(text))))
+    return Markup(
+        _PLACEHOLDER.sub(lambda match: str(escape(data.get(match.group(1), ""))), str(escape(text)))
+    )

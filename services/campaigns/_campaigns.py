@@ -7,6 +7,7 @@ more with 5,000 units than with 10. The engine tells this module about every ste
 of those instances (``register``), and this module keeps the proposals table, the
 aggregation and the city submission in step, in the same transaction.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -49,8 +50,12 @@ UNIT_PROCESS = "unit_proposal"
 # Proposals that count in the aggregation: on time, or late and accepted by a leader.
 COUNTED = ("submitted", "accepted_late")
 # A unit instance's outcome is the end event it reaches: the proposal's status.
-UNIT_OUTCOMES = {"submitted": "submitted", "submitted_late": "submitted_late",
-                 "declared_no_demand": "declared_no_demand", "deemed_no_demand": "deemed_no_demand"}
+UNIT_OUTCOMES = {
+    "submitted": "submitted",
+    "submitted_late": "submitted_late",
+    "declared_no_demand": "declared_no_demand",
+    "deemed_no_demand": "deemed_no_demand",
+}
 # Outcomes the head sent (on time or not): the moment of receipt, and the lines received.
 RECEIVED = ("submitted", "submitted_late", "declared_no_demand")
 # Where a unit stands in a campaign: one answer (``standing``) for the board, the .xlsx and
@@ -58,32 +63,96 @@ RECEIVED = ("submitted", "submitted_late", "declared_no_demand")
 # nothing is not yet deemed anything; a late proposal counts nowhere until a leader accepts
 # it; a unit whose instance an administrator cancelled stands apart.
 NOT_SENT = ("not_started", "drafting", "returned")
-STANDINGS = (*NOT_SENT, "submitted", "accepted_late", "submitted_late", "declared_no_demand", "deemed_no_demand",
-             "cancelled")
-PROPOSAL_LINE_FIELDS = ("field", "major", "specialisation", "training_institutions", "institution_tier", "criteria",
-                        "target_group", "job_position", "employee_category", "quantity_year", "quantity_period")
+STANDINGS = (
+    *NOT_SENT,
+    "submitted",
+    "accepted_late",
+    "submitted_late",
+    "declared_no_demand",
+    "deemed_no_demand",
+    "cancelled",
+)
+PROPOSAL_LINE_FIELDS = (
+    "field",
+    "major",
+    "specialisation",
+    "training_institutions",
+    "institution_tier",
+    "criteria",
+    "target_group",
+    "job_position",
+    "employee_category",
+    "quantity_year",
+    "quantity_period",
+)
 NEEDED_BY = "Đợt đề xuất nhu cầu của xã"
 CONTRACTS = (
     ProcessContract(
-        UNIT_PROCESS, "services/campaigns", NEEDED_BY, (
-            user_task("draft_proposal", "the unit officer's draft: completing it makes the proposal `drafting`; "
-                      "its lines are what the head's submission sends", "no_demand",
-                      *(f"lines[].{name}" for name in PROPOSAL_LINE_FIELDS)),
-            user_task("approve_proposal", "the head's decision: on a return, the officers who redraft are told "
-                      "why", "head_decision", "head_comment"),
-        ), outcomes=UNIT_OUTCOMES,
-        start_data=("campaign_id", "title", "commune_name", "target_year", "period_from", "period_to",
-                    "unit_deadline", "city_deadline", "unit_code", "unit_name")),
+        UNIT_PROCESS,
+        "services/campaigns",
+        NEEDED_BY,
+        (
+            user_task(
+                "draft_proposal",
+                "the unit officer's draft: completing it makes the proposal `drafting`; "
+                "its lines are what the head's submission sends",
+                "no_demand",
+                *(f"lines[].{name}" for name in PROPOSAL_LINE_FIELDS),
+            ),
+            user_task(
+                "approve_proposal",
+                "the head's decision: on a return, the officers who redraft are told why",
+                "head_decision",
+                "head_comment",
+            ),
+        ),
+        outcomes=UNIT_OUTCOMES,
+        start_data=(
+            "campaign_id",
+            "title",
+            "commune_name",
+            "target_year",
+            "period_from",
+            "period_to",
+            "unit_deadline",
+            "city_deadline",
+            "unit_code",
+            "unit_name",
+        ),
+    ),
     ProcessContract(
-        CAMPAIGN_PROCESS, "services/campaigns", NEEDED_BY, (
-            user_task("aggregate_proposals", "Phòng VH-XH aggregates: opened, the campaign is `aggregating`; "
-                      "completed, the aggregation is snapshot; its case is the aggregation table"),
+        CAMPAIGN_PROCESS,
+        "services/campaigns",
+        NEEDED_BY,
+        (
+            user_task(
+                "aggregate_proposals",
+                "Phòng VH-XH aggregates: opened, the campaign is `aggregating`; "
+                "completed, the aggregation is snapshot; its case is the aggregation table",
+            ),
             user_task("approve_aggregation", "the commune chair approves: its case is the aggregation table"),
-            user_task("record_city_submission", "the dispatch to the city: reached once the chair approved; "
-                      "completed, the campaign is `submitted`", "dispatch_number", "dispatch_date"),
-            user_task("handle_city_deadline_missed", "opened by the city-deadline escalation: the board shows it"),
-        ), start_data=("campaign_id", "title", "commune_name", "target_year", "period_from", "period_to",
-                       "unit_deadline", "city_deadline")),
+            user_task(
+                "record_city_submission",
+                "the dispatch to the city: reached once the chair approved; "
+                "completed, the campaign is `submitted`",
+                "dispatch_number",
+                "dispatch_date",
+            ),
+            user_task(
+                "handle_city_deadline_missed", "opened by the city-deadline escalation: the board shows it"
+            ),
+        ),
+        start_data=(
+            "campaign_id",
+            "title",
+            "commune_name",
+            "target_year",
+            "period_from",
+            "period_to",
+            "unit_deadline",
+            "city_deadline",
+        ),
+    ),
 )
 MIN_REASON_LENGTH = 10
 PROPOSAL = UnitProposal.__table__
@@ -107,8 +176,10 @@ class CampaignRequest:
 
 
 def default_deadlines(target_year: int) -> tuple[datetime, datetime]:
-    return (datetime(target_year, 1, 14, 12, 0, tzinfo=LOCAL_TZ),
-            datetime(target_year, 1, 15, 0, 0, tzinfo=LOCAL_TZ))
+    return (
+        datetime(target_year, 1, 14, 12, 0, tzinfo=LOCAL_TZ),
+        datetime(target_year, 1, 15, 0, 0, tzinfo=LOCAL_TZ),
+    )
 
 
 def plan_period(target_year: int) -> tuple[int, int]:
@@ -118,17 +189,26 @@ def plan_period(target_year: int) -> tuple[int, int]:
 
 
 def register(runtime: WorkflowRuntime) -> None:
-    runtime.register(Capability("campaigns", CONTRACTS, (
-        completed(UNIT_PROCESS, "draft_proposal", _drafting),
-        completed(UNIT_PROCESS, "approve_proposal", _head_decided),
-        *(ended(UNIT_PROCESS, end_event, _unit_finished) for end_event in UNIT_OUTCOMES),
-        reached(CAMPAIGN_PROCESS, "aggregate_proposals", _aggregating),
-        completed(CAMPAIGN_PROCESS, "aggregate_proposals", _aggregated),
-        reached(CAMPAIGN_PROCESS, "record_city_submission", _approved),
-        completed(CAMPAIGN_PROCESS, "record_city_submission", _submitted),
-        reached(CAMPAIGN_PROCESS, "handle_city_deadline_missed", _city_deadline_missed),
-    ), case_sources=tuple(CaseSource(CAMPAIGN_PROCESS, task, _aggregation_case(runtime))
-                          for task in ("aggregate_proposals", "approve_aggregation"))))
+    runtime.register(
+        Capability(
+            "campaigns",
+            CONTRACTS,
+            (
+                completed(UNIT_PROCESS, "draft_proposal", _drafting),
+                completed(UNIT_PROCESS, "approve_proposal", _head_decided),
+                *(ended(UNIT_PROCESS, end_event, _unit_finished) for end_event in UNIT_OUTCOMES),
+                reached(CAMPAIGN_PROCESS, "aggregate_proposals", _aggregating),
+                completed(CAMPAIGN_PROCESS, "aggregate_proposals", _aggregated),
+                reached(CAMPAIGN_PROCESS, "record_city_submission", _approved),
+                completed(CAMPAIGN_PROCESS, "record_city_submission", _submitted),
+                reached(CAMPAIGN_PROCESS, "handle_city_deadline_missed", _city_deadline_missed),
+            ),
+            case_sources=tuple(
+                CaseSource(CAMPAIGN_PROCESS, task, _aggregation_case(runtime))
+                for task in ("aggregate_proposals", "approve_aggregation")
+            ),
+        )
+    )
 
 
 def _aggregation_case(runtime: WorkflowRuntime):
@@ -146,18 +226,33 @@ def _aggregation_case(runtime: WorkflowRuntime):
             for key in unit:
                 unit[key] += line[key]
         return {
-            "unit_totals": [{"unit_name": unit["unit_name"], "counted": unit["unit_name"] in by_unit,
-                             **by_unit.get(unit["unit_name"], nothing)} for unit in unit_statuses(session, campaign, at)],
-            "aggregation_lines": [{**line, "field": titles.get(line["field"], line["field"])}
-                                  for line in aggregation["lines"]],
-            "aggregation_totals": aggregation["totals"]}
+            "unit_totals": [
+                {
+                    "unit_name": unit["unit_name"],
+                    "counted": unit["unit_name"] in by_unit,
+                    **by_unit.get(unit["unit_name"], nothing),
+                }
+                for unit in unit_statuses(session, campaign, at)
+            ],
+            "aggregation_lines": [
+                {**line, "field": titles.get(line["field"], line["field"])} for line in aggregation["lines"]
+            ],
+            "aggregation_totals": aggregation["totals"],
+        }
+
     return provide
 
 
 # -- opening -----------------------------------------------------------------------
 
-def open_campaign(session: Session, runtime: WorkflowRuntime, actor_username: str,
-                  request: CampaignRequest, at: datetime | None = None) -> Campaign:
+
+def open_campaign(
+    session: Session,
+    runtime: WorkflowRuntime,
+    actor_username: str,
+    request: CampaignRequest,
+    at: datetime | None = None,
+) -> Campaign:
     at = at or runtime.clock.now()
     actor = user_by_username(session, actor_username)
     commune = unit_by_code(session, request.commune_code)
@@ -173,20 +268,41 @@ def open_campaign(session: Session, runtime: WorkflowRuntime, actor_username: st
         raise InvalidInput("title", "Vui lòng nhập «Tên đợt» (tối đa 500 ký tự).")
     period_from, period_to = plan_period(request.target_year)
     campaign = Campaign(
-        title=title, commune_id=commune.id, aggregator_id=office.id, launch_doc=request.launch_doc,
-        target_year=request.target_year, period_from=period_from, period_to=period_to,
-        unit_deadline=unit_deadline, city_deadline=city_deadline, status="open",
-        opened_by=actor.id, opened_at=at)
+        title=title,
+        commune_id=commune.id,
+        aggregator_id=office.id,
+        launch_doc=request.launch_doc,
+        target_year=request.target_year,
+        period_from=period_from,
+        period_to=period_to,
+        unit_deadline=unit_deadline,
+        city_deadline=city_deadline,
+        status="open",
+        opened_by=actor.id,
+        opened_at=at,
+    )
     session.add(campaign)
     session.flush()
     data = _start_data(campaign, commune)
     campaign.instance_id = runtime.start(
-        session, CAMPAIGN_PROCESS, data, lane_orgs={VHXH_OFFICER: office.id, COMMUNE_CHAIR: commune.id},
-        business_key=f"campaign:{campaign.id}", at=at).instance.id
+        session,
+        CAMPAIGN_PROCESS,
+        data,
+        lane_orgs={VHXH_OFFICER: office.id, COMMUNE_CHAIR: commune.id},
+        business_key=f"campaign:{campaign.id}",
+        at=at,
+    ).instance.id
     _open_unit_proposals(session, runtime, campaign, units, data, at)
-    audit.record(session, at, actor.id, "campaign_opened", f"campaign:{campaign.id}",
-                 units=[unit.code for unit in units], unit_deadline=unit_deadline.isoformat(),
-                 city_deadline=city_deadline.isoformat())
+    audit.record(
+        session,
+        at,
+        actor.id,
+        "campaign_opened",
+        f"campaign:{campaign.id}",
+        units=[unit.code for unit in units],
+        unit_deadline=unit_deadline.isoformat(),
+        city_deadline=city_deadline.isoformat(),
+    )
     return campaign
 
 
@@ -201,8 +317,12 @@ class OpeningChoice:
 def opening_choices(session: Session, actor_username: str) -> list[OpeningChoice]:
     """The communes whose Phòng VH-XH the officer works in, each with its in-scope units."""
     actor = user_by_username(session, actor_username)
-    offices = session.scalars(select(OrgUnit).join(Membership, Membership.org_unit_id == OrgUnit.id).where(
-        Membership.user_id == actor.id, Membership.role_code == VHXH_OFFICER).order_by(OrgUnit.id))
+    offices = session.scalars(
+        select(OrgUnit)
+        .join(Membership, Membership.org_unit_id == OrgUnit.id)
+        .where(Membership.user_id == actor.id, Membership.role_code == VHXH_OFFICER)
+        .order_by(OrgUnit.id)
+    )
     communes = [session.get(OrgUnit, office.commune_id) for office in offices if office.commune_id]
     return [OpeningChoice(commune, addressable_units(session, commune)) for commune in communes]
 
@@ -229,8 +349,9 @@ def _addressed_units(session: Session, commune: OrgUnit, unit_codes) -> list[Org
         by_code = {unit.code: unit for unit in candidates}
         unknown = [code for code in unit_codes if code not in by_code]
         if unknown:
-            raise InvalidInput("units", "Không thể gửi đề nghị tới đơn vị ngoài xã hoặc ngoài phạm vi: "
-                               + ", ".join(unknown))
+            raise InvalidInput(
+                "units", "Không thể gửi đề nghị tới đơn vị ngoài xã hoặc ngoài phạm vi: " + ", ".join(unknown)
+            )
         units = [by_code[code] for code in dict.fromkeys(unit_codes)]
     if not units:
         raise InvalidInput("units", "Đợt đề xuất phải gửi tới ít nhất một đơn vị.")
@@ -239,8 +360,11 @@ def _addressed_units(session: Session, commune: OrgUnit, unit_codes) -> list[Org
 
 def _start_data(campaign: Campaign, commune: OrgUnit) -> dict:
     return {
-        "campaign_id": campaign.id, "title": campaign.title, "commune_name": commune.name,
-        "target_year": campaign.target_year, "period_from": campaign.period_from,
+        "campaign_id": campaign.id,
+        "title": campaign.title,
+        "commune_name": commune.name,
+        "target_year": campaign.target_year,
+        "period_from": campaign.period_from,
         "period_to": campaign.period_to,
         "unit_deadline": campaign.unit_deadline.astimezone(LOCAL_TZ).isoformat(),
         "city_deadline": campaign.city_deadline.astimezone(LOCAL_TZ).isoformat(),
@@ -250,24 +374,39 @@ def _start_data(campaign: Campaign, commune: OrgUnit) -> dict:
 def _open_unit_proposals(session, runtime, campaign, units, data, at) -> None:
     requests = [_round_request(campaign, unit, data) for unit in units]
     changes = runtime.start_many(session, UNIT_PROCESS, requests, parent_id=campaign.instance_id, at=at)
-    session.execute(insert(PROPOSAL), [
-        {"campaign_id": campaign.id, "org_unit_id": unit.id, "instance_id": change.instance.id,
-         "status": "not_started", "updated_at": at} for unit, change in zip(units, changes, strict=True)])
+    session.execute(
+        insert(PROPOSAL),
+        [
+            {
+                "campaign_id": campaign.id,
+                "org_unit_id": unit.id,
+                "instance_id": change.instance.id,
+                "status": "not_started",
+                "updated_at": at,
+            }
+            for unit, change in zip(units, changes, strict=True)
+        ],
+    )
 
 
 def _round_request(campaign: Campaign, unit: OrgUnit, data: dict) -> StartRequest:
     """A round of a unit's answer: its own instance, acted on by the unit's officer and head."""
-    return StartRequest({**data, "unit_code": unit.code, "unit_name": unit.name},
-                        lane_orgs={UNIT_OFFICER: unit.id, UNIT_HEAD: unit.id},
-                        business_key=f"campaign:{campaign.id}/unit:{unit.code}")
+    return StartRequest(
+        {**data, "unit_code": unit.code, "unit_name": unit.name},
+        lane_orgs={UNIT_OFFICER: unit.id, UNIT_HEAD: unit.id},
+        business_key=f"campaign:{campaign.id}/unit:{unit.code}",
+    )
 
 
 # -- keeping proposals in step with their instances ----------------------------------
 
+
 def _drafting(session: Session, change: InstanceChange) -> None:
     if not change.finished:  # a unit that declared no demand in its draft ends in the same step
-        session.execute(_UPDATE_PROPOSAL, {"status": "drafting", "updated_at": change.at,
-                                           "b_instance_id": change.instance.id})
+        session.execute(
+            _UPDATE_PROPOSAL,
+            {"status": "drafting", "updated_at": change.at, "b_instance_id": change.instance.id},
+        )
 
 
 def _head_decided(session: Session, change: InstanceChange) -> None:
@@ -275,9 +414,17 @@ def _head_decided(session: Session, change: InstanceChange) -> None:
     decision = change.completed_task.completed_data
     if decision.get("head_decision") != "return":
         return
-    head = session.get(AppUser, change.completed_task.completed_by) if change.completed_task.completed_by else None
-    _tell_redrafters(session, change, f"Thủ trưởng {head.full_name if head else ''} trả lại đề xuất để chỉnh sửa, "
-                                      f"với ý kiến: «{decision.get('head_comment', '')}».")
+    head = (
+        session.get(AppUser, change.completed_task.completed_by)
+        if change.completed_task.completed_by
+        else None
+    )
+    _tell_redrafters(
+        session,
+        change,
+        f"Thủ trưởng {head.full_name if head else ''} trả lại đề xuất để chỉnh sửa, "
+        f"với ý kiến: «{decision.get('head_comment', '')}».",
+    )
 
 
 def _tell_redrafters(session: Session, change: InstanceChange, why: str) -> None:
@@ -287,9 +434,15 @@ def _tell_redrafters(session: Session, change: InstanceChange, why: str) -> None
     due = deadline_words(as_instant(change.data["unit_deadline"]))
     for task in change.opened_tasks:
         for officer in chart.task_holders(task.lane, task.org_unit_id, task.assignee_id):
-            notifications.notify(session, key=f"proposal-returned:{task.id}:{officer.id}", user=officer,
-                                 subject=f"Đề xuất bị trả lại: {change.data.get('title', '')}",
-                                 body=f"{why} Hãy sửa và gửi lại {due}.", at=change.at, task_id=task.id)
+            notifications.notify(
+                session,
+                key=f"proposal-returned:{task.id}:{officer.id}",
+                user=officer,
+                subject=f"Đề xuất bị trả lại: {change.data.get('title', '')}",
+                body=f"{why} Hãy sửa và gửi lại {due}.",
+                at=change.at,
+                task_id=task.id,
+            )
 
 
 def _unit_finished(session: Session, change: InstanceChange) -> None:
@@ -310,14 +463,27 @@ def _replace_lines(session: Session, instance_id: int, data: dict) -> None:
     session.execute(_DELETE_LINES, {"b_proposal_id": proposal_id})
     lines = [] if data.get("no_demand") else data.get("lines", [])
     if lines:
-        session.execute(_INSERT_LINES, [{
-            "proposal_id": proposal_id, "position": position, "field": line["field"], "major": line["major"],
-            "specialisation": line.get("specialisation"),
-            "training_institutions": line.get("training_institutions", []),
-            "institution_tier": line.get("institution_tier"), "criteria": line["criteria"],
-            "target_group": line["target_group"], "job_position": line["job_position"],
-            "employee_category": line.get("employee_category"), "quantity_year": line["quantity_year"],
-            "quantity_period": line["quantity_period"]} for position, line in enumerate(lines, start=1)])
+        session.execute(
+            _INSERT_LINES,
+            [
+                {
+                    "proposal_id": proposal_id,
+                    "position": position,
+                    "field": line["field"],
+                    "major": line["major"],
+                    "specialisation": line.get("specialisation"),
+                    "training_institutions": line.get("training_institutions", []),
+                    "institution_tier": line.get("institution_tier"),
+                    "criteria": line["criteria"],
+                    "target_group": line["target_group"],
+                    "job_position": line["job_position"],
+                    "employee_category": line.get("employee_category"),
+                    "quantity_year": line["quantity_year"],
+                    "quantity_period": line["quantity_period"],
+                }
+                for position, line in enumerate(lines, start=1)
+            ],
+        )
 
 
 def _campaign_of(session: Session, change: InstanceChange) -> Campaign | None:
@@ -361,8 +527,16 @@ def _city_deadline_missed(session: Session, change: InstanceChange) -> None:
 
 # -- returning, aggregating, accepting late ---------------------------------------------
 
-def return_proposal(session: Session, runtime: WorkflowRuntime, actor_username: str, campaign_id: int,
-                    unit_code: str, reason: str, at: datetime | None = None) -> UnitProposal:
+
+def return_proposal(
+    session: Session,
+    runtime: WorkflowRuntime,
+    actor_username: str,
+    campaign_id: int,
+    unit_code: str,
+    reason: str,
+    at: datetime | None = None,
+) -> UnitProposal:
     """Phòng VH-XH returns an on-time proposal for clarification, before the cutoff: the
     unit answers again in a new round, prefilled with what it sent. If it does not send
     again before the cutoff, it is deemed to have no demand."""
@@ -376,32 +550,55 @@ def return_proposal(session: Session, runtime: WorkflowRuntime, actor_username: 
     if proposal is None or proposal.status != "submitted":
         raise Conflict(f"{unit.name} has no submitted proposal in campaign {campaign_id}")
     if at >= campaign.unit_deadline:
-        raise Conflict(f"the cutoff of campaign {campaign_id} has passed; proposals can no longer be returned")
+        raise Conflict(
+            f"the cutoff of campaign {campaign_id} has passed; proposals can no longer be returned"
+        )
     reason = reason.strip()
     if len(reason) < MIN_REASON_LENGTH:
         raise InvalidInput("reason", f"«Lý do trả lại» phải có ít nhất {MIN_REASON_LENGTH} ký tự.")
-    data = {**_start_data(campaign, session.get(OrgUnit, campaign.commune_id)),
-            "return_reason": reason, "previous_lines": _lines_of(session, proposal.id)}
+    data = {
+        **_start_data(campaign, session.get(OrgUnit, campaign.commune_id)),
+        "return_reason": reason,
+        "previous_lines": _lines_of(session, proposal.id),
+    }
     request = _round_request(campaign, unit, data)
     (change,) = runtime.start_many(session, UNIT_PROCESS, [request], parent_id=campaign.instance_id, at=at)
-    _tell_redrafters(session, change, f"Phòng Văn hóa - Xã hội ({actor.full_name}) trả lại đề xuất để làm rõ, "
-                                      f"với lý do: «{reason}».")
-    audit.record(session, at, actor.id, "proposal_returned", f"unit_proposal:{proposal.id}",
-                 campaign_id=campaign.id, unit=unit.code, reason=reason,
-                 previous_instance=proposal.instance_id, new_instance=change.instance.id)
+    _tell_redrafters(
+        session,
+        change,
+        f"Phòng Văn hóa - Xã hội ({actor.full_name}) trả lại đề xuất để làm rõ, với lý do: «{reason}».",
+    )
+    audit.record(
+        session,
+        at,
+        actor.id,
+        "proposal_returned",
+        f"unit_proposal:{proposal.id}",
+        campaign_id=campaign.id,
+        unit=unit.code,
+        reason=reason,
+        previous_instance=proposal.instance_id,
+        new_instance=change.instance.id,
+    )
     proposal.instance_id, proposal.status, proposal.updated_at = change.instance.id, "returned", at
     proposal.received_at = proposal.submitted_by = proposal.closed_at = None
     return proposal
 
 
 def _proposal(session: Session, campaign: Campaign, unit: OrgUnit) -> UnitProposal | None:
-    return session.scalar(select(UnitProposal).where(
-        UnitProposal.campaign_id == campaign.id, UnitProposal.org_unit_id == unit.id))
+    return session.scalar(
+        select(UnitProposal).where(
+            UnitProposal.campaign_id == campaign.id, UnitProposal.org_unit_id == unit.id
+        )
+    )
 
 
 def _lines_of(session: Session, proposal_id: int) -> list[dict]:
-    rows = session.execute(select(*(LINE.c[name] for name in PROPOSAL_LINE_FIELDS))
-                           .where(LINE.c.proposal_id == proposal_id).order_by(LINE.c.position))
+    rows = session.execute(
+        select(*(LINE.c[name] for name in PROPOSAL_LINE_FIELDS))
+        .where(LINE.c.proposal_id == proposal_id)
+        .order_by(LINE.c.position)
+    )
     return [{name: value for name, value in row._mapping.items() if value is not None} for row in rows]
 
 
@@ -409,42 +606,69 @@ def aggregate(session: Session, campaign: Campaign, at: datetime) -> dict:
     """One consolidated table by field and unit, from the counted proposals only, and
     each unit's standing as of ``at``."""
     rows = session.execute(
-        select(ProposalLine.field, OrgUnit.code, OrgUnit.name,
-               func.sum(ProposalLine.quantity_year), func.sum(ProposalLine.quantity_period),
-               func.count(ProposalLine.id))
+        select(
+            ProposalLine.field,
+            OrgUnit.code,
+            OrgUnit.name,
+            func.sum(ProposalLine.quantity_year),
+            func.sum(ProposalLine.quantity_period),
+            func.count(ProposalLine.id),
+        )
         .join(UnitProposal, UnitProposal.id == ProposalLine.proposal_id)
         .join(OrgUnit, OrgUnit.id == UnitProposal.org_unit_id)
         .where(UnitProposal.campaign_id == campaign.id, UnitProposal.status.in_(COUNTED))
         .group_by(ProposalLine.field, OrgUnit.code, OrgUnit.name)
-        .order_by(ProposalLine.field, OrgUnit.name)).all()
-    lines = [{"field": field, "unit_code": code, "unit_name": name, "quantity_year": int(year),
-              "quantity_period": int(period), "needs": count}
-             for field, code, name, year, period, count in rows]
+        .order_by(ProposalLine.field, OrgUnit.name)
+    ).all()
+    lines = [
+        {
+            "field": field,
+            "unit_code": code,
+            "unit_name": name,
+            "quantity_year": int(year),
+            "quantity_period": int(period),
+            "needs": count,
+        }
+        for field, code, name, year, period, count in rows
+    ]
     units: dict[str, list[str]] = {name: [] for name in STANDINGS}
     for unit in sorted(unit_statuses(session, campaign, at), key=lambda unit: unit["unit_code"]):
         units[unit["status"]].append(unit["unit_code"])
-    return {"lines": lines, "units": units,
-            "totals": {"quantity_year": sum(line["quantity_year"] for line in lines),
-                       "quantity_period": sum(line["quantity_period"] for line in lines)}}
+    return {
+        "lines": lines,
+        "units": units,
+        "totals": {
+            "quantity_year": sum(line["quantity_year"] for line in lines),
+            "quantity_period": sum(line["quantity_period"] for line in lines),
+        },
+    }
 
 
 def counted_lines(session: Session, campaign: Campaign) -> list[dict]:
     """Every line of every counted proposal, with its unit's name, in the units' order."""
     rows = session.execute(
-        select(OrgUnit.name, UnitProposal.id).join(UnitProposal, UnitProposal.org_unit_id == OrgUnit.id)
-        .where(UnitProposal.campaign_id == campaign.id, UnitProposal.status.in_(COUNTED)).order_by(OrgUnit.id))
-    return [{"unit_name": name, **line} for name, proposal_id in rows for line in _lines_of(session, proposal_id)]
+        select(OrgUnit.name, UnitProposal.id)
+        .join(UnitProposal, UnitProposal.org_unit_id == OrgUnit.id)
+        .where(UnitProposal.campaign_id == campaign.id, UnitProposal.status.in_(COUNTED))
+        .order_by(OrgUnit.id)
+    )
+    return [
+        {"unit_name": name, **line} for name, proposal_id in rows for line in _lines_of(session, proposal_id)
+    ]
 
 
-def accept_late_proposal(session: Session, actor_username: str, campaign_id: int, unit_code: str,
-                         reason: str, at: datetime) -> UnitProposal:
+def accept_late_proposal(
+    session: Session, actor_username: str, campaign_id: int, unit_code: str, reason: str, at: datetime
+) -> UnitProposal:
     """A leader of Phòng VH-XH (its head) or the commune chair counts a late proposal,
     with a written reason that is audited (docs/legal-rules.md, "A late proposal counts
     only when a leader accepts it")."""
     actor = user_by_username(session, actor_username)
     campaign = get_campaign(session, campaign_id)
-    if not (holds_role(session, actor.id, UNIT_HEAD, campaign.aggregator_id)
-            or holds_role(session, actor.id, COMMUNE_CHAIR, campaign.commune_id)):
+    if not (
+        holds_role(session, actor.id, UNIT_HEAD, campaign.aggregator_id)
+        or holds_role(session, actor.id, COMMUNE_CHAIR, campaign.commune_id)
+    ):
         raise PermissionDenied(f"{actor_username} may not accept late proposals of campaign {campaign_id}")
     unit = unit_by_code(session, unit_code)
     proposal = _proposal(session, campaign, unit)
@@ -457,9 +681,17 @@ def accept_late_proposal(session: Session, actor_username: str, campaign_id: int
         raise InvalidInput("reason", f"«Lý do chấp nhận» phải có ít nhất {MIN_REASON_LENGTH} ký tự.")
     proposal.status, proposal.updated_at = "accepted_late", at
     proposal.late_accepted_by, proposal.late_accepted_at, proposal.late_accepted_reason = actor.id, at, reason
-    audit.record(session, at, actor.id, "late_proposal_accepted", f"unit_proposal:{proposal.id}",
-                 campaign_id=campaign.id, unit=unit.code, received_at=proposal.received_at.isoformat(),
-                 reason=reason)
+    audit.record(
+        session,
+        at,
+        actor.id,
+        "late_proposal_accepted",
+        f"unit_proposal:{proposal.id}",
+        campaign_id=campaign.id,
+        unit=unit.code,
+        received_at=proposal.received_at.isoformat(),
+        reason=reason,
+    )
     return proposal
 
 
@@ -486,11 +718,21 @@ def remind_silent_units(session: Session, actor_username: str, campaign_id: int,
     if at >= campaign.unit_deadline:
         raise Conflict(f"the cutoff of campaign {campaign_id} has passed")
     silent = [unit for unit in unit_statuses(session, campaign, at) if unit["status"] in NOT_SENT]
-    proposals = {unit.code: proposal for proposal, unit in session.execute(
-        select(UnitProposal, OrgUnit).join(OrgUnit, OrgUnit.id == UnitProposal.org_unit_id)
-        .where(UnitProposal.campaign_id == campaign.id))}
-    recent = set(session.scalars(select(AuditEvent.subject).where(
-        AuditEvent.action == "campaign_unit_reminded", AuditEvent.at > at - REMIND_AGAIN_AFTER)))
+    proposals = {
+        unit.code: proposal
+        for proposal, unit in session.execute(
+            select(UnitProposal, OrgUnit)
+            .join(OrgUnit, OrgUnit.id == UnitProposal.org_unit_id)
+            .where(UnitProposal.campaign_id == campaign.id)
+        )
+    }
+    recent = set(
+        session.scalars(
+            select(AuditEvent.subject).where(
+                AuditEvent.action == "campaign_unit_reminded", AuditEvent.at > at - REMIND_AGAIN_AFTER
+            )
+        )
+    )
     chart, told, skipped = OrgChart(session, at), [], []
     for unit in silent:
         proposal = proposals[unit["unit_code"]]
@@ -498,23 +740,39 @@ def remind_silent_units(session: Session, actor_username: str, campaign_id: int,
         if subject in recent:
             skipped.append(unit["unit_name"])
             continue
-        open_tasks = session.scalars(select(HumanTask).where(HumanTask.instance_id == proposal.instance_id,
-                                                             HumanTask.status == "ready"))
+        open_tasks = session.scalars(
+            select(HumanTask).where(
+                HumanTask.instance_id == proposal.instance_id, HumanTask.status == "ready"
+            )
+        )
         for task in open_tasks:
             for holder in chart.task_holders(task.lane, task.org_unit_id, task.assignee_id):
                 notifications.notify(
-                    session, key=f"campaign-reminder:{proposal.id}:{task.id}:{holder.id}:{at.isoformat()}",
-                    user=holder, at=at, task_id=task.id, subject=f"Nhắc gửi đề xuất: {campaign.title}",
+                    session,
+                    key=f"campaign-reminder:{proposal.id}:{task.id}:{holder.id}:{at.isoformat()}",
+                    user=holder,
+                    at=at,
+                    task_id=task.id,
+                    subject=f"Nhắc gửi đề xuất: {campaign.title}",
                     body=f"Phòng Văn hóa - Xã hội nhắc {unit['unit_name']} gửi đề xuất nhu cầu "
-                         f"{deadline_words(campaign.unit_deadline)} (việc «{task.title}»). Đơn vị không gửi "
-                         "đúng hạn được coi như không có nhu cầu.")
-        audit.record(session, at, actor.id, "campaign_unit_reminded", subject, campaign_id=campaign.id,
-                     unit=unit["unit_code"])
+                    f"{deadline_words(campaign.unit_deadline)} (việc «{task.title}»). Đơn vị không gửi "
+                    "đúng hạn được coi như không có nhu cầu.",
+                )
+        audit.record(
+            session,
+            at,
+            actor.id,
+            "campaign_unit_reminded",
+            subject,
+            campaign_id=campaign.id,
+            unit=unit["unit_code"],
+        )
         told.append(unit["unit_name"])
     return Reminded(told, skipped)
 
 
 # -- reading ---------------------------------------------------------------------------
+
 
 def get_campaign(session: Session, campaign_id: int) -> Campaign:
     campaign = session.get(Campaign, campaign_id)
@@ -539,13 +797,23 @@ def unit_statuses(session: Session, campaign: Campaign, at: datetime) -> list[di
         select(OrgUnit.code, OrgUnit.name, UnitProposal, ProcessInstance.status)
         .join(UnitProposal, UnitProposal.org_unit_id == OrgUnit.id)
         .outerjoin(ProcessInstance, ProcessInstance.id == UnitProposal.instance_id)
-        .where(UnitProposal.campaign_id == campaign.id).order_by(OrgUnit.id)).all()
-    escalated = highest_levels(session, [proposal.instance_id for _, _, proposal, _ in rows if proposal.instance_id])
-    return [{"unit_code": code, "unit_name": name,
-             "status": standing(proposal.status, instance_status, campaign.unit_deadline, at),
-             "received_at": proposal.received_at, "closed_at": proposal.closed_at,
-             "escalation": escalated.get(proposal.instance_id)}
-            for code, name, proposal, instance_status in rows]
+        .where(UnitProposal.campaign_id == campaign.id)
+        .order_by(OrgUnit.id)
+    ).all()
+    escalated = highest_levels(
+        session, [proposal.instance_id for _, _, proposal, _ in rows if proposal.instance_id]
+    )
+    return [
+        {
+            "unit_code": code,
+            "unit_name": name,
+            "status": standing(proposal.status, instance_status, campaign.unit_deadline, at),
+            "received_at": proposal.received_at,
+            "closed_at": proposal.closed_at,
+            "escalation": escalated.get(proposal.instance_id),
+        }
+        for code, name, proposal, instance_status in rows
+    ]
 
 
 @dataclass(frozen=True)
@@ -559,12 +827,17 @@ class UnitView:
 
 
 def unit_view(session: Session, campaign: Campaign, unit_code: str, at: datetime) -> UnitView:
-    standing = next((unit for unit in unit_statuses(session, campaign, at) if unit["unit_code"] == unit_code), None)
+    standing = next(
+        (unit for unit in unit_statuses(session, campaign, at) if unit["unit_code"] == unit_code), None
+    )
     if standing is None:
         raise NotFound(f"unit {unit_code} is not addressed by campaign {campaign.id}")
     proposal = _proposal(session, campaign, unit_by_code(session, unit_code))
-    rounds = session.scalars(select(ProcessInstance.id).where(
-        ProcessInstance.business_key == f"campaign:{campaign.id}/unit:{unit_code}").order_by(ProcessInstance.id))
+    rounds = session.scalars(
+        select(ProcessInstance.id)
+        .where(ProcessInstance.business_key == f"campaign:{campaign.id}/unit:{unit_code}")
+        .order_by(ProcessInstance.id)
+    )
     return UnitView(standing, _lines_of(session, proposal.id), list(rounds))
 
 
@@ -579,14 +852,19 @@ def campaign_for_board(session: Session, user_id: int, campaign_id: int) -> Camp
 
 def boards_of(session: Session, user_id: int) -> list[Campaign]:
     """The campaigns whose board the user may see, newest first."""
-    return [campaign for campaign in session.scalars(select(Campaign).order_by(Campaign.opened_at.desc()))
-            if _may_see_board(session, user_id, campaign)]
+    return [
+        campaign
+        for campaign in session.scalars(select(Campaign).order_by(Campaign.opened_at.desc()))
+        if _may_see_board(session, user_id, campaign)
+    ]
 
 
 def _may_see_board(session: Session, user_id: int, campaign: Campaign) -> bool:
-    return (holds_role(session, user_id, VHXH_OFFICER, campaign.aggregator_id)
-            or holds_role(session, user_id, UNIT_HEAD, campaign.aggregator_id)
-            or holds_role(session, user_id, COMMUNE_CHAIR, campaign.commune_id))
+    return (
+        holds_role(session, user_id, VHXH_OFFICER, campaign.aggregator_id)
+        or holds_role(session, user_id, UNIT_HEAD, campaign.aggregator_id)
+        or holds_role(session, user_id, COMMUNE_CHAIR, campaign.commune_id)
+    )
 
 
 def current_aggregation(session: Session, campaign: Campaign, at: datetime) -> dict:
@@ -599,9 +877,15 @@ def line_columns(session: Session, runtime: WorkflowRuntime) -> list[tuple[str, 
     title and the titles of its choices."""
     compiled = runtime.specs.get(runtime.latest(session, UNIT_PROCESS))
     fields = compiled.form_for("draft_proposal")["properties"]["lines"]["items"]["properties"]
-    return [(name, fields[name].get("title", name),
-             {option["const"]: option["title"] for option in fields[name].get("oneOf", [])})
-            for name in PROPOSAL_LINE_FIELDS if name in fields]
+    return [
+        (
+            name,
+            fields[name].get("title", name),
+            {option["const"]: option["title"] for option in fields[name].get("oneOf", [])},
+        )
+        for name in PROPOSAL_LINE_FIELDS
+        if name in fields
+    ]
 
 
 def field_titles(session: Session, runtime: WorkflowRuntime) -> dict[str, str]:
@@ -612,6 +896,8 @@ def field_titles(session: Session, runtime: WorkflowRuntime) -> dict[str, str]:
 def board_actions(session: Session, user_id: int, campaign: Campaign) -> dict[str, bool]:
     """What the user may do from the board: return proposals (Phòng VH-XH officers),
     accept late ones (the head of Phòng VH-XH, the chair)."""
-    return {"return": holds_role(session, user_id, VHXH_OFFICER, campaign.aggregator_id),
-            "accept_late": holds_role(session, user_id, UNIT_HEAD, campaign.aggregator_id)
-            or holds_role(session, user_id, COMMUNE_CHAIR, campaign.commune_id)}
+    return {
+        "return": holds_role(session, user_id, VHXH_OFFICER, campaign.aggregator_id),
+        "accept_late": holds_role(session, user_id, UNIT_HEAD, campaign.aggregator_id)
+        or holds_role(session, user_id, COMMUNE_CHAIR, campaign.commune_id),
+    }

@@ -2,6 +2,7 @@
 
 This module is the context's public face: other contexts and the web layer import only
 what it names (the import contracts in setup.cfg)."""
+
 from services.city._consolidation import (
     city_round_for_board,
     consolidated_list,
@@ -12,4 +13,12 @@ from services.city._consolidation import (
 )
 from services.city._models import CityRound
 
-__all__ = ["CityRound", "city_round_for_board", "consolidated_list", "may_see_city_round", "register", "rounds_for", "submissions_of"]
+__all__ = [
+    "CityRound",
+    "city_round_for_board",
+    "consolidated_list",
+    "may_see_city_round",
+    "register",
+    "rounds_for",
+    "submissions_of",
+]

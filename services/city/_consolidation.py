@@ -13,6 +13,7 @@ The engine tells this module about every step of those instances (``register``);
 the two tables in step, in the same transaction, and refuses a step that breaks a rule by
 raising ``FormInvalid`` (the whole transaction rolls back).
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -53,43 +54,113 @@ RECEIVED, REGISTERED = "received", "registered"
 
 NEEDED_BY = "Tổng hợp nhu cầu của thành phố"
 CONTRACTS = (
-    ProcessContract(CAMPAIGN_PROCESS, "services/city_consolidation", NEEDED_BY, (
-        user_task("record_city_submission", "completed: the commune's dispatch arrives at the city as a case "
-                  "(after services/campaigns recorded it)"),
-    )),
-    ProcessContract(SUBMISSION_PROCESS, "services/city_consolidation", NEEDED_BY, (
-        user_task("register_submission", "Sở Nội vụ registers the dispatch: only registered submissions enter "
-                  "the city's consolidation", "incoming_number", "note"),
-    ), start_data=("submission_id", "city_round_id", "year", "commune_name", "dispatch_number", "dispatch_date",
-                   "received_at", "quantity_year", "quantity_period")),
-    ProcessContract(CONSOLIDATION_PROCESS, "services/city_consolidation", NEEDED_BY, (
-        user_task("consolidate_demand", "completed: snapshots the consolidation of the registered submissions "
-                  "(refused while none is registered)", "consolidation_note"),
-        user_task("approve_demand", "the city chair's decision: its data is what `demand_approved` records",
-                  "decision_number", "targets[].field", "targets[].quantity_year", "chair_comment"),
-        script_task("reopen_consolidation", "reached when the chair returns the consolidation: the snapshot is "
-                    "dropped, `consolidate_demand` opens again"),
-    ), outcomes={"demand_approved": "approved"},
-        start_data=("city_round_id", "year", "city_name", "opened_at", "consolidate_from", "consolidate_days")),
+    ProcessContract(
+        CAMPAIGN_PROCESS,
+        "services/city_consolidation",
+        NEEDED_BY,
+        (
+            user_task(
+                "record_city_submission",
+                "completed: the commune's dispatch arrives at the city as a case "
+                "(after services/campaigns recorded it)",
+            ),
+        ),
+    ),
+    ProcessContract(
+        SUBMISSION_PROCESS,
+        "services/city_consolidation",
+        NEEDED_BY,
+        (
+            user_task(
+                "register_submission",
+                "Sở Nội vụ registers the dispatch: only registered submissions enter "
+                "the city's consolidation",
+                "incoming_number",
+                "note",
+            ),
+        ),
+        start_data=(
+            "submission_id",
+            "city_round_id",
+            "year",
+            "commune_name",
+            "dispatch_number",
+            "dispatch_date",
+            "received_at",
+            "quantity_year",
+            "quantity_period",
+        ),
+    ),
+    ProcessContract(
+        CONSOLIDATION_PROCESS,
+        "services/city_consolidation",
+        NEEDED_BY,
+        (
+            user_task(
+                "consolidate_demand",
+                "completed: snapshots the consolidation of the registered submissions "
+                "(refused while none is registered)",
+                "consolidation_note",
+            ),
+            user_task(
+                "approve_demand",
+                "the city chair's decision: its data is what `demand_approved` records",
+                "decision_number",
+                "targets[].field",
+                "targets[].quantity_year",
+                "chair_comment",
+            ),
+            script_task(
+                "reopen_consolidation",
+                "reached when the chair returns the consolidation: the snapshot is "
+                "dropped, `consolidate_demand` opens again",
+            ),
+        ),
+        outcomes={"demand_approved": "approved"},
+        start_data=(
+            "city_round_id",
+            "year",
+            "city_name",
+            "opened_at",
+            "consolidate_from",
+            "consolidate_days",
+        ),
+    ),
 )
 
 
 def register(runtime: WorkflowRuntime) -> None:
     """Reacts to the commune campaign after services.campaigns, which records the
     dispatch first, and to this module's two processes."""
-    runtime.register(Capability("city_consolidation", CONTRACTS, (
-        completed(CAMPAIGN_PROCESS, "record_city_submission",
-                  lambda session, change: _campaign_submitted(session, runtime, change)),
-        completed(SUBMISSION_PROCESS, "register_submission", _registered),
-        completed(CONSOLIDATION_PROCESS, "consolidate_demand", _consolidated),
-        ended(CONSOLIDATION_PROCESS, "demand_approved", _approved),
-        reached(CONSOLIDATION_PROCESS, "reopen_consolidation", _returned),
-    ), case_sources=(
-        CaseSource(SUBMISSION_PROCESS, "register_submission", lambda session, instance_id, at:
-                   _dispatch_case(session, runtime, instance_id)),
-        CaseSource(CONSOLIDATION_PROCESS, "approve_demand", lambda session, instance_id, at:
-                   _demand_case(session, runtime, instance_id)),
-    )))
+    runtime.register(
+        Capability(
+            "city_consolidation",
+            CONTRACTS,
+            (
+                completed(
+                    CAMPAIGN_PROCESS,
+                    "record_city_submission",
+                    lambda session, change: _campaign_submitted(session, runtime, change),
+                ),
+                completed(SUBMISSION_PROCESS, "register_submission", _registered),
+                completed(CONSOLIDATION_PROCESS, "consolidate_demand", _consolidated),
+                ended(CONSOLIDATION_PROCESS, "demand_approved", _approved),
+                reached(CONSOLIDATION_PROCESS, "reopen_consolidation", _returned),
+            ),
+            case_sources=(
+                CaseSource(
+                    SUBMISSION_PROCESS,
+                    "register_submission",
+                    lambda session, instance_id, at: _dispatch_case(session, runtime, instance_id),
+                ),
+                CaseSource(
+                    CONSOLIDATION_PROCESS,
+                    "approve_demand",
+                    lambda session, instance_id, at: _demand_case(session, runtime, instance_id),
+                ),
+            ),
+        )
+    )
 
 
 def _dispatch_case(session: Session, runtime: WorkflowRuntime, instance_id: int) -> dict:
@@ -99,10 +170,13 @@ def _dispatch_case(session: Session, runtime: WorkflowRuntime, instance_id: int)
         return {}
     titles = field_titles(session, runtime)
     campaign = session.get(Campaign, submission.campaign_id)
-    return {"dispatch_date_shown": f"{campaign.dispatch_date:%d/%m/%Y}" if campaign.dispatch_date else "",
-            "received_shown": local_time(submission.received_at),
-            "submission_lines": [{**line, "field": titles.get(line["field"], line["field"])}
-                                 for line in submission.lines]}
+    return {
+        "dispatch_date_shown": f"{campaign.dispatch_date:%d/%m/%Y}" if campaign.dispatch_date else "",
+        "received_shown": local_time(submission.received_at),
+        "submission_lines": [
+            {**line, "field": titles.get(line["field"], line["field"])} for line in submission.lines
+        ],
+    }
 
 
 def _demand_case(session: Session, runtime: WorkflowRuntime, instance_id: int) -> dict:
@@ -112,15 +186,21 @@ def _demand_case(session: Session, runtime: WorkflowRuntime, instance_id: int) -
     if city_round is None or city_round.consolidation is None:
         return {}
     consolidation, titles = city_round.consolidation, field_titles(session, runtime)
-    return {"demand_by_field": [{**row, "field": titles.get(row["field"], row["field"])}
-                                for row in consolidation["by_field"]],
-            "demand_communes": consolidation["communes"],
-            "demand_totals": consolidation["totals"],
-            "targets": [{"field": row["field"], "quantity_year": row["quantity_year"]}
-                        for row in consolidation["by_field"]]}
+    return {
+        "demand_by_field": [
+            {**row, "field": titles.get(row["field"], row["field"])} for row in consolidation["by_field"]
+        ],
+        "demand_communes": consolidation["communes"],
+        "demand_totals": consolidation["totals"],
+        "targets": [
+            {"field": row["field"], "quantity_year": row["quantity_year"]}
+            for row in consolidation["by_field"]
+        ],
+    }
 
 
 # -- a commune's submission arrives ----------------------------------------------------
+
 
 def _campaign_submitted(session: Session, runtime: WorkflowRuntime, change: InstanceChange) -> None:
     campaign = session.scalar(select(Campaign).where(Campaign.instance_id == change.instance.id))
@@ -128,8 +208,9 @@ def _campaign_submitted(session: Session, runtime: WorkflowRuntime, change: Inst
         receive_submission(session, runtime, campaign, change.at, actor_id=change.completed_task.completed_by)
 
 
-def receive_submission(session: Session, runtime: WorkflowRuntime, campaign: Campaign, at: datetime,
-                       actor_id: int | None = None) -> CommuneSubmission:
+def receive_submission(
+    session: Session, runtime: WorkflowRuntime, campaign: Campaign, at: datetime, actor_id: int | None = None
+) -> CommuneSubmission:
     """Make a submitted campaign a case at the city: its year's round (opened now if it is
     the first of the year) and a submission for Sở Nội vụ to register. Idempotent."""
     existing = session.scalar(select(CommuneSubmission).where(CommuneSubmission.campaign_id == campaign.id))
@@ -140,41 +221,93 @@ def receive_submission(session: Session, runtime: WorkflowRuntime, campaign: Cam
         city = city_of(session, commune)
         home_affairs = department_of(session, city, HOME_AFFAIRS)
     except NotFound:  # a gap in the directory: refuse the dispatch on its task page rather than lose it
-        raise FormInvalid([FieldError("", "no_home_affairs_department",
-                                      "Chưa có Sở Nội vụ của thành phố trong danh bạ tổ chức nên chưa thể gửi. "
-                                      "Đề nghị liên hệ quản trị hệ thống.")]) from None
+        raise FormInvalid(
+            [
+                FieldError(
+                    "",
+                    "no_home_affairs_department",
+                    "Chưa có Sở Nội vụ của thành phố trong danh bạ tổ chức nên chưa thể gửi. "
+                    "Đề nghị liên hệ quản trị hệ thống.",
+                )
+            ]
+        ) from None
     city_round = city_round_for_year(session, campaign.target_year) or _open_round(
-        session, runtime, campaign.target_year, city, home_affairs, at, actor_id)
+        session, runtime, campaign.target_year, city, home_affairs, at, actor_id
+    )
     lines = submission_lines(session, campaign, commune)
     submission = CommuneSubmission(
-        city_round_id=city_round.id, campaign_id=campaign.id, commune_id=commune.id, status=RECEIVED,
-        dispatch_number=campaign.dispatch_number, lines=lines, received_at=at)
+        city_round_id=city_round.id,
+        campaign_id=campaign.id,
+        commune_id=commune.id,
+        status=RECEIVED,
+        dispatch_number=campaign.dispatch_number,
+        lines=lines,
+        received_at=at,
+    )
     session.add(submission)
     session.flush()
-    data = {"submission_id": submission.id, "city_round_id": city_round.id, "year": city_round.year,
-            "commune_name": commune.name, "dispatch_number": campaign.dispatch_number,
-            "dispatch_date": campaign.dispatch_date.isoformat() if campaign.dispatch_date else None,
-            "received_at": _local_iso(at), **_quantities(lines)}
+    data = {
+        "submission_id": submission.id,
+        "city_round_id": city_round.id,
+        "year": city_round.year,
+        "commune_name": commune.name,
+        "dispatch_number": campaign.dispatch_number,
+        "dispatch_date": campaign.dispatch_date.isoformat() if campaign.dispatch_date else None,
+        "received_at": _local_iso(at),
+        **_quantities(lines),
+    }
     submission.instance_id = runtime.start(
-        session, SUBMISSION_PROCESS, data, lane_orgs={SNV_OFFICER: home_affairs.id},
-        business_key=f"commune_submission:{submission.id}", at=at).instance.id
-    audit.record(session, at, actor_id, "commune_submission_received", f"commune_submission:{submission.id}",
-                 campaign_id=campaign.id, commune=commune.code, city_round_id=city_round.id,
-                 dispatch_number=campaign.dispatch_number, after_approval=city_round.status == APPROVED,
-                 **_quantities(lines))
+        session,
+        SUBMISSION_PROCESS,
+        data,
+        lane_orgs={SNV_OFFICER: home_affairs.id},
+        business_key=f"commune_submission:{submission.id}",
+        at=at,
+    ).instance.id
+    audit.record(
+        session,
+        at,
+        actor_id,
+        "commune_submission_received",
+        f"commune_submission:{submission.id}",
+        campaign_id=campaign.id,
+        commune=commune.code,
+        city_round_id=city_round.id,
+        dispatch_number=campaign.dispatch_number,
+        after_approval=city_round.status == APPROVED,
+        **_quantities(lines),
+    )
     return submission
 
 
-def _open_round(session: Session, runtime: WorkflowRuntime, year: int, city: OrgUnit, home_affairs: OrgUnit,
-                at: datetime, actor_id: int | None) -> CityRound:
+def _open_round(
+    session: Session,
+    runtime: WorkflowRuntime,
+    year: int,
+    city: OrgUnit,
+    home_affairs: OrgUnit,
+    at: datetime,
+    actor_id: int | None,
+) -> CityRound:
     city_round = CityRound(year=year, city_id=city.id, status=COLLECTING, opened_at=at)
     session.add(city_round)
     session.flush()
-    data = {"city_round_id": city_round.id, "year": year, "city_name": city.name, "opened_at": _local_iso(at),
-            "consolidate_from": _local_iso(at), "consolidate_days": CONSOLIDATE_DAYS}
+    data = {
+        "city_round_id": city_round.id,
+        "year": year,
+        "city_name": city.name,
+        "opened_at": _local_iso(at),
+        "consolidate_from": _local_iso(at),
+        "consolidate_days": CONSOLIDATE_DAYS,
+    }
     city_round.instance_id = runtime.start(
-        session, CONSOLIDATION_PROCESS, data, lane_orgs={SNV_OFFICER: home_affairs.id, CITY_CHAIR: city.id},
-        business_key=f"city_round:{year}", at=at).instance.id
+        session,
+        CONSOLIDATION_PROCESS,
+        data,
+        lane_orgs={SNV_OFFICER: home_affairs.id, CITY_CHAIR: city.id},
+        business_key=f"city_round:{year}",
+        at=at,
+    ).instance.id
     audit.record(session, at, actor_id, "city_round_opened", f"city_round:{city_round.id}", year=year)
     return city_round
 
@@ -183,22 +316,43 @@ def submission_lines(session: Session, campaign: Campaign, commune: OrgUnit) -> 
     """The counted proposal lines of the campaign, one dict per line: the commune's
     aggregation is by field and unit, the city's list is by field and job position."""
     rows = session.execute(
-        select(OrgUnit.code, OrgUnit.name, ProposalLine.field, ProposalLine.major, ProposalLine.job_position,
-               ProposalLine.target_group, ProposalLine.quantity_year, ProposalLine.quantity_period)
+        select(
+            OrgUnit.code,
+            OrgUnit.name,
+            ProposalLine.field,
+            ProposalLine.major,
+            ProposalLine.job_position,
+            ProposalLine.target_group,
+            ProposalLine.quantity_year,
+            ProposalLine.quantity_period,
+        )
         .join(UnitProposal, UnitProposal.id == ProposalLine.proposal_id)
         .join(OrgUnit, OrgUnit.id == UnitProposal.org_unit_id)
         .where(UnitProposal.campaign_id == campaign.id, UnitProposal.status.in_(COUNTED))
-        .order_by(OrgUnit.code, ProposalLine.position)).all()
-    return [{"commune_code": commune.code, "commune_name": commune.name, "unit_code": unit_code,
-             "unit_name": unit_name, "field": field, "major": major, "job_position": job_position.strip(),
-             "target_group": target_group, "quantity_year": quantity_year, "quantity_period": quantity_period}
-            for unit_code, unit_name, field, major, job_position, target_group, quantity_year, quantity_period
-            in rows]
+        .order_by(OrgUnit.code, ProposalLine.position)
+    ).all()
+    return [
+        {
+            "commune_code": commune.code,
+            "commune_name": commune.name,
+            "unit_code": unit_code,
+            "unit_name": unit_name,
+            "field": field,
+            "major": major,
+            "job_position": job_position.strip(),
+            "target_group": target_group,
+            "quantity_year": quantity_year,
+            "quantity_period": quantity_period,
+        }
+        for unit_code, unit_name, field, major, job_position, target_group, quantity_year, quantity_period in rows
+    ]
 
 
 def _quantities(lines: list[dict]) -> dict:
-    return {"quantity_year": sum(line["quantity_year"] for line in lines),
-            "quantity_period": sum(line["quantity_period"] for line in lines)}
+    return {
+        "quantity_year": sum(line["quantity_year"] for line in lines),
+        "quantity_period": sum(line["quantity_period"] for line in lines),
+    }
 
 
 def _local_iso(at: datetime) -> str:
@@ -207,20 +361,35 @@ def _local_iso(at: datetime) -> str:
 
 # -- Sở Nội vụ registers the dispatch ---------------------------------------------------
 
+
 def _registered(session: Session, change: InstanceChange) -> None:
     done = change.completed_task
-    submission = session.scalar(select(CommuneSubmission).where(CommuneSubmission.instance_id == change.instance.id))
+    submission = session.scalar(
+        select(CommuneSubmission).where(CommuneSubmission.instance_id == change.instance.id)
+    )
     if submission is None:
         return
     data = done.completed_data
-    submission.status, submission.registered_at, submission.registered_by = REGISTERED, change.at, done.completed_by
+    submission.status, submission.registered_at, submission.registered_by = (
+        REGISTERED,
+        change.at,
+        done.completed_by,
+    )
     submission.incoming_number = data["incoming_number"].strip()
-    audit.record(session, change.at, done.completed_by, "commune_submission_registered",
-                 f"commune_submission:{submission.id}", city_round_id=submission.city_round_id,
-                 incoming_number=submission.incoming_number, note=data.get("note"))
+    audit.record(
+        session,
+        change.at,
+        done.completed_by,
+        "commune_submission_registered",
+        f"commune_submission:{submission.id}",
+        city_round_id=submission.city_round_id,
+        incoming_number=submission.incoming_number,
+        note=data.get("note"),
+    )
 
 
 # -- consolidation and approval -----------------------------------------------------------
+
 
 def _city_round(session: Session, change: InstanceChange) -> CityRound | None:
     return session.scalar(select(CityRound).where(CityRound.instance_id == change.instance.id))
@@ -232,15 +401,29 @@ def _consolidated(session: Session, change: InstanceChange) -> None:
         return
     consolidation = consolidate(session, city_round)
     if not consolidation["communes"]:
-        raise FormInvalid([FieldError("", "no_registered_submission",
-                                      "Chưa có công văn đề xuất nào của xã, phường được vào sổ: "
-                                      "chưa thể tổng hợp nhu cầu của thành phố.")])
+        raise FormInvalid(
+            [
+                FieldError(
+                    "",
+                    "no_registered_submission",
+                    "Chưa có công văn đề xuất nào của xã, phường được vào sổ: "
+                    "chưa thể tổng hợp nhu cầu của thành phố.",
+                )
+            ]
+        )
     done = change.completed_task
     city_round.consolidation, city_round.consolidated_at = consolidation, change.at
     city_round.status = AWAITING_APPROVAL
-    audit.record(session, change.at, done.completed_by, "city_demand_consolidated", f"city_round:{city_round.id}",
-                 communes=[commune["code"] for commune in consolidation["communes"]],
-                 totals=consolidation["totals"], note=done.completed_data.get("consolidation_note"))
+    audit.record(
+        session,
+        change.at,
+        done.completed_by,
+        "city_demand_consolidated",
+        f"city_round:{city_round.id}",
+        communes=[commune["code"] for commune in consolidation["communes"]],
+        totals=consolidation["totals"],
+        note=done.completed_data.get("consolidation_note"),
+    )
 
 
 def _approved(session: Session, change: InstanceChange) -> None:
@@ -251,8 +434,16 @@ def _approved(session: Session, change: InstanceChange) -> None:
     targets = approved_targets(city_round.consolidation, data.get("targets"))
     city_round.targets, city_round.decision_number = targets, data["decision_number"]
     city_round.approved_at, city_round.approved_by, city_round.status = change.at, done.completed_by, APPROVED
-    audit.record(session, change.at, done.completed_by, "city_demand_approved", f"city_round:{city_round.id}",
-                 decision_number=city_round.decision_number, targets=targets, comment=data.get("chair_comment"))
+    audit.record(
+        session,
+        change.at,
+        done.completed_by,
+        "city_demand_approved",
+        f"city_round:{city_round.id}",
+        decision_number=city_round.decision_number,
+        targets=targets,
+        comment=data.get("chair_comment"),
+    )
 
 
 def _returned(session: Session, change: InstanceChange) -> None:
@@ -261,9 +452,15 @@ def _returned(session: Session, change: InstanceChange) -> None:
     city_round, done = _city_round(session, change), change.completed_task
     if city_round is None:
         return
-    audit.record(session, change.at, done.completed_by, "city_demand_returned", f"city_round:{city_round.id}",
-                 comment=done.completed_data.get("chair_comment"),
-                 returned_totals=(city_round.consolidation or {}).get("totals"))
+    audit.record(
+        session,
+        change.at,
+        done.completed_by,
+        "city_demand_returned",
+        f"city_round:{city_round.id}",
+        comment=done.completed_data.get("chair_comment"),
+        returned_totals=(city_round.consolidation or {}).get("totals"),
+    )
     city_round.consolidation = city_round.consolidated_at = None
     city_round.status = COLLECTING
 
@@ -278,14 +475,25 @@ def approved_targets(consolidation: dict, targets: list[dict] | None) -> dict[st
     for index, target in enumerate(targets or []):
         field, quantity = target["field"], target["quantity_year"]
         if field not in demand:
-            errors.append(FieldError(f"targets[{index}].field", "not_in_demand",
-                                     "Lĩnh vực này không có trong bảng tổng hợp nhu cầu của thành phố."))
+            errors.append(
+                FieldError(
+                    f"targets[{index}].field",
+                    "not_in_demand",
+                    "Lĩnh vực này không có trong bảng tổng hợp nhu cầu của thành phố.",
+                )
+            )
         elif field in seen:
-            errors.append(FieldError(f"targets[{index}].field", "duplicate",
-                                     "Lĩnh vực này đã có ở dòng chỉ tiêu khác."))
+            errors.append(
+                FieldError(f"targets[{index}].field", "duplicate", "Lĩnh vực này đã có ở dòng chỉ tiêu khác.")
+            )
         elif quantity > demand[field]:
-            errors.append(FieldError(f"targets[{index}].quantity_year", "above_demand",
-                                     f"Chỉ tiêu không được vượt quá nhu cầu đã tổng hợp ({demand[field]})."))
+            errors.append(
+                FieldError(
+                    f"targets[{index}].quantity_year",
+                    "above_demand",
+                    f"Chỉ tiêu không được vượt quá nhu cầu đã tổng hợp ({demand[field]}).",
+                )
+            )
         else:
             approved[field] = quantity
         seen.add(field)
@@ -304,32 +512,55 @@ def consolidate(session: Session, city_round: CityRound) -> dict:
     - ``totals``.
     Job positions written differently only in case or spacing count as one."""
     submissions = session.execute(
-        select(CommuneSubmission, OrgUnit).join(OrgUnit, OrgUnit.id == CommuneSubmission.commune_id)
+        select(CommuneSubmission, OrgUnit)
+        .join(OrgUnit, OrgUnit.id == CommuneSubmission.commune_id)
         .where(CommuneSubmission.city_round_id == city_round.id, CommuneSubmission.status == REGISTERED)
-        .order_by(CommuneSubmission.received_at, CommuneSubmission.id)).all()
+        .order_by(CommuneSubmission.received_at, CommuneSubmission.id)
+    ).all()
     rows: dict[tuple[str, str], dict] = {}
     by_field: dict[str, dict] = {}
     for submission, commune in submissions:
         for line in submission.lines:
-            row = rows.setdefault((line["field"], _position_key(line["job_position"])), {
-                "field": line["field"], "job_position": " ".join(line["job_position"].split()),
-                "target_groups": [], "by_commune": {}, "quantity_year": 0, "quantity_period": 0})
+            row = rows.setdefault(
+                (line["field"], _position_key(line["job_position"])),
+                {
+                    "field": line["field"],
+                    "job_position": " ".join(line["job_position"].split()),
+                    "target_groups": [],
+                    "by_commune": {},
+                    "quantity_year": 0,
+                    "quantity_period": 0,
+                },
+            )
             cell = row["by_commune"].setdefault(commune.code, {"quantity_year": 0, "quantity_period": 0})
-            field_total = by_field.setdefault(line["field"], {"field": line["field"], "quantity_year": 0,
-                                                              "quantity_period": 0})
+            field_total = by_field.setdefault(
+                line["field"], {"field": line["field"], "quantity_year": 0, "quantity_period": 0}
+            )
             for total in (row, cell, field_total):
                 total["quantity_year"] += line["quantity_year"]
                 total["quantity_period"] += line["quantity_period"]
             if line["target_group"] not in row["target_groups"]:
                 row["target_groups"].append(line["target_group"])
-    communes = [{"code": commune.code, "name": commune.name, "submission_id": submission.id,
-                 "dispatch_number": submission.dispatch_number, "incoming_number": submission.incoming_number,
-                 **_quantities(submission.lines)} for submission, commune in submissions]
-    return {"rows": [rows[key] for key in sorted(rows)],
-            "by_field": [by_field[field] for field in sorted(by_field)],
-            "communes": communes,
-            "totals": {"quantity_year": sum(row["quantity_year"] for row in by_field.values()),
-                       "quantity_period": sum(row["quantity_period"] for row in by_field.values())}}
+    communes = [
+        {
+            "code": commune.code,
+            "name": commune.name,
+            "submission_id": submission.id,
+            "dispatch_number": submission.dispatch_number,
+            "incoming_number": submission.incoming_number,
+            **_quantities(submission.lines),
+        }
+        for submission, commune in submissions
+    ]
+    return {
+        "rows": [rows[key] for key in sorted(rows)],
+        "by_field": [by_field[field] for field in sorted(by_field)],
+        "communes": communes,
+        "totals": {
+            "quantity_year": sum(row["quantity_year"] for row in by_field.values()),
+            "quantity_period": sum(row["quantity_period"] for row in by_field.values()),
+        },
+    }
 
 
 def _position_key(job_position: str) -> str:
@@ -337,6 +568,7 @@ def _position_key(job_position: str) -> str:
 
 
 # -- reading ------------------------------------------------------------------------------
+
 
 def city_round_for_year(session: Session, year: int) -> CityRound | None:
     return session.scalar(select(CityRound).where(CityRound.year == year))
@@ -349,13 +581,25 @@ def submissions_of(session: Session, round_id: int) -> list[dict]:
         .join(OrgUnit, OrgUnit.id == CommuneSubmission.commune_id)
         .join(Campaign, Campaign.id == CommuneSubmission.campaign_id)
         .where(CommuneSubmission.city_round_id == round_id)
-        .order_by(CommuneSubmission.received_at, CommuneSubmission.id)).all()
-    return [{"id": submission.id, "campaign_id": submission.campaign_id, "commune_code": code,
-             "commune_name": name, "dispatch_number": submission.dispatch_number, "dispatch_date": dispatch_date,
-             "received_at": submission.received_at, "registered_at": submission.registered_at,
-             "incoming_number": submission.incoming_number, "status": submission.status,
-             "instance_id": submission.instance_id, **_quantities(submission.lines)}
-            for submission, code, name, dispatch_date in rows]
+        .order_by(CommuneSubmission.received_at, CommuneSubmission.id)
+    ).all()
+    return [
+        {
+            "id": submission.id,
+            "campaign_id": submission.campaign_id,
+            "commune_code": code,
+            "commune_name": name,
+            "dispatch_number": submission.dispatch_number,
+            "dispatch_date": dispatch_date,
+            "received_at": submission.received_at,
+            "registered_at": submission.registered_at,
+            "incoming_number": submission.incoming_number,
+            "status": submission.status,
+            "instance_id": submission.instance_id,
+            **_quantities(submission.lines),
+        }
+        for submission, code, name, dispatch_date in rows
+    ]
 
 
 def consolidated_list(session: Session, city_round: CityRound) -> dict:
@@ -365,10 +609,22 @@ def consolidated_list(session: Session, city_round: CityRound) -> dict:
 
 def may_see_city_round(session: Session, user_id: int) -> bool:
     """Sở Nội vụ (its officers and its head) and the city chair see the city's rounds."""
-    return bool(session.scalar(select(exists().where(
-        Membership.user_id == user_id, Membership.org_unit_id == OrgUnit.id,
-        or_(and_(Membership.role_code.in_((SNV_OFFICER, UNIT_HEAD)), OrgUnit.kind == HOME_AFFAIRS),
-            and_(Membership.role_code == CITY_CHAIR, OrgUnit.level == "province"))))))
+    return bool(
+        session.scalar(
+            select(
+                exists().where(
+                    Membership.user_id == user_id,
+                    Membership.org_unit_id == OrgUnit.id,
+                    or_(
+                        and_(
+                            Membership.role_code.in_((SNV_OFFICER, UNIT_HEAD)), OrgUnit.kind == HOME_AFFAIRS
+                        ),
+                        and_(Membership.role_code == CITY_CHAIR, OrgUnit.level == "province"),
+                    ),
+                )
+            )
+        )
+    )
 
 
 def city_round_for_board(session: Session, user_id: int, round_id: int) -> CityRound:

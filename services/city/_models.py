@@ -1,4 +1,5 @@
 """The tables of city."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from engine.db import Base, JSONDocument, UTCDateTime
 
 # -- the talent pipeline after the commune ---------------------------------------------------
+
 
 class CityRound(Base):
     """A year's consolidation at the city (Sở Nội vụ): the communes' submissions arrive as

@@ -2,6 +2,7 @@
 
 This module is the context's public face: other contexts and the web layer import only
 what it names (the import contracts in setup.cfg)."""
+
 from services.commitments._commitments import (
     CATEGORY_TITLES,
     MAX_SCAN_BYTES,
@@ -13,4 +14,14 @@ from services.commitments._commitments import (
 )
 from services.commitments._models import Commitment, SupportEntitlement
 
-__all__ = ["CATEGORY_TITLES", "Commitment", "MAX_SCAN_BYTES", "SupportEntitlement", "commitment_document_for", "commitment_view", "get_commitment", "record_signed_scan", "register"]
+__all__ = [
+    "CATEGORY_TITLES",
+    "Commitment",
+    "MAX_SCAN_BYTES",
+    "SupportEntitlement",
+    "commitment_document_for",
+    "commitment_view",
+    "get_commitment",
+    "record_signed_scan",
+    "register",
+]

@@ -4,6 +4,7 @@ of the policy terms, so that what the person reads and signs is what the system 
 The citizen ID is never written: the person is identified by name, date of birth and
 the recruiting decision, and the document is kept in the database with its SHA-256.
 """
+
 from __future__ import annotations
 
 import io
@@ -79,8 +80,10 @@ def _header(document) -> None:
     _centered(document, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", bold=True)
     _centered(document, "Độc lập - Tự do - Hạnh phúc", bold=True)
     _centered(document, "BẢN CAM KẾT", bold=True, size=16)
-    _centered(document, "Thực hiện nghĩa vụ của người được thu hút là người có tài năng, "
-                        "nguồn nhân lực chất lượng cao")
+    _centered(
+        document,
+        "Thực hiện nghĩa vụ của người được thu hút là người có tài năng, nguồn nhân lực chất lượng cao",
+    )
 
 
 def _identity(document, text: CommitmentText) -> None:
@@ -105,19 +108,24 @@ def _undertakings(document, text: CommitmentText) -> None:
     document.add_paragraph(
         f"1. Công tác tối thiểu {years} năm {commitment['place']}, "
         f"{START_BASIS_WORDS[commitment['start_basis']]}:{expected} từ ngày {dmy(text.start_date)} "
-        f"đến hết ngày {dmy(text.end_date)}.")
+        f"đến hết ngày {dmy(text.end_date)}."
+    )
     clause = 2
     if commitment["field_lock"]:
-        document.add_paragraph(f"{clause}. Làm việc đúng ngành, lĩnh vực được tuyển dụng trong suốt thời gian "
-                               "cam kết.")
+        document.add_paragraph(
+            f"{clause}. Làm việc đúng ngành, lĩnh vực được tuyển dụng trong suốt thời gian cam kết."
+        )
         clause += 1
     if commitment.get("min_remaining_service_years"):
-        document.add_paragraph(f"{clause}. Tại thời điểm được tuyển dụng, thời gian công tác còn lại của tôi "
-                               f"tối thiểu {commitment['min_remaining_service_years']} năm (trừ giáo sư, "
-                               "phó giáo sư).")
+        document.add_paragraph(
+            f"{clause}. Tại thời điểm được tuyển dụng, thời gian công tác còn lại của tôi "
+            f"tối thiểu {commitment['min_remaining_service_years']} năm (trừ giáo sư, "
+            "phó giáo sư)."
+        )
         clause += 1
-    document.add_paragraph(f"{clause}. Hoàn thành tốt nhiệm vụ được giao, chấp hành sự phân công của "
-                           "cơ quan, đơn vị sử dụng.")
+    document.add_paragraph(
+        f"{clause}. Hoàn thành tốt nhiệm vụ được giao, chấp hành sự phân công của cơ quan, đơn vị sử dụng."
+    )
     clause += 1
     supports = []
     if text.one_time_support_vnd:
@@ -125,23 +133,28 @@ def _undertakings(document, text: CommitmentText) -> None:
     if text.monthly_support_text:
         supports.append(text.monthly_support_text)
     if supports:
-        document.add_paragraph(f"{clause}. Tôi được hưởng: " + "; ".join(supports)
-                               + f" ({terms['budget_source']}).")
+        document.add_paragraph(
+            f"{clause}. Tôi được hưởng: " + "; ".join(supports) + f" ({terms['budget_source']})."
+        )
         clause += 1
     exemptions = "; ".join(terms["refund"]["exempt_reasons"])
     document.add_paragraph(
         f"{clause}. Nếu không thực hiện đúng cam kết (tự ý bỏ việc, xin thôi việc, chuyển công tác ra ngoài "
         f"{terms['jurisdiction']} hoặc không làm đúng ngành, lĩnh vực), tôi {REFUND_WORDS[terms['refund']['formula']]}."
-        + (f" Trừ các trường hợp: {exemptions}." if exemptions else ""))
+        + (f" Trừ các trường hợp: {exemptions}." if exemptions else "")
+    )
 
 
 def _signatures(document) -> None:
     document.add_paragraph("Tôi xin chịu trách nhiệm trước pháp luật về những nội dung đã cam kết.")
-    document.add_paragraph("............, ngày ...... tháng ...... năm ..........").alignment = \
-        WD_ALIGN_PARAGRAPH.RIGHT
+    document.add_paragraph(
+        "............, ngày ...... tháng ...... năm .........."
+    ).alignment = WD_ALIGN_PARAGRAPH.RIGHT
     table = document.add_table(rows=2, cols=2)
-    labels = (("THỦ TRƯỞNG CƠ QUAN, ĐƠN VỊ SỬ DỤNG", "(Ký, ghi rõ họ tên, đóng dấu)"),
-              ("NGƯỜI CAM KẾT", "(Ký, ghi rõ họ tên)"))
+    labels = (
+        ("THỦ TRƯỞNG CƠ QUAN, ĐƠN VỊ SỬ DỤNG", "(Ký, ghi rõ họ tên, đóng dấu)"),
+        ("NGƯỜI CAM KẾT", "(Ký, ghi rõ họ tên)"),
+    )
     for column, (title, hint) in enumerate(labels):
         cell = table.cell(0, column)
         cell.text = title

@@ -18,6 +18,7 @@ One small ``commitment`` instance per person then drives the rest:
 
 This module keeps the tables in step with those steps, in the engine's transaction.
 """
+
 from __future__ import annotations
 
 import re
@@ -62,12 +63,17 @@ SELECTION_PROCESS = "selection_round"
 MAX_SCAN_BYTES = 5 * 1024 * 1024
 # A scan is accepted by what it is, not by what its name says: the start and the end
 # every file of its type has (readers look for a PDF's %%EOF in its last 1024 bytes).
-SCAN_TYPES = ((documents.PDF, b"%PDF-", b"%%EOF"), (documents.PNG, b"\x89PNG\r\n\x1a\n", b"IEND\xaeB`\x82"),
-              (documents.JPEG, b"\xff\xd8\xff", b"\xff\xd9"))
+SCAN_TYPES = (
+    (documents.PDF, b"%PDF-", b"%%EOF"),
+    (documents.PNG, b"\x89PNG\r\n\x1a\n", b"IEND\xaeB`\x82"),
+    (documents.JPEG, b"\xff\xd8\xff", b"\xff\xd9"),
+)
 SCAN_TAIL_BYTES = 1024
 # A web page dressed as a scan (a PDF header on an HTML body) is refused whatever it
 # starts with; a scanned page holds no markup.
-MARKUP = re.compile(rb"<\s*(?:!doctype\s+html|html|head|body|script|iframe|object|embed|svg)\b", re.IGNORECASE)
+MARKUP = re.compile(
+    rb"<\s*(?:!doctype\s+html|html|head|body|script|iframe|object|embed|svg)\b", re.IGNORECASE
+)
 CATEGORY_TITLES = {
     "excellent_graduate": "tốt nghiệp xuất sắc",
     "master": "thạc sĩ",
@@ -83,41 +89,90 @@ CATEGORY_TITLES = {
 
 NEEDED_BY = "Cam kết, phân công và hỗ trợ"
 CONTRACTS = (
-    ProcessContract(PROCESS, "services/commitments", NEEDED_BY, (
-        user_task("sign_commitment", "opened: assigned to the person's own account; completed: signed (refused from "
-                  "anyone but the person, or with another name); a scan uploaded by Sở Nội vụ completes it",
-                  "full_name"),
-        user_task("assign_position", "completed: records the assignment and proposes the support from the "
-                  "commitment's own terms", "assignment_decision", "assigned_on", "job_position"),
-        user_task("approve_support", "completed: Sở Tài chính approves or rejects the proposed support",
-                  Field("finance_decision", ("approve", "reject")), "note"),
-    ), outcomes={"commitment_in_force": "in_force"},
-        start_data=("commitment_id", "document_id", "decision_date", "person_name", "employer_name", "job_position",
-                    "legal_basis_title", "commitment_years", "start_date", "end_date", "start_date_text",
-                    "end_date_text", "has_support")),
-    ProcessContract(SELECTION_PROCESS, "services/commitments", NEEDED_BY, (
-        user_task("decide_results", "its `decision_date` is the day the commitments start from", "decision_date"),
-    ), outcomes={"results_decided": "decided"}),
+    ProcessContract(
+        PROCESS,
+        "services/commitments",
+        NEEDED_BY,
+        (
+            user_task(
+                "sign_commitment",
+                "opened: assigned to the person's own account; completed: signed (refused from "
+                "anyone but the person, or with another name); a scan uploaded by Sở Nội vụ completes it",
+                "full_name",
+            ),
+            user_task(
+                "assign_position",
+                "completed: records the assignment and proposes the support from the commitment's own terms",
+                "assignment_decision",
+                "assigned_on",
+                "job_position",
+            ),
+            user_task(
+                "approve_support",
+                "completed: Sở Tài chính approves or rejects the proposed support",
+                Field("finance_decision", ("approve", "reject")),
+                "note",
+            ),
+        ),
+        outcomes={"commitment_in_force": "in_force"},
+        start_data=(
+            "commitment_id",
+            "document_id",
+            "decision_date",
+            "person_name",
+            "employer_name",
+            "job_position",
+            "legal_basis_title",
+            "commitment_years",
+            "start_date",
+            "end_date",
+            "start_date_text",
+            "end_date_text",
+            "has_support",
+        ),
+    ),
+    ProcessContract(
+        SELECTION_PROCESS,
+        "services/commitments",
+        NEEDED_BY,
+        (
+            user_task(
+                "decide_results", "its `decision_date` is the day the commitments start from", "decision_date"
+            ),
+        ),
+        outcomes={"results_decided": "decided"},
+    ),
 )
 
 
 def register(runtime: WorkflowRuntime) -> None:
     """Reacts to the round's decision after services.selection, which marks the selected."""
-    runtime.register(Capability("commitments", CONTRACTS, (
-        ended(SELECTION_PROCESS, "results_decided",
-              lambda session, change: _results_decided(session, runtime, change)),
-        reached(PROCESS, "sign_commitment", _awaiting_signature),
-        completed(PROCESS, "sign_commitment", _step(_signed)),
-        completed(PROCESS, "assign_position", _step(_assigned)),
-        completed(PROCESS, "approve_support", _step(_support_decided)),
-        ended(PROCESS, "commitment_in_force", _step(_in_force)),
-    )))
+    runtime.register(
+        Capability(
+            "commitments",
+            CONTRACTS,
+            (
+                ended(
+                    SELECTION_PROCESS,
+                    "results_decided",
+                    lambda session, change: _results_decided(session, runtime, change),
+                ),
+                reached(PROCESS, "sign_commitment", _awaiting_signature),
+                completed(PROCESS, "sign_commitment", _step(_signed)),
+                completed(PROCESS, "assign_position", _step(_assigned)),
+                completed(PROCESS, "approve_support", _step(_support_decided)),
+                ended(PROCESS, "commitment_in_force", _step(_in_force)),
+            ),
+        )
+    )
 
 
 # -- opening ---------------------------------------------------------------------------
 
-def open_commitments(session: Session, runtime: WorkflowRuntime, round_id: int, decision_date: date,
-                     at: datetime) -> list[Commitment]:
+
+def open_commitments(
+    session: Session, runtime: WorkflowRuntime, round_id: int, decision_date: date, at: datetime
+) -> list[Commitment]:
     """A commitment, its document and its instance for every selected candidate of the
     round who has none yet (running it again after a partial decision is harmless)."""
     round_ = session.get(RecruitmentRound, round_id)
@@ -126,44 +181,94 @@ def open_commitments(session: Session, runtime: WorkflowRuntime, round_id: int, 
     terms = policies.policy_book().legal_basis(round_.legal_basis).terms()
     finance = _finance_department(session)
     candidates = session.scalars(
-        select(Candidate).where(Candidate.round_id == round_id, Candidate.status == "selected",
-                                ~exists().where(Commitment.candidate_id == Candidate.id))
-        .order_by(Candidate.id)).all()
-    return [_open_one(session, runtime, candidate, terms, decision_date, finance, at) for candidate in candidates]
+        select(Candidate)
+        .where(
+            Candidate.round_id == round_id,
+            Candidate.status == "selected",
+            ~exists().where(Commitment.candidate_id == Candidate.id),
+        )
+        .order_by(Candidate.id)
+    ).all()
+    return [
+        _open_one(session, runtime, candidate, terms, decision_date, finance, at) for candidate in candidates
+    ]
 
 
-def _open_one(session, runtime, candidate: Candidate, terms: dict, decision_date: date, finance: OrgUnit,
-              at: datetime) -> Commitment:
+def _open_one(
+    session, runtime, candidate: Candidate, terms: dict, decision_date: date, finance: OrgUnit, at: datetime
+) -> Commitment:
     person = session.get(Person, candidate.person_id)
     position = session.get(Position, candidate.position_id)
     employer = session.get(OrgUnit, position.org_unit_id)
     start = decision_date  # both start bases begin here; report_for_duty_date re-dates at assignment
     end = policies.commitment_end(start, terms["commitment"]["min_years"])
-    commitment = Commitment(candidate_id=candidate.id, person_id=person.id, legal_basis=terms["legal_basis"],
-                            terms=terms, employer_org_id=employer.id, job_position=position.job_position,
-                            start_date=start, end_date=end, status="awaiting_signature")
+    commitment = Commitment(
+        candidate_id=candidate.id,
+        person_id=person.id,
+        legal_basis=terms["legal_basis"],
+        terms=terms,
+        employer_org_id=employer.id,
+        job_position=position.job_position,
+        start_date=start,
+        end_date=end,
+        status="awaiting_signature",
+    )
     session.add(commitment)
     session.flush()
     account = _account_of(session, person, at)
     supports = proposed_support(terms, candidate.category)
-    content = render(_document_text(person, employer, commitment, candidate.category, decision_date, supports), at)
-    document = documents.store(session, at, None, kind="commitment", subject=f"commitment:{commitment.id}",
-                               filename=f"ban-cam-ket-{commitment.id}.docx", media_type=documents.DOCX,
-                               content=content)
+    content = render(
+        _document_text(person, employer, commitment, candidate.category, decision_date, supports), at
+    )
+    document = documents.store(
+        session,
+        at,
+        None,
+        kind="commitment",
+        subject=f"commitment:{commitment.id}",
+        filename=f"ban-cam-ket-{commitment.id}.docx",
+        media_type=documents.DOCX,
+        content=content,
+    )
     commitment.document_id = document.id
-    data = {"commitment_id": commitment.id, "document_id": document.id, "decision_date": decision_date.isoformat(),
-            "person_name": person.full_name, "employer_name": employer.name, "job_position": position.job_position,
-            "legal_basis_title": terms["title"], "commitment_years": terms["commitment"]["min_years"],
-            "start_date": start.isoformat(), "end_date": end.isoformat(), "start_date_text": dmy(start),
-            "end_date_text": dmy(end), "has_support": bool(supports)}
-    change = runtime.start(session, PROCESS, data,
-                           lane_orgs={TALENT: employer.id, UNIT_HEAD: employer.id, FINANCE_OFFICER: finance.id},
-                           business_key=f"commitment:{commitment.id}", at=at)
+    data = {
+        "commitment_id": commitment.id,
+        "document_id": document.id,
+        "decision_date": decision_date.isoformat(),
+        "person_name": person.full_name,
+        "employer_name": employer.name,
+        "job_position": position.job_position,
+        "legal_basis_title": terms["title"],
+        "commitment_years": terms["commitment"]["min_years"],
+        "start_date": start.isoformat(),
+        "end_date": end.isoformat(),
+        "start_date_text": dmy(start),
+        "end_date_text": dmy(end),
+        "has_support": bool(supports),
+    }
+    change = runtime.start(
+        session,
+        PROCESS,
+        data,
+        lane_orgs={TALENT: employer.id, UNIT_HEAD: employer.id, FINANCE_OFFICER: finance.id},
+        business_key=f"commitment:{commitment.id}",
+        at=at,
+    )
     commitment.instance_id = change.instance.id
-    audit.record(session, at, None, "commitment.opened", f"commitment:{commitment.id}",
-                 person_id=person.id, candidate_id=candidate.id, legal_basis=commitment.legal_basis,
-                 start_date=start.isoformat(), end_date=end.isoformat(), document_id=document.id,
-                 account_id=account.id)
+    audit.record(
+        session,
+        at,
+        None,
+        "commitment.opened",
+        f"commitment:{commitment.id}",
+        person_id=person.id,
+        candidate_id=candidate.id,
+        legal_basis=commitment.legal_basis,
+        start_date=start.isoformat(),
+        end_date=end.isoformat(),
+        document_id=document.id,
+        account_id=account.id,
+    )
     return commitment
 
 
@@ -193,15 +298,26 @@ def _finance_department(session: Session) -> OrgUnit:
 
 def _document_text(person, employer, commitment, category, decision_date, supports) -> CommitmentText:
     one_time = next((amount for kind, amount, _ in supports if kind == "one_time"), None)
-    monthly = next((words[0].lower() + words[1:] for kind, _, words in supports if kind == "monthly_income"), None)
+    monthly = next(
+        (words[0].lower() + words[1:] for kind, _, words in supports if kind == "monthly_income"), None
+    )
     return CommitmentText(
-        full_name=person.full_name, date_of_birth=person.date_of_birth, employer_name=employer.name,
-        job_position=commitment.job_position, category_title=CATEGORY_TITLES.get(category, category),
-        terms=commitment.terms, start_date=commitment.start_date, end_date=commitment.end_date,
-        decision_date=decision_date, one_time_support_vnd=one_time, monthly_support_text=monthly)
+        full_name=person.full_name,
+        date_of_birth=person.date_of_birth,
+        employer_name=employer.name,
+        job_position=commitment.job_position,
+        category_title=CATEGORY_TITLES.get(category, category),
+        terms=commitment.terms,
+        start_date=commitment.start_date,
+        end_date=commitment.end_date,
+        decision_date=decision_date,
+        one_time_support_vnd=one_time,
+        monthly_support_text=monthly,
+    )
 
 
 # -- support ----------------------------------------------------------------------------
+
 
 def proposed_support(terms: dict, category: str) -> list[tuple[str, int, str]]:
     """(kind, amount in VND, formula in words) of each support the terms give the
@@ -212,36 +328,50 @@ def proposed_support(terms: dict, category: str) -> list[tuple[str, int, str]]:
     found = []
     one_time = policies.one_time_support(terms, category)
     if one_time:
-        found.append(("one_time", one_time,
-                      f"Hỗ trợ một lần theo {basis}: {vnd(one_time)} đồng ({category_title})"))
+        found.append(
+            ("one_time", one_time, f"Hỗ trợ một lần theo {basis}: {vnd(one_time)} đồng ({category_title})")
+        )
     wages = policies.policy_book().regional_minimum_wage_vnd
     monthly = policies.monthly_income_support(terms, category, wages)
     if monthly:
         rule = terms["monthly_income_support"][category]
         multiplier = rule["multiplier"].replace(".", ",")
-        found.append(("monthly_income", monthly,
-                      f"Hỗ trợ thu nhập hằng tháng theo {basis}: {multiplier} × {vnd(wages[rule['region']])} đồng "
-                      f"(lương tối thiểu vùng {rule['region']}) = {vnd(monthly)} đồng/tháng × số tháng thực tế "
-                      f"làm việc ({category_title})"))
+        found.append(
+            (
+                "monthly_income",
+                monthly,
+                f"Hỗ trợ thu nhập hằng tháng theo {basis}: {multiplier} × {vnd(wages[rule['region']])} đồng "
+                f"(lương tối thiểu vùng {rule['region']}) = {vnd(monthly)} đồng/tháng × số tháng thực tế "
+                f"làm việc ({category_title})",
+            )
+        )
     return found
 
 
 def _short_title(title: str) -> str:
-    """"Nghị quyết số 53/2025/NQ-HĐND của ..." -> "Nghị quyết 53/2025"."""
+    """ "Nghị quyết số 53/2025/NQ-HĐND của ..." -> "Nghị quyết 53/2025"."""
     match = re.search(r"Nghị quyết số (\d+/\d{4})", title)
     return f"Nghị quyết {match.group(1)}" if match else title
 
 
 # -- keeping the tables in step with the instance ------------------------------------------
 
+
 def _results_decided(session: Session, runtime: WorkflowRuntime, change: InstanceChange) -> None:
     """The city chair's approval of a round's results opens the commitments (the selection
     module's reaction ran first and marked the selected candidates)."""
-    round_id = session.scalar(select(RecruitmentRound.id).where(RecruitmentRound.instance_id == change.instance.id))
+    round_id = session.scalar(
+        select(RecruitmentRound.id).where(RecruitmentRound.instance_id == change.instance.id)
+    )
     if round_id is None or change.completed_task is None:
         return
-    open_commitments(session, runtime, round_id,
-                     date.fromisoformat(change.completed_task.completed_data["decision_date"]), change.at)
+    open_commitments(
+        session,
+        runtime,
+        round_id,
+        date.fromisoformat(change.completed_task.completed_data["decision_date"]),
+        change.at,
+    )
 
 
 def _commitment_of(session: Session, change: InstanceChange) -> Commitment | None:
@@ -260,10 +390,18 @@ def _awaiting_signature(session: Session, change: InstanceChange) -> None:
 
 def _step(handler):
     """A reaction of a commitment's instance, with its commitment and person."""
+
     def react(session: Session, change: InstanceChange) -> None:
         commitment = _commitment_of(session, change)
         if commitment is not None:
-            handler(session, commitment, session.get(Person, commitment.person_id), change.completed_task, change.at)
+            handler(
+                session,
+                commitment,
+                session.get(Person, commitment.person_id),
+                change.completed_task,
+                change.at,
+            )
+
     return react
 
 
@@ -272,13 +410,27 @@ def _signed(session, commitment: Commitment, person: Person, done, at: datetime)
     if done.completed_by != person.user_id and not by_scan:
         raise PermissionDenied("Chỉ người cam kết tự ký; Sở Nội vụ tải bản giấy đã ký thay cho bước này.")
     if _name_key(done.completed_data["full_name"]) != _name_key(person.full_name):
-        raise FormInvalid([FieldError("full_name", "name_mismatch",
-                                      "«Họ và tên người cam kết» phải trùng với họ và tên ghi trong bản cam kết.")])
+        raise FormInvalid(
+            [
+                FieldError(
+                    "full_name",
+                    "name_mismatch",
+                    "«Họ và tên người cam kết» phải trùng với họ và tên ghi trong bản cam kết.",
+                )
+            ]
+        )
     commitment.status, commitment.signed_at = "signed", at
     commitment.signed_via = "scan" if by_scan else "app"
-    audit.record(session, at, done.completed_by, "commitment.signed", f"commitment:{commitment.id}",
-                 signed_via=commitment.signed_via, document_id=commitment.document_id,
-                 signed_document_id=commitment.signed_document_id)
+    audit.record(
+        session,
+        at,
+        done.completed_by,
+        "commitment.signed",
+        f"commitment:{commitment.id}",
+        signed_via=commitment.signed_via,
+        document_id=commitment.document_id,
+        signed_document_id=commitment.signed_document_id,
+    )
     people.record_status(session, at, done.completed_by, person.id, "committed")
 
 
@@ -293,51 +445,93 @@ def _assigned(session, commitment: Commitment, person: Person, done, at: datetim
     today = at.astimezone(LOCAL_TZ).date()
     decision_date = commitment.start_date
     if assigned_on < decision_date or assigned_on > today:
-        raise FormInvalid([FieldError("assigned_on", "out_of_range",
-                                      f"«Ngày quyết định phân công» phải từ ngày {dmy(decision_date)} "
-                                      f"đến hôm nay ({dmy(today)}).")])
+        raise FormInvalid(
+            [
+                FieldError(
+                    "assigned_on",
+                    "out_of_range",
+                    f"«Ngày quyết định phân công» phải từ ngày {dmy(decision_date)} "
+                    f"đến hôm nay ({dmy(today)}).",
+                )
+            ]
+        )
     commitment.assignment_decision = data["assignment_decision"].strip()
     commitment.assigned_at = datetime.combine(assigned_on, time(0, 0), LOCAL_TZ)
     commitment.job_position = data["job_position"].strip()
     if commitment.terms["commitment"]["start_basis"] == "report_for_duty_date":
         commitment.start_date = assigned_on  # the day they take up the post
-        commitment.end_date = policies.commitment_end(assigned_on, commitment.terms["commitment"]["min_years"])
+        commitment.end_date = policies.commitment_end(
+            assigned_on, commitment.terms["commitment"]["min_years"]
+        )
     category = session.scalar(select(Candidate.category).where(Candidate.id == commitment.candidate_id))
     for kind, amount, formula in proposed_support(commitment.terms, category):
-        session.add(SupportEntitlement(commitment_id=commitment.id, kind=kind, formula=formula,
-                                       amount_vnd=amount, status="proposed"))
-    audit.record(session, at, done.completed_by, "commitment.assigned", f"commitment:{commitment.id}",
-                 assignment_decision=commitment.assignment_decision, assigned_on=assigned_on.isoformat(),
-                 job_position=commitment.job_position)
+        session.add(
+            SupportEntitlement(
+                commitment_id=commitment.id, kind=kind, formula=formula, amount_vnd=amount, status="proposed"
+            )
+        )
+    audit.record(
+        session,
+        at,
+        done.completed_by,
+        "commitment.assigned",
+        f"commitment:{commitment.id}",
+        assignment_decision=commitment.assignment_decision,
+        assigned_on=assigned_on.isoformat(),
+        job_position=commitment.job_position,
+    )
 
 
 def _support_decided(session, commitment: Commitment, person: Person, done, at: datetime) -> None:
     decision = done.completed_data["finance_decision"]
     note = (done.completed_data.get("note") or "").strip()
     if decision == "reject" and not note:
-        raise FormInvalid([FieldError("note", "required", "Vui lòng nhập «Ý kiến thẩm định» khi không chấp thuận.")])
+        raise FormInvalid(
+            [FieldError("note", "required", "Vui lòng nhập «Ý kiến thẩm định» khi không chấp thuận.")]
+        )
     status = "approved" if decision == "approve" else "rejected"
-    session.execute(update(SupportEntitlement).where(
-        SupportEntitlement.commitment_id == commitment.id, SupportEntitlement.status == "proposed")
+    session.execute(
+        update(SupportEntitlement)
+        .where(SupportEntitlement.commitment_id == commitment.id, SupportEntitlement.status == "proposed")
         .values(status=status, decided_at=at, decided_by=done.completed_by),
-        execution_options={"synchronize_session": "fetch"})
-    audit.record(session, at, done.completed_by, f"support.{status}", f"commitment:{commitment.id}", note=note)
+        execution_options={"synchronize_session": "fetch"},
+    )
+    audit.record(
+        session, at, done.completed_by, f"support.{status}", f"commitment:{commitment.id}", note=note
+    )
 
 
 def _in_force(session, commitment: Commitment, person: Person, done, at: datetime) -> None:
     included_on = commitment.assigned_at.astimezone(LOCAL_TZ).date()
     commitment.status = "active"
-    session.add(TalentListEntry(person_id=commitment.person_id, org_unit_id=commitment.employer_org_id,
-                                included_on=included_on))
+    session.add(
+        TalentListEntry(
+            person_id=commitment.person_id, org_unit_id=commitment.employer_org_id, included_on=included_on
+        )
+    )
     people.record_status(session, at, None, commitment.person_id, "in_service")
-    audit.record(session, at, None, "commitment.in_force", f"commitment:{commitment.id}",
-                 included_on=included_on.isoformat())
+    audit.record(
+        session,
+        at,
+        None,
+        "commitment.in_force",
+        f"commitment:{commitment.id}",
+        included_on=included_on.isoformat(),
+    )
 
 
 # -- the scan of a paper signature ---------------------------------------------------------
 
-def record_signed_scan(session: Session, runtime: WorkflowRuntime, actor_username: str, commitment_id: int,
-                       filename: str, content: bytes, at: datetime) -> Commitment:
+
+def record_signed_scan(
+    session: Session,
+    runtime: WorkflowRuntime,
+    actor_username: str,
+    commitment_id: int,
+    filename: str,
+    content: bytes,
+    at: datetime,
+) -> Commitment:
     """Sở Nội vụ uploads the scan of a commitment signed on paper (PDF or image, at most
     5 MB): it is kept, and the person's signing task is completed on their behalf."""
     actor = user_by_username(session, actor_username)
@@ -347,17 +541,30 @@ def record_signed_scan(session: Session, runtime: WorkflowRuntime, actor_usernam
     if commitment.status != "awaiting_signature":
         raise Conflict("Bản cam kết này đã được ký.")
     media_type = _scan_media_type(content)
-    task_id = session.scalar(select(HumanTask.id).where(
-        HumanTask.instance_id == commitment.instance_id, HumanTask.task_name == "sign_commitment",
-        HumanTask.status == "ready"))
+    task_id = session.scalar(
+        select(HumanTask.id).where(
+            HumanTask.instance_id == commitment.instance_id,
+            HumanTask.task_name == "sign_commitment",
+            HumanTask.status == "ready",
+        )
+    )
     if task_id is None:
         raise Conflict("Bản cam kết này không còn chờ ký.")
-    scan = documents.store(session, at, actor.id, kind="signed_commitment", subject=f"commitment:{commitment.id}",
-                           filename=_scan_filename(filename, media_type), media_type=media_type, content=content)
+    scan = documents.store(
+        session,
+        at,
+        actor.id,
+        kind="signed_commitment",
+        subject=f"commitment:{commitment.id}",
+        filename=_scan_filename(filename, media_type),
+        media_type=media_type,
+        content=content,
+    )
     commitment.signed_document_id = scan.id
     person = session.get(Person, commitment.person_id)
-    runtime.complete_task(session, task_id, {"acknowledge": True, "full_name": person.full_name},
-                          user_id=actor.id, at=at)
+    runtime.complete_task(
+        session, task_id, {"acknowledge": True, "full_name": person.full_name}, user_id=actor.id, at=at
+    )
     return commitment
 
 
@@ -367,8 +574,11 @@ def _scan_media_type(content: bytes) -> str:
     if len(content) > MAX_SCAN_BYTES:
         raise InvalidInput("file", "Tệp bản cam kết đã ký không được lớn hơn 5 MB.")
     if MARKUP.search(content):
-        raise InvalidInput("file", "Tệp bản cam kết đã ký chứa mã trang web (HTML, script), không phải bản quét: "
-                                   "hãy tải lên bản PDF hoặc ảnh chụp bản cam kết đã ký.")
+        raise InvalidInput(
+            "file",
+            "Tệp bản cam kết đã ký chứa mã trang web (HTML, script), không phải bản quét: "
+            "hãy tải lên bản PDF hoặc ảnh chụp bản cam kết đã ký.",
+        )
     for media_type, start, end in SCAN_TYPES:
         if content.startswith(start) and end in content[-SCAN_TAIL_BYTES:]:
             return media_type
@@ -384,18 +594,37 @@ def _scan_filename(filename: str, media_type: str) -> str:
 
 
 def _is_home_affairs_officer(session: Session, user_id: int) -> bool:
-    return bool(session.scalar(select(exists().where(
-        Membership.user_id == user_id, Membership.role_code == SNV_OFFICER,
-        Membership.org_unit_id == OrgUnit.id, OrgUnit.kind == HOME_AFFAIRS))))
+    return bool(
+        session.scalar(
+            select(
+                exists().where(
+                    Membership.user_id == user_id,
+                    Membership.role_code == SNV_OFFICER,
+                    Membership.org_unit_id == OrgUnit.id,
+                    OrgUnit.kind == HOME_AFFAIRS,
+                )
+            )
+        )
+    )
 
 
 def _is_finance_officer(session: Session, user_id: int) -> bool:
-    return bool(session.scalar(select(exists().where(
-        Membership.user_id == user_id, Membership.role_code == FINANCE_OFFICER,
-        Membership.org_unit_id == OrgUnit.id, OrgUnit.kind == FINANCE))))
+    return bool(
+        session.scalar(
+            select(
+                exists().where(
+                    Membership.user_id == user_id,
+                    Membership.role_code == FINANCE_OFFICER,
+                    Membership.org_unit_id == OrgUnit.id,
+                    OrgUnit.kind == FINANCE,
+                )
+            )
+        )
+    )
 
 
 # -- reading ----------------------------------------------------------------------------
+
 
 def get_commitment(session: Session, commitment_id: int) -> Commitment:
     commitment = session.get(Commitment, commitment_id)
@@ -411,14 +640,21 @@ def commitment_view(session: Session, commitment_id: int, keys=None) -> dict:
     person = people.person_view(session, keys, commitment.person_id) if keys is not None else None
     person_row = session.get(Person, commitment.person_id)
     employer = session.get(OrgUnit, commitment.employer_org_id)
-    entitlements = session.scalars(select(SupportEntitlement).where(
-        SupportEntitlement.commitment_id == commitment.id).order_by(SupportEntitlement.id)).all()
+    entitlements = session.scalars(
+        select(SupportEntitlement)
+        .where(SupportEntitlement.commitment_id == commitment.id)
+        .order_by(SupportEntitlement.id)
+    ).all()
     docs = documents.of_subject(session, f"commitment:{commitment.id}")
     return {
         "id": commitment.id,
         "status": commitment.status,
-        "person": {"id": person_row.id, "full_name": person_row.full_name, "date_of_birth": person_row.date_of_birth,
-                   "citizen_id": person["citizen_id"] if person else None},
+        "person": {
+            "id": person_row.id,
+            "full_name": person_row.full_name,
+            "date_of_birth": person_row.date_of_birth,
+            "citizen_id": person["citizen_id"] if person else None,
+        },
         "employer": {"id": employer.id, "code": employer.code, "name": employer.name},
         "job_position": commitment.job_position,
         "legal_basis": commitment.legal_basis,
@@ -432,18 +668,42 @@ def commitment_view(session: Session, commitment_id: int, keys=None) -> dict:
         "assignment_decision": commitment.assignment_decision,
         "assigned_on": commitment.assigned_at.astimezone(LOCAL_TZ).date() if commitment.assigned_at else None,
         "instance_id": commitment.instance_id,
-        "documents": [{"id": doc.id, "kind": doc.kind, "filename": doc.filename, "media_type": doc.media_type,
-                       "created_at": doc.created_at, "sha256": doc.sha256} for doc in docs],
-        "entitlements": [{"id": row.id, "kind": row.kind, "formula": row.formula, "amount_vnd": row.amount_vnd,
-                          "status": row.status, "decided_at": row.decided_at, "decided_by": row.decided_by}
-                         for row in entitlements],
+        "documents": [
+            {
+                "id": doc.id,
+                "kind": doc.kind,
+                "filename": doc.filename,
+                "media_type": doc.media_type,
+                "created_at": doc.created_at,
+                "sha256": doc.sha256,
+            }
+            for doc in docs
+        ],
+        "entitlements": [
+            {
+                "id": row.id,
+                "kind": row.kind,
+                "formula": row.formula,
+                "amount_vnd": row.amount_vnd,
+                "status": row.status,
+                "decided_at": row.decided_at,
+                "decided_by": row.decided_by,
+            }
+            for row in entitlements
+        ],
     }
 
 
 def commitments_of_person(session: Session, user_id: int) -> list[Commitment]:
     """The commitments of the person whose account this is (their own page)."""
-    return list(session.scalars(select(Commitment).join(Person, Person.id == Commitment.person_id)
-                                .where(Person.user_id == user_id).order_by(Commitment.id)))
+    return list(
+        session.scalars(
+            select(Commitment)
+            .join(Person, Person.id == Commitment.person_id)
+            .where(Person.user_id == user_id)
+            .order_by(Commitment.id)
+        )
+    )
 
 
 def commitment_document_for(session: Session, user_id: int, document_id: int) -> StoredDocument:
@@ -461,7 +721,9 @@ def commitment_document_for(session: Session, user_id: int, document_id: int) ->
 
 def _may_read(session: Session, user_id: int, commitment: Commitment) -> bool:
     person_user = session.scalar(select(Person.user_id).where(Person.id == commitment.person_id))
-    return (user_id == person_user
-            or _is_home_affairs_officer(session, user_id)
-            or holds_role(session, user_id, UNIT_HEAD, commitment.employer_org_id)
-            or _is_finance_officer(session, user_id))
+    return (
+        user_id == person_user
+        or _is_home_affairs_officer(session, user_id)
+        or holds_role(session, user_id, UNIT_HEAD, commitment.employer_org_id)
+        or _is_finance_officer(session, user_id)
+    )

@@ -1,4 +1,5 @@
 """Configuration from environment variables, all prefixed TALENTFLOW_ and declared here."""
+
 from __future__ import annotations
 
 import os
@@ -28,7 +29,9 @@ class Config:
     demo_password: str | None = None  # for the demo users; unset: generated into instance_dir
     data_key: str | None = None  # base64 AES key for personal data; unset: generated into instance_dir
     retention_days: int = 90  # unsuccessful candidates' data kept this long (complaint window)
-    trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-For is believed; 0: the socket address
+    trusted_proxies: int = (
+        0  # reverse proxies in front whose X-Forwarded-For is believed; 0: the socket address
+    )
 
     @classmethod
     def from_env(cls, env=os.environ) -> "Config":

@@ -3,6 +3,7 @@
 A transaction belongs to a use case: ``with db.transaction() as session`` commits on
 success and rolls back on any error, so no use case leaves half-written state.
 """
+
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -28,8 +29,13 @@ def _configure_sqlite(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         # A 64 MB page cache keeps the instance index and hot rows in memory at 5,000+ units.
-        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=30000",
-                       "cache_size=-65536"):
+        for pragma in (
+            "journal_mode=WAL",
+            "synchronous=NORMAL",
+            "foreign_keys=ON",
+            "busy_timeout=30000",
+            "cache_size=-65536",
+        ):
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 
@@ -47,7 +53,9 @@ class Database:
         self.url = url
         self.engine = create_db_engine(url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self.read_sessions = sessionmaker(self.engine.execution_options(read_only=True), expire_on_commit=False)
+        self.read_sessions = sessionmaker(
+            self.engine.execution_options(read_only=True), expire_on_commit=False
+        )
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -2,6 +2,7 @@
 "còn 2 ngày 3 giờ" / "quá hạn 5 giờ", deadlines in the law's words ("trước 12 giờ ngày
 14/01/2027", "hết ngày 14/01/2027") (in notifications and documents, which are written
 in Vietnamese; the web pages translate through their catalogs)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta

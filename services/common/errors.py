@@ -1,5 +1,6 @@
 """Errors of the use cases. They extend the engine's errors so that the web layer
 maps every failure through one hierarchy (code -> HTTP status and message)."""
+
 from engine.errors import EngineError
 
 

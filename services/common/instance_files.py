@@ -4,6 +4,7 @@ first start into the instance folder (secret_key, data_key, demo-password.txt).
 They are the owner's only: the instance folder 0700, each file 0600, created so from the
 start (never readable by others, even for an instant) and put back so at every start when
 an older version or a copy left them readable by others."""
+
 from __future__ import annotations
 
 import os

@@ -6,6 +6,7 @@ resolution or an amended amount is a data change, not a code change. A commitmen
 copy of the terms it was signed under (``Commitment.terms``), so amending the data never
 changes a commitment already made.
 """
+
 from __future__ import annotations
 
 import json
@@ -38,10 +39,18 @@ class LegalBasis:
 
     def terms(self) -> dict:
         """What a commitment keeps of the policy (JSON-ready)."""
-        return {"legal_basis": self.code, "title": self.title, "jurisdiction": self.jurisdiction,
-                "commitment": dict(self.commitment), "one_time_support_vnd": dict(self.one_time_support_vnd),
-                "monthly_income_support": {key: dict(value) for key, value in self.monthly_income_support.items()},
-                "refund": dict(self.refund), "budget_source": self.budget_source}
+        return {
+            "legal_basis": self.code,
+            "title": self.title,
+            "jurisdiction": self.jurisdiction,
+            "commitment": dict(self.commitment),
+            "one_time_support_vnd": dict(self.one_time_support_vnd),
+            "monthly_income_support": {
+                key: dict(value) for key, value in self.monthly_income_support.items()
+            },
+            "refund": dict(self.refund),
+            "budget_source": self.budget_source,
+        }
 
 
 @dataclass(frozen=True)
@@ -53,8 +62,10 @@ class PolicyBook:
         try:
             return self.legal_bases[code]
         except KeyError:
-            raise InvalidInput("legal_basis", "Căn cứ pháp lý không có trong danh mục chính sách: "
-                               + ", ".join(sorted(self.legal_bases))) from None
+            raise InvalidInput(
+                "legal_basis",
+                "Căn cứ pháp lý không có trong danh mục chính sách: " + ", ".join(sorted(self.legal_bases)),
+            ) from None
 
 
 def read_policy_book(path: Path = POLICY_FILE) -> PolicyBook:
@@ -63,14 +74,21 @@ def read_policy_book(path: Path = POLICY_FILE) -> PolicyBook:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except ValueError as error:
         raise ValueError(f"policy file {path} is not JSON: {error}") from error
-    problems = [f"{'/'.join(map(str, problem.absolute_path)) or '(file)'}: {problem.message}"
-                for problem in _policy_validator().iter_errors(raw)]
+    problems = [
+        f"{'/'.join(map(str, problem.absolute_path)) or '(file)'}: {problem.message}"
+        for problem in _policy_validator().iter_errors(raw)
+    ]
     if problems:
         raise ValueError(f"policy file {path} is invalid: " + "; ".join(sorted(problems)))
-    bases = {code: LegalBasis(code=code, **{**values, "effective_from": date.fromisoformat(values["effective_from"])})
-             for code, values in raw["legal_bases"].items()}
-    return PolicyBook(bases, {region: int(amount)
-                              for region, amount in raw["regional_minimum_wage_vnd"]["monthly"].items()})
+    bases = {
+        code: LegalBasis(
+            code=code, **{**values, "effective_from": date.fromisoformat(values["effective_from"])}
+        )
+        for code, values in raw["legal_bases"].items()
+    }
+    return PolicyBook(
+        bases, {region: int(amount) for region, amount in raw["regional_minimum_wage_vnd"]["monthly"].items()}
+    )
 
 
 @cache
@@ -84,6 +102,7 @@ def policy_book() -> PolicyBook:
 
 
 # -- what the terms mean -------------------------------------------------------------------
+
 
 def commitment_end(start: date, years: int) -> date:
     """The last day of a commitment of ``years`` from ``start`` (16/03/2026 + 5 years ->

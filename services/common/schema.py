@@ -1,4 +1,5 @@
 """Schema management through Alembic, from the first table on."""
+
 from pathlib import Path
 
 from alembic import command

@@ -3,6 +3,7 @@ escalations of missed deadlines, and the daily digest.
 
 This module is the context's public face: other contexts and the web layer import only
 what it names (the import contracts in setup.cfg)."""
+
 from services.deadlines._calendar import (
     DAY_OFF,
     WORKING_DAY,
@@ -25,4 +26,22 @@ from services.deadlines._escalations import (
 )
 from services.deadlines._models import Escalation
 
-__all__ = ["AlertRun", "CalendarSource", "DAY_OFF", "Escalation", "WORKING_DAY", "confirm_year", "confirmation", "entries", "escalations_of", "highest_levels", "register", "remind_to_confirm_next_year", "send_daily_digest", "send_due_alerts", "set_day", "suggestions", "unset_day"]
+__all__ = [
+    "AlertRun",
+    "CalendarSource",
+    "DAY_OFF",
+    "Escalation",
+    "WORKING_DAY",
+    "confirm_year",
+    "confirmation",
+    "entries",
+    "escalations_of",
+    "highest_levels",
+    "register",
+    "remind_to_confirm_next_year",
+    "send_daily_digest",
+    "send_due_alerts",
+    "set_day",
+    "suggestions",
+    "unset_day",
+]

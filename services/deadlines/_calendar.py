@@ -14,6 +14,7 @@ nothing of whether Tết and the swap days are all there. Until then its statuto
 off (the `holidays` package) are used as well, and a deadline counted through it is
 provisional. Admins are reminded from 01/10 to confirm the next year.
 """
+
 from __future__ import annotations
 
 import functools
@@ -71,11 +72,11 @@ class WorkingCalendar:
         return day
 
     def working_days_deadline(self, start: date, count: int) -> datetime:
-        """"Within N working days from X": the end of the N-th working day after X."""
+        """ "Within N working days from X": the end of the N-th working day after X."""
         return end_of_day(self.add_working_days(start, count))
 
     def period_deadline(self, start: date, days: int) -> datetime:
-        """"Within N days from X" (calendar days), moved by Art. 148(5) past a day off."""
+        """ "Within N days from X" (calendar days), moved by Art. 148(5) past a day off."""
         return end_of_day(self.period_last_day(start, days))
 
     def period_last_day(self, start: date, days: int) -> date:
@@ -111,18 +112,26 @@ def statutory_days_off(year: int) -> frozenset[date]:
 
 def load(session: Session) -> WorkingCalendar:
     rows = session.execute(select(CalendarDay.day, CalendarDay.kind)).all()
-    return WorkingCalendar(frozenset(day for day, kind in rows if kind == DAY_OFF),
-                           frozenset(day for day, kind in rows if kind == WORKING_DAY),
-                           frozenset(session.scalars(select(CalendarYear.year))))
+    return WorkingCalendar(
+        frozenset(day for day, kind in rows if kind == DAY_OFF),
+        frozenset(day for day, kind in rows if kind == WORKING_DAY),
+        frozenset(session.scalars(select(CalendarYear.year))),
+    )
 
 
 def entries(session: Session, year: int) -> list[CalendarDay]:
-    return list(session.scalars(select(CalendarDay).where(
-        CalendarDay.day >= date(year, 1, 1), CalendarDay.day <= date(year, 12, 31)).order_by(CalendarDay.day)))
+    return list(
+        session.scalars(
+            select(CalendarDay)
+            .where(CalendarDay.day >= date(year, 1, 1), CalendarDay.day <= date(year, 12, 31))
+            .order_by(CalendarDay.day)
+        )
+    )
 
 
-def set_day(session: Session, day: date, kind: str, name: str, actor_id: int | None = None,
-            at: datetime | None = None) -> CalendarDay:
+def set_day(
+    session: Session, day: date, kind: str, name: str, actor_id: int | None = None, at: datetime | None = None
+) -> CalendarDay:
     """Make ``day`` a day off or a working day (audited when an actor is given)."""
     if kind not in (DAY_OFF, WORKING_DAY):
         raise InvalidInput("kind", f"must be {DAY_OFF} or {WORKING_DAY}")
@@ -136,8 +145,15 @@ def set_day(session: Session, day: date, kind: str, name: str, actor_id: int | N
     else:
         entry.kind, entry.name = kind, name.strip()
     if actor_id is not None:
-        audit.record(session, at, actor_id, "calendar.set", f"calendar_day:{day.isoformat()}",
-                     before=before, after={"kind": kind, "name": entry.name})
+        audit.record(
+            session,
+            at,
+            actor_id,
+            "calendar.set",
+            f"calendar_day:{day.isoformat()}",
+            before=before,
+            after={"kind": kind, "name": entry.name},
+        )
     return entry
 
 
@@ -147,8 +163,15 @@ def unset_day(session: Session, day: date, actor_id: int | None = None, at: date
     if entry is None:
         return False
     if actor_id is not None:
-        audit.record(session, at, actor_id, "calendar.unset", f"calendar_day:{day.isoformat()}",
-                     before={"kind": entry.kind, "name": entry.name}, after=None)
+        audit.record(
+            session,
+            at,
+            actor_id,
+            "calendar.unset",
+            f"calendar_day:{day.isoformat()}",
+            before={"kind": entry.kind, "name": entry.name},
+            after=None,
+        )
     session.delete(entry)
     return True
 
@@ -158,8 +181,9 @@ def suggestions(session: Session, year: int) -> list[tuple[date, str]]:
     lacks. Only suggestions: Tết and swap days are decided each year and must be checked
     against the government's notice before they are added."""
     known = {entry.day for entry in entries(session, year)}
-    return sorted((day, name) for day, name in holidays.country_holidays("VN", years=year).items()
-                  if day not in known)
+    return sorted(
+        (day, name) for day, name in holidays.country_holidays("VN", years=year).items() if day not in known
+    )
 
 
 def confirmation(session: Session, year: int) -> CalendarYear | None:
@@ -173,8 +197,11 @@ def confirm_year(session: Session, year: int, actor_id: int | None, at: datetime
     if confirmed is not None:
         return confirmed
     if not any(entry.kind == DAY_OFF for entry in entries(session, year)):
-        raise InvalidInput("year", f"Năm {year} chưa có ngày nghỉ nào trong lịch: hãy nhập các ngày nghỉ "
-                                   "theo thông báo của Chính phủ trước khi xác nhận.")
+        raise InvalidInput(
+            "year",
+            f"Năm {year} chưa có ngày nghỉ nào trong lịch: hãy nhập các ngày nghỉ "
+            "theo thông báo của Chính phủ trước khi xác nhận.",
+        )
     confirmed = CalendarYear(year=year, confirmed_at=at)
     session.add(confirmed)
     audit.record(session, at, actor_id, "calendar.confirm", f"calendar_year:{year}")
@@ -188,14 +215,23 @@ def remind_to_confirm_next_year(session: Session, at: datetime) -> int:
     year = today.year + 1
     if today < date(today.year, 10, 1) or session.get(CalendarYear, year) is not None:
         return 0
-    admins = session.scalars(select(AppUser).where(
-        AppUser.active, AppUser.id.in_(select(Membership.user_id).where(Membership.role_code == ADMIN))))
+    admins = session.scalars(
+        select(AppUser).where(
+            AppUser.active, AppUser.id.in_(select(Membership.user_id).where(Membership.role_code == ADMIN))
+        )
+    )
     subject = f"Xác nhận lịch ngày nghỉ năm {year}"
-    body = (f"Lịch ngày nghỉ năm {year} chưa được xác nhận: các thời hạn tính qua năm {year} đang tạm tính "
-            f"theo ngày nghỉ luật định. Hãy nhập ngày nghỉ Tết, ngày nghỉ bù và ngày làm bù theo thông báo "
-            f"của Chính phủ, rồi xác nhận (talentflow calendar confirm {year}).")
-    return sum(notifications.notify(session, key=f"calendar-confirm:{year}:{admin.id}", user=admin,
-                                    subject=subject, body=body, at=at) for admin in admins)
+    body = (
+        f"Lịch ngày nghỉ năm {year} chưa được xác nhận: các thời hạn tính qua năm {year} đang tạm tính "
+        f"theo ngày nghỉ luật định. Hãy nhập ngày nghỉ Tết, ngày nghỉ bù và ngày làm bù theo thông báo "
+        f"của Chính phủ, rồi xác nhận (talentflow calendar confirm {year})."
+    )
+    return sum(
+        notifications.notify(
+            session, key=f"calendar-confirm:{year}:{admin.id}", user=admin, subject=subject, body=body, at=at
+        )
+        for admin in admins
+    )
 
 
 class CalendarSource:
@@ -219,6 +255,7 @@ class CalendarSource:
 
     def helpers(self) -> dict:
         """Expression helpers, e.g. a timer ``working_days_after(received_at, 5)``."""
+
         def working_days_after(start, count: int) -> str:
             calendar, first = self.current(), _as_local_date(start)
             last = calendar.add_working_days(first, day_count(count))
@@ -239,8 +276,11 @@ class CalendarSource:
             calendar.count_unconfirmed(day, due.astimezone(LOCAL_TZ).date() - timedelta(days=1))
             return datetime.combine(day, OFFICE_OPENS, LOCAL_TZ).isoformat()
 
-        return {"working_days_after": working_days_after, "period_after": period_after,
-                "working_days_before": working_days_before}
+        return {
+            "working_days_after": working_days_after,
+            "period_after": period_after,
+            "working_days_before": working_days_before,
+        }
 
 
 def _as_local_date(value) -> date:

@@ -6,6 +6,7 @@ notifications: of several schedulers one does it, and a crash mid-way leaves the
 unclaimed for the next tick. A scheduler that was down at 07:00 sends it when it
 comes back the same day.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -35,36 +36,56 @@ def send_daily_digest(db, runtime: WorkflowRuntime, at: datetime) -> int:
     with db.transaction() as session:
         if not _claim_run(session, "daily_digest", local.date().isoformat(), at):
             return 0
-        messages = [_digest(user, tasks, at) for user, tasks in _open_tasks_by_user(session, runtime, at).items()]
+        messages = [
+            _digest(user, tasks, at) for user, tasks in _open_tasks_by_user(session, runtime, at).items()
+        ]
         notify_many(session, [message for message in messages if message is not None], at)
         return len(messages)
 
 
 def _claim_run(session: Session, job: str, period: str, at: datetime) -> bool:
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    inserted = session.execute(dialect.insert(JobRun).values(job=job, period=period, done_at=at)
-                               .on_conflict_do_nothing().returning(JobRun.job)).first()
+    inserted = session.execute(
+        dialect.insert(JobRun)
+        .values(job=job, period=period, done_at=at)
+        .on_conflict_do_nothing()
+        .returning(JobRun.job)
+    ).first()
     return inserted is not None
 
 
-def _open_tasks_by_user(session: Session, runtime: WorkflowRuntime, at: datetime) -> dict[AppUser, list[HumanTask]]:
+def _open_tasks_by_user(
+    session: Session, runtime: WorkflowRuntime, at: datetime
+) -> dict[AppUser, list[HumanTask]]:
     """Each active user's open tasks: those of a role they hold in the task's unit and
     not assigned to someone else, and those assigned to them. A task that its deadline
     closes is left out once due at ``at``: as of ``at`` it is closed, even while a
     scheduler beside this one is still firing its timer."""
     rows = session.execute(
-        select(AppUser, HumanTask, ProcessInstance.definition_id).select_from(HumanTask)
+        select(AppUser, HumanTask, ProcessInstance.definition_id)
+        .select_from(HumanTask)
         .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
-        .join(Membership, or_(
-            and_(Membership.role_code == HumanTask.lane, Membership.org_unit_id == HumanTask.org_unit_id,
-                 or_(HumanTask.assignee_id.is_(None), HumanTask.assignee_id == Membership.user_id)),
-            HumanTask.assignee_id == Membership.user_id))
+        .join(
+            Membership,
+            or_(
+                and_(
+                    Membership.role_code == HumanTask.lane,
+                    Membership.org_unit_id == HumanTask.org_unit_id,
+                    or_(HumanTask.assignee_id.is_(None), HumanTask.assignee_id == Membership.user_id),
+                ),
+                HumanTask.assignee_id == Membership.user_id,
+            ),
+        )
         .join(AppUser, AppUser.id == Membership.user_id)
-        .where(HumanTask.status == "ready", AppUser.active.is_(True))).all()
+        .where(HumanTask.status == "ready", AppUser.active.is_(True))
+    ).all()
     by_user: dict[AppUser, dict[str, HumanTask]] = defaultdict(dict)
     for user, task, definition_id in rows:
-        if task.due_at is not None and task.due_at <= at and runtime.specs.by_id(
-                session, definition_id).user_tasks[task.task_name].policy.action == CLOSE:
+        if (
+            task.due_at is not None
+            and task.due_at <= at
+            and runtime.specs.by_id(session, definition_id).user_tasks[task.task_name].policy.action == CLOSE
+        ):
             continue
         by_user[user][task.id] = task  # a user holding several memberships sees a task once
     return {user: list(tasks.values()) for user, tasks in by_user.items()}
@@ -78,10 +99,16 @@ def _digest(user: AppUser, tasks: list[HumanTask], at: datetime) -> Message | No
     overdue = sum(1 for task in tasks if task.due_at and task.due_at <= at)
     due_soon = sum(1 for task in tasks if task.due_at and at < task.due_at <= at + timedelta(days=1))
     day = at.astimezone(LOCAL_TZ).strftime("%d/%m/%Y")
-    lines = [f"Đồng chí có {len(tasks)} việc đang chờ xử lý: {overdue} việc quá hạn, "
-             f"{due_soon} việc đến hạn trong 24 giờ tới."]
+    lines = [
+        f"Đồng chí có {len(tasks)} việc đang chờ xử lý: {overdue} việc quá hạn, "
+        f"{due_soon} việc đến hạn trong 24 giờ tới."
+    ]
     for task in tasks[:SHOWN_TASKS]:
-        when = f"hạn {deadline_words(task.due_at)}, {time_left(task.due_at, at)}" if task.due_at else "không có hạn"
+        when = (
+            f"hạn {deadline_words(task.due_at)}, {time_left(task.due_at, at)}"
+            if task.due_at
+            else "không có hạn"
+        )
         lines.append(f"- {task.title} ({when})")
     if len(tasks) > SHOWN_TASKS:
         lines.append(f"... và {len(tasks) - SHOWN_TASKS} việc khác trong hộp công việc.")

@@ -11,6 +11,7 @@ A task whose policy says ``close`` is closed by its BPMN timer; ``record_closure
 listens to timer firings and records that as its level-1 escalation, in the same
 transaction as the firing.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -30,9 +31,13 @@ from services.notifications import Message, notify_many
 
 TASK = HumanTask.__table__
 ESCALATIONS = Escalation.__table__
-_MOVE_CURSOR = (update(TASK).where(TASK.c.id == bindparam("b_id"))
-                .values(alert_stage=bindparam("stage"), next_alert_at=bindparam("next_at"),
-                        assignee_id=bindparam("assignee")))
+_MOVE_CURSOR = (
+    update(TASK)
+    .where(TASK.c.id == bindparam("b_id"))
+    .values(
+        alert_stage=bindparam("stage"), next_alert_at=bindparam("next_at"), assignee_id=bindparam("assignee")
+    )
+)
 
 
 @dataclass
@@ -54,14 +59,26 @@ def send_due_alerts(db, runtime: WorkflowRuntime, at: datetime, batch_size: int 
 
 
 def _claim_due(session: Session, at: datetime, limit: int) -> list:
-    query = (select(TASK.c.id, TASK.c.instance_id, TASK.c.task_name, TASK.c.title, TASK.c.lane,
-                    TASK.c.org_unit_id, TASK.c.assignee_id, TASK.c.due_at, TASK.c.alert_stage,
-                    ProcessInstance.definition_id)
-             .join(ProcessInstance, ProcessInstance.id == TASK.c.instance_id)
-             # A suspended instance's tasks keep their cursor and are alerted once it
-             # runs again; nobody can act on the tasks of one in error until it is retried.
-             .where(TASK.c.next_alert_at <= at, TASK.c.status == "ready", ProcessInstance.status == RUNNING)
-             .order_by(TASK.c.next_alert_at).limit(limit))
+    query = (
+        select(
+            TASK.c.id,
+            TASK.c.instance_id,
+            TASK.c.task_name,
+            TASK.c.title,
+            TASK.c.lane,
+            TASK.c.org_unit_id,
+            TASK.c.assignee_id,
+            TASK.c.due_at,
+            TASK.c.alert_stage,
+            ProcessInstance.definition_id,
+        )
+        .join(ProcessInstance, ProcessInstance.id == TASK.c.instance_id)
+        # A suspended instance's tasks keep their cursor and are alerted once it
+        # runs again; nobody can act on the tasks of one in error until it is retried.
+        .where(TASK.c.next_alert_at <= at, TASK.c.status == "ready", ProcessInstance.status == RUNNING)
+        .order_by(TASK.c.next_alert_at)
+        .limit(limit)
+    )
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(of=TASK, skip_locked=True)
     return session.execute(query).all()
@@ -85,8 +102,14 @@ def _act_on(session: Session, runtime: WorkflowRuntime, batch: list, at: datetim
             else:
                 messages += _reminder_messages(chart, task, alert, at)
                 run.reminders += 1
-        cursors.append({"b_id": task.id, "stage": stage, "assignee": assignee,
-                        "next_at": alerts[stage].at if stage < len(alerts) else None})
+        cursors.append(
+            {
+                "b_id": task.id,
+                "stage": stage,
+                "assignee": assignee,
+                "next_at": alerts[stage].at if stage < len(alerts) else None,
+            }
+        )
     _insert_escalations(session, escalations)
     notify_many(session, messages, at)
     session.execute(_MOVE_CURSOR, cursors)
@@ -103,8 +126,16 @@ def record_closures(session: Session, runtime: WorkflowRuntime, change: Instance
     if change.cause not in (TIMER, MIGRATE, RETRY) or not change.closed_task_ids:
         return
     closed = session.execute(
-        select(TASK.c.id, TASK.c.instance_id, TASK.c.task_name, TASK.c.title, TASK.c.lane, TASK.c.org_unit_id,
-               TASK.c.due_at).where(TASK.c.id.in_(change.closed_task_ids), TASK.c.status == "cancelled")).all()
+        select(
+            TASK.c.id,
+            TASK.c.instance_id,
+            TASK.c.task_name,
+            TASK.c.title,
+            TASK.c.lane,
+            TASK.c.org_unit_id,
+            TASK.c.due_at,
+        ).where(TASK.c.id.in_(change.closed_task_ids), TASK.c.status == "cancelled")
+    ).all()
     user_tasks = runtime.specs.by_id(session, change.instance.definition_id).user_tasks
     chart, messages, escalations = OrgChart(session, change.at), [], []
     for task in closed:
@@ -121,31 +152,44 @@ def escalations_of(session: Session, task_ids: list[str]) -> dict[str, list[Esca
     """The escalations of each task, lowest level first (for the task page and board)."""
     found: dict[str, list[Escalation]] = {task_id: [] for task_id in task_ids}
     if task_ids:
-        for row in session.scalars(select(Escalation).where(Escalation.task_id.in_(task_ids))
-                                   .order_by(Escalation.level)):
+        for row in session.scalars(
+            select(Escalation).where(Escalation.task_id.in_(task_ids)).order_by(Escalation.level)
+        ):
             found[row.task_id].append(row)
     return found
 
 
 def highest_levels(session: Session, instance_ids: list[int]) -> dict[int, tuple[int, str]]:
     """The highest escalation (level, action) of each instance that has one (for boards)."""
-    rows = session.execute(select(Escalation.instance_id, Escalation.level, Escalation.action)
-                           .where(Escalation.instance_id.in_(instance_ids)).order_by(Escalation.level)).all()
+    rows = session.execute(
+        select(Escalation.instance_id, Escalation.level, Escalation.action)
+        .where(Escalation.instance_id.in_(instance_ids))
+        .order_by(Escalation.level)
+    ).all()
     return {instance_id: (level, action) for instance_id, level, action in rows}
 
 
 # -- rows and messages -------------------------------------------------------------
 
+
 def _escalation_row(task, level: int, action: str, recipients: list[AppUser], at: datetime) -> dict:
-    return {"task_id": task.id, "instance_id": task.instance_id, "level": level, "action": action,
-            "due_at": task.due_at, "escalated_at": at, "recipient_ids": [user.id for user in recipients]}
+    return {
+        "task_id": task.id,
+        "instance_id": task.instance_id,
+        "level": level,
+        "action": action,
+        "due_at": task.due_at,
+        "escalated_at": at,
+        "recipient_ids": [user.id for user in recipients],
+    }
 
 
 def _insert_escalations(session: Session, rows: list[dict]) -> None:
     if rows:
         dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-        session.execute(dialect.insert(ESCALATIONS).on_conflict_do_nothing(
-            index_elements=["task_id", "level"]), rows)
+        session.execute(
+            dialect.insert(ESCALATIONS).on_conflict_do_nothing(index_elements=["task_id", "level"]), rows
+        )
 
 
 def _unit_name(chart: OrgChart, unit_id: int | None) -> str:
@@ -155,23 +199,34 @@ def _unit_name(chart: OrgChart, unit_id: int | None) -> str:
 
 def _reminder_messages(chart: OrgChart, task, alert: Alert, at: datetime) -> list[Message]:
     subject = f"Nhắc việc: «{task.title}» — {time_left(task.due_at, at)}"
-    body = (f"Việc «{task.title}» của {_unit_name(chart, task.org_unit_id)} cần hoàn thành "
-            f"{deadline_words(task.due_at)} ({time_left(task.due_at, at)}).")
-    return [Message(f"reminder:{task.id}:{alert.label}:{user.id}", user, subject, body, task.id)
-            for user in chart.task_holders(task.lane, task.org_unit_id, task.assignee_id)]
+    body = (
+        f"Việc «{task.title}» của {_unit_name(chart, task.org_unit_id)} cần hoàn thành "
+        f"{deadline_words(task.due_at)} ({time_left(task.due_at, at)})."
+    )
+    return [
+        Message(f"reminder:{task.id}:{alert.label}:{user.id}", user, subject, body, task.id)
+        for user in chart.task_holders(task.lane, task.org_unit_id, task.assignee_id)
+    ]
 
 
-def _escalation_messages(chart: OrgChart, task, level: int, action: str, recipients: list[AppUser],
-                         at: datetime) -> list[Message]:
+def _escalation_messages(
+    chart: OrgChart, task, level: int, action: str, recipients: list[AppUser], at: datetime
+) -> list[Message]:
     unit = _unit_name(chart, task.org_unit_id)
     if action == CLOSE:
         subject = f"Hết hạn: «{task.title}» — {unit}"
-        body = f"Việc «{task.title}» của {unit} đã tự động kết thúc khi hết hạn lúc {local_time(task.due_at)}."
+        body = (
+            f"Việc «{task.title}» của {unit} đã tự động kết thúc khi hết hạn lúc {local_time(task.due_at)}."
+        )
     else:
         subject = f"Quá hạn (cấp {level}): «{task.title}» — {unit}"
-        body = (f"Việc «{task.title}» của {unit} đã quá hạn từ {local_time(task.due_at)} "
-                f"({time_left(task.due_at, at)}). Đề nghị đồng chí chỉ đạo xử lý.")
+        body = (
+            f"Việc «{task.title}» của {unit} đã quá hạn từ {local_time(task.due_at)} "
+            f"({time_left(task.due_at, at)}). Đề nghị đồng chí chỉ đạo xử lý."
+        )
         if action == REASSIGN and recipients:
             body += f" Việc đã được chuyển cho {recipients[0].full_name} xử lý."
-    return [Message(f"escalation:{task.id}:{level}:{user.id}", user, subject, body, task.id)
-            for user in recipients]
+    return [
+        Message(f"escalation:{task.id}:{level}:{user.id}", user, subject, body, task.id)
+        for user in recipients
+    ]

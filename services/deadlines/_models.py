@@ -1,4 +1,5 @@
 """The tables of deadlines."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

@@ -2,6 +2,7 @@
 
 This module is the context's public face: other contexts and the web layer import only
 what it names (the import contracts in setup.cfg)."""
+
 from services.documents._documents import DOCX, JPEG, PDF, PNG, get, named_as, of_subject, store
 from services.documents._models import StoredDocument
 

@@ -1,6 +1,7 @@
 """Documents the pipeline produces or receives (commitments, council minutes, signed
 scans), stored whole in the database with their SHA-256, so that what was signed is what
 is shown later. Who may read one is decided by the module that owns its subject."""
+
 from __future__ import annotations
 
 import hashlib
@@ -20,11 +21,27 @@ JPEG = "image/jpeg"
 EXTENSIONS = {DOCX: ".docx", PDF: ".pdf", PNG: ".png", JPEG: ".jpg"}
 
 
-def store(session: Session, at: datetime, actor_id: int | None, *, kind: str, subject: str, filename: str,
-          media_type: str, content: bytes) -> StoredDocument:
-    document = StoredDocument(kind=kind, subject=subject, filename=filename, media_type=media_type,
-                              content=content, sha256=hashlib.sha256(content).hexdigest(),
-                              created_at=at, created_by=actor_id)
+def store(
+    session: Session,
+    at: datetime,
+    actor_id: int | None,
+    *,
+    kind: str,
+    subject: str,
+    filename: str,
+    media_type: str,
+    content: bytes,
+) -> StoredDocument:
+    document = StoredDocument(
+        kind=kind,
+        subject=subject,
+        filename=filename,
+        media_type=media_type,
+        content=content,
+        sha256=hashlib.sha256(content).hexdigest(),
+        created_at=at,
+        created_by=actor_id,
+    )
     session.add(document)
     session.flush()
     return document
@@ -38,8 +55,11 @@ def get(session: Session, document_id: int) -> StoredDocument:
 
 
 def of_subject(session: Session, subject: str) -> list[StoredDocument]:
-    return list(session.scalars(select(StoredDocument).where(StoredDocument.subject == subject)
-                                .order_by(StoredDocument.id)))
+    return list(
+        session.scalars(
+            select(StoredDocument).where(StoredDocument.subject == subject).order_by(StoredDocument.id)
+        )
+    )
 
 
 def named_as(filename: str, media_type: str) -> str:

@@ -10,6 +10,7 @@ the city leader decides (decision number, payment deadline). The outcome closes 
 commitment (breached, or waived when exempt), takes the person off the talent list and
 records their status.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -60,29 +61,72 @@ ONE_TIME = "one_time"
 # The case ends with a refund ordered or the breach exempted, by the path the BPMN takes.
 OUTCOMES = {"refund_ordered": "refund_due", "breach_exempted": "exempt"}
 CONTRACTS = (
-    ProcessContract(BREACH_PROCESS, "services/breaches", "Vi phạm cam kết và hoàn trả kinh phí", (
-        user_task("appraise_breach", "completed: Sở Nội vụ's appraisal; an exemption must be one the commitment "
-                  "itself lists", "exempt", "exempt_reason"),
-        user_task("decide_refund", "the city chair's decision: its data is what the outcome records",
-                  "decision_number", "due_date"),
-    ), outcomes=OUTCOMES, start_data=(
-        "breach_id", "full_name", "employer_name", "trigger", "trigger_title", "occurred_on", "legal_basis_title",
-        "commitment_months", "served_months", "received_vnd", "received_text", "refund_formula_title",
-        "refund_amount_vnd", "refund_text", "exempt_reasons_text", "reported_at")),
+    ProcessContract(
+        BREACH_PROCESS,
+        "services/breaches",
+        "Vi phạm cam kết và hoàn trả kinh phí",
+        (
+            user_task(
+                "appraise_breach",
+                "completed: Sở Nội vụ's appraisal; an exemption must be one the commitment itself lists",
+                "exempt",
+                "exempt_reason",
+            ),
+            user_task(
+                "decide_refund",
+                "the city chair's decision: its data is what the outcome records",
+                "decision_number",
+                "due_date",
+            ),
+        ),
+        outcomes=OUTCOMES,
+        start_data=(
+            "breach_id",
+            "full_name",
+            "employer_name",
+            "trigger",
+            "trigger_title",
+            "occurred_on",
+            "legal_basis_title",
+            "commitment_months",
+            "served_months",
+            "received_vnd",
+            "received_text",
+            "refund_formula_title",
+            "refund_amount_vnd",
+            "refund_text",
+            "exempt_reasons_text",
+            "reported_at",
+        ),
+    ),
 )
 
 
 def register(runtime: WorkflowRuntime) -> None:
-    runtime.register(Capability("breaches", CONTRACTS, (
-        completed(BREACH_PROCESS, "appraise_breach", _with_breach(_record_appraisal)),
-        *(ended(BREACH_PROCESS, end_event, _with_breach(_record_decision)) for end_event in OUTCOMES),
-    )))
+    runtime.register(
+        Capability(
+            "breaches",
+            CONTRACTS,
+            (
+                completed(BREACH_PROCESS, "appraise_breach", _with_breach(_record_appraisal)),
+                *(ended(BREACH_PROCESS, end_event, _with_breach(_record_decision)) for end_event in OUTCOMES),
+            ),
+        )
+    )
 
 
 # -- reporting a breach ------------------------------------------------------------------
 
-def report_breach(session: Session, runtime: WorkflowRuntime, actor_username: str, commitment_id: int,
-                  trigger: str, occurred_on: date | str, at: datetime | None = None) -> Breach:
+
+def report_breach(
+    session: Session,
+    runtime: WorkflowRuntime,
+    actor_username: str,
+    commitment_id: int,
+    trigger: str,
+    occurred_on: date | str,
+    at: datetime | None = None,
+) -> Breach:
     """Open a breach case for the commitment, with its refund computed from its terms."""
     at = at or runtime.clock.now()
     actor = user_by_username(session, actor_username)
@@ -92,32 +136,61 @@ def report_breach(session: Session, runtime: WorkflowRuntime, actor_username: st
     if not _may_report(session, actor, commitment):
         raise PermissionDenied(f"{actor_username} may not report a breach of commitment {commitment_id}")
     if trigger not in TRIGGERS:
-        raise InvalidInput("trigger", "Hành vi vi phạm phải là một trong: " + "; ".join(TRIGGERS.values()) + ".")
+        raise InvalidInput(
+            "trigger", "Hành vi vi phạm phải là một trong: " + "; ".join(TRIGGERS.values()) + "."
+        )
     occurred_on = _checked_date(occurred_on, commitment, at)
     if commitment.status not in BREACHABLE:
-        raise Conflict(f"commitment {commitment_id} is {commitment.status}; "
-                       "only a signed or active one can be breached")
-    if session.scalar(select(exists().where(Breach.commitment_id == commitment.id, Breach.status == "appraising"))):
+        raise Conflict(
+            f"commitment {commitment_id} is {commitment.status}; only a signed or active one can be breached"
+        )
+    if session.scalar(
+        select(exists().where(Breach.commitment_id == commitment.id, Breach.status == "appraising"))
+    ):
         raise Conflict(f"commitment {commitment_id} already has a breach case being appraised")
 
     received = received_one_time_support(session, commitment.id)
     served = whole_months(commitment.start_date, occurred_on)
     refund = policies.refund_amount(commitment.terms, received, served)
-    breach = Breach(commitment_id=commitment.id, trigger=trigger, occurred_on=occurred_on,
-                    refund_formula=commitment.terms["refund"]["formula"], refund_amount_vnd=refund,
-                    received_vnd=received, served_months=served, status="appraising", reported_at=at,
-                    reported_by=actor.id)
+    breach = Breach(
+        commitment_id=commitment.id,
+        trigger=trigger,
+        occurred_on=occurred_on,
+        refund_formula=commitment.terms["refund"]["formula"],
+        refund_amount_vnd=refund,
+        received_vnd=received,
+        served_months=served,
+        status="appraising",
+        reported_at=at,
+        reported_by=actor.id,
+    )
     session.add(breach)
     session.flush()
     stopped = _stop_support(session, commitment.id)
     city = city_of(session, session.get(OrgUnit, commitment.employer_org_id))
     breach.instance_id = runtime.start(
-        session, BREACH_PROCESS, _start_data(session, breach, commitment, at),
+        session,
+        BREACH_PROCESS,
+        _start_data(session, breach, commitment, at),
         lane_orgs={SNV_OFFICER: department_of(session, city, HOME_AFFAIRS).id, CITY_CHAIR: city.id},
-        business_key=f"breach:{breach.id}", at=at).instance.id
-    audit.record(session, at, actor.id, "breach.reported", f"commitment:{commitment.id}", breach_id=breach.id,
-                 trigger=trigger, occurred_on=occurred_on.isoformat(), received_vnd=received, served_months=served,
-                 refund_formula=breach.refund_formula, refund_amount_vnd=refund, support_stopped=stopped)
+        business_key=f"breach:{breach.id}",
+        at=at,
+    ).instance.id
+    audit.record(
+        session,
+        at,
+        actor.id,
+        "breach.reported",
+        f"commitment:{commitment.id}",
+        breach_id=breach.id,
+        trigger=trigger,
+        occurred_on=occurred_on.isoformat(),
+        received_vnd=received,
+        served_months=served,
+        refund_formula=breach.refund_formula,
+        refund_amount_vnd=refund,
+        support_stopped=stopped,
+    )
     return breach
 
 
@@ -129,9 +202,11 @@ def may_report(session: Session, user_id: int, commitment_id: int) -> bool:
 
 def _may_report(session: Session, actor: AppUser, commitment: Commitment) -> bool:
     """The head of the employing unit, or any officer of Sở Nội vụ."""
-    return (holds_role(session, actor.id, UNIT_HEAD, commitment.employer_org_id)
-            or bool(session.scalar(select(exists().where(Membership.user_id == actor.id,
-                                                         Membership.role_code == SNV_OFFICER)))))
+    return holds_role(session, actor.id, UNIT_HEAD, commitment.employer_org_id) or bool(
+        session.scalar(
+            select(exists().where(Membership.user_id == actor.id, Membership.role_code == SNV_OFFICER))
+        )
+    )
 
 
 def _checked_date(occurred_on: date | str, commitment: Commitment, at: datetime) -> date:
@@ -143,16 +218,25 @@ def _checked_date(occurred_on: date | str, commitment: Commitment, at: datetime)
     if occurred_on > at.astimezone(LOCAL_TZ).date():
         raise InvalidInput("occurred_on", "Ngày vi phạm không được sau ngày báo cáo.")
     if occurred_on < commitment.start_date or occurred_on > commitment.end_date:
-        raise InvalidInput("occurred_on", "Ngày vi phạm phải trong thời hạn cam kết (từ "
-                           f"{commitment.start_date:%d/%m/%Y} đến {commitment.end_date:%d/%m/%Y}).")
+        raise InvalidInput(
+            "occurred_on",
+            "Ngày vi phạm phải trong thời hạn cam kết (từ "
+            f"{commitment.start_date:%d/%m/%Y} đến {commitment.end_date:%d/%m/%Y}).",
+        )
     return occurred_on
 
 
 def received_one_time_support(session: Session, commitment_id: int) -> int:
     """The one-time support approved for payment under the commitment."""
-    return int(session.scalar(select(func.coalesce(func.sum(SupportEntitlement.amount_vnd), 0)).where(
-        SupportEntitlement.commitment_id == commitment_id, SupportEntitlement.kind == ONE_TIME,
-        SupportEntitlement.status == "approved")))
+    return int(
+        session.scalar(
+            select(func.coalesce(func.sum(SupportEntitlement.amount_vnd), 0)).where(
+                SupportEntitlement.commitment_id == commitment_id,
+                SupportEntitlement.kind == ONE_TIME,
+                SupportEntitlement.status == "approved",
+            )
+        )
+    )
 
 
 def whole_months(start: date, end: date) -> int:
@@ -165,13 +249,19 @@ def _stop_support(session: Session, commitment_id: int) -> list[int]:
     """Nothing more is paid from the breach date: recurring support is stopped, and so
     is any support not yet approved. What was approved once and for all stays (it is
     what the refund is computed from)."""
-    stoppable = ((SupportEntitlement.commitment_id == commitment_id)
-                 & SupportEntitlement.status.in_(("proposed", "approved"))
-                 & ((SupportEntitlement.kind != ONE_TIME) | (SupportEntitlement.status == "proposed")))
-    ids = list(session.scalars(select(SupportEntitlement.id).where(stoppable).order_by(SupportEntitlement.id)))
+    stoppable = (
+        (SupportEntitlement.commitment_id == commitment_id)
+        & SupportEntitlement.status.in_(("proposed", "approved"))
+        & ((SupportEntitlement.kind != ONE_TIME) | (SupportEntitlement.status == "proposed"))
+    )
+    ids = list(
+        session.scalars(select(SupportEntitlement.id).where(stoppable).order_by(SupportEntitlement.id))
+    )
     if ids:
-        session.execute(update(SupportEntitlement).where(SupportEntitlement.id.in_(ids)).values(status="stopped"),
-                        execution_options={"synchronize_session": "fetch"})
+        session.execute(
+            update(SupportEntitlement).where(SupportEntitlement.id.in_(ids)).values(status="stopped"),
+            execution_options={"synchronize_session": "fetch"},
+        )
     return ids
 
 
@@ -179,14 +269,20 @@ def _start_data(session: Session, breach: Breach, commitment: Commitment, at: da
     """What the case's people read: names and figures, never a citizen ID."""
     terms = commitment.terms
     return {
-        "breach_id": breach.id, "full_name": session.get(Person, commitment.person_id).full_name or "",
+        "breach_id": breach.id,
+        "full_name": session.get(Person, commitment.person_id).full_name or "",
         "employer_name": session.get(OrgUnit, commitment.employer_org_id).name,
-        "trigger": breach.trigger, "trigger_title": TRIGGERS[breach.trigger],
-        "occurred_on": breach.occurred_on.isoformat(), "legal_basis_title": terms.get("title", commitment.legal_basis),
-        "commitment_months": terms["commitment"]["min_years"] * 12, "served_months": breach.served_months,
-        "received_vnd": breach.received_vnd, "received_text": vnd(breach.received_vnd),
+        "trigger": breach.trigger,
+        "trigger_title": TRIGGERS[breach.trigger],
+        "occurred_on": breach.occurred_on.isoformat(),
+        "legal_basis_title": terms.get("title", commitment.legal_basis),
+        "commitment_months": terms["commitment"]["min_years"] * 12,
+        "served_months": breach.served_months,
+        "received_vnd": breach.received_vnd,
+        "received_text": vnd(breach.received_vnd),
         "refund_formula_title": FORMULA_TITLES[breach.refund_formula],
-        "refund_amount_vnd": breach.refund_amount_vnd, "refund_text": vnd(breach.refund_amount_vnd),
+        "refund_amount_vnd": breach.refund_amount_vnd,
+        "refund_text": vnd(breach.refund_amount_vnd),
         "exempt_reasons_text": "; ".join(terms["refund"]["exempt_reasons"]),
         "reported_at": at.astimezone(LOCAL_TZ).isoformat(),
     }
@@ -198,12 +294,15 @@ def vnd(amount: int) -> str:
 
 # -- the case --------------------------------------------------------------------------------
 
+
 def _with_breach(handler):
     """A reaction of a breach case's instance to a person's step, with its breach."""
+
     def react(session: Session, change: InstanceChange) -> None:
         breach = session.scalar(select(Breach).where(Breach.instance_id == change.instance.id))
         if breach is not None and change.completed_task is not None:
             handler(session, breach, change)
+
     return react
 
 
@@ -215,12 +314,27 @@ def _record_appraisal(session: Session, breach: Breach, change: InstanceChange) 
     reason = (data.get("exempt_reason") or "").strip() if data["exempt"] else None
     allowed = commitment.terms["refund"]["exempt_reasons"]
     if data["exempt"] and reason not in allowed:
-        raise FormInvalid([FieldError("exempt_reason", "not_allowed",
-                                      "«Trường hợp được miễn» phải là một trường hợp miễn ghi trong cam kết: "
-                                      + "; ".join(allowed) + ".")])
+        raise FormInvalid(
+            [
+                FieldError(
+                    "exempt_reason",
+                    "not_allowed",
+                    "«Trường hợp được miễn» phải là một trường hợp miễn ghi trong cam kết: "
+                    + "; ".join(allowed)
+                    + ".",
+                )
+            ]
+        )
     breach.exempt_reason = reason
-    audit.record(session, at, done.completed_by, "breach.appraised", f"breach:{breach.id}",
-                 exempt=bool(data["exempt"]), exempt_reason=reason)
+    audit.record(
+        session,
+        at,
+        done.completed_by,
+        "breach.appraised",
+        f"breach:{breach.id}",
+        exempt=bool(data["exempt"]),
+        exempt_reason=reason,
+    )
 
 
 def _record_decision(session: Session, breach: Breach, change: InstanceChange) -> None:
@@ -232,8 +346,9 @@ def _record_decision(session: Session, breach: Breach, change: InstanceChange) -
     if not exempt and breach.refund_amount_vnd > 0 and due_on is None:
         raise FormInvalid([FieldError("due_date", "required", "Vui lòng nhập «Hạn nộp hoàn trả».")])
     if due_on is not None and due_on <= decided_on:
-        raise FormInvalid([FieldError("due_date", "after_decision",
-                                      "«Hạn nộp hoàn trả» phải sau ngày ký quyết định.")])
+        raise FormInvalid(
+            [FieldError("due_date", "after_decision", "«Hạn nộp hoàn trả» phải sau ngày ký quyết định.")]
+        )
     commitment = session.get(Commitment, breach.commitment_id)
     breach.decision_number, breach.decided_at = data["decision_number"], at
     breach.refund_due_on = None if exempt else due_on
@@ -243,22 +358,36 @@ def _record_decision(session: Session, breach: Breach, change: InstanceChange) -
     if exempt:
         reason += f" (miễn hoàn trả: {breach.exempt_reason})"
     _leave_talent_list(session, commitment.person_id, breach, reason)
-    people.record_status(session, at, done.completed_by, commitment.person_id,
-                          "removed" if exempt else "breached", reason)
-    audit.record(session, at, done.completed_by, "breach.decided", f"breach:{breach.id}", status=breach.status,
-                 decision_number=breach.decision_number, refund_amount_vnd=0 if exempt else breach.refund_amount_vnd,
-                 refund_due_on=breach.refund_due_on.isoformat() if breach.refund_due_on else None)
+    people.record_status(
+        session, at, done.completed_by, commitment.person_id, "removed" if exempt else "breached", reason
+    )
+    audit.record(
+        session,
+        at,
+        done.completed_by,
+        "breach.decided",
+        f"breach:{breach.id}",
+        status=breach.status,
+        decision_number=breach.decision_number,
+        refund_amount_vnd=0 if exempt else breach.refund_amount_vnd,
+        refund_due_on=breach.refund_due_on.isoformat() if breach.refund_due_on else None,
+    )
 
 
 def _leave_talent_list(session: Session, person_id: int, breach: Breach, reason: str) -> None:
     """Whoever ends a commitment this way no longer serves as a talent there."""
-    session.execute(update(TalentListEntry).where(
-        TalentListEntry.person_id == person_id, TalentListEntry.removed_on.is_(None)).values(
-        removed_on=breach.occurred_on, removal_reason=reason, removal_decision=breach.decision_number),
-        execution_options={"synchronize_session": "fetch"})
+    session.execute(
+        update(TalentListEntry)
+        .where(TalentListEntry.person_id == person_id, TalentListEntry.removed_on.is_(None))
+        .values(
+            removed_on=breach.occurred_on, removal_reason=reason, removal_decision=breach.decision_number
+        ),
+        execution_options={"synchronize_session": "fetch"},
+    )
 
 
 # -- reading ---------------------------------------------------------------------------------
+
 
 def get_breach(session: Session, breach_id: int) -> Breach:
     breach = session.get(Breach, breach_id)
@@ -268,4 +397,6 @@ def get_breach(session: Session, breach_id: int) -> Breach:
 
 
 def breaches_of(session: Session, commitment_id: int) -> list[Breach]:
-    return list(session.scalars(select(Breach).where(Breach.commitment_id == commitment_id).order_by(Breach.id)))
+    return list(
+        session.scalars(select(Breach).where(Breach.commitment_id == commitment_id).order_by(Breach.id))
+    )

@@ -11,6 +11,7 @@ with the 5-year review: a talent on the list for 5 years or more whose head's la
 assessment is "no prospects" is *proposed* for removal, and the commune chair decides each
 proposal in its own ``talent_removal`` instance (the system proposes, an authority decides).
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -47,8 +48,10 @@ REPORT_DUE_MONTH_DAY = (11, 30)
 REVIEW_YEARS = 5
 RATINGS = ("hoan_thanh_xuat_sac", "hoan_thanh_tot", "hoan_thanh", "khong_hoan_thanh")
 HAS_PROSPECTS, NO_PROSPECTS = "has_prospects", "no_prospects"
-REMOVAL_REASON = (f"Có tên trong danh sách quá {REVIEW_YEARS:02d} năm, Thủ trưởng đơn vị đánh giá "
-                  "không có triển vọng phát triển")
+REMOVAL_REASON = (
+    f"Có tên trong danh sách quá {REVIEW_YEARS:02d} năm, Thủ trưởng đơn vị đánh giá "
+    "không có triển vọng phát triển"
+)
 
 
 def opening_at(year: int) -> datetime:
@@ -63,35 +66,89 @@ NEEDED_BY = "Đánh giá hằng năm và rà soát danh sách người có tài 
 # The chair's decision on a removal proposal is the end event reached.
 REMOVAL_OUTCOMES = {"talent_removed": "remove", "talent_kept": "keep"}
 CONTRACTS = (
-    ProcessContract(EVALUATION_PROCESS, "services/evaluations", NEEDED_BY, (
-        user_task("evaluate_talent", "completed: records the evaluation; `prospects` becomes the head's latest "
-                  "assessment, which the 5-year review reads", Field("quality_rating", RATINGS),
-                  Field("prospects", (HAS_PROSPECTS, NO_PROSPECTS))),
-    ), start_data=("year", "full_name", "unit_name", "commune_name", "included_on", "report_due")),
-    ProcessContract(AGGREGATION_PROCESS, "services/evaluations", NEEDED_BY, (
-        user_task("aggregate_evaluations", "completed: snapshots the report and the 5-year review and starts one "
-                  "`talent_removal` per removal proposal", "aggregation_note"),
-        user_task("submit_report", "completed: the report is sent to the city", "dispatch_number", "dispatch_date"),
-    ), start_data=("round_id", "year", "commune_name", "talent_count", "report_due")),
-    ProcessContract(REMOVAL_PROCESS, "services/evaluations", NEEDED_BY, (
-        user_task("decide_removal", "the commune chair's decision: its data is what the outcome records",
-                  "decision_number", "keep_reason"),
-    ), outcomes=REMOVAL_OUTCOMES, start_data=("round_id", "person_id", "year", "full_name", "unit_name",
-                                              "included_on", "proposal_reason", "report_due")),
+    ProcessContract(
+        EVALUATION_PROCESS,
+        "services/evaluations",
+        NEEDED_BY,
+        (
+            user_task(
+                "evaluate_talent",
+                "completed: records the evaluation; `prospects` becomes the head's latest "
+                "assessment, which the 5-year review reads",
+                Field("quality_rating", RATINGS),
+                Field("prospects", (HAS_PROSPECTS, NO_PROSPECTS)),
+            ),
+        ),
+        start_data=("year", "full_name", "unit_name", "commune_name", "included_on", "report_due"),
+    ),
+    ProcessContract(
+        AGGREGATION_PROCESS,
+        "services/evaluations",
+        NEEDED_BY,
+        (
+            user_task(
+                "aggregate_evaluations",
+                "completed: snapshots the report and the 5-year review and starts one "
+                "`talent_removal` per removal proposal",
+                "aggregation_note",
+            ),
+            user_task(
+                "submit_report",
+                "completed: the report is sent to the city",
+                "dispatch_number",
+                "dispatch_date",
+            ),
+        ),
+        start_data=("round_id", "year", "commune_name", "talent_count", "report_due"),
+    ),
+    ProcessContract(
+        REMOVAL_PROCESS,
+        "services/evaluations",
+        NEEDED_BY,
+        (
+            user_task(
+                "decide_removal",
+                "the commune chair's decision: its data is what the outcome records",
+                "decision_number",
+                "keep_reason",
+            ),
+        ),
+        outcomes=REMOVAL_OUTCOMES,
+        start_data=(
+            "round_id",
+            "person_id",
+            "year",
+            "full_name",
+            "unit_name",
+            "included_on",
+            "proposal_reason",
+            "report_due",
+        ),
+    ),
 )
 
 
 def register(runtime: WorkflowRuntime) -> None:
-    runtime.register(Capability("evaluations", CONTRACTS, (
-        completed(EVALUATION_PROCESS, "evaluate_talent", _evaluated),
-        completed(AGGREGATION_PROCESS, "aggregate_evaluations",
-                  lambda session, change: _aggregated(session, runtime, change)),
-        completed(AGGREGATION_PROCESS, "submit_report", _report_submitted),
-        *(ended(REMOVAL_PROCESS, end_event, _removal_decided) for end_event in REMOVAL_OUTCOMES),
-    )))
+    runtime.register(
+        Capability(
+            "evaluations",
+            CONTRACTS,
+            (
+                completed(EVALUATION_PROCESS, "evaluate_talent", _evaluated),
+                completed(
+                    AGGREGATION_PROCESS,
+                    "aggregate_evaluations",
+                    lambda session, change: _aggregated(session, runtime, change),
+                ),
+                completed(AGGREGATION_PROCESS, "submit_report", _report_submitted),
+                *(ended(REMOVAL_PROCESS, end_event, _removal_decided) for end_event in REMOVAL_OUTCOMES),
+            ),
+        )
+    )
 
 
 # -- opening the yearly rounds -----------------------------------------------------------
+
 
 def open_due_rounds(session: Session, runtime: WorkflowRuntime, at: datetime) -> int:
     """Open this year's round of every commune that has talents in service and none yet,
@@ -113,20 +170,27 @@ def _in_service(on: date):
 
 def _communes_without_round(session: Session, year: int, on: date) -> list[int]:
     has_round = exists().where(EvaluationRound.year == year, EvaluationRound.commune_id == OrgUnit.commune_id)
-    return list(session.scalars(
-        select(OrgUnit.commune_id).distinct()
-        .join(TalentListEntry, TalentListEntry.org_unit_id == OrgUnit.id)
-        .where(_in_service(on), OrgUnit.commune_id.is_not(None), ~has_round)
-        .order_by(OrgUnit.commune_id)))
+    return list(
+        session.scalars(
+            select(OrgUnit.commune_id)
+            .distinct()
+            .join(TalentListEntry, TalentListEntry.org_unit_id == OrgUnit.id)
+            .where(_in_service(on), OrgUnit.commune_id.is_not(None), ~has_round)
+            .order_by(OrgUnit.commune_id)
+        )
+    )
 
 
-def _open_round(session: Session, runtime: WorkflowRuntime, year: int, commune: OrgUnit, at: datetime) -> bool:
+def _open_round(
+    session: Session, runtime: WorkflowRuntime, year: int, commune: OrgUnit, at: datetime
+) -> bool:
     """The round, its report instance and one evaluation instance per talent. Two
     schedulers may race: the unique (year, commune) lets one insert the round, the other
     sees the conflict in its savepoint and leaves that commune alone."""
     due = report_due_at(year)
-    round_ = EvaluationRound(year=year, commune_id=commune.id, status="evaluating", report_due_at=due,
-                             opened_at=at)
+    round_ = EvaluationRound(
+        year=year, commune_id=commune.id, status="evaluating", report_due_at=due, opened_at=at
+    )
     try:
         with session.begin_nested():
             session.add(round_)
@@ -137,21 +201,53 @@ def _open_round(session: Session, runtime: WorkflowRuntime, year: int, commune: 
     office = culture_society_office(session, commune)
     common = {"year": year, "commune_name": commune.name, "report_due": due.isoformat()}
     round_.instance_id = runtime.start(
-        session, AGGREGATION_PROCESS, {**common, "round_id": round_.id, "talent_count": len(talents_)},
+        session,
+        AGGREGATION_PROCESS,
+        {**common, "round_id": round_.id, "talent_count": len(talents_)},
         lane_orgs={VHXH_OFFICER: office.id, COMMUNE_CHAIR: commune.id},
-        business_key=f"evaluation_round:{round_.id}", at=at).instance.id
-    requests = [StartRequest(
-        {**common, "full_name": talent["full_name"], "unit_name": talent["unit_name"],
-         "included_on": talent["included_on"].isoformat()},
-        lane_orgs={UNIT_HEAD: talent["org_unit_id"]},
-        business_key=f"evaluation_round:{round_.id}/person:{talent['person_id']}") for talent in talents_]
+        business_key=f"evaluation_round:{round_.id}",
+        at=at,
+    ).instance.id
+    requests = [
+        StartRequest(
+            {
+                **common,
+                "full_name": talent["full_name"],
+                "unit_name": talent["unit_name"],
+                "included_on": talent["included_on"].isoformat(),
+            },
+            lane_orgs={UNIT_HEAD: talent["org_unit_id"]},
+            business_key=f"evaluation_round:{round_.id}/person:{talent['person_id']}",
+        )
+        for talent in talents_
+    ]
     if requests:
-        changes = runtime.start_many(session, EVALUATION_PROCESS, requests, parent_id=round_.instance_id, at=at)
-        session.execute(insert(Evaluation), [
-            {"round_id": round_.id, "person_id": talent["person_id"], "year": year, "instance_id": change.instance.id}
-            for talent, change in zip(talents_, changes, strict=True)])
-    audit.record(session, at, None, "evaluation_round.opened", f"evaluation_round:{round_.id}", year=year,
-                 commune=commune.code, talents=len(talents_), report_due_at=due.isoformat())
+        changes = runtime.start_many(
+            session, EVALUATION_PROCESS, requests, parent_id=round_.instance_id, at=at
+        )
+        session.execute(
+            insert(Evaluation),
+            [
+                {
+                    "round_id": round_.id,
+                    "person_id": talent["person_id"],
+                    "year": year,
+                    "instance_id": change.instance.id,
+                }
+                for talent, change in zip(talents_, changes, strict=True)
+            ],
+        )
+    audit.record(
+        session,
+        at,
+        None,
+        "evaluation_round.opened",
+        f"evaluation_round:{round_.id}",
+        year=year,
+        commune=commune.code,
+        talents=len(talents_),
+        report_due_at=due.isoformat(),
+    )
     return True
 
 
@@ -160,20 +256,37 @@ def _talents_of(session: Session, commune_id: int, year: int, on: date) -> list[
     but for anyone already evaluated this year (in a commune they served in before)."""
     evaluated = exists().where(Evaluation.person_id == TalentListEntry.person_id, Evaluation.year == year)
     rows = session.execute(
-        select(TalentListEntry.person_id, TalentListEntry.org_unit_id, TalentListEntry.included_on,
-               Person.full_name, OrgUnit.code, OrgUnit.name)
+        select(
+            TalentListEntry.person_id,
+            TalentListEntry.org_unit_id,
+            TalentListEntry.included_on,
+            Person.full_name,
+            OrgUnit.code,
+            OrgUnit.name,
+        )
         .join(Person, Person.id == TalentListEntry.person_id)
         .join(OrgUnit, OrgUnit.id == TalentListEntry.org_unit_id)
         .where(_in_service(on), OrgUnit.commune_id == commune_id, ~evaluated)
-        .order_by(TalentListEntry.included_on, TalentListEntry.id)).all()
+        .order_by(TalentListEntry.included_on, TalentListEntry.id)
+    ).all()
     found: dict[int, dict] = {}
     for person_id, unit_id, included_on, full_name, unit_code, unit_name in rows:
-        found.setdefault(person_id, {"person_id": person_id, "org_unit_id": unit_id, "included_on": included_on,
-                                     "full_name": full_name or "", "unit_code": unit_code, "unit_name": unit_name})
+        found.setdefault(
+            person_id,
+            {
+                "person_id": person_id,
+                "org_unit_id": unit_id,
+                "included_on": included_on,
+                "full_name": full_name or "",
+                "unit_code": unit_code,
+                "unit_name": unit_name,
+            },
+        )
     return list(found.values())
 
 
 # -- the heads' evaluations ------------------------------------------------------------------
+
 
 def _evaluated(session: Session, change: InstanceChange) -> None:
     done = change.completed_task
@@ -186,18 +299,30 @@ def _evaluated(session: Session, change: InstanceChange) -> None:
     entry = current_entry(session, evaluation.person_id)
     if entry is not None:  # the head's latest assessment is what the 5-year review reads
         entry.last_review_on, entry.head_assessment = _local_day(change.at), data["prospects"]
-    audit.record(session, change.at, done.completed_by, "evaluation.recorded", f"person:{evaluation.person_id}",
-                 year=evaluation.year, quality_rating=evaluation.quality_rating, prospects=evaluation.prospects)
+    audit.record(
+        session,
+        change.at,
+        done.completed_by,
+        "evaluation.recorded",
+        f"person:{evaluation.person_id}",
+        year=evaluation.year,
+        quality_rating=evaluation.quality_rating,
+        prospects=evaluation.prospects,
+    )
 
 
 def current_entry(session: Session, person_id: int) -> TalentListEntry | None:
     """The person's entry on the talent list, if they are still on it."""
-    return session.scalar(select(TalentListEntry).where(
-        TalentListEntry.person_id == person_id, TalentListEntry.removed_on.is_(None))
-        .order_by(TalentListEntry.included_on, TalentListEntry.id).limit(1))
+    return session.scalar(
+        select(TalentListEntry)
+        .where(TalentListEntry.person_id == person_id, TalentListEntry.removed_on.is_(None))
+        .order_by(TalentListEntry.included_on, TalentListEntry.id)
+        .limit(1)
+    )
 
 
 # -- the report and the 5-year review ----------------------------------------------------
+
 
 def _report_round(session: Session, change: InstanceChange) -> EvaluationRound | None:
     return session.scalar(select(EvaluationRound).where(EvaluationRound.instance_id == change.instance.id))
@@ -208,7 +333,9 @@ def _aggregated(session: Session, runtime: WorkflowRuntime, change: InstanceChan
     if round_ is None:
         return
     report = build_report(session, round_, _local_day(change.at))
-    report["removal_proposals"] = _propose_removals(session, runtime, change, round_, report["removal_proposals"])
+    report["removal_proposals"] = _propose_removals(
+        session, runtime, change, round_, report["removal_proposals"]
+    )
     report["aggregation_note"] = change.completed_task.completed_data.get("aggregation_note")
     round_.report, round_.status = report, "reporting"
 
@@ -218,12 +345,23 @@ def _report_submitted(session: Session, change: InstanceChange) -> None:
     if round_ is None:
         return
     data = done.completed_data
-    round_.report = {**(round_.report or build_report(session, round_, _local_day(change.at))),
-                     "submission": {"dispatch_number": data["dispatch_number"],
-                                    "dispatch_date": data["dispatch_date"], "submitted_at": change.at.isoformat()}}
+    round_.report = {
+        **(round_.report or build_report(session, round_, _local_day(change.at))),
+        "submission": {
+            "dispatch_number": data["dispatch_number"],
+            "dispatch_date": data["dispatch_date"],
+            "submitted_at": change.at.isoformat(),
+        },
+    }
     round_.status, round_.submitted_at = "submitted", change.at
-    audit.record(session, change.at, done.completed_by, "evaluation_report.submitted",
-                 f"evaluation_round:{round_.id}", dispatch_number=data["dispatch_number"])
+    audit.record(
+        session,
+        change.at,
+        done.completed_by,
+        "evaluation_report.submitted",
+        f"evaluation_round:{round_.id}",
+        dispatch_number=data["dispatch_number"],
+    )
 
 
 def build_report(session: Session, round_: EvaluationRound, review_on: date) -> dict:
@@ -232,28 +370,52 @@ def build_report(session: Session, round_: EvaluationRound, review_on: date) -> 
     rows = session.execute(
         select(Evaluation, Person.full_name, OrgUnit.code, OrgUnit.name)
         .join(Person, Person.id == Evaluation.person_id)
-        .outerjoin(TalentListEntry, and_(TalentListEntry.person_id == Evaluation.person_id,
-                                         TalentListEntry.removed_on.is_(None)))
+        .outerjoin(
+            TalentListEntry,
+            and_(TalentListEntry.person_id == Evaluation.person_id, TalentListEntry.removed_on.is_(None)),
+        )
         .outerjoin(OrgUnit, OrgUnit.id == TalentListEntry.org_unit_id)
-        .where(Evaluation.round_id == round_.id).order_by(Evaluation.id)).all()
+        .where(Evaluation.round_id == round_.id)
+        .order_by(Evaluation.id)
+    ).all()
     by_rating, prospects, units, missing = Counter(), Counter(), {}, []
     for evaluation, full_name, unit_code, unit_name in rows:
-        unit = units.setdefault(unit_code, {"unit_code": unit_code, "unit_name": unit_name, "talents": 0,
-                                            "evaluated": 0, "by_rating": {rating: 0 for rating in RATINGS}})
+        unit = units.setdefault(
+            unit_code,
+            {
+                "unit_code": unit_code,
+                "unit_name": unit_name,
+                "talents": 0,
+                "evaluated": 0,
+                "by_rating": {rating: 0 for rating in RATINGS},
+            },
+        )
         unit["talents"] += 1
         if evaluation.quality_rating is None:
-            missing.append({"person_id": evaluation.person_id, "full_name": full_name, "unit_code": unit_code,
-                            "unit_name": unit_name})
+            missing.append(
+                {
+                    "person_id": evaluation.person_id,
+                    "full_name": full_name,
+                    "unit_code": unit_code,
+                    "unit_name": unit_name,
+                }
+            )
             continue
         unit["evaluated"] += 1
         unit["by_rating"][evaluation.quality_rating] += 1
         by_rating[evaluation.quality_rating] += 1
         prospects[evaluation.prospects] += 1
-    return {"year": round_.year, "reviewed_on": review_on.isoformat(), "talents": len(rows),
-            "evaluated": len(rows) - len(missing), "by_rating": {rating: by_rating[rating] for rating in RATINGS},
-            "prospects": {key: prospects[key] for key in (HAS_PROSPECTS, NO_PROSPECTS)},
-            "by_unit": sorted(units.values(), key=lambda unit: unit["unit_code"] or ""),
-            "missing": missing, "removal_proposals": five_year_review(session, round_.commune_id, review_on)}
+    return {
+        "year": round_.year,
+        "reviewed_on": review_on.isoformat(),
+        "talents": len(rows),
+        "evaluated": len(rows) - len(missing),
+        "by_rating": {rating: by_rating[rating] for rating in RATINGS},
+        "prospects": {key: prospects[key] for key in (HAS_PROSPECTS, NO_PROSPECTS)},
+        "by_unit": sorted(units.values(), key=lambda unit: unit["unit_code"] or ""),
+        "missing": missing,
+        "removal_proposals": five_year_review(session, round_.commune_id, review_on),
+    }
 
 
 def five_year_review(session: Session, commune_id: int, review_on: date) -> list[dict]:
@@ -263,15 +425,28 @@ def five_year_review(session: Session, commune_id: int, review_on: date) -> list
         select(TalentListEntry, Person.full_name, OrgUnit.code, OrgUnit.name)
         .join(Person, Person.id == TalentListEntry.person_id)
         .join(OrgUnit, OrgUnit.id == TalentListEntry.org_unit_id)
-        .where(OrgUnit.commune_id == commune_id, TalentListEntry.removed_on.is_(None),
-               TalentListEntry.head_assessment == NO_PROSPECTS)
-        .order_by(TalentListEntry.included_on, TalentListEntry.id)).all()
-    return [{"person_id": entry.person_id, "full_name": full_name, "unit_code": unit_code, "unit_name": unit_name,
-             "included_on": entry.included_on.isoformat(), "head_assessment": entry.head_assessment,
-             "last_review_on": entry.last_review_on.isoformat() if entry.last_review_on else None,
-             "reason": REMOVAL_REASON, "decision": "pending"}
-            for entry, full_name, unit_code, unit_name in rows
-            if years_after(entry.included_on, REVIEW_YEARS) <= review_on]
+        .where(
+            OrgUnit.commune_id == commune_id,
+            TalentListEntry.removed_on.is_(None),
+            TalentListEntry.head_assessment == NO_PROSPECTS,
+        )
+        .order_by(TalentListEntry.included_on, TalentListEntry.id)
+    ).all()
+    return [
+        {
+            "person_id": entry.person_id,
+            "full_name": full_name,
+            "unit_code": unit_code,
+            "unit_name": unit_name,
+            "included_on": entry.included_on.isoformat(),
+            "head_assessment": entry.head_assessment,
+            "last_review_on": entry.last_review_on.isoformat() if entry.last_review_on else None,
+            "reason": REMOVAL_REASON,
+            "decision": "pending",
+        }
+        for entry, full_name, unit_code, unit_name in rows
+        if years_after(entry.included_on, REVIEW_YEARS) <= review_on
+    ]
 
 
 def years_after(day: date, years: int) -> date:
@@ -282,26 +457,52 @@ def years_after(day: date, years: int) -> date:
         return date(day.year + years, 3, 1)
 
 
-def _propose_removals(session: Session, runtime: WorkflowRuntime, change: InstanceChange,
-                      round_: EvaluationRound, proposals: list[dict]) -> list[dict]:
+def _propose_removals(
+    session: Session,
+    runtime: WorkflowRuntime,
+    change: InstanceChange,
+    round_: EvaluationRound,
+    proposals: list[dict],
+) -> list[dict]:
     """One decision task for the commune chair per proposal."""
     if not proposals:
         return proposals
-    requests = [StartRequest(
-        {"round_id": round_.id, "person_id": proposal["person_id"], "year": round_.year,
-         "full_name": proposal["full_name"], "unit_name": proposal["unit_name"],
-         "included_on": proposal["included_on"], "proposal_reason": proposal["reason"],
-         "report_due": round_.report_due_at.astimezone(LOCAL_TZ).isoformat()},
-        lane_orgs={COMMUNE_CHAIR: round_.commune_id},
-        business_key=f"evaluation_round:{round_.id}/removal:{proposal['person_id']}") for proposal in proposals]
-    started = runtime.start_many(session, REMOVAL_PROCESS, requests, parent_id=round_.instance_id, at=change.at)
-    audit.record(session, change.at, change.completed_task.completed_by, "talent_list.removals_proposed",
-                 f"evaluation_round:{round_.id}", people=[proposal["person_id"] for proposal in proposals])
-    return [{**proposal, "instance_id": started_change.instance.id}
-            for proposal, started_change in zip(proposals, started, strict=True)]
+    requests = [
+        StartRequest(
+            {
+                "round_id": round_.id,
+                "person_id": proposal["person_id"],
+                "year": round_.year,
+                "full_name": proposal["full_name"],
+                "unit_name": proposal["unit_name"],
+                "included_on": proposal["included_on"],
+                "proposal_reason": proposal["reason"],
+                "report_due": round_.report_due_at.astimezone(LOCAL_TZ).isoformat(),
+            },
+            lane_orgs={COMMUNE_CHAIR: round_.commune_id},
+            business_key=f"evaluation_round:{round_.id}/removal:{proposal['person_id']}",
+        )
+        for proposal in proposals
+    ]
+    started = runtime.start_many(
+        session, REMOVAL_PROCESS, requests, parent_id=round_.instance_id, at=change.at
+    )
+    audit.record(
+        session,
+        change.at,
+        change.completed_task.completed_by,
+        "talent_list.removals_proposed",
+        f"evaluation_round:{round_.id}",
+        people=[proposal["person_id"] for proposal in proposals],
+    )
+    return [
+        {**proposal, "instance_id": started_change.instance.id}
+        for proposal, started_change in zip(proposals, started, strict=True)
+    ]
 
 
 # -- the removal decisions ---------------------------------------------------------------
+
 
 def _removal_decided(session: Session, change: InstanceChange) -> None:
     """The decision is the end event reached: removed or kept."""
@@ -317,20 +518,37 @@ def _removal_decided(session: Session, change: InstanceChange) -> None:
         if entry is not None:
             entry.removed_on, entry.removal_reason = local_day, data["proposal_reason"]
             entry.removal_decision = decided["decision_number"]
-            people.record_status(session, change.at, done.completed_by, person_id, "removed",
-                                  data["proposal_reason"])
-    outcome = {"decision": decision, "decision_number": decided.get("decision_number"),
-               "keep_reason": decided.get("keep_reason"), "decided_on": local_day.isoformat()}
+            people.record_status(
+                session, change.at, done.completed_by, person_id, "removed", data["proposal_reason"]
+            )
+    outcome = {
+        "decision": decision,
+        "decision_number": decided.get("decision_number"),
+        "keep_reason": decided.get("keep_reason"),
+        "decided_on": local_day.isoformat(),
+    }
     if round_ is not None and round_.report:
-        round_.report = {**round_.report, "removal_proposals": [
-            {**proposal, **outcome} if proposal["person_id"] == person_id else proposal
-            for proposal in round_.report.get("removal_proposals", [])]}
-    audit.record(session, change.at, done.completed_by, "talent_list.removal_decided", f"person:{person_id}",
-                 decision=decision, decision_number=decided.get("decision_number"),
-                 round_id=data["round_id"])
+        round_.report = {
+            **round_.report,
+            "removal_proposals": [
+                {**proposal, **outcome} if proposal["person_id"] == person_id else proposal
+                for proposal in round_.report.get("removal_proposals", [])
+            ],
+        }
+    audit.record(
+        session,
+        change.at,
+        done.completed_by,
+        "talent_list.removal_decided",
+        f"person:{person_id}",
+        decision=decision,
+        decision_number=decided.get("decision_number"),
+        round_id=data["round_id"],
+    )
 
 
 # -- reading -------------------------------------------------------------------------------
+
 
 def get_round(session: Session, round_id: int) -> EvaluationRound:
     round_ = session.get(EvaluationRound, round_id)
@@ -340,8 +558,11 @@ def get_round(session: Session, round_id: int) -> EvaluationRound:
 
 
 def rounds_of(session: Session, year: int) -> list[EvaluationRound]:
-    return list(session.scalars(select(EvaluationRound).where(EvaluationRound.year == year)
-                                .order_by(EvaluationRound.commune_id)))
+    return list(
+        session.scalars(
+            select(EvaluationRound).where(EvaluationRound.year == year).order_by(EvaluationRound.commune_id)
+        )
+    )
 
 
 def current_report(session: Session, round_: EvaluationRound, at: datetime) -> dict:

@@ -1,4 +1,5 @@
 """What evaluation does when the engine records its events, in the order the engine runs them."""
+
 from __future__ import annotations
 
 from engine.runtime import WorkflowRuntime

@@ -1,6 +1,7 @@
 """Accounts as administrators look after them: a user's live sessions and what password
 guessing left on their name; ending every session, unlocking the name, disabling and
 enabling the account. Every action is audited with who, when and what it changed."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -31,22 +32,37 @@ class AccountPage:
 def find(session: Session, query: str, limit: int = 100) -> list[tuple[AppUser, int]]:
     """Users whose user name or full name contains ``query``, each with their sessions."""
     counts = web_sessions.counts()
-    statement = (select(AppUser, func.coalesce(counts.c.sessions, 0))
-                 .outerjoin(counts, counts.c.user_id == AppUser.id).order_by(AppUser.username).limit(limit))
+    statement = (
+        select(AppUser, func.coalesce(counts.c.sessions, 0))
+        .outerjoin(counts, counts.c.user_id == AppUser.id)
+        .order_by(AppUser.username)
+        .limit(limit)
+    )
     if query:
-        statement = statement.where(or_(AppUser.username.icontains(query, autoescape=True),
-                                        AppUser.full_name.icontains(query, autoescape=True)))
+        statement = statement.where(
+            or_(
+                AppUser.username.icontains(query, autoescape=True),
+                AppUser.full_name.icontains(query, autoescape=True),
+            )
+        )
     return [tuple(row) for row in session.execute(statement)]
 
 
 def account_page(session: Session, user_id: int, at: datetime) -> AccountPage:
     user = _user(session, user_id)
     actor = aliased(AppUser)
-    events = session.execute(select(AuditEvent, actor.full_name).outerjoin(actor, actor.id == AuditEvent.actor_id)
-                             .where(AuditEvent.subject == _subject(user_id))
-                             .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())).all()
-    return AccountPage(user, web_sessions.of_user(session, user_id), sign_in.name_state(session, user.username, at),
-                       [tuple(row) for row in events])
+    events = session.execute(
+        select(AuditEvent, actor.full_name)
+        .outerjoin(actor, actor.id == AuditEvent.actor_id)
+        .where(AuditEvent.subject == _subject(user_id))
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    ).all()
+    return AccountPage(
+        user,
+        web_sessions.of_user(session, user_id),
+        sign_in.name_state(session, user.username, at),
+        [tuple(row) for row in events],
+    )
 
 
 def act(session: Session, actor_id: int, user_id: int, action: str, at: datetime) -> None:

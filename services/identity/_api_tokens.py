@@ -1,4 +1,5 @@
 """Bearer tokens for the REST API: issued to a user, stored as a SHA-256 digest, revocable."""
+
 from __future__ import annotations
 
 import hashlib
@@ -22,14 +23,22 @@ def issue(session: Session, username: str, name: str, at: datetime) -> str:
 
 def user_of(session: Session, token: str) -> AppUser | None:
     """The active user a valid, unrevoked token acts as."""
-    return session.scalar(select(AppUser).join(ApiToken, ApiToken.user_id == AppUser.id).where(
-        ApiToken.token_sha256 == _digest(token), ApiToken.revoked_at.is_(None), AppUser.active.is_(True)))
+    return session.scalar(
+        select(AppUser)
+        .join(ApiToken, ApiToken.user_id == AppUser.id)
+        .where(
+            ApiToken.token_sha256 == _digest(token), ApiToken.revoked_at.is_(None), AppUser.active.is_(True)
+        )
+    )
 
 
 def revoke(session: Session, username: str, name: str, at: datetime) -> int:
     user = user_by_username(session, username)
-    tokens = session.scalars(select(ApiToken).where(
-        ApiToken.user_id == user.id, ApiToken.name == name, ApiToken.revoked_at.is_(None))).all()
+    tokens = session.scalars(
+        select(ApiToken).where(
+            ApiToken.user_id == user.id, ApiToken.name == name, ApiToken.revoked_at.is_(None)
+        )
+    ).all()
     for token in tokens:
         token.revoked_at = at
     return len(tokens)

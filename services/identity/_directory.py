@@ -1,4 +1,5 @@
 """The organisation directory: units, users, and the roles they hold where."""
+
 from __future__ import annotations
 
 from sqlalchemy import exists, select
@@ -59,21 +60,37 @@ def unit_by_code(session: Session, code: str) -> OrgUnit:
 
 
 def is_admin(session: Session, user_id: int) -> bool:
-    return bool(session.scalar(select(exists().where(Membership.user_id == user_id, Membership.role_code == ADMIN))))
+    return bool(
+        session.scalar(select(exists().where(Membership.user_id == user_id, Membership.role_code == ADMIN)))
+    )
 
 
 def holds_role(session: Session, user_id: int, role: str, org_unit_id: int | None) -> bool:
-    return bool(session.scalar(select(exists().where(
-        Membership.user_id == user_id, Membership.role_code == role, Membership.org_unit_id == org_unit_id))))
+    return bool(
+        session.scalar(
+            select(
+                exists().where(
+                    Membership.user_id == user_id,
+                    Membership.role_code == role,
+                    Membership.org_unit_id == org_unit_id,
+                )
+            )
+        )
+    )
 
 
-def grant_role(session: Session, username: str, unit_code: str, role: str, acting: bool = False) -> Membership:
+def grant_role(
+    session: Session, username: str, unit_code: str, role: str, acting: bool = False
+) -> Membership:
     """Give a user a role in a unit (or change whether they hold it as acting)."""
     if role not in ROLES:
         raise NotFound(f"no role {role!r}")
     user, unit = user_by_username(session, username), unit_by_code(session, unit_code)
-    membership = session.scalar(select(Membership).where(
-        Membership.user_id == user.id, Membership.org_unit_id == unit.id, Membership.role_code == role))
+    membership = session.scalar(
+        select(Membership).where(
+            Membership.user_id == user.id, Membership.org_unit_id == unit.id, Membership.role_code == role
+        )
+    )
     if membership is None:
         membership = Membership(user_id=user.id, org_unit_id=unit.id, role_code=role)
         session.add(membership)
@@ -82,8 +99,9 @@ def grant_role(session: Session, username: str, unit_code: str, role: str, actin
 
 
 def culture_society_office(session: Session, commune: OrgUnit) -> OrgUnit:
-    office = session.scalar(select(OrgUnit).where(
-        OrgUnit.commune_id == commune.id, OrgUnit.kind == CULTURE_SOCIETY_OFFICE))
+    office = session.scalar(
+        select(OrgUnit).where(OrgUnit.commune_id == commune.id, OrgUnit.kind == CULTURE_SOCIETY_OFFICE)
+    )
     if office is None:
         raise NotFound(f"{commune.name} has no Phòng Văn hóa - Xã hội in the directory")
     return office
@@ -101,8 +119,12 @@ def city_of(session: Session, unit: OrgUnit) -> OrgUnit:
 
 def department_of(session: Session, city: OrgUnit, kind: str) -> OrgUnit:
     """The city's department of that kind (HOME_AFFAIRS, FINANCE)."""
-    department = session.scalar(select(OrgUnit).where(OrgUnit.parent_id == city.id, OrgUnit.kind == kind)
-                                .order_by(OrgUnit.id).limit(1))
+    department = session.scalar(
+        select(OrgUnit)
+        .where(OrgUnit.parent_id == city.id, OrgUnit.kind == kind)
+        .order_by(OrgUnit.id)
+        .limit(1)
+    )
     if department is None:
         raise NotFound(f"{city.name} has no department {kind!r} in the directory")
     return department
@@ -112,9 +134,13 @@ def addressable_units(session: Session, commune: OrgUnit) -> list[OrgUnit]:
     """Units a commune campaign addresses by default: every in-scope unit of the
     commune, the Party-building board included (docs/legal-rules.md, "A campaign addresses
     the commune's own units and the Party bloc")."""
-    return list(session.scalars(select(OrgUnit).where(
-        OrgUnit.commune_id == commune.id, OrgUnit.level == "unit", OrgUnit.in_scope.is_(True)
-    ).order_by(OrgUnit.id)))
+    return list(
+        session.scalars(
+            select(OrgUnit)
+            .where(OrgUnit.commune_id == commune.id, OrgUnit.level == "unit", OrgUnit.in_scope.is_(True))
+            .order_by(OrgUnit.id)
+        )
+    )
 
 
 def task_roles() -> dict[str, str]:

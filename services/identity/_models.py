@@ -1,4 +1,5 @@
 """The tables of identity."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -90,8 +91,10 @@ class LoginAttempt(Base):
     to know a user's usual addresses (services/identity/_sign_in.py says for how long)."""
 
     __tablename__ = "login_attempt"
-    __table_args__ = (Index("ix_login_attempt_recent", "username", "at"),
-                      Index("ix_login_attempt_address", "address", "at"))
+    __table_args__ = (
+        Index("ix_login_attempt_recent", "username", "at"),
+        Index("ix_login_attempt_address", "address", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80))

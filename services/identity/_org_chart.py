@@ -6,6 +6,7 @@ A head is the holder of the head role of a unit's level: ``unit_head`` for a uni
 for the city. An absent holder is skipped; when
 every regular holder is absent the acting holders are reached instead.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -17,7 +18,12 @@ from services.identity._directory import CITY_CHAIR, COMMUNE_CHAIR, UNIT_HEAD
 from services.identity._models import AppUser, Membership, OrgUnit
 
 # A city department (Sở) is headed like a unit, by its director.
-HEAD_ROLE_BY_LEVEL = {"unit": UNIT_HEAD, "department": UNIT_HEAD, "commune": COMMUNE_CHAIR, "province": CITY_CHAIR}
+HEAD_ROLE_BY_LEVEL = {
+    "unit": UNIT_HEAD,
+    "department": UNIT_HEAD,
+    "commune": COMMUNE_CHAIR,
+    "province": CITY_CHAIR,
+}
 
 
 class OrgChart:
@@ -50,11 +56,18 @@ class OrgChart:
         key = (role, unit_id)
         if key not in self._reachable:
             rows = self._session.execute(
-                select(AppUser, Membership.acting).join(Membership, Membership.user_id == AppUser.id)
-                .where(Membership.role_code == role, Membership.org_unit_id == unit_id, AppUser.active.is_(True))
-                .order_by(AppUser.id)).all()
-            present = [(user, acting) for user, acting in rows
-                       if user.absent_until is None or user.absent_until <= self._at]
+                select(AppUser, Membership.acting)
+                .join(Membership, Membership.user_id == AppUser.id)
+                .where(
+                    Membership.role_code == role, Membership.org_unit_id == unit_id, AppUser.active.is_(True)
+                )
+                .order_by(AppUser.id)
+            ).all()
+            present = [
+                (user, acting)
+                for user, acting in rows
+                if user.absent_until is None or user.absent_until <= self._at
+            ]
             regular = [user for user, acting in present if not acting]
             self._reachable[key] = regular or [user for user, acting in present if acting]
         return self._reachable[key]

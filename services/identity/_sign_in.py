@@ -20,6 +20,7 @@ client address is the one the trusted proxies saw (TALENTFLOW_TRUSTED_PROXIES).
 Kept: each attempt's name as typed, address, time and outcome; failures for WINDOW,
 successes for USUAL_FOR (they are the usual addresses); the hourly purge deletes the rest.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -93,28 +94,43 @@ def sign_in(session: Session, username: str, password: str, address: str, at: da
 
 
 def name_state(session: Session, username: str, at: datetime) -> NameState:
-    failures = session.scalar(select(func.count()).where(*_failures_since(at), LoginAttempt.username == username))
+    failures = session.scalar(
+        select(func.count()).where(*_failures_since(at), LoginAttempt.username == username)
+    )
     wait = _wait(session, _unusual_failures(username, at), FREE_FAILURES_PER_NAME)
     return NameState(failures, wait if wait is not None and wait > at else None)
 
 
 def unlock(session: Session, username: str) -> int:
     """Forget the name's failed attempts (from every address); how many."""
-    return session.execute(delete(LoginAttempt).where(
-        LoginAttempt.username == username, LoginAttempt.succeeded.is_(False))).rowcount
+    return session.execute(
+        delete(LoginAttempt).where(LoginAttempt.username == username, LoginAttempt.succeeded.is_(False))
+    ).rowcount
 
 
 def forget_expired_sign_ins(session: Session, at: datetime) -> int:
     """Delete the attempts nothing reads any more: failures past WINDOW, successes past USUAL_FOR."""
-    return session.execute(delete(LoginAttempt).where(or_(
-        LoginAttempt.at <= at - USUAL_FOR,
-        and_(LoginAttempt.succeeded.is_(False), LoginAttempt.at <= at - WINDOW)))).rowcount
+    return session.execute(
+        delete(LoginAttempt).where(
+            or_(
+                LoginAttempt.at <= at - USUAL_FOR,
+                and_(LoginAttempt.succeeded.is_(False), LoginAttempt.at <= at - WINDOW),
+            )
+        )
+    ).rowcount
 
 
 def _retry_at(session: Session, username: str, address: str, at: datetime) -> datetime | None:
     """When attempts on this name from this address are checked again, if they must wait."""
-    waits = [_wait(session, select(func.count(), func.max(LoginAttempt.at)).where(
-        *_failures_since(at), LoginAttempt.address == address), FREE_FAILURES_PER_ADDRESS)]
+    waits = [
+        _wait(
+            session,
+            select(func.count(), func.max(LoginAttempt.at)).where(
+                *_failures_since(at), LoginAttempt.address == address
+            ),
+            FREE_FAILURES_PER_ADDRESS,
+        )
+    ]
     usual = session.scalar(_usual_addresses(username, at).where(LoginAttempt.address == address).limit(1))
     if usual is None:
         waits.append(_wait(session, _unusual_failures(username, at), FREE_FAILURES_PER_NAME))
@@ -136,10 +152,13 @@ def _failures_since(at: datetime) -> tuple:
 
 def _usual_addresses(username: str, at: datetime):
     return select(LoginAttempt.address).where(
-        LoginAttempt.username == username, LoginAttempt.succeeded.is_(True), LoginAttempt.at > at - USUAL_FOR)
+        LoginAttempt.username == username, LoginAttempt.succeeded.is_(True), LoginAttempt.at > at - USUAL_FOR
+    )
 
 
 def _unusual_failures(username: str, at: datetime):
     return select(func.count(), func.max(LoginAttempt.at)).where(
-        *_failures_since(at), LoginAttempt.username == username,
-        LoginAttempt.address.not_in(_usual_addresses(username, at)))
+        *_failures_since(at),
+        LoginAttempt.username == username,
+        LoginAttempt.address.not_in(_usual_addresses(username, at)),
+    )

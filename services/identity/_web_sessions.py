@@ -9,6 +9,7 @@ of the key (the key itself is only in the cookie), when the session started, whe
 last seen (to within SEEN_EVERY) and the client address at sign-in; the row is deleted
 when the session ends, or by the hourly purge once it has not been seen for LIFETIME.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -28,8 +29,11 @@ SEEN_EVERY = timedelta(minutes=1)  # last seen is written at most this often, no
 def start(session: Session, user_id: int, address: str, at: datetime) -> str:
     """A new session for the user; its key, for the cookie only."""
     key = secrets.token_urlsafe(32)
-    session.add(WebSession(user_id=user_id, key_sha256=_digest(key), address=address[:64], started_at=at,
-                           last_seen_at=at))
+    session.add(
+        WebSession(
+            user_id=user_id, key_sha256=_digest(key), address=address[:64], started_at=at, last_seen_at=at
+        )
+    )
     return key
 
 
@@ -38,8 +42,9 @@ def owner(db: Database, key: str, at: datetime) -> int | None:
     Reads; writes only when last seen is due."""
     digest = _digest(key)
     with db.read() as session:
-        row = session.execute(select(WebSession.user_id, WebSession.last_seen_at)
-                              .where(WebSession.key_sha256 == digest)).first()
+        row = session.execute(
+            select(WebSession.user_id, WebSession.last_seen_at).where(WebSession.key_sha256 == digest)
+        ).first()
     if row is None:
         return None
     if at - row.last_seen_at >= SEEN_EVERY:
@@ -50,8 +55,11 @@ def owner(db: Database, key: str, at: datetime) -> int | None:
 
 def of_user(session: Session, user_id: int) -> list[WebSession]:
     """The user's sessions, newest first."""
-    return list(session.scalars(select(WebSession).where(WebSession.user_id == user_id)
-                                .order_by(WebSession.started_at.desc())))
+    return list(
+        session.scalars(
+            select(WebSession).where(WebSession.user_id == user_id).order_by(WebSession.started_at.desc())
+        )
+    )
 
 
 def counts():
@@ -67,8 +75,9 @@ def end_all(session: Session, user_id: int) -> int:
 def forget_expired_sessions(session: Session, at: datetime) -> int:
     # A cookie is last signed during a request, which writes last seen unless it is
     # younger than SEEN_EVERY: past this, the cookie has expired.
-    return session.execute(delete(WebSession).where(
-        WebSession.last_seen_at <= at - LIFETIME - SEEN_EVERY)).rowcount
+    return session.execute(
+        delete(WebSession).where(WebSession.last_seen_at <= at - LIFETIME - SEEN_EVERY)
+    ).rowcount
 
 
 def _digest(key: str) -> str:

@@ -1,4 +1,5 @@
 """Alembic environment: one metadata for engine and application tables."""
+
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
@@ -22,8 +23,12 @@ def run_migrations() -> None:
 
 
 def _run(connection) -> None:
-    context.configure(connection=connection, target_metadata=Base.metadata,
-                      render_as_batch=connection.dialect.name == "sqlite", compare_type=True)
+    context.configure(
+        connection=connection,
+        target_metadata=Base.metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
     with context.begin_transaction():
         context.run_migrations()
 

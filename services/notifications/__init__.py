@@ -2,6 +2,7 @@
 
 This module is the context's public face: other contexts and the web layer import only
 what it names (the import contracts in setup.cfg)."""
+
 from services.notifications._models import Notification
 from services.notifications._notifications import (
     DeliveryRun,
@@ -14,4 +15,14 @@ from services.notifications._notifications import (
     unread,
 )
 
-__all__ = ["DeliveryRun", "Message", "Notification", "SmtpMailer", "deliver_emails", "mark_read", "notify", "notify_many", "unread"]
+__all__ = [
+    "DeliveryRun",
+    "Message",
+    "Notification",
+    "SmtpMailer",
+    "deliver_emails",
+    "mark_read",
+    "notify",
+    "notify_many",
+    "unread",
+]

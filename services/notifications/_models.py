@@ -1,4 +1,5 @@
 """The tables of notifications."""
+
 from __future__ import annotations
 
 from datetime import datetime

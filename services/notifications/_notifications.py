@@ -7,6 +7,7 @@ not hold the database's write lock), then marks it sent. A crash between sending
 marking lets the lease expire and the mail goes again: delivered at least once,
 never lost. Failures are retried with exponential backoff.
 """
+
 from __future__ import annotations
 
 import logging
@@ -39,11 +40,22 @@ class Message:
     task_id: str | None = None
 
 
-def notify(session: Session, *, key: str, user: AppUser, subject: str, body: str, at: datetime,
-           task_id: str | None = None) -> bool:
+def notify(
+    session: Session,
+    *,
+    key: str,
+    user: AppUser,
+    subject: str,
+    body: str,
+    at: datetime,
+    task_id: str | None = None,
+) -> bool:
     """Queue a notification; False when one with this key already exists."""
-    result = session.execute(_insert(session).values(_row(Message(key, user, subject, body, task_id), at))
-                             .returning(NOTIFICATION.c.id))
+    result = session.execute(
+        _insert(session)
+        .values(_row(Message(key, user, subject, body, task_id), at))
+        .returning(NOTIFICATION.c.id)
+    )
     return result.first() is not None  # a row comes back only when it was inserted
 
 
@@ -60,22 +72,44 @@ def _insert(session: Session):
 
 def _row(message: Message, at: datetime) -> dict:
     email = message.user.email
-    return {"key": message.key, "user_id": message.user.id, "subject": message.subject, "body": message.body,
-            "task_id": message.task_id, "created_at": at, "email_to": email, "email_attempts": 0,
-            "email_next_attempt_at": at if email else None}
+    return {
+        "key": message.key,
+        "user_id": message.user.id,
+        "subject": message.subject,
+        "body": message.body,
+        "task_id": message.task_id,
+        "created_at": at,
+        "email_to": email,
+        "email_attempts": 0,
+        "email_next_attempt_at": at if email else None,
+    }
 
 
 def unread(session: Session, user_id: int, limit: int = 50) -> list[Notification]:
-    return list(session.scalars(select(Notification).where(
-        Notification.user_id == user_id, Notification.read_at.is_(None))
-        .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)))
+    return list(
+        session.scalars(
+            select(Notification)
+            .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+            .order_by(Notification.created_at.desc(), Notification.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def mark_read(session: Session, user_id: int, notification_id: int, at: datetime) -> bool:
     """Only the addressee can mark a notification read."""
-    return session.execute(update(NOTIFICATION).where(
-        NOTIFICATION.c.id == notification_id, NOTIFICATION.c.user_id == user_id,
-        NOTIFICATION.c.read_at.is_(None)).values(read_at=at)).rowcount == 1
+    return (
+        session.execute(
+            update(NOTIFICATION)
+            .where(
+                NOTIFICATION.c.id == notification_id,
+                NOTIFICATION.c.user_id == user_id,
+                NOTIFICATION.c.read_at.is_(None),
+            )
+            .values(read_at=at)
+        ).rowcount
+        == 1
+    )
 
 
 @dataclass(frozen=True)
@@ -102,7 +136,9 @@ class SmtpMailer:
         message["From"], message["To"], message["Subject"] = self.sender, to, subject
         # The same notification always carries the same Message-ID: if a crash makes it go
         # twice, mail clients show it once.
-        message["Message-ID"] = f"<notification-{notification_id}@{self.sender.rpartition('@')[2] or 'talentflow'}>"
+        message["Message-ID"] = (
+            f"<notification-{notification_id}@{self.sender.rpartition('@')[2] or 'talentflow'}>"
+        )
         message.set_content(body)  # UTF-8: Vietnamese subjects and bodies survive
         smtp.send_message(message)
 
@@ -113,7 +149,9 @@ class DeliveryRun:
     failed: int = 0
 
 
-def deliver_emails(db, mailer: SmtpMailer, now, batch_size: int = 50, lease: timedelta = LEASE) -> DeliveryRun:
+def deliver_emails(
+    db, mailer: SmtpMailer, now, batch_size: int = 50, lease: timedelta = LEASE
+) -> DeliveryRun:
     """Send every e-mail due as of ``now()``, a leased batch at a time over one SMTP
     connection; ``now`` is read at each step."""
     run = DeliveryRun()
@@ -144,29 +182,50 @@ def _send_batch(db, mailer: SmtpMailer, now, batch: list, run: DeliveryRun) -> N
 
 def _mark_sent(db, notification_id: int, at: datetime) -> None:
     with db.transaction() as session:
-        session.execute(update(NOTIFICATION).where(NOTIFICATION.c.id == notification_id).values(
-            email_sent_at=at, email_next_attempt_at=None, email_last_error=None))
+        session.execute(
+            update(NOTIFICATION)
+            .where(NOTIFICATION.c.id == notification_id)
+            .values(email_sent_at=at, email_next_attempt_at=None, email_last_error=None)
+        )
 
 
 def _lease_due(db, at: datetime, limit: int, lease: timedelta) -> list:
-    query = (select(NOTIFICATION.c.id, NOTIFICATION.c.email_to, NOTIFICATION.c.subject, NOTIFICATION.c.body,
-                    NOTIFICATION.c.email_attempts)
-             .where(NOTIFICATION.c.email_sent_at.is_(None), NOTIFICATION.c.email_next_attempt_at <= at)
-             .order_by(NOTIFICATION.c.email_next_attempt_at).limit(limit))
+    query = (
+        select(
+            NOTIFICATION.c.id,
+            NOTIFICATION.c.email_to,
+            NOTIFICATION.c.subject,
+            NOTIFICATION.c.body,
+            NOTIFICATION.c.email_attempts,
+        )
+        .where(NOTIFICATION.c.email_sent_at.is_(None), NOTIFICATION.c.email_next_attempt_at <= at)
+        .order_by(NOTIFICATION.c.email_next_attempt_at)
+        .limit(limit)
+    )
     with db.transaction() as session:
         if session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         rows = session.execute(query).all()
         if rows:  # others skip leased rows until the lease ends
-            session.execute(update(NOTIFICATION).where(NOTIFICATION.c.id.in_([row.id for row in rows]))
-                            .values(email_next_attempt_at=at + lease))
+            session.execute(
+                update(NOTIFICATION)
+                .where(NOTIFICATION.c.id.in_([row.id for row in rows]))
+                .values(email_next_attempt_at=at + lease)
+            )
     return rows
 
 
 def _record_failure(db, row, at: datetime, error: Exception) -> None:
     attempts = row.email_attempts + 1
     delay = min(FIRST_RETRY * 2 ** (attempts - 1), MAX_RETRY)
-    log.warning("e-mail %s to %s failed (attempt %d, next in %s): %s", row.id, row.email_to, attempts, delay, error)
+    log.warning(
+        "e-mail %s to %s failed (attempt %d, next in %s): %s", row.id, row.email_to, attempts, delay, error
+    )
     with db.transaction() as session:
-        session.execute(update(NOTIFICATION).where(NOTIFICATION.c.id == row.id).values(
-            email_attempts=attempts, email_next_attempt_at=at + delay, email_last_error=str(error)[:2000]))
+        session.execute(
+            update(NOTIFICATION)
+            .where(NOTIFICATION.c.id == row.id)
+            .values(
+                email_attempts=attempts, email_next_attempt_at=at + delay, email_last_error=str(error)[:2000]
+            )
+        )

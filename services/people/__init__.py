@@ -3,6 +3,7 @@ encrypted with a keyed digest for search, consent, retention and purging (docs/p
 
 This module is the context's public face: other contexts and the web layer import only
 what it names (the import contracts in setup.cfg)."""
+
 from services.people._models import ConsentRecord, Person, TalentListEntry, TalentStatus
 from services.people._personal_data import CitizenIdKeys, load_keys, search_digest
 from services.people._talents import (
@@ -17,4 +18,21 @@ from services.people._talents import (
     register_person,
 )
 
-__all__ = ["CitizenIdKeys", "ConsentRecord", "Person", "STATUSES", "TalentListEntry", "TalentStatus", "find_by_citizen_id", "latest_statuses", "load_keys", "name_key", "person_view", "purge_unsuccessful", "record_consent", "record_status", "register_person", "search_digest"]
+__all__ = [
+    "CitizenIdKeys",
+    "ConsentRecord",
+    "Person",
+    "STATUSES",
+    "TalentListEntry",
+    "TalentStatus",
+    "find_by_citizen_id",
+    "latest_statuses",
+    "load_keys",
+    "name_key",
+    "person_view",
+    "purge_unsuccessful",
+    "record_consent",
+    "record_status",
+    "register_person",
+    "search_digest",
+]

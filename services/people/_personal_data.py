@@ -16,6 +16,7 @@ never reaches the database, the logs or the audit:
 One 32-byte master key (TALENTFLOW_DATA_KEY, or generated once into the instance folder)
 is split with HKDF into an encryption key and a digest key, so neither use weakens the other.
 """
+
 from __future__ import annotations
 
 import base64
@@ -67,9 +68,11 @@ class CitizenIdKeys:
 def keys_from_master(master: bytes, version: str = KEY_VERSION) -> CitizenIdKeys:
     if len(master) != KEY_BYTES:
         raise ValueError(f"the personal data key must be {KEY_BYTES} bytes, not {len(master)}")
-    return CitizenIdKeys(version=version,
-                         encryption_key=_derive(master, b"talentflow citizen_id encryption"),
-                         digest_key=_derive(master, b"talentflow citizen_id digest"))
+    return CitizenIdKeys(
+        version=version,
+        encryption_key=_derive(master, b"talentflow citizen_id encryption"),
+        digest_key=_derive(master, b"talentflow citizen_id digest"),
+    )
 
 
 def load_keys(config: Config) -> CitizenIdKeys:
@@ -77,8 +80,11 @@ def load_keys(config: Config) -> CitizenIdKeys:
     if config.data_key:
         return keys_from_master(_decode_master(config.data_key, "TALENTFLOW_DATA_KEY"))
     path = config.instance_dir / KEY_FILE
-    text = instance_files.secret(path, lambda: base64.b64encode(secrets.token_bytes(KEY_BYTES)).decode("ascii"),
-                                 "restore the key from its backup (a new key cannot read old IDs)")
+    text = instance_files.secret(
+        path,
+        lambda: base64.b64encode(secrets.token_bytes(KEY_BYTES)).decode("ascii"),
+        "restore the key from its backup (a new key cannot read old IDs)",
+    )
     return keys_from_master(_decode_master(text, str(path)))
 
 
@@ -103,15 +109,18 @@ def encrypt_citizen_id(keys: CitizenIdKeys, citizen_id: str) -> str:
 def decrypt_citizen_id(keys: CitizenIdKeys, stored: str) -> str:
     version, _, payload = stored.partition(":")
     if version != keys.version:
-        raise PersonalDataUnreadable(f"a citizen ID is encrypted with key version {version!r}, "
-                                     f"the configured key is {keys.version!r}")
+        raise PersonalDataUnreadable(
+            f"a citizen ID is encrypted with key version {version!r}, the configured key is {keys.version!r}"
+        )
     try:
         sealed = base64.urlsafe_b64decode(payload.encode("ascii"))
-        clear = AESGCM(keys.encryption_key).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:],
-                                                    _associated_data(version))
+        clear = AESGCM(keys.encryption_key).decrypt(
+            sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], _associated_data(version)
+        )
     except (InvalidTag, binascii.Error, ValueError):
-        raise PersonalDataUnreadable("a stored citizen ID failed its integrity check "
-                                     "(altered, or encrypted with another key)") from None
+        raise PersonalDataUnreadable(
+            "a stored citizen ID failed its integrity check (altered, or encrypted with another key)"
+        ) from None
     return clear.decode("ascii")
 
 

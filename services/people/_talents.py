@@ -13,6 +13,7 @@ e-mail, phone, and the free-text reasons of their statuses) is emptied; what rem
 statuses and their dates, the consent records) says nothing about who they were, keeps the
 yearly figures and the audit trail consistent, and leaves no dangling reference.
 """
+
 from __future__ import annotations
 
 import unicodedata
@@ -35,8 +36,18 @@ from services.people._personal_data import (
 )
 
 GENDERS = ("male", "female")
-STATUSES = ("nominated", "applied", "eligible", "ineligible", "selected", "not_selected", "committed",
-            "in_service", "removed", "breached")
+STATUSES = (
+    "nominated",
+    "applied",
+    "eligible",
+    "ineligible",
+    "selected",
+    "not_selected",
+    "committed",
+    "in_service",
+    "removed",
+    "breached",
+)
 # Decree 170 Art. 16(2): an ineligible candidate is told why; removals and breaches are decisions.
 STATUSES_NEEDING_REASON = frozenset({"ineligible", "removed", "breached"})
 # Candidates not recruited, whose data the Law says to delete: screened out, or judged by the
@@ -48,27 +59,55 @@ CONSENT_PURPOSES = ("recruitment_round", RETENTION_CONSENT, "publication_of_nomi
 CONSENT_CHANNELS = ("paper", "web", "email")
 
 
-def register_person(session: Session, keys: CitizenIdKeys, at: datetime, actor_id: int | None, *,
-                    full_name: str, date_of_birth: date | None = None, gender: str | None = None,
-                    citizen_id: str | None = None, email: str | None = None, phone: str | None = None) -> Person:
+def register_person(
+    session: Session,
+    keys: CitizenIdKeys,
+    at: datetime,
+    actor_id: int | None,
+    *,
+    full_name: str,
+    date_of_birth: date | None = None,
+    gender: str | None = None,
+    citizen_id: str | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+) -> Person:
     """Add someone to the talent database. The citizen ID is optional: it is collected at
     dossier completion or the decision, not at nomination (docs/personal-data.md, "The
     citizen ID is collected at dossier completion")."""
     name = _required_name(full_name)
-    person = Person(full_name=name, name_key=name_key(name), date_of_birth=date_of_birth,
-                    gender=_checked_gender(gender), email=_blank_to_none(email), phone=_blank_to_none(phone),
-                    created_at=at)
+    person = Person(
+        full_name=name,
+        name_key=name_key(name),
+        date_of_birth=date_of_birth,
+        gender=_checked_gender(gender),
+        email=_blank_to_none(email),
+        phone=_blank_to_none(phone),
+        created_at=at,
+    )
     if citizen_id is not None:
         _attach_citizen_id(session, keys, person, citizen_id)
     session.add(person)
     session.flush()
-    audit.record(session, at, actor_id, "person.registered", f"person:{person.id}",
-                 citizen_id_collected=citizen_id is not None)
+    audit.record(
+        session,
+        at,
+        actor_id,
+        "person.registered",
+        f"person:{person.id}",
+        citizen_id_collected=citizen_id is not None,
+    )
     return person
 
 
-def record_status(session: Session, at: datetime, actor_id: int | None, person_id: int, status: str,
-                  reason: str | None = None) -> TalentStatus:
+def record_status(
+    session: Session,
+    at: datetime,
+    actor_id: int | None,
+    person_id: int,
+    status: str,
+    reason: str | None = None,
+) -> TalentStatus:
     person = _living_person(session, person_id)
     if status not in STATUSES:
         raise InvalidInput("status", f"Trạng thái phải là một trong: {', '.join(STATUSES)}.")
@@ -82,8 +121,16 @@ def record_status(session: Session, at: datetime, actor_id: int | None, person_i
     return row
 
 
-def record_consent(session: Session, at: datetime, actor_id: int | None, person_id: int, *, purpose: str,
-                   text_version: str, channel: str) -> ConsentRecord:
+def record_consent(
+    session: Session,
+    at: datetime,
+    actor_id: int | None,
+    person_id: int,
+    *,
+    purpose: str,
+    text_version: str,
+    channel: str,
+) -> ConsentRecord:
     """Consent to one purpose, as worded in ``text_version`` (silence is never consent)."""
     person = _living_person(session, person_id)
     if purpose not in CONSENT_PURPOSES:
@@ -92,12 +139,14 @@ def record_consent(session: Session, at: datetime, actor_id: int | None, person_
         raise InvalidInput("text_version", "Vui lòng ghi phiên bản văn bản đồng ý.")
     if channel not in CONSENT_CHANNELS:
         raise InvalidInput("channel", f"Hình thức phải là một trong: {', '.join(CONSENT_CHANNELS)}.")
-    consent = ConsentRecord(person_id=person.id, purpose=purpose, text_version=text_version.strip(),
-                            given_at=at, channel=channel)
+    consent = ConsentRecord(
+        person_id=person.id, purpose=purpose, text_version=text_version.strip(), given_at=at, channel=channel
+    )
     session.add(consent)
     session.flush()
-    audit.record(session, at, actor_id, "consent.given", f"person:{person.id}", purpose=purpose,
-                 consent_id=consent.id)
+    audit.record(
+        session, at, actor_id, "consent.given", f"person:{person.id}", purpose=purpose, consent_id=consent.id
+    )
     return consent
 
 
@@ -108,8 +157,15 @@ def withdraw_consent(session: Session, at: datetime, actor_id: int | None, conse
     if consent.withdrawn_at is not None:
         raise Conflict("Sự đồng ý này đã được rút lại trước đó.")
     consent.withdrawn_at = at
-    audit.record(session, at, actor_id, "consent.withdrawn", f"person:{consent.person_id}",
-                 purpose=consent.purpose, consent_id=consent.id)
+    audit.record(
+        session,
+        at,
+        actor_id,
+        "consent.withdrawn",
+        f"person:{consent.person_id}",
+        purpose=consent.purpose,
+        consent_id=consent.id,
+    )
     return consent
 
 
@@ -147,41 +203,76 @@ def purge_unsuccessful(session: Session, at: datetime, retention_days: int) -> i
     person_ids = list(session.scalars(_purgeable_people(at, at - timedelta(days=retention_days))))
     if person_ids:  # the scheduler runs this every hour; an empty run is not an event
         _anonymise(session, at, person_ids)
-        audit.record(session, at, None, "personal_data.purged", "talent_database", people=len(person_ids),
-                     retention_days=retention_days)
+        audit.record(
+            session,
+            at,
+            None,
+            "personal_data.purged",
+            "talent_database",
+            people=len(person_ids),
+            retention_days=retention_days,
+        )
     return len(person_ids)
 
 
 def _purgeable_people(at: datetime, status_before: datetime):
     latest = latest_statuses().subquery()
     retention_consent_in_force = exists().where(
-        ConsentRecord.person_id == Person.id, ConsentRecord.purpose == RETENTION_CONSENT,
+        ConsentRecord.person_id == Person.id,
+        ConsentRecord.purpose == RETENTION_CONSENT,
         ConsentRecord.given_at <= at,
-        or_(ConsentRecord.withdrawn_at.is_(None), ConsentRecord.withdrawn_at > at))
-    return (select(Person.id)
-            .join(latest, and_(latest.c.person_id == Person.id, latest.c.rank == 1))
-            .where(Person.anonymised_at.is_(None), latest.c.status.in_(UNSUCCESSFUL_STATUSES),
-                   latest.c.at < status_before, ~retention_consent_in_force))
+        or_(ConsentRecord.withdrawn_at.is_(None), ConsentRecord.withdrawn_at > at),
+    )
+    return (
+        select(Person.id)
+        .join(latest, and_(latest.c.person_id == Person.id, latest.c.rank == 1))
+        .where(
+            Person.anonymised_at.is_(None),
+            latest.c.status.in_(UNSUCCESSFUL_STATUSES),
+            latest.c.at < status_before,
+            ~retention_consent_in_force,
+        )
+    )
 
 
 def latest_statuses():
     """Each person's statuses ranked newest first (rank 1: where they stand now)."""
-    newest_first = func.row_number().over(partition_by=TalentStatus.person_id,
-                                          order_by=(TalentStatus.at.desc(), TalentStatus.id.desc()))
+    newest_first = func.row_number().over(
+        partition_by=TalentStatus.person_id, order_by=(TalentStatus.at.desc(), TalentStatus.id.desc())
+    )
     return select(TalentStatus.person_id, TalentStatus.status, TalentStatus.at, newest_first.label("rank"))
 
 
 def _latest_status(session: Session, person_id: int) -> TalentStatus | None:
-    return session.scalar(select(TalentStatus).where(TalentStatus.person_id == person_id)
-                          .order_by(TalentStatus.at.desc(), TalentStatus.id.desc()).limit(1))
+    return session.scalar(
+        select(TalentStatus)
+        .where(TalentStatus.person_id == person_id)
+        .order_by(TalentStatus.at.desc(), TalentStatus.id.desc())
+        .limit(1)
+    )
 
 
 def _anonymise(session: Session, at: datetime, person_ids: list[int]) -> None:
-    session.execute(update(Person).where(Person.id.in_(person_ids)).values(
-        full_name=None, name_key=None, date_of_birth=None, gender=None, citizen_id_encrypted=None, citizen_id_digest=None,
-        email=None, phone=None, anonymised_at=at), execution_options={"synchronize_session": "fetch"})
-    session.execute(update(TalentStatus).where(TalentStatus.person_id.in_(person_ids)).values(reason=None),
-                    execution_options={"synchronize_session": "fetch"})
+    session.execute(
+        update(Person)
+        .where(Person.id.in_(person_ids))
+        .values(
+            full_name=None,
+            name_key=None,
+            date_of_birth=None,
+            gender=None,
+            citizen_id_encrypted=None,
+            citizen_id_digest=None,
+            email=None,
+            phone=None,
+            anonymised_at=at,
+        ),
+        execution_options={"synchronize_session": "fetch"},
+    )
+    session.execute(
+        update(TalentStatus).where(TalentStatus.person_id.in_(person_ids)).values(reason=None),
+        execution_options={"synchronize_session": "fetch"},
+    )
 
 
 def _attach_citizen_id(session: Session, keys: CitizenIdKeys, person: Person, citizen_id: str) -> None:

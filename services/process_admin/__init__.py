@@ -3,6 +3,7 @@ migration, cancellation and retry.
 
 This module is the context's public face: other contexts and the web layer import only
 what it names (the import contracts in setup.cfg)."""
+
 from services.process_admin import _models  # noqa: F401  (registers the tables)
 from services.process_admin._drafts import (
     contracted_elements,
@@ -26,4 +27,24 @@ from services.process_admin._instances import (
 )
 from services.process_admin._processes import definitions, instance_view, start
 
-__all__ = ["act", "cancel_preview", "contracted_elements", "definitions", "diagram", "diff", "draft_of", "import_file", "instance_page", "instance_view", "instances_of", "migrate", "migration_plan", "publish_draft", "save_draft", "start", "summaries", "version_of", "versions_of"]
+__all__ = [
+    "act",
+    "cancel_preview",
+    "contracted_elements",
+    "definitions",
+    "diagram",
+    "diff",
+    "draft_of",
+    "import_file",
+    "instance_page",
+    "instance_view",
+    "instances_of",
+    "migrate",
+    "migration_plan",
+    "publish_draft",
+    "save_draft",
+    "start",
+    "summaries",
+    "version_of",
+    "versions_of",
+]

@@ -1,6 +1,7 @@
 """Admins change processes without a code release: edit a draft, validate it, publish
 it as a new immutable version, import and download .bpmn files, compare versions.
 Running instances stay on the version they started with. Every change is audited."""
+
 from __future__ import annotations
 
 import json
@@ -58,34 +59,61 @@ class DraftView:
 
 def summaries(session: Session) -> list[ProcessSummary]:
     """Every process key with a published version or a draft."""
-    newest = (select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("version"),
-                     func.count().label("versions")).group_by(ProcessDefinition.key).subquery())
+    newest = (
+        select(
+            ProcessDefinition.key,
+            func.max(ProcessDefinition.version).label("version"),
+            func.count().label("versions"),
+        )
+        .group_by(ProcessDefinition.key)
+        .subquery()
+    )
     latest, counts = {}, {}
     for definition, versions in session.execute(
-            select(ProcessDefinition, newest.c.versions)
-            .join(newest, (newest.c.key == ProcessDefinition.key) & (newest.c.version == ProcessDefinition.version))):
+        select(ProcessDefinition, newest.c.versions).join(
+            newest, (newest.c.key == ProcessDefinition.key) & (newest.c.version == ProcessDefinition.version)
+        )
+    ):
         latest[definition.key], counts[definition.key] = definition, versions
-    running = dict(session.execute(select(ProcessInstance.process_key, func.count())
-                                   .where(ProcessInstance.status.in_(("running", "suspended", "error")))
-                                   .group_by(ProcessInstance.process_key)).all())
+    running = dict(
+        session.execute(
+            select(ProcessInstance.process_key, func.count())
+            .where(ProcessInstance.status.in_(("running", "suspended", "error")))
+            .group_by(ProcessInstance.process_key)
+        ).all()
+    )
     drafts = {draft.key: draft for draft in session.scalars(select(ProcessDraft))}
     keys = sorted(set(latest) | set(drafts))
-    return [ProcessSummary(key, (latest[key].title if key in latest else drafts[key].meta.get("title", key)),
-                           latest[key].version if key in latest else None, counts.get(key, 0),
-                           running.get(key, 0), key in drafts) for key in keys]
+    return [
+        ProcessSummary(
+            key,
+            (latest[key].title if key in latest else drafts[key].meta.get("title", key)),
+            latest[key].version if key in latest else None,
+            counts.get(key, 0),
+            running.get(key, 0),
+            key in drafts,
+        )
+        for key in keys
+    ]
 
 
 def versions_of(session: Session, key: str) -> list[ProcessDefinition]:
-    found = list(session.scalars(select(ProcessDefinition).where(ProcessDefinition.key == key)
-                                 .order_by(ProcessDefinition.version.desc())))
+    found = list(
+        session.scalars(
+            select(ProcessDefinition)
+            .where(ProcessDefinition.key == key)
+            .order_by(ProcessDefinition.version.desc())
+        )
+    )
     if not found and session.get(ProcessDraft, key) is None:
         raise NotFound(f"no process {key!r}")
     return found
 
 
 def version_of(session: Session, key: str, version: int) -> ProcessDefinition:
-    definition = session.scalar(select(ProcessDefinition).where(ProcessDefinition.key == key,
-                                                                ProcessDefinition.version == version))
+    definition = session.scalar(
+        select(ProcessDefinition).where(ProcessDefinition.key == key, ProcessDefinition.version == version)
+    )
     if definition is None:
         raise NotFound(f"no version {version} of {key!r}")
     return definition
@@ -117,8 +145,16 @@ def contracted_elements(runtime: WorkflowRuntime, key: str) -> list[dict]:
     return list(found.values())
 
 
-def save_draft(session: Session, runtime: WorkflowRuntime, actor_id: int, key: str, bpmn: str, forms: dict,
-               meta: dict, at: datetime) -> list[Problem]:
+def save_draft(
+    session: Session,
+    runtime: WorkflowRuntime,
+    actor_id: int,
+    key: str,
+    bpmn: str,
+    forms: dict,
+    meta: dict,
+    at: datetime,
+) -> list[Problem]:
     """Keep the draft and answer what still blocks publishing. A file that cannot run
     here at all (unsafe XML, unsupported elements, code the sandbox refuses) is not
     kept: DefinitionRejected lists why."""
@@ -131,13 +167,21 @@ def save_draft(session: Session, runtime: WorkflowRuntime, actor_id: int, key: s
         session.add(draft)
     draft.bpmn_xml, draft.forms, draft.meta = bpmn, bundle.forms, bundle.meta
     draft.updated_by, draft.updated_at = actor_id, at
-    audit.record(session, at, actor_id, "process.draft_saved", f"process:{key}", base_version=draft.base_version,
-                 problems=len(problems))
+    audit.record(
+        session,
+        at,
+        actor_id,
+        "process.draft_saved",
+        f"process:{key}",
+        base_version=draft.base_version,
+        problems=len(problems),
+    )
     return problems
 
 
-def publish_draft(session: Session, runtime: WorkflowRuntime, actor_id: int, key: str,
-                  at: datetime) -> ProcessDefinition:
+def publish_draft(
+    session: Session, runtime: WorkflowRuntime, actor_id: int, key: str, at: datetime
+) -> ProcessDefinition:
     """The saved draft as the next version (DefinitionRejected with every problem when
     it does not validate). New instances start on it; running ones keep theirs."""
     draft = session.get(ProcessDraft, key)
@@ -147,14 +191,28 @@ def publish_draft(session: Session, runtime: WorkflowRuntime, actor_id: int, key
     bundle = Bundle(key, draft.bpmn_xml.encode("utf-8"), draft.forms, draft.meta)
     definition, created = publish(session, bundle, at, runtime.helpers, set(task_roles()), runtime.contracts)
     session.delete(draft)
-    audit.record(session, at, actor_id, "process.published", f"process:{key}",
-                 before_version=previous.version if previous else None, after_version=definition.version,
-                 new_version=created)
+    audit.record(
+        session,
+        at,
+        actor_id,
+        "process.published",
+        f"process:{key}",
+        before_version=previous.version if previous else None,
+        after_version=definition.version,
+        new_version=created,
+    )
     return definition
 
 
-def import_file(session: Session, runtime: WorkflowRuntime, actor_id: int, data: bytes, key: str | None,
-                filename: str, at: datetime) -> tuple[str, list[Problem]]:
+def import_file(
+    session: Session,
+    runtime: WorkflowRuntime,
+    actor_id: int,
+    data: bytes,
+    key: str | None,
+    filename: str,
+    at: datetime,
+) -> tuple[str, list[Problem]]:
     """An uploaded .bpmn becomes the process's draft, keeping its forms and metadata.
     What cannot run is refused with the list of what is unsupported; nothing is stored."""
     key, bpmn = prepare_import(data, key or None, filename)
@@ -168,7 +226,9 @@ def import_file(session: Session, runtime: WorkflowRuntime, actor_id: int, data:
     return key, problems
 
 
-def diff(session: Session, runtime: WorkflowRuntime, key: str, from_version: int, to_version: int) -> VersionDiff:
+def diff(
+    session: Session, runtime: WorkflowRuntime, key: str, from_version: int, to_version: int
+) -> VersionDiff:
     old, new = version_of(session, key, from_version), version_of(session, key, to_version)
     return diff_versions(runtime.specs.get(old), runtime.specs.get(new))
 
@@ -176,8 +236,14 @@ def diff(session: Session, runtime: WorkflowRuntime, key: str, from_version: int
 def _problems_of(session: Session, bundle: Bundle, runtime: WorkflowRuntime, at: datetime) -> list[Problem]:
     latest = latest_definition(session, bundle.key)
     try:
-        compile_bundle(bundle, at, runtime.helpers, set(task_roles()), runtime.contracts,
-                       latest.bpmn_xml.encode("utf-8") if latest else None)
+        compile_bundle(
+            bundle,
+            at,
+            runtime.helpers,
+            set(task_roles()),
+            runtime.contracts,
+            latest.bpmn_xml.encode("utf-8") if latest else None,
+        )
     except DefinitionRejected as error:
         if unsupported_problems(error):  # listed with every other problem found
             raise DefinitionRejected(f"{bundle.key}.bpmn cannot run here", list(error.problems)) from None
@@ -194,7 +260,9 @@ def _bundle(key: str, bpmn: str, forms, meta) -> Bundle:
         raise InvalidInput("forms", "phải là một đối tượng: tên tệp -> JSON Schema")
     for name, schema in forms.items():
         if not FORM_FILE.fullmatch(name):
-            raise InvalidInput("forms", f"tên tệp biểu mẫu {name!r} không hợp lệ (chữ, số, _ . -, đuôi .json)")
+            raise InvalidInput(
+                "forms", f"tên tệp biểu mẫu {name!r} không hợp lệ (chữ, số, _ . -, đuôi .json)"
+            )
         if len(json.dumps(schema, ensure_ascii=False).encode()) > MAX_FORM_BYTES:
             raise InvalidInput("forms", f"biểu mẫu {name} vượt quá {MAX_FORM_BYTES // 1024} KB")
     if not isinstance(meta, dict) or len(json.dumps(meta, ensure_ascii=False).encode()) > MAX_META_BYTES:

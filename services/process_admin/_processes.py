@@ -1,4 +1,5 @@
 """Process definitions and instances as administrators see them."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -14,17 +15,35 @@ from services.identity import unit_by_code
 
 
 def definitions(session: Session) -> list[ProcessDefinition]:
-    return list(session.scalars(select(ProcessDefinition)
-                                .order_by(ProcessDefinition.key, ProcessDefinition.version.desc())))
+    return list(
+        session.scalars(
+            select(ProcessDefinition).order_by(ProcessDefinition.key, ProcessDefinition.version.desc())
+        )
+    )
 
 
-def start(session: Session, runtime: WorkflowRuntime, actor_id: int, process_key: str, data: dict,
-          lane_units: dict[str, str], business_key: str | None, at: datetime) -> int:
+def start(
+    session: Session,
+    runtime: WorkflowRuntime,
+    actor_id: int,
+    process_key: str,
+    data: dict,
+    lane_units: dict[str, str],
+    business_key: str | None,
+    at: datetime,
+) -> int:
     """Start the newest version; lanes are given as role -> unit code. Audited."""
     lane_orgs = {role: unit_by_code(session, code).id for role, code in lane_units.items()}
     change = runtime.start(session, process_key, data, lane_orgs=lane_orgs, business_key=business_key, at=at)
-    audit.record(session, at, actor_id, "instance.start", f"process_instance:{change.instance.id}",
-                 process_key=process_key, definition_id=change.instance.definition_id)
+    audit.record(
+        session,
+        at,
+        actor_id,
+        "instance.start",
+        f"process_instance:{change.instance.id}",
+        process_key=process_key,
+        definition_id=change.instance.definition_id,
+    )
     return change.instance.id
 
 
@@ -33,10 +52,26 @@ def instance_view(session: Session, instance_id: int) -> dict:
     if instance is None:
         raise NotFound(f"no instance {instance_id}")
     definition = session.get(ProcessDefinition, instance.definition_id)
-    tasks = session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id)
-                            .order_by(HumanTask.created_at)).all()
-    return {"id": instance.id, "process_key": instance.process_key, "definition_version": definition.version,
-            "business_key": instance.business_key, "status": instance.status, "created_at": instance.created_at,
-            "completed_at": instance.completed_at, "error_message": instance.error_message,
-            "tasks": [{"id": task.id, "task_name": task.task_name, "status": task.status, "lane": task.lane,
-                       "due_at": task.due_at.isoformat() if task.due_at else None} for task in tasks]}
+    tasks = session.scalars(
+        select(HumanTask).where(HumanTask.instance_id == instance_id).order_by(HumanTask.created_at)
+    ).all()
+    return {
+        "id": instance.id,
+        "process_key": instance.process_key,
+        "definition_version": definition.version,
+        "business_key": instance.business_key,
+        "status": instance.status,
+        "created_at": instance.created_at,
+        "completed_at": instance.completed_at,
+        "error_message": instance.error_message,
+        "tasks": [
+            {
+                "id": task.id,
+                "task_name": task.task_name,
+                "status": task.status,
+                "lane": task.lane,
+                "due_at": task.due_at.isoformat() if task.due_at else None,
+            }
+            for task in tasks
+        ],
+    }

@@ -16,6 +16,7 @@ citizen ID is optional here (collected at dossier completion: docs/personal-data
 citizen ID is collected at dossier completion") and never enters
 workflow data, audit details or task titles.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -88,29 +89,60 @@ class MaxAge:
 #   the CV and the degrees].
 REQUIRED_ITEMS: dict[str, dict[str, MaxAge | None]] = {
     "xet_tuyen": {"phieu_dang_ky": None},
-    "tiep_nhan": {"so_yeu_ly_lich": MaxAge(days=30), "van_bang": None,
-                  "giay_chung_nhan_suc_khoe": MaxAge(months=6), "ban_tu_nhan_xet": None},
+    "tiep_nhan": {
+        "so_yeu_ly_lich": MaxAge(days=30),
+        "van_bang": None,
+        "giay_chung_nhan_suc_khoe": MaxAge(months=6),
+        "ban_tu_nhan_xet": None,
+    },
     "dac_cach": {"phieu_dang_ky": None, "so_yeu_ly_lich": None, "van_bang": None},
 }
 
 
 CONTRACTS = (
-    ProcessContract(DOSSIER_PROCESS, "services/candidacy", "Tiếp nhận và kiểm tra hồ sơ ứng viên", (
-        user_task("screen_dossier", "Sở Nội vụ's check: the dossier, the procedure and the reason are what the "
-                  "conclusion records (refused when the items the procedure requires are missing or too old)",
-                  "dossier[].kind", "dossier[].provided", "dossier[].issued_on",
-                  Field("procedure", tuple(REQUIRED_ITEMS)), "reason"),
-    ), outcomes={"eligible": "eligible", "ineligible": "ineligible"},
-        start_data=("candidate_id", "round_id", "round_title", "candidate_name", "channel", "channel_title",
-                    "position_title", "applications_close_at")),
+    ProcessContract(
+        DOSSIER_PROCESS,
+        "services/candidacy",
+        "Tiếp nhận và kiểm tra hồ sơ ứng viên",
+        (
+            user_task(
+                "screen_dossier",
+                "Sở Nội vụ's check: the dossier, the procedure and the reason are what the "
+                "conclusion records (refused when the items the procedure requires are missing or too old)",
+                "dossier[].kind",
+                "dossier[].provided",
+                "dossier[].issued_on",
+                Field("procedure", tuple(REQUIRED_ITEMS)),
+                "reason",
+            ),
+        ),
+        outcomes={"eligible": "eligible", "ineligible": "ineligible"},
+        start_data=(
+            "candidate_id",
+            "round_id",
+            "round_title",
+            "candidate_name",
+            "channel",
+            "channel_title",
+            "position_title",
+            "applications_close_at",
+        ),
+    ),
 )
 
 
 def register(runtime: WorkflowRuntime) -> None:
-    runtime.register(Capability("candidacy", CONTRACTS, (
-        ended(DOSSIER_PROCESS, "eligible", _screened),
-        ended(DOSSIER_PROCESS, "ineligible", _screened),
-    ), case_sources=(CaseSource(DOSSIER_PROCESS, "screen_dossier", _candidate_case),)))
+    runtime.register(
+        Capability(
+            "candidacy",
+            CONTRACTS,
+            (
+                ended(DOSSIER_PROCESS, "eligible", _screened),
+                ended(DOSSIER_PROCESS, "ineligible", _screened),
+            ),
+            case_sources=(CaseSource(DOSSIER_PROCESS, "screen_dossier", _candidate_case),),
+        )
+    )
 
 
 def _candidate_case(session: Session, instance_id: int, at: datetime) -> dict:
@@ -121,20 +153,38 @@ def _candidate_case(session: Session, instance_id: int, at: datetime) -> dict:
         return {}
     person = session.get(Person, candidate.person_id)
     nominating = candidate.nominating_org_name or (
-        session.get(OrgUnit, candidate.nominating_org_id).name if candidate.nominating_org_id else None)
-    shown = {"date_of_birth_shown": f"{person.date_of_birth:%d/%m/%Y}" if person.date_of_birth else None,
-             "nominating_org": nominating,
-             "nomination_date_shown": f"{candidate.nomination_date:%d/%m/%Y}" if candidate.nomination_date else None}
+        session.get(OrgUnit, candidate.nominating_org_id).name if candidate.nominating_org_id else None
+    )
+    shown = {
+        "date_of_birth_shown": f"{person.date_of_birth:%d/%m/%Y}" if person.date_of_birth else None,
+        "nominating_org": nominating,
+        "nomination_date_shown": f"{candidate.nomination_date:%d/%m/%Y}"
+        if candidate.nomination_date
+        else None,
+    }
     return {key: value for key, value in shown.items() if value}
 
 
 # -- the three channels -------------------------------------------------------------------
 
-def nominate_official(session: Session, runtime: WorkflowRuntime, keys: CitizenIdKeys, actor_username: str, *,
-                      round_id: int, position_id: int, full_name: str, date_of_birth: date,
-                      gender: str | None = None, citizen_id: str | None = None, unit_code: str | None = None,
-                      nomination_date: date | None = None, category: str = IN_SERVICE_CATEGORY,
-                      at: datetime | None = None) -> Candidate:
+
+def nominate_official(
+    session: Session,
+    runtime: WorkflowRuntime,
+    keys: CitizenIdKeys,
+    actor_username: str,
+    *,
+    round_id: int,
+    position_id: int,
+    full_name: str,
+    date_of_birth: date,
+    gender: str | None = None,
+    citizen_id: str | None = None,
+    unit_code: str | None = None,
+    nomination_date: date | None = None,
+    category: str = IN_SERVICE_CATEGORY,
+    at: datetime | None = None,
+) -> Candidate:
     """The head of a unit nominates one of its officials, strictly under 40 on the
     nomination date (docs/legal-rules.md, "Nominated officials are under 40 on the nomination
     date"). ``unit_code`` names the unit when the head heads several."""
@@ -148,50 +198,136 @@ def nominate_official(session: Session, runtime: WorkflowRuntime, keys: CitizenI
         raise InvalidInput("date_of_birth", "Vui lòng nhập «Ngày sinh» của người được tiến cử.")
     age = age_on(date_of_birth, nomination_date)
     if age >= NOMINATION_AGE_LIMIT:
-        raise InvalidInput("date_of_birth", f"Người được tiến cử phải dưới {NOMINATION_AGE_LIMIT} tuổi vào ngày "
-                                            f"tiến cử {nomination_date:%d/%m/%Y} (đang {age} tuổi).")
+        raise InvalidInput(
+            "date_of_birth",
+            f"Người được tiến cử phải dưới {NOMINATION_AGE_LIMIT} tuổi vào ngày "
+            f"tiến cử {nomination_date:%d/%m/%Y} (đang {age} tuổi).",
+        )
     return _register_candidate(
-        session, runtime, keys, actor.id, round_id, position_id, at,
-        person={"full_name": full_name, "date_of_birth": date_of_birth, "gender": gender, "citizen_id": citizen_id},
-        channel="unit_head_nomination_u40", status="nominated", category=category,
-        nomination={"nominated_by": actor.id, "nominating_org_id": unit.id, "nomination_date": nomination_date})
+        session,
+        runtime,
+        keys,
+        actor.id,
+        round_id,
+        position_id,
+        at,
+        person={
+            "full_name": full_name,
+            "date_of_birth": date_of_birth,
+            "gender": gender,
+            "citizen_id": citizen_id,
+        },
+        channel="unit_head_nomination_u40",
+        status="nominated",
+        category=category,
+        nomination={
+            "nominated_by": actor.id,
+            "nominating_org_id": unit.id,
+            "nomination_date": nomination_date,
+        },
+    )
 
 
-def nominate_external(session: Session, runtime: WorkflowRuntime, keys: CitizenIdKeys, actor_username: str, *,
-                      round_id: int, position_id: int, nominating_organisation: str, full_name: str,
-                      date_of_birth: date | None = None, gender: str | None = None, citizen_id: str | None = None,
-                      nomination_date: date | None = None, category: str | None = None,
-                      at: datetime | None = None) -> Candidate:
+def nominate_external(
+    session: Session,
+    runtime: WorkflowRuntime,
+    keys: CitizenIdKeys,
+    actor_username: str,
+    *,
+    round_id: int,
+    position_id: int,
+    nominating_organisation: str,
+    full_name: str,
+    date_of_birth: date | None = None,
+    gender: str | None = None,
+    citizen_id: str | None = None,
+    nomination_date: date | None = None,
+    category: str | None = None,
+    at: datetime | None = None,
+) -> Candidate:
     """Sở Nội vụ registers a nomination made by an organisation outside the directory."""
     at = at or runtime.clock.now()
     actor = user_by_username(session, actor_username)
     organisation = (nominating_organisation or "").strip()
     if not organisation or len(organisation) > 300:
-        raise InvalidInput("nominating_organisation", "Vui lòng nhập «Tổ chức giới thiệu, tiến cử» "
-                                                      "(tối đa 300 ký tự).")
+        raise InvalidInput(
+            "nominating_organisation", "Vui lòng nhập «Tổ chức giới thiệu, tiến cử» (tối đa 300 ký tự)."
+        )
     return _register_candidate(
-        session, runtime, keys, actor.id, round_id, position_id, at, officer_only=True,
-        person={"full_name": full_name, "date_of_birth": date_of_birth, "gender": gender, "citizen_id": citizen_id},
-        channel="external_nomination", status="nominated", category=category,
-        nomination={"nominated_by": actor.id, "nominating_org_name": organisation,
-                    "nomination_date": nomination_date or at.astimezone(LOCAL_TZ).date()})
+        session,
+        runtime,
+        keys,
+        actor.id,
+        round_id,
+        position_id,
+        at,
+        officer_only=True,
+        person={
+            "full_name": full_name,
+            "date_of_birth": date_of_birth,
+            "gender": gender,
+            "citizen_id": citizen_id,
+        },
+        channel="external_nomination",
+        status="nominated",
+        category=category,
+        nomination={
+            "nominated_by": actor.id,
+            "nominating_org_name": organisation,
+            "nomination_date": nomination_date or at.astimezone(LOCAL_TZ).date(),
+        },
+    )
 
 
-def apply(session: Session, runtime: WorkflowRuntime, keys: CitizenIdKeys, actor_username: str, *,
-          round_id: int, position_id: int, full_name: str, date_of_birth: date | None = None,
-          gender: str | None = None, citizen_id: str | None = None, category: str | None = None,
-          at: datetime | None = None) -> Candidate:
+def apply(
+    session: Session,
+    runtime: WorkflowRuntime,
+    keys: CitizenIdKeys,
+    actor_username: str,
+    *,
+    round_id: int,
+    position_id: int,
+    full_name: str,
+    date_of_birth: date | None = None,
+    gender: str | None = None,
+    citizen_id: str | None = None,
+    category: str | None = None,
+    at: datetime | None = None,
+) -> Candidate:
     """Sở Nội vụ registers a self-application (Phiếu đăng ký dự tuyển) it received. The form
     the candidate signed carries the consent to processing their data for this round (Law
     91/2025 Art. 25): it is recorded with the application, on paper, in that form's wording."""
     at = at or runtime.clock.now()
     actor = user_by_username(session, actor_username)
     candidate = _register_candidate(
-        session, runtime, keys, actor.id, round_id, position_id, at, officer_only=True,
-        person={"full_name": full_name, "date_of_birth": date_of_birth, "gender": gender, "citizen_id": citizen_id},
-        channel="self_application", status="applied", category=category, nomination={})
-    people.record_consent(session, at, actor.id, candidate.person_id, purpose="recruitment_round",
-                           text_version=APPLICATION_FORM_CONSENT, channel="paper")
+        session,
+        runtime,
+        keys,
+        actor.id,
+        round_id,
+        position_id,
+        at,
+        officer_only=True,
+        person={
+            "full_name": full_name,
+            "date_of_birth": date_of_birth,
+            "gender": gender,
+            "citizen_id": citizen_id,
+        },
+        channel="self_application",
+        status="applied",
+        category=category,
+        nomination={},
+    )
+    people.record_consent(
+        session,
+        at,
+        actor.id,
+        candidate.person_id,
+        purpose="recruitment_round",
+        text_version=APPLICATION_FORM_CONSENT,
+        channel="paper",
+    )
     return candidate
 
 
@@ -201,20 +337,41 @@ def age_on(date_of_birth: date, day: date) -> int:
 
 
 def _headed_unit(session: Session, user_id: int, username: str, unit_code: str | None) -> OrgUnit:
-    units = list(session.scalars(select(OrgUnit).join(Membership, Membership.org_unit_id == OrgUnit.id).where(
-        Membership.user_id == user_id, Membership.role_code == UNIT_HEAD).order_by(OrgUnit.id)))
+    units = list(
+        session.scalars(
+            select(OrgUnit)
+            .join(Membership, Membership.org_unit_id == OrgUnit.id)
+            .where(Membership.user_id == user_id, Membership.role_code == UNIT_HEAD)
+            .order_by(OrgUnit.id)
+        )
+    )
     if unit_code is not None:
         units = [unit for unit in units if unit.code == unit_code]
     if not units:
-        raise PermissionDenied(f"{username} is not the head of {unit_code or 'any unit'} and may not nominate")
+        raise PermissionDenied(
+            f"{username} is not the head of {unit_code or 'any unit'} and may not nominate"
+        )
     if len(units) > 1:
         raise InvalidInput("unit_code", "Vui lòng chọn đơn vị của người được tiến cử.")
     return units[0]
 
 
-def _register_candidate(session: Session, runtime: WorkflowRuntime, keys: CitizenIdKeys, actor_id: int,
-                        round_id: int, position_id: int, at: datetime, *, person: dict, channel: str, status: str,
-                        category: str | None, nomination: dict, officer_only: bool = False) -> Candidate:
+def _register_candidate(
+    session: Session,
+    runtime: WorkflowRuntime,
+    keys: CitizenIdKeys,
+    actor_id: int,
+    round_id: int,
+    position_id: int,
+    at: datetime,
+    *,
+    person: dict,
+    channel: str,
+    status: str,
+    category: str | None,
+    nomination: dict,
+    officer_only: bool = False,
+) -> Candidate:
     round_ = get_round(session, round_id)
     office_id = round_office_id(session, round_)
     if officer_only and not holds_role(session, actor_id, SNV_OFFICER, office_id):
@@ -225,19 +382,41 @@ def _register_candidate(session: Session, runtime: WorkflowRuntime, keys: Citize
         raise InvalidInput("position_id", "Vị trí này không thuộc đợt tuyển chọn.")
     found = _existing_person(session, keys, round_, person)
     registered = found or people.register_person(session, keys, at, actor_id, **person)
-    candidate = Candidate(person_id=registered.id, round_id=round_.id, position_id=position.id,
-                          source_channel=channel, category=category or position.target_group, status=status,
-                          dossier=[], created_at=at, **nomination)
+    candidate = Candidate(
+        person_id=registered.id,
+        round_id=round_.id,
+        position_id=position.id,
+        source_channel=channel,
+        category=category or position.target_group,
+        status=status,
+        dossier=[],
+        created_at=at,
+        **nomination,
+    )
     session.add(candidate)
     session.flush()
     people.record_status(session, at, actor_id, registered.id, status)
     candidate.instance_id = runtime.start(
-        session, DOSSIER_PROCESS, _dossier_start_data(session, round_, position, candidate, registered),
-        lane_orgs={SNV_OFFICER: office_id}, business_key=f"round:{round_.id}/candidate:{candidate.id}",
-        parent_id=round_.instance_id, at=at).instance.id
-    audit.record(session, at, actor_id, "candidate_registered", f"candidate:{candidate.id}", round_id=round_.id,
-                 position_id=position.id, channel=channel, person_id=registered.id,
-                 existing_person=found is not None)
+        session,
+        DOSSIER_PROCESS,
+        _dossier_start_data(session, round_, position, candidate, registered),
+        lane_orgs={SNV_OFFICER: office_id},
+        business_key=f"round:{round_.id}/candidate:{candidate.id}",
+        parent_id=round_.instance_id,
+        at=at,
+    ).instance.id
+    audit.record(
+        session,
+        at,
+        actor_id,
+        "candidate_registered",
+        f"candidate:{candidate.id}",
+        round_id=round_.id,
+        position_id=position.id,
+        channel=channel,
+        person_id=registered.id,
+        existing_person=found is not None,
+    )
     return candidate
 
 
@@ -248,7 +427,9 @@ def _check_open_for_candidates(round_: RecruitmentRound, at: datetime) -> None:
         raise Conflict(f"Đợt tuyển chọn đã hết hạn nhận hồ sơ lúc {closed:%H:%M ngày %d/%m/%Y}.")
 
 
-def _existing_person(session: Session, keys: CitizenIdKeys, round_: RecruitmentRound, person: dict) -> Person | None:
+def _existing_person(
+    session: Session, keys: CitizenIdKeys, round_: RecruitmentRound, person: dict
+) -> Person | None:
     """The person already in the talent database (by citizen ID), refusing a second
     candidacy of the same person in the round. Without a citizen ID a person is new, but
     the same name and date of birth in the round is refused as a duplicate."""
@@ -259,28 +440,40 @@ def _existing_person(session: Session, keys: CitizenIdKeys, round_: RecruitmentR
         return found
     if person.get("date_of_birth") is not None:
         name = " ".join((person.get("full_name") or "").split()).casefold()
-        same_birthday = session.scalars(select(Person.full_name).join(Candidate, Candidate.person_id == Person.id)
-                                        .where(Candidate.round_id == round_.id,
-                                               Person.date_of_birth == person["date_of_birth"]))
+        same_birthday = session.scalars(
+            select(Person.full_name)
+            .join(Candidate, Candidate.person_id == Person.id)
+            .where(Candidate.round_id == round_.id, Person.date_of_birth == person["date_of_birth"])
+        )
         if any(" ".join((other or "").split()).casefold() == name for other in same_birthday):
-            raise InvalidInput("full_name", "Đã có ứng viên cùng họ tên và ngày sinh trong đợt tuyển chọn này.")
+            raise InvalidInput(
+                "full_name", "Đã có ứng viên cùng họ tên và ngày sinh trong đợt tuyển chọn này."
+            )
     return None
 
 
 def _candidacy_of(session: Session, round_id: int, person_id: int) -> Candidate | None:
-    return session.scalar(select(Candidate).where(Candidate.round_id == round_id, Candidate.person_id == person_id))
+    return session.scalar(
+        select(Candidate).where(Candidate.round_id == round_id, Candidate.person_id == person_id)
+    )
 
 
 def _dossier_start_data(session, round_, position, candidate, person) -> dict:
     """What the screening task shows: names and titles, never the citizen ID."""
-    return {"candidate_id": candidate.id, "round_id": round_.id, "round_title": round_.title,
-            "candidate_name": person.full_name, "channel": candidate.source_channel,
-            "channel_title": CHANNELS[candidate.source_channel],
-            "position_title": position_title(session, position),
-            "applications_close_at": round_.applications_close_at.astimezone(LOCAL_TZ).isoformat()}
+    return {
+        "candidate_id": candidate.id,
+        "round_id": round_.id,
+        "round_title": round_.title,
+        "candidate_name": person.full_name,
+        "channel": candidate.source_channel,
+        "channel_title": CHANNELS[candidate.source_channel],
+        "position_title": position_title(session, position),
+        "applications_close_at": round_.applications_close_at.astimezone(LOCAL_TZ).isoformat(),
+    }
 
 
 # -- the dossier check ------------------------------------------------------------------
+
 
 def _screened(session: Session, change: InstanceChange) -> None:
     """The conclusion is the end event reached (``eligible`` or ``ineligible``)."""
@@ -295,10 +488,21 @@ def _screened(session: Session, change: InstanceChange) -> None:
         raise FormInvalid(problems)
     reason = (data.get("reason") or "").strip() or None
     candidate.status = "eligible" if eligible else "ineligible"
-    candidate.dossier, candidate.procedure, candidate.eligibility_reason = data["dossier"], data["procedure"], reason
+    candidate.dossier, candidate.procedure, candidate.eligibility_reason = (
+        data["dossier"],
+        data["procedure"],
+        reason,
+    )
     people.record_status(session, change.at, done.completed_by, candidate.person_id, candidate.status, reason)
-    audit.record(session, change.at, done.completed_by, "candidate_screened", f"candidate:{candidate.id}",
-                 decision=candidate.status, procedure=candidate.procedure)
+    audit.record(
+        session,
+        change.at,
+        done.completed_by,
+        "candidate_screened",
+        f"candidate:{candidate.id}",
+        decision=candidate.status,
+        procedure=candidate.procedure,
+    )
 
 
 def screening_problems(data: dict, day: date, eligible: bool) -> list[FieldError]:
@@ -309,9 +513,15 @@ def screening_problems(data: dict, day: date, eligible: bool) -> list[FieldError
     problems = _item_problems(items, day)
     if not eligible:
         if not (data.get("reason") or "").strip():
-            problems.append(FieldError("reason", "required", "Vui lòng nhập «Lý do» không đủ điều kiện: lý do được "
-                                                             "thông báo cho ứng viên (Nghị định 170/2025/NĐ-CP "
-                                                             "Điều 16 khoản 2)."))
+            problems.append(
+                FieldError(
+                    "reason",
+                    "required",
+                    "Vui lòng nhập «Lý do» không đủ điều kiện: lý do được "
+                    "thông báo cho ứng viên (Nghị định 170/2025/NĐ-CP "
+                    "Điều 16 khoản 2).",
+                )
+            )
         return problems
     index_of = {item["kind"]: index for index, item in enumerate(items)}
     procedure = PROCEDURE_TITLES[data["procedure"]]
@@ -319,8 +529,13 @@ def screening_problems(data: dict, day: date, eligible: bool) -> list[FieldError
         title = DOSSIER_ITEM_TITLES[kind]
         index = index_of.get(kind)
         if index is None or not items[index]["provided"]:
-            problems.append(FieldError("dossier", "missing_item", f"Hồ sơ {procedure} phải có «{title}»: chưa nộp, "
-                                                                  "chưa thể kết luận đủ điều kiện."))
+            problems.append(
+                FieldError(
+                    "dossier",
+                    "missing_item",
+                    f"Hồ sơ {procedure} phải có «{title}»: chưa nộp, chưa thể kết luận đủ điều kiện.",
+                )
+            )
         elif max_age is not None:
             problems += _age_problems(items[index], index, title, max_age, day)
     return problems
@@ -330,12 +545,20 @@ def _item_problems(items: list[dict], day: date) -> list[FieldError]:
     problems, seen = [], set()
     for index, item in enumerate(items):
         if item["kind"] in seen:
-            problems.append(FieldError(f"dossier[{index}].kind", "duplicate",
-                                       f"«{DOSSIER_ITEM_TITLES[item['kind']]}» đã có ở dòng trên."))
+            problems.append(
+                FieldError(
+                    f"dossier[{index}].kind",
+                    "duplicate",
+                    f"«{DOSSIER_ITEM_TITLES[item['kind']]}» đã có ở dòng trên.",
+                )
+            )
         seen.add(item["kind"])
         if item.get("issued_on") and date.fromisoformat(item["issued_on"]) > day:
-            problems.append(FieldError(f"dossier[{index}].issued_on", "future",
-                                       "Ngày cấp không được sau ngày kiểm tra hồ sơ."))
+            problems.append(
+                FieldError(
+                    f"dossier[{index}].issued_on", "future", "Ngày cấp không được sau ngày kiểm tra hồ sơ."
+                )
+            )
     return problems
 
 
@@ -345,8 +568,14 @@ def _age_problems(item: dict, index: int, title: str, max_age: MaxAge, day: date
         return [FieldError(where, "required", f"Vui lòng nhập ngày cấp của «{title}».")]
     issued = date.fromisoformat(item["issued_on"])
     if issued < max_age.oldest_allowed(day):
-        return [FieldError(where, "too_old", f"«{title}» cấp ngày {issued:%d/%m/%Y}, quá {max_age.words()} trước "
-                                             f"ngày kiểm tra hồ sơ ({day:%d/%m/%Y}).")]
+        return [
+            FieldError(
+                where,
+                "too_old",
+                f"«{title}» cấp ngày {issued:%d/%m/%Y}, quá {max_age.words()} trước "
+                f"ngày kiểm tra hồ sơ ({day:%d/%m/%Y}).",
+            )
+        ]
     return []
 
 

@@ -17,6 +17,7 @@ functions, so that every rule lives (and is tested) in one place. Where the law 
 the choice made ("[our choice]" in docs/legal-rules.md) is written in the docstring of the
 function that makes it.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -73,8 +74,9 @@ class CouncilCompositionInvalid(InvalidInput):
 
 class NotCouncilMember(PermissionDenied):
     def __init__(self, member_id: str):
-        super().__init__(f"{member_id} không phải thành viên Hội đồng nên không được chấm điểm.",
-                         member_id=member_id)
+        super().__init__(
+            f"{member_id} không phải thành viên Hội đồng nên không được chấm điểm.", member_id=member_id
+        )
 
 
 class RecusedMemberCannotScore(PermissionDenied):
@@ -84,7 +86,9 @@ class RecusedMemberCannotScore(PermissionDenied):
         super().__init__(
             f"{member.full_name} ({ROLE_LABELS[member.role]}) đã được ghi nhận không tham gia "
             f"đánh giá ứng viên {candidate_id} nên không được chấm điểm ứng viên này.",
-            member_id=member.person_id, candidate_id=candidate_id)
+            member_id=member.person_id,
+            candidate_id=candidate_id,
+        )
 
 
 @dataclass(frozen=True)
@@ -135,12 +139,13 @@ class Council:
         return next((member for member in self.members if member.role == role), None)
 
     def is_recused(self, member_id: str, candidate_id: str) -> bool:
-        return any(recusal.member_id == member_id and recusal.candidate_id == candidate_id
-                   for recusal in self.recusals)
+        return any(
+            recusal.member_id == member_id and recusal.candidate_id == candidate_id
+            for recusal in self.recusals
+        )
 
     def members_who_may_score(self, candidate_id: str) -> tuple[CouncilMember, ...]:
-        return tuple(member for member in self.members
-                     if not self.is_recused(member.person_id, candidate_id))
+        return tuple(member for member in self.members if not self.is_recused(member.person_id, candidate_id))
 
 
 @dataclass(frozen=True)
@@ -193,13 +198,19 @@ def composition_problems(members: Iterable[CouncilMember]) -> list[str]:
     """
     members = list(members)
     role_counts = Counter(member.role for member in members)
-    return [problem for problem in (
-        _size_too_small(len(members)),
-        _size_not_odd(len(members)),
-        _role_count_problem(CouncilRole.CHAIR, role_counts[CouncilRole.CHAIR], exactly_one=True),
-        _role_count_problem(CouncilRole.SECRETARY, role_counts[CouncilRole.SECRETARY], exactly_one=True),
-        _role_count_problem(CouncilRole.VICE_CHAIR, role_counts[CouncilRole.VICE_CHAIR], exactly_one=False),
-    ) if problem] + _people_holding_several_seats(members)
+    return [
+        problem
+        for problem in (
+            _size_too_small(len(members)),
+            _size_not_odd(len(members)),
+            _role_count_problem(CouncilRole.CHAIR, role_counts[CouncilRole.CHAIR], exactly_one=True),
+            _role_count_problem(CouncilRole.SECRETARY, role_counts[CouncilRole.SECRETARY], exactly_one=True),
+            _role_count_problem(
+                CouncilRole.VICE_CHAIR, role_counts[CouncilRole.VICE_CHAIR], exactly_one=False
+            ),
+        )
+        if problem
+    ] + _people_holding_several_seats(members)
 
 
 def _size_too_small(size: int) -> str | None:
@@ -225,9 +236,12 @@ def _role_count_problem(role: CouncilRole, count: int, exactly_one: bool) -> str
 def _people_holding_several_seats(members: list[CouncilMember]) -> list[str]:
     seats = Counter(member.person_id for member in members)
     names = {member.person_id: member.full_name for member in members}
-    return [f"Mỗi người chỉ giữ một vị trí trong Hội đồng: {names[person_id]} ({person_id}) "
-            f"đang giữ {count} vị trí."
-            for person_id, count in seats.items() if count > 1]
+    return [
+        f"Mỗi người chỉ giữ một vị trí trong Hội đồng: {names[person_id]} ({person_id}) "
+        f"đang giữ {count} vị trí."
+        for person_id, count in seats.items()
+        if count > 1
+    ]
 
 
 def recusal_problems(members: Iterable[CouncilMember], recusals: Iterable[Recusal]) -> list[str]:
@@ -237,11 +251,14 @@ def recusal_problems(members: Iterable[CouncilMember], recusals: Iterable[Recusa
     problems = []
     for recusal in recusals:
         if recusal.member_id not in member_ids:
-            problems.append(f"Người không tham gia đánh giá ứng viên {recusal.candidate_id} "
-                            f"({recusal.member_id}) không phải thành viên Hội đồng.")
+            problems.append(
+                f"Người không tham gia đánh giá ứng viên {recusal.candidate_id} "
+                f"({recusal.member_id}) không phải thành viên Hội đồng."
+            )
         elif not recusal.reason.strip():
-            problems.append(f"Phải ghi lý do {recusal.member_id} không tham gia đánh giá "
-                            f"ứng viên {recusal.candidate_id}.")
+            problems.append(
+                f"Phải ghi lý do {recusal.member_id} không tham gia đánh giá ứng viên {recusal.candidate_id}."
+            )
     return problems
 
 
@@ -288,8 +305,9 @@ def quorum_required(council_size: int) -> int:
     return -(-council_size * QUORUM.numerator // QUORUM.denominator)
 
 
-def record_score(council: Council, candidate_id: str, member_id: str,
-                 value: Decimal | int | str | float) -> MemberScore:
+def record_score(
+    council: Council, candidate_id: str, member_id: str, value: Decimal | int | str | float
+) -> MemberScore:
     """A member's score for a candidate, refused for a non-member
     (``NotCouncilMember``), a recused member (``RecusedMemberCannotScore``) or an invalid
     value (``InvalidInput`` on ``score``)."""
@@ -332,21 +350,34 @@ def decide(council: Council, candidate_id: str, scores: Iterable[MemberScore]) -
     if len(scores) < required:
         return Outcome(candidate_id, Result.NO_QUORUM, None, votes[Vote.PASS], votes[Vote.FAIL], required)
     result, tie_broken_by = _majority_or_casting_side(council, scores, votes)
-    return Outcome(candidate_id, result, mean_score(score.value for score in scores),
-                   votes[Vote.PASS], votes[Vote.FAIL], required, tie_broken_by)
+    return Outcome(
+        candidate_id,
+        result,
+        mean_score(score.value for score in scores),
+        votes[Vote.PASS],
+        votes[Vote.FAIL],
+        required,
+        tie_broken_by,
+    )
 
 
 def _check_scores_admissible(council: Council, candidate_id: str, scores: list[MemberScore]) -> None:
     for score in scores:
         _check_may_score(council, candidate_id, score.member_id)
-    repeated = sorted(member_id for member_id, count in Counter(s.member_id for s in scores).items() if count > 1)
+    repeated = sorted(
+        member_id for member_id, count in Counter(s.member_id for s in scores).items() if count > 1
+    )
     if repeated:
-        raise InvalidInput("scores", f"Mỗi thành viên chỉ chấm một điểm cho ứng viên {candidate_id} "
-                                     f"(chấm nhiều lần: {', '.join(repeated)}).")
+        raise InvalidInput(
+            "scores",
+            f"Mỗi thành viên chỉ chấm một điểm cho ứng viên {candidate_id} "
+            f"(chấm nhiều lần: {', '.join(repeated)}).",
+        )
 
 
-def _majority_or_casting_side(council: Council, scores: list[MemberScore],
-                              votes: Counter[Vote]) -> tuple[Result, CouncilRole | None]:
+def _majority_or_casting_side(
+    council: Council, scores: list[MemberScore], votes: Counter[Vote]
+) -> tuple[Result, CouncilRole | None]:
     if votes[Vote.PASS] != votes[Vote.FAIL]:
         return (Result.PASSED if votes[Vote.PASS] > votes[Vote.FAIL] else Result.FAILED), None
     vote_by_member = {score.member_id: score.vote for score in scores}
@@ -377,8 +408,11 @@ def rank_passed(outcomes: Iterable[Outcome]) -> list[RankedCandidate]:
     competent authority rather than broken by the software [our choice]. Priority
     points (Art. 6) are not part of this score.
     """
-    passed = sorted((outcome for outcome in outcomes if outcome.result == Result.PASSED),
-                    key=lambda outcome: outcome.score, reverse=True)
+    passed = sorted(
+        (outcome for outcome in outcomes if outcome.result == Result.PASSED),
+        key=lambda outcome: outcome.score,
+        reverse=True,
+    )
     ranked: list[RankedCandidate] = []
     for position, outcome in enumerate(passed, start=1):
         shares_rank = ranked and ranked[-1].outcome.score == outcome.score

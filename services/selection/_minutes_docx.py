@@ -7,6 +7,7 @@ per candidate each member's score, the mean, the votes, the result and the rank,
 quorum statement (Decree 170 Art. 24 by analogy: 2/3 of the council), and the signature
 lines of the chair and the secretary.
 """
+
 from __future__ import annotations
 
 import io
@@ -18,7 +19,11 @@ from docx.shared import Pt
 
 from services.selection._council_rules import ROLE_LABELS, CouncilRole
 
-RESULT_LABELS = {"passed": "Đạt", "failed": "Không đạt", "no_quorum": "Không đủ số thành viên tham gia đánh giá"}
+RESULT_LABELS = {
+    "passed": "Đạt",
+    "failed": "Không đạt",
+    "no_quorum": "Không đủ số thành viên tham gia đánh giá",
+}
 
 
 def build_minutes(council_name: str, establishing_decision: str | None, outcome: dict) -> bytes:
@@ -76,14 +81,18 @@ def _members(document, outcome: dict) -> None:
 
 
 def _recusals(document, outcome: dict) -> None:
-    recusals = [(entry["full_name"], recused) for entry in outcome["candidates"] for recused in entry["recused"]]
+    recusals = [
+        (entry["full_name"], recused) for entry in outcome["candidates"] for recused in entry["recused"]
+    ]
     if not recusals:
         document.add_paragraph("Không có thành viên nào không tham gia đánh giá ứng viên.")
         return
     document.add_paragraph("Thành viên không tham gia đánh giá ứng viên:")
     for candidate_name, recused in recusals:
-        document.add_paragraph(f"- {recused['full_name']} không tham gia đánh giá ứng viên {candidate_name}. "
-                               f"Lý do: {recused['reason']}.")
+        document.add_paragraph(
+            f"- {recused['full_name']} không tham gia đánh giá ứng viên {candidate_name}. "
+            f"Lý do: {recused['reason']}."
+        )
 
 
 def _absences(document, outcome: dict) -> None:
@@ -102,17 +111,22 @@ def _candidate(document, number: int, entry: dict, council_size: int) -> None:
     for cell, text in zip(table.rows[0].cells, ("STT", "Thành viên", "Vai trò", "Điểm")):
         cell.text = text
     for index, score in enumerate(entry["scores"], start=1):
-        for cell, text in zip(table.add_row().cells, (str(index), score["full_name"], _role_label(score["role"]),
-                                                        score["score"])):
+        for cell, text in zip(
+            table.add_row().cells,
+            (str(index), score["full_name"], _role_label(score["role"]), score["score"]),
+        ):
             cell.text = text
     scorers = len(entry["scores"])
     document.add_paragraph(
         f"Số thành viên chấm điểm: {scorers}/{council_size}; số tối thiểu để đủ 2/3 thành viên Hội đồng: "
         f"{entry['quorum_required']} — {'đủ' if scorers >= entry['quorum_required'] else 'không đủ'} điều kiện "
-        "đánh giá.")
+        "đánh giá."
+    )
     if entry["mean"] is not None:
-        document.add_paragraph(f"Điểm trung bình: {entry['mean']}. Số phiếu đạt (từ 50 điểm): {entry['pass_votes']}; "
-                               f"không đạt: {entry['fail_votes']}.")
+        document.add_paragraph(
+            f"Điểm trung bình: {entry['mean']}. Số phiếu đạt (từ 50 điểm): {entry['pass_votes']}; "
+            f"không đạt: {entry['fail_votes']}."
+        )
     result = RESULT_LABELS[entry["result"]]
     if entry["tie_broken_by"]:
         result += f" (số phiếu ngang nhau, theo ý kiến của {_role_label(entry['tie_broken_by'])})"
@@ -123,7 +137,9 @@ def _candidate(document, number: int, entry: dict, council_size: int) -> None:
 
 
 def _conclusion(document, outcome: dict) -> None:
-    passed = [entry for entry in outcome["candidates"] if entry["result"] == "passed" and entry["within_quota"]]
+    passed = [
+        entry for entry in outcome["candidates"] if entry["result"] == "passed" and entry["within_quota"]
+    ]
     if passed:
         names = "; ".join(f"{entry['full_name']} ({entry['position_title']})" for entry in passed)
         document.add_paragraph(f"Hội đồng đề nghị cấp có thẩm quyền công nhận kết quả tuyển chọn: {names}.")

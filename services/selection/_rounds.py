@@ -16,6 +16,7 @@ are selected) or returns the results to the council.
 Everything here runs in the transaction of the task completion that causes it; a refusal
 raises ``FormInvalid`` so that nothing is half-written and the task page shows why.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -77,9 +78,19 @@ MAX_QUANTITY = 1000
 
 # -- opening a round -------------------------------------------------------------------
 
-def open_round(session: Session, runtime: WorkflowRuntime, actor_username: str, *, title: str, legal_basis: str,
-               positions: list[dict], applications_close_at: datetime, city_round_id: int | None = None,
-               at: datetime | None = None) -> RecruitmentRound:
+
+def open_round(
+    session: Session,
+    runtime: WorkflowRuntime,
+    actor_username: str,
+    *,
+    title: str,
+    legal_basis: str,
+    positions: list[dict],
+    applications_close_at: datetime,
+    city_round_id: int | None = None,
+    at: datetime | None = None,
+) -> RecruitmentRound:
     """Sở Nội vụ opens a selection round with its published positions; the round's
     instance waits for ``applications_close_at`` and then asks for the council."""
     at = at or runtime.clock.now()
@@ -97,27 +108,58 @@ def open_round(session: Session, runtime: WorkflowRuntime, actor_username: str, 
     if applications_close_at <= at:
         raise InvalidInput("applications_close_at", "Hạn nhận hồ sơ phải sau thời điểm mở đợt.")
     if city_round_id is not None and session.get(CityRound, city_round_id) is None:
-        raise InvalidInput("city_round_id", f"Không có đợt tổng hợp nhu cầu cấp thành phố mã {city_round_id}.")
+        raise InvalidInput(
+            "city_round_id", f"Không có đợt tổng hợp nhu cầu cấp thành phố mã {city_round_id}."
+        )
     checked = _checked_positions(session, positions)
-    round_ = RecruitmentRound(city_round_id=city_round_id, title=title, legal_basis=legal_basis, status="open",
-                              opened_at=at, opened_by=actor.id, applications_close_at=applications_close_at)
+    round_ = RecruitmentRound(
+        city_round_id=city_round_id,
+        title=title,
+        legal_basis=legal_basis,
+        status="open",
+        opened_at=at,
+        opened_by=actor.id,
+        applications_close_at=applications_close_at,
+    )
     session.add(round_)
     session.flush()
     session.add_all(Position(round_id=round_.id, **position) for position in checked)
-    data = {"round_id": round_.id, "title": title, "legal_basis": legal_basis,
-            "applications_close_at": _local_iso(applications_close_at)}
+    data = {
+        "round_id": round_.id,
+        "title": title,
+        "legal_basis": legal_basis,
+        "applications_close_at": _local_iso(applications_close_at),
+    }
     round_.instance_id = runtime.start(
-        session, ROUND_PROCESS, data, lane_orgs={SNV_OFFICER: office.id, CITY_CHAIR: city.id},
-        business_key=f"round:{round_.id}", at=at).instance.id
-    audit.record(session, at, actor.id, "round_opened", f"round:{round_.id}", legal_basis=legal_basis,
-                 positions=len(checked), applications_close_at=applications_close_at.isoformat())
+        session,
+        ROUND_PROCESS,
+        data,
+        lane_orgs={SNV_OFFICER: office.id, CITY_CHAIR: city.id},
+        business_key=f"round:{round_.id}",
+        at=at,
+    ).instance.id
+    audit.record(
+        session,
+        at,
+        actor.id,
+        "round_opened",
+        f"round:{round_.id}",
+        legal_basis=legal_basis,
+        positions=len(checked),
+        applications_close_at=applications_close_at.isoformat(),
+    )
     return round_
 
 
 def _office_of(session: Session, user_id: int) -> OrgUnit | None:
     """The Sở Nội vụ unit where the user is an officer (the first, if several)."""
-    return session.scalar(select(OrgUnit).join(Membership, Membership.org_unit_id == OrgUnit.id).where(
-        Membership.user_id == user_id, Membership.role_code == SNV_OFFICER).order_by(OrgUnit.id).limit(1))
+    return session.scalar(
+        select(OrgUnit)
+        .join(Membership, Membership.org_unit_id == OrgUnit.id)
+        .where(Membership.user_id == user_id, Membership.role_code == SNV_OFFICER)
+        .order_by(OrgUnit.id)
+        .limit(1)
+    )
 
 
 def _checked_positions(session: Session, positions: list[dict]) -> list[dict]:
@@ -128,11 +170,16 @@ def _checked_positions(session: Session, positions: list[dict]) -> list[dict]:
         where = f"positions[{index}]"
         unit = session.scalar(select(OrgUnit).where(OrgUnit.code == position.get("org_unit_code")))
         if unit is None or not unit.in_scope:
-            raise InvalidInput(f"{where}.org_unit_code",
-                               f"Không có cơ quan, đơn vị mã «{position.get('org_unit_code')}» trong phạm vi.")
+            raise InvalidInput(
+                f"{where}.org_unit_code",
+                f"Không có cơ quan, đơn vị mã «{position.get('org_unit_code')}» trong phạm vi.",
+            )
         texts = {}
-        for name, label, limit in (("field", "Lĩnh vực", 60), ("job_position", "Vị trí việc làm", 200),
-                                   ("target_group", "Đối tượng", 60)):
+        for name, label, limit in (
+            ("field", "Lĩnh vực", 60),
+            ("job_position", "Vị trí việc làm", 200),
+            ("target_group", "Đối tượng", 60),
+        ):
             value = str(position.get(name) or "").strip()
             if not value or len(value) > limit:
                 raise InvalidInput(f"{where}.{name}", f"Vui lòng nhập «{label}» (tối đa {limit} ký tự).")
@@ -150,7 +197,9 @@ def _local_iso(instant: datetime) -> str:
 
 def round_office_id(session: Session, round_: RecruitmentRound) -> int:
     """The Sở Nội vụ unit that runs the round: its instance's snv_officer lane."""
-    lane_orgs = session.scalar(select(ProcessInstance.lane_orgs).where(ProcessInstance.id == round_.instance_id))
+    lane_orgs = session.scalar(
+        select(ProcessInstance.lane_orgs).where(ProcessInstance.id == round_.instance_id)
+    )
     return lane_orgs[SNV_OFFICER]
 
 
@@ -168,34 +217,83 @@ def position_title(session: Session, position: Position) -> str:
 
 NEEDED_BY = "Tuyển chọn và Hội đồng tuyển chọn"
 CONTRACTS = (
-    ProcessContract(ROUND_PROCESS, "services/selection", NEEDED_BY, (
-        user_task("form_council", "completed: forms the council and starts one `council_scoring` per member and "
-                  "eligible candidate, recusals left out", "name", "establishing_decision", "members[].username",
-                  Field("members[].role", tuple(role.value for role in CouncilRole)), "members[].title",
-                  "members[].nominating_unit_code", "recusals[].username", "recusals[].candidate_id",
-                  "recusals[].reason"),
-        user_task("record_council_meeting", "completed: applies the council rules, ranks, stores the minutes; "
-                  "reached again when the chair returns the results", "meeting_date", "place"),
-        user_task("decide_results", "the city chair's decision: its data is what `results_decided` records",
-                  "decision_number", "decision_date", "chair_comment"),
-    ), outcomes={"results_decided": "decided"}, start_data=("round_id", "title", "legal_basis",
-                                                            "applications_close_at")),
-    ProcessContract(SCORING_PROCESS, "services/selection", NEEDED_BY, (
-        user_task("score_candidate", "completed: records the member's score (refused from anyone but the seat's "
-                  "member, once the meeting is recorded, from a recused member)", "score", "remark"),
-    ), start_data=("council_name", "candidate_id", "candidate_name", "position_title", "scoring_due")),
+    ProcessContract(
+        ROUND_PROCESS,
+        "services/selection",
+        NEEDED_BY,
+        (
+            user_task(
+                "form_council",
+                "completed: forms the council and starts one `council_scoring` per member and "
+                "eligible candidate, recusals left out",
+                "name",
+                "establishing_decision",
+                "members[].username",
+                Field("members[].role", tuple(role.value for role in CouncilRole)),
+                "members[].title",
+                "members[].nominating_unit_code",
+                "recusals[].username",
+                "recusals[].candidate_id",
+                "recusals[].reason",
+            ),
+            user_task(
+                "record_council_meeting",
+                "completed: applies the council rules, ranks, stores the minutes; "
+                "reached again when the chair returns the results",
+                "meeting_date",
+                "place",
+            ),
+            user_task(
+                "decide_results",
+                "the city chair's decision: its data is what `results_decided` records",
+                "decision_number",
+                "decision_date",
+                "chair_comment",
+            ),
+        ),
+        outcomes={"results_decided": "decided"},
+        start_data=("round_id", "title", "legal_basis", "applications_close_at"),
+    ),
+    ProcessContract(
+        SCORING_PROCESS,
+        "services/selection",
+        NEEDED_BY,
+        (
+            user_task(
+                "score_candidate",
+                "completed: records the member's score (refused from anyone but the seat's "
+                "member, once the meeting is recorded, from a recused member)",
+                "score",
+                "remark",
+            ),
+        ),
+        start_data=("council_name", "candidate_id", "candidate_name", "position_title", "scoring_due"),
+    ),
 )
 
 
 def register(runtime: WorkflowRuntime) -> None:
-    runtime.register(Capability("selection", CONTRACTS, (
-        completed(ROUND_PROCESS, "form_council", lambda session, change: _form_council(session, runtime, change)),
-        completed(ROUND_PROCESS, "record_council_meeting",
-                  lambda session, change: _record_meeting(session, runtime, change)),
-        reached(ROUND_PROCESS, "record_council_meeting", _results_returned),
-        ended(ROUND_PROCESS, "results_decided", _decided),
-        completed(SCORING_PROCESS, "score_candidate", _scored),
-    )))
+    runtime.register(
+        Capability(
+            "selection",
+            CONTRACTS,
+            (
+                completed(
+                    ROUND_PROCESS,
+                    "form_council",
+                    lambda session, change: _form_council(session, runtime, change),
+                ),
+                completed(
+                    ROUND_PROCESS,
+                    "record_council_meeting",
+                    lambda session, change: _record_meeting(session, runtime, change),
+                ),
+                reached(ROUND_PROCESS, "record_council_meeting", _results_returned),
+                ended(ROUND_PROCESS, "results_decided", _decided),
+                completed(SCORING_PROCESS, "score_candidate", _scored),
+            ),
+        )
+    )
 
 
 def _round_of(session: Session, change: InstanceChange) -> RecruitmentRound | None:
@@ -203,6 +301,7 @@ def _round_of(session: Session, change: InstanceChange) -> RecruitmentRound | No
 
 
 # -- forming the council ---------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class _SeatRequest:
@@ -221,48 +320,82 @@ def _form_council(session: Session, runtime: WorkflowRuntime, change: InstanceCh
     candidates = _judged_candidates(session, round_.id)
     errors += _pending_dossiers(session, round_.id)
     if not errors:  # the rules need every member resolved
-        errors += [FieldError("members", "council_composition", problem)
-                   for problem in council_rules.composition_problems(_members(seats))]
+        errors += [
+            FieldError("members", "council_composition", problem)
+            for problem in council_rules.composition_problems(_members(seats))
+        ]
     recusals, recusal_errors = _recusal_requests(data.get("recusals", []), seats, candidates)
     errors += recusal_errors
     if errors:
         raise FormInvalid(errors)
-    council = Council(round_id=round_.id, name=data["name"].strip(),
-                      establishing_decision=data["establishing_decision"], status="scoring", formed_at=at,
-                      formed_by=actor_id)
+    council = Council(
+        round_id=round_.id,
+        name=data["name"].strip(),
+        establishing_decision=data["establishing_decision"],
+        status="scoring",
+        formed_at=at,
+        formed_by=actor_id,
+    )
     session.add(council)
     session.flush()
-    seat_rows = [CouncilSeat(council_id=council.id, user_id=seat.user.id, role=seat.role, title=seat.title.strip(),
-                             nominating_org_id=seat.nominating_org_id) for seat in seats]
+    seat_rows = [
+        CouncilSeat(
+            council_id=council.id,
+            user_id=seat.user.id,
+            role=seat.role,
+            title=seat.title.strip(),
+            nominating_org_id=seat.nominating_org_id,
+        )
+        for seat in seats
+    ]
     session.add_all(seat_rows)
     session.flush()
     seat_of_user = {seat.user_id: seat for seat in seat_rows}
-    session.add_all(CouncilRecusal(seat_id=seat_of_user[user_id].id, candidate_id=candidate_id, reason=reason)
-                    for (user_id, candidate_id), reason in recusals.items())
+    session.add_all(
+        CouncilRecusal(seat_id=seat_of_user[user_id].id, candidate_id=candidate_id, reason=reason)
+        for (user_id, candidate_id), reason in recusals.items()
+    )
     _open_scoring(session, runtime, round_, council, seat_rows, candidates, set(recusals), at)
     round_.status = "scoring"
-    audit.record(session, at, actor_id, "council_formed", f"council:{council.id}", round_id=round_.id,
-                 members=[(seat.user.username, seat.role) for seat in seats],
-                 recusals=[{"user_id": user_id, "candidate_id": candidate_id}
-                           for user_id, candidate_id in recusals])
+    audit.record(
+        session,
+        at,
+        actor_id,
+        "council_formed",
+        f"council:{council.id}",
+        round_id=round_.id,
+        members=[(seat.user.username, seat.role) for seat in seats],
+        recusals=[{"user_id": user_id, "candidate_id": candidate_id} for user_id, candidate_id in recusals],
+    )
 
 
 def _seat_requests(session: Session, members: list[dict]) -> tuple[list[_SeatRequest], list[FieldError]]:
     seats, errors = [], []
     for index, member in enumerate(members):
-        user = session.scalar(select(AppUser).where(AppUser.username == member["username"].strip(),
-                                                    AppUser.active.is_(True)))
+        user = session.scalar(
+            select(AppUser).where(AppUser.username == member["username"].strip(), AppUser.active.is_(True))
+        )
         if user is None:
-            errors.append(FieldError(f"members[{index}].username", "unknown_user",
-                                     f"Không có tài khoản «{member['username']}» đang hoạt động."))
+            errors.append(
+                FieldError(
+                    f"members[{index}].username",
+                    "unknown_user",
+                    f"Không có tài khoản «{member['username']}» đang hoạt động.",
+                )
+            )
             continue
         nominating_org_id = None
         code = (member.get("nominating_unit_code") or "").strip()
         if code:
             unit = session.scalar(select(OrgUnit).where(OrgUnit.code == code))
             if unit is None:
-                errors.append(FieldError(f"members[{index}].nominating_unit_code", "unknown_unit",
-                                         f"Không có cơ quan, đơn vị mã «{code}»."))
+                errors.append(
+                    FieldError(
+                        f"members[{index}].nominating_unit_code",
+                        "unknown_unit",
+                        f"Không có cơ quan, đơn vị mã «{code}».",
+                    )
+                )
                 continue
             nominating_org_id = unit.id
         seats.append(_SeatRequest(user, member["role"], member["title"], nominating_org_id))
@@ -273,8 +406,9 @@ def _members(seats) -> list[CouncilMember]:
     return [CouncilMember(seat.user.username, seat.user.full_name, CouncilRole(seat.role)) for seat in seats]
 
 
-def _recusal_requests(recusals: list[dict], seats: list[_SeatRequest], candidates: list[Candidate]
-                      ) -> tuple[dict[tuple[int, int], str], list[FieldError]]:
+def _recusal_requests(
+    recusals: list[dict], seats: list[_SeatRequest], candidates: list[Candidate]
+) -> tuple[dict[tuple[int, int], str], list[FieldError]]:
     """(user id, candidate id) -> reason, and what is wrong with the list."""
     user_of = {seat.user.username: seat.user for seat in seats}
     candidate_ids = {candidate.id for candidate in candidates}
@@ -283,70 +417,132 @@ def _recusal_requests(recusals: list[dict], seats: list[_SeatRequest], candidate
         where = f"recusals[{index}]"
         user = user_of.get(recusal["username"].strip())
         if user is None:
-            errors.append(FieldError(f"{where}.username", "not_a_member",
-                                     f"«{recusal['username']}» không phải thành viên Hội đồng."))
+            errors.append(
+                FieldError(
+                    f"{where}.username",
+                    "not_a_member",
+                    f"«{recusal['username']}» không phải thành viên Hội đồng.",
+                )
+            )
         if recusal["candidate_id"] not in candidate_ids:
-            errors.append(FieldError(f"{where}.candidate_id", "unknown_candidate",
-                                     f"Ứng viên mã {recusal['candidate_id']} không phải ứng viên đủ điều kiện "
-                                     f"của đợt này."))
+            errors.append(
+                FieldError(
+                    f"{where}.candidate_id",
+                    "unknown_candidate",
+                    f"Ứng viên mã {recusal['candidate_id']} không phải ứng viên đủ điều kiện của đợt này.",
+                )
+            )
         if not recusal["reason"].strip():
-            errors.append(FieldError(f"{where}.reason", "required", "Vui lòng ghi lý do không tham gia đánh giá."))
+            errors.append(
+                FieldError(f"{where}.reason", "required", "Vui lòng ghi lý do không tham gia đánh giá.")
+            )
         if user is None or recusal["candidate_id"] not in candidate_ids:
             continue
         key = (user.id, recusal["candidate_id"])
         if key in found:
-            errors.append(FieldError(f"{where}.candidate_id", "duplicate", "Trường hợp này đã được ghi ở trên."))
+            errors.append(
+                FieldError(f"{where}.candidate_id", "duplicate", "Trường hợp này đã được ghi ở trên.")
+            )
         found[key] = recusal["reason"].strip()
     return found, errors
 
 
 def _judged_candidates(session: Session, round_id: int) -> list[Candidate]:
-    return list(session.scalars(select(Candidate).where(Candidate.round_id == round_id,
-                                                        Candidate.status.in_(JUDGED)).order_by(Candidate.id)))
+    return list(
+        session.scalars(
+            select(Candidate)
+            .where(Candidate.round_id == round_id, Candidate.status.in_(JUDGED))
+            .order_by(Candidate.id)
+        )
+    )
 
 
 def _pending_dossiers(session: Session, round_id: int) -> list[FieldError]:
     """The council is formed for a known list of eligible candidates (docs/legal-rules.md,
     "The council judges only screened candidates")."""
-    pending = session.scalar(select(func.count()).select_from(Candidate).where(
-        Candidate.round_id == round_id, Candidate.status.in_(UNSCREENED)))
+    pending = session.scalar(
+        select(func.count())
+        .select_from(Candidate)
+        .where(Candidate.round_id == round_id, Candidate.status.in_(UNSCREENED))
+    )
     if not pending:
         return []
-    return [FieldError("", "dossiers_pending", f"Còn {pending} hồ sơ ứng viên chưa kiểm tra xong: hãy kết luận "
-                                               "điều kiện của mọi ứng viên trước khi thành lập Hội đồng.")]
+    return [
+        FieldError(
+            "",
+            "dossiers_pending",
+            f"Còn {pending} hồ sơ ứng viên chưa kiểm tra xong: hãy kết luận "
+            "điều kiện của mọi ứng viên trước khi thành lập Hội đồng.",
+        )
+    ]
 
 
-def _open_scoring(session: Session, runtime: WorkflowRuntime, round_: RecruitmentRound, council: Council,
-                  seats: list[CouncilSeat], candidates: list[Candidate], recused: set[tuple[int, int]],
-                  at: datetime) -> None:
+def _open_scoring(
+    session: Session,
+    runtime: WorkflowRuntime,
+    round_: RecruitmentRound,
+    council: Council,
+    seats: list[CouncilSeat],
+    candidates: list[Candidate],
+    recused: set[tuple[int, int]],
+    at: datetime,
+) -> None:
     """One scoring instance per member and eligible candidate, assigned to the member."""
-    pairs = [(seat, candidate) for candidate in candidates for seat in seats
-             if (seat.user_id, candidate.id) not in recused]
+    pairs = [
+        (seat, candidate)
+        for candidate in candidates
+        for seat in seats
+        if (seat.user_id, candidate.id) not in recused
+    ]
     if not pairs:
         return
     office_id = round_office_id(session, round_)
     scoring_due = runtime.helpers["working_days_after"](at.isoformat(), SCORING_WORKING_DAYS)
-    names = dict(session.execute(select(Person.id, Person.full_name).where(
-        Person.id.in_([candidate.person_id for candidate in candidates]))).all())
-    titles = {candidate.position_id: position_title(session, session.get(Position, candidate.position_id))
-              for candidate in candidates}
-    requests = [StartRequest(
-        {"council_name": council.name, "candidate_id": candidate.id, "candidate_name": names[candidate.person_id],
-         "position_title": titles[candidate.position_id], "scoring_due": scoring_due},
-        lane_orgs={COUNCIL_MEMBER: office_id},
-        business_key=f"round:{round_.id}/council:{council.id}/seat:{seat.id}/candidate:{candidate.id}")
-        for seat, candidate in pairs]
+    names = dict(
+        session.execute(
+            select(Person.id, Person.full_name).where(
+                Person.id.in_([candidate.person_id for candidate in candidates])
+            )
+        ).all()
+    )
+    titles = {
+        candidate.position_id: position_title(session, session.get(Position, candidate.position_id))
+        for candidate in candidates
+    }
+    requests = [
+        StartRequest(
+            {
+                "council_name": council.name,
+                "candidate_id": candidate.id,
+                "candidate_name": names[candidate.person_id],
+                "position_title": titles[candidate.position_id],
+                "scoring_due": scoring_due,
+            },
+            lane_orgs={COUNCIL_MEMBER: office_id},
+            business_key=f"round:{round_.id}/council:{council.id}/seat:{seat.id}/candidate:{candidate.id}",
+        )
+        for seat, candidate in pairs
+    ]
     changes = runtime.start_many(session, SCORING_PROCESS, requests, parent_id=round_.instance_id, at=at)
-    session.add_all(CouncilScore(seat_id=seat.id, candidate_id=candidate.id, instance_id=change.instance.id)
-                    for (seat, candidate), change in zip(pairs, changes, strict=True))
+    session.add_all(
+        CouncilScore(seat_id=seat.id, candidate_id=candidate.id, instance_id=change.instance.id)
+        for (seat, candidate), change in zip(pairs, changes, strict=True)
+    )
     task_table = HumanTask.__table__  # Core: one executemany, whatever the council's size
-    session.execute(update(task_table).where(task_table.c.id == bindparam("b_task_id"))
-                    .values(assignee_id=bindparam("b_user_id")),
-                    [{"b_task_id": task.id, "b_user_id": seat.user_id}
-                     for (seat, _), change in zip(pairs, changes) for task in change.opened_tasks])
+    session.execute(
+        update(task_table)
+        .where(task_table.c.id == bindparam("b_task_id"))
+        .values(assignee_id=bindparam("b_user_id")),
+        [
+            {"b_task_id": task.id, "b_user_id": seat.user_id}
+            for (seat, _), change in zip(pairs, changes)
+            for task in change.opened_tasks
+        ],
+    )
 
 
 # -- scoring ---------------------------------------------------------------------------
+
 
 def _scored(session: Session, change: InstanceChange) -> None:
     done = change.completed_task
@@ -356,14 +552,16 @@ def _scored(session: Session, change: InstanceChange) -> None:
     seat = session.get(CouncilSeat, row.seat_id)
     council = session.get(Council, seat.council_id)
     if council.status != "scoring":
-        raise FormInvalid([FieldError("", "council_closed", "Hội đồng đã họp và lập biên bản: không thể chấm "
-                                                            "điểm thêm.")])
+        raise FormInvalid(
+            [FieldError("", "council_closed", "Hội đồng đã họp và lập biên bản: không thể chấm điểm thêm.")]
+        )
     if done.completed_by != seat.user_id:
         raise PermissionDenied("Chỉ thành viên Hội đồng được phân công mới được chấm điểm ứng viên này.")
     rules, usernames = _rules_council(session, council)
     try:
-        score = council_rules.record_score(rules, str(row.candidate_id), usernames[seat.user_id],
-                                           done.completed_data["score"])
+        score = council_rules.record_score(
+            rules, str(row.candidate_id), usernames[seat.user_id], done.completed_data["score"]
+        )
     except InvalidInput as error:
         raise FormInvalid([FieldError("score", "invalid_score", error.message.split(": ", 1)[-1])]) from None
     row.score, row.scored_at = score.value, change.at
@@ -372,18 +570,27 @@ def _scored(session: Session, change: InstanceChange) -> None:
 
 def _rules_council(session: Session, council: Council) -> tuple[council_rules.Council, dict[int, str]]:
     """The council as the rules see it; members are named by their username."""
-    seats = session.execute(select(CouncilSeat, AppUser).join(AppUser, AppUser.id == CouncilSeat.user_id)
-                            .where(CouncilSeat.council_id == council.id).order_by(CouncilSeat.id)).all()
+    seats = session.execute(
+        select(CouncilSeat, AppUser)
+        .join(AppUser, AppUser.id == CouncilSeat.user_id)
+        .where(CouncilSeat.council_id == council.id)
+        .order_by(CouncilSeat.id)
+    ).all()
     usernames = {seat.user_id: user.username for seat, user in seats}
     members = [CouncilMember(user.username, user.full_name, CouncilRole(seat.role)) for seat, user in seats]
-    recusals = [Recusal(usernames[seat.user_id], str(recusal.candidate_id), recusal.reason)
-                for recusal, seat in session.execute(
-                    select(CouncilRecusal, CouncilSeat).join(CouncilSeat, CouncilSeat.id == CouncilRecusal.seat_id)
-                    .where(CouncilSeat.council_id == council.id))]
+    recusals = [
+        Recusal(usernames[seat.user_id], str(recusal.candidate_id), recusal.reason)
+        for recusal, seat in session.execute(
+            select(CouncilRecusal, CouncilSeat)
+            .join(CouncilSeat, CouncilSeat.id == CouncilRecusal.seat_id)
+            .where(CouncilSeat.council_id == council.id)
+        )
+    ]
     return council_rules.Council(members, recusals), usernames
 
 
 # -- the meeting and its minutes -----------------------------------------------------------
+
 
 def _record_meeting(session: Session, runtime: WorkflowRuntime, change: InstanceChange) -> None:
     round_, done, at = _round_of(session, change), change.completed_task, change.at
@@ -392,34 +599,56 @@ def _record_meeting(session: Session, runtime: WorkflowRuntime, change: Instance
     data, actor_id = done.completed_data, done.completed_by
     council = session.scalar(select(Council).where(Council.round_id == round_.id))
     meeting_date = date.fromisoformat(data["meeting_date"])
-    scoring_due = as_instant(runtime.helpers["working_days_after"](council.formed_at.isoformat(),
-                                                                   SCORING_WORKING_DAYS))
+    scoring_due = as_instant(
+        runtime.helpers["working_days_after"](council.formed_at.isoformat(), SCORING_WORKING_DAYS)
+    )
     # Before the scoring deadline the meeting waits for every member; after it, a member who
     # has not scored is absent (the quorum rule then decides whether the council could judge).
     errors = _missing_scores(session, council, scoring_due) if at < scoring_due else []
     if meeting_date > at.astimezone(LOCAL_TZ).date():
         errors.append(FieldError("meeting_date", "future", "Ngày họp không được sau ngày hôm nay."))
     if meeting_date < council.formed_at.astimezone(LOCAL_TZ).date():
-        errors.append(FieldError("meeting_date", "before_council", "Ngày họp không được trước ngày thành lập "
-                                                                   "Hội đồng."))
+        errors.append(
+            FieldError("meeting_date", "before_council", "Ngày họp không được trước ngày thành lập Hội đồng.")
+        )
     if errors:
         raise FormInvalid(errors)
     absent = _close_unscored(session, runtime, council, at)
     outcome = council_outcome(session, council)
-    outcome.update(meeting_date=data["meeting_date"], place=data["place"].strip(), recorded_at=at.isoformat(),
-                   absent=absent)
+    outcome.update(
+        meeting_date=data["meeting_date"],
+        place=data["place"].strip(),
+        recorded_at=at.isoformat(),
+        absent=absent,
+    )
     council.outcome, council.status = outcome, "closed"
     for entry in outcome["candidates"]:
-        session.get(Candidate, entry["candidate_id"]).status = "passed" if entry["result"] == "passed" else "failed"
+        session.get(Candidate, entry["candidate_id"]).status = (
+            "passed" if entry["result"] == "passed" else "failed"
+        )
     document = documents.store(
-        session, at, actor_id, kind="minutes", subject=f"council:{council.id}",
-        filename=f"bien-ban-hoi-dong-{council.id}.docx", media_type=documents.DOCX,
-        content=minutes_docx.build_minutes(council.name, council.establishing_decision, outcome))
+        session,
+        at,
+        actor_id,
+        kind="minutes",
+        subject=f"council:{council.id}",
+        filename=f"bien-ban-hoi-dong-{council.id}.docx",
+        media_type=documents.DOCX,
+        content=minutes_docx.build_minutes(council.name, council.establishing_decision, outcome),
+    )
     council.minutes_document_id = document.id
     round_.status = "awaiting_decision"
-    audit.record(session, at, actor_id, "council_meeting_recorded", f"council:{council.id}", round_id=round_.id,
-                 meeting_date=data["meeting_date"], minutes_document_id=document.id,
-                 results={str(entry["candidate_id"]): entry["result"] for entry in outcome["candidates"]})
+    audit.record(
+        session,
+        at,
+        actor_id,
+        "council_meeting_recorded",
+        f"council:{council.id}",
+        round_id=round_.id,
+        meeting_date=data["meeting_date"],
+        minutes_document_id=document.id,
+        results={str(entry["candidate_id"]): entry["result"] for entry in outcome["candidates"]},
+    )
 
 
 def _unscored(session: Session, council: Council):
@@ -427,10 +656,13 @@ def _unscored(session: Session, council: Council):
     return session.execute(
         select(AppUser.full_name, Person.full_name, CouncilScore.instance_id)
         .select_from(CouncilScore)
-        .join(CouncilSeat, CouncilSeat.id == CouncilScore.seat_id).join(AppUser, AppUser.id == CouncilSeat.user_id)
-        .join(Candidate, Candidate.id == CouncilScore.candidate_id).join(Person, Person.id == Candidate.person_id)
+        .join(CouncilSeat, CouncilSeat.id == CouncilScore.seat_id)
+        .join(AppUser, AppUser.id == CouncilSeat.user_id)
+        .join(Candidate, Candidate.id == CouncilScore.candidate_id)
+        .join(Person, Person.id == Candidate.person_id)
         .where(CouncilSeat.council_id == council.id, CouncilScore.score.is_(None))
-        .order_by(CouncilScore.id)).all()
+        .order_by(CouncilScore.id)
+    ).all()
 
 
 def _missing_scores(session: Session, council: Council, scoring_due: datetime) -> list[FieldError]:
@@ -439,9 +671,15 @@ def _missing_scores(session: Session, council: Council, scoring_due: datetime) -
         return []
     listed = "; ".join(f"{member} chưa chấm ứng viên {candidate}" for member, candidate, _ in missing)
     due = scoring_due.astimezone(LOCAL_TZ).strftime("%H:%M ngày %d/%m/%Y")
-    return [FieldError("", "scores_missing", f"Còn {len(missing)} lượt chấm điểm chưa hoàn thành ({listed}): "
-                                             f"chỉ ghi biên bản họp khi mọi thành viên đã chấm điểm, hoặc sau hạn "
-                                             f"chấm điểm ({due}), khi thành viên chưa chấm được coi là vắng mặt.")]
+    return [
+        FieldError(
+            "",
+            "scores_missing",
+            f"Còn {len(missing)} lượt chấm điểm chưa hoàn thành ({listed}): "
+            f"chỉ ghi biên bản họp khi mọi thành viên đã chấm điểm, hoặc sau hạn "
+            f"chấm điểm ({due}), khi thành viên chưa chấm được coi là vắng mặt.",
+        )
+    ]
 
 
 def _close_unscored(session: Session, runtime: WorkflowRuntime, council: Council, at: datetime) -> list[dict]:
@@ -456,50 +694,92 @@ def _close_unscored(session: Session, runtime: WorkflowRuntime, council: Council
 def council_outcome(session: Session, council: Council) -> dict:
     """Every judged candidate's result under the council's rules, ranked per position."""
     rules, usernames = _rules_council(session, council)
-    seats = {seat.id: seat for seat in session.scalars(select(CouncilSeat).where(
-        CouncilSeat.council_id == council.id))}
-    users = {user.id: user for user in session.scalars(select(AppUser).where(
-        AppUser.id.in_([seat.user_id for seat in seats.values()])))}
+    seats = {
+        seat.id: seat
+        for seat in session.scalars(select(CouncilSeat).where(CouncilSeat.council_id == council.id))
+    }
+    users = {
+        user.id: user
+        for user in session.scalars(
+            select(AppUser).where(AppUser.id.in_([seat.user_id for seat in seats.values()]))
+        )
+    }
     scores = defaultdict(list)
-    for row in session.scalars(select(CouncilScore).where(CouncilScore.seat_id.in_(list(seats)),
-                                                          CouncilScore.score.is_not(None)).order_by(CouncilScore.id)):
+    for row in session.scalars(
+        select(CouncilScore)
+        .where(CouncilScore.seat_id.in_(list(seats)), CouncilScore.score.is_not(None))
+        .order_by(CouncilScore.id)
+    ):
         scores[row.candidate_id].append((seats[row.seat_id], row.score))
     recusals = defaultdict(list)
     for recusal in session.scalars(select(CouncilRecusal).where(CouncilRecusal.seat_id.in_(list(seats)))):
         recusals[recusal.candidate_id].append((seats[recusal.seat_id], recusal.reason))
 
     candidates = _judged_candidates(session, council.round_id)
-    outcomes = {candidate.id: council_rules.decide(rules, str(candidate.id), [
-        MemberScore(usernames[seat.user_id], value) for seat, value in scores[candidate.id]])
-        for candidate in candidates}
+    outcomes = {
+        candidate.id: council_rules.decide(
+            rules,
+            str(candidate.id),
+            [MemberScore(usernames[seat.user_id], value) for seat, value in scores[candidate.id]],
+        )
+        for candidate in candidates
+    }
     ranks = _ranks_within_positions(session, candidates, outcomes)
     seat_order = {seat_id: index for index, seat_id in enumerate(sorted(seats))}
     entries = []
     for candidate in candidates:
         outcome, position = outcomes[candidate.id], session.get(Position, candidate.position_id)
         rank = ranks.get(candidate.id)
-        entries.append({
-            "candidate_id": candidate.id,
-            "full_name": session.get(Person, candidate.person_id).full_name,
-            "position_id": position.id, "position_title": position_title(session, position),
-            "quantity": position.quantity,
-            "scores": [{"username": usernames[seat.user_id], "full_name": users[seat.user_id].full_name,
-                        "role": seat.role, "score": str(value)}
-                       for seat, value in sorted(scores[candidate.id], key=lambda item: seat_order[item[0].id])],
-            "recused": [{"username": usernames[seat.user_id], "full_name": users[seat.user_id].full_name,
-                         "reason": reason} for seat, reason in recusals[candidate.id]],
-            "mean": None if outcome.score is None else str(outcome.score),
-            "pass_votes": outcome.pass_votes, "fail_votes": outcome.fail_votes,
-            "quorum_required": outcome.quorum_required, "result": str(outcome.result),
-            "tie_broken_by": None if outcome.tie_broken_by is None else str(outcome.tie_broken_by),
-            "rank": rank, "within_quota": rank is not None and rank <= position.quantity,
-        })
-    members = [{"username": usernames[seat.user_id], "full_name": users[seat.user_id].full_name,
-                "role": seat.role, "title": seat.title,
-                "nominating_unit": _unit_name(session, seat.nominating_org_id)}
-               for seat in sorted(seats.values(), key=lambda seat: seat.id)]
-    return {"council_size": rules.size, "quorum_required": council_rules.quorum_required(rules.size),
-            "members": members, "candidates": entries}
+        entries.append(
+            {
+                "candidate_id": candidate.id,
+                "full_name": session.get(Person, candidate.person_id).full_name,
+                "position_id": position.id,
+                "position_title": position_title(session, position),
+                "quantity": position.quantity,
+                "scores": [
+                    {
+                        "username": usernames[seat.user_id],
+                        "full_name": users[seat.user_id].full_name,
+                        "role": seat.role,
+                        "score": str(value),
+                    }
+                    for seat, value in sorted(scores[candidate.id], key=lambda item: seat_order[item[0].id])
+                ],
+                "recused": [
+                    {
+                        "username": usernames[seat.user_id],
+                        "full_name": users[seat.user_id].full_name,
+                        "reason": reason,
+                    }
+                    for seat, reason in recusals[candidate.id]
+                ],
+                "mean": None if outcome.score is None else str(outcome.score),
+                "pass_votes": outcome.pass_votes,
+                "fail_votes": outcome.fail_votes,
+                "quorum_required": outcome.quorum_required,
+                "result": str(outcome.result),
+                "tie_broken_by": None if outcome.tie_broken_by is None else str(outcome.tie_broken_by),
+                "rank": rank,
+                "within_quota": rank is not None and rank <= position.quantity,
+            }
+        )
+    members = [
+        {
+            "username": usernames[seat.user_id],
+            "full_name": users[seat.user_id].full_name,
+            "role": seat.role,
+            "title": seat.title,
+            "nominating_unit": _unit_name(session, seat.nominating_org_id),
+        }
+        for seat in sorted(seats.values(), key=lambda seat: seat.id)
+    ]
+    return {
+        "council_size": rules.size,
+        "quorum_required": council_rules.quorum_required(rules.size),
+        "members": members,
+        "candidates": entries,
+    }
 
 
 def _ranks_within_positions(session: Session, candidates: list[Candidate], outcomes: dict) -> dict[int, int]:
@@ -521,14 +801,21 @@ def _unit_name(session: Session, unit_id: int | None) -> str | None:
 
 # -- the decision ----------------------------------------------------------------------------
 
+
 def _results_returned(session: Session, change: InstanceChange) -> None:
     """``record_council_meeting`` opens again after the chair's decision: returned."""
     round_ = _round_of(session, change)
     if round_ is None or round_.status != "awaiting_decision" or change.completed_task is None:
         return
     round_.status = "scoring"  # back to the council
-    audit.record(session, change.at, change.completed_task.completed_by, "round_results_returned",
-                 f"round:{round_.id}", comment=change.completed_task.completed_data.get("chair_comment"))
+    audit.record(
+        session,
+        change.at,
+        change.completed_task.completed_by,
+        "round_results_returned",
+        f"round:{round_.id}",
+        comment=change.completed_task.completed_data.get("chair_comment"),
+    )
 
 
 def _decided(session: Session, change: InstanceChange) -> None:
@@ -538,8 +825,11 @@ def _decided(session: Session, change: InstanceChange) -> None:
         return
     data, actor_id = done.completed_data, done.completed_by
     council = session.scalar(select(Council).where(Council.round_id == round_.id))
-    selected = {entry["candidate_id"] for entry in council.outcome["candidates"]
-                if entry["result"] == "passed" and entry["within_quota"]}
+    selected = {
+        entry["candidate_id"]
+        for entry in council.outcome["candidates"]
+        if entry["result"] == "passed" and entry["within_quota"]
+    }
     for candidate in _judged_candidates(session, round_.id):
         if candidate.id in selected:
             candidate.status = "selected"
@@ -549,17 +839,28 @@ def _decided(session: Session, change: InstanceChange) -> None:
             people.record_status(session, at, actor_id, candidate.person_id, "not_selected")
     round_.status, round_.decided_at = "decided", at
     round_.decision_number = data["decision_number"]
-    audit.record(session, at, actor_id, "round_decided", f"round:{round_.id}",
-                 decision_number=data["decision_number"], decision_date=data["decision_date"],
-                 selected=sorted(selected))
+    audit.record(
+        session,
+        at,
+        actor_id,
+        "round_decided",
+        f"round:{round_.id}",
+        decision_number=data["decision_number"],
+        decision_date=data["decision_date"],
+        selected=sorted(selected),
+    )
 
 
 # -- reading, for the web layer ----------------------------------------------------------------
 
+
 def may_manage_rounds(session: Session, user_id: int) -> bool:
     """Sở Nội vụ officers open rounds, register candidates and form councils."""
-    return bool(session.scalar(select(exists().where(Membership.user_id == user_id,
-                                                     Membership.role_code == SNV_OFFICER))))
+    return bool(
+        session.scalar(
+            select(exists().where(Membership.user_id == user_id, Membership.role_code == SNV_OFFICER))
+        )
+    )
 
 
 def rounds(session: Session) -> list[RecruitmentRound]:
@@ -568,21 +869,43 @@ def rounds(session: Session) -> list[RecruitmentRound]:
 
 def round_view(session: Session, round_id: int) -> dict:
     round_ = get_round(session, round_id)
-    positions = session.execute(select(Position, OrgUnit).join(OrgUnit, OrgUnit.id == Position.org_unit_id)
-                                .where(Position.round_id == round_id).order_by(Position.id)).all()
-    counts = dict(session.execute(select(Candidate.status, func.count()).where(Candidate.round_id == round_id)
-                                  .group_by(Candidate.status)).all())
+    positions = session.execute(
+        select(Position, OrgUnit)
+        .join(OrgUnit, OrgUnit.id == Position.org_unit_id)
+        .where(Position.round_id == round_id)
+        .order_by(Position.id)
+    ).all()
+    counts = dict(
+        session.execute(
+            select(Candidate.status, func.count())
+            .where(Candidate.round_id == round_id)
+            .group_by(Candidate.status)
+        ).all()
+    )
     return {
-        "id": round_.id, "title": round_.title, "legal_basis": round_.legal_basis,
+        "id": round_.id,
+        "title": round_.title,
+        "legal_basis": round_.legal_basis,
         "legal_basis_title": policy_book().legal_basis(round_.legal_basis).title,
-        "status": round_.status, "opened_at": round_.opened_at,
-        "applications_close_at": round_.applications_close_at, "city_round_id": round_.city_round_id,
-        "instance_id": round_.instance_id, "decision_number": round_.decision_number,
+        "status": round_.status,
+        "opened_at": round_.opened_at,
+        "applications_close_at": round_.applications_close_at,
+        "city_round_id": round_.city_round_id,
+        "instance_id": round_.instance_id,
+        "decision_number": round_.decision_number,
         "decided_at": round_.decided_at,
-        "positions": [{"id": position.id, "org_unit_code": unit.code, "unit_name": unit.name,
-                       "field": position.field, "job_position": position.job_position,
-                       "target_group": position.target_group, "quantity": position.quantity}
-                      for position, unit in positions],
+        "positions": [
+            {
+                "id": position.id,
+                "org_unit_code": unit.code,
+                "unit_name": unit.name,
+                "field": position.field,
+                "job_position": position.job_position,
+                "target_group": position.target_group,
+                "quantity": position.quantity,
+            }
+            for position, unit in positions
+        ],
         "candidates_by_status": counts,
     }
 
@@ -591,15 +914,25 @@ def candidates_of(session: Session, keys, round_id: int) -> list[dict]:
     """The round's candidates as pages may show them: the person masked (talents.person_view)."""
     get_round(session, round_id)
     rows = session.scalars(select(Candidate).where(Candidate.round_id == round_id).order_by(Candidate.id))
-    return [{"id": candidate.id, "person": people.person_view(session, keys, candidate.person_id),
-             "position_id": candidate.position_id,
-             "position_title": position_title(session, session.get(Position, candidate.position_id)),
-             "source_channel": candidate.source_channel, "category": candidate.category,
-             "procedure": candidate.procedure, "status": candidate.status,
-             "nominating_org": _unit_name(session, candidate.nominating_org_id) or candidate.nominating_org_name,
-             "nomination_date": candidate.nomination_date, "dossier": candidate.dossier,
-             "eligibility_reason": candidate.eligibility_reason, "instance_id": candidate.instance_id}
-            for candidate in rows]
+    return [
+        {
+            "id": candidate.id,
+            "person": people.person_view(session, keys, candidate.person_id),
+            "position_id": candidate.position_id,
+            "position_title": position_title(session, session.get(Position, candidate.position_id)),
+            "source_channel": candidate.source_channel,
+            "category": candidate.category,
+            "procedure": candidate.procedure,
+            "status": candidate.status,
+            "nominating_org": _unit_name(session, candidate.nominating_org_id)
+            or candidate.nominating_org_name,
+            "nomination_date": candidate.nomination_date,
+            "dossier": candidate.dossier,
+            "eligibility_reason": candidate.eligibility_reason,
+            "instance_id": candidate.instance_id,
+        }
+        for candidate in rows
+    ]
 
 
 def council_view(session: Session, round_id: int) -> dict | None:
@@ -607,34 +940,67 @@ def council_view(session: Session, round_id: int) -> dict | None:
     council = session.scalar(select(Council).where(Council.round_id == round_id))
     if council is None:
         return None
-    seats = session.execute(select(CouncilSeat, AppUser).join(AppUser, AppUser.id == CouncilSeat.user_id)
-                            .where(CouncilSeat.council_id == council.id).order_by(CouncilSeat.id)).all()
+    seats = session.execute(
+        select(CouncilSeat, AppUser)
+        .join(AppUser, AppUser.id == CouncilSeat.user_id)
+        .where(CouncilSeat.council_id == council.id)
+        .order_by(CouncilSeat.id)
+    ).all()
     recusals = session.execute(
-        select(CouncilRecusal, AppUser.username).join(CouncilSeat, CouncilSeat.id == CouncilRecusal.seat_id)
-        .join(AppUser, AppUser.id == CouncilSeat.user_id).where(CouncilSeat.council_id == council.id)
-        .order_by(CouncilRecusal.id)).all()
+        select(CouncilRecusal, AppUser.username)
+        .join(CouncilSeat, CouncilSeat.id == CouncilRecusal.seat_id)
+        .join(AppUser, AppUser.id == CouncilSeat.user_id)
+        .where(CouncilSeat.council_id == council.id)
+        .order_by(CouncilRecusal.id)
+    ).all()
     total, done = session.execute(
-        select(func.count(CouncilScore.id), func.count(CouncilScore.score)).join(
-            CouncilSeat, CouncilSeat.id == CouncilScore.seat_id).where(CouncilSeat.council_id == council.id)).one()
+        select(func.count(CouncilScore.id), func.count(CouncilScore.score))
+        .join(CouncilSeat, CouncilSeat.id == CouncilScore.seat_id)
+        .where(CouncilSeat.council_id == council.id)
+    ).one()
     return {
-        "id": council.id, "name": council.name, "establishing_decision": council.establishing_decision,
-        "status": council.status, "formed_at": council.formed_at,
-        "members": [{"username": user.username, "full_name": user.full_name, "role": seat.role,
-                     "role_label": council_rules.ROLE_LABELS[CouncilRole(seat.role)], "title": seat.title,
-                     "nominating_unit": _unit_name(session, seat.nominating_org_id)} for seat, user in seats],
-        "recusals": [{"username": username, "candidate_id": recusal.candidate_id, "reason": recusal.reason}
-                     for recusal, username in recusals],
-        "scores_given": done, "scores_expected": total,
-        "outcome": council.outcome, "minutes_document_id": council.minutes_document_id,
+        "id": council.id,
+        "name": council.name,
+        "establishing_decision": council.establishing_decision,
+        "status": council.status,
+        "formed_at": council.formed_at,
+        "members": [
+            {
+                "username": user.username,
+                "full_name": user.full_name,
+                "role": seat.role,
+                "role_label": council_rules.ROLE_LABELS[CouncilRole(seat.role)],
+                "title": seat.title,
+                "nominating_unit": _unit_name(session, seat.nominating_org_id),
+            }
+            for seat, user in seats
+        ],
+        "recusals": [
+            {"username": username, "candidate_id": recusal.candidate_id, "reason": recusal.reason}
+            for recusal, username in recusals
+        ],
+        "scores_given": done,
+        "scores_expected": total,
+        "outcome": council.outcome,
+        "minutes_document_id": council.minutes_document_id,
     }
 
 
 def council_members_may_see(session: Session, user_id: int, candidate_id: int) -> bool:
     """A council member sees the candidates of their own round only
     (docs/personal-data.md#who-sees-whom)."""
-    return bool(session.scalar(select(exists().where(
-        Candidate.id == candidate_id, Council.round_id == Candidate.round_id,
-        CouncilSeat.council_id == Council.id, CouncilSeat.user_id == user_id))))
+    return bool(
+        session.scalar(
+            select(
+                exists().where(
+                    Candidate.id == candidate_id,
+                    Council.round_id == Candidate.round_id,
+                    CouncilSeat.council_id == Council.id,
+                    CouncilSeat.user_id == user_id,
+                )
+            )
+        )
+    )
 
 
 def mean_scores(session: Session, round_id: int) -> dict[int, Decimal | None]:
@@ -642,8 +1008,10 @@ def mean_scores(session: Session, round_id: int) -> dict[int, Decimal | None]:
     council = session.scalar(select(Council).where(Council.round_id == round_id))
     if council is None or council.outcome is None:
         return {}
-    return {entry["candidate_id"]: None if entry["mean"] is None else Decimal(entry["mean"])
-            for entry in council.outcome["candidates"]}
+    return {
+        entry["candidate_id"]: None if entry["mean"] is None else Decimal(entry["mean"])
+        for entry in council.outcome["candidates"]
+    }
 
 
 def may_read_minutes(session: Session, user_id: int, council_id: int) -> bool:
@@ -652,8 +1020,10 @@ def may_read_minutes(session: Session, user_id: int, council_id: int) -> bool:
     council = session.get(Council, council_id)
     if council is None:
         return False
-    is_member = session.scalar(select(exists().where(CouncilSeat.council_id == council_id,
-                                                     CouncilSeat.user_id == user_id)))
-    is_authority = session.scalar(select(exists().where(Membership.user_id == user_id,
-                                                        Membership.role_code == CITY_CHAIR)))
+    is_member = session.scalar(
+        select(exists().where(CouncilSeat.council_id == council_id, CouncilSeat.user_id == user_id))
+    )
+    is_authority = session.scalar(
+        select(exists().where(Membership.user_id == user_id, Membership.role_code == CITY_CHAIR))
+    )
     return bool(is_member or is_authority or may_manage_rounds(session, user_id))

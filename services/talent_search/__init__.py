@@ -2,6 +2,7 @@
 
 This module is the context's public face: other contexts and the web layer import only
 what it names (the import contracts in setup.cfg)."""
+
 from services.talent_search._search import (
     TalentQuery,
     forget_expired_lookups,
@@ -11,4 +12,11 @@ from services.talent_search._search import (
     search,
 )
 
-__all__ = ["TalentQuery", "forget_expired_lookups", "is_citizen_id_query", "may_search", "person_record", "search"]
+__all__ = [
+    "TalentQuery",
+    "forget_expired_lookups",
+    "is_citizen_id_query",
+    "may_search",
+    "person_record",
+    "search",
+]

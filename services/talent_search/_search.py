@@ -14,6 +14,7 @@ oracle to be rationed: only the roles that work with identity papers may make on
 longer than the retention period; twelve digits that cannot be an ID get the same answer
 as an unknown ID. The typed ID is never echoed back.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -80,30 +81,45 @@ def is_citizen_id_query(text: str) -> bool:
     return text.strip().replace(" ", "").isdigit()
 
 
-def search(session: Session, keys: CitizenIdKeys, user_id: int, query: TalentQuery, at: datetime) -> TalentPage:
+def search(
+    session: Session, keys: CitizenIdKeys, user_id: int, query: TalentQuery, at: datetime
+) -> TalentPage:
     """The people the user may see that match, by name or exact citizen ID, one page
     (masked). An ID lookup is audited, refused ones too: call it in a transaction (a
     refusal for too many lookups keeps its audit row)."""
     scope = _scope(session, user_id)
     if scope is None:
-        raise PermissionDenied("the talent database is open to Sở Nội vụ, Phòng VH-XH, the chairs and unit heads")
+        raise PermissionDenied(
+            "the talent database is open to Sở Nội vụ, Phòng VH-XH, the chairs and unit heads"
+        )
     papers = _works_with_papers(session, user_id)
-    condition = and_(Person.anonymised_at.is_(None), _visible(scope),
-                     *_matching(session, keys, user_id, papers, query, at))
+    condition = and_(
+        Person.anonymised_at.is_(None), _visible(scope), *_matching(session, keys, user_id, papers, query, at)
+    )
     total = session.scalar(select(func.count()).select_from(Person).where(condition))
     page = max(1, query.page)
-    ids = session.scalars(select(Person.id).where(condition).order_by(Person.name_key, Person.id)
-                          .offset((page - 1) * PER_PAGE).limit(PER_PAGE)).all()
-    return TalentPage([_as_seen(people.person_view(session, keys, person_id), papers) for person_id in ids],
-                      total, page)
+    ids = session.scalars(
+        select(Person.id)
+        .where(condition)
+        .order_by(Person.name_key, Person.id)
+        .offset((page - 1) * PER_PAGE)
+        .limit(PER_PAGE)
+    ).all()
+    return TalentPage(
+        [_as_seen(people.person_view(session, keys, person_id), papers) for person_id in ids], total, page
+    )
 
 
 def forget_expired_lookups(session: Session, at: datetime, retention_days: int) -> int:
     """Delete the audit of citizen ID lookups older than the retention period: a digest
     with its searcher and time is personal data kept no longer than the people's own."""
-    return session.execute(delete(AuditEvent).where(
-        AuditEvent.action.in_((LOOKUP, LOOKUP_REFUSED)), AuditEvent.at < at - timedelta(days=retention_days)),
-        execution_options={"synchronize_session": False}).rowcount
+    return session.execute(
+        delete(AuditEvent).where(
+            AuditEvent.action.in_((LOOKUP, LOOKUP_REFUSED)),
+            AuditEvent.at < at - timedelta(days=retention_days),
+        ),
+        execution_options={"synchronize_session": False},
+    ).rowcount
 
 
 def person_record(session: Session, keys: CitizenIdKeys, user_id: int, person_id: int) -> dict:
@@ -111,26 +127,62 @@ def person_record(session: Session, keys: CitizenIdKeys, user_id: int, person_id
     history, consents, candidacies and places on the talent list. Anyone else: not found."""
     scope = _scope(session, user_id)
     visible = scope is not None and session.scalar(
-        select(func.count()).select_from(Person).where(Person.id == person_id, _visible(scope)))
+        select(func.count()).select_from(Person).where(Person.id == person_id, _visible(scope))
+    )
     if not visible:
         raise NotFound(f"no person {person_id}")
     record = _as_seen(people.person_view(session, keys, person_id), _works_with_papers(session, user_id))
-    record["history"] = [{"status": row.status, "at": row.at, "reason": row.reason} for row in session.scalars(
-        select(TalentStatus).where(TalentStatus.person_id == person_id).order_by(TalentStatus.at, TalentStatus.id))]
-    record["consents"] = [{"purpose": row.purpose, "text_version": row.text_version, "given_at": row.given_at,
-                           "channel": row.channel, "withdrawn_at": row.withdrawn_at} for row in session.scalars(
-        select(ConsentRecord).where(ConsentRecord.person_id == person_id).order_by(ConsentRecord.given_at))]
-    record["candidacies"] = [{"round_id": candidate.round_id, "channel": candidate.source_channel,
-                              "status": candidate.status, "unit": unit_name, "job_position": job_position}
-                             for candidate, unit_name, job_position in session.execute(
-        select(Candidate, OrgUnit.name, Position.job_position)
-        .join(Position, Position.id == Candidate.position_id).join(OrgUnit, OrgUnit.id == Position.org_unit_id)
-        .where(Candidate.person_id == person_id).order_by(Candidate.id))]
-    record["talent_list"] = [{"unit": unit_name, "included_on": entry.included_on,
-                              "head_assessment": entry.head_assessment, "removed_on": entry.removed_on,
-                              "removal_reason": entry.removal_reason} for entry, unit_name in session.execute(
-        select(TalentListEntry, OrgUnit.name).join(OrgUnit, OrgUnit.id == TalentListEntry.org_unit_id)
-        .where(TalentListEntry.person_id == person_id).order_by(TalentListEntry.included_on))]
+    record["history"] = [
+        {"status": row.status, "at": row.at, "reason": row.reason}
+        for row in session.scalars(
+            select(TalentStatus)
+            .where(TalentStatus.person_id == person_id)
+            .order_by(TalentStatus.at, TalentStatus.id)
+        )
+    ]
+    record["consents"] = [
+        {
+            "purpose": row.purpose,
+            "text_version": row.text_version,
+            "given_at": row.given_at,
+            "channel": row.channel,
+            "withdrawn_at": row.withdrawn_at,
+        }
+        for row in session.scalars(
+            select(ConsentRecord).where(ConsentRecord.person_id == person_id).order_by(ConsentRecord.given_at)
+        )
+    ]
+    record["candidacies"] = [
+        {
+            "round_id": candidate.round_id,
+            "channel": candidate.source_channel,
+            "status": candidate.status,
+            "unit": unit_name,
+            "job_position": job_position,
+        }
+        for candidate, unit_name, job_position in session.execute(
+            select(Candidate, OrgUnit.name, Position.job_position)
+            .join(Position, Position.id == Candidate.position_id)
+            .join(OrgUnit, OrgUnit.id == Position.org_unit_id)
+            .where(Candidate.person_id == person_id)
+            .order_by(Candidate.id)
+        )
+    ]
+    record["talent_list"] = [
+        {
+            "unit": unit_name,
+            "included_on": entry.included_on,
+            "head_assessment": entry.head_assessment,
+            "removed_on": entry.removed_on,
+            "removal_reason": entry.removal_reason,
+        }
+        for entry, unit_name in session.execute(
+            select(TalentListEntry, OrgUnit.name)
+            .join(OrgUnit, OrgUnit.id == TalentListEntry.org_unit_id)
+            .where(TalentListEntry.person_id == person_id)
+            .order_by(TalentListEntry.included_on)
+        )
+    ]
     return record
 
 
@@ -141,8 +193,11 @@ ALL = "all"
 
 def _scope(session: Session, user_id: int):
     """``ALL``, a set of unit ids the user may see the people of, or None."""
-    held = session.execute(select(Membership.role_code, OrgUnit).join(OrgUnit, OrgUnit.id == Membership.org_unit_id)
-                           .where(Membership.user_id == user_id)).all()
+    held = session.execute(
+        select(Membership.role_code, OrgUnit)
+        .join(OrgUnit, OrgUnit.id == Membership.org_unit_id)
+        .where(Membership.user_id == user_id)
+    ).all()
     units: set[int] = set()
     for role, unit in held:
         if role in (SNV_OFFICER, CITY_CHAIR) or (role == UNIT_HEAD and unit.kind == HOME_AFFAIRS):
@@ -158,16 +213,24 @@ def _visible(scope):
     if scope == ALL:
         return Person.id.is_not(None)
     unit_ids = sorted(scope)
-    serving = exists().where(TalentListEntry.person_id == Person.id, TalentListEntry.org_unit_id.in_(unit_ids))
+    serving = exists().where(
+        TalentListEntry.person_id == Person.id, TalentListEntry.org_unit_id.in_(unit_ids)
+    )
     nominated = exists().where(Candidate.person_id == Person.id, Candidate.nominating_org_id.in_(unit_ids))
-    candidate_for = exists().where(Candidate.person_id == Person.id, Position.id == Candidate.position_id,
-                                   Position.org_unit_id.in_(unit_ids))
+    candidate_for = exists().where(
+        Candidate.person_id == Person.id,
+        Position.id == Candidate.position_id,
+        Position.org_unit_id.in_(unit_ids),
+    )
     return or_(serving, nominated, candidate_for)
 
 
 def _works_with_papers(session: Session, user_id: int) -> bool:
-    return bool(session.scalar(select(exists().where(Membership.user_id == user_id,
-                                                     Membership.role_code.in_(PAPERS_ROLES)))))
+    return bool(
+        session.scalar(
+            select(exists().where(Membership.user_id == user_id, Membership.role_code.in_(PAPERS_ROLES)))
+        )
+    )
 
 
 def _as_seen(person: dict, papers: bool) -> dict:
@@ -178,40 +241,58 @@ def _as_seen(person: dict, papers: bool) -> dict:
     return person
 
 
-def _matching(session: Session, keys: CitizenIdKeys, user_id: int, papers: bool, query: TalentQuery,
-              at: datetime) -> list:
+def _matching(
+    session: Session, keys: CitizenIdKeys, user_id: int, papers: bool, query: TalentQuery, at: datetime
+) -> list:
     conditions = []
     text = query.text.strip()
     if text and is_citizen_id_query(text):
-        conditions.append(Person.citizen_id_digest == _looked_up_digest(session, keys, user_id, papers, text, at))
+        conditions.append(
+            Person.citizen_id_digest == _looked_up_digest(session, keys, user_id, papers, text, at)
+        )
     elif text:
         conditions.append(Person.name_key.contains(people.name_key(text), autoescape=True))
     if query.status:
         if query.status not in people.STATUSES:
             raise InvalidInput("status", "Trạng thái không hợp lệ.")
         latest = people.latest_statuses().subquery()
-        conditions.append(exists().where(latest.c.person_id == Person.id, latest.c.rank == 1,
-                                         latest.c.status == query.status))
+        conditions.append(
+            exists().where(
+                latest.c.person_id == Person.id, latest.c.rank == 1, latest.c.status == query.status
+            )
+        )
     return conditions
 
 
-def _looked_up_digest(session: Session, keys: CitizenIdKeys, user_id: int, papers: bool, text: str,
-                      at: datetime) -> str:
+def _looked_up_digest(
+    session: Session, keys: CitizenIdKeys, user_id: int, papers: bool, text: str, at: datetime
+) -> str:
     if not papers:
-        raise InvalidInput("q", "Chỉ cán bộ Sở Nội vụ được tìm theo số định danh cá nhân; "
-                                "vui lòng tìm theo họ và tên.")
+        raise InvalidInput(
+            "q", "Chỉ cán bộ Sở Nội vụ được tìm theo số định danh cá nhân; vui lòng tìm theo họ và tên."
+        )
     try:
         digest = search_digest(keys, text)
     except InvalidInput as invalid:  # said of the search box, the digits not repeated
         raise InvalidInput("q", invalid.message.split(": ", 1)[-1]) from None
     # The user's row locked: two lookups at once cannot both take the last one left.
     session.execute(select(AppUser.id).where(AppUser.id == user_id).with_for_update())
-    done = session.scalar(select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.actor_id == user_id, AuditEvent.action == LOOKUP, AuditEvent.at > at - timedelta(hours=1)))
+    done = session.scalar(
+        select(func.count())
+        .select_from(AuditEvent)
+        .where(
+            AuditEvent.actor_id == user_id,
+            AuditEvent.action == LOOKUP,
+            AuditEvent.at > at - timedelta(hours=1),
+        )
+    )
     if done >= LOOKUPS_PER_HOUR:
         audit.record(session, at, user_id, LOOKUP_REFUSED, "talent_database", digest=digest)
-        refused = TooManyRequests("q", f"Đồng chí đã tìm theo số định danh cá nhân {LOOKUPS_PER_HOUR} lần "
-                                       "trong một giờ qua; vui lòng thử lại sau.")
+        refused = TooManyRequests(
+            "q",
+            f"Đồng chí đã tìm theo số định danh cá nhân {LOOKUPS_PER_HOUR} lần "
+            "trong một giờ qua; vui lòng thử lại sau.",
+        )
         refused.keeps_changes = True  # the refused lookup stays in the audit
         raise refused
     audit.record(session, at, user_id, LOOKUP, "talent_database", digest=digest)

@@ -1,4 +1,5 @@
 """Task inbox use cases: what a user may see and complete."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -21,13 +22,24 @@ from services.work._models import TaskDraft
 
 def tasks_for(session: Session, user: AppUser, limit: int = 100) -> list[HumanTask]:
     """The first ``limit`` open tasks the user may see (see ``inbox``), by due date."""
-    return list(session.scalars(select(HumanTask).where(_visible_to(session, user))
-                                .order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at)
-                                .limit(limit)))
+    return list(
+        session.scalars(
+            select(HumanTask)
+            .where(_visible_to(session, user))
+            .order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at)
+            .limit(limit)
+        )
+    )
 
 
-def complete_task(db: Database, runtime: WorkflowRuntime, username: str, task_id: str, data: dict,
-                  at: datetime | None = None) -> InstanceChange:
+def complete_task(
+    db: Database,
+    runtime: WorkflowRuntime,
+    username: str,
+    task_id: str,
+    data: dict,
+    at: datetime | None = None,
+) -> InstanceChange:
     """Complete a task the user holds. What the completion runs of the BPMN's code (scripts,
     conditions, due expressions) runs in a read-only transaction, so it never holds the
     database's write lock; the outcome is then written in a short write transaction behind
@@ -63,11 +75,20 @@ def complete_task(db: Database, runtime: WorkflowRuntime, username: str, task_id
 
 # Built once: building a statement costs more than running it (see engine.store).
 _ACTOR_OF_READY_TASK = (
-    select(AppUser.id, HumanTask.assignee_id).select_from(HumanTask)
-    .join(Membership, and_(Membership.role_code == HumanTask.lane, Membership.org_unit_id == HumanTask.org_unit_id))
+    select(AppUser.id, HumanTask.assignee_id)
+    .select_from(HumanTask)
+    .join(
+        Membership,
+        and_(Membership.role_code == HumanTask.lane, Membership.org_unit_id == HumanTask.org_unit_id),
+    )
     .join(AppUser, AppUser.id == Membership.user_id)
-    .where(HumanTask.id == bindparam("task_id"), HumanTask.status == "ready",
-           AppUser.username == bindparam("username"), AppUser.active.is_(True)))
+    .where(
+        HumanTask.id == bindparam("task_id"),
+        HumanTask.status == "ready",
+        AppUser.username == bindparam("username"),
+        AppUser.active.is_(True),
+    )
+)
 
 
 def _actor_of_ready_task(session: Session, runtime: WorkflowRuntime, username: str, task_id: str) -> int:
@@ -126,24 +147,34 @@ def inbox(session: Session, user: AppUser, query: InboxQuery, at: datetime) -> I
         filtered = filtered & (HumanTask.process_key == query.process_key)
     if query.campaign_id is not None:
         key = f"campaign:{query.campaign_id}"
-        filtered = filtered & HumanTask.instance_id.in_(select(ProcessInstance.id).where(
-            (ProcessInstance.business_key == key) | ProcessInstance.business_key.like(f"{key}/%")))
+        filtered = filtered & HumanTask.instance_id.in_(
+            select(ProcessInstance.id).where(
+                (ProcessInstance.business_key == key) | ProcessInstance.business_key.like(f"{key}/%")
+            )
+        )
     if query.due == "overdue":
         filtered = filtered & (HumanTask.due_at <= at)
     elif query.due == "soon":
         filtered = filtered & (HumanTask.due_at > at) & (HumanTask.due_at <= at + DUE_SOON)
     page = max(1, query.page)
-    rows = session.scalars(select(HumanTask).where(filtered)
-                           .order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at)
-                           .offset((page - 1) * query.per_page).limit(query.per_page)).all()
+    rows = session.scalars(
+        select(HumanTask)
+        .where(filtered)
+        .order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at)
+        .offset((page - 1) * query.per_page)
+        .limit(query.per_page)
+    ).all()
     total = session.scalar(select(func.count()).where(filtered))
     return InboxPage(list(rows), total, _counts(session, user, visible, at), page, query.per_page)
 
 
 def queues_of(session: Session, user: AppUser) -> set[tuple[str, int]]:
     """The (role, unit) queues the user holds: a task of one of them can go back to it."""
-    return set(session.execute(select(Membership.role_code, Membership.org_unit_id)
-                               .where(Membership.user_id == user.id)).tuples())
+    return set(
+        session.execute(
+            select(Membership.role_code, Membership.org_unit_id).where(Membership.user_id == user.id)
+        ).tuples()
+    )
 
 
 def _visible_to(session: Session, user: AppUser):
@@ -153,19 +184,28 @@ def _visible_to(session: Session, user: AppUser):
     scanning every open task."""
     held = queues_of(session, user)
     ready, mine = HumanTask.status == "ready", HumanTask.assignee_id == user.id
-    in_queues = [and_(ready, HumanTask.lane == role, HumanTask.org_unit_id == unit,
-                      or_(HumanTask.assignee_id.is_(None), mine)) for role, unit in held]
+    in_queues = [
+        and_(
+            ready,
+            HumanTask.lane == role,
+            HumanTask.org_unit_id == unit,
+            or_(HumanTask.assignee_id.is_(None), mine),
+        )
+        for role, unit in held
+    ]
     return or_(*in_queues, and_(ready, mine))
 
 
 def _counts(session: Session, user: AppUser, visible, at: datetime) -> dict[str, int]:
-    row = session.execute(select(
-        func.count(),
-        func.count(case((HumanTask.assignee_id == user.id, 1))),
-        func.count(case((HumanTask.assignee_id.is_(None), 1))),
-        func.count(case((and_(HumanTask.due_at > at, HumanTask.due_at <= at + DUE_SOON), 1))),
-        func.count(case((HumanTask.due_at <= at, 1))),
-    ).where(visible)).one()
+    row = session.execute(
+        select(
+            func.count(),
+            func.count(case((HumanTask.assignee_id == user.id, 1))),
+            func.count(case((HumanTask.assignee_id.is_(None), 1))),
+            func.count(case((and_(HumanTask.due_at > at, HumanTask.due_at <= at + DUE_SOON), 1))),
+            func.count(case((HumanTask.due_at <= at, 1))),
+        ).where(visible)
+    ).one()
     return dict(zip(("all", "mine", "unclaimed", "soon", "overdue"), row))
 
 
@@ -184,9 +224,16 @@ def visible_task(session: Session, user: AppUser, task_id: str) -> HumanTask:
 
 
 def _holds(session: Session, user: AppUser, task: HumanTask) -> bool:
-    return session.scalar(select(func.count()).where(
-        Membership.user_id == user.id, Membership.role_code == task.lane,
-        Membership.org_unit_id == task.org_unit_id)) > 0
+    return (
+        session.scalar(
+            select(func.count()).where(
+                Membership.user_id == user.id,
+                Membership.role_code == task.lane,
+                Membership.org_unit_id == task.org_unit_id,
+            )
+        )
+        > 0
+    )
 
 
 def claim(session: Session, user: AppUser, task_id: str) -> HumanTask:
@@ -233,33 +280,68 @@ def draft_of(session: Session, user: AppUser, task_id: str) -> TaskDraft | None:
 
 def history(session: Session, instance_id: int) -> list[dict]:
     """The case's steps: for whom each task opened, who did what and when, and its escalations."""
-    rows = list(session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id)
-                                .order_by(HumanTask.created_at)))
+    rows = list(
+        session.scalars(
+            select(HumanTask).where(HumanTask.instance_id == instance_id).order_by(HumanTask.created_at)
+        )
+    )
     escalated = list(session.scalars(select(Escalation).where(Escalation.instance_id == instance_id)))
     # An administrator's cancel closes the open tasks at its instant, with the reason it was given.
-    cancels = {event.at: event for event in session.scalars(select(AuditEvent).where(
-        AuditEvent.subject == f"process_instance:{instance_id}", AuditEvent.action == "instance.cancel"))}
-    user_ids = ({task.completed_by for task in rows} | {uid for row in escalated for uid in row.recipient_ids}
-                | {event.actor_id for event in cancels.values()})
+    cancels = {
+        event.at: event
+        for event in session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.subject == f"process_instance:{instance_id}",
+                AuditEvent.action == "instance.cancel",
+            )
+        )
+    }
+    user_ids = (
+        {task.completed_by for task in rows}
+        | {uid for row in escalated for uid in row.recipient_ids}
+        | {event.actor_id for event in cancels.values()}
+    )
     users = dict(session.execute(select(AppUser.id, AppUser.full_name).where(AppUser.id.in_(user_ids))).all())
-    units = dict(session.execute(select(OrgUnit.id, OrgUnit.name)
-                                 .where(OrgUnit.id.in_({task.org_unit_id for task in rows}))).all())
+    units = dict(
+        session.execute(
+            select(OrgUnit.id, OrgUnit.name).where(OrgUnit.id.in_({task.org_unit_id for task in rows}))
+        ).all()
+    )
     roles, steps = task_roles(), []
     for task in rows:
         holder = " — ".join(filter(None, (roles.get(task.lane, task.lane), units.get(task.org_unit_id))))
         steps.append({"at": task.created_at, "what": "opened", "title": task.title, "who": holder})
         if task.status == "completed":
-            steps.append({"at": task.completed_at, "what": "completed", "title": task.title,
-                          "who": users.get(task.completed_by)})
+            steps.append(
+                {
+                    "at": task.completed_at,
+                    "what": "completed",
+                    "title": task.title,
+                    "who": users.get(task.completed_by),
+                }
+            )
         elif task.status == "cancelled" and task.completed_at in cancels:
             event = cancels[task.completed_at]
-            steps.append({"at": task.completed_at, "what": "cancelled", "title": task.title,
-                          "who": users.get(event.actor_id), "reason": event.details.get("reason")})
+            steps.append(
+                {
+                    "at": task.completed_at,
+                    "what": "cancelled",
+                    "title": task.title,
+                    "who": users.get(event.actor_id),
+                    "reason": event.details.get("reason"),
+                }
+            )
         elif task.status == "cancelled":
             steps.append({"at": task.completed_at, "what": "closed", "title": task.title, "who": None})
     for escalation in escalated:
-        steps.append({"at": escalation.escalated_at, "what": f"escalated:{escalation.level}:{escalation.action}",
-                      "title": "", "who": ", ".join(users.get(uid, "") for uid in escalation.recipient_ids)})
+        steps.append(
+            {
+                "at": escalation.escalated_at,
+                "what": f"escalated:{escalation.level}:{escalation.action}",
+                "title": "",
+                "who": ", ".join(users.get(uid, "") for uid in escalation.recipient_ids),
+            }
+        )
     return sorted(steps, key=lambda step: step["at"])
 
 
@@ -277,29 +359,49 @@ class Outcome:
     ended: list[str]  # where the case ended, as the BPMN labels its end events
 
 
-def outcome_of(session: Session, runtime: WorkflowRuntime, task: HumanTask, data: dict,
-               change: InstanceChange) -> Outcome:
+def outcome_of(
+    session: Session, runtime: WorkflowRuntime, task: HumanTask, data: dict, change: InstanceChange
+) -> Outcome:
     compiled = _compiled(session, runtime, task)
     fields = compiled.form_for(task.task_name).get("properties", {})
-    decision = next((option.get("title") for name, spec in fields.items() for option in spec.get("oneOf", [])
-                     if name in data and option.get("const") == data[name]), None)
+    decision = next(
+        (
+            option.get("title")
+            for name, spec in fields.items()
+            for option in spec.get("oneOf", [])
+            if name in data and option.get("const") == data[name]
+        ),
+        None,
+    )
     chart = OrgChart(session, change.at)
-    next_steps = [(opened.title, [holder.full_name for holder in
-                                  chart.task_holders(opened.lane, opened.org_unit_id, opened.assignee_id)])
-                  for opened in change.opened_tasks]
+    next_steps = [
+        (
+            opened.title,
+            [
+                holder.full_name
+                for holder in chart.task_holders(opened.lane, opened.org_unit_id, opened.assignee_id)
+            ],
+        )
+        for opened in change.opened_tasks
+    ]
     labels = {spec.bpmn_id: spec.bpmn_name or spec.bpmn_id for spec in all_task_specs(compiled)}
     return Outcome(decision, next_steps, [labels.get(end, end) for end in change.end_events])
 
 
-def case_values(session: Session, runtime: WorkflowRuntime, task: HumanTask, task_data: dict,
-                at: datetime) -> dict:
+def case_values(
+    session: Session, runtime: WorkflowRuntime, task: HumanTask, task_data: dict, at: datetime
+) -> dict:
     """What the task's case and form draw on: its data, and what the capabilities keep
     for it outside the workflow (engine.reactions.CaseSource), which may also prefill it."""
-    return {**task_data, **runtime.reactions.case_data(session, task.process_key, task.task_name,
-                                                       task.instance_id, at)}
+    return {
+        **task_data,
+        **runtime.reactions.case_data(session, task.process_key, task.task_name, task.instance_id, at),
+    }
 
 
-def case_of(session: Session, runtime: WorkflowRuntime, task: HumanTask, values: dict) -> tuple[dict, dict] | None:
+def case_of(
+    session: Session, runtime: WorkflowRuntime, task: HumanTask, values: dict
+) -> tuple[dict, dict] | None:
     """The case the task decides on, if its BPMN declares one: the case schema and the
     ``case_values`` it names."""
     schema = _compiled(session, runtime, task).case_for(task.task_name)

@@ -1,5 +1,6 @@
 """Browser tests: the real app served over HTTP by werkzeug in a background thread,
 driven by Playwright in Debian's chromium (/usr/bin/chromium, installed by `make test`)."""
+
 from __future__ import annotations
 
 import os

@@ -1,6 +1,7 @@
 """An admin changes a process in the browser: the unit-proposal flow's deadline timer and a
 form label, published as version 2. A campaign opened afterwards runs on version 2, one
 opened before stays on version 1, and the instance viewer highlights the current tasks."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -29,10 +30,13 @@ def _unit_instance(services, campaign_id: int, unit: str = "cg_vp") -> tuple[int
         return session.execute(
             select(ProcessInstance.id, ProcessDefinition.version)
             .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
-            .where(ProcessInstance.business_key == f"campaign:{campaign_id}/unit:{unit}")).one()
+            .where(ProcessInstance.business_key == f"campaign:{campaign_id}/unit:{unit}")
+        ).one()
 
 
-def test_admin_changes_the_deadline_and_a_label_and_publishes_version_2(commune, live_server, browser, artifacts):
+def test_admin_changes_the_deadline_and_a_label_and_publishes_version_2(
+    commune, live_server, browser, artifacts
+):
     services = commune
     before = open_campaign(services, at=local(2026, 1, 5, 9, 0))
     page, errors = _sign_in_as_admin(browser, live_server)
@@ -55,7 +59,8 @@ def test_admin_changes_the_deadline_and_a_label_and_publishes_version_2(commune,
     label.fill(NEW_LABEL)
     label.press("Tab")
     page.wait_for_function(
-        "text => document.querySelector('#form-preview').textContent.includes(text)", arg=NEW_LABEL)
+        "text => document.querySelector('#form-preview').textContent.includes(text)", arg=NEW_LABEL
+    )
     page.screenshot(path=artifacts / "form-editor.png")
 
     page.click("#publish")
@@ -68,8 +73,10 @@ def test_admin_changes_the_deadline_and_a_label_and_publishes_version_2(commune,
     new_instance, new_version = _unit_instance(services, after)
     assert (old_version, new_version) == (1, 2)
     with services.db.read() as session:
-        due = {instance: session.scalar(select(HumanTask.due_at).where(HumanTask.instance_id == instance))
-               for instance in (old_instance, new_instance)}
+        due = {
+            instance: session.scalar(select(HumanTask.due_at).where(HumanTask.instance_id == instance))
+            for instance in (old_instance, new_instance)
+        }
     assert due == {old_instance: local(2026, 1, 14, 12, 0), new_instance: local(2026, 1, 13, 8, 0)}
 
     page.goto(f"{live_server}/admin/instances/{new_instance}")

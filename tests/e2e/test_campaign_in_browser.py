@@ -1,6 +1,7 @@
 """A campaign worked in a real browser: the officer's invalid then valid proposal, the
 head's approval, the board updating, the cutoff deeming the silent units, and the
 .xlsx holding exactly the on-time proposals."""
+
 from __future__ import annotations
 
 from openpyxl import load_workbook
@@ -10,7 +11,9 @@ from web_client import browser_signed_in, field
 CUTOFF = local(2026, 1, 14, 12, 0)
 
 
-def test_a_unit_proposes_its_head_approves_and_phong_vhxh_sees_it_all(commune, live_server, browser, artifacts):
+def test_a_unit_proposes_its_head_approves_and_phong_vhxh_sees_it_all(
+    commune, live_server, browser, artifacts
+):
     services = commune
     campaign_id = open_campaign(services, at=local(2026, 1, 10, 9, 0))
     services.clock.set(local(2026, 1, 12, 9, 0))
@@ -63,5 +66,7 @@ def test_a_unit_proposes_its_head_approves_and_phong_vhxh_sees_it_all(commune, l
     download.value.save_as(saved)
     sheet = load_workbook(saved)["Tổng hợp nhu cầu"]
     rows = [row for row in sheet.iter_rows(min_row=5, values_only=True) if row[0] not in (None, "")]
-    assert rows == [(1, "Công nghệ thông tin và truyền thông", "Văn phòng HĐND và UBND xã Cẩm Giang", 1, 2, 1)]
+    assert rows == [
+        (1, "Công nghệ thông tin và truyền thông", "Văn phòng HĐND và UBND xã Cẩm Giang", 1, 2, 1)
+    ]
     assert [cell.value for cell in sheet[4]][:3] == ["STT", "Lĩnh vực", "Cơ quan, đơn vị"]

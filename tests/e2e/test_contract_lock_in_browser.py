@@ -2,6 +2,7 @@
 engine/contracts.py) before the admin touches them. Renaming one anyway is refused when
 the draft is saved for publishing: the refusal is shown on the renamed element and
 nothing is published; the saved draft, opened again, keeps the lock on it."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -9,7 +10,14 @@ from test_admin_editor_in_browser import _sign_in_as_admin
 
 from engine.models import ProcessDefinition
 
-LOCKED = ["draft_proposal", "approve_proposal", "submitted", "submitted_late", "declared_no_demand", "deemed_no_demand"]
+LOCKED = [
+    "draft_proposal",
+    "approve_proposal",
+    "submitted",
+    "submitted_late",
+    "declared_no_demand",
+    "deemed_no_demand",
+]
 NEEDED = "Phần tử này được chương trình sử dụng — không đổi mã hay xoá:"
 
 
@@ -27,13 +35,18 @@ def _wait_until_ready(page):
 
 def _versions(services) -> list[int]:
     with services.db.read() as session:
-        return list(session.scalars(select(ProcessDefinition.version)
-                                    .where(ProcessDefinition.key == "unit_proposal")
-                                    .order_by(ProcessDefinition.version)))
+        return list(
+            session.scalars(
+                select(ProcessDefinition.version)
+                .where(ProcessDefinition.key == "unit_proposal")
+                .order_by(ProcessDefinition.version)
+            )
+        )
 
 
-def test_contracted_elements_are_locked_and_a_rename_is_refused_on_the_element(commune, live_server, browser,
-                                                                               artifacts):
+def test_contracted_elements_are_locked_and_a_rename_is_refused_on_the_element(
+    commune, live_server, browser, artifacts
+):
     services = commune
     assert _versions(services) == [1]
     page, errors = _sign_in_as_admin(browser, live_server)
@@ -56,7 +69,9 @@ def test_contracted_elements_are_locked_and_a_rename_is_refused_on_the_element(c
         centre_x, centre_y = badge["x"] + badge["width"] / 2, badge["y"] + badge["height"] / 2
         assert shape["x"] <= centre_x <= shape["x"] + shape["width"] + badge["width"], element_id
         assert shape["y"] - badge["height"] <= centre_y <= shape["y"] + shape["height"], element_id
-    assert "Đợt đề xuất nhu cầu của xã (services/campaigns)" in _lock(page, "draft_proposal").get_attribute("title")
+    assert "Đợt đề xuất nhu cầu của xã (services/campaigns)" in _lock(page, "draft_proposal").get_attribute(
+        "title"
+    )
     assert _lock(page, "has_demand").count() == 0  # not needed by the code: free to change
     assert page.locator(_shape("has_demand")).count() == 1
     page.screenshot(path=artifacts / "locks.png")

@@ -3,6 +3,7 @@ member scores a candidate (a wrong score refused at the field, then a right one 
 the recused member never gets the candidate he may not judge, nobody opens someone
 else's scoring task; then the selected person downloads his commitment, signs it with
 his own name (a wrong name refused) and becomes "committed". No page shows a citizen ID."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -55,9 +56,11 @@ def _council_formed(services) -> dict[str, int]:
 def _stored_score(services, username: str, candidate_id: int):
     with services.db.transaction() as session:
         return session.scalar(
-            select(CouncilScore.score).join(CouncilSeat, CouncilSeat.id == CouncilScore.seat_id)
+            select(CouncilScore.score)
+            .join(CouncilSeat, CouncilSeat.id == CouncilScore.seat_id)
             .join(AppUser, AppUser.id == CouncilSeat.user_id)
-            .where(AppUser.username == username, CouncilScore.candidate_id == candidate_id))
+            .where(AppUser.username == username, CouncilScore.candidate_id == candidate_id)
+        )
 
 
 def test_a_member_scores_in_the_browser_and_sees_only_his_own_tasks(commune, live_server, browser, artifacts):
@@ -71,7 +74,9 @@ def test_a_member_scores_in_the_browser_and_sees_only_his_own_tasks(commune, liv
     assert _task_links(member, SCORING_TITLE).count() == 2  # Khoa and Hưng; Hà is ineligible
     for name in (flow.KHOA, flow.HUNG):  # each row names its candidate
         assert _task_links(member, f"{SCORING_TITLE} {name}").count() == 1
-    assert member.locator("table.tasks button.secondary").count() == 0  # a personal task has no queue to go back to
+    assert (
+        member.locator("table.tasks button.secondary").count() == 0
+    )  # a personal task has no queue to go back to
     khoa_task = flow.scoring_task(services, "skhcn.phogiamdoc", ids[flow.KHOA])
 
     member.click(f'table.tasks a[href="/tasks/{khoa_task.id}"]')
@@ -82,8 +87,10 @@ def test_a_member_scores_in_the_browser_and_sees_only_his_own_tasks(commune, liv
     assert "Chuyên viên quản trị hệ thống" in instructions
     _assert_no_citizen_id(member)
 
-    for wrong, expected in (("120", "«Điểm» phải nhỏ hơn hoặc bằng 100."),
-                            ("tám mươi", "«Điểm» phải là số.")):
+    for wrong, expected in (
+        ("120", "«Điểm» phải nhỏ hơn hoặc bằng 100."),
+        ("tám mươi", "«Điểm» phải là số."),
+    ):
         member.fill(field("score"), wrong)
         member.fill(field("remark"), "Hồ sơ tốt, trả lời phỏng vấn rõ ràng")
         member.click("button[value=submit]")
@@ -177,7 +184,11 @@ def test_the_selected_person_downloads_and_signs_his_commitment(commune, live_se
     person.screenshot(path=artifacts / "sign-error.png", full_page=True)
     with services.db.transaction() as session:
         commitment = session.scalar(select(Commitment).where(Commitment.person_id == person_id))
-        assert (commitment.status, commitment.signed_at, commitment.signed_via) == ("awaiting_signature", None, None)
+        assert (commitment.status, commitment.signed_at, commitment.signed_via) == (
+            "awaiting_signature",
+            None,
+            None,
+        )
 
     person.fill(field("full_name"), "  trần minh  khoa ")  # case and spacing do not matter
     assert person.is_checked(field("acknowledge"))  # kept from the refused attempt

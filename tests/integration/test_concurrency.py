@@ -1,6 +1,7 @@
 """Concurrency: timers fired twice or from two threads at once close each unit exactly
 once; two people completing the same task at once get one winner, and the loser the same
 answer on both databases, over the API and on the task page."""
+
 import threading
 from collections import Counter
 
@@ -22,8 +23,17 @@ EXTRA_UNITS = 150
 def _add_units(services, count: int) -> None:
     with services.db.transaction() as session:
         commune = session.scalar(select(OrgUnit).where(OrgUnit.code == "xa_cam_giang_ubnd"))
-        session.add_all(OrgUnit(code=f"extra_{n}", name=f"Đơn vị {n}", kind="public_service_unit", level="unit",
-                                parent_id=commune.id, commune_id=commune.id) for n in range(count))
+        session.add_all(
+            OrgUnit(
+                code=f"extra_{n}",
+                name=f"Đơn vị {n}",
+                kind="public_service_unit",
+                level="unit",
+                parent_id=commune.id,
+                commune_id=commune.id,
+            )
+            for n in range(count)
+        )
 
 
 def _count_finished(services) -> Counter:
@@ -80,9 +90,17 @@ def test_two_tickers_at_once_close_each_unit_exactly_once(commune):
     assert len(finished) == units and set(finished.values()) == {1}
     assert set(statuses(services, campaign_id).values()) == {"deemed_no_demand"}
     with services.db.transaction() as session:
-        assert session.scalar(select(ProcessInstance).where(
-            ProcessInstance.process_key == "unit_proposal", ProcessInstance.next_timer_at.is_not(None))) is None
-        cancelled = Counter(session.scalars(select(HumanTask.status).where(HumanTask.task_name == "draft_proposal")))
+        assert (
+            session.scalar(
+                select(ProcessInstance).where(
+                    ProcessInstance.process_key == "unit_proposal", ProcessInstance.next_timer_at.is_not(None)
+                )
+            )
+            is None
+        )
+        cancelled = Counter(
+            session.scalars(select(HumanTask.status).where(HumanTask.task_name == "draft_proposal"))
+        )
     assert cancelled == {"cancelled": units}
 
 
@@ -137,22 +155,37 @@ def test_the_loser_of_a_race_gets_the_same_answer_on_both_databases(commune):
     # Over the API: 409, one code and one Vietnamese message, no internal id.
     task = task_named(services, "cg_vp.canbo", "draft_proposal")
     with services.db.transaction() as session:
-        token = {"Authorization": f"Bearer {api_tokens.issue(session, 'cg_vp.canbo', 'api', services.clock.now())}"}
+        token = {
+            "Authorization": f"Bearer {api_tokens.issue(session, 'cg_vp.canbo', 'api', services.clock.now())}"
+        }
     submissions = [{"no_demand": True}, {"no_demand": False, "lines": [line()]}]
-    answers = _run_together(2, lambda index: app.test_client().post(
-        f"/api/v1/tasks/{task.id}/complete", json={"data": submissions[index]}, headers=token))
+    answers = _run_together(
+        2,
+        lambda index: app.test_client().post(
+            f"/api/v1/tasks/{task.id}/complete", json={"data": submissions[index]}, headers=token
+        ),
+    )
     assert sorted(answer.status_code for answer in answers) == [200, 409]
     (winner,) = [index for index, answer in enumerate(answers) if answer.status_code == 200]
-    assert answers[1 - winner].get_json() == {"code": "task_not_ready",
-                                              "message": "Công việc đã được xử lý hoặc đã đóng."}
+    assert answers[1 - winner].get_json() == {
+        "code": "task_not_ready",
+        "message": "Công việc đã được xử lý hoặc đã đóng.",
+    }
     with services.db.transaction() as session:
         assert session.get(HumanTask, task.id).completed_data == submissions[winner]
 
     # On the task page: the same page for the loser on both databases.
     task = task_named(services, "cg_pkt.canbo", "draft_proposal")
     browsers = [signed_in(app, "cg_pkt.canbo") for _ in range(2)]
-    forms = [{"csrf_token": csrf_token(browser, f"/tasks/{task.id}"), "action": "submit",
-              "no_demand.present": "1", "no_demand": "true"} for browser in browsers]
+    forms = [
+        {
+            "csrf_token": csrf_token(browser, f"/tasks/{task.id}"),
+            "action": "submit",
+            "no_demand.present": "1",
+            "no_demand": "true",
+        }
+        for browser in browsers
+    ]
     answers = _run_together(2, lambda index: browsers[index].post(f"/tasks/{task.id}", data=forms[index]))
     assert sorted(answer.status_code for answer in answers) == [302, 409]
     (lost,) = [answer.get_data(as_text=True) for answer in answers if answer.status_code == 409]

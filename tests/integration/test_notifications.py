@@ -1,4 +1,5 @@
 """The notification outbox against a real SMTP server on loopback (aiosmtpd)."""
+
 from datetime import timedelta
 
 import pytest
@@ -27,8 +28,15 @@ def _officer(services, email: str | None = "canbo.vp@camgiang.gov.vn"):
 
 def _notify(services, user, key="reminder:task-1:PT24H"):
     with services.db.transaction() as session:
-        return notify(session, key=key, user=user, subject="Nhắc việc: còn 24 giờ để gửi đề xuất",
-                      body="Hạn nộp: 12:00 ngày 14/01/2026.", at=services.clock.now(), task_id="task-1")
+        return notify(
+            session,
+            key=key,
+            user=user,
+            subject="Nhắc việc: còn 24 giờ để gửi đề xuất",
+            body="Hạn nộp: 12:00 ngày 14/01/2026.",
+            at=services.clock.now(),
+            task_id="task-1",
+        )
 
 
 def _row(services, key="reminder:task-1:PT24H") -> Notification:
@@ -86,7 +94,9 @@ def test_a_failed_delivery_is_retried_with_backoff_until_it_goes(commune, smtp):
 def test_a_crash_after_leasing_loses_nothing(commune, smtp):
     services, user = commune, _officer(commune)
     _notify(services, user)
-    leased = notifications._lease_due(services.db, services.clock.now(), 10, notifications.LEASE)  # then the process dies
+    leased = notifications._lease_due(
+        services.db, services.clock.now(), 10, notifications.LEASE
+    )  # then the process dies
     assert len(leased) == 1
     assert deliver_emails(services.db, smtp.mailer, services.clock.now).sent == 0  # leased to the dead one
     services.clock.advance(minutes=5)

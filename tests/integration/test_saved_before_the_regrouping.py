@@ -1,10 +1,12 @@
 """Workflow blobs and rows written before services/ was regrouped by context load with the
 code after it, and the half-worked campaign they hold runs to its end
 (tests/fixtures/README.md)."""
+
 import shutil
 from pathlib import Path
 
 import pytest
+from support import act, campaign_of, local, statuses, task_named
 
 from engine.clock import FixedClock
 from services.bootstrap import bootstrap
@@ -12,7 +14,6 @@ from services.common import schema
 from services.common.config import Config
 from services.identity import user_by_username
 from services.work import draft_of
-from support import act, campaign_of, local, statuses, task_named
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "before_regroup.sqlite3"
 CAMPAIGN_ID = 1
@@ -24,8 +25,14 @@ pytestmark = pytest.mark.database
 def saved(tmp_path):
     copy = tmp_path / "before_regroup.sqlite3"
     shutil.copyfile(FIXTURE, copy)
-    services = bootstrap(Config(database_url=f"sqlite:///{copy}", bpmn_dir=Path(__file__).resolve().parents[2] / "bpmn",
-                                instance_dir=tmp_path), FixedClock(local(2026, 1, 13, 14, 0)))
+    services = bootstrap(
+        Config(
+            database_url=f"sqlite:///{copy}",
+            bpmn_dir=Path(__file__).resolve().parents[2] / "bpmn",
+            instance_dir=tmp_path,
+        ),
+        FixedClock(local(2026, 1, 13, 14, 0)),
+    )
     schema.upgrade(services.db.engine)
     services.load_bpmn()
     yield services
@@ -34,9 +41,15 @@ def saved(tmp_path):
 
 def test_the_campaign_saved_before_the_move_reads_as_it_was_left(saved):
     assert statuses(saved, CAMPAIGN_ID) == {
-        "cg_vp": "submitted", "cg_th": "declared_no_demand", "cg_tyt": "drafting", "cg_thcs": "not_started",
-        **{unit: "not_started" for unit in ("xa_cam_giang_vhxh", "cg_pkt", "cg_bxdd", "cg_pvhcc", "cg_mn",
-                                            "cg_dvsnc")}}
+        "cg_vp": "submitted",
+        "cg_th": "declared_no_demand",
+        "cg_tyt": "drafting",
+        "cg_thcs": "not_started",
+        **{
+            unit: "not_started"
+            for unit in ("xa_cam_giang_vhxh", "cg_pkt", "cg_bxdd", "cg_pvhcc", "cg_mn", "cg_dvsnc")
+        },
+    }
     draft = task_named(saved, "cg_thcs.canbo", "draft_proposal")
     with saved.db.transaction() as session:
         kept = draft_of(session, user_by_username(session, "cg_thcs.canbo"), draft.id).data
@@ -60,6 +73,11 @@ def test_the_campaign_saved_before_the_move_runs_to_its_end(saved):
     assert aggregation["units"]["submitted"] == ["cg_thcs", "cg_tyt", "cg_vp"]
     assert aggregation["totals"] == {"quantity_year": 1 + 1 + 2, "quantity_period": 2 + 1 + 3}
     act(saved, "chutich", "approve_aggregation", {"chair_decision": "approve"}, local(2026, 1, 14, 16, 0))
-    act(saved, "vhxh.canbo", "record_city_submission",
-        {"dispatch_number": "71/UBND-VHXH", "dispatch_date": "2026-01-14"}, local(2026, 1, 14, 17, 0))
+    act(
+        saved,
+        "vhxh.canbo",
+        "record_city_submission",
+        {"dispatch_number": "71/UBND-VHXH", "dispatch_date": "2026-01-14"},
+        local(2026, 1, 14, 17, 0),
+    )
     assert campaign_of(saved, CAMPAIGN_ID).status == "submitted"

@@ -6,6 +6,7 @@ Each timer closes a task at its deadline (policy ``close``), which records one
 escalation and notifies the unit's head, who has an e-mail address: so one timer
 firing is one instance completed, one escalation row, one notification, one e-mail.
 """
+
 from __future__ import annotations
 
 import os
@@ -44,7 +45,9 @@ def pg_services(tmp_path):
     postgres_admin(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
     postgres_admin(f"CREATE DATABASE {DATABASE}")
     url = f"{PG_SERVER.replace('postgresql://', 'postgresql+psycopg://')}/{DATABASE}"
-    services = bootstrap(Config(database_url=url, bpmn_dir=REPO_ROOT / "bpmn", instance_dir=tmp_path), SystemClock())
+    services = bootstrap(
+        Config(database_url=url, bpmn_dir=REPO_ROOT / "bpmn", instance_dir=tmp_path), SystemClock()
+    )
     schema.upgrade(services.db.engine)
     yield services
     services.db.dispose()
@@ -54,8 +57,9 @@ def pg_services(tmp_path):
 def _ten_thousand_due_timers(services) -> None:
     """Instances started an hour ago whose deadline passed a minute ago."""
     now = services.clock.now()
-    bpmn = process_xml(user_task("task"), lane="unit_officer",
-                       extra=boundary_timer("task", "timeDate", "deadline"))
+    bpmn = process_xml(
+        user_task("task"), lane="unit_officer", extra=boundary_timer("task", "timeDate", "deadline")
+    )
     with services.db.transaction() as session:
         demo.seed(session)
         user_by_username(session, "cg_thcs.truong").email = "hieutruong@thcs.camgiang.edu.vn"
@@ -66,12 +70,16 @@ def _ten_thousand_due_timers(services) -> None:
 
 
 def _scheduler(services, smtp_port: int, log: Path) -> subprocess.Popen:
-    env = {**os.environ, "TALENTFLOW_DATABASE_URL": services.config.database_url,
-           "TALENTFLOW_INSTANCE_DIR": str(services.config.instance_dir),
-           "TALENTFLOW_SMTP_HOST": "127.0.0.1", "TALENTFLOW_SMTP_PORT": str(smtp_port),
-           "TALENTFLOW_SMTP_SENDER": "talentflow@camgiang.local",
-           # A killed sender's leased e-mails go to the others after this long.
-           "TALENTFLOW_EMAIL_LEASE_S": "5"}
+    env = {
+        **os.environ,
+        "TALENTFLOW_DATABASE_URL": services.config.database_url,
+        "TALENTFLOW_INSTANCE_DIR": str(services.config.instance_dir),
+        "TALENTFLOW_SMTP_HOST": "127.0.0.1",
+        "TALENTFLOW_SMTP_PORT": str(smtp_port),
+        "TALENTFLOW_SMTP_SENDER": "talentflow@camgiang.local",
+        # A killed sender's leased e-mails go to the others after this long.
+        "TALENTFLOW_EMAIL_LEASE_S": "5",
+    }
     command = [sys.executable, "-m", "services.scheduler"]
     return subprocess.Popen(command, env=env, cwd=REPO_ROOT, stdout=log.open("ab"), stderr=subprocess.STDOUT)
 
@@ -83,7 +91,9 @@ def _counts(services) -> dict[str, int]:
             "closed": session.scalar(select(func.count()).where(HumanTask.status == "cancelled")),
             "escalations": session.scalar(select(func.count()).select_from(Escalation)),
             # (the daily digest may add one, to an officer without e-mail, when run after 07:00)
-            "notifications": session.scalar(select(func.count()).where(Notification.key.like("escalation:%"))),
+            "notifications": session.scalar(
+                select(func.count()).where(Notification.key.like("escalation:%"))
+            ),
             "emailed": session.scalar(select(func.count()).where(Notification.email_sent_at.is_not(None))),
         }
 
@@ -114,8 +124,11 @@ def test_two_schedulers_and_a_killed_one_fire_and_send_everything_exactly_once(p
         assert at_kill["completed"] < TIMERS, "the work ended before the kill: nothing was tested"
         processes.append(_scheduler(services, inbox.port, logs[2]))
 
-        _wait_for(lambda: _counts(services)["emailed"] == TIMERS and len(inbox.message_ids()) >= TIMERS,
-                  "every e-mail to go out", logs)
+        _wait_for(
+            lambda: _counts(services)["emailed"] == TIMERS and len(inbox.message_ids()) >= TIMERS,
+            "every e-mail to go out",
+            logs,
+        )
         time.sleep(2)  # anything sent twice would arrive now
     finally:
         for process in processes:
@@ -126,15 +139,24 @@ def test_two_schedulers_and_a_killed_one_fire_and_send_everything_exactly_once(p
         smtp.stop()
 
     counts = _counts(services)
-    assert counts == {"completed": TIMERS, "closed": TIMERS, "escalations": TIMERS,
-                      "notifications": TIMERS, "emailed": TIMERS}
+    assert counts == {
+        "completed": TIMERS,
+        "closed": TIMERS,
+        "escalations": TIMERS,
+        "notifications": TIMERS,
+        "emailed": TIMERS,
+    }
     with services.db.read() as session:
         assert session.scalar(select(func.count()).where(ProcessInstance.status != "completed")) == 0
-        expected = {f"<notification-{nid}@camgiang.local>"
-                    for nid in session.scalars(select(Notification.id).where(Notification.email_to.is_not(None)))}
+        expected = {
+            f"<notification-{nid}@camgiang.local>"
+            for nid in session.scalars(select(Notification.id).where(Notification.email_to.is_not(None)))
+        }
     received = inbox.message_ids()
-    print(f"killed with {at_kill['completed']} fired and {at_kill['emailed']} e-mailed; "
-          f"{len(received)} e-mails received for {len(expected)} notifications")
+    print(
+        f"killed with {at_kill['completed']} fired and {at_kill['emailed']} e-mailed; "
+        f"{len(received)} e-mails received for {len(expected)} notifications"
+    )
     assert set(received) == expected  # none lost
     # None sent twice, but for at most the one e-mail the killed process may have had
     # accepted by the server and not yet marked sent: SMTP cannot be exactly-once, so

@@ -1,5 +1,6 @@
 """The calendar over the REST API: read by anyone signed in, edited by admins only,
 every bad request a clear JSON 4xx that changes nothing."""
+
 from datetime import date
 
 import pytest
@@ -19,8 +20,10 @@ def api(commune):
     services = commune
     client = create_app(services).test_client()
     with services.db.transaction() as session:
-        tokens = {username: api_tokens.issue(session, username, "test", services.clock.now())
-                  for username in ("admin", "cg_vp.canbo")}
+        tokens = {
+            username: api_tokens.issue(session, username, "test", services.clock.now())
+            for username in ("admin", "cg_vp.canbo")
+        }
     client.tokens = {username: {"Authorization": f"Bearer {token}"} for username, token in tokens.items()}
     client.services = services
     yield client
@@ -36,8 +39,11 @@ def _stored(api) -> CalendarDay | None:
 def test_an_admin_sets_and_unsets_a_day_and_working_days_follow(api):
     helpers = api.services.runtime.helpers
     assert helpers["working_days_after"]("2026-03-06", 1).startswith("2026-03-10")  # Fri -> end of Mon 09/03
-    response = api.put(f"/api/v1/calendar/days/{DAY}", json={"kind": "day_off", "name": "Nghỉ bù"},
-                       headers=api.tokens["admin"])
+    response = api.put(
+        f"/api/v1/calendar/days/{DAY}",
+        json={"kind": "day_off", "name": "Nghỉ bù"},
+        headers=api.tokens["admin"],
+    )
     assert response.status_code == 200, response.get_json()
     assert response.get_json() == {"day": DAY, "kind": "day_off", "name": "Nghỉ bù"}
     assert helpers["working_days_after"]("2026-03-06", 1).startswith("2026-03-11")  # Monday is off now
@@ -46,32 +52,43 @@ def test_an_admin_sets_and_unsets_a_day_and_working_days_follow(api):
     assert api.delete(f"/api/v1/calendar/days/{DAY}", headers=api.tokens["admin"]).status_code == 204
     assert _stored(api) is None
     with api.services.db.read() as session:
-        actions = session.scalars(select(AuditEvent.action).where(AuditEvent.subject == f"calendar_day:{DAY}")
-                                  .order_by(AuditEvent.id)).all()
+        actions = session.scalars(
+            select(AuditEvent.action)
+            .where(AuditEvent.subject == f"calendar_day:{DAY}")
+            .order_by(AuditEvent.id)
+        ).all()
     assert actions == ["calendar.set", "calendar.unset"]
 
 
-@pytest.mark.parametrize("headers_of, status, code", [
-    (None, 401, "unauthenticated"),
-    ("cg_vp.canbo", 403, "permission_denied"),
-])
+@pytest.mark.parametrize(
+    "headers_of, status, code",
+    [
+        (None, 401, "unauthenticated"),
+        ("cg_vp.canbo", 403, "permission_denied"),
+    ],
+)
 def test_only_admins_edit_the_calendar(api, headers_of, status, code):
     headers = api.tokens[headers_of] if headers_of else {"Authorization": "Bearer not-a-token"}
-    for response in (api.put(f"/api/v1/calendar/days/{DAY}", json={"kind": "day_off", "name": "x"}, headers=headers),
-                     api.delete(f"/api/v1/calendar/days/{DAY}", headers=headers),
-                     api.get("/api/v1/calendar/2026/suggestions", headers=headers)):
+    for response in (
+        api.put(f"/api/v1/calendar/days/{DAY}", json={"kind": "day_off", "name": "x"}, headers=headers),
+        api.delete(f"/api/v1/calendar/days/{DAY}", headers=headers),
+        api.get("/api/v1/calendar/2026/suggestions", headers=headers),
+    ):
         assert (response.status_code, response.get_json()["code"]) == (status, code)
     assert _stored(api) is None
     assert api.get("/api/v1/calendar/2026").status_code == 401
 
 
-@pytest.mark.parametrize("body, status, field", [
-    ({"kind": "holiday", "name": "x"}, 422, "kind"),
-    ({"kind": "day_off"}, 422, "name"),
-    ({"kind": "day_off", "name": ""}, 422, "name"),
-    ({"kind": "day_off", "name": "x", "extra": 1}, 422, "extra"),
-    ({"kind": "day_off", "name": "x" * 201}, 422, "name"),
-])
+@pytest.mark.parametrize(
+    "body, status, field",
+    [
+        ({"kind": "holiday", "name": "x"}, 422, "kind"),
+        ({"kind": "day_off"}, 422, "name"),
+        ({"kind": "day_off", "name": ""}, 422, "name"),
+        ({"kind": "day_off", "name": "x", "extra": 1}, 422, "extra"),
+        ({"kind": "day_off", "name": "x" * 201}, 422, "name"),
+    ],
+)
 def test_bad_bodies_name_the_field_and_change_nothing(api, body, status, field):
     response = api.put(f"/api/v1/calendar/days/{DAY}", json=body, headers=api.tokens["admin"])
     assert response.status_code == status
@@ -81,13 +98,20 @@ def test_bad_bodies_name_the_field_and_change_nothing(api, body, status, field):
 
 def test_malformed_oversized_and_unknown_requests_get_a_clear_4xx(api):
     admin = api.tokens["admin"]
-    malformed = api.put(f"/api/v1/calendar/days/{DAY}", data="{not json", headers=admin,
-                        content_type="application/json")
+    malformed = api.put(
+        f"/api/v1/calendar/days/{DAY}", data="{not json", headers=admin, content_type="application/json"
+    )
     assert malformed.status_code == 400 and malformed.get_json()["code"] == "bad_request"
-    bad_day = api.put("/api/v1/calendar/days/2026-02-30", json={"kind": "day_off", "name": "x"}, headers=admin)
+    bad_day = api.put(
+        "/api/v1/calendar/days/2026-02-30", json={"kind": "day_off", "name": "x"}, headers=admin
+    )
     assert bad_day.status_code == 422 and "day" in bad_day.get_json()["errors"]
-    huge = api.put(f"/api/v1/calendar/days/{DAY}", data="{" + " " * (2 * 1024 * 1024) + "}", headers=admin,
-                   content_type="application/json")
+    huge = api.put(
+        f"/api/v1/calendar/days/{DAY}",
+        data="{" + " " * (2 * 1024 * 1024) + "}",
+        headers=admin,
+        content_type="application/json",
+    )
     assert huge.status_code == 413 and huge.get_json()["code"] == "request_too_large"
     missing = api.delete(f"/api/v1/calendar/days/{DAY}", headers=admin)
     assert missing.status_code == 404 and missing.get_json()["code"] == "not_found"

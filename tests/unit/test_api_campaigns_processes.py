@@ -1,12 +1,17 @@
 """Campaigns and process administration over the REST API, each for its roles only."""
+
 import pytest
 from support import BUNDLES, local
 from web_client import web_app
 
 from services.identity import _api_tokens as api_tokens
 
-OPEN = {"commune_code": "xa_cam_giang_ubnd", "title": "Đề xuất nhu cầu năm 2027", "target_year": 2027,
-        "launch_doc": "12/UBND-VHXH"}
+OPEN = {
+    "commune_code": "xa_cam_giang_ubnd",
+    "title": "Đề xuất nhu cầu năm 2027",
+    "target_year": 2027,
+    "launch_doc": "12/UBND-VHXH",
+}
 
 
 @pytest.fixture
@@ -14,8 +19,10 @@ def api(commune):
     commune.clock.set(local(2026, 12, 1, 9, 0))
     client = web_app(commune).test_client()
     with commune.db.transaction() as session:
-        client.tokens = {name: {"Authorization": f"Bearer {api_tokens.issue(session, name, 'api', commune.clock.now())}"}
-                         for name in ("vhxh.canbo", "cg_vp.canbo", "chutich", "admin")}
+        client.tokens = {
+            name: {"Authorization": f"Bearer {api_tokens.issue(session, name, 'api', commune.clock.now())}"}
+            for name in ("vhxh.canbo", "cg_vp.canbo", "chutich", "admin")
+        }
     return client
 
 
@@ -28,17 +35,22 @@ def test_phong_vhxh_opens_a_campaign_and_the_chair_follows_it(api):
     assert campaign["unit_deadline"] == "2027-01-14T05:00:00+00:00"
     status = api.get(f"/api/v1/campaigns/{campaign['id']}", headers=api.tokens["chutich"]).get_json()
     assert len(status["units"]) == 10 and {unit["status"] for unit in status["units"]} == {"not_started"}
-    assert api.get(f"/api/v1/campaigns/{campaign['id']}", headers=api.tokens["cg_vp.canbo"]).status_code == 404
+    assert (
+        api.get(f"/api/v1/campaigns/{campaign['id']}", headers=api.tokens["cg_vp.canbo"]).status_code == 404
+    )
     aggregation = api.get(f"/api/v1/campaigns/{campaign['id']}/aggregation", headers=api.tokens["vhxh.canbo"])
     assert aggregation.get_json()["totals"] == {"quantity_year": 0, "quantity_period": 0}
 
 
-@pytest.mark.parametrize("body, field", [
-    ({**OPEN, "target_year": "năm sau"}, "target_year"),
-    ({**OPEN, "unit_deadline": "2027-01-14T12:00:00"}, "unit_deadline"),  # no offset
-    ({**OPEN, "colour": "red"}, "colour"),
-    ({key: value for key, value in OPEN.items() if key != "title"}, "title"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({**OPEN, "target_year": "năm sau"}, "target_year"),
+        ({**OPEN, "unit_deadline": "2027-01-14T12:00:00"}, "unit_deadline"),  # no offset
+        ({**OPEN, "colour": "red"}, "colour"),
+        ({key: value for key, value in OPEN.items() if key != "title"}, "title"),
+    ],
+)
 def test_bad_campaign_requests_name_the_field(api, body, field):
     response = api.post("/api/v1/campaigns", json=body, headers=api.tokens["vhxh.canbo"])
     assert response.status_code == 422 and field in response.get_json()["errors"]
@@ -50,14 +62,33 @@ def test_only_admins_list_definitions_and_start_and_show_instances(api):
         assert api.get("/api/v1/instances/1", headers=api.tokens[name]).status_code == 403
     listed = api.get("/api/v1/process-definitions", headers=api.tokens["admin"]).get_json()
     assert {(d["key"], d["version"]) for d in listed} == {(key, 1) for key in BUNDLES}
-    start = {"process_key": "unit_proposal", "lane_orgs": {"unit_officer": "cg_vp", "unit_head": "cg_vp"},
-             "data": {"campaign_id": 0, "title": "Thử", "commune_name": "Cẩm Giang", "target_year": 2027,
-                      "period_from": 2026, "period_to": 2030, "unit_deadline": "2027-01-14T12:00:00+07:00",
-                      "city_deadline": "2027-01-15T00:00:00+07:00", "unit_code": "cg_vp", "unit_name": "VP"}}
+    start = {
+        "process_key": "unit_proposal",
+        "lane_orgs": {"unit_officer": "cg_vp", "unit_head": "cg_vp"},
+        "data": {
+            "campaign_id": 0,
+            "title": "Thử",
+            "commune_name": "Cẩm Giang",
+            "target_year": 2027,
+            "period_from": 2026,
+            "period_to": 2030,
+            "unit_deadline": "2027-01-14T12:00:00+07:00",
+            "city_deadline": "2027-01-15T00:00:00+07:00",
+            "unit_code": "cg_vp",
+            "unit_name": "VP",
+        },
+    }
     started = api.post("/api/v1/instances", json=start, headers=api.tokens["admin"])
     assert started.status_code == 201, started.get_json()
-    instance = api.get(f"/api/v1/instances/{started.get_json()['id']}", headers=api.tokens["admin"]).get_json()
-    assert instance["status"] == "running" and [t["task_name"] for t in instance["tasks"]] == ["draft_proposal"]
-    unknown = api.post("/api/v1/instances", json={**start, "lane_orgs": {"unit_officer": "nowhere"}},
-                       headers=api.tokens["admin"])
+    instance = api.get(
+        f"/api/v1/instances/{started.get_json()['id']}", headers=api.tokens["admin"]
+    ).get_json()
+    assert instance["status"] == "running" and [t["task_name"] for t in instance["tasks"]] == [
+        "draft_proposal"
+    ]
+    unknown = api.post(
+        "/api/v1/instances",
+        json={**start, "lane_orgs": {"unit_officer": "nowhere"}},
+        headers=api.tokens["admin"],
+    )
     assert unknown.status_code == 404

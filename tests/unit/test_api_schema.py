@@ -5,6 +5,7 @@ and no server error, every status documented, every body the shape the spec decl
 Bounded and reproducible: 30 examples per operation, user and mode, derandomized (no
 example database), no shrinking: about 30 s per database. No operation is excluded: those
 that change state run against the test database, which each test gets fresh."""
+
 from __future__ import annotations
 
 import time
@@ -37,8 +38,14 @@ def test_every_operation_answers_as_its_schema_says(commune):
         for name, mode in ((name, mode) for name in USERS for mode in MODES):
             headers = {"Authorization": f"Bearer {tokens[name]}"}
 
-            @settings(max_examples=EXAMPLES, derandomize=True, database=None, deadline=None,
-                      phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+            @settings(
+                max_examples=EXAMPLES,
+                derandomize=True,
+                database=None,
+                deadline=None,
+                phases=[Phase.explicit, Phase.generate],
+                suppress_health_check=list(HealthCheck),
+            )
             @given(case=operation.as_strategy(generation_mode=mode))
             def run(case):
                 case.call_and_validate(headers=headers, checks=CHECKS)

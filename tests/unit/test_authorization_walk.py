@@ -5,6 +5,7 @@ fails the test, so a new route cannot ship without its rule. For each call: neve
 5xx; a user outside the rule gets a 4xx (or, for pages, the sign-in redirect) and
 changes nothing; users of another unit never see the victim unit's task or data.
 """
+
 from __future__ import annotations
 
 import re
@@ -121,7 +122,9 @@ RULES = {
     ("POST", "/api/v1/admin/form-preview"): ADMIN,
     ("GET", "/api/v1/admin/instances/<int:instance_id>/diagram"): ADMIN,
 }
-UNIT_PROPOSAL_BPMN = (Path(__file__).resolve().parents[2] / "bpmn/unit_proposal/unit_proposal.bpmn").read_text()
+UNIT_PROPOSAL_BPMN = (
+    Path(__file__).resolve().parents[2] / "bpmn/unit_proposal/unit_proposal.bpmn"
+).read_text()
 # Calls that would change state are made by everyone but the allowed (the success
 # paths have their own tests); reads are made by everyone.
 UNSAFE = {"POST", "PUT", "DELETE"}
@@ -135,18 +138,40 @@ def world(commune):
     victim_task = inbox(commune, "cg_vp.canbo")[0]
     with commune.db.transaction() as session:
         from services.identity import user_by_username
+
         victim = user_by_username(session, "cg_vp.canbo")
-        notify(session, key="walk:1", user=victim, subject="Nhắc việc", body="Việc của Văn phòng",
-               at=commune.clock.now(), task_id=victim_task.id)
+        notify(
+            session,
+            key="walk:1",
+            user=victim,
+            subject="Nhắc việc",
+            body="Việc của Văn phòng",
+            at=commune.clock.now(),
+            task_id=victim_task.id,
+        )
         notification_id = session.scalar(select(Notification.id))
         tokens = {name: api_tokens.issue(session, name, "walk", commune.clock.now()) for name in USERS}
         person_id = _talent_serving_in(session, commune, "cg_vp")
         victim_id = victim.id
-    values = {"task_id": victim_task.id, "campaign_id": campaign_id, "instance_id": victim_task.instance_id,
-              "year": 2026, "day": "2026-03-09", "notification_id": notification_id, "code": "en",
-              "filename": "app.css", "unit_code": "cg_vp", "action": "return", "key": "unit_proposal", "version": 1,
-              "person_id": person_id, "document_id": 1,
-              "round_id": 1, "commitment_id": 1, "user_id": victim_id}
+    values = {
+        "task_id": victim_task.id,
+        "campaign_id": campaign_id,
+        "instance_id": victim_task.instance_id,
+        "year": 2026,
+        "day": "2026-03-09",
+        "notification_id": notification_id,
+        "code": "en",
+        "filename": "app.css",
+        "unit_code": "cg_vp",
+        "action": "return",
+        "key": "unit_proposal",
+        "version": 1,
+        "person_id": person_id,
+        "document_id": 1,
+        "round_id": 1,
+        "commitment_id": 1,
+        "user_id": victim_id,
+    }
     return app, tokens, values, victim_task
 
 
@@ -157,10 +182,21 @@ def _talent_serving_in(session, services, unit_code: str) -> int:
     from services.people import TalentListEntry
     from services.people import _talents as talents
 
-    person = talents.register_person(session, services.citizen_id_keys, services.clock.now(), None,
-                                     full_name="Trần Minh Khoa", citizen_id="999202000111")
-    session.add(TalentListEntry(person_id=person.id, org_unit_id=unit_by_code(session, unit_code).id,
-                                included_on=date(2026, 3, 16)))
+    person = talents.register_person(
+        session,
+        services.citizen_id_keys,
+        services.clock.now(),
+        None,
+        full_name="Trần Minh Khoa",
+        citizen_id="999202000111",
+    )
+    session.add(
+        TalentListEntry(
+            person_id=person.id,
+            org_unit_id=unit_by_code(session, unit_code).id,
+            included_on=date(2026, 3, 16),
+        )
+    )
     return person.id
 
 
@@ -173,32 +209,46 @@ def _url(rule: str, values: dict) -> str:
 
 def _state(services) -> tuple:
     with services.db.read() as session:
-        return (session.scalar(select(func.count()).where(HumanTask.status != "ready")),
-                session.scalar(select(func.count()).where(HumanTask.assignee_id.is_not(None))),
-                session.scalar(select(func.count()).select_from(Campaign)),
-                session.scalar(select(func.count()).select_from(CalendarDay)),
-                session.scalar(select(func.count()).where(Notification.read_at.is_not(None))),
-                session.scalar(select(func.count()).select_from(AuditEvent)),
-                session.scalar(select(func.count()).select_from(ProcessDraft)),
-                session.scalar(select(func.count()).select_from(ProcessDefinition)),
-                session.scalar(select(func.count()).where(ProcessInstance.status != "running")))
+        return (
+            session.scalar(select(func.count()).where(HumanTask.status != "ready")),
+            session.scalar(select(func.count()).where(HumanTask.assignee_id.is_not(None))),
+            session.scalar(select(func.count()).select_from(Campaign)),
+            session.scalar(select(func.count()).select_from(CalendarDay)),
+            session.scalar(select(func.count()).where(Notification.read_at.is_not(None))),
+            session.scalar(select(func.count()).select_from(AuditEvent)),
+            session.scalar(select(func.count()).select_from(ProcessDraft)),
+            session.scalar(select(func.count()).select_from(ProcessDefinition)),
+            session.scalar(select(func.count()).where(ProcessInstance.status != "running")),
+        )
 
 
 def _bodies(values: dict) -> dict:
-    return {"/api/v1/tasks/<task_id>/complete": {"data": {"no_demand": True}},
-            "/api/v1/campaigns": {"commune_code": "xa_cam_giang_ubnd", "title": "Đợt thử nghiệm", "target_year": 2027},
-            "/api/v1/instances": {"process_key": "unit_proposal", "data": {}, "lane_orgs": {}},
-            "/api/v1/calendar/days/<day>": {"kind": "day_off", "name": "Nghỉ"},
-            "/api/v1/admin/processes/<key>/draft": {"bpmn": UNIT_PROPOSAL_BPMN, "forms": {}, "meta": {}},
-            "/api/v1/admin/form-preview": {"schema": {"type": "object", "additionalProperties": False,
-                                                      "properties": {}}}}
+    return {
+        "/api/v1/tasks/<task_id>/complete": {"data": {"no_demand": True}},
+        "/api/v1/campaigns": {
+            "commune_code": "xa_cam_giang_ubnd",
+            "title": "Đợt thử nghiệm",
+            "target_year": 2027,
+        },
+        "/api/v1/instances": {"process_key": "unit_proposal", "data": {}, "lane_orgs": {}},
+        "/api/v1/calendar/days/<day>": {"kind": "day_off", "name": "Nghỉ"},
+        "/api/v1/admin/processes/<key>/draft": {"bpmn": UNIT_PROPOSAL_BPMN, "forms": {}, "meta": {}},
+        "/api/v1/admin/form-preview": {
+            "schema": {"type": "object", "additionalProperties": False, "properties": {}}
+        },
+    }
 
 
 def test_every_route_is_in_the_table(commune):
     app = web_app(commune)
-    routes = {(method, rule.rule) for rule in app.url_map.iter_rules()
-              for method in rule.methods - {"HEAD", "OPTIONS"}}
-    assert routes == set(RULES), f"routes without a rule: {routes - set(RULES)}; stale rules: {set(RULES) - routes}"
+    routes = {
+        (method, rule.rule)
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    assert routes == set(RULES), (
+        f"routes without a rule: {routes - set(RULES)}; stale rules: {set(RULES) - routes}"
+    )
 
 
 def test_every_route_with_every_role_and_another_unit(world, commune):
@@ -214,12 +264,24 @@ def test_every_route_with_every_role_and_another_unit(world, commune):
                 continue
             before = _state(commune)
             if rule.startswith("/api/"):
-                response = app.test_client().open(url, method=method, json=bodies.get(rule),
-                                                  headers={"Authorization": f"Bearer {tokens[name]}"})
+                response = app.test_client().open(
+                    url,
+                    method=method,
+                    json=bodies.get(rule),
+                    headers={"Authorization": f"Bearer {tokens[name]}"},
+                )
             else:
                 browser = browsers[name]
-                data = {"csrf_token": csrf_token(browser, "/inbox"), "action": "submit",
-                        "no_demand.present": "1", "no_demand": "true"} if method in UNSAFE else None
+                data = (
+                    {
+                        "csrf_token": csrf_token(browser, "/inbox"),
+                        "action": "submit",
+                        "no_demand.present": "1",
+                        "no_demand": "true",
+                    }
+                    if method in UNSAFE
+                    else None
+                )
                 response = browser.open(url, method=method, data=data)
             where = f"{method} {url} as {name}: {response.status_code}"
             assert response.status_code < 500, where
@@ -228,7 +290,9 @@ def test_every_route_with_every_role_and_another_unit(world, commune):
                 assert _state(commune) == before, f"{where} changed something"
             if name in STRANGERS:  # (the page may repeat the URL the caller asked for; nothing more)
                 body = response.get_data(as_text=True).replace(url, "")
-                assert victim_task.id not in body and "Văn phòng HĐND" not in body, f"{where} leaked the victim's data"
+                assert victim_task.id not in body and "Văn phòng HĐND" not in body, (
+                    f"{where} leaked the victim's data"
+                )
 
 
 def test_signed_out_callers_get_nothing_but_public_routes(world, commune):

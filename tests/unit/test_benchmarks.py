@@ -2,6 +2,7 @@
 with ``--quick`` (tiny sizes, every phase) and ends with its JSON line. A new bench script
 is picked up on its own; helper modules (no ``__main__`` entry, e.g. one_task.py) are not.
 Nothing here looks at timings, only at exit codes, keys and the benches' own outcomes."""
+
 from __future__ import annotations
 
 import ast
@@ -23,19 +24,39 @@ TIMEOUT_S = 300
 # Keys each known bench's last line must have; a bench not listed is only checked for a JSON object.
 EXPECTED_KEYS = {
     "campaign": {"results", "growth_p50", "persist_ratio", "raw_roundtrip_p50_ms", "cutoff_per_instance_ms"},
-    "scheduler": {"backend", "timers", "fired", "lateness_p50_s", "lateness_p99_s", "escalate_10k_s",
-                  "first_escalation_s", "escalations", "exactly_once"},
-    "web": {"tasks", "inbox_p50_ms", "inbox_p95_ms", "inbox_html_p50_ms", "inbox_html_p95_ms",
-            "submit_p50_ms", "submit_p95_ms"},
+    "scheduler": {
+        "backend",
+        "timers",
+        "fired",
+        "lateness_p50_s",
+        "lateness_p99_s",
+        "escalate_10k_s",
+        "first_escalation_s",
+        "escalations",
+        "exactly_once",
+    },
+    "web": {
+        "tasks",
+        "inbox_p50_ms",
+        "inbox_p95_ms",
+        "inbox_html_p50_ms",
+        "inbox_html_p95_ms",
+        "submit_p50_ms",
+        "submit_p95_ms",
+    },
 }
 
 
 def _has_main_entry(path: Path) -> bool:
     """``if __name__ == "__main__":`` at module level."""
     for node in ast.parse(path.read_text(encoding="utf-8")).body:
-        if isinstance(node, ast.If) and isinstance(node.test, ast.Compare) \
-                and isinstance(node.test.left, ast.Name) and node.test.left.id == "__name__" \
-                and any(isinstance(c, ast.Constant) and c.value == "__main__" for c in node.test.comparators):
+        if (
+            isinstance(node, ast.If)
+            and isinstance(node.test, ast.Compare)
+            and isinstance(node.test.left, ast.Name)
+            and node.test.left.id == "__name__"
+            and any(isinstance(c, ast.Constant) and c.value == "__main__" for c in node.test.comparators)
+        ):
             return True
     return False
 
@@ -47,12 +68,20 @@ def run_bench(name: str, *args: str) -> dict:
     """Run bench/<name>.py as `make bench` does; the parsed last line, when it is JSON."""
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     try:
-        done = subprocess.run([sys.executable, str(BENCH_DIR / f"{name}.py"), *args], cwd=REPO_ROOT, env=env,
-                              capture_output=True, text=True, timeout=TIMEOUT_S)
+        done = subprocess.run(
+            [sys.executable, str(BENCH_DIR / f"{name}.py"), *args],
+            cwd=REPO_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT_S,
+        )
     except subprocess.TimeoutExpired as error:
         pytest.fail(f"bench/{name}.py {' '.join(args)} ran over {TIMEOUT_S}s\n{error.stdout}\n{error.stderr}")
-    assert done.returncode == 0, (f"bench/{name}.py {' '.join(args)} exited {done.returncode}\n"
-                                  f"--- stdout ---\n{done.stdout[-4000:]}\n--- stderr ---\n{done.stderr[-4000:]}")
+    assert done.returncode == 0, (
+        f"bench/{name}.py {' '.join(args)} exited {done.returncode}\n"
+        f"--- stdout ---\n{done.stdout[-4000:]}\n--- stderr ---\n{done.stderr[-4000:]}"
+    )
     lines = [line for line in done.stdout.splitlines() if line.strip()]
     return _json_object(lines[-1] if lines else "", name, done.stdout)
 
@@ -62,7 +91,9 @@ def _json_object(line: str, name: str, stdout: str) -> dict:
         figures = json.loads(line)
     except json.JSONDecodeError:
         figures = None
-    assert isinstance(figures, dict), f"bench/{name}.py: the last line is not a JSON object:\n{stdout[-4000:]}"
+    assert isinstance(figures, dict), (
+        f"bench/{name}.py: the last line is not a JSON object:\n{stdout[-4000:]}"
+    )
     return figures
 
 
@@ -79,8 +110,16 @@ def test_bench_runs_quick(name):
     assert not missing, f"bench/{name}.py: keys {sorted(missing)} missing from {figures}"
     if name == "campaign":
         for result in figures["results"]:
-            assert {"n", "complete_p50_ms", "complete_p95_ms", "open_s", "cutoff_s", "total_s",
-                    "silent_cutoff_s", "cutoff_per_instance_ms"} <= set(result), result
+            assert {
+                "n",
+                "complete_p50_ms",
+                "complete_p95_ms",
+                "open_s",
+                "cutoff_s",
+                "total_s",
+                "silent_cutoff_s",
+                "cutoff_per_instance_ms",
+            } <= set(result), result
             assert result["silent_units_closed"] == result["n"], result
     if name == "scheduler":
         assert figures["backend"] == "sqlite"
@@ -107,8 +146,22 @@ def test_scheduler_bench_on_postgresql():
 def test_campaign_profile_mode_runs():
     """``--profile`` is a separate path of campaign.py (no JSON line): it still runs."""
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
-    done = subprocess.run([sys.executable, str(BENCH_DIR / "campaign.py"), "--profile", "20", "--profile-count", "10",
-                           "--profile-top", "5"], cwd=REPO_ROOT, env=env, capture_output=True, text=True,
-                          timeout=TIMEOUT_S)
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(BENCH_DIR / "campaign.py"),
+            "--profile",
+            "20",
+            "--profile-count",
+            "10",
+            "--profile-top",
+            "5",
+        ],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+    )
     assert done.returncode == 0, f"{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
     assert "profile: N=20" in done.stdout

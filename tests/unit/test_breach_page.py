@@ -1,5 +1,6 @@
 """A breach reported from the commitment's page by the head of the employing unit: a bad
 date is refused at its field with nothing opened; then the refund case opens for Sở Nội vụ."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -25,17 +26,26 @@ def test_the_employer_reports_a_breach_from_the_commitment_page(commune):
     assert "breach" not in signed_in(app, "stc.canbo").get(page).get_data(as_text=True)  # finance only reads
     head = signed_in(app, "cg_vp.truong")
     assert 'action="/commitments/%d/breach"' % commitment_id in head.get(page).get_data(as_text=True)
-    refused = head.post(f"{page}/breach", data={"csrf_token": csrf_token(head, page), "trigger": "resignation",
-                                                "occurred_on": "2025-01-01"}, follow_redirects=True)
+    refused = head.post(
+        f"{page}/breach",
+        data={"csrf_token": csrf_token(head, page), "trigger": "resignation", "occurred_on": "2025-01-01"},
+        follow_redirects=True,
+    )
     assert 'id="breach-occurred_on-error"' in shown_after_refusal(refused, page)
     with services.db.read() as session:
         assert session.scalar(select(func.count()).select_from(Breach)) == 0
 
-    reported = head.post(f"{page}/breach", data={"csrf_token": csrf_token(head, page), "trigger": "resignation",
-                                                 "occurred_on": "2027-09-01"})
+    reported = head.post(
+        f"{page}/breach",
+        data={"csrf_token": csrf_token(head, page), "trigger": "resignation", "occurred_on": "2027-09-01"},
+    )
     assert reported.status_code == 302
     with services.db.read() as session:
         breach = session.scalar(select(Breach))
-    assert (breach.trigger, breach.occurred_on, breach.status) == ("resignation", date(2027, 9, 1), "appraising")
+    assert (breach.trigger, breach.occurred_on, breach.status) == (
+        "resignation",
+        date(2027, 9, 1),
+        "appraising",
+    )
     assert task_named(services, "snv.canbo", "appraise_breach").instance_id == breach.instance_id
     assert 'action="/commitments/%d/breach"' % commitment_id not in head.get(page).get_data(as_text=True)

@@ -1,5 +1,6 @@
 """User code on a budget: a family of abuses, each stopped before it holds a worker, named
 by its element, the instance in error once and never retried, nobody else held up."""
+
 from __future__ import annotations
 
 import threading
@@ -39,9 +40,14 @@ ABUSES = {
     "nested_comprehensions": ("x = [[i * j for i in range(n)] for j in range(n)]", 10**4),
     "extend_doubling": ("x = [1]\nfor i in range(n):\n    x.extend(x)", 40),
     "replace_everywhere": ("x = ('a' * 1000).replace('a', 'b' * n)", 10**6),
-    "deep_recursion_through_helpers": ("def down(k):\n    return 0 if k == 0 else 1 + down(k - 1)\nx = down(n)", 10**6),
-    "exponential_recursion": ("def both(k):\n    return 1 if k == 0 else both(k - 1) + both(k - 1)\nx = both(n)",
-                              40),
+    "deep_recursion_through_helpers": (
+        "def down(k):\n    return 0 if k == 0 else 1 + down(k - 1)\nx = down(n)",
+        10**6,
+    ),
+    "exponential_recursion": (
+        "def both(k):\n    return 1 if k == 0 else both(k - 1) + both(k - 1)\nx = both(n)",
+        40,
+    ),
     "nested_lists_kept_as_data": ("x = [1]\nfor i in range(n):\n    x = [x, x]", 40),
     "caught_and_ignored": ("try:\n    x = 'a' * n\nexcept Exception:\n    pass\ny = 1", 10**9),
 }
@@ -67,7 +73,9 @@ def test_everyday_code_runs_within_the_budget():
         "total = sum(scores)\naverage = round(total / len(scores), 2)\n"
         "label = f'{name:<20}|{average:>6.2f}'\nparts = ', '.join(str(s) for s in sorted(scores))\n"
         "padded = str(len(scores)).zfill(3)\nsquares = [s ** 2 for s in range(10)]\nbig = 2 ** 64\n"
-        "line = '%-10s%5d' % ('units', 10)\nceiling = math.ceil(average)", data)
+        "line = '%-10s%5d' % ('units', 10)\nceiling = math.ceil(average)",
+        data,
+    )
     assert data["average"] == 8.25 and data["padded"] == "003" and data["big"] == 2**64
     assert data["label"] == "Nguyễn Văn A        |  8.25" and data["line"] == "units        10"
 
@@ -80,9 +88,13 @@ def test_day_counting_helpers_refuse_counts_no_deadline_needs(services):
 
 # ---------------------------------------------------------------- through the scheduler
 
+
 def _script_choosing_the_abuse() -> str:
-    branches = [f"{'if' if i == 0 else 'elif'} kind == {name!r}:\n" + "\n".join(f"    {line}" for line in script.split("\n"))
-                for i, (name, (script, _)) in enumerate(ABUSES.items())]
+    branches = [
+        f"{'if' if i == 0 else 'elif'} kind == {name!r}:\n"
+        + "\n".join(f"    {line}" for line in script.split("\n"))
+        for i, (name, (script, _)) in enumerate(ABUSES.items())
+    ]
     return "\n".join(branches) + "\nelse:\n    x = 1"
 
 
@@ -116,8 +128,9 @@ def test_in_the_scheduler_each_abuse_stops_its_instance_once_and_spares_the_batc
     for name, instance_id in abusive.items():
         instance = instances[instance_id]
         assert instance.status == "error", name
-        assert instance.error_message.startswith("«Tính điểm xét chọn» (compute_score): stopped, over its budget"), \
-            (name, instance.error_message)
+        assert instance.error_message.startswith(
+            "«Tính điểm xét chọn» (compute_score): stopped, over its budget"
+        ), (name, instance.error_message)
         assert instance.next_timer_at is None
     assert services.fire_timers(T0 + timedelta(hours=2)).fired == 0  # not retried at the next tick
     assert {i.status for i in _instances(services, abusive.values()).values()} == {"error"}

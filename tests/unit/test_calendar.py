@@ -1,5 +1,6 @@
 """The legal working-day calendar (docs/deadlines.md, "Computed periods follow the Civil Code"
 and "The working-day calendar is data"), seeded for 2026."""
+
 from datetime import date
 
 import pytest
@@ -42,8 +43,12 @@ def test_a_fixed_date_is_never_moved_but_a_computed_period_is(cal):
     assert cal.working_days_before(report_due, 10) == date(2026, 11, 16)
     assert cal.working_days_before(report_due, 3) == date(2026, 11, 25)
     # A computed period ending on a day off ends with the next working day (Art. 148(5)).
-    assert cal.period_deadline(date(2026, 11, 19), 10) == end_of_day(date(2026, 11, 30))  # Sun 29/11 -> Mon 30/11
-    assert cal.period_deadline(date(2026, 2, 4), 10) == end_of_day(date(2026, 2, 23))  # Sat 14/02 -> after Tết
+    assert cal.period_deadline(date(2026, 11, 19), 10) == end_of_day(
+        date(2026, 11, 30)
+    )  # Sun 29/11 -> Mon 30/11
+    assert cal.period_deadline(date(2026, 2, 4), 10) == end_of_day(
+        date(2026, 2, 23)
+    )  # Sat 14/02 -> after Tết
     assert cal.period_deadline(date(2026, 11, 16), 10) == end_of_day(date(2026, 11, 26))  # Thursday: unmoved
 
 
@@ -54,14 +59,17 @@ def test_noon_on_the_cutoff_day_is_late():
 
 
 def test_a_bpmn_timer_can_count_working_days_and_sees_calendar_edits(services):
-    bpmn = process_xml(user_task("task"), extra=boundary_timer("task", "timeDate", "working_days_after(deadline, 5)"))
+    bpmn = process_xml(
+        user_task("task"), extra=boundary_timer("task", "timeDate", "working_days_after(deadline, 5)")
+    )
     with services.db.transaction() as session:
         publish(session, probe_bundle(bpmn), local(2026, 2, 1, 9, 0), services.runtime.helpers)
 
     def start(received: str):
         with services.db.transaction() as session:
-            change = services.runtime.start(session, "probe", {"deadline": received}, lane_orgs={},
-                                            at=local(2026, 2, 12, 10, 0))
+            change = services.runtime.start(
+                session, "probe", {"deadline": received}, lane_orgs={}, at=local(2026, 2, 12, 10, 0)
+            )
         return change.opened_tasks[0].due_at, change.instance.next_timer_at
 
     assert start("2026-02-12T10:00:00+07:00") == (local(2026, 2, 27, 0, 0),) * 2

@@ -1,6 +1,7 @@
 """A year whose calendar no admin has confirmed is never counted silently: its statutory
 days off are used provisionally, deadlines through it say so, `calendar list` says so,
 and admins are reminded from 01/10 to confirm the next year (README.md)."""
+
 from datetime import date
 
 import pytest
@@ -36,10 +37,15 @@ def unconfirmed_2028(commune):
 
 def _open_task(services, due: str, data: dict, at) -> HumanTask:
     with services.db.transaction() as session:
-        publish(session, probe_bundle(process_xml(user_task("task", due=due), lane="unit_officer")),
-                local(2026, 1, 1), services.runtime.helpers)
-        change = services.runtime.start(session, "probe", data, at=at,
-                                        lane_orgs={"unit_officer": unit_by_code(session, "cg_vp").id})
+        publish(
+            session,
+            probe_bundle(process_xml(user_task("task", due=due), lane="unit_officer")),
+            local(2026, 1, 1),
+            services.runtime.helpers,
+        )
+        change = services.runtime.start(
+            session, "probe", data, at=at, lane_orgs={"unit_officer": unit_by_code(session, "cg_vp").id}
+        )
         return session.get(HumanTask, change.opened_tasks[0].id)
 
 
@@ -50,7 +56,9 @@ def _confirm_2028_with_tet(services) -> None:
     services.calendar.invalidate()
 
 
-def test_a_2028_deadline_across_tet_skips_the_statutory_days_and_is_provisional_until_confirmed(unconfirmed_2028):
+def test_a_2028_deadline_across_tet_skips_the_statutory_days_and_is_provisional_until_confirmed(
+    unconfirmed_2028,
+):
     services = unconfirmed_2028
     # Five working days from Fri 21/01/2028 (`deadline` is the variable the probe bundle's
     # example start data names).
@@ -74,23 +82,30 @@ def test_a_2028_deadline_across_tet_skips_the_statutory_days_and_is_provisional_
     assert note not in page.get(f"/tasks/{final.id}").get_data(as_text=True)
     with services.db.read() as session:
         assert session.get(HumanTask, provisional.id).due_provisional_year == 2028
-        assert session.scalars(select(AuditEvent.action).where(AuditEvent.subject == "calendar_year:2028")).all() \
-            == ["calendar.confirm"]
+        assert session.scalars(
+            select(AuditEvent.action).where(AuditEvent.subject == "calendar_year:2028")
+        ).all() == ["calendar.confirm"]
 
 
-@pytest.mark.parametrize("due, data, expected", [
-    # Through Tết 2026 (seeded from the official notice, confirmed by migration 0015).
-    ("working_days_after(deadline, 5)", {"deadline": "2026-02-12"}, local(2026, 2, 27, 0, 0)),
-    # A fixed date set by an authority is never counted, even in a year not confirmed.
-    ("deadline", {"deadline": "2028-01-14T12:00:00+07:00"}, local(2028, 1, 14, 12, 0)),
-])
-def test_deadlines_not_counted_through_an_unconfirmed_year_are_not_marked(unconfirmed_2028, due, data, expected):
+@pytest.mark.parametrize(
+    "due, data, expected",
+    [
+        # Through Tết 2026 (seeded from the official notice, confirmed by migration 0015).
+        ("working_days_after(deadline, 5)", {"deadline": "2026-02-12"}, local(2026, 2, 27, 0, 0)),
+        # A fixed date set by an authority is never counted, even in a year not confirmed.
+        ("deadline", {"deadline": "2028-01-14T12:00:00+07:00"}, local(2028, 1, 14, 12, 0)),
+    ],
+)
+def test_deadlines_not_counted_through_an_unconfirmed_year_are_not_marked(
+    unconfirmed_2028, due, data, expected
+):
     task = _open_task(unconfirmed_2028, due, data, local(2026, 1, 10, 9, 0))
     assert (task.due_at, task.due_provisional_year) == (expected, None)
 
 
-def test_calendar_list_says_when_a_year_is_not_confirmed_and_confirm_needs_its_days(unconfirmed_2028, database_url,
-                                                                                    tmp_path, monkeypatch):
+def test_calendar_list_says_when_a_year_is_not_confirmed_and_confirm_needs_its_days(
+    unconfirmed_2028, database_url, tmp_path, monkeypatch
+):
     monkeypatch.setenv("TALENTFLOW_DATABASE_URL", database_url)
     monkeypatch.setenv("TALENTFLOW_INSTANCE_DIR", str(tmp_path))
     runner = CliRunner()
@@ -100,7 +115,9 @@ def test_calendar_list_says_when_a_year_is_not_confirmed_and_confirm_needs_its_d
         assert result.exit_code == 0, result.output
         return result.output
 
-    assert "; 1 admin(s) reminded to confirm next year's calendar" in talentflow("--at", "2027-10-01T09:00", "tick")
+    assert "; 1 admin(s) reminded to confirm next year's calendar" in talentflow(
+        "--at", "2027-10-01T09:00", "tick"
+    )
     listed = talentflow("calendar", "list", "2028")
     assert listed.startswith("2028: NOT CONFIRMED")
     assert "26/01/2028 Wed  provisional  Lunar New Year" in listed
@@ -119,17 +136,29 @@ def test_admins_confirm_a_year_over_the_api(unconfirmed_2028):
     services = unconfirmed_2028
     client = create_app(services).test_client()
     with services.db.transaction() as session:
-        headers = {username: {"Authorization": "Bearer " + api_tokens.issue(session, username, "test",
-                                                                            services.clock.now())}
-                   for username in ("admin", "cg_vp.canbo")}
+        headers = {
+            username: {
+                "Authorization": "Bearer " + api_tokens.issue(session, username, "test", services.clock.now())
+            }
+            for username in ("admin", "cg_vp.canbo")
+        }
     url = "/api/v1/calendar/2028/confirmation"
     assert client.get(url, headers=headers["cg_vp.canbo"]).get_json() == {
-        "year": 2028, "confirmed": False, "confirmed_at": None}
+        "year": 2028,
+        "confirmed": False,
+        "confirmed_at": None,
+    }
     assert client.post(url, headers=headers["cg_vp.canbo"]).status_code == 403
     refused = client.post(url, headers=headers["admin"])
     assert refused.status_code == 422 and "chưa có ngày nghỉ nào" in refused.get_json()["message"]
-    assert client.put("/api/v1/calendar/days/2028-01-26", json={"kind": "day_off", "name": "Tết"},
-                      headers=headers["admin"]).status_code == 200
+    assert (
+        client.put(
+            "/api/v1/calendar/days/2028-01-26",
+            json={"kind": "day_off", "name": "Tết"},
+            headers=headers["admin"],
+        ).status_code
+        == 200
+    )
     confirmed = client.post(url, headers=headers["admin"])
     assert confirmed.status_code == 200 and confirmed.get_json()["confirmed"] is True
     with services.db.read() as session:
@@ -144,6 +173,7 @@ def test_from_1_october_each_admin_is_reminded_once_to_confirm_next_year(commune
     assert services.tick(local(2026, 10, 1, 0, 0)).calendar_reminders == 1  # the demo's one admin
     assert services.tick(local(2026, 10, 1, 9, 0)).calendar_reminders == 0  # once
     with services.db.read() as session:
-        told = session.execute(select(Notification.key, Notification.subject)
-                               .where(Notification.key.like("calendar-confirm:%"))).all()
+        told = session.execute(
+            select(Notification.key, Notification.subject).where(Notification.key.like("calendar-confirm:%"))
+        ).all()
     assert [subject for _, subject in told] == ["Xác nhận lịch ngày nghỉ năm 2027"]

@@ -1,6 +1,7 @@
 """The city stage (docs/processes.md#city-consolidation) in simulated time: two communes'
 dispatches arrive at Sở Nội vụ as cases, are registered, consolidated by field and job
 position, returned once by the city chair and approved."""
+
 import pytest
 from city_flow import (
     CAM_GIANG,
@@ -48,8 +49,11 @@ def consolidated(services, round_id: int) -> dict:
 
 def audit_actions(services, subject: str) -> list[str]:
     with services.db.transaction() as session:
-        return list(session.scalars(select(AuditEvent.action).where(AuditEvent.subject == subject)
-                                    .order_by(AuditEvent.id)))
+        return list(
+            session.scalars(
+                select(AuditEvent.action).where(AuditEvent.subject == subject).order_by(AuditEvent.id)
+            )
+        )
 
 
 def sees(services, username: str) -> bool:
@@ -72,15 +76,22 @@ def test_two_communes_are_registered_consolidated_returned_once_and_approved(com
     assert (cases[CAM_GIANG]["quantity_year"], cases[CAM_GIANG]["quantity_period"]) == (4, 7)
     assert (cases[LE_THANH_NGHI]["quantity_year"], cases[LE_THANH_NGHI]["quantity_period"]) == (4, 6)
     with services.db.transaction() as session:
-        lines = session.scalar(select(CommuneSubmission.lines).where(
-            CommuneSubmission.id == cases[CAM_GIANG]["id"]))
+        lines = session.scalar(
+            select(CommuneSubmission.lines).where(CommuneSubmission.id == cases[CAM_GIANG]["id"])
+        )
     assert {(row["unit_code"], row["field"], row["job_position"], row["quantity_year"]) for row in lines} == {
-        ("cg_vp", "ict", DIGITAL, 1), ("cg_tyt", "health", "Bác sĩ đa khoa", 1), ("cg_thcs", "education", MATHS, 2)}
+        ("cg_vp", "ict", DIGITAL, 1),
+        ("cg_tyt", "health", "Bác sĩ đa khoa", 1),
+        ("cg_thcs", "education", MATHS, 2),
+    }
 
     # The cases are in Sở Nội vụ's inbox, with the consolidation; the due dates count working days.
     snv_tasks = inbox(services, "snv.canbo")
-    assert sorted(task.task_name for task in snv_tasks) == ["consolidate_demand", "register_submission",
-                                                            "register_submission"]
+    assert sorted(task.task_name for task in snv_tasks) == [
+        "consolidate_demand",
+        "register_submission",
+        "register_submission",
+    ]
     registration = registration_task(services, CAM_GIANG)
     assert registration.due_at == local(2026, 1, 16, 0, 0)  # by the end of the next working day
     consolidation_task = task_named(services, "snv.canbo", "consolidate_demand")
@@ -94,39 +105,58 @@ def test_two_communes_are_registered_consolidated_returned_once_and_approved(com
     assert cases[CAM_GIANG]["status"] == "registered" and cases[CAM_GIANG]["incoming_number"] == "102"
     assert cases[CAM_GIANG]["registered_at"] == local(2026, 1, 15, 8, 45)
     assert audit_actions(services, f"commune_submission:{cases[CAM_GIANG]['id']}") == [
-        "commune_submission_received", "commune_submission_registered"]
+        "commune_submission_received",
+        "commune_submission_registered",
+    ]
 
-    act(services, "snv.canbo", "consolidate_demand", {"consolidation_note": "Trình phê duyệt"},
-        local(2026, 1, 16, 9, 0))
+    act(
+        services,
+        "snv.canbo",
+        "consolidate_demand",
+        {"consolidation_note": "Trình phê duyệt"},
+        local(2026, 1, 16, 9, 0),
+    )
     snapshot = city_round(services, round_id)
     assert snapshot.status == "awaiting_approval" and snapshot.consolidated_at == local(2026, 1, 16, 9, 0)
     listing = snapshot.consolidation
-    assert [(row["field"], row["job_position"], row["quantity_year"], row["quantity_period"])
-            for row in listing["rows"]] == [
+    assert [
+        (row["field"], row["job_position"], row["quantity_year"], row["quantity_period"])
+        for row in listing["rows"]
+    ] == [
         ("education", "Giáo viên Tin học", 1, 1),
         ("education", MATHS, 3, 5),
         ("health", "Bác sĩ đa khoa", 1, 2),
-        ("ict", "chuyên viên chuyển đổi số", 3, 5)]  # both communes' spellings, one position
+        ("ict", "chuyên viên chuyển đổi số", 3, 5),
+    ]  # both communes' spellings, one position
     maths = listing["rows"][1]
-    assert maths["by_commune"] == {CAM_GIANG: {"quantity_year": 2, "quantity_period": 3},
-                                   LE_THANH_NGHI: {"quantity_year": 1, "quantity_period": 2}}
+    assert maths["by_commune"] == {
+        CAM_GIANG: {"quantity_year": 2, "quantity_period": 3},
+        LE_THANH_NGHI: {"quantity_year": 1, "quantity_period": 2},
+    }
     assert sorted(listing["rows"][3]["target_groups"]) == ["excellent_graduate", "master"]
     assert listing["by_field"] == [
         {"field": "education", "quantity_year": 4, "quantity_period": 6},
         {"field": "health", "quantity_year": 1, "quantity_period": 2},
-        {"field": "ict", "quantity_year": 3, "quantity_period": 5}]
+        {"field": "ict", "quantity_year": 3, "quantity_period": 5},
+    ]
     assert listing["totals"] == {"quantity_year": 8, "quantity_period": 13}
     assert [(row["code"], row["incoming_number"]) for row in listing["communes"]] == [
-        (LE_THANH_NGHI, "101"), (CAM_GIANG, "102")]
+        (LE_THANH_NGHI, "101"),
+        (CAM_GIANG, "102"),
+    ]
     assert consolidated(services, round_id) == listing
     assert task_named(services, "ct.thanhpho", "approve_demand").due_at == local(2026, 1, 24, 0, 0)  # 5 WD
 
     # The chair returns it once; Sở Nội vụ consolidates again, within 5 working days of the return.
     with pytest.raises(FormInvalid):  # a return needs the chair's comment
         act(services, "ct.thanhpho", "approve_demand", {"chair_decision": "return"}, local(2026, 1, 19, 9, 0))
-    act(services, "ct.thanhpho", "approve_demand",
+    act(
+        services,
+        "ct.thanhpho",
+        "approve_demand",
         {"chair_decision": "return", "chair_comment": "Đề nghị rà soát lại vị trí việc làm ngành giáo dục"},
-        local(2026, 1, 19, 9, 0))
+        local(2026, 1, 19, 9, 0),
+    )
     returned = city_round(services, round_id)
     assert (returned.status, returned.consolidation, returned.approved_at) == ("collecting", None, None)
     again = task_named(services, "snv.canbo", "consolidate_demand")
@@ -134,17 +164,33 @@ def test_two_communes_are_registered_consolidated_returned_once_and_approved(com
     act(services, "snv.canbo", "consolidate_demand", {}, local(2026, 1, 19, 15, 0))
 
     # Approving needs a decision number; a target above the demand or for a field not asked is refused.
-    for refused in ({"chair_decision": "approve"},
-                    {"chair_decision": "approve", "decision_number": "125/QĐ-UBND",
-                     "targets": [{"field": "education", "quantity_year": 5}]},
-                    {"chair_decision": "approve", "decision_number": "125/QĐ-UBND",
-                     "targets": [{"field": "law", "quantity_year": 1}]}):
+    for refused in (
+        {"chair_decision": "approve"},
+        {
+            "chair_decision": "approve",
+            "decision_number": "125/QĐ-UBND",
+            "targets": [{"field": "education", "quantity_year": 5}],
+        },
+        {
+            "chair_decision": "approve",
+            "decision_number": "125/QĐ-UBND",
+            "targets": [{"field": "law", "quantity_year": 1}],
+        },
+    ):
         with pytest.raises(FormInvalid):
             act(services, "ct.thanhpho", "approve_demand", refused, local(2026, 1, 20, 10, 0))
     assert city_round(services, round_id).status == "awaiting_approval"
-    act(services, "ct.thanhpho", "approve_demand",
-        {"chair_decision": "approve", "decision_number": "125/QĐ-UBND",
-         "targets": [{"field": "education", "quantity_year": 3}]}, local(2026, 1, 20, 10, 0))
+    act(
+        services,
+        "ct.thanhpho",
+        "approve_demand",
+        {
+            "chair_decision": "approve",
+            "decision_number": "125/QĐ-UBND",
+            "targets": [{"field": "education", "quantity_year": 3}],
+        },
+        local(2026, 1, 20, 10, 0),
+    )
     approved = city_round(services, round_id)
     assert approved.status == "approved" and approved.decision_number == "125/QĐ-UBND"
     assert approved.targets == {"education": 3, "health": 1, "ict": 3}
@@ -152,8 +198,12 @@ def test_two_communes_are_registered_consolidated_returned_once_and_approved(com
     with services.db.transaction() as session:
         assert approved.approved_by == user_by_username(session, "ct.thanhpho").id
     assert audit_actions(services, f"city_round:{round_id}") == [
-        "city_round_opened", "city_demand_consolidated", "city_demand_returned", "city_demand_consolidated",
-        "city_demand_approved"]
+        "city_round_opened",
+        "city_demand_consolidated",
+        "city_demand_returned",
+        "city_demand_consolidated",
+        "city_demand_approved",
+    ]
     assert inbox(services, "snv.canbo") == [] and inbox(services, "ct.thanhpho") == []
 
 
@@ -179,8 +229,10 @@ def test_a_later_submission_of_the_same_year_joins_the_round(commune):
     send_to_city(services, CAM_GIANG)
     with services.db.transaction() as session:
         assert len(session.scalars(select(CityRound)).all()) == 1
-        assert len(session.scalars(select(HumanTask).where(
-            HumanTask.task_name == "consolidate_demand")).all()) == 1  # one consolidation for the year
+        assert (
+            len(session.scalars(select(HumanTask).where(HumanTask.task_name == "consolidate_demand")).all())
+            == 1
+        )  # one consolidation for the year
     assert list(submissions(services, first.id)) == [LE_THANH_NGHI, CAM_GIANG]
 
 
@@ -189,26 +241,45 @@ def test_only_the_city_sees_and_acts(commune):
     round_id = submit_both_communes(services)
     for insider in ("snv.canbo", "snv.giamdoc", "ct.thanhpho"):
         assert sees(services, insider), insider
-    for outsider in ("vhxh.canbo", "chutich", "ltn_vhxh.chuyenvien", "cg_vp.canbo", "stc.canbo",
-                     "skhcn.phogiamdoc"):
+    for outsider in (
+        "vhxh.canbo",
+        "chutich",
+        "ltn_vhxh.chuyenvien",
+        "cg_vp.canbo",
+        "stc.canbo",
+        "skhcn.phogiamdoc",
+    ):
         assert not sees(services, outsider), outsider
         with pytest.raises(NotFound):
             with services.db.transaction() as session:
-                city_consolidation.city_round_for_board(session, user_by_username(session, outsider).id, round_id)
+                city_consolidation.city_round_for_board(
+                    session, user_by_username(session, outsider).id, round_id
+                )
     registration = registration_task(services, CAM_GIANG)
     for intruder in ("vhxh.canbo", "chutich", "ct.thanhpho", "snv.giamdoc"):
         assert registration.id not in {task.id for task in inbox(services, intruder)}
         with pytest.raises(PermissionDenied):
-            tasks.complete_task(services.db, services.runtime, intruder, registration.id,
-                                {"incoming_number": "1"})
+            tasks.complete_task(
+                services.db, services.runtime, intruder, registration.id, {"incoming_number": "1"}
+            )
     register_both(services)
     act(services, "snv.canbo", "consolidate_demand", {}, local(2026, 1, 16, 9, 0))
     approval = task_named(services, "ct.thanhpho", "approve_demand")
     with pytest.raises(PermissionDenied):  # Sở Nội vụ advises, the city chair decides
-        tasks.complete_task(services.db, services.runtime, "snv.canbo", approval.id,
-                            {"chair_decision": "approve", "decision_number": "125/QĐ-UBND"})
-    act(services, "ct.thanhpho", "approve_demand", {"chair_decision": "approve", "decision_number": "125/QĐ-UBND"},
-        local(2026, 1, 20, 10, 0))
+        tasks.complete_task(
+            services.db,
+            services.runtime,
+            "snv.canbo",
+            approval.id,
+            {"chair_decision": "approve", "decision_number": "125/QĐ-UBND"},
+        )
+    act(
+        services,
+        "ct.thanhpho",
+        "approve_demand",
+        {"chair_decision": "approve", "decision_number": "125/QĐ-UBND"},
+        local(2026, 1, 20, 10, 0),
+    )
     approved = city_round(services, round_id)
     assert approved.targets == {"education": 4, "health": 1, "ict": 3}  # as consolidated when none given
 
@@ -226,7 +297,9 @@ def test_an_unregistered_case_is_escalated_to_the_director(commune):
 
         escalated = session.scalars(select(Escalation).where(Escalation.task_id == registration.id)).all()
         director = user_by_username(session, "snv.giamdoc")
-        told = session.scalars(select(Notification.user_id).where(Notification.task_id == registration.id)).all()
+        told = session.scalars(
+            select(Notification.user_id).where(Notification.task_id == registration.id)
+        ).all()
     assert [row.level for row in escalated] == [1]
     assert director.id in told
 
@@ -249,4 +322,6 @@ def test_a_dispatch_is_refused_on_its_page_while_the_city_has_no_home_affairs_de
     assert refused.value.errors[0].code == "no_home_affairs_department"
     with services.db.transaction() as session:
         assert session.scalars(select(CityRound)).all() == []
-        assert session.get(Campaign, campaign_ids[CAM_GIANG]).status == "awaiting_dispatch"  # rolled back whole
+        assert (
+            session.get(Campaign, campaign_ids[CAM_GIANG]).status == "awaiting_dispatch"
+        )  # rolled back whole

@@ -1,5 +1,6 @@
 """The city's consolidation pages: Sở Nội vụ and the city chair see each year's round,
 the submissions as they were registered and the consolidated demand; nobody else does."""
+
 from __future__ import annotations
 
 from city_flow import city_round_approved

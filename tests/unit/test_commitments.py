@@ -1,6 +1,7 @@
 """Commitment, assignment and support (docs/processes.md#commitment-assignment-and-support;
 the figures of docs/example.md#commitment-and-breach-figures): from the recruitment decision
 to the talent list, through the service layer, with every step reloaded from the database."""
+
 import io
 import json
 from datetime import date
@@ -65,14 +66,23 @@ def _document(services, document_id: int):
 
 def _statuses(services, person_id: int) -> list[str]:
     with services.db.transaction() as session:
-        return list(session.scalars(select(TalentStatus.status).where(TalentStatus.person_id == person_id)
-                                    .order_by(TalentStatus.at, TalentStatus.id)))
+        return list(
+            session.scalars(
+                select(TalentStatus.status)
+                .where(TalentStatus.person_id == person_id)
+                .order_by(TalentStatus.at, TalentStatus.id)
+            )
+        )
 
 
 def _entitlements(services, commitment_id: int) -> dict[str, SupportEntitlement]:
     with services.db.transaction() as session:
-        return {row.kind: row for row in session.scalars(select(SupportEntitlement).where(
-            SupportEntitlement.commitment_id == commitment_id))}
+        return {
+            row.kind: row
+            for row in session.scalars(
+                select(SupportEntitlement).where(SupportEntitlement.commitment_id == commitment_id)
+            )
+        }
 
 
 def test_c1_from_recruitment_decision_to_talent_list(commune):
@@ -93,7 +103,10 @@ def test_c1_from_recruitment_decision_to_talent_list(commune):
         account = user_by_username(session, username)
         person = session.get(Person, commitment.person_id)
         assert (account.username, account.full_name, account.password_hash) == (
-            f"talent{person.id}", "Trần Minh Khoa", None)
+            f"talent{person.id}",
+            "Trần Minh Khoa",
+            None,
+        )
     task = open_task(services, commitment_id, "sign_commitment")
     assert task.assignee_id == account.id and task.lane == "talent"
     assert task.title == "Ký bản cam kết"
@@ -108,8 +121,11 @@ def test_c1_from_recruitment_decision_to_talent_list(commune):
 
     # The document: opens with python-docx, says who, where, how long, under which resolution.
     stored = _document(services, commitment.document_id)
-    assert (stored.kind, stored.subject, stored.media_type) == ("commitment", f"commitment:{commitment_id}",
-                                                                 documents.DOCX)
+    assert (stored.kind, stored.subject, stored.media_type) == (
+        "commitment",
+        f"commitment:{commitment_id}",
+        documents.DOCX,
+    )
     text = _docx_text(stored.content)
     assert "BẢN CAM KẾT" in text
     assert "Tôi là: Trần Minh Khoa" in text and "Ngày sinh: 19/05/2002" in text
@@ -123,8 +139,14 @@ def test_c1_from_recruitment_decision_to_talent_list(commune):
 
     # Someone else may not sign for the person.
     with pytest.raises(PermissionDenied):
-        complete(services, "cg_vp.truong", commitment_id, "sign_commitment",
-                 {"acknowledge": True, "full_name": "Trần Minh Khoa"}, local(2026, 3, 17, 9, 0))
+        complete(
+            services,
+            "cg_vp.truong",
+            commitment_id,
+            "sign_commitment",
+            {"acknowledge": True, "full_name": "Trần Minh Khoa"},
+            local(2026, 3, 17, 9, 0),
+        )
     # A wrong name is refused at the field, and nothing changes.
     with pytest.raises(FormInvalid) as refused:
         sign(services, commitment_id, local(2026, 3, 17, 9, 0), full_name="Trần Minh Khôi")
@@ -133,14 +155,23 @@ def test_c1_from_recruitment_decision_to_talent_list(commune):
     assert open_task(services, commitment_id, "sign_commitment").id == task.id
     assert "committed" not in _statuses(services, commitment.person_id)
     with pytest.raises(FormInvalid):  # not acknowledged
-        complete(services, username, commitment_id, "sign_commitment",
-                 {"acknowledge": False, "full_name": "Trần Minh Khoa"}, local(2026, 3, 17, 9, 0))
+        complete(
+            services,
+            username,
+            commitment_id,
+            "sign_commitment",
+            {"acknowledge": False, "full_name": "Trần Minh Khoa"},
+            local(2026, 3, 17, 9, 0),
+        )
 
     # Case and spacing do not matter.
     sign(services, commitment_id, local(2026, 3, 17, 9, 30), full_name="  trần  minh KHOA ")
     commitment = commitment_of(services, commitment_id)
     assert (commitment.status, commitment.signed_via, commitment.signed_at) == (
-        "signed", "app", local(2026, 3, 17, 9, 30))
+        "signed",
+        "app",
+        local(2026, 3, 17, 9, 30),
+    )
     assert _statuses(services, commitment.person_id)[-1] == "committed"
 
     # The head of the employing unit assigns; the support is computed from the terms.
@@ -148,7 +179,10 @@ def test_c1_from_recruitment_decision_to_talent_list(commune):
     assert assign_task.lane == "unit_head"
     assert assign_task.due_at == local(2026, 3, 25, 0, 0)  # within 5 working days of the signature
     with services.db.transaction() as session:
-        assert services.runtime.task_data(session, assign_task.id)["job_position"] == "Chuyên viên quản trị hệ thống"
+        assert (
+            services.runtime.task_data(session, assign_task.id)["job_position"]
+            == "Chuyên viên quản trị hệ thống"
+        )
     with pytest.raises(FormInvalid) as refused:  # before the recruitment decision
         assign(services, commitment_id, local(2026, 3, 20, 10, 0), assigned_on=date(2026, 3, 1))
     assert [error.field for error in refused.value.errors] == ["assigned_on"]
@@ -158,10 +192,17 @@ def test_c1_from_recruitment_decision_to_talent_list(commune):
     assert commitment.assigned_at == local(2026, 3, 20, 0, 0)
     supports = _entitlements(services, commitment_id)
     assert {kind: (row.amount_vnd, row.status) for kind, row in supports.items()} == {
-        "one_time": (150_000_000, "proposed"), "monthly_income": (7_965_000, "proposed")}
-    assert supports["one_time"].formula == \
-        "Hỗ trợ một lần theo Nghị quyết 53/2025: 150.000.000 đồng (tốt nghiệp xuất sắc)"
-    assert "1,5 × 5.310.000 đồng (lương tối thiểu vùng I) = 7.965.000 đồng/tháng" in supports["monthly_income"].formula
+        "one_time": (150_000_000, "proposed"),
+        "monthly_income": (7_965_000, "proposed"),
+    }
+    assert (
+        supports["one_time"].formula
+        == "Hỗ trợ một lần theo Nghị quyết 53/2025: 150.000.000 đồng (tốt nghiệp xuất sắc)"
+    )
+    assert (
+        "1,5 × 5.310.000 đồng (lương tối thiểu vùng I) = 7.965.000 đồng/tháng"
+        in supports["monthly_income"].formula
+    )
     assert commitment.status == "signed"
 
     # Sở Tài chính approves: the commitment is in force, the person in service and on the list.
@@ -172,21 +213,34 @@ def test_c1_from_recruitment_decision_to_talent_list(commune):
     decide_support(services, commitment_id, local(2026, 3, 23, 14, 0))
     supports = _entitlements(services, commitment_id)
     assert {(row.status, row.decided_by, row.decided_at) for row in supports.values()} == {
-        ("approved", stc.id, local(2026, 3, 23, 14, 0))}
+        ("approved", stc.id, local(2026, 3, 23, 14, 0))
+    }
     commitment = commitment_of(services, commitment_id)
     assert commitment.status == "active"
     assert _statuses(services, commitment.person_id)[-2:] == ["committed", "in_service"]
     with services.db.transaction() as session:
-        entries = session.scalars(select(TalentListEntry).where(
-            TalentListEntry.person_id == commitment.person_id)).all()
+        entries = session.scalars(
+            select(TalentListEntry).where(TalentListEntry.person_id == commitment.person_id)
+        ).all()
         assert [(entry.org_unit_id, entry.included_on) for entry in entries] == [
-            (commitment.employer_org_id, date(2026, 3, 20))]
+            (commitment.employer_org_id, date(2026, 3, 20))
+        ]
         instance = session.get(ProcessInstance, commitment.instance_id)
         assert instance.status == "completed"
-        actions = list(session.scalars(select(AuditEvent.action).where(
-            AuditEvent.subject == f"commitment:{commitment_id}").order_by(AuditEvent.id)))
-        assert actions == ["commitment.opened", "commitment.signed", "commitment.assigned", "support.approved",
-                           "commitment.in_force"]
+        actions = list(
+            session.scalars(
+                select(AuditEvent.action)
+                .where(AuditEvent.subject == f"commitment:{commitment_id}")
+                .order_by(AuditEvent.id)
+            )
+        )
+        assert actions == [
+            "commitment.opened",
+            "commitment.signed",
+            "commitment.assigned",
+            "support.approved",
+            "commitment.in_force",
+        ]
         details = json.dumps([event.details for event in session.scalars(select(AuditEvent))])
         assert "999202000111" not in details
 
@@ -195,7 +249,10 @@ def test_c1_from_recruitment_decision_to_talent_list(commune):
         view = commitments.commitment_view(session, commitment_id, load_keys(services.config))
     assert view["person"]["citizen_id"] != "999202000111" and view["person"]["citizen_id"].endswith("0111")
     assert (view["start_date"], view["end_date"], view["commitment_years"]) == (
-        date(2026, 3, 16), date(2031, 3, 15), 5)
+        date(2026, 3, 16),
+        date(2031, 3, 15),
+        5,
+    )
     assert [doc["kind"] for doc in view["documents"]] == ["commitment"]
     assert sorted(row["amount_vnd"] for row in view["entitlements"]) == [7_965_000, 150_000_000]
     assert view["assigned_on"] == date(2026, 3, 20)
@@ -213,7 +270,8 @@ def test_hung_yen_commitment_lasts_seven_years_with_full_refund(commune):
     sign_and_assign(services, commitment_id, local(2026, 3, 18, 9, 0))
     supports = _entitlements(services, commitment_id)
     assert {kind: (row.amount_vnd, row.status) for kind, row in supports.items()} == {
-        "one_time": (500_000_000, "approved")}  # no monthly income support in NQ 798
+        "one_time": (500_000_000, "approved")
+    }  # no monthly income support in NQ 798
     assert commitment_of(services, commitment_id).status == "active"
 
 
@@ -234,16 +292,21 @@ def test_paper_signature_uploaded_by_home_affairs_and_support_rejected(commune):
     round_id = recruitment_round(services)
     selected_candidate(services, round_id, C1)
     selected_candidate(services, round_id, C2)
-    selected_candidate(services, round_id, {**C1, "full_name": "Nguyễn Văn Trượt", "citizen_id": "999200000999"},
-                       status="not_selected")
+    selected_candidate(
+        services,
+        round_id,
+        {**C1, "full_name": "Nguyễn Văn Trượt", "citizen_id": "999200000999"},
+        status="not_selected",
+    )
     first, second = open_round(services, round_id, DECISION, DECIDED_AT)
     assert open_round(services, round_id, DECISION, DECIDED_AT) == []  # run twice: nothing new
     at = local(2026, 3, 25, 10, 0)
 
     def upload(username="snv.canbo", content=PDF, filename="C:\\scans\\cam-ket-ha.pdf"):
         with services.db.transaction() as session:
-            return commitments.record_signed_scan(session, services.runtime, username, second, filename,
-                                                  content, at)
+            return commitments.record_signed_scan(
+                session, services.runtime, username, second, filename, content, at
+            )
 
     with pytest.raises(PermissionDenied):
         upload(username="cg_pkt.truong")
@@ -259,7 +322,11 @@ def test_paper_signature_uploaded_by_home_affairs_and_support_rejected(commune):
     assert (commitment.status, commitment.signed_via, commitment.signed_at) == ("signed", "scan", at)
     scan = _document(services, commitment.signed_document_id)
     assert (scan.kind, scan.filename, scan.media_type, scan.content) == (
-        "signed_commitment", "cam-ket-ha.pdf", documents.PDF, PDF)
+        "signed_commitment",
+        "cam-ket-ha.pdf",
+        documents.PDF,
+        PDF,
+    )
     with services.db.transaction() as session:
         done = session.get(HumanTask, task.id)
         assert (done.status, done.completed_by) == ("completed", user_by_username(session, "snv.canbo").id)
@@ -270,13 +337,19 @@ def test_paper_signature_uploaded_by_home_affairs_and_support_rejected(commune):
 
     assign(services, second, local(2026, 3, 26, 9, 0))
     assert {kind: row.amount_vnd for kind, row in _entitlements(services, second).items()} == {
-        "one_time": 200_000_000}
+        "one_time": 200_000_000
+    }
     with pytest.raises(FormInvalid):  # a refusal needs its reason
         decide_support(services, second, local(2026, 3, 27, 9, 0), decision="reject")
     with pytest.raises(FormInvalid):
         decide_support(services, second, local(2026, 3, 27, 9, 0), decision="reject", note="   ")
-    decide_support(services, second, local(2026, 3, 27, 9, 0), decision="reject",
-                   note="Chưa có dự toán kinh phí năm 2026")
+    decide_support(
+        services,
+        second,
+        local(2026, 3, 27, 9, 0),
+        decision="reject",
+        note="Chưa có dự toán kinh phí năm 2026",
+    )
     assert {row.status for row in _entitlements(services, second).values()} == {"rejected"}
     assert commitment_of(services, second).status == "active"  # assigned all the same
 
@@ -287,6 +360,7 @@ def test_only_the_people_concerned_read_the_commitment(commune):
     document_id = commitment_of(services, commitment_id).document_id
     person = person_username(services, commitment_id)
     with services.db.transaction() as session:
+
         def reads(username):
             user = user_by_username(session, username)
             try:
@@ -295,10 +369,19 @@ def test_only_the_people_concerned_read_the_commitment(commune):
                 return False
 
         assert [reads(name) for name in (person, "snv.canbo", "cg_vp.truong", "stc.canbo")] == [True] * 4
-        assert [reads(name) for name in ("cg_pkt.truong", "cg_vp.canbo", "vhxh.canbo", "chutich",
-                                         "ct.thanhpho")] == [False] * 5
-        other = documents.store(session, DECIDED_AT, None, kind="minutes", subject="council:1", filename="m.docx",
-                                media_type=documents.DOCX, content=b"x")
+        assert [
+            reads(name) for name in ("cg_pkt.truong", "cg_vp.canbo", "vhxh.canbo", "chutich", "ct.thanhpho")
+        ] == [False] * 5
+        other = documents.store(
+            session,
+            DECIDED_AT,
+            None,
+            kind="minutes",
+            subject="council:1",
+            filename="m.docx",
+            media_type=documents.DOCX,
+            content=b"x",
+        )
         with pytest.raises(NotFound):
             commitments.commitment_document_for(session, user_by_username(session, "snv.canbo").id, other.id)
         with pytest.raises(NotFound):
@@ -330,8 +413,10 @@ def test_a_policy_change_does_not_change_a_commitment_already_made(commune, monk
     selected_candidate(services, round_id, C2 | {"category": "excellent_graduate"})
     (later,) = open_round(services, round_id, date(2026, 6, 1), local(2026, 6, 1, 9, 0))
     later_commitment = commitment_of(services, later)
-    assert (later_commitment.end_date, later_commitment.terms["one_time_support_vnd"]["excellent_graduate"]) == (
-        date(2032, 5, 31), 180_000_000)
+    assert (
+        later_commitment.end_date,
+        later_commitment.terms["one_time_support_vnd"]["excellent_graduate"],
+    ) == (date(2032, 5, 31), 180_000_000)
 
 
 def test_the_chair_approving_the_results_opens_the_commitments(commune):
@@ -340,9 +425,15 @@ def test_the_chair_approving_the_results_opens_the_commitments(commune):
     candidate_id = selected_candidate(services, round_id, C1)
     with services.db.transaction() as session:  # stands for the round's selection_round instance
         definition_id = session.scalar(select(ProcessDefinition.id).limit(1))
-        instance = ProcessInstance(definition_id=definition_id, process_key="selection_round", lane_orgs={},
-                                   status="running", serialization=b"", created_at=DECIDED_AT,
-                                   updated_at=DECIDED_AT)
+        instance = ProcessInstance(
+            definition_id=definition_id,
+            process_key="selection_round",
+            lane_orgs={},
+            status="running",
+            serialization=b"",
+            created_at=DECIDED_AT,
+            updated_at=DECIDED_AT,
+        )
         session.add(instance)
         session.flush()
         session.get(RecruitmentRound, round_id).instance_id = instance.id
@@ -351,9 +442,16 @@ def test_the_chair_approving_the_results_opens_the_commitments(commune):
     # Only the approval reaches the end event the commitments react to; a return goes back to the council.
     (capability,) = [c for c in services.runtime.reactions.capabilities if c.name == "commitments"]
     assert [(r.event, r.element) for r in capability.reactions if r.process_key == "selection_round"] == [
-        (ENDED, "results_decided")]
-    task = SimpleNamespace(task_name="decide_results", completed_data={
-        "decision_number": "120/QĐ-UBND", "decision_date": "2026-03-16", "chair_decision": "approve"})
+        (ENDED, "results_decided")
+    ]
+    task = SimpleNamespace(
+        task_name="decide_results",
+        completed_data={
+            "decision_number": "120/QĐ-UBND",
+            "decision_date": "2026-03-16",
+            "chair_decision": "approve",
+        },
+    )
     decided = SimpleNamespace(completed_task=task, instance=SimpleNamespace(id=instance_id), at=DECIDED_AT)
 
     with services.db.transaction() as session:
@@ -361,5 +459,8 @@ def test_the_chair_approving_the_results_opens_the_commitments(commune):
         commitments._results_decided(session, services.runtime, decided)
         opened = session.scalar(select(Commitment).where(Commitment.candidate_id == candidate_id))
         assert (opened.start_date, opened.end_date, opened.status) == (
-            date(2026, 3, 16), date(2031, 3, 15), "awaiting_signature")
+            date(2026, 3, 16),
+            date(2031, 3, 15),
+            "awaiting_signature",
+        )
         assert session.scalar(select(AppUser.id).where(AppUser.username.like("talent%"))) is not None

@@ -1,6 +1,7 @@
 """The selection council's rules (docs/legal-rules.md, from "The council's composition follows
 Decree 170 by analogy" on): properties over generated councils and scores, and examples with
 the council of 5 of docs/example.md#the-council-hdtc-hp-2026-01."""
+
 from decimal import Decimal
 
 import pytest
@@ -71,19 +72,21 @@ def tied_sessions(draw, presiding: CouncilRole) -> tuple[Council, list[MemberSco
     quorum = quorum_required(size)
     scorer_count = draw(st.sampled_from([count for count in range(quorum, size + 1) if count % 2 == 0]))
     presiding_member = council.holder_of(presiding)
-    others = [member for member in council.members
-              if member.role not in (CouncilRole.CHAIR, presiding)]
-    other_scorers = draw(st.permutations(others))[:scorer_count - 1]
+    others = [member for member in council.members if member.role not in (CouncilRole.CHAIR, presiding)]
+    other_scorers = draw(st.permutations(others))[: scorer_count - 1]
     side = draw(st.sampled_from(Vote))
-    same_side, other_side = (PASSING_SCORES, FAILING_SCORES) if side == Vote.PASS else (FAILING_SCORES, PASSING_SCORES)
+    same_side, other_side = (
+        (PASSING_SCORES, FAILING_SCORES) if side == Vote.PASS else (FAILING_SCORES, PASSING_SCORES)
+    )
     half = scorer_count // 2
     scores = [MemberScore(presiding_member.person_id, draw(same_side))]
-    scores += [MemberScore(member.person_id, draw(same_side)) for member in other_scorers[:half - 1]]
-    scores += [MemberScore(member.person_id, draw(other_side)) for member in other_scorers[half - 1:]]
+    scores += [MemberScore(member.person_id, draw(same_side)) for member in other_scorers[: half - 1]]
+    scores += [MemberScore(member.person_id, draw(other_side)) for member in other_scorers[half - 1 :]]
     return council, draw(st.permutations(scores)), side
 
 
 # --- properties -------------------------------------------------------------------------
+
 
 @given(st.integers(1, 500))
 def test_quorum_required_is_the_smallest_count_reaching_two_thirds(size):
@@ -167,7 +170,9 @@ def test_the_result_follows_the_majority_of_votes_when_there_is_one(session):
 
 @given(st.lists(st.tuples(st.sampled_from(Result), ANY_SCORES), max_size=12))
 def test_the_ranking_holds_only_passed_candidates_best_first_ties_in_given_order(findings):
-    outcomes = [Outcome(f"C{index}", result, score, 3, 0, 2) for index, (result, score) in enumerate(findings)]
+    outcomes = [
+        Outcome(f"C{index}", result, score, 3, 0, 2) for index, (result, score) in enumerate(findings)
+    ]
     ranking = rank_passed(outcomes)
     passed = [outcome for outcome in outcomes if outcome.result == Result.PASSED]
     assert sorted(entry.outcome.candidate_id for entry in ranking) == sorted(o.candidate_id for o in passed)
@@ -182,7 +187,13 @@ def test_the_ranking_holds_only_passed_candidates_best_first_ties_in_given_order
 
 # --- examples: the council HDTC-HP-2026-01 (docs/example.md) -------------------------------
 
-THAI, MAI, LONG, YEN, TUNG = "dang_quoc_thai", "bui_thi_ngoc_mai", "hoang_duc_long", "vu_thi_hai_yen", "ngo_thanh_tung"
+THAI, MAI, LONG, YEN, TUNG = (
+    "dang_quoc_thai",
+    "bui_thi_ngoc_mai",
+    "hoang_duc_long",
+    "vu_thi_hai_yen",
+    "ngo_thanh_tung",
+)
 REPORT_MEMBERS = [
     CouncilMember(THAI, "Đặng Quốc Thái", CouncilRole.CHAIR),
     CouncilMember(MAI, "Bùi Thị Ngọc Mai", CouncilRole.VICE_CHAIR),
@@ -209,8 +220,17 @@ def test_the_reports_council_of_five_is_valid(report_council):
 
 
 def test_all_five_score_c1_and_c1_passes_with_the_mean(report_council):
-    outcome = decide(report_council, "C1", scores_of(
-        dang_quoc_thai="85", bui_thi_ngoc_mai="80", hoang_duc_long="82.5", vu_thi_hai_yen="84", ngo_thanh_tung="81"))
+    outcome = decide(
+        report_council,
+        "C1",
+        scores_of(
+            dang_quoc_thai="85",
+            bui_thi_ngoc_mai="80",
+            hoang_duc_long="82.5",
+            vu_thi_hai_yen="84",
+            ngo_thanh_tung="81",
+        ),
+    )
     assert outcome == Outcome("C1", Result.PASSED, Decimal("82.50"), 5, 0, 4)
 
 
@@ -219,28 +239,43 @@ def test_the_recused_commune_representative_cannot_score_c3_and_four_make_the_qu
         record_score(report_council, "C3", TUNG, "90")
     assert record_score(report_council, "C1", TUNG, "90") == MemberScore(TUNG, Decimal("90.00"))
     assert [m.person_id for m in report_council.members_who_may_score("C3")] == [THAI, MAI, LONG, YEN]
-    outcome = decide(report_council, "C3", scores_of(
-        dang_quoc_thai="78", bui_thi_ngoc_mai="74.25", hoang_duc_long="70", vu_thi_hai_yen="72"))
+    outcome = decide(
+        report_council,
+        "C3",
+        scores_of(dang_quoc_thai="78", bui_thi_ngoc_mai="74.25", hoang_duc_long="70", vu_thi_hai_yen="72"),
+    )
     assert (outcome.result, outcome.score, outcome.scorers) == (Result.PASSED, Decimal("73.56"), 4)
 
 
 def test_with_two_recusals_for_one_candidate_the_council_of_five_has_no_quorum():
     council = Council(REPORT_MEMBERS, [TUNG_RECUSED_FOR_C3, Recusal(YEN, "C3", "Chị ruột của ứng viên")])
-    outcome = decide(council, "C3", scores_of(dang_quoc_thai="90", bui_thi_ngoc_mai="90", hoang_duc_long="90"))
+    outcome = decide(
+        council, "C3", scores_of(dang_quoc_thai="90", bui_thi_ngoc_mai="90", hoang_duc_long="90")
+    )
     assert (outcome.result, outcome.score, outcome.quorum_required) == (Result.NO_QUORUM, None, 4)
 
 
 def test_two_two_tie_follows_the_chair_then_the_vice_chair_and_fails_without_either(report_council):
-    with_chair = decide(report_council, "C3", scores_of(
-        dang_quoc_thai="50.00", bui_thi_ngoc_mai="49.99", hoang_duc_long="49.99", vu_thi_hai_yen="95"))
+    with_chair = decide(
+        report_council,
+        "C3",
+        scores_of(
+            dang_quoc_thai="50.00", bui_thi_ngoc_mai="49.99", hoang_duc_long="49.99", vu_thi_hai_yen="95"
+        ),
+    )
     assert (with_chair.result, with_chair.tie_broken_by) == (Result.PASSED, CouncilRole.CHAIR)
 
     chair_recused = Council(REPORT_MEMBERS, [Recusal(THAI, "C2", "Cha của ứng viên")])
-    with_vice_chair = decide(chair_recused, "C2", scores_of(
-        bui_thi_ngoc_mai="49.99", hoang_duc_long="60", vu_thi_hai_yen="40", ngo_thanh_tung="70"))
+    with_vice_chair = decide(
+        chair_recused,
+        "C2",
+        scores_of(bui_thi_ngoc_mai="49.99", hoang_duc_long="60", vu_thi_hai_yen="40", ngo_thanh_tung="70"),
+    )
     assert (with_vice_chair.result, with_vice_chair.tie_broken_by) == (Result.FAILED, CouncilRole.VICE_CHAIR)
 
-    no_vice_chair = Council(members_of_size(5, with_vice_chair=False), [Recusal("m0", "C2", "Cha của ứng viên")])
+    no_vice_chair = Council(
+        members_of_size(5, with_vice_chair=False), [Recusal("m0", "C2", "Cha của ứng viên")]
+    )
     nobody_presiding = decide(no_vice_chair, "C2", scores_of(m1="90", m2="90", m3="10", m4="10"))
     assert (nobody_presiding.result, nobody_presiding.tie_broken_by) == (Result.FAILED, None)
 
@@ -266,30 +301,42 @@ def test_the_mean_rounds_half_up_on_the_exact_value():
 
 def test_a_member_scoring_a_candidate_twice_or_an_outsider_is_refused(report_council):
     with pytest.raises(InvalidInput, match="chấm nhiều lần: dang_quoc_thai"):
-        decide(report_council, "C1", scores_of(dang_quoc_thai="80", hoang_duc_long="80")
-               + scores_of(dang_quoc_thai="70"))
+        decide(
+            report_council,
+            "C1",
+            scores_of(dang_quoc_thai="80", hoang_duc_long="80") + scores_of(dang_quoc_thai="70"),
+        )
     with pytest.raises(NotCouncilMember):
         record_score(report_council, "C1", "someone_else", "80")
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("82.5", Decimal("82.50")), (49.99, Decimal("49.99")), (100, Decimal("100.00")),
-    (Decimal("0"), Decimal("0.00")), ("50.000", Decimal("50.00")),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("82.5", Decimal("82.50")),
+        (49.99, Decimal("49.99")),
+        (100, Decimal("100.00")),
+        (Decimal("0"), Decimal("0.00")),
+        ("50.000", Decimal("50.00")),
+    ],
+)
 def test_valid_scores_are_kept_with_two_decimals(raw, expected):
     parsed = parse_score(raw)
     assert parsed == expected and parsed.as_tuple().exponent == -2
 
 
-@pytest.mark.parametrize("raw, message", [
-    ("100.01", "Điểm phải từ 0 đến 100 (nhận được: 100.01)."),
-    (-1, "Điểm phải từ 0 đến 100 (nhận được: -1)."),
-    ("82.555", "Điểm chỉ được có tối đa 2 chữ số thập phân (nhận được: 82.555)."),
-    ("tám mươi", "Điểm phải là một số, ví dụ 82.50 (nhận được: 'tám mươi')."),
-    ("NaN", "Điểm phải là một số, ví dụ 82.50 (nhận được: 'NaN')."),
-    (True, "Điểm phải là một số, ví dụ 82.50 (nhận được: True)."),
-    (None, "Điểm phải là một số, ví dụ 82.50 (nhận được: None)."),
-])
+@pytest.mark.parametrize(
+    "raw, message",
+    [
+        ("100.01", "Điểm phải từ 0 đến 100 (nhận được: 100.01)."),
+        (-1, "Điểm phải từ 0 đến 100 (nhận được: -1)."),
+        ("82.555", "Điểm chỉ được có tối đa 2 chữ số thập phân (nhận được: 82.555)."),
+        ("tám mươi", "Điểm phải là một số, ví dụ 82.50 (nhận được: 'tám mươi')."),
+        ("NaN", "Điểm phải là một số, ví dụ 82.50 (nhận được: 'NaN')."),
+        (True, "Điểm phải là một số, ví dụ 82.50 (nhận được: True)."),
+        (None, "Điểm phải là một số, ví dụ 82.50 (nhận được: None)."),
+    ],
+)
 def test_invalid_scores_are_refused_with_a_vietnamese_message_on_the_score_field(raw, message):
     with pytest.raises(InvalidInput) as refused:
         parse_score(raw)
@@ -298,11 +345,14 @@ def test_invalid_scores_are_refused_with_a_vietnamese_message_on_the_score_field
 
 def test_every_composition_problem_is_listed_in_vietnamese():
     chair = CouncilMember("a", "Nguyễn Văn A", CouncilRole.CHAIR)
-    problems = composition_problems([
-        chair, chair,
-        CouncilMember("b", "Trần Thị B", CouncilRole.VICE_CHAIR),
-        CouncilMember("c", "Lê Văn C", CouncilRole.VICE_CHAIR),
-    ])
+    problems = composition_problems(
+        [
+            chair,
+            chair,
+            CouncilMember("b", "Trần Thị B", CouncilRole.VICE_CHAIR),
+            CouncilMember("c", "Lê Văn C", CouncilRole.VICE_CHAIR),
+        ]
+    )
     assert problems == [
         "Số thành viên phải là số lẻ (hiện có 4).",
         "Hội đồng phải có đúng một Chủ tịch Hội đồng (hiện có 2).",

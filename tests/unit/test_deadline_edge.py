@@ -4,6 +4,7 @@ A completion that the passed deadline would close in the same instant is refused
 timer fires first, committed; the paths the BPMN draws for late work still run as drawn.
 No reminder or digest speaks of a task that its deadline is closing, whichever of two
 ticks reads it first."""
+
 from sqlalchemy import func, select
 from support import act, local, open_campaign, proposal_of, statuses, task_named
 from web_client import csrf_token, signed_in, web_app
@@ -31,8 +32,12 @@ def _closing_of(services, task_id: str) -> tuple:
         instance = session.get(ProcessInstance, task.instance_id)
         escalations = session.scalars(select(Escalation.action).where(Escalation.task_id == task_id)).all()
         told = session.scalars(select(Notification.key).where(Notification.task_id == task_id)).all()
-        return ((task.status, task.completed_by, task.completed_at), (instance.status, instance.lock_version),
-                escalations, sorted(told))
+        return (
+            (task.status, task.completed_by, task.completed_at),
+            (instance.status, instance.lock_version),
+            escalations,
+            sorted(told),
+        )
 
 
 def test_a_draft_at_the_cutoff_is_refused_on_the_page_and_the_api_and_the_unit_is_deemed_once(commune):
@@ -45,22 +50,33 @@ def test_a_draft_at_the_cutoff_is_refused_on_the_page_and_the_api_and_the_unit_i
     officer = signed_in(app, "cg_vp.canbo")
     token = csrf_token(officer, f"/tasks/{page_task}")
     with services.db.transaction() as session:
-        bearer = {"Authorization": f"Bearer {api_tokens.issue(session, 'cg_pkt.canbo', 'api', services.clock.now())}"}
+        bearer = {
+            "Authorization": f"Bearer {api_tokens.issue(session, 'cg_pkt.canbo', 'api', services.clock.now())}"
+        }
 
     services.clock.set(CUTOFF)  # the scheduler has not run
-    sent = officer.post(f"/tasks/{page_task}", data={"csrf_token": token, "action": "submit",
-                                                     "no_demand.present": "1", "no_demand": "true"})
+    sent = officer.post(
+        f"/tasks/{page_task}",
+        data={"csrf_token": token, "action": "submit", "no_demand.present": "1", "no_demand": "true"},
+    )
     assert sent.status_code == 302
     shown = officer.get(sent.headers["Location"]).get_data(as_text=True)
     assert REFUSAL in shown and "Nội dung đồng chí vừa gửi không được ghi nhận." in shown
-    refused = app.test_client().post(f"/api/v1/tasks/{api_task}/complete", json={"data": {"no_demand": True}},
-                                     headers=bearer)
+    refused = app.test_client().post(
+        f"/api/v1/tasks/{api_task}/complete", json={"data": {"no_demand": True}}, headers=bearer
+    )
     assert refused.status_code == 409
-    assert refused.get_json()["code"] == "deadline_passed" and refused.get_json()["message"].startswith(REFUSAL)
+    assert refused.get_json()["code"] == "deadline_passed" and refused.get_json()["message"].startswith(
+        REFUSAL
+    )
 
     # The timer fired and that was committed: each unit deemed no demand, its draft closed
     # by the deadline (not completed by the officer), its head told once.
-    assert statuses(services, campaign_id)["cg_vp"] == statuses(services, campaign_id)["cg_pkt"] == "deemed_no_demand"
+    assert (
+        statuses(services, campaign_id)["cg_vp"]
+        == statuses(services, campaign_id)["cg_pkt"]
+        == "deemed_no_demand"
+    )
     assert proposal_of(services, campaign_id, "cg_vp").closed_at == CUTOFF
     closed = {task_id: _closing_of(services, task_id) for task_id in (page_task, api_task)}
     for task_id, unit in ((page_task, "cg_vp"), (api_task, "cg_pkt")):
@@ -87,15 +103,24 @@ def test_a_draft_a_second_before_counts_and_the_heads_late_approval_ends_as_subm
     services.tick(CUTOFF)
     assert statuses(services, campaign_id)["cg_vp"] == "submitted_late"
     with services.db.transaction() as session:  # the commune may still accept it, with a reason
-        campaigns.accept_late_proposal(session, "xa_cam_giang_vhxh.truong", campaign_id, "cg_vp",
-                                       "Đơn vị gửi đúng 12 giờ do sự cố mạng, đã báo trước", local(2027, 1, 14, 13, 0))
+        campaigns.accept_late_proposal(
+            session,
+            "xa_cam_giang_vhxh.truong",
+            campaign_id,
+            "cg_vp",
+            "Đơn vị gửi đúng 12 giờ do sự cố mạng, đã báo trước",
+            local(2027, 1, 14, 13, 0),
+        )
     assert statuses(services, campaign_id)["cg_vp"] == "accepted_late"
 
 
 def _reminders_and_digests(services) -> list[str]:
     with services.db.read() as session:
-        return session.scalars(select(Notification.key).where(
-            Notification.key.like("reminder:%") | Notification.key.like("digest:%"))).all()
+        return session.scalars(
+            select(Notification.key).where(
+                Notification.key.like("reminder:%") | Notification.key.like("digest:%")
+            )
+        ).all()
 
 
 def test_two_ticks_at_the_cutoff_remind_and_digest_nobody_of_the_drafts_they_close(commune):

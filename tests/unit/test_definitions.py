@@ -1,5 +1,6 @@
 """Process definitions: content-addressed versions, instances pinned to the version they
 started on, and validation that reports every problem of a bundle at once."""
+
 from __future__ import annotations
 
 import copy
@@ -34,11 +35,16 @@ V2_DRAFT_TITLE = "Lập đề xuất nhu cầu (mẫu 2026)"
 
 # ------------------------------------------------------------------ database helpers
 
+
 def definition_rows(services) -> list[tuple]:
     with services.db.transaction() as session:
-        return list(session.execute(
-            select(ProcessDefinition.key, ProcessDefinition.version, ProcessDefinition.sha256)
-            .order_by(ProcessDefinition.key, ProcessDefinition.version)).tuples())
+        return list(
+            session.execute(
+                select(ProcessDefinition.key, ProcessDefinition.version, ProcessDefinition.sha256).order_by(
+                    ProcessDefinition.key, ProcessDefinition.version
+                )
+            ).tuples()
+        )
 
 
 def definition_count(services) -> int:
@@ -68,6 +74,7 @@ def bundle_dirs() -> list[str]:
 
 
 # ------------------------------------------------------------------ versions
+
 
 def test_loading_the_same_bpmn_twice_creates_no_new_version(services):
     assert UNIT in bundle_dirs()
@@ -104,8 +111,11 @@ def _new_description(bundle: Bundle) -> Bundle:
     return dataclasses.replace(bundle, meta={**bundle.meta, "description": "Mô tả mới."})
 
 
-@pytest.mark.parametrize("change", [_renamed_draft_task, _retitled_draft_form, _new_description],
-                         ids=["task-name", "form-title", "process-json"])
+@pytest.mark.parametrize(
+    "change",
+    [_renamed_draft_task, _retitled_draft_form, _new_description],
+    ids=["task-name", "form-title", "process-json"],
+)
 def test_a_changed_bundle_becomes_the_next_version(services, change):
     original = read_bundle(BPMN_DIR / UNIT)
     changed = change(original)
@@ -129,8 +139,11 @@ def _draft_task(services, campaign_id: int, unit: str = "cg_vp") -> tuple[HumanT
     instance_id = proposal_of(services, campaign_id, unit).instance_id
     with services.db.transaction() as session:
         instance = session.get(ProcessInstance, instance_id)
-        ready = list(session.scalars(select(HumanTask).where(
-            HumanTask.instance_id == instance_id, HumanTask.status == "ready")))
+        ready = list(
+            session.scalars(
+                select(HumanTask).where(HumanTask.instance_id == instance_id, HumanTask.status == "ready")
+            )
+        )
         assert len(ready) == 1
         return ready[0], instance
 
@@ -148,7 +161,11 @@ def test_running_instances_stay_on_their_version_while_new_ones_use_the_newest(c
     # Version 2 renames the draft task and adds a required field to its form.
     v2_bundle = _renamed_draft_task(read_bundle(BPMN_DIR / UNIT))
     forms = copy.deepcopy(v2_bundle.forms)
-    forms[DRAFT_FORM]["properties"]["contact_person"] = {"title": "Người liên hệ", "type": "string", "minLength": 1}
+    forms[DRAFT_FORM]["properties"]["contact_person"] = {
+        "title": "Người liên hệ",
+        "type": "string",
+        "minLength": 1,
+    }
     forms[DRAFT_FORM]["required"] = [*forms[DRAFT_FORM]["required"], "contact_person"]
     v2_bundle = dataclasses.replace(v2_bundle, forms=forms)
     services.clock.advance(hours=1)
@@ -188,6 +205,7 @@ def test_running_instances_stay_on_their_version_while_new_ones_use_the_newest(c
 
 # ------------------------------------------------------------------ validation
 
+
 def test_the_probe_bundle_itself_is_valid(services):
     # The cases below each break exactly one thing of this bundle.
     compiled = compile_bundle(probe_bundle(), services.clock.now())
@@ -206,35 +224,47 @@ def _without_additional_properties_false() -> dict:
 INVALID_BUNDLES = {
     "user-task-without-lane": (
         lambda: probe_bundle(process_xml(lanes=False)),
-        ["task (UserTask)", "must sit in a lane"]),
+        ["task (UserTask)", "must sit in a lane"],
+    ),
     "user-task-without-form": (
         lambda: probe_bundle(process_xml(user_task("task", form=None))),
-        ["task (UserTask)", "needs a form", "formJsonSchemaFilename"]),
+        ["task (UserTask)", "needs a form", "formJsonSchemaFilename"],
+    ),
     "form-file-missing": (
         lambda: probe_bundle(process_xml(user_task("task", form="absent.schema.json"))),
-        ["task (UserTask)", "absent.schema.json is missing from forms/"]),
+        ["task (UserTask)", "absent.schema.json is missing from forms/"],
+    ),
     "case-file-missing": (
         lambda: probe_bundle(process_xml(user_task("task", caseSchemaFilename="absent.case.json"))),
-        ["task (UserTask)", "case absent.case.json is missing from forms/"]),
+        ["task (UserTask)", "case absent.case.json is missing from forms/"],
+    ),
     "case-allows-additional-properties": (
-        lambda: probe_bundle(process_xml(user_task("task", caseSchemaFilename="loose.case.json")),
-                             forms={FORM_FILE: FORM, "loose.case.json": _without_additional_properties_false()}),
-        ["task (UserTask)", "case loose.case.json", "additionalProperties: false"]),
+        lambda: probe_bundle(
+            process_xml(user_task("task", caseSchemaFilename="loose.case.json")),
+            forms={FORM_FILE: FORM, "loose.case.json": _without_additional_properties_false()},
+        ),
+        ["task (UserTask)", "case loose.case.json", "additionalProperties: false"],
+    ),
     "unquoted-duration": (
         lambda: probe_bundle(process_xml(extra=boundary_timer("task", "timeDuration", "PT1H"))),
-        ["task_timer", "'PT1H'", "name 'PT1H' is not defined"]),
+        ["task_timer", "'PT1H'", "name 'PT1H' is not defined"],
+    ),
     "naive-date-time": (
         lambda: probe_bundle(process_xml(extra=boundary_timer("task", "timeDate", '"2026-01-14T12:00:00"'))),
-        ["task_timer", "2026-01-14T12:00:00", "explicit UTC offset"]),
+        ["task_timer", "2026-01-14T12:00:00", "explicit UTC offset"],
+    ),
     "service-task": (
         lambda: probe_bundle(process_xml(user_task("task"), service_task("call_api"))),
-        ["call_api (ServiceTask)", "not supported"]),
+        ["call_api (ServiceTask)", "not supported"],
+    ),
     "form-allows-additional-properties": (
         lambda: probe_bundle(forms={FORM_FILE: _without_additional_properties_false()}),
-        [FORM_FILE, "additionalProperties: false"]),
+        [FORM_FILE, "additionalProperties: false"],
+    ),
     "process-id-differs-from-key": (
         lambda: probe_bundle(process_xml(key="something_else")),
-        ["probe.bpmn", "no executable process with id 'probe'"]),
+        ["probe.bpmn", "no executable process with id 'probe'"],
+    ),
 }
 
 
@@ -256,11 +286,11 @@ def test_an_invalid_bundle_is_rejected_and_nothing_is_stored(services, case):
 
 def test_every_problem_of_a_bundle_is_listed_in_one_rejection(services):
     bpmn = process_xml(
-        user_task("no_lane"),                                # outside every lane
-        user_task("no_form", form=None),                      # no form property
-        user_task("lost_form", form="absent.schema.json"),    # form file not in forms/
-        user_task("loose_form", form="loose.schema.json"),    # additionalProperties not false
-        service_task("call_api"),                             # unsupported element
+        user_task("no_lane"),  # outside every lane
+        user_task("no_form", form=None),  # no form property
+        user_task("lost_form", form="absent.schema.json"),  # form file not in forms/
+        user_task("loose_form", form="loose.schema.json"),  # additionalProperties not false
+        service_task("call_api"),  # unsupported element
         outside_lane=("no_lane",),
         extra=boundary_timer("no_form", "timeDuration", "PT1H")
         + boundary_timer("lost_form", "timeDate", '"2026-01-14T12:00:00"'),

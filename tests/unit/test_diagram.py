@@ -2,6 +2,7 @@
 
 Every check reads the generated DI back as a viewer would: shapes and edges by bpmnElement,
 bounds and waypoints as numbers."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -20,12 +21,17 @@ from services.common.config import REPO_ROOT
 BPMN_DIR = REPO_ROOT / "bpmn"
 COMMITTED = ["unit_proposal", "commune_campaign"]
 MODEL = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-NS = {"bpmn": MODEL, "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
-      "dc": "http://www.omg.org/spec/DD/20100524/DC", "di": "http://www.omg.org/spec/DD/20100524/DI"}
+NS = {
+    "bpmn": MODEL,
+    "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
+    "dc": "http://www.omg.org/spec/DD/20100524/DC",
+    "di": "http://www.omg.org/spec/DD/20100524/DI",
+}
 ACTIVITIES = {"task", "callActivity", "subProcess", "transaction", "adHocSubProcess"}
 
 
 # ------------------------------------------------------------------ reading a diagram back
+
 
 def local(element) -> str:
     return etree.QName(element).localname
@@ -62,22 +68,36 @@ class Rect:
         return self.x + self.width / 2, self.y + self.height / 2
 
     def contains(self, other: Rect) -> bool:
-        return self.x <= other.x and other.right <= self.right and self.y <= other.y and other.bottom <= self.bottom
+        return (
+            self.x <= other.x
+            and other.right <= self.right
+            and self.y <= other.y
+            and other.bottom <= self.bottom
+        )
 
     def overlaps(self, other: Rect) -> bool:
-        return self.x < other.right and other.x < self.right and self.y < other.bottom and other.y < self.bottom
+        return (
+            self.x < other.right and other.x < self.right and self.y < other.bottom and other.y < self.bottom
+        )
 
     def is_crossed_by(self, start, end) -> bool:
         (x1, y1), (x2, y2) = start, end
-        return (min(x1, x2) < self.right - 1 and max(x1, x2) > self.x + 1
-                and min(y1, y2) < self.bottom - 1 and max(y1, y2) > self.y + 1)
+        return (
+            min(x1, x2) < self.right - 1
+            and max(x1, x2) > self.x + 1
+            and min(y1, y2) < self.bottom - 1
+            and max(y1, y2) > self.y + 1
+        )
 
 
 class Drawing:
     def __init__(self, data: bytes):
         self.root = etree.fromstring(data)
-        self.elements = {element.get("id"): element for element in self.root.iter()
-                         if isinstance(element.tag, str) and element.get("id")}
+        self.elements = {
+            element.get("id"): element
+            for element in self.root.iter()
+            if isinstance(element.tag, str) and element.get("id")
+        }
         self.shapes, self.edges = defaultdict(list), defaultdict(list)
         for plane in self.root.iterfind("bpmndi:BPMNDiagram/bpmndi:BPMNPlane", NS):
             for shape in plane.iterfind("bpmndi:BPMNShape", NS):
@@ -89,18 +109,18 @@ class Drawing:
         return [element for element in self.root.iter() if is_flow_node(element)]
 
     def shape(self, element_id: str):
-        (_, shape), = self.shapes[element_id]
+        ((_, shape),) = self.shapes[element_id]
         return shape
 
     def rect(self, element_id: str) -> Rect:
         return Rect.of(self.shape(element_id))
 
     def plane_of(self, element_id: str):
-        (plane, _), = self.shapes[element_id] or self.edges[element_id]
+        ((plane, _),) = self.shapes[element_id] or self.edges[element_id]
         return plane
 
     def waypoints(self, flow_id: str) -> list[tuple[float, float]]:
-        (_, edge), = self.edges[flow_id]
+        ((_, edge),) = self.edges[flow_id]
         return [(float(point.get("x")), float(point.get("y"))) for point in edge.iterfind("di:waypoint", NS)]
 
     def diagram_count(self) -> int:
@@ -115,6 +135,7 @@ def strip_diagrams(data: bytes) -> bytes:
 
 
 # ------------------------------------------------------------------ what a readable diagram is
+
 
 def assert_readable(data: bytes) -> Drawing:
     drawing = Drawing(data)
@@ -161,9 +182,13 @@ def assert_edges_orthogonal_and_attached(drawing: Drawing):
         (start_x, start_y), (end_x, end_y) = points[0], points[-1]
         if local(drawing.elements[source]) == "boundaryEvent":
             assert (start_x, start_y) == (source_rect.center[0], source_rect.bottom), flow.get("id")
-            assert points[1][0] == start_x and points[1][1] > start_y, "a boundary event's flow leaves downward"
+            assert points[1][0] == start_x and points[1][1] > start_y, (
+                "a boundary event's flow leaves downward"
+            )
         else:
-            assert start_x == source_rect.right and source_rect.y <= start_y <= source_rect.bottom, flow.get("id")
+            assert start_x == source_rect.right and source_rect.y <= start_y <= source_rect.bottom, flow.get(
+                "id"
+            )
         assert end_x == target_rect.x and target_rect.y <= end_y <= target_rect.bottom, flow.get("id")
 
 
@@ -175,9 +200,15 @@ def assert_edges_avoid_other_shapes(drawing: Drawing):
         points = drawing.waypoints(flow.get("id"))
         for element_id, shapes in drawing.shapes.items():
             for shape_plane, shape in shapes:
-                if shape_plane is plane and element_id not in ends and is_flow_node(drawing.elements[element_id]):
-                    assert not any(Rect.of(shape).is_crossed_by(a, b) for a, b in zip(points, points[1:])), \
-                        (flow.get("id"), element_id)
+                if (
+                    shape_plane is plane
+                    and element_id not in ends
+                    and is_flow_node(drawing.elements[element_id])
+                ):
+                    assert not any(Rect.of(shape).is_crossed_by(a, b) for a, b in zip(points, points[1:])), (
+                        flow.get("id"),
+                        element_id,
+                    )
 
 
 def assert_no_overlaps(drawing: Drawing):
@@ -186,10 +217,14 @@ def assert_no_overlaps(drawing: Drawing):
         by_plane[drawing.plane_of(node.get("id"))].append(node)
     for nodes in by_plane.values():
         for one, other in itertools.combinations(nodes, 2):
-            if one.get("id") in (other.get("attachedToRef"),) or other.get("id") in (one.get("attachedToRef"),):
+            if one.get("id") in (other.get("attachedToRef"),) or other.get("id") in (
+                one.get("attachedToRef"),
+            ):
                 continue  # a boundary event sits on its task's edge by design
-            assert not drawing.rect(one.get("id")).overlaps(drawing.rect(other.get("id"))), \
-                (one.get("id"), other.get("id"))
+            assert not drawing.rect(one.get("id")).overlaps(drawing.rect(other.get("id"))), (
+                one.get("id"),
+                other.get("id"),
+            )
 
 
 def assert_boundary_events_on_bottom_edge(drawing: Drawing):
@@ -207,8 +242,9 @@ def assert_lanes_and_participants_hold_their_nodes(drawing: Drawing):
             node_id = reference.text.strip()
             if drawing.plane_of(node_id) is drawing.plane_of(lane.get("id")):
                 assert lane_rect.contains(drawing.rect(node_id)), (lane.get("id"), node_id)
-    for lane_set in itertools.chain(drawing.root.iter(f"{{{MODEL}}}laneSet"),
-                                    drawing.root.iter(f"{{{MODEL}}}childLaneSet")):
+    for lane_set in itertools.chain(
+        drawing.root.iter(f"{{{MODEL}}}laneSet"), drawing.root.iter(f"{{{MODEL}}}childLaneSet")
+    ):
         rects = [drawing.rect(lane.get("id")) for lane in lane_set.iterfind("bpmn:lane", NS)]
         for upper, lower in zip(rects, rects[1:]):
             assert upper.bottom <= lower.y, "lanes are stacked in lane-set order"
@@ -226,44 +262,58 @@ def assert_lanes_and_participants_hold_their_nodes(drawing: Drawing):
 def assert_subprocesses_collapsed_with_own_diagram(drawing: Drawing):
     for subprocess in drawing.root.iter(f"{{{MODEL}}}subProcess"):
         assert drawing.shape(subprocess.get("id")).get("isExpanded") == "false"
-        plane, = drawing.root.iterfind(f"bpmndi:BPMNDiagram/bpmndi:BPMNPlane[@bpmnElement='{subprocess.get('id')}']",
-                                       NS)
+        (plane,) = drawing.root.iterfind(
+            f"bpmndi:BPMNDiagram/bpmndi:BPMNPlane[@bpmnElement='{subprocess.get('id')}']", NS
+        )
         for child in filter(is_flow_node, subprocess):
             assert drawing.plane_of(child.get("id")) is plane
 
 
 # ------------------------------------------------------------------ a hand-written process
 
+
 def review_process() -> bytes:
     """Two lanes in a participant, a loop back from a gateway and a boundary timer."""
     fill, review = user_task("fill_form"), user_task("review_form")
-    lanes = {"clerk": ["start", "fill_form", "fill_form_timer", "fill_form_timer_end"],
-             "head": ["review_form", "decision", "accepted_end"]}
+    lanes = {
+        "clerk": ["start", "fill_form", "fill_form_timer", "fill_form_timer_end"],
+        "head": ["review_form", "decision", "accepted_end"],
+    }
     lane_xml = "".join(
         f'<bpmn:lane id="lane_{name}" name="{name}">'
-        + "".join(f"<bpmn:flowNodeRef>{node}</bpmn:flowNodeRef>" for node in nodes) + "</bpmn:lane>"
-        for name, nodes in lanes.items())
-    flows = [("to_fill", "start", "fill_form", ""), ("to_review", "fill_form", "review_form", ""),
-             ("to_decision", "review_form", "decision", ""), ("accepted", "decision", "accepted_end", ' name="Đồng ý"')]
-    flow_xml = "".join(f'<bpmn:sequenceFlow id="{flow}"{name} sourceRef="{source}" targetRef="{target}"/>'
-                       for flow, source, target, name in flows)
-    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<bpmn:definitions {NAMESPACES} id="review_definitions" '
-            'targetNamespace="http://talentflow.local/test">\n'
-            '  <bpmn:collaboration id="review_collaboration">'
-            f'<bpmn:participant id="review_participant" name="Thử" processRef="{KEY}"/></bpmn:collaboration>\n'
-            "  <!-- written by hand, without a diagram -->\n"
-            f'  <bpmn:process id="{KEY}" isExecutable="true">\n'
-            f'    <bpmn:laneSet id="lanes">{lane_xml}</bpmn:laneSet>\n'
-            '    <bpmn:startEvent id="start" name="Bắt đầu"/>\n'
-            f"    {fill.xml}{boundary_timer('fill_form', 'timeDate', 'deadline')}\n"
-            f"    {review.xml}\n"
-            '    <bpmn:exclusiveGateway id="decision" name="Đồng ý?" default="accepted"/>\n'
-            '    <bpmn:endEvent id="accepted_end" name="Xong"/>\n'
-            f"    {flow_xml}\n"
-            '    <bpmn:sequenceFlow id="returned" name="Trả lại" sourceRef="decision" targetRef="fill_form">'
-            "<bpmn:conditionExpression>note == 'again'</bpmn:conditionExpression></bpmn:sequenceFlow>\n"
-            "  </bpmn:process>\n"
-            "</bpmn:definitions>\n").encode()
+        + "".join(f"<bpmn:flowNodeRef>{node}</bpmn:flowNodeRef>" for node in nodes)
+        + "</bpmn:lane>"
+        for name, nodes in lanes.items()
+    )
+    flows = [
+        ("to_fill", "start", "fill_form", ""),
+        ("to_review", "fill_form", "review_form", ""),
+        ("to_decision", "review_form", "decision", ""),
+        ("accepted", "decision", "accepted_end", ' name="Đồng ý"'),
+    ]
+    flow_xml = "".join(
+        f'<bpmn:sequenceFlow id="{flow}"{name} sourceRef="{source}" targetRef="{target}"/>'
+        for flow, source, target, name in flows
+    )
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<bpmn:definitions {NAMESPACES} id="review_definitions" '
+        'targetNamespace="http://talentflow.local/test">\n'
+        '  <bpmn:collaboration id="review_collaboration">'
+        f'<bpmn:participant id="review_participant" name="Thử" processRef="{KEY}"/></bpmn:collaboration>\n'
+        "  <!-- written by hand, without a diagram -->\n"
+        f'  <bpmn:process id="{KEY}" isExecutable="true">\n'
+        f'    <bpmn:laneSet id="lanes">{lane_xml}</bpmn:laneSet>\n'
+        '    <bpmn:startEvent id="start" name="Bắt đầu"/>\n'
+        f"    {fill.xml}{boundary_timer('fill_form', 'timeDate', 'deadline')}\n"
+        f"    {review.xml}\n"
+        '    <bpmn:exclusiveGateway id="decision" name="Đồng ý?" default="accepted"/>\n'
+        '    <bpmn:endEvent id="accepted_end" name="Xong"/>\n'
+        f"    {flow_xml}\n"
+        '    <bpmn:sequenceFlow id="returned" name="Trả lại" sourceRef="decision" targetRef="fill_form">'
+        "<bpmn:conditionExpression>note == 'again'</bpmn:conditionExpression></bpmn:sequenceFlow>\n"
+        "  </bpmn:process>\n"
+        "</bpmn:definitions>\n"
+    ).encode()
 
 
 def with_boundary_events(count: int) -> bytes:
@@ -273,11 +323,13 @@ def with_boundary_events(count: int) -> bytes:
         f'<bpmn:timeDuration>"PT{index}H"</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:boundaryEvent>'
         f'<bpmn:endEvent id="reminded_{index}"/>'
         f'<bpmn:sequenceFlow id="reminder_{index}_flow" sourceRef="reminder_{index}" targetRef="reminded_{index}"/>'
-        for index in range(1, count + 1))
+        for index in range(1, count + 1)
+    )
     return process_xml(extra=events, outside_lane=tuple(f"reminded_{index}" for index in range(1, count + 1)))
 
 
 # ------------------------------------------------------------------ the committed processes
+
 
 @pytest.mark.parametrize("key", COMMITTED)
 def test_committed_process_carries_a_diagram_and_is_left_unchanged(key):
@@ -311,14 +363,19 @@ def test_unit_proposal_keeps_its_main_path_on_one_line_and_loops_below():
 
 # ------------------------------------------------------------------ a hand-written process
 
+
 def test_hand_written_process_with_loop_lanes_and_boundary_timer():
     source = review_process()
 
     generated = ensure_diagram(source)
 
     drawing = assert_readable(generated)
-    columns = [drawing.rect(node).x for node in ["start", "fill_form", "review_form", "decision", "accepted_end"]]
-    assert columns == sorted(columns) and len(set(columns)) == len(columns), "one column per rank, loop ignored"
+    columns = [
+        drawing.rect(node).x for node in ["start", "fill_form", "review_form", "decision", "accepted_end"]
+    ]
+    assert columns == sorted(columns) and len(set(columns)) == len(columns), (
+        "one column per rank, loop ignored"
+    )
     returned = drawing.waypoints("returned")
     assert max(y for _, y in returned) > drawing.rect("decision").bottom, "the loop back runs below"
     assert drawing.rect("fill_form_timer_end").x > drawing.rect("fill_form").right
@@ -334,7 +391,7 @@ def test_only_the_diagram_is_added_to_the_original_text():
     generated = ensure_diagram(source)
 
     assert generated.startswith(source[:closing]) and generated.endswith(source[closing:])
-    added = generated[closing:len(generated) - len(source) + closing]
+    added = generated[closing : len(generated) - len(source) + closing]
     assert added.startswith(b"  <bpmndi:BPMNDiagram ") and added.endswith(b"</bpmndi:BPMNDiagram>\n")
     assert b"<!-- written by hand, without a diagram -->" in generated
 
@@ -353,9 +410,11 @@ def test_process_without_collaboration_is_drawn_on_the_process_plane_with_its_la
 
     drawing = assert_readable(ensure_diagram(source))
 
-    plane, = drawing.root.iterfind("bpmndi:BPMNDiagram/bpmndi:BPMNPlane", NS)
+    (plane,) = drawing.root.iterfind("bpmndi:BPMNDiagram/bpmndi:BPMNPlane", NS)
     assert plane.get("bpmnElement") == KEY
-    assert drawing.rect("end").y >= drawing.rect("lane_clerk").bottom, "a node in no lane gets a band of its own"
+    assert drawing.rect("end").y >= drawing.rect("lane_clerk").bottom, (
+        "a node in no lane gets a band of its own"
+    )
 
 
 @pytest.mark.parametrize("count", [1, 2, 3])
@@ -370,15 +429,24 @@ def test_boundary_events_are_spread_along_the_bottom_edge(count):
 
 def test_a_wide_fan_out_and_a_flow_skipping_a_column_cross_no_shape():
     branches = 30
-    body = ('<bpmn:parallelGateway id="split"/><bpmn:parallelGateway id="join"/>'
-            + "".join(f'<bpmn:manualTask id="branch_{index}"/>'
-                      f'<bpmn:sequenceFlow id="to_branch_{index}" sourceRef="split" targetRef="branch_{index}"/>'
-                      f'<bpmn:sequenceFlow id="from_branch_{index}" sourceRef="branch_{index}" targetRef="join"/>'
-                      for index in range(branches))
-            + '<bpmn:sequenceFlow id="skip" sourceRef="split" targetRef="join"/>')
-    source = process_xml(lanes=False, extra=body).replace(
-        b'sourceRef="task" targetRef="end"', b'sourceRef="task" targetRef="split"').replace(
-        b"</bpmn:process>", b'<bpmn:sequenceFlow id="to_end" sourceRef="join" targetRef="end"/></bpmn:process>')
+    body = (
+        '<bpmn:parallelGateway id="split"/><bpmn:parallelGateway id="join"/>'
+        + "".join(
+            f'<bpmn:manualTask id="branch_{index}"/>'
+            f'<bpmn:sequenceFlow id="to_branch_{index}" sourceRef="split" targetRef="branch_{index}"/>'
+            f'<bpmn:sequenceFlow id="from_branch_{index}" sourceRef="branch_{index}" targetRef="join"/>'
+            for index in range(branches)
+        )
+        + '<bpmn:sequenceFlow id="skip" sourceRef="split" targetRef="join"/>'
+    )
+    source = (
+        process_xml(lanes=False, extra=body)
+        .replace(b'sourceRef="task" targetRef="end"', b'sourceRef="task" targetRef="split"')
+        .replace(
+            b"</bpmn:process>",
+            b'<bpmn:sequenceFlow id="to_end" sourceRef="join" targetRef="end"/></bpmn:process>',
+        )
+    )
 
     drawing = assert_readable(ensure_diagram(source))
 
@@ -389,16 +457,25 @@ def test_a_wide_fan_out_and_a_flow_skipping_a_column_cross_no_shape():
 def test_a_boundary_event_flow_does_not_drop_through_the_task_below():
     # branch_0 and branch_1 share a column; the timer's end lands two rows down in the next one,
     # so dropping straight down from the timer would cut through branch_1.
-    body = ('<bpmn:parallelGateway id="split"/><bpmn:parallelGateway id="join"/>'
-            + "".join(f'<bpmn:manualTask id="branch_{index}"/><bpmn:manualTask id="check_{index}"/>'
-                      f'<bpmn:sequenceFlow id="to_branch_{index}" sourceRef="split" targetRef="branch_{index}"/>'
-                      f'<bpmn:sequenceFlow id="to_check_{index}" sourceRef="branch_{index}" targetRef="check_{index}"/>'
-                      f'<bpmn:sequenceFlow id="from_check_{index}" sourceRef="check_{index}" targetRef="join"/>'
-                      for index in range(2))
-            + boundary_timer("branch_0", "timeDuration", '"PT1H"'))
-    source = process_xml(lanes=False, extra=body).replace(
-        b'sourceRef="task" targetRef="end"', b'sourceRef="task" targetRef="split"').replace(
-        b"</bpmn:process>", b'<bpmn:sequenceFlow id="to_end" sourceRef="join" targetRef="end"/></bpmn:process>')
+    body = (
+        '<bpmn:parallelGateway id="split"/><bpmn:parallelGateway id="join"/>'
+        + "".join(
+            f'<bpmn:manualTask id="branch_{index}"/><bpmn:manualTask id="check_{index}"/>'
+            f'<bpmn:sequenceFlow id="to_branch_{index}" sourceRef="split" targetRef="branch_{index}"/>'
+            f'<bpmn:sequenceFlow id="to_check_{index}" sourceRef="branch_{index}" targetRef="check_{index}"/>'
+            f'<bpmn:sequenceFlow id="from_check_{index}" sourceRef="check_{index}" targetRef="join"/>'
+            for index in range(2)
+        )
+        + boundary_timer("branch_0", "timeDuration", '"PT1H"')
+    )
+    source = (
+        process_xml(lanes=False, extra=body)
+        .replace(b'sourceRef="task" targetRef="end"', b'sourceRef="task" targetRef="split"')
+        .replace(
+            b"</bpmn:process>",
+            b'<bpmn:sequenceFlow id="to_end" sourceRef="join" targetRef="end"/></bpmn:process>',
+        )
+    )
 
     drawing = assert_readable(ensure_diagram(source))
 
@@ -406,14 +483,18 @@ def test_a_boundary_event_flow_does_not_drop_through_the_task_below():
 
 
 def test_nested_lanes_span_their_child_lanes():
-    nested = ('<bpmn:laneSet id="lanes"><bpmn:lane id="lane_unit" name="unit">'
-              "<bpmn:flowNodeRef>start</bpmn:flowNodeRef><bpmn:flowNodeRef>task</bpmn:flowNodeRef>"
-              '<bpmn:childLaneSet id="unit_lanes">'
-              '<bpmn:lane id="lane_officer" name="officer"><bpmn:flowNodeRef>start</bpmn:flowNodeRef></bpmn:lane>'
-              '<bpmn:lane id="lane_head" name="head"><bpmn:flowNodeRef>task</bpmn:flowNodeRef>'
-              "<bpmn:flowNodeRef>end</bpmn:flowNodeRef></bpmn:lane>"
-              "</bpmn:childLaneSet></bpmn:lane></bpmn:laneSet>")
-    source = process_xml(lanes=False).replace(b'isExecutable="true">', b'isExecutable="true">' + nested.encode())
+    nested = (
+        '<bpmn:laneSet id="lanes"><bpmn:lane id="lane_unit" name="unit">'
+        "<bpmn:flowNodeRef>start</bpmn:flowNodeRef><bpmn:flowNodeRef>task</bpmn:flowNodeRef>"
+        '<bpmn:childLaneSet id="unit_lanes">'
+        '<bpmn:lane id="lane_officer" name="officer"><bpmn:flowNodeRef>start</bpmn:flowNodeRef></bpmn:lane>'
+        '<bpmn:lane id="lane_head" name="head"><bpmn:flowNodeRef>task</bpmn:flowNodeRef>'
+        "<bpmn:flowNodeRef>end</bpmn:flowNodeRef></bpmn:lane>"
+        "</bpmn:childLaneSet></bpmn:lane></bpmn:laneSet>"
+    )
+    source = process_xml(lanes=False).replace(
+        b'isExecutable="true">', b'isExecutable="true">' + nested.encode()
+    )
 
     drawing = assert_readable(ensure_diagram(source))
 
@@ -424,22 +505,31 @@ def test_nested_lanes_span_their_child_lanes():
 
 # ------------------------------------------------------------------ files that already have a diagram
 
+
 def test_a_file_with_a_diagram_is_returned_byte_for_byte():
-    drawn = review_process().replace(b"</bpmn:definitions>", (
-        b'<bpmndi:BPMNDiagram xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" '
-        b'xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" id="drawn">'
-        b'<bpmndi:BPMNPlane id="drawn_plane" bpmnElement="review_collaboration">'
-        b'<bpmndi:BPMNShape id="start_shape"  bpmnElement="start"><dc:Bounds x="1" y="2" width="36" height="36"/>'
-        b"</bpmndi:BPMNShape></bpmndi:BPMNPlane></bpmndi:BPMNDiagram>\n</bpmn:definitions>"))
+    drawn = review_process().replace(
+        b"</bpmn:definitions>",
+        (
+            b'<bpmndi:BPMNDiagram xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" '
+            b'xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" id="drawn">'
+            b'<bpmndi:BPMNPlane id="drawn_plane" bpmnElement="review_collaboration">'
+            b'<bpmndi:BPMNShape id="start_shape"  bpmnElement="start"><dc:Bounds x="1" y="2" width="36" height="36"/>'
+            b"</bpmndi:BPMNShape></bpmndi:BPMNPlane></bpmndi:BPMNDiagram>\n</bpmn:definitions>"
+        ),
+    )
 
     assert ensure_diagram(drawn) == drawn
 
 
 def test_a_diagram_without_shapes_is_replaced_by_a_generated_one():
-    empty = review_process().replace(b"</bpmn:definitions>", (
-        b'<bpmndi:BPMNDiagram xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" id="BPMNDiagram_1">'
-        b'<bpmndi:BPMNPlane id="BPMNPlane_1" bpmnElement="review_collaboration"/></bpmndi:BPMNDiagram>\n'
-        b"</bpmn:definitions>"))
+    empty = review_process().replace(
+        b"</bpmn:definitions>",
+        (
+            b'<bpmndi:BPMNDiagram xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" id="BPMNDiagram_1">'
+            b'<bpmndi:BPMNPlane id="BPMNPlane_1" bpmnElement="review_collaboration"/></bpmndi:BPMNDiagram>\n'
+            b"</bpmn:definitions>"
+        ),
+    )
 
     generated = ensure_diagram(empty)
 
@@ -461,10 +551,12 @@ def test_a_closing_tag_quoted_in_a_trailing_comment_does_not_mislead():
 
 def test_broken_references_are_left_out_instead_of_failing():
     # Uploads are drawn before they are validated; validation names these problems later.
-    broken = (boundary_timer("task", "timeDate", "deadline")
-              + '<bpmn:sequenceFlow id="into_boundary" sourceRef="start" targetRef="task_timer"/>'
-              '<bpmn:sequenceFlow id="to_nowhere" sourceRef="start" targetRef="missing"/>'
-              '<bpmn:boundaryEvent id="orphan" attachedToRef="missing"/>')
+    broken = (
+        boundary_timer("task", "timeDate", "deadline")
+        + '<bpmn:sequenceFlow id="into_boundary" sourceRef="start" targetRef="task_timer"/>'
+        '<bpmn:sequenceFlow id="to_nowhere" sourceRef="start" targetRef="missing"/>'
+        '<bpmn:boundaryEvent id="orphan" attachedToRef="missing"/>'
+    )
 
     drawing = Drawing(ensure_diagram(process_xml(extra=broken)))
 
@@ -473,6 +565,9 @@ def test_broken_references_are_left_out_instead_of_failing():
 
 
 def test_untrusted_xml_is_refused():
-    hostile = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/hostname">]>' + review_process()[38:]
+    hostile = (
+        b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/hostname">]>'
+        + review_process()[38:]
+    )
     with pytest.raises(DefinitionRejected):
         ensure_diagram(hostile)

@@ -1,5 +1,6 @@
 """Reminders and escalations in simulated time: each exactly once, at its instant, to
 the people the org chart names (docs/deadlines.md#reminders-and-escalations)."""
+
 from datetime import timedelta
 
 import pytest
@@ -28,16 +29,21 @@ def _publish(services, lane="unit_officer", extra="", **policy) -> None:
 def _start(services, unit="cg_thcs", lane="unit_officer", data=None) -> str:
     with services.db.transaction() as session:
         org = unit_by_code(session, unit).id
-        change = services.runtime.start(session, "probe", data or START, lane_orgs={lane: org},
-                                        at=local(2026, 1, 10, 9, 0))
+        change = services.runtime.start(
+            session, "probe", data or START, lane_orgs={lane: org}, at=local(2026, 1, 10, 9, 0)
+        )
         return change.opened_tasks[0].id
 
 
 def _sent(services, task_id: str | None = None) -> list[tuple[str, str]]:
     """(username, "reminder:<offset>" or "escalation:<level>") of every reminder and
     escalation notified (about one task, if given), in order."""
-    query = (select(AppUser.username, Notification.key).join(AppUser)
-             .where(Notification.key.not_like("digest:%")).order_by(Notification.id))
+    query = (
+        select(AppUser.username, Notification.key)
+        .join(AppUser)
+        .where(Notification.key.not_like("digest:%"))
+        .order_by(Notification.id)
+    )
     if task_id is not None:
         query = query.where(Notification.task_id == task_id)
     with services.db.read() as session:
@@ -66,14 +72,17 @@ def test_reminders_at_t_minus_24h_and_2h_then_two_levels_each_exactly_once(commu
     late = _tick(services, DUE + timedelta(days=30)).alerts
     assert (late.reminders, late.escalations) == (0, 0)
     assert _sent(services) == [
-        ("cg_thcs.canbo", "reminder:PT24H"), ("cg_thcs.canbo", "reminder:PT2H"),
+        ("cg_thcs.canbo", "reminder:PT24H"),
+        ("cg_thcs.canbo", "reminder:PT2H"),
         ("cg_thcs.truong", "escalation:1"),  # the head of the same unit
         ("chutich", "escalation:2"),  # then the head one level up: the commune's chair
     ]
     with services.db.read() as session:
         shown = escalations_of(session, [task_id])[task_id]
         assert [(e.level, e.action, e.escalated_at) for e in shown] == [
-            (1, "notify", DUE), (2, "notify", DUE + timedelta(days=1))]
+            (1, "notify", DUE),
+            (2, "notify", DUE + timedelta(days=1)),
+        ]
         assert session.get(HumanTask, task_id).next_alert_at is None
 
 
@@ -104,8 +113,14 @@ def test_the_acting_head_is_reached_while_the_head_is_absent(commune):
         deputy = AppUser(username="cg_thcs.pho", full_name="Phó hiệu trưởng", active=True)
         session.add(deputy)
         session.flush()
-        session.add(Membership(user_id=deputy.id, org_unit_id=unit_by_code(session, "cg_thcs").id,
-                               role_code=UNIT_HEAD, acting=True))
+        session.add(
+            Membership(
+                user_id=deputy.id,
+                org_unit_id=unit_by_code(session, "cg_thcs").id,
+                role_code=UNIT_HEAD,
+                acting=True,
+            )
+        )
     _publish(services, due="deadline", reminders="none", escalation="PT0S")
     _start(services)
     _tick(services, DUE)
@@ -122,7 +137,9 @@ def test_reassign_gives_the_overdue_task_to_the_head(commune):
     act(services, "cg_thcs.truong", "task", {"note": "đã xử lý thay"}, at=DUE + timedelta(hours=1))
     with services.db.read() as session:
         done = session.get(HumanTask, task_id)
-        assert done.status == "completed" and done.completed_by == user_by_username(session, "cg_thcs.truong").id
+        assert (
+            done.status == "completed" and done.completed_by == user_by_username(session, "cg_thcs.truong").id
+        )
 
 
 def test_the_heads_own_task_escalates_one_level_up(commune):
@@ -143,8 +160,13 @@ def test_reminders_in_working_days_before_a_fixed_date(commune):
     _publish(services, due="deadline", reminders="10WD 3WD", escalation="PT0S")
     with services.db.transaction() as session:
         org = unit_by_code(session, "cg_thcs").id
-        task = services.runtime.start(session, "probe", {"deadline": due.isoformat()},
-                                      lane_orgs={"unit_officer": org}, at=local(2026, 11, 2, 9, 0)).opened_tasks[0]
+        task = services.runtime.start(
+            session,
+            "probe",
+            {"deadline": due.isoformat()},
+            lane_orgs={"unit_officer": org},
+            at=local(2026, 11, 2, 9, 0),
+        ).opened_tasks[0]
     assert task.next_alert_at == local(2026, 11, 16, 8, 0)
     assert _tick(services, local(2026, 11, 16, 7, 59)).alerts.reminders == 0
     assert _tick(services, local(2026, 11, 16, 8, 0)).alerts.reminders == 1
@@ -171,8 +193,11 @@ def test_the_campaign_cutoff_closes_silent_units_once_and_tells_their_heads(comm
     assert (again.timers.fired, again.alerts.escalations) == (0, 0)
 
     with services.db.read() as session:
-        closures = session.execute(select(AppUser.username, Notification.key).join(AppUser)
-                                   .where(Notification.key.like("escalation:%"))).all()
+        closures = session.execute(
+            select(AppUser.username, Notification.key)
+            .join(AppUser)
+            .where(Notification.key.like("escalation:%"))
+        ).all()
         heads = sorted(username for username, _ in closures)
     silent = ["cg_bxdd", "cg_dvsnc", "cg_pkt", "cg_pvhcc", "cg_thcs", "cg_tyt", "cg_vp", "xa_cam_giang_vhxh"]
     # Each silent unit's head hears once that the draft closed; cg_mn's head sat on a
@@ -192,19 +217,25 @@ def test_the_daily_digest_goes_out_at_seven_once_a_day(commune):
     assert services.send_digest(local(2026, 1, 12, 7, 5)) == sent
     with services.db.read() as session:
         officer = user_by_username(session, "cg_thcs.canbo")
-        [body] = session.scalars(select(Notification.body).where(
-            Notification.user_id == officer.id, Notification.key.like("digest:11/01/2026:%")))
+        [body] = session.scalars(
+            select(Notification.body).where(
+                Notification.user_id == officer.id, Notification.key.like("digest:11/01/2026:%")
+            )
+        )
     assert "1 việc đang chờ xử lý" in body and "còn 3 ngày 5 giờ" in body
 
 
-@pytest.mark.parametrize("policy, problem", [
-    ({"escalation_action": "ignore"}, "escalation_action 'ignore' is not one of"),
-    ({"escalation_action": "close"}, "needs an interrupting timer"),
-    ({"reminders": "tomorrow"}, "reminder 'tomorrow' is neither"),
-    ({"escalation": "P1X"}, "escalation delay 'P1X' is not an ISO 8601 duration"),
-    ({"due": "deadline + 1"}, "due 'deadline + 1' does not evaluate"),
-    ({"due": "'2026-01-14T12:00:00'"}, "does not evaluate"),  # no UTC offset
-])
+@pytest.mark.parametrize(
+    "policy, problem",
+    [
+        ({"escalation_action": "ignore"}, "escalation_action 'ignore' is not one of"),
+        ({"escalation_action": "close"}, "needs an interrupting timer"),
+        ({"reminders": "tomorrow"}, "reminder 'tomorrow' is neither"),
+        ({"escalation": "P1X"}, "escalation delay 'P1X' is not an ISO 8601 duration"),
+        ({"due": "deadline + 1"}, "due 'deadline + 1' does not evaluate"),
+        ({"due": "'2026-01-14T12:00:00'"}, "does not evaluate"),  # no UTC offset
+    ],
+)
 def test_a_bad_policy_is_refused_at_publish_with_its_reason(policy, problem):
     bpmn = process_xml(user_task("task", **policy), lane="unit_officer")
     with pytest.raises(DefinitionRejected) as refused:
@@ -240,5 +271,8 @@ def test_phong_vhxh_aggregation_escalates_to_its_head_then_the_chair(commune):
     _tick(services, city_deadline + timedelta(hours=12))
     _tick(services, city_deadline + timedelta(days=3))
     assert _sent(services, task.id) == [
-        ("vhxh.canbo", "reminder:PT6H"), ("vhxh.canbo", "reminder:PT2H"),
-        ("xa_cam_giang_vhxh.truong", "escalation:1"), ("chutich", "escalation:2")]
+        ("vhxh.canbo", "reminder:PT6H"),
+        ("vhxh.canbo", "reminder:PT2H"),
+        ("xa_cam_giang_vhxh.truong", "escalation:1"),
+        ("chutich", "escalation:2"),
+    ]

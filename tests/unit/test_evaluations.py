@@ -2,6 +2,7 @@
 the 5-year review of the talent list (docs/processes.md#yearly-evaluation-and-the-talent-list;
 docs/legal-rules.md, "The five-year review proposes and an authority removes";
 docs/deadlines.md#fixed-dates-set-by-an-authority-are-never-moved), in simulated time."""
+
 from datetime import date
 
 from evaluation_flow import (
@@ -32,8 +33,14 @@ REPORT_DUE = local(2026, 11, 30, 0, 0)
 def test_the_first_yearly_evaluation_opens_on_its_date_and_only_once(commune):
     services = commune
     hung = add_talent(services, "Lê Văn Hưng", "cg_pkt", date(2020, 3, 1))
-    khoa = add_talent(services, "Trần Minh Khoa", "cg_vp", date(2026, 3, 16), legal_basis="hp_res_53_2025",
-               category="excellent_graduate")
+    khoa = add_talent(
+        services,
+        "Trần Minh Khoa",
+        "cg_vp",
+        date(2026, 3, 16),
+        legal_basis="hp_res_53_2025",
+        category="excellent_graduate",
+    )
     add_talent(services, "Đỗ Thị Hoa", "ltn_thcs", date(2021, 9, 1))
     left = add_talent(services, "Vũ Văn Nam", "cg_tyt", date(2019, 5, 1))
     with services.db.transaction() as session:
@@ -53,10 +60,16 @@ def test_the_first_yearly_evaluation_opens_on_its_date_and_only_once(commune):
     assert set(opened) == {"xa_cam_giang_ubnd", "phuong_le_thanh_nghi_ubnd"}
     cam_giang = opened["xa_cam_giang_ubnd"]
     assert (cam_giang.status, cam_giang.report_due_at, cam_giang.opened_at) == (
-        "evaluating", REPORT_DUE, local(2026, 10, 15, 0, 0))
+        "evaluating",
+        REPORT_DUE,
+        local(2026, 10, 15, 0, 0),
+    )
     with services.db.transaction() as session:
-        evaluated = session.scalars(select(Evaluation.person_id).where(Evaluation.round_id == cam_giang.id)
-                                    .order_by(Evaluation.person_id)).all()
+        evaluated = session.scalars(
+            select(Evaluation.person_id)
+            .where(Evaluation.round_id == cam_giang.id)
+            .order_by(Evaluation.person_id)
+        ).all()
     assert evaluated == [hung["person_id"], khoa["person_id"]]  # Nam left the list
 
     # The head of the talent's unit evaluates, 10 working days before the report is due.
@@ -68,7 +81,11 @@ def test_the_first_yearly_evaluation_opens_on_its_date_and_only_once(commune):
     with services.db.transaction() as session:
         data = services.runtime.task_data(session, task.id)
     assert (data["year"], data["full_name"], data["unit_name"], data["included_on"]) == (
-        2026, "Lê Văn Hưng", "Phòng Kinh tế xã Cẩm Giang", "2020-03-01")
+        2026,
+        "Lê Văn Hưng",
+        "Phòng Kinh tế xã Cẩm Giang",
+        "2020-03-01",
+    )
 
     report_task = task_named(services, "vhxh.canbo", "aggregate_evaluations")
     assert report_task.due_at == REPORT_DUE  # a fixed date: never moved
@@ -94,8 +111,13 @@ def test_a_second_scheduler_racing_for_the_same_round_opens_nothing(commune):
     assert open_year(services, 2026) == 1
     with services.db.transaction() as session:
         instances = session.scalar(select(func.count()).select_from(ProcessInstance))
-        late = evaluations._open_round(session, services.runtime, 2026, unit_by_code(session, "xa_cam_giang_ubnd"),
-                                       local(2026, 10, 15, 0, 5))
+        late = evaluations._open_round(
+            session,
+            services.runtime,
+            2026,
+            unit_by_code(session, "xa_cam_giang_ubnd"),
+            local(2026, 10, 15, 0, 5),
+        )
         assert late is False
         assert session.scalar(select(func.count()).select_from(ProcessInstance)) == instances == 2
         assert session.scalar(select(func.count()).select_from(EvaluationRound)) == 1
@@ -103,9 +125,15 @@ def test_a_second_scheduler_racing_for_the_same_round_opens_nothing(commune):
 
 def _reminders_of(services, task_id: str) -> list[tuple[str, str]]:
     with services.db.transaction() as session:
-        return [(username, key.split(":")[0] + ":" + key.split(":")[2]) for username, key in session.execute(
-            select(AppUser.username, Notification.key).join(AppUser)
-            .where(Notification.task_id == task_id).order_by(Notification.id))]
+        return [
+            (username, key.split(":")[0] + ":" + key.split(":")[2])
+            for username, key in session.execute(
+                select(AppUser.username, Notification.key)
+                .join(AppUser)
+                .where(Notification.task_id == task_id)
+                .order_by(Notification.id)
+            )
+        ]
 
 
 def test_reminders_ten_and_three_working_days_before_the_fixed_due_date(commune):
@@ -124,8 +152,10 @@ def test_reminders_ten_and_three_working_days_before_the_fixed_due_date(commune)
     assert tick(local(2026, 11, 16, 8, 0)).reminders == 0  # once
     assert tick(local(2026, 11, 25, 7, 59)).reminders == 0
     assert tick(local(2026, 11, 25, 8, 0)).reminders == 1  # T-3 working days
-    assert _reminders_of(services, report_task.id) == [("vhxh.canbo", "reminder:10WD"),
-                                                       ("vhxh.canbo", "reminder:3WD")]
+    assert _reminders_of(services, report_task.id) == [
+        ("vhxh.canbo", "reminder:10WD"),
+        ("vhxh.canbo", "reminder:3WD"),
+    ]
     # 30/11/2026 is a Monday: the due stays at its 00:00, and the escalation comes then.
     assert tick(local(2026, 11, 29, 23, 59)).escalations == 0
     assert tick(REPORT_DUE).escalations == 1
@@ -139,18 +169,26 @@ def test_aggregation_five_year_review_removal_decisions_and_submission(commune):
     an = add_talent(services, "Nguyễn Văn An", "cg_pkt", date(2020, 3, 1))  # > 5 years, no prospects
     binh = add_talent(services, "Trần Thị Bình", "cg_thcs", date(2020, 5, 1))  # > 5 years, prospects
     chi = add_talent(services, "Lê Minh Chi", "cg_vp", date(2023, 1, 10))  # newer, no prospects
-    dung = add_talent(services, "Phạm Văn Dũng", "cg_tyt", date(2021, 11, 20))  # exactly 5 years at the review
+    dung = add_talent(
+        services, "Phạm Văn Dũng", "cg_tyt", date(2021, 11, 20)
+    )  # exactly 5 years at the review
     em = add_talent(services, "Hoàng Thị Em", "cg_pkt", date(2019, 1, 7))  # not evaluated this year
     with services.db.transaction() as session:  # last year's head said "no prospects"
         entry = session.get(TalentListEntry, em["entry_id"])
         entry.head_assessment, entry.last_review_on = "no_prospects", date(2025, 11, 3)
 
-    result = run_first_evaluation(services, 2026, assessments={
-        "Nguyễn Văn An": ("hoan_thanh", "no_prospects"),
-        "Trần Thị Bình": ("hoan_thanh_xuat_sac", "has_prospects"),
-        "Lê Minh Chi": ("khong_hoan_thanh", "no_prospects"),
-        "Phạm Văn Dũng": ("hoan_thanh_tot", "no_prospects"),
-    }, keep={"Hoàng Thị Em"}, skip={"Hoàng Thị Em"})
+    result = run_first_evaluation(
+        services,
+        2026,
+        assessments={
+            "Nguyễn Văn An": ("hoan_thanh", "no_prospects"),
+            "Trần Thị Bình": ("hoan_thanh_xuat_sac", "has_prospects"),
+            "Lê Minh Chi": ("khong_hoan_thanh", "no_prospects"),
+            "Phạm Văn Dũng": ("hoan_thanh_tot", "no_prospects"),
+        },
+        keep={"Hoàng Thị Em"},
+        skip={"Hoàng Thị Em"},
+    )
 
     assert result["opened"] == 1
     assert sorted(result["flagged"]) == sorted([an["person_id"], dung["person_id"], em["person_id"]])
@@ -161,17 +199,29 @@ def test_aggregation_five_year_review_removal_decisions_and_submission(commune):
     assert round_.status == "submitted" and round_.submitted_at == local(2026, 11, 25, 10, 0)
     report = round_.report
     assert (report["talents"], report["evaluated"]) == (5, 4)
-    assert report["by_rating"] == {"hoan_thanh_xuat_sac": 1, "hoan_thanh_tot": 1, "hoan_thanh": 1,
-                                   "khong_hoan_thanh": 1}
+    assert report["by_rating"] == {
+        "hoan_thanh_xuat_sac": 1,
+        "hoan_thanh_tot": 1,
+        "hoan_thanh": 1,
+        "khong_hoan_thanh": 1,
+    }
     assert report["prospects"] == {"has_prospects": 1, "no_prospects": 3}
     assert [(unit["unit_code"], unit["talents"], unit["evaluated"]) for unit in report["by_unit"]] == [
-        ("cg_pkt", 2, 1), ("cg_thcs", 1, 1), ("cg_tyt", 1, 1), ("cg_vp", 1, 1)]
+        ("cg_pkt", 2, 1),
+        ("cg_thcs", 1, 1),
+        ("cg_tyt", 1, 1),
+        ("cg_vp", 1, 1),
+    ]
     assert [row["full_name"] for row in report["missing"]] == ["Hoàng Thị Em"]
     assert report["submission"]["dispatch_number"] == "305/BC-UBND"
-    decisions = {row["full_name"]: (row["decision"], row.get("decision_number"))
-                 for row in report["removal_proposals"]}
-    assert decisions == {"Hoàng Thị Em": ("keep", None), "Nguyễn Văn An": ("remove", "412/QĐ-UBND"),
-                         "Phạm Văn Dũng": ("remove", "413/QĐ-UBND")}
+    decisions = {
+        row["full_name"]: (row["decision"], row.get("decision_number")) for row in report["removal_proposals"]
+    }
+    assert decisions == {
+        "Hoàng Thị Em": ("keep", None),
+        "Nguyễn Văn An": ("remove", "412/QĐ-UBND"),
+        "Phạm Văn Dũng": ("remove", "413/QĐ-UBND"),
+    }
 
     with services.db.transaction() as session:
         removed = session.get(TalentListEntry, an["entry_id"])
@@ -183,8 +233,13 @@ def test_aggregation_five_year_review_removal_decisions_and_submission(commune):
         assert session.get(TalentListEntry, chi["entry_id"]).head_assessment == "no_prospects"
         assert session.get(TalentListEntry, binh["entry_id"]).last_review_on == date(2026, 11, 2)
         actions = set(session.scalars(select(AuditEvent.action)))
-    assert {"evaluation_round.opened", "evaluation.recorded", "talent_list.removals_proposed",
-            "talent_list.removal_decided", "evaluation_report.submitted"} <= actions
+    assert {
+        "evaluation_round.opened",
+        "evaluation.recorded",
+        "talent_list.removals_proposed",
+        "talent_list.removal_decided",
+        "evaluation_report.submitted",
+    } <= actions
 
     # Next year, the removed talents are no longer evaluated; the kept one is.
     assert open_year(services, 2027) == 1
@@ -213,10 +268,16 @@ def test_no_citizen_id_reaches_workflow_data_titles_or_audit(commune):
     services = commune
     at = local(2026, 6, 30, 9, 0)
     with services.db.transaction() as session:
-        person = talents.register_person(session, services.citizen_id_keys, at, None, full_name="Lê Văn Hưng",
-                                         citizen_id="999088000333")
-        session.add(TalentListEntry(person_id=person.id, org_unit_id=unit_by_code(session, "cg_pkt").id,
-                                    included_on=date(2020, 3, 1)))
+        person = talents.register_person(
+            session, services.citizen_id_keys, at, None, full_name="Lê Văn Hưng", citizen_id="999088000333"
+        )
+        session.add(
+            TalentListEntry(
+                person_id=person.id,
+                org_unit_id=unit_by_code(session, "cg_pkt").id,
+                included_on=date(2020, 3, 1),
+            )
+        )
     run_first_evaluation(services, 2026, assessments={"Lê Văn Hưng": ("hoan_thanh", "no_prospects")})
     with services.db.transaction() as session:
         blobs = [stored_text(blob) for blob in session.scalars(select(ProcessInstance.serialization))]

@@ -113,12 +113,25 @@ def test_start_data_examples():
 
 
 def test_a_good_draft_passes():
-    assert validate_form_data(DRAFT, a_draft(a_line(), a_line(field="health", target_group="resident_doctor"))) == []
+    assert (
+        validate_form_data(DRAFT, a_draft(a_line(), a_line(field="health", target_group="resident_doctor")))
+        == []
+    )
 
 
 def test_a_minimal_line_passes():
-    line = {k: a_line()[k] for k in ("field", "major", "criteria", "target_group", "job_position",
-                                     "quantity_year", "quantity_period")}
+    line = {
+        k: a_line()[k]
+        for k in (
+            "field",
+            "major",
+            "criteria",
+            "target_group",
+            "job_position",
+            "quantity_year",
+            "quantity_period",
+        )
+    }
     assert validate_form_data(DRAFT, {"no_demand": False, "lines": [line]}) == []
 
 
@@ -192,7 +205,9 @@ def test_length_limits_and_required_fields_in_a_line():
     assert errors["lines[1].major"].code == "min_length"
     assert errors["lines[1].major"].message == "«Ngành đào tạo» (dòng 2) không được để trống."
     assert errors["lines[1].job_position"].code == "max_length"
-    assert errors["lines[1].job_position"].message == "«Vị trí việc làm» (dòng 2) không được dài quá 200 ký tự."
+    assert (
+        errors["lines[1].job_position"].message == "«Vị trí việc làm» (dòng 2) không được dài quá 200 ký tự."
+    )
     assert errors["lines[1].criteria"].code == "required"
     assert errors["lines[1].criteria"].message == "Vui lòng nhập «Tiêu chí» (dòng 2)."
 
@@ -207,7 +222,10 @@ def test_choices_and_numeric_limits():
         "lines[0].quantity_period": "maximum",
     }
     assert "«Lĩnh vực» (dòng 1)" in errors["lines[0].field"].message
-    assert errors["lines[0].quantity_period"].message == "«Số lượng cả giai đoạn» (dòng 1) phải nhỏ hơn hoặc bằng 5000."
+    assert (
+        errors["lines[0].quantity_period"].message
+        == "«Số lượng cả giai đoạn» (dòng 1) phải nhỏ hơn hoặc bằng 5000."
+    )
 
 
 def test_training_institutions_items_are_numbered():
@@ -226,14 +244,20 @@ def test_too_many_lines():
 
 def test_unknown_fields_are_named():
     errors = validate_form_data(DRAFT, a_draft(a_line(salary=10), extra="x"))
-    assert [(e.field, e.code) for e in errors] == [("extra", "unknown_field"), ("lines[0].salary", "unknown_field")]
+    assert [(e.field, e.code) for e in errors] == [
+        ("extra", "unknown_field"),
+        ("lines[0].salary", "unknown_field"),
+    ]
     assert errors[0].message == "Trường «extra» không có trong biểu mẫu."
     assert errors[1].message == "Trường «salary» (dòng 1) không có trong biểu mẫu."
 
 
 def test_reserved_keys_anywhere_are_rejected():
     errors = validate_form_data(DRAFT, a_draft(a_line(typename="BpmnWorkflow"), _internal=1))
-    assert [(e.field, e.code) for e in errors] == [("_internal", "reserved_key"), ("lines[0].typename", "reserved_key")]
+    assert [(e.field, e.code) for e in errors] == [
+        ("_internal", "reserved_key"),
+        ("lines[0].typename", "reserved_key"),
+    ]
     assert "«typename» (dòng 1)" in errors[1].message
 
 
@@ -250,7 +274,9 @@ def test_reserved_key_deep_inside_an_unknown_field():
 
 
 def test_wrong_types_are_reported_once_per_field():
-    errors = validate_form_data(DRAFT, {"no_demand": "no", "lines": [a_line(quantity_year="2", field=7, major=None)]})
+    errors = validate_form_data(
+        DRAFT, {"no_demand": "no", "lines": [a_line(quantity_year="2", field=7, major=None)]}
+    )
     assert [(e.field, e.code) for e in errors] == [
         ("lines[0].field", "type"),
         ("lines[0].major", "type"),
@@ -309,12 +335,25 @@ def test_explanation_of_a_missed_city_deadline():
     assert validate_form_data(schema, {"explanation": "Chờ đơn vị bổ sung số liệu"}) == []
 
 
-@pytest.mark.parametrize("number", ["71/UBND-VHXH", "64/UBND-VHXH", "3245/UBND-NVKTGS", "68/SNV-CCVC", "1/UBND-VP-Đ2"])
+@pytest.mark.parametrize(
+    "number", ["71/UBND-VHXH", "64/UBND-VHXH", "3245/UBND-NVKTGS", "68/SNV-CCVC", "1/UBND-VP-Đ2"]
+)
 def test_dispatch_numbers_accepted(number):
     assert validate_form_data(RECORD, {"dispatch_number": number, "dispatch_date": "2026-01-14"}) == []
 
 
-@pytest.mark.parametrize("number", ["71-UBND-VHXH", "71/ubnd-vhxh", "71/UBND", "123456/UBND-VHXH", "71/UBND-VHXH ", "Số 71/UBND-VHXH", "53/2025/NQ-HĐND"])
+@pytest.mark.parametrize(
+    "number",
+    [
+        "71-UBND-VHXH",
+        "71/ubnd-vhxh",
+        "71/UBND",
+        "123456/UBND-VHXH",
+        "71/UBND-VHXH ",
+        "Số 71/UBND-VHXH",
+        "53/2025/NQ-HĐND",
+    ],
+)
 def test_dispatch_numbers_rejected(number):
     [error] = validate_form_data(RECORD, {"dispatch_number": number, "dispatch_date": "2026-01-14"})
     assert (error.field, error.code) == ("dispatch_number", "pattern")
@@ -337,7 +376,9 @@ def test_date_time_and_email_formats_are_checked():
             "email": {"type": "string", "format": "email", "title": "Thư điện tử"},
         },
     }
-    assert validate_form_data(schema, {"at": "2026-01-14T12:00:00+07:00", "email": "vhxh@camgiang.gov.vn"}) == []
+    assert (
+        validate_form_data(schema, {"at": "2026-01-14T12:00:00+07:00", "email": "vhxh@camgiang.gov.vn"}) == []
+    )
     errors = validate_form_data(schema, {"at": "2026-01-14 12:00", "email": "vhxh.camgiang.gov.vn"})
     assert [(e.field, e.code) for e in errors] == [("at", "format"), ("email", "format")]
     assert errors[1].message == "«Thư điện tử» phải là địa chỉ email hợp lệ."
@@ -398,7 +439,9 @@ def test_editing_a_schema_after_use_takes_effect():
 def test_a_prebuilt_validator_can_be_passed():
     validator = form_validator(DRAFT)
     assert validate_form_data(DRAFT, a_draft(), validator=validator) == []
-    assert [e.code for e in validate_form_data(DRAFT, {"no_demand": False}, validator=validator)] == ["required"]
+    assert [e.code for e in validate_form_data(DRAFT, {"no_demand": False}, validator=validator)] == [
+        "required"
+    ]
 
 
 LINE_CASES = [
@@ -453,14 +496,35 @@ ODD_SCHEMA = {
     "$defs": {"short": {"type": "string", "maxLength": 1}},
 }
 ODD_CASES = [
-    {"n": 4}, {"n": 3}, {"n": 4.0}, {"n": None}, {"n": True},
-    {"c": 1}, {"c": 1.0}, {"c": True}, {"c": "1"},
-    {"e": "a"}, {"e": 1}, {"e": None}, {"e": True}, {"e": "b"}, {"e": 1.0},
-    {"any": "ab"}, {"any": "abc"}, {"any": 3}, {"any": 3.5},
-    {"not": "x"}, {"not": "y"},
-    {"all": "ab"}, {"all": "a"}, {"all": 5},
-    {"ref": "a"}, {"ref": "ab"},
-    {"tags": ["a", 1]}, {"tags": ["a", "b"]}, {"tags": [1]},
+    {"n": 4},
+    {"n": 3},
+    {"n": 4.0},
+    {"n": None},
+    {"n": True},
+    {"c": 1},
+    {"c": 1.0},
+    {"c": True},
+    {"c": "1"},
+    {"e": "a"},
+    {"e": 1},
+    {"e": None},
+    {"e": True},
+    {"e": "b"},
+    {"e": 1.0},
+    {"any": "ab"},
+    {"any": "abc"},
+    {"any": 3},
+    {"any": 3.5},
+    {"not": "x"},
+    {"not": "y"},
+    {"all": "ab"},
+    {"all": "a"},
+    {"all": 5},
+    {"ref": "a"},
+    {"ref": "ab"},
+    {"tags": ["a", 1]},
+    {"tags": ["a", "b"]},
+    {"tags": [1]},
 ]
 
 
@@ -536,11 +600,22 @@ def test_top_level_must_be_an_object():
     assert any("type: object" in p for p in check_form_schema(schema))
 
 
-@pytest.mark.parametrize("bad", [
-    {"type": "object", "additionalProperties": False, "properties": {"a": {"type": "strin"}}},
-    {"type": "object", "additionalProperties": False, "properties": {"a": {"type": "string", "minLength": -1}}},
-    {"type": "object", "additionalProperties": False, "properties": {"a": {"type": "string", "pattern": "("}}},
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"type": "object", "additionalProperties": False, "properties": {"a": {"type": "strin"}}},
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"a": {"type": "string", "minLength": -1}},
+        },
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"a": {"type": "string", "pattern": "("}},
+        },
+    ],
+)
 def test_invalid_json_schema_is_rejected(bad):
     problems = check_form_schema(bad)
     assert len(problems) == 1 and "not a valid Draft 2020-12 schema" in problems[0]

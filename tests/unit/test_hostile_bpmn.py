@@ -4,6 +4,7 @@ Each one goes through the real publishing path, once as a Bundle handed to publi
 once as files on disk read with read_bundle(); each must be refused with a message that
 says why, must run nothing (a marker file that the payload would create stays absent),
 and must store nothing (the transaction is committed after the refusal on purpose)."""
+
 from __future__ import annotations
 
 import json

@@ -1,5 +1,6 @@
 """The instance viewer and the admin actions through the real pages: suspend, resume,
 cancel, migration with its preview (safe and unsafe). Every action is audited."""
+
 from __future__ import annotations
 
 import re
@@ -19,19 +20,31 @@ from services.process_admin import _drafts as process_drafts
 
 def _unit_instance(services, campaign_id: int) -> int:
     with services.db.read() as session:
-        return session.scalar(select(ProcessInstance.id).where(
-            ProcessInstance.business_key == f"campaign:{campaign_id}/unit:cg_vp"))
+        return session.scalar(
+            select(ProcessInstance.id).where(
+                ProcessInstance.business_key == f"campaign:{campaign_id}/unit:cg_vp"
+            )
+        )
 
 
 def _publish_edit(services, edit) -> int:
     with services.db.transaction() as session:
         admin = user_by_username(session, "admin").id
         draft = process_drafts.draft_of(session, "unit_proposal")
-        problems = process_drafts.save_draft(session, services.runtime, admin, "unit_proposal", edit(draft.bpmn),
-                                             draft.forms, draft.meta, services.clock.now())
+        problems = process_drafts.save_draft(
+            session,
+            services.runtime,
+            admin,
+            "unit_proposal",
+            edit(draft.bpmn),
+            draft.forms,
+            draft.meta,
+            services.clock.now(),
+        )
         assert problems == []
-        return process_drafts.publish_draft(session, services.runtime, admin, "unit_proposal",
-                                            services.clock.now()).version
+        return process_drafts.publish_draft(
+            session, services.runtime, admin, "unit_proposal", services.clock.now()
+        ).version
 
 
 def _publish_before_contracts(services, edit) -> int:
@@ -50,7 +63,9 @@ def _state(services, instance_id: int) -> tuple:
 
 def _audit(services, action: str) -> list[dict]:
     with services.db.read() as session:
-        return [event.details for event in session.scalars(select(AuditEvent).where(AuditEvent.action == action))]
+        return [
+            event.details for event in session.scalars(select(AuditEvent).where(AuditEvent.action == action))
+        ]
 
 
 def _post(browser, url: str, data: dict | None = None):
@@ -76,14 +91,18 @@ def test_the_viewer_shows_where_the_instance_stands_and_actions_are_audited(comm
     assert "Tạm dừng" in suspended and 'value="resume"' in suspended and 'value="suspend"' not in suspended
     _post(admin, f"/admin/instances/{instance_id}/actions/resume")
     assert _state(services, instance_id)[0] == "running"
-    assert _audit(services, "instance.suspend") == [{"status_before": "running", "status_after": "suspended",
-                                                     "before_version": 1, "after_version": 1}]
+    assert _audit(services, "instance.suspend") == [
+        {"status_before": "running", "status_after": "suspended", "before_version": 1, "after_version": 1}
+    ]
     assert _audit(services, "instance.resume")[0]["status_after"] == "running"
 
     # A cancel is confirmed first, with a reason; without one nothing happens and the typing is kept.
     confirm = admin.get(f"/admin/instances/{instance_id}/cancel").get_data(as_text=True)
     assert "«Lập đề xuất nhu cầu»" in confirm  # what closes, and who is told:
-    assert "Cán bộ Văn phòng HĐND và UBND xã Cẩm Giang, Thủ trưởng Văn phòng HĐND và UBND xã Cẩm Giang" in confirm
+    assert (
+        "Cán bộ Văn phòng HĐND và UBND xã Cẩm Giang, Thủ trưởng Văn phòng HĐND và UBND xã Cẩm Giang"
+        in confirm
+    )
     refused_cancel = _post(admin, f"/admin/instances/{instance_id}/actions/cancel", {"reason": "nhầm"})
     assert refused_cancel.headers["Location"].endswith(f"/admin/instances/{instance_id}/cancel")
     again = admin.get(f"/admin/instances/{instance_id}/cancel").get_data(as_text=True)
@@ -94,9 +113,14 @@ def test_the_viewer_shows_where_the_instance_stands_and_actions_are_audited(comm
     assert _state(services, instance_id)[0] == "cancelled"
     assert _audit(services, "instance.cancel")[0]["reason"] == reason
     with services.db.read() as session:
-        told = {user.username for user, in session.execute(
-            select(AppUser).join(Notification, Notification.user_id == AppUser.id)
-            .where(Notification.key.like("task-cancelled:%"), Notification.body.contains(reason)))}
+        told = {
+            user.username
+            for (user,) in session.execute(
+                select(AppUser)
+                .join(Notification, Notification.user_id == AppUser.id)
+                .where(Notification.key.like("task-cancelled:%"), Notification.body.contains(reason))
+            )
+        }
     assert {"cg_vp.canbo", "cg_vp.truong"} <= told  # the unit's officer and its head
     before = _state(services, instance_id)
     refused = admin.get(f"/admin/instances/{instance_id}")
@@ -108,8 +132,10 @@ def test_the_viewer_shows_where_the_instance_stands_and_actions_are_audited(comm
 def test_a_safe_migration_is_previewed_then_applied_and_audited(commune):
     services = commune
     instance_id = _unit_instance(services, open_campaign(services, at=local(2026, 1, 5, 9, 0)))
-    version = _publish_edit(services, lambda bpmn: bpmn.replace('name="Lập đề xuất nhu cầu"',
-                                                                'name="Lập đề xuất nhu cầu thu hút"'))
+    version = _publish_edit(
+        services,
+        lambda bpmn: bpmn.replace('name="Lập đề xuất nhu cầu"', 'name="Lập đề xuất nhu cầu thu hút"'),
+    )
     admin = signed_in(web_app(services), "admin")
 
     preview = admin.get(f"/admin/instances/{instance_id}/migrate?to={version}").get_data(as_text=True)
@@ -147,6 +173,11 @@ def _without_the_drafting_step(bpmn: str) -> str:
     bpmn = re.sub(r'<bpmn:sequenceFlow id="(to_approve|draft_cutoff_to_deemed)"[^>]*/>', "", bpmn)
     bpmn = bpmn.replace('targetRef="draft_proposal"', 'targetRef="approve_proposal"')
     bpmn = re.sub(r"<bpmn:flowNodeRef>(draft_proposal|draft_cutoff)</bpmn:flowNodeRef>", "", bpmn)
-    bpmn = re.sub(r'<bpmndi:BPMN(Shape|Edge) id="(draft_proposal|draft_cutoff|to_approve|draft_cutoff_to_deemed)_di"'
-                  r'.*?</bpmndi:BPMN(Shape|Edge)>', "", bpmn, flags=re.S)
+    bpmn = re.sub(
+        r'<bpmndi:BPMN(Shape|Edge) id="(draft_proposal|draft_cutoff|to_approve|draft_cutoff_to_deemed)_di"'
+        r".*?</bpmndi:BPMN(Shape|Edge)>",
+        "",
+        bpmn,
+        flags=re.S,
+    )
     return bpmn.replace("<bpmn:incoming>draft_cutoff_to_deemed</bpmn:incoming>", "")

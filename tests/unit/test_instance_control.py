@@ -1,6 +1,7 @@
 """An administrator's control of instances: suspend, resume, cancel and retry, each
 through the optimistic lock, each telling listeners, and what each leaves behind for
 timers, tasks and reminders. Real SpiffWorkflow, real database, both backends."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -21,7 +22,9 @@ DUE = local(2026, 1, 14, 12, 0)
 
 
 def script_task(node_id: str, script: str) -> Node:
-    return Node(node_id, f'<bpmn:scriptTask id="{node_id}"><bpmn:script>{script}</bpmn:script></bpmn:scriptTask>')
+    return Node(
+        node_id, f'<bpmn:scriptTask id="{node_id}"><bpmn:script>{script}</bpmn:script></bpmn:scriptTask>'
+    )
 
 
 def publish_version(services, bpmn: bytes) -> ProcessDefinition:
@@ -31,7 +34,9 @@ def publish_version(services, bpmn: bytes) -> ProcessDefinition:
 
 def start(services, data: dict | None = None, lane_orgs: dict | None = None) -> int:
     with services.db.transaction() as session:
-        return services.runtime.start(session, "probe", data or {}, lane_orgs=lane_orgs or {}, at=T0).instance.id
+        return services.runtime.start(
+            session, "probe", data or {}, lane_orgs=lane_orgs or {}, at=T0
+        ).instance.id
 
 
 def control(services, operation: str, instance_id: int, at=T0):
@@ -47,8 +52,13 @@ def instance(services, instance_id: int) -> ProcessInstance:
 
 def tasks_of(services, instance_id: int) -> list[HumanTask]:
     with services.db.read() as session:
-        return list(session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id)
-                                    .order_by(HumanTask.created_at, HumanTask.task_name)))
+        return list(
+            session.scalars(
+                select(HumanTask)
+                .where(HumanTask.instance_id == instance_id)
+                .order_by(HumanTask.created_at, HumanTask.task_name)
+            )
+        )
 
 
 def open_task(services, instance_id: int) -> HumanTask:
@@ -63,10 +73,13 @@ def complete(services, task_id: str, at):
 
 def timed_task_process(services) -> None:
     """draft, closed by a timer one hour after it opens."""
-    publish_version(services, process_xml(user_task("draft"), extra=boundary_timer("draft", "timeDuration", '"PT1H"')))
+    publish_version(
+        services, process_xml(user_task("draft"), extra=boundary_timer("draft", "timeDuration", '"PT1H"'))
+    )
 
 
 # ------------------------------------------------------------------ suspend and resume
+
 
 def test_a_suspended_instance_neither_fires_timers_nor_completes_tasks_and_resumes_where_it_was(services):
     timed_task_process(services)
@@ -102,10 +115,13 @@ def test_each_operation_goes_through_the_optimistic_lock(services):
     assert versions == [1, 2, 3, 4]
 
 
-@pytest.mark.parametrize("operation, message", [
-    ("resume", "can be resumed only while suspended"),
-    ("retry", "can be retried only while in error"),
-])
+@pytest.mark.parametrize(
+    "operation, message",
+    [
+        ("resume", "can be resumed only while suspended"),
+        ("retry", "can be retried only while in error"),
+    ],
+)
 def test_an_operation_on_an_instance_in_the_wrong_state_is_refused(services, operation, message):
     timed_task_process(services)
     instance_id = start(services)
@@ -117,12 +133,15 @@ def test_an_operation_on_an_instance_in_the_wrong_state_is_refused(services, ope
 
 # ------------------------------------------------------------------ cancel
 
+
 def test_cancel_closes_the_open_tasks_and_stops_the_timers(services):
     timed_task_process(services)
     instance_id = start(services)
     task = open_task(services, instance_id)
     seen = []
-    services.runtime.on_every_change(lambda session, change: seen.append((change.cause, change.closed_task_ids)))
+    services.runtime.on_every_change(
+        lambda session, change: seen.append((change.cause, change.closed_task_ids))
+    )
 
     change = control(services, "cancel", instance_id, T0 + timedelta(minutes=5))
     assert (change.status_before, change.instance.status, change.finished) == ("running", "cancelled", False)
@@ -151,9 +170,12 @@ def test_a_suspended_instance_can_be_cancelled_but_a_completed_one_cannot(servic
 
 # ------------------------------------------------------------------ retry
 
+
 def test_a_failed_script_runs_again_once_a_new_version_fixes_it(services):
-    publish_version(services, process_xml(user_task("draft"), script_task("share_out", "share = 100 / parts"),
-                                          user_task("review")))
+    publish_version(
+        services,
+        process_xml(user_task("draft"), script_task("share_out", "share = 100 / parts"), user_task("review")),
+    )
     instance_id = start(services, {"parts": 0})
     complete(services, open_task(services, instance_id).id, T0)
     failed = instance(services, instance_id)
@@ -163,8 +185,14 @@ def test_a_failed_script_runs_again_once_a_new_version_fixes_it(services):
     assert (change.status_before, change.instance.status) == ("error", "error")
     assert instance(services, instance_id).lock_version == failed.lock_version + 1
 
-    fixed = publish_version(services, process_xml(
-        user_task("draft"), script_task("share_out", "share = 100 / parts if parts else 0"), user_task("review")))
+    fixed = publish_version(
+        services,
+        process_xml(
+            user_task("draft"),
+            script_task("share_out", "share = 100 / parts if parts else 0"),
+            user_task("review"),
+        ),
+    )
     with services.db.read() as session:
         proposed = services.runtime.plan_migration(session, instance_id, fixed)
     assert proposed.safe and "task share_out (failed): script change" in proposed.changes
@@ -199,6 +227,7 @@ def test_an_instance_parked_by_a_timer_failure_runs_again_with_its_timer_recompu
 
 # ------------------------------------------------------------------ reminders
 
+
 def test_no_reminder_goes_out_for_a_suspended_instance_until_it_is_resumed(commune):
     services = commune
     publish_version(services, process_xml(user_task("draft", due="deadline"), lane="unit_officer"))
@@ -215,11 +244,17 @@ def test_no_reminder_goes_out_for_a_suspended_instance_until_it_is_resumed(commu
 
 
 def test_a_deadline_moved_into_the_past_while_suspended_fires_once_resumed(services):
-    publish_version(services, process_xml(user_task("draft"), extra=boundary_timer("draft", "timeDate", "deadline")))
+    publish_version(
+        services, process_xml(user_task("draft"), extra=boundary_timer("draft", "timeDate", "deadline"))
+    )
     instance_id = start(services, {"deadline": DUE.isoformat()})
     control(services, "suspend", instance_id)
-    earlier = publish_version(services, process_xml(
-        user_task("draft"), extra=boundary_timer("draft", "timeDate", '"2026-01-10T10:00:00+07:00"')))
+    earlier = publish_version(
+        services,
+        process_xml(
+            user_task("draft"), extra=boundary_timer("draft", "timeDate", '"2026-01-10T10:00:00+07:00"')
+        ),
+    )
     with services.db.transaction() as session:
         services.runtime.migrate(session, instance_id, earlier, T0 + timedelta(hours=2))
     held = instance(services, instance_id)

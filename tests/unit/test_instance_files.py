@@ -2,6 +2,7 @@
 `make run`, the session key, the personal data key, the demo password) are the owner's
 only: so from the first start, and again at the next start when something left them
 readable by others. On both databases (with PostgreSQL only the secrets are files)."""
+
 import stat
 
 from services import demo
@@ -15,7 +16,9 @@ SECRETS = {"secret_key", "data_key", "demo-password.txt"}
 
 def _start(database_url: str, instance):
     """What a start reads or makes in the instance folder; returns the secrets read."""
-    services = bootstrap(Config(database_url=database_url, bpmn_dir=REPO_ROOT / "bpmn", instance_dir=instance))
+    services = bootstrap(
+        Config(database_url=database_url, bpmn_dir=REPO_ROOT / "bpmn", instance_dir=instance)
+    )
     schema.upgrade(services.db.engine)
     secret_key = create_app(services).config["SECRET_KEY"]
     secrets = (secret_key, services.citizen_id_keys, demo.demo_password(instance, None))

@@ -1,6 +1,7 @@
 """Versions side by side, and running instances moved to a newer version: what changed,
 when a move is safe, what the instance sees after it, and that a refused move changes
 nothing. Real SpiffWorkflow, real database, both backends."""
+
 from __future__ import annotations
 
 import copy
@@ -26,28 +27,38 @@ RELABELLED_FORM["properties"]["note"]["title"] = "Nội dung đề xuất"
 
 # ------------------------------------------------------------------ building versions
 
+
 def titled(node: Node, title: str) -> Node:
     """``node`` (a user task of bpmn_builder) with another display name."""
     return Node(node.id, node.xml.replace(f'name="Việc {node.id}"', f'name="{title}"', 1))
 
 
 def timer_wait(node_id: str, duration: str) -> Node:
-    return Node(node_id, f'<bpmn:intermediateCatchEvent id="{node_id}"><bpmn:timerEventDefinition '
-                         f'id="{node_id}_def"><bpmn:timeDuration>{duration}</bpmn:timeDuration>'
-                         '</bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>')
+    return Node(
+        node_id,
+        f'<bpmn:intermediateCatchEvent id="{node_id}"><bpmn:timerEventDefinition '
+        f'id="{node_id}_def"><bpmn:timeDuration>{duration}</bpmn:timeDuration>'
+        "</bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>",
+    )
 
 
 def v1_bpmn(**options) -> bytes:
     """draft (with a deadline timer) -> end: the version instances start on."""
-    return process_xml(titled(user_task("draft"), "Soạn đề xuất"), extra=boundary_timer("draft", "timeDate", DEADLINE),
-                       **options)
+    return process_xml(
+        titled(user_task("draft"), "Soạn đề xuất"),
+        extra=boundary_timer("draft", "timeDate", DEADLINE),
+        **options,
+    )
 
 
 def v2_bpmn() -> bytes:
     """The safe change: draft retitled with its deadline two days later, and a review
     step added after it (the form's label changes in the bundle's forms)."""
-    return process_xml(titled(user_task("draft"), "Soạn và gửi đề xuất"), user_task("review"),
-                       extra=boundary_timer("draft", "timeDate", LATER_DEADLINE))
+    return process_xml(
+        titled(user_task("draft"), "Soạn và gửi đề xuất"),
+        user_task("review"),
+        extra=boundary_timer("draft", "timeDate", LATER_DEADLINE),
+    )
 
 
 def publish_version(services, bpmn: bytes, forms: dict | None = None) -> ProcessDefinition:
@@ -65,15 +76,25 @@ def start(services, lane_orgs: dict | None = None) -> int:
 def instance_row(services, instance_id: int) -> dict:
     with services.db.read() as session:
         row = session.get(ProcessInstance, instance_id)
-        return {"serialization": row.serialization, "definition_id": row.definition_id,
-                "lock_version": row.lock_version, "status": row.status, "updated_at": row.updated_at,
-                "next_timer_at": row.next_timer_at}
+        return {
+            "serialization": row.serialization,
+            "definition_id": row.definition_id,
+            "lock_version": row.lock_version,
+            "status": row.status,
+            "updated_at": row.updated_at,
+            "next_timer_at": row.next_timer_at,
+        }
 
 
 def task_rows(services, instance_id: int) -> list[HumanTask]:
     with services.db.read() as session:
-        return list(session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id)
-                                    .order_by(HumanTask.created_at, HumanTask.task_name)))
+        return list(
+            session.scalars(
+                select(HumanTask)
+                .where(HumanTask.instance_id == instance_id)
+                .order_by(HumanTask.created_at, HumanTask.task_name)
+            )
+        )
 
 
 def open_task(services, instance_id: int) -> HumanTask:
@@ -101,6 +122,7 @@ def compiled(bpmn: bytes, forms: dict | None = None):
 
 
 # ------------------------------------------------------------------ diff
+
 
 def test_the_diff_names_added_removed_and_changed_elements_by_bpmn_id():
     diff = diff_versions(compiled(v1_bpmn()), compiled(v2_bpmn(), {FORM_FILE: RELABELLED_FORM}))
@@ -137,6 +159,7 @@ def test_the_diff_names_a_changed_timer_expression():
 
 # ------------------------------------------------------------------ a safe move
 
+
 def test_a_safe_change_migrates_and_the_instance_finishes_on_the_new_version(services):
     publish_version(services, v1_bpmn())
     instance_id = start(services, {"clerk": 7})
@@ -163,7 +186,11 @@ def test_a_safe_change_migrates_and_the_instance_finishes_on_the_new_version(ser
     after = open_task(services, instance_id)
     assert after.id == before.id  # the same task, described by version 2
     assert (after.title, after.due_at, after.lane, after.org_unit_id) == (
-        "Soạn và gửi đề xuất", local(2026, 1, 16, 12, 0), "clerk", 7)
+        "Soạn và gửi đề xuất",
+        local(2026, 1, 16, 12, 0),
+        "clerk",
+        7,
+    )
     assert (after.next_alert_at, after.alert_stage) == (local(2026, 1, 15, 12, 0), 0)
     form = services.runtime.specs.get(v2).form_for(after.task_name)
     assert form["properties"]["note"]["title"] == "Nội dung đề xuất"
@@ -179,7 +206,9 @@ def test_a_safe_change_migrates_and_the_instance_finishes_on_the_new_version(ser
 
 def test_an_unchanged_waiting_duration_keeps_its_instant_and_a_changed_one_counts_from_its_start(services):
     def version(title: str, duration: str) -> bytes:
-        return process_xml(user_task("draft"), timer_wait("cooling_off", duration), titled(user_task("review"), title))
+        return process_xml(
+            user_task("draft"), timer_wait("cooling_off", duration), titled(user_task("review"), title)
+        )
 
     publish_version(services, version("Xem xét", '"PT2H"'))
     instance_id = start(services)
@@ -204,14 +233,20 @@ def test_an_unchanged_waiting_duration_keeps_its_instant_and_a_changed_one_count
 def test_a_deadline_moved_into_the_past_closes_the_task_when_the_move_happens(services):
     publish_version(services, v1_bpmn())
     instance_id = start(services)
-    earlier = publish_version(services, process_xml(
-        user_task("draft"), extra=boundary_timer("draft", "timeDate", '"2026-01-10T10:00:00+07:00"')))
+    earlier = publish_version(
+        services,
+        process_xml(
+            user_task("draft"), extra=boundary_timer("draft", "timeDate", '"2026-01-10T10:00:00+07:00"')
+        ),
+    )
     change = migrate(services, instance_id, earlier, T0 + timedelta(hours=2))
     assert change.finished and change.end_events == ["draft_timer_end"]
     (task,) = task_rows(services, instance_id)
     assert task.status == "cancelled"
     with services.db.read() as session:  # closed by its timer, as its policy says: recorded as such
-        assert [(row.level, row.action) for row in escalations_of(session, [task.id])[task.id]] == [(1, "close")]
+        assert [(row.level, row.action) for row in escalations_of(session, [task.id])[task.id]] == [
+            (1, "close")
+        ]
 
 
 def test_a_task_moved_to_another_lane_leaves_its_holder_and_a_retitled_one_keeps_it(services):
@@ -226,13 +261,17 @@ def test_a_task_moved_to_another_lane_leaves_its_holder_and_a_retitled_one_keeps
     assert open_task(services, instance_id).assignee_id == 42
 
     moved = publish_version(services, process_xml(titled(user_task("draft"), "Soạn lại"), lane="head"))
-    assert "task draft (waiting): it moves from lane clerk to lane head" in plan(services, instance_id, moved).changes
+    assert (
+        "task draft (waiting): it moves from lane clerk to lane head"
+        in plan(services, instance_id, moved).changes
+    )
     migrate(services, instance_id, moved, T0 + timedelta(hours=2))
     task = open_task(services, instance_id)
     assert (task.lane, task.org_unit_id, task.assignee_id) == ("head", 8, None)
 
 
 # ------------------------------------------------------------------ refused moves
+
 
 def test_removing_the_waiting_task_is_refused_with_the_reason_and_changes_nothing(services):
     publish_version(services, v1_bpmn())
@@ -243,8 +282,10 @@ def test_removing_the_waiting_task_is_refused_with_the_reason_and_changes_nothin
     proposed = plan(services, instance_id, v2)
     assert not proposed.safe
     assert "task draft is waiting in this instance and does not exist in version 2" in proposed.reasons
-    assert "timer draft_timer is waiting for its event in this instance and does not exist in version 2" \
+    assert (
+        "timer draft_timer is waiting for its event in this instance and does not exist in version 2"
         in proposed.reasons
+    )
 
     with services.db.transaction() as session:  # committed: whatever a refusal wrote would stay
         with pytest.raises(MigrationRefused) as refused:
@@ -254,7 +295,8 @@ def test_removing_the_waiting_task_is_refused_with_the_reason_and_changes_nothin
     assert "task draft is waiting" in str(refused.value)
     assert instance_row(services, instance_id) == row_before
     assert [(t.id, t.title, t.status, t.due_at) for t in task_rows(services, instance_id)] == [
-        (t.id, t.title, t.status, t.due_at) for t in tasks_before]
+        (t.id, t.title, t.status, t.due_at) for t in tasks_before
+    ]
 
 
 def test_a_task_ahead_that_the_new_version_removes_is_refused_too(services):
@@ -262,7 +304,8 @@ def test_a_task_ahead_that_the_new_version_removes_is_refused_too(services):
     instance_id = start(services)
     v2 = publish_version(services, process_xml(user_task("draft")))
     assert plan(services, instance_id, v2).reasons == [
-        "task review lies ahead in this instance and does not exist in version 2"]
+        "task review lies ahead in this instance and does not exist in version 2"
+    ]
 
 
 def test_a_waiting_task_moved_to_a_lane_nobody_acts_in_is_refused(services):
@@ -270,38 +313,50 @@ def test_a_waiting_task_moved_to_a_lane_nobody_acts_in_is_refused(services):
     instance_id = start(services, {"clerk": 7})
     v2 = publish_version(services, process_xml(user_task("draft"), lane="head"))
     assert plan(services, instance_id, v2).reasons == [
-        "task draft is waiting and would move to lane head, which no organisation unit acts in for this instance"]
+        "task draft is waiting and would move to lane head, which no organisation unit acts in for this instance"
+    ]
 
 
 def test_only_a_newer_version_of_the_same_process_for_an_unfinished_instance(services):
     v1 = publish_version(services, v1_bpmn())
     instance_id = start(services)
     assert plan(services, instance_id, v1).reasons == [
-        "version 1 is not newer than version 1, which this instance runs"]
+        "version 1 is not newer than version 1, which this instance runs"
+    ]
 
     with services.db.transaction() as session:
-        other, _ = publish(session, probe_bundle(process_xml(key="other"), key="other"), T0, services.runtime.helpers)
+        other, _ = publish(
+            session, probe_bundle(process_xml(key="other"), key="other"), T0, services.runtime.helpers
+        )
     assert plan(services, instance_id, other).reasons == ["version 1 belongs to process other, not to probe"]
 
     v2 = publish_version(services, v2_bpmn())
     with services.db.transaction() as session:
         services.runtime.cancel(session, instance_id, T0)
     assert plan(services, instance_id, v2).reasons == [
-        "the instance is cancelled; only a running, suspended or failed instance can move to another version"]
+        "the instance is cancelled; only a running, suspended or failed instance can move to another version"
+    ]
 
 
 # ------------------------------------------------------------------ sub-processes
 
+
 def sub_process(*inner: Node) -> Node:
     """An embedded sub-process start -> inner... -> end, in its own lane "clerk"."""
     chain = ["sub_start", *(node.id for node in inner), "sub_end"]
-    flows = "".join(f'<bpmn:sequenceFlow id="sub_flow_{i}" sourceRef="{source}" targetRef="{target}"/>'
-                    for i, (source, target) in enumerate(zip(chain, chain[1:])))
+    flows = "".join(
+        f'<bpmn:sequenceFlow id="sub_flow_{i}" sourceRef="{source}" targetRef="{target}"/>'
+        for i, (source, target) in enumerate(zip(chain, chain[1:]))
+    )
     refs = "".join(f"<bpmn:flowNodeRef>{node_id}</bpmn:flowNodeRef>" for node_id in chain)
-    return Node("sub", '<bpmn:subProcess id="sub">'
-                       f'<bpmn:laneSet id="sub_lanes"><bpmn:lane id="sub_lane" name="clerk">{refs}</bpmn:lane>'
-                       '</bpmn:laneSet><bpmn:startEvent id="sub_start"/>'
-                       + "".join(node.xml for node in inner) + f'<bpmn:endEvent id="sub_end"/>{flows}</bpmn:subProcess>')
+    return Node(
+        "sub",
+        '<bpmn:subProcess id="sub">'
+        f'<bpmn:laneSet id="sub_lanes"><bpmn:lane id="sub_lane" name="clerk">{refs}</bpmn:lane>'
+        '</bpmn:laneSet><bpmn:startEvent id="sub_start"/>'
+        + "".join(node.xml for node in inner)
+        + f'<bpmn:endEvent id="sub_end"/>{flows}</bpmn:subProcess>',
+    )
 
 
 def test_a_task_waiting_inside_a_sub_process_counts_like_one_at_the_top(services):
@@ -309,15 +364,19 @@ def test_a_task_waiting_inside_a_sub_process_counts_like_one_at_the_top(services
     instance_id = start(services)
     assert open_task(services, instance_id).task_name == "inner"
 
-    extended = publish_version(services, process_xml(sub_process(titled(user_task("inner"), "Bước trong"),
-                                                                 user_task("second"))))
+    extended = publish_version(
+        services, process_xml(sub_process(titled(user_task("inner"), "Bước trong"), user_task("second")))
+    )
     assert plan(services, instance_id, extended).safe
     assert "new element second lies ahead" in plan(services, instance_id, extended).changes
     renamed = publish_version(services, process_xml(sub_process(user_task("checked_inner"))))
-    assert "task inner (waiting): it becomes task checked_inner" in plan(services, instance_id, renamed).changes
+    assert (
+        "task inner (waiting): it becomes task checked_inner" in plan(services, instance_id, renamed).changes
+    )
     removed = publish_version(services, process_xml(sub_process()))
     assert plan(services, instance_id, removed).reasons == [
-        "task inner is waiting in this instance and does not exist in version 4"]
+        "task inner is waiting in this instance and does not exist in version 4"
+    ]
 
     migrate(services, instance_id, extended, T0 + timedelta(hours=1))
     task = open_task(services, instance_id)

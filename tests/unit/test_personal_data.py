@@ -4,6 +4,7 @@
 Citizen IDs here use the invalid province prefix 999
 (docs/personal-data.md#test-data-uses-fictional-ids): they cannot be anyone's.
 """
+
 from __future__ import annotations
 
 import base64
@@ -52,11 +53,21 @@ def fresh_keys():
 
 def register(services, keys, citizen_id=KHOA_ID, full_name="Trần Minh Khoa", **fields) -> int:
     with services.db.transaction() as session:
-        return talents.register_person(session, keys, NOW, None, full_name=full_name, citizen_id=citizen_id,
-                                       date_of_birth=date(2002, 5, 19), gender="male", **fields).id
+        return talents.register_person(
+            session,
+            keys,
+            NOW,
+            None,
+            full_name=full_name,
+            citizen_id=citizen_id,
+            date_of_birth=date(2002, 5, 19),
+            gender="male",
+            **fields,
+        ).id
 
 
 # --- encryption, digest, masking, validation (no database) -------------------------------------------
+
 
 def test_an_encrypted_id_decrypts_to_itself():
     keys = fresh_keys()
@@ -110,12 +121,21 @@ def test_province_prefixes_and_the_test_prefix_are_accepted(good):
     assert normalize_citizen_id(good) == good.replace(" ", "")
 
 
-@pytest.mark.parametrize("bad, reason", [
-    ("", "12 chữ số"), ("99920200011", "12 chữ số"), ("9992020001111", "12 chữ số"),
-    ("99920200011a", "12 chữ số"), ("999-202-000-111", "12 chữ số"), ("９９９２０２０００１１１", "12 chữ số"),
-    ("000202000111", "mã tỉnh"), ("097202000111", "mã tỉnh"), ("500202000111", "mã tỉnh"),
-    ("998202000111", "mã tỉnh"),
-])
+@pytest.mark.parametrize(
+    "bad, reason",
+    [
+        ("", "12 chữ số"),
+        ("99920200011", "12 chữ số"),
+        ("9992020001111", "12 chữ số"),
+        ("99920200011a", "12 chữ số"),
+        ("999-202-000-111", "12 chữ số"),
+        ("９９９２０２０００１１１", "12 chữ số"),
+        ("000202000111", "mã tỉnh"),
+        ("097202000111", "mã tỉnh"),
+        ("500202000111", "mã tỉnh"),
+        ("998202000111", "mã tỉnh"),
+    ],
+)
 def test_bad_ids_are_refused_with_a_vietnamese_message_naming_the_field(bad, reason):
     with pytest.raises(InvalidInput) as refused:
         normalize_citizen_id(bad)
@@ -125,6 +145,7 @@ def test_bad_ids_are_refused_with_a_vietnamese_message_naming_the_field(bad, rea
 
 
 # --- the key ------------------------------------------------------------------------------------------
+
 
 def test_the_key_is_generated_once_into_the_instance_folder_owner_only(tmp_path):
     config = Config(database_url="sqlite://", bpmn_dir=tmp_path, instance_dir=tmp_path / "instance")
@@ -145,6 +166,7 @@ def test_the_key_from_the_environment_is_used(tmp_path):
 
 
 # --- people in the database (both backends) -----------------------------------------------------------
+
 
 def test_a_person_is_found_by_citizen_id_and_shown_masked(services, keys):
     person_id = register(services, keys, email="khoa@example.invalid")
@@ -198,18 +220,27 @@ def test_an_unknown_status_is_refused(services, keys):
 def test_a_consent_is_withdrawn_once(services, keys):
     person_id = register(services, keys)
     with services.db.transaction() as session:
-        consent = talents.record_consent(session, NOW, None, person_id, purpose="talent_list_retention",
-                                         text_version="2026-01", channel="paper")
+        consent = talents.record_consent(
+            session,
+            NOW,
+            None,
+            person_id,
+            purpose="talent_list_retention",
+            text_version="2026-01",
+            channel="paper",
+        )
         talents.withdraw_consent(session, NOW + timedelta(days=1), None, consent.id)
         assert consent.withdrawn_at == NOW + timedelta(days=1)
         with pytest.raises(Conflict):
             talents.withdraw_consent(session, NOW + timedelta(days=2), None, consent.id)
         with pytest.raises(InvalidInput, match="Mục đích"):
-            talents.record_consent(session, NOW, None, person_id, purpose="marketing", text_version="1",
-                                   channel="paper")
+            talents.record_consent(
+                session, NOW, None, person_id, purpose="marketing", text_version="1", channel="paper"
+            )
 
 
 # --- the clear ID is nowhere: database, logs, audit ----------------------------------------------------
+
 
 def _use_every_function(services, keys) -> None:
     """Everything that touches a citizen ID, one purge included."""
@@ -218,8 +249,9 @@ def _use_every_function(services, keys) -> None:
     with services.db.transaction() as session:
         talents.record_status(session, NOW - timedelta(days=200), None, ha, "ineligible", reason="Quá tuổi")
         talents.record_status(session, NOW, None, khoa, "applied")
-        consent = talents.record_consent(session, NOW, None, khoa, purpose="recruitment_round",
-                                         text_version="2026-01", channel="web")
+        consent = talents.record_consent(
+            session, NOW, None, khoa, purpose="recruitment_round", text_version="2026-01", channel="web"
+        )
         talents.withdraw_consent(session, NOW, None, consent.id)
         assert talents.find_by_citizen_id(session, keys, KHOA_ID).id == khoa
         talents.person_view(session, keys, khoa)
@@ -268,8 +300,13 @@ def test_audit_rows_hold_no_personal_data(services, keys):
     _use_every_function(services, keys)
     with services.db.transaction() as session:
         events = session.scalars(select(AuditEvent)).all()
-    assert {event.action for event in events} >= {"person.registered", "person.status_recorded", "consent.given",
-                                                   "consent.withdrawn", "personal_data.purged"}
+    assert {event.action for event in events} >= {
+        "person.registered",
+        "person.status_recorded",
+        "consent.given",
+        "consent.withdrawn",
+        "personal_data.purged",
+    }
     written = repr([(event.subject, event.details) for event in events])
     for personal in (KHOA_ID, HA_ID, "Trần Minh Khoa", "Phạm Thị Thu Hà", "Quá tuổi"):
         assert personal not in written
@@ -284,23 +321,41 @@ CONSENTS = ("none", "retention", "retention_withdrawn", "other_purpose")
 
 def _should_be_purged(latest_status: str, age: timedelta, consent: str) -> bool:
     """The rule, stated independently of the query."""
-    return (latest_status in ("ineligible", "not_selected") and age > timedelta(days=RETENTION_DAYS)
-            and consent != "retention")
+    return (
+        latest_status in ("ineligible", "not_selected")
+        and age > timedelta(days=RETENTION_DAYS)
+        and consent != "retention"
+    )
 
 
 def _give_consent(session, person_id: int, consent: str) -> None:
     if consent == "none":
         return
     purpose = "recruitment_round" if consent == "other_purpose" else "talent_list_retention"
-    record = talents.record_consent(session, NOW - timedelta(days=300), None, person_id, purpose=purpose,
-                                    text_version="2026-01", channel="paper")
+    record = talents.record_consent(
+        session,
+        NOW - timedelta(days=300),
+        None,
+        person_id,
+        purpose=purpose,
+        text_version="2026-01",
+        channel="paper",
+    )
     if consent == "retention_withdrawn":
         talents.withdraw_consent(session, NOW - timedelta(days=10), None, record.id)
 
 
-def _person_with_history(services, keys, number: int, history: list[tuple[str, timedelta]], consent: str) -> int:
-    person_id = register(services, keys, citizen_id=f"999{number:09d}", full_name=f"Người thử {number}",
-                         email=f"p{number}@example.invalid", phone="0900000000")
+def _person_with_history(
+    services, keys, number: int, history: list[tuple[str, timedelta]], consent: str
+) -> int:
+    person_id = register(
+        services,
+        keys,
+        citizen_id=f"999{number:09d}",
+        full_name=f"Người thử {number}",
+        email=f"p{number}@example.invalid",
+        phone="0900000000",
+    )
     with services.db.transaction() as session:
         for status, age in history:
             talents.record_status(session, NOW - age, None, person_id, status, reason="Lý do cụ thể")
@@ -311,10 +366,26 @@ def _person_with_history(services, keys, number: int, history: list[tuple[str, t
 def _snapshot(services) -> dict:
     with services.db.transaction() as session:
         return {
-            "people": {p.id: (p.full_name, p.name_key, p.date_of_birth, p.gender, p.citizen_id_encrypted, p.citizen_id_digest,
-                              p.email, p.phone, p.anonymised_at) for p in session.scalars(select(Person))},
-            "statuses": {s.id: (s.person_id, s.status, s.at, s.reason) for s in session.scalars(select(TalentStatus))},
-            "consents": {c.id: (c.person_id, c.purpose, c.withdrawn_at) for c in session.scalars(select(ConsentRecord))},
+            "people": {
+                p.id: (
+                    p.full_name,
+                    p.name_key,
+                    p.date_of_birth,
+                    p.gender,
+                    p.citizen_id_encrypted,
+                    p.citizen_id_digest,
+                    p.email,
+                    p.phone,
+                    p.anonymised_at,
+                )
+                for p in session.scalars(select(Person))
+            },
+            "statuses": {
+                s.id: (s.person_id, s.status, s.at, s.reason) for s in session.scalars(select(TalentStatus))
+            },
+            "consents": {
+                c.id: (c.person_id, c.purpose, c.withdrawn_at) for c in session.scalars(select(ConsentRecord))
+            },
         }
 
 
@@ -322,16 +393,30 @@ def test_purge_anonymises_exactly_the_unsuccessful_past_retention_without_consen
     expected, history_cases = set(), []
     # Every latest status x just under / just over the retention x every kind of consent.
     for number, (status, age, consent) in enumerate(
-            itertools.product(talents.STATUSES, (JUST_UNDER, JUST_OVER), CONSENTS)):
-        person_id = _person_with_history(services, keys, number, [("applied", age + timedelta(days=30)),
-                                                                  (status, age)], consent)
+        itertools.product(talents.STATUSES, (JUST_UNDER, JUST_OVER), CONSENTS)
+    ):
+        person_id = _person_with_history(
+            services, keys, number, [("applied", age + timedelta(days=30)), (status, age)], consent
+        )
         if _should_be_purged(status, age, consent):
             expected.add(person_id)
     # Where a person stands is their latest status, not any earlier one.
-    history_cases.append((_person_with_history(services, keys, 900, [("ineligible", timedelta(days=400)),
-                                                                     ("eligible", JUST_OVER)], "none"), False))
-    history_cases.append((_person_with_history(services, keys, 901, [("eligible", timedelta(days=400)),
-                                                                     ("ineligible", JUST_OVER)], "none"), True))
+    history_cases.append(
+        (
+            _person_with_history(
+                services, keys, 900, [("ineligible", timedelta(days=400)), ("eligible", JUST_OVER)], "none"
+            ),
+            False,
+        )
+    )
+    history_cases.append(
+        (
+            _person_with_history(
+                services, keys, 901, [("eligible", timedelta(days=400)), ("ineligible", JUST_OVER)], "none"
+            ),
+            True,
+        )
+    )
     history_cases.append((_person_with_history(services, keys, 902, [], "none"), False))
     expected |= {person_id for person_id, purged in history_cases if purged}
     before = _snapshot(services)
@@ -346,10 +431,12 @@ def test_purge_anonymises_exactly_the_unsuccessful_past_retention_without_consen
     assert anonymised == expected and len(expected) == 7
     for person_id in expected:
         assert after["people"][person_id] == (None,) * 8 + (NOW,)
-    assert {pid: row for pid, row in after["people"].items() if pid not in expected} == \
-        {pid: row for pid, row in before["people"].items() if pid not in expected}
-    assert after["statuses"] == {sid: row[:3] + (None if row[0] in expected else row[3],)
-                                 for sid, row in before["statuses"].items()}  # only their free-text reasons go
+    assert {pid: row for pid, row in after["people"].items() if pid not in expected} == {
+        pid: row for pid, row in before["people"].items() if pid not in expected
+    }
+    assert after["statuses"] == {
+        sid: row[:3] + (None if row[0] in expected else row[3],) for sid, row in before["statuses"].items()
+    }  # only their free-text reasons go
     assert after["consents"] == before["consents"]
 
 

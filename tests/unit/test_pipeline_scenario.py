@@ -11,6 +11,7 @@ with no prospects.
 At the end the citizen ID is looked for everywhere it must not be: every row of every
 table, the SQLite file itself, the logs, and every page and API answer the people of the
 scenario see."""
+
 from __future__ import annotations
 
 import io
@@ -56,8 +57,13 @@ REPORT_DUE = local(2026, 11, 30, 0, 0)
 def statuses_of(services, candidate_id: int) -> list[str]:
     with services.db.read() as session:
         person_id = session.get(Candidate, candidate_id).person_id
-        return list(session.scalars(select(TalentStatus.status).where(TalentStatus.person_id == person_id)
-                                    .order_by(TalentStatus.at, TalentStatus.id)))
+        return list(
+            session.scalars(
+                select(TalentStatus.status)
+                .where(TalentStatus.person_id == person_id)
+                .order_by(TalentStatus.at, TalentStatus.id)
+            )
+        )
 
 
 def commitment_of(services, candidate_id: int) -> Commitment:
@@ -80,7 +86,9 @@ def test_from_two_communes_to_the_five_year_review(commune, caplog):
         city_round = session.get(CityRound, city_round_id)
         assert city_round.status == "approved"
         assert {commune["name"] for commune in city_round.consolidation["communes"]} == {
-            "UBND xã Cẩm Giang", "UBND phường Lê Thanh Nghị"}
+            "UBND xã Cẩm Giang",
+            "UBND phường Lê Thanh Nghị",
+        }
         assert city_round.consolidation["totals"] == {"quantity_year": 8, "quantity_period": 13}
 
     # -- the round: candidates, screening, council, scores, minutes, decision (February-March) ----------
@@ -89,9 +97,14 @@ def test_from_two_communes_to_the_five_year_review(commune, caplog):
     with services.db.read() as session:
         candidates = {name: session.get(Candidate, candidate_id) for name, candidate_id in ids.items()}
         assert candidates[KHOA].source_channel == "self_application"
-        consent = session.scalar(select(ConsentRecord).where(ConsentRecord.person_id == candidates[KHOA].person_id))
-        assert (consent.purpose, consent.channel, consent.given_at) == ("recruitment_round", "paper",
-                                                                      local(2026, 2, 10, 9, 0))
+        consent = session.scalar(
+            select(ConsentRecord).where(ConsentRecord.person_id == candidates[KHOA].person_id)
+        )
+        assert (consent.purpose, consent.channel, consent.given_at) == (
+            "recruitment_round",
+            "paper",
+            local(2026, 2, 10, 9, 0),
+        )
         assert candidates[HUNG].source_channel == "unit_head_nomination_u40"
         assert candidacy.age_on(date(1988, 8, 8), candidates[HUNG].nomination_date) == 37  # under 40
         assert candidates[HA].status == "ineligible"
@@ -106,8 +119,10 @@ def test_from_two_communes_to_the_five_year_review(commune, caplog):
         assert Decimal(str(outcome[ids[HUNG]]["mean"])) == Decimal("65.63")  # four scorers, one recused
         assert outcome[ids[KHOA]]["result"] == outcome[ids[HUNG]]["result"] == "passed"
         minutes = docx.Document(io.BytesIO(documents.get(session, council.minutes_document_id).content))
-    minutes_text = "\n".join([paragraph.text for paragraph in minutes.paragraphs] + [
-        cell.text for table in minutes.tables for row in table.rows for cell in row.cells])
+    minutes_text = "\n".join(
+        [paragraph.text for paragraph in minutes.paragraphs]
+        + [cell.text for table in minutes.tables for row in table.rows for cell in row.cells]
+    )
     for expected in (KHOA, HUNG, "Đặng Quốc Thái", "Ngô Thanh Tùng", "06/03/2026", "82,50", "215/QĐ-UBND"):
         assert expected in minutes_text or expected.replace(",", ".") in minutes_text, expected
     assert statuses_of(services, ids[HA]) == ["nominated", "ineligible"]
@@ -116,20 +131,35 @@ def test_from_two_communes_to_the_five_year_review(commune, caplog):
     khoa, hung = commitment_of(services, ids[KHOA]), commitment_of(services, ids[HUNG])
     assert (khoa.start_date, khoa.end_date) == (date(2026, 3, 16), date(2031, 3, 15))  # NQ 53: 5 years
     with services.db.read() as session:
-        commitment_text = "\n".join(paragraph.text for paragraph in docx.Document(
-            io.BytesIO(documents.get(session, khoa.document_id).content)).paragraphs)
+        commitment_text = "\n".join(
+            paragraph.text
+            for paragraph in docx.Document(
+                io.BytesIO(documents.get(session, khoa.document_id).content)
+            ).paragraphs
+        )
     assert KHOA in commitment_text and "16/03/2026" in commitment_text and "15/03/2031" in commitment_text
     sign_and_assign(services, khoa.id, local(2026, 3, 20, 9, 0))
     sign_and_assign(services, hung.id, local(2026, 3, 23, 9, 0))
     khoa, hung = commitment_of(services, ids[KHOA]), commitment_of(services, ids[HUNG])
     assert (khoa.status, khoa.signed_via, hung.status) == ("active", "app", "active")
     with services.db.read() as session:
-        support = session.scalars(select(SupportEntitlement).where(
-            SupportEntitlement.commitment_id == khoa.id).order_by(SupportEntitlement.id)).all()
+        support = session.scalars(
+            select(SupportEntitlement)
+            .where(SupportEntitlement.commitment_id == khoa.id)
+            .order_by(SupportEntitlement.id)
+        ).all()
     assert [(row.kind, row.amount_vnd, row.status) for row in support] == [
-        ("one_time", 150_000_000, "approved"), ("monthly_income", 7_965_000, "approved")]
+        ("one_time", 150_000_000, "approved"),
+        ("monthly_income", 7_965_000, "approved"),
+    ]
     assert statuses_of(services, ids[KHOA]) == ["applied", "eligible", "selected", "committed", "in_service"]
-    assert statuses_of(services, ids[HUNG]) == ["nominated", "eligible", "selected", "committed", "in_service"]
+    assert statuses_of(services, ids[HUNG]) == [
+        "nominated",
+        "eligible",
+        "selected",
+        "committed",
+        "in_service",
+    ]
 
     # -- the first yearly evaluation: on its date, the report due before 30/11 (October-November) -------
     assert tick(services, local(2026, 10, 14, 23, 59)).evaluations == 0
@@ -140,8 +170,11 @@ def test_from_two_communes_to_the_five_year_review(commune, caplog):
     assert tick(services, local(2026, 11, 16, 8, 0)).alerts.reminders == 1  # 10 working days before
     assert tick(services, local(2026, 11, 25, 8, 0)).alerts.reminders == 1  # 3 working days before
     with services.db.read() as session:
-        reminded = session.scalars(select(Notification.created_at).where(
-            Notification.task_id == report_task.id).order_by(Notification.id)).all()
+        reminded = session.scalars(
+            select(Notification.created_at)
+            .where(Notification.task_id == report_task.id)
+            .order_by(Notification.id)
+        ).all()
     assert reminded == [local(2026, 11, 16, 8, 0), local(2026, 11, 25, 8, 0)]
     aggregate(services, local(2026, 11, 26, 9, 0))
     assert flagged_people(services, 2026) == []  # nobody has been on the list five years yet
@@ -196,9 +229,15 @@ def _assert_no_citizen_id_in_what_people_see(services, selected: dict, commitmen
     answers = []
     for username in ("snv.canbo", "ct.thanhpho", "vhxh.canbo", "cg_vp.truong"):
         client = signed_in(app, username)
-        answers += [client.get("/inbox"), client.get("/talents"), client.get(f"/talents/{person_id}"),
-                    client.get("/api/v1/talents"), client.get(f"/api/v1/talents/{person_id}"),
-                    client.get("/api/v1/tasks"), client.get("/city-rounds")]
+        answers += [
+            client.get("/inbox"),
+            client.get("/talents"),
+            client.get(f"/talents/{person_id}"),
+            client.get("/api/v1/talents"),
+            client.get(f"/api/v1/talents/{person_id}"),
+            client.get("/api/v1/tasks"),
+            client.get("/city-rounds"),
+        ]
     for answer in answers:
         assert answer.status_code == 200
         assert KHOA_ID not in answer.get_data(as_text=True)

@@ -2,6 +2,7 @@
 head nominates an official under 40, the round is shown per user, the minutes are
 downloaded by those who may read them, and Sở Nội vụ uploads a signed paper commitment.
 Through the real pages (Flask test client, CSRF included), on both databases."""
+
 from __future__ import annotations
 
 import io
@@ -38,7 +39,10 @@ def count(services, model, *where) -> int:
 def invalid_field(body: str, field_id: str) -> bool:
     """The input is marked invalid and points at its error message."""
     escaped = re.escape(field_id)
-    return re.search(rf'id="{escaped}"[^>]*aria-invalid="true" aria-describedby="{escaped}-error"', body) is not None
+    return (
+        re.search(rf'id="{escaped}"[^>]*aria-invalid="true" aria-describedby="{escaped}-error"', body)
+        is not None
+    )
 
 
 def post(client, path: str, form_page: str, data: dict, **kwargs):
@@ -46,6 +50,7 @@ def post(client, path: str, form_page: str, data: dict, **kwargs):
 
 
 # -- opening a round ------------------------------------------------------------------------
+
 
 def position_row(index: int, **values) -> dict:
     return {f"positions[{index}].{name}": value for name, value in values.items()}
@@ -56,24 +61,46 @@ def test_home_affairs_opens_a_round_through_the_page(commune, app):
     client = signed_in(app, "snv.canbo")
     page = client.get("/rounds/new")
     assert page.status_code == 200 and 'name="positions[4].quantity"' in page.get_data(as_text=True)
-    good_row = position_row(2, org_unit_code="cg_vp", field="ict", job_position="Chuyên viên quản trị hệ thống",
-                            target_group="excellent_graduate", quantity="2")
-    form = {"title": "Tuyển chọn năm 2026", "legal_basis": "hp_res_53_2025",
-            "applications_close_at": "2026-03-02T00:00", **good_row}
+    good_row = position_row(
+        2,
+        org_unit_code="cg_vp",
+        field="ict",
+        job_position="Chuyên viên quản trị hệ thống",
+        target_group="excellent_graduate",
+        quantity="2",
+    )
+    form = {
+        "title": "Tuyển chọn năm 2026",
+        "legal_basis": "hp_res_53_2025",
+        "applications_close_at": "2026-03-02T00:00",
+        **good_row,
+    }
 
     # Row 4 lacks its job position: refused at that field (numbered as on the page), typed values kept.
-    refused = post(client, "/rounds/new", "/rounds/new",
-                   {**form, **position_row(4, org_unit_code="cg_pkt", field="other", quantity="1")},
-                   follow_redirects=True)
+    refused = post(
+        client,
+        "/rounds/new",
+        "/rounds/new",
+        {**form, **position_row(4, org_unit_code="cg_pkt", field="other", quantity="1")},
+        follow_redirects=True,
+    )
     body = shown_after_refusal(refused, "/rounds/new")
     assert "Vui lòng nhập «Vị trí việc làm»" in body
     assert invalid_field(body, "new-positions-4-job_position")
     assert 'value="Tuyển chọn năm 2026"' in body and 'value="2026-03-02T00:00"' in body
     # A close in the past is refused at its field.
-    past = post(client, "/rounds/new", "/rounds/new", {**form, "applications_close_at": "2026-01-01T00:00"},
-                follow_redirects=True)
+    past = post(
+        client,
+        "/rounds/new",
+        "/rounds/new",
+        {**form, "applications_close_at": "2026-01-01T00:00"},
+        follow_redirects=True,
+    )
     body = shown_after_refusal(past, "/rounds/new")
-    assert invalid_field(body, "new-applications_close_at") and "Hạn nhận hồ sơ phải sau thời điểm mở đợt." in body
+    assert (
+        invalid_field(body, "new-applications_close_at")
+        and "Hạn nhận hồ sơ phải sau thời điểm mở đợt." in body
+    )
     assert count(commune, RecruitmentRound) == 0
 
     opened = post(client, "/rounds/new", "/rounds/new", form)
@@ -86,7 +113,9 @@ def test_home_affairs_opens_a_round_through_the_page(commune, app):
         assert [(p.job_position, p.quantity) for p in positions] == [("Chuyên viên quản trị hệ thống", 2)]
     assert opened.headers["Location"].endswith(f"/rounds/{round_.id}")
     listed = client.get("/rounds").get_data(as_text=True)
-    assert f"/rounds/{round_.id}" in listed and "hết ngày 01/03/2026" in listed  # 00:00 on 02/03, in the law's words
+    assert (
+        f"/rounds/{round_.id}" in listed and "hết ngày 01/03/2026" in listed
+    )  # 00:00 on 02/03, in the law's words
 
 
 def test_only_home_affairs_opens_rounds(commune, app):
@@ -97,6 +126,7 @@ def test_only_home_affairs_opens_rounds(commune, app):
 
 # -- nominating ----------------------------------------------------------------------------------
 
+
 def test_a_unit_head_nominates_an_official_under_40(commune, app):
     round_id = open_round(commune)
     economy = positions_of(commune, round_id)["Chuyên viên kinh tế"]
@@ -106,21 +136,32 @@ def test_a_unit_head_nominates_an_official_under_40(commune, app):
     assert f'action="/rounds/{round_id}/applications"' not in page  # Sở Nội vụ's forms are not theirs
     person = {"position_id": str(economy), "full_name": "Nguyễn Văn Bốn Mươi", "gender": "male"}
 
-    forty = post(client, f"/rounds/{round_id}/nominations", f"/rounds/{round_id}",
-                 {**person, "date_of_birth": "1986-02-02"},  # 40 on the day of the nomination (02/02/2026)
-                 follow_redirects=True)
+    forty = post(
+        client,
+        f"/rounds/{round_id}/nominations",
+        f"/rounds/{round_id}",
+        {**person, "date_of_birth": "1986-02-02"},  # 40 on the day of the nomination (02/02/2026)
+        follow_redirects=True,
+    )
     body = shown_after_refusal(forty, f"/rounds/{round_id}")
     assert "phải dưới 40 tuổi" in body and invalid_field(body, "nominate-date_of_birth")
     assert 'value="Nguyễn Văn Bốn Mươi"' in body
     assert count(commune, Candidate) == 0
 
-    accepted = post(client, f"/rounds/{round_id}/nominations", f"/rounds/{round_id}",
-                    {**person, "full_name": HUNG, "date_of_birth": "1988-08-08"})
+    accepted = post(
+        client,
+        f"/rounds/{round_id}/nominations",
+        f"/rounds/{round_id}",
+        {**person, "full_name": HUNG, "date_of_birth": "1988-08-08"},
+    )
     assert accepted.status_code == 302
     with commune.db.transaction() as session:
         candidate = session.scalar(select(Candidate))
         assert (candidate.position_id, candidate.source_channel, candidate.status) == (
-            economy, "unit_head_nomination_u40", "nominated")
+            economy,
+            "unit_head_nomination_u40",
+            "nominated",
+        )
     assert HUNG in client.get(f"/rounds/{round_id}").get_data(as_text=True)
 
 
@@ -132,18 +173,39 @@ def test_another_units_head_cannot_nominate(commune, app):
     outsider = signed_in(app, "ltn_vp.truong")
     assert outsider.get(f"/rounds/{round_id}").status_code == 404
     assert f"/rounds/{round_id}" not in outsider.get("/rounds").get_data(as_text=True)
-    assert post(outsider, f"/rounds/{round_id}/nominations", "/rounds",
-                {**person, "position_id": str(positions["Chuyên viên kinh tế"])}).status_code == 404
+    assert (
+        post(
+            outsider,
+            f"/rounds/{round_id}/nominations",
+            "/rounds",
+            {**person, "position_id": str(positions["Chuyên viên kinh tế"])},
+        ).status_code
+        == 404
+    )
     # The head of Văn phòng sees the round but may not nominate for Phòng Kinh tế's position.
     office_head = signed_in(app, "cg_vp.truong")
     page = office_head.get(f"/rounds/{round_id}").get_data(as_text=True)
     assert "Chuyên viên quản trị hệ thống" in page
     assert f'<option value="{positions["Chuyên viên kinh tế"]}"' not in page
-    assert post(office_head, f"/rounds/{round_id}/nominations", f"/rounds/{round_id}",
-                {**person, "position_id": str(positions["Chuyên viên kinh tế"])}).status_code == 403
+    assert (
+        post(
+            office_head,
+            f"/rounds/{round_id}/nominations",
+            f"/rounds/{round_id}",
+            {**person, "position_id": str(positions["Chuyên viên kinh tế"])},
+        ).status_code
+        == 403
+    )
     # Nor may a unit head register applications (Sở Nội vụ's channel).
-    assert post(office_head, f"/rounds/{round_id}/applications", f"/rounds/{round_id}",
-                {**person, "position_id": str(positions["Chuyên viên quản trị hệ thống"])}).status_code == 403
+    assert (
+        post(
+            office_head,
+            f"/rounds/{round_id}/applications",
+            f"/rounds/{round_id}",
+            {**person, "position_id": str(positions["Chuyên viên quản trị hệ thống"])},
+        ).status_code
+        == 403
+    )
     assert count(commune, Candidate) == 0
 
 
@@ -152,38 +214,61 @@ def test_an_application_with_a_citizen_id_never_shows_it_in_clear(commune, app):
     position = positions_of(commune, round_id)["Chuyên viên quản trị hệ thống"]
     client = signed_in(app, "snv.canbo")
     citizen_id = "999202000111"
-    application = {"position_id": str(position), "full_name": KHOA, "date_of_birth": "2002-05-19",
-                   "gender": "male", "citizen_id": citizen_id}
+    application = {
+        "position_id": str(position),
+        "full_name": KHOA,
+        "date_of_birth": "2002-05-19",
+        "gender": "male",
+        "citizen_id": citizen_id,
+    }
 
-    refused = post(client, f"/rounds/{round_id}/applications", f"/rounds/{round_id}",
-                   {**application, "position_id": "x"}, follow_redirects=True)
+    refused = post(
+        client,
+        f"/rounds/{round_id}/applications",
+        f"/rounds/{round_id}",
+        {**application, "position_id": "x"},
+        follow_redirects=True,
+    )
     body = shown_after_refusal(refused, f"/rounds/{round_id}")
     assert citizen_id not in body and 'value="Trần Minh Khoa"' in body
 
-    registered = post(client, f"/rounds/{round_id}/applications", f"/rounds/{round_id}", application,
-                      follow_redirects=True)
+    registered = post(
+        client, f"/rounds/{round_id}/applications", f"/rounds/{round_id}", application, follow_redirects=True
+    )
     body = registered.get_data(as_text=True)
     assert registered.status_code == 200 and KHOA in body
     assert citizen_id not in body and "********0111" in body
     with commune.db.transaction() as session:
         found = talents.find_by_citizen_id(session, keys_of(commune), citizen_id)
-        assert session.scalar(select(Candidate.source_channel).where(Candidate.person_id == found.id)) == \
-            "self_application"
+        assert (
+            session.scalar(select(Candidate.source_channel).where(Candidate.person_id == found.id))
+            == "self_application"
+        )
 
     # The same person twice: refused at the citizen ID, which is not written back.
-    again = post(client, f"/rounds/{round_id}/applications", f"/rounds/{round_id}", application,
-                 follow_redirects=True)
+    again = post(
+        client, f"/rounds/{round_id}/applications", f"/rounds/{round_id}", application, follow_redirects=True
+    )
     body = shown_after_refusal(again, f"/rounds/{round_id}")
     assert citizen_id not in body and invalid_field(body, "apply-citizen_id")
 
-    external = post(client, f"/rounds/{round_id}/external-nominations", f"/rounds/{round_id}",
-                    {"position_id": str(position), "full_name": "Phạm Thị Thu Hà", "date_of_birth": "1993-11-02",
-                     "nominating_organisation": "Hội Nông dân xã Cẩm Giang"})
+    external = post(
+        client,
+        f"/rounds/{round_id}/external-nominations",
+        f"/rounds/{round_id}",
+        {
+            "position_id": str(position),
+            "full_name": "Phạm Thị Thu Hà",
+            "date_of_birth": "1993-11-02",
+            "nominating_organisation": "Hội Nông dân xã Cẩm Giang",
+        },
+    )
     assert external.status_code == 302
     assert count(commune, Candidate, Candidate.source_channel == "external_nomination") == 1
 
 
 # -- reading a decided round -------------------------------------------------------------------
+
 
 @pytest.fixture
 def decided(commune):
@@ -227,22 +312,39 @@ def test_the_commitment_page_and_the_signed_scan(commune, app, decided):
     page = officer.get(f"/commitments/{commitment_id}").get_data(as_text=True)
     assert KHOA in page and "999202000111" not in page and 'type="file"' in page
 
-    wrong = post(officer, f"/commitments/{commitment_id}/signed-scan", f"/commitments/{commitment_id}",
-                 {"file": (io.BytesIO(b"just text"), "cam-ket.pdf")},
-                 content_type="multipart/form-data", follow_redirects=True)
+    wrong = post(
+        officer,
+        f"/commitments/{commitment_id}/signed-scan",
+        f"/commitments/{commitment_id}",
+        {"file": (io.BytesIO(b"just text"), "cam-ket.pdf")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
     body = shown_after_refusal(wrong, f"/commitments/{commitment_id}")
     assert "phải là PDF hoặc ảnh" in body and invalid_field(body, "scan-file")
     assert commitments_status(commune, commitment_id) == ("awaiting_signature", None)
 
     # Only Sở Nội vụ uploads: the employing unit's head may read the commitment, not sign for the person.
     head = signed_in(app, "cg_vp.truong")
-    assert post(head, f"/commitments/{commitment_id}/signed-scan", f"/commitments/{commitment_id}",
-                {"file": (io.BytesIO(PDF), "scan.pdf")}, content_type="multipart/form-data").status_code == 403
+    assert (
+        post(
+            head,
+            f"/commitments/{commitment_id}/signed-scan",
+            f"/commitments/{commitment_id}",
+            {"file": (io.BytesIO(PDF), "scan.pdf")},
+            content_type="multipart/form-data",
+        ).status_code
+        == 403
+    )
     assert commitments_status(commune, commitment_id) == ("awaiting_signature", None)
 
-    stored = post(officer, f"/commitments/{commitment_id}/signed-scan", f"/commitments/{commitment_id}",
-                  {"file": (io.BytesIO(PDF), "ban-cam-ket-da-ky.pdf")},
-                  content_type="multipart/form-data")
+    stored = post(
+        officer,
+        f"/commitments/{commitment_id}/signed-scan",
+        f"/commitments/{commitment_id}",
+        {"file": (io.BytesIO(PDF), "ban-cam-ket-da-ky.pdf")},
+        content_type="multipart/form-data",
+    )
     assert stored.status_code == 302
     assert commitments_status(commune, commitment_id) == ("signed", "scan")
     page = officer.get(f"/commitments/{commitment_id}").get_data(as_text=True)

@@ -1,6 +1,7 @@
 """What the runtime refuses, and what a refusal or a failure leaves behind: bad form data
 changes nothing, a stale save is a conflict, and a failing script parks the instance in
 "error" without losing what the user submitted."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -22,14 +23,18 @@ OFFICER = f"{UNIT}.canbo"
 
 # ------------------------------------------------------------------ helpers
 
+
 def unit_instance_id(services, campaign_id: int, unit: str = UNIT) -> int:
     return proposal_of(services, campaign_id, unit).instance_id
 
 
 def ready_task(services, instance_id: int) -> HumanTask:
     with services.db.transaction() as session:
-        ready = list(session.scalars(select(HumanTask).where(
-            HumanTask.instance_id == instance_id, HumanTask.status == "ready")))
+        ready = list(
+            session.scalars(
+                select(HumanTask).where(HumanTask.instance_id == instance_id, HumanTask.status == "ready")
+            )
+        )
     assert len(ready) == 1, ready
     return ready[0]
 
@@ -38,14 +43,22 @@ def snapshot(services, instance_id: int) -> dict:
     """Everything a completion could change, as plain values."""
     with services.db.transaction() as session:
         instance = session.get(ProcessInstance, instance_id)
-        rows = session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id)
-                               .order_by(HumanTask.created_at, HumanTask.id))
+        rows = session.scalars(
+            select(HumanTask)
+            .where(HumanTask.instance_id == instance_id)
+            .order_by(HumanTask.created_at, HumanTask.id)
+        )
         return {
-            "lock_version": instance.lock_version, "status": instance.status,
-            "serialization": instance.serialization, "updated_at": instance.updated_at,
-            "next_timer_at": instance.next_timer_at, "error_message": instance.error_message,
-            "tasks": [(row.id, row.task_name, row.status, row.completed_by, row.completed_data, row.completed_at)
-                      for row in rows],
+            "lock_version": instance.lock_version,
+            "status": instance.status,
+            "serialization": instance.serialization,
+            "updated_at": instance.updated_at,
+            "next_timer_at": instance.next_timer_at,
+            "error_message": instance.error_message,
+            "tasks": [
+                (row.id, row.task_name, row.status, row.completed_by, row.completed_data, row.completed_at)
+                for row in rows
+            ],
         }
 
 
@@ -78,26 +91,35 @@ def draft(commune):
 INVALID_DRAFTS = {
     "typename-top-level": (
         {"no_demand": True, "typename": "BpmnWorkflow"},
-        "typename", "Không được dùng tên trường «typename»"),
+        "typename",
+        "Không được dùng tên trường «typename»",
+    ),
     "typename-in-a-line": (
         {"no_demand": False, "lines": [{**line(), "typename": "TaskSpec"}]},
-        "lines[0].typename", "Không được dùng tên trường «typename»"),
+        "lines[0].typename",
+        "Không được dùng tên trường «typename»",
+    ),
     "unknown-field": (
         {"no_demand": True, "favourite_colour": "xanh"},
-        "favourite_colour", "Trường «favourite_colour» không có trong biểu mẫu"),
+        "favourite_colour",
+        "Trường «favourite_colour» không có trong biểu mẫu",
+    ),
     "unknown-field-in-a-line": (
         {"no_demand": False, "lines": [line(), {**line(), "salary": 100}]},
-        "lines[1].salary", "Trường «salary» (dòng 2) không có trong biểu mẫu"),
-    "wrong-type": (
-        {"no_demand": "không"},
-        "no_demand", "«Đơn vị không có nhu cầu» phải là giá trị có/không"),
+        "lines[1].salary",
+        "Trường «salary» (dòng 2) không có trong biểu mẫu",
+    ),
+    "wrong-type": ({"no_demand": "không"}, "no_demand", "«Đơn vị không có nhu cầu» phải là giá trị có/không"),
     "wrong-type-in-a-line": (
         {"no_demand": False, "lines": [line(quantity_period="hai")]},
-        "lines[0].quantity_period", "«Số lượng cả giai đoạn» (dòng 1) phải là số nguyên"),
+        "lines[0].quantity_period",
+        "«Số lượng cả giai đoạn» (dòng 1) phải là số nguyên",
+    ),
     "year-above-period": (
         {"no_demand": False, "lines": [line(quantity_year=3, quantity_period=2)]},
         "lines[0].quantity_year",
-        "«Số lượng năm kế hoạch» (dòng 1) phải nhỏ hơn hoặc bằng «Số lượng cả giai đoạn»"),
+        "«Số lượng năm kế hoạch» (dòng 1) phải nhỏ hơn hoặc bằng «Số lượng cả giai đoạn»",
+    ),
 }
 
 
@@ -127,8 +149,12 @@ def test_invalid_form_data_is_refused_and_changes_nothing(draft, case):
 def test_every_problem_of_a_form_is_reported_at_once(draft):
     services, _, instance_id, task = draft
     before = snapshot(services, instance_id)
-    data = {"no_demand": False, "typename": "x", "extra": 1,
-            "lines": [line(quantity_year=5, quantity_period=4), {**line(), "typename": "y", "major": 7}]}
+    data = {
+        "no_demand": False,
+        "typename": "x",
+        "extra": 1,
+        "lines": [line(quantity_year=5, quantity_period=4), {**line(), "typename": "y", "major": 7}],
+    }
 
     error = refused(services, FormInvalid, OFFICER, task.id, data)
 
@@ -152,6 +178,7 @@ def test_data_that_is_not_an_object_is_refused(draft):
 
 
 # ------------------------------------------------------------------ task identity and state
+
 
 @pytest.mark.parametrize("task_id", ["00000000-0000-4000-8000-000000000000", "not-a-task-id"])
 def test_completing_an_unknown_task_is_not_found(draft, task_id):
@@ -185,6 +212,7 @@ def test_completing_a_task_twice_is_refused_the_second_time(draft):
 
 
 # ------------------------------------------------------------------ optimistic lock
+
 
 def _stale_copy(services, instance_id: int) -> store.InstanceRecord:
     """Session A reads the instance (its lock_version and serialization) and closes."""
@@ -221,7 +249,12 @@ def test_a_second_completion_of_the_same_task_is_refused_and_the_first_stands(dr
     after_b = snapshot(services, instance_id)
     services.clock.advance(minutes=1)
     with pytest.raises(TaskNotReady, match="already completed"):
-        complete(services, OFFICER, task.id, {"no_demand": False, "lines": [line(quantity_year=9, quantity_period=9)]})
+        complete(
+            services,
+            OFFICER,
+            task.id,
+            {"no_demand": False, "lines": [line(quantity_year=9, quantity_period=9)]},
+        )
 
     assert snapshot(services, instance_id) == after_b
     with services.db.transaction() as session:
@@ -274,8 +307,9 @@ FRAGILE_BPMN = f"""<?xml version="1.0" encoding="UTF-8"?>
 
 def test_a_script_failing_at_run_time_parks_the_instance_in_error_and_keeps_the_data(services):
     with services.db.transaction() as session:
-        definition, created = publish(session, Bundle(KEY, FRAGILE_BPMN, {FORM_FILE: FRAGILE_FORM}, {}),
-                                      services.clock.now())
+        definition, created = publish(
+            session, Bundle(KEY, FRAGILE_BPMN, {FORM_FILE: FRAGILE_FORM}, {}), services.clock.now()
+        )
         assert created  # the failing script passes the load-time check: it only fails when run
     with services.db.transaction() as session:
         started = services.runtime.start(session, KEY, {}, lane_orgs={"clerk": 7}, business_key="fragile:1")
@@ -303,15 +337,25 @@ def test_a_script_failing_at_run_time_parks_the_instance_in_error_and_keeps_the_
         assert NOTE in stored_text(instance.serialization)  # the submitted data is in the stored workflow
         row = session.get(HumanTask, task.id)
         assert (row.status, row.completed_by, row.completed_data, row.completed_at) == (
-            "completed", 99, {"note": NOTE}, at)
-        assert session.scalars(select(HumanTask).where(
-            HumanTask.instance_id == instance_id, HumanTask.status == "ready")).all() == []
+            "completed",
+            99,
+            {"note": NOTE},
+            at,
+        )
+        assert (
+            session.scalars(
+                select(HumanTask).where(HumanTask.instance_id == instance_id, HumanTask.status == "ready")
+            ).all()
+            == []
+        )
         error_version = instance.lock_version
 
     # An instance in error is not stepped again by a timer run or a late completion.
     with services.db.transaction() as session:
         with pytest.raises(TaskNotReady):
-            services.runtime.fire_timers(session, session.get(ProcessInstance, instance_id), at + timedelta(hours=1))
+            services.runtime.fire_timers(
+                session, session.get(ProcessInstance, instance_id), at + timedelta(hours=1)
+            )
     with services.db.transaction() as session:
         with pytest.raises(TaskNotReady):
             services.runtime.complete_task(session, task.id, {"note": "lần hai"}, user_id=99)
@@ -324,7 +368,9 @@ def test_a_script_failing_at_run_time_parks_the_instance_in_error_and_keeps_the_
 def test_a_task_title_names_its_case_from_the_data():
     from engine.runtime import TITLE_LENGTH, task_title
 
-    assert task_title("Chấm điểm ứng viên {{ candidate_name }}", {"candidate_name": "Trần Minh Khoa"}) == \
-        "Chấm điểm ứng viên Trần Minh Khoa"
+    assert (
+        task_title("Chấm điểm ứng viên {{ candidate_name }}", {"candidate_name": "Trần Minh Khoa"})
+        == "Chấm điểm ứng viên Trần Minh Khoa"
+    )
     assert task_title("Vào sổ công văn của {{commune_name}}", {}) == "Vào sổ công văn của"  # missing: empty
     assert task_title("Đánh giá {{ name }}", {"name": "x" * 400}) == ("Đánh giá " + "x" * 400)[:TITLE_LENGTH]

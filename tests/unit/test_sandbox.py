@@ -50,6 +50,7 @@ def run_workflow(script):
 
 # ---------------------------------------------------------------- escapes are rejected
 
+
 @pytest.mark.parametrize("check", [check_script, check_expression])
 def test_dunder_import_is_rejected_at_check_time(check):
     with pytest.raises(ScriptRejected, match="__import__") as caught:
@@ -99,8 +100,15 @@ def test_while_loops_are_rejected():
         check_script("while True: pass")
 
 
-@pytest.mark.parametrize("script", ["f = lambda: 1", "global x\nx = 1", "def f():\n    x = 1\n    def g():\n        nonlocal x",
-                                    "class Box:\n    size = 1"])
+@pytest.mark.parametrize(
+    "script",
+    [
+        "f = lambda: 1",
+        "global x\nx = 1",
+        "def f():\n    x = 1\n    def g():\n        nonlocal x",
+        "class Box:\n    size = 1",
+    ],
+)
 def test_lambda_global_nonlocal_are_rejected(script):
     with pytest.raises(ScriptRejected):
         check_script(script)
@@ -135,6 +143,7 @@ def test_service_calls_are_refused(env):
 
 # ---------------------------------------------------------------- normal scripts work
 
+
 def test_everyday_scripts_run(env):
     data = run_script(
         env,
@@ -147,7 +156,9 @@ def test_everyday_scripts_run(env):
         "    total += i\n"
         "first, second = items[0], items[1]\n"
         "outcome = 'ok'",
-        a=1, items=[1, 2, 3], factor=1,
+        a=1,
+        items=[1, 2, 3],
+        factor=1,
     )
     assert data["x"] == 2
     assert data["squares"] == [4, 9]
@@ -172,7 +183,9 @@ def test_expression_with_surrounding_whitespace(env):
 def test_helpers_are_callable(env):
     assert env.evaluate("is_before(now(), d)", {"d": DEADLINE}) is True
     # Task data is plain JSON, so dates travel as ISO strings.
-    assert run_script(env, "late = not is_before(now().isoformat(), d)", d=DEADLINE.isoformat())["late"] is False
+    assert (
+        run_script(env, "late = not is_before(now().isoformat(), d)", d=DEADLINE.isoformat())["late"] is False
+    )
 
 
 def test_helpers_win_over_task_data_with_the_same_name(env):
@@ -182,11 +195,18 @@ def test_helpers_win_over_task_data_with_the_same_name(env):
 
 
 def test_scripts_can_only_keep_plain_json(env):
-    for script in ("d = now()", "r = range(3)", "b = b'x'", "m = {'typename': 'BpmnWorkflow'}",
-                   "nested = {'rows': [{'_hidden': 1}]}"):
+    for script in (
+        "d = now()",
+        "r = range(3)",
+        "b = b'x'",
+        "m = {'typename': 'BpmnWorkflow'}",
+        "nested = {'rows': [{'_hidden': 1}]}",
+    ):
         with pytest.raises(ScriptRejected):
             run_script(env, script)
-    assert run_script(env, "rows = [{'n': 1, 'ok': True, 'v': None}]")["rows"] == [{"n": 1, "ok": True, "v": None}]
+    assert run_script(env, "rows = [{'n': 1, 'ok': True, 'v': None}]")["rows"] == [
+        {"n": 1, "ok": True, "v": None}
+    ]
 
 
 def test_script_task_runs_in_a_real_workflow():

@@ -1,4 +1,5 @@
 """The Alembic migrations build exactly the schema the models describe."""
+
 from alembic import command
 
 from services.common.schema import alembic_config

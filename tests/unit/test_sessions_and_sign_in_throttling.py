@@ -8,6 +8,7 @@ addresses never keeps its owner out at their usual address, yet every guess past
 allowance waits longer; one address guessing many names is slowed; X-Forwarded-For is
 believed only through the configured number of proxies; an admin's unlock is audited.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -36,11 +37,20 @@ def app(commune):
     return web_app(commune)
 
 
-def _sign_in(client, username: str = OWNER, password: str = PASSWORD, address: str = "127.0.0.1",
-             forwarded_for: str | None = None):
+def _sign_in(
+    client,
+    username: str = OWNER,
+    password: str = PASSWORD,
+    address: str = "127.0.0.1",
+    forwarded_for: str | None = None,
+):
     headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
-    return client.post("/login", data={"username": username, "password": password, "csrf_token": csrf_token(client)},
-                       environ_base={"REMOTE_ADDR": address}, headers=headers)
+    return client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": csrf_token(client)},
+        environ_base={"REMOTE_ADDR": address},
+        headers=headers,
+    )
 
 
 def _copy_of(app, client):
@@ -75,6 +85,7 @@ def _audit(services, action: str) -> list[AuditEvent]:
 
 
 # Sessions the server can end.
+
 
 def test_a_cookie_copied_before_sign_out_opens_nothing_afterwards(app):
     owner, other_device = signed_in(app, OWNER), signed_in(app, OWNER)
@@ -157,11 +168,19 @@ def test_expired_sessions_and_attempts_nothing_reads_are_purged(commune):
     with commune.db.transaction() as session:
         owner_id = user_by_username(session, OWNER).id
         # Last seen then: the cookie, signed a minute later at the latest, has expired / may not have.
-        web_sessions.start(session, owner_id, "10.0.0.7", now - web_sessions.LIFETIME - web_sessions.SEEN_EVERY)
+        web_sessions.start(
+            session, owner_id, "10.0.0.7", now - web_sessions.LIFETIME - web_sessions.SEEN_EVERY
+        )
         live = web_sessions.start(session, owner_id, "10.0.0.7", now - web_sessions.LIFETIME)
         for days, minutes, succeeded in ((0, 61, False), (0, 59, False), (31, 0, True), (29, 0, True)):
-            session.add(LoginAttempt(username=OWNER, address="10.0.0.7", succeeded=succeeded,
-                                     at=now - timedelta(days=days, minutes=minutes)))
+            session.add(
+                LoginAttempt(
+                    username=OWNER,
+                    address="10.0.0.7",
+                    succeeded=succeeded,
+                    at=now - timedelta(days=days, minutes=minutes),
+                )
+            )
     commune.purge_personal_data(now)
     assert web_sessions.owner(commune.db, live, now) == owner_id
     with commune.db.read() as session:
@@ -172,13 +191,16 @@ def test_expired_sessions_and_attempts_nothing_reads_are_purged(commune):
 
 # Throttling that a guesser cannot turn against the user.
 
+
 def test_guessing_a_name_from_many_addresses_never_keeps_its_owner_out(app, commune):
     owner = app.test_client()
     assert _sign_in(owner, address="10.0.0.7").status_code == 302  # the owner's usual address
     owner.post("/logout", data={"csrf_token": csrf_token(owner, "/inbox")})
     commune.clock.advance(hours=2)
-    answers = [_sign_in(app.test_client(), password=f"doan-{n}", address=f"203.0.113.{n}").status_code
-               for n in range(1, 51)]
+    answers = [
+        _sign_in(app.test_client(), password=f"doan-{n}", address=f"203.0.113.{n}").status_code
+        for n in range(1, 51)
+    ]
     assert answers == [401] * 5 + [429] * 45  # past five failures, guesses are refused unchecked
     assert _sign_in(app.test_client(), address="203.0.113.99").status_code == 429  # even the right password
 
@@ -210,7 +232,9 @@ def test_x_forwarded_for_is_ignored_without_a_trusted_proxy(app):
     for n in range(20):
         spoofed = _sign_in(app.test_client(), f"khong-co-{n}", "doan-sai", forwarded_for=f"192.0.2.{n}")
         assert spoofed.status_code == 401
-    assert _sign_in(app.test_client(), OWNER, forwarded_for="192.0.2.200").status_code == 429  # one address: ours
+    assert (
+        _sign_in(app.test_client(), OWNER, forwarded_for="192.0.2.200").status_code == 429
+    )  # one address: ours
 
 
 def test_x_forwarded_for_is_believed_through_the_configured_proxies_only(commune):
@@ -219,8 +243,13 @@ def test_x_forwarded_for_is_believed_through_the_configured_proxies_only(commune
     app = web_app(commune)
     proxy = "10.0.0.1"  # every request comes from the proxy; it appends the address it saw
     for n in range(20):  # one client, claiming a different address each time
-        answer = _sign_in(app.test_client(), f"khong-co-{n}", "doan-sai", address=proxy,
-                          forwarded_for=f"192.0.2.{n}, 203.0.113.9")
+        answer = _sign_in(
+            app.test_client(),
+            f"khong-co-{n}",
+            "doan-sai",
+            address=proxy,
+            forwarded_for=f"192.0.2.{n}, 203.0.113.9",
+        )
         assert answer.status_code == 401
     assert _sign_in(app.test_client(), OWNER, address=proxy, forwarded_for="203.0.113.9").status_code == 429
     owner = app.test_client()
@@ -243,10 +272,16 @@ def test_an_admin_unlocks_a_name_audited(app, commune):
     assert "Số lần đăng nhập sai trong một giờ qua: 5." in page and "phải chờ đến 12/01/2026 09:01" in page
 
     unlocked = _admin_post(admin, f"/admin/users/{user_id}/actions/unlock").get_data(as_text=True)
-    assert "Đã thực hiện: Mở khóa đăng nhập." in unlocked and "Số lần đăng nhập sai trong một giờ qua: 0." in unlocked
+    assert (
+        "Đã thực hiện: Mở khóa đăng nhập." in unlocked
+        and "Số lần đăng nhập sai trong một giờ qua: 0." in unlocked
+    )
     [event] = _audit(commune, "account.unlock")
     assert (event.actor_id, event.subject, event.details) == (
-        _id_of(commune, "admin"), f"app_user:{user_id}", {"failures_forgotten": 5})
+        _id_of(commune, "admin"),
+        f"app_user:{user_id}",
+        {"failures_forgotten": 5},
+    )
     assert "Quản trị hệ thống — Mở khóa đăng nhập" in unlocked  # the history names who
     assert _sign_in(owner, name, address="10.0.0.8").status_code == 302
     _assert_opens(owner)

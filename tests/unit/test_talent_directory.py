@@ -1,6 +1,7 @@
 """The talent database as officers search it: who sees whom, accent-free name search, exact
 search by citizen ID that never echoes the ID (Sở Nội vụ's officers only, rationed and
 audited by digest), the status filter, pages and API masked, birth years for most roles."""
+
 from __future__ import annotations
 
 import re
@@ -30,16 +31,35 @@ def people(commune):
     ids = {}
     with commune.db.transaction() as session:
         for name, citizen_id, unit, statuses in (
-                ("Trần Minh Khoa", KHOA_ID, "cg_vp", ["in_service"]),
-                ("Phạm Thị Thu Hà", HA_ID, "cg_pkt", ["in_service", "removed"]),
-                ("Đỗ Thị Lan", LAN_ID, "ltn_vp", ["in_service"])):
-            person = talents.register_person(session, commune.citizen_id_keys, NOW, None, full_name=name,
-                                             citizen_id=citizen_id, date_of_birth=date(1995, 1, 1))
-            session.add(TalentListEntry(person_id=person.id, org_unit_id=unit_by_code(session, unit).id,
-                                        included_on=date(2026, 3, 16)))
+            ("Trần Minh Khoa", KHOA_ID, "cg_vp", ["in_service"]),
+            ("Phạm Thị Thu Hà", HA_ID, "cg_pkt", ["in_service", "removed"]),
+            ("Đỗ Thị Lan", LAN_ID, "ltn_vp", ["in_service"]),
+        ):
+            person = talents.register_person(
+                session,
+                commune.citizen_id_keys,
+                NOW,
+                None,
+                full_name=name,
+                citizen_id=citizen_id,
+                date_of_birth=date(1995, 1, 1),
+            )
+            session.add(
+                TalentListEntry(
+                    person_id=person.id,
+                    org_unit_id=unit_by_code(session, unit).id,
+                    included_on=date(2026, 3, 16),
+                )
+            )
             for minutes, status in enumerate(statuses):
-                talents.record_status(session, local(2026, 5, 1, 9, minutes), None, person.id, status,
-                                      reason="Không còn triển vọng phát triển" if status == "removed" else None)
+                talents.record_status(
+                    session,
+                    local(2026, 5, 1, 9, minutes),
+                    None,
+                    person.id,
+                    status,
+                    reason="Không còn triển vọng phát triển" if status == "removed" else None,
+                )
             ids[name] = person.id
     return ids
 
@@ -47,8 +67,9 @@ def people(commune):
 def names_found(services, username: str, **query) -> list[str]:
     with services.db.transaction() as session:
         user = user_by_username(session, username)
-        page = talent_directory.search(session, services.citizen_id_keys, user.id,
-                                       talent_directory.TalentQuery(**query), NOW)
+        page = talent_directory.search(
+            session, services.citizen_id_keys, user.id, talent_directory.TalentQuery(**query), NOW
+        )
     return [person["full_name"] for person in page.people]
 
 
@@ -89,8 +110,9 @@ def test_a_record_shows_history_and_is_not_found_outside_the_reach(commune, peop
 
     with commune.db.read() as session:
         officer = user_by_username(session, "vhxh.canbo")
-        record = talent_directory.person_record(session, commune.citizen_id_keys, officer.id,
-                                                people["Phạm Thị Thu Hà"])
+        record = talent_directory.person_record(
+            session, commune.citizen_id_keys, officer.id, people["Phạm Thị Thu Hà"]
+        )
         assert [step["status"] for step in record["history"]] == ["in_service", "removed"]
         assert record["history"][1]["reason"] == "Không còn triển vọng phát triển"
         assert record["citizen_id"] == "********0222"
@@ -104,15 +126,22 @@ def search_page(client, **form):
 
 
 def api_search(client, **body):
-    return client.post("/api/v1/talents/search", json=body,
-                       headers={"X-CSRFToken": csrf_token(client, "/talents")})
+    return client.post(
+        "/api/v1/talents/search", json=body, headers={"X-CSRFToken": csrf_token(client, "/talents")}
+    )
 
 
 def test_pages_and_api_never_show_a_citizen_id_in_clear(commune, people):
     client = signed_in(web_app(commune), "snv.canbo")
-    pages = [client.get("/talents"), search_page(client, q=HA_ID), search_page(client, q="tran"),
-             client.get(f"/talents/{people['Trần Minh Khoa']}"), client.get("/api/v1/talents"),
-             api_search(client, q=KHOA_ID), client.get(f"/api/v1/talents/{people['Đỗ Thị Lan']}")]
+    pages = [
+        client.get("/talents"),
+        search_page(client, q=HA_ID),
+        search_page(client, q="tran"),
+        client.get(f"/talents/{people['Trần Minh Khoa']}"),
+        client.get("/api/v1/talents"),
+        api_search(client, q=KHOA_ID),
+        client.get(f"/api/v1/talents/{people['Đỗ Thị Lan']}"),
+    ]
     assert [page.status_code for page in pages] == [200] * 7
     for page in pages:
         body = page.get_data(as_text=True)
@@ -150,16 +179,22 @@ CSRF_VALUE = re.compile(r'name="csrf_token" value="[^"]+"')
 
 def lookups(services) -> list[AuditEvent]:
     with services.db.read() as session:
-        return list(session.scalars(select(AuditEvent).where(AuditEvent.action.in_(
-            (talent_directory.LOOKUP, talent_directory.LOOKUP_REFUSED))).order_by(AuditEvent.id)))
+        return list(
+            session.scalars(
+                select(AuditEvent)
+                .where(AuditEvent.action.in_((talent_directory.LOOKUP, talent_directory.LOOKUP_REFUSED)))
+                .order_by(AuditEvent.id)
+            )
+        )
 
 
 def test_only_so_noi_vu_officers_search_by_citizen_id_and_every_role_still_by_name(commune, people):
     for username in NAME_SEARCHERS:
         client = signed_in(web_app(commune), username)
         assert "Trần Minh Khoa" in search_page(client, q="tran minh").get_data(as_text=True)
-        assert [person["full_name"] for person in api_search(client, q="tran minh").get_json()["people"]] \
-            == ["Trần Minh Khoa"]
+        assert [person["full_name"] for person in api_search(client, q="tran minh").get_json()["people"]] == [
+            "Trần Minh Khoa"
+        ]
         if username == "snv.canbo":
             continue
         page, answer = search_page(client, q=KHOA_ID), api_search(client, q=KHOA_ID)
@@ -185,10 +220,14 @@ def test_the_21st_lookup_in_an_hour_is_refused_and_every_one_is_audited_by_diges
     with commune.db.read() as session:
         officer = user_by_username(session, "snv.canbo").id
     audited = lookups(commune)
-    assert [row.action for row in audited] == [talent_directory.LOOKUP] * 20 + [talent_directory.LOOKUP_REFUSED] * 2
+    assert [row.action for row in audited] == [talent_directory.LOOKUP] * 20 + [
+        talent_directory.LOOKUP_REFUSED
+    ] * 2
     assert {row.actor_id for row in audited} == {officer}
     assert [row.details for row in audited] == [
-        {"digest": search_digest(commune.citizen_id_keys, citizen_id)} for citizen_id in typed + [HA_ID, HA_ID]]
+        {"digest": search_digest(commune.citizen_id_keys, citizen_id)}
+        for citizen_id in typed + [HA_ID, HA_ID]
+    ]
     with commune.db.read() as session:  # no clear ID anywhere in the audit trail
         trail = " ".join(f"{row.subject} {row.details}" for row in session.scalars(select(AuditEvent)))
     for citizen_id in (KHOA_ID, HA_ID, LAN_ID, UNKNOWN_ID):
@@ -211,7 +250,10 @@ def test_an_impossible_citizen_id_is_answered_as_an_unknown_one(commune, people)
     assert unknown_answer.status_code == 200 and unknown_answer.get_json()["people"] == []
     for impossible in IMPOSSIBLE_IDS:
         page, answer = search_page(client, q=impossible), api_search(client, q=impossible)
-        assert (answer.status_code, answer.get_data()) == (unknown_answer.status_code, unknown_answer.get_data())
+        assert (answer.status_code, answer.get_data()) == (
+            unknown_answer.status_code,
+            unknown_answer.get_data(),
+        )
         assert without_csrf_tokens(page) == without_csrf_tokens(unknown_page)
     assert len(lookups(commune)) == 2 + 2 * len(IMPOSSIBLE_IDS)  # counted and audited alike
 

@@ -1,5 +1,6 @@
 """Timers: due means "at or after its instant", one broken instance never holds up the
 others, and timer expressions may use the same helpers at load time as at run time."""
+
 from datetime import timedelta
 
 import pytest
@@ -22,8 +23,9 @@ def _publish(services, timer_kind: str, expression: str) -> None:
 
 def _start(services, data: dict | None = None) -> int:
     with services.db.transaction() as session:
-        return services.runtime.start(session, "probe", data or {"deadline": "2026-03-02T17:00:00+07:00"},
-                                      lane_orgs={}, at=T0).instance.id
+        return services.runtime.start(
+            session, "probe", data or {"deadline": "2026-03-02T17:00:00+07:00"}, lane_orgs={}, at=T0
+        ).instance.id
 
 
 def _instance(services, instance_id: int) -> ProcessInstance:
@@ -54,13 +56,20 @@ def test_a_broken_instance_is_parked_and_the_others_still_fire(services):
     _publish(services, "timeDuration", '"PT1H"')
     broken, healthy = _start(services), _start(services)
     with services.db.transaction() as session:  # e.g. a blob damaged on disk
-        session.execute(update(ProcessInstance).where(ProcessInstance.id == broken)
-                        .values(serialization=b"not a workflow"))
+        session.execute(
+            update(ProcessInstance)
+            .where(ProcessInstance.id == broken)
+            .values(serialization=b"not a workflow")
+        )
     run = services.fire_timers(T0 + timedelta(hours=2))
     assert (run.fired, run.failed) == (1, 1)
     assert _instance(services, healthy).status == "completed"
     parked = _instance(services, broken)
-    assert parked.status == "error" and parked.next_timer_at is None and "firing timers failed" in parked.error_message
+    assert (
+        parked.status == "error"
+        and parked.next_timer_at is None
+        and "firing timers failed" in parked.error_message
+    )
     assert services.fire_timers(T0 + timedelta(hours=3)).fired == 0
 
 

@@ -43,9 +43,17 @@ def rejected(data, **kwargs):
         BILLION_LAUGHS,
         b"<!doctype x><x/>",
         b'<?xml version="1.0"?>\n<!   DocType\tx [ <!ENTITY a "b"> ]><x>&a;</x>',
-        b'\xef\xbb\xbf  <!-- a comment first -->\n<!DOCTYPE x><x/>',
+        b"\xef\xbb\xbf  <!-- a comment first -->\n<!DOCTYPE x><x/>",
     ],
-    ids=["external-entity", "external-dtd", "parameter-entity", "billion-laughs", "lower-case", "odd-spacing", "after-bom-and-comment"],
+    ids=[
+        "external-entity",
+        "external-dtd",
+        "parameter-entity",
+        "billion-laughs",
+        "lower-case",
+        "odd-spacing",
+        "after-bom-and-comment",
+    ],
 )
 def test_any_doctype_is_refused(data):
     assert "DOCTYPE" in rejected(data)
@@ -87,7 +95,9 @@ def test_not_xml_is_refused_with_line_number():
     assert "line 3" in rejected(b"<a>\n<b>\n</a>")
 
 
-@pytest.mark.parametrize("data", [b"\x89PNG\r\n\x1a\n\xff\xd8\xc3(", bytes(range(256))], ids=["invalid-utf8", "nul-bytes"])
+@pytest.mark.parametrize(
+    "data", [b"\x89PNG\r\n\x1a\n\xff\xd8\xc3(", bytes(range(256))], ids=["invalid-utf8", "nul-bytes"]
+)
 def test_binary_garbage_is_refused(data):
     assert "Only UTF-8 encoded XML is accepted" in rejected(data)
 

@@ -1,5 +1,6 @@
 """User accounts: the list, one account's live sessions and sign-in state, and the
 actions on it (end every session, unlock, disable, enable), each audited."""
+
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
@@ -13,8 +14,12 @@ from web.context import services
 
 
 def action_labels() -> dict[str, str]:
-    return {"end_sessions": _("End all sessions"), "unlock": _("Unlock sign-in"), "disable": _("Disable the account"),
-            "enable": _("Enable the account")}
+    return {
+        "end_sessions": _("End all sessions"),
+        "unlock": _("Unlock sign-in"),
+        "disable": _("Disable the account"),
+        "enable": _("Enable the account"),
+    }
 
 
 @bp.get("/users")

@@ -1,5 +1,6 @@
 """The admin blueprint (/admin). Every route on it is for administrators only: the check
 runs before any view, so a route added later cannot forget it."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app
@@ -24,6 +25,17 @@ def only_administrators():
 
 @bp.context_processor
 def status_labels() -> dict:
-    return {"status_labels": {"running": _("Running"), "suspended": _("Suspended"), "error": _("Error"),
-                              "completed": _("Completed"), "cancelled": _("Cancelled")},
-            "task_status_labels": {"ready": _("Waiting"), "completed": _("Done"), "cancelled": _("Closed unfinished")}}
+    return {
+        "status_labels": {
+            "running": _("Running"),
+            "suspended": _("Suspended"),
+            "error": _("Error"),
+            "completed": _("Completed"),
+            "cancelled": _("Cancelled"),
+        },
+        "task_status_labels": {
+            "ready": _("Waiting"),
+            "completed": _("Done"),
+            "cancelled": _("Closed unfinished"),
+        },
+    }

@@ -1,5 +1,6 @@
 """The instance viewer: the diagram with the path taken and the current tasks, the data,
 the history; and the admin actions on an instance, migration included."""
+
 from __future__ import annotations
 
 import json
@@ -25,8 +26,12 @@ def instance(instance_id: int):
     svc = services()
     with svc.db.read() as session:
         page = process_admin.instance_page(session, svc.runtime, instance_id)
-    return render_template("admin/instance.html", page=page, actions=action_labels(),
-                           data_json=json.dumps(page.state.data, ensure_ascii=False, indent=2, sort_keys=True))
+    return render_template(
+        "admin/instance.html",
+        page=page,
+        actions=action_labels(),
+        data_json=json.dumps(page.state.data, ensure_ascii=False, indent=2, sort_keys=True),
+    )
 
 
 @bp.get("/instances/<int:instance_id>/cancel")
@@ -36,7 +41,9 @@ def cancel_confirmation(instance_id: int):
     with svc.db.read() as session:
         page = process_admin.instance_page(session, svc.runtime, instance_id)
         closing = process_admin.cancel_preview(session, instance_id, svc.clock.now())
-    return render_template("admin/cancel.html", page=page, closing=closing, reason=refusals.kept().get("reason", ""))
+    return render_template(
+        "admin/cancel.html", page=page, closing=closing, reason=refusals.kept().get("reason", "")
+    )
 
 
 @bp.post("/instances/<int:instance_id>/actions/<action>")
@@ -45,11 +52,15 @@ def instance_action(instance_id: int, action: str):
     reason = request.form.get("reason")
     try:
         with svc.db.transaction() as session:
-            process_admin.act(session, svc.runtime, current_user.id, instance_id, action, svc.clock.now(), reason)
+            process_admin.act(
+                session, svc.runtime, current_user.id, instance_id, action, svc.clock.now(), reason
+            )
         flash(_("Done: %(action)s.", action=action_labels().get(action, action)))
     except InvalidInput as invalid:  # back to the confirmation, what was typed kept
         flash(invalid.message)
-        return refusals.refuse(url_for("admin.cancel_confirmation", instance_id=instance_id), reason=reason or "")
+        return refusals.refuse(
+            url_for("admin.cancel_confirmation", instance_id=instance_id), reason=reason or ""
+        )
     except EngineError as error:
         flash(_("Refused: %(reason)s", reason=error.message))
     return redirect(url_for("admin.instance", instance_id=instance_id))
@@ -74,8 +85,9 @@ def migrate(instance_id: int):
     version = request.form.get("to", type=int)
     try:
         with svc.db.transaction() as session:
-            process_admin.migrate(session, svc.runtime, current_user.id, instance_id, version or 0,
-                                   svc.clock.now())
+            process_admin.migrate(
+                session, svc.runtime, current_user.id, instance_id, version or 0, svc.clock.now()
+            )
         flash(_("Migrated to version %(version)d.", version=version))
     except EngineError as error:
         flash(_("Migration refused; nothing changed: %(reason)s", reason=error.message))

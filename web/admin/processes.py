@@ -1,5 +1,6 @@
 """Process definitions: the list, one process's versions and instances, the editor page,
 uploads and downloads of .bpmn files, and the diff between two versions."""
+
 from __future__ import annotations
 
 from flask import Response, flash, redirect, render_template, request, url_for
@@ -23,8 +24,12 @@ MAX_UPLOAD_REQUEST_BYTES = MAX_BPMN_BYTES + 1024 * 1024
 def process_list(refusal: dict | None = None, status: int = 200):
     with services().db.read() as session:
         summaries = process_admin.summaries(session)
-    return render_template("admin/processes.html", processes=summaries, refusal=refusal,
-                           max_megabytes=MAX_BPMN_BYTES // (1024 * 1024)), status
+    return render_template(
+        "admin/processes.html",
+        processes=summaries,
+        refusal=refusal,
+        max_megabytes=MAX_BPMN_BYTES // (1024 * 1024),
+    ), status
 
 
 @bp.get("/processes/<key>")
@@ -48,23 +53,43 @@ def upload():
     request.max_content_length = MAX_UPLOAD_REQUEST_BYTES
     file = request.files.get("bpmn_file")
     if file is None or not file.filename:
-        return process_list(refusal={"field": _("BPMN file"), "message": _("Choose a .bpmn file to upload."),
-                                     "problems": []}, status=422)
+        return process_list(
+            refusal={"field": _("BPMN file"), "message": _("Choose a .bpmn file to upload."), "problems": []},
+            status=422,
+        )
     svc = services()
     try:
         with svc.db.transaction() as session:
-            key, problems = process_admin.import_file(session, svc.runtime, current_user.id, file.read(),
-                                                       request.form.get("key", "").strip(), file.filename,
-                                                       svc.clock.now())
+            key, problems = process_admin.import_file(
+                session,
+                svc.runtime,
+                current_user.id,
+                file.read(),
+                request.form.get("key", "").strip(),
+                file.filename,
+                svc.clock.now(),
+            )
     except DefinitionRejected as error:
-        return process_list(refusal={"field": _("BPMN file"), "filename": file.filename,
-                                     "message": _("The file was refused; nothing was stored or run."),
-                                     "problems": error.problems}, status=422)
+        return process_list(
+            refusal={
+                "field": _("BPMN file"),
+                "filename": file.filename,
+                "message": _("The file was refused; nothing was stored or run."),
+                "problems": error.problems,
+            },
+            status=422,
+        )
     except InvalidInput as error:
-        return process_list(refusal={"field": _("Process key"), "message": error.message, "problems": []},
-                            status=422)
+        return process_list(
+            refusal={"field": _("Process key"), "message": error.message, "problems": []}, status=422
+        )
     if problems:
-        flash(_("Imported as a draft. Fix the %(count)d problems listed before publishing.", count=len(problems)))
+        flash(
+            _(
+                "Imported as a draft. Fix the %(count)d problems listed before publishing.",
+                count=len(problems),
+            )
+        )
     else:
         flash(_("Imported as a draft. Check it and publish."))
     return redirect(url_for("admin.editor", key=key))
@@ -96,5 +121,6 @@ def version_diff(key: str):
 
 
 def _bpmn_file(xml: str, filename: str) -> Response:
-    return Response(xml, mimetype="application/xml",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        xml, mimetype="application/xml", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )

@@ -5,6 +5,7 @@ Every error is JSON: ``{"code": ..., "message": ...}``, plus ``"errors"`` naming
 bad field. Integrations authenticate with a bearer token (``talentflow users token``);
 the browser with its session cookie and, on writes, the CSRF token in ``X-CSRFToken``.
 """
+
 from __future__ import annotations
 
 from flask import Flask, request
@@ -31,14 +32,26 @@ class JsonErrorsApi(Api):
 
 def init_api(app: Flask) -> Api:
     app.config.update(
-        API_TITLE="TalentFlow API", API_VERSION="v1", OPENAPI_VERSION="3.0.3",
-        OPENAPI_URL_PREFIX=PREFIX, OPENAPI_JSON_PATH="openapi.json",
-        API_SPEC_OPTIONS={"components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
-                          "security": [{"bearer": []}]})
+        API_TITLE="TalentFlow API",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX=PREFIX,
+        OPENAPI_JSON_PATH="openapi.json",
+        API_SPEC_OPTIONS={
+            "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+            "security": [{"bearer": []}],
+        },
+    )
     api = JsonErrorsApi(app)
-    for blueprint, path in ((tasks.blp, "/tasks"), (campaigns.blp, "/campaigns"), (processes.blp, ""),
-                            (calendar.blp, "/calendar"), (notifications.blp, "/notifications"),
-                            (talents.blp, "/talents"), (admin.blp, "/admin")):
+    for blueprint, path in (
+        (tasks.blp, "/tasks"),
+        (campaigns.blp, "/campaigns"),
+        (processes.blp, ""),
+        (calendar.blp, "/calendar"),
+        (notifications.blp, "/notifications"),
+        (talents.blp, "/talents"),
+        (admin.blp, "/admin"),
+    ):
         csrf.exempt(blueprint)  # the API checks CSRF itself, for session-authenticated calls only
         api.register_blueprint(blueprint, url_prefix=f"{PREFIX}{path}")
     app.register_blueprint(docs.bp, url_prefix=PREFIX)

@@ -1,5 +1,6 @@
 """What the BPMN editor and the instance viewer call (administrators): roles, the draft
 of a process, publishing it, the live form preview, and an instance's diagram."""
+
 from __future__ import annotations
 
 from flask import render_template, request
@@ -108,8 +109,9 @@ def save_draft(body: dict, key: str):
     admin, svc = require_admin(), services()
     at = svc.clock.now()
     with svc.db.transaction() as session:
-        problems = process_admin.save_draft(session, svc.runtime, admin.id, key, body["bpmn"], body["forms"],
-                                             body["meta"], at)
+        problems = process_admin.save_draft(
+            session, svc.runtime, admin.id, key, body["bpmn"], body["forms"], body["meta"], at
+        )
     return {"saved_at": at, "problems": problem_list(problems)}
 
 
@@ -133,7 +135,9 @@ def form_preview(body: dict):
     problems = check_form_schema(schema)
     if problems:
         raise DefinitionRejected("Biểu mẫu chưa hợp lệ.", problems)
-    return {"html": render_template("admin/_form_preview.html", schema=schema, fields=fields_of(schema, {}, {}))}
+    return {
+        "html": render_template("admin/_form_preview.html", schema=schema, fields=fields_of(schema, {}, {}))
+    }
 
 
 @blp.get("/instances/<int:instance_id>/diagram")

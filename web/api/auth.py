@@ -1,4 +1,5 @@
 """Who calls the API: a bearer token names the user; roles come from the directory."""
+
 from __future__ import annotations
 
 from flask import g, request
@@ -23,8 +24,11 @@ def current_user() -> AppUser:
             else:
                 user = _session_user(session)
             if user is None:
-                abort(401, message="Cần đăng nhập: thiếu hoặc sai mã truy cập (Authorization: Bearer ...).",
-                      code="unauthenticated")
+                abort(
+                    401,
+                    message="Cần đăng nhập: thiếu hoặc sai mã truy cập (Authorization: Bearer ...).",
+                    code="unauthenticated",
+                )
             session.expunge(user)
         g.api_user = user
     return g.api_user

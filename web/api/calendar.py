@@ -1,4 +1,5 @@
 """The working-day calendar over the API: anyone signed in reads it, admins edit it."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -14,8 +15,11 @@ blp = Blueprint("calendar", __name__, description="Lịch ngày làm việc: ng�
 
 class CalendarDaySchema(Schema):
     day = fields.Date(dump_only=True)
-    kind = fields.String(required=True, validate=validate.OneOf([deadlines.DAY_OFF, deadlines.WORKING_DAY]),
-                         metadata={"description": "day_off (ngày nghỉ) or working_day (ngày làm bù)"})
+    kind = fields.String(
+        required=True,
+        validate=validate.OneOf([deadlines.DAY_OFF, deadlines.WORKING_DAY]),
+        metadata={"description": "day_off (ngày nghỉ) or working_day (ngày làm bù)"},
+    )
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
 
 
@@ -26,14 +30,21 @@ class SuggestionSchema(Schema):
 
 class ConfirmationSchema(Schema):
     year = fields.Integer()
-    confirmed = fields.Boolean(metadata={"description": "false: the year's statutory days off are used "
-                                                        "provisionally and deadlines through it are provisional"})
+    confirmed = fields.Boolean(
+        metadata={
+            "description": "false: the year's statutory days off are used "
+            "provisionally and deadlines through it are provisional"
+        }
+    )
     confirmed_at = fields.DateTime(allow_none=True)
 
 
 def _confirmation(year: int, confirmed) -> dict:
-    return {"year": year, "confirmed": confirmed is not None,
-            "confirmed_at": confirmed.confirmed_at if confirmed is not None else None}
+    return {
+        "year": year,
+        "confirmed": confirmed is not None,
+        "confirmed_at": confirmed.confirmed_at if confirmed is not None else None,
+    }
 
 
 def _year(year: int) -> int:

@@ -1,4 +1,5 @@
 """Campaigns over the API: open one (Phòng VH-XH), its status per unit, its aggregation."""
+
 from __future__ import annotations
 
 from flask_smorest import Blueprint
@@ -17,8 +18,11 @@ class OpenCampaignSchema(Schema):
     target_year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100))
     unit_deadline = fields.AwareDateTime(load_default=None, metadata={"description": "default: 12:00 14/01"})
     city_deadline = fields.AwareDateTime(load_default=None, metadata={"description": "default: 00:00 15/01"})
-    unit_codes = fields.List(fields.String(validate=validate.Length(max=60)), load_default=None,
-                             validate=validate.Length(min=1, max=10_000))
+    unit_codes = fields.List(
+        fields.String(validate=validate.Length(max=60)),
+        load_default=None,
+        validate=validate.Length(min=1, max=10_000),
+    )
     launch_doc = fields.String(load_default=None, validate=validate.Length(max=60))
 
 
@@ -51,8 +55,9 @@ class CampaignStatusSchema(CampaignSchema):
 def open_campaign(body: dict):
     """Open a campaign and address its units (Phòng VH-XH officers of the commune)."""
     svc, user = services(), current_user()
-    request = campaigns.CampaignRequest(**{**body, "unit_codes": tuple(body["unit_codes"]) if body["unit_codes"]
-                                           else None})
+    request = campaigns.CampaignRequest(
+        **{**body, "unit_codes": tuple(body["unit_codes"]) if body["unit_codes"] else None}
+    )
     with svc.db.transaction() as session:
         opened = campaigns.open_campaign(session, svc.runtime, user.username, request)
         return {name: getattr(opened, name) for name in CampaignSchema().fields}
@@ -65,8 +70,10 @@ def status(campaign_id: int):
     svc, user = services(), current_user()
     with svc.db.read() as session:
         campaign = campaigns.campaign_for_board(session, user.id, campaign_id)
-        units = [{**unit, "escalation_level": unit["escalation"][0] if unit["escalation"] else None}
-                 for unit in campaigns.unit_statuses(session, campaign, svc.clock.now())]
+        units = [
+            {**unit, "escalation_level": unit["escalation"][0] if unit["escalation"] else None}
+            for unit in campaigns.unit_statuses(session, campaign, svc.clock.now())
+        ]
         return {**{name: getattr(campaign, name) for name in CampaignSchema().fields}, "units": units}
 
 
@@ -76,5 +83,6 @@ def aggregation(campaign_id: int):
     """The aggregated needs by field and unit (the snapshot once aggregated)."""
     svc, user = services(), current_user()
     with svc.db.read() as session:
-        return campaigns.current_aggregation(session, campaigns.campaign_for_board(session, user.id, campaign_id),
-                                             svc.clock.now())
+        return campaigns.current_aggregation(
+            session, campaigns.campaign_for_board(session, user.id, campaign_id), svc.clock.now()
+        )

@@ -1,6 +1,7 @@
 """Swagger UI for the API, served from the installed swagger-ui-bundle files (no CDN:
 the machines are offline) and started by our own script, so the page keeps the
 strict Content-Security-Policy (no inline script)."""
+
 from __future__ import annotations
 
 from flask import Blueprint, render_template, send_from_directory

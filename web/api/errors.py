@@ -1,4 +1,5 @@
 """One shape for every API error, and the HTTP status of each error code."""
+
 from __future__ import annotations
 
 from flask import jsonify
@@ -8,15 +9,38 @@ from werkzeug.exceptions import HTTPException
 from engine.errors import EngineError
 
 STATUS_BY_CODE = {
-    "not_found": 404, "permission_denied": 403, "invalid_input": 422, "form_invalid": 422,
-    "state_conflict": 409, "task_not_ready": 409, "concurrency_conflict": 409, "definition_rejected": 422,
-    "migration_refused": 409, "contract_broken": 409, "deadline_passed": 409, "too_many_requests": 429,
+    "not_found": 404,
+    "permission_denied": 403,
+    "invalid_input": 422,
+    "form_invalid": 422,
+    "state_conflict": 409,
+    "task_not_ready": 409,
+    "concurrency_conflict": 409,
+    "definition_rejected": 422,
+    "migration_refused": 409,
+    "contract_broken": 409,
+    "deadline_passed": 409,
+    "too_many_requests": 429,
 }
-CODE_BY_STATUS = {400: "bad_request", 401: "unauthenticated", 403: "permission_denied", 404: "not_found",
-                  405: "method_not_allowed", 409: "state_conflict", 413: "request_too_large",
-                  415: "unsupported_media_type", 422: "invalid_input", 429: "too_many_requests"}
-MESSAGE_BY_STATUS = {400: "Yêu cầu không hợp lệ.", 404: "Không tìm thấy.", 405: "Phương thức không được hỗ trợ.",
-                     413: "Nội dung gửi lên quá lớn.", 422: "Dữ liệu không hợp lệ."}
+CODE_BY_STATUS = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "state_conflict",
+    413: "request_too_large",
+    415: "unsupported_media_type",
+    422: "invalid_input",
+    429: "too_many_requests",
+}
+MESSAGE_BY_STATUS = {
+    400: "Yêu cầu không hợp lệ.",
+    404: "Không tìm thấy.",
+    405: "Phương thức không được hỗ trợ.",
+    413: "Nội dung gửi lên quá lớn.",
+    422: "Dữ liệu không hợp lệ.",
+}
 
 
 class ProblemSchema(Schema):
@@ -26,7 +50,10 @@ class ProblemSchema(Schema):
 
 class ErrorSchema(Schema):
     """What every error response says (the spec's default response)."""
-    code = fields.String(required=True, metadata={"description": "e.g. not_found, invalid_input, form_invalid"})
+
+    code = fields.String(
+        required=True, metadata={"description": "e.g. not_found, invalid_input, form_invalid"}
+    )
     message = fields.String(required=True)
     errors = fields.Dict(keys=fields.String(), metadata={"description": "each bad field, with its problems"})
     problems = fields.List(fields.Nested(ProblemSchema), metadata={"description": "a refused definition's"})
@@ -34,10 +61,12 @@ class ErrorSchema(Schema):
 
 # What a caller is told; the engine's own message (which may name what was asked for)
 # goes to the logs only, so a refusal never confirms that another unit's case exists.
-MESSAGE_BY_CODE = {"not_found": "Không tìm thấy, hoặc không thuộc quyền của đồng chí.",
-                   "permission_denied": "Vai trò của đồng chí không được thực hiện việc này.",
-                   "task_not_ready": "Công việc đã được xử lý hoặc đã đóng.",
-                   "concurrency_conflict": "Người khác vừa thay đổi hồ sơ này; hãy tải lại và thử lại."}
+MESSAGE_BY_CODE = {
+    "not_found": "Không tìm thấy, hoặc không thuộc quyền của đồng chí.",
+    "permission_denied": "Vai trò của đồng chí không được thực hiện việc này.",
+    "task_not_ready": "Công việc đã được xử lý hoặc đã đóng.",
+    "concurrency_conflict": "Người khác vừa thay đổi hồ sơ này; hãy tải lại và thử lại.",
+}
 
 
 def message_of(error: EngineError) -> str:
@@ -48,8 +77,9 @@ def status_of(error: EngineError) -> int:
     return STATUS_BY_CODE.get(error.code, 400)
 
 
-def error_response(status: int, code: str, message: str, fields: dict | None = None,
-                   problems: list | None = None):
+def error_response(
+    status: int, code: str, message: str, fields: dict | None = None, problems: list | None = None
+):
     body = {"code": code, "message": message}
     if fields:
         body["errors"] = fields
@@ -71,7 +101,10 @@ def http_error_response(error: HTTPException):
     fields = data.get("errors")
     messages = data.get("messages")
     if messages:
-        fields = {name: problems for location in messages.values()
-                  for name, problems in (location.items() if isinstance(location, dict) else [("body", location)])}
+        fields = {
+            name: problems
+            for location in messages.values()
+            for name, problems in (location.items() if isinstance(location, dict) else [("body", location)])
+        }
     message = data.get("message") or MESSAGE_BY_STATUS.get(status) or error.description
     return error_response(status, data.get("code") or CODE_BY_STATUS.get(status, "error"), message, fields)

@@ -1,4 +1,5 @@
 """Fields shared by the API's schemas."""
+
 from __future__ import annotations
 
 from datetime import timezone

@@ -1,4 +1,5 @@
 """The caller's notifications: the bell's unread count and list, and marking one read."""
+
 from __future__ import annotations
 
 from flask_smorest import Blueprint, abort
@@ -32,8 +33,9 @@ def unread_notifications():
     """The caller's unread notifications, newest first, and their count."""
     user = current_user()
     with services().db.read() as session:
-        count = session.scalar(select(func.count()).where(
-            Notification.user_id == user.id, Notification.read_at.is_(None)))
+        count = session.scalar(
+            select(func.count()).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        )
         return {"unread": count, "items": notifications.unread(session, user.id)}
 
 

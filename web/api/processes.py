@@ -1,4 +1,5 @@
 """Process definitions and instances over the API (administrators)."""
+
 from __future__ import annotations
 
 from flask_smorest import Blueprint
@@ -22,8 +23,12 @@ class DefinitionSchema(Schema):
 class StartSchema(Schema):
     process_key = fields.String(required=True, validate=validate.Length(min=1, max=100))
     data = fields.Dict(required=True)
-    lane_orgs = fields.Dict(keys=fields.String(), values=fields.String(), required=True,
-                            metadata={"description": "role code -> organisation unit code"})
+    lane_orgs = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        required=True,
+        metadata={"description": "role code -> organisation unit code"},
+    )
     business_key = fields.String(load_default=None, validate=validate.Length(max=200))
 
 
@@ -55,8 +60,16 @@ def start_instance(body: dict):
     """Start an instance of the newest version of a process."""
     admin, svc = require_admin(), services()
     with svc.db.transaction() as session:
-        instance_id = process_admin.start(session, svc.runtime, admin.id, body["process_key"], body["data"],
-                                      body["lane_orgs"], body["business_key"], svc.clock.now())
+        instance_id = process_admin.start(
+            session,
+            svc.runtime,
+            admin.id,
+            body["process_key"],
+            body["data"],
+            body["lane_orgs"],
+            body["business_key"],
+            svc.clock.now(),
+        )
     with svc.db.read() as session:
         return process_admin.instance_view(session, instance_id)
 

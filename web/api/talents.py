@@ -1,6 +1,7 @@
 """The talent database over the API: search and one person's record, the citizen ID
 always masked, within what the caller's role and unit allow. A search by name or citizen
 ID is a POST: personal data stays out of URLs, which end up in logs."""
+
 from __future__ import annotations
 
 from flask_smorest import Blueprint
@@ -20,8 +21,11 @@ class TalentListSchema(Schema):
 
 
 class TalentSearchSchema(TalentListSchema):
-    q = fields.String(load_default="", validate=validate.Length(max=200),
-                      metadata={"description": "part of a name (accents optional), or a whole citizen ID"})
+    q = fields.String(
+        load_default="",
+        validate=validate.Length(max=200),
+        metadata={"description": "part of a name (accents optional), or a whole citizen ID"},
+    )
 
 
 class PersonSchema(Schema):

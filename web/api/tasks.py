@@ -1,4 +1,5 @@
 """Tasks over the API: the caller's inbox, one task with its form, claim, release, complete."""
+
 from __future__ import annotations
 
 from flask_smorest import Blueprint
@@ -53,14 +54,19 @@ class EscalationSchema(Schema):
 
 
 class CaseSchema(Schema):
-    schema = fields.Dict(metadata={"description": "the JSON Schema of the case: titles and the words of choices"})
+    schema = fields.Dict(
+        metadata={"description": "the JSON Schema of the case: titles and the words of choices"}
+    )
     data = fields.Dict(metadata={"description": "the case's values the schema names"})
 
 
 class TaskDetailSchema(TaskSchema):
     form = fields.Dict(metadata={"description": "the JSON Schema of the task's form"})
-    case = fields.Nested(CaseSchema, allow_none=True,
-                         metadata={"description": "what the task decides on, as its process declares"})
+    case = fields.Nested(
+        CaseSchema,
+        allow_none=True,
+        metadata={"description": "what the task decides on, as its process declares"},
+    )
     escalations = fields.List(fields.Nested(EscalationSchema))
 
 
@@ -89,12 +95,23 @@ def _user(session) -> AppUser:
 def inbox(args: dict):
     """The caller's open tasks, sorted by due date, one page (at most 100)."""
     svc = services()
-    query = work.InboxQuery(queue=args["queue"], process_key=args["process"], campaign_id=args["campaign"],
-                             due=args["due"], page=args["page"], per_page=args["per_page"])
+    query = work.InboxQuery(
+        queue=args["queue"],
+        process_key=args["process"],
+        campaign_id=args["campaign"],
+        due=args["due"],
+        page=args["page"],
+        per_page=args["per_page"],
+    )
     with svc.db.read() as session:
         page = work.inbox(session, _user(session), query, svc.clock.now())
-    return {"items": page.tasks, "total": page.total, "page": page.page, "pages": page.pages,
-            "counts": page.counts}
+    return {
+        "items": page.tasks,
+        "total": page.total,
+        "page": page.page,
+        "pages": page.pages,
+        "counts": page.counts,
+    }
 
 
 @blp.get("/<task_id>")
@@ -105,11 +122,16 @@ def show(task_id: str):
     with svc.db.read() as session:
         task = work.visible_task(session, _user(session), task_id)
         form = work.form_of(session, svc.runtime, task)
-        values = work.case_values(session, svc.runtime, task, svc.runtime.task_data(session, task.id),
-                                   svc.clock.now())
+        values = work.case_values(
+            session, svc.runtime, task, svc.runtime.task_data(session, task.id), svc.clock.now()
+        )
         case = work.case_of(session, svc.runtime, task, values)
-        shown = {**_plain(task), "form": form, "case": {"schema": case[0], "data": case[1]} if case else None,
-                 "escalations": deadlines.escalations_of(session, [task.id])[task.id]}
+        shown = {
+            **_plain(task),
+            "form": form,
+            "case": {"schema": case[0], "data": case[1]} if case else None,
+            "escalations": deadlines.escalations_of(session, [task.id])[task.id],
+        }
     return shown
 
 
@@ -144,5 +166,8 @@ def complete(body: dict, task_id: str):
         for error in invalid.errors:
             fields_.setdefault(error.field or "data", []).append(error.message)
         return error_response(422, invalid.code, "Biểu mẫu có lỗi.", fields_)
-    return {"instance_id": change.instance.id, "instance_status": change.instance.status,
-            "opened_tasks": [vars(task) for task in change.opened_tasks]}
+    return {
+        "instance_id": change.instance.id,
+        "instance_status": change.instance.status,
+        "opened_tasks": [vars(task) for task in change.opened_tasks],
+    }

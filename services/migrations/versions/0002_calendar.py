@@ -5,6 +5,7 @@
 Revision ID: 0002
 Revises: 0001
 """
+
 from datetime import date, timedelta
 
 import sqlalchemy as sa

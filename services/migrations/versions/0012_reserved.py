@@ -5,9 +5,8 @@ Revises: 0011
 Create Date: 2026-11-22 06:20:00
 """
 
-
-revision = '0012'
-down_revision = '0011'
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
