@@ -61,6 +61,8 @@ $(CHROMIUM):
 
 # Every test, on SQLite and on PostgreSQL (127.0.0.1:5432, see README), browser tests included.
 test: install $(CHROMIUM)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 

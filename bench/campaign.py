@@ -74,8 +74,7 @@ from engine.runtime import BASE_HELPERS
 from engine.sandbox import build_script_engine
 from services import demo
 from services.bootstrap import Services, bootstrap
-from services.campaigns import Campaign, UnitProposal
-from services.campaigns import _campaigns as campaigns
+from services.campaigns import Campaign, UnitProposal, _campaigns as campaigns
 from services.common import schema
 from services.common.config import Config
 from services.identity import (
@@ -410,7 +409,8 @@ def run_silent(n: int, workdir: Path) -> dict:
         )
     per_instance_ms = cutoff_s * 1000 / closed
     print(
-        f"         silent campaign: cutoff {cutoff_s:.2f} s closed {closed} unit instances as deemed no demand "
+        f"         silent campaign: cutoff {cutoff_s:.2f} s closed {closed} unit instances "
+        "as deemed no demand "
         f"({fired} fired), {per_instance_ms:.3f} ms per instance",
         flush=True,
     )
@@ -466,7 +466,8 @@ def run_size(n: int, workdir: Path) -> dict:
         flush=True,
     )
     print(
-        f"         completion CPU time p50 {percentile(cpu_ms, 0.5):.2f} ms, p95 {percentile(cpu_ms, 0.95):.2f} ms; "
+        f"         completion CPU time p50 {percentile(cpu_ms, 0.5):.2f} ms, "
+        f"p95 {percentile(cpu_ms, 0.95):.2f} ms; "
         f"draft p50 {percentile(ms[0::2], 0.5):.2f} / p95 {percentile(ms[0::2], 0.95):.2f} ms, "
         f"approve p50 {percentile(ms[1::2], 0.5):.2f} / p95 {percentile(ms[1::2], 0.95):.2f} ms; "
         f"load average {load_before:.2f} -> {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs",
@@ -639,8 +640,9 @@ def main(argv: list[str] | None = None) -> int:
     raw_timings = raw_halves[0] + raw_halves[1]
     raw = percentile(raw_timings, 0.5)
     print(
-        f"raw SpiffWorkflow round trip (standard serializer, {state_size} byte start state): p50 {raw:.3f} ms, "
-        f"p95 {percentile(raw_timings, 0.95):.3f} ms over {len(raw_timings)} runs (p50 {percentile(raw_halves[0], 0.5):.3f} "
+        f"raw SpiffWorkflow round trip (standard serializer, {state_size} byte start state): "
+        f"p50 {raw:.3f} ms, p95 {percentile(raw_timings, 0.95):.3f} ms over {len(raw_timings)} runs "
+        f"(p50 {percentile(raw_halves[0], 0.5):.3f} "
         f"just before N={persist_n}, {percentile(raw_halves[1], 0.5):.3f} just after)",
         flush=True,
     )

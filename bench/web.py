@@ -46,8 +46,15 @@ from services import demo
 from services.bootstrap import Services, bootstrap
 from services.common import schema
 from services.common.config import Config
-from services.identity import UNIT_HEAD, UNIT_OFFICER, AppUser, Membership, OrgUnit, ensure_roles
-from services.identity import _api_tokens as api_tokens
+from services.identity import (
+    UNIT_HEAD,
+    UNIT_OFFICER,
+    AppUser,
+    Membership,
+    OrgUnit,
+    _api_tokens as api_tokens,
+    ensure_roles,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 KEY = "bench_task"
@@ -126,7 +133,8 @@ def build_world(services: Services, units: int, users_per_unit: int, tasks: int)
                 at=now,
             )
     print(
-        f"set-up: {units} units, {len(user_ids)} users, {tasks} open tasks in {time.monotonic() - started:.0f}s",
+        f"set-up: {units} units, {len(user_ids)} users, {tasks} open tasks "
+        f"in {time.monotonic() - started:.0f}s",
         flush=True,
     )
     return {"officers": officers}
@@ -335,7 +343,8 @@ def run(port: int, services: Services, tokens: dict, officers: list[str], count:
     }
     print(f"inbox (API, 100 rows): p50 {figures['inbox_p50_ms']} ms, p95 {figures['inbox_p95_ms']} ms")
     print(
-        f"inbox (HTML, 100 rows): p50 {figures['inbox_html_p50_ms']} ms, p95 {figures['inbox_html_p95_ms']} ms"
+        f"inbox (HTML, 100 rows): p50 {figures['inbox_html_p50_ms']} ms, "
+        f"p95 {figures['inbox_html_p95_ms']} ms"
     )
     print(f"submit (API): p50 {figures['submit_p50_ms']} ms, p95 {figures['submit_p95_ms']} ms")
     return figures

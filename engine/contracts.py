@@ -234,7 +234,8 @@ def _element_violations(
         if missing:
             violations.append(
                 Violation(
-                    f"Trường «{field_.path}» của {named} phải giữ lựa chọn {', '.join(missing)}: {contract.needed_by} "
+                    f"Trường «{field_.path}» của {named} phải giữ lựa chọn {', '.join(missing)}: "
+                    f"{contract.needed_by} "
                     f"({contract.capability}) xử lý theo lựa chọn này.",
                     element.id,
                 )
@@ -295,7 +296,8 @@ def _outcome_violations(
         if end not in contract.outcomes and end not in renamed:
             violations.append(
                 Violation(
-                    f"Sự kiện kết thúc «{drawn.label(end)}» ({end}) chưa ứng với kết quả nào mà {needs} biết: quy trình "
+                    f"Sự kiện kết thúc «{drawn.label(end)}» ({end}) chưa ứng với kết quả nào "
+                    f"mà {needs} biết: quy trình "
                     f"chỉ được kết thúc tại {', '.join(contract.outcomes)}.",
                     end,
                 )

@@ -25,8 +25,7 @@ from SpiffWorkflow.spiff.specs.defaults import UserTask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import clock
-from engine import contracts as contract_checks
+from engine import clock, contracts as contract_checks
 from engine.contracts import BPMN_MODEL, CASE_PROPERTY, FORM_PROPERTY, ProcessContract
 from engine.errors import BudgetExceeded, DefinitionRejected, EngineError, ScriptRejected
 from engine.escalation import EscalationPolicy, parse_policy

@@ -83,8 +83,9 @@ class ContractBroken(EngineError):
 
     def __init__(self, instance_id: int, process_key: str, version: int | None, elements: list[str]):
         super().__init__(
-            f"Hồ sơ dừng lại: phiên bản {version} của quy trình «{process_key}» đi tới {', '.join(elements)}, "
-            "phần tử mà hệ thống không biết xử lý (phiên bản này được xuất bản trước khi có kiểm tra ràng buộc "
+            f"Hồ sơ dừng lại: phiên bản {version} của quy trình «{process_key}» "
+            f"đi tới {', '.join(elements)}, phần tử mà hệ thống không biết xử lý "
+            "(phiên bản này được xuất bản trước khi có kiểm tra ràng buộc "
             "giữa sơ đồ và chương trình). Quản trị viên chuyển hồ sơ sang phiên bản mới nhất rồi chạy lại; "
             "chưa có gì của thao tác này được lưu.",
             instance_id=instance_id,

@@ -645,26 +645,34 @@ def _walk(node, where: str, problems: list[str]) -> None:
         problems.append(f"{where}: an object schema must set additionalProperties: false")
     properties = node.get("properties")
     if isinstance(properties, dict):
-        for name, sub in properties.items():
-            if is_reserved_key(name):
-                problems.append(f"{where}/properties/{name}: property name {name!r} is reserved")
-            other = sub.get(LTE_KEYWORD) if isinstance(sub, dict) else None
-            if other is not None and (not isinstance(other, str) or other not in properties):
-                problems.append(
-                    f"{where}/properties/{name}: {LTE_KEYWORD} names {other!r}, which is not a sibling property"
-                )
+        _check_properties(properties, where, problems)
+    for key, sub in _children(node):
+        _walk(sub, f"{where}/{key}", problems)
+
+
+def _check_properties(properties: dict, where: str, problems: list[str]) -> None:
+    for name, sub in properties.items():
+        if is_reserved_key(name):
+            problems.append(f"{where}/properties/{name}: property name {name!r} is reserved")
+        other = sub.get(LTE_KEYWORD) if isinstance(sub, dict) else None
+        if other is not None and (not isinstance(other, str) or other not in properties):
+            problems.append(
+                f"{where}/properties/{name}: {LTE_KEYWORD} names {other!r}, which is not a sibling property"
+            )
+
+
+def _children(node: dict):
+    """(path below the node, sub-schema) of every schema a schema holds."""
     for key in _DATA_CHILDREN + _BRANCHES:
-        _walk(node.get(key), f"{where}/{key}", problems)
+        yield key, node.get(key)
     for key in _DATA_CHILD_MAPS:
         children = node.get(key)
         if isinstance(children, dict):
-            for name, sub in children.items():
-                _walk(sub, f"{where}/{key}/{name}", problems)
+            yield from ((f"{key}/{name}", sub) for name, sub in children.items())
     for key in _BRANCH_LISTS:
         children = node.get(key)
         if isinstance(children, list):
-            for i, sub in enumerate(children):
-                _walk(sub, f"{where}/{key}/{i}", problems)
+            yield from ((f"{key}/{i}", sub) for i, sub in enumerate(children))
 
 
 def check_form_schema(schema: dict) -> list[str]:

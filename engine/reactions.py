@@ -95,22 +95,25 @@ class Capability:
             if element is None or element.kind != USER_TASK:
                 yield f"{source.process_key}.{source.task}: a case source needs a user task of the contract"
         for reaction in self.reactions:
-            if reaction.element is None:
-                continue
-            contract = next((c for c in self.contracts if c.key == reaction.process_key), None)
-            if contract is None:
-                yield f"no contract for process {reaction.process_key}"
-                continue
-            element = contract.element(reaction.element)
-            if reaction.event == ENDED:
-                if reaction.element not in (contract.outcomes or {}):
-                    yield f"{reaction.process_key}.{reaction.element} is not an outcome of the contract"
-            elif element is None:
-                yield f"{reaction.process_key}.{reaction.element} is not in the contract"
-            elif reaction.event == COMPLETED and element.kind != USER_TASK:
-                yield f"{reaction.process_key}.{reaction.element}: only a user task is completed by a person"
-            elif element.kind == END_EVENT:
-                yield f"{reaction.process_key}.{reaction.element}: react to an end event as an outcome (ended)"
+            if reaction.element is not None:
+                yield from self._reaction_problems(reaction)
+
+    def _reaction_problems(self, reaction: Reaction) -> Iterable[str]:
+        named = f"{reaction.process_key}.{reaction.element}"
+        contract = next((c for c in self.contracts if c.key == reaction.process_key), None)
+        if contract is None:
+            yield f"no contract for process {reaction.process_key}"
+            return
+        element = contract.element(reaction.element)
+        if reaction.event == ENDED:
+            if reaction.element not in (contract.outcomes or {}):
+                yield f"{named} is not an outcome of the contract"
+        elif element is None:
+            yield f"{named} is not in the contract"
+        elif reaction.event == COMPLETED and element.kind != USER_TASK:
+            yield f"{named}: only a user task is completed by a person"
+        elif element.kind == END_EVENT:
+            yield f"{named}: react to an end event as an outcome (ended)"
 
 
 class ReactionTable:

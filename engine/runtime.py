@@ -43,9 +43,7 @@ from engine.helpers import BASE_HELPERS, as_instant, unconfirmed_years_counted
 from engine.models import ProcessDefinition
 from engine.reactions import (
     CANCELLED as CANCELLED_EVENT,
-)
-from engine.reactions import (
-    COMPLETED,
+    COMPLETED as COMPLETED_EVENT,
     ENDED,
     REACHED,
     STARTED,
@@ -110,7 +108,7 @@ class InstanceChange:
         """What happened, in order, as the reaction tables name it."""
         events: list[tuple[str, str | None]] = [(STARTED, None)] if self.cause == START else []
         if self.completed_task is not None:
-            events.append((COMPLETED, self.completed_task.task_name))
+            events.append((COMPLETED_EVENT, self.completed_task.task_name))
         events += [(REACHED, element) for element in self.reached]
         events += [(ENDED, element) for element in self.end_events]
         if self.cause == CANCEL:

@@ -242,18 +242,7 @@ def _describe_change(
     if old_spec.bpmn_id != new_spec.bpmn_id:
         found.append(f"{subject}: it becomes {_label(new_spec)}")
     if old_task is not None and new_task is not None:
-        if old_task.title != new_task.title:
-            found.append(f"{subject}: its title «{old_task.title}» becomes «{new_task.title}»")
-        if FORM in kinds or old_task.form_file != new_task.form_file:
-            found.append(f"{subject}: its form changes")
-        if LANE in kinds:
-            found.append(f"{subject}: it moves from lane {old_task.lane} to lane {new_task.lane}")
-        if ESCALATION in kinds and old_task.policy.due != new_task.policy.due:
-            found.append(f"{subject}: its deadline «{old_task.policy.due}» becomes «{new_task.policy.due}»")
-        elif ESCALATION in kinds:
-            found.append(f"{subject}: its reminders or escalations change")
-        if "documentation" in kinds:
-            found.append(f"{subject}: its instructions change")
+        found.extend(f"{subject}: {change}" for change in _user_task_changes(old_task, new_task, kinds))
     if TIMER in kinds:
         found.append(f"{subject}: «{_timer_text(old_spec)}» becomes «{_timer_text(new_spec)}»")
     other = (
@@ -264,6 +253,23 @@ def _describe_change(
     if other and old_task is None:
         found.append(f"{subject}: {', '.join(sorted(other))} change")
     return found
+
+
+def _user_task_changes(old_task, new_task, kinds: set[str]) -> list[str]:
+    changes = []
+    if old_task.title != new_task.title:
+        changes.append(f"its title «{old_task.title}» becomes «{new_task.title}»")
+    if FORM in kinds or old_task.form_file != new_task.form_file:
+        changes.append("its form changes")
+    if LANE in kinds:
+        changes.append(f"it moves from lane {old_task.lane} to lane {new_task.lane}")
+    if ESCALATION in kinds and old_task.policy.due != new_task.policy.due:
+        changes.append(f"its deadline «{old_task.policy.due}» becomes «{new_task.policy.due}»")
+    elif ESCALATION in kinds:
+        changes.append("its reminders or escalations change")
+    if "documentation" in kinds:
+        changes.append("its instructions change")
+    return changes
 
 
 def _timer_text(spec) -> str:

@@ -104,7 +104,10 @@ def process_xml(
             for node_id in chain
             if node_id not in outside_lane
         )
-        lane_set = f'<bpmn:laneSet id="lanes"><bpmn:lane id="lane_{lane}" name="{lane}">{refs}</bpmn:lane></bpmn:laneSet>'
+        lane_set = (
+            f'<bpmn:laneSet id="lanes"><bpmn:lane id="lane_{lane}" name="{lane}">{refs}</bpmn:lane>'
+            "</bpmn:laneSet>"
+        )
     body = "".join(node.xml for node in nodes)
     return (
         f'<?xml version="1.0" encoding="UTF-8"?>\n<bpmn:definitions {NAMESPACES} id="defs" '

@@ -10,11 +10,9 @@ from sqlalchemy import select
 from support import local
 
 from engine.models import HumanTask
-from services.commitments import Commitment
-from services.commitments import _commitments as commitments
+from services.commitments import Commitment, _commitments as commitments
 from services.identity import FINANCE_OFFICER, UNIT_HEAD, AppUser, Membership, unit_by_code, user_by_username
-from services.people import Person, load_keys
-from services.people import _talents as talents
+from services.people import Person, _talents as talents, load_keys
 from services.selection import Candidate, Position, RecruitmentRound
 from services.work import _tasks as tasks
 

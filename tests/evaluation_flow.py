@@ -20,8 +20,7 @@ from services.common import policies
 from services.evaluation import _evaluations as evaluations
 from services.evaluation._models import EvaluationRound
 from services.identity import AppUser, Membership, OrgUnit
-from services.people import TalentListEntry
-from services.people import _talents as talents
+from services.people import TalentListEntry, _talents as talents
 from services.selection import Candidate, Position, RecruitmentRound
 from services.work import _tasks as tasks
 

@@ -51,7 +51,8 @@ def process_xml(
         f'<bpmn:definitions {NAMESPACES} id="defs" targetNamespace="http://talentflow.local/test">'
         f'<bpmn:process id="{KEY}" isExecutable="true">'
         f'<bpmn:laneSet id="lanes"><bpmn:lane id="lane_clerk" name="clerk">{refs}</bpmn:lane></bpmn:laneSet>'
-        f'<bpmn:startEvent id="start"><bpmn:documentation>{documentation}</bpmn:documentation></bpmn:startEvent>'
+        f'<bpmn:startEvent id="start"><bpmn:documentation>{documentation}</bpmn:documentation>'
+        "</bpmn:startEvent>"
         f"{before_review}"
         '<bpmn:userTask id="review" name="Xem xét"><bpmn:extensionElements><spiffworkflow:properties>'
         f'<spiffworkflow:property name="formJsonSchemaFilename" value="{FORM_FILE}"/>'

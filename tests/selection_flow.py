@@ -18,9 +18,7 @@ from support import act, inbox, local
 
 from services.identity import AppUser
 from services.people import load_keys
-from services.selection import CouncilSeat
-from services.selection import _candidacy as candidacy
-from services.selection import _rounds as selection
+from services.selection import CouncilSeat, _candidacy as candidacy, _rounds as selection
 from services.selection._models import CouncilScore
 from services.work import _tasks as tasks
 

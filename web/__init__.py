@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
-from flask import session as browser_session
+from flask import Flask, jsonify, render_template, request, session as browser_session
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.exceptions import RequestEntityTooLarge

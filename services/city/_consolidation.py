@@ -344,7 +344,16 @@ def submission_lines(session: Session, campaign: Campaign, commune: OrgUnit) -> 
             "quantity_year": quantity_year,
             "quantity_period": quantity_period,
         }
-        for unit_code, unit_name, field, major, job_position, target_group, quantity_year, quantity_period in rows
+        for (
+            unit_code,
+            unit_name,
+            field,
+            major,
+            job_position,
+            target_group,
+            quantity_year,
+            quantity_period,
+        ) in rows
     ]
 
 

@@ -22,7 +22,9 @@ START_BASIS_WORDS = {
 }
 REFUND_WORDS = {
     "full": "hoàn trả toàn bộ kinh phí hỗ trợ đã nhận",
-    "prorata_unserved_months": "hoàn trả kinh phí hỗ trợ đã nhận tương ứng với số tháng chưa thực hiện cam kết",
+    "prorata_unserved_months": (
+        "hoàn trả kinh phí hỗ trợ đã nhận tương ứng với số tháng chưa thực hiện cam kết"
+    ),
 }
 
 
@@ -140,7 +142,8 @@ def _undertakings(document, text: CommitmentText) -> None:
     exemptions = "; ".join(terms["refund"]["exempt_reasons"])
     document.add_paragraph(
         f"{clause}. Nếu không thực hiện đúng cam kết (tự ý bỏ việc, xin thôi việc, chuyển công tác ra ngoài "
-        f"{terms['jurisdiction']} hoặc không làm đúng ngành, lĩnh vực), tôi {REFUND_WORDS[terms['refund']['formula']]}."
+        f"{terms['jurisdiction']} hoặc không làm đúng ngành, lĩnh vực), "
+        f"tôi {REFUND_WORDS[terms['refund']['formula']]}."
         + (f" Trừ các trường hợp: {exemptions}." if exemptions else "")
     )
 

@@ -20,8 +20,7 @@ from __future__ import annotations
 import functools
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from datetime import time as clock_time
+from datetime import date, datetime, time as clock_time, timedelta
 
 import holidays
 from sqlalchemy import select

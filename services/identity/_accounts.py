@@ -14,8 +14,7 @@ from engine.errors import NotFound
 from services.common import audit
 from services.common.errors import InvalidInput
 from services.common.models import AuditEvent
-from services.identity import _sign_in as sign_in
-from services.identity import _web_sessions as web_sessions
+from services.identity import _sign_in as sign_in, _web_sessions as web_sessions
 from services.identity._models import AppUser, WebSession
 
 ACTIONS = ("end_sessions", "unlock", "disable", "enable")

@@ -119,7 +119,8 @@ def _candidate(document, number: int, entry: dict, council_size: int) -> None:
     scorers = len(entry["scores"])
     document.add_paragraph(
         f"Số thành viên chấm điểm: {scorers}/{council_size}; số tối thiểu để đủ 2/3 thành viên Hội đồng: "
-        f"{entry['quorum_required']} — {'đủ' if scorers >= entry['quorum_required'] else 'không đủ'} điều kiện "
+        f"{entry['quorum_required']} — "
+        f"{'đủ' if scorers >= entry['quorum_required'] else 'không đủ'} điều kiện "
         "đánh giá."
     )
     if entry["mean"] is not None:

@@ -50,8 +50,7 @@ from services.identity import (
     user_by_username,
 )
 from services.people import Person
-from services.selection import _council_rules as council_rules
-from services.selection import _minutes_docx as minutes_docx
+from services.selection import _council_rules as council_rules, _minutes_docx as minutes_docx
 from services.selection._council_rules import CouncilMember, CouncilRole, MemberScore, Recusal
 from services.selection._models import (
     Candidate,

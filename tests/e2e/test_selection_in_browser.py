@@ -18,8 +18,7 @@ from web_client import PASSWORD, browser_signed_in, field
 from services import demo
 from services.commitments import Commitment
 from services.identity import AppUser
-from services.people import Person
-from services.people import _talents as talents
+from services.people import Person, _talents as talents
 from services.selection import Candidate, CouncilSeat
 from services.selection._models import CouncilScore
 

@@ -11,8 +11,7 @@ from web_client import csrf_token, signed_in, web_app
 
 from engine.errors import ConcurrencyConflict, TaskNotReady
 from engine.models import HumanTask, ProcessInstance
-from services.identity import OrgUnit
-from services.identity import _api_tokens as api_tokens
+from services.identity import OrgUnit, _api_tokens as api_tokens
 from services.work import _tasks as tasks
 from web.api.errors import message_of, status_of
 

@@ -7,8 +7,14 @@ from mail import free_port, start_smtp_server
 from sqlalchemy import select
 
 from services.identity import user_by_username
-from services.notifications import Notification, SmtpMailer, deliver_emails, notify, unread
-from services.notifications import _notifications as notifications
+from services.notifications import (
+    Notification,
+    SmtpMailer,
+    _notifications as notifications,
+    deliver_emails,
+    notify,
+    unread,
+)
 
 
 @pytest.fixture

@@ -2,8 +2,7 @@
 
 from sqlalchemy import select
 
-from services.identity import _api_tokens as api_tokens
-from services.identity import user_by_username
+from services.identity import _api_tokens as api_tokens, user_by_username
 from services.notifications import Notification, notify
 from web import create_app
 

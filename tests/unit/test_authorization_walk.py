@@ -179,8 +179,7 @@ def _talent_serving_in(session, services, unit_code: str) -> int:
     from datetime import date
 
     from services.identity import unit_by_code
-    from services.people import TalentListEntry
-    from services.people import _talents as talents
+    from services.people import TalentListEntry, _talents as talents
 
     person = talents.register_person(
         session,

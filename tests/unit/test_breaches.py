@@ -15,8 +15,7 @@ from services.commitments import Commitment, SupportEntitlement
 from services.common.errors import Conflict, InvalidInput, PermissionDenied
 from services.evaluation import _breaches as breaches
 from services.evaluation._models import Breach
-from services.people import TalentListEntry
-from services.people import _talents as talents
+from services.people import TalentListEntry, _talents as talents
 
 REPORTED_AT = local(2028, 9, 5, 9, 0)
 HP_TRANSFER = "Điều động, luân chuyển theo quyết định của cấp có thẩm quyền"

@@ -16,8 +16,7 @@ from engine.models import HumanTask
 from services.common.models import AuditEvent
 from services.deadlines import _calendar as calendar
 from services.deadlines._models import CalendarDay, CalendarYear
-from services.identity import _api_tokens as api_tokens
-from services.identity import unit_by_code, user_by_username
+from services.identity import _api_tokens as api_tokens, unit_by_code, user_by_username
 from services.notifications import Notification
 from web import create_app
 from web.cli import main

@@ -12,10 +12,8 @@ from sqlalchemy import select
 from support import act, line, local, open_campaign, submit_proposal
 from web_client import signed_in, web_app
 
-from services.campaigns import UnitProposal
-from services.campaigns import _campaigns as campaigns
-from services.identity import _api_tokens as api_tokens
-from services.identity import unit_by_code
+from services.campaigns import UnitProposal, _campaigns as campaigns
+from services.identity import _api_tokens as api_tokens, unit_by_code
 
 BEFORE = local(2026, 1, 13, 9, 0)
 CUTOFF = local(2026, 1, 14, 12, 0)

@@ -32,9 +32,7 @@ from services.common.errors import Conflict, InvalidInput, PermissionDenied
 from services.common.models import AuditEvent
 from services.identity import unit_by_code, user_by_username
 from services.people._models import TalentStatus
-from services.selection import Candidate
-from services.selection import _candidacy as candidacy
-from services.selection import _rounds as selection
+from services.selection import Candidate, _candidacy as candidacy, _rounds as selection
 from services.selection._candidacy import screening_problems
 
 NOMINATED_AT = local(2026, 2, 15, 9, 0)

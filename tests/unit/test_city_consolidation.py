@@ -23,8 +23,7 @@ from support import act, inbox, local, task_named
 from engine.errors import FormInvalid, NotFound
 from engine.models import HumanTask
 from services.campaigns import Campaign
-from services.city import CityRound
-from services.city import _consolidation as city_consolidation
+from services.city import CityRound, _consolidation as city_consolidation
 from services.city._models import CommuneSubmission
 from services.common.errors import PermissionDenied
 from services.common.models import AuditEvent

@@ -109,7 +109,8 @@ def test_the_scheduler_process_never_imports_the_web_layer():
 
     code = (
         "import sys, services.scheduler; "
-        "print(sorted({name.split('.')[0] for name in sys.modules} & {'flask', 'flask_babel', 'flask_login', 'web'}))"
+        "print(sorted({name.split('.')[0] for name in sys.modules} "
+        "& {'flask', 'flask_babel', 'flask_login', 'web'}))"
     )
     imported = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert imported.strip() == "[]"

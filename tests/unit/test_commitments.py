@@ -30,8 +30,7 @@ from support import inbox, local
 from engine.errors import FormInvalid, NotFound
 from engine.models import HumanTask, ProcessDefinition, ProcessInstance
 from engine.reactions import ENDED
-from services.commitments import Commitment, SupportEntitlement
-from services.commitments import _commitments as commitments
+from services.commitments import Commitment, SupportEntitlement, _commitments as commitments
 from services.common import policies
 from services.common.errors import Conflict, InvalidInput, PermissionDenied
 from services.common.models import AuditEvent

@@ -34,8 +34,7 @@ from engine.reactions import (
     reached,
 )
 from services.common.config import REPO_ROOT
-from services.identity import _api_tokens as api_tokens
-from services.identity import user_by_username
+from services.identity import _api_tokens as api_tokens, user_by_username
 from services.process_admin import _drafts as process_drafts
 from services.work._models import TaskDraft
 

@@ -5,8 +5,7 @@ the council of 5 of docs/example.md#the-council-hdtc-hp-2026-01."""
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from services.common.errors import InvalidInput
 from services.selection._council_rules import (

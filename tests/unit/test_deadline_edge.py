@@ -50,9 +50,8 @@ def test_a_draft_at_the_cutoff_is_refused_on_the_page_and_the_api_and_the_unit_i
     officer = signed_in(app, "cg_vp.canbo")
     token = csrf_token(officer, f"/tasks/{page_task}")
     with services.db.transaction() as session:
-        bearer = {
-            "Authorization": f"Bearer {api_tokens.issue(session, 'cg_pkt.canbo', 'api', services.clock.now())}"
-        }
+        api_token = api_tokens.issue(session, "cg_pkt.canbo", "api", services.clock.now())
+        bearer = {"Authorization": f"Bearer {api_token}"}
 
     services.clock.set(CUTOFF)  # the scheduler has not run
     sent = officer.post(

@@ -236,6 +236,11 @@ def assert_boundary_events_on_bottom_edge(drawing: Drawing):
 
 
 def assert_lanes_and_participants_hold_their_nodes(drawing: Drawing):
+    assert_lanes_hold_their_nodes(drawing)
+    assert_participants_hold_their_nodes(drawing)
+
+
+def assert_lanes_hold_their_nodes(drawing: Drawing):
     for lane in drawing.root.iter(f"{{{MODEL}}}lane"):
         lane_rect = drawing.rect(lane.get("id"))
         for reference in lane.iterfind("bpmn:flowNodeRef", NS):
@@ -248,6 +253,9 @@ def assert_lanes_and_participants_hold_their_nodes(drawing: Drawing):
         rects = [drawing.rect(lane.get("id")) for lane in lane_set.iterfind("bpmn:lane", NS)]
         for upper, lower in zip(rects, rects[1:]):
             assert upper.bottom <= lower.y, "lanes are stacked in lane-set order"
+
+
+def assert_participants_hold_their_nodes(drawing: Drawing):
     for participant in drawing.root.iter(f"{{{MODEL}}}participant"):
         pool = drawing.rect(participant.get("id"))
         assert drawing.shape(participant.get("id")).get("isHorizontal") == "true"
@@ -322,7 +330,8 @@ def with_boundary_events(count: int) -> bytes:
         f'attachedToRef="task"><bpmn:timerEventDefinition id="reminder_{index}_timer">'
         f'<bpmn:timeDuration>"PT{index}H"</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:boundaryEvent>'
         f'<bpmn:endEvent id="reminded_{index}"/>'
-        f'<bpmn:sequenceFlow id="reminder_{index}_flow" sourceRef="reminder_{index}" targetRef="reminded_{index}"/>'
+        f'<bpmn:sequenceFlow id="reminder_{index}_flow" sourceRef="reminder_{index}" '
+        f'targetRef="reminded_{index}"/>'
         for index in range(1, count + 1)
     )
     return process_xml(extra=events, outside_lane=tuple(f"reminded_{index}" for index in range(1, count + 1)))
@@ -513,7 +522,8 @@ def test_a_file_with_a_diagram_is_returned_byte_for_byte():
             b'<bpmndi:BPMNDiagram xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" '
             b'xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" id="drawn">'
             b'<bpmndi:BPMNPlane id="drawn_plane" bpmnElement="review_collaboration">'
-            b'<bpmndi:BPMNShape id="start_shape"  bpmnElement="start"><dc:Bounds x="1" y="2" width="36" height="36"/>'
+            b'<bpmndi:BPMNShape id="start_shape"  bpmnElement="start">'
+            b'<dc:Bounds x="1" y="2" width="36" height="36"/>'
             b"</bpmndi:BPMNShape></bpmndi:BPMNPlane></bpmndi:BPMNDiagram>\n</bpmn:definitions>"
         ),
     )

@@ -24,8 +24,7 @@ from services.evaluation import _evaluations as evaluations
 from services.evaluation._models import Evaluation, EvaluationRound
 from services.identity import AppUser, unit_by_code
 from services.notifications import Notification
-from services.people import TalentListEntry
-from services.people import _talents as talents
+from services.people import TalentListEntry, _talents as talents
 
 REPORT_DUE = local(2026, 11, 30, 0, 0)
 

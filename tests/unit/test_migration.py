@@ -313,7 +313,8 @@ def test_a_waiting_task_moved_to_a_lane_nobody_acts_in_is_refused(services):
     instance_id = start(services, {"clerk": 7})
     v2 = publish_version(services, process_xml(user_task("draft"), lane="head"))
     assert plan(services, instance_id, v2).reasons == [
-        "task draft is waiting and would move to lane head, which no organisation unit acts in for this instance"
+        "task draft is waiting and would move to lane head, "
+        "which no organisation unit acts in for this instance"
     ]
 
 

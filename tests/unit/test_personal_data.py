@@ -23,8 +23,7 @@ from support import local
 from services.common.config import Config
 from services.common.errors import Conflict, InvalidInput
 from services.common.models import AuditEvent
-from services.people import Person, load_keys
-from services.people import _talents as talents
+from services.people import Person, _talents as talents, load_keys
 from services.people._models import ConsentRecord, TalentStatus
 from services.people._personal_data import (
     PersonalDataUnreadable,

@@ -45,9 +45,7 @@ from services.evaluation import _evaluations as evaluations
 from services.notifications import Notification
 from services.people import TalentListEntry
 from services.people._models import ConsentRecord, TalentStatus
-from services.selection import Candidate, Council, CouncilSeat
-from services.selection import _candidacy as candidacy
-from services.selection import _rounds as selection
+from services.selection import Candidate, Council, CouncilSeat, _candidacy as candidacy, _rounds as selection
 from services.selection._models import CouncilRecusal, CouncilScore
 
 KHOA_ID = "999202000111"  # the applicant's citizen ID (docs/example.md), collected with his application

@@ -24,7 +24,10 @@ from services.work import _tasks as tasks
 
 REPO = Path(__file__).resolve().parents[2]
 UNIT_PROPOSAL = (REPO / "bpmn/unit_proposal/unit_proposal.bpmn").read_text(encoding="utf-8")
-DRAFT_TIMER = '<bpmn:timerEventDefinition id="draft_cutoff_timer">\n        <bpmn:timeDate>unit_deadline</bpmn:timeDate>'
+DRAFT_TIMER = (
+    '<bpmn:timerEventDefinition id="draft_cutoff_timer">\n'
+    "        <bpmn:timeDate>unit_deadline</bpmn:timeDate>"
+)
 EARLIER_TIMER = DRAFT_TIMER.replace(">unit_deadline<", ">working_days_before(unit_deadline, 1)<")
 
 
@@ -155,31 +158,16 @@ def test_problems_name_their_elements_and_block_publishing_but_the_draft_is_kept
         )
 
 
-CAMUNDA = """<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-  xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" xmlns:dc="http://www.omg.org/spec/DD/20100524/DC"
-  xmlns:di="http://www.omg.org/spec/DD/20100524/DI" xmlns:camunda="http://camunda.org/schema/1.0/bpmn"
-  id="Definitions_1" targetNamespace="http://bpmn.io/schema/bpmn" exporter="Camunda Modeler" exporterVersion="5.0.0">
-  <bpmn:process id="Process_0x1y2z3" isExecutable="true">
-    <bpmn:startEvent id="StartEvent_1"><bpmn:outgoing>Flow_1</bpmn:outgoing></bpmn:startEvent>
-    <bpmn:userTask id="review_cv" name="Xem hồ sơ" camunda:formKey="cv"><bpmn:incoming>Flow_1</bpmn:incoming><bpmn:outgoing>Flow_2</bpmn:outgoing></bpmn:userTask>
-    <bpmn:endEvent id="done"><bpmn:incoming>Flow_2</bpmn:incoming></bpmn:endEvent>
-    <bpmn:sequenceFlow id="Flow_1" sourceRef="StartEvent_1" targetRef="review_cv"/>
-    {after_review}
-  </bpmn:process>
-  <bpmndi:BPMNDiagram id="BPMNDiagram_1"><bpmndi:BPMNPlane id="BPMNPlane_1" bpmnElement="Process_0x1y2z3">
-    <bpmndi:BPMNShape id="StartEvent_1_di" bpmnElement="StartEvent_1"><dc:Bounds x="150" y="100" width="36" height="36"/></bpmndi:BPMNShape>
-    <bpmndi:BPMNShape id="review_cv_di" bpmnElement="review_cv"><dc:Bounds x="240" y="78" width="100" height="80"/></bpmndi:BPMNShape>
-    <bpmndi:BPMNShape id="done_di" bpmnElement="done"><dc:Bounds x="400" y="100" width="36" height="36"/></bpmndi:BPMNShape>
-  </bpmndi:BPMNPlane></bpmndi:BPMNDiagram>
-</bpmn:definitions>"""
+# A process as Camunda Modeler saves it; {after_review} is filled in by each test.
+CAMUNDA = (REPO / "tests/fixtures/camunda_review.bpmn").read_text(encoding="utf-8")
 
 
 DIRECT = '<bpmn:sequenceFlow id="Flow_2" sourceRef="review_cv" targetRef="done"/>'
 # review_cv -> a Java service task -> waiting for a message -> done
 UNSUPPORTED = (
     '<bpmn:serviceTask id="Activity_1" camunda:class="org.example.Mailer"/>'
-    '<bpmn:intermediateCatchEvent id="wait_letter"><bpmn:messageEventDefinition/></bpmn:intermediateCatchEvent>'
+    '<bpmn:intermediateCatchEvent id="wait_letter"><bpmn:messageEventDefinition/>'
+    "</bpmn:intermediateCatchEvent>"
     '<bpmn:sequenceFlow id="Flow_3" sourceRef="review_cv" targetRef="Activity_1"/>'
     '<bpmn:sequenceFlow id="Flow_4" sourceRef="Activity_1" targetRef="wait_letter"/>'
     '<bpmn:sequenceFlow id="Flow_2" sourceRef="wait_letter" targetRef="done"/>'

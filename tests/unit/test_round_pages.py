@@ -14,8 +14,7 @@ from sqlalchemy import func, select
 from support import local
 from web_client import csrf_token, shown_after_refusal, signed_in, web_app
 
-from services.commitments import Commitment
-from services.commitments import _commitments as commitments
+from services.commitments import Commitment, _commitments as commitments
 from services.people import _talents as talents
 from services.selection import Candidate, Position, RecruitmentRound
 from web import rounds

@@ -41,9 +41,13 @@ from services.common.errors import InvalidInput, PermissionDenied
 from services.documents import _documents as documents
 from services.identity import user_by_username
 from services.people._models import TalentStatus
-from services.selection import Candidate, Council, RecruitmentRound
-from services.selection import _candidacy as candidacy
-from services.selection import _rounds as selection
+from services.selection import (
+    Candidate,
+    Council,
+    RecruitmentRound,
+    _candidacy as candidacy,
+    _rounds as selection,
+)
 from services.selection._models import CouncilScore
 
 

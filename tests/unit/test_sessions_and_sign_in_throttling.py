@@ -22,9 +22,7 @@ from support import local
 from web_client import PASSWORD, csrf_token, signed_in, web_app
 
 from services.common.models import AuditEvent
-from services.identity import _api_tokens as api_tokens
-from services.identity import _web_sessions as web_sessions
-from services.identity import user_by_username
+from services.identity import _api_tokens as api_tokens, _web_sessions as web_sessions, user_by_username
 from services.identity._models import LoginAttempt, WebSession
 from web.cli import main
 

@@ -15,8 +15,7 @@ from web_client import csrf_token, signed_in, web_app
 from services.common.errors import InvalidInput, PermissionDenied
 from services.common.models import AuditEvent
 from services.identity import unit_by_code, user_by_username
-from services.people import TalentListEntry
-from services.people import _talents as talents
+from services.people import TalentListEntry, _talents as talents
 from services.people._personal_data import search_digest
 from services.talent_search import _search as talent_directory
 
