@@ -8,16 +8,57 @@ from sqlalchemy import func, select
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from engine.errors import EngineError
-from services import identity, talent_search
 from services.bootstrap import Services, bootstrap
 from services.city import may_see_city_round
-from services.identity import AppUser, is_admin
-from web import admin, auth, bell, board, city, converters, inbox, rounds, talents, task_page
+
+# Names, not modules: web's own packages of the same names (web.identity...) are attributes
+# of this module once imported.
+from services.identity import AppUser, is_admin, owner as session_owner
+from services.talent_search import may_search
+from web import admin, converters
 from web.api import PREFIX, init_api
 from web.api.errors import error_response, http_error_response, message_of, status_of
+from web.campaigns import api as campaigns_api, pages as campaign_pages
+from web.city import pages as city_pages
+from web.commitments import pages as commitment_pages
+from web.deadlines import api as calendar_api
 from web.i18n import init_i18n
+from web.identity import accounts, pages as sign_in_pages  # noqa: F401  (accounts: routes on admin.bp)
+from web.notifications import api as notifications_api, pages as bell
+from web.process_admin import (  # noqa: F401  (instances, processes: routes on admin.bp)
+    api as processes_api,
+    drafts_api,
+    instances,
+    processes,
+)
 from web.security import SESSION_KEY, SignedInUser, configure_security
+from web.selection import pages as round_pages
+from web.talent_search import api as talents_api, pages as talent_pages
+from web.work import api as tasks_api, inbox, task_page
 
+# Each context's pages, and its part of the API at its path under /api/v1. The admin
+# area is one blueprint (web/admin.py): accounts, processes and instances add their routes to it.
+PAGES = [
+    sign_in_pages.bp,
+    inbox.bp,
+    task_page.bp,
+    campaign_pages.bp,
+    city_pages.bp,
+    round_pages.bp,
+    commitment_pages.bp,
+    bell.bp,
+    talent_pages.bp,
+    admin.bp,
+]
+API = [
+    (tasks_api.blp, "/tasks"),
+    (campaigns_api.blp, "/campaigns"),
+    (processes_api.blp, ""),
+    (calendar_api.blp, "/calendar"),
+    (notifications_api.blp, "/notifications"),
+    (talents_api.blp, "/talents"),
+    (drafts_api.blp, "/admin"),
+]
 MAX_REQUEST_BYTES = 1024 * 1024  # a form or an API call is far smaller; a BPMN upload has its own limit
 
 
@@ -31,18 +72,8 @@ def create_app(services: Services | None = None) -> Flask:
     app.extensions["talentflow"] = services
     configure_security(app, services.config, lambda user_id: _load_user(services, user_id))
     init_i18n(app, services.clock)
-    init_api(app)
-    for blueprint in (
-        auth.bp,
-        inbox.bp,
-        task_page.bp,
-        board.bp,
-        city.bp,
-        rounds.bp,
-        bell.bp,
-        talents.bp,
-        admin.bp,
-    ):
+    init_api(app, API)
+    for blueprint in PAGES:
         app.register_blueprint(blueprint)
     _register_error_pages(app)
 
@@ -59,7 +90,7 @@ def create_app(services: Services | None = None) -> Flask:
 
 
 def _load_user(services: Services, user_id: str) -> SignedInUser | None:
-    owner = identity.owner(services.db, browser_session.get(SESSION_KEY, ""), services.clock.now())
+    owner = session_owner(services.db, browser_session.get(SESSION_KEY, ""), services.clock.now())
     if owner is None or str(owner) != user_id:
         return None  # signed out, ended on the server, or expired
     with services.db.read() as session:
@@ -69,7 +100,7 @@ def _load_user(services: Services, user_id: str) -> SignedInUser | None:
         return SignedInUser.of(
             user,
             is_admin(session, user.id),
-            talent_search.may_search(session, user.id),
+            may_search(session, user.id),
             may_see_city_round(session, user.id),
         )
 

@@ -1,11 +1,13 @@
 """POST-redirect-GET for refused forms too: what was wrong and what was typed wait in the
 session for the next GET of the same page, so the browser never stays on a POST address
 and a refresh never posts again. Only small values travel this way (the session is a
-signed cookie); a task's typed data is kept as its draft instead (web/task_page.py)."""
+signed cookie); a task's typed data is kept as its draft instead (web/work/task_page.py)."""
 
 from __future__ import annotations
 
 from flask import redirect, request, session
+
+from services.common.errors import InvalidInput
 
 _KEY = "refused_form"
 
@@ -23,3 +25,8 @@ def kept() -> dict:
         return {}
     session.pop(_KEY)
     return {name: value for name, value in stored.items() if name != "url"}
+
+
+def field_message(invalid: InvalidInput) -> str:
+    """The refusal's words without the field's name before them: the page shows it by the field."""
+    return invalid.message.split(": ", 1)[-1]

@@ -9,10 +9,10 @@ the browser with its session cookie and, on writes, the CSRF token in ``X-CSRFTo
 from __future__ import annotations
 
 from flask import Flask, request
-from flask_smorest import Api
+from flask_smorest import Api, Blueprint
 from werkzeug.exceptions import HTTPException
 
-from web.api import admin, calendar, campaigns, docs, notifications, processes, talents, tasks
+from web.api import docs
 from web.api.errors import ErrorSchema, http_error_response
 from web.security import csrf
 
@@ -30,7 +30,8 @@ class JsonErrorsApi(Api):
         return http_error_response(error)
 
 
-def init_api(app: Flask) -> Api:
+def init_api(app: Flask, blueprints: list[tuple[Blueprint, str]]) -> Api:
+    """The API with each context's blueprint at its path under /api/v1."""
     app.config.update(
         API_TITLE="TalentFlow API",
         API_VERSION="v1",
@@ -43,15 +44,7 @@ def init_api(app: Flask) -> Api:
         },
     )
     api = JsonErrorsApi(app)
-    for blueprint, path in (
-        (tasks.blp, "/tasks"),
-        (campaigns.blp, "/campaigns"),
-        (processes.blp, ""),
-        (calendar.blp, "/calendar"),
-        (notifications.blp, "/notifications"),
-        (talents.blp, "/talents"),
-        (admin.blp, "/admin"),
-    ):
+    for blueprint, path in blueprints:
         csrf.exempt(blueprint)  # the API checks CSRF itself, for session-authenticated calls only
         api.register_blueprint(blueprint, url_prefix=f"{PREFIX}{path}")
     app.register_blueprint(docs.bp, url_prefix=PREFIX)

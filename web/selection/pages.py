@@ -17,15 +17,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from io import BytesIO
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import exists, select
 
 from engine.errors import FormInvalid, NotFound
-from services import campaigns, commitments, documents, evaluation, selection
+from services import campaigns, commitments, documents, selection
 from services.commitments import Commitment
 from services.common import policies
 from services.common.display import LOCAL_TZ
@@ -34,6 +33,8 @@ from services.identity import CITY_CHAIR, UNIT_HEAD, Membership, OrgUnit
 from services.selection import Council, CouncilSeat, Position
 from web import refusals
 from web.context import services
+from web.downloads import send_document
+from web.refusals import field_message
 
 bp = Blueprint("rounds", __name__)
 
@@ -73,23 +74,13 @@ def labels() -> dict:
         "member": _("Member"),
     }
     results = {"passed": _("Passed"), "failed": _("Failed"), "no_quorum": _("No quorum")}
-    commitment_status = {
-        "awaiting_signature": _("Awaiting signature"),
-        "signed": _("Signed"),
-        "active": _("In force"),
-        "fulfilled": _("Fulfilled"),
-        "breached": _("Breached"),
-    }
     genders = {"male": _("Male"), "female": _("Female")}
-    support_status = {"proposed": _("Proposed"), "approved": _("Approved"), "rejected": _("Rejected")}
     return {
         "candidate_status_label": lambda code: candidate_status.get(code, code),
         "round_status_label": lambda code: round_status.get(code, code),
         "channel_label": lambda code: channels.get(code, code),
         "council_role_label": lambda code: council_roles.get(code, code),
         "result_label": lambda code: results.get(code, code),
-        "commitment_status_label": lambda code: commitment_status.get(code, code),
-        "support_status_label": lambda code: support_status.get(code, code),
         "genders": genders,
     }
 
@@ -362,7 +353,7 @@ def _register(round_id: int, form: str, register, done_message: str):
         return refusals.refuse(
             url_for("rounds.round_page", round_id=round_id),
             form=form,
-            errors={invalid.field: _message(invalid)},
+            errors={invalid.field: field_message(invalid)},
             typed=typed,
         )
     except FormInvalid as invalid:
@@ -403,10 +394,6 @@ def _integer(name: str, text: str) -> int:
         raise InvalidInput(
             name, _("Choose a value from the list.") if name == "position_id" else _("Enter a whole number.")
         ) from None
-
-
-def _message(invalid: InvalidInput) -> str:
-    return invalid.message.split(": ", 1)[-1]
 
 
 # -- opening a round --------------------------------------------------------------------------
@@ -466,7 +453,7 @@ def create_round():
     except InvalidInput as invalid:
         return refusals.refuse(
             url_for("rounds.new_round"),
-            errors={_form_row(invalid.field, rows): _message(invalid)},
+            errors={_form_row(invalid.field, rows): field_message(invalid)},
             typed=typed,
         )
     flash(_("Selection round opened."))
@@ -513,120 +500,4 @@ def minutes(round_id: int):
         ):
             raise NotFound(f"no minutes of round {round_id} for user {current_user.id}")
         document = documents.get(session, council["minutes_document_id"])
-        return _download(document)
-
-
-def _download(document):
-    return send_file(
-        BytesIO(document.content),
-        as_attachment=True,
-        download_name=documents.named_as(document.filename, document.media_type),
-        mimetype=document.media_type,
-    )
-
-
-# -- commitments ---------------------------------------------------------------------------------
-
-
-@bp.get("/commitments/<int:commitment_id>")
-@login_required
-def commitment_page(commitment_id: int):
-    svc, refused = services(), refusals.kept()
-    with svc.db.read() as session:
-        _readable_commitment(session, commitment_id)
-        view = commitments.commitment_view(session, commitment_id, svc.citizen_id_keys)
-        may_upload = view["status"] == "awaiting_signature" and selection.may_manage_rounds(
-            session, current_user.id
-        )
-        may_report_breach = (
-            view["status"] in evaluation.BREACHABLE
-            and evaluation.may_report(session, current_user.id, commitment_id)
-            and not evaluation.breaches_of(session, commitment_id)
-        )
-    return render_template(
-        "commitment.html",
-        commitment=view,
-        may_upload=may_upload,
-        error=refused.get("error"),
-        may_report_breach=may_report_breach,
-        triggers=evaluation.TRIGGERS,
-        breach_errors=refused.get("breach_errors", {}),
-        breach_typed=refused.get("breach_typed", {}),
-    )
-
-
-@bp.post("/commitments/<int:commitment_id>/breach")
-@login_required
-def report_breach(commitment_id: int):
-    """The employing unit's head or Sở Nội vụ reports a breach: the refund case opens."""
-    svc = services()
-    typed = {"trigger": request.form.get("trigger", ""), "occurred_on": request.form.get("occurred_on", "")}
-    try:
-        with svc.db.transaction() as session:
-            _readable_commitment(session, commitment_id)
-            evaluation.report_breach(
-                session,
-                svc.runtime,
-                current_user.username,
-                commitment_id,
-                typed["trigger"],
-                typed["occurred_on"],
-                svc.clock.now(),
-            )
-    except InvalidInput as invalid:
-        return refusals.refuse(
-            url_for("rounds.commitment_page", commitment_id=commitment_id),
-            breach_errors={invalid.field: _message(invalid)},
-            breach_typed=typed,
-        )
-    flash(
-        _("Breach reported: Sở Nội vụ appraises it and the refund is computed from the commitment's terms.")
-    )
-    return redirect(url_for("rounds.commitment_page", commitment_id=commitment_id))
-
-
-@bp.post("/commitments/<int:commitment_id>/signed-scan")
-@login_required
-def upload_signed_scan(commitment_id: int):
-    """Sở Nội vụ uploads the scan of a commitment signed on paper (PDF, PNG or JPEG)."""
-    svc = services()
-    # Room for a scan the service accepts (5 MB) and the form around it; larger is refused unread.
-    request.max_content_length = commitments.MAX_SCAN_BYTES + 1024 * 1024
-    upload = request.files.get("file")
-    try:
-        with svc.db.transaction() as session:
-            _readable_commitment(session, commitment_id)
-            commitments.record_signed_scan(
-                session,
-                svc.runtime,
-                current_user.username,
-                commitment_id,
-                upload.filename if upload else "",
-                upload.read() if upload else b"",
-                svc.clock.now(),
-            )
-    except InvalidInput as invalid:
-        return refusals.refuse(
-            url_for("rounds.commitment_page", commitment_id=commitment_id), error=_message(invalid)
-        )
-    flash(_("Signed scan stored; the commitment counts as signed."))
-    return redirect(url_for("rounds.commitment_page", commitment_id=commitment_id))
-
-
-@bp.get("/commitments/<int:commitment_id>/documents/<int:document_id>")
-@login_required
-def commitment_document(commitment_id: int, document_id: int):
-    with services().db.read() as session:
-        document = commitments.commitment_document_for(session, current_user.id, document_id)
-        if document.subject != f"commitment:{commitment_id}":
-            raise NotFound(f"document {document_id} is not of commitment {commitment_id}")
-        return _download(document)
-
-
-def _readable_commitment(session, commitment_id: int) -> None:
-    """NotFound unless the user may read the commitment: the same rule as its documents
-    (the person, Sở Nội vụ, the employing unit's head, Sở Tài chính)."""
-    commitment = commitments.get_commitment(session, commitment_id)
-    if commitment.document_id is None:
-        raise NotFound(f"commitment {commitment_id} has no document yet")
-    commitments.commitment_document_for(session, current_user.id, commitment.document_id)
+        return send_document(document)

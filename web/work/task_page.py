@@ -15,9 +15,10 @@ from markupsafe import Markup, escape
 from engine.errors import ContractBroken, DeadlinePassed, FormInvalid
 from services import documents, work
 from services.identity import AppUser
-from web import case_view, refusals
+from web import refusals
 from web.context import services
-from web.form_fields import data_from, fields_of
+from web.work import case_view
+from web.work.form_fields import data_from, fields_of
 
 bp = Blueprint("task_page", __name__)
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")

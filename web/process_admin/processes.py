@@ -11,7 +11,7 @@ from engine.errors import DefinitionRejected
 from engine.xml_safety import MAX_BPMN_BYTES
 from services import process_admin
 from services.common.errors import InvalidInput
-from web.admin.blueprint import bp
+from web.admin import bp
 from web.context import services
 from web.converters import query_number
 

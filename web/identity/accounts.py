@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from services import identity
 from services.common.errors import InvalidInput
-from web.admin.blueprint import bp
+from web.admin import bp
 from web.context import services
 
 

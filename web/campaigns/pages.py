@@ -15,10 +15,10 @@ from services import campaigns, work
 from services.common.display import LOCAL_TZ
 from services.common.errors import Conflict, InvalidInput, PermissionDenied
 from web import refusals
-from web.aggregation_xlsx import aggregation_workbook
-from web.case_view import words
+from web.campaigns.aggregation_xlsx import aggregation_workbook
 from web.context import services
 from web.i18n import deadline
+from web.work.case_view import words
 
 bp = Blueprint("board", __name__)
 

@@ -15,7 +15,7 @@ from services.identity import task_roles
 from web.api.auth import require_admin, services
 from web.api.errors import ProblemSchema, problem_list
 from web.api.fields import UtcDateTime
-from web.form_fields import fields_of
+from web.work.form_fields import fields_of
 
 blp = Blueprint("admin_api", __name__, description="Soạn thảo và xuất bản quy trình (quản trị)")
 

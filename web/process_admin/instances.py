@@ -13,7 +13,7 @@ from engine.errors import EngineError
 from services import process_admin
 from services.common.errors import InvalidInput
 from web import refusals
-from web.admin.blueprint import bp
+from web.admin import bp
 from web.context import services
 
 

@@ -1,0 +1,1 @@
+"""A selected person's commitment: its page, the signed scan, its documents, reporting a breach."""

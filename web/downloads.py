@@ -1,0 +1,19 @@
+"""Stored documents sent to the browser as downloads."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+from flask import send_file
+
+from services import documents
+
+
+def send_document(document):
+    """The document as an attachment named for a person to keep (services.documents.named_as)."""
+    return send_file(
+        BytesIO(document.content),
+        as_attachment=True,
+        download_name=documents.named_as(document.filename, document.media_type),
+        mimetype=document.media_type,
+    )

@@ -1,0 +1,1 @@
+"""Sign-in and sign-out pages; the admin's view of accounts (sessions, unlock, disabling)."""

@@ -1,0 +1,1 @@
+"""The bell (unread notifications on every page) and the notifications API."""

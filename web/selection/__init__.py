@@ -1,0 +1,1 @@
+"""Recruitment rounds: opening a round, nominations and applications, the council, the minutes."""
