@@ -63,13 +63,14 @@ $(CHROMIUM):
 test: install $(CHROMIUM)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 # A developer's quick check (not one of the README's two commands): the tests that need
 # no database, in seconds.
 unit: install
-	$(BIN)/python -m pytest -q -m "not database" -p no:cacheprovider tests/unit
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/unit
 
 bench: install
 	PYTHONPATH=. $(BIN)/python bench/campaign.py

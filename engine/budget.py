@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from engine.errors import BudgetExceeded
@@ -45,6 +46,8 @@ _SLOT = 8  # what one list or tuple item costs in memory units
 # A conversion of %-formatting: its flags, width and precision.
 _PERCENT_SPEC = re.compile(r"%(?:\([^)]*\))?[#0 +\-]*(\*|\d+)?(?:\.(\*|\d+))?")
 _DIGITS = re.compile(r"\d+")
+# The conversions of an f-string field (!s, !r, !a), by the code the compiled f-string passes.
+_CONVERSIONS: dict[int, Callable[[object], str]] = {ord("s"): str, ord("r"): repr, ord("a"): ascii}
 
 
 def _units(sequence) -> int:
@@ -127,7 +130,7 @@ class Budget:
         """An f-string field ``{value!r:spec}``."""
         self._check_format_spec(spec)
         if conversion != -1:
-            value = {ord("s"): str, ord("r"): repr, ord("a"): ascii}[conversion](value)
+            value = _CONVERSIONS[conversion](value)
         return format(value, spec)
 
     def round(self, number, ndigits=None):
@@ -235,7 +238,7 @@ BINARY_OPERATORS = tuple(_BINARY_CHECKS)
 @dataclass(frozen=True)
 class _MethodGuard:
     types: tuple[type, ...]
-    cost: callable  # (owner, *args, **kwargs) -> memory units of the result
+    cost: Callable[..., int]  # (owner, *args, **kwargs) -> memory units of the result
 
 
 def _padded(owner, width, *_args, **_kwargs) -> int:

@@ -179,7 +179,7 @@ def check(
         for element in contract.elements:
             violations += _element_violations(contract, element, drawn, previous, forms)
         if contract.outcomes is not None:
-            violations += _outcome_violations(contract, drawn, previous)
+            violations += _outcome_violations(contract, contract.outcomes, drawn, previous)
         example = meta.get("start_data_example", {}) if isinstance(meta, Mapping) else {}
         missing = [name for name in contract.start_data if name not in example]
         if missing:
@@ -268,17 +268,18 @@ def _lost(element_id: str, kind: str, needs: str, drawn: DrawnProcess, previous:
 
 
 def _outcome_violations(
-    contract: ProcessContract, drawn: DrawnProcess, previous: DrawnProcess
+    contract: ProcessContract, outcomes: Mapping[str, str], drawn: DrawnProcess, previous: DrawnProcess
 ) -> list[Violation]:
+    """``outcomes`` is the contract's own ``outcomes``, known to be given."""
     needs = f"{contract.needed_by} ({contract.capability})"
     violations = []
-    for end in contract.outcomes:
+    for end in outcomes:
         if end not in drawn.nodes and contract.element(end) is None:
             violations.append(
                 _lost(
                     end,
                     END_EVENT,
-                    f"{needs} ghi nhận kết quả «{contract.outcomes[end]}» tại sự kiện này",
+                    f"{needs} ghi nhận kết quả «{outcomes[end]}» tại sự kiện này",
                     drawn,
                     previous,
                 )
@@ -293,12 +294,12 @@ def _outcome_violations(
             )
     renamed = {violation.element for violation in violations}
     for end in drawn.end_events():
-        if end not in contract.outcomes and end not in renamed:
+        if end not in outcomes and end not in renamed:
             violations.append(
                 Violation(
                     f"Sự kiện kết thúc «{drawn.label(end)}» ({end}) chưa ứng với kết quả nào "
                     f"mà {needs} biết: quy trình "
-                    f"chỉ được kết thúc tại {', '.join(contract.outcomes)}.",
+                    f"chỉ được kết thúc tại {', '.join(outcomes)}.",
                     end,
                 )
             )
@@ -308,12 +309,12 @@ def _outcome_violations(
 def _field_schema(form: dict, path: str) -> dict | None:
     node = form
     for part in path.split("."):
-        is_array = part.endswith("[]")
-        node = (node.get("properties") or {}).get(part.removesuffix("[]")) if isinstance(node, dict) else None
-        if is_array:
-            node = node.get("items") if isinstance(node, dict) else None
-        if not isinstance(node, dict):
+        child = (node.get("properties") or {}).get(part.removesuffix("[]"))
+        if part.endswith("[]"):
+            child = child.get("items") if isinstance(child, dict) else None
+        if not isinstance(child, dict):
             return None
+        node = child
     return node
 
 

@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
     DurationTimerEventDefinition,
@@ -99,7 +100,10 @@ class Problem(str):
     all (an element type we do not run, code the sandbox refuses); the others are
     things an admin completes in the editor (a missing form, an unknown role...)."""
 
-    def __new__(cls, message: str, element: str | None = None, unsupported: bool = False):
+    element: str | None
+    unsupported: bool
+
+    def __new__(cls, message: str, element: str | None = None, unsupported: bool = False) -> Problem:
         problem = super().__new__(cls, message)
         problem.element, problem.unsupported = element, unsupported
         return problem
@@ -144,8 +148,8 @@ class CompiledProcess:
     """A parsed, validated definition: what the runtime needs to run instances."""
 
     key: str
-    spec: object
-    subprocess_specs: dict
+    spec: BpmnProcessSpec
+    subprocess_specs: dict[str, BpmnProcessSpec]
     forms: dict[str, dict]
     meta: dict
     user_tasks: dict[str, UserTaskInfo] = field(default_factory=dict)
@@ -414,7 +418,7 @@ def _check_user_task(task_spec, compiled: CompiledProcess, context: _CheckContex
     problems += [problem(message) for message in policy_problems]
     if policy is not None and policy.due:
         problems += _check_due(policy.due, context, problem)
-    if not problems:
+    if not problems and policy is not None:  # parse_policy gives a policy when it finds no problem
         compiled.user_tasks[task_spec.name] = UserTaskInfo(
             name=task_spec.name,
             title=task_spec.bpmn_name or task_spec.name,

@@ -23,7 +23,9 @@ import math
 import re
 import textwrap
 from collections import Counter, deque
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from lxml import etree
 
@@ -216,6 +218,12 @@ class _Node:
         """The node that stands in a column for this one: a boundary event goes with its task."""
         return self.host or self
 
+    @property
+    def placed(self) -> _Box:
+        """Its box, once the layout placed it."""
+        assert self.box is not None, "every node is placed before labels, routes and shapes"
+        return self.box
+
 
 @dataclass(eq=False)
 class _Flow:
@@ -312,7 +320,7 @@ def _rank(graph: _Graph) -> None:
     """Columns: the longest path from the start nodes, back edges ignored."""
     _mark_back_edges(graph)
     incoming = Counter(flow.target for flow in graph.flows if not flow.back)
-    outgoing = {node: [] for node in graph.ranked_nodes}
+    outgoing: dict[_Node, list[_Node]] = {node: [] for node in graph.ranked_nodes}
     for flow in graph.flows:
         if not flow.back:
             outgoing[flow.source.ranked].append(flow.target)
@@ -331,8 +339,8 @@ def _rank(graph: _Graph) -> None:
 
 def _mark_back_edges(graph: _Graph) -> None:
     """Depth-first search from the start nodes (iterative: untrusted files may be deep)."""
-    successors = {node: [] for node in graph.ranked_nodes}
-    has_incoming = set()
+    successors: dict[_Node, list[_Flow]] = {node: [] for node in graph.ranked_nodes}
+    has_incoming: set[_Node] = set()
     for flow in graph.flows:
         successors[flow.source.ranked].append(flow)
         has_incoming.add(flow.target)
@@ -440,6 +448,12 @@ class _Lane:
     def id(self) -> str:
         return self.element.get("id")
 
+    @property
+    def placed(self) -> _Box:
+        """Its box, once the layout placed it."""
+        assert self.box is not None, "every lane is placed before it is drawn"
+        return self.box
+
 
 @dataclass(eq=False)
 class _Band:
@@ -500,7 +514,8 @@ def _assign_bands(graph: _Graph, lanes: list[_Lane]) -> list[_Band]:
 
 def _declared_bands(lanes: list[_Lane]) -> dict[str, int]:
     """flowNodeRef -> band; the deepest lane that names a node wins."""
-    band_of, depth_of = {}, {}
+    band_of: dict[str, int] = {}
+    depth_of: dict[str, int] = {}
     for lane in lanes:
         for reference in lane.element.findall(_bpmn("flowNodeRef")):
             node_id = (reference.text or "").strip()
@@ -534,8 +549,8 @@ def _external_label(node: _Node) -> _Box | None:
     """Events and gateways carry their name below them, as bpmn-js does by default."""
     if not node.name or node.kind not in ("event", "gateway", "boundary"):
         return None
-    box = node.box
-    if node.kind == "boundary":
+    box = node.placed
+    if node.host is not None:  # a boundary event (one with nothing to sit on is a free event)
         # Beside the line that leaves the event downward, on the outer side. A lone event's
         # label goes left: its line turns right, and bpmn-js puts a collapsed sub-process's
         # drill-down button at the bottom right.
@@ -610,7 +625,7 @@ class _ContainerLayout:
         self._place_nodes()
         right = self.column_left[-1] + self.column_width[-1] + PAD_RIGHT
         self.box = _Box(x, y, right - x, sum(band.height for band in self.bands))
-        self._place_lanes(x + (POOL_HEADER if pool_header else 0))
+        self._place_lanes(x + (POOL_HEADER if pool_header else 0), self.box.right)
         shapes = _ShapeIndex(list(self.graph.nodes.values()), self.column_left, self.column_width)
         self.routes = {flow: self._route(flow, shapes) for flow in self.graph.flows}
         return self.box
@@ -673,38 +688,40 @@ class _ContainerLayout:
     @staticmethod
     def _place_boundaries(host: _Node):
         size = EVENT_SIZE[0]
-        first_center = host.box.center_x - BOUNDARY_STEP * (len(host.boundaries) - 1) // 2
+        first_center = host.placed.center_x - BOUNDARY_STEP * (len(host.boundaries) - 1) // 2
         for index, boundary in enumerate(host.boundaries):
             center_x = first_center + index * BOUNDARY_STEP
-            boundary.box = _Box(center_x - size // 2, host.box.bottom - size // 2, size, size)
+            boundary.box = _Box(center_x - size // 2, host.placed.bottom - size // 2, size, size)
 
-    def _place_lanes(self, x: int):
+    def _place_lanes(self, x: int, right: int):
         for lane in self.lanes:
             first, last = self.bands[lane.bands[0]], self.bands[lane.bands[-1]]
             left = x + lane.depth * LANE_HEADER
-            lane.box = _Box(left, first.top, self.box.right - left, last.top + last.height - first.top)
+            lane.box = _Box(left, first.top, right - left, last.top + last.height - first.top)
 
     # -- routes
 
     def _route(self, flow: _Flow, shapes: _ShapeIndex) -> list[tuple[int, int]]:
         """The first candidate route that crosses no shape, else the one crossing fewest."""
         ends = {flow.source, flow.target, flow.source.host}
-        best, fewest = None, math.inf
+        best: list[tuple[int, int]] | None = None
+        fewest: float = math.inf
         for points in map(_simplified, self._candidates(flow)):
             crossings = sum(shapes.crossed_by(a, b, ends) for a, b in zip(points, points[1:]))
             if crossings < fewest:
                 best, fewest = points, crossings
             if fewest == 0:
                 break
+        assert best is not None, "every flow has candidate routes"
         return best
 
     def _candidates(self, flow: _Flow) -> list[list[tuple[int, int]]]:
         source, target = flow.source, flow.target
-        end = (target.box.x, target.box.center_y)
+        end = (target.placed.x, target.placed.center_y)
         after_source = self._gap_after(source.ranked.rank)
         before_target = self._gap_before(target.rank)
         if source.host is not None:
-            start = (source.box.center_x, source.box.bottom)
+            start = (source.placed.center_x, source.placed.bottom)
             turn = start[1] + DROP
             if flow.back:
                 channel = self._channel(flow)
@@ -725,7 +742,7 @@ class _ContainerLayout:
                 [start, (start[0], turn), (before_target, turn), (before_target, end[1]), end],
                 [start, (start[0], turn), (after_source, turn), (after_source, end[1]), end],
             ]
-        start = (source.box.right, source.box.center_y)
+        start = (source.placed.right, source.placed.center_y)
         if flow.back:
             channel = self._channel(flow)
             return [
@@ -800,13 +817,13 @@ class _ShapeIndex:
         rows = _sorted_groups(
             nodes, key=lambda node: (node.ranked.band, node.ranked.row), start=lambda box: box.x
         )
-        self.rows = sorted(rows.values(), key=lambda row: min(node.box.y for node in row[0]))
-        self.row_tops = [min(node.box.y for node in row) for row, _ in self.rows]
-        self.row_bottoms = [max(node.box.bottom for node in row) for row, _ in self.rows]
+        self.rows = sorted(rows.values(), key=lambda row: min(node.placed.y for node in row[0]))
+        self.row_tops = [min(node.placed.y for node in row) for row, _ in self.rows]
+        self.row_bottoms = [max(node.placed.bottom for node in row) for row, _ in self.rows]
 
     def crossed_by(self, start: tuple[int, int], end: tuple[int, int], ends: set) -> int:
         nearby = self._near_horizontal(start, end) if start[1] == end[1] else self._near_vertical(start, end)
-        return sum(1 for node in nearby if node not in ends and node.box.is_crossed_by(start, end))
+        return sum(1 for node in nearby if node not in ends and node.placed.is_crossed_by(start, end))
 
     def _near_horizontal(self, start, end) -> list[_Node]:
         y, left, right = start[1], min(start[0], end[0]), max(start[0], end[0])
@@ -823,13 +840,21 @@ class _ShapeIndex:
         return _window(*self.columns[rank], top - self.tallest, bottom)
 
 
-def _sorted_groups(nodes: list[_Node], key, start) -> dict:
+_Key = TypeVar("_Key", bound=Hashable)
+
+
+def _sorted_groups(
+    nodes: list[_Node], key: Callable[[_Node], _Key], start: Callable[[_Box], int]
+) -> dict[_Key, tuple[list[_Node], list[int]]]:
     """Nodes grouped by ``key``, each group sorted by where its boxes start, with those starts."""
-    groups: dict = {}
+    groups: dict[_Key, list[_Node]] = {}
     for node in nodes:
         groups.setdefault(key(node), []).append(node)
     return {
-        name: (sorted(group, key=lambda node: start(node.box)), sorted(start(node.box) for node in group))
+        name: (
+            sorted(group, key=lambda node: start(node.placed)),
+            sorted(start(node.placed) for node in group),
+        )
         for name, group in groups.items()
     }
 
@@ -869,7 +894,8 @@ class _DiagramBuilder:
         self.containers: list[_Node] = []  # sub-processes still to draw in diagrams of their own
 
     def build(self) -> list[etree._Element]:
-        diagrams, drawn = [], set()
+        diagrams: list[etree._Element] = []
+        drawn: set[str] = set()
         collaboration = self.root.find(_bpmn("collaboration"))
         if collaboration is not None and collaboration.get("id"):
             diagrams.append(self._collaboration_diagram(collaboration, drawn))
@@ -926,7 +952,7 @@ class _DiagramBuilder:
 
     def _draw(self, plane, layout: _ContainerLayout):
         for lane in layout.lanes:
-            self._shape(plane, lane.id, lane.box, isHorizontal="true")
+            self._shape(plane, lane.id, lane.placed, isHorizontal="true")
         for node in layout.graph.ranked_nodes:
             self._draw_node(plane, node)
             for boundary in node.boundaries:
@@ -942,7 +968,7 @@ class _DiagramBuilder:
         local = etree.QName(node.element).localname
         if local == "exclusiveGateway":
             attributes["isMarkerVisible"] = "true"
-        shape = self._shape(plane, node.id, node.box, **attributes)
+        shape = self._shape(plane, node.id, node.placed, **attributes)
         label = _external_label(node)
         if label is not None:
             _bounds(etree.SubElement(shape, _di("BPMNLabel")), label)

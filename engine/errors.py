@@ -2,6 +2,7 @@
 can translate it and map it to an HTTP status; ``str(error)`` is a clear English
 message for logs and the CLI."""
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from engine.helpers import OFFICE_TZ
@@ -9,6 +10,9 @@ from engine.helpers import OFFICE_TZ
 
 class EngineError(Exception):
     code = "engine_error"
+    # Whether what the caller's transaction did before the error is committed all the same
+    # (timers that fired before a completion was refused stand); otherwise it rolls back.
+    keeps_changes = False
 
     def __init__(self, message: str, **params):
         super().__init__(message)
@@ -21,9 +25,9 @@ class DefinitionRejected(EngineError):
 
     code = "definition_rejected"
 
-    def __init__(self, message: str, problems: list[str] | None = None, **params):
+    def __init__(self, message: str, problems: Sequence[str] | None = None, **params):
         super().__init__(message, **params)
-        self.problems = problems or [message]
+        self.problems = list(problems or [message])
 
     def __str__(self):
         if self.problems == [self.message]:
@@ -81,7 +85,8 @@ class ContractBroken(EngineError):
 
     code = "contract_broken"
 
-    def __init__(self, instance_id: int, process_key: str, version: int | None, elements: list[str]):
+    # instance_id is None for an instance being started (not inserted yet).
+    def __init__(self, instance_id: int | None, process_key: str, version: int | None, elements: list[str]):
         super().__init__(
             f"Hồ sơ dừng lại: phiên bản {version} của quy trình «{process_key}» "
             f"đi tới {', '.join(elements)}, phần tử mà hệ thống không biết xử lý "

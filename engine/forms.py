@@ -248,7 +248,7 @@ def _unknown(_value):
 
 
 def _combine(verdicts):
-    result = True
+    result: bool | None = True
     for verdict in verdicts:
         if verdict is False:
             return False
@@ -262,7 +262,7 @@ def _all_of(checks):
         return checks[0]
 
     def check(value):
-        result = True
+        result: bool | None = True
         for each in checks:
             verdict = each(value)
             if verdict is False:
@@ -334,7 +334,7 @@ def _c_properties(properties, _schema):
     def check(value):
         if not isinstance(value, dict):
             return True
-        result = True
+        result: bool | None = True
         for name, inner, other in compiled:
             if name in value:
                 verdict = inner(value[name])
@@ -525,7 +525,7 @@ def format_path(path) -> str:
 
 def _node_schema(root: dict, path) -> dict | None:
     """The subschema that describes the data at ``path`` (following properties and items)."""
-    node = root
+    node: object = root
     for part in path:
         if not isinstance(node, dict):
             return None
@@ -549,7 +549,8 @@ def _label(root: dict, path, *, by_name: bool = False) -> str:
         title = MESSAGES["whole_form"]
     else:
         node = {} if by_name else _node_schema(root, path[: names[-1] + 1]) or {}
-        title = node.get("title") if isinstance(node.get("title"), str) else str(path[names[-1]])
+        named = node.get("title")
+        title = named if isinstance(named, str) else str(path[names[-1]])
     places = [
         MESSAGES["row" if _is_table(_node_schema(root, path[:i])) else "item"].format(n=part + 1)
         for i, part in enumerate(path)
@@ -602,7 +603,8 @@ def _code(error: ValidationError) -> str:
 
 
 def _reserved_paths(data) -> list[tuple]:
-    found, stack = [], [((), data)]
+    found: list[tuple] = []
+    stack: list[tuple[tuple, dict | list]] = [((), data)]
     while stack:
         path, node = stack.pop()
         pairs = node.items() if isinstance(node, dict) else enumerate(node)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime, time, timedelta, timezone
-from typing import Iterator
+from typing import Any, Callable, Iterator
 from zoneinfo import ZoneInfo
 
 from engine import clock
@@ -75,7 +75,7 @@ def unconfirmed_years_counted() -> Iterator[set[int]]:
         _unconfirmed_years.reset(token)
 
 
-BASE_HELPERS = {
+BASE_HELPERS: dict[str, Callable[..., Any]] = {
     "now": clock.pinned_now,
     "is_before": is_before,
     "as_instant": as_instant,

@@ -44,5 +44,8 @@ def instance_state(session: Session, runtime: WorkflowRuntime, instance_id: int)
         elif task.state & WAITING_STATES:
             by_state["current"].add(element)
     return InstanceState(
-        *(sorted(by_state[name]) for name in ("completed", "current", "failed")), data=newest_data(workflow)
+        completed=sorted(by_state["completed"]),
+        current=sorted(by_state["current"]),
+        failed=sorted(by_state["failed"]),
+        data=newest_data(workflow),
     )

@@ -96,17 +96,18 @@ class Capability:
                 yield f"{source.process_key}.{source.task}: a case source needs a user task of the contract"
         for reaction in self.reactions:
             if reaction.element is not None:
-                yield from self._reaction_problems(reaction)
+                yield from self._reaction_problems(reaction, reaction.element)
 
-    def _reaction_problems(self, reaction: Reaction) -> Iterable[str]:
-        named = f"{reaction.process_key}.{reaction.element}"
+    def _reaction_problems(self, reaction: Reaction, element_id: str) -> Iterable[str]:
+        """The problems of a reaction to the element ``element_id`` (its ``element``)."""
+        named = f"{reaction.process_key}.{element_id}"
         contract = next((c for c in self.contracts if c.key == reaction.process_key), None)
         if contract is None:
             yield f"no contract for process {reaction.process_key}"
             return
-        element = contract.element(reaction.element)
+        element = contract.element(element_id)
         if reaction.event == ENDED:
-            if reaction.element not in (contract.outcomes or {}):
+            if element_id not in (contract.outcomes or {}):
                 yield f"{named} is not an outcome of the contract"
         elif element is None:
             yield f"{named} is not in the contract"

@@ -177,13 +177,17 @@ class SpecCache:
 
     def by_id(self, session: Session, definition_id: int) -> CompiledProcess:
         compiled = self._compiled.get(definition_id)
-        return compiled if compiled is not None else self.get(session.get(ProcessDefinition, definition_id))
+        if compiled is not None:
+            return compiled
+        definition = session.get(ProcessDefinition, definition_id)
+        assert definition is not None, "a definition is never deleted: instances and tasks refer to it"
+        return self.get(definition)
 
 
 class WorkflowRuntime:
     def __init__(self, clock_: clock.Clock, helpers: dict[str, Callable] | None = None):
         self.clock = clock_
-        self.helpers = {**BASE_HELPERS, **(helpers or {})}
+        self.helpers: dict[str, Callable] = {**BASE_HELPERS, **(helpers or {})}
         self.reactions = ReactionTable()
         self.specs = SpecCache(self.helpers, self.reactions)
         self.script_engine = build_script_engine(self.helpers)
@@ -296,7 +300,7 @@ class WorkflowRuntime:
         """What completing the task changes, computed in memory (this runs the BPMN's user
         code); ``session`` is only read. ``write_completion`` writes it."""
         task_row = self.ready_task(session, task_id)
-        instance = store.load_instance(session, task_row.instance_id)
+        instance = self._instance_of(session, task_row)
         compiled = self.specs.by_id(session, instance.definition_id)
         errors = compiled.validate_form(task_row.task_name, data)
         if errors:
@@ -379,7 +383,7 @@ class WorkflowRuntime:
         task = store.load_task(session, task_id)
         if task is None:
             raise NotFound(f"no task {task_id}")
-        instance = store.load_instance(session, task.instance_id)
+        instance = self._instance_of(session, task)
         compiled = self.specs.by_id(session, instance.definition_id)
         workflow = load_workflow(instance.serialization, compiled.spec, compiled.subprocess_specs)
         workflow.script_engine = self.script_engine  # never the unrestricted default, even to read
@@ -423,6 +427,7 @@ class WorkflowRuntime:
                     f"instance {instance_id} cannot move to version {target.version} of {target.key}",
                     prepared.plan.reasons,
                 )
+            assert prepared.diff is not None and prepared.new is not None, "a safe plan is prepared in full"
             workflow, loaded = prepared.workflow, replace(instance)
             before = _Before.of(workflow)
             apply_migration(workflow, prepared.diff, prepared.new)
@@ -455,7 +460,7 @@ class WorkflowRuntime:
     def cancel(self, session: Session, instance_id: int, at: datetime | None = None) -> InstanceChange:
         """Cancel every open task of a running, suspended or failed instance: its open
         task rows close as cancelled and it never fires a timer again."""
-        instance = self._instance(session, instance_id, ACTIVE, CANCEL)
+        instance = self._instance_for(session, instance_id, CANCEL, ACTIVE)
         compiled = self.specs.by_id(session, instance.definition_id)
         at = clock.as_utc(at or self.clock.now())
         with clock.pinned(at):
@@ -472,7 +477,7 @@ class WorkflowRuntime:
         running again, or in error again with the new message. An instance parked by a
         timer failure has no failed task: it is running again and its next timer is
         recomputed, so the scheduler tries that timer again."""
-        instance = self._instance(session, instance_id, (ERROR,), RETRY)
+        instance = self._instance_for(session, instance_id, RETRY, (ERROR,))
         compiled = self.specs.by_id(session, instance.definition_id)
         at = clock.as_utc(at or self.clock.now())
         with clock.pinned(at):
@@ -500,17 +505,23 @@ class WorkflowRuntime:
         workflow.script_engine = self.script_engine
         return workflow
 
-    def _instance(
-        self,
-        session: Session,
-        instance_id: int,
-        allowed: tuple[str, ...] | None = None,
-        action: str | None = None,
-    ) -> InstanceRecord:
+    def _instance(self, session: Session, instance_id: int) -> InstanceRecord:
         instance = store.load_instance(session, instance_id)
         if instance is None:
             raise NotFound(f"no process instance {instance_id}")
-        if allowed is not None and instance.status not in allowed:
+        return instance
+
+    def _instance_of(self, session: Session, task: TaskRecord) -> InstanceRecord:
+        instance = store.load_instance(session, task.instance_id)
+        assert instance is not None, "an instance is never deleted: its tasks refer to it"
+        return instance
+
+    def _instance_for(
+        self, session: Session, instance_id: int, action: str, allowed: tuple[str, ...]
+    ) -> InstanceRecord:
+        """The instance, if its status is one of those ``allowed`` for an administrator's ``action``."""
+        instance = self._instance(session, instance_id)
+        if instance.status not in allowed:
             raise TaskNotReady(
                 f"instance {instance_id} is {instance.status}: an instance can be "
                 f"{_DONE_BY[action]} only while {_statuses_in_words(allowed)}"
@@ -527,7 +538,7 @@ class WorkflowRuntime:
         cause: str,
     ) -> InstanceChange:
         """Hold or release an instance without stepping it."""
-        instance = self._instance(session, instance_id, (from_status,), cause)
+        instance = self._instance_for(session, instance_id, cause, (from_status,))
         compiled = self.specs.by_id(session, instance.definition_id)
         at = clock.as_utc(at or self.clock.now())
         with clock.pinned(at):
@@ -541,8 +552,9 @@ class WorkflowRuntime:
         self, session: Session, instance: InstanceRecord, target: ProcessDefinition
     ) -> _PreparedMigration:
         current = session.get(ProcessDefinition, instance.definition_id)
+        assert current is not None, "a definition is never deleted: instances refer to it"
         plan = MigrationPlan(
-            instance.id,
+            instance.saved_id,
             current.version,
             target.version,
             False,
@@ -692,7 +704,7 @@ class WorkflowRuntime:
         due_at, provisional_year = self._due_at(task, info.policy.due)
         record = TaskRecord(
             id=str(task.id),
-            instance_id=instance.id,
+            instance_id=instance.saved_id,
             process_key=instance.process_key,
             task_name=info.name,
             title=task_title(info.title, task.data),
@@ -783,7 +795,7 @@ def _failure(error: WorkflowException) -> str:
         what = " ".join(str(error).split())
         if cause is not None and str(cause) and str(cause) not in what:
             what = f"{what}: {cause}"
-    if element is None:
+    if spec is None or element is None:  # (no spec, no element)
         return what
     return f"«{spec.bpmn_name or element}» ({element}): {what}"
 

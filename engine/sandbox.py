@@ -20,7 +20,9 @@ import functools
 import math
 import operator
 import types
+from collections.abc import Callable
 from contextlib import contextmanager
+from typing import Any
 
 from RestrictedPython import (
     RestrictingNodeTransformer,
@@ -266,7 +268,7 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
     because comprehensions and functions in a script only see globals.
     """
 
-    def __init__(self, helpers: dict[str, callable], limits: Limits = DEFAULT_LIMITS):
+    def __init__(self, helpers: dict[str, Callable[..., Any]], limits: Limits = DEFAULT_LIMITS):
         bad = [name for name in helpers if not name.isidentifier() or name.startswith("_")]
         if bad:
             raise ValueError(f"Helper names must be identifiers not starting with '_': {bad}")
@@ -346,6 +348,8 @@ def _require_storable(path: str, value, budget: Budget) -> None:
     )
 
 
-def build_script_engine(helpers: dict[str, callable], limits: Limits = DEFAULT_LIMITS) -> PythonScriptEngine:
+def build_script_engine(
+    helpers: dict[str, Callable[..., Any]], limits: Limits = DEFAULT_LIMITS
+) -> PythonScriptEngine:
     """A SpiffWorkflow script engine that runs everything in the sandbox."""
     return PythonScriptEngine(environment=RestrictedEnvironment(helpers, limits))

@@ -11,15 +11,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import and_, bindparam, case, insert, select, update
+from sqlalchemy import CursorResult, Table, and_, bindparam, case, insert, select, update
 from sqlalchemy.orm import Session
 
+from engine.db import Base
 from engine.errors import ConcurrencyConflict
 from engine.models import HumanTask, ProcessInstance
 
-INSTANCE = ProcessInstance.__table__
-TASK = HumanTask.__table__
+
+def _table(model: type[Base]) -> Table:
+    # SQLAlchemy types __table__ as any FromClause; a model declared with __tablename__ maps a Table.
+    table = model.__table__
+    assert isinstance(table, Table), f"{model.__name__} maps no table"
+    return table
+
+
+INSTANCE = _table(ProcessInstance)
+TASK = _table(HumanTask)
 
 
 @dataclass
@@ -38,6 +48,12 @@ class InstanceRecord:
     updated_at: datetime | None = None
     completed_at: datetime | None = None
     lock_version: int = 0  # the version loaded; 0 until inserted
+
+    @property
+    def saved_id(self) -> int:
+        """The id of an instance read from or inserted into the table."""
+        assert self.id is not None, "only an instance being started has no id yet"
+        return self.id
 
 
 @dataclass
@@ -148,18 +164,23 @@ def insert_instances(session: Session, records: list[InstanceRecord]) -> None:
 
 def save_instance(session: Session, record: InstanceRecord) -> None:
     """Update an instance if nobody saved it since it was loaded."""
+    instance_id = record.saved_id
     values = {name: getattr(record, name) for name in _INSTANCE_CHANGES}
-    result = session.execute(
-        _UPDATE_INSTANCE,
-        {
-            **values,
-            "lock_version": record.lock_version + 1,
-            "b_id": record.id,
-            "b_version": record.lock_version,
-        },
+    # Session.execute is typed to return a Result; a Core UPDATE's is a CursorResult, which has rowcount.
+    result = cast(
+        CursorResult,
+        session.execute(
+            _UPDATE_INSTANCE,
+            {
+                **values,
+                "lock_version": record.lock_version + 1,
+                "b_id": instance_id,
+                "b_version": record.lock_version,
+            },
+        ),
     )
     if result.rowcount != 1:
-        raise ConcurrencyConflict(record.id)
+        raise ConcurrencyConflict(instance_id)
     record.lock_version += 1
 
 

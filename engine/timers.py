@@ -46,8 +46,10 @@ def fire_due_timers(
             batch = store.due_instances(session, at, last_id, batch_size)
             if not batch:
                 return run
-            last_id = batch[-1].id
-            outcomes = [(instance.id, _fired_in_memory(runtime, session, instance, at)) for instance in batch]
+            last_id = batch[-1].saved_id
+            outcomes = [
+                (instance.saved_id, _fired_in_memory(runtime, session, instance, at)) for instance in batch
+            ]
         with sessions.begin() as session:
             for instance_id, outcome in outcomes:
                 _write(session, runtime, instance_id, outcome, run)

@@ -21,6 +21,7 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.bpmn_task_spec import BpmnTaskSpec
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     DurationTimerEventDefinition,
     TimerEventDefinition,
@@ -97,13 +98,13 @@ def diff_versions(old: CompiledProcess, new: CompiledProcess) -> VersionDiff:
     return _compare(old, new)[0]
 
 
-def _compare(old: CompiledProcess, new: CompiledProcess) -> tuple[VersionDiff, dict[str, object]]:
+def _compare(old: CompiledProcess, new: CompiledProcess) -> tuple[VersionDiff, dict[str, BpmnTaskSpec]]:
     """The diff, and the new spec each old element id is aligned with. SpecDiff aligns
     by id first, then by position: a task renamed in place is the same task, changed."""
     added: set[str] = set()
     removed: set[str] = set()
     changed: dict[str, set[str]] = defaultdict(set)
-    alignment: dict[str, object] = {}
+    alignment: dict[str, BpmnTaskSpec] = {}
     sub_diffs, new_subprocesses = diff_dependencies(SPEC_REGISTRY, old.subprocess_specs, new.subprocess_specs)
     pairs = [(old.spec, SpecDiff(SPEC_REGISTRY, old.spec, new.spec))]
     pairs += [(old.subprocess_specs[name], spec_diff) for name, spec_diff in sub_diffs.items()]

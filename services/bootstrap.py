@@ -136,7 +136,7 @@ def bootstrap(config: Config | None = None, clock: Clock | None = None) -> Servi
     calendar = CalendarSource(db)
     runtime = WorkflowRuntime(clock, helpers=calendar.helpers())
     # Reactions run in this order (engine/reactions.py): a capability that reacts to what
-    # another records registers after it (tests/unit/test_contracts.py checks the pairs).
+    # another records registers after it (tests/integration/engine/test_bpmn_contracts.py checks the pairs).
     for context in (campaigns, city, selection, commitments, evaluation, deadlines):
         context.register(runtime)
     mailer = (

@@ -100,7 +100,8 @@ def seed(session: Session) -> bool:
 def _commune(session, city, commune_row, unit_rows, vhxh, chair) -> OrgUnit:
     """A commune with its units: an officer and a head per in-scope unit, the officer of
     Phòng VH-XH who runs campaigns, and the chair."""
-    commune = _unit(session, *commune_row, level="commune", parent=city)
+    code, name, kind = commune_row
+    commune = _unit(session, code, name, kind, level="commune", parent=city)
     commune.commune_id = commune.id
     office = None
     for code, name, kind, bloc, in_scope in unit_rows:

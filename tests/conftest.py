@@ -12,15 +12,16 @@ from pathlib import Path
 
 import pytest
 from databases import PG_DATABASE, PG_SERVER, postgres_admin
+from factories import REPO_ROOT
+from factories.dates import local
 from sqlalchemy import text
-from support import local
 
 from engine.clock import FixedClock
 from engine.db import Base
 from services import demo
 from services.bootstrap import Services, bootstrap
 from services.common import schema
-from services.common.config import REPO_ROOT, Config
+from services.common.config import Config
 
 BACKENDS = os.environ.get("TALENTFLOW_TEST_BACKENDS", "sqlite,postgresql").split(",")
 
@@ -32,12 +33,26 @@ def _fresh_postgres_database(request) -> str:
     return f"{PG_SERVER.replace('postgresql://', 'postgresql+psycopg://')}/{PG_DATABASE}"
 
 
+UNIT_TESTS = REPO_ROOT / "tests" / "unit"
+
+
 def pytest_collection_modifyitems(items) -> None:
     """Every test that needs a database (directly or through ``services``...) is marked
-    ``database``; `make unit` runs the others, in seconds."""
+    ``database``; `make unit` runs tests/unit, which holds none of them: a database test
+    found there stops the run before anything runs."""
     for item in items:
         if "database_url" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.database)
+    misplaced = [
+        item.nodeid
+        for item in items
+        if item.get_closest_marker("database") is not None and UNIT_TESTS in item.path.resolve().parents
+    ]
+    if misplaced:
+        raise pytest.UsageError(
+            "tests/unit holds only tests that need no database; move these to "
+            "tests/integration/<context>/ (or keep the database out of them):\n  " + "\n  ".join(misplaced)
+        )
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

@@ -25,6 +25,7 @@ from engine.runtime import InstanceChange, StartRequest, WorkflowRuntime
 from services import notifications
 from services.campaigns._models import Campaign, ProposalLine, UnitProposal
 from services.common import audit
+from services.common.db import table_of
 from services.common.display import LOCAL_TZ, deadline_words
 from services.common.errors import Conflict, InvalidInput, PermissionDenied
 from services.common.models import AuditEvent
@@ -155,8 +156,8 @@ CONTRACTS = (
     ),
 )
 MIN_REASON_LENGTH = 10
-PROPOSAL = UnitProposal.__table__
-LINE = ProposalLine.__table__
+PROPOSAL = table_of(UnitProposal)
+LINE = table_of(ProposalLine)
 # Statements run on every unit step, built once (see engine.store).
 _UPDATE_PROPOSAL = update(PROPOSAL).where(PROPOSAL.c.instance_id == bindparam("b_instance_id"))
 _PROPOSAL_ID = select(PROPOSAL.c.id).where(PROPOSAL.c.instance_id == bindparam("b_instance_id"))
@@ -323,7 +324,7 @@ def opening_choices(session: Session, actor_username: str) -> list[OpeningChoice
         .where(Membership.user_id == actor.id, Membership.role_code == VHXH_OFFICER)
         .order_by(OrgUnit.id)
     )
-    communes = [session.get(OrgUnit, office.commune_id) for office in offices if office.commune_id]
+    communes = [session.get_one(OrgUnit, office.commune_id) for office in offices if office.commune_id]
     return [OpeningChoice(commune, addressable_units(session, commune)) for commune in communes]
 
 
@@ -411,14 +412,12 @@ def _drafting(session: Session, change: InstanceChange) -> None:
 
 def _head_decided(session: Session, change: InstanceChange) -> None:
     """A head who returns the proposal: whoever redrafts it is told by whom and why."""
-    decision = change.completed_task.completed_data
+    done = change.completed_task
+    assert done is not None and done.completed_data is not None, "a completion reaction"
+    decision = done.completed_data
     if decision.get("head_decision") != "return":
         return
-    head = (
-        session.get(AppUser, change.completed_task.completed_by)
-        if change.completed_task.completed_by
-        else None
-    )
+    head = session.get(AppUser, done.completed_by) if done.completed_by else None
     _tell_redrafters(
         session,
         change,
@@ -452,7 +451,7 @@ def _unit_finished(session: Session, change: InstanceChange) -> None:
     values = {"status": outcome, "closed_at": change.at, "updated_at": change.at}
     if outcome in RECEIVED and change.completed_task is not None:
         values.update(received_at=change.at, submitted_by=change.completed_task.completed_by)
-        _replace_lines(session, change.instance.id, change.data)
+        _replace_lines(session, change.instance.saved_id, change.data)
     session.execute(_UPDATE_PROPOSAL, {**values, "b_instance_id": change.instance.id})
 
 
@@ -512,7 +511,9 @@ def _approved(session: Session, change: InstanceChange) -> None:
 def _submitted(session: Session, change: InstanceChange) -> None:
     campaign = _campaign_of(session, change)
     if campaign is not None:
-        data = change.completed_task.completed_data
+        done = change.completed_task
+        assert done is not None and done.completed_data is not None, "a completion reaction"
+        data = done.completed_data
         campaign.status, campaign.submitted_at = "submitted", change.at
         campaign.dispatch_number = data["dispatch_number"]
         campaign.dispatch_date = date.fromisoformat(data["dispatch_date"])
@@ -557,7 +558,7 @@ def return_proposal(
     if len(reason) < MIN_REASON_LENGTH:
         raise InvalidInput("reason", f"«Lý do trả lại» phải có ít nhất {MIN_REASON_LENGTH} ký tự.")
     data = {
-        **_start_data(campaign, session.get(OrgUnit, campaign.commune_id)),
+        **_start_data(campaign, session.get_one(OrgUnit, campaign.commune_id)),
         "return_reason": reason,
         "previous_lines": _lines_of(session, proposal.id),
     }
@@ -679,6 +680,7 @@ def accept_late_proposal(
     reason = reason.strip()
     if len(reason) < MIN_REASON_LENGTH:
         raise InvalidInput("reason", f"«Lý do chấp nhận» phải có ít nhất {MIN_REASON_LENGTH} ký tự.")
+    assert proposal.received_at is not None, "a late proposal was received"
     proposal.status, proposal.updated_at = "accepted_late", at
     proposal.late_accepted_by, proposal.late_accepted_at, proposal.late_accepted_reason = actor.id, at, reason
     audit.record(
@@ -833,6 +835,7 @@ def unit_view(session: Session, campaign: Campaign, unit_code: str, at: datetime
     if standing is None:
         raise NotFound(f"unit {unit_code} is not addressed by campaign {campaign.id}")
     proposal = _proposal(session, campaign, unit_by_code(session, unit_code))
+    assert proposal is not None, "a unit has a standing through its proposal"
     rounds = session.scalars(
         select(ProcessInstance.id)
         .where(ProcessInstance.business_key == f"campaign:{campaign.id}/unit:{unit_code}")

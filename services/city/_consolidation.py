@@ -26,6 +26,7 @@ from engine.errors import FormInvalid, NotFound
 from engine.forms import FieldError
 from engine.reactions import Capability, CaseSource, completed, ended, reached
 from engine.runtime import InstanceChange, WorkflowRuntime
+from engine.store import TaskRecord
 from services.campaigns import CAMPAIGN_PROCESS, COUNTED, Campaign, ProposalLine, UnitProposal, field_titles
 from services.city._models import CityRound, CommuneSubmission
 from services.common import audit
@@ -56,7 +57,7 @@ NEEDED_BY = "Tổng hợp nhu cầu của thành phố"
 CONTRACTS = (
     ProcessContract(
         CAMPAIGN_PROCESS,
-        "services/city_consolidation",
+        "services/city",
         NEEDED_BY,
         (
             user_task(
@@ -68,7 +69,7 @@ CONTRACTS = (
     ),
     ProcessContract(
         SUBMISSION_PROCESS,
-        "services/city_consolidation",
+        "services/city",
         NEEDED_BY,
         (
             user_task(
@@ -93,7 +94,7 @@ CONTRACTS = (
     ),
     ProcessContract(
         CONSOLIDATION_PROCESS,
-        "services/city_consolidation",
+        "services/city",
         NEEDED_BY,
         (
             user_task(
@@ -169,7 +170,7 @@ def _dispatch_case(session: Session, runtime: WorkflowRuntime, instance_id: int)
     if submission is None:
         return {}
     titles = field_titles(session, runtime)
-    campaign = session.get(Campaign, submission.campaign_id)
+    campaign = session.get_one(Campaign, submission.campaign_id)
     return {
         "dispatch_date_shown": f"{campaign.dispatch_date:%d/%m/%Y}" if campaign.dispatch_date else "",
         "received_shown": local_time(submission.received_at),
@@ -202,10 +203,18 @@ def _demand_case(session: Session, runtime: WorkflowRuntime, instance_id: int) -
 # -- a commune's submission arrives ----------------------------------------------------
 
 
+def _completion(change: InstanceChange) -> tuple[TaskRecord, dict]:
+    """The task whose completion a reaction is about, and the data it was completed with."""
+    done = change.completed_task
+    assert done is not None and done.completed_data is not None, "a reaction to a completed task"
+    return done, done.completed_data
+
+
 def _campaign_submitted(session: Session, runtime: WorkflowRuntime, change: InstanceChange) -> None:
     campaign = session.scalar(select(Campaign).where(Campaign.instance_id == change.instance.id))
     if campaign is not None:
-        receive_submission(session, runtime, campaign, change.at, actor_id=change.completed_task.completed_by)
+        done, _ = _completion(change)
+        receive_submission(session, runtime, campaign, change.at, actor_id=done.completed_by)
 
 
 def receive_submission(
@@ -216,7 +225,7 @@ def receive_submission(
     existing = session.scalar(select(CommuneSubmission).where(CommuneSubmission.campaign_id == campaign.id))
     if existing is not None:
         return existing
-    commune = session.get(OrgUnit, campaign.commune_id)
+    commune = session.get_one(OrgUnit, campaign.commune_id)
     try:
         city = city_of(session, commune)
         home_affairs = department_of(session, city, HOME_AFFAIRS)
@@ -372,13 +381,12 @@ def _local_iso(at: datetime) -> str:
 
 
 def _registered(session: Session, change: InstanceChange) -> None:
-    done = change.completed_task
     submission = session.scalar(
         select(CommuneSubmission).where(CommuneSubmission.instance_id == change.instance.id)
     )
     if submission is None:
         return
-    data = done.completed_data
+    done, data = _completion(change)
     submission.status, submission.registered_at, submission.registered_by = (
         REGISTERED,
         change.at,
@@ -420,7 +428,7 @@ def _consolidated(session: Session, change: InstanceChange) -> None:
                 )
             ]
         )
-    done = change.completed_task
+    done, data = _completion(change)
     city_round.consolidation, city_round.consolidated_at = consolidation, change.at
     city_round.status = AWAITING_APPROVAL
     audit.record(
@@ -431,15 +439,16 @@ def _consolidated(session: Session, change: InstanceChange) -> None:
         f"city_round:{city_round.id}",
         communes=[commune["code"] for commune in consolidation["communes"]],
         totals=consolidation["totals"],
-        note=done.completed_data.get("consolidation_note"),
+        note=data.get("consolidation_note"),
     )
 
 
 def _approved(session: Session, change: InstanceChange) -> None:
-    city_round, done = _city_round(session, change), change.completed_task
+    city_round = _city_round(session, change)
     if city_round is None:
         return
-    data = done.completed_data
+    done, data = _completion(change)
+    assert city_round.consolidation is not None, "the chair approves a consolidation"
     targets = approved_targets(city_round.consolidation, data.get("targets"))
     city_round.targets, city_round.decision_number = targets, data["decision_number"]
     city_round.approved_at, city_round.approved_by, city_round.status = change.at, done.completed_by, APPROVED
@@ -458,16 +467,17 @@ def _approved(session: Session, change: InstanceChange) -> None:
 def _returned(session: Session, change: InstanceChange) -> None:
     """Back to Sở Nội vụ: the snapshot no longer stands (the list is computed live again
     until the next consolidation); what was returned stays in the audit."""
-    city_round, done = _city_round(session, change), change.completed_task
+    city_round = _city_round(session, change)
     if city_round is None:
         return
+    done, data = _completion(change)
     audit.record(
         session,
         change.at,
         done.completed_by,
         "city_demand_returned",
         f"city_round:{city_round.id}",
-        comment=done.completed_data.get("chair_comment"),
+        comment=data.get("chair_comment"),
         returned_totals=(city_round.consolidation or {}).get("totals"),
     )
     city_round.consolidation = city_round.consolidated_at = None

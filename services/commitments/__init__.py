@@ -6,15 +6,19 @@ what it names (the import contracts in setup.cfg)."""
 from services.commitments._commitments import (
     CATEGORY_TITLES,
     MAX_SCAN_BYTES,
+    ONE_TIME,
     commitment_document_for,
     commitment_view,
     get_commitment,
     record_signed_scan,
     register,
+    stop_support,
 )
 from services.commitments._models import Commitment, SupportEntitlement
 
 __all__ = [
+    "ONE_TIME",
+    "stop_support",
     "CATEGORY_TITLES",
     "Commitment",
     "MAX_SCAN_BYTES",

@@ -49,7 +49,6 @@ from services.identity import (
     SNV_OFFICER,
     TALENT,
     UNIT_HEAD,
-    AppUser,
     Membership,
     OrgUnit,
     holds_role,
@@ -57,6 +56,8 @@ from services.identity import (
 )
 from services.people import Person, TalentListEntry
 from services.selection import Candidate, Position, RecruitmentRound
+
+ONE_TIME = "one_time"  # a support paid once; the others are paid monthly
 
 PROCESS = "commitment"
 SELECTION_PROCESS = "selection_round"
@@ -215,7 +216,7 @@ def _open_one(
     )
     session.add(commitment)
     session.flush()
-    account = _account_of(session, person, at)
+    account = people.account_of(session, person.id, at)
     supports = proposed_support(terms, candidate.category)
     content = render(
         _document_text(person, employer, commitment, candidate.category, decision_date, supports), at
@@ -272,23 +273,6 @@ def _open_one(
     return commitment
 
 
-def _account_of(session: Session, person: Person, at: datetime) -> AppUser:
-    """The person's own account, made on first need without a password: an
-    administrator (or the demo) sets one and tells them."""
-    if person.user_id is not None:
-        return session.get(AppUser, person.user_id)
-    username, suffix = f"talent{person.id}", 1
-    while session.scalar(select(exists().where(AppUser.username == username))):
-        suffix += 1
-        username = f"talent{person.id}.{suffix}"
-    account = AppUser(username=username, full_name=person.full_name, email=person.email, active=True)
-    session.add(account)
-    session.flush()
-    person.user_id = account.id
-    audit.record(session, at, None, "account.created_for_person", f"person:{person.id}", user_id=account.id)
-    return account
-
-
 def _finance_department(session: Session) -> OrgUnit:
     unit = session.scalar(select(OrgUnit).where(OrgUnit.kind == FINANCE).order_by(OrgUnit.id).limit(1))
     if unit is None:
@@ -297,7 +281,7 @@ def _finance_department(session: Session) -> OrgUnit:
 
 
 def _document_text(person, employer, commitment, category, decision_date, supports) -> CommitmentText:
-    one_time = next((amount for kind, amount, _ in supports if kind == "one_time"), None)
+    one_time = next((amount for kind, amount, _ in supports if kind == ONE_TIME), None)
     monthly = next(
         (words[0].lower() + words[1:] for kind, _, words in supports if kind == "monthly_income"), None
     )
@@ -329,7 +313,7 @@ def proposed_support(terms: dict, category: str) -> list[tuple[str, int, str]]:
     one_time = policies.one_time_support(terms, category)
     if one_time:
         found.append(
-            ("one_time", one_time, f"Hỗ trợ một lần theo {basis}: {vnd(one_time)} đồng ({category_title})")
+            (ONE_TIME, one_time, f"Hỗ trợ một lần theo {basis}: {vnd(one_time)} đồng ({category_title})")
         )
     wages = policies.policy_book().regional_minimum_wage_vnd
     monthly = policies.monthly_income_support(terms, category, wages)
@@ -363,14 +347,12 @@ def _results_decided(session: Session, runtime: WorkflowRuntime, change: Instanc
     round_id = session.scalar(
         select(RecruitmentRound.id).where(RecruitmentRound.instance_id == change.instance.id)
     )
-    if round_id is None or change.completed_task is None:
+    done = change.completed_task
+    if round_id is None or done is None:
         return
+    assert done.completed_data is not None  # a completed task has its data
     open_commitments(
-        session,
-        runtime,
-        round_id,
-        date.fromisoformat(change.completed_task.completed_data["decision_date"]),
-        change.at,
+        session, runtime, round_id, date.fromisoformat(done.completed_data["decision_date"]), change.at
     )
 
 
@@ -383,7 +365,7 @@ def _awaiting_signature(session: Session, change: InstanceChange) -> None:
     """A personal task: only the person sees it."""
     commitment = _commitment_of(session, change)
     if commitment is not None:
-        person = session.get(Person, commitment.person_id)
+        person = session.get_one(Person, commitment.person_id)
         opened = [task.id for task in change.opened("sign_commitment")]
         session.execute(update(HumanTask).where(HumanTask.id.in_(opened)).values(assignee_id=person.user_id))
 
@@ -397,7 +379,7 @@ def _step(handler):
             handler(
                 session,
                 commitment,
-                session.get(Person, commitment.person_id),
+                session.get_one(Person, commitment.person_id),
                 change.completed_task,
                 change.at,
             )
@@ -409,7 +391,7 @@ def _signed(session, commitment: Commitment, person: Person, done, at: datetime)
     by_scan = commitment.signed_document_id is not None  # record_signed_scan stored it first
     if done.completed_by != person.user_id and not by_scan:
         raise PermissionDenied("Chỉ người cam kết tự ký; Sở Nội vụ tải bản giấy đã ký thay cho bước này.")
-    if _name_key(done.completed_data["full_name"]) != _name_key(person.full_name):
+    if _name_key(done.completed_data["full_name"]) != _name_key(person.full_name or ""):
         raise FormInvalid(
             [
                 FieldError(
@@ -502,6 +484,7 @@ def _support_decided(session, commitment: Commitment, person: Person, done, at: 
 
 
 def _in_force(session, commitment: Commitment, person: Person, done, at: datetime) -> None:
+    assert commitment.assigned_at is not None  # the assignment comes before
     included_on = commitment.assigned_at.astimezone(LOCAL_TZ).date()
     commitment.status = "active"
     session.add(
@@ -561,7 +544,7 @@ def record_signed_scan(
         content=content,
     )
     commitment.signed_document_id = scan.id
-    person = session.get(Person, commitment.person_id)
+    person = session.get_one(Person, commitment.person_id)
     runtime.complete_task(
         session, task_id, {"acknowledge": True, "full_name": person.full_name}, user_id=actor.id, at=at
     )
@@ -638,8 +621,8 @@ def commitment_view(session: Session, commitment_id: int, keys=None) -> dict:
     ID only masked, and only when ``keys`` are given), terms, dates, documents, support."""
     commitment = get_commitment(session, commitment_id)
     person = people.person_view(session, keys, commitment.person_id) if keys is not None else None
-    person_row = session.get(Person, commitment.person_id)
-    employer = session.get(OrgUnit, commitment.employer_org_id)
+    person_row = session.get_one(Person, commitment.person_id)
+    employer = session.get_one(OrgUnit, commitment.employer_org_id)
     entitlements = session.scalars(
         select(SupportEntitlement)
         .where(SupportEntitlement.commitment_id == commitment.id)
@@ -711,9 +694,9 @@ def commitment_document_for(session: Session, user_id: int, document_id: int) ->
     person themself, Sở Nội vụ, the head of the employing unit, Sở Tài chính (which
     pays the support). To anyone else it does not exist."""
     document = session.get(StoredDocument, document_id)
-    match = re.fullmatch(r"commitment:(\d+)", document.subject) if document is not None else None
-    if match is not None:
-        commitment = session.get(Commitment, int(match.group(1)))
+    if document is not None:
+        match = re.fullmatch(r"commitment:(\d+)", document.subject)
+        commitment = session.get(Commitment, int(match.group(1))) if match is not None else None
         if commitment is not None and _may_read(session, user_id, commitment):
             return document
     raise NotFound(f"no document {document_id}")
@@ -727,3 +710,23 @@ def _may_read(session: Session, user_id: int, commitment: Commitment) -> bool:
         or holds_role(session, user_id, UNIT_HEAD, commitment.employer_org_id)
         or _is_finance_officer(session, user_id)
     )
+
+
+def stop_support(session: Session, commitment_id: int) -> list[int]:
+    """Nothing more is paid from the breach date: recurring support is stopped, and so
+    is any support not yet approved. What was approved once and for all stays (it is
+    what the refund is computed from)."""
+    stoppable = (
+        (SupportEntitlement.commitment_id == commitment_id)
+        & SupportEntitlement.status.in_(("proposed", "approved"))
+        & ((SupportEntitlement.kind != ONE_TIME) | (SupportEntitlement.status == "proposed"))
+    )
+    ids = list(
+        session.scalars(select(SupportEntitlement.id).where(stoppable).order_by(SupportEntitlement.id))
+    )
+    if ids:
+        session.execute(
+            update(SupportEntitlement).where(SupportEntitlement.id.in_(ids)).values(status="stopped"),
+            execution_options={"synchronize_session": "fetch"},
+        )
+    return ids

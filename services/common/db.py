@@ -7,11 +7,13 @@ success and rolls back on any error, so no use case leaves half-written state.
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Iterator, cast
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import CursorResult, Executable, Table, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
+
+from engine.db import Base
 
 
 def create_db_engine(url: str) -> Engine:
@@ -82,3 +84,16 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def rows_changed(session: Session, statement: Executable) -> int:
+    """Run an UPDATE or DELETE; how many rows it changed. (Session.execute is typed to
+    return a Result; a Core statement's is a CursorResult, which has the row count.)"""
+    return cast(CursorResult, session.execute(statement)).rowcount
+
+
+def table_of(model: type[Base]) -> Table:
+    """A model's table, for Core statements (SQLAlchemy types ``__table__`` as any FROM clause)."""
+    table = model.__table__
+    assert isinstance(table, Table), model
+    return table

@@ -48,7 +48,7 @@ def private_database(database_url: str, instance_dir: Path) -> None:
     file's mode. Its folder is made private when it is the instance folder, and created
     private when missing (a folder chosen elsewhere is left as it is)."""
     url = make_url(database_url)
-    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
         return
     path = Path(url.database)
     if path.parent.resolve() == instance_dir.resolve():

@@ -144,6 +144,7 @@ def set_day(
     else:
         entry.kind, entry.name = kind, name.strip()
     if actor_id is not None:
+        assert at is not None, "a change an actor makes is audited with its time"
         audit.record(
             session,
             at,
@@ -162,6 +163,7 @@ def unset_day(session: Session, day: date, actor_id: int | None = None, at: date
     if entry is None:
         return False
     if actor_id is not None:
+        assert at is not None, "a change an actor makes is audited with its time"
         audit.record(
             session,
             at,

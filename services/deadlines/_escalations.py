@@ -14,23 +14,25 @@ transaction as the firing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from engine.escalation import CLOSE, ESCALATION, REASSIGN, Alert, due_alerts, plan_alerts
 from engine.models import HumanTask, ProcessInstance
 from engine.runtime import MIGRATE, RETRY, RUNNING, TIMER, InstanceChange, WorkflowRuntime
+from services.common.db import table_of
 from services.common.display import deadline_words, local_time, time_left
 from services.deadlines._models import Escalation
 from services.identity import AppUser, OrgChart, OrgUnit
 from services.notifications import Message, notify_many
 
-TASK = HumanTask.__table__
-ESCALATIONS = Escalation.__table__
+TASK = table_of(HumanTask)
+ESCALATIONS = table_of(Escalation)
 _MOVE_CURSOR = (
     update(TASK)
     .where(TASK.c.id == bindparam("b_id"))
@@ -58,7 +60,7 @@ def send_due_alerts(db, runtime: WorkflowRuntime, at: datetime, batch_size: int 
             _act_on(session, runtime, batch, at, run)
 
 
-def _claim_due(session: Session, at: datetime, limit: int) -> list:
+def _claim_due(session: Session, at: datetime, limit: int) -> Sequence[Row]:
     query = (
         select(
             TASK.c.id,
@@ -84,7 +86,9 @@ def _claim_due(session: Session, at: datetime, limit: int) -> list:
     return session.execute(query).all()
 
 
-def _act_on(session: Session, runtime: WorkflowRuntime, batch: list, at: datetime, run: AlertRun) -> None:
+def _act_on(
+    session: Session, runtime: WorkflowRuntime, batch: Sequence[Row], at: datetime, run: AlertRun
+) -> None:
     chart, messages, escalations, cursors = OrgChart(session, at), [], [], []
     for task in batch:
         policy = runtime.specs.by_id(session, task.definition_id).user_tasks[task.task_name].policy

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from engine.contracts import ProcessContract, user_task
@@ -23,8 +23,8 @@ from engine.errors import FormInvalid, NotFound
 from engine.forms import FieldError
 from engine.reactions import Capability, completed, ended
 from engine.runtime import InstanceChange, WorkflowRuntime
-from services import people
-from services.commitments import Commitment, SupportEntitlement
+from services import commitments, people
+from services.commitments import ONE_TIME, Commitment, SupportEntitlement
 from services.common import audit, policies
 from services.common.display import LOCAL_TZ
 from services.common.errors import Conflict, InvalidInput, PermissionDenied
@@ -34,7 +34,6 @@ from services.identity import (
     HOME_AFFAIRS,
     SNV_OFFICER,
     UNIT_HEAD,
-    AppUser,
     Membership,
     OrgUnit,
     city_of,
@@ -42,7 +41,7 @@ from services.identity import (
     holds_role,
     user_by_username,
 )
-from services.people import Person, TalentListEntry
+from services.people import Person
 
 BREACH_PROCESS = "breach_case"
 TRIGGERS = {
@@ -55,7 +54,6 @@ TRIGGERS = {
 FORMULA_TITLES = {"full": "hoàn trả toàn bộ", "prorata_unserved_months": "theo số tháng chưa công tác"}
 # A commitment can be breached once signed, until it ends.
 BREACHABLE = ("signed", "active")
-ONE_TIME = "one_time"
 
 
 # The case ends with a refund ordered or the breach exempted, by the path the BPMN takes.
@@ -63,7 +61,7 @@ OUTCOMES = {"refund_ordered": "refund_due", "breach_exempted": "exempt"}
 CONTRACTS = (
     ProcessContract(
         BREACH_PROCESS,
-        "services/breaches",
+        "services/evaluation",
         "Vi phạm cam kết và hoàn trả kinh phí",
         (
             user_task(
@@ -133,7 +131,7 @@ def report_breach(
     commitment = session.get(Commitment, commitment_id)
     if commitment is None:
         raise NotFound(f"no commitment {commitment_id}")
-    if not _may_report(session, actor, commitment):
+    if not _may_report(session, actor.id, commitment):
         raise PermissionDenied(f"{actor_username} may not report a breach of commitment {commitment_id}")
     if trigger not in TRIGGERS:
         raise InvalidInput(
@@ -166,8 +164,8 @@ def report_breach(
     )
     session.add(breach)
     session.flush()
-    stopped = _stop_support(session, commitment.id)
-    city = city_of(session, session.get(OrgUnit, commitment.employer_org_id))
+    stopped = commitments.stop_support(session, commitment.id)
+    city = city_of(session, session.get_one(OrgUnit, commitment.employer_org_id))
     breach.instance_id = runtime.start(
         session,
         BREACH_PROCESS,
@@ -197,14 +195,14 @@ def report_breach(
 def may_report(session: Session, user_id: int, commitment_id: int) -> bool:
     """Whether the user may report a breach of the commitment (see ``_may_report``)."""
     commitment = session.get(Commitment, commitment_id)
-    return commitment is not None and _may_report(session, session.get(AppUser, user_id), commitment)
+    return commitment is not None and _may_report(session, user_id, commitment)
 
 
-def _may_report(session: Session, actor: AppUser, commitment: Commitment) -> bool:
+def _may_report(session: Session, user_id: int, commitment: Commitment) -> bool:
     """The head of the employing unit, or any officer of Sở Nội vụ."""
-    return holds_role(session, actor.id, UNIT_HEAD, commitment.employer_org_id) or bool(
+    return holds_role(session, user_id, UNIT_HEAD, commitment.employer_org_id) or bool(
         session.scalar(
-            select(exists().where(Membership.user_id == actor.id, Membership.role_code == SNV_OFFICER))
+            select(exists().where(Membership.user_id == user_id, Membership.role_code == SNV_OFFICER))
         )
     )
 
@@ -245,33 +243,13 @@ def whole_months(start: date, end: date) -> int:
     return max(0, months - (1 if end.day < start.day else 0))
 
 
-def _stop_support(session: Session, commitment_id: int) -> list[int]:
-    """Nothing more is paid from the breach date: recurring support is stopped, and so
-    is any support not yet approved. What was approved once and for all stays (it is
-    what the refund is computed from)."""
-    stoppable = (
-        (SupportEntitlement.commitment_id == commitment_id)
-        & SupportEntitlement.status.in_(("proposed", "approved"))
-        & ((SupportEntitlement.kind != ONE_TIME) | (SupportEntitlement.status == "proposed"))
-    )
-    ids = list(
-        session.scalars(select(SupportEntitlement.id).where(stoppable).order_by(SupportEntitlement.id))
-    )
-    if ids:
-        session.execute(
-            update(SupportEntitlement).where(SupportEntitlement.id.in_(ids)).values(status="stopped"),
-            execution_options={"synchronize_session": "fetch"},
-        )
-    return ids
-
-
 def _start_data(session: Session, breach: Breach, commitment: Commitment, at: datetime) -> dict:
     """What the case's people read: names and figures, never a citizen ID."""
     terms = commitment.terms
     return {
         "breach_id": breach.id,
-        "full_name": session.get(Person, commitment.person_id).full_name or "",
-        "employer_name": session.get(OrgUnit, commitment.employer_org_id).name,
+        "full_name": session.get_one(Person, commitment.person_id).full_name or "",
+        "employer_name": session.get_one(OrgUnit, commitment.employer_org_id).name,
         "trigger": breach.trigger,
         "trigger_title": TRIGGERS[breach.trigger],
         "occurred_on": breach.occurred_on.isoformat(),
@@ -279,7 +257,7 @@ def _start_data(session: Session, breach: Breach, commitment: Commitment, at: da
         "commitment_months": terms["commitment"]["min_years"] * 12,
         "served_months": breach.served_months,
         "received_vnd": breach.received_vnd,
-        "received_text": vnd(breach.received_vnd),
+        "received_text": vnd(breach.received_vnd or 0),
         "refund_formula_title": FORMULA_TITLES[breach.refund_formula],
         "refund_amount_vnd": breach.refund_amount_vnd,
         "refund_text": vnd(breach.refund_amount_vnd),
@@ -309,8 +287,9 @@ def _with_breach(handler):
 def _record_appraisal(session: Session, breach: Breach, change: InstanceChange) -> None:
     """An exemption must be one the commitment itself lists."""
     done, at = change.completed_task, change.at
+    assert done is not None and done.completed_data is not None  # _with_breach passes completed tasks only
     data = done.completed_data
-    commitment = session.get(Commitment, breach.commitment_id)
+    commitment = session.get_one(Commitment, breach.commitment_id)
     reason = (data.get("exempt_reason") or "").strip() if data["exempt"] else None
     allowed = commitment.terms["refund"]["exempt_reasons"]
     if data["exempt"] and reason not in allowed:
@@ -339,6 +318,7 @@ def _record_appraisal(session: Session, breach: Breach, change: InstanceChange) 
 
 def _record_decision(session: Session, breach: Breach, change: InstanceChange) -> None:
     done, at = change.completed_task, change.at
+    assert done is not None and done.completed_data is not None  # _with_breach passes completed tasks only
     data = done.completed_data
     exempt = OUTCOMES[change.end_events[0]] == "exempt"
     decided_on = at.astimezone(LOCAL_TZ).date()
@@ -349,7 +329,7 @@ def _record_decision(session: Session, breach: Breach, change: InstanceChange) -
         raise FormInvalid(
             [FieldError("due_date", "after_decision", "«Hạn nộp hoàn trả» phải sau ngày ký quyết định.")]
         )
-    commitment = session.get(Commitment, breach.commitment_id)
+    commitment = session.get_one(Commitment, breach.commitment_id)
     breach.decision_number, breach.decided_at = data["decision_number"], at
     breach.refund_due_on = None if exempt else due_on
     breach.status = "exempt" if exempt else "refund_due"
@@ -357,7 +337,9 @@ def _record_decision(session: Session, breach: Breach, change: InstanceChange) -
     reason = f"{TRIGGERS[breach.trigger]} từ ngày {breach.occurred_on:%d/%m/%Y}"
     if exempt:
         reason += f" (miễn hoàn trả: {breach.exempt_reason})"
-    _leave_talent_list(session, commitment.person_id, breach, reason)
+    people.leave_talent_list(
+        session, commitment.person_id, breach.occurred_on, reason, breach.decision_number
+    )
     people.record_status(
         session, at, done.completed_by, commitment.person_id, "removed" if exempt else "breached", reason
     )
@@ -371,18 +353,6 @@ def _record_decision(session: Session, breach: Breach, change: InstanceChange) -
         decision_number=breach.decision_number,
         refund_amount_vnd=0 if exempt else breach.refund_amount_vnd,
         refund_due_on=breach.refund_due_on.isoformat() if breach.refund_due_on else None,
-    )
-
-
-def _leave_talent_list(session: Session, person_id: int, breach: Breach, reason: str) -> None:
-    """Whoever ends a commitment this way no longer serves as a talent there."""
-    session.execute(
-        update(TalentListEntry)
-        .where(TalentListEntry.person_id == person_id, TalentListEntry.removed_on.is_(None))
-        .values(
-            removed_on=breach.occurred_on, removal_reason=reason, removal_decision=breach.decision_number
-        ),
-        execution_options={"synchronize_session": "fetch"},
     )
 
 

@@ -68,7 +68,7 @@ REMOVAL_OUTCOMES = {"talent_removed": "remove", "talent_kept": "keep"}
 CONTRACTS = (
     ProcessContract(
         EVALUATION_PROCESS,
-        "services/evaluations",
+        "services/evaluation",
         NEEDED_BY,
         (
             user_task(
@@ -83,7 +83,7 @@ CONTRACTS = (
     ),
     ProcessContract(
         AGGREGATION_PROCESS,
-        "services/evaluations",
+        "services/evaluation",
         NEEDED_BY,
         (
             user_task(
@@ -103,7 +103,7 @@ CONTRACTS = (
     ),
     ProcessContract(
         REMOVAL_PROCESS,
-        "services/evaluations",
+        "services/evaluation",
         NEEDED_BY,
         (
             user_task(
@@ -158,7 +158,7 @@ def open_due_rounds(session: Session, runtime: WorkflowRuntime, at: datetime) ->
         return 0
     opened = 0
     for commune_id in _communes_without_round(session, year, _local_day(at)):
-        if _open_round(session, runtime, year, session.get(OrgUnit, commune_id), at):
+        if _open_round(session, runtime, year, session.get_one(OrgUnit, commune_id), at):
             opened += 1
     return opened
 
@@ -293,6 +293,7 @@ def _evaluated(session: Session, change: InstanceChange) -> None:
     evaluation = session.scalar(select(Evaluation).where(Evaluation.instance_id == change.instance.id))
     if evaluation is None:
         return
+    assert done is not None and done.completed_data is not None  # a completion reaction
     data = done.completed_data
     evaluation.quality_rating, evaluation.prospects = data["quality_rating"], data["prospects"]
     evaluation.evaluator_id, evaluation.evaluated_at = done.completed_by, change.at
@@ -329,14 +330,15 @@ def _report_round(session: Session, change: InstanceChange) -> EvaluationRound |
 
 
 def _aggregated(session: Session, runtime: WorkflowRuntime, change: InstanceChange) -> None:
-    round_ = _report_round(session, change)
+    round_, done = _report_round(session, change), change.completed_task
     if round_ is None:
         return
+    assert done is not None and done.completed_data is not None  # a completion reaction
     report = build_report(session, round_, _local_day(change.at))
     report["removal_proposals"] = _propose_removals(
-        session, runtime, change, round_, report["removal_proposals"]
+        session, runtime, round_, report["removal_proposals"], done.completed_by, change.at
     )
-    report["aggregation_note"] = change.completed_task.completed_data.get("aggregation_note")
+    report["aggregation_note"] = done.completed_data.get("aggregation_note")
     round_.report, round_.status = report, "reporting"
 
 
@@ -344,6 +346,7 @@ def _report_submitted(session: Session, change: InstanceChange) -> None:
     round_, done = _report_round(session, change), change.completed_task
     if round_ is None:
         return
+    assert done is not None and done.completed_data is not None  # a completion reaction
     data = done.completed_data
     round_.report = {
         **(round_.report or build_report(session, round_, _local_day(change.at))),
@@ -378,7 +381,10 @@ def build_report(session: Session, round_: EvaluationRound, review_on: date) -> 
         .where(Evaluation.round_id == round_.id)
         .order_by(Evaluation.id)
     ).all()
-    by_rating, prospects, units, missing = Counter(), Counter(), {}, []
+    by_rating: Counter[str] = Counter()
+    prospects: Counter[str | None] = Counter()
+    units: dict[str | None, dict] = {}
+    missing: list[dict] = []
     for evaluation, full_name, unit_code, unit_name in rows:
         unit = units.setdefault(
             unit_code,
@@ -460,9 +466,10 @@ def years_after(day: date, years: int) -> date:
 def _propose_removals(
     session: Session,
     runtime: WorkflowRuntime,
-    change: InstanceChange,
     round_: EvaluationRound,
     proposals: list[dict],
+    actor_id: int | None,
+    at: datetime,
 ) -> list[dict]:
     """One decision task for the commune chair per proposal."""
     if not proposals:
@@ -484,13 +491,11 @@ def _propose_removals(
         )
         for proposal in proposals
     ]
-    started = runtime.start_many(
-        session, REMOVAL_PROCESS, requests, parent_id=round_.instance_id, at=change.at
-    )
+    started = runtime.start_many(session, REMOVAL_PROCESS, requests, parent_id=round_.instance_id, at=at)
     audit.record(
         session,
-        change.at,
-        change.completed_task.completed_by,
+        at,
+        actor_id,
         "talent_list.removals_proposed",
         f"evaluation_round:{round_.id}",
         people=[proposal["person_id"] for proposal in proposals],
@@ -510,6 +515,7 @@ def _removal_decided(session: Session, change: InstanceChange) -> None:
     if done is None:
         return
     data, decided = change.data, done.completed_data
+    assert decided is not None  # a completed task has its data
     decision = REMOVAL_OUTCOMES[change.end_events[0]]
     person_id, round_ = data["person_id"], session.get(EvaluationRound, data["round_id"])
     local_day = _local_day(change.at)

@@ -4,7 +4,7 @@ browser sessions and API tokens.
 This module is the context's public face: other contexts and the web layer import only
 what it names (the import contracts in setup.cfg)."""
 
-from services.identity._accounts import account_page, act, find
+from services.identity._accounts import account_page, act, create_account, find
 from services.identity._api_tokens import issue, revoke, user_of
 from services.identity._directory import (
     ADMIN,
@@ -38,6 +38,7 @@ from services.identity._sign_in import THROTTLED, forget_expired_sign_ins, set_p
 from services.identity._web_sessions import LIFETIME, end_all, forget_expired_sessions, owner
 
 __all__ = [
+    "create_account",
     "ADMIN",
     "AppUser",
     "CITY_CHAIR",

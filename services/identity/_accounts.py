@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from engine.errors import NotFound
@@ -92,3 +92,16 @@ def _user(session: Session, user_id: int) -> AppUser:
 
 def _subject(user_id: int) -> str:
     return f"app_user:{user_id}"
+
+
+def create_account(session: Session, username: str, full_name: str, email: str | None) -> AppUser:
+    """A new active account without a password, under ``username`` or, when taken, the first
+    free ``username.2``, ``username.3``...; an administrator sets its password."""
+    candidate, suffix = username, 1
+    while session.scalar(select(exists().where(AppUser.username == candidate))):
+        suffix += 1
+        candidate = f"{username}.{suffix}"
+    account = AppUser(username=candidate, full_name=full_name, email=email, active=True)
+    session.add(account)
+    session.flush()
+    return account

@@ -109,7 +109,7 @@ def culture_society_office(session: Session, commune: OrgUnit) -> OrgUnit:
 
 def city_of(session: Session, unit: OrgUnit) -> OrgUnit:
     """The province-level unit (UBND thành phố) above a commune or unit."""
-    current = unit
+    current: OrgUnit | None = unit
     while current is not None and current.level != "province":
         current = session.get(OrgUnit, current.parent_id) if current.parent_id else None
     if current is None:

@@ -30,6 +30,7 @@ from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from services.common.db import rows_changed
 from services.common.errors import InvalidInput
 from services.identity import _web_sessions as web_sessions
 from services.identity._directory import user_by_username
@@ -85,39 +86,38 @@ def sign_in(session: Session, username: str, password: str, address: str, at: da
     retry_at = _retry_at(session, username, address, at)
     if retry_at is not None:
         return Outcome(refusal=THROTTLED, retry_at=retry_at)
-    usable = user is not None and user.active and bool(user.password_hash)
-    succeeded = check_password_hash(user.password_hash if usable else _DUMMY_HASH, password) and usable
+    known_hash = user.password_hash if user is not None and user.active else None
+    # A wrong name costs the same hash check as a wrong password: the time tells nothing.
+    succeeded = check_password_hash(known_hash or _DUMMY_HASH, password) and bool(known_hash)
     session.add(LoginAttempt(username=username, address=address, at=at, succeeded=succeeded))
-    if not succeeded:
+    if user is None or not succeeded:
         return Outcome(refusal=WRONG)
     return Outcome(user=user, session_key=web_sessions.start(session, user.id, address, at))
 
 
 def name_state(session: Session, username: str, at: datetime) -> NameState:
-    failures = session.scalar(
+    failures = session.execute(
         select(func.count()).where(*_failures_since(at), LoginAttempt.username == username)
-    )
+    ).scalar_one()
     wait = _wait(session, _unusual_failures(username, at), FREE_FAILURES_PER_NAME)
     return NameState(failures, wait if wait is not None and wait > at else None)
 
 
 def unlock(session: Session, username: str) -> int:
     """Forget the name's failed attempts (from every address); how many."""
-    return session.execute(
-        delete(LoginAttempt).where(LoginAttempt.username == username, LoginAttempt.succeeded.is_(False))
-    ).rowcount
+    return rows_changed(
+        session,
+        delete(LoginAttempt).where(LoginAttempt.username == username, LoginAttempt.succeeded.is_(False)),
+    )
 
 
 def forget_expired_sign_ins(session: Session, at: datetime) -> int:
     """Delete the attempts nothing reads any more: failures past WINDOW, successes past USUAL_FOR."""
-    return session.execute(
-        delete(LoginAttempt).where(
-            or_(
-                LoginAttempt.at <= at - USUAL_FOR,
-                and_(LoginAttempt.succeeded.is_(False), LoginAttempt.at <= at - WINDOW),
-            )
-        )
-    ).rowcount
+    expired = or_(
+        LoginAttempt.at <= at - USUAL_FOR,
+        and_(LoginAttempt.succeeded.is_(False), LoginAttempt.at <= at - WINDOW),
+    )
+    return rows_changed(session, delete(LoginAttempt).where(expired))
 
 
 def _retry_at(session: Session, username: str, address: str, at: datetime) -> datetime | None:

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from services.common.db import Database
+from services.common.db import Database, rows_changed
 from services.identity._models import WebSession
 
 LIFETIME = timedelta(hours=10)  # the cookie's, counted from when it was last signed
@@ -69,15 +69,15 @@ def counts():
 
 def end_all(session: Session, user_id: int) -> int:
     """End every session of the user; how many."""
-    return session.execute(delete(WebSession).where(WebSession.user_id == user_id)).rowcount
+    return rows_changed(session, delete(WebSession).where(WebSession.user_id == user_id))
 
 
 def forget_expired_sessions(session: Session, at: datetime) -> int:
     # A cookie is last signed during a request, which writes last seen unless it is
     # younger than SEEN_EVERY: past this, the cookie has expired.
-    return session.execute(
-        delete(WebSession).where(WebSession.last_seen_at <= at - LIFETIME - SEEN_EVERY)
-    ).rowcount
+    return rows_changed(
+        session, delete(WebSession).where(WebSession.last_seen_at <= at - LIFETIME - SEEN_EVERY)
+    )
 
 
 def _digest(key: str) -> str:

@@ -1,12 +1,21 @@
 """Alembic environment: one metadata for engine and application tables."""
 
+import importlib
+import pkgutil
+
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
 import engine.models  # noqa: F401  (registers engine tables)
-import services.bootstrap  # noqa: F401  (imports every context, so registers every application table)
+import services
 from engine.db import Base
 from services.common.config import Config
+
+# Every package of services/ is imported, so every context's tables are in the metadata
+# (a context's __init__ imports its _models) and autogenerate never drops one it missed.
+for package in pkgutil.iter_modules(services.__path__):
+    if package.ispkg:
+        importlib.import_module(f"services.{package.name}")
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url") or Config.from_env().database_url

@@ -22,11 +22,12 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from services.common.db import rows_changed, table_of
 from services.identity import AppUser
 from services.notifications._models import Notification
 
 log = logging.getLogger(__name__)
-NOTIFICATION = Notification.__table__
+NOTIFICATION = table_of(Notification)
 LEASE = timedelta(minutes=2)  # how long a leased batch of 50 has to go out
 FIRST_RETRY, MAX_RETRY = timedelta(minutes=1), timedelta(hours=1)
 
@@ -99,15 +100,16 @@ def unread(session: Session, user_id: int, limit: int = 50) -> list[Notification
 def mark_read(session: Session, user_id: int, notification_id: int, at: datetime) -> bool:
     """Only the addressee can mark a notification read."""
     return (
-        session.execute(
+        rows_changed(
+            session,
             update(NOTIFICATION)
             .where(
                 NOTIFICATION.c.id == notification_id,
                 NOTIFICATION.c.user_id == user_id,
                 NOTIFICATION.c.read_at.is_(None),
             )
-            .values(read_at=at)
-        ).rowcount
+            .values(read_at=at),
+        )
         == 1
     )
 

@@ -8,8 +8,10 @@ from services.people._models import ConsentRecord, Person, TalentListEntry, Tale
 from services.people._personal_data import CitizenIdKeys, load_keys, search_digest
 from services.people._talents import (
     STATUSES,
+    account_of,
     find_by_citizen_id,
     latest_statuses,
+    leave_talent_list,
     name_key,
     person_view,
     purge_unsuccessful,
@@ -19,6 +21,8 @@ from services.people._talents import (
 )
 
 __all__ = [
+    "account_of",
+    "leave_talent_list",
     "CitizenIdKeys",
     "ConsentRecord",
     "Person",

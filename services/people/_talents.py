@@ -23,9 +23,11 @@ from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from engine.errors import NotFound
+from services import identity
 from services.common import audit
 from services.common.errors import Conflict, InvalidInput
-from services.people._models import ConsentRecord, Person, TalentStatus
+from services.identity import AppUser
+from services.people._models import ConsentRecord, Person, TalentListEntry, TalentStatus
 from services.people._personal_data import (
     FIELD_LABEL,
     CitizenIdKeys,
@@ -322,3 +324,25 @@ def _checked_gender(gender: str | None) -> str | None:
 def _blank_to_none(value: str | None) -> str | None:
     stripped = (value or "").strip()
     return stripped or None
+
+
+def account_of(session: Session, person_id: int, at: datetime) -> AppUser:
+    """The person's own account, made on first need without a password: an
+    administrator (or the demo) sets one and tells them."""
+    person = session.get_one(Person, person_id)
+    if person.user_id is not None:
+        return session.get_one(AppUser, person.user_id)
+    account = identity.create_account(session, f"talent{person.id}", person.full_name or "", person.email)
+    person.user_id = account.id
+    audit.record(session, at, None, "account.created_for_person", f"person:{person.id}", user_id=account.id)
+    return account
+
+
+def leave_talent_list(session: Session, person_id: int, on: date, reason: str, decision: str | None) -> None:
+    """The person no longer serves as a talent from ``on``, by ``decision`` for ``reason``."""
+    session.execute(
+        update(TalentListEntry)
+        .where(TalentListEntry.person_id == person_id, TalentListEntry.removed_on.is_(None))
+        .values(removed_on=on, removal_reason=reason, removal_decision=decision),
+        execution_options={"synchronize_session": "fetch"},
+    )

@@ -17,7 +17,6 @@ from engine.definitions import (
     MAX_FORM_BYTES,
     MEANINGFUL_ID,
     Bundle,
-    Problem,
     compile_bundle,
     latest_definition,
     publish,
@@ -75,12 +74,14 @@ def summaries(session: Session) -> list[ProcessSummary]:
         )
     ):
         latest[definition.key], counts[definition.key] = definition, versions
-    running = dict(
+    running: dict[str, int] = dict(
         session.execute(
             select(ProcessInstance.process_key, func.count())
             .where(ProcessInstance.status.in_(("running", "suspended", "error")))
             .group_by(ProcessInstance.process_key)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     drafts = {draft.key: draft for draft in session.scalars(select(ProcessDraft))}
     keys = sorted(set(latest) | set(drafts))
@@ -154,7 +155,7 @@ def save_draft(
     forms: dict,
     meta: dict,
     at: datetime,
-) -> list[Problem]:
+) -> list[str]:
     """Keep the draft and answer what still blocks publishing. A file that cannot run
     here at all (unsafe XML, unsupported elements, code the sandbox refuses) is not
     kept: DefinitionRejected lists why."""
@@ -212,7 +213,7 @@ def import_file(
     key: str | None,
     filename: str,
     at: datetime,
-) -> tuple[str, list[Problem]]:
+) -> tuple[str, list[str]]:
     """An uploaded .bpmn becomes the process's draft, keeping its forms and metadata.
     What cannot run is refused with the list of what is unsupported; nothing is stored."""
     key, bpmn = prepare_import(data, key or None, filename)
@@ -233,7 +234,9 @@ def diff(
     return diff_versions(runtime.specs.get(old), runtime.specs.get(new))
 
 
-def _problems_of(session: Session, bundle: Bundle, runtime: WorkflowRuntime, at: datetime) -> list[Problem]:
+def _problems_of(session: Session, bundle: Bundle, runtime: WorkflowRuntime, at: datetime) -> list[str]:
+    """What the admin completes in the editor: Problem objects (naming their element), or plain
+    messages."""
     latest = latest_definition(session, bundle.key)
     try:
         compile_bundle(

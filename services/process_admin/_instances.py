@@ -54,13 +54,15 @@ def instances_of(session: Session, key: str, limit: int = 200) -> list[tuple[Pro
             .where(ProcessInstance.process_key == key)
             .order_by(ProcessInstance.id.desc())
             .limit(limit)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
 
 
 def instance_page(session: Session, runtime: WorkflowRuntime, instance_id: int) -> InstancePage:
     instance = _instance(session, instance_id)
-    definition = session.get(ProcessDefinition, instance.definition_id)
+    definition = session.get_one(ProcessDefinition, instance.definition_id)
     newer = list(
         session.scalars(
             select(ProcessDefinition.version)
@@ -97,7 +99,7 @@ def diagram(session: Session, runtime: WorkflowRuntime, instance_id: int) -> dic
     """The instance's BPMN and which elements to highlight, for the viewer."""
     instance = _instance(session, instance_id)
     state = instance_state(session, runtime, instance_id)
-    definition = session.get(ProcessDefinition, instance.definition_id)
+    definition = session.get_one(ProcessDefinition, instance.definition_id)
     return {
         "bpmn": definition.bpmn_xml,
         "completed": state.completed,
@@ -138,6 +140,7 @@ def act(
         **({"reason": reason} if reason else {}),
     )
     if action == "cancel":
+        assert reason is not None  # checked above: a cancel has its reason
         _tell_cancelled(session, change.closed_task_ids, reason, at)
 
 
@@ -189,6 +192,7 @@ def migrate(
     """Move the instance to ``to_version`` when that is safe (MigrationRefused, with the
     reasons, otherwise; nothing changes then)."""
     change = runtime.migrate(session, instance_id, _target(session, instance_id, to_version), at)
+    assert change.definition_before is not None, "a migration records the version it left"
     audit.record(
         session,
         at,
@@ -213,7 +217,7 @@ def _target(session: Session, instance_id: int, version: int) -> ProcessDefiniti
 
 
 def _version_of(session: Session, definition_id: int) -> int:
-    return session.get(ProcessDefinition, definition_id).version
+    return session.get_one(ProcessDefinition, definition_id).version
 
 
 def _instance(session: Session, instance_id: int) -> ProcessInstance:

@@ -44,14 +44,14 @@ def start(
         process_key=process_key,
         definition_id=change.instance.definition_id,
     )
-    return change.instance.id
+    return change.instance.saved_id
 
 
 def instance_view(session: Session, instance_id: int) -> dict:
     instance = session.get(ProcessInstance, instance_id)
     if instance is None:
         raise NotFound(f"no instance {instance_id}")
-    definition = session.get(ProcessDefinition, instance.definition_id)
+    definition = session.get_one(ProcessDefinition, instance.definition_id)
     tasks = session.scalars(
         select(HumanTask).where(HumanTask.instance_id == instance_id).order_by(HumanTask.created_at)
     ).all()

@@ -102,7 +102,7 @@ REQUIRED_ITEMS: dict[str, dict[str, MaxAge | None]] = {
 CONTRACTS = (
     ProcessContract(
         DOSSIER_PROCESS,
-        "services/candidacy",
+        "services/selection",
         "Tiếp nhận và kiểm tra hồ sơ ứng viên",
         (
             user_task(
@@ -151,9 +151,9 @@ def _candidate_case(session: Session, instance_id: int, at: datetime) -> dict:
     candidate = session.scalar(select(Candidate).where(Candidate.instance_id == instance_id))
     if candidate is None:
         return {}
-    person = session.get(Person, candidate.person_id)
+    person = session.get_one(Person, candidate.person_id)
     nominating = candidate.nominating_org_name or (
-        session.get(OrgUnit, candidate.nominating_org_id).name if candidate.nominating_org_id else None
+        session.get_one(OrgUnit, candidate.nominating_org_id).name if candidate.nominating_org_id else None
     )
     shown = {
         "date_of_birth_shown": f"{person.date_of_birth:%d/%m/%Y}" if person.date_of_birth else None,
@@ -482,6 +482,7 @@ def _screened(session: Session, change: InstanceChange) -> None:
     if candidate is None or done is None:
         return
     data = done.completed_data
+    assert data is not None  # a completed task has its data
     eligible = change.end_events == ["eligible"]
     problems = screening_problems(data, change.at.astimezone(LOCAL_TZ).date(), eligible)
     if problems:

@@ -312,7 +312,7 @@ def record_score(
     (``NotCouncilMember``), a recused member (``RecusedMemberCannotScore``) or an invalid
     value (``InvalidInput`` on ``score``)."""
     _check_may_score(council, candidate_id, member_id)
-    return MemberScore(member_id, value)
+    return MemberScore(member_id, parse_score(value))
 
 
 def _check_may_score(council: Council, candidate_id: str, member_id: str) -> None:
@@ -409,12 +409,15 @@ def rank_passed(outcomes: Iterable[Outcome]) -> list[RankedCandidate]:
     points (Art. 6) are not part of this score.
     """
     passed = sorted(
-        (outcome for outcome in outcomes if outcome.result == Result.PASSED),
-        key=lambda outcome: outcome.score,
-        reverse=True,
+        (outcome for outcome in outcomes if outcome.result == Result.PASSED), key=_passed_score, reverse=True
     )
     ranked: list[RankedCandidate] = []
     for position, outcome in enumerate(passed, start=1):
         shares_rank = ranked and ranked[-1].outcome.score == outcome.score
         ranked.append(RankedCandidate(ranked[-1].rank if shares_rank else position, outcome))
     return ranked
+
+
+def _passed_score(outcome: Outcome) -> Decimal:
+    assert outcome.score is not None  # only an outcome without quorum has no score
+    return outcome.score

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import bindparam, exists, func, select, update
+from sqlalchemy import Table, bindparam, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from engine.contracts import Field, ProcessContract, user_task
@@ -97,7 +97,7 @@ def open_round(
     office = _office_of(session, actor.id)
     if office is None:
         raise PermissionDenied(f"{actor_username} is not an officer of Sở Nội vụ and may not open a round")
-    city = session.get(OrgUnit, office.parent_id) if office.parent_id else office
+    city = session.get_one(OrgUnit, office.parent_id) if office.parent_id else office
     title = (title or "").strip()
     if not title or len(title) > 500:
         raise InvalidInput("title", "Vui lòng nhập «Tên đợt tuyển chọn» (tối đa 500 ký tự).")
@@ -196,9 +196,9 @@ def _local_iso(instant: datetime) -> str:
 
 def round_office_id(session: Session, round_: RecruitmentRound) -> int:
     """The Sở Nội vụ unit that runs the round: its instance's snv_officer lane."""
-    lane_orgs = session.scalar(
+    lane_orgs = session.execute(
         select(ProcessInstance.lane_orgs).where(ProcessInstance.id == round_.instance_id)
-    )
+    ).scalar_one()
     return lane_orgs[SNV_OFFICER]
 
 
@@ -210,7 +210,7 @@ def get_round(session: Session, round_id: int) -> RecruitmentRound:
 
 
 def position_title(session: Session, position: Position) -> str:
-    unit = session.get(OrgUnit, position.org_unit_id)
+    unit = session.get_one(OrgUnit, position.org_unit_id)
     return f"{position.job_position} — {unit.name}"
 
 
@@ -315,6 +315,7 @@ def _form_council(session: Session, runtime: WorkflowRuntime, change: InstanceCh
     if round_ is None or done is None:
         return
     data, actor_id = done.completed_data, done.completed_by
+    assert data is not None  # a completed task has its data
     seats, errors = _seat_requests(session, data["members"])
     candidates = _judged_candidates(session, round_.id)
     errors += _pending_dossiers(session, round_.id)
@@ -502,10 +503,12 @@ def _open_scoring(
             select(Person.id, Person.full_name).where(
                 Person.id.in_([candidate.person_id for candidate in candidates])
             )
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     titles = {
-        candidate.position_id: position_title(session, session.get(Position, candidate.position_id))
+        candidate.position_id: position_title(session, session.get_one(Position, candidate.position_id))
         for candidate in candidates
     }
     requests = [
@@ -528,6 +531,7 @@ def _open_scoring(
         for (seat, candidate), change in zip(pairs, changes, strict=True)
     )
     task_table = HumanTask.__table__  # Core: one executemany, whatever the council's size
+    assert isinstance(task_table, Table)  # a mapped class's table, typed as any FROM clause
     session.execute(
         update(task_table)
         .where(task_table.c.id == bindparam("b_task_id"))
@@ -548,8 +552,9 @@ def _scored(session: Session, change: InstanceChange) -> None:
     row = session.scalar(select(CouncilScore).where(CouncilScore.instance_id == change.instance.id))
     if row is None:
         return
-    seat = session.get(CouncilSeat, row.seat_id)
-    council = session.get(Council, seat.council_id)
+    assert done is not None and done.completed_data is not None  # a completion reaction
+    seat = session.get_one(CouncilSeat, row.seat_id)
+    council = session.get_one(Council, seat.council_id)
     if council.status != "scoring":
         raise FormInvalid(
             [FieldError("", "council_closed", "Hội đồng đã họp và lập biên bản: không thể chấm điểm thêm.")]
@@ -585,7 +590,7 @@ def _rules_council(session: Session, council: Council) -> tuple[council_rules.Co
             .where(CouncilSeat.council_id == council.id)
         )
     ]
-    return council_rules.Council(members, recusals), usernames
+    return council_rules.Council(tuple(members), tuple(recusals)), usernames
 
 
 # -- the meeting and its minutes -----------------------------------------------------------
@@ -596,7 +601,8 @@ def _record_meeting(session: Session, runtime: WorkflowRuntime, change: Instance
     if round_ is None or done is None:
         return
     data, actor_id = done.completed_data, done.completed_by
-    council = session.scalar(select(Council).where(Council.round_id == round_.id))
+    assert data is not None  # a completed task has its data
+    council = _council_of(session, round_)
     meeting_date = date.fromisoformat(data["meeting_date"])
     scoring_due = as_instant(
         runtime.helpers["working_days_after"](council.formed_at.isoformat(), SCORING_WORKING_DAYS)
@@ -622,7 +628,7 @@ def _record_meeting(session: Session, runtime: WorkflowRuntime, change: Instance
     )
     council.outcome, council.status = outcome, "closed"
     for entry in outcome["candidates"]:
-        session.get(Candidate, entry["candidate_id"]).status = (
+        session.get_one(Candidate, entry["candidate_id"]).status = (
             "passed" if entry["result"] == "passed" else "failed"
         )
     document = documents.store(
@@ -648,6 +654,11 @@ def _record_meeting(session: Session, runtime: WorkflowRuntime, change: Instance
         minutes_document_id=document.id,
         results={str(entry["candidate_id"]): entry["result"] for entry in outcome["candidates"]},
     )
+
+
+def _council_of(session: Session, round_: RecruitmentRound) -> Council:
+    """The round's council, formed before its meeting is recorded and its results decided."""
+    return session.execute(select(Council).where(Council.round_id == round_.id)).scalar_one()
 
 
 def _unscored(session: Session, council: Council):
@@ -709,6 +720,7 @@ def council_outcome(session: Session, council: Council) -> dict:
         .where(CouncilScore.seat_id.in_(list(seats)), CouncilScore.score.is_not(None))
         .order_by(CouncilScore.id)
     ):
+        assert row.score is not None  # the query keeps given scores only
         scores[row.candidate_id].append((seats[row.seat_id], row.score))
     recusals = defaultdict(list)
     for recusal in session.scalars(select(CouncilRecusal).where(CouncilRecusal.seat_id.in_(list(seats)))):
@@ -727,12 +739,12 @@ def council_outcome(session: Session, council: Council) -> dict:
     seat_order = {seat_id: index for index, seat_id in enumerate(sorted(seats))}
     entries = []
     for candidate in candidates:
-        outcome, position = outcomes[candidate.id], session.get(Position, candidate.position_id)
+        outcome, position = outcomes[candidate.id], session.get_one(Position, candidate.position_id)
         rank = ranks.get(candidate.id)
         entries.append(
             {
                 "candidate_id": candidate.id,
-                "full_name": session.get(Person, candidate.person_id).full_name,
+                "full_name": session.get_one(Person, candidate.person_id).full_name,
                 "position_id": position.id,
                 "position_title": position_title(session, position),
                 "quantity": position.quantity,
@@ -795,7 +807,7 @@ def _ranks_within_positions(session: Session, candidates: list[Candidate], outco
 
 
 def _unit_name(session: Session, unit_id: int | None) -> str | None:
-    return session.get(OrgUnit, unit_id).name if unit_id else None
+    return session.get_one(OrgUnit, unit_id).name if unit_id else None
 
 
 # -- the decision ----------------------------------------------------------------------------
@@ -803,17 +815,18 @@ def _unit_name(session: Session, unit_id: int | None) -> str | None:
 
 def _results_returned(session: Session, change: InstanceChange) -> None:
     """``record_council_meeting`` opens again after the chair's decision: returned."""
-    round_ = _round_of(session, change)
-    if round_ is None or round_.status != "awaiting_decision" or change.completed_task is None:
+    round_, done = _round_of(session, change), change.completed_task
+    if round_ is None or round_.status != "awaiting_decision" or done is None:
         return
+    assert done.completed_data is not None  # a completed task has its data
     round_.status = "scoring"  # back to the council
     audit.record(
         session,
         change.at,
-        change.completed_task.completed_by,
+        done.completed_by,
         "round_results_returned",
         f"round:{round_.id}",
-        comment=change.completed_task.completed_data.get("chair_comment"),
+        comment=done.completed_data.get("chair_comment"),
     )
 
 
@@ -823,7 +836,9 @@ def _decided(session: Session, change: InstanceChange) -> None:
     if round_ is None or done is None:
         return
     data, actor_id = done.completed_data, done.completed_by
-    council = session.scalar(select(Council).where(Council.round_id == round_.id))
+    assert data is not None  # a completed task has its data
+    council = _council_of(session, round_)
+    assert council.outcome is not None  # recorded at the meeting, before the decision
     selected = {
         entry["candidate_id"]
         for entry in council.outcome["candidates"]
@@ -879,7 +894,9 @@ def round_view(session: Session, round_id: int) -> dict:
             select(Candidate.status, func.count())
             .where(Candidate.round_id == round_id)
             .group_by(Candidate.status)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     return {
         "id": round_.id,
@@ -918,7 +935,7 @@ def candidates_of(session: Session, keys, round_id: int) -> list[dict]:
             "id": candidate.id,
             "person": people.person_view(session, keys, candidate.person_id),
             "position_id": candidate.position_id,
-            "position_title": position_title(session, session.get(Position, candidate.position_id)),
+            "position_title": position_title(session, session.get_one(Position, candidate.position_id)),
             "source_channel": candidate.source_channel,
             "category": candidate.category,
             "procedure": candidate.procedure,

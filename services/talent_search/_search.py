@@ -19,8 +19,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import and_, delete, exists, func, or_, select
+from sqlalchemy import CursorResult, and_, delete, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine.errors import NotFound
@@ -53,6 +54,12 @@ PAPERS_ROLES = frozenset({SNV_OFFICER})
 LOOKUPS_PER_HOUR = 20  # an officer's registrations; far below the ~100 tries that recover a masked ID
 LOOKUP = "talent.citizen_id_lookup"
 LOOKUP_REFUSED = "talent.citizen_id_lookup_refused"
+
+
+class _LookupsExhausted(TooManyRequests):
+    """No more citizen ID lookups this hour."""
+
+    keeps_changes = True  # the refused lookup stays in the audit (services.common.db)
 
 
 @dataclass(frozen=True)
@@ -96,7 +103,7 @@ def search(
     condition = and_(
         Person.anonymised_at.is_(None), _visible(scope), *_matching(session, keys, user_id, papers, query, at)
     )
-    total = session.scalar(select(func.count()).select_from(Person).where(condition))
+    total = session.execute(select(func.count()).select_from(Person).where(condition)).scalar_one()
     page = max(1, query.page)
     ids = session.scalars(
         select(Person.id)
@@ -113,13 +120,19 @@ def search(
 def forget_expired_lookups(session: Session, at: datetime, retention_days: int) -> int:
     """Delete the audit of citizen ID lookups older than the retention period: a digest
     with its searcher and time is personal data kept no longer than the people's own."""
-    return session.execute(
-        delete(AuditEvent).where(
-            AuditEvent.action.in_((LOOKUP, LOOKUP_REFUSED)),
-            AuditEvent.at < at - timedelta(days=retention_days),
+    # A DELETE's result is a CursorResult, which Session.execute cannot type (SQLAlchemy 2.0.44
+    # changelog: use typing.cast where .rowcount is needed).
+    deleted = cast(
+        CursorResult,
+        session.execute(
+            delete(AuditEvent).where(
+                AuditEvent.action.in_((LOOKUP, LOOKUP_REFUSED)),
+                AuditEvent.at < at - timedelta(days=retention_days),
+            ),
+            execution_options={"synchronize_session": False},
         ),
-        execution_options={"synchronize_session": False},
-    ).rowcount
+    )
+    return deleted.rowcount
 
 
 def person_record(session: Session, keys: CitizenIdKeys, user_id: int, person_id: int) -> dict:
@@ -277,7 +290,7 @@ def _looked_up_digest(
         raise InvalidInput("q", invalid.message.split(": ", 1)[-1]) from None
     # The user's row locked: two lookups at once cannot both take the last one left.
     session.execute(select(AppUser.id).where(AppUser.id == user_id).with_for_update())
-    done = session.scalar(
+    done = session.execute(
         select(func.count())
         .select_from(AuditEvent)
         .where(
@@ -285,15 +298,13 @@ def _looked_up_digest(
             AuditEvent.action == LOOKUP,
             AuditEvent.at > at - timedelta(hours=1),
         )
-    )
+    ).scalar_one()
     if done >= LOOKUPS_PER_HOUR:
         audit.record(session, at, user_id, LOOKUP_REFUSED, "talent_database", digest=digest)
-        refused = TooManyRequests(
+        raise _LookupsExhausted(
             "q",
             f"Đồng chí đã tìm theo số định danh cá nhân {LOOKUPS_PER_HOUR} lần "
             "trong một giờ qua; vui lòng thử lại sau.",
         )
-        refused.keeps_changes = True  # the refused lookup stays in the audit
-        raise refused
     audit.record(session, at, user_id, LOOKUP, "talent_database", digest=digest)
     return digest

@@ -46,17 +46,17 @@ def complete_task(
     the instance's optimistic lock (someone else's save in between: 409, nothing saved)."""
     with db.read() as session:
         user_id = _actor_of_ready_task(session, runtime, username, task_id)
+        broken: ContractBroken | None = None
         try:
             completion = runtime.completion_outcome(session, task_id, data, user_id=user_id, at=at)
         except ContractBroken as error:
             broken = error
-        else:
-            broken = None
     if broken is not None:
         # Nothing of the completion was saved. The instance waits in error for an
         # administrator (the reason shows in the instance viewer) and what was typed is
         # kept as the user's draft.
         with db.transaction() as session:
+            assert broken.instance_id is not None, "a completion's instance is saved"
             runtime.park(session, broken.instance_id, broken.message)
             _keep_draft(session, user_id, task_id, data, at or runtime.clock.now())
         raise broken
@@ -164,7 +164,7 @@ def inbox(session: Session, user: AppUser, query: InboxQuery, at: datetime) -> I
         .offset((page - 1) * query.per_page)
         .limit(query.per_page)
     ).all()
-    total = session.scalar(select(func.count()).where(filtered))
+    total = session.execute(select(func.count()).where(filtered)).scalar_one()
     return InboxPage(list(rows), total, _counts(session, user, visible, at), page, query.per_page)
 
 
@@ -224,16 +224,12 @@ def visible_task(session: Session, user: AppUser, task_id: str) -> HumanTask:
 
 
 def _holds(session: Session, user: AppUser, task: HumanTask) -> bool:
-    return (
-        session.scalar(
-            select(func.count()).where(
-                Membership.user_id == user.id,
-                Membership.role_code == task.lane,
-                Membership.org_unit_id == task.org_unit_id,
-            )
-        )
-        > 0
+    holding = select(func.count()).where(
+        Membership.user_id == user.id,
+        Membership.role_code == task.lane,
+        Membership.org_unit_id == task.org_unit_id,
     )
+    return session.execute(holding).scalar_one() > 0
 
 
 def claim(session: Session, user: AppUser, task_id: str) -> HumanTask:
@@ -301,11 +297,15 @@ def history(session: Session, instance_id: int) -> list[dict]:
         | {uid for row in escalated for uid in row.recipient_ids}
         | {event.actor_id for event in cancels.values()}
     )
-    users = dict(session.execute(select(AppUser.id, AppUser.full_name).where(AppUser.id.in_(user_ids))).all())
-    units = dict(
+    users: dict[int | None, str] = dict(
+        session.execute(select(AppUser.id, AppUser.full_name).where(AppUser.id.in_(user_ids))).tuples().all()
+    )
+    units: dict[int | None, str] = dict(
         session.execute(
             select(OrgUnit.id, OrgUnit.name).where(OrgUnit.id.in_({task.org_unit_id for task in rows}))
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     roles, steps = task_roles(), []
     for task in rows:
@@ -416,5 +416,5 @@ def instructions_of(session: Session, runtime: WorkflowRuntime, task: HumanTask)
 
 
 def _compiled(session: Session, runtime: WorkflowRuntime, task: HumanTask):
-    instance = session.get(ProcessInstance, task.instance_id)
+    instance = session.get_one(ProcessInstance, task.instance_id)
     return runtime.specs.by_id(session, instance.definition_id)

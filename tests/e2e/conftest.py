@@ -8,12 +8,13 @@ import threading
 from pathlib import Path
 
 import pytest
+from factories import REPO_ROOT
+from factories.web import web_app
 from playwright.sync_api import sync_playwright
-from web_client import web_app
 from werkzeug.serving import make_server
 
 CHROMIUM = os.environ.get("TALENTFLOW_CHROMIUM", "/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+ARTIFACTS = REPO_ROOT / "test-artifacts"
 
 
 @pytest.fixture

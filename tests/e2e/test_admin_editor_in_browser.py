@@ -4,9 +4,10 @@ opened before stays on version 1, and the instance viewer highlights the current
 
 from __future__ import annotations
 
+from factories.campaigns import open_campaign
+from factories.dates import local
+from factories.web import PASSWORD
 from sqlalchemy import select
-from support import local, open_campaign
-from web_client import PASSWORD
 
 from engine.models import HumanTask, ProcessDefinition, ProcessInstance
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from factories.campaigns import line, open_campaign, submit_proposal
+from factories.dates import local
+from factories.web import browser_signed_in
 from sqlalchemy import func, select
-from support import line, local, open_campaign, submit_proposal
-from web_client import browser_signed_in
 
 from engine.models import ProcessInstance
 from services.common.models import AuditEvent

@@ -4,9 +4,10 @@ head's approval, the board updating, the cutoff deeming the silent units, and th
 
 from __future__ import annotations
 
+from factories.campaigns import open_campaign
+from factories.dates import local
+from factories.web import browser_signed_in, field
 from openpyxl import load_workbook
-from support import local, open_campaign
-from web_client import browser_signed_in, field
 
 CUTOFF = local(2026, 1, 14, 12, 0)
 

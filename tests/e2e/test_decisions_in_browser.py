@@ -3,8 +3,10 @@ form, every value the decision depends on, as the process bundle declares its ca
 
 from __future__ import annotations
 
-from support import act, line, local, open_campaign, submit_proposal, task_named
-from web_client import browser_signed_in
+from factories.campaigns import line, open_campaign, submit_proposal
+from factories.dates import local
+from factories.tasks import act, task_named
+from factories.web import browser_signed_in
 
 CUTOFF = local(2026, 1, 14, 12, 0)
 LINES = [
@@ -152,7 +154,14 @@ def test_a_returned_officer_sees_why_on_the_task_and_is_told(commune, live_serve
 def test_so_noi_vu_sees_the_dispatch_and_the_city_chair_edits_prefilled_targets(
     commune, live_server, browser
 ):
-    from city_flow import CAM_GIANG, DIGITAL, MATHS, register_both, registration_task, submit_both_communes
+    from factories.city import (
+        CAM_GIANG,
+        DIGITAL,
+        MATHS,
+        register_both,
+        registration_task,
+        submit_both_communes,
+    )
 
     from services.city import _consolidation as city_consolidation
 

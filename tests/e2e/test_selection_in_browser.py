@@ -10,10 +10,10 @@ from decimal import Decimal
 from io import BytesIO
 
 import docx
-import selection_flow as flow
+from factories import selection as flow
+from factories.dates import local
+from factories.web import PASSWORD, browser_signed_in, field
 from sqlalchemy import select
-from support import local
-from web_client import PASSWORD, browser_signed_in, field
 
 from services import demo
 from services.commitments import Commitment
@@ -24,7 +24,7 @@ from services.selection._models import CouncilScore
 
 SCORING_TITLE = "Chấm điểm ứng viên"  # council_scoring.bpmn, task score_candidate
 SIGNING_TITLE = "Ký bản cam kết"  # commitment.bpmn, task sign_commitment
-# The fictional citizen IDs of the sample candidates (selection_flow, commitment_flow).
+# The fictional citizen IDs of the sample candidates (factories.selection, factories.commitments).
 CITIZEN_IDS = ("999202000111", "999088000333")
 SCORING_AT = local(2026, 3, 4, 10, 0)
 SIGNING_AT = local(2026, 3, 18, 9, 0)

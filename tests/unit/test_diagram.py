@@ -10,13 +10,13 @@ import itertools
 from collections import defaultdict
 
 import pytest
-from bpmn_builder import KEY, NAMESPACES, boundary_timer, probe_bundle, process_xml, user_task
+from factories import REPO_ROOT
+from factories.bpmn import KEY, NAMESPACES, boundary_timer, probe_bundle, process_xml, user_task
 from lxml import etree
 
 from engine.definitions import compile_bundle, read_bundle
 from engine.diagram import ensure_diagram
 from engine.errors import DefinitionRejected
-from services.common.config import REPO_ROOT
 
 BPMN_DIR = REPO_ROOT / "bpmn"
 COMMITTED = ["unit_proposal", "commune_campaign"]

@@ -2,7 +2,7 @@
 and an instant at 00:00 local is the end of the day before ("hết ngày 14/01/2027")."""
 
 import pytest
-from support import local
+from factories.dates import local
 
 from services.common.display import deadline_words
 
@@ -21,16 +21,3 @@ from services.common.display import deadline_words
 )
 def test_deadlines_in_the_laws_words(instant, words):
     assert deadline_words(instant) == words
-
-
-def test_the_pages_say_it_in_either_language(commune):
-    from web import create_app
-    from web.i18n import deadline
-
-    app = create_app(commune)
-    with app.test_request_context(headers={"Accept-Language": "en"}):
-        assert deadline(local(2027, 1, 14, 12, 0)) == "before 12:00 on 14/01/2027"
-        assert deadline(local(2027, 1, 15, 0, 0)) == "by the end of 14/01/2027"
-    with app.test_request_context(headers={"Accept-Language": "vi"}):
-        assert deadline(local(2027, 1, 14, 12, 0)) == "trước 12 giờ ngày 14/01/2027"
-        assert deadline(local(2027, 1, 14, 16, 45)) == "trước 16 giờ 45 ngày 14/01/2027"

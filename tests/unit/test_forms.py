@@ -1,8 +1,8 @@
 import copy
 import json
-from pathlib import Path
 
 import pytest
+from factories import REPO_ROOT
 from jsonschema import Draft202012Validator
 
 from engine.forms import (
@@ -13,12 +13,11 @@ from engine.forms import (
     validate_form_data,
 )
 
-ROOT = Path(__file__).resolve().parents[2]
-FORM_FILES = sorted(ROOT.glob("bpmn/*/forms/*.schema.json"))
+FORM_FILES = sorted(REPO_ROOT.glob("bpmn/*/forms/*.schema.json"))
 
 
 def load(process_key: str, name: str) -> dict:
-    return json.loads((ROOT / "bpmn" / process_key / "forms" / f"{name}.schema.json").read_text("utf-8"))
+    return json.loads((REPO_ROOT / "bpmn" / process_key / "forms" / f"{name}.schema.json").read_text("utf-8"))
 
 
 DRAFT = load("unit_proposal", "draft_proposal")
@@ -99,8 +98,8 @@ def test_every_property_has_a_title_and_every_choice_a_label(path):
 
 
 def test_start_data_examples():
-    unit = json.loads((ROOT / "bpmn/unit_proposal/process.json").read_text("utf-8"))
-    campaign = json.loads((ROOT / "bpmn/commune_campaign/process.json").read_text("utf-8"))
+    unit = json.loads((REPO_ROOT / "bpmn/unit_proposal/process.json").read_text("utf-8"))
+    campaign = json.loads((REPO_ROOT / "bpmn/commune_campaign/process.json").read_text("utf-8"))
     assert unit["start_data_example"]["unit_deadline"] == "2026-01-14T12:00:00+07:00"
     assert unit["start_data_example"]["unit_code"] == "cg_vp"
     assert campaign["start_data_example"]["city_deadline"] == "2026-01-15T00:00:00+07:00"
