@@ -21,12 +21,12 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 )
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent, ThrowingEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException
-from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.specs.defaults import UserTask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import clock, contracts as contract_checks
+from engine.call_activity import CallSettings, LinkedCallActivity, TalentFlowParser
 from engine.contracts import BPMN_MODEL, CASE_PROPERTY, FORM_PROPERTY, ProcessContract
 from engine.errors import BudgetExceeded, DefinitionRejected, EngineError, ScriptRejected
 from engine.escalation import EscalationPolicy, parse_policy
@@ -41,8 +41,8 @@ MAX_FORM_BYTES = 256 * 1024
 # (``draft_proposal``), never what a modeler generated (``Activity_0gnvuqr``).
 MEANINGFUL_ID = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")
 
-# Element types the engine runs. Anything else (service tasks, DMN, call activities,
-# messages, signals...) is refused at load time rather than failing at run time.
+# Element types the engine runs. Anything else (service tasks, DMN, messages, signals...)
+# is refused at load time rather than failing at run time.
 SUPPORTED_SPECS = {
     "BpmnStartTask",
     "_EndJoin",
@@ -50,6 +50,7 @@ SUPPORTED_SPECS = {
     "StartEvent",
     "EndEvent",
     "IntermediateCatchEvent",
+    "IntermediateThrowEvent",
     "BoundaryEvent",
     "BoundaryEventSplit",
     "BoundaryEventJoin",
@@ -61,6 +62,9 @@ SUPPORTED_SPECS = {
     "ParallelGateway",
     "InclusiveGateway",
     "SubWorkflowTask",
+    "LinkedCallActivity",
+    "ParallelMultiInstanceTask",
+    "SequentialMultiInstanceTask",
 }
 # BPMN elements we do not run, by name: when SpiffWorkflow cannot even parse a file (it
 # stops at the first element it dislikes), an importer still gets the whole list.
@@ -69,19 +73,15 @@ UNSUPPORTED_ELEMENTS = {
     "sendTask",
     "receiveTask",
     "businessRuleTask",
-    "callActivity",
     "transaction",
     "eventBasedGateway",
     "complexGateway",
     "messageEventDefinition",
     "signalEventDefinition",
-    "errorEventDefinition",
-    "escalationEventDefinition",
     "compensateEventDefinition",
     "conditionalEventDefinition",
     "linkEventDefinition",
     "cancelEventDefinition",
-    "multiInstanceLoopCharacteristics",
     "standardLoopCharacteristics",
     "dataStoreReference",
 }
@@ -91,6 +91,9 @@ SUPPORTED_EVENTS = {
     "DurationTimerEventDefinition",
     "CycleTimerEventDefinition",
     "TerminateEventDefinition",
+    # Thrown by a called process to its caller's boundary events (engine.linking).
+    "ErrorEventDefinition",
+    "EscalationEventDefinition",
 }
 
 
@@ -167,6 +170,13 @@ class CompiledProcess:
         case_file = self.user_tasks[task_name].case_file
         return self.forms[case_file] if case_file else None
 
+    def call_settings(self, element: str) -> CallSettings:
+        """The settings of the call activity ``element`` (see engine.call_activity)."""
+        for task_spec in all_task_specs(self):
+            if isinstance(task_spec, LinkedCallActivity) and task_spec.bpmn_id == element:
+                return task_spec.settings
+        raise KeyError(element)
+
     def validate_form(self, task_name: str, data) -> list:
         """Field errors of ``data`` for the task's form; each validator is built once."""
         validator = self._validators.get(task_name)
@@ -213,7 +223,7 @@ def compile_bundle(
     replaces, names what it lost)."""
     tree = parse_untrusted_xml(bundle.bpmn, name=f"{bundle.key}.bpmn")
     broken = contract_problems(bundle, tree, contracts, previous)
-    parser = SpiffBpmnParser()
+    parser = TalentFlowParser()
     try:
         parser.add_bpmn_xml(tree, filename=f"{bundle.key}.bpmn")
         if bundle.key not in parser.get_process_ids():
@@ -419,9 +429,11 @@ def _check_user_task(task_spec, compiled: CompiledProcess, context: _CheckContex
     if policy is not None and policy.due:
         problems += _check_due(policy.due, context, problem)
     if not problems and policy is not None:  # parse_policy gives a policy when it finds no problem
-        compiled.user_tasks[task_spec.name] = UserTaskInfo(
-            name=task_spec.name,
-            title=task_spec.bpmn_name or task_spec.name,
+        # By element id: a multi-instance's tasks have a spec of their own ("vote [child]").
+        element = task_spec.bpmn_id
+        compiled.user_tasks[element] = UserTaskInfo(
+            name=element,
+            title=task_spec.bpmn_name or element,
             lane=task_spec.lane,
             form_file=form_file,
             instructions=task_spec.documentation or "",

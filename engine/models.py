@@ -33,7 +33,10 @@ class ProcessDefinition(Base):
 
 class ProcessInstance(Base):
     __tablename__ = "process_instance"
-    __table_args__ = (Index("ix_process_instance_due", "next_timer_at"),)
+    __table_args__ = (
+        Index("ix_process_instance_due", "next_timer_at"),
+        Index("ix_process_instance_call", "call_id", "status", "child_index"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"))
@@ -50,6 +53,12 @@ class ProcessInstance(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     lock_version: Mapped[int] = mapped_column(Integer, nullable=False)
+    # A child started by a call activity (engine.linking): which call, its place in the
+    # call's children, and what it gives back when it ends. (No foreign key: the call
+    # refers to its caller, and a cycle would order neither table first.)
+    call_id: Mapped[int | None] = mapped_column(Integer)
+    child_index: Mapped[int | None] = mapped_column(Integer)
+    call_output: Mapped[dict | None] = mapped_column(JSONDocument)
 
     # A save whose lock_version no longer matches the row raises StaleDataError.
     __mapper_args__ = {"version_id_col": lock_version}
@@ -88,3 +97,51 @@ class HumanTask(Base):
     # planned alerts are done. Cleared when the task closes.
     next_alert_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     alert_stage: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CallActivity(Base):
+    """One waiting call activity of a caller instance and the counters of its children
+    (the BPMN standard's nrOfInstances, nrOfActiveInstances, nrOfCompletedInstances).
+    A child's end updates this row alone: the caller is loaded only to join."""
+
+    __tablename__ = "call_activity"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parent_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    task_id: Mapped[str] = mapped_column(String(36), unique=True)  # the caller's waiting task
+    element: Mapped[str] = mapped_column(String(100))
+    # The caller's version when the call started: its mappings and completion condition.
+    parent_definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"))
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"))  # the called version
+    sequential: Mapped[bool]
+    nr_instances: Mapped[int] = mapped_column(Integer)
+    nr_started: Mapped[int] = mapped_column(Integer)
+    nr_active: Mapped[int] = mapped_column(Integer)
+    nr_completed: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(12))  # running | joining | joined | cancelled
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CallInput(Base):
+    """The start data of a child not started yet (children start in batches)."""
+
+    __tablename__ = "call_input"
+
+    call_id: Mapped[int] = mapped_column(ForeignKey("call_activity.id"), primary_key=True)
+    child_index: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    data: Mapped[dict] = mapped_column(JSONDocument)
+
+
+class InstanceInbox(Base):
+    """Work the scheduler delivers to an instance, once: a call's children to start or
+    to cancel, a join, an error or an escalation thrown by a child. Deleted in the
+    transaction that delivers it."""
+
+    __tablename__ = "instance_inbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("call_activity.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    payload: Mapped[dict | None] = mapped_column(JSONDocument)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -25,7 +25,7 @@ from SpiffWorkflow.spiff.specs.defaults import UserTask
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.orm import Session
 
-from engine import clock, contracts, store
+from engine import clock, contracts, linking, store
 from engine.definitions import CompiledProcess, all_task_specs, bundle_of, compile_bundle, latest_definition
 from engine.errors import (
     BudgetExceeded,
@@ -68,7 +68,7 @@ from engine.xml_safety import parse_untrusted_xml
 # model that keeps re-arming due timers must not spin forever.
 MAX_STEP_PASSES = 10
 TIMER_EVENT_TYPES = {"TimeDateEventDefinition", "DurationTimerEventDefinition", "CycleTimerEventDefinition"}
-START, TASK, TIMER = "start", "task", "timer"  # what caused an InstanceChange...
+START, TASK, TIMER, CALL = "start", "task", "timer", "call"  # what caused an InstanceChange...
 MIGRATE, SUSPEND, RESUME, CANCEL, RETRY = "migrate", "suspend", "resume", "cancel", "retry"  # ...or an admin
 RUNNING, SUSPENDED, ERROR, COMPLETED, CANCELLED = "running", "suspended", "error", "completed", "cancelled"
 # Instances an administrator can still act on; the others are over.
@@ -88,7 +88,7 @@ class InstanceChange:
     instance: InstanceRecord
     at: datetime
     data: dict
-    cause: str  # start | task | timer | migrate | suspend | resume | cancel | retry
+    cause: str  # start | task | timer | call | migrate | suspend | resume | cancel | retry
     completed_task: TaskRecord | None = None
     opened_tasks: list[TaskRecord] = field(default_factory=list)
     closed_task_ids: list[str] = field(default_factory=list)
@@ -129,6 +129,7 @@ class PendingChange:
     change: InstanceChange
     closed_by_status: dict[str, list[str]]  # rows of tasks closed by the engine, by their new status
     refreshed_tasks: list[TaskRecord]  # rows of open tasks rewritten after a migration
+    links: linking.Links = field(default_factory=linking.Links)
 
 
 @dataclass
@@ -146,6 +147,7 @@ class StartRequest:
     data: dict
     lane_orgs: dict[str, int]
     business_key: str | None = None
+    call: tuple[int, int] | None = None  # a call activity's child: (call id, child index)
 
 
 class SpecCache:
@@ -237,10 +239,12 @@ class WorkflowRuntime:
         *,
         parent_id: int | None = None,
         at: datetime | None = None,
+        definition: ProcessDefinition | None = None,
     ) -> list[InstanceChange]:
-        """Start one instance of the newest version per request, written in two
-        statements whatever their number (a campaign fans out to thousands of units)."""
-        definition = self.latest(session, process_key)
+        """Start one instance per request of ``definition``, by default the newest
+        version, written in two statements whatever their number (a campaign fans out
+        to thousands of units)."""
+        definition = definition or self.latest(session, process_key)
         compiled = self.specs.get(definition)
         at = clock.as_utc(at or self.clock.now())
         started = []
@@ -259,13 +263,16 @@ class WorkflowRuntime:
                     lane_orgs=request.lane_orgs,
                     status="running",
                     created_at=at,
+                    call_id=request.call[0] if request.call else None,
+                    child_index=request.call[1] if request.call else None,
                 )
                 error = self._advance(workflow)
                 reached = _reached(workflow, set(), set())
                 _check_reached(instance, compiled, reached)
+                links, error = self._links(session, instance, workflow, frozenset(), error)
                 _record_outcome(instance, workflow, error, at)
-                started.append((instance, workflow, reached))
-        store.insert_instances(session, [instance for instance, _, _ in started])
+                started.append((instance, workflow, reached, links))
+        store.insert_instances(session, [instance for instance, *_ in started])
         with clock.pinned(at):
             changes = [
                 InstanceChange(
@@ -280,11 +287,12 @@ class WorkflowRuntime:
                     end_events=_end_events(workflow),
                     reached=reached,
                 )
-                for instance, workflow, reached in started
+                for instance, workflow, reached, _ in started
             ]
         store.insert_tasks(session, [task for change in changes for task in change.opened_tasks])
-        for change in changes:
+        for change, (*_, links) in zip(changes, started):
             self._notify(session, change)
+            linking.after_write(self, session, change, links)
         return changes
 
     def complete_task(
@@ -332,7 +340,7 @@ class WorkflowRuntime:
             return PendingCompletion(
                 task_id,
                 compiled,
-                self._pending(instance, workflow, compiled, at, error, before, TASK, task_row),
+                self._pending(session, instance, workflow, compiled, at, error, before, TASK, task_row),
             )
 
     def write_completion(self, session: Session, completion: PendingCompletion) -> InstanceChange:
@@ -364,7 +372,7 @@ class WorkflowRuntime:
             before = _Before.of(workflow)
             workflow.refresh_timers()
             error = self._advance(workflow)
-            return self._pending(instance, workflow, compiled, at, error, before, TIMER)
+            return self._pending(session, instance, workflow, compiled, at, error, before, TIMER)
 
     def park(self, session: Session, instance_id: int, reason: str) -> None:
         """Stop an instance in error, as it was saved last, until an administrator acts."""
@@ -452,10 +460,14 @@ class WorkflowRuntime:
         """Put a running instance on hold: its timers stop firing (the scheduler claims
         running instances only) and its tasks cannot be completed. Its tasks stay open
         and ``next_timer_at`` is kept, so whatever came due meanwhile fires after resume."""
-        return self._set_status(session, instance_id, at, RUNNING, SUSPENDED, SUSPEND)
+        change = self._set_status(session, instance_id, at, RUNNING, SUSPENDED, SUSPEND)
+        linking.cascade_to_children(session, instance_id, linking.SUSPEND_CHILDREN, change.at)
+        return change
 
     def resume(self, session: Session, instance_id: int, at: datetime | None = None) -> InstanceChange:
-        return self._set_status(session, instance_id, at, SUSPENDED, RUNNING, RESUME)
+        change = self._set_status(session, instance_id, at, SUSPENDED, RUNNING, RESUME)
+        linking.cascade_to_children(session, instance_id, linking.RESUME_CHILDREN, change.at)
+        return change
 
     def cancel(self, session: Session, instance_id: int, at: datetime | None = None) -> InstanceChange:
         """Cancel every open task of a running, suspended or failed instance: its open
@@ -601,6 +613,7 @@ class WorkflowRuntime:
         return self.write(
             session,
             self._pending(
+                session,
                 instance,
                 workflow,
                 compiled,
@@ -616,6 +629,7 @@ class WorkflowRuntime:
 
     def _pending(
         self,
+        session: Session,
         instance: InstanceRecord,
         workflow: BpmnWorkflow,
         compiled: CompiledProcess,
@@ -640,6 +654,7 @@ class WorkflowRuntime:
         reached = _reached(workflow, before.passed, before.ready)
         _check_reached(instance, compiled, reached)
         with clock.pinned(at):  # a due expression may read now()
+            links, error = self._links(session, instance, workflow, before.calls, error)
             _record_outcome(instance, workflow, error, at)
             closed = [task_id for task_id in before.ready if task_id not in ready_after]
             opened = [
@@ -672,7 +687,7 @@ class WorkflowRuntime:
         closed_by_others = [
             task_id for task_id in closed if completed_task is None or task_id != completed_task.id
         ]
-        return PendingChange(change, _closed_by_state(workflow, closed_by_others), kept)
+        return PendingChange(change, _closed_by_state(workflow, closed_by_others), kept, links)
 
     def write(self, session: Session, pending: PendingChange) -> InstanceChange:
         """Write what an operation changed (optimistic lock first, so a stale save writes
@@ -688,7 +703,67 @@ class WorkflowRuntime:
         if pending.refreshed_tasks:
             store.refresh_tasks(session, pending.refreshed_tasks)
         self._notify(session, change)
+        linking.after_write(self, session, change, pending.links)
         return change
+
+    def _links(
+        self,
+        session: Session,
+        instance: InstanceRecord,
+        workflow: BpmnWorkflow,
+        calls_before: frozenset[str],
+        error: str | None,
+    ) -> tuple[linking.Links, str | None]:
+        """The operation's changes to linked instances (engine.linking); for a call's
+        child that ended, what it gives back. Runs the output mappings, so it runs
+        before the write; one that fails stops the child in error."""
+        links = linking.links_of(workflow, calls_before)
+        if instance.call_id is None or error or not workflow.is_completed():
+            return links, error
+        links.ended = True
+        if instance.status == CANCELLED:
+            return links, None
+        settings, _ = linking.call_settings(session, self, instance.call_id)
+        try:
+            instance.call_output = _plain_json(
+                linking.child_output(settings, workflow, self.script_engine.environment.evaluate)
+            )
+        except Exception as failure:  # noqa: BLE001 - any failure of the mapping stops the child
+            links.ended = False
+            return links, f"giving back to the caller ({', '.join(settings.outputs)}) failed: {failure}"
+        return links, None
+
+    def instance_record(self, session: Session, instance_id: int) -> InstanceRecord:
+        return self._instance(session, instance_id)
+
+    def deliver_to_caller(
+        self, session: Session, instance_id: int, call_id: int, kind: str, payload: dict, at: datetime
+    ) -> InstanceChange | None:
+        """Step a caller with what its call's children did (engine.linking): join the
+        call, or throw a child's error or escalation at its boundary events. An error
+        nothing catches stops the caller in error; an escalation nothing catches is
+        dropped, as BPMN says."""
+        instance = self._instance(session, instance_id)
+        compiled = self.specs.by_id(session, instance.definition_id)
+        with clock.pinned(at):
+            workflow = self._load(instance, compiled)
+            before = _Before.of(workflow)
+            if kind == linking.JOIN:
+                linking.join(session, workflow, call_id)
+            elif not linking.catch_thrown(session, workflow, call_id, kind, payload):
+                if kind == linking.ERROR:
+                    code = payload.get("code") or ""
+                    self.park(
+                        session,
+                        instance_id,
+                        f"the called instance {payload.get('child_id')} ended with error {code!r}, "
+                        "which no boundary event of its call activity catches",
+                    )
+                return None
+            error = self._advance(workflow)
+            return self.write(
+                session, self._pending(session, instance, workflow, compiled, at, error, before, CALL)
+            )
 
     def _notify(self, session: Session, change: InstanceChange) -> None:
         self.reactions.dispatch(session, change)
@@ -700,7 +775,7 @@ class WorkflowRuntime:
     ) -> TaskRecord:
         """The projection row of a task that just opened, with its due instant and the
         first alert its escalation policy plans."""
-        info = compiled.user_tasks[task.task_spec.name]
+        info = compiled.user_tasks[task.task_spec.bpmn_id]
         due_at, provisional_year = self._due_at(task, info.policy.due)
         record = TaskRecord(
             id=str(task.id),
@@ -846,6 +921,7 @@ class _Before:
 
     ready: frozenset[str]  # ids of its READY user tasks
     passed: frozenset[UUID]  # ids of its completed tasks
+    calls: frozenset[str]  # ids of its call activities waiting for their children
 
     @classmethod
     def of(cls, workflow: BpmnWorkflow) -> _Before:
@@ -855,7 +931,7 @@ class _Before:
                 ready.add(str(task.id))
             elif task.state == TaskState.COMPLETED:
                 passed.add(task.id)
-        return cls(frozenset(ready), frozenset(passed))
+        return cls(frozenset(ready), frozenset(passed), linking.waiting_calls(workflow))
 
 
 def _reached(workflow: BpmnWorkflow, passed_before, ready_before) -> list[str]:

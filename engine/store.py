@@ -48,6 +48,9 @@ class InstanceRecord:
     updated_at: datetime | None = None
     completed_at: datetime | None = None
     lock_version: int = 0  # the version loaded; 0 until inserted
+    call_id: int | None = None  # see engine.models.ProcessInstance
+    child_index: int | None = None
+    call_output: dict | None = None
 
     @property
     def saved_id(self) -> int:
@@ -118,6 +121,7 @@ _INSTANCE_CHANGES = (
     "updated_at",
     "completed_at",
     "definition_id",
+    "call_output",
 )
 _REFRESHED_TASK_FIELDS = (
     "title",

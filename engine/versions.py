@@ -200,7 +200,7 @@ def _orphaned_tasks(
     sit in nobody's inbox."""
     reasons = []
     for task, new_spec in _waiting_user_tasks(workflow, diff):
-        old_lane, new_lane = task.task_spec.lane, new.user_tasks[new_spec.name].lane
+        old_lane, new_lane = task.task_spec.lane, new.user_tasks[new_spec.bpmn_id].lane
         if old_lane != new_lane and old_lane in lane_orgs and new_lane not in lane_orgs:
             reasons.append(
                 f"task {new_spec.bpmn_id} is waiting and would move to lane {new_lane}, "

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from engine import definitions
 from engine.clock import Clock, SystemClock
+from engine.linking import InboxRun, deliver_inbox
 from engine.runtime import WorkflowRuntime
 from engine.timers import TimerRun, fire_due_timers
 from services import (
@@ -40,6 +41,7 @@ from services.people import CitizenIdKeys, load_keys
 @dataclass(frozen=True)
 class TickRun:
     timers: TimerRun
+    inbox: InboxRun
     alerts: AlertRun
     digests: int
     evaluations: int
@@ -80,6 +82,10 @@ class Services:
     def fire_timers(self, at: datetime | None = None) -> TimerRun:
         return fire_due_timers(self.db.sessions, self.db.read_sessions, self.runtime, at or self.clock.now())
 
+    def deliver_inbox(self, at: datetime | None = None) -> InboxRun:
+        """What call activities' children did, delivered to their callers (engine.linking)."""
+        return deliver_inbox(self.db.sessions, self.runtime, at or self.clock.now())
+
     def send_alerts(self, at: datetime | None = None) -> AlertRun:
         """Reminders and escalations due at ``at``."""
         return send_due_alerts(self.db, self.runtime, at or self.clock.now())
@@ -93,6 +99,7 @@ class Services:
         opened = self.open_yearly_evaluations(at)
         return TickRun(
             self.fire_timers(at),
+            self.deliver_inbox(at),
             self.send_alerts(at),
             self.send_digest(at),
             opened,

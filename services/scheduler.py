@@ -25,6 +25,9 @@ def run_scheduler(services: Services) -> None:
         fire_due_timers, "interval", args=[services], id="fire_due_timers", seconds=interval, **every
     )
     scheduler.add_job(
+        deliver_inbox, "interval", args=[services], id="deliver_inbox", seconds=interval, **every
+    )
+    scheduler.add_job(
         send_alerts, "interval", args=[services], id="remind_and_escalate", seconds=interval, **every
     )
     scheduler.add_job(
@@ -73,6 +76,14 @@ def fire_due_timers(services: Services) -> None:
     run = services.fire_timers()
     if run.fired or run.conflicts or run.failed:
         log.info("fired %d instance(s), %d conflict(s), %d failed", run.fired, run.conflicts, run.failed)
+
+
+def deliver_inbox(services: Services) -> None:
+    run = services.deliver_inbox()
+    if run.delivered or run.conflicts or run.failed:
+        log.info(
+            "delivered %d to callers, %d conflict(s), %d failed", run.delivered, run.conflicts, run.failed
+        )
 
 
 def send_alerts(services: Services) -> None:

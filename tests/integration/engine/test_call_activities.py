@@ -1,0 +1,294 @@
+"""Call activities run as linked instances: mappings in and out, errors and escalations
+from a child to its caller's boundary events, multi-instance user tasks and call
+activities, early completion and interrupting timers. Every step is its own
+transaction: each instance is saved and reloaded between steps. Both backends."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from factories.bpmn import Node, script_task, user_task
+from factories.calls import (
+    boundary,
+    bundle,
+    call_activity,
+    error_catch,
+    error_end,
+    escalation_catch,
+    escalation_throw,
+    loop_xml,
+    process,
+    scored_task,
+    timer,
+)
+from factories.dates import local
+from sqlalchemy import func, select
+
+from engine.definitions import publish
+from engine.models import CallActivity, HumanTask, InstanceInbox, ProcessInstance
+from engine.workflow_tasks import newest_data
+
+T0 = local(2026, 1, 10, 9, 0)
+
+
+def publish_all(services, *bundles) -> None:
+    with services.db.transaction() as session:
+        for each in bundles:
+            publish(session, each, T0, services.runtime.helpers)
+
+
+def start(services, key: str, data: dict) -> int:
+    with services.db.transaction() as session:
+        return services.runtime.start(session, key, data, lane_orgs={}, at=T0).instance.id
+
+
+def deliver(services, at=T0) -> int:
+    """Run the scheduler's inbox job until nothing is left to deliver."""
+    total = 0
+    while (run := services.deliver_inbox(at)).delivered:
+        total += run.delivered
+    return total
+
+
+def open_tasks(services, instance_id: int | None = None) -> list[HumanTask]:
+    with services.db.read() as session:
+        query = select(HumanTask).where(HumanTask.status == "ready")
+        if instance_id is not None:
+            query = query.where(HumanTask.instance_id == instance_id)
+        return list(session.scalars(query.order_by(HumanTask.instance_id, HumanTask.created_at)))
+
+
+def complete(services, task: HumanTask, data: dict, at=T0):
+    with services.db.transaction() as session:
+        return services.runtime.complete_task(session, task.id, data, user_id=None, at=at)
+
+
+def instance(services, instance_id: int) -> ProcessInstance:
+    with services.db.read() as session:
+        return session.get(ProcessInstance, instance_id)
+
+
+def children(services, parent_id: int) -> list[ProcessInstance]:
+    with services.db.read() as session:
+        return list(
+            session.scalars(
+                select(ProcessInstance)
+                .where(ProcessInstance.parent_id == parent_id)
+                .order_by(ProcessInstance.child_index)
+            )
+        )
+
+
+def data_of(services, instance_id: int) -> dict:
+    row = instance(services, instance_id)
+    with services.db.read() as session:
+        compiled = services.runtime.specs.by_id(session, row.definition_id)
+    from engine.serializer import load_workflow
+
+    return newest_data(load_workflow(row.serialization, compiled.spec, compiled.subprocess_specs))
+
+
+CHILD = bundle(
+    "child_probe",
+    process("child_probe", user_task("work"), script_task("answer", "result = topic + ':' + note")),
+    {"topic": "x"},
+)
+
+
+def test_a_call_activity_maps_data_in_and_out_and_the_caller_waits_for_its_child(services):
+    caller = bundle(
+        "probe",
+        process(
+            "probe",
+            call_activity("ask", "child_probe", {"topic": "subject.upper()"}, {"answer": "result"}),
+            user_task("review"),
+        ),
+        {"subject": "abc"},
+    )
+    publish_all(services, CHILD, caller)
+    caller_id = start(services, "probe", {"subject": "abc"})
+
+    assert open_tasks(services, caller_id) == []
+    (child,) = children(services, caller_id)
+    assert (child.process_key, child.child_index) == ("child_probe", 0)
+    assert data_of(services, child.id)["topic"] == "ABC"
+    assert "subject" not in data_of(services, child.id)  # only what the mapping gives
+
+    (work,) = open_tasks(services, child.id)
+    complete(services, work, {"note": "ok"})
+    assert instance(services, child.id).status == "completed"
+    assert instance(services, child.id).call_output == {"answer": "ABC:ok"}
+    assert open_tasks(services, caller_id) == []  # the scheduler joins
+
+    assert deliver(services) == 1
+    (review,) = open_tasks(services, caller_id)
+    assert review.task_name == "review"
+    assert data_of(services, caller_id)["answer"] == "ABC:ok"
+    assert deliver(services) == 0  # delivered once
+
+
+def test_an_error_thrown_in_a_child_is_caught_on_the_callers_boundary_with_the_childs_data(services):
+    rejecting = bundle(
+        "child_probe", process("child_probe", user_task("work"), end=error_end("REJ"), codes=("REJ",))
+    )
+    caller = bundle(
+        "probe",
+        process(
+            "probe",
+            call_activity("ask", "child_probe"),
+            user_task("review"),
+            side=(boundary("ask", "rejected", error_catch("REJ"), then=user_task("handle_rejection")),),
+            codes=("REJ",),
+        ),
+    )
+    publish_all(services, rejecting, caller)
+    caller_id = start(services, "probe", {"subject": "abc"})
+    (child,) = children(services, caller_id)
+    (work,) = open_tasks(services, child.id)
+    complete(services, work, {"note": "không đạt"})
+
+    assert deliver(services) == 1
+    (handler,) = open_tasks(services, caller_id)
+    assert handler.task_name == "handle_rejection"
+    assert data_of(services, caller_id)["note"] == "không đạt"  # the child's data came with the error
+    with services.db.read() as session:
+        assert session.scalar(select(CallActivity.status)) == "cancelled"
+
+
+def test_an_error_no_boundary_catches_stops_the_caller_in_error(services):
+    rejecting = bundle(
+        "child_probe", process("child_probe", user_task("work"), end=error_end("REJ"), codes=("REJ",))
+    )
+    caller = bundle("probe", process("probe", call_activity("ask", "child_probe"), user_task("review")))
+    publish_all(services, rejecting, caller)
+    caller_id = start(services, "probe", {})
+    (child,) = children(services, caller_id)
+    complete(services, open_tasks(services, child.id)[0], {"note": "x"})
+    deliver(services)
+    parked = instance(services, caller_id)
+    assert parked.status == "error"
+    assert "REJ" in parked.error_message
+
+
+def test_a_non_interrupting_escalation_from_a_child_runs_beside_the_waiting_call(services):
+    escalating = bundle(
+        "child_probe",
+        process("child_probe", escalation_throw("too_slow", "SLOW"), user_task("work"), codes=("SLOW",)),
+        {"topic": "x"},
+    )
+    caller = bundle(
+        "probe",
+        process(
+            "probe",
+            call_activity("ask", "child_probe"),
+            user_task("review"),
+            side=(
+                boundary(
+                    "ask", "slow", escalation_catch("SLOW"), interrupting=False, then=user_task("hurry_up")
+                ),
+            ),
+            codes=("SLOW",),
+        ),
+    )
+    publish_all(services, escalating, caller)
+    caller_id = start(services, "probe", {"topic": "t"})
+    (child,) = children(services, caller_id)
+
+    assert deliver(services) == 1
+    assert [task.task_name for task in open_tasks(services, caller_id)] == ["hurry_up"]
+    (work,) = open_tasks(services, child.id)  # the child goes on
+    complete(services, work, {"note": "xong"})
+    assert deliver(services) == 1
+    assert {task.task_name for task in open_tasks(services, caller_id)} == {"hurry_up", "review"}
+
+
+def test_parallel_and_sequential_multi_instance_user_tasks(services):
+    parallel = loop_xml(collection="members", item="member", output_collection="scores", output_item="score")
+    sequential = loop_xml(
+        sequential=True, collection="members", item="member", output_collection="ranks", output_item="score"
+    )
+    caller = bundle(
+        "probe",
+        process("probe", scored_task("score_all", parallel), scored_task("rank_each", sequential)),
+        {"members": ["a", "b"]},
+    )
+    publish_all(services, caller)
+    caller_id = start(services, "probe", {"members": ["an", "bình", "chi"]})
+
+    first = open_tasks(services, caller_id)
+    assert [task.task_name for task in first] == ["score_all"] * 3
+    for score, task in zip((7, 8, 9), first):
+        complete(services, task, {"score": score})
+    for rank in (1, 2, 3):
+        (task,) = open_tasks(services, caller_id)  # one at a time
+        assert task.task_name == "rank_each"
+        complete(services, task, {"score": rank})
+    data = data_of(services, caller_id)
+    assert sorted(data["scores"]) == [7, 8, 9]
+    assert data["ranks"] == [1, 2, 3]
+    assert instance(services, caller_id).status == "completed"
+
+
+def mi_caller(loop: str, then: Node | None = None, side=()) -> bytes:
+    return process(
+        "probe",
+        call_activity("ask_all", "child_probe", {"topic": "unit"}, {"answer": "result"}, loop=loop),
+        then or user_task("review"),
+        side=side,
+    )
+
+
+def test_a_multi_instance_call_activity_with_a_completion_condition_met_early_cancels_the_rest(services):
+    loop = loop_xml(
+        collection="units",
+        item="unit",
+        output_collection="answers",
+        output_item="answer",
+        condition="nrOfCompletedInstances >= 2",
+    )
+    publish_all(services, CHILD, bundle("probe", mi_caller(loop), {"units": ["a"]}))
+    caller_id = start(services, "probe", {"units": ["u1", "u2", "u3", "u4"]})
+    kids = children(services, caller_id)
+    assert [kid.child_index for kid in kids] == [0, 1, 2, 3]
+    with services.db.read() as session:
+        counters = session.execute(
+            select(CallActivity.nr_instances, CallActivity.nr_active, CallActivity.nr_completed)
+        ).one()
+    assert tuple(counters) == (4, 4, 0)
+
+    complete(services, open_tasks(services, kids[2].id)[0], {"note": "c"})
+    assert deliver(services) == 0  # one of four: nothing for the caller yet
+    complete(services, open_tasks(services, kids[0].id)[0], {"note": "a"})
+    deliver(services)
+
+    assert [task.task_name for task in open_tasks(services, caller_id)] == ["review"]
+    data = data_of(services, caller_id)
+    assert data["answers"] == ["u1:a", "u3:c"]  # in the children's order, gathered at the join
+    assert data["nrOfCompletedInstances"] == 2
+    assert [instance(services, kid.id).status for kid in kids] == [
+        "completed",
+        "cancelled",
+        "completed",
+        "cancelled",
+    ]
+    assert open_tasks(services, kids[1].id) == []
+
+
+def test_an_interrupting_timer_on_a_multi_instance_call_activity_cancels_the_children(services):
+    loop = loop_xml(collection="units", item="unit", output_collection="answers", output_item="answer")
+    side = (boundary("ask_all", "too_late", timer("P3D"), then=user_task("follow_up")),)
+    publish_all(services, CHILD, bundle("probe", mi_caller(loop, side=side), {"units": ["a"]}))
+    caller_id = start(services, "probe", {"units": ["u1", "u2", "u3"]})
+    kids = children(services, caller_id)
+    complete(services, open_tasks(services, kids[0].id)[0], {"note": "a"})
+
+    later = T0 + timedelta(days=3, seconds=1)
+    services.fire_timers(later)
+    deliver(services, later)
+
+    assert [task.task_name for task in open_tasks(services, caller_id)] == ["follow_up"]
+    assert [instance(services, kid.id).status for kid in kids] == ["completed", "cancelled", "cancelled"]
+    assert all(open_tasks(services, kid.id) == [] for kid in kids)
+    with services.db.read() as session:
+        assert session.scalar(select(CallActivity.status)) == "cancelled"
+        assert session.scalar(select(func.count()).select_from(InstanceInbox)) == 0
