@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -35,6 +36,7 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.parser.util import full_tag
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser
+from SpiffWorkflow.spiff.serializer.task_spec import SpiffBpmnTaskConverter
 from SpiffWorkflow.spiff.specs.spiff_task import SpiffBpmnTask
 
 VERSION_PROPERTY = "calledVersion"
@@ -234,3 +236,29 @@ def names_read(expression: str) -> set[str]:
         elif isinstance(node, ast.arg):
             bound.add(node.arg)
     return loaded - bound - set(dir(builtins))
+
+
+def script_targets(script: str) -> set[str]:
+    """The names a script assigns (what it adds to the data)."""
+    try:
+        tree = ast.parse(script)
+    except SyntaxError:
+        return set()
+    return {
+        node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)
+    }
+
+
+class LinkedCallActivityConverter(SpiffBpmnTaskConverter):
+    """Lets SpiffWorkflow's version diff compare call activities (engine.versions)."""
+
+    def to_dict(self, spec):
+        dct = super().to_dict(spec)
+        dct["settings"] = dataclasses.asdict(spec.settings)
+        return dct
+
+    def from_dict(self, dct):
+        settings = dict(dct.pop("settings"))
+        loop = settings.pop("loop")
+        dct["settings"] = CallSettings(**settings, loop=Loop(**loop) if loop else None)
+        return super().from_dict(dct)

@@ -26,7 +26,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import clock, contracts as contract_checks
-from engine.call_activity import CallSettings, LinkedCallActivity, TalentFlowParser
+from engine.call_activity import (
+    COUNTERS,
+    LOOP_COUNTER,
+    CallSettings,
+    LinkedCallActivity,
+    Loop,
+    TalentFlowParser,
+    names_read,
+    script_targets,
+)
 from engine.contracts import BPMN_MODEL, CASE_PROPERTY, FORM_PROPERTY, ProcessContract
 from engine.errors import BudgetExceeded, DefinitionRejected, EngineError, ScriptRejected
 from engine.escalation import EscalationPolicy, parse_policy
@@ -325,7 +334,145 @@ def _check_task_spec(task_spec, compiled: CompiledProcess, context: _CheckContex
         found += _check_event(task_spec, context, problem)
     if isinstance(task_spec, UserTask):
         found += _check_user_task(task_spec, compiled, context, problem)
+    if isinstance(task_spec, LinkedCallActivity):
+        found += _check_call(task_spec, problem)
+    if kind == "SequentialMultiInstanceTask" and task_spec.input_item and not task_spec.output_item:
+        # SpiffWorkflow 3.2 fails on the second instance otherwise (the item already exists).
+        found.append(problem("a sequential multi-instance with an input item needs an output item"))
     return found
+
+
+def _check_call(task_spec: LinkedCallActivity, problem) -> list[Problem]:
+    """What a call activity can be refused for without the processes it calls (those
+    are checked at publish time, see ``call_problems``)."""
+    settings = task_spec.settings
+    problems = [] if settings.called_key else [problem("a call activity must name the process it calls")]
+    for expression in settings.expressions():
+        try:
+            check_expression(expression)
+        except EngineError as error:
+            problems.append(problem(f"{expression!r}: {error}", unsupported=True))
+    for name in [*settings.inputs, *settings.outputs]:
+        if not name.isidentifier():
+            problems.append(problem(f"{name!r} is not a data name (letters, digits and _)"))
+    return problems
+
+
+def known_data(compiled: CompiledProcess) -> set[str]:
+    """The data names a process can hold: what it starts with (process.json's
+    start_data_example), its forms' fields, what its scripts assign, what its call
+    activities and multi-instance tasks give back."""
+    names = set(compiled.meta.get("start_data_example", {})) | {LOOP_COUNTER, *COUNTERS}
+    for form in compiled.forms.values():
+        names |= set(form.get("properties", {}))
+    for task_spec in all_task_specs(compiled):
+        for script in (
+            getattr(task_spec, attribute, None) for attribute in ("script", "prescript", "postscript")
+        ):
+            names |= script_targets(script or "")
+        if isinstance(task_spec, LinkedCallActivity):
+            loop = task_spec.settings.loop
+            names |= set(task_spec.settings.outputs)
+            names |= {loop.output_collection, loop.input_item} - {None} if loop else set()
+        for attribute in ("data_output", "input_item", "output_item"):
+            reference = getattr(task_spec, attribute, None)
+            if reference is not None:
+                names.add(reference.bpmn_id)
+    return names
+
+
+def call_problems(session: Session, compiled: CompiledProcess, helpers: dict) -> list[Problem]:
+    """Each call activity's called process must be published (its pinned version, if
+    pinned) and the mappings must name real data: what the caller reads exists in the
+    caller, what the child starts with is what the called process declares it takes
+    (its start_data_example), what is read back exists in the called process."""
+    problems: list[Problem] = []
+    caller_data = known_data(compiled) | set(helpers)
+    for task_spec in all_task_specs(compiled):
+        if not isinstance(task_spec, LinkedCallActivity):
+            continue
+        settings, element = task_spec.settings, task_spec.bpmn_id
+        label = f"{element} ({task_spec.bpmn_name or 'CallActivity'})"
+        called = _called_version(session, settings.called_key, settings.version)
+        if called is None:
+            pinned = f"version {settings.version} of " if settings.version else ""
+            problems.append(
+                Problem(
+                    f"{label}: {pinned}the called process {settings.called_key!r} is not published", element
+                )
+            )
+            continue
+        callee = bundle_of(called)
+        callee_compiled = compiled if called.key == compiled.key else _compile_published(called, helpers)
+        takes = set(callee.meta.get("start_data_example", {}))
+        child_data = known_data(callee_compiled) | set(helpers)
+        lanes = {spec.lane for spec in all_task_specs(callee_compiled) if getattr(spec, "lane", None)}
+        problems += [
+            Problem(f"{label}: {message}", element)
+            for message in _mapping_problems(settings, caller_data, takes, child_data, lanes)
+        ]
+    return problems
+
+
+def _mapping_problems(settings: CallSettings, caller_data: set, takes: set, child_data: set, lanes: set):
+    loop = settings.loop
+    in_scope = caller_data | ({loop.input_item} if loop and loop.input_item else set())
+    for name, expression in settings.inputs.items():
+        if name not in takes:
+            yield (
+                f"in.{name}: {settings.called_key} does not take {name!r} "
+                f"(its start data: {', '.join(sorted(takes)) or 'none declared'})"
+            )
+        for unknown in sorted(names_read(expression) - in_scope):
+            yield f"in.{name}: {unknown!r} is not data of this process"
+    for name, expression in settings.outputs.items():
+        for unknown in sorted(names_read(expression) - child_data):
+            yield f"out.{name}: {unknown!r} is not data of {settings.called_key}"
+    for lane in settings.lanes:
+        if lane not in lanes:
+            yield f"lane.{lane}: {settings.called_key} has no lane {lane!r}"
+    if loop is not None:
+        yield from _loop_problems(settings, loop, caller_data, child_data)
+
+
+def _loop_problems(settings: CallSettings, loop: Loop, caller_data: set, child_data: set):
+    if loop.collection and loop.collection not in caller_data:
+        yield f"the input collection {loop.collection!r} is not data of this process"
+    gives = set(settings.outputs) if settings.outputs else child_data
+    if loop.output_item and loop.output_item not in gives:
+        yield f"the output item {loop.output_item!r} is not among what {settings.called_key} gives back"
+
+
+def _called_version(session: Session, key: str, version: int | None) -> ProcessDefinition | None:
+    query = select(ProcessDefinition).where(ProcessDefinition.key == key)
+    if version is not None:
+        query = query.where(ProcessDefinition.version == version)
+    return session.scalars(query.order_by(ProcessDefinition.version.desc()).limit(1)).first()
+
+
+def _compile_published(definition: ProcessDefinition, helpers: dict) -> CompiledProcess:
+    return compile_bundle(bundle_of(definition), definition.created_at, helpers)
+
+
+def publishing_order(bundles: list[Bundle]) -> list[Bundle]:
+    """Bundles in an order where each is published after the ones it calls (a cycle
+    keeps the given order for what remains)."""
+    by_key = {bundle.key: bundle for bundle in bundles}
+    calls = {bundle.key: _called_keys(bundle) & set(by_key) - {bundle.key} for bundle in bundles}
+    ordered: list[Bundle] = []
+    while calls:
+        ready = [key for key, called in calls.items() if not called] or [next(iter(calls))]
+        for key in ready:
+            ordered.append(by_key[key])
+            del calls[key]
+        for called in calls.values():
+            called -= set(ready)
+    return ordered
+
+
+def _called_keys(bundle: Bundle) -> set[str]:
+    tree = parse_untrusted_xml(bundle.bpmn, name=f"{bundle.key}.bpmn")
+    return {node.get("calledElement") for node in tree.iter(f"{{{BPMN_MODEL}}}callActivity")} - {None}
 
 
 def _code_problems(task_spec, context: _CheckContext) -> list[str]:
@@ -482,7 +629,12 @@ def publish(
     """Store ``bundle`` as the next version of its key unless the newest version has
     the same content. Returns the version that is current and whether it is new."""
     latest = latest_definition(session, bundle.key)
-    compile_bundle(bundle, at, helpers, roles, contracts, latest.bpmn_xml.encode("utf-8") if latest else None)
+    compiled = compile_bundle(
+        bundle, at, helpers, roles, contracts, latest.bpmn_xml.encode("utf-8") if latest else None
+    )
+    problems = call_problems(session, compiled, BASE_HELPERS if helpers is None else helpers)
+    if problems:
+        raise DefinitionRejected(f"{bundle.key}.bpmn was refused", problems)
     if latest is not None and latest.sha256 == bundle.sha256:
         return latest, False
     definition = ProcessDefinition(

@@ -39,13 +39,16 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.spiff.specs.defaults import UserTask
 from SpiffWorkflow.util.task import TaskState
 
+from engine.call_activity import LinkedCallActivity, LinkedCallActivityConverter
 from engine.definitions import CompiledProcess
 from engine.helpers import as_instant
 from engine.workflow_tasks import all_tasks
 
 # SpecDiff compares task specs through a serializer registry; the spec converters are
 # the same whatever the workflow converter, so the stock Spiff configuration serves.
-SPEC_REGISTRY = BpmnWorkflowSerializer.configure(SPIFF_CONFIG)
+SPEC_REGISTRY = BpmnWorkflowSerializer.configure(
+    {**SPIFF_CONFIG, LinkedCallActivity: LinkedCallActivityConverter}
+)
 FORM, LANE, ESCALATION, TIMER = "form", "lane", "escalation", "timer"  # our layers of a change
 # Tasks an instance still has to run. ERROR counts: a retry runs the failed task again.
 STILL_TO_RUN = TaskState.NOT_FINISHED_MASK | TaskState.ERROR
@@ -387,6 +390,12 @@ def apply_migration(workflow: BpmnWorkflow, diff: InstanceDiff, new: CompiledPro
         task = _find_task(workflow, task_id)
         if task is not None:
             _rearm(workflow, task, timer)
+    for task in list(all_tasks(workflow)):
+        if isinstance(task.task_spec, LinkedCallActivity) and task.state == TaskState.STARTED:
+            # SpiffWorkflow re-predicts what follows READY and WAITING tasks only; a call
+            # waiting for its children would go on along the old version's path.
+            task._drop_children(force=True)
+            task.task_spec._predict(task, mask=TaskState.NOT_FINISHED_MASK)
 
 
 def _armed_timers(workflow: BpmnWorkflow) -> dict[UUID, _ArmedTimer]:

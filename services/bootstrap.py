@@ -65,8 +65,9 @@ class Services:
     def load_bpmn(self, root: Path | None = None) -> list[tuple[str, int, bool]]:
         """Publish every bundle under ``root``; unchanged content makes no new version."""
         results = []
-        for directory in sorted(p for p in (root or self.config.bpmn_dir).iterdir() if p.is_dir()):
-            bundle = definitions.read_bundle(directory)
+        directories = sorted(p for p in (root or self.config.bpmn_dir).iterdir() if p.is_dir())
+        bundles = [definitions.read_bundle(directory) for directory in directories]
+        for bundle in definitions.publishing_order(bundles):  # a called process first
             with self.db.transaction() as session:
                 definition, created = definitions.publish(
                     session,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from factories.bpmn import Node, script_task, user_task
 from factories.calls import (
     boundary,
@@ -25,7 +26,9 @@ from factories.dates import local
 from sqlalchemy import func, select
 
 from engine.definitions import publish
+from engine.errors import DefinitionRejected
 from engine.models import CallActivity, HumanTask, InstanceInbox, ProcessInstance
+from engine.serializer import dump_workflow, load_workflow
 from engine.workflow_tasks import newest_data
 
 T0 = local(2026, 1, 10, 9, 0)
@@ -83,8 +86,6 @@ def data_of(services, instance_id: int) -> dict:
     row = instance(services, instance_id)
     with services.db.read() as session:
         compiled = services.runtime.specs.by_id(session, row.definition_id)
-    from engine.serializer import load_workflow
-
     return newest_data(load_workflow(row.serialization, compiled.spec, compiled.subprocess_specs))
 
 
@@ -292,3 +293,162 @@ def test_an_interrupting_timer_on_a_multi_instance_call_activity_cancels_the_chi
     with services.db.read() as session:
         assert session.scalar(select(CallActivity.status)) == "cancelled"
         assert session.scalar(select(func.count()).select_from(InstanceInbox)) == 0
+
+
+def refusal(services, *bundles) -> list[str]:
+    with pytest.raises(DefinitionRejected) as refused:
+        publish_all(services, *bundles)
+    return [str(problem) for problem in refused.value.problems]
+
+
+def test_publishing_refuses_a_call_of_a_process_that_is_not_published(services):
+    caller = bundle("probe", process("probe", call_activity("ask", "nowhere")))
+    (problem,) = refusal(services, caller)
+    assert "ask" in problem and "'nowhere' is not published" in problem
+
+    publish_all(services, CHILD)
+    pinned = bundle("probe", process("probe", call_activity("ask", "child_probe", version=7)))
+    (problem,) = refusal(services, pinned)
+    assert "version 7 of the called process 'child_probe'" in problem
+
+
+def test_publishing_refuses_mappings_that_name_no_real_data(services):
+    publish_all(services, CHILD)
+    caller = bundle(
+        "probe",
+        process(
+            "probe",
+            call_activity(
+                "ask",
+                "child_probe",
+                {"topic": "subjcet", "colour": "subject"},
+                {"answer": "reslt"},
+                lanes={"boss": "1"},
+            ),
+        ),
+        {"subject": "abc"},
+    )
+    problems = refusal(services, caller)
+    assert any("in.topic: 'subjcet' is not data of this process" in p for p in problems), problems
+    assert any("in.colour: child_probe does not take 'colour'" in p for p in problems), problems
+    assert any("out.answer: 'reslt' is not data of child_probe" in p for p in problems), problems
+    assert any("lane.boss: child_probe has no lane 'boss'" in p for p in problems), problems
+    assert all(p.startswith("ask (Gọi ask)") for p in problems), problems
+
+
+def test_publishing_refuses_a_multi_instance_over_unknown_data(services):
+    publish_all(services, CHILD)
+    loop = loop_xml(collection="unitz", item="unit", output_collection="answers", output_item="answr")
+    problems = refusal(services, bundle("probe", mi_caller(loop), {"units": ["a"]}))
+    assert any("input collection 'unitz'" in p for p in problems), problems
+    assert any("output item 'answr'" in p for p in problems), problems
+
+
+def test_cancelling_a_caller_cancels_its_children_and_suspending_holds_them(services):
+    loop = loop_xml(collection="units", item="unit", output_collection="answers", output_item="answer")
+    publish_all(services, CHILD, bundle("probe", mi_caller(loop), {"units": ["a"]}))
+    caller_id = start(services, "probe", {"units": ["u1", "u2", "u3"]})
+    kids = [kid.id for kid in children(services, caller_id)]
+
+    with services.db.transaction() as session:
+        services.runtime.suspend(session, caller_id, T0)
+    deliver(services)
+    assert {instance(services, kid).status for kid in kids} == {"suspended"}
+    with services.db.transaction() as session:
+        services.runtime.resume(session, caller_id, T0)
+    deliver(services)
+    assert {instance(services, kid).status for kid in kids} == {"running"}
+
+    complete(services, open_tasks(services, kids[0])[0], {"note": "a"})
+    with services.db.transaction() as session:
+        services.runtime.cancel(session, caller_id, T0)
+    deliver(services)
+    assert [instance(services, kid).status for kid in kids] == ["completed", "cancelled", "cancelled"]
+    assert all(open_tasks(services, kid) == [] for kid in kids)
+    assert deliver(services) == 0
+
+
+def test_a_call_whose_input_mapping_fails_stops_the_caller_in_error_until_retried(services):
+    caller = bundle(
+        "probe",
+        process(
+            "probe", call_activity("ask", "child_probe", {"topic": "subject.upper()"}), user_task("review")
+        ),
+        {"subject": "abc"},
+    )
+    publish_all(services, CHILD, caller)
+    caller_id = start(services, "probe", {"subject": 42})  # an int has no upper()
+    failed = instance(services, caller_id)
+    assert failed.status == "error" and "subject.upper()" in failed.error_message
+    assert children(services, caller_id) == []
+    with services.db.transaction() as session:  # the data a retry reads is fixed by hand here
+        stored = session.get(ProcessInstance, caller_id)
+        compiled = services.runtime.specs.by_id(session, stored.definition_id)
+        workflow = load_workflow(stored.serialization, compiled.spec, compiled.subprocess_specs)
+        for task in workflow.get_tasks():
+            task.data["subject"] = "abc"
+        stored.serialization = dump_workflow(workflow)
+    with services.db.transaction() as session:
+        services.runtime.retry(session, caller_id, T0)
+    (child,) = children(services, caller_id)
+    assert data_of(services, child.id)["topic"] == "ABC"
+
+
+def test_a_caller_moved_to_a_new_version_while_its_call_waits_still_joins(services):
+    caller_v1 = bundle(
+        "probe",
+        process(
+            "probe",
+            call_activity("ask", "child_probe", {"topic": "subject"}, {"answer": "result"}),
+            user_task("review"),
+        ),
+        {"subject": "abc"},
+    )
+    publish_all(services, CHILD, caller_v1)
+    caller_id = start(services, "probe", {"subject": "abc"})
+    caller_v2 = bundle(
+        "probe",
+        process(
+            "probe",
+            call_activity("ask", "child_probe", {"topic": "subject"}, {"answer": "result"}),
+            user_task("review"),
+            user_task("archive"),
+        ),
+        {"subject": "abc"},
+    )
+    publish_all(services, caller_v2)
+    with services.db.transaction() as session:
+        target = services.runtime.latest(session, "probe")
+        services.runtime.migrate(session, caller_id, target, T0)
+    (child,) = children(services, caller_id)
+    complete(services, open_tasks(services, child.id)[0], {"note": "ok"})
+    deliver(services)
+    (review,) = open_tasks(services, caller_id)
+    complete(services, review, {"note": "x"})
+    assert [task.task_name for task in open_tasks(services, caller_id)] == [
+        "archive"
+    ]  # the new version's path
+    assert data_of(services, caller_id)["answer"] == "abc:ok"
+
+
+def test_an_interrupting_timer_on_a_multi_instance_user_task_closes_every_open_instance(services):
+    loop = loop_xml(collection="members", item="member", output_collection="scores", output_item="score")
+    side = (boundary("score_all", "too_late", timer("P2D"), then=user_task("follow_up")),)
+    publish_all(
+        services,
+        bundle("probe", process("probe", scored_task("score_all", loop), side=side), {"members": ["a"]}),
+    )
+    caller_id = start(services, "probe", {"members": ["an", "bình", "chi"]})
+    first, *rest = open_tasks(services, caller_id)
+    complete(services, first, {"score": 5})
+
+    services.fire_timers(T0 + timedelta(days=2, seconds=1))
+    assert [task.task_name for task in open_tasks(services, caller_id)] == ["follow_up"]
+    with services.db.read() as session:
+        statuses = dict(
+            session.execute(
+                select(HumanTask.id, HumanTask.status).where(HumanTask.task_name == "score_all")
+            ).all()
+        )
+    assert statuses[first.id] == "completed"
+    assert {statuses[task.id] for task in rest} == {"cancelled"}  # SpiffWorkflow drops them from its tree
