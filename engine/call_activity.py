@@ -112,7 +112,7 @@ class LinkedCallActivity(SpiffBpmnTask):
             elif settings.loop is not None and settings.loop.input_item:
                 child[settings.loop.input_item] = item
             lanes = {
-                lane: self._evaluate(my_task, evaluate, expression, scope)
+                lane: self._unit_id(my_task, evaluate, lane, expression, scope)
                 for lane, expression in settings.lanes.items()
             }
             children.append({"data": child, "lanes": lanes})
@@ -135,6 +135,15 @@ class LinkedCallActivity(SpiffBpmnTask):
                 task=my_task,
             )
         return collection
+
+    def _unit_id(self, my_task, evaluate, lane: str, expression: str, scope: dict) -> int:
+        unit_id = self._evaluate(my_task, evaluate, expression, scope)
+        if not isinstance(unit_id, int) or isinstance(unit_id, bool):
+            raise WorkflowTaskException(
+                f"lane.{lane}: {expression!r} gave {unit_id!r}, not the id of an organisation unit",
+                task=my_task,
+            )
+        return unit_id
 
     @staticmethod
     def _evaluate(my_task, evaluate, expression: str, scope: dict):

@@ -428,9 +428,11 @@ def _mapping_problems(settings: CallSettings, caller_data: set, takes: set, chil
     for name, expression in settings.outputs.items():
         for unknown in sorted(names_read(expression) - child_data):
             yield f"out.{name}: {unknown!r} is not data of {settings.called_key}"
-    for lane in settings.lanes:
+    for lane, expression in settings.lanes.items():
         if lane not in lanes:
             yield f"lane.{lane}: {settings.called_key} has no lane {lane!r}"
+        for unknown in sorted(names_read(expression) - in_scope):
+            yield f"lane.{lane}: {unknown!r} is not data of this process"
     if loop is not None:
         yield from _loop_problems(settings, loop, caller_data, child_data)
 

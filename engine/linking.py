@@ -34,7 +34,7 @@ from engine.call_activity import CHILD_INPUTS, COUNTERS, CallSettings, LinkedCal
 from engine.errors import ConcurrencyConflict, EngineError
 from engine.models import CallActivity, CallInput, InstanceInbox, ProcessDefinition, ProcessInstance
 from engine.store import InstanceRecord
-from engine.workflow_tasks import all_tasks, newest_data
+from engine.workflow_tasks import all_tasks, find_task, newest_data
 
 if TYPE_CHECKING:
     from engine.runtime import InstanceChange, WorkflowRuntime
@@ -79,7 +79,7 @@ class Links:
     """What an operation changed in an instance's links to others."""
 
     opened: list[OpenedCall] = field(default_factory=list)
-    closed: list[str] = field(default_factory=list)  # calls that stopped waiting (joined or cancelled)
+    closed: dict[str, bool] = field(default_factory=dict)  # calls that stopped waiting -> joined?
     thrown: list[Thrown] = field(default_factory=list)
     ended: bool = False  # a child whose end its call must count
 
@@ -105,7 +105,10 @@ def links_of(workflow: BpmnWorkflow, waiting_before: frozenset[str]) -> Links:
             if children is not None:
                 spec = task.task_spec
                 links.opened.append(OpenedCall(str(task.id), spec.bpmn_id, spec.settings, children))
-    links.closed = sorted(waiting_before - waiting)
+    links.closed = {
+        task_id: getattr(find_task(workflow, UUID(task_id)), "state", None) == TaskState.COMPLETED
+        for task_id in sorted(waiting_before - waiting)
+    }
     for event in workflow.get_events():
         definition = event.event_definition
         if isinstance(definition, (ErrorEventDefinition, EscalationEventDefinition)):
@@ -141,8 +144,8 @@ def after_write(runtime: WorkflowRuntime, session: Session, change: InstanceChan
     instance, at = change.instance, change.at
     for call in links.opened:
         _open(runtime, session, instance, call, at)
-    for task_id in links.closed:
-        _close(session, instance, task_id, at)
+    for task_id, joined in links.closed.items():
+        _close(session, instance, task_id, joined, at)
     if instance.call_id is None or instance.parent_id is None:
         return
     for thrown in links.thrown:
@@ -246,15 +249,13 @@ def _start(
     )
 
 
-def _close(session: Session, caller: InstanceRecord, task_id: str, at: datetime) -> None:
+def _close(session: Session, caller: InstanceRecord, task_id: str, joined: bool, at: datetime) -> None:
     """A call that stopped waiting: joined, or cancelled (an interrupting boundary event,
     the caller cancelled). Its children still active are cancelled, in batches."""
-    row = session.execute(select(CALL.c.id, CALL.c.status).where(CALL.c.task_id == task_id)).first()
+    row = session.execute(select(CALL.c.id).where(CALL.c.task_id == task_id)).first()
     if row is None:
         return
-    session.execute(
-        update(CALL).where(CALL.c.id == row.id).values(status=JOINED if row.status == JOINING else CANCELLED)
-    )
+    session.execute(update(CALL).where(CALL.c.id == row.id).values(status=JOINED if joined else CANCELLED))
     session.execute(delete(CALL_INPUT).where(CALL_INPUT.c.call_id == row.id))
     if _has_children(session, row.id, ("running", "suspended", "error")):
         enqueue(session, caller.saved_id, row.id, CANCEL_CHILDREN, at)
@@ -424,7 +425,7 @@ def join(session: Session, workflow: BpmnWorkflow, call_id: int) -> None:
     """Complete the call's waiting task with what its children gave back: gathered
     once, here, in the children's order."""
     call = session.execute(select(CALL).where(CALL.c.id == call_id)).one()
-    task = workflow.get_task_from_id(UUID(call.task_id))
+    task = find_task(workflow, UUID(call.task_id))
     if task is None or task.state != TaskState.STARTED:
         return  # cancelled meanwhile (an interrupting event came first)
     settings: CallSettings = task.task_spec.settings
@@ -448,7 +449,7 @@ def catch_thrown(session: Session, workflow: BpmnWorkflow, call_id: int, kind: s
     """Deliver a child's error or escalation to the boundary events of its call
     activity. Whether one caught it."""
     task_id = session.scalar(select(CALL.c.task_id).where(CALL.c.id == call_id))
-    task = workflow.get_task_from_id(UUID(task_id)) if task_id else None
+    task = find_task(workflow, UUID(task_id)) if task_id else None
     if task is None or task.state != TaskState.STARTED:
         return False
     kind_class = ErrorEventDefinition if kind == ERROR else EscalationEventDefinition

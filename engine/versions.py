@@ -42,7 +42,7 @@ from SpiffWorkflow.util.task import TaskState
 from engine.call_activity import LinkedCallActivity, LinkedCallActivityConverter
 from engine.definitions import CompiledProcess
 from engine.helpers import as_instant
-from engine.workflow_tasks import all_tasks
+from engine.workflow_tasks import all_tasks, find_task
 
 # SpecDiff compares task specs through a serializer registry; the spec converters are
 # the same whatever the workflow converter, so the stock Spiff configuration serves.
@@ -387,7 +387,7 @@ def apply_migration(workflow: BpmnWorkflow, diff: InstanceDiff, new: CompiledPro
         if workflow_diff is not None and subprocess is not None:
             migrate_workflow(workflow_diff, subprocess, new.subprocess_specs[subprocess.spec.name])
     for task_id, timer in armed.items():
-        task = _find_task(workflow, task_id)
+        task = find_task(workflow, task_id)
         if task is not None:
             _rearm(workflow, task, timer)
     for task in list(all_tasks(workflow)):
@@ -430,10 +430,3 @@ def _rearm(workflow: BpmnWorkflow, task, timer: _ArmedTimer) -> None:
         )
         due = timer.armed_at + TimerEventDefinition.get_timedelta_from_start(duration, timer.armed_at)
         task.internal_data = {"event_value": due.isoformat()}
-
-
-def _find_task(workflow: BpmnWorkflow, task_id: UUID):
-    for tasks in [workflow.tasks, *(subprocess.tasks for subprocess in workflow.subprocesses.values())]:
-        if task_id in tasks:
-            return tasks[task_id]
-    return None

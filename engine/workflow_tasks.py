@@ -3,6 +3,8 @@ migration code and the instance viewer."""
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from SpiffWorkflow.bpmn import BpmnWorkflow
 
 
@@ -12,6 +14,14 @@ def all_tasks(workflow: BpmnWorkflow):
     yield from workflow.tasks.values()
     for subprocess in workflow.subprocesses.values():
         yield from subprocess.tasks.values()
+
+
+def find_task(workflow: BpmnWorkflow, task_id: UUID):
+    """The task, sub-processes included, or None (SpiffWorkflow's lookup raises)."""
+    for tasks in [workflow.tasks, *(subprocess.tasks for subprocess in workflow.subprocesses.values())]:
+        if task_id in tasks:
+            return tasks[task_id]
+    return None
 
 
 def newest_data(workflow: BpmnWorkflow) -> dict:

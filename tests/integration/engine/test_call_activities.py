@@ -452,3 +452,26 @@ def test_an_interrupting_timer_on_a_multi_instance_user_task_closes_every_open_i
         )
     assert statuses[first.id] == "completed"
     assert {statuses[task.id] for task in rest} == {"cancelled"}  # SpiffWorkflow drops them from its tree
+
+
+def test_a_lane_mapping_gives_each_child_the_unit_that_acts_in_its_lane(services):
+    loop = loop_xml(collection="units", item="unit")
+    caller = bundle(
+        "probe",
+        process(
+            "probe",
+            call_activity(
+                "ask_all", "child_probe", {"topic": "unit['code']"}, lanes={"clerk": "unit['id']"}, loop=loop
+            ),
+        ),
+        {"units": [{"code": "a", "id": 1}]},
+    )
+    publish_all(services, CHILD, caller)
+    caller_id = start(
+        services, "probe", {"units": [{"code": "thcs", "id": 41}, {"code": "tram_y_te", "id": 42}]}
+    )
+    assert [open_tasks(services, kid.id)[0].org_unit_id for kid in children(services, caller_id)] == [41, 42]
+
+    broken_id = start(services, "probe", {"units": [{"code": "x", "id": "không phải số"}]})
+    broken = instance(services, broken_id)
+    assert broken.status == "error" and "lane.clerk" in broken.error_message
