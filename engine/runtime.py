@@ -741,8 +741,9 @@ class WorkflowRuntime:
     ) -> InstanceChange | None:
         """Step a caller with what its call's children did (engine.linking): join the
         call, or throw a child's error or escalation at its boundary events. An error
-        nothing catches stops the caller in error; an escalation nothing catches is
-        dropped, as BPMN says."""
+        nothing catches stops the caller in error, and is thrown again when it is retried
+        (after a migration to a version that catches it); an escalation nothing catches
+        is dropped, as BPMN says."""
         instance = self._instance(session, instance_id)
         compiled = self.specs.by_id(session, instance.definition_id)
         with clock.pinned(at):
@@ -751,7 +752,8 @@ class WorkflowRuntime:
             if kind == linking.JOIN:
                 linking.join(session, workflow, call_id)
             elif not linking.catch_thrown(session, workflow, call_id, kind, payload):
-                if kind == linking.ERROR:
+                if kind == linking.ERROR:  # kept for a retry, after a version that catches it
+                    linking.enqueue(session, instance_id, call_id, kind, at, payload)
                     code = payload.get("code") or ""
                     self.park(
                         session,

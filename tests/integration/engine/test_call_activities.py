@@ -170,6 +170,12 @@ def test_an_error_no_boundary_catches_stops_the_caller_in_error(services):
     assert parked.status == "error"
     assert "REJ" in parked.error_message
 
+    with services.db.transaction() as session:  # a retry is told again, not left waiting for ever
+        services.runtime.retry(session, caller_id, T0)
+    assert deliver(services) == 1
+    again = instance(services, caller_id)
+    assert again.status == "error" and "REJ" in again.error_message
+
 
 def test_a_non_interrupting_escalation_from_a_child_runs_beside_the_waiting_call(services):
     escalating = bundle(
