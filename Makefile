@@ -75,4 +75,5 @@ unit: install
 bench: install
 	PYTHONPATH=. $(BIN)/python bench/campaign.py
 	PYTHONPATH=. $(BIN)/python bench/scheduler.py
+	PYTHONPATH=. $(BIN)/python bench/mi.py
 	PYTHONPATH=. $(BIN)/python bench/web.py

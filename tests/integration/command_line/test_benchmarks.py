@@ -25,6 +25,27 @@ TIMEOUT_S = 300
 EXPECTED_KEYS = {
     "compare": {"bench", "base", "runs", "figures"},
     "campaign": {"results", "growth_p50", "persist_ratio", "raw_roundtrip_p50_ms", "cutoff_per_instance_ms"},
+    "mi": {
+        "backend",
+        "children",
+        "small_children",
+        "mi_growth",
+        "statements_big",
+        "statements_small",
+        "p50_single_ms",
+        "p95_single_ms",
+        "p50_8_clients_ms",
+        "p95_8_clients_ms",
+        "p95_ratio",
+        "pacing",
+        "start_5000_s",
+        "join_s",
+        "answers",
+        "answers_in_order",
+        "nr_completed",
+        "counter_consistent",
+        "exactly_once",
+    },
     "scheduler": {
         "backend",
         "timers",
@@ -99,7 +120,7 @@ def _json_object(line: str, name: str, stdout: str) -> dict:
 
 
 def test_the_benches_are_found():
-    assert {"campaign", "scheduler", "web"} <= set(BENCHES)
+    assert {"campaign", "mi", "scheduler", "web"} <= set(BENCHES)
     assert "one_task" not in BENCHES  # a shared module, not a bench
 
 
@@ -125,6 +146,9 @@ def test_bench_runs_quick(name):
     if name == "scheduler":
         assert figures["backend"] == "sqlite"
         assert figures["fired"] == figures["timers"] and figures["exactly_once"] is True, figures
+    if name == "mi":  # SQLite: no concurrent clients (writers queue at BEGIN by design)
+        assert figures["backend"] == "sqlite" and figures["p95_8_clients_ms"] is None, figures
+        _assert_mi_correct(figures)
     if name == "compare":  # both sides measured, the same campaign figures
         growth = figures["figures"]["growth_p50"]
         assert growth["base"] > 0 and growth["change"] > 0 and growth["ratio"] is not None, figures
@@ -144,6 +168,30 @@ def test_scheduler_bench_on_postgresql():
         postgres_admin(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
     assert figures["backend"] == "postgresql+psycopg"
     assert figures["fired"] == figures["timers"] and figures["exactly_once"] is True, figures
+
+
+def _assert_mi_correct(figures: dict) -> None:
+    assert figures["answers"] == figures["children"] and figures["answers_in_order"] is True, figures
+    assert figures["nr_completed"] == figures["children"] and figures["counter_consistent"] is True, figures
+    assert figures["exactly_once"] is True, figures
+
+
+@pytest.mark.slow
+def test_mi_bench_on_postgresql():
+    """bench/mi.py's concurrent clients run only on PostgreSQL: there, on a database of
+    its own, with its client processes completing children of one call at once."""
+    database = f"talentflow_bench_mi_{os.getpid()}"
+    postgres_admin(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+    postgres_admin(f"CREATE DATABASE {database}")
+    try:
+        url = f"{PG_SERVER.replace('postgresql://', 'postgresql+psycopg://')}/{database}"
+        figures = run_bench("mi", "--quick", "--database-url", url)
+    finally:
+        postgres_admin(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+    assert figures["backend"] == "postgresql+psycopg"
+    assert figures["clients"] >= 2 and figures["p95_8_clients_ms"] is not None, figures
+    assert figures["concurrent_clients"]["completions"] > 0, figures
+    _assert_mi_correct(figures)
 
 
 @pytest.mark.slow
