@@ -24,8 +24,18 @@ export function isMeaningfulId(id) {
 // null when `id` may replace the element's id, else the text key of the reason.
 export function idProblem(bpmn, element, id) {
   if (!XML_ID.test(id)) return 'idInvalid';
-  const holder = bpmn.moddle.ids.assigned(id) || bpmn.elementRegistry.get(id);
-  return holder && id !== element.id ? 'idTaken' : null;
+  return id !== element.id && idIsTaken(bpmn, id) ? 'idTaken' : null;
+}
+
+// Whether an element of the diagram holds `id`: a shape or flow, a multi-instance's data
+// item (loopItems), or another element the import or a command claimed. A data item that
+// is no longer in the diagram (its name changed, or undone) keeps its claim: not counted.
+function idIsTaken(bpmn, id, exceptItem = null) {
+  if (bpmn.elementRegistry.get(id)) return true;
+  const items = loopItems(bpmn).filter((item) => item !== exceptItem);
+  if (items.some((item) => item.id === id)) return true;
+  const holder = bpmn.moddle.ids.assigned(id);
+  return Boolean(holder) && !isLoopItem(holder);
 }
 
 function created(bpmn, type, attributes, parent) {
@@ -52,44 +62,70 @@ export function readSpiffProperty(element, name) {
 
 // An empty value removes the property: the engine then applies its default.
 export function writeSpiffProperty(bpmn, element, name, value) {
+  const entries = spiffEntries(element);
+  const at = entries.findIndex(([key]) => key === name);
+  if ((at < 0 ? '' : entries[at][1]) === value) return;
+  if (!value) entries.splice(at, 1);
+  else if (at < 0) entries.push([name, value]);
+  else entries[at] = [name, value];
+  setSpiffProperties(bpmn, element, entries);
+}
+
+// The properties whose names start with `prefix`, as [name without the prefix, value], in
+// file order (a call activity's in.<name>, out.<name>, lane.<name>).
+export function readPrefixedProperties(element, prefix) {
+  return spiffEntries(element)
+    .filter(([name]) => name.startsWith(prefix))
+    .map(([name, value]) => [name.slice(prefix.length), value]);
+}
+
+// Replaces the properties whose names start with `prefix` by `entries` ([name, value] each,
+// the name without the prefix), placed where the first of them was: a renamed or removed
+// entry loses its old property. One command.
+export function writePrefixedProperties(bpmn, element, prefix, entries) {
+  if (sameEntries(readPrefixedProperties(element, prefix), entries)) return;
+  const all = spiffEntries(element);
+  const first = all.findIndex(([name]) => name.startsWith(prefix));
+  const before = first < 0 ? all : all.slice(0, first);
+  const after = first < 0 ? [] : all.slice(first);
+  const others = (list) => list.filter(([name]) => !name.startsWith(prefix));
+  const made = entries.map(([name, value]) => [prefix + name, value]);
+  setSpiffProperties(bpmn, element, [...others(before), ...made, ...others(after)]);
+}
+
+export function sameEntries(left, right) {
+  return left.length === right.length
+    && left.every(([name, value], index) => name === right[index][0] && value === right[index][1]);
+}
+
+function spiffEntries(element) {
   const container = spiffPropertiesOf(element);
-  const existing = spiffPropertyOf(container, name);
-  if (!value) {
-    if (existing) removeSpiffProperty(bpmn, element, container, existing);
-  } else if (existing) {
-    if (existing.value !== value) bpmn.modeling.updateModdleProperties(element, existing, { value });
-  } else {
-    const target = container || addSpiffProperties(bpmn, element);
-    const property = created(bpmn, PROPERTY, { name, value }, target);
-    bpmn.modeling.updateModdleProperties(element, target, { properties: [...(target.properties || []), property] });
-  }
+  return ((container && container.properties) || []).map((property) => [property.name || '', property.value || '']);
 }
 
-function addSpiffProperties(bpmn, element) {
-  const bo = element.businessObject;
-  let extensions = bo.extensionElements;
-  if (!extensions) {
-    extensions = created(bpmn, 'bpmn:ExtensionElements', { values: [] }, bo);
-    bpmn.modeling.updateProperties(element, { extensionElements: extensions });
-  }
-  const container = created(bpmn, PROPERTIES, { properties: [] }, extensions);
-  bpmn.modeling.updateModdleProperties(element, extensions, { values: [...(extensions.values || []), container] });
-  return container;
-}
-
+// The element's spiffworkflow properties become `entries`, in one command (one undo step).
 // Empty <spiffworkflow:properties/> and <bpmn:extensionElements/> would only clutter the file.
-function removeSpiffProperty(bpmn, element, container, property) {
-  const rest = container.properties.filter((entry) => entry !== property);
-  if (rest.length) {
-    bpmn.modeling.updateModdleProperties(element, container, { properties: rest });
-    return;
-  }
-  const extensions = element.businessObject.extensionElements;
-  const others = extensions.values.filter((value) => value !== container);
-  if (others.length) {
-    bpmn.modeling.updateModdleProperties(element, extensions, { values: others });
-  } else {
-    bpmn.modeling.updateProperties(element, { extensionElements: undefined });
+function setSpiffProperties(bpmn, element, entries) {
+  const bo = element.businessObject;
+  const container = spiffPropertiesOf(element);
+  const extensions = bo.extensionElements;
+  const propertiesIn = (parent) => entries.map(([name, value]) => created(bpmn, PROPERTY, { name, value }, parent));
+  if (container && entries.length) {
+    bpmn.modeling.updateModdleProperties(element, container, { properties: propertiesIn(container) });
+  } else if (container) {
+    const others = extensions.values.filter((value) => value !== container);
+    if (others.length) bpmn.modeling.updateModdleProperties(element, extensions, { values: others });
+    else bpmn.modeling.updateProperties(element, { extensionElements: undefined });
+  } else if (entries.length) {
+    const parent = extensions || created(bpmn, 'bpmn:ExtensionElements', { values: [] }, bo);
+    const made = created(bpmn, PROPERTIES, {}, parent);
+    made.properties = propertiesIn(made);
+    if (extensions) {
+      bpmn.modeling.updateModdleProperties(element, extensions, { values: [...(extensions.values || []), made] });
+    } else {
+      parent.values = [made];
+      bpmn.modeling.updateProperties(element, { extensionElements: parent });
+    }
   }
 }
 
@@ -153,4 +189,156 @@ export function readScript(element) {
 
 export function writeScript(bpmn, element, script) {
   if (script !== readScript(element)) bpmn.modeling.updateProperties(element, { script: script || undefined });
+}
+
+// --- call activities (engine/call_activity.py: what the BPMN of a call says) ---
+
+export const CALL_PREFIXES = { inputs: 'in.', outputs: 'out.', lanes: 'lane.' };
+export const VERSION_PROPERTY = 'calledVersion';
+
+export function readCalledElement(element) {
+  return element.businessObject.calledElement || '';
+}
+
+export function writeCalledElement(bpmn, element, key) {
+  if (key !== readCalledElement(element)) bpmn.modeling.updateProperties(element, { calledElement: key || undefined });
+}
+
+// A name the child's or this process's data can hold, that an expression can read.
+const DATA_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const PYTHON_KEYWORDS = new Set(('False None True and as assert async await break class continue def del elif '
+  + 'else except finally for from global if import in is lambda nonlocal not or pass raise return try while '
+  + 'with yield').split(' '));
+
+export function isDataName(name) {
+  return DATA_NAME.test(name) && !PYTHON_KEYWORDS.has(name);
+}
+
+// --- multi-instance: bpmn:multiInstanceLoopCharacteristics, as SpiffWorkflow reads it ---
+//
+// <bpmn:multiInstanceLoopCharacteristics isSequential="true">   (absent: parallel)
+//   <bpmn:loopCardinality>expression</...> | <bpmn:loopDataInputRef>collection</...>
+//   <bpmn:loopDataOutputRef>collection</...>
+//   <bpmn:inputDataItem id="item" name="item"/> <bpmn:outputDataItem id="item" name="item"/>
+//   <bpmn:completionCondition>expression</...>
+//
+// loopDataInputRef and loopDataOutputRef are references in BPMN, to an element's id; here
+// they name task data (SpiffWorkflow reads their text). bpmn-js keeps a reference as the
+// object it points to and writes that object's id: a free-standing bpmn:ItemAwareElement
+// whose id is the data name, in no container, is written as exactly that text. The data
+// items are SpiffWorkflow's variables by their id, so id and name are the data name.
+
+const MULTI_INSTANCE = 'bpmn:MultiInstanceLoopCharacteristics';
+const LOOP_REFERENCES = { 'bpmn:loopDataInputRef': 'loopDataInputRef', 'bpmn:loopDataOutputRef': 'loopDataOutputRef' };
+export const LOOP_FIELDS = ['cardinality', 'collection', 'item', 'outputCollection', 'outputItem', 'condition'];
+
+export function multiInstanceOf(element) {
+  const loop = element.businessObject.loopCharacteristics;
+  return loop && loop.$instanceOf(MULTI_INSTANCE) ? loop : null;
+}
+
+// 'none', 'parallel', 'sequential', or 'standard' (a standard loop, which we do not run).
+export function readLoopKind(element) {
+  const loop = element.businessObject.loopCharacteristics;
+  if (!loop) return 'none';
+  if (!loop.$instanceOf(MULTI_INSTANCE)) return 'standard';
+  return loop.isSequential ? 'sequential' : 'parallel';
+}
+
+// As bpmn-js's own replace menu toggles the marker: the same commands, so either undoes the other.
+export function writeLoopKind(bpmn, element, kind) {
+  if (kind === readLoopKind(element)) return;
+  if (kind === 'none') {
+    bpmn.modeling.updateProperties(element, { loopCharacteristics: undefined });
+    return;
+  }
+  const isSequential = kind === 'sequential';
+  const loop = multiInstanceOf(element);
+  if (loop) {
+    bpmn.modeling.updateModdleProperties(element, loop, { isSequential });
+  } else {
+    const made = created(bpmn, MULTI_INSTANCE, { isSequential }, element.businessObject);
+    bpmn.modeling.updateProperties(element, { loopCharacteristics: made });
+  }
+}
+
+export function readLoop(element) {
+  const loop = multiInstanceOf(element);
+  const body = (expression) => (expression && expression.body) || '';
+  const idOf = (named) => (named && named.id) || '';
+  const itemName = (item) => (item && (item.name || item.id)) || '';
+  return {
+    cardinality: body(loop && loop.loopCardinality),
+    collection: idOf(loop && loop.loopDataInputRef),
+    item: itemName(loop && loop.inputDataItem),
+    outputCollection: idOf(loop && loop.loopDataOutputRef),
+    outputItem: itemName(loop && loop.outputDataItem),
+    condition: body(loop && loop.completionCondition),
+  };
+}
+
+// `changes` maps some of LOOP_FIELDS to their new values ('' removes the element): one command.
+export function writeLoop(bpmn, element, changes) {
+  const loop = multiInstanceOf(element);
+  if (!loop) return;
+  const current = readLoop(element);
+  const changed = Object.entries(changes).filter(([field, value]) => current[field] !== value);
+  if (!changed.length) return;
+  const item = (type) => (value) => created(bpmn, type, { id: value, name: value }, loop);
+  const expression = (value) => formalExpression(bpmn, value, loop);
+  const reference = (value) => dataName(bpmn, value);
+  const makers = {
+    cardinality: ['loopCardinality', expression],
+    collection: ['loopDataInputRef', reference],
+    item: ['inputDataItem', item('bpmn:DataInput')],
+    outputCollection: ['loopDataOutputRef', reference],
+    outputItem: ['outputDataItem', item('bpmn:DataOutput')],
+    condition: ['completionCondition', expression],
+  };
+  const properties = Object.fromEntries(changed.map(([field, value]) => {
+    const [property, make] = makers[field];
+    return [property, value ? make(value) : undefined];
+  }));
+  bpmn.modeling.updateModdleProperties(element, loop, properties);
+}
+
+function dataName(bpmn, name) {
+  return bpmn.moddle.create('bpmn:ItemAwareElement', { id: name });
+}
+
+// On import a loopDataInputRef/loopDataOutputRef naming task data refers to no element:
+// the reader warns and drops it. Put it back as a data name; the other warnings are returned.
+export function keepLoopDataNames(bpmn, warnings) {
+  return warnings.filter((warning) => {
+    const property = LOOP_REFERENCES[warning.property];
+    const loop = warning.element;
+    const name = String(warning.value || '').trim();
+    if (!property || !name || !loop || !loop.$instanceOf || !loop.$instanceOf(MULTI_INSTANCE)) return true;
+    loop.set(property, dataName(bpmn, name));
+    return false;
+  });
+}
+
+function isLoopItem(moddleElement) {
+  const parent = moddleElement.$parent;
+  return Boolean(parent && parent.$instanceOf && parent.$instanceOf(MULTI_INSTANCE)
+    && (moddleElement.$instanceOf('bpmn:DataInput') || moddleElement.$instanceOf('bpmn:DataOutput')));
+}
+
+// The data items of every multi-instance in the diagram.
+function loopItems(bpmn) {
+  return bpmn.elementRegistry.getAll()
+    .map((element) => element.businessObject && element.businessObject.loopCharacteristics)
+    .filter((loop) => loop && loop.$instanceOf(MULTI_INSTANCE))
+    .flatMap((loop) => [loop.inputDataItem, loop.outputDataItem])
+    .filter(Boolean);
+}
+
+// null when `name` may be the element's input ('item') or output ('outputItem') data item,
+// else the text key of the reason: the item's id is its name, unique in the whole file.
+export function loopItemProblem(bpmn, element, field, name) {
+  if (!isDataName(name)) return 'dataNameInvalid';
+  const loop = multiInstanceOf(element);
+  const own = loop && (field === 'item' ? loop.inputDataItem : loop.outputDataItem);
+  return idIsTaken(bpmn, name, own) ? 'itemIdTaken' : null;
 }

@@ -4,6 +4,7 @@
 // vendored modeler bundle, loaded before this module.
 
 import { createApi, messageOf, Unreachable } from './api.js';
+import { keepLoopDataNames } from './bpmn-model.js';
 import { createContractLocks } from './contract-locks.js';
 import { createFormEditor } from './form-editor.js';
 import { createPanel } from './panel.js';
@@ -42,17 +43,15 @@ function markChanged() {
 // --- loading ---
 
 async function start() {
-  const [descriptor, rolesResult, draftResult] = await Promise.all([
+  const [descriptor, rolesResult, draftResult, definitionsResult] = await Promise.all([
     fetch(root.dataset.moddle).then((response) => response.json()),
     api.get('/roles'),
     api.get(draftPath),
+    createApi('', root.dataset.csrfToken).get(root.dataset.definitions),
   ]);
-  if (!draftResult.ok) {
-    showStatus(text('loadFailed', { message: messageOf(draftResult) }), 'error');
-    return;
-  }
-  if (!rolesResult.ok) {
-    showStatus(text('loadFailed', { message: messageOf(rolesResult) }), 'error');
+  const failed = [draftResult, rolesResult, definitionsResult].find((result) => !result.ok);
+  if (failed) {
+    showStatus(text('loadFailed', { message: messageOf(failed) }), 'error');
     return;
   }
   draft = draftResult.data;
@@ -61,7 +60,7 @@ async function start() {
     moddleExtensions: { spiffworkflow: descriptor },
   });
   if (!(await importDiagram(draft.bpmn))) return;
-  wire(rolesResult.data);
+  wire(rolesResult.data, publishedProcesses(definitionsResult.data));
   showStatus(draft.saved_at ? text('loadedSavedAt', { time: localTime(draft.saved_at) }) : text('loaded'));
   setBusy(false);
   root.dataset.state = 'ready'; // for browser tests: the diagram is in and the panel wired
@@ -71,7 +70,9 @@ async function importDiagram(xml) {
   try {
     const { warnings } = await modeler.importXML(xml);
     // What bpmn-js could not read is dropped on save: say so where a developer looks.
-    for (const warning of warnings) console.warn('BPMN import:', warning.message);
+    for (const warning of keepLoopDataNames({ moddle: modeler.get('moddle') }, warnings)) {
+      console.warn('BPMN import:', warning.message);
+    }
   } catch (error) {
     showStatus(text('importFailed', { message: error.message }), 'error');
     return false;
@@ -80,7 +81,18 @@ async function importDiagram(xml) {
   return true;
 }
 
-function wire(roles) {
+// What a call activity may call: each published process with its title and versions,
+// from every published version (newest first within a key).
+function publishedProcesses(definitions) {
+  const byKey = new Map();
+  for (const { key: processKey, title, version } of definitions) {
+    if (!byKey.has(processKey)) byKey.set(processKey, { key: processKey, title: title || processKey, versions: [] });
+    byKey.get(processKey).versions.push(version);
+  }
+  return [...byKey.values()].sort((left, right) => left.title.localeCompare(right.title, 'vi'));
+}
+
+function wire(roles, processes) {
   const formEditor = createFormEditor({
     root: document.getElementById('form-editor'),
     rowTemplate: document.getElementById('field-row'),
@@ -90,7 +102,8 @@ function wire(roles) {
   const locks = createContractLocks({ modeler, contract: draft.contract || [], text });
   createPanel({
     root: document.getElementById('panel'),
-    modeler, roles, forms: draft.forms, text, formEditor, locks, onFormsChanged: markChanged,
+    modeler, roles, processes, forms: draft.forms, text, formEditor, locks, onFormsChanged: markChanged,
+    rowTemplate: document.getElementById('mapping-row'),
   });
   // Registered after the import, whose own command-stack reset is no change.
   modeler.on('commandStack.changed', markChanged);

@@ -1,12 +1,15 @@
 // The side panel: the selected element's id and name, and what its kind carries in our
 // BPMN dialect (bpmn/README.md): a lane's role, a user task's form, instructions and
-// escalation policy, a timer's expression, a gateway flow's condition, a script.
+// escalation policy, a timer's expression, a gateway flow's condition, a script, a call
+// activity's called process and mappings, a multi-instance's settings.
 // The fields are in the page (translated there); this shows the ones that apply and
 // writes each change to the diagram when the field is left (one undo step per change).
 
 import {
-  idProblem, isA, isConditionalFlow, isMeaningfulId, readCondition, readDocumentation, readScript,
-  readSpiffProperty, readTimer, timerOf, writeCondition, writeDocumentation, writeScript,
+  CALL_PREFIXES, LOOP_FIELDS, VERSION_PROPERTY, idProblem, isA, isConditionalFlow, isDataName, isMeaningfulId,
+  loopItemProblem, readCalledElement, readCondition, readDocumentation, readLoop, readLoopKind,
+  readPrefixedProperties, readScript, readSpiffProperty, readTimer, sameEntries, timerOf, writeCalledElement,
+  writeCondition, writeDocumentation, writeLoop, writeLoopKind, writePrefixedProperties, writeScript,
   writeSpiffProperty, writeTimer,
 } from './bpmn-model.js';
 import { lockIcon } from './contract-locks.js';
@@ -16,14 +19,26 @@ const FORM_PROPERTY = 'formJsonSchemaFilename';
 const NEW_FORM = '+new'; // the "new form…" option; "+" is never in a form file name
 const POLICY_PROPERTIES = ['due', 'reminders', 'escalation', 'escalation_action'];
 
-export function createPanel({ root, modeler, roles, forms, text, formEditor, locks, onFormsChanged }) {
+// Loop fields holding data names (the others hold expressions), and the two data items.
+const LOOP_NAMES = ['collection', 'item', 'outputCollection', 'outputItem'];
+const LOOP_ITEMS = ['item', 'outputItem'];
+const loopField = (field) => `loop_${field.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`)}`;
+
+export function createPanel({
+  root, modeler, roles, processes, forms, text, formEditor, locks, onFormsChanged, rowTemplate,
+}) {
   const bpmn = {
     modeling: modeler.get('modeling'),
     moddle: modeler.get('moddle'),
     elementRegistry: modeler.get('elementRegistry'),
   };
   const roleCodes = new Set(roles.map((role) => role.code));
+  const processByKey = new Map(processes.map((process) => [process.key, process]));
   let current = null;
+  // For a multi-instance with neither a count nor an input collection yet: which of the two
+  // the admin chose to give (by business object).
+  const loopOver = new WeakMap();
+  root.querySelector('#panel-role-codes').replaceChildren(...roles.map((role) => option(role.code, role.name)));
 
   const field = (name) => root.querySelector(`[name="${name}"]`);
   const shown = (name) => root.querySelector(`[data-show="${name}"]`);
@@ -37,16 +52,20 @@ export function createPanel({ root, modeler, roles, forms, text, formEditor, loc
       timer: Boolean(element && timerOf(element)),
       condition: Boolean(element && isConditionalFlow(element)),
       script: isA(element, 'bpmn:ScriptTask'),
+      callActivity: isA(element, 'bpmn:CallActivity'),
+      multiInstance: isA(element, 'bpmn:CallActivity') || isA(element, 'bpmn:UserTask'),
     };
   }
 
   function show(element) {
     current = element;
     showIdError('');
-    refresh();
+    showLoopError('');
+    refresh(true);
   }
 
-  function refresh() {
+  // `anew`: another element is shown, the mapping tables drop what was typed for the last.
+  function refresh(anew = false) {
     if (current && bpmn.elementRegistry.get(current.id) !== current) current = null; // removed, e.g. by undo
     const sections = sectionsOf(current);
     for (const [name, visible] of Object.entries(sections)) {
@@ -60,6 +79,8 @@ export function createPanel({ root, modeler, roles, forms, text, formEditor, loc
     if (sections.timer) fillTimer();
     if (sections.condition) setValue('condition', readCondition(current));
     if (sections.script) setValue('script', readScript(current));
+    if (sections.callActivity) fillCall(anew);
+    if (sections.multiInstance) fillLoop();
   }
 
   // The field being typed in keeps what is typed; the model changes when it is left.
@@ -125,6 +146,86 @@ export function createPanel({ root, modeler, roles, forms, text, formEditor, loc
     setValue('timer_expression', expression);
   }
 
+  // --- call activities ---
+
+  function fillCall(anew) {
+    const key = readCalledElement(current);
+    const select = field('called_element');
+    const options = processes.map((process) => option(process.key, `${process.title} (${process.key})`));
+    if (key && !processByKey.has(key)) options.push(option(key, text('processNotFound', { key })));
+    select.replaceChildren(select.options[0], ...options);
+    select.value = key;
+    fillVersions(key);
+    for (const table of mappings) table.fill(readPrefixedProperties(current, table.prefix), anew);
+  }
+
+  function fillVersions(key) {
+    const pinned = readSpiffProperty(current, VERSION_PROPERTY);
+    const versions = (processByKey.get(key) || { versions: [] }).versions.map(String);
+    const select = field('called_version');
+    const options = versions.map((version) => option(version, text('versionNumber', { version })));
+    if (pinned && !versions.includes(pinned)) {
+      options.push(option(pinned, text('versionNotFound', { version: pinned })));
+    }
+    select.replaceChildren(select.options[0], ...options);
+    select.value = pinned;
+  }
+
+  // Inputs, outputs and lanes: in.<name>, out.<name>, lane.<name>.
+  const mappings = Object.entries(CALL_PREFIXES).map(([name, prefix]) => createMappingTable({
+    root: root.querySelector(`[data-mapping="${name}"]`),
+    rowTemplate,
+    prefix,
+    text,
+    write: (entries) => writePrefixedProperties(bpmn, current, prefix, entries),
+  }));
+
+  // --- multi-instance ---
+
+  function fillLoop() {
+    const kind = readLoopKind(current);
+    const select = field('loop_kind');
+    select.querySelector('option[value="standard"]').hidden = kind !== 'standard';
+    select.value = kind;
+    const multi = kind === 'parallel' || kind === 'sequential';
+    shown('loop-fields').hidden = !multi;
+    if (!multi) return;
+    const loop = readLoop(current);
+    for (const name of LOOP_FIELDS) setValue(loopField(name), loop[name]);
+    const over = overOf(loop);
+    field('loop_over').value = over;
+    shown('loop-cardinality').hidden = over !== 'cardinality';
+    shown('loop-collection').hidden = over !== 'collection';
+  }
+
+  function overOf(loop) {
+    if (loop.cardinality) return 'cardinality';
+    if (loop.collection || loop.item) return 'collection';
+    return loopOver.get(current.businessObject) || 'collection';
+  }
+
+  function showLoopError(message) {
+    shown('loop-error').textContent = message;
+    shown('loop-error').hidden = !message;
+  }
+
+  // One of a count or an input collection: choosing one clears the other.
+  function chooseLoopOver(over) {
+    loopOver.set(current.businessObject, over);
+    showLoopError('');
+    if (over === 'cardinality') writeLoop(bpmn, current, { collection: '', item: '' });
+    else writeLoop(bpmn, current, { cardinality: '' });
+    refresh();
+  }
+
+  function writeLoopField(name, value) {
+    let problem = null;
+    if (value && LOOP_ITEMS.includes(name)) problem = loopItemProblem(bpmn, current, name, value);
+    else if (value && LOOP_NAMES.includes(name) && !isDataName(value)) problem = 'dataNameInvalid';
+    showLoopError(problem ? text(problem, { name: value }) : '');
+    if (!problem) writeLoop(bpmn, current, { [name]: value });
+  }
+
   function showIdError(message) {
     shown('id-error').textContent = message;
     shown('id-error').hidden = !message;
@@ -168,6 +269,16 @@ export function createPanel({ root, modeler, roles, forms, text, formEditor, loc
     timer_expression: writeCurrentTimer,
     condition: (value) => writeCondition(bpmn, current, value.trim()),
     script: (value) => writeScript(bpmn, current, value.trimEnd()),
+    called_element: (value) => writeCalledElement(bpmn, current, value),
+    called_version: (value) => writeSpiffProperty(bpmn, current, VERSION_PROPERTY, value),
+    loop_kind: (value) => {
+      showLoopError('');
+      writeLoopKind(bpmn, current, value);
+    },
+    loop_over: chooseLoopOver,
+    ...Object.fromEntries(LOOP_FIELDS.map((name) => [
+      loopField(name), (value) => writeLoopField(name, value.trim()),
+    ])),
     ...Object.fromEntries(POLICY_PROPERTIES.map((name) => [
       name, (value) => writeSpiffProperty(bpmn, current, name, value.trim()),
     ])),
@@ -190,6 +301,90 @@ export function createPanel({ root, modeler, roles, forms, text, formEditor, loc
 
   show(null);
   return { refresh };
+}
+
+// An editable table of a call activity's mappings, each row a property `prefix`<name> whose
+// value is an expression. A change is written when every row is valid (a name that is a
+// data name, once in the table); a row without its expression yet is kept on screen only.
+function createMappingTable({ root, rowTemplate, prefix, text, write }) {
+  const rows = root.querySelector('[data-rows]');
+  const error = root.querySelector('[data-show="mapping-error"]');
+  const labels = { name: root.dataset.nameLabel, expression: root.dataset.expressionLabel };
+  let shownEntries = null; // what the rows stand for in the model
+
+  function fill(entries, anew) {
+    if (!anew && shownEntries && sameEntries(entries, shownEntries)) return; // keeps what is being typed
+    shownEntries = entries;
+    rows.replaceChildren(...entries.map(([name, expression]) => row(name, expression)));
+    showError('');
+  }
+
+  function row(name = '', expression = '') {
+    const made = rowTemplate.content.firstElementChild.cloneNode(true);
+    const nameInput = made.querySelector('[name="mapping_name"]');
+    const expressionInput = made.querySelector('[name="mapping_expression"]');
+    nameInput.value = name;
+    expressionInput.value = expression;
+    nameInput.setAttribute('aria-label', labels.name);
+    expressionInput.setAttribute('aria-label', labels.expression);
+    if (root.dataset.nameList) nameInput.setAttribute('list', root.dataset.nameList);
+    return made;
+  }
+
+  function showError(message, at = null) {
+    error.textContent = message;
+    error.hidden = !message;
+    for (const each of rows.children) each.classList.toggle('invalid', each === at);
+  }
+
+  // The rows as entries to write, or the first problem and its row.
+  function check() {
+    const entries = [];
+    const seen = new Set();
+    let incomplete = false;
+    for (const each of rows.children) {
+      const name = each.querySelector('[name="mapping_name"]').value.trim();
+      const expression = each.querySelector('[name="mapping_expression"]').value.trim();
+      if (!name && !expression) continue;
+      if (!name) return { problem: text('mappingNameMissing'), at: each };
+      if (!isDataName(name)) return { problem: text('dataNameInvalid', { name }), at: each };
+      if (seen.has(name)) return { problem: text('mappingNameTaken', { name }), at: each };
+      seen.add(name);
+      if (expression) entries.push([name, expression]);
+      else incomplete = true;
+    }
+    return { entries, incomplete };
+  }
+
+  function commit() {
+    const { entries, incomplete, problem, at } = check();
+    if (problem) {
+      showError(problem, at);
+      return;
+    }
+    showError(incomplete ? text('mappingIncomplete') : '');
+    if (sameEntries(entries, shownEntries || [])) return;
+    shownEntries = entries;
+    write(entries);
+  }
+
+  root.addEventListener('change', (event) => {
+    if (event.target.closest('[data-rows]')) commit();
+  });
+  root.addEventListener('click', (event) => {
+    const action = event.target.closest('[data-action]');
+    if (!action) return;
+    if (action.dataset.action === 'add-mapping') {
+      const made = row();
+      rows.append(made);
+      made.querySelector('[name="mapping_name"]').focus();
+    } else if (action.dataset.action === 'remove-mapping') {
+      action.closest('.mapping-row').remove();
+      commit();
+    }
+  });
+
+  return { prefix, fill };
 }
 
 function option(value, label) {
