@@ -84,14 +84,6 @@ class Links:
     ended: bool = False  # a child whose end its call must count
 
 
-def waiting_calls(workflow: BpmnWorkflow) -> frozenset[str]:
-    return frozenset(
-        str(task.id)
-        for task in all_tasks(workflow)
-        if isinstance(task.task_spec, LinkedCallActivity) and task.state == TaskState.STARTED
-    )
-
-
 def links_of(workflow: BpmnWorkflow, waiting_before: frozenset[str]) -> Links:
     """Calls opened and closed by an operation, and the events its instance threw that
     nothing in it caught. Takes each opened call's child inputs out of the workflow,

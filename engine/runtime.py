@@ -26,6 +26,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.orm import Session
 
 from engine import clock, contracts, linking, store
+from engine.call_activity import LinkedCallActivity
 from engine.definitions import CompiledProcess, all_task_specs, bundle_of, compile_bundle, latest_definition
 from engine.errors import (
     BudgetExceeded,
@@ -927,13 +928,15 @@ class _Before:
 
     @classmethod
     def of(cls, workflow: BpmnWorkflow) -> _Before:
-        ready, passed = set(), set()
+        ready, passed, calls = set(), set(), set()
         for task in all_tasks(workflow):
             if task.state == TaskState.READY and isinstance(task.task_spec, UserTask):
                 ready.add(str(task.id))
             elif task.state == TaskState.COMPLETED:
                 passed.add(task.id)
-        return cls(frozenset(ready), frozenset(passed), linking.waiting_calls(workflow))
+            elif task.state == TaskState.STARTED and isinstance(task.task_spec, LinkedCallActivity):
+                calls.add(str(task.id))
+        return cls(frozenset(ready), frozenset(passed), frozenset(calls))
 
 
 def _reached(workflow: BpmnWorkflow, passed_before, ready_before) -> list[str]:
