@@ -17,9 +17,15 @@ from services.process_admin._drafts import (
     versions_of,
 )
 from services.process_admin._instances import (
+    CHILD_STATES,
+    STARTED_BY_CODE,
+    ChildList,
+    Family,
+    ParentLink,
     act,
     cancel_preview,
     diagram,
+    family,
     instance_page,
     instances_of,
     migrate,
@@ -28,6 +34,11 @@ from services.process_admin._instances import (
 from services.process_admin._processes import definitions, instance_view, start
 
 __all__ = [
+    "CHILD_STATES",
+    "STARTED_BY_CODE",
+    "ChildList",
+    "Family",
+    "ParentLink",
     "act",
     "cancel_preview",
     "contracted_elements",
@@ -35,6 +46,7 @@ __all__ = [
     "diagram",
     "diff",
     "draft_of",
+    "family",
     "import_file",
     "instance_page",
     "instance_view",

@@ -1,18 +1,21 @@
-"""Instances as administrators watch and steer them: the viewer's data, suspend, resume,
-retry, cancel, and migration to a newer version of their process. Every action is
-audited with who, when, what, and the version before and after."""
+"""Instances as administrators watch and steer them: the viewer's data, its links to a
+parent and children, suspend, resume, retry, cancel, and migration to a newer version of
+their process. Every action is audited with who, when, what, and the version before and
+after."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
+from engine.definitions import all_task_specs
 from engine.errors import NotFound
 from engine.inspection import InstanceState, instance_state
-from engine.models import HumanTask, ProcessDefinition, ProcessInstance
+from engine.models import CallActivity, HumanTask, ProcessDefinition, ProcessInstance
 from engine.runtime import WorkflowRuntime
 from engine.versions import MigrationPlan
 from services import notifications
@@ -106,6 +109,292 @@ def diagram(session: Session, runtime: WorkflowRuntime, instance_id: int) -> dic
         "current": state.current,
         "failed": state.failed,
     }
+
+
+# -- an instance's parent and children ------------------------------------------------
+# A caller may have thousands of children: the viewer counts them by status and lists
+# one page of them through the indexes (ix_process_instance_call: call_id, status,
+# child_index; the one on parent_id), never reading all of them nor any child's workflow.
+
+CHILDREN_PER_PAGE = 50
+CHILD_STATES = ("running", "suspended", "error", "completed", "cancelled")
+# The key of the list of children an instance's code started (parent_id, no call
+# activity: the older product flows); a call activity's list has its row's id as key.
+STARTED_BY_CODE = "direct"
+
+
+@dataclass(frozen=True)
+class ChildRow:
+    id: int
+    child_index: int | None  # its place in its call's children, from 0; None when started by code
+    process_key: str
+    business_key: str | None
+    status: str
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class CalledBy:
+    """The call activity whose children a list shows."""
+
+    call: CallActivity
+    label: str  # the call activity's name in the caller's BPMN (its id if it has none)
+    called_key: str
+    called_version: int
+
+
+@dataclass(frozen=True)
+class ChildList:
+    """One list of an instance's children: those of one call activity, in their order,
+    or (``called_by`` None) those its code started, by id. ``rows`` is one page of them,
+    of the status ``state`` when it is set."""
+
+    key: str
+    called_by: CalledBy | None
+    counts: dict[str, int]  # children by status
+    state: str | None
+    page: int  # from 1
+    rows: list[ChildRow]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def pages(self) -> int:
+        return _pages(self.counts.get(self.state, 0) if self.state else self.total)
+
+    @property
+    def offset(self) -> int:
+        """How many children the pages before this one show."""
+        return (self.page - 1) * CHILDREN_PER_PAGE
+
+
+@dataclass(frozen=True)
+class ParentLink:
+    """The instance that started a child, and the call activity that did, if one did."""
+
+    id: int
+    process_key: str
+    business_key: str | None
+    call_id: int | None
+    label: str | None  # the call activity's name
+    child_index: int | None
+
+    @property
+    def list_key(self) -> str:
+        return str(self.call_id) if self.call_id is not None else STARTED_BY_CODE
+
+    @property
+    def page(self) -> int:
+        """The page of the parent's list that shows this child (a call's children are
+        started in the order of their indexes, so those that exist have 0..n-1)."""
+        return 1 if self.child_index is None else self.child_index // CHILDREN_PER_PAGE + 1
+
+
+@dataclass(frozen=True)
+class Family:
+    parent: ParentLink | None
+    lists: list[ChildList]
+    selected: str | None  # the key of the list that the state and page asked for apply to
+    # What the query asked for that the viewer set aside, as typed: "call" (no such list),
+    # "state" (no such status), "page" (not a page number), "page_beyond" (past the last page).
+    ignored: dict[str, str]
+
+
+def family(
+    session: Session,
+    runtime: WorkflowRuntime,
+    instance_id: int,
+    *,
+    call: str | None = None,
+    state: str | None = None,
+    page: str | None = None,
+) -> Family:
+    """The instance's parent and its lists of children, as the viewer's query asks:
+    ``call`` (a list's key; by default the first list), ``state`` (one of CHILD_STATES)
+    and ``page`` (from 1) choose which page of that list to show, the other lists show
+    their first page. What it does not understand it ignores, and says so in ``ignored``."""
+    row = session.execute(
+        select(ProcessInstance.parent_id, ProcessInstance.call_id, ProcessInstance.child_index).where(
+            ProcessInstance.id == instance_id
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"no instance {instance_id}")
+    parent = None if row.parent_id is None else _parent_link(session, runtime, *row)
+    sources = _child_sources(session, runtime, instance_id)
+    ignored: dict[str, str] = {}
+    keys = [key for key, _, _ in sources]
+    selected = keys[0] if keys else None
+    if call:
+        selected = call if call in keys else None
+        if selected is None:
+            ignored["call"] = call
+    if state and state not in CHILD_STATES:
+        ignored["state"], state = state, None
+    wanted = _page_number(page)
+    if wanted is None:
+        ignored["page"], wanted = page or "", 1
+    lists = []
+    for key, called_by, counts in sources:
+        chosen = (state, wanted) if key == selected else (None, 1)
+        lists.append(_child_list(session, instance_id, key, called_by, counts, *chosen))
+        if key == selected and lists[-1].page < wanted:
+            ignored["page_beyond"] = page or ""
+    return Family(parent, lists, selected, ignored)
+
+
+def _child_sources(
+    session: Session, runtime: WorkflowRuntime, instance_id: int
+) -> list[tuple[str, CalledBy | None, dict[str, int]]]:
+    """Each list of the instance's children: its key, its call activity, its counts."""
+    calls = session.execute(
+        select(CallActivity, ProcessDefinition.key, ProcessDefinition.version)
+        .join(ProcessDefinition, ProcessDefinition.id == CallActivity.definition_id)
+        .where(CallActivity.parent_id == instance_id)
+        .order_by(CallActivity.id)
+    ).all()
+    counts: dict[int | None, dict[str, int]] = {call.id: {} for call, _, _ in calls}
+    if calls:  # one GROUP BY on ix_process_instance_call for every call's children
+        for call_id, status, number in session.execute(
+            select(ProcessInstance.call_id, ProcessInstance.status, func.count())
+            .where(ProcessInstance.call_id.in_(list(counts)))
+            .group_by(ProcessInstance.call_id, ProcessInstance.status)
+        ):
+            counts[call_id][status] = number
+    sources: list[tuple[str, CalledBy | None, dict[str, int]]] = [
+        (
+            str(call.id),
+            CalledBy(
+                call, _element_label(session, runtime, call.parent_definition_id, call.element), key, version
+            ),
+            counts[call.id],
+        )
+        for call, key, version in calls
+    ]
+    # Children started by code: only when the calls' children are not all the children
+    # (a count on the parent_id index), so that a caller's page reads none of their rows.
+    children = session.scalar(
+        select(func.count()).select_from(ProcessInstance).where(ProcessInstance.parent_id == instance_id)
+    )
+    if (children or 0) > sum(sum(by_status.values()) for by_status in counts.values()):
+        by_code = dict(
+            session.execute(
+                select(ProcessInstance.status, func.count())
+                .where(ProcessInstance.parent_id == instance_id, ProcessInstance.call_id.is_(None))
+                .group_by(ProcessInstance.status)
+            )
+            .tuples()
+            .all()
+        )
+        if by_code:
+            sources.append((STARTED_BY_CODE, None, by_code))
+    return sources
+
+
+def _child_list(
+    session: Session,
+    instance_id: int,
+    key: str,
+    called_by: CalledBy | None,
+    counts: dict[str, int],
+    state: str | None,
+    page: int,
+) -> ChildList:
+    page = min(page, _pages(counts.get(state, 0) if state else sum(counts.values())))
+    offset = (page - 1) * CHILDREN_PER_PAGE
+    if called_by is not None:
+        rows = _call_children(session, called_by.call.id, state, offset)
+    else:
+        query = select(*_CHILD_COLUMNS).where(
+            ProcessInstance.parent_id == instance_id, ProcessInstance.call_id.is_(None)
+        )
+        if state:
+            query = query.where(ProcessInstance.status == state)
+        rows = _child_rows(
+            session, query.order_by(ProcessInstance.id).offset(offset).limit(CHILDREN_PER_PAGE)
+        )
+    return ChildList(key, called_by, counts, state, page, rows)
+
+
+_CHILD_COLUMNS = (
+    ProcessInstance.id,
+    ProcessInstance.child_index,
+    ProcessInstance.process_key,
+    ProcessInstance.business_key,
+    ProcessInstance.status,
+    ProcessInstance.updated_at,
+)
+
+
+def _call_children(session: Session, call_id: int, state: str | None, offset: int) -> list[ChildRow]:
+    """A page of a call's children: the page's first and last indexes from the index
+    (call_id, status, child_index) alone, then the rows between them, so that no more
+    than a page of rows is ever read, whichever the page."""
+    where = [ProcessInstance.call_id == call_id]
+    if state:
+        where.append(ProcessInstance.status == state)
+    indexes = session.scalars(
+        select(ProcessInstance.child_index)
+        .where(*where)
+        .order_by(ProcessInstance.child_index)
+        .offset(offset)
+        .limit(CHILDREN_PER_PAGE)
+    ).all()
+    if not indexes:
+        return []
+    return _child_rows(
+        session,
+        select(*_CHILD_COLUMNS)
+        .where(*where, ProcessInstance.child_index.between(indexes[0], indexes[-1]))
+        .order_by(ProcessInstance.child_index, ProcessInstance.id)
+        .limit(CHILDREN_PER_PAGE),
+    )
+
+
+def _child_rows(session: Session, query) -> list[ChildRow]:
+    return [ChildRow(*row) for row in session.execute(query)]
+
+
+def _parent_link(
+    session: Session, runtime: WorkflowRuntime, parent_id: int, call_id: int | None, child_index: int | None
+) -> ParentLink | None:
+    parent = session.execute(
+        select(ProcessInstance.process_key, ProcessInstance.business_key).where(
+            ProcessInstance.id == parent_id
+        )
+    ).first()
+    if parent is None:
+        return None
+    call = None if call_id is None else session.get(CallActivity, call_id)
+    label = (
+        None if call is None else _element_label(session, runtime, call.parent_definition_id, call.element)
+    )
+    return ParentLink(parent_id, parent.process_key, parent.business_key, call_id, label, child_index)
+
+
+def _element_label(session: Session, runtime: WorkflowRuntime, definition_id: int, element: str) -> str:
+    """The name of a BPMN element in a version of a process (its id if it has none)."""
+    for spec in all_task_specs(runtime.specs.by_id(session, definition_id)):
+        if spec.bpmn_id == element:
+            return spec.bpmn_name or element
+    return element
+
+
+def _page_number(typed: str | None) -> int | None:
+    """A page asked for, from 1 (the first when none is); None when it is not a page."""
+    if not typed:
+        return 1
+    try:
+        number = int(typed)
+    except ValueError:
+        return None
+    return number if number >= 1 else None
+
+
+def _pages(count: int) -> int:
+    return max(1, math.ceil(count / CHILDREN_PER_PAGE))
 
 
 def act(

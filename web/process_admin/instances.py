@@ -1,5 +1,7 @@
 """The instance viewer: the diagram with the path taken and the current tasks, the data,
-the history; and the admin actions on an instance, migration included."""
+the history, the parent that started it and the children it started (counted by status,
+listed a page at a time, ?call=<list>&state=<status>&page=<n>); and the admin actions on
+an instance, migration included."""
 
 from __future__ import annotations
 
@@ -21,14 +23,63 @@ def action_labels() -> dict[str, str]:
     return {"suspend": _("Suspend"), "resume": _("Resume"), "retry": _("Retry"), "cancel": _("Cancel")}
 
 
+def call_status_labels() -> dict[str, str]:
+    return {
+        "running": _("Waiting for its children"),
+        "joining": _("Children done, the caller is about to go on"),
+        "joined": _("Done: the caller went on"),
+        "cancelled": _("Stopped: no longer waiting for its children"),
+    }
+
+
+def ignored_parameters(family: process_admin.Family) -> list[str]:
+    """Why the query's parameters that the viewer did not understand were set aside."""
+    notices = []
+    if "call" in family.ignored:
+        notices.append(
+            _(
+                "This instance has no list of children «%(value)s»: each list shows its first page.",
+                value=family.ignored["call"],
+            )
+        )
+    if "state" in family.ignored:
+        notices.append(
+            _(
+                "«%(value)s» is not a status: children of every status are shown.",
+                value=family.ignored["state"],
+            )
+        )
+    if "page" in family.ignored:
+        notices.append(
+            _("«%(value)s» is not a page number: the first page is shown.", value=family.ignored["page"])
+        )
+    if "page_beyond" in family.ignored:
+        notices.append(
+            _("There is no page %(value)s: the last page is shown.", value=family.ignored["page_beyond"])
+        )
+    return notices
+
+
 @bp.get("/instances/<int:instance_id>")
 def instance(instance_id: int):
     svc = services()
     with svc.db.read() as session:
         page = process_admin.instance_page(session, svc.runtime, instance_id)
+        family = process_admin.family(
+            session,
+            svc.runtime,
+            instance_id,
+            call=request.args.get("call"),
+            state=request.args.get("state"),
+            page=request.args.get("page"),
+        )
     return render_template(
         "admin/instance.html",
         page=page,
+        family=family,
+        child_states=process_admin.CHILD_STATES,
+        call_statuses=call_status_labels(),
+        ignored=ignored_parameters(family),
         actions=action_labels(),
         data_json=json.dumps(page.state.data, ensure_ascii=False, indent=2, sort_keys=True),
     )
