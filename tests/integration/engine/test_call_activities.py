@@ -25,7 +25,7 @@ from factories.calls import (
 from factories.dates import local
 from sqlalchemy import func, select
 
-from engine.definitions import publish
+from engine.definitions import Bundle, publish
 from engine.errors import DefinitionRejected
 from engine.models import CallActivity, HumanTask, InstanceInbox, ProcessInstance
 from engine.serializer import dump_workflow, load_workflow
@@ -94,18 +94,20 @@ CHILD = bundle(
     process("child_probe", user_task("work"), script_task("answer", "result = topic + ':' + note")),
     {"topic": "x"},
 )
+REJECTING = bundle(
+    "child_probe", process("child_probe", user_task("work"), end=error_end("REJ"), codes=("REJ",))
+)
+
+
+def asking_caller(topic: str, *after: Node) -> Bundle:
+    """probe: start -> ask (child_probe, its topic from ``topic``, its result back as
+    answer) -> ``after``... -> end."""
+    ask = call_activity("ask", "child_probe", {"topic": topic}, {"answer": "result"})
+    return bundle("probe", process("probe", ask, *after), {"subject": "abc"})
 
 
 def test_a_call_activity_maps_data_in_and_out_and_the_caller_waits_for_its_child(services):
-    caller = bundle(
-        "probe",
-        process(
-            "probe",
-            call_activity("ask", "child_probe", {"topic": "subject.upper()"}, {"answer": "result"}),
-            user_task("review"),
-        ),
-        {"subject": "abc"},
-    )
+    caller = asking_caller("subject.upper()", user_task("review"))
     publish_all(services, CHILD, caller)
     caller_id = start(services, "probe", {"subject": "abc"})
 
@@ -129,9 +131,6 @@ def test_a_call_activity_maps_data_in_and_out_and_the_caller_waits_for_its_child
 
 
 def test_an_error_thrown_in_a_child_is_caught_on_the_callers_boundary_with_the_childs_data(services):
-    rejecting = bundle(
-        "child_probe", process("child_probe", user_task("work"), end=error_end("REJ"), codes=("REJ",))
-    )
     caller = bundle(
         "probe",
         process(
@@ -142,7 +141,7 @@ def test_an_error_thrown_in_a_child_is_caught_on_the_callers_boundary_with_the_c
             codes=("REJ",),
         ),
     )
-    publish_all(services, rejecting, caller)
+    publish_all(services, REJECTING, caller)
     caller_id = start(services, "probe", {"subject": "abc"})
     (child,) = children(services, caller_id)
     (work,) = open_tasks(services, child.id)
@@ -157,11 +156,8 @@ def test_an_error_thrown_in_a_child_is_caught_on_the_callers_boundary_with_the_c
 
 
 def test_an_error_no_boundary_catches_stops_the_caller_in_error(services):
-    rejecting = bundle(
-        "child_probe", process("child_probe", user_task("work"), end=error_end("REJ"), codes=("REJ",))
-    )
     caller = bundle("probe", process("probe", call_activity("ask", "child_probe"), user_task("review")))
-    publish_all(services, rejecting, caller)
+    publish_all(services, REJECTING, caller)
     caller_id = start(services, "probe", {})
     (child,) = children(services, caller_id)
     complete(services, open_tasks(services, child.id)[0], {"note": "x"})
@@ -375,13 +371,7 @@ def test_cancelling_a_caller_cancels_its_children_and_suspending_holds_them(serv
 
 
 def test_a_call_whose_input_mapping_fails_stops_the_caller_in_error_until_retried(services):
-    caller = bundle(
-        "probe",
-        process(
-            "probe", call_activity("ask", "child_probe", {"topic": "subject.upper()"}), user_task("review")
-        ),
-        {"subject": "abc"},
-    )
+    caller = asking_caller("subject.upper()", user_task("review"))
     publish_all(services, CHILD, caller)
     caller_id = start(services, "probe", {"subject": 42})  # an int has no upper()
     failed = instance(services, caller_id)
@@ -401,27 +391,10 @@ def test_a_call_whose_input_mapping_fails_stops_the_caller_in_error_until_retrie
 
 
 def test_a_caller_moved_to_a_new_version_while_its_call_waits_still_joins(services):
-    caller_v1 = bundle(
-        "probe",
-        process(
-            "probe",
-            call_activity("ask", "child_probe", {"topic": "subject"}, {"answer": "result"}),
-            user_task("review"),
-        ),
-        {"subject": "abc"},
-    )
+    caller_v1 = asking_caller("subject", user_task("review"))
     publish_all(services, CHILD, caller_v1)
     caller_id = start(services, "probe", {"subject": "abc"})
-    caller_v2 = bundle(
-        "probe",
-        process(
-            "probe",
-            call_activity("ask", "child_probe", {"topic": "subject"}, {"answer": "result"}),
-            user_task("review"),
-            user_task("archive"),
-        ),
-        {"subject": "abc"},
-    )
+    caller_v2 = asking_caller("subject", user_task("review"), user_task("archive"))
     publish_all(services, caller_v2)
     with services.db.transaction() as session:
         target = services.runtime.latest(session, "probe")
