@@ -73,6 +73,7 @@ class HumanTask(Base):
         Index("ix_human_task_assignee", "assignee_id", "status", "due_at"),
         Index("ix_human_task_instance", "instance_id", "status"),
         Index("ix_human_task_next_alert", "next_alert_at"),
+        Index("ix_human_task_done", "completed_by", "completed_at"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # SpiffWorkflow task id
@@ -80,6 +81,9 @@ class HumanTask(Base):
     process_key: Mapped[str] = mapped_column(String(100))
     task_name: Mapped[str] = mapped_column(String(100))
     title: Mapped[str] = mapped_column(String(300))
+    # The title folded for search: lower case, Vietnamese accents and đ taken off
+    # (engine.text.fold), so that "truong" finds "Trường".
+    search_text: Mapped[str] = mapped_column(String(300), default="")
     lane: Mapped[str] = mapped_column(String(100))
     org_unit_id: Mapped[int | None]
     assignee_id: Mapped[int | None]

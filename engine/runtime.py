@@ -54,6 +54,7 @@ from engine.reactions import (
 from engine.sandbox import build_script_engine
 from engine.serializer import dump_workflow, load_workflow
 from engine.store import InstanceRecord, TaskRecord
+from engine.text import fold
 from engine.versions import (
     InstanceDiff,
     MigrationPlan,
@@ -780,12 +781,14 @@ class WorkflowRuntime:
         first alert its escalation policy plans."""
         info = compiled.user_tasks[task.task_spec.bpmn_id]
         due_at, provisional_year = self._due_at(task, info.policy.due)
+        title = task_title(info.title, task.data)
         record = TaskRecord(
             id=str(task.id),
             instance_id=instance.saved_id,
             process_key=instance.process_key,
             task_name=info.name,
-            title=task_title(info.title, task.data),
+            title=title,
+            search_text=fold(title)[:300],
             lane=info.lane,
             org_unit_id=instance.lane_orgs.get(info.lane),
             form_key=info.form_file,

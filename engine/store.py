@@ -79,6 +79,7 @@ class TaskRecord:
     next_alert_at: datetime | None = None  # when its escalation policy next acts
     alert_stage: int = 0  # how many of its planned alerts are behind it
     due_provisional_year: int | None = None  # see engine.models.HumanTask
+    search_text: str = ""  # see engine.models.HumanTask
 
 
 _INSTANCE_FIELDS = [field.name for field in fields(InstanceRecord)]
@@ -125,6 +126,7 @@ _INSTANCE_CHANGES = (
 )
 _REFRESHED_TASK_FIELDS = (
     "title",
+    "search_text",
     "lane",
     "org_unit_id",
     "form_key",

@@ -35,6 +35,10 @@ from web.security import SESSION_KEY, SignedInUser, configure_security
 from web.selection import pages as round_pages
 from web.talent_search import api as talents_api, pages as talent_pages
 from web.work import api as tasks_api, inbox, task_page
+from web.work.attachments import bp as task_attachments_bp
+from web.work.comments import bp as task_comments_bp
+from web.work.delegation import bp as task_delegation_bp
+from web.work.recall import bp as task_recall_bp
 
 # Each context's pages, and its part of the API at its path under /api/v1. The admin
 # area is one blueprint (web/admin.py): accounts, processes and instances add their routes to it.
@@ -42,6 +46,10 @@ PAGES = [
     sign_in_pages.bp,
     inbox.bp,
     task_page.bp,
+    task_comments_bp,
+    task_attachments_bp,
+    task_delegation_bp,
+    task_recall_bp,
     campaign_pages.bp,
     city_pages.bp,
     round_pages.bp,

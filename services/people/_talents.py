@@ -16,13 +16,13 @@ yearly figures and the audit trail consistent, and leaves no dangling reference.
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from engine.errors import NotFound
+from engine.text import fold
 from services import identity
 from services.common import audit
 from services.common.errors import Conflict, InvalidInput
@@ -302,10 +302,8 @@ def _living_person(session: Session, person_id: int) -> Person:
 
 def name_key(text: str) -> str:
     """Lower case without accents, spaces collapsed: officers type "nguyen van" or
-    "Nguyễn Văn" and both find Nguyễn Văn An (đ is a letter of its own, not an accent)."""
-    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    plain = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return " ".join(plain.lower().split())
+    "Nguyễn Văn" and both find Nguyễn Văn An."""
+    return fold(text)
 
 
 def _required_name(full_name: str) -> str:

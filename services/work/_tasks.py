@@ -12,12 +12,13 @@ from engine.definitions import all_task_specs
 from engine.errors import ContractBroken, DeadlinePassed, NotFound
 from engine.models import HumanTask, ProcessInstance
 from engine.runtime import InstanceChange, WorkflowRuntime
+from services import attachments, comments
 from services.common.db import Database
 from services.common.errors import Conflict, PermissionDenied
 from services.common.models import AuditEvent
 from services.deadlines import Escalation
 from services.identity import AppUser, Membership, OrgChart, OrgUnit, task_roles, user_by_username
-from services.work._models import TaskDraft
+from services.work._models import TaskDraft, TaskEvent
 
 
 def tasks_for(session: Session, user: AppUser, limit: int = 100) -> list[HumanTask]:
@@ -274,8 +275,10 @@ def draft_of(session: Session, user: AppUser, task_id: str) -> TaskDraft | None:
     return session.get(TaskDraft, (task_id, user.id))
 
 
-def history(session: Session, instance_id: int) -> list[dict]:
-    """The case's steps: for whom each task opened, who did what and when, and its escalations."""
+def history(session: Session, instance_id: int, reader: AppUser) -> list[dict]:
+    """The case's steps: for whom each task opened, who did what and when, its escalations,
+    delegations and recalls, and the comments and attachments ``reader`` may see. Each step
+    is a dict with ``at``, ``what`` and what _history.html shows for that kind."""
     rows = list(
         session.scalars(
             select(HumanTask).where(HumanTask.instance_id == instance_id).order_by(HumanTask.created_at)
@@ -292,8 +295,12 @@ def history(session: Session, instance_id: int) -> list[dict]:
             )
         )
     }
+    events = list(
+        session.scalars(select(TaskEvent).where(TaskEvent.instance_id == instance_id).order_by(TaskEvent.at))
+    )
     user_ids = (
         {task.completed_by for task in rows}
+        | {uid for told in events for uid in (told.actor_id, told.from_user_id, told.to_user_id)}
         | {uid for row in escalated for uid in row.recipient_ids}
         | {event.actor_id for event in cancels.values()}
     )
@@ -342,6 +349,21 @@ def history(session: Session, instance_id: int) -> list[dict]:
                 "who": ", ".join(users.get(uid, "") for uid in escalation.recipient_ids),
             }
         )
+    titles = {task.id: task.title for task in rows}
+    for told in events:
+        steps.append(
+            {
+                "at": told.at,
+                "what": told.kind,
+                "title": titles.get(told.task_id, ""),
+                "who": users.get(told.actor_id),
+                "from": users.get(told.from_user_id),
+                "to": users.get(told.to_user_id),
+                "reason": told.reason,
+            }
+        )
+    steps += comments.history_steps(session, instance_id, reader)
+    steps += attachments.history_steps(session, instance_id, reader)
     return sorted(steps, key=lambda step: step["at"])
 
 

@@ -14,6 +14,7 @@ from engine.errors import NotFound
 from services import campaigns, work
 from services.common.display import LOCAL_TZ
 from services.common.errors import Conflict, InvalidInput, PermissionDenied
+from services.identity import AppUser
 from web import refusals
 from web.campaigns.aggregation_xlsx import aggregation_workbook
 from web.context import services
@@ -212,7 +213,8 @@ def unit(campaign_id: int, unit_code: str):
         except NotFound:
             abort(404)
         columns = campaigns.line_columns(session, svc.runtime)
-        histories = [work.history(session, instance_id) for instance_id in view.instance_ids]
+        reader = session.get_one(AppUser, current_user.id)
+        histories = [work.history(session, instance_id, reader) for instance_id in view.instance_ids]
     lines = [
         [
             words(

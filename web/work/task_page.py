@@ -17,7 +17,13 @@ from services import documents, work
 from services.identity import AppUser
 from web import refusals
 from web.context import services
-from web.work import case_view
+from web.work import (
+    attachments as attachment_parts,
+    case_view,
+    comments as comment_parts,
+    delegation as delegation_parts,
+    recall as recall_parts,
+)
 from web.work.form_fields import data_from, fields_of
 
 bp = Blueprint("task_page", __name__)
@@ -118,7 +124,14 @@ def _render(
     svc = services()
     with svc.db.read() as session:
         schema = work.form_of(session, svc.runtime, task)
-        history = work.history(session, task.instance_id)
+        user = session.get_one(AppUser, current_user.id)
+        history = work.history(session, task.instance_id, user)
+        # Each feature of the page gives what its part of task.html shows.
+        parts = {
+            key: value
+            for feature in (attachment_parts, comment_parts, delegation_parts, recall_parts)
+            for key, value in feature.task_page_parts(session, svc, user, task).items()
+        }
         if case_data is None:
             case_data = work.case_values(
                 session, svc.runtime, task, svc.runtime.task_data(session, task.id), svc.clock.now()
@@ -142,6 +155,7 @@ def _render(
         draft_saved_at=draft_saved_at,
         attachments=attachments,
         case=case_view.entries(*case) if case else [],
+        **parts,
     )
     return page
 

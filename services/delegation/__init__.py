@@ -1,0 +1,6 @@
+"""Delegation: see docs/working-together.md.
+
+This module is the context's public face: other contexts and the web layer import only
+what it names (the import contracts in setup.cfg)."""
+
+from services.delegation import _models  # noqa: F401  (registers the tables)
