@@ -125,3 +125,11 @@ class MigrationRefused(EngineError):
 
     def __str__(self):
         return self.message + "\n" + "\n".join(f"- {reason}" for reason in self.reasons)
+
+
+class NotRecallable(EngineError):
+    """A completed task cannot be taken back (recalled): what followed it was already
+    acted on, the case moved on or ended, or its completion did something that no
+    capability knows how to undo. Nothing was changed; the message is for the person."""
+
+    code = "not_recallable"

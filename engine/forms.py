@@ -4,6 +4,9 @@
 ``message`` is a Vietnamese sentence naming the field by its schema ``title``. The
 ``x-lte-field`` keyword on a property says "this number must be <= that sibling property".
 ``check_form_schema`` says (in English) why a schema is unacceptable as a task form.
+A top-level ``{"type": "integer", "format": "attachment"}`` property is a file field
+(:func:`attachment_fields`): its value is the id of a file attached to the case, kept
+outside the workflow's data (docs/working-together.md).
 """
 
 from __future__ import annotations
@@ -89,6 +92,47 @@ _CODES = {
     "additionalProperties": "unknown_field",
     LTE_KEYWORD: "not_lte_field",
 }
+
+
+# File fields: what they may hold. The content is checked by the services that store it.
+ATTACHMENT_FORMAT = "attachment"
+ATTACHMENT_MEDIA_TYPES = ("application/pdf", "image/png", "image/jpeg")
+DEFAULT_ATTACHMENT_BYTES = 10 * 1024 * 1024
+MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024  # a form may lower its cap, never raise it past this
+
+
+@dataclass(frozen=True)
+class AttachmentField:
+    """A file field of a form: its property name, title and limits (defaults filled in)."""
+
+    name: str
+    title: str
+    media_types: tuple[str, ...]
+    max_bytes: int
+    personal_data: bool
+    required: bool
+
+
+def attachment_fields(schema: dict) -> list[AttachmentField]:
+    """The file fields of a form schema (top-level properties only), in their order."""
+    properties = schema.get("properties", {}) if isinstance(schema, dict) else {}
+    required = set(schema.get("required", [])) if isinstance(schema, dict) else set()
+    return [
+        AttachmentField(
+            name,
+            spec.get("title") if isinstance(spec.get("title"), str) else name,
+            tuple(spec.get("x-media-types", ATTACHMENT_MEDIA_TYPES)),
+            spec.get("x-max-bytes", DEFAULT_ATTACHMENT_BYTES),
+            spec.get("x-personal-data", False) is True,
+            name in required,
+        )
+        for name, spec in properties.items()
+        if _is_attachment(spec)
+    ]
+
+
+def _is_attachment(spec) -> bool:
+    return isinstance(spec, dict) and spec.get("format") == ATTACHMENT_FORMAT
 
 
 @dataclass(frozen=True)
@@ -656,11 +700,35 @@ def _check_properties(properties: dict, where: str, problems: list[str]) -> None
     for name, sub in properties.items():
         if is_reserved_key(name):
             problems.append(f"{where}/properties/{name}: property name {name!r} is reserved")
+        if _is_attachment(sub):
+            problems += [f"{where}/properties/{name}: {p}" for p in _attachment_problems(sub, where == "#")]
         other = sub.get(LTE_KEYWORD) if isinstance(sub, dict) else None
         if other is not None and (not isinstance(other, str) or other not in properties):
             problems.append(
                 f"{where}/properties/{name}: {LTE_KEYWORD} names {other!r}, which is not a sibling property"
             )
+
+
+def _attachment_problems(spec: dict, top_level: bool) -> list[str]:
+    """Why a file field cannot be stored as declared (see ``attachment_fields``)."""
+    problems = []
+    if not top_level:
+        problems.append("a file field (format: attachment) must be a property of the form itself")
+    if spec.get("type") != "integer":
+        problems.append("a file field (format: attachment) must be 'type: integer' (the attachment's id)")
+    media_types = spec.get("x-media-types", ATTACHMENT_MEDIA_TYPES)
+    if (
+        not isinstance(media_types, list | tuple)
+        or not media_types
+        or any(each not in ATTACHMENT_MEDIA_TYPES for each in media_types)
+    ):
+        problems.append(f"x-media-types must be a non-empty list of {', '.join(ATTACHMENT_MEDIA_TYPES)}")
+    cap = spec.get("x-max-bytes", DEFAULT_ATTACHMENT_BYTES)
+    if not isinstance(cap, int) or isinstance(cap, bool) or not 0 < cap <= MAX_ATTACHMENT_BYTES:
+        problems.append(f"x-max-bytes must be a whole number of bytes, 1 to {MAX_ATTACHMENT_BYTES} (20 MB)")
+    if not isinstance(spec.get("x-personal-data", False), bool):
+        problems.append("x-personal-data must be true or false")
+    return problems
 
 
 def _children(node: dict):

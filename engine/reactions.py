@@ -3,13 +3,13 @@
 A capability (a package of ``services/``) registers one ``Capability``: the contracts it
 holds the BPMN to (``engine.contracts``) and its reactions, one row each: a process event
 (instance started, user task completed, element reached, end event reached, instance
-cancelled) of one element of one process -> the handler to call. The runtime computes
-the events of each operation, looks each up once, and calls the handlers in the same
-transaction, event by event in the order they happened (started, completed, reached,
-ended, cancelled), and for one event in the order the capabilities were registered
-(``services/bootstrap.py``). A handler that refuses raises (``FormInvalid``...): the
-whole operation rolls back. A capability may also offer case data it keeps outside the
-workflow to a user task's case view (``CaseSource``).
+cancelled, user task recalled) of one element of one process -> the handler to call.
+The runtime computes the events of each operation, looks each up once, and calls the
+handlers in the same transaction, event by event in the order they happened (started,
+completed or recalled, reached, ended, cancelled), and for one event in the order the
+capabilities were registered (``services/bootstrap.py``). A handler that refuses raises
+(``FormInvalid``...): the whole operation rolls back. A capability may also offer case
+data it keeps outside the workflow to a user task's case view (``CaseSource``).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from engine.runtime import InstanceChange
 
 STARTED, COMPLETED, REACHED, ENDED, CANCELLED = "started", "completed", "reached", "ended", "cancelled"
+RECALLED = "recalled"
 Handler = Callable[["Session", "InstanceChange"], None]
 
 
@@ -61,6 +62,13 @@ def ended(process_key: str, end_event: str, handler: Handler) -> Reaction:
 
 def cancelled(process_key: str, handler: Handler) -> Reaction:
     return Reaction(process_key, CANCELLED, None, handler)
+
+
+def recalled(process_key: str, task: str, handler: Handler) -> Reaction:
+    """The person who completed the user task ``task`` took it back (engine.runtime,
+    ``recall``): the handler undoes what the capability's reactions to that completion
+    did. A completion that set off a reaction can be recalled only if one is declared."""
+    return Reaction(process_key, RECALLED, task, handler)
 
 
 @dataclass(frozen=True)
@@ -111,8 +119,8 @@ class Capability:
                 yield f"{named} is not an outcome of the contract"
         elif element is None:
             yield f"{named} is not in the contract"
-        elif reaction.event == COMPLETED and element.kind != USER_TASK:
-            yield f"{named}: only a user task is completed by a person"
+        elif reaction.event in (COMPLETED, RECALLED) and element.kind != USER_TASK:
+            yield f"{named}: only a user task is completed (or recalled) by a person"
         elif element.kind == END_EVENT:
             yield f"{named}: react to an end event as an outcome (ended)"
 
@@ -132,6 +140,9 @@ class ReactionTable:
         for reaction in capability.reactions:
             self._rows[(reaction.process_key, reaction.event, reaction.element)].append(reaction.handler)
             self._keys.add(reaction.process_key)
+
+    def reacts_to(self, process_key: str, event: str, element: str | None) -> bool:
+        return bool(self._rows.get((process_key, event, element)))
 
     def contracts(self) -> list[ProcessContract]:
         return [contract for capability in self.capabilities for contract in capability.contracts]

@@ -36,17 +36,19 @@ from engine.errors import (
     FormInvalid,
     MigrationRefused,
     NotFound,
+    NotRecallable,
     TaskNotReady,
 )
 from engine.escalation import first_stage, plan_alerts
 from engine.forms import FieldError, is_reserved_key
-from engine.helpers import BASE_HELPERS, as_instant, unconfirmed_years_counted
+from engine.helpers import BASE_HELPERS, OFFICE_TZ, as_instant, unconfirmed_years_counted
 from engine.models import ProcessDefinition
 from engine.reactions import (
     CANCELLED as CANCELLED_EVENT,
     COMPLETED as COMPLETED_EVENT,
     ENDED,
     REACHED,
+    RECALLED as RECALLED_EVENT,
     STARTED,
     Capability,
     ReactionTable,
@@ -63,7 +65,7 @@ from engine.versions import (
     diff_instance,
     instance_changes,
 )
-from engine.workflow_tasks import all_tasks, newest_data
+from engine.workflow_tasks import all_tasks, find_task, newest_data
 from engine.xml_safety import parse_untrusted_xml
 
 # A timer that comes due while the engine steps runs in the same operation, but a
@@ -71,6 +73,7 @@ from engine.xml_safety import parse_untrusted_xml
 MAX_STEP_PASSES = 10
 TIMER_EVENT_TYPES = {"TimeDateEventDefinition", "DurationTimerEventDefinition", "CycleTimerEventDefinition"}
 START, TASK, TIMER, CALL = "start", "task", "timer", "call"  # what caused an InstanceChange...
+RECALL = "recall"  # ...or a person taking back a task they completed (WorkflowRuntime.recall)...
 MIGRATE, SUSPEND, RESUME, CANCEL, RETRY = "migrate", "suspend", "resume", "cancel", "retry"  # ...or an admin
 RUNNING, SUSPENDED, ERROR, COMPLETED, CANCELLED = "running", "suspended", "error", "completed", "cancelled"
 # Instances an administrator can still act on; the others are over.
@@ -90,7 +93,7 @@ class InstanceChange:
     instance: InstanceRecord
     at: datetime
     data: dict
-    cause: str  # start | task | timer | call | migrate | suspend | resume | cancel | retry
+    cause: str  # start | task | timer | call | recall | migrate | suspend | resume | cancel | retry
     completed_task: TaskRecord | None = None
     opened_tasks: list[TaskRecord] = field(default_factory=list)
     closed_task_ids: list[str] = field(default_factory=list)
@@ -101,6 +104,8 @@ class InstanceChange:
     # As loaded, for an administrator's operation (what an audit records); None otherwise.
     status_before: str | None = None
     definition_before: int | None = None
+    # For a recall: the task taken back, as it was completed (its completed_data is what was sent).
+    recalled_task: TaskRecord | None = None
 
     @property
     def finished(self) -> bool:
@@ -111,6 +116,8 @@ class InstanceChange:
         events: list[tuple[str, str | None]] = [(STARTED, None)] if self.cause == START else []
         if self.completed_task is not None:
             events.append((COMPLETED_EVENT, self.completed_task.task_name))
+        if self.recalled_task is not None:
+            events.append((RECALLED_EVENT, self.recalled_task.task_name))
         events += [(REACHED, element) for element in self.reached]
         events += [(ENDED, element) for element in self.end_events]
         if self.cause == CANCEL:
@@ -132,6 +139,8 @@ class PendingChange:
     closed_by_status: dict[str, list[str]]  # rows of tasks closed by the engine, by their new status
     refreshed_tasks: list[TaskRecord]  # rows of open tasks rewritten after a migration
     links: linking.Links = field(default_factory=linking.Links)
+    # Ids of opened tasks whose rows exist already (completed, then recalled): rewritten, not inserted.
+    reopened: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -397,7 +406,72 @@ class WorkflowRuntime:
         compiled = self.specs.by_id(session, instance.definition_id)
         workflow = load_workflow(instance.serialization, compiled.spec, compiled.subprocess_specs)
         workflow.script_engine = self.script_engine  # never the unrestricted default, even to read
-        return dict(workflow.get_task_from_id(UUID(task_id)).data)
+        task = find_task(workflow, UUID(task_id))
+        # A recall removes the tasks after the one taken back from the tree: their rows
+        # stay (closed), their data is gone.
+        return dict(task.data) if task is not None else {}
+
+    # -- taking a completion back --------------------------------------------------
+
+    def recall(
+        self, session: Session, task_id: str, *, user_id: int | None, at: datetime | None = None
+    ) -> InstanceChange:
+        """Take back a completed user task whose next steps nobody has acted on yet (thu
+        hồi, docs/working-together.md): the task waits again, with its id and its parent's
+        data, for ``user_id``; the tasks its completion opened close as cancelled (the
+        workflow is reset to the task, so what followed it is gone). Refused with
+        NotRecallable, nothing changed, when the task is not completed, the instance is not
+        running, a user task after it was completed or a call activity after it started
+        its children, its completion set off reactions that no capability declares how to
+        undo (engine.reactions.recalled), or the task's own deadline has passed."""
+        task_row = store.load_task(session, task_id)
+        if task_row is None:
+            raise NotFound(f"no task {task_id}")
+        if task_row.status != "completed":
+            raise NotRecallable(f"«{task_row.title}» chưa được hoàn thành nên không có gì để thu hồi.")
+        instance = self._instance_of(session, task_row)
+        if instance.status != RUNNING:
+            raise NotRecallable(_NO_RECALL_WHEN.get(instance.status, _NO_RECALL_WHEN[COMPLETED]))
+        compiled = self.specs.by_id(session, instance.definition_id)
+        at = clock.as_utc(at or self.clock.now())
+        with clock.pinned(at):  # resetting re-arms the task's timers
+            workflow = self._load(instance, compiled)
+            task = find_task(workflow, UUID(task_id))
+            refusal = _recall_refusal(workflow, task) or self._undo_refusal(
+                instance.process_key, task_row.task_name, workflow, task
+            )
+            if refusal:
+                raise NotRecallable(refusal)
+            before = _Before.of(workflow)
+            for gone in workflow.reset_from_task_id(task.id):
+                # SpiffWorkflow 3.2 leaves a removed waiting event (the next task's
+                # timer) registered, and its next refresh would fail on it.
+                workflow.event_manager.remove_task(gone)
+            error = self._advance(workflow)
+            reopened = find_task(workflow, UUID(task_id))
+            if error or reopened is None or reopened.state != TaskState.READY:
+                raise NotRecallable(_reopen_failure(workflow, before, task_row.title, error))
+            pending = self._pending(session, instance, workflow, compiled, at, error, before, RECALL)
+        for opened in pending.change.opened_tasks:
+            if opened.id == task_id:
+                opened.assignee_id = user_id  # back to whoever sent it, not to the whole queue
+        pending.reopened = frozenset({task_id})
+        pending.change.recalled_task = task_row
+        return self.write(session, pending)
+
+    def _undo_refusal(self, process_key: str, task_name: str, workflow: BpmnWorkflow, task) -> str | None:
+        """Why the completion of ``task`` cannot be undone: it set off reactions (its own
+        ``completed``, a ``reached`` of what it entered) and no capability declares a
+        ``recalled`` reaction that undoes them."""
+        reactions = self.reactions
+        if reactions.reacts_to(process_key, RECALLED_EVENT, task_name):
+            return None
+        entered = {later.task_spec.bpmn_id for later in _tasks_after(workflow, task)}
+        if reactions.reacts_to(process_key, COMPLETED_EVENT, task_name) or any(
+            reactions.reacts_to(process_key, REACHED, element) for element in entered
+        ):
+            return "Bước này đã làm phát sinh xử lý khác của hệ thống nên không thể thu hồi."
+        return None
 
     # -- versions ------------------------------------------------------------------
 
@@ -701,7 +775,8 @@ class WorkflowRuntime:
             store.record_completion(session, change.completed_task)
         for status, task_ids in pending.closed_by_status.items():
             store.close_tasks(session, task_ids, status, change.at)
-        store.insert_tasks(session, change.opened_tasks)
+        store.insert_tasks(session, [task for task in change.opened_tasks if task.id not in pending.reopened])
+        store.reopen_tasks(session, [task for task in change.opened_tasks if task.id in pending.reopened])
         if pending.refreshed_tasks:
             store.refresh_tasks(session, pending.refreshed_tasks)
         self._notify(session, change)
@@ -827,6 +902,58 @@ class _PreparedMigration:
     workflow: BpmnWorkflow | None = None
     diff: InstanceDiff | None = None
     new: CompiledProcess | None = None
+
+
+_NO_RECALL_WHEN = {
+    SUSPENDED: "Hồ sơ đang bị tạm dừng nên không thể thu hồi.",
+    ERROR: "Hồ sơ đang dừng do lỗi, chờ quản trị viên xử lý, nên không thể thu hồi.",
+    CANCELLED: "Hồ sơ đã bị hủy nên không thể thu hồi.",
+    COMPLETED: "Hồ sơ đã kết thúc nên không thể thu hồi.",
+}
+
+
+def _tasks_after(workflow: BpmnWorkflow, task):
+    """The tasks that followed ``task`` in the tree, those of sub-processes they started included."""
+    for later in list(task)[1:]:
+        yield later
+        sub = workflow.subprocesses.get(later.id)
+        if sub is not None:
+            yield from sub.tasks.values()
+
+
+def _reopen_failure(workflow: BpmnWorkflow, before: _Before, title: str, error: str | None) -> str:
+    """Why a task reset for a recall is not waiting for its sender: its own deadline had
+    passed (its timer fired at once), or stepping the workflow failed."""
+    fired = [
+        due
+        for task in all_tasks(workflow)
+        if isinstance(task.task_spec, BoundaryEvent)
+        and task.task_spec.cancel_activity
+        and task.state == TaskState.COMPLETED
+        and task.id not in before.passed
+        and (due := _timer_due(task)) is not None
+    ]
+    if fired:
+        when = min(fired).astimezone(OFFICE_TZ).strftime("%H:%M %d/%m/%Y")
+        return f"«{title}» đã quá hạn lúc {when}: không thể thu hồi để làm lại."
+    return f"«{title}» không thể thu hồi: {error or 'bước này không mở lại được'}."
+
+
+def _recall_refusal(workflow: BpmnWorkflow, task) -> str | None:
+    """Why ``task`` cannot be taken back, as the workflow stands; None if it can."""
+    if task is None or task.state != TaskState.COMPLETED or not isinstance(task.task_spec, UserTask):
+        return "Bước này không phải là công việc đã hoàn thành nên không thể thu hồi."
+    if workflow.is_completed():
+        return _NO_RECALL_WHEN[COMPLETED]
+    for later in _tasks_after(workflow, task):
+        if isinstance(later.task_spec, UserTask) and later.state == TaskState.COMPLETED:
+            name = later.task_spec.bpmn_name or later.task_spec.bpmn_id
+            return f"Bước tiếp theo «{name}» đã được xử lý nên không thể thu hồi."
+        if isinstance(later.task_spec, LinkedCallActivity) and later.state & (
+            TaskState.STARTED | TaskState.COMPLETED
+        ):
+            return "Hồ sơ đã chuyển sang quy trình khác (đã khởi tạo hồ sơ con) nên không thể thu hồi."
+    return None
 
 
 def _statuses_in_words(statuses: tuple[str, ...]) -> str:

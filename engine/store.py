@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import CursorResult, Table, and_, bindparam, case, insert, select, update
+from sqlalchemy import CursorResult, Table, and_, bindparam, case, insert, null, select, update
 from sqlalchemy.orm import Session
 
 from engine.db import Base
@@ -112,6 +112,11 @@ _REFRESH_TASK = _UPDATE_TASK.values(
         else_=None,
     )
 )
+# A completed task taken back (recalled) waits again for whoever completed it; null()
+# because a JSON column would store None as the JSON value null.
+_REOPEN_TASK = _UPDATE_TASK.values(
+    status="ready", completed_at=None, completed_by=None, completed_data=null()
+)
 # What an operation can change on an existing instance; the rest is fixed at its start
 # (definition_id changes only when the instance migrates to another version).
 _INSTANCE_CHANGES = (
@@ -135,6 +140,7 @@ _REFRESHED_TASK_FIELDS = (
     "next_alert_at",
     "alert_stage",
 )
+_REOPENED_TASK_FIELDS = ("assignee_id", *_REFRESHED_TASK_FIELDS)
 _TASK_FIELDS = [field.name for field in fields(TaskRecord)]
 
 
@@ -240,6 +246,19 @@ def refresh_tasks(session: Session, tasks: list[TaskRecord]) -> None:
                     "b_org_unit_id": task.org_unit_id,
                     **{name: getattr(task, name) for name in _REFRESHED_TASK_FIELDS},
                 }
+                for task in tasks
+            ],
+        )
+
+
+def reopen_tasks(session: Session, tasks: list[TaskRecord]) -> None:
+    """Rewrite the rows of completed tasks that are ready again (a recall), as the
+    operation's records describe them; the row keeps its id and when it first opened."""
+    if tasks:
+        session.execute(
+            _REOPEN_TASK,
+            [
+                {"b_id": task.id, **{name: getattr(task, name) for name in _REOPENED_TASK_FIELDS}}
                 for task in tasks
             ],
         )

@@ -13,10 +13,12 @@ from engine.linking import InboxRun, deliver_inbox
 from engine.runtime import WorkflowRuntime
 from engine.timers import TimerRun, fire_due_timers
 from services import (
+    attachments,
     campaigns,
     city,
     commitments,
     deadlines,
+    delegation,
     evaluation,
     identity,
     people,
@@ -126,6 +128,7 @@ class Services:
             talent_search.forget_expired_lookups(session, at, self.config.retention_days)
             identity.forget_expired_sessions(session, at)
             identity.forget_expired_sign_ins(session, at)
+            attachments.purge_expired(session, at, self.config.retention_days)
             return people.purge_unsuccessful(session, at, self.config.retention_days)
 
     def deliver_emails(self) -> DeliveryRun:
@@ -147,6 +150,9 @@ def bootstrap(config: Config | None = None, clock: Clock | None = None) -> Servi
     # another records registers after it (tests/integration/engine/test_bpmn_contracts.py checks the pairs).
     for context in (campaigns, city, selection, commitments, evaluation, deadlines):
         context.register(runtime)
+    attachments.register(runtime)  # a file field names a file of its own case
+    # After every reaction: a task opened for someone away goes to their delegate.
+    delegation.register(runtime)
     mailer = (
         SmtpMailer(
             config.smtp_host,

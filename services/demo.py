@@ -93,6 +93,9 @@ def seed(session: Session) -> bool:
         vhxh=("ltn_vhxh.chuyenvien", "Phạm Thị Lan"),
         chair=("ltn.chutich", "Nguyễn Văn Bình"),
     )
+    # A second officer in one unit, to whom the first can hand a task (chuyển xử lý).
+    office = session.scalars(select(OrgUnit).where(OrgUnit.code == "cg_vp")).one()
+    _user(session, "cg_vp.chuyenvien", "Lê Thị Hoa", (UNIT_OFFICER, office))
     _user(session, "admin", "Quản trị hệ thống", (ADMIN, city))
     return True
 

@@ -35,8 +35,8 @@ from web.security import SESSION_KEY, SignedInUser, configure_security
 from web.selection import pages as round_pages
 from web.talent_search import api as talents_api, pages as talent_pages
 from web.work import api as tasks_api, inbox, task_page
-from web.work.attachments import bp as task_attachments_bp
-from web.work.comments import bp as task_comments_bp
+from web.work.attachments import allow_uploads as allow_task_uploads, bp as task_attachments_bp
+from web.work.comments import api_bp as task_comments_api, bp as task_comments_bp
 from web.work.delegation import bp as task_delegation_bp
 from web.work.recall import bp as task_recall_bp
 
@@ -60,6 +60,7 @@ PAGES = [
 ]
 API = [
     (tasks_api.blp, "/tasks"),
+    (task_comments_api, "/tasks"),
     (campaigns_api.blp, "/campaigns"),
     (processes_api.blp, ""),
     (calendar_api.blp, "/calendar"),
@@ -75,6 +76,7 @@ def create_app(services: Services | None = None) -> Flask:
     app = Flask(__name__)
     converters.install(app)
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+    app.before_request(allow_task_uploads)  # first: before the CSRF check reads the form
     app.json.ensure_ascii = False  # Vietnamese stays readable in JSON answers
     app.json.sort_keys = False  # a form schema's fields keep their order
     app.extensions["talentflow"] = services

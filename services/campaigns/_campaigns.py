@@ -20,7 +20,7 @@ from engine.contracts import ProcessContract, user_task
 from engine.errors import NotFound
 from engine.helpers import as_instant
 from engine.models import HumanTask, ProcessInstance
-from engine.reactions import Capability, CaseSource, completed, ended, reached
+from engine.reactions import Capability, CaseSource, completed, ended, reached, recalled
 from engine.runtime import InstanceChange, StartRequest, WorkflowRuntime
 from services import notifications
 from services.campaigns._models import Campaign, ProposalLine, UnitProposal
@@ -196,6 +196,10 @@ def register(runtime: WorkflowRuntime) -> None:
             CONTRACTS,
             (
                 completed(UNIT_PROCESS, "draft_proposal", _drafting),
+                # An officer may take the draft back while the head has not decided: its
+                # completion only marked the proposal as drafting (the lines are recorded
+                # when the head sends it), so undoing it is keeping it drafting.
+                recalled(UNIT_PROCESS, "draft_proposal", _drafting),
                 completed(UNIT_PROCESS, "approve_proposal", _head_decided),
                 *(ended(UNIT_PROCESS, end_event, _unit_finished) for end_event in UNIT_OUTCOMES),
                 reached(CAMPAIGN_PROCESS, "aggregate_proposals", _aggregating),

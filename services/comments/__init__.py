@@ -4,6 +4,28 @@ This module is the context's public face: other contexts and the web layer impor
 what it names (the import contracts in setup.cfg)."""
 
 from services.comments import _models  # noqa: F401  (registers the tables)
-from services.comments._comments import history_steps
+from services.comments._comments import (
+    AUDIENCES,
+    CASE,
+    MAX_BODY,
+    MAX_REASON,
+    UNIT,
+    CommentView,
+    history_steps,
+    post,
+    readable,
+    withdraw,
+)
 
-__all__ = ["history_steps"]
+__all__ = [
+    "AUDIENCES",
+    "CASE",
+    "MAX_BODY",
+    "MAX_REASON",
+    "UNIT",
+    "CommentView",
+    "history_steps",
+    "post",
+    "readable",
+    "withdraw",
+]

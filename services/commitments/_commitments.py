@@ -62,19 +62,6 @@ ONE_TIME = "one_time"  # a support paid once; the others are paid monthly
 PROCESS = "commitment"
 SELECTION_PROCESS = "selection_round"
 MAX_SCAN_BYTES = 5 * 1024 * 1024
-# A scan is accepted by what it is, not by what its name says: the start and the end
-# every file of its type has (readers look for a PDF's %%EOF in its last 1024 bytes).
-SCAN_TYPES = (
-    (documents.PDF, b"%PDF-", b"%%EOF"),
-    (documents.PNG, b"\x89PNG\r\n\x1a\n", b"IEND\xaeB`\x82"),
-    (documents.JPEG, b"\xff\xd8\xff", b"\xff\xd9"),
-)
-SCAN_TAIL_BYTES = 1024
-# A web page dressed as a scan (a PDF header on an HTML body) is refused whatever it
-# starts with; a scanned page holds no markup.
-MARKUP = re.compile(
-    rb"<\s*(?:!doctype\s+html|html|head|body|script|iframe|object|embed|svg)\b", re.IGNORECASE
-)
 CATEGORY_TITLES = {
     "excellent_graduate": "tốt nghiệp xuất sắc",
     "master": "thạc sĩ",
@@ -556,16 +543,17 @@ def _scan_media_type(content: bytes) -> str:
         raise InvalidInput("file", "Vui lòng chọn tệp bản cam kết đã ký.")
     if len(content) > MAX_SCAN_BYTES:
         raise InvalidInput("file", "Tệp bản cam kết đã ký không được lớn hơn 5 MB.")
-    if MARKUP.search(content):
+    # A scan is accepted by what it is, not by what its name says (services.documents).
+    if documents.holds_markup(content):
         raise InvalidInput(
             "file",
             "Tệp bản cam kết đã ký chứa mã trang web (HTML, script), không phải bản quét: "
             "hãy tải lên bản PDF hoặc ảnh chụp bản cam kết đã ký.",
         )
-    for media_type, start, end in SCAN_TYPES:
-        if content.startswith(start) and end in content[-SCAN_TAIL_BYTES:]:
-            return media_type
-    raise InvalidInput("file", "Tệp bản cam kết đã ký phải là PDF hoặc ảnh (PNG, JPEG).")
+    media_type = documents.media_type_of(content, (documents.PDF, documents.PNG, documents.JPEG))
+    if media_type is None:
+        raise InvalidInput("file", "Tệp bản cam kết đã ký phải là PDF hoặc ảnh (PNG, JPEG).")
+    return media_type
 
 
 def _scan_filename(filename: str, media_type: str) -> str:

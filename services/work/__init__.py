@@ -4,10 +4,31 @@ This module is the context's public face: other contexts and the web layer impor
 what it names (the import contracts in setup.cfg)."""
 
 from services.work import _models  # noqa: F401  (registers the tables)
-from services.work._tasks import (
+from services.work._events import record_task_event
+from services.work._inbox import (
     DUE_FILTERS,
+    MAX_SEARCH,
     QUEUES,
+    VIEWS,
+    InboxPage,
     InboxQuery,
+    assignee_names,
+    counts,
+    done,
+    inbox,
+    process_names,
+    queues_of,
+)
+from services.work._recall import recall, recallable
+from services.work._saved_filters import (
+    ListedFilter,
+    delete_filter,
+    save_filter,
+    saved_filter,
+    saved_filters,
+    sharing_units,
+)
+from services.work._tasks import (
     Outcome,
     case_of,
     case_values,
@@ -16,10 +37,8 @@ from services.work._tasks import (
     draft_of,
     form_of,
     history,
-    inbox,
     instructions_of,
     outcome_of,
-    queues_of,
     release,
     save_draft,
     tasks_for,
@@ -27,6 +46,19 @@ from services.work._tasks import (
 )
 
 __all__ = [
+    "InboxPage",
+    "ListedFilter",
+    "MAX_SEARCH",
+    "VIEWS",
+    "assignee_names",
+    "counts",
+    "delete_filter",
+    "done",
+    "process_names",
+    "save_filter",
+    "saved_filter",
+    "saved_filters",
+    "sharing_units",
     "DUE_FILTERS",
     "InboxQuery",
     "Outcome",
@@ -42,6 +74,9 @@ __all__ = [
     "instructions_of",
     "outcome_of",
     "queues_of",
+    "recall",
+    "recallable",
+    "record_task_event",
     "release",
     "save_draft",
     "tasks_for",

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import and_, bindparam, case, delete, func, or_, select
+from sqlalchemy import and_, bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from engine.definitions import all_task_specs
@@ -18,6 +18,7 @@ from services.common.errors import Conflict, PermissionDenied
 from services.common.models import AuditEvent
 from services.deadlines import Escalation
 from services.identity import AppUser, Membership, OrgChart, OrgUnit, task_roles, user_by_username
+from services.work._inbox import _visible_to
 from services.work._models import TaskDraft, TaskEvent
 
 
@@ -104,110 +105,6 @@ def _actor_of_ready_task(session: Session, runtime: WorkflowRuntime, username: s
     if task.assignee_id == user.id:
         return user.id
     raise PermissionDenied(f"{username} may not act on task {task_id}")
-
-
-# -- the inbox ------------------------------------------------------------------------
-
-DUE_SOON = timedelta(hours=24)
-QUEUES = ("all", "mine", "unclaimed")
-DUE_FILTERS = ("soon", "overdue")
-
-
-@dataclass(frozen=True)
-class InboxQuery:
-    queue: str = "all"  # all | mine (assigned to me) | unclaimed (open to my roles, nobody's yet)
-    process_key: str | None = None
-    campaign_id: int | None = None
-    due: str | None = None  # soon (within 24 h) | overdue
-    page: int = 1
-    per_page: int = 100
-
-
-@dataclass
-class InboxPage:
-    tasks: list[HumanTask]
-    total: int  # matching the query, all pages
-    counts: dict[str, int]  # per queue and deadline state, whatever the filters
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-
-def inbox(session: Session, user: AppUser, query: InboxQuery, at: datetime) -> InboxPage:
-    """The user's open tasks, filtered, sorted by due date (none last), one page."""
-    visible = _visible_to(session, user)
-    filtered = visible
-    if query.queue == "mine":
-        filtered = filtered & (HumanTask.assignee_id == user.id)
-    elif query.queue == "unclaimed":
-        filtered = filtered & HumanTask.assignee_id.is_(None)
-    if query.process_key:
-        filtered = filtered & (HumanTask.process_key == query.process_key)
-    if query.campaign_id is not None:
-        key = f"campaign:{query.campaign_id}"
-        filtered = filtered & HumanTask.instance_id.in_(
-            select(ProcessInstance.id).where(
-                (ProcessInstance.business_key == key) | ProcessInstance.business_key.like(f"{key}/%")
-            )
-        )
-    if query.due == "overdue":
-        filtered = filtered & (HumanTask.due_at <= at)
-    elif query.due == "soon":
-        filtered = filtered & (HumanTask.due_at > at) & (HumanTask.due_at <= at + DUE_SOON)
-    page = max(1, query.page)
-    rows = session.scalars(
-        select(HumanTask)
-        .where(filtered)
-        .order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at)
-        .offset((page - 1) * query.per_page)
-        .limit(query.per_page)
-    ).all()
-    total = session.execute(select(func.count()).where(filtered)).scalar_one()
-    return InboxPage(list(rows), total, _counts(session, user, visible, at), page, query.per_page)
-
-
-def queues_of(session: Session, user: AppUser) -> set[tuple[str, int]]:
-    """The (role, unit) queues the user holds: a task of one of them can go back to it."""
-    return set(
-        session.execute(
-            select(Membership.role_code, Membership.org_unit_id).where(Membership.user_id == user.id)
-        ).tuples()
-    )
-
-
-def _visible_to(session: Session, user: AppUser):
-    """The condition for open tasks the user may see: of a (role, unit) they hold and
-    not someone else's, or assigned to them. Each term of the OR is whole (status
-    included) so that SQLite answers each from an index and unions them, instead of
-    scanning every open task."""
-    held = queues_of(session, user)
-    ready, mine = HumanTask.status == "ready", HumanTask.assignee_id == user.id
-    in_queues = [
-        and_(
-            ready,
-            HumanTask.lane == role,
-            HumanTask.org_unit_id == unit,
-            or_(HumanTask.assignee_id.is_(None), mine),
-        )
-        for role, unit in held
-    ]
-    return or_(*in_queues, and_(ready, mine))
-
-
-def _counts(session: Session, user: AppUser, visible, at: datetime) -> dict[str, int]:
-    row = session.execute(
-        select(
-            func.count(),
-            func.count(case((HumanTask.assignee_id == user.id, 1))),
-            func.count(case((HumanTask.assignee_id.is_(None), 1))),
-            func.count(case((and_(HumanTask.due_at > at, HumanTask.due_at <= at + DUE_SOON), 1))),
-            func.count(case((HumanTask.due_at <= at, 1))),
-        ).where(visible)
-    ).one()
-    return dict(zip(("all", "mine", "unclaimed", "soon", "overdue"), row))
 
 
 def visible_task(session: Session, user: AppUser, task_id: str) -> HumanTask:
@@ -298,6 +195,7 @@ def history(session: Session, instance_id: int, reader: AppUser) -> list[dict]:
     events = list(
         session.scalars(select(TaskEvent).where(TaskEvent.instance_id == instance_id).order_by(TaskEvent.at))
     )
+    recalled_away = {told.task_id for told in events if told.kind == "closed_by_recall"}
     user_ids = (
         {task.completed_by for task in rows}
         | {uid for told in events for uid in (told.actor_id, told.from_user_id, told.to_user_id)}
@@ -338,7 +236,7 @@ def history(session: Session, instance_id: int, reader: AppUser) -> list[dict]:
                     "reason": event.details.get("reason"),
                 }
             )
-        elif task.status == "cancelled":
+        elif task.status == "cancelled" and task.id not in recalled_away:  # a recall's step says it
             steps.append({"at": task.completed_at, "what": "closed", "title": task.title, "who": None})
     for escalation in escalated:
         steps.append(

@@ -20,6 +20,7 @@ STATUS_BY_CODE = {
     "migration_refused": 409,
     "contract_broken": 409,
     "deadline_passed": 409,
+    "not_recallable": 409,
     "too_many_requests": 429,
 }
 CODE_BY_STATUS = {

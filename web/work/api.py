@@ -18,8 +18,18 @@ blp = Blueprint("tasks", __name__, description="Công việc của người dùn
 
 
 class InboxArgs(Schema):
+    q = fields.String(
+        load_default="",
+        validate=validate.Length(max=work.MAX_SEARCH),
+        metadata={"description": "words of the case's title, its unit's or its process's name"},
+    )
     queue = fields.String(load_default="all", validate=validate.OneOf(work.QUEUES))
-    process = fields.String(load_default=None, validate=validate.Length(max=100))
+    process = fields.List(
+        fields.String(validate=validate.Length(min=1, max=100)),
+        load_default=list,
+        validate=validate.Length(max=50),
+        metadata={"description": "process keys, repeated: a task of any of them"},
+    )
     campaign = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID))
     due = fields.String(load_default=None, validate=validate.OneOf(work.DUE_FILTERS))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
@@ -45,6 +55,28 @@ class InboxSchema(Schema):
     page = fields.Integer()
     pages = fields.Integer()
     counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class DoneArgs(Schema):
+    q = fields.String(load_default="", validate=validate.Length(max=work.MAX_SEARCH))
+    process = fields.List(
+        fields.String(validate=validate.Length(min=1, max=100)),
+        load_default=list,
+        validate=validate.Length(max=50),
+    )
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    per_page = fields.Integer(load_default=100, validate=validate.Range(min=1, max=100))
+
+
+class DoneTaskSchema(TaskSchema):
+    completed_at = UtcDateTime()
+
+
+class DoneSchema(Schema):
+    items = fields.List(fields.Nested(DoneTaskSchema))
+    total = fields.Integer()
+    page = fields.Integer()
+    pages = fields.Integer()
 
 
 class EscalationSchema(Schema):
@@ -97,9 +129,10 @@ def inbox(args: dict):
     svc = services()
     query = work.InboxQuery(
         queue=args["queue"],
-        process_key=args["process"],
+        process_keys=tuple(args["process"]),
         campaign_id=args["campaign"],
         due=args["due"],
+        q=" ".join(args["q"].split()),
         page=args["page"],
         per_page=args["per_page"],
     )
@@ -112,6 +145,24 @@ def inbox(args: dict):
         "pages": page.pages,
         "counts": page.counts,
     }
+
+
+@blp.get("/done")
+@blp.arguments(DoneArgs, location="query")
+@blp.response(200, DoneSchema)
+def done(args: dict):
+    """The tasks the caller completed, newest first, one page (at most 100)."""
+    svc = services()
+    query = work.InboxQuery(
+        view="done",
+        process_keys=tuple(args["process"]),
+        q=" ".join(args["q"].split()),
+        page=args["page"],
+        per_page=args["per_page"],
+    )
+    with svc.db.read() as session:
+        page = work.done(session, _user(session), query)
+    return {"items": page.tasks, "total": page.total, "page": page.page, "pages": page.pages}
 
 
 @blp.get("/<task_id>")

@@ -12,14 +12,17 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.forms import ATTACHMENT_FORMAT, ATTACHMENT_MEDIA_TYPES
+
 LONG_TEXT = 300  # a string allowed to be longer than this gets a text area
+EXTENSIONS = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg,.jpeg"}
 
 
 @dataclass
 class Field:
     name: str  # the input name: the data path
     label: str
-    kind: str  # text | textarea | integer | number | checkbox | select | date | list | group
+    kind: str  # text | textarea | integer | number | checkbox | select | date | list | group | attachment
     required: bool = False
     help: str = ""
     value: Any = None
@@ -27,11 +30,20 @@ class Field:
     error: str | None = None
     rows: list[list["Field"]] = field(default_factory=list)  # a group's rows of sub-fields
     max_length: int | None = None
+    accept: str = ""  # a file field's types, for the browser's file chooser
+    file: dict | None = None  # a file field's current file: filename, version, url (None once purged)
 
 
-def fields_of(schema: dict, data: dict, errors: dict[str, str], extra_rows: int = 0) -> list[Field]:
-    """Fields for the top-level properties, filled from ``data``, with ``errors`` by path."""
-    return _object_fields(schema, data or {}, errors, "", extra_rows)
+def fields_of(
+    schema: dict, data: dict, errors: dict[str, str], extra_rows: int = 0, files: dict | None = None
+) -> list[Field]:
+    """Fields for the top-level properties, filled from ``data``, with ``errors`` by path.
+    A file field shows its file from ``files`` (by attachment id: those of the task's case)."""
+    fields = _object_fields(schema, data or {}, errors, "", extra_rows)
+    for made in fields:
+        if made.kind == "attachment" and isinstance(made.value, int):
+            made.file = (files or {}).get(made.value)
+    return fields
 
 
 def _object_fields(schema: dict, data: dict, errors: dict, prefix: str, extra_rows: int) -> list[Field]:
@@ -55,6 +67,9 @@ def _field(name: str, spec: dict, value, errors: dict, path: str, required: bool
     )
     if made.kind == "select":
         made.options = _options(spec)
+    elif made.kind == "attachment":
+        types = spec.get("x-media-types", ATTACHMENT_MEDIA_TYPES)
+        made.accept = ",".join([*types, *(EXTENSIONS[each] for each in types if each in EXTENSIONS)])
     elif made.kind == "group":
         items = value if isinstance(value, list) else []
         count = max(len(items) + extra_rows, 1)  # an empty row to start from; blank rows are dropped
@@ -77,6 +92,8 @@ def _kind(spec: dict) -> str:
     kind = spec.get("type")
     if "oneOf" in spec or "enum" in spec:
         return "select"
+    if spec.get("format") == ATTACHMENT_FORMAT:
+        return "attachment"  # the value is the attachment's id (web/work/attachments.py)
     if kind == "boolean":
         return "checkbox"
     if kind in ("integer", "number"):
@@ -142,7 +159,7 @@ def _rows_posted(posted: dict, path: str) -> list[int]:
 
 def _typed(kind: str, raw: str):
     try:
-        if kind == "integer":
+        if kind in ("integer", "attachment"):
             return int(raw)
         if kind == "number":  # "78,5" is a Vietnamese 78.5; "120" stays 120, as typed
             value = float(raw.replace(",", "."))

@@ -61,6 +61,12 @@ def submit(task_id: str):
     with svc.db.read() as session:
         task = work.visible_task(session, session.get(AppUser, current_user.id), task_id)
         data = data_from(work.form_of(session, svc.runtime, task), request.form)
+    # Files first, each its field's next version: a refusal below keeps them in the draft.
+    stored, refused_files = attachment_parts.store_uploads(svc, task_id)
+    data.update(stored)
+    if refused_files:
+        _keep_as_draft(svc, task_id, data)
+        return refusals.refuse(url_for("task_page.show", task_id=task_id), errors=refused_files)
     if action in ("add_row", "save_draft"):  # what was typed is kept as the draft, then the page again
         _keep_as_draft(svc, task_id, data)
         if action == "add_row":
@@ -147,7 +153,7 @@ def _render(
         "task.html",
         task=task,
         schema=schema,
-        fields=fields_of(schema, data, errors, extra_rows),
+        fields=fields_of(schema, data, errors, extra_rows, files=parts.get("form_files")),
         form_errors=form_errors,
         error_count=len(errors),
         history=history,

@@ -20,11 +20,14 @@ from sqlalchemy import func, select
 
 from engine.models import HumanTask, ProcessDefinition, ProcessInstance
 from services.campaigns import Campaign
+from services.comments._models import CaseComment
 from services.common.models import AuditEvent
 from services.deadlines._models import CalendarDay
+from services.delegation._models import Absence
 from services.identity import _api_tokens as api_tokens
 from services.notifications import Notification, notify
 from services.process_admin._models import ProcessDraft
+from services.work._models import SavedFilter, TaskEvent
 
 USERS = ["cg_vp.canbo", "cg_vp.truong", "cg_pkt.canbo", "cg_pkt.truong", "vhxh.canbo", "chutich", "admin"]
 STRANGERS = ["cg_pkt.canbo", "cg_pkt.truong"]  # another unit than the victim's (cg_vp)
@@ -123,6 +126,20 @@ RULES = {
     ("POST", "/api/v1/admin/processes/<key>/draft/publish"): ADMIN,
     ("POST", "/api/v1/admin/form-preview"): ADMIN,
     ("GET", "/api/v1/admin/instances/<int:instance_id>/diagram"): ADMIN,
+    ("GET", "/api/v1/tasks/done"): EVERYONE,
+    ("POST", "/inbox/filters"): EVERYONE,
+    ("POST", "/inbox/filters/<int:filter_id>/delete"): {"cg_vp.canbo"},
+    ("GET", "/api/v1/tasks/<task_id>/comments"): {"cg_vp.canbo"},
+    ("POST", "/api/v1/tasks/<task_id>/comments"): {"cg_vp.canbo"},
+    ("POST", "/api/v1/tasks/<task_id>/comments/<int:comment_id>/withdraw"): {"cg_vp.canbo"},
+    ("POST", "/tasks/<task_id>/comments"): {"cg_vp.canbo"},
+    ("POST", "/tasks/<task_id>/comments/<int:comment_id>/withdraw"): {"cg_vp.canbo"},
+    ("GET", "/tasks/<task_id>/attachments/<int:attachment_id>"): set(),  # nothing attached
+    ("POST", "/tasks/<task_id>/recall"): {"cg_vp.canbo"},  # (refused: not sent yet)
+    ("POST", "/tasks/<task_id>/delegate"): {"cg_vp.canbo"},
+    ("GET", "/absences"): EVERYONE,
+    ("POST", "/absences"): EVERYONE,
+    ("POST", "/absences/<int:absence_id>/cancel"): {"cg_vp.canbo"},
 }
 UNIT_PROPOSAL_BPMN = (REPO_ROOT / "bpmn/unit_proposal/unit_proposal.bpmn").read_text()
 # Calls that would change state are made by everyone but the allowed (the success
@@ -153,6 +170,7 @@ def world(commune):
         tokens = {name: api_tokens.issue(session, name, "walk", commune.clock.now()) for name in USERS}
         person_id = _talent_serving_in(session, commune, "cg_vp")
         victim_id = victim.id
+        owned = _owned_by(session, victim, victim_task, commune.clock.now())
     values = {
         "task_id": victim_task.id,
         "campaign_id": campaign_id,
@@ -171,8 +189,39 @@ def world(commune):
         "round_id": 1,
         "commitment_id": 1,
         "user_id": victim_id,
+        "attachment_id": 1,
+        **owned,
     }
     return app, tokens, values, victim_task
+
+
+def _owned_by(session, victim, task, at) -> dict:
+    """A comment, an absence and a saved filter of the victim, for the routes that act on one."""
+    from datetime import timedelta
+
+    comment = CaseComment(
+        instance_id=task.instance_id,
+        task_id=task.id,
+        author_id=victim.id,
+        role_code=task.lane,
+        org_unit_id=task.org_unit_id,
+        audience="unit",
+        body="Ý kiến nội bộ",
+        created_at=at,
+    )
+    absence = Absence(
+        user_id=victim.id,
+        delegate_id=victim.id,
+        starts_on=(at + timedelta(days=30)).date(),
+        ends_on=(at + timedelta(days=31)).date(),
+        process_keys=[],
+        reason="Nghỉ phép",
+        created_at=at,
+    )
+    saved = SavedFilter(owner_id=victim.id, name="Của tôi", query={"queue": "mine"}, created_at=at)
+    session.add_all([comment, absence, saved])
+    session.flush()
+    return {"comment_id": comment.id, "absence_id": absence.id, "filter_id": saved.id}
 
 
 def _talent_serving_in(session, services, unit_code: str) -> int:
@@ -218,12 +267,20 @@ def _state(services) -> tuple:
             session.scalar(select(func.count()).select_from(ProcessDraft)),
             session.scalar(select(func.count()).select_from(ProcessDefinition)),
             session.scalar(select(func.count()).where(ProcessInstance.status != "running")),
+            session.scalar(select(func.count()).select_from(CaseComment)),
+            session.scalar(select(func.count()).where(CaseComment.withdrawn_at.is_not(None))),
+            session.scalar(select(func.count()).select_from(TaskEvent)),
+            session.scalar(select(func.count()).select_from(SavedFilter)),
+            session.scalar(select(func.count()).select_from(Absence)),
+            session.scalar(select(func.count()).where(Absence.cancelled_at.is_not(None))),
         )
 
 
 def _bodies(values: dict) -> dict:
     return {
         "/api/v1/tasks/<task_id>/complete": {"data": {"no_demand": True}},
+        "/api/v1/tasks/<task_id>/comments": {"body": "Ý kiến", "audience": "unit"},
+        "/api/v1/tasks/<task_id>/comments/<int:comment_id>/withdraw": {"reason": "Nhầm"},
         "/api/v1/campaigns": {
             "commune_code": "xa_cam_giang_ubnd",
             "title": "Đợt thử nghiệm",

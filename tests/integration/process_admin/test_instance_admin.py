@@ -101,8 +101,8 @@ def test_the_viewer_shows_where_the_instance_stands_and_actions_are_audited(comm
     confirm = admin.get(f"/admin/instances/{instance_id}/cancel").get_data(as_text=True)
     assert "«Lập đề xuất nhu cầu»" in confirm  # what closes, and who is told:
     assert (
-        "Cán bộ Văn phòng HĐND và UBND xã Cẩm Giang, Thủ trưởng Văn phòng HĐND và UBND xã Cẩm Giang"
-        in confirm
+        "Cán bộ Văn phòng HĐND và UBND xã Cẩm Giang, Lê Thị Hoa, "
+        "Thủ trưởng Văn phòng HĐND và UBND xã Cẩm Giang" in confirm
     )
     refused_cancel = _post(admin, f"/admin/instances/{instance_id}/actions/cancel", {"reason": "nhầm"})
     assert refused_cancel.headers["Location"].endswith(f"/admin/instances/{instance_id}/cancel")

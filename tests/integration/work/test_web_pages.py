@@ -160,11 +160,11 @@ def test_claim_hides_the_task_from_colleagues_and_release_gives_it_back(app, com
     with commune.db.transaction() as session:
         from services.identity import AppUser, grant_role
 
-        session.add(AppUser(username="cg_vp.canbo2", full_name="Cán bộ 2", active=True))
+        session.add(AppUser(username="cg_vp.dongnghiep", full_name="Cán bộ 2", active=True))
         session.flush()
-        grant_role(session, "cg_vp.canbo2", "cg_vp", "unit_officer")
+        grant_role(session, "cg_vp.dongnghiep", "cg_vp", "unit_officer")
     web_app(commune)  # gives the new user the test password
-    first, second = signed_in(app, "cg_vp.canbo"), signed_in(app, "cg_vp.canbo2")
+    first, second = signed_in(app, "cg_vp.canbo"), signed_in(app, "cg_vp.dongnghiep")
     assert task_id in second.get("/inbox").get_data(as_text=True)
     assert (
         first.post(f"/tasks/{task_id}/claim", data={"csrf_token": csrf_token(first, "/inbox")}).status_code

@@ -1,0 +1,319 @@
+"""Absences: from one local date to another, the new tasks that would be the user's go
+to a delegate of the same role and unit; the user is told of each, and escalations
+still follow the task's queue to the user's head (docs/working-together.md)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import and_, bindparam, exists, select, update
+from sqlalchemy.orm import Session, aliased
+
+from engine.errors import NotFound
+from engine.models import HumanTask, ProcessDefinition
+from engine.runtime import InstanceChange, WorkflowRuntime
+from engine.store import TaskRecord
+from services import work
+from services.common import audit
+from services.common.db import table_of
+from services.common.display import LOCAL_TZ
+from services.common.errors import Conflict, InvalidInput
+from services.delegation._models import Absence
+from services.identity import AppUser, Membership
+from services.notifications import Message, notify_many
+
+REASON_MAX = 500
+
+
+def local_day(at: datetime) -> date:
+    return at.astimezone(LOCAL_TZ).date()
+
+
+def absences_of(session: Session, user: AppUser) -> list[Absence]:
+    """The user's absences, the latest first (cancelled ones included)."""
+    return list(
+        session.scalars(
+            select(Absence)
+            .where(Absence.user_id == user.id)
+            .order_by(Absence.starts_on.desc(), Absence.id.desc())
+        )
+    )
+
+
+def possible_delegates(session: Session, user: AppUser) -> list[AppUser]:
+    """Active users other than ``user`` who hold at least one (role, unit) the user holds."""
+    theirs, mine = aliased(Membership), aliased(Membership)
+    return list(
+        session.scalars(
+            select(AppUser)
+            .where(
+                AppUser.active.is_(True),
+                AppUser.id != user.id,
+                exists().where(
+                    theirs.user_id == AppUser.id,
+                    mine.user_id == user.id,
+                    mine.role_code == theirs.role_code,
+                    mine.org_unit_id == theirs.org_unit_id,
+                ),
+            )
+            .order_by(AppUser.full_name, AppUser.id)
+        )
+    )
+
+
+def process_choices(session: Session) -> dict[str, str]:
+    """Published processes by key, each named by the title of its latest version."""
+    titles: dict[str, str] = {}
+    for key, meta in session.execute(
+        select(ProcessDefinition.key, ProcessDefinition.meta).order_by(ProcessDefinition.version)
+    ).tuples():
+        titles[key] = (meta or {}).get("title", key)
+    return dict(sorted(titles.items(), key=lambda item: item[1]))
+
+
+def declare_absence(
+    session: Session,
+    user: AppUser,
+    *,
+    starts_on: object,
+    ends_on: object,
+    delegate_id: object,
+    process_keys: list[str],
+    reason: object,
+    at: datetime,
+) -> Absence:
+    """Record that the user is away from ``starts_on`` to ``ends_on`` (local dates, both
+    included) and who takes their new tasks meanwhile. Every field is checked before
+    anything is written."""
+    starts, ends = _date("starts_on", "Từ ngày", starts_on), _date("ends_on", "Đến ngày", ends_on)
+    if ends < starts:
+        raise InvalidInput("ends_on", "«Đến ngày» không được trước «Từ ngày».")
+    if ends < local_day(at):
+        raise InvalidInput("ends_on", "«Đến ngày» không được trước hôm nay.")
+    delegate = _delegate(session, user, delegate_id)
+    known = process_choices(session)
+    chosen = sorted(set(process_keys))
+    unknown = [key for key in chosen if key not in known]
+    if unknown:
+        raise InvalidInput("process_keys", f"«Quy trình» không có trong danh mục: {', '.join(unknown)}.")
+    why = str(reason or "").strip()
+    if not why:
+        raise InvalidInput("reason", "Vui lòng nhập «Lý do» vắng mặt.")
+    if len(why) > REASON_MAX:
+        raise InvalidInput("reason", f"«Lý do» không được dài quá {REASON_MAX} ký tự.")
+    overlapping = session.scalars(
+        select(Absence)
+        .where(
+            Absence.user_id == user.id,
+            Absence.cancelled_at.is_(None),
+            Absence.starts_on <= ends,
+            Absence.ends_on >= starts,
+        )
+        .limit(1)
+    ).first()
+    if overlapping is not None:
+        raise InvalidInput(
+            "starts_on",
+            f"Đồng chí đã có đợt vắng mặt từ {overlapping.starts_on:%d/%m/%Y} "
+            f"đến {overlapping.ends_on:%d/%m/%Y} trùng với khoảng thời gian này.",
+        )
+    absence = Absence(
+        user_id=user.id,
+        delegate_id=delegate.id,
+        starts_on=starts,
+        ends_on=ends,
+        process_keys=chosen,
+        reason=why,
+        created_at=at,
+    )
+    session.add(absence)
+    session.flush()
+    audit.record(
+        session,
+        at,
+        user.id,
+        "absence.declare",
+        f"absence:{absence.id}",
+        delegate=delegate.username,
+        starts_on=starts.isoformat(),
+        ends_on=ends.isoformat(),
+        process_keys=chosen,
+    )
+    return absence
+
+
+def cancel_absence(session: Session, user: AppUser, absence_id: int, at: datetime) -> Absence:
+    """Cancel one's own absence that has not ended yet: new tasks stay in the queue again."""
+    absence = session.get(Absence, absence_id)
+    if absence is None or absence.user_id != user.id:
+        raise NotFound(f"{user.username} has no absence {absence_id}")  # not even confirmed to exist
+    if absence.cancelled_at is not None:
+        raise Conflict("Đợt vắng mặt này đã được hủy.")
+    if absence.ends_on < local_day(at):
+        raise Conflict("Đợt vắng mặt này đã kết thúc: không thể hủy.")
+    absence.cancelled_at = at
+    audit.record(session, at, user.id, "absence.cancel", f"absence:{absence.id}")
+    return absence
+
+
+def _date(field: str, label: str, value: object) -> date:
+    if isinstance(value, date):
+        return value
+    text = str(value or "").strip()
+    if not text:
+        raise InvalidInput(field, f"Vui lòng nhập «{label}».")
+    for parse in (date.fromisoformat, lambda typed: datetime.strptime(typed, "%d/%m/%Y").date()):
+        try:
+            return parse(text)
+        except ValueError:
+            continue
+    raise InvalidInput(field, f"«{label}» phải là một ngày, ví dụ 20/01/2027.")
+
+
+def _delegate(session: Session, user: AppUser, delegate_id: object) -> AppUser:
+    try:
+        wanted = int(str(delegate_id).strip())
+    except ValueError:
+        raise InvalidInput("delegate_id", "Vui lòng chọn «Người nhận thay».") from None
+    if wanted == user.id:
+        raise InvalidInput(
+            "delegate_id", "«Người nhận thay» phải là một đồng nghiệp khác, không phải chính đồng chí."
+        )
+    if wanted not in {colleague.id for colleague in possible_delegates(session, user)}:
+        raise InvalidInput(
+            "delegate_id",
+            "«Người nhận thay» phải là cán bộ đang làm việc, cùng vai trò và cùng đơn vị với đồng chí.",
+        )
+    delegate = session.get(AppUser, wanted)
+    assert delegate is not None
+    return delegate
+
+
+# -- routing new tasks -------------------------------------------------------------
+
+_HELD = aliased(Membership)  # the delegate's membership: the queue the task is in
+_OWN = aliased(Membership)  # the absent user's, in the same queue (none: they hold the task only)
+_AWAY = aliased(Absence)  # the delegate's own absence, if any
+_ACTIVE = and_(
+    Absence.cancelled_at.is_(None), Absence.starts_on <= bindparam("day"), Absence.ends_on >= bindparam("day")
+)
+# Built once: a campaign opens thousands of tasks, each instance's change asks once.
+_ABSENCES_FOR_QUEUES = (
+    select(
+        Absence.user_id,
+        Absence.delegate_id,
+        Absence.process_keys,
+        Absence.reason,
+        Absence.starts_on,
+        Absence.ends_on,
+        _HELD.role_code,
+        _HELD.org_unit_id,
+        _OWN.id.label("holds"),
+    )
+    .join(_HELD, _HELD.user_id == Absence.delegate_id)
+    .join(AppUser, and_(AppUser.id == Absence.delegate_id, AppUser.active.is_(True)))
+    .outerjoin(
+        _OWN,
+        and_(
+            _OWN.user_id == Absence.user_id,
+            _OWN.role_code == _HELD.role_code,
+            _OWN.org_unit_id == _HELD.org_unit_id,
+        ),
+    )
+    .where(
+        _ACTIVE,
+        _HELD.role_code.in_(bindparam("lanes", expanding=True)),
+        _HELD.org_unit_id.in_(bindparam("units", expanding=True)),
+        ~exists().where(
+            _AWAY.user_id == Absence.delegate_id,
+            _AWAY.cancelled_at.is_(None),
+            _AWAY.starts_on <= bindparam("day"),
+            _AWAY.ends_on >= bindparam("day"),
+        ),
+    )
+    .order_by(Absence.id)
+)
+TASK = table_of(HumanTask)
+_ASSIGN = update(TASK).where(TASK.c.id == bindparam("b_id")).values(assignee_id=bindparam("b_assignee"))
+
+
+def register(runtime: WorkflowRuntime) -> None:
+    runtime.on_every_change(route_new_tasks)
+
+
+def route_new_tasks(session: Session, change: InstanceChange) -> None:
+    """Runtime listener: each task this change opened whose holder is away (an absence
+    covering the change's local date and the task's process) goes to the absence's
+    delegate, if they hold the same queue and are not away themselves. One query for a
+    change that opened tasks, none otherwise."""
+    opened = [task for task in change.opened_tasks if task.org_unit_id is not None]
+    units = {task.org_unit_id for task in opened if task.org_unit_id is not None}
+    if not units:
+        return
+    rows = session.execute(
+        _ABSENCES_FOR_QUEUES,
+        {
+            "day": local_day(change.at),
+            "lanes": sorted({task.lane for task in opened}),
+            "units": sorted(units),
+        },
+    ).all()
+    if not rows:
+        return
+    routed = [(task, row) for task in opened if (row := _absence_for(task, rows)) is not None]
+    if routed:
+        _route(session, change, routed)
+
+
+def _absence_for(task: TaskRecord, rows):
+    """The first absence (by id) that takes this task: of its assignee if it has one
+    (a present assignee keeps it), else of anyone holding its queue."""
+    for row in rows:
+        if (row.role_code, row.org_unit_id) != (task.lane, task.org_unit_id):
+            continue
+        if row.process_keys and task.process_key not in row.process_keys:
+            continue
+        if (task.assignee_id == row.user_id) if task.assignee_id is not None else row.holds is not None:
+            return row
+    return None
+
+
+def _route(session: Session, change: InstanceChange, routed: list) -> None:
+    user_ids = {uid for _, row in routed for uid in (row.user_id, row.delegate_id)}
+    users = {user.id: user for user in session.scalars(select(AppUser).where(AppUser.id.in_(user_ids)))}
+    session.execute(_ASSIGN, [{"b_id": task.id, "b_assignee": row.delegate_id} for task, row in routed])
+    messages = []
+    for task, row in routed:
+        task.assignee_id = row.delegate_id  # what the caller reports as "now goes to"
+        absent, delegate = users[row.user_id], users[row.delegate_id]
+        work.record_task_event(
+            session,
+            instance_id=task.instance_id,
+            task_id=task.id,
+            kind="absence_routed",
+            at=change.at,
+            from_user_id=absent.id,
+            to_user_id=delegate.id,
+            reason=row.reason,
+        )
+        period = f"từ {row.starts_on:%d/%m/%Y} đến {row.ends_on:%d/%m/%Y}"
+        messages += [
+            Message(
+                f"absence-routed:{task.id}:{delegate.id}",
+                delegate,
+                f"Công việc giao thay: {task.title}",
+                # An absence's reason may be personal: kept with the routing step, not sent around.
+                f"«{task.title}» được giao thay cho đồng chí trong thời gian {absent.full_name} vắng mặt "
+                f"({period}).",
+                task.id,
+            ),
+            Message(
+                f"absence-informed:{task.id}:{absent.id}",
+                absent,
+                f"Công việc mới đã giao cho {delegate.full_name}: {task.title}",
+                f"Trong thời gian đồng chí vắng mặt ({period}), «{task.title}» đã được giao cho "
+                f"{delegate.full_name} xử lý thay.",
+                task.id,
+            ),
+        ]
+    notify_many(session, messages, change.at)
