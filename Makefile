@@ -39,7 +39,7 @@ install: $(STAMP) $(CATALOGS) vendor
 
 # After changing UI texts: refresh the template and every catalog, then translate.
 messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k ngettext:1,2 -k Message --no-location --sort-output \
 		-o web/translations/messages.pot .
 	$(BIN)/pybabel update -i web/translations/messages.pot -d web/translations
 

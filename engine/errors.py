@@ -1,6 +1,7 @@
 """Errors the engine raises. Each carries a stable ``code`` so that the web layer
-can translate it and map it to an HTTP status; ``str(error)`` is a clear English
-message for logs and the CLI."""
+can map it to an HTTP status, and a ``message`` for people: an ``engine.messages.Message``
+translated at the edge (``web.i18n.say``); ``str(error)`` is a clear English message for
+logs and the CLI."""
 
 from collections.abc import Sequence
 from datetime import datetime

@@ -22,7 +22,7 @@ from web.campaigns import api as campaigns_api, pages as campaign_pages
 from web.city import pages as city_pages
 from web.commitments import pages as commitment_pages
 from web.deadlines import api as calendar_api
-from web.i18n import init_i18n
+from web.i18n import init_i18n, say
 from web.identity import accounts, pages as sign_in_pages  # noqa: F401  (accounts: routes on admin.bp)
 from web.notifications import api as notifications_api, pages as bell
 from web.process_admin import (  # noqa: F401  (instances, processes: routes on admin.bp)
@@ -153,7 +153,7 @@ def _register_error_pages(app: Flask) -> None:
                 status,
                 error.code,
                 message_of(error),
-                {field: [error.message]} if field else None,
+                {field: [say(error.message)]} if field else None,
                 getattr(error, "problems", None),
             )
         title, message = _page_text(status)

@@ -10,6 +10,7 @@ from datetime import datetime
 from flask import Flask, request, session
 from flask_babel import Babel, gettext, ngettext
 
+from engine.messages import Message
 from services.common.display import deadline_parts, largest_units, local_time
 
 LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
@@ -26,9 +27,20 @@ def init_i18n(app: Flask, clock) -> None:
     Babel(app, locale_selector=select_locale)
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["deadline"] = deadline
+    app.jinja_env.filters["say"] = say
     app.jinja_env.globals.update(
         LANGUAGES=LANGUAGES, time_left=lambda due: time_left(due, clock.now()), current_locale=select_locale
     )
+
+
+def say(text: object) -> str:
+    """What the engine or a service said (an ``engine.messages.Message``), in the reader's
+    language; any other value is data and is shown as it is. See docs/languages.md."""
+    if not isinstance(text, Message):
+        return "" if text is None else str(text)
+    if not text.params:
+        return gettext(text.template)
+    return gettext(text.template, **{name: say(value) for name, value in text.params.items()})
 
 
 def deadline(instant: datetime | None) -> str:

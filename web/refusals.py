@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import redirect, request, session
 
 from services.common.errors import InvalidInput
+from web.i18n import say
 
 _KEY = "refused_form"
 
@@ -28,5 +29,6 @@ def kept() -> dict:
 
 
 def field_message(invalid: InvalidInput) -> str:
-    """The refusal's words without the field's name before them: the page shows it by the field."""
-    return invalid.message.split(": ", 1)[-1]
+    """The refusal's words in the reader's language, without the field's name: the page
+    shows it by the field."""
+    return say(invalid.message)

@@ -14,8 +14,11 @@ class InvalidInput(EngineError):
     code = "invalid_input"
 
     def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}", field=field)
+        super().__init__(message, field=field)
         self.field = field
+
+    def __str__(self):
+        return f"{self.field}: {self.message}"
 
 
 class Conflict(EngineError):

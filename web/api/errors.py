@@ -7,6 +7,7 @@ from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
 
 from engine.errors import EngineError
+from web.i18n import say
 
 STATUS_BY_CODE = {
     "not_found": 404,
@@ -71,7 +72,7 @@ MESSAGE_BY_CODE = {
 
 
 def message_of(error: EngineError) -> str:
-    return MESSAGE_BY_CODE.get(error.code) or str(error)
+    return MESSAGE_BY_CODE.get(error.code) or say(error.message)
 
 
 def status_of(error: EngineError) -> int:
@@ -91,7 +92,7 @@ def error_response(
 
 def problem_list(problems) -> list[dict]:
     """A refused definition's problems, each with the BPMN element to highlight."""
-    return [{"element": getattr(problem, "element", None), "message": str(problem)} for problem in problems]
+    return [{"element": getattr(problem, "element", None), "message": say(problem)} for problem in problems]
 
 
 def http_error_response(error: HTTPException):

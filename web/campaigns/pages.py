@@ -18,7 +18,7 @@ from services.identity import AppUser
 from web import refusals
 from web.campaigns.aggregation_xlsx import aggregation_workbook
 from web.context import services
-from web.i18n import deadline
+from web.i18n import deadline, say
 from web.work.case_view import words
 
 bp = Blueprint("board", __name__)
@@ -111,7 +111,7 @@ def open_campaign():
         return refusals.refuse(
             url_for("board.new_campaign"),
             typed=typed,
-            errors={field: refused.message.split(": ", 1)[-1] if field else refused.message},
+            errors={field: say(refused.message)},
         )
     flash(ngettext("Campaign opened; %(num)d unit asked.", "Campaign opened; %(num)d units asked.", count))
     return redirect(url_for("board.board", campaign_id=campaign_id))
@@ -256,7 +256,7 @@ def unit_action(campaign_id: int, unit_code: str, action: str):
     except InvalidInput as invalid:  # the board again, the reason kept, the error beside it
         return refusals.refuse(
             url_for("board.board", campaign_id=campaign_id),
-            errors={unit_code: invalid.message.split(": ", 1)[-1]},
+            errors={unit_code: say(invalid.message)},
             typed={unit_code: reason},
         )
     flash(

@@ -11,6 +11,7 @@ from services import identity
 from services.common.errors import InvalidInput
 from web.admin import bp
 from web.context import services
+from web.i18n import say
 
 
 def action_labels() -> dict[str, str]:
@@ -46,5 +47,5 @@ def user_action(user_id: int, action: str):
             identity.act(session, current_user.id, user_id, action, svc.clock.now())
         flash(_("Done: %(action)s.", action=action_labels().get(action, action)))
     except InvalidInput as error:
-        flash(_("Refused: %(reason)s", reason=error.message))
+        flash(_("Refused: %(reason)s", reason=say(error.message)))
     return redirect(url_for("admin.user_page", user_id=user_id))

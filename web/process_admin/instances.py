@@ -17,6 +17,7 @@ from services.common.errors import InvalidInput
 from web import refusals
 from web.admin import bp
 from web.context import services
+from web.i18n import say
 
 
 def action_labels() -> dict[str, str]:
@@ -108,12 +109,12 @@ def instance_action(instance_id: int, action: str):
             )
         flash(_("Done: %(action)s.", action=action_labels().get(action, action)))
     except InvalidInput as invalid:  # back to the confirmation, what was typed kept
-        flash(invalid.message)
+        flash(say(invalid.message))
         return refusals.refuse(
             url_for("admin.cancel_confirmation", instance_id=instance_id), reason=reason or ""
         )
     except EngineError as error:
-        flash(_("Refused: %(reason)s", reason=error.message))
+        flash(_("Refused: %(reason)s", reason=say(error.message)))
     return redirect(url_for("admin.instance", instance_id=instance_id))
 
 
@@ -141,5 +142,5 @@ def migrate(instance_id: int):
             )
         flash(_("Migrated to version %(version)d.", version=version))
     except EngineError as error:
-        flash(_("Migration refused; nothing changed: %(reason)s", reason=error.message))
+        flash(_("Migration refused; nothing changed: %(reason)s", reason=say(error.message)))
     return redirect(url_for("admin.instance", instance_id=instance_id))

@@ -14,6 +14,7 @@ from services.common.errors import InvalidInput
 from web.admin import bp
 from web.context import services
 from web.converters import query_number
+from web.i18n import say
 
 # The engine refuses a BPMN over MAX_BPMN_BYTES with a clear message; a request far
 # beyond it is cut off before it is read (413, see web/__init__.py).
@@ -81,7 +82,7 @@ def upload():
         )
     except InvalidInput as error:
         return process_list(
-            refusal={"field": _("Process key"), "message": error.message, "problems": []}, status=422
+            refusal={"field": _("Process key"), "message": say(error.message), "problems": []}, status=422
         )
     if problems:
         flash(

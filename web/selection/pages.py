@@ -34,6 +34,7 @@ from services.selection import Council, CouncilSeat, Position
 from web import refusals
 from web.context import services
 from web.downloads import send_document
+from web.i18n import say
 from web.refusals import field_message
 
 bp = Blueprint("rounds", __name__)
@@ -360,7 +361,7 @@ def _register(round_id: int, form: str, register, done_message: str):
         return refusals.refuse(
             url_for("rounds.round_page", round_id=round_id),
             form=form,
-            errors={error.field: error.message for error in invalid.errors},
+            errors={error.field: say(error.message) for error in invalid.errors},
             typed=typed,
         )
     flash(done_message)

@@ -14,6 +14,7 @@ from services import people, talent_search
 from services.common.errors import InvalidInput, TooManyRequests
 from web.context import services
 from web.converters import query_number
+from web.i18n import say
 
 bp = Blueprint("talents", __name__)
 
@@ -49,7 +50,7 @@ def search():
         try:
             page = talent_search.search(session, svc.citizen_id_keys, current_user.id, query, svc.clock.now())
         except InvalidInput as invalid:  # the form again, with what to fix
-            error = invalid.message.split(": ", 1)[-1]
+            error = say(invalid.message)
             status_code = 429 if isinstance(invalid, TooManyRequests) else 422
     # A typed citizen ID is never written back into the page.
     typed = "" if talent_search.is_citizen_id_query(query.text) else query.text

@@ -13,6 +13,7 @@ from services.identity import AppUser
 from web.api.auth import current_user, services
 from web.api.errors import error_response
 from web.api.fields import UtcDateTime
+from web.i18n import say
 
 blp = Blueprint("tasks", __name__, description="Công việc của người dùng")
 
@@ -215,7 +216,7 @@ def complete(body: dict, task_id: str):
     except FormInvalid as invalid:
         fields_ = {}
         for error in invalid.errors:
-            fields_.setdefault(error.field or "data", []).append(error.message)
+            fields_.setdefault(error.field or "data", []).append(say(error.message))
         return error_response(422, invalid.code, "Biểu mẫu có lỗi.", fields_)
     return {
         "instance_id": change.instance.id,

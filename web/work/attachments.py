@@ -15,6 +15,7 @@ from services.common.errors import Conflict, InvalidInput
 from services.identity import AppUser
 from web import refusals
 from web.context import services
+from web.i18n import say
 
 bp = Blueprint("task_attachments", __name__)
 KB, MB = 1024, 1024 * 1024
@@ -67,7 +68,7 @@ def store_uploads(svc, task_id: str) -> tuple[dict[str, int], dict[str, str]]:
         except InvalidInput as invalid:
             refused[field.name] = refusals.field_message(invalid)
         except Conflict as clash:
-            refused[field.name] = clash.message
+            refused[field.name] = say(clash.message)
     return stored, refused
 
 

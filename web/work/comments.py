@@ -20,6 +20,7 @@ from web import refusals
 from web.api import auth as api_auth
 from web.api.fields import UtcDateTime
 from web.context import services
+from web.i18n import say
 
 bp = Blueprint("task_comments", __name__)
 api_bp = ApiBlueprint("task_comments_api", __name__, description="Ý kiến trên hồ sơ của công việc")
@@ -56,7 +57,7 @@ def withdraw(task_id: str, comment_id: int):
     except InvalidInput as invalid:
         return _refuse(task_id, invalid, withdrawing=comment_id, reason=reason[: 2 * comments.MAX_REASON])
     except Conflict as done:  # withdrawn meanwhile (another tab): the page shows it so
-        flash(done.message)
+        flash(say(done.message))
     else:
         flash(_("Your comment was withdrawn."))
     return redirect(url_for("task_page.show", task_id=task_id, _anchor="comments"))

@@ -16,6 +16,7 @@ from services.common.errors import Conflict, InvalidInput
 from services.identity import AppUser
 from web import refusals
 from web.context import services
+from web.i18n import say
 
 bp = Blueprint("task_delegation", __name__)
 _KEY = "refused_delegation"
@@ -41,7 +42,7 @@ def delegate(task_id: str):
         }
         return redirect(url_for("task_page.show", task_id=task_id, _anchor="delegation"))
     except Conflict as late:  # taken or done meanwhile: it may no longer be visible to the user
-        flash(late.message)
+        flash(say(late.message))
         return redirect(url_for("inbox.inbox"))
     flash(_("The task was handed to %(name)s.", name=name))
     return redirect(url_for("inbox.inbox"))
@@ -135,7 +136,7 @@ def cancel(absence_id: int):
             user = session.get_one(AppUser, current_user.id)
             delegation.cancel_absence(session, user, absence_id, svc.clock.now())
     except Conflict as refused:
-        flash(refused.message)
+        flash(say(refused.message))
     else:
         flash(_("Absence cancelled: your new tasks stay in your queue again."))
     return redirect(url_for("task_delegation.absences"))

@@ -11,6 +11,7 @@ from engine.errors import ContractBroken, NotRecallable
 from services import work
 from services.common.errors import PermissionDenied
 from web.context import services
+from web.i18n import say
 
 bp = Blueprint("task_recall", __name__)
 
@@ -24,7 +25,7 @@ def recall(task_id: str):
     except PermissionDenied:  # someone else's completion: as if there were nothing here
         abort(404)
     except (NotRecallable, ContractBroken) as refused:  # the page shows where the case stands
-        flash(refused.message)
+        flash(say(refused.message))
         return redirect(url_for("task_page.show", task_id=task_id))
     assert change.recalled_task is not None, "a recall names its task"
     flash(

@@ -17,6 +17,7 @@ from services import documents, work
 from services.identity import AppUser
 from web import refusals
 from web.context import services
+from web.i18n import say
 from web.work import (
     attachments as attachment_parts,
     case_view,
@@ -81,12 +82,12 @@ def submit(task_id: str):
         _keep_as_draft(svc, task_id, data)
         return refusals.refuse(
             url_for("task_page.show", task_id=task_id),
-            errors={error.field: error.message for error in invalid.errors},
+            errors={error.field: say(error.message) for error in invalid.errors},
         )
     except ContractBroken as halted:  # the service kept what was typed as the draft
-        return refusals.refuse(url_for("task_page.show", task_id=task_id), errors={"": halted.message})
+        return refusals.refuse(url_for("task_page.show", task_id=task_id), errors={"": say(halted.message)})
     except DeadlinePassed as late:  # its deadline closed the task instead: the page shows it closed, and why
-        flash(late.message)
+        flash(say(late.message))
         return redirect(url_for("task_page.show", task_id=task_id))
     with svc.db.read() as session:
         flash(_confirmation(task, work.outcome_of(session, svc.runtime, task, data, change)))
