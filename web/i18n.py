@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Flask, request, session
-from flask_babel import Babel, gettext, ngettext
+from flask import Flask, g, has_app_context, request, session
+from flask_babel import Babel, get_translations
 
 from engine.messages import Message
 from services.common.display import deadline_parts, largest_units, local_time
@@ -25,12 +25,38 @@ def select_locale() -> str:
 
 def init_i18n(app: Flask, clock) -> None:
     Babel(app, locale_selector=select_locale)
+    # Flask-Babel's own callables look the translations up through several context
+    # proxies on every call; a page such as the inbox makes hundreds of calls.
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda text: _translations().ugettext(text),
+        ngettext=lambda singular, plural, n: _translations().ungettext(singular, plural, n),
+        newstyle=True,
+    )
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["deadline"] = deadline
     app.jinja_env.filters["say"] = say
     app.jinja_env.globals.update(
         LANGUAGES=LANGUAGES, time_left=lambda due: time_left(due, clock.now()), current_locale=select_locale
     )
+
+
+def _translations():
+    """The request's translations, looked up once per request (outside one, the default)."""
+    if not has_app_context():
+        return get_translations()
+    found = g.get("translations")
+    if found is None:
+        found = g.translations = get_translations()
+    return found
+
+
+def gettext(text: str, **params) -> str:
+    translated = _translations().ugettext(text)
+    return translated % params if params else translated
+
+
+def ngettext(singular: str, plural: str, num: int, **params) -> str:
+    return _translations().ungettext(singular, plural, num) % {"num": num, **params}
 
 
 def say(text: object) -> str:
