@@ -18,18 +18,25 @@ CATALOGS := $(patsubst %.po,%.mo,$(wildcard web/translations/*/LC_MESSAGES/messa
 %.mo: %.po $(STAMP)
 	$(BIN)/pybabel compile -i $< -o $@
 
-# bpmn-js for the admin BPMN editor and instance viewer, served from web/static/vendor (no CDN):
-# installed from web/assets/package-lock.json, then the browser bundles and their css and font copied.
-BPMN_JS := web/assets/node_modules/bpmn-js/dist
-VENDOR := web/static/vendor/bpmn-js
+# Browser libraries served from web/static/vendor (no CDN), installed from web/assets/package-lock.json:
+# bpmn-js for the admin BPMN editor and instance viewer (the browser bundles and their css and font),
+# Noto Sans Mono for the fields where code is edited (its latin and vietnamese subsets, see admin.css),
+# and axe-core, which the browser tests inject into every page they check (tests/e2e/screens.py).
+NODE_MODULES := web/assets/node_modules
+BPMN_JS := $(NODE_MODULES)/bpmn-js/dist
+MONO_FONT := $(NODE_MODULES)/@fontsource/noto-sans-mono
+VENDOR := web/static/vendor
 VENDOR_STAMP := $(VENDOR)/.installed-stamp
 
 $(VENDOR_STAMP): web/assets/package.json web/assets/package-lock.json
 	npm ci --prefix web/assets --ignore-scripts --no-audit --no-fund
-	rm -rf $(VENDOR) && mkdir -p $(VENDOR)
-	cp $(BPMN_JS)/bpmn-modeler.production.min.js $(BPMN_JS)/bpmn-navigated-viewer.production.min.js $(VENDOR)/
-	cp -R $(BPMN_JS)/assets $(VENDOR)/assets
-	cp web/assets/node_modules/bpmn-js/LICENSE $(VENDOR)/
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/bpmn-js $(VENDOR)/noto-sans-mono
+	cp $(BPMN_JS)/bpmn-modeler.production.min.js $(BPMN_JS)/bpmn-navigated-viewer.production.min.js $(VENDOR)/bpmn-js/
+	cp -R $(BPMN_JS)/assets $(VENDOR)/bpmn-js/assets
+	cp $(NODE_MODULES)/bpmn-js/LICENSE $(VENDOR)/bpmn-js/
+	mkdir -p $(VENDOR)/axe-core && cp $(NODE_MODULES)/axe-core/axe.min.js $(NODE_MODULES)/axe-core/LICENSE $(VENDOR)/axe-core/
+	cp $(MONO_FONT)/files/noto-sans-mono-latin-400-normal.woff2 \
+		$(MONO_FONT)/files/noto-sans-mono-vietnamese-400-normal.woff2 $(MONO_FONT)/LICENSE $(VENDOR)/noto-sans-mono/
 	touch $@
 
 .PHONY: vendor

@@ -28,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from engine.errors import BudgetExceeded
+from engine.messages import Message
 
 
 @dataclass(frozen=True)
@@ -73,14 +74,22 @@ class Budget:
     def step(self, count: int = 1) -> None:
         self._steps -= count
         if self._steps < 0:
-            self._exceed(f"more than {self.limits.steps:,} steps (loop iterations, function calls)")
+            self._exceed(
+                Message(
+                    "more than %(steps)s steps (loop iterations, function calls)",
+                    steps=f"{self.limits.steps:,}",
+                )
+            )
         self._check_clock()
 
     def allocate(self, units: int) -> None:
         self._memory -= max(units, 0)
         if self._memory < 0:
             self._exceed(
-                f"more than {self.limits.memory:,} units of memory (characters, list items, integer bytes)"
+                Message(
+                    "more than %(units)s units of memory (characters, list items, integer bytes)",
+                    units=f"{self.limits.memory:,}",
+                )
             )
         self._check_clock()
 
@@ -88,11 +97,11 @@ class Budget:
         if self.exceeded is not None:
             raise self.exceeded
         if time.monotonic() > self._deadline:
-            self._exceed(f"longer than {self.limits.seconds:g} s")
+            self._exceed(Message("longer than %(seconds)s s", seconds=f"{self.limits.seconds:g}"))
 
-    def _exceed(self, what: str) -> None:
+    def _exceed(self, what: Message) -> None:
         if self.exceeded is None:
-            self.exceeded = BudgetExceeded(f"the code used {what}")
+            self.exceeded = BudgetExceeded(Message("the code used %(what)s", what=what))
         raise self.exceeded
 
     def check(self) -> None:
@@ -102,7 +111,7 @@ class Budget:
 
     def _int_bits(self, bits: int) -> None:
         if bits > self.limits.int_bits:
-            self._exceed(f"an integer of more than {self.limits.int_bits:,} bits")
+            self._exceed(Message("an integer of more than %(bits)s bits", bits=f"{self.limits.int_bits:,}"))
         self.allocate(bits // 8)
 
     # -- the guards the sandbox puts in the namespace ------------------------------
@@ -135,7 +144,7 @@ class Budget:
 
     def round(self, number, ndigits=None):
         if ndigits is not None and abs(ndigits) > self.limits.round_digits:
-            self._exceed(f"round() to more than {self.limits.round_digits} digits")
+            self._exceed(Message("round() to more than %(digits)s digits", digits=self.limits.round_digits))
         return round(number) if ndigits is None else round(number, ndigits)
 
     def sum(self, iterable, start=0):

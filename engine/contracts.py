@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from engine.messages import Message
+
 BPMN_MODEL = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 BPMN_DI = "http://www.omg.org/spec/BPMN/20100524/DI"
 SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -24,23 +26,50 @@ FORM_PROPERTY = "formJsonSchemaFilename"
 # A user task's case: a JSON Schema in forms/ naming the case data shown, read-only, above its form.
 CASE_PROPERTY = "caseSchemaFilename"
 
-# Element kinds, as BPMN names the elements.
+# Element kinds, as BPMN names the elements, and the word for each shown to people.
 USER_TASK, SCRIPT_TASK, END_EVENT = "userTask", "scriptTask", "endEvent"
 KIND_WORDS = {
-    USER_TASK: "công việc của người dùng",
-    SCRIPT_TASK: "bước tự động (script)",
-    END_EVENT: "sự kiện kết thúc",
-    "startEvent": "sự kiện bắt đầu",
-    "exclusiveGateway": "cổng rẽ nhánh",
-    "parallelGateway": "cổng song song",
-    "inclusiveGateway": "cổng rẽ nhánh bao hàm",
-    "intermediateCatchEvent": "sự kiện chờ",
-    "boundaryEvent": "sự kiện biên",
-    "subProcess": "tiến trình con",
-    "manualTask": "công việc thủ công",
-    "task": "công việc",
+    USER_TASK: Message("user task"),
+    SCRIPT_TASK: Message("script task"),
+    END_EVENT: Message("end event"),
+    "startEvent": Message("start event"),
+    "exclusiveGateway": Message("exclusive gateway"),
+    "parallelGateway": Message("parallel gateway"),
+    "inclusiveGateway": Message("inclusive gateway"),
+    "intermediateCatchEvent": Message("intermediate event"),
+    "boundaryEvent": Message("boundary event"),
+    "subProcess": Message("subprocess"),
+    "manualTask": Message("manual task"),
+    "task": Message("task"),
 }
+# Kinds that are drawn but never run here (engine.definitions refuses them); only named.
+OTHER_KIND_WORDS = {
+    "process": Message("process"),
+    "intermediateThrowEvent": Message("intermediate event"),
+    "callActivity": Message("call activity"),
+    "serviceTask": Message("service task"),
+    "sendTask": Message("send task"),
+    "receiveTask": Message("receive task"),
+    "businessRuleTask": Message("business rule task"),
+    "transaction": Message("transaction"),
+    "eventBasedGateway": Message("event-based gateway"),
+    "complexGateway": Message("complex gateway"),
+    "messageEventDefinition": Message("message event"),
+    "signalEventDefinition": Message("signal event"),
+    "compensateEventDefinition": Message("compensation event"),
+    "conditionalEventDefinition": Message("conditional event"),
+    "linkEventDefinition": Message("link event"),
+    "cancelEventDefinition": Message("cancel event"),
+    "standardLoopCharacteristics": Message("loop"),
+    "dataStoreReference": Message("data store"),
+}
+ELEMENT = Message("element")
 _FLOW_NODES = frozenset(KIND_WORDS)
+
+
+def kind_word(kind: str) -> Message:
+    """The word for a BPMN element kind (``userTask``), never the raw tag."""
+    return KIND_WORDS.get(kind) or OTHER_KIND_WORDS.get(kind) or ELEMENT
 
 
 @dataclass(frozen=True)
@@ -99,9 +128,9 @@ def script_task(element_id: str, meaning: str) -> Element:
 
 @dataclass(frozen=True)
 class Violation:
-    """One way a bundle breaks a contract: a Vietnamese message and the element to mark."""
+    """One way a bundle breaks a contract: a message for the admin and the element to mark."""
 
-    message: str
+    message: Message
     element: str | None
 
 
@@ -185,8 +214,12 @@ def check(
         if missing:
             violations.append(
                 Violation(
-                    f"process.json: «start_data_example» phải có {', '.join(missing)}: {contract.needed_by} "
-                    f"({contract.capability}) truyền các dữ liệu này khi bắt đầu quy trình.",
+                    Message(
+                        "process.json: «start_data_example» must have %(names)s: %(needed_by)s "
+                        "(%(capability)s) passes these data when it starts the process.",
+                        names=", ".join(missing),
+                        **_who(contract),
+                    ),
                     None,
                 )
             )
@@ -200,7 +233,7 @@ def _element_violations(
     previous: DrawnProcess,
     forms: Mapping[str, dict],
 ) -> list[Violation]:
-    needs = f"{contract.needed_by} ({contract.capability}) cần phần tử này"
+    needs = Message("%(needed_by)s (%(capability)s) needs this element", **_who(contract))
     node = drawn.nodes.get(element.id)
     if node is None:
         return [_lost(element.id, element.kind, needs, drawn, previous)]
@@ -208,8 +241,13 @@ def _element_violations(
     if node.kind != element.kind:
         return [
             Violation(
-                f"{named} phải là {KIND_WORDS.get(element.kind, element.kind)}, không phải "
-                f"{KIND_WORDS.get(node.kind, node.kind)}: {needs}.",
+                Message(
+                    "%(named)s must be a %(kind)s, not a %(drawn)s: %(needs)s.",
+                    named=named,
+                    kind=kind_word(element.kind),
+                    drawn=kind_word(node.kind),
+                    needs=needs,
+                ),
                 element.id,
             )
         ]
@@ -224,8 +262,13 @@ def _element_violations(
         if schema is None:
             violations.append(
                 Violation(
-                    f"Biểu mẫu của {named} phải giữ trường «{field_.path}»: {contract.needed_by} "
-                    f"({contract.capability}) đọc trường này.",
+                    Message(
+                        "The form of %(named)s must keep the field «%(field)s»: %(needed_by)s "
+                        "(%(capability)s) reads this field.",
+                        named=named,
+                        field=field_.path,
+                        **_who(contract),
+                    ),
                     element.id,
                 )
             )
@@ -234,16 +277,28 @@ def _element_violations(
         if missing:
             violations.append(
                 Violation(
-                    f"Trường «{field_.path}» của {named} phải giữ lựa chọn {', '.join(missing)}: "
-                    f"{contract.needed_by} "
-                    f"({contract.capability}) xử lý theo lựa chọn này.",
+                    Message(
+                        "The field «%(field)s» of %(named)s must keep the choices %(choices)s: "
+                        "%(needed_by)s (%(capability)s) acts on these choices.",
+                        field=field_.path,
+                        named=named,
+                        choices=", ".join(map(str, missing)),
+                        **_who(contract),
+                    ),
                     element.id,
                 )
             )
     return violations
 
 
-def _lost(element_id: str, kind: str, needs: str, drawn: DrawnProcess, previous: DrawnProcess) -> Violation:
+def _who(contract: ProcessContract) -> dict[str, str]:
+    """Who needs an element, for a message's parameters (``needed_by`` is in Vietnamese)."""
+    return {"needed_by": contract.needed_by, "capability": contract.capability}
+
+
+def _lost(
+    element_id: str, kind: str, needs: Message, drawn: DrawnProcess, previous: DrawnProcess
+) -> Violation:
     """A contracted element that is not drawn any more: renamed (found again by its label
     or its diagram shape, and marked under its new id) or deleted."""
     label = previous.label(element_id)
@@ -259,19 +314,32 @@ def _lost(element_id: str, kind: str, needs: str, drawn: DrawnProcess, previous:
         )
     if renamed is not None:
         return Violation(
-            f"«{drawn.label(renamed)}» đã bị đổi mã từ {element_id} thành {renamed}: {needs}. "
-            f"Hãy đặt lại mã {element_id}.",
+            Message(
+                "«%(label)s» had its id changed from %(old)s to %(new)s: %(needs)s. "
+                "Set the id back to %(old)s.",
+                label=drawn.label(renamed),
+                old=element_id,
+                new=renamed,
+                needs=needs,
+            ),
             renamed,
         )
     shown = f"«{label}» ({element_id})" if label != element_id else element_id
-    return Violation(f"Không được xoá hay đổi mã {KIND_WORDS.get(kind, kind)} {shown}: {needs}.", None)
+    return Violation(
+        Message(
+            "Do not delete the %(kind)s %(shown)s or change its id: %(needs)s.",
+            kind=kind_word(kind),
+            shown=shown,
+            needs=needs,
+        ),
+        None,
+    )
 
 
 def _outcome_violations(
     contract: ProcessContract, outcomes: Mapping[str, str], drawn: DrawnProcess, previous: DrawnProcess
 ) -> list[Violation]:
     """``outcomes`` is the contract's own ``outcomes``, known to be given."""
-    needs = f"{contract.needed_by} ({contract.capability})"
     violations = []
     for end in outcomes:
         if end not in drawn.nodes and contract.element(end) is None:
@@ -279,7 +347,11 @@ def _outcome_violations(
                 _lost(
                     end,
                     END_EVENT,
-                    f"{needs} ghi nhận kết quả «{outcomes[end]}» tại sự kiện này",
+                    Message(
+                        "%(needed_by)s (%(capability)s) records the outcome «%(outcome)s» at this event",
+                        outcome=outcomes[end],
+                        **_who(contract),
+                    ),
                     drawn,
                     previous,
                 )
@@ -287,8 +359,12 @@ def _outcome_violations(
         elif end in drawn.nodes and drawn.nodes[end].kind != END_EVENT:
             violations.append(
                 Violation(
-                    f"«{drawn.label(end)}» ({end}) phải là sự kiện kết thúc: {needs} ghi nhận "
-                    f"kết quả tại đó.",
+                    Message(
+                        "%(named)s must be an end event: %(needed_by)s (%(capability)s) records "
+                        "the outcome there.",
+                        named=f"«{drawn.label(end)}» ({end})",
+                        **_who(contract),
+                    ),
                     end,
                 )
             )
@@ -297,9 +373,13 @@ def _outcome_violations(
         if end not in outcomes and end not in renamed:
             violations.append(
                 Violation(
-                    f"Sự kiện kết thúc «{drawn.label(end)}» ({end}) chưa ứng với kết quả nào "
-                    f"mà {needs} biết: quy trình "
-                    f"chỉ được kết thúc tại {', '.join(outcomes)}.",
+                    Message(
+                        "The end event %(named)s matches no outcome that %(needed_by)s (%(capability)s) "
+                        "knows: the process may end only at %(ends)s.",
+                        named=f"«{drawn.label(end)}» ({end})",
+                        ends=", ".join(outcomes),
+                        **_who(contract),
+                    ),
                     end,
                 )
             )

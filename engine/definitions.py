@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import cast
 
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
@@ -36,11 +37,12 @@ from engine.call_activity import (
     names_read,
     script_targets,
 )
-from engine.contracts import BPMN_MODEL, CASE_PROPERTY, FORM_PROPERTY, ProcessContract
+from engine.contracts import BPMN_MODEL, CASE_PROPERTY, FORM_PROPERTY, ProcessContract, kind_word
 from engine.errors import BudgetExceeded, DefinitionRejected, EngineError, ScriptRejected
 from engine.escalation import EscalationPolicy, parse_policy
 from engine.forms import FormValidator, check_form_schema
 from engine.helpers import BASE_HELPERS
+from engine.messages import Message
 from engine.models import ProcessDefinition
 from engine.sandbox import RestrictedEnvironment, check_expression, check_script
 from engine.xml_safety import parse_untrusted_xml
@@ -106,7 +108,21 @@ SUPPORTED_EVENTS = {
 }
 
 
-class Problem(str):
+# SpiffWorkflow's spec classes whose BPMN element is not their name with a lower-case
+# initial (UserTask: userTask); the word people read comes from contracts.kind_word.
+_SPEC_TAGS = {
+    "NoneTask": "task",
+    "SimpleBpmnTask": "task",
+    "SubWorkflowTask": "subProcess",
+    "LinkedCallActivity": "callActivity",
+    "TransactionSubprocess": "transaction",
+}
+TIMER_EVENT = Message("timer event")
+MULTI_INSTANCE_TASK = Message("multi-instance task")
+UNSUPPORTED = Message("this element type is not supported")
+
+
+class Problem(Message):
     """One reason a definition is refused, naming the BPMN element it is about (so an
     editor can highlight it). ``unsupported`` problems mean the file cannot run here at
     all (an element type we do not run, code the sandbox refuses); the others are
@@ -115,10 +131,38 @@ class Problem(str):
     element: str | None
     unsupported: bool
 
-    def __new__(cls, message: str, element: str | None = None, unsupported: bool = False) -> Problem:
-        problem = super().__new__(cls, message)
+    def __new__(cls, message: Message, element: str | None = None, unsupported: bool = False) -> Problem:
+        problem = cast(Problem, super().__new__(cls, message.template, **message.params))
         problem.element, problem.unsupported = element, unsupported
         return problem
+
+    def __reduce__(self):
+        return (Problem, (Message(self.template, **self.params), self.element, self.unsupported))
+
+
+def about(label: str, kind: Message, problem: str) -> Message:
+    """A problem of one element, named by its label (its id when it has none)."""
+    return Message(
+        "«%(element)s» (%(kind)s): %(problem)s", element=" ".join(label.split()), kind=kind, problem=problem
+    )
+
+
+def spec_kind(task_spec) -> Message:
+    """The word for a SpiffWorkflow task spec's element kind, never its class name."""
+    name = type(task_spec).__name__
+    if name.endswith("MultiInstanceTask"):
+        return MULTI_INSTANCE_TASK
+    if isinstance(getattr(task_spec, "event_definition", None), TimerEventDefinition):
+        return TIMER_EVENT
+    return kind_word(_SPEC_TAGS.get(name, name[:1].lower() + name[1:]))
+
+
+def reason(error: Exception) -> Message | str:
+    """What a failure says: the engine's message, or Python's own text as data."""
+    if isinstance(error, EngineError):
+        return error.message
+    found = error.args[0] if error.args else ""
+    return found if isinstance(found, Message) else str(error)
 
 
 def unsupported_problems(error: DefinitionRejected) -> list[str]:
@@ -198,7 +242,11 @@ def read_bundle(directory: Path) -> Bundle:
     key = directory.name
     bpmn_path = directory / f"{key}.bpmn"
     if not bpmn_path.is_file():
-        raise DefinitionRejected(f"{directory}: expected a BPMN file named {key}.bpmn")
+        raise DefinitionRejected(
+            Message(
+                "%(folder)s: expected a BPMN file named %(file)s", folder=str(directory), file=f"{key}.bpmn"
+            )
+        )
     forms = {path.name: _read_json(path) for path in sorted((directory / "forms").glob("*.json"))}
     meta_path = directory / "process.json"
     meta = _read_json(meta_path) if meta_path.is_file() else {}
@@ -208,13 +256,20 @@ def read_bundle(directory: Path) -> Bundle:
 def _read_json(path: Path) -> dict:
     raw = path.read_bytes()
     if len(raw) > MAX_FORM_BYTES:
-        raise DefinitionRejected(f"{path.name}: {len(raw)} bytes is over the {MAX_FORM_BYTES}-byte limit")
+        raise DefinitionRejected(
+            Message(
+                "%(file)s: %(size)d bytes is over the %(limit)d-byte limit",
+                file=path.name,
+                size=len(raw),
+                limit=MAX_FORM_BYTES,
+            )
+        )
     try:
         value = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise DefinitionRejected(f"{path.name}: not valid JSON ({error})") from None
+    except (ValueError, UnicodeDecodeError):
+        raise DefinitionRejected(Message("%(file)s: not valid JSON", file=path.name)) from None
     if not isinstance(value, dict):
-        raise DefinitionRejected(f"{path.name}: expected a JSON object")
+        raise DefinitionRejected(Message("%(file)s: expected a JSON object", file=path.name))
     return value
 
 
@@ -230,25 +285,26 @@ def compile_bundle(
     ``roles``, every user task's lane must name one of them; with ``contracts``, the
     bundle must keep what the code needs of it (``previous``, the BPMN of the version it
     replaces, names what it lost)."""
-    tree = parse_untrusted_xml(bundle.bpmn, name=f"{bundle.key}.bpmn")
+    file = f"{bundle.key}.bpmn"
+    tree = parse_untrusted_xml(bundle.bpmn, name=file)
     broken = contract_problems(bundle, tree, contracts, previous)
     parser = TalentFlowParser()
     try:
-        parser.add_bpmn_xml(tree, filename=f"{bundle.key}.bpmn")
+        parser.add_bpmn_xml(tree, filename=file)
         if bundle.key not in parser.get_process_ids():
-            raise DefinitionRejected(f"{bundle.key}.bpmn has no executable process with id '{bundle.key}'")
+            raise DefinitionRejected(
+                Message("%(file)s has no executable process with id «%(key)s»", file=file, key=bundle.key)
+            )
         spec = parser.get_spec(bundle.key)
         subprocess_specs = parser.get_subprocess_specs(bundle.key)
     except (ValidationException, SpiffWorkflowException) as error:
         unsupported = _unsupported_elements(tree)
         if unsupported:  # the parser stops at the first; an importer wants the whole list
             raise DefinitionRejected(
-                f"{bundle.key}.bpmn uses elements that cannot run here", unsupported + broken
+                Message("%(file)s uses elements that cannot run here", file=file), unsupported + broken
             ) from None
-        message = f"{bundle.key}.bpmn is not a valid BPMN process: {error}"
-        raise DefinitionRejected(
-            message, [Problem(message, getattr(error, "id", None) or None, unsupported=True), *broken]
-        ) from None
+        problem = _parser_problem(error, file)
+        raise DefinitionRejected(problem, [problem, *broken]) from None
     compiled = CompiledProcess(bundle.key, spec, subprocess_specs, bundle.forms, bundle.meta)
     context = _CheckContext(
         compiled.meta.get("start_data_example", {}),
@@ -258,7 +314,7 @@ def compile_bundle(
     )
     problems = _check_specs(compiled, context) + broken
     if problems:
-        raise DefinitionRejected(f"{bundle.key}.bpmn was refused", problems)
+        raise DefinitionRejected(Message("%(file)s was refused", file=file), problems)
     return compiled
 
 
@@ -275,6 +331,38 @@ def contract_problems(
     ]
 
 
+# What SpiffWorkflow's parser says (English, with its own words for elements), as we say
+# it; anything else is told without the parser's text, naming the element.
+_PARSER_TEXTS = (
+    (re.compile(r"No start event found"), Message("the process has no start event")),
+    (re.compile(r"Process .* is not executable"), Message("the process is not marked executable")),
+    (re.compile(r"Duplicate process ID"), Message("two processes have the same id")),
+    (
+        re.compile(r"Exactly one start event is required"),
+        Message("a subprocess needs exactly one start event"),
+    ),
+    (re.compile(r"SubWorkflow Must contain an End event"), Message("a subprocess needs an end event")),
+    (re.compile(r"Time Specification"), Message("the timer has no valid time")),
+    (
+        re.compile(r"Cannot resolve data(Input|Output)Association"),
+        Message("a data association names no data"),
+    ),
+)
+
+
+def _parser_problem(error: Exception, file: str) -> Problem:
+    text = str(getattr(error, "message", None) or error)
+    said = next((message for pattern, message in _PARSER_TEXTS if pattern.search(text)), None)
+    said = said or Message("the diagram cannot be read here; check this element's settings and connections")
+    element = getattr(error, "id", None) or None
+    if element is None:
+        return Problem(
+            Message("%(file)s is not a valid BPMN process: %(problem)s", file=file, problem=said), None, True
+        )
+    kind = kind_word(str(getattr(error, "tag", "")).removeprefix("bpmn:"))
+    return Problem(about(getattr(error, "name", None) or element, kind, said), element, unsupported=True)
+
+
 def _unsupported_elements(tree) -> list[Problem]:
     problems = []
     for element in tree.iter(f"{{{BPMN_MODEL}}}*"):
@@ -285,12 +373,8 @@ def _unsupported_elements(tree) -> list[Problem]:
                 element.getparent() if kind.endswith(("EventDefinition", "LoopCharacteristics")) else element
             )
             owner_id = owner.get("id") or None
-            named = kind[0].upper() + kind[1:]  # as SpiffWorkflow names its specs: ServiceTask
-            problems.append(
-                Problem(
-                    f"{owner_id} ({named}): this element type is not supported", owner_id, unsupported=True
-                )
-            )
+            label = owner.get("name") or owner_id or kind
+            problems.append(Problem(about(label, kind_word(kind), UNSUPPORTED), owner_id, unsupported=True))
     return problems
 
 
@@ -310,25 +394,33 @@ class _CheckContext:
 def _check_specs(compiled: CompiledProcess, context: _CheckContext) -> list[Problem]:
     problems: list[Problem] = []
     if not MEANINGFUL_ID.fullmatch(compiled.key):
-        problems.append(Problem(f"process id {compiled.key!r} must be a meaningful snake_case name"))
+        problems.append(
+            Problem(Message("process id «%(key)s» must be a meaningful snake_case name", key=compiled.key))
+        )
     for task_spec in all_task_specs(compiled):
         problems += _check_task_spec(task_spec, compiled, context)
     return problems
 
 
 def _check_task_spec(task_spec, compiled: CompiledProcess, context: _CheckContext) -> list[Problem]:
-    kind = type(task_spec).__name__
     element = task_spec.bpmn_id
+    label, kind = task_spec.bpmn_name or element or task_spec.name, spec_kind(task_spec)
 
     def problem(message: str, unsupported: bool = False) -> Problem:
-        return Problem(f"{element or task_spec.name} ({kind}): {message}", element, unsupported)
+        return Problem(about(label, kind, message), element, unsupported)
 
-    if kind not in SUPPORTED_SPECS:
-        return [problem("this element type is not supported", unsupported=True)]
+    if type(task_spec).__name__ not in SUPPORTED_SPECS:
+        return [problem(UNSUPPORTED, unsupported=True)]
     found = [problem(message, unsupported=True) for message in _code_problems(task_spec, context)]
     if element is not None and not MEANINGFUL_ID.fullmatch(element):
         found.append(
-            problem("the id must be a meaningful snake_case name such as draft_proposal, not a generated one")
+            problem(
+                Message(
+                    "the id %(id)s must be a meaningful snake_case name such as draft_proposal, "
+                    "not a generated one",
+                    id=element,
+                )
+            )
         )
     if isinstance(task_spec, (CatchingEvent, ThrowingEvent)):
         found += _check_event(task_spec, context, problem)
@@ -336,9 +428,13 @@ def _check_task_spec(task_spec, compiled: CompiledProcess, context: _CheckContex
         found += _check_user_task(task_spec, compiled, context, problem)
     if isinstance(task_spec, LinkedCallActivity):
         found += _check_call(task_spec, problem)
-    if kind == "SequentialMultiInstanceTask" and task_spec.input_item and not task_spec.output_item:
+    if (
+        type(task_spec).__name__ == "SequentialMultiInstanceTask"
+        and task_spec.input_item
+        and not task_spec.output_item
+    ):
         # SpiffWorkflow 3.2 fails on the second instance otherwise (the item already exists).
-        found.append(problem("a sequential multi-instance with an input item needs an output item"))
+        found.append(problem(Message("a sequential multi-instance with an input item needs an output item")))
     return found
 
 
@@ -346,15 +442,19 @@ def _check_call(task_spec: LinkedCallActivity, problem) -> list[Problem]:
     """What a call activity can be refused for without the processes it calls (those
     are checked at publish time, see ``call_problems``)."""
     settings = task_spec.settings
-    problems = [] if settings.called_key else [problem("a call activity must name the process it calls")]
+    problems = (
+        [] if settings.called_key else [problem(Message("a call activity must name the process it calls"))]
+    )
     for expression in settings.expressions():
         try:
             check_expression(expression)
         except EngineError as error:
-            problems.append(problem(f"{expression!r}: {error}", unsupported=True))
+            problems.append(problem(_refused(expression, error), unsupported=True))
     for name in [*settings.inputs, *settings.outputs]:
         if not name.isidentifier():
-            problems.append(problem(f"{name!r} is not a data name (letters, digits and _)"))
+            problems.append(
+                problem(Message("«%(name)s» is not a data name (letters, digits and _)", name=name))
+            )
     return problems
 
 
@@ -392,15 +492,19 @@ def call_problems(session: Session, compiled: CompiledProcess, helpers: dict) ->
         if not isinstance(task_spec, LinkedCallActivity):
             continue
         settings, element = task_spec.settings, task_spec.bpmn_id
-        label = f"{element} ({task_spec.bpmn_name or 'CallActivity'})"
+        label, kind = task_spec.bpmn_name or element, spec_kind(task_spec)
         called = _called_version(session, settings.called_key, settings.version)
         if called is None:
-            pinned = f"version {settings.version} of " if settings.version else ""
-            problems.append(
-                Problem(
-                    f"{label}: {pinned}the called process {settings.called_key!r} is not published", element
+            missing = (
+                Message(
+                    "version %(version)s of the called process «%(key)s» is not published",
+                    version=settings.version,
+                    key=settings.called_key,
                 )
+                if settings.version
+                else Message("the called process «%(key)s» is not published", key=settings.called_key)
             )
+            problems.append(Problem(about(label, kind, missing), element))
             continue
         callee = bundle_of(called)
         callee_compiled = compiled if called.key == compiled.key else _compile_published(called, helpers)
@@ -408,7 +512,7 @@ def call_problems(session: Session, compiled: CompiledProcess, helpers: dict) ->
         child_data = known_data(callee_compiled) | set(helpers)
         lanes = {spec.lane for spec in all_task_specs(callee_compiled) if getattr(spec, "lane", None)}
         problems += [
-            Problem(f"{label}: {message}", element)
+            Problem(about(label, kind, message), element)
             for message in _mapping_problems(settings, caller_data, takes, child_data, lanes)
         ]
     return problems
@@ -417,32 +521,48 @@ def call_problems(session: Session, compiled: CompiledProcess, helpers: dict) ->
 def _mapping_problems(settings: CallSettings, caller_data: set, takes: set, child_data: set, lanes: set):
     loop = settings.loop
     in_scope = caller_data | ({loop.input_item} if loop and loop.input_item else set())
+    called = settings.called_key
     for name, expression in settings.inputs.items():
         if name not in takes:
-            yield (
-                f"in.{name}: {settings.called_key} does not take {name!r} "
-                f"(its start data: {', '.join(sorted(takes)) or 'none declared'})"
+            yield Message(
+                "in.%(name)s: %(called)s does not take «%(name)s» (its start data: %(takes)s)",
+                name=name,
+                called=called,
+                takes=", ".join(sorted(takes)) or Message("none declared"),
             )
         for unknown in sorted(names_read(expression) - in_scope):
-            yield f"in.{name}: {unknown!r} is not data of this process"
+            yield Message(
+                "in.%(name)s: «%(unknown)s» is not data of this process", name=name, unknown=unknown
+            )
     for name, expression in settings.outputs.items():
         for unknown in sorted(names_read(expression) - child_data):
-            yield f"out.{name}: {unknown!r} is not data of {settings.called_key}"
+            yield Message(
+                "out.%(name)s: «%(unknown)s» is not data of %(called)s",
+                name=name,
+                unknown=unknown,
+                called=called,
+            )
     for lane, expression in settings.lanes.items():
         if lane not in lanes:
-            yield f"lane.{lane}: {settings.called_key} has no lane {lane!r}"
+            yield Message("lane.%(lane)s: %(called)s has no lane «%(lane)s»", lane=lane, called=called)
         for unknown in sorted(names_read(expression) - in_scope):
-            yield f"lane.{lane}: {unknown!r} is not data of this process"
+            yield Message(
+                "lane.%(lane)s: «%(unknown)s» is not data of this process", lane=lane, unknown=unknown
+            )
     if loop is not None:
         yield from _loop_problems(settings, loop, caller_data, child_data)
 
 
 def _loop_problems(settings: CallSettings, loop: Loop, caller_data: set, child_data: set):
     if loop.collection and loop.collection not in caller_data:
-        yield f"the input collection {loop.collection!r} is not data of this process"
+        yield Message("the input collection «%(name)s» is not data of this process", name=loop.collection)
     gives = set(settings.outputs) if settings.outputs else child_data
     if loop.output_item and loop.output_item not in gives:
-        yield f"the output item {loop.output_item!r} is not among what {settings.called_key} gives back"
+        yield Message(
+            "the output item «%(name)s» is not among what %(called)s gives back",
+            name=loop.output_item,
+            called=settings.called_key,
+        )
 
 
 def _called_version(session: Session, key: str, version: int | None) -> ProcessDefinition | None:
@@ -492,7 +612,7 @@ def _code_problems(task_spec, context: _CheckContext) -> list[str]:
         if condition is not None
     ]
     environment = RestrictedEnvironment(context.helpers)
-    problems = []
+    problems: list[str] = []
     for checker, run, texts in (
         (check_script, environment.execute, scripts),
         (check_expression, environment.evaluate, conditions),
@@ -503,9 +623,15 @@ def _code_problems(task_spec, context: _CheckContext) -> list[str]:
                 with clock.pinned(context.at):
                     run(text, dict(context.example))
             except ScriptRejected as error:
-                problems.append(str(error))
+                problems.append(error.message)
             except BudgetExceeded as error:
-                problems.append(f"with the example start data, {text.strip()[:80]!r} was stopped: {error}")
+                problems.append(
+                    Message(
+                        "with the example start data, «%(code)s» was stopped: %(reason)s",
+                        code=text.strip()[:80],
+                        reason=error.message,
+                    )
+                )
             except Exception:  # noqa: BLE001 - see the docstring
                 continue
     return problems
@@ -513,14 +639,16 @@ def _code_problems(task_spec, context: _CheckContext) -> list[str]:
 
 def _check_event(task_spec, context: _CheckContext, problem) -> list[Problem]:
     definition = task_spec.event_definition
-    if type(definition).__name__ not in SUPPORTED_EVENTS:
-        return [problem(f"{type(definition).__name__} events are not supported", unsupported=True)]
+    name = type(definition).__name__
+    if name not in SUPPORTED_EVENTS:
+        event = kind_word(name[:1].lower() + name[1:])
+        return [problem(Message("a %(event)s is not supported here", event=event), unsupported=True)]
     if not isinstance(definition, TimerEventDefinition):
         return []
     try:
         check_expression(definition.expression)
     except EngineError as error:
-        return [problem(f"timer expression {definition.expression!r}: {error}", unsupported=True)]
+        return [problem(_refused(definition.expression, error), unsupported=True)]
     try:
         with clock.pinned(context.at):
             value = RestrictedEnvironment(context.helpers).evaluate(
@@ -530,20 +658,28 @@ def _check_event(task_spec, context: _CheckContext, problem) -> list[Problem]:
     except Exception as error:  # any failure means the timer could never fire as drawn
         return [
             problem(
-                f"timer expression {definition.expression!r} does not evaluate "
-                f"to an ISO 8601 value with the example start data: {error}"
+                Message(
+                    "timer expression «%(expression)s» does not evaluate to an ISO 8601 value "
+                    "with the example start data: %(reason)s",
+                    expression=definition.expression,
+                    reason=reason(error),
+                )
             )
         ]
     return []
 
 
+def _refused(expression: str, error: EngineError) -> Message:
+    return Message("«%(expression)s»: %(reason)s", expression=expression, reason=error.message)
+
+
 def _parse_timer_value(definition, value) -> None:
     if not isinstance(value, str):
-        raise ValueError(f"got {type(value).__name__}, expected a string")
+        raise ValueError(Message("it gives %(value)s, not a text", value=repr(value)[:80]))
     if isinstance(definition, TimeDateEventDefinition):
         # A naive date-time would be read in the server's zone at a fixed offset.
         if datetime.fromisoformat(value).tzinfo is None:
-            raise ValueError("a date-time needs an explicit UTC offset, e.g. +07:00")
+            raise ValueError(Message("a date-time needs an explicit UTC offset, e.g. +07:00"))
     elif isinstance(definition, DurationTimerEventDefinition):
         TimerEventDefinition.parse_iso_duration(value)
     elif isinstance(definition, CycleTimerEventDefinition):
@@ -553,26 +689,36 @@ def _parse_timer_value(definition, value) -> None:
 def _check_user_task(task_spec, compiled: CompiledProcess, context: _CheckContext, problem) -> list[Problem]:
     problems = []
     if not task_spec.lane:
-        problems.append(problem("a user task must sit in a lane naming the role that performs it"))
+        problems.append(problem(Message("a user task must sit in a lane naming the role that performs it")))
     elif context.roles is not None and task_spec.lane not in context.roles:
         problems.append(
             problem(
-                f"lane {task_spec.lane!r} is not a known role (known: {', '.join(sorted(context.roles))})"
+                Message(
+                    "lane «%(lane)s» is not a known role (known: %(roles)s)",
+                    lane=task_spec.lane,
+                    roles=", ".join(sorted(context.roles)),
+                )
             )
         )
     properties = task_spec.extensions.get("properties", {})
     form_file = properties.get(FORM_PROPERTY)
     if not form_file:
-        problems.append(problem(f"a user task needs a form (property {FORM_PROPERTY})"))
+        problems.append(problem(Message("a user task needs a form (property %(name)s)", name=FORM_PROPERTY)))
     elif form_file not in compiled.forms:
-        problems.append(problem(f"form {form_file} is missing from forms/"))
+        problems.append(problem(Message("form %(file)s is missing from forms/", file=form_file)))
     else:
-        problems += [problem(f"form {form_file}: {p}") for p in check_form_schema(compiled.forms[form_file])]
+        problems += [
+            problem(Message("form %(file)s: %(problem)s", file=form_file, problem=p))
+            for p in check_form_schema(compiled.forms[form_file])
+        ]
     case_file = properties.get(CASE_PROPERTY)
     if case_file and case_file not in compiled.forms:
-        problems.append(problem(f"case {case_file} is missing from forms/"))
+        problems.append(problem(Message("case %(file)s is missing from forms/", file=case_file)))
     elif case_file:
-        problems += [problem(f"case {case_file}: {p}") for p in check_form_schema(compiled.forms[case_file])]
+        problems += [
+            problem(Message("case %(file)s: %(problem)s", file=case_file, problem=p))
+            for p in check_form_schema(compiled.forms[case_file])
+        ]
     policy, policy_problems = parse_policy(properties, _has_interrupting_timer(task_spec))
     problems += [problem(message) for message in policy_problems]
     if policy is not None and policy.due:
@@ -605,16 +751,21 @@ def _check_due(expression: str, context: _CheckContext, problem) -> list[Problem
     try:
         check_expression(expression)
     except EngineError as error:
-        return [problem(f"due {expression!r}: {error}", unsupported=True)]
+        return [problem(_refused(expression, error), unsupported=True)]
     try:
         with clock.pinned(context.at):
             value = RestrictedEnvironment(context.helpers).evaluate(expression, dict(context.example))
         if not isinstance(value, str) or datetime.fromisoformat(value).tzinfo is None:
-            raise ValueError("expected an ISO 8601 date-time with a UTC offset")
+            raise ValueError(Message("expected an ISO 8601 date-time with a UTC offset"))
     except Exception as error:
         return [
             problem(
-                f"due {expression!r} does not evaluate to a date-time with the example start data: {error}"
+                Message(
+                    "due «%(expression)s» does not evaluate to a date-time with the example start data: "
+                    "%(reason)s",
+                    expression=expression,
+                    reason=reason(error),
+                )
             )
         ]
     return []
@@ -636,7 +787,7 @@ def publish(
     )
     problems = call_problems(session, compiled, BASE_HELPERS if helpers is None else helpers)
     if problems:
-        raise DefinitionRejected(f"{bundle.key}.bpmn was refused", problems)
+        raise DefinitionRejected(Message("%(file)s was refused", file=f"{bundle.key}.bpmn"), problems)
     if latest is not None and latest.sha256 == bundle.sha256:
         return latest, False
     definition = ProcessDefinition(

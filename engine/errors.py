@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from engine.helpers import OFFICE_TZ
+from engine.messages import Message
 
 
 class EngineError(Exception):
@@ -54,8 +55,11 @@ class FormInvalid(EngineError):
     code = "form_invalid"
 
     def __init__(self, errors):
-        super().__init__("The form has errors: " + "; ".join(f"{e.field}: {e.message}" for e in errors))
+        super().__init__(Message("The form has errors."))
         self.errors = errors
+
+    def __str__(self):  # each field's error, for logs and the CLI
+        return self.message + " " + "; ".join(f"{e.field}: {e.message}" for e in self.errors)
 
 
 class NotFound(EngineError):
@@ -74,7 +78,9 @@ class ConcurrencyConflict(EngineError):
     code = "concurrency_conflict"
 
     def __init__(self, instance_id: int):
-        super().__init__(f"instance {instance_id} was changed by someone else; nothing was saved")
+        super().__init__(
+            Message("Case %(instance)s was changed by someone else; nothing was saved.", instance=instance_id)
+        )
         self.instance_id = instance_id
 
 
@@ -89,11 +95,15 @@ class ContractBroken(EngineError):
     # instance_id is None for an instance being started (not inserted yet).
     def __init__(self, instance_id: int | None, process_key: str, version: int | None, elements: list[str]):
         super().__init__(
-            f"Hồ sơ dừng lại: phiên bản {version} của quy trình «{process_key}» "
-            f"đi tới {', '.join(elements)}, phần tử mà hệ thống không biết xử lý "
-            "(phiên bản này được xuất bản trước khi có kiểm tra ràng buộc "
-            "giữa sơ đồ và chương trình). Quản trị viên chuyển hồ sơ sang phiên bản mới nhất rồi chạy lại; "
-            "chưa có gì của thao tác này được lưu.",
+            Message(
+                "The case stopped: version %(version)s of the process «%(process)s» reaches %(elements)s, "
+                "which the system does not know how to handle (this version was published before the "
+                "checks between the diagram and the code existed). An administrator moves the case to "
+                "the latest version and runs it again; nothing of this operation was saved.",
+                version=version,
+                process=process_key,
+                elements=", ".join(elements),
+            ),
             instance_id=instance_id,
         )
         self.instance_id, self.elements = instance_id, elements
@@ -110,8 +120,15 @@ class DeadlinePassed(EngineError):
 
     def __init__(self, due_at: datetime, outcome: list[str]):
         when = due_at.astimezone(OFFICE_TZ).strftime("%H:%M %d/%m/%Y")
-        led_to = f" — {', '.join(f'«{label}»' for label in outcome)}" if outcome else ""
-        super().__init__(f"Đã quá hạn lúc {when}{led_to}. Nội dung đồng chí vừa gửi không được ghi nhận.")
+        super().__init__(
+            Message(
+                "Overdue since %(when)s — %(outcome)s. What you just sent was not recorded.",
+                when=when,
+                outcome=", ".join(f"«{label}»" for label in outcome),
+            )
+            if outcome
+            else Message("Overdue since %(when)s. What you just sent was not recorded.", when=when)
+        )
         self.due_at, self.outcome = due_at, outcome
 
 
@@ -120,7 +137,7 @@ class MigrationRefused(EngineError):
 
     code = "migration_refused"
 
-    def __init__(self, message: str, reasons: list[str], **params):
+    def __init__(self, message: str, reasons: Sequence[str], **params):
         super().__init__(message, **params)
         self.reasons = reasons
 

@@ -27,6 +27,7 @@ from typing import Callable
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from engine.helpers import as_instant
+from engine.messages import Message
 
 NOTIFY, REASSIGN, CLOSE = "notify", "reassign", "close"
 ACTIONS = (NOTIFY, REASSIGN, CLOSE)
@@ -61,25 +62,37 @@ class Alert:
     label: str  # the reminder's offset as written, or "L<level>"
 
 
-def parse_policy(properties: dict, has_interrupting_timer: bool) -> tuple[EscalationPolicy | None, list[str]]:
+def parse_policy(
+    properties: dict, has_interrupting_timer: bool
+) -> tuple[EscalationPolicy | None, list[Message]]:
     """The task's policy with defaults filled in, or the problems found in it."""
     problems = []
     action = properties.get("escalation_action", CLOSE if has_interrupting_timer else NOTIFY).strip()
     if action not in ACTIONS:
-        problems.append(f"escalation_action {action!r} is not one of {', '.join(ACTIONS)}")
+        problems.append(
+            Message(
+                "escalation_action «%(action)s» is not one of %(actions)s",
+                action=action,
+                actions=", ".join(ACTIONS),
+            )
+        )
     elif action == CLOSE and not has_interrupting_timer:
-        problems.append("escalation_action 'close' needs an interrupting timer on the task to close it")
+        problems.append(
+            Message("escalation_action 'close' needs an interrupting timer on the task to close it")
+        )
     reminders = _parse_each(
         properties.get("reminders", DEFAULT_REMINDERS),
         _offset,
         problems,
-        "reminder {!r} is neither an ISO 8601 duration nor working days like '3WD'",
+        lambda item: Message(
+            "reminder «%(item)s» is neither an ISO 8601 duration nor working days like '3WD'", item=item
+        ),
     )
     levels = _parse_each(
         properties.get("escalation", DEFAULT_ESCALATION),
         _duration,
         problems,
-        "escalation delay {!r} is not an ISO 8601 duration",
+        lambda item: Message("escalation delay «%(item)s» is not an ISO 8601 duration", item=item),
     )
     if problems:
         return None, problems
@@ -128,14 +141,14 @@ def _reminder_at(offset: Offset, due_at: datetime, working_days_before) -> datet
     return as_instant(working_days_before(due_at.isoformat(), offset.working_days))
 
 
-def _parse_each(text: str, parse, problems: list[str], problem: str) -> list:
+def _parse_each(text: str, parse, problems: list[Message], problem: Callable[[str], Message]) -> list:
     """Parse each item of a space- or comma-separated list; ``none`` is the empty list."""
     text, parsed = text.strip(), []
     for item in [] if text.lower() == "none" else [item for item in re.split(r"[\s,]+", text) if item]:
         try:
             parsed.append(parse(item))
         except ValueError:
-            problems.append(problem.format(item))
+            problems.append(problem(item))
     return parsed
 
 

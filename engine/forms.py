@@ -1,9 +1,9 @@
 """Validation of task form data against the task's JSON Schema (Draft 2020-12).
 
 ``validate_form_data`` returns every problem at once as :class:`FieldError` values whose
-``message`` is a Vietnamese sentence naming the field by its schema ``title``. The
+``message`` is an ``engine.messages.Message`` naming the field by its schema ``title``. The
 ``x-lte-field`` keyword on a property says "this number must be <= that sibling property".
-``check_form_schema`` says (in English) why a schema is unacceptable as a task form.
+``check_form_schema`` says why a schema is unacceptable as a task form.
 A top-level ``{"type": "integer", "format": "attachment"}`` property is a file field
 (:func:`attachment_fields`): its value is the id of a file attached to the case, kept
 outside the workflow's data (docs/working-together.md).
@@ -15,55 +15,75 @@ import datetime
 import json
 import re
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from jsonschema import FormatChecker, validators
 from jsonschema.exceptions import SchemaError, ValidationError
 
-# Vietnamese message templates, keyed by error code (later: message catalogs).
-# {label} is the quoted field title plus its row, e.g. «Ngành đào tạo» (dòng 2).
+from engine.messages import Message
+
+# Message templates, keyed by error code (their Vietnamese is in the catalogs).
+# %(label)s is the quoted field title plus its row, e.g. «Ngành đào tạo» (dòng 2).
 MESSAGES = {
-    "not_object": "Dữ liệu biểu mẫu phải là một đối tượng JSON.",
-    "required": "Vui lòng nhập {label}.",
-    "required_choice": "Vui lòng chọn {label}.",
-    "type": "{label} phải là {expected}.",
-    "type.string": "chuỗi ký tự",
-    "type.integer": "số nguyên",
-    "type.number": "số",
-    "type.boolean": "giá trị có/không",
-    "type.array": "danh sách",
-    "type.object": "nhóm thông tin",
-    "type.null": "giá trị rỗng",
-    "type_or": " hoặc ",
-    "minimum": "{label} phải lớn hơn hoặc bằng {limit}.",
-    "maximum": "{label} phải nhỏ hơn hoặc bằng {limit}.",
-    "exclusive_minimum": "{label} phải lớn hơn {limit}.",
-    "exclusive_maximum": "{label} phải nhỏ hơn {limit}.",
-    "multiple_of": "{label} phải là bội số của {limit}.",
-    "min_length": "{label} phải có ít nhất {limit} ký tự.",
-    "min_length_empty": "{label} không được để trống.",
-    "max_length": "{label} không được dài quá {limit} ký tự.",
-    "pattern": "{label} không đúng định dạng.",
-    "pattern_example": "{label} không đúng định dạng (ví dụ: {example}).",
-    "enum": "Giá trị của {label} không nằm trong danh sách được chọn.",
-    "format": "{label} không đúng định dạng {format}.",
-    "format.date": "{label} phải là ngày hợp lệ theo dạng năm-tháng-ngày (ví dụ: 2026-01-14).",
-    "format.date-time": "{label} phải là thời điểm hợp lệ (ví dụ: 2026-01-14T12:00:00+07:00).",
-    "format.email": "{label} phải là địa chỉ email hợp lệ.",
-    "min_items": "{label} phải có ít nhất {limit} {unit}.",
-    "max_items": "{label} không được có quá {limit} {unit}.",
-    "max_items_zero": "{label} phải để trống.",
-    "unit.row": "dòng",
-    "unit.item": "mục",
-    "unique_items": "{label} có giá trị bị trùng lặp.",
-    "unknown_field": "Trường {label} không có trong biểu mẫu.",
-    "reserved_key": "Không được dùng tên trường {label}.",
-    "not_lte_field": "{label} phải nhỏ hơn hoặc bằng {other}.",
-    "invalid": "{label} không hợp lệ.",
-    "whole_form": "Biểu mẫu",
-    "row": "dòng {n}",
-    "item": "mục {n}",
+    "not_object": Message("The form data must be a JSON object."),
+    "required": Message("Please enter %(label)s."),
+    "required_choice": Message("Please choose %(label)s."),
+    "type": Message("%(label)s must be %(expected)s."),
+    "type.string": Message("text"),
+    "type.integer": Message("a whole number"),
+    "type.number": Message("a number"),
+    "type.boolean": Message("a yes/no value"),
+    "type.array": Message("a list"),
+    "type.object": Message("a group of fields"),
+    "type.null": Message("an empty value"),
+    "type_or": Message("%(first)s or %(second)s"),
+    "minimum": Message("%(label)s must be greater than or equal to %(limit)s."),
+    "maximum": Message("%(label)s must be less than or equal to %(limit)s."),
+    "exclusive_minimum": Message("%(label)s must be greater than %(limit)s."),
+    "exclusive_maximum": Message("%(label)s must be less than %(limit)s."),
+    "multiple_of": Message("%(label)s must be a multiple of %(limit)s."),
+    "min_length": Message("%(label)s must have at least %(limit)s characters."),
+    "min_length_empty": Message("%(label)s may not be empty."),
+    "max_length": Message("%(label)s may not be longer than %(limit)s characters."),
+    "pattern": Message("%(label)s is not in the right format."),
+    "pattern_example": Message("%(label)s is not in the right format (example: %(example)s)."),
+    "enum": Message("The value of %(label)s is not one of the choices."),
+    "format": Message("%(label)s is not a valid %(format)s."),
+    "format.date": Message("%(label)s must be a valid date as year-month-day (example: 2026-01-14)."),
+    "format.date-time": Message("%(label)s must be a valid instant (example: 2026-01-14T12:00:00+07:00)."),
+    "format.email": Message("%(label)s must be a valid email address."),
+    "min_items": Message("%(label)s must have at least %(limit)s %(unit)s."),
+    "max_items": Message("%(label)s may not have more than %(limit)s %(unit)s."),
+    "max_items_zero": Message("%(label)s must be left empty."),
+    "unit.row": Message("rows"),
+    "unit.item": Message("items"),
+    "unique_items": Message("%(label)s has repeated values."),
+    "unknown_field": Message("The field %(label)s is not in the form."),
+    "reserved_key": Message("The field name %(label)s may not be used."),
+    "not_lte_field": Message("%(label)s must be less than or equal to %(other)s."),
+    "invalid": Message("%(label)s is not valid."),
+    "whole_form": Message("The form"),
+    "row": Message("row %(n)s"),
+    "item": Message("item %(n)s"),
+    "label": Message("«%(title)s»"),
+    "label_at": Message("«%(title)s» (%(place)s)"),
+    "places": Message("%(first)s, %(second)s"),
 }
+
+
+def say(code: str, **params: object) -> Message:
+    """The message of ``code`` with its parameters (``MESSAGES`` holds the templates)."""
+    return Message(MESSAGES[code].template, **params)
+
+
+def _joined(words: Sequence[str], code: str) -> str:
+    """``words`` as one message: "a, b, c" (``places``) or "a or b or c" (``type_or``)."""
+    joined = words[0]
+    for word in words[1:]:
+        joined = say(code, first=joined, second=word)
+    return joined
+
 
 # A key named ``typename`` anywhere in task data breaks SpiffWorkflow deserialization;
 # keys starting with "_" are kept for the engine's own bookkeeping.
@@ -139,7 +159,7 @@ def _is_attachment(spec) -> bool:
 class FieldError:
     field: str  # e.g. "lines[0].quantity_year"; "" for the whole form
     code: str
-    message: str
+    message: str  # an engine.messages.Message, translated where it is shown
 
 
 def is_reserved_key(key) -> bool:
@@ -501,7 +521,7 @@ class FormValidator:
     def validate(self, data) -> list[FieldError]:
         """Every problem with ``data``, sorted by field path; [] if it is acceptable."""
         if not isinstance(data, dict):
-            return [FieldError("", "type", MESSAGES["not_object"])]
+            return [FieldError("", "type", say("not_object"))]
         reserved = _reserved_paths(data)
         if not reserved and self._quick(data) is True:
             return []
@@ -586,57 +606,58 @@ def _is_table(array_schema) -> bool:
     return isinstance(items, dict) and items.get("type") == "object"
 
 
-def _label(root: dict, path, *, by_name: bool = False) -> str:
+def _label(root: dict, path, *, by_name: bool = False) -> Message:
     """«Title» of the innermost named field in ``path``, plus its row and item numbers."""
     names = [i for i, part in enumerate(path) if not isinstance(part, int)]
     if not names:
-        title = MESSAGES["whole_form"]
-    else:
-        node = {} if by_name else _node_schema(root, path[: names[-1] + 1]) or {}
-        named = node.get("title")
-        title = named if isinstance(named, str) else str(path[names[-1]])
+        return say("whole_form")
+    node = {} if by_name else _node_schema(root, path[: names[-1] + 1]) or {}
+    named = node.get("title")
+    title = named if isinstance(named, str) else str(path[names[-1]])
     places = [
-        MESSAGES["row" if _is_table(_node_schema(root, path[:i])) else "item"].format(n=part + 1)
+        say("row" if _is_table(_node_schema(root, path[:i])) else "item", n=part + 1)
         for i, part in enumerate(path)
         if isinstance(part, int)
     ]
-    label = f"«{title}»"
-    return f"{label} ({', '.join(places)})" if places else label
+    return (
+        say("label_at", title=title, place=_joined(places, "places")) if places else say("label", title=title)
+    )
 
 
-def _message_for(root: dict, code: str, path) -> str:
-    return MESSAGES[code].format(label=_label(root, path, by_name=True))
+def _message_for(root: dict, code: str, path) -> Message:
+    return say(code, label=_label(root, path, by_name=True))
 
 
-def _message(root: dict, error: ValidationError, code: str, path) -> str:
+def _message(root: dict, error: ValidationError, code: str, path) -> Message:
     label = _label(root, path)
     value = error.validator_value
     node = _node_schema(root, path) or {}
     if code == "required":
         choice = node.get("type") == "boolean" or "oneOf" in node or "enum" in node
-        return MESSAGES["required_choice" if choice else "required"].format(label=label)
+        return say("required_choice" if choice else "required", label=label)
     if code == "type":
         types = value if isinstance(value, list) else [value]
-        expected = MESSAGES["type_or"].join(MESSAGES.get(f"type.{t}", str(t)) for t in types)
-        return MESSAGES["type"].format(label=label, expected=expected)
+        words = [say(f"type.{t}") if f"type.{t}" in MESSAGES else str(t) for t in types]
+        return say("type", label=label, expected=_joined(words, "type_or"))
     if code == "min_length" and value == 1:
-        return MESSAGES["min_length_empty"].format(label=label)
+        return say("min_length_empty", label=label)
     if code == "max_items" and value == 0:
-        return MESSAGES["max_items_zero"].format(label=label)
+        return say("max_items_zero", label=label)
     if code in ("min_items", "max_items"):
-        unit = MESSAGES["unit.row" if _is_table(node) else "unit.item"]
-        return MESSAGES[code].format(label=label, limit=value, unit=unit)
+        return say(code, label=label, limit=value, unit=say("unit.row" if _is_table(node) else "unit.item"))
     if code == "pattern" and isinstance(node.get("examples"), list) and node["examples"]:
-        return MESSAGES["pattern_example"].format(label=label, example=node["examples"][0])
+        return say("pattern_example", label=label, example=node["examples"][0])
     if code == "format":
-        return MESSAGES.get(f"format.{value}", MESSAGES["format"]).format(label=label, format=value)
+        return say(
+            f"format.{value}" if f"format.{value}" in MESSAGES else "format", label=label, format=value
+        )
     if code == "not_lte_field":
         other = _node_schema(root, list(path[:-1]) + [value]) or {}
         other_title = other.get("title") if isinstance(other.get("title"), str) else value
-        return MESSAGES[code].format(label=label, other=f"«{other_title}»")
+        return say(code, label=label, other=say("label", title=other_title))
     if code == "unknown_field":
         return _message_for(root, code, path)
-    return MESSAGES.get(code, MESSAGES["invalid"]).format(label=label, limit=value)
+    return say(code if code in MESSAGES else "invalid", label=label, limit=value)
 
 
 def _code(error: ValidationError) -> str:
@@ -684,11 +705,11 @@ def _is_object_schema(node: dict) -> bool:
     return kind == "object" or (isinstance(kind, list) and "object" in kind)
 
 
-def _walk(node, where: str, problems: list[str]) -> None:
+def _walk(node, where: str, problems: list[Message]) -> None:
     if not isinstance(node, dict):
         return
     if _is_object_schema(node) and node.get("additionalProperties") is not False:
-        problems.append(f"{where}: an object schema must set additionalProperties: false")
+        problems.append(Message("%(at)s: an object schema must set additionalProperties: false", at=where))
     properties = node.get("properties")
     if isinstance(properties, dict):
         _check_properties(properties, where, problems)
@@ -696,38 +717,58 @@ def _walk(node, where: str, problems: list[str]) -> None:
         _walk(sub, f"{where}/{key}", problems)
 
 
-def _check_properties(properties: dict, where: str, problems: list[str]) -> None:
+def _check_properties(properties: dict, where: str, problems: list[Message]) -> None:
     for name, sub in properties.items():
+        at = f"{where}/properties/{name}"
         if is_reserved_key(name):
-            problems.append(f"{where}/properties/{name}: property name {name!r} is reserved")
+            problems.append(Message("%(at)s: property name «%(name)s» is reserved", at=at, name=name))
         if _is_attachment(sub):
-            problems += [f"{where}/properties/{name}: {p}" for p in _attachment_problems(sub, where == "#")]
+            problems += [
+                Message("%(at)s: %(problem)s", at=at, problem=p)
+                for p in _attachment_problems(sub, where == "#")
+            ]
         other = sub.get(LTE_KEYWORD) if isinstance(sub, dict) else None
         if other is not None and (not isinstance(other, str) or other not in properties):
             problems.append(
-                f"{where}/properties/{name}: {LTE_KEYWORD} names {other!r}, which is not a sibling property"
+                Message(
+                    "%(at)s: %(keyword)s names «%(other)s», which is not a sibling property",
+                    at=at,
+                    keyword=LTE_KEYWORD,
+                    other=other,
+                )
             )
 
 
-def _attachment_problems(spec: dict, top_level: bool) -> list[str]:
+def _attachment_problems(spec: dict, top_level: bool) -> list[Message]:
     """Why a file field cannot be stored as declared (see ``attachment_fields``)."""
     problems = []
     if not top_level:
-        problems.append("a file field (format: attachment) must be a property of the form itself")
+        problems.append(Message("a file field (format: attachment) must be a property of the form itself"))
     if spec.get("type") != "integer":
-        problems.append("a file field (format: attachment) must be 'type: integer' (the attachment's id)")
+        problems.append(
+            Message("a file field (format: attachment) must be 'type: integer' (the attachment's id)")
+        )
     media_types = spec.get("x-media-types", ATTACHMENT_MEDIA_TYPES)
     if (
         not isinstance(media_types, list | tuple)
         or not media_types
         or any(each not in ATTACHMENT_MEDIA_TYPES for each in media_types)
     ):
-        problems.append(f"x-media-types must be a non-empty list of {', '.join(ATTACHMENT_MEDIA_TYPES)}")
+        problems.append(
+            Message(
+                "x-media-types must be a non-empty list of %(types)s", types=", ".join(ATTACHMENT_MEDIA_TYPES)
+            )
+        )
     cap = spec.get("x-max-bytes", DEFAULT_ATTACHMENT_BYTES)
     if not isinstance(cap, int) or isinstance(cap, bool) or not 0 < cap <= MAX_ATTACHMENT_BYTES:
-        problems.append(f"x-max-bytes must be a whole number of bytes, 1 to {MAX_ATTACHMENT_BYTES} (20 MB)")
+        problems.append(
+            Message(
+                "x-max-bytes must be a whole number of bytes, 1 to %(limit)s (20 MB)",
+                limit=MAX_ATTACHMENT_BYTES,
+            )
+        )
     if not isinstance(spec.get("x-personal-data", False), bool):
-        problems.append("x-personal-data must be true or false")
+        problems.append(Message("x-personal-data must be true or false"))
     return problems
 
 
@@ -745,21 +786,34 @@ def _children(node: dict):
             yield from ((f"{key}/{i}", sub) for i, sub in enumerate(children))
 
 
-def check_form_schema(schema: dict) -> list[str]:
-    """Problems (English) that make ``schema`` unacceptable for a task form; [] if none."""
+def check_form_schema(schema: dict) -> list[Message]:
+    """Problems that make ``schema`` unacceptable for a task form; [] if none."""
     if not isinstance(schema, dict):
-        return ["the form schema must be a JSON object"]
+        return [Message("the form schema must be a JSON object")]
     problems = []
     declared = schema.get("$schema")
     if declared is not None and (not isinstance(declared, str) or declared.rstrip("#") != DRAFT_2020_12):
-        problems.append(f"$schema must be {DRAFT_2020_12!r}, not {declared!r}")
+        problems.append(
+            Message(
+                "$schema must be %(expected)s, not %(declared)s",
+                expected=DRAFT_2020_12,
+                declared=repr(declared),
+            )
+        )
     try:
         _JsonSchemaValidator.check_schema(schema)
     except SchemaError as error:
+        # jsonschema's own sentence is English library text: the place and the keyword say enough.
         at = "/".join(str(p) for p in error.absolute_path)
-        problems.append(f"not a valid Draft 2020-12 schema at #/{at}: {error.message}")
+        problems.append(
+            Message(
+                "not a valid Draft 2020-12 schema at #/%(at)s (the keyword «%(keyword)s»)",
+                at=at,
+                keyword=error.validator,
+            )
+        )
         return problems
     if schema.get("type") != "object":
-        problems.append("the top level must be 'type: object'")
+        problems.append(Message("the top level must be 'type: object'"))
     _walk(schema, "#", problems)
     return problems

@@ -9,6 +9,7 @@ from lxml import etree
 from engine.definitions import MEANINGFUL_ID
 from engine.diagram import ensure_diagram
 from engine.errors import DefinitionRejected
+from engine.messages import Message
 from engine.xml_safety import parse_untrusted_xml
 
 BPMN_MODEL = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -25,8 +26,12 @@ def prepare_import(data: bytes, key: str | None, filename: str = "upload.bpmn") 
     key = key or old_id
     if not MEANINGFUL_ID.fullmatch(key):
         raise DefinitionRejected(
-            f"{filename}: the process id {old_id!r} is not a meaningful snake_case name; "
-            "give the process a key such as hiring_review"
+            Message(
+                "%(file)s: the process id «%(id)s» is not a meaningful snake_case name; "
+                "give the process a key such as hiring_review",
+                file=filename,
+                id=old_id,
+            )
         )
     changed = process.get("isExecutable") != "true" or key != old_id
     if changed:
@@ -41,8 +46,12 @@ def _the_process(tree, filename: str):
     drawn = [process for process in processes if len(process)] or processes
     if len(drawn) != 1:
         raise DefinitionRejected(
-            f"{filename}: expected exactly one process (pool), found {len(drawn)}; "
-            "split the file into one file per process"
+            Message(
+                "%(file)s: expected exactly one process (pool), found %(count)s; "
+                "split the file into one file per process",
+                file=filename,
+                count=len(drawn),
+            )
         )
     return drawn[0]
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from engine import store
 from engine.errors import NotFound
+from engine.messages import Message
 from engine.runtime import WorkflowRuntime
 from engine.serializer import load_workflow
 from engine.workflow_tasks import all_tasks, newest_data
@@ -28,7 +29,7 @@ class InstanceState:
 def instance_state(session: Session, runtime: WorkflowRuntime, instance_id: int) -> InstanceState:
     instance = store.load_instance(session, instance_id)
     if instance is None:
-        raise NotFound(f"no instance {instance_id}")
+        raise NotFound(Message("There is no case %(instance)s.", instance=instance_id))
     compiled = runtime.specs.by_id(session, instance.definition_id)
     workflow = load_workflow(instance.serialization, compiled.spec, compiled.subprocess_specs)
     workflow.script_engine = runtime.script_engine  # never the unrestricted default, even to read

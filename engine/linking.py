@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.call_activity import CHILD_INPUTS, COUNTERS, CallSettings, LinkedCallActivity
 from engine.errors import ConcurrencyConflict, EngineError
+from engine.messages import Message
 from engine.models import CallActivity, CallInput, InstanceInbox, ProcessDefinition, ProcessInstance
 from engine.store import InstanceRecord
 from engine.workflow_tasks import all_tasks, find_task, newest_data
@@ -206,8 +207,17 @@ def called_definition(session: Session, settings: CallSettings) -> ProcessDefini
         query = query.where(ProcessDefinition.version == settings.version)
     definition = session.scalars(query.order_by(ProcessDefinition.version.desc()).limit(1)).first()
     if definition is None:
-        version = f" version {settings.version}" if settings.version else ""
-        raise EngineError(f"the called process {settings.called_key!r}{version} is not published")
+        if settings.version:
+            raise EngineError(
+                Message(
+                    "version %(version)s of the called process «%(process)s» is not published",
+                    version=settings.version,
+                    process=settings.called_key,
+                )
+            )
+        raise EngineError(
+            Message("the called process «%(process)s» is not published", process=settings.called_key)
+        )
     return definition
 
 
@@ -334,7 +344,11 @@ def deliver_inbox(
             log.exception("instance %s: delivering %s failed", row.instance_id, row.kind)
             with sessions.begin() as session:
                 session.execute(delete(INBOX).where(INBOX.c.id == row.id))
-                runtime.park(session, row.instance_id, f"delivering {row.kind} failed: {error!r}")
+                runtime.park(
+                    session,
+                    row.instance_id,
+                    Message("delivering %(kind)s failed: %(error)s", kind=row.kind, error=repr(error)),
+                )
             run.failed += 1
     return run
 

@@ -32,3 +32,35 @@ class Message(str):
 
 def _rebuild(template: str, params: dict[str, object]) -> Message:
     return Message(template, **params)
+
+
+def to_json(text: object) -> object:
+    """A text as JSON, to be stored: a message as its template and parameters (each in
+    turn); any other value as it is."""
+    if not isinstance(text, Message):
+        return text
+    return {
+        "template": text.template,
+        "params": {name: to_json(value) for name, value in text.params.items()},
+    }
+
+
+def from_json(stored: dict) -> Message:
+    """The message ``to_json`` stored, to be translated for its reader."""
+    params = {
+        name: from_json(value) if isinstance(value, dict) else value
+        for name, value in stored["params"].items()
+    }
+    return Message(stored["template"], **params)
+
+
+def wording_of(text: str | None) -> dict | None:
+    """What to store beside a text so that each reader reads it in their language: a
+    message's template and parameters; None for a text that is data."""
+    return to_json(text) if isinstance(text, Message) else None  # type: ignore[return-value]
+
+
+def stored_text(wording: object, text: str | None) -> str | None:
+    """A stored text for its reader: the message its wording keeps, else (a row written
+    before its wording was kept) the text as written."""
+    return from_json(wording) if isinstance(wording, dict) else text

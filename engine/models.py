@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, Un
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.db import Base, JSONDocument, OrderedJSONDocument, UTCDateTime
+from engine.messages import stored_text
 
 
 class ProcessDefinition(Base):
@@ -49,6 +50,9 @@ class ProcessInstance(Base):
     serialization: Mapped[bytes] = mapped_column(LargeBinary)  # see engine.serializer
     next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error_message: Mapped[str | None] = mapped_column(Text)
+    # The error's template and parameters (engine.messages.to_json), worded for each reader;
+    # None on rows written before, shown as their text.
+    error_wording: Mapped[dict | None] = mapped_column(JSONDocument)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -62,6 +66,11 @@ class ProcessInstance(Base):
 
     # A save whose lock_version no longer matches the row raises StaleDataError.
     __mapper_args__ = {"version_id_col": lock_version}
+
+    @property
+    def worded_error(self) -> str | None:
+        """The error in words to translate for the reader (engine.messages.stored_text)."""
+        return stored_text(self.error_wording, self.error_message)
 
 
 class HumanTask(Base):

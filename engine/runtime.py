@@ -37,11 +37,13 @@ from engine.errors import (
     MigrationRefused,
     NotFound,
     NotRecallable,
+    ScriptRejected,
     TaskNotReady,
 )
 from engine.escalation import first_stage, plan_alerts
 from engine.forms import FieldError, is_reserved_key
 from engine.helpers import BASE_HELPERS, OFFICE_TZ, as_instant, unconfirmed_years_counted
+from engine.messages import Message, wording_of
 from engine.models import ProcessDefinition
 from engine.reactions import (
     CANCELLED as CANCELLED_EVENT,
@@ -79,10 +81,17 @@ RUNNING, SUSPENDED, ERROR, COMPLETED, CANCELLED = "running", "suspended", "error
 # Instances an administrator can still act on; the others are over.
 ACTIVE = (RUNNING, SUSPENDED, ERROR)
 _WHY_NOT_RUNNING = {
-    SUSPENDED: "is suspended: its tasks can be completed again once an administrator resumes it",
-    ERROR: "stopped on an error and waits for an administrator to retry it",
+    SUSPENDED: Message(
+        "Case %(instance)s is suspended: its tasks can be completed again once an administrator resumes it."
+    ),
+    ERROR: Message("Case %(instance)s stopped on an error and waits for an administrator to retry it."),
 }
-_DONE_BY = {SUSPEND: "suspended", RESUME: "resumed", CANCEL: "cancelled", RETRY: "retried"}
+_DONE_BY = {
+    SUSPEND: Message("Case %(instance)s is %(status)s: a case can be suspended only while %(allowed)s."),
+    RESUME: Message("Case %(instance)s is %(status)s: a case can be resumed only while %(allowed)s."),
+    CANCEL: Message("Case %(instance)s is %(status)s: a case can be cancelled only while %(allowed)s."),
+    RETRY: Message("Case %(instance)s is %(status)s: a case can be retried only while %(allowed)s."),
+}
 log = logging.getLogger(__name__)
 
 
@@ -225,7 +234,7 @@ class WorkflowRuntime:
     def latest(self, session: Session, process_key: str) -> ProcessDefinition:
         definition = latest_definition(session, process_key)
         if definition is None:
-            raise NotFound(f"no process definition named {process_key!r}")
+            raise NotFound(Message("There is no process «%(process)s».", process=process_key))
         return definition
 
     def start(
@@ -330,7 +339,7 @@ class WorkflowRuntime:
             before = _Before.of(workflow)
             task = workflow.get_task_from_id(UUID(task_id))
             if task.state != TaskState.READY or not isinstance(task.task_spec, UserTask):
-                raise TaskNotReady(f"task {task_id} is not waiting for anyone")
+                raise TaskNotReady(Message("Task %(task)s is not waiting for anyone.", task=task_id))
             # Free on time: the instance as loaded says when its next timer is due.
             timer_due = instance.next_timer_at is not None and instance.next_timer_at <= at
             deadline = _passed_deadline(task, at) if timer_due else None
@@ -392,16 +401,22 @@ class WorkflowRuntime:
     def ready_task(self, session: Session, task_id: str) -> TaskRecord:
         task = store.load_task(session, task_id)
         if task is None:
-            raise NotFound(f"no task {task_id}")
+            raise NotFound(Message("There is no task %(task)s.", task=task_id))
         if task.status != "ready":
-            raise TaskNotReady(f"task {task_id} is already {task.status}")
+            raise TaskNotReady(
+                Message(
+                    "Task %(task)s is already %(status)s.",
+                    task=task_id,
+                    status=STATUS_WORDS.get(task.status, task.status),
+                )
+            )
         return task
 
     def task_data(self, session: Session, task_id: str) -> dict:
         """The data a task sees (what a form shows and may prefill)."""
         task = store.load_task(session, task_id)
         if task is None:
-            raise NotFound(f"no task {task_id}")
+            raise NotFound(Message("There is no task %(task)s.", task=task_id))
         instance = self._instance_of(session, task)
         compiled = self.specs.by_id(session, instance.definition_id)
         workflow = load_workflow(instance.serialization, compiled.spec, compiled.subprocess_specs)
@@ -426,9 +441,11 @@ class WorkflowRuntime:
         undo (engine.reactions.recalled), or the task's own deadline has passed."""
         task_row = store.load_task(session, task_id)
         if task_row is None:
-            raise NotFound(f"no task {task_id}")
+            raise NotFound(Message("There is no task %(task)s.", task=task_id))
         if task_row.status != "completed":
-            raise NotRecallable(f"«{task_row.title}» chưa được hoàn thành nên không có gì để thu hồi.")
+            raise NotRecallable(
+                Message("«%(task)s» is not completed, so there is nothing to recall.", task=task_row.title)
+            )
         instance = self._instance_of(session, task_row)
         if instance.status != RUNNING:
             raise NotRecallable(_NO_RECALL_WHEN.get(instance.status, _NO_RECALL_WHEN[COMPLETED]))
@@ -459,7 +476,7 @@ class WorkflowRuntime:
         pending.change.recalled_task = task_row
         return self.write(session, pending)
 
-    def _undo_refusal(self, process_key: str, task_name: str, workflow: BpmnWorkflow, task) -> str | None:
+    def _undo_refusal(self, process_key: str, task_name: str, workflow: BpmnWorkflow, task) -> Message | None:
         """Why the completion of ``task`` cannot be undone: it set off reactions (its own
         ``completed``, a ``reached`` of what it entered) and no capability declares a
         ``recalled`` reaction that undoes them."""
@@ -470,7 +487,7 @@ class WorkflowRuntime:
         if reactions.reacts_to(process_key, COMPLETED_EVENT, task_name) or any(
             reactions.reacts_to(process_key, REACHED, element) for element in entered
         ):
-            return "Bước này đã làm phát sinh xử lý khác của hệ thống nên không thể thu hồi."
+            return Message("This step already set off other work in the system, so it cannot be recalled.")
         return None
 
     # -- versions ------------------------------------------------------------------
@@ -508,7 +525,12 @@ class WorkflowRuntime:
             prepared = self._prepare_migration(session, instance, target)
             if not prepared.plan.safe:
                 raise MigrationRefused(
-                    f"instance {instance_id} cannot move to version {target.version} of {target.key}",
+                    Message(
+                        "Case %(instance)s cannot move to version %(version)s of %(key)s.",
+                        instance=instance_id,
+                        version=target.version,
+                        key=target.key,
+                    ),
                     prepared.plan.reasons,
                 )
             assert prepared.diff is not None and prepared.new is not None, "a safe plan is prepared in full"
@@ -575,7 +597,7 @@ class WorkflowRuntime:
             for task in failed:
                 # No replacement data: SpiffWorkflow would overwrite it with the parent's.
                 workflow.reset_from_task_id(task.id)
-            instance.status, instance.error_message = RUNNING, None
+            instance.status, instance.error_message, instance.error_wording = RUNNING, None, None
             error = self._advance(workflow) if failed else None
             return self._save(session, instance, workflow, compiled, at, error, before, RETRY, loaded=loaded)
 
@@ -585,8 +607,14 @@ class WorkflowRuntime:
         self, instance: InstanceRecord, compiled: CompiledProcess, allowed: tuple[str, ...] = (RUNNING,)
     ) -> BpmnWorkflow:
         if instance.status not in allowed:
-            why = _WHY_NOT_RUNNING.get(instance.status, f"is {instance.status}")
-            raise TaskNotReady(f"instance {instance.id} {why}")
+            why = _WHY_NOT_RUNNING.get(instance.status) or Message("Case %(instance)s is %(status)s.")
+            raise TaskNotReady(
+                Message(
+                    why.template,
+                    instance=instance.id,
+                    status=STATUS_WORDS.get(instance.status, instance.status),
+                )
+            )
         workflow = load_workflow(instance.serialization, compiled.spec, compiled.subprocess_specs)
         # The script engine is not serialized: without this, a restored workflow would
         # run SpiffWorkflow's default, unrestricted one.
@@ -596,7 +624,7 @@ class WorkflowRuntime:
     def _instance(self, session: Session, instance_id: int) -> InstanceRecord:
         instance = store.load_instance(session, instance_id)
         if instance is None:
-            raise NotFound(f"no process instance {instance_id}")
+            raise NotFound(Message("There is no case %(instance)s.", instance=instance_id))
         return instance
 
     def _instance_of(self, session: Session, task: TaskRecord) -> InstanceRecord:
@@ -611,8 +639,12 @@ class WorkflowRuntime:
         instance = self._instance(session, instance_id)
         if instance.status not in allowed:
             raise TaskNotReady(
-                f"instance {instance_id} is {instance.status}: an instance can be "
-                f"{_DONE_BY[action]} only while {_statuses_in_words(allowed)}"
+                Message(
+                    _DONE_BY[action].template,
+                    instance=instance_id,
+                    status=STATUS_WORDS.get(instance.status, instance.status),
+                    allowed=_statuses_in_words(allowed),
+                )
             )
         return instance
 
@@ -807,7 +839,11 @@ class WorkflowRuntime:
             )
         except Exception as failure:  # noqa: BLE001 - any failure of the mapping stops the child
             links.ended = False
-            return links, f"giving back to the caller ({', '.join(settings.outputs)}) failed: {failure}"
+            return links, Message(
+                "giving back to the caller (%(outputs)s) failed: %(detail)s",
+                outputs=", ".join(settings.outputs),
+                detail=getattr(failure, "message", None) or str(failure),
+            )
         return links, None
 
     def instance_record(self, session: Session, instance_id: int) -> InstanceRecord:
@@ -835,8 +871,12 @@ class WorkflowRuntime:
                     self.park(
                         session,
                         instance_id,
-                        f"the called instance {payload.get('child_id')} ended with error {code!r}, "
-                        "which no boundary event of its call activity catches",
+                        Message(
+                            "The called case %(child)s ended with the error «%(code)s», which no boundary "
+                            "event of its call activity catches.",
+                            child=payload.get("child_id"),
+                            code=code,
+                        ),
                     )
                 return None
             error = self._advance(workflow)
@@ -905,10 +945,18 @@ class _PreparedMigration:
 
 
 _NO_RECALL_WHEN = {
-    SUSPENDED: "Hồ sơ đang bị tạm dừng nên không thể thu hồi.",
-    ERROR: "Hồ sơ đang dừng do lỗi, chờ quản trị viên xử lý, nên không thể thu hồi.",
-    CANCELLED: "Hồ sơ đã bị hủy nên không thể thu hồi.",
-    COMPLETED: "Hồ sơ đã kết thúc nên không thể thu hồi.",
+    SUSPENDED: Message("The case is on hold, so it cannot be recalled."),
+    ERROR: Message("The case stopped on an error and waits for an administrator, so it cannot be recalled."),
+    CANCELLED: Message("The case was cancelled, so it cannot be recalled."),
+    COMPLETED: Message("The case has ended, so it cannot be recalled."),
+}
+# The words for an instance's status, in the messages that name it.
+STATUS_WORDS = {
+    RUNNING: Message("running"),
+    SUSPENDED: Message("on hold"),
+    ERROR: Message("in error"),
+    CANCELLED: Message("cancelled"),
+    COMPLETED: Message("completed"),
 }
 
 
@@ -921,7 +969,7 @@ def _tasks_after(workflow: BpmnWorkflow, task):
             yield from sub.tasks.values()
 
 
-def _reopen_failure(workflow: BpmnWorkflow, before: _Before, title: str, error: str | None) -> str:
+def _reopen_failure(workflow: BpmnWorkflow, before: _Before, title: str, error: str | None) -> Message:
     """Why a task reset for a recall is not waiting for its sender: its own deadline had
     passed (its timer fired at once), or stepping the workflow failed."""
     fired = [
@@ -935,46 +983,72 @@ def _reopen_failure(workflow: BpmnWorkflow, before: _Before, title: str, error: 
     ]
     if fired:
         when = min(fired).astimezone(OFFICE_TZ).strftime("%H:%M %d/%m/%Y")
-        return f"«{title}» đã quá hạn lúc {when}: không thể thu hồi để làm lại."
-    return f"«{title}» không thể thu hồi: {error or 'bước này không mở lại được'}."
+        return Message(
+            "«%(task)s» was overdue at %(when)s: it cannot be recalled to do again.", task=title, when=when
+        )
+    if error:
+        return Message("«%(task)s» cannot be recalled: %(error)s.", task=title, error=error)
+    return Message("«%(task)s» cannot be recalled: this step cannot be opened again.", task=title)
 
 
-def _recall_refusal(workflow: BpmnWorkflow, task) -> str | None:
+def _recall_refusal(workflow: BpmnWorkflow, task) -> Message | None:
     """Why ``task`` cannot be taken back, as the workflow stands; None if it can."""
     if task is None or task.state != TaskState.COMPLETED or not isinstance(task.task_spec, UserTask):
-        return "Bước này không phải là công việc đã hoàn thành nên không thể thu hồi."
+        return Message("This step is not a completed task, so it cannot be recalled.")
     if workflow.is_completed():
         return _NO_RECALL_WHEN[COMPLETED]
     for later in _tasks_after(workflow, task):
         if isinstance(later.task_spec, UserTask) and later.state == TaskState.COMPLETED:
             name = later.task_spec.bpmn_name or later.task_spec.bpmn_id
-            return f"Bước tiếp theo «{name}» đã được xử lý nên không thể thu hồi."
+            return Message(
+                "The next step «%(task)s» was already handled, so it cannot be recalled.", task=name
+            )
         if isinstance(later.task_spec, LinkedCallActivity) and later.state & (
             TaskState.STARTED | TaskState.COMPLETED
         ):
-            return "Hồ sơ đã chuyển sang quy trình khác (đã khởi tạo hồ sơ con) nên không thể thu hồi."
+            return Message(
+                "The case has moved on to another process (a child case was started), "
+                "so it cannot be recalled."
+            )
     return None
 
 
-def _statuses_in_words(statuses: tuple[str, ...]) -> str:
-    words = ["in error" if status == ERROR else status for status in statuses]
-    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
+def _statuses_in_words(statuses: tuple[str, ...]) -> Message:
+    words = [STATUS_WORDS[status] for status in statuses]
+    joined = words[-1]
+    for word in reversed(words[:-1]):
+        joined = Message("%(first)s or %(second)s", first=word, second=joined)
+    return joined
 
 
 def _migration_preconditions(
     instance: InstanceRecord, current: ProcessDefinition, target: ProcessDefinition
-) -> list[str]:
+) -> list[Message]:
     if target.key != instance.process_key:
-        return [f"version {target.version} belongs to process {target.key}, not to {instance.process_key}"]
+        return [
+            Message(
+                "version %(version)s belongs to process %(key)s, not to %(own)s",
+                version=target.version,
+                key=target.key,
+                own=instance.process_key,
+            )
+        ]
     reasons = []
     if target.version <= current.version:
         reasons.append(
-            f"version {target.version} is not newer than version {current.version}, which this instance runs"
+            Message(
+                "version %(version)s is not newer than version %(current)s, which this instance runs",
+                version=target.version,
+                current=current.version,
+            )
         )
     if instance.status not in ACTIVE:
         reasons.append(
-            f"the instance is {instance.status}; only a running, suspended or failed instance "
-            "can move to another version"
+            Message(
+                "the instance is %(status)s; only a running, suspended or failed instance can move to "
+                "another version",
+                status=STATUS_WORDS.get(instance.status, instance.status),
+            )
         )
     return reasons
 
@@ -986,26 +1060,33 @@ def _record_outcome(
     instance.updated_at = at
     instance.next_timer_at = None if error else _next_step(workflow, at)
     if error:
-        instance.status, instance.error_message = ERROR, error
+        instance.status, instance.error_message, instance.error_wording = ERROR, error, wording_of(error)
     elif workflow.is_completed() and instance.status != CANCELLED:  # a cancelled workflow is "completed" too
         instance.status, instance.completed_at = COMPLETED, at
 
 
 def _failure(error: WorkflowException) -> str:
     """What failed, for the instance's error message: the element by its label and id
-    (the element an administrator must fix), then what went wrong."""
+    (the element an administrator must fix), then what went wrong: the engine's own words
+    when it stopped the code, else Python's or SpiffWorkflow's text as a detail (data)."""
     spec = getattr(error, "task_spec", None)
     element = getattr(spec, "bpmn_id", None)
     cause = error.__context__  # what the script engine wrapped, if anything
+    what: str  # a message, translated for each reader (engine.messages.wording_of)
     if isinstance(cause, BudgetExceeded):
-        what = f"stopped, over its budget: {cause}"
+        what = Message("stopped, over its budget: %(reason)s", reason=cause.message)
+    elif isinstance(cause, ScriptRejected):
+        what = cause.message
     else:
-        what = " ".join(str(error).split())
-        if cause is not None and str(cause) and str(cause) not in what:
-            what = f"{what}: {cause}"
+        detail = " ".join(str(error).split())
+        if cause is not None and str(cause) and str(cause) not in detail:
+            detail = f"{detail}: {cause}"
+        what = Message("the code failed: %(detail)s", detail=detail)
     if spec is None or element is None:  # (no spec, no element)
         return what
-    return f"«{spec.bpmn_name or element}» ({element}): {what}"
+    return Message(
+        "«%(element)s» (%(id)s): %(problem)s", element=spec.bpmn_name or element, id=element, problem=what
+    )
 
 
 def _end_events(workflow: BpmnWorkflow) -> list[str]:
@@ -1023,13 +1104,15 @@ def _plain_json(data: dict) -> dict:
     """A deep copy that is plain JSON without reserved keys: task data must survive
     serialization unchanged (a ``typename`` key would make the instance unloadable)."""
     if not isinstance(data, dict):
-        raise FormInvalid([FieldError("", "type", "Dữ liệu phải là một đối tượng JSON.")])
+        raise FormInvalid([FieldError("", "type", Message("The data must be a JSON object."))])
     copy = json.loads(json.dumps(data))
     reserved = sorted(_reserved_keys(copy))
     if reserved:
         raise FormInvalid(
             [
-                FieldError(path, "reserved_key", f"Không được dùng khóa dành riêng «{path}».")
+                FieldError(
+                    path, "reserved_key", Message("The reserved key «%(key)s» may not be used.", key=path)
+                )
                 for path in reserved
             ]
         )

@@ -19,6 +19,7 @@ import ast
 import functools
 import math
 import operator
+import re
 import types
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -43,6 +44,7 @@ from SpiffWorkflow.bpmn.script_engine import BasePythonScriptEngineEnvironment, 
 
 from engine.budget import BINARY_OPERATORS, DEFAULT_LIMITS, Budget, Limits
 from engine.errors import BudgetExceeded, ScriptRejected
+from engine.messages import Message
 
 MAX_SHOWN_SOURCE = 200
 
@@ -189,31 +191,80 @@ class _ExtraPolicy(ast.NodeVisitor):
     def __init__(self):
         self.problems = []
 
-    def _refuse(self, node, reason):
-        self.problems.append(f"Line {getattr(node, 'lineno', '?')}: {reason}")
+    def _refuse(self, node, reason: Message):
+        self.problems.append(_on_line(getattr(node, "lineno", None), reason))
 
     def visit_While(self, node):
-        self._refuse(node, "while loops are not allowed (they can run forever); use a for loop")
+        self._refuse(node, Message("while loops are not allowed (they can run forever); use a for loop"))
         self.generic_visit(node)
 
     def visit_Lambda(self, node):
-        self._refuse(node, "lambda is not allowed")
+        self._refuse(node, Message("lambda is not allowed"))
         self.generic_visit(node)
 
     def visit_Import(self, node):
         # RestrictedPython compiles imports and only fails at run time (no __import__).
-        self._refuse(node, "import is not allowed")
+        self._refuse(node, Message("import is not allowed"))
 
     visit_ImportFrom = visit_Import
 
     def visit_Global(self, node):
-        self._refuse(node, "global statements are not allowed")
+        self._refuse(node, Message("global statements are not allowed"))
 
     def visit_Nonlocal(self, node):
-        self._refuse(node, "nonlocal statements are not allowed")
+        self._refuse(node, Message("nonlocal statements are not allowed"))
 
     def visit_ClassDef(self, node):
-        self._refuse(node, "class definitions are not allowed")
+        self._refuse(node, Message("class definitions are not allowed"))
+
+
+def _on_line(line: object, problem: Message) -> Message:
+    return Message("line %(line)s: %(problem)s", line=line if line is not None else "?", problem=problem)
+
+
+# RestrictedPython's refusals ("Line 3: ...") in our words (docs/languages.md): its sentence's
+# pattern, and the message naming what it found; anything else is said without its words.
+_REFUSAL_LINE = re.compile(r"Line (?P<line>\w+): (?P<text>.*)", re.DOTALL)
+_REFUSALS = (
+    (
+        re.compile(
+            r'"(?P<name>[^"]+)" is an invalid \w+ name because it (starts with "_"|ends with "__roles__")'
+        ),
+        Message("the name %(name)s is reserved to the system"),
+    ),
+    (
+        re.compile(r'"(?P<name>[^"]+)" is a (reserved|restricted) name'),
+        Message("the name %(name)s is reserved to the system"),
+    ),
+    (
+        re.compile(r"(?P<construct>\w+) (statements|calls) are not allowed"),
+        Message("%(construct)s is not allowed"),
+    ),
+    (
+        re.compile(r"SyntaxError: (?P<detail>.*?) at statement"),
+        Message("this is not valid Python (%(detail)s)"),
+    ),
+)
+_REFUSED = Message("this construct is not allowed in a script or expression")
+
+
+def _refusal(text: str) -> Message:
+    """One of RestrictedPython's refusals, in our words."""
+    located = _REFUSAL_LINE.fullmatch(text)
+    line, text = (located["line"], located["text"]) if located else (None, text)
+    for pattern, said in _REFUSALS:
+        found = pattern.search(text)
+        if found:
+            return _on_line(line, Message(said.template, **found.groupdict()))
+    return _on_line(line, _REFUSED)
+
+
+def _joined(problems: list[Message]) -> Message:
+    """Several problems as one text, each still translated."""
+    joined = problems[-1]
+    for problem in reversed(problems[:-1]):
+        joined = Message("%(first)s; %(then)s", first=problem, then=joined)
+    return joined
 
 
 def _shown(source):
@@ -225,18 +276,26 @@ def _compile(source: str, mode: str):
     """Compiled code for ``source``; cached because gateway conditions run very often."""
     compile_restricted = compile_restricted_eval if mode == "eval" else compile_restricted_exec
     result = compile_restricted(source, policy=_BudgetedTransformer)
-    problems = [error.rstrip(".") for error in result.errors]
+    problems = [_refusal(error) for error in result.errors]
     if not problems:
         policy = _ExtraPolicy()
         policy.visit(ast.parse(source, mode=mode))
         problems = policy.problems
     if problems:
-        kind = "Expression" if mode == "eval" else "Script"
-        raise ScriptRejected(
-            f"{kind} rejected by the sandbox: {'; '.join(problems)}. {kind}: {_shown(source)!r}",
-            source=_shown(source),
-            problems=problems,
+        said = (
+            Message(
+                "Expression rejected by the sandbox: %(problems)s. Expression: %(source)s",
+                problems=_joined(problems),
+                source=repr(_shown(source)),
+            )
+            if mode == "eval"
+            else Message(
+                "Script rejected by the sandbox: %(problems)s. Script: %(source)s",
+                problems=_joined(problems),
+                source=repr(_shown(source)),
+            )
         )
+        raise ScriptRejected(said, source=_shown(source), problems=problems)
     return result.code
 
 
@@ -308,7 +367,7 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
             context[name] = value
 
     def call_service(self, context, **kwargs):
-        raise ScriptRejected("Service tasks are not supported by this engine yet.")
+        raise ScriptRejected(Message("Service tasks are not supported by this engine yet."))
 
 
 @contextmanager
@@ -318,7 +377,7 @@ def _budgeted(budget: Budget):
     try:
         yield
     except RecursionError:
-        raise BudgetExceeded("the code called its functions too deeply (recursion)") from None
+        raise BudgetExceeded(Message("the code called its functions too deeply (recursion)")) from None
     budget.check()
 
 
@@ -339,12 +398,22 @@ def _require_storable(path: str, value, budget: Budget) -> None:
     if isinstance(value, dict):
         for key, item in value.items():
             if not isinstance(key, str) or key == "typename" or key.startswith("_"):
-                raise ScriptRejected(f"The script stored a reserved or non-text key {key!r} in {path}.")
+                raise ScriptRejected(
+                    Message(
+                        "The script stored a reserved or non-text key %(key)s in %(path)s.",
+                        key=repr(key),
+                        path=path,
+                    )
+                )
             _require_storable(f"{path}.{key}", item, budget)
         return
     raise ScriptRejected(
-        f"The script stored a {type(value).__name__} in {path}; "
-        "only text, numbers, booleans, null, lists and objects can be kept."
+        Message(
+            "The script stored a %(type)s in %(path)s; only text, numbers, booleans, null, lists and objects "
+            "can be kept.",
+            type=type(value).__name__,
+            path=path,
+        )
     )
 
 

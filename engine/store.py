@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from engine.db import Base
 from engine.errors import ConcurrencyConflict
+from engine.messages import wording_of
 from engine.models import HumanTask, ProcessInstance
 
 
@@ -45,6 +46,7 @@ class InstanceRecord:
     serialization: bytes = b""
     next_timer_at: datetime | None = None
     error_message: str | None = None
+    error_wording: dict | None = None  # see engine.models.ProcessInstance
     updated_at: datetime | None = None
     completed_at: datetime | None = None
     lock_version: int = 0  # the version loaded; 0 until inserted
@@ -124,6 +126,7 @@ _INSTANCE_CHANGES = (
     "serialization",
     "next_timer_at",
     "error_message",
+    "error_wording",
     "updated_at",
     "completed_at",
     "definition_id",
@@ -197,7 +200,10 @@ def save_instance(session: Session, record: InstanceRecord) -> None:
 
 
 def park_in_error(session: Session, instance_id: int, message: str) -> None:
-    session.execute(_PARK_INSTANCE, {"b_id": instance_id, "error_message": message[:4000]})
+    session.execute(
+        _PARK_INSTANCE,
+        {"b_id": instance_id, "error_message": message[:4000], "error_wording": wording_of(message)},
+    )
 
 
 def load_task(session: Session, task_id: str) -> TaskRecord | None:

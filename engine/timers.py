@@ -21,6 +21,7 @@ from sqlalchemy.orm import sessionmaker
 
 from engine import store
 from engine.errors import ConcurrencyConflict, ContractBroken
+from engine.messages import Message
 from engine.runtime import PendingChange, WorkflowRuntime
 
 log = logging.getLogger(__name__)
@@ -77,7 +78,11 @@ def _write(
     except Exception as error:
         if not isinstance(outcome, Exception):
             log.exception("instance %s failed while saving its timers", instance_id)
-        reason = error.message if isinstance(error, ContractBroken) else f"firing timers failed: {error!r}"
+        reason = (
+            error.message
+            if isinstance(error, ContractBroken)
+            else Message("firing timers failed: %(error)s", error=repr(error))
+        )
         with session.begin_nested():
             runtime.park(session, instance_id, reason)
         run.failed += 1

@@ -26,7 +26,6 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     DurationTimerEventDefinition,
     TimerEventDefinition,
 )
-from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent, ThrowingEvent
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.bpmn.util.diff import (
     SpecDiff,
@@ -40,8 +39,9 @@ from SpiffWorkflow.spiff.specs.defaults import UserTask
 from SpiffWorkflow.util.task import TaskState
 
 from engine.call_activity import LinkedCallActivity, LinkedCallActivityConverter
-from engine.definitions import CompiledProcess
+from engine.definitions import CompiledProcess, spec_kind
 from engine.helpers import as_instant
+from engine.messages import Message
 from engine.workflow_tasks import all_tasks, find_task
 
 # SpecDiff compares task specs through a serializer registry; the spec converters are
@@ -54,12 +54,22 @@ FORM, LANE, ESCALATION, TIMER = "form", "lane", "escalation", "timer"  # our lay
 STILL_TO_RUN = TaskState.NOT_FINISHED_MASK | TaskState.ERROR
 # Where a task stands, for reasons and changes, most pressing first.
 _STANDING = (
-    (TaskState.ERROR, "failed"),
-    (TaskState.STARTED, "is running"),
-    (TaskState.READY, "is waiting"),
-    (TaskState.WAITING, "is waiting for its event"),
-    (TaskState.FUTURE | TaskState.PREDICTED_MASK, "lies ahead"),
+    (TaskState.ERROR, Message("failed")),
+    (TaskState.STARTED, Message("running")),
+    (TaskState.READY, Message("waiting")),
+    (TaskState.WAITING, Message("waiting for its event")),
+    (TaskState.FUTURE | TaskState.PREDICTED_MASK, Message("ahead")),
 )
+OPEN, AHEAD = Message("open"), _STANDING[-1][1]
+# What changed in an element that is not a user task, by SpiffWorkflow's attribute name.
+SETTINGS = Message("its settings change")
+_SETTING_WORDS = {
+    "script": Message("its script changes"),
+    "prescript": Message("its script changes"),
+    "postscript": Message("its script changes"),
+    "cond_task_specs": Message("its conditions change"),
+    "default_task_spec": Message("its conditions change"),
+}
 # Spec attributes that change whenever a neighbour is added or removed: not news.
 _WIRING = {"inputs", "outputs", LANE}
 
@@ -81,8 +91,8 @@ class MigrationPlan:
     from_version: int
     to_version: int
     safe: bool
-    reasons: list[str]
-    changes: list[str]
+    reasons: list[Message]
+    changes: list[Message]
 
 
 @dataclass
@@ -171,11 +181,11 @@ def diff_instance(workflow: BpmnWorkflow, new: CompiledProcess) -> InstanceDiff:
 
 def blocking_reasons(
     workflow: BpmnWorkflow, diff: InstanceDiff, new: CompiledProcess, lane_orgs: dict, to_version: int
-) -> list[str]:
+) -> list[Message]:
     """Why the instance cannot move: a task it still has to run (waiting, ahead, or
     failed) whose element the new version removed, a running sub-process whose process
     is gone, or a waiting task moved to a lane nobody acts in for this instance."""
-    blocked: dict[str, tuple[int, str]] = {}
+    blocked: dict[str, tuple[int, Message]] = {}
     for workflow_diff in [diff.top, *filter(None, diff.subprocesses.values())]:
         for task in workflow_diff.removed:
             if task.state & STILL_TO_RUN:
@@ -183,14 +193,31 @@ def blocking_reasons(
                 label = _label(task.task_spec)
                 blocked.setdefault(
                     label,
-                    (rank, f"{label} {standing} in this instance and does not exist in version {to_version}"),
+                    (
+                        rank,
+                        Message(
+                            "%(element)s (%(standing)s in this instance) does not exist in "
+                            "version %(version)s",
+                            element=label,
+                            standing=standing,
+                            version=to_version,
+                        ),
+                    ),
                 )
     for subprocess_id, workflow_diff in diff.subprocesses.items():
         subprocess = workflow.subprocesses[subprocess_id]
         if workflow_diff is None and not subprocess.is_completed():
-            label = f"sub-process {subprocess.spec.name}"
             blocked.setdefault(
-                label, (0, f"{label} is running in this instance and does not exist in version {to_version}")
+                f"subprocess {subprocess.spec.name}",
+                (
+                    0,
+                    Message(
+                        "the subprocess «%(name)s» is running in this instance and does not exist in "
+                        "version %(version)s",
+                        name=subprocess.spec.name,
+                        version=to_version,
+                    ),
+                ),
             )
     reasons = [reason for _, reason in sorted(blocked.values())]
     return reasons + _orphaned_tasks(workflow, diff, new, lane_orgs)
@@ -198,7 +225,7 @@ def blocking_reasons(
 
 def _orphaned_tasks(
     workflow: BpmnWorkflow, diff: InstanceDiff, new: CompiledProcess, lane_orgs: dict
-) -> list[str]:
+) -> list[Message]:
     """A waiting task whose new lane has no organisation unit in this instance would
     sit in nobody's inbox."""
     reasons = []
@@ -206,15 +233,19 @@ def _orphaned_tasks(
         old_lane, new_lane = task.task_spec.lane, new.user_tasks[new_spec.bpmn_id].lane
         if old_lane != new_lane and old_lane in lane_orgs and new_lane not in lane_orgs:
             reasons.append(
-                f"task {new_spec.bpmn_id} is waiting and would move to lane {new_lane}, "
-                "which no organisation unit acts in for this instance"
+                Message(
+                    "%(element)s is waiting and would move to lane %(lane)s, which no organisation unit "
+                    "acts in for this instance",
+                    element=_label(new_spec),
+                    lane=new_lane,
+                )
             )
     return reasons
 
 
 def instance_changes(
     workflow: BpmnWorkflow, diff: InstanceDiff, old: CompiledProcess, new: CompiledProcess
-) -> list[str]:
+) -> list[Message]:
     """What the instance will see after the move: changes to the tasks it waits on or
     still has ahead, and elements the new version adds (ahead of it, or behind it and
     so never run: completed history is not replayed)."""
@@ -224,61 +255,88 @@ def instance_changes(
     changes = []
     for element, kinds in version_diff.changed.items():
         new_spec = alignment[element]
-        where = standing.get(element) or ("ahead" if new_spec.bpmn_id in ahead else None)
+        where = standing.get(element) or (AHEAD if new_spec.bpmn_id in ahead else None)
         if where is not None:
             changes += _describe_change(_spec_by_id(old, element), new_spec, set(kinds), where, old, new)
     for element in version_diff.added:
+        added = _label(_spec_by_id(new, element))
         if element in ahead:
-            changes.append(f"new element {element} lies ahead")
+            changes.append(Message("new: %(element)s, ahead", element=added))
         else:
             changes.append(
-                f"new element {element} comes before where this instance is and will not run in it"
+                Message(
+                    "new: %(element)s, before where this instance is; it will not run in it", element=added
+                )
             )
     return changes
 
 
 def _describe_change(
-    old_spec, new_spec, kinds: set[str], where: str, old: CompiledProcess, new: CompiledProcess
-) -> list[str]:
-    subject = f"{_label(old_spec)} ({where})"
+    old_spec, new_spec, kinds: set[str], where: Message, old: CompiledProcess, new: CompiledProcess
+) -> list[Message]:
+    subject = Message("%(element)s (%(standing)s)", element=_label(old_spec), standing=where)
+
+    def change(what: Message) -> Message:
+        return Message("%(subject)s: %(change)s", subject=subject, change=what)
+
     old_task, new_task = old.user_tasks.get(old_spec.name), new.user_tasks.get(new_spec.name)
     found = []
     if old_spec.bpmn_id != new_spec.bpmn_id:
-        found.append(f"{subject}: it becomes {_label(new_spec)}")
+        found.append(change(Message("it becomes %(element)s", element=_label(new_spec))))
     if old_task is not None and new_task is not None:
-        found.extend(f"{subject}: {change}" for change in _user_task_changes(old_task, new_task, kinds))
+        found.extend(change(what) for what in _user_task_changes(old_task, new_task, kinds))
     if TIMER in kinds:
-        found.append(f"{subject}: «{_timer_text(old_spec)}» becomes «{_timer_text(new_spec)}»")
+        found.append(
+            change(
+                Message(
+                    "its timer «%(old)s» becomes «%(new)s»",
+                    old=_timer_text(old_spec),
+                    new=_timer_text(new_spec),
+                )
+            )
+        )
     other = (
         kinds
         - _WIRING
         - {FORM, ESCALATION, TIMER, "bpmn_name", "bpmn_id", "name", "extensions", "event_definition"}
     )
     if other and old_task is None:
-        found.append(f"{subject}: {', '.join(sorted(other))} change")
+        # SpiffWorkflow's attribute names (cond_task_specs...) mean nothing to a reader.
+        found += [
+            change(word)
+            for word in dict.fromkeys(_SETTING_WORDS.get(name, SETTINGS) for name in sorted(other))
+        ]
     return found
 
 
-def _user_task_changes(old_task, new_task, kinds: set[str]) -> list[str]:
+def _user_task_changes(old_task, new_task, kinds: set[str]) -> list[Message]:
     changes = []
     if old_task.title != new_task.title:
-        changes.append(f"its title «{old_task.title}» becomes «{new_task.title}»")
+        changes.append(
+            Message("its title «%(old)s» becomes «%(new)s»", old=old_task.title, new=new_task.title)
+        )
     if FORM in kinds or old_task.form_file != new_task.form_file:
-        changes.append("its form changes")
+        changes.append(Message("its form changes"))
     if LANE in kinds:
-        changes.append(f"it moves from lane {old_task.lane} to lane {new_task.lane}")
+        changes.append(
+            Message("it moves from lane %(old)s to lane %(new)s", old=old_task.lane, new=new_task.lane)
+        )
     if ESCALATION in kinds and old_task.policy.due != new_task.policy.due:
-        changes.append(f"its deadline «{old_task.policy.due}» becomes «{new_task.policy.due}»")
+        changes.append(
+            Message(
+                "its deadline «%(old)s» becomes «%(new)s»", old=old_task.policy.due, new=new_task.policy.due
+            )
+        )
     elif ESCALATION in kinds:
-        changes.append("its reminders or escalations change")
+        changes.append(Message("its reminders or escalations change"))
     if "documentation" in kinds:
-        changes.append("its instructions change")
+        changes.append(Message("its instructions change"))
     return changes
 
 
 def _timer_text(spec) -> str:
     timer = _timer_of(spec)
-    return timer[1] if timer else "no timer"
+    return timer[1] if timer else Message("no timer")
 
 
 def _spec_by_id(compiled: CompiledProcess, element: str):
@@ -289,34 +347,28 @@ def _spec_by_id(compiled: CompiledProcess, element: str):
     return None
 
 
-def _label(spec) -> str:
-    """ "task draft_proposal", "timer wait_cutoff", "event end_late"... as a reader says it."""
-    if isinstance(getattr(spec, "event_definition", None), TimerEventDefinition):
-        kind = "timer"
-    elif isinstance(spec, (CatchingEvent, ThrowingEvent)):
-        kind = "event"
-    elif "Gateway" in type(spec).__name__:
-        kind = "gateway"
-    else:
-        kind = "task"
-    return f"{kind} {spec.bpmn_id or spec.name}"
+def _label(spec) -> Message:
+    """ "user task «Soạn đề xuất»", "timer event «Hết hạn»"... as a reader says it."""
+    return Message(
+        "%(kind)s «%(element)s»", kind=spec_kind(spec), element=spec.bpmn_name or spec.bpmn_id or spec.name
+    )
 
 
-def _standing(state: int) -> tuple[int, str]:
+def _standing(state: int) -> tuple[int, Message]:
     for rank, (mask, words) in enumerate(_STANDING):
         if state & mask:
             return rank, words
-    return len(_STANDING), "is open"
+    return len(_STANDING), OPEN
 
 
-def _standing_by_element(workflow: BpmnWorkflow) -> dict[str, str]:
+def _standing_by_element(workflow: BpmnWorkflow) -> dict[str, Message]:
     """Where the instance stands on each element it is on now: "waiting", "failed"..."""
     found = {}
     for task in all_tasks(workflow):
         if task.task_spec.bpmn_id and task.state & (
             TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
         ):
-            found[task.task_spec.bpmn_id] = _standing(task.state)[1].removeprefix("is ")
+            found[task.task_spec.bpmn_id] = _standing(task.state)[1]
     return found
 
 

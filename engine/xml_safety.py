@@ -16,6 +16,7 @@ import re
 from lxml import etree
 
 from engine.errors import DefinitionRejected
+from engine.messages import Message
 
 MAX_BPMN_BYTES = 2 * 1024 * 1024
 
@@ -37,18 +38,26 @@ def parse_untrusted_xml(
 
 def _check_raw_bytes(data, name, max_bytes):
     if not isinstance(data, bytes):
-        raise DefinitionRejected(f"{name}: expected the file content as bytes, got {type(data).__name__}.")
+        raise DefinitionRejected(Message("%(file)s: expected the content of a file.", file=name))
     if len(data) > max_bytes:
         raise DefinitionRejected(
-            f"{name}: the file is {len(data):,} bytes, larger than the limit of {max_bytes:,} bytes."
+            Message(
+                "%(file)s: the file is %(size)s bytes, larger than the limit of %(limit)s bytes.",
+                file=name,
+                size=f"{len(data):,}",
+                limit=f"{max_bytes:,}",
+            )
         )
     if not data.strip():
-        raise DefinitionRejected(f"{name}: the file is empty.")
+        raise DefinitionRejected(Message("%(file)s: the file is empty.", file=name))
     _check_encoding(data, name)
     if _DOCTYPE.search(data):
         raise DefinitionRejected(
-            f"{name}: the file contains a <!DOCTYPE> declaration. BPMN files do not need one, "
-            "and DTDs and entities can read server files or exhaust memory."
+            Message(
+                "%(file)s: the file contains a <!DOCTYPE> declaration. BPMN files do not need one, "
+                "and DTDs and entities can read server files or exhaust memory.",
+                file=name,
+            )
         )
 
 
@@ -57,21 +66,31 @@ def _check_encoding(data, name):
     body = data[len(_UTF8_BOM) :] if data.startswith(_UTF8_BOM) else data
     if b"\x00" in body:
         raise DefinitionRejected(
-            f"{name}: the file contains NUL bytes; it looks like UTF-16/UTF-32 or binary data. "
-            "Only UTF-8 encoded XML is accepted."
+            Message(
+                "%(file)s: the file contains NUL bytes; it looks like UTF-16/UTF-32 or binary data. "
+                "Only UTF-8 encoded XML is accepted.",
+                file=name,
+            )
         )
     try:
         body.decode("utf-8")
     except UnicodeDecodeError as error:
         raise DefinitionRejected(
-            f"{name}: the file is not valid UTF-8 text (invalid byte at offset {error.start}). "
-            "Only UTF-8 encoded XML is accepted."
+            Message(
+                "%(file)s: the file is not valid UTF-8 text (invalid byte at offset %(offset)s). "
+                "Only UTF-8 encoded XML is accepted.",
+                file=name,
+                offset=error.start,
+            )
         ) from None
     declared = _DECLARED_ENCODING.match(body)
     if declared and declared.group(1).decode("ascii", "replace").lower() not in _ALLOWED_ENCODINGS:
         raise DefinitionRejected(
-            f"{name}: the XML declaration names encoding {declared.group(1).decode('ascii', 'replace')!r}; "
-            "only UTF-8 is accepted."
+            Message(
+                "%(file)s: the XML declaration names the encoding %(encoding)s; only UTF-8 is accepted.",
+                file=name,
+                encoding=declared.group(1).decode("ascii", "replace"),
+            )
         )
 
 
@@ -92,10 +111,15 @@ def _parse(data, name):
         return etree.fromstring(data, _hardened_parser()).getroottree()
     except etree.XMLSyntaxError as error:
         line = error.position[0] if error.position else error.lineno
-        raise DefinitionRejected(f"{name}: not well-formed XML (line {line}): {error.msg}") from None
+        # libxml2's own sentence is English library text: the line says where to look.
+        raise DefinitionRejected(
+            Message("%(file)s: not well-formed XML (line %(line)s).", file=name, line=line)
+        ) from None
 
 
 def _check_parsed_tree(tree, name):
     docinfo = tree.docinfo
     if docinfo.internalDTD is not None or docinfo.externalDTD is not None or docinfo.doctype:
-        raise DefinitionRejected(f"{name}: the parsed document has a DOCTYPE, which is not allowed.")
+        raise DefinitionRejected(
+            Message("%(file)s: the parsed document has a DOCTYPE, which is not allowed.", file=name)
+        )

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request, session as browser_session
+from flask import Flask, current_app, jsonify, render_template, request, session as browser_session
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException
 
 from engine.errors import EngineError
+from engine.messages import Message
 from services.bootstrap import Services, bootstrap
 from services.city import may_see_city_round
 
@@ -140,9 +141,10 @@ def _register_error_pages(app: Flask) -> None:
         if not _holds_nul(sent) and not (request.is_json and _holds_nul(request.get_json(silent=True))):
             return None
         if request.path.startswith(PREFIX):
-            return error_response(400, "bad_request", "Yêu cầu chứa ký tự không hợp lệ (NUL).")
-        title, message = _page_text(400)
-        return render_template("error.html", title=title, message=message), 400
+            return error_response(
+                400, "bad_request", say(Message("The request holds a character that is not allowed (NUL)."))
+            )
+        return _error_page(400)
 
     @app.errorhandler(EngineError)
     def engine_error(error: EngineError):
@@ -156,21 +158,34 @@ def _register_error_pages(app: Flask) -> None:
                 {field: [say(error.message)]} if field else None,
                 getattr(error, "problems", None),
             )
-        title, message = _page_text(status)
-        return render_template("error.html", title=title, message=message), status
+        return _error_page(status)
 
-    @app.errorhandler(RequestEntityTooLarge)
-    def too_large(error: RequestEntityTooLarge):
+    # Replaces flask-smorest's handler (registered by init_api): every HTTP error, an unknown
+    # address or an unhandled exception (500) included, answers in the reader's language.
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
         if request.path.startswith(PREFIX):
             return http_error_response(error)
-        title, message = _page_text(413)
-        return render_template("error.html", title=title, message=message), 413
+        if error.code == 401:
+            return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
+        return _error_page(error.code or 500)
+
+
+def _error_page(status: int):
+    title, message = _page_text(status)
+    return render_template("error.html", title=title, message=message), status
 
 
 def _page_text(status: int) -> tuple[str, str]:
     return {
-        404: (_("Not found"), _("This task or page does not exist, or it is not yours to see.")),
+        400: (_("Bad request"), _("The request is not valid.")),
         403: (_("Not allowed"), _("Your role does not allow this.")),
+        404: (_("Not found"), _("This task or page does not exist, or it is not yours to see.")),
+        405: (_("Not allowed here"), _("This address does not take this kind of request.")),
+        409: (
+            _("Cannot be done now"),
+            _("Someone else acted on it first, or it is already closed. Reload and check."),
+        ),
         413: (
             _("Too large"),
             _(
@@ -178,8 +193,9 @@ def _page_text(status: int) -> tuple[str, str]:
                 "signed scan 5 MB). Nothing was stored."
             ),
         ),
-        409: (
-            _("Cannot be done now"),
-            _("Someone else acted on it first, or it is already closed. Reload and check."),
+        429: (_("Too many attempts"), _("Too many attempts in a short time. Wait a while, then try again.")),
+        500: (
+            _("Error"),
+            _("Something went wrong on our side. Try again later; if it goes on, tell the administrator."),
         ),
     }.get(status, (_("Error"), _("The request could not be carried out.")))

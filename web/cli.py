@@ -16,7 +16,7 @@ from engine.errors import EngineError
 from services import campaigns, deadlines, demo, identity, notifications, work
 from services.bootstrap import Services, bootstrap
 from services.common import schema
-from services.common.display import LOCAL_TZ, time_left
+from services.common.display import LOCAL_TZ, in_language, time_left
 from services.identity import user_by_username
 
 
@@ -249,7 +249,7 @@ def notifications_list(ctx, username: str) -> None:
     """A user's unread notifications, newest first."""
     with _services(ctx).db.read() as session:
         for shown in notifications.unread(session, user_by_username(session, username).id):
-            click.echo(f"{_local(shown.created_at)}  {shown.subject}")
+            click.echo(f"{_local(shown.created_at)}  {in_language(shown.worded_subject, 'vi')}")
 
 
 @main.group("users")
@@ -343,7 +343,9 @@ def calendar_list(ctx, year: int) -> None:
             )
         days = [(entry.day, entry.kind, entry.name) for entry in deadlines.entries(session, year)]
         if confirmed is None:
-            days += [(day, "provisional", name) for day, name in deadlines.suggestions(session, year)]
+            days += [
+                (day, "provisional", _vietnamese(name)) for day, name in deadlines.suggestions(session, year)
+            ]
         for day, kind, name in sorted(days):
             click.echo(f"{day:%d/%m/%Y} {day:%a}  {kind:<11}  {name}")
 
@@ -356,7 +358,12 @@ def calendar_suggest(ctx, year: int) -> None:
     against the government's notice for the year before adding)."""
     with _services(ctx).db.read() as session:
         for day, name in deadlines.suggestions(session, year):
-            click.echo(f"{day:%d/%m/%Y} {day:%a}  {name}")
+            click.echo(f"{day:%d/%m/%Y} {day:%a}  {_vietnamese(name)}")
+
+
+def _vietnamese(name: str) -> str:
+    # A suggested day's name as the calendar's own days are named, to be typed into `set`.
+    return in_language(name, "vi")
 
 
 @calendar_group.command("set")

@@ -7,23 +7,34 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Flask, g, has_app_context, request, session
+from flask import Flask, current_app, g, has_app_context, request, session
 from flask_babel import Babel, get_translations
 
 from engine.messages import Message
 from services.common.display import deadline_parts, largest_units, local_time
 
 LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
+# The pseudo-locale (docs/languages.md): every text of its catalog is marked, so that a page
+# shown in it reveals any text that escaped the catalogs. Babel knows no pseudo-locale (no
+# en_XA) and Flask-Babel needs a locale Babel knows: Esperanto is a real one this app will
+# never offer, and its plural rule is English's, the rule of the catalog it is built from.
+PSEUDO_LOCALE = "eo"
 
 
 def select_locale() -> str:
     chosen = session.get("lang")
     if chosen in LANGUAGES:
         return chosen
-    return request.accept_languages.best_match(["vi", "en"], default="vi") if request else "vi"
+    # The pseudo-locale is in no switcher: only a browser asking for it gets it.
+    offered = [*LANGUAGES, *current_app.config["PSEUDO_LOCALES"]]
+    return request.accept_languages.best_match(offered, default="vi")
 
 
 def init_i18n(app: Flask, clock) -> None:
+    pseudo_dir = app.extensions["talentflow"].config.pseudo_locale_dir  # set by create_app
+    app.config["PSEUDO_LOCALES"] = [PSEUDO_LOCALE] if pseudo_dir else []
+    if pseudo_dir:
+        app.config["BABEL_TRANSLATION_DIRECTORIES"] = f"translations;{pseudo_dir}"
     Babel(app, locale_selector=select_locale)
     # Flask-Babel's own callables look the translations up through several context
     # proxies on every call; a page such as the inbox makes hundreds of calls.
@@ -66,7 +77,10 @@ def say(text: object) -> str:
         return "" if text is None else str(text)
     if not text.params:
         return gettext(text.template)
-    return gettext(text.template, **{name: say(value) for name, value in text.params.items()})
+    params = {
+        name: say(value) if isinstance(value, Message) else value for name, value in text.params.items()
+    }
+    return gettext(text.template, **params)
 
 
 def deadline(instant: datetime | None) -> str:

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from engine.errors import FormInvalid, NotFound
 from engine.forms import MAX_ATTACHMENT_BYTES, AttachmentField, FieldError, attachment_fields
+from engine.messages import Message
 from engine.models import HumanTask, ProcessInstance
 from engine.runtime import InstanceChange, WorkflowRuntime
 from services import documents
@@ -33,7 +34,11 @@ from services.common.errors import Conflict, InvalidInput, PermissionDenied
 from services.identity import AppUser, holds_role
 
 KIND = "attachment"  # the stored document's kind
-TYPE_NAMES = {documents.PDF: "PDF", documents.PNG: "ảnh PNG", documents.JPEG: "ảnh JPEG"}
+TYPE_NAMES = {
+    documents.PDF: "PDF",
+    documents.PNG: Message("PNG image"),
+    documents.JPEG: Message("JPEG image"),
+}
 MB = 1024 * 1024
 # Room for the form around the files in a task form's request (web/work/task_page.py).
 FORM_BYTES = MB
@@ -89,7 +94,7 @@ def attach(
         raise PermissionDenied(f"{user.username} may not act on task {task.id}")
     spec = next((each for each in file_fields(session, runtime, task) if each.name == field), None)
     if spec is None:
-        raise InvalidInput(field, f"«{field}» không phải trường tệp đính kèm của biểu mẫu này.")
+        raise InvalidInput(field, Message("«%(field)s» is not a file field of this form.", field=field))
     media_type = _checked_type(spec, content)
     document = documents.store(
         session,
@@ -125,7 +130,9 @@ def attach(
     try:
         session.flush()
     except IntegrityError as clash:  # someone attached a version of this field at the same moment
-        clashed = f"«{spec.title}»: một tệp khác vừa được đính kèm cùng lúc, hãy tải lại trang."
+        clashed = Message(
+            "«%(field)s»: another file was attached at the same moment; reload the page.", field=spec.title
+        )
         raise Conflict(clashed) from clash
     return attachment
 
@@ -141,24 +148,45 @@ def _may_act(session: Session, user: AppUser, task: HumanTask) -> bool:
 def _checked_type(spec: AttachmentField, content: bytes) -> str:
     """The file's type, told by its content; refused, naming the field, when it is not one
     the field takes or it is larger than the field's cap."""
-    allowed = " hoặc ".join(TYPE_NAMES[each] for each in spec.media_types)
+    allowed = _either([TYPE_NAMES[each] for each in spec.media_types])
     if len(content) > min(spec.max_bytes, MAX_ATTACHMENT_BYTES):
         raise InvalidInput(
-            spec.name, f"Tệp chọn cho «{spec.title}» không được lớn hơn {_megabytes(spec.max_bytes)} MB."
+            spec.name,
+            Message(
+                "The file chosen for «%(field)s» may not be larger than %(size)s MB.",
+                field=spec.title,
+                size=_megabytes(spec.max_bytes),
+            ),
         )
     if documents.holds_markup(content):
         raise InvalidInput(
             spec.name,
-            f"Tệp chọn cho «{spec.title}» chứa mã trang web (HTML, script), không phải tệp {allowed} hợp lệ.",
+            Message(
+                "The file chosen for «%(field)s» holds web page code (HTML, script), "
+                "not a valid %(types)s file.",
+                field=spec.title,
+                types=allowed,
+            ),
         )
     media_type = documents.media_type_of(content, spec.media_types)
     if media_type is None:
         raise InvalidInput(
             spec.name,
-            f"Tệp chọn cho «{spec.title}» không phải tệp {allowed} hợp lệ "
-            "(loại tệp được nhận biết theo nội dung, không theo tên tệp).",
+            Message(
+                "The file chosen for «%(field)s» is not a valid %(types)s file "
+                "(a file's type is told by its content, not by its name).",
+                field=spec.title,
+                types=allowed,
+            ),
         )
     return media_type
+
+
+def _either(names: list[str]) -> str:
+    """ "PDF or PNG image or ...", each name still translatable."""
+    if len(names) == 1:
+        return names[0]
+    return Message("%(one)s or %(other)s", one=names[0], other=_either(names[1:]))
 
 
 def _megabytes(size: int) -> str:
@@ -192,7 +220,11 @@ def check_completion(session: Session, runtime: WorkflowRuntime, change: Instanc
         ).tuples()
     )
     errors = [
-        FieldError(spec.name, "attachment", f"«{spec.title}» không phải tệp đã đính kèm vào hồ sơ này.")
+        FieldError(
+            spec.name,
+            "attachment",
+            Message("«%(field)s» is not a file attached to this case.", field=spec.title),
+        )
         for spec in fields
         if spec.name in given and (given[spec.name], spec.name) not in known
     ]

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from engine.contracts import ProcessContract, user_task
 from engine.errors import NotFound
 from engine.helpers import as_instant
+from engine.messages import Message
 from engine.models import HumanTask, ProcessInstance
 from engine.reactions import Capability, CaseSource, completed, ended, reached, recalled
 from engine.runtime import InstanceChange, StartRequest, WorkflowRuntime
@@ -26,7 +27,7 @@ from services import notifications
 from services.campaigns._models import Campaign, ProposalLine, UnitProposal
 from services.common import audit
 from services.common.db import table_of
-from services.common.display import LOCAL_TZ, deadline_words
+from services.common.display import LOCAL_TZ, deadline_message
 from services.common.errors import Conflict, InvalidInput, PermissionDenied
 from services.common.models import AuditEvent
 from services.deadlines import highest_levels
@@ -262,15 +263,22 @@ def open_campaign(
     actor = user_by_username(session, actor_username)
     commune = unit_by_code(session, request.commune_code)
     if commune.level != "commune":
-        raise InvalidInput("commune", f"«{commune.name}» không phải là xã, phường.")
+        raise InvalidInput("commune", Message("«%(unit)s» is not a commune or ward.", unit=commune.name))
     office = culture_society_office(session, commune)
     if not holds_role(session, actor.id, VHXH_OFFICER, office.id):
-        raise PermissionDenied(f"{actor_username} is not an officer of {office.name}")
+        raise PermissionDenied(Message("You are not an officer of %(office)s.", office=office.name))
     unit_deadline, city_deadline = _deadlines(request, at)
     units = _addressed_units(session, commune, request.unit_codes)
     title = request.title.strip()
     if not title or len(title) > 500:
-        raise InvalidInput("title", "Vui lòng nhập «Tên đợt» (tối đa 500 ký tự).")
+        raise InvalidInput(
+            "title",
+            Message(
+                "Please enter «%(label)s» (at most %(limit)s characters).",
+                label=Message("Campaign name"),
+                limit=500,
+            ),
+        )
     period_from, period_to = plan_period(request.target_year)
     campaign = Campaign(
         title=title,
@@ -338,11 +346,17 @@ def _deadlines(request: CampaignRequest, at: datetime) -> tuple[datetime, dateti
     city_deadline = request.city_deadline or default_city
     for field, value in (("unit_deadline", unit_deadline), ("city_deadline", city_deadline)):
         if value.tzinfo is None:
-            raise InvalidInput(field, "Thời hạn phải ghi rõ múi giờ (ví dụ +07:00).")
+            raise InvalidInput(field, Message("The deadline must state its time zone (for example +07:00)."))
     if unit_deadline <= at:
-        raise InvalidInput("unit_deadline", "Hạn các đơn vị gửi đề xuất phải sau thời điểm mở đợt.")
+        raise InvalidInput(
+            "unit_deadline",
+            Message("The units' deadline for their proposals must be after the campaign opens."),
+        )
     if city_deadline <= unit_deadline:
-        raise InvalidInput("city_deadline", "Hạn gửi UBND thành phố phải sau hạn các đơn vị gửi đề xuất.")
+        raise InvalidInput(
+            "city_deadline",
+            Message("The deadline for the city People's Committee must be after the units' deadline."),
+        )
     return unit_deadline, city_deadline
 
 
@@ -355,11 +369,15 @@ def _addressed_units(session: Session, commune: OrgUnit, unit_codes) -> list[Org
         unknown = [code for code in unit_codes if code not in by_code]
         if unknown:
             raise InvalidInput(
-                "units", "Không thể gửi đề nghị tới đơn vị ngoài xã hoặc ngoài phạm vi: " + ", ".join(unknown)
+                "units",
+                Message(
+                    "A request cannot be sent to a unit outside the commune or out of scope: %(units)s",
+                    units=", ".join(unknown),
+                ),
             )
         units = [by_code[code] for code in dict.fromkeys(unit_codes)]
     if not units:
-        raise InvalidInput("units", "Đợt đề xuất phải gửi tới ít nhất một đơn vị.")
+        raise InvalidInput("units", Message("A campaign must be sent to at least one unit."))
     return units
 
 
@@ -425,24 +443,27 @@ def _head_decided(session: Session, change: InstanceChange) -> None:
     _tell_redrafters(
         session,
         change,
-        f"Thủ trưởng {head.full_name if head else ''} trả lại đề xuất để chỉnh sửa, "
-        f"với ý kiến: «{decision.get('head_comment', '')}».",
+        Message(
+            "The head %(head)s returned the proposal for changes, with the comment: «%(comment)s».",
+            head=head.full_name if head else "",
+            comment=decision.get("head_comment", ""),
+        ),
     )
 
 
-def _tell_redrafters(session: Session, change: InstanceChange, why: str) -> None:
+def _tell_redrafters(session: Session, change: InstanceChange, why: Message) -> None:
     """Each officer who holds the reopened draft is told why it came back, and by when
     to send it again."""
     chart = OrgChart(session, change.at)
-    due = deadline_words(as_instant(change.data["unit_deadline"]))
+    due = deadline_message(as_instant(change.data["unit_deadline"]))
     for task in change.opened_tasks:
         for officer in chart.task_holders(task.lane, task.org_unit_id, task.assignee_id):
             notifications.notify(
                 session,
                 key=f"proposal-returned:{task.id}:{officer.id}",
                 user=officer,
-                subject=f"Đề xuất bị trả lại: {change.data.get('title', '')}",
-                body=f"{why} Hãy sửa và gửi lại {due}.",
+                subject=Message("Proposal returned: %(campaign)s", campaign=change.data.get("title", "")),
+                body=Message("%(why)s Correct it and send it again %(due)s.", why=why, due=due),
                 at=change.at,
                 task_id=task.id,
             )
@@ -553,14 +574,21 @@ def return_proposal(
     unit = unit_by_code(session, unit_code)
     proposal = _proposal(session, campaign, unit)
     if proposal is None or proposal.status != "submitted":
-        raise Conflict(f"{unit.name} has no submitted proposal in campaign {campaign_id}")
+        raise Conflict(Message("%(unit)s has no submitted proposal in this campaign.", unit=unit.name))
     if at >= campaign.unit_deadline:
         raise Conflict(
-            f"the cutoff of campaign {campaign_id} has passed; proposals can no longer be returned"
+            Message("The cutoff of this campaign has passed; proposals can no longer be returned.")
         )
     reason = reason.strip()
     if len(reason) < MIN_REASON_LENGTH:
-        raise InvalidInput("reason", f"«Lý do trả lại» phải có ít nhất {MIN_REASON_LENGTH} ký tự.")
+        raise InvalidInput(
+            "reason",
+            Message(
+                "«%(label)s» must have at least %(minimum)s characters.",
+                label=Message("Reason for returning"),
+                minimum=MIN_REASON_LENGTH,
+            ),
+        )
     data = {
         **_start_data(campaign, session.get_one(OrgUnit, campaign.commune_id)),
         "return_reason": reason,
@@ -571,7 +599,12 @@ def return_proposal(
     _tell_redrafters(
         session,
         change,
-        f"Phòng Văn hóa - Xã hội ({actor.full_name}) trả lại đề xuất để làm rõ, với lý do: «{reason}».",
+        Message(
+            "The Culture and Society Office (%(officer)s) returned the proposal for clarification, for this "
+            "reason: «%(reason)s».",
+            officer=actor.full_name,
+            reason=reason,
+        ),
     )
     audit.record(
         session,
@@ -678,12 +711,19 @@ def accept_late_proposal(
     unit = unit_by_code(session, unit_code)
     proposal = _proposal(session, campaign, unit)
     if proposal is None or proposal.status != "submitted_late":
-        raise Conflict(f"{unit.name} has no late proposal in campaign {campaign_id}")
+        raise Conflict(Message("%(unit)s has no late proposal in this campaign.", unit=unit.name))
     if campaign.status not in ("open", "aggregating"):
-        raise Conflict(f"campaign {campaign_id} has already been aggregated")
+        raise Conflict(Message("This campaign is already aggregated."))
     reason = reason.strip()
     if len(reason) < MIN_REASON_LENGTH:
-        raise InvalidInput("reason", f"«Lý do chấp nhận» phải có ít nhất {MIN_REASON_LENGTH} ký tự.")
+        raise InvalidInput(
+            "reason",
+            Message(
+                "«%(label)s» must have at least %(minimum)s characters.",
+                label=Message("Reason for accepting"),
+                minimum=MIN_REASON_LENGTH,
+            ),
+        )
     assert proposal.received_at is not None, "a late proposal was received"
     proposal.status, proposal.updated_at = "accepted_late", at
     proposal.late_accepted_by, proposal.late_accepted_at, proposal.late_accepted_reason = actor.id, at, reason
@@ -722,7 +762,7 @@ def remind_silent_units(session: Session, actor_username: str, campaign_id: int,
     if not holds_role(session, actor.id, VHXH_OFFICER, campaign.aggregator_id):
         raise PermissionDenied(f"{actor_username} may not remind the units of campaign {campaign_id}")
     if at >= campaign.unit_deadline:
-        raise Conflict(f"the cutoff of campaign {campaign_id} has passed")
+        raise Conflict(Message("The cutoff of this campaign has passed."))
     silent = [unit for unit in unit_statuses(session, campaign, at) if unit["status"] in NOT_SENT]
     proposals = {
         unit.code: proposal
@@ -759,10 +799,14 @@ def remind_silent_units(session: Session, actor_username: str, campaign_id: int,
                     user=holder,
                     at=at,
                     task_id=task.id,
-                    subject=f"Nhắc gửi đề xuất: {campaign.title}",
-                    body=f"Phòng Văn hóa - Xã hội nhắc {unit['unit_name']} gửi đề xuất nhu cầu "
-                    f"{deadline_words(campaign.unit_deadline)} (việc «{task.title}»). Đơn vị không gửi "
-                    "đúng hạn được coi như không có nhu cầu.",
+                    subject=Message("Reminder to send the proposal: %(campaign)s", campaign=campaign.title),
+                    body=Message(
+                        "The Culture and Society Office reminds %(unit)s to send its needs proposal %(due)s "
+                        "(task «%(task)s»). A unit that does not send it on time counts as having no needs.",
+                        unit=unit["unit_name"],
+                        due=deadline_message(campaign.unit_deadline),
+                        task=task.title,
+                    ),
                 )
         audit.record(
             session,

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from engine.contracts import ProcessContract, script_task, user_task
 from engine.errors import FormInvalid, NotFound
 from engine.forms import FieldError
+from engine.messages import Message
 from engine.reactions import Capability, CaseSource, completed, ended, reached
 from engine.runtime import InstanceChange, WorkflowRuntime
 from engine.store import TaskRecord
@@ -235,8 +236,10 @@ def receive_submission(
                 FieldError(
                     "",
                     "no_home_affairs_department",
-                    "Chưa có Sở Nội vụ của thành phố trong danh bạ tổ chức nên chưa thể gửi. "
-                    "Đề nghị liên hệ quản trị hệ thống.",
+                    Message(
+                        "The city's Department of Home Affairs is not in the directory of organisations yet, "
+                        "so this cannot be sent. Please contact the system administrator."
+                    ),
                 )
             ]
         ) from None
@@ -423,8 +426,10 @@ def _consolidated(session: Session, change: InstanceChange) -> None:
                 FieldError(
                     "",
                     "no_registered_submission",
-                    "Chưa có công văn đề xuất nào của xã, phường được vào sổ: "
-                    "chưa thể tổng hợp nhu cầu của thành phố.",
+                    Message(
+                        "No proposal dispatch of a commune or ward is registered yet: the city's needs "
+                        "cannot be consolidated."
+                    ),
                 )
             ]
         )
@@ -498,19 +503,26 @@ def approved_targets(consolidation: dict, targets: list[dict] | None) -> dict[st
                 FieldError(
                     f"targets[{index}].field",
                     "not_in_demand",
-                    "Lĩnh vực này không có trong bảng tổng hợp nhu cầu của thành phố.",
+                    Message("This field is not in the city's consolidated needs."),
                 )
             )
         elif field in seen:
             errors.append(
-                FieldError(f"targets[{index}].field", "duplicate", "Lĩnh vực này đã có ở dòng chỉ tiêu khác.")
+                FieldError(
+                    f"targets[{index}].field",
+                    "duplicate",
+                    Message("This field is already on another target line."),
+                )
             )
         elif quantity > demand[field]:
             errors.append(
                 FieldError(
                     f"targets[{index}].quantity_year",
                     "above_demand",
-                    f"Chỉ tiêu không được vượt quá nhu cầu đã tổng hợp ({demand[field]}).",
+                    Message(
+                        "The target may not be above the consolidated need (%(demand)s).",
+                        demand=demand[field],
+                    ),
                 )
             )
         else:

@@ -15,11 +15,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.errors import NotFound
+from engine.messages import Message
 from engine.models import HumanTask
 from services.comments._models import CaseComment
 from services.common import audit
 from services.common.errors import Conflict, InvalidInput, PermissionDenied
-from services.identity import AppUser, Membership, OrgUnit, task_roles
+from services.identity import AppUser, Membership, OrgUnit, role_word
 
 UNIT, CASE = "unit", "case"
 AUDIENCES = (UNIT, CASE)
@@ -34,7 +35,7 @@ class CommentView:
     id: int
     at: datetime
     author: str
-    role: str
+    role: str  # a message
     unit: str | None
     audience: str
     body: str | None
@@ -44,9 +45,9 @@ class CommentView:
 
     @property
     def who(self) -> str:
-        """The author with their place in the case: "Name (role — unit)"."""
-        place = " — ".join(filter(None, (self.role, self.unit)))
-        return f"{self.author} ({place})" if place else self.author
+        """The author with their place in the case: "Name (role — unit)", a message."""
+        place = Message("%(role)s — %(unit)s", role=self.role, unit=self.unit) if self.unit else self.role
+        return Message("%(author)s (%(place)s)", author=self.author, place=place) if place else self.author
 
 
 def post(
@@ -57,11 +58,13 @@ def post(
     # A browser sends a line break as CRLF: counted as one character, as the page counts it.
     text = (body or "").replace("\r\n", "\n").strip()
     if not text:
-        raise InvalidInput("body", "Ý kiến không được để trống.")
+        raise InvalidInput("body", Message("The comment may not be empty."))
     if len(text) > MAX_BODY:
-        raise InvalidInput("body", f"Ý kiến không được dài quá {MAX_BODY} ký tự.")
+        raise InvalidInput(
+            "body", Message("The comment may not be longer than %(limit)s characters.", limit=MAX_BODY)
+        )
     if audience not in AUDIENCES:
-        raise InvalidInput("audience", "Phạm vi người đọc ý kiến không hợp lệ.")
+        raise InvalidInput("audience", Message("The comment's readers are not valid."))
     comment = CaseComment(
         instance_id=task.instance_id,
         task_id=task.id,
@@ -97,14 +100,19 @@ def withdraw(
     if comment is None or comment.instance_id != instance_id or not _may_read(session, comment, user):
         raise NotFound(f"no comment {comment_id}")
     if comment.author_id != user.id:
-        raise PermissionDenied("Chỉ người viết ý kiến mới được rút ý kiến đó.")
+        raise PermissionDenied(Message("Only the comment's author may withdraw it."))
     if comment.withdrawn_at is not None:
-        raise Conflict("Ý kiến này đã được rút.")
+        raise Conflict(Message("This comment is already withdrawn."))
     text = (reason or "").strip()
     if not text:
-        raise InvalidInput("reason", "Lý do rút ý kiến không được để trống.")
+        raise InvalidInput("reason", Message("The reason for withdrawing may not be empty."))
     if len(text) > MAX_REASON:
-        raise InvalidInput("reason", f"Lý do rút ý kiến không được dài quá {MAX_REASON} ký tự.")
+        raise InvalidInput(
+            "reason",
+            Message(
+                "The reason for withdrawing may not be longer than %(limit)s characters.", limit=MAX_REASON
+            ),
+        )
     comment.withdrawn_at, comment.withdrawn_reason = at, text
     audit.record(
         session,
@@ -146,13 +154,12 @@ def readable(session: Session, instance_id: int, reader: AppUser) -> list[Commen
         .tuples()
         .all()
     )
-    roles = task_roles()
     return [
         CommentView(
             id=row.id,
             at=row.created_at,
             author=names.get(row.author_id, ""),
-            role=roles.get(row.role_code, row.role_code),
+            role=role_word(row.role_code),
             unit=unit_names.get(row.org_unit_id) if row.org_unit_id is not None else None,
             audience=row.audience,
             body=None if row.withdrawn_at else row.body,

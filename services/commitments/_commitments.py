@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from engine.contracts import Field, ProcessContract, user_task
 from engine.errors import FormInvalid, NotFound
 from engine.forms import FieldError
+from engine.messages import Message
 from engine.models import HumanTask
 from engine.reactions import Capability, completed, ended, reached
 from engine.runtime import InstanceChange, WorkflowRuntime
@@ -39,7 +40,7 @@ from services import documents, people
 from services.commitments._commitment_docx import CommitmentText, dmy, render, vnd
 from services.commitments._models import Commitment, SupportEntitlement
 from services.common import audit, policies
-from services.common.display import LOCAL_TZ
+from services.common.display import LOCAL_TZ, in_language
 from services.common.errors import Conflict, InvalidInput, PermissionDenied
 from services.documents import StoredDocument
 from services.identity import (
@@ -63,15 +64,15 @@ PROCESS = "commitment"
 SELECTION_PROCESS = "selection_round"
 MAX_SCAN_BYTES = 5 * 1024 * 1024
 CATEGORY_TITLES = {
-    "excellent_graduate": "tốt nghiệp xuất sắc",
-    "master": "thạc sĩ",
-    "resident_doctor": "bác sĩ nội trú",
-    "doctorate": "tiến sĩ",
-    "associate_professor": "phó giáo sư",
-    "professor": "giáo sư",
-    "in_service_talent": "cán bộ, công chức, viên chức có tài năng",
-    "expert": "chuyên gia",
-    "specialist_level_1": "bác sĩ chuyên khoa cấp I",
+    "excellent_graduate": Message("excellent graduate"),
+    "master": Message("master's degree holder"),
+    "resident_doctor": Message("resident doctor"),
+    "doctorate": Message("doctor (PhD)"),
+    "associate_professor": Message("associate professor"),
+    "professor": Message("professor"),
+    "in_service_talent": Message("talented cadre, civil servant or public employee"),
+    "expert": Message("expert"),
+    "specialist_level_1": Message("level I specialist doctor"),
 }
 
 
@@ -263,7 +264,12 @@ def _open_one(
 def _finance_department(session: Session) -> OrgUnit:
     unit = session.scalar(select(OrgUnit).where(OrgUnit.kind == FINANCE).order_by(OrgUnit.id).limit(1))
     if unit is None:
-        raise Conflict("Chưa có Sở Tài chính trong danh mục tổ chức: không thể mở bước thẩm định hỗ trợ.")
+        raise Conflict(
+            Message(
+                "There is no Department of Finance in the directory of organisations: the review of the "
+                "support cannot be opened."
+            )
+        )
     return unit
 
 
@@ -277,7 +283,7 @@ def _document_text(person, employer, commitment, category, decision_date, suppor
         date_of_birth=person.date_of_birth,
         employer_name=employer.name,
         job_position=commitment.job_position,
-        category_title=CATEGORY_TITLES.get(category, category),
+        category_title=_category_in_vietnamese(category),
         terms=commitment.terms,
         start_date=commitment.start_date,
         end_date=commitment.end_date,
@@ -295,7 +301,7 @@ def proposed_support(terms: dict, category: str) -> list[tuple[str, int, str]]:
     category. The monthly amount is per month actually worked (docs/legal-rules.md, "Monthly
     income support is paid per month actually worked")."""
     basis = _short_title(terms["title"])
-    category_title = CATEGORY_TITLES.get(category, category)
+    category_title = _category_in_vietnamese(category)
     found = []
     one_time = policies.one_time_support(terms, category)
     if one_time:
@@ -317,6 +323,12 @@ def proposed_support(terms: dict, category: str) -> list[tuple[str, int, str]]:
             )
         )
     return found
+
+
+def _category_in_vietnamese(category: str) -> str:
+    """The category's title as the commitment and the support's formula (Vietnamese
+    documents and data, whatever the reader's language) word it."""
+    return in_language(CATEGORY_TITLES.get(category, category), "vi")
 
 
 def _short_title(title: str) -> str:
@@ -377,14 +389,22 @@ def _step(handler):
 def _signed(session, commitment: Commitment, person: Person, done, at: datetime) -> None:
     by_scan = commitment.signed_document_id is not None  # record_signed_scan stored it first
     if done.completed_by != person.user_id and not by_scan:
-        raise PermissionDenied("Chỉ người cam kết tự ký; Sở Nội vụ tải bản giấy đã ký thay cho bước này.")
+        raise PermissionDenied(
+            Message(
+                "Only the person committing signs; Sở Nội vụ uploads the signed paper copy in place of "
+                "this step."
+            )
+        )
     if _name_key(done.completed_data["full_name"]) != _name_key(person.full_name or ""):
         raise FormInvalid(
             [
                 FieldError(
                     "full_name",
                     "name_mismatch",
-                    "«Họ và tên người cam kết» phải trùng với họ và tên ghi trong bản cam kết.",
+                    Message(
+                        "«Full name of the person committing» must match the full name written in the "
+                        "commitment."
+                    ),
                 )
             ]
         )
@@ -419,8 +439,11 @@ def _assigned(session, commitment: Commitment, person: Person, done, at: datetim
                 FieldError(
                     "assigned_on",
                     "out_of_range",
-                    f"«Ngày quyết định phân công» phải từ ngày {dmy(decision_date)} "
-                    f"đến hôm nay ({dmy(today)}).",
+                    Message(
+                        "«Date of the assignment decision» must be from %(first)s to today (%(today)s).",
+                        first=dmy(decision_date),
+                        today=dmy(today),
+                    ),
                 )
             ]
         )
@@ -456,7 +479,7 @@ def _support_decided(session, commitment: Commitment, person: Person, done, at: 
     note = (done.completed_data.get("note") or "").strip()
     if decision == "reject" and not note:
         raise FormInvalid(
-            [FieldError("note", "required", "Vui lòng nhập «Ý kiến thẩm định» khi không chấp thuận.")]
+            [FieldError("note", "required", Message("Please enter the «Review opinion» when not approving."))]
         )
     status = "approved" if decision == "approve" else "rejected"
     session.execute(
@@ -509,7 +532,7 @@ def record_signed_scan(
         raise PermissionDenied(f"{actor_username} is not an officer of Sở Nội vụ")
     commitment = get_commitment(session, commitment_id)
     if commitment.status != "awaiting_signature":
-        raise Conflict("Bản cam kết này đã được ký.")
+        raise Conflict(Message("This commitment is already signed."))
     media_type = _scan_media_type(content)
     task_id = session.scalar(
         select(HumanTask.id).where(
@@ -519,7 +542,7 @@ def record_signed_scan(
         )
     )
     if task_id is None:
-        raise Conflict("Bản cam kết này không còn chờ ký.")
+        raise Conflict(Message("This commitment is no longer waiting to be signed."))
     scan = documents.store(
         session,
         at,
@@ -540,19 +563,23 @@ def record_signed_scan(
 
 def _scan_media_type(content: bytes) -> str:
     if not content:
-        raise InvalidInput("file", "Vui lòng chọn tệp bản cam kết đã ký.")
+        raise InvalidInput("file", Message("Please choose the file of the signed commitment."))
     if len(content) > MAX_SCAN_BYTES:
-        raise InvalidInput("file", "Tệp bản cam kết đã ký không được lớn hơn 5 MB.")
+        raise InvalidInput("file", Message("The file of the signed commitment may not be larger than 5 MB."))
     # A scan is accepted by what it is, not by what its name says (services.documents).
     if documents.holds_markup(content):
         raise InvalidInput(
             "file",
-            "Tệp bản cam kết đã ký chứa mã trang web (HTML, script), không phải bản quét: "
-            "hãy tải lên bản PDF hoặc ảnh chụp bản cam kết đã ký.",
+            Message(
+                "The file of the signed commitment holds web page code (HTML, script), not a scan: "
+                "upload a PDF or a photo of the signed commitment."
+            ),
         )
     media_type = documents.media_type_of(content, (documents.PDF, documents.PNG, documents.JPEG))
     if media_type is None:
-        raise InvalidInput("file", "Tệp bản cam kết đã ký phải là PDF hoặc ảnh (PNG, JPEG).")
+        raise InvalidInput(
+            "file", Message("The file of the signed commitment must be a PDF or an image (PNG, JPEG).")
+        )
     return media_type
 
 

@@ -32,6 +32,9 @@ class Config:
     trusted_proxies: int = (
         0  # reverse proxies in front whose X-Forwarded-For is believed; 0: the socket address
     )
+    # A translations directory holding the pseudo-locale's catalog, every text marked
+    # (docs/languages.md); unset, as in production: no pseudo-locale.
+    pseudo_locale_dir: Path | None = None
 
     @classmethod
     def from_env(cls, env=os.environ) -> "Config":
@@ -56,4 +59,7 @@ class Config:
             data_key=env.get("TALENTFLOW_DATA_KEY") or None,
             retention_days=int(env.get("TALENTFLOW_RETENTION_DAYS", "90")),
             trusted_proxies=int(env.get("TALENTFLOW_TRUSTED_PROXIES", "0")),
+            pseudo_locale_dir=Path(env["TALENTFLOW_PSEUDO_LOCALE_DIR"])
+            if env.get("TALENTFLOW_PSEUDO_LOCALE_DIR")
+            else None,
         )

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from jsonschema import Draft202012Validator
 
+from engine.messages import Message
 from services.common.errors import InvalidInput
 
 POLICY_FILE = Path(__file__).parent / "policy_data" / "legal_bases.json"
@@ -64,7 +65,10 @@ class PolicyBook:
         except KeyError:
             raise InvalidInput(
                 "legal_basis",
-                "Căn cứ pháp lý không có trong danh mục chính sách: " + ", ".join(sorted(self.legal_bases)),
+                Message(
+                    "The legal basis is not in the policy list: %(known)s",
+                    known=", ".join(sorted(self.legal_bases)),
+                ),
             ) from None
 
 

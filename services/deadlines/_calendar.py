@@ -27,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.helpers import OFFICE_OPENS, as_instant, counted_unconfirmed_year, day_count
+from engine.messages import Message
 from services import notifications
 from services.common import audit
 from services.common.display import LOCAL_TZ
@@ -182,8 +183,41 @@ def suggestions(session: Session, year: int) -> list[tuple[date, str]]:
     lacks. Only suggestions: Tết and swap days are decided each year and must be checked
     against the government's notice before they are added."""
     known = {entry.day for entry in entries(session, year)}
-    return sorted(
-        (day, name) for day, name in holidays.country_holidays("VN", years=year).items() if day not in known
+    statutory = holidays.country_holidays("VN", years=year, language="en_US")
+    return sorted((day, _holiday_name(name)) for day, name in statutory.items() if day not in known)
+
+
+# The `holidays` package's English names of Vietnam's days off, as messages (docs/languages.md);
+# a name it adds later shows as it is until it is added here.
+HOLIDAY_NAMES = {
+    name.template: name
+    for name in (
+        Message("New Year's Day"),
+        Message("Lunar New Year's Eve"),
+        Message("29 of Lunar New Year"),
+        Message("Lunar New Year"),
+        Message("Second Day of Lunar New Year"),
+        Message("Third Day of Lunar New Year"),
+        Message("Fourth Day of Lunar New Year"),
+        Message("Fifth Day of Lunar New Year"),
+        Message("Hung Kings' Commemoration Day"),
+        Message("Liberation Day/Reunification Day"),
+        Message("International Labor Day"),
+        Message("National Day"),
+        Message("Vietnam Cultural Day"),
+    )
+}
+OBSERVED = " (observed)"
+
+
+def _holiday_name(name: str) -> str:
+    holiday = name.removesuffix(OBSERVED)
+    if holiday not in HOLIDAY_NAMES:
+        return name
+    return (
+        HOLIDAY_NAMES[holiday]
+        if holiday == name
+        else Message("%(holiday)s (day off in lieu)", holiday=HOLIDAY_NAMES[holiday])
     )
 
 
@@ -200,8 +234,11 @@ def confirm_year(session: Session, year: int, actor_id: int | None, at: datetime
     if not any(entry.kind == DAY_OFF for entry in entries(session, year)):
         raise InvalidInput(
             "year",
-            f"Năm {year} chưa có ngày nghỉ nào trong lịch: hãy nhập các ngày nghỉ "
-            "theo thông báo của Chính phủ trước khi xác nhận.",
+            Message(
+                "The calendar has no day off in %(year)s yet: enter the days off of the government's "
+                "notice before confirming it.",
+                year=year,
+            ),
         )
     confirmed = CalendarYear(year=year, confirmed_at=at)
     session.add(confirmed)
@@ -221,11 +258,13 @@ def remind_to_confirm_next_year(session: Session, at: datetime) -> int:
             AppUser.active, AppUser.id.in_(select(Membership.user_id).where(Membership.role_code == ADMIN))
         )
     )
-    subject = f"Xác nhận lịch ngày nghỉ năm {year}"
-    body = (
-        f"Lịch ngày nghỉ năm {year} chưa được xác nhận: các thời hạn tính qua năm {year} đang tạm tính "
-        f"theo ngày nghỉ luật định. Hãy nhập ngày nghỉ Tết, ngày nghỉ bù và ngày làm bù theo thông báo "
-        f"của Chính phủ, rồi xác nhận (talentflow calendar confirm {year})."
+    subject = Message("Confirm the days off of %(year)s", year=year)
+    body = Message(
+        "The days off of %(year)s are not confirmed: deadlines counted through %(year)s are provisional, "
+        "counted with the statutory days off. Enter the Tết days off, the days off in lieu and the "
+        "make-up working days of the government's notice, then confirm (talentflow calendar confirm "
+        "%(year)s).",
+        year=year,
     )
     return sum(
         notifications.notify(

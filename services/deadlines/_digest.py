@@ -17,12 +17,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from engine.escalation import CLOSE
+from engine.messages import Message
 from engine.models import HumanTask, ProcessInstance
 from engine.runtime import WorkflowRuntime
-from services.common.display import LOCAL_TZ, deadline_words, time_left
+from services.common.display import LOCAL_TZ, deadline_message, in_lines, time_left_message
 from services.common.models import JobRun
 from services.identity import AppUser, Membership
-from services.notifications import Message, notify_many
+from services.notifications import Notice, notify_many
 
 DIGEST_TIME = time(7, 0)
 SHOWN_TASKS = 5
@@ -91,7 +92,7 @@ def _open_tasks_by_user(
     return {user: list(tasks.values()) for user, tasks in by_user.items()}
 
 
-def _digest(user: AppUser, tasks: list[HumanTask], at: datetime) -> Message | None:
+def _digest(user: AppUser, tasks: list[HumanTask], at: datetime) -> Notice | None:
     if not tasks:
         return None
     far = at + timedelta(days=36500)
@@ -100,16 +101,24 @@ def _digest(user: AppUser, tasks: list[HumanTask], at: datetime) -> Message | No
     due_soon = sum(1 for task in tasks if task.due_at and at < task.due_at <= at + timedelta(days=1))
     day = at.astimezone(LOCAL_TZ).strftime("%d/%m/%Y")
     lines = [
-        f"Đồng chí có {len(tasks)} việc đang chờ xử lý: {overdue} việc quá hạn, "
-        f"{due_soon} việc đến hạn trong 24 giờ tới."
+        Message(
+            "Tasks waiting: %(waiting)s (%(overdue)s overdue, %(due_soon)s due within the next 24 hours).",
+            waiting=len(tasks),
+            overdue=overdue,
+            due_soon=due_soon,
+        )
     ]
     for task in tasks[:SHOWN_TASKS]:
         when = (
-            f"hạn {deadline_words(task.due_at)}, {time_left(task.due_at, at)}"
+            Message(
+                "due %(deadline)s, %(left)s",
+                deadline=deadline_message(task.due_at),
+                left=time_left_message(task.due_at, at),
+            )
             if task.due_at
-            else "không có hạn"
+            else Message("no deadline")
         )
-        lines.append(f"- {task.title} ({when})")
+        lines.append(Message("- %(task)s (%(when)s)", task=task.title, when=when))
     if len(tasks) > SHOWN_TASKS:
-        lines.append(f"... và {len(tasks) - SHOWN_TASKS} việc khác trong hộp công việc.")
-    return Message(f"digest:{day}:{user.id}", user, f"Tổng hợp công việc ngày {day}", "\n".join(lines))
+        lines.append(Message("... and %(more)s more tasks in the inbox.", more=len(tasks) - SHOWN_TASKS))
+    return Notice(f"digest:{day}:{user.id}", user, Message("Tasks of %(day)s", day=day), in_lines(*lines))

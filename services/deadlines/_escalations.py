@@ -23,13 +23,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from engine.escalation import CLOSE, ESCALATION, REASSIGN, Alert, due_alerts, plan_alerts
+from engine.messages import Message
 from engine.models import HumanTask, ProcessInstance
 from engine.runtime import MIGRATE, RETRY, RUNNING, TIMER, InstanceChange, WorkflowRuntime
 from services.common.db import table_of
-from services.common.display import deadline_words, local_time, time_left
+from services.common.display import deadline_message, local_time, time_left_message
 from services.deadlines._models import Escalation
 from services.identity import AppUser, OrgChart, OrgUnit
-from services.notifications import Message, notify_many
+from services.notifications import Notice, notify_many
 
 TASK = table_of(HumanTask)
 ESCALATIONS = table_of(Escalation)
@@ -201,36 +202,50 @@ def _unit_name(chart: OrgChart, unit_id: int | None) -> str:
     return unit.name if unit else ""
 
 
-def _reminder_messages(chart: OrgChart, task, alert: Alert, at: datetime) -> list[Message]:
-    subject = f"Nhắc việc: «{task.title}» — {time_left(task.due_at, at)}"
-    body = (
-        f"Việc «{task.title}» của {_unit_name(chart, task.org_unit_id)} cần hoàn thành "
-        f"{deadline_words(task.due_at)} ({time_left(task.due_at, at)})."
+def _reminder_messages(chart: OrgChart, task, alert: Alert, at: datetime) -> list[Notice]:
+    left = time_left_message(task.due_at, at)
+    subject = Message("Reminder: «%(task)s» — %(left)s", task=task.title, left=left)
+    body = Message(
+        "The task «%(task)s» of %(unit)s is to be done %(deadline)s (%(left)s).",
+        task=task.title,
+        unit=_unit_name(chart, task.org_unit_id),
+        deadline=deadline_message(task.due_at),
+        left=left,
     )
     return [
-        Message(f"reminder:{task.id}:{alert.label}:{user.id}", user, subject, body, task.id)
+        Notice(f"reminder:{task.id}:{alert.label}:{user.id}", user, subject, body, task.id)
         for user in chart.task_holders(task.lane, task.org_unit_id, task.assignee_id)
     ]
 
 
 def _escalation_messages(
     chart: OrgChart, task, level: int, action: str, recipients: list[AppUser], at: datetime
-) -> list[Message]:
-    unit = _unit_name(chart, task.org_unit_id)
+) -> list[Notice]:
+    unit, due = _unit_name(chart, task.org_unit_id), local_time(task.due_at)
     if action == CLOSE:
-        subject = f"Hết hạn: «{task.title}» — {unit}"
-        body = (
-            f"Việc «{task.title}» của {unit} đã tự động kết thúc khi hết hạn lúc {local_time(task.due_at)}."
+        subject = Message("Deadline passed: «%(task)s» — %(unit)s", task=task.title, unit=unit)
+        body = Message(
+            "The task «%(task)s» of %(unit)s closed by itself at its deadline, %(due)s.",
+            task=task.title,
+            unit=unit,
+            due=due,
         )
     else:
-        subject = f"Quá hạn (cấp {level}): «{task.title}» — {unit}"
-        body = (
-            f"Việc «{task.title}» của {unit} đã quá hạn từ {local_time(task.due_at)} "
-            f"({time_left(task.due_at, at)}). Đề nghị đồng chí chỉ đạo xử lý."
+        subject = Message(
+            "Overdue (level %(level)s): «%(task)s» — %(unit)s", level=level, task=task.title, unit=unit
+        )
+        body = Message(
+            "The task «%(task)s» of %(unit)s is overdue since %(due)s (%(left)s). "
+            "Please see that it is handled.",
+            task=task.title,
+            unit=unit,
+            due=due,
+            left=time_left_message(task.due_at, at),
         )
         if action == REASSIGN and recipients:
-            body += f" Việc đã được chuyển cho {recipients[0].full_name} xử lý."
+            body = Message(
+                "%(overdue)s The task was handed to %(holder)s.", overdue=body, holder=recipients[0].full_name
+            )
     return [
-        Message(f"escalation:{task.id}:{level}:{user.id}", user, subject, body, task.id)
-        for user in recipients
+        Notice(f"escalation:{task.id}:{level}:{user.id}", user, subject, body, task.id) for user in recipients
     ]

@@ -10,6 +10,7 @@ from sqlalchemy import and_, bindparam, exists, select, update
 from sqlalchemy.orm import Session, aliased
 
 from engine.errors import NotFound
+from engine.messages import Message
 from engine.models import HumanTask, ProcessDefinition
 from engine.runtime import InstanceChange, WorkflowRuntime
 from engine.store import TaskRecord
@@ -20,7 +21,7 @@ from services.common.display import LOCAL_TZ
 from services.common.errors import Conflict, InvalidInput
 from services.delegation._models import Absence
 from services.identity import AppUser, Membership
-from services.notifications import Message, notify_many
+from services.notifications import Notice, notify_many
 
 REASON_MAX = 500
 
@@ -85,22 +86,29 @@ def declare_absence(
     """Record that the user is away from ``starts_on`` to ``ends_on`` (local dates, both
     included) and who takes their new tasks meanwhile. Every field is checked before
     anything is written."""
-    starts, ends = _date("starts_on", "Từ ngày", starts_on), _date("ends_on", "Đến ngày", ends_on)
+    starts, ends = (
+        _date("starts_on", Message("First day away"), starts_on),
+        _date("ends_on", Message("Last day away"), ends_on),
+    )
     if ends < starts:
-        raise InvalidInput("ends_on", "«Đến ngày» không được trước «Từ ngày».")
+        raise InvalidInput("ends_on", Message("«Last day away» cannot be before «First day away»."))
     if ends < local_day(at):
-        raise InvalidInput("ends_on", "«Đến ngày» không được trước hôm nay.")
+        raise InvalidInput("ends_on", Message("«Last day away» cannot be before today."))
     delegate = _delegate(session, user, delegate_id)
     known = process_choices(session)
     chosen = sorted(set(process_keys))
     unknown = [key for key in chosen if key not in known]
     if unknown:
-        raise InvalidInput("process_keys", f"«Quy trình» không có trong danh mục: {', '.join(unknown)}.")
+        raise InvalidInput(
+            "process_keys", Message("«Processes» not in the list: %(keys)s.", keys=", ".join(unknown))
+        )
     why = str(reason or "").strip()
     if not why:
-        raise InvalidInput("reason", "Vui lòng nhập «Lý do» vắng mặt.")
+        raise InvalidInput("reason", Message("Please enter the «Reason» for the absence."))
     if len(why) > REASON_MAX:
-        raise InvalidInput("reason", f"«Lý do» không được dài quá {REASON_MAX} ký tự.")
+        raise InvalidInput(
+            "reason", Message("«Reason» may not be longer than %(limit)s characters.", limit=REASON_MAX)
+        )
     overlapping = session.scalars(
         select(Absence)
         .where(
@@ -114,8 +122,11 @@ def declare_absence(
     if overlapping is not None:
         raise InvalidInput(
             "starts_on",
-            f"Đồng chí đã có đợt vắng mặt từ {overlapping.starts_on:%d/%m/%Y} "
-            f"đến {overlapping.ends_on:%d/%m/%Y} trùng với khoảng thời gian này.",
+            Message(
+                "You already have an absence from %(starts)s to %(ends)s overlapping this period.",
+                starts=f"{overlapping.starts_on:%d/%m/%Y}",
+                ends=f"{overlapping.ends_on:%d/%m/%Y}",
+            ),
         )
     absence = Absence(
         user_id=user.id,
@@ -148,41 +159,47 @@ def cancel_absence(session: Session, user: AppUser, absence_id: int, at: datetim
     if absence is None or absence.user_id != user.id:
         raise NotFound(f"{user.username} has no absence {absence_id}")  # not even confirmed to exist
     if absence.cancelled_at is not None:
-        raise Conflict("Đợt vắng mặt này đã được hủy.")
+        raise Conflict(Message("This absence is already cancelled."))
     if absence.ends_on < local_day(at):
-        raise Conflict("Đợt vắng mặt này đã kết thúc: không thể hủy.")
+        raise Conflict(Message("This absence has ended: it cannot be cancelled."))
     absence.cancelled_at = at
     audit.record(session, at, user.id, "absence.cancel", f"absence:{absence.id}")
     return absence
 
 
-def _date(field: str, label: str, value: object) -> date:
+def _date(field: str, label: Message, value: object) -> date:
     if isinstance(value, date):
         return value
     text = str(value or "").strip()
     if not text:
-        raise InvalidInput(field, f"Vui lòng nhập «{label}».")
+        raise InvalidInput(field, Message("Please enter «%(label)s».", label=label))
     for parse in (date.fromisoformat, lambda typed: datetime.strptime(typed, "%d/%m/%Y").date()):
         try:
             return parse(text)
         except ValueError:
             continue
-    raise InvalidInput(field, f"«{label}» phải là một ngày, ví dụ 20/01/2027.")
+    raise InvalidInput(field, Message("«%(label)s» must be a date, for example 20/01/2027.", label=label))
 
 
 def _delegate(session: Session, user: AppUser, delegate_id: object) -> AppUser:
     try:
         wanted = int(str(delegate_id).strip())
     except ValueError:
-        raise InvalidInput("delegate_id", "Vui lòng chọn «Người nhận thay».") from None
+        raise InvalidInput(
+            "delegate_id", Message("Please choose «%(label)s».", label=Message("Delegate"))
+        ) from None
     if wanted == user.id:
         raise InvalidInput(
-            "delegate_id", "«Người nhận thay» phải là một đồng nghiệp khác, không phải chính đồng chí."
+            "delegate_id",
+            Message("«%(label)s» must be a colleague, not yourself.", label=Message("Delegate")),
         )
     if wanted not in {colleague.id for colleague in possible_delegates(session, user)}:
         raise InvalidInput(
             "delegate_id",
-            "«Người nhận thay» phải là cán bộ đang làm việc, cùng vai trò và cùng đơn vị với đồng chí.",
+            Message(
+                "«%(label)s» must be an active officer with your role in your unit.",
+                label=Message("Delegate"),
+            ),
         )
     delegate = session.get(AppUser, wanted)
     assert delegate is not None
@@ -296,23 +313,35 @@ def _route(session: Session, change: InstanceChange, routed: list) -> None:
             to_user_id=delegate.id,
             reason=row.reason,
         )
-        period = f"từ {row.starts_on:%d/%m/%Y} đến {row.ends_on:%d/%m/%Y}"
+        period = Message(
+            "from %(starts)s to %(ends)s", starts=f"{row.starts_on:%d/%m/%Y}", ends=f"{row.ends_on:%d/%m/%Y}"
+        )
         messages += [
-            Message(
+            Notice(
                 f"absence-routed:{task.id}:{delegate.id}",
                 delegate,
-                f"Công việc giao thay: {task.title}",
+                Message("Task handed to you while a colleague is away: %(task)s", task=task.title),
                 # An absence's reason may be personal: kept with the routing step, not sent around.
-                f"«{task.title}» được giao thay cho đồng chí trong thời gian {absent.full_name} vắng mặt "
-                f"({period}).",
+                Message(
+                    "«%(task)s» is handed to you while %(absent)s is away (%(period)s).",
+                    task=task.title,
+                    absent=absent.full_name,
+                    period=period,
+                ),
                 task.id,
             ),
-            Message(
+            Notice(
                 f"absence-informed:{task.id}:{absent.id}",
                 absent,
-                f"Công việc mới đã giao cho {delegate.full_name}: {task.title}",
-                f"Trong thời gian đồng chí vắng mặt ({period}), «{task.title}» đã được giao cho "
-                f"{delegate.full_name} xử lý thay.",
+                Message(
+                    "New task handed to %(delegate)s: %(task)s", delegate=delegate.full_name, task=task.title
+                ),
+                Message(
+                    "While you are away (%(period)s), «%(task)s» was handed to %(delegate)s.",
+                    period=period,
+                    task=task.title,
+                    delegate=delegate.full_name,
+                ),
                 task.id,
             ),
         ]

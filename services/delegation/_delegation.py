@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
+from engine.messages import Message
 from engine.models import HumanTask
 from services import notifications, work
 from services.common import audit
@@ -55,7 +56,7 @@ def delegate_task(
     reason: assigned to them, in the case's history, the colleague told, audited."""
     task = work.visible_task(session, user, task_id)  # another unit's task: not found
     if not holds_now(session, user, task):
-        raise Conflict("Công việc này không còn do đồng chí xử lý: không thể chuyển xử lý.")
+        raise Conflict(Message("This task is no longer yours to handle: it cannot be handed over."))
     colleague = _colleague(session, user, task, delegate_id)
     why = _reason(reason)
     handed = rows_changed(
@@ -70,7 +71,7 @@ def delegate_task(
         .execution_options(synchronize_session=False),
     )
     if handed != 1:  # someone took or finished it meanwhile
-        raise Conflict("Công việc này vừa được người khác nhận hoặc xử lý: không thể chuyển xử lý.")
+        raise Conflict(Message("Someone else just claimed or handled this task: it cannot be handed over."))
     session.refresh(task)
     work.record_task_event(
         session,
@@ -87,10 +88,13 @@ def delegate_task(
         session,
         key=f"delegated:{task.id}:{colleague.id}:{at.isoformat()}",
         user=colleague,
-        subject=f"Công việc được chuyển cho đồng chí: {task.title}",
-        body=(
-            f"{user.full_name} chuyển cho đồng chí xử lý «{task.title}» lúc {local_time(at)}, "
-            f"với lý do: «{why}»."
+        subject=Message("Task handed to you: %(task)s", task=task.title),
+        body=Message(
+            "%(by)s handed you «%(task)s» at %(at)s, for this reason: «%(reason)s».",
+            by=user.full_name,
+            task=task.title,
+            at=local_time(at),
+            reason=why,
         ),
         at=at,
         task_id=task.id,
@@ -105,10 +109,13 @@ def _colleague(session: Session, user: AppUser, task: HumanTask, delegate_id: ob
     try:
         wanted = int(str(delegate_id).strip())
     except ValueError:
-        raise InvalidInput("delegate_id", "Vui lòng chọn «Người nhận».") from None
+        raise InvalidInput(
+            "delegate_id", Message("Please choose «%(label)s».", label=Message("Colleague"))
+        ) from None
     if wanted == user.id:
         raise InvalidInput(
-            "delegate_id", "«Người nhận» phải là một đồng nghiệp khác, không phải chính đồng chí."
+            "delegate_id",
+            Message("«%(label)s» must be a colleague, not yourself.", label=Message("Colleague")),
         )
     colleague = session.get(AppUser, wanted)
     if (
@@ -118,7 +125,10 @@ def _colleague(session: Session, user: AppUser, task: HumanTask, delegate_id: ob
     ):
         raise InvalidInput(
             "delegate_id",
-            "«Người nhận» phải là cán bộ đang làm việc, cùng vai trò và cùng đơn vị với đồng chí.",
+            Message(
+                "«%(label)s» must be an active officer with your role in your unit.",
+                label=Message("Colleague"),
+            ),
         )
     return colleague
 
@@ -126,9 +136,11 @@ def _colleague(session: Session, user: AppUser, task: HumanTask, delegate_id: ob
 def _reason(reason: object) -> str:
     why = str(reason or "").strip()
     if not why:
-        raise InvalidInput("reason", "Vui lòng nhập «Lý do» chuyển xử lý.")
+        raise InvalidInput("reason", Message("Please enter the «Reason» for handing it over."))
     if len(why) > REASON_MAX:
-        raise InvalidInput("reason", f"«Lý do» không được dài quá {REASON_MAX} ký tự.")
+        raise InvalidInput(
+            "reason", Message("«Reason» may not be longer than %(limit)s characters.", limit=REASON_MAX)
+        )
     return why
 
 

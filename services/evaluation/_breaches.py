@@ -21,12 +21,13 @@ from sqlalchemy.orm import Session
 from engine.contracts import ProcessContract, user_task
 from engine.errors import FormInvalid, NotFound
 from engine.forms import FieldError
+from engine.messages import Message
 from engine.reactions import Capability, completed, ended
 from engine.runtime import InstanceChange, WorkflowRuntime
 from services import commitments, people
 from services.commitments import ONE_TIME, Commitment, SupportEntitlement
 from services.common import audit, policies
-from services.common.display import LOCAL_TZ
+from services.common.display import LOCAL_TZ, in_language, joined
 from services.common.errors import Conflict, InvalidInput, PermissionDenied
 from services.evaluation._models import Breach
 from services.identity import (
@@ -45,11 +46,11 @@ from services.people import Person
 
 BREACH_PROCESS = "breach_case"
 TRIGGERS = {
-    "resignation": "Thôi việc theo nguyện vọng",
-    "transfer_out": "Chuyển công tác ra ngoài phạm vi cam kết",
-    "field_change": "Chuyển sang ngành, lĩnh vực khác với lĩnh vực được thu hút",
-    "dismissal": "Bị buộc thôi việc",
-    "job_abandonment": "Tự ý bỏ việc",
+    "resignation": Message("Resignation at their own request"),
+    "transfer_out": Message("Transfer outside the scope of the commitment"),
+    "field_change": Message("Move to a sector or field other than the one they were attracted for"),
+    "dismissal": Message("Dismissal"),
+    "job_abandonment": Message("Leaving the job without permission"),
 }
 FORMULA_TITLES = {"full": "hoàn trả toàn bộ", "prorata_unserved_months": "theo số tháng chưa công tác"}
 # A commitment can be breached once signed, until it ends.
@@ -135,17 +136,16 @@ def report_breach(
         raise PermissionDenied(f"{actor_username} may not report a breach of commitment {commitment_id}")
     if trigger not in TRIGGERS:
         raise InvalidInput(
-            "trigger", "Hành vi vi phạm phải là một trong: " + "; ".join(TRIGGERS.values()) + "."
+            "trigger",
+            Message("The breach must be one of: %(choices)s.", choices=joined(list(TRIGGERS.values()), "; ")),
         )
     occurred_on = _checked_date(occurred_on, commitment, at)
     if commitment.status not in BREACHABLE:
-        raise Conflict(
-            f"commitment {commitment_id} is {commitment.status}; only a signed or active one can be breached"
-        )
+        raise Conflict(Message("Only a signed or current commitment can be reported as breached."))
     if session.scalar(
         select(exists().where(Breach.commitment_id == commitment.id, Breach.status == "appraising"))
     ):
-        raise Conflict(f"commitment {commitment_id} already has a breach case being appraised")
+        raise Conflict(Message("This commitment already has a breach case being appraised."))
 
     received = received_one_time_support(session, commitment.id)
     served = whole_months(commitment.start_date, occurred_on)
@@ -212,14 +212,21 @@ def _checked_date(occurred_on: date | str, commitment: Commitment, at: datetime)
         try:
             occurred_on = date.fromisoformat(occurred_on)
         except ValueError:
-            raise InvalidInput("occurred_on", "Ngày vi phạm phải là ngày hợp lệ (năm-tháng-ngày).") from None
+            raise InvalidInput(
+                "occurred_on", Message("The date of the breach must be a valid date (year-month-day).")
+            ) from None
     if occurred_on > at.astimezone(LOCAL_TZ).date():
-        raise InvalidInput("occurred_on", "Ngày vi phạm không được sau ngày báo cáo.")
+        raise InvalidInput(
+            "occurred_on", Message("The date of the breach may not be after the day of the report.")
+        )
     if occurred_on < commitment.start_date or occurred_on > commitment.end_date:
         raise InvalidInput(
             "occurred_on",
-            "Ngày vi phạm phải trong thời hạn cam kết (từ "
-            f"{commitment.start_date:%d/%m/%Y} đến {commitment.end_date:%d/%m/%Y}).",
+            Message(
+                "The date of the breach must be within the commitment (from %(start)s to %(end)s).",
+                start=f"{commitment.start_date:%d/%m/%Y}",
+                end=f"{commitment.end_date:%d/%m/%Y}",
+            ),
         )
     return occurred_on
 
@@ -251,7 +258,7 @@ def _start_data(session: Session, breach: Breach, commitment: Commitment, at: da
         "full_name": session.get_one(Person, commitment.person_id).full_name or "",
         "employer_name": session.get_one(OrgUnit, commitment.employer_org_id).name,
         "trigger": breach.trigger,
-        "trigger_title": TRIGGERS[breach.trigger],
+        "trigger_title": in_language(TRIGGERS[breach.trigger], "vi"),  # the case's data, in Vietnamese
         "occurred_on": breach.occurred_on.isoformat(),
         "legal_basis_title": terms.get("title", commitment.legal_basis),
         "commitment_months": terms["commitment"]["min_years"] * 12,
@@ -298,9 +305,10 @@ def _record_appraisal(session: Session, breach: Breach, change: InstanceChange) 
                 FieldError(
                     "exempt_reason",
                     "not_allowed",
-                    "«Trường hợp được miễn» phải là một trường hợp miễn ghi trong cam kết: "
-                    + "; ".join(allowed)
-                    + ".",
+                    Message(
+                        "«Exemption» must be one of the exemptions written in the commitment: %(allowed)s.",
+                        allowed="; ".join(allowed),
+                    ),
                 )
             ]
         )
@@ -324,17 +332,35 @@ def _record_decision(session: Session, breach: Breach, change: InstanceChange) -
     decided_on = at.astimezone(LOCAL_TZ).date()
     due_on = date.fromisoformat(data["due_date"]) if data.get("due_date") else None
     if not exempt and breach.refund_amount_vnd > 0 and due_on is None:
-        raise FormInvalid([FieldError("due_date", "required", "Vui lòng nhập «Hạn nộp hoàn trả».")])
+        raise FormInvalid(
+            [
+                FieldError(
+                    "due_date",
+                    "required",
+                    Message("Please enter «%(label)s».", label=Message("Refund due date")),
+                )
+            ]
+        )
     if due_on is not None and due_on <= decided_on:
         raise FormInvalid(
-            [FieldError("due_date", "after_decision", "«Hạn nộp hoàn trả» phải sau ngày ký quyết định.")]
+            [
+                FieldError(
+                    "due_date",
+                    "after_decision",
+                    Message(
+                        "«%(label)s» must be after the day the decision is signed.",
+                        label=Message("Refund due date"),
+                    ),
+                )
+            ]
         )
     commitment = session.get_one(Commitment, breach.commitment_id)
     breach.decision_number, breach.decided_at = data["decision_number"], at
     breach.refund_due_on = None if exempt else due_on
     breach.status = "exempt" if exempt else "refund_due"
     commitment.status = "waived" if exempt else "breached"
-    reason = f"{TRIGGERS[breach.trigger]} từ ngày {breach.occurred_on:%d/%m/%Y}"
+    # The talent list's records are kept in Vietnamese.
+    reason = f"{in_language(TRIGGERS[breach.trigger], 'vi')} từ ngày {breach.occurred_on:%d/%m/%Y}"
     if exempt:
         reason += f" (miễn hoàn trả: {breach.exempt_reason})"
     people.leave_talent_list(

@@ -11,6 +11,7 @@ from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from engine.errors import NotFound
+from engine.messages import Message
 from services.common import audit
 from services.common.errors import InvalidInput
 from services.common.models import AuditEvent
@@ -68,10 +69,10 @@ def act(session: Session, actor_id: int, user_id: int, action: str, at: datetime
     """End every session of the user, unlock their name, disable or enable the account
     (disabling also ends the sessions; the user's API tokens stop working meanwhile)."""
     if action not in ACTIONS:
-        raise InvalidInput("action", f"phải là một trong {', '.join(ACTIONS)}")
+        raise InvalidInput("action", Message("must be one of %(actions)s", actions=", ".join(ACTIONS)))
     user = _user(session, user_id)
     if action == "disable" and user.id == actor_id:
-        raise InvalidInput("action", "Quản trị viên không thể tự vô hiệu hóa tài khoản của chính mình.")
+        raise InvalidInput("action", Message("An administrator cannot disable their own account."))
     if action == "unlock":
         details = {"failures_forgotten": sign_in.unlock(session, user.username)}
     elif action == "enable":

@@ -6,6 +6,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from engine.errors import NotFound
+from engine.messages import Message
 from services.identity._models import AppUser, Membership, OrgUnit, Role
 
 UNIT_OFFICER = "unit_officer"
@@ -31,6 +32,19 @@ ROLES = {
     COUNCIL_MEMBER: ("Thành viên Hội đồng tuyển chọn", "Selection council member"),
     TALENT: ("Người có tài năng", "Talent"),
     ADMIN: ("Quản trị hệ thống", "Administrator"),
+}
+# How pages name a role (translated at the edge, docs/languages.md); ROLES seeds the table.
+ROLE_WORDS = {
+    UNIT_OFFICER: Message("Unit officer"),
+    UNIT_HEAD: Message("Unit head"),
+    VHXH_OFFICER: Message("Culture-Society Office officer"),
+    COMMUNE_CHAIR: Message("Commune chairperson"),
+    SNV_OFFICER: Message("Department of Home Affairs officer"),
+    CITY_CHAIR: Message("City People's Committee leader"),
+    FINANCE_OFFICER: Message("Finance officer"),
+    COUNCIL_MEMBER: Message("Selection council member"),
+    TALENT: Message("Talent"),
+    ADMIN: Message("Administrator"),
 }
 
 CULTURE_SOCIETY_OFFICE = "office_culture_society"
@@ -141,6 +155,11 @@ def addressable_units(session: Session, commune: OrgUnit) -> list[OrgUnit]:
             .order_by(OrgUnit.id)
         )
     )
+
+
+def role_word(code: str) -> str:
+    """A role's name for people (a message), or its code when it is not one of ours."""
+    return ROLE_WORDS.get(code, code)
 
 
 def task_roles() -> dict[str, str]:

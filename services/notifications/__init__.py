@@ -6,7 +6,7 @@ what it names (the import contracts in setup.cfg)."""
 from services.notifications._models import Notification
 from services.notifications._notifications import (
     DeliveryRun,
-    Message,
+    Notice,
     SmtpMailer,
     deliver_emails,
     mark_read,
@@ -17,7 +17,7 @@ from services.notifications._notifications import (
 
 __all__ = [
     "DeliveryRun",
-    "Message",
+    "Notice",
     "Notification",
     "SmtpMailer",
     "deliver_emails",

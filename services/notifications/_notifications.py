@@ -6,6 +6,10 @@ short commit, talks to the SMTP server outside any transaction (a slow server mu
 not hold the database's write lock), then marks it sent. A crash between sending and
 marking lets the lease expire and the mail goes again: delivered at least once,
 never lost. Failures are retried with exponential backoff.
+
+A notification's subject and body are ``engine.messages.Message`` texts: kept as their
+templates and parameters, so the bell shows them in each reader's language, and e-mail is
+written in the mailer's language (Vietnamese unless configured).
 """
 
 from __future__ import annotations
@@ -22,9 +26,11 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from engine.messages import to_json
 from services.common.db import rows_changed, table_of
+from services.common.display import in_language
 from services.identity import AppUser
-from services.notifications._models import Notification
+from services.notifications._models import Notification, reworded
 
 log = logging.getLogger(__name__)
 NOTIFICATION = table_of(Notification)
@@ -33,10 +39,10 @@ FIRST_RETRY, MAX_RETRY = timedelta(minutes=1), timedelta(hours=1)
 
 
 @dataclass(frozen=True)
-class Message:
+class Notice:
     key: str  # the idempotency key: the same event always makes the same key
     user: AppUser
-    subject: str
+    subject: str  # a Message, or text written in one language
     body: str
     task_id: str | None = None
 
@@ -54,13 +60,13 @@ def notify(
     """Queue a notification; False when one with this key already exists."""
     result = session.execute(
         _insert(session)
-        .values(_row(Message(key, user, subject, body, task_id), at))
+        .values(_row(Notice(key, user, subject, body, task_id), at))
         .returning(NOTIFICATION.c.id)
     )
     return result.first() is not None  # a row comes back only when it was inserted
 
 
-def notify_many(session: Session, messages: list[Message], at: datetime) -> None:
+def notify_many(session: Session, messages: list[Notice], at: datetime) -> None:
     """Queue many notifications in one statement; keys already there are skipped."""
     if messages:
         session.execute(_insert(session), [_row(message, at) for message in messages])
@@ -71,13 +77,14 @@ def _insert(session: Session):
     return dialect.insert(NOTIFICATION).on_conflict_do_nothing(index_elements=["key"])
 
 
-def _row(message: Message, at: datetime) -> dict:
+def _row(message: Notice, at: datetime) -> dict:
     email = message.user.email
     return {
         "key": message.key,
         "user_id": message.user.id,
         "subject": message.subject,
         "body": message.body,
+        "wording": {"subject": to_json(message.subject), "body": to_json(message.body)},
         "task_id": message.task_id,
         "created_at": at,
         "email_to": email,
@@ -123,6 +130,7 @@ class SmtpMailer:
     password: str | None = None
     starttls: bool = False
     timeout_s: float = 10.0
+    language: str = "vi"  # recipients have no language of their own: the pages' default
 
     @contextmanager
     def connect(self) -> Iterator[smtplib.SMTP]:
@@ -135,13 +143,14 @@ class SmtpMailer:
 
     def send(self, smtp: smtplib.SMTP, notification_id: int, to: str, subject: str, body: str) -> None:
         message = EmailMessage()
-        message["From"], message["To"], message["Subject"] = self.sender, to, subject
+        message["From"], message["To"] = self.sender, to
+        message["Subject"] = in_language(subject, self.language)
         # The same notification always carries the same Message-ID: if a crash makes it go
         # twice, mail clients show it once.
         message["Message-ID"] = (
             f"<notification-{notification_id}@{self.sender.rpartition('@')[2] or 'talentflow'}>"
         )
-        message.set_content(body)  # UTF-8: Vietnamese subjects and bodies survive
+        message.set_content(in_language(body, self.language))  # UTF-8: Vietnamese subjects and bodies survive
         smtp.send_message(message)
 
 
@@ -169,7 +178,13 @@ def _send_batch(db, mailer: SmtpMailer, now, batch: list, run: DeliveryRun) -> N
             while pending:
                 row = pending[0]
                 try:
-                    mailer.send(smtp, row.id, row.email_to, row.subject, row.body)
+                    mailer.send(
+                        smtp,
+                        row.id,
+                        row.email_to,
+                        reworded(row.wording, "subject", row.subject),
+                        reworded(row.wording, "body", row.body),
+                    )
                 except smtplib.SMTPRecipientsRefused as error:  # this address only: go on
                     _record_failure(db, pending.pop(0), now(), error)
                     run.failed += 1
@@ -198,6 +213,7 @@ def _lease_due(db, at: datetime, limit: int, lease: timedelta) -> list:
             NOTIFICATION.c.email_to,
             NOTIFICATION.c.subject,
             NOTIFICATION.c.body,
+            NOTIFICATION.c.wording,
             NOTIFICATION.c.email_attempts,
         )
         .where(NOTIFICATION.c.email_sent_at.is_(None), NOTIFICATION.c.email_next_attempt_at <= at)

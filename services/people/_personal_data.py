@@ -33,12 +33,13 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from engine.errors import EngineError
+from engine.messages import Message
 from services.common import instance_files
 from services.common.config import Config
 from services.common.errors import InvalidInput
 
 FIELD = "citizen_id"
-FIELD_LABEL = "Số định danh cá nhân"
+FIELD_LABEL = Message("Citizen ID")
 KEY_VERSION = "v1"
 KEY_FILE = "data_key"
 KEY_BYTES = 32
@@ -95,7 +96,10 @@ def normalize_citizen_id(raw: str) -> str:
     value = _twelve_digits(raw)
     prefix = value[:3]
     if prefix != TEST_DATA_PREFIX and int(prefix) not in PROVINCE_CODES:
-        raise InvalidInput(FIELD, f"{FIELD_LABEL} phải bắt đầu bằng mã tỉnh, thành phố từ 001 đến 096.")
+        raise InvalidInput(
+            FIELD,
+            Message("%(label)s must start with a province or city code from 001 to 096.", label=FIELD_LABEL),
+        )
     return value
 
 
@@ -144,7 +148,7 @@ def mask_citizen_id(citizen_id: str) -> str:
 def _twelve_digits(raw: str) -> str:
     value = _WHITESPACE.sub("", raw or "")
     if not _TWELVE_DIGITS.fullmatch(value):
-        raise InvalidInput(FIELD, f"{FIELD_LABEL} phải gồm đúng 12 chữ số.")
+        raise InvalidInput(FIELD, Message("%(label)s must have exactly 12 digits.", label=FIELD_LABEL))
     return value
 
 

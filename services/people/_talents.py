@@ -22,6 +22,7 @@ from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from engine.errors import NotFound
+from engine.messages import Message
 from engine.text import fold
 from services import identity
 from services.common import audit
@@ -112,10 +113,12 @@ def record_status(
 ) -> TalentStatus:
     person = _living_person(session, person_id)
     if status not in STATUSES:
-        raise InvalidInput("status", f"Trạng thái phải là một trong: {', '.join(STATUSES)}.")
+        raise InvalidInput(
+            "status", Message("The status must be one of: %(choices)s.", choices=", ".join(STATUSES))
+        )
     reason = _blank_to_none(reason)
     if status in STATUSES_NEEDING_REASON and reason is None:
-        raise InvalidInput("reason", "Vui lòng nhập «Lý do» cho trạng thái này.")
+        raise InvalidInput("reason", Message("Please enter the «Reason» for this status."))
     row = TalentStatus(person_id=person.id, status=status, at=at, reason=reason, actor_id=actor_id)
     session.add(row)
     session.flush()
@@ -136,11 +139,17 @@ def record_consent(
     """Consent to one purpose, as worded in ``text_version`` (silence is never consent)."""
     person = _living_person(session, person_id)
     if purpose not in CONSENT_PURPOSES:
-        raise InvalidInput("purpose", f"Mục đích phải là một trong: {', '.join(CONSENT_PURPOSES)}.")
+        raise InvalidInput(
+            "purpose",
+            Message("The purpose must be one of: %(choices)s.", choices=", ".join(CONSENT_PURPOSES)),
+        )
     if not _blank_to_none(text_version):
-        raise InvalidInput("text_version", "Vui lòng ghi phiên bản văn bản đồng ý.")
+        raise InvalidInput("text_version", Message("Please write the version of the consent text."))
     if channel not in CONSENT_CHANNELS:
-        raise InvalidInput("channel", f"Hình thức phải là một trong: {', '.join(CONSENT_CHANNELS)}.")
+        raise InvalidInput(
+            "channel",
+            Message("The channel must be one of: %(choices)s.", choices=", ".join(CONSENT_CHANNELS)),
+        )
     consent = ConsentRecord(
         person_id=person.id, purpose=purpose, text_version=text_version.strip(), given_at=at, channel=channel
     )
@@ -157,7 +166,7 @@ def withdraw_consent(session: Session, at: datetime, actor_id: int | None, conse
     if consent is None:
         raise NotFound(f"consent {consent_id} does not exist")
     if consent.withdrawn_at is not None:
-        raise Conflict("Sự đồng ý này đã được rút lại trước đó.")
+        raise Conflict(Message("This consent was already withdrawn."))
     consent.withdrawn_at = at
     audit.record(
         session,
@@ -280,7 +289,7 @@ def _anonymise(session: Session, at: datetime, person_ids: list[int]) -> None:
 def _attach_citizen_id(session: Session, keys: CitizenIdKeys, person: Person, citizen_id: str) -> None:
     digest = citizen_id_digest(keys, citizen_id)  # validates the ID first
     if session.scalar(select(Person.id).where(Person.citizen_id_digest == digest)) is not None:
-        raise Conflict(f"{FIELD_LABEL} này đã có trong cơ sở dữ liệu nhân tài.")
+        raise Conflict(Message("This %(label)s is already in the talent database.", label=FIELD_LABEL))
     person.citizen_id_digest = digest
     person.citizen_id_encrypted = encrypt_citizen_id(keys, citizen_id)
 
@@ -296,7 +305,7 @@ def _living_person(session: Session, person_id: int) -> Person:
     if person is None:
         raise NotFound(f"person {person_id} does not exist")
     if person.anonymised_at is not None:
-        raise Conflict("Dữ liệu cá nhân của người này đã được xoá theo thời hạn lưu trữ.")
+        raise Conflict(Message("This person's personal data was erased at the end of its retention period."))
     return person
 
 
@@ -309,13 +318,22 @@ def name_key(text: str) -> str:
 def _required_name(full_name: str) -> str:
     name = _blank_to_none(full_name)
     if name is None or len(name) > 200:
-        raise InvalidInput("full_name", "Vui lòng nhập «Họ và tên» (tối đa 200 ký tự).")
+        raise InvalidInput(
+            "full_name",
+            Message(
+                "Please enter «%(label)s» (at most %(limit)s characters).",
+                label=Message("Full name"),
+                limit=200,
+            ),
+        )
     return name
 
 
 def _checked_gender(gender: str | None) -> str | None:
     if gender is not None and gender not in GENDERS:
-        raise InvalidInput("gender", f"Giới tính phải là một trong: {', '.join(GENDERS)}.")
+        raise InvalidInput(
+            "gender", Message("The gender must be one of: %(choices)s.", choices=", ".join(GENDERS))
+        )
     return gender
 
 

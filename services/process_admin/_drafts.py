@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -24,9 +24,10 @@ from engine.definitions import (
 )
 from engine.errors import DefinitionRejected, NotFound
 from engine.importing import prepare_import
+from engine.messages import Message
 from engine.models import ProcessDefinition, ProcessInstance
 from engine.runtime import WorkflowRuntime
-from engine.versions import VersionDiff, diff_versions
+from engine.versions import ESCALATION, FORM, TIMER, VersionDiff, diff_versions
 from services.common import audit
 from services.common.errors import InvalidInput
 from services.identity import task_roles
@@ -230,8 +231,40 @@ def import_file(
 def diff(
     session: Session, runtime: WorkflowRuntime, key: str, from_version: int, to_version: int
 ) -> VersionDiff:
+    """The diff between two versions, each element's changes as words (messages)."""
     old, new = version_of(session, key, from_version), version_of(session, key, to_version)
-    return diff_versions(runtime.specs.get(old), runtime.specs.get(new))
+    found = diff_versions(runtime.specs.get(old), runtime.specs.get(new))
+    changed: dict[str, list[str]] = {  # each a message
+        element: list(dict.fromkeys(CHANGE_WORDS.get(kind, OTHER_CHANGE) for kind in kinds))
+        for element, kinds in found.changed.items()
+    }
+    return replace(found, changed=changed)
+
+
+# What changed in an element, in words: SpiffWorkflow's attribute codes (SpecDiff) and our
+# layers (engine.versions), never shown as codes (docs/languages.md).
+CHANGE_WORDS = {
+    "bpmn_name": Message("name"),
+    "documentation": Message("documentation"),
+    "lane": Message("lane"),
+    "script": Message("script"),
+    "prescript": Message("script"),
+    "postscript": Message("script"),
+    "cond_task_specs": Message("conditions"),
+    "default_task_spec": Message("conditions"),
+    "inputs": Message("connections"),
+    "outputs": Message("connections"),
+    "event_definition": Message("event"),
+    "cancel_activity": Message("interrupting or not"),
+    "data_input_associations": Message("data"),
+    "data_output_associations": Message("data"),
+    "io_specification": Message("data"),
+    "extensions": Message("settings"),
+    FORM: Message("form"),
+    ESCALATION: Message("escalation policy"),
+    TIMER: Message("timer"),
+}
+OTHER_CHANGE = Message("other settings")
 
 
 def _problems_of(session: Session, bundle: Bundle, runtime: WorkflowRuntime, at: datetime) -> list[str]:

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.errors import NotFound
+from engine.messages import Message
 from engine.models import HumanTask, ProcessDefinition, ProcessInstance
 from engine.runtime import WorkflowRuntime
 from services.common import audit
@@ -50,7 +51,7 @@ def start(
 def instance_view(session: Session, instance_id: int) -> dict:
     instance = session.get(ProcessInstance, instance_id)
     if instance is None:
-        raise NotFound(f"no instance {instance_id}")
+        raise NotFound(Message("There is no case %(instance)s.", instance=instance_id))
     definition = session.get_one(ProcessDefinition, instance.definition_id)
     tasks = session.scalars(
         select(HumanTask).where(HumanTask.instance_id == instance_id).order_by(HumanTask.created_at)
@@ -63,7 +64,7 @@ def instance_view(session: Session, instance_id: int) -> dict:
         "status": instance.status,
         "created_at": instance.created_at,
         "completed_at": instance.completed_at,
-        "error_message": instance.error_message,
+        "error_message": instance.worded_error,
         "tasks": [
             {
                 "id": task.id,

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from engine.contracts import Field, ProcessContract, user_task
 from engine.errors import FormInvalid, NotFound
 from engine.forms import FieldError
+from engine.messages import Message
 from engine.reactions import Capability, CaseSource, ended
 from engine.runtime import InstanceChange, WorkflowRuntime
 from services import people
@@ -53,14 +54,18 @@ NOMINATION_AGE_LIMIT = 40
 IN_SERVICE_CATEGORY = "in_service_talent"
 
 DOSSIER_ITEM_TITLES = {
-    "phieu_dang_ky": "Phiếu đăng ký dự tuyển",
-    "so_yeu_ly_lich": "Sơ yếu lý lịch",
-    "van_bang": "Văn bằng, chứng chỉ",
-    "giay_chung_nhan_suc_khoe": "Giấy chứng nhận sức khỏe",
-    "ly_lich_tu_phap": "Phiếu lý lịch tư pháp",
-    "ban_tu_nhan_xet": "Bản tự nhận xét, đánh giá",
+    "phieu_dang_ky": Message("Application form"),
+    "so_yeu_ly_lich": Message("Curriculum vitae"),
+    "van_bang": Message("Degrees and certificates"),
+    "giay_chung_nhan_suc_khoe": Message("Health certificate"),
+    "ly_lich_tu_phap": Message("Judicial record"),
+    "ban_tu_nhan_xet": Message("Self-assessment"),
 }
-PROCEDURE_TITLES = {"xet_tuyen": "xét tuyển", "tiep_nhan": "tiếp nhận", "dac_cach": "tuyển dụng đặc cách"}
+PROCEDURE_TITLES = {
+    "xet_tuyen": Message("selection by review"),
+    "tiep_nhan": Message("admission"),
+    "dac_cach": Message("exceptional recruitment"),
+}
 
 
 @dataclass(frozen=True)
@@ -75,8 +80,10 @@ class MaxAge:
             return _months_before(day, self.months)
         return day - timedelta(days=self.days)
 
-    def words(self) -> str:
-        return f"{self.months} tháng" if self.months else f"{self.days} ngày"
+    def words(self) -> Message:
+        if self.months:
+            return Message("%(count)s months", count=self.months)
+        return Message("%(count)s days", count=self.days)
 
 
 # The items an ELIGIBLE conclusion requires, per procedure
@@ -193,15 +200,23 @@ def nominate_official(
     unit = _headed_unit(session, actor.id, actor_username, unit_code)
     nomination_date = nomination_date or at.astimezone(LOCAL_TZ).date()
     if nomination_date > at.astimezone(LOCAL_TZ).date():
-        raise InvalidInput("nomination_date", "Ngày tiến cử không được sau ngày hôm nay.")
+        raise InvalidInput("nomination_date", Message("The nomination date may not be after today."))
     if date_of_birth is None:
-        raise InvalidInput("date_of_birth", "Vui lòng nhập «Ngày sinh» của người được tiến cử.")
+        raise InvalidInput(
+            "date_of_birth",
+            Message("Please enter the «%(label)s» of the person nominated.", label=Message("Date of birth")),
+        )
     age = age_on(date_of_birth, nomination_date)
     if age >= NOMINATION_AGE_LIMIT:
         raise InvalidInput(
             "date_of_birth",
-            f"Người được tiến cử phải dưới {NOMINATION_AGE_LIMIT} tuổi vào ngày "
-            f"tiến cử {nomination_date:%d/%m/%Y} (đang {age} tuổi).",
+            Message(
+                "The person nominated must be under %(limit)s on the nomination date %(day)s "
+                "(they are %(age)s).",
+                limit=NOMINATION_AGE_LIMIT,
+                day=f"{nomination_date:%d/%m/%Y}",
+                age=age,
+            ),
         )
     return _register_candidate(
         session,
@@ -251,7 +266,12 @@ def nominate_external(
     organisation = (nominating_organisation or "").strip()
     if not organisation or len(organisation) > 300:
         raise InvalidInput(
-            "nominating_organisation", "Vui lòng nhập «Tổ chức giới thiệu, tiến cử» (tối đa 300 ký tự)."
+            "nominating_organisation",
+            Message(
+                "Please enter «%(label)s» (at most %(limit)s characters).",
+                label=Message("Organisation introducing or nominating"),
+                limit=300,
+            ),
         )
     return _register_candidate(
         session,
@@ -352,7 +372,7 @@ def _headed_unit(session: Session, user_id: int, username: str, unit_code: str |
             f"{username} is not the head of {unit_code or 'any unit'} and may not nominate"
         )
     if len(units) > 1:
-        raise InvalidInput("unit_code", "Vui lòng chọn đơn vị của người được tiến cử.")
+        raise InvalidInput("unit_code", Message("Please choose the unit of the person nominated."))
     return units[0]
 
 
@@ -379,7 +399,7 @@ def _register_candidate(
     _check_open_for_candidates(round_, at)
     position = session.get(Position, position_id)
     if position is None or position.round_id != round_.id:
-        raise InvalidInput("position_id", "Vị trí này không thuộc đợt tuyển chọn.")
+        raise InvalidInput("position_id", Message("This position is not part of the selection round."))
     found = _existing_person(session, keys, round_, person)
     registered = found or people.register_person(session, keys, at, actor_id, **person)
     candidate = Candidate(
@@ -424,7 +444,13 @@ def _check_open_for_candidates(round_: RecruitmentRound, at: datetime) -> None:
     """Every channel closes with the applications: the council judges the list as it stands then."""
     if round_.status != "open" or at >= round_.applications_close_at:
         closed = round_.applications_close_at.astimezone(LOCAL_TZ)
-        raise Conflict(f"Đợt tuyển chọn đã hết hạn nhận hồ sơ lúc {closed:%H:%M ngày %d/%m/%Y}.")
+        raise Conflict(
+            Message(
+                "The selection round stopped taking applications at %(time)s on %(day)s.",
+                time=f"{closed:%H:%M}",
+                day=f"{closed:%d/%m/%Y}",
+            )
+        )
 
 
 def _existing_person(
@@ -436,7 +462,9 @@ def _existing_person(
     if person.get("citizen_id"):
         found = people.find_by_citizen_id(session, keys, person["citizen_id"])
         if found is not None and _candidacy_of(session, round_.id, found.id) is not None:
-            raise InvalidInput("citizen_id", "Người này đã có hồ sơ trong đợt tuyển chọn này.")
+            raise InvalidInput(
+                "citizen_id", Message("This person already has a dossier in this selection round.")
+            )
         return found
     if person.get("date_of_birth") is not None:
         name = " ".join((person.get("full_name") or "").split()).casefold()
@@ -447,7 +475,11 @@ def _existing_person(
         )
         if any(" ".join((other or "").split()).casefold() == name for other in same_birthday):
             raise InvalidInput(
-                "full_name", "Đã có ứng viên cùng họ tên và ngày sinh trong đợt tuyển chọn này."
+                "full_name",
+                Message(
+                    "A candidate with the same full name and date of birth is already in this "
+                    "selection round."
+                ),
             )
     return None
 
@@ -518,9 +550,10 @@ def screening_problems(data: dict, day: date, eligible: bool) -> list[FieldError
                 FieldError(
                     "reason",
                     "required",
-                    "Vui lòng nhập «Lý do» không đủ điều kiện: lý do được "
-                    "thông báo cho ứng viên (Nghị định 170/2025/NĐ-CP "
-                    "Điều 16 khoản 2).",
+                    Message(
+                        "Please enter the «Reason» for ineligibility: the candidate is told the reason "
+                        "(Decree 170/2025/NĐ-CP Article 16 clause 2)."
+                    ),
                 )
             )
         return problems
@@ -534,7 +567,12 @@ def screening_problems(data: dict, day: date, eligible: bool) -> list[FieldError
                 FieldError(
                     "dossier",
                     "missing_item",
-                    f"Hồ sơ {procedure} phải có «{title}»: chưa nộp, chưa thể kết luận đủ điều kiện.",
+                    Message(
+                        "A dossier for %(procedure)s must have «%(item)s»: it is not submitted, so it "
+                        "cannot be concluded eligible yet.",
+                        procedure=procedure,
+                        item=title,
+                    ),
                 )
             )
         elif max_age is not None:
@@ -550,31 +588,43 @@ def _item_problems(items: list[dict], day: date) -> list[FieldError]:
                 FieldError(
                     f"dossier[{index}].kind",
                     "duplicate",
-                    f"«{DOSSIER_ITEM_TITLES[item['kind']]}» đã có ở dòng trên.",
+                    Message("«%(item)s» is already on a line above.", item=DOSSIER_ITEM_TITLES[item["kind"]]),
                 )
             )
         seen.add(item["kind"])
         if item.get("issued_on") and date.fromisoformat(item["issued_on"]) > day:
             problems.append(
                 FieldError(
-                    f"dossier[{index}].issued_on", "future", "Ngày cấp không được sau ngày kiểm tra hồ sơ."
+                    f"dossier[{index}].issued_on",
+                    "future",
+                    Message("The date of issue may not be after the day of the dossier check."),
                 )
             )
     return problems
 
 
-def _age_problems(item: dict, index: int, title: str, max_age: MaxAge, day: date) -> list[FieldError]:
+def _age_problems(item: dict, index: int, title: Message, max_age: MaxAge, day: date) -> list[FieldError]:
     where = f"dossier[{index}].issued_on"
     if not item.get("issued_on"):
-        return [FieldError(where, "required", f"Vui lòng nhập ngày cấp của «{title}».")]
+        return [
+            FieldError(
+                where, "required", Message("Please enter the date of issue of «%(item)s».", item=title)
+            )
+        ]
     issued = date.fromisoformat(item["issued_on"])
     if issued < max_age.oldest_allowed(day):
         return [
             FieldError(
                 where,
                 "too_old",
-                f"«{title}» cấp ngày {issued:%d/%m/%Y}, quá {max_age.words()} trước "
-                f"ngày kiểm tra hồ sơ ({day:%d/%m/%Y}).",
+                Message(
+                    "«%(item)s» was issued on %(issued)s, more than %(age)s before the day of the "
+                    "dossier check (%(day)s).",
+                    item=title,
+                    issued=f"{issued:%d/%m/%Y}",
+                    age=max_age.words(),
+                    day=f"{day:%d/%m/%Y}",
+                ),
             )
         ]
     return []

@@ -27,6 +27,8 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import Iterable
 
+from engine.messages import Message
+from services.common.display import joined
 from services.common.errors import InvalidInput, PermissionDenied
 
 # Decree 170 Art. 24 (docs/legal-rules.md#quorum-votes-ties-and-the-pass-mark). A Fraction
@@ -46,10 +48,10 @@ class CouncilRole(StrEnum):
 
 
 ROLE_LABELS = {
-    CouncilRole.CHAIR: "Chủ tịch Hội đồng",
-    CouncilRole.VICE_CHAIR: "Phó Chủ tịch Hội đồng",
-    CouncilRole.SECRETARY: "Ủy viên kiêm Thư ký",
-    CouncilRole.MEMBER: "Ủy viên",
+    CouncilRole.CHAIR: Message("Chair"),
+    CouncilRole.VICE_CHAIR: Message("Vice chair"),
+    CouncilRole.SECRETARY: Message("Member and secretary"),
+    CouncilRole.MEMBER: Message("Council member"),
 }
 
 
@@ -67,15 +69,16 @@ class Result(StrEnum):
 class CouncilCompositionInvalid(InvalidInput):
     """The council cannot be formed as given; ``problems`` lists every reason."""
 
-    def __init__(self, problems: list[str]):
-        super().__init__("members", " ".join(problems))
+    def __init__(self, problems: list[Message]):
+        super().__init__("members", joined(problems, " "))
         self.problems = problems
 
 
 class NotCouncilMember(PermissionDenied):
     def __init__(self, member_id: str):
         super().__init__(
-            f"{member_id} không phải thành viên Hội đồng nên không được chấm điểm.", member_id=member_id
+            Message("%(member)s is not a member of the council and may not score.", member=member_id),
+            member_id=member_id,
         )
 
 
@@ -84,8 +87,13 @@ class RecusedMemberCannotScore(PermissionDenied):
 
     def __init__(self, member: CouncilMember, candidate_id: str):
         super().__init__(
-            f"{member.full_name} ({ROLE_LABELS[member.role]}) đã được ghi nhận không tham gia "
-            f"đánh giá ứng viên {candidate_id} nên không được chấm điểm ứng viên này.",
+            Message(
+                "%(member)s (%(role)s) is recorded as not taking part in judging candidate %(candidate)s "
+                "and may not score this candidate.",
+                member=member.full_name,
+                role=ROLE_LABELS[member.role],
+                candidate=candidate_id,
+            ),
             member_id=member.person_id,
             candidate_id=candidate_id,
         )
@@ -187,8 +195,8 @@ class RankedCandidate:
     outcome: Outcome
 
 
-def composition_problems(members: Iterable[CouncilMember]) -> list[str]:
-    """Every reason why these members cannot form a council, in Vietnamese; empty when valid.
+def composition_problems(members: Iterable[CouncilMember]) -> list[Message]:
+    """Every reason why these members cannot form a council; empty when valid.
 
     Decree 170 Art. 24 (odd size) and Art. 8(1) (one chair, a vice-chair, one
     member-secretary). Any odd size from 3 is accepted: the default offered is 5, and
@@ -213,38 +221,52 @@ def composition_problems(members: Iterable[CouncilMember]) -> list[str]:
     ] + _people_holding_several_seats(members)
 
 
-def _size_too_small(size: int) -> str | None:
+def _size_too_small(size: int) -> Message | None:
     if size < MINIMUM_SIZE:
-        return f"Số thành viên phải từ {MINIMUM_SIZE} trở lên (hiện có {size})."
+        return Message(
+            "The council must have at least %(minimum)s members (it has %(size)s).",
+            minimum=MINIMUM_SIZE,
+            size=size,
+        )
     return None
 
 
-def _size_not_odd(size: int) -> str | None:
+def _size_not_odd(size: int) -> Message | None:
     if size % 2 == 0:
-        return f"Số thành viên phải là số lẻ (hiện có {size})."
+        return Message("The council must have an odd number of members (it has %(size)s).", size=size)
     return None
 
 
-def _role_count_problem(role: CouncilRole, count: int, exactly_one: bool) -> str | None:
+def _role_count_problem(role: CouncilRole, count: int, exactly_one: bool) -> Message | None:
     if exactly_one and count != 1:
-        return f"Hội đồng phải có đúng một {ROLE_LABELS[role]} (hiện có {count})."
+        return Message(
+            "The council must have exactly one %(role)s (it has %(count)s).",
+            role=ROLE_LABELS[role],
+            count=count,
+        )
     if not exactly_one and count > 1:
-        return f"Hội đồng có tối đa một {ROLE_LABELS[role]} (hiện có {count})."
+        return Message(
+            "The council has at most one %(role)s (it has %(count)s).", role=ROLE_LABELS[role], count=count
+        )
     return None
 
 
-def _people_holding_several_seats(members: list[CouncilMember]) -> list[str]:
+def _people_holding_several_seats(members: list[CouncilMember]) -> list[Message]:
     seats = Counter(member.person_id for member in members)
     names = {member.person_id: member.full_name for member in members}
     return [
-        f"Mỗi người chỉ giữ một vị trí trong Hội đồng: {names[person_id]} ({person_id}) "
-        f"đang giữ {count} vị trí."
+        Message(
+            "Each person holds one seat on the council: %(name)s (%(person)s) holds %(count)s seats.",
+            name=names[person_id],
+            person=person_id,
+            count=count,
+        )
         for person_id, count in seats.items()
         if count > 1
     ]
 
 
-def recusal_problems(members: Iterable[CouncilMember], recusals: Iterable[Recusal]) -> list[str]:
+def recusal_problems(members: Iterable[CouncilMember], recusals: Iterable[Recusal]) -> list[Message]:
     """A recusal must name a member of this council and say why (docs/legal-rules.md,
     "Recusals are recorded with a reason")."""
     member_ids = {member.person_id for member in members}
@@ -252,12 +274,21 @@ def recusal_problems(members: Iterable[CouncilMember], recusals: Iterable[Recusa
     for recusal in recusals:
         if recusal.member_id not in member_ids:
             problems.append(
-                f"Người không tham gia đánh giá ứng viên {recusal.candidate_id} "
-                f"({recusal.member_id}) không phải thành viên Hội đồng."
+                Message(
+                    "The person not taking part in judging candidate %(candidate)s (%(member)s) is not a "
+                    "member of the council.",
+                    candidate=recusal.candidate_id,
+                    member=recusal.member_id,
+                )
             )
         elif not recusal.reason.strip():
             problems.append(
-                f"Phải ghi lý do {recusal.member_id} không tham gia đánh giá ứng viên {recusal.candidate_id}."
+                Message(
+                    "The reason why %(member)s takes no part in judging candidate %(candidate)s "
+                    "must be written.",
+                    member=recusal.member_id,
+                    candidate=recusal.candidate_id,
+                )
             )
     return problems
 
@@ -269,9 +300,11 @@ def parse_score(raw: Decimal | int | str | float) -> Decimal:
     i.e. what was typed: 49.99 stays 49.99."""
     value = _as_decimal(raw)
     if value.is_signed() or value > MAXIMUM_SCORE:
-        raise InvalidInput("score", f"Điểm phải từ 0 đến 100 (nhận được: {raw}).")
+        raise InvalidInput("score", Message("The score must be from 0 to 100 (received: %(raw)s).", raw=raw))
     if value != value.quantize(CENT):
-        raise InvalidInput("score", f"Điểm chỉ được có tối đa 2 chữ số thập phân (nhận được: {raw}).")
+        raise InvalidInput(
+            "score", Message("The score may have at most 2 decimal places (received: %(raw)s).", raw=raw)
+        )
     return value.quantize(CENT)
 
 
@@ -289,7 +322,9 @@ def _as_decimal(raw) -> Decimal:
 
 
 def _not_a_number(raw) -> InvalidInput:
-    return InvalidInput("score", f"Điểm phải là một số, ví dụ 82.50 (nhận được: {raw!r}).")
+    return InvalidInput(
+        "score", Message("The score must be a number, for example 82.50 (received: %(raw)s).", raw=repr(raw))
+    )
 
 
 def vote_of(score: Decimal) -> Vote:
@@ -370,8 +405,11 @@ def _check_scores_admissible(council: Council, candidate_id: str, scores: list[M
     if repeated:
         raise InvalidInput(
             "scores",
-            f"Mỗi thành viên chỉ chấm một điểm cho ứng viên {candidate_id} "
-            f"(chấm nhiều lần: {', '.join(repeated)}).",
+            Message(
+                "Each member gives candidate %(candidate)s one score (scored more than once: %(members)s).",
+                candidate=candidate_id,
+                members=", ".join(repeated),
+            ),
         )
 
 

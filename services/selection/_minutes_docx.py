@@ -17,6 +17,7 @@ import docx
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Pt
 
+from services.common.display import in_language
 from services.selection._council_rules import ROLE_LABELS, CouncilRole
 
 RESULT_LABELS = {
@@ -67,7 +68,8 @@ def _heading(document, council_name: str, establishing_decision: str | None, out
 
 
 def _role_label(role: str) -> str:
-    return ROLE_LABELS[CouncilRole(role)]
+    # The minutes are a Vietnamese document whatever the reader's language.
+    return in_language(ROLE_LABELS[CouncilRole(role)], "vi")
 
 
 def _members(document, outcome: dict) -> None:

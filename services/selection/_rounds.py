@@ -31,13 +31,14 @@ from engine.contracts import Field, ProcessContract, user_task
 from engine.errors import FormInvalid, NotFound
 from engine.forms import FieldError
 from engine.helpers import as_instant
+from engine.messages import Message
 from engine.models import HumanTask, ProcessInstance
 from engine.reactions import Capability, completed, ended, reached
 from engine.runtime import InstanceChange, StartRequest, WorkflowRuntime
 from services import documents, people
 from services.city import CityRound
 from services.common import audit
-from services.common.display import LOCAL_TZ
+from services.common.display import LOCAL_TZ, joined
 from services.common.errors import InvalidInput, PermissionDenied
 from services.common.policies import policy_book
 from services.identity import (
@@ -100,15 +101,27 @@ def open_round(
     city = session.get_one(OrgUnit, office.parent_id) if office.parent_id else office
     title = (title or "").strip()
     if not title or len(title) > 500:
-        raise InvalidInput("title", "Vui lòng nhập «Tên đợt tuyển chọn» (tối đa 500 ký tự).")
+        raise InvalidInput(
+            "title",
+            Message(
+                "Please enter «%(label)s» (at most %(limit)s characters).",
+                label=Message("Round name"),
+                limit=500,
+            ),
+        )
     policy_book().legal_basis(legal_basis)  # InvalidInput on "legal_basis" when unknown
     if applications_close_at.tzinfo is None:
-        raise InvalidInput("applications_close_at", "Hạn nhận hồ sơ phải ghi rõ múi giờ (ví dụ +07:00).")
+        raise InvalidInput(
+            "applications_close_at",
+            Message("The applications deadline must state its time zone (for example +07:00)."),
+        )
     if applications_close_at <= at:
-        raise InvalidInput("applications_close_at", "Hạn nhận hồ sơ phải sau thời điểm mở đợt.")
+        raise InvalidInput(
+            "applications_close_at", Message("The applications deadline must be after the round opens.")
+        )
     if city_round_id is not None and session.get(CityRound, city_round_id) is None:
         raise InvalidInput(
-            "city_round_id", f"Không có đợt tổng hợp nhu cầu cấp thành phố mã {city_round_id}."
+            "city_round_id", Message("There is no city needs round with code %(code)s.", code=city_round_id)
         )
     checked = _checked_positions(session, positions)
     round_ = RecruitmentRound(
@@ -163,7 +176,7 @@ def _office_of(session: Session, user_id: int) -> OrgUnit | None:
 
 def _checked_positions(session: Session, positions: list[dict]) -> list[dict]:
     if not positions:
-        raise InvalidInput("positions", "Đợt tuyển chọn phải có ít nhất một vị trí.")
+        raise InvalidInput("positions", Message("A selection round must have at least one position."))
     checked = []
     for index, position in enumerate(positions):
         where = f"positions[{index}]"
@@ -171,21 +184,32 @@ def _checked_positions(session: Session, positions: list[dict]) -> list[dict]:
         if unit is None or not unit.in_scope:
             raise InvalidInput(
                 f"{where}.org_unit_code",
-                f"Không có cơ quan, đơn vị mã «{position.get('org_unit_code')}» trong phạm vi.",
+                Message(
+                    "There is no agency or unit with code «%(code)s» in scope.",
+                    code=position.get("org_unit_code"),
+                ),
             )
         texts = {}
         for name, label, limit in (
-            ("field", "Lĩnh vực", 60),
-            ("job_position", "Vị trí việc làm", 200),
-            ("target_group", "Đối tượng", 60),
+            ("field", Message("Field"), 60),
+            ("job_position", Message("Job position"), 200),
+            ("target_group", Message("Target group"), 60),
         ):
             value = str(position.get(name) or "").strip()
             if not value or len(value) > limit:
-                raise InvalidInput(f"{where}.{name}", f"Vui lòng nhập «{label}» (tối đa {limit} ký tự).")
+                raise InvalidInput(
+                    f"{where}.{name}",
+                    Message(
+                        "Please enter «%(label)s» (at most %(limit)s characters).", label=label, limit=limit
+                    ),
+                )
             texts[name] = value
         quantity = position.get("quantity")
         if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= MAX_QUANTITY:
-            raise InvalidInput(f"{where}.quantity", f"«Chỉ tiêu» phải là số nguyên từ 1 đến {MAX_QUANTITY}.")
+            raise InvalidInput(
+                f"{where}.quantity",
+                Message("«Quota» must be a whole number from 1 to %(limit)s.", limit=MAX_QUANTITY),
+            )
         checked.append({"org_unit_id": unit.id, "quantity": quantity, **texts})
     return checked
 
@@ -380,7 +404,7 @@ def _seat_requests(session: Session, members: list[dict]) -> tuple[list[_SeatReq
                 FieldError(
                     f"members[{index}].username",
                     "unknown_user",
-                    f"Không có tài khoản «{member['username']}» đang hoạt động.",
+                    Message("There is no active account «%(username)s».", username=member["username"]),
                 )
             )
             continue
@@ -393,7 +417,7 @@ def _seat_requests(session: Session, members: list[dict]) -> tuple[list[_SeatReq
                     FieldError(
                         f"members[{index}].nominating_unit_code",
                         "unknown_unit",
-                        f"Không có cơ quan, đơn vị mã «{code}».",
+                        Message("There is no agency or unit with code «%(code)s».", code=code),
                     )
                 )
                 continue
@@ -421,7 +445,7 @@ def _recusal_requests(
                 FieldError(
                     f"{where}.username",
                     "not_a_member",
-                    f"«{recusal['username']}» không phải thành viên Hội đồng.",
+                    Message("«%(username)s» is not a member of the council.", username=recusal["username"]),
                 )
             )
         if recusal["candidate_id"] not in candidate_ids:
@@ -429,19 +453,26 @@ def _recusal_requests(
                 FieldError(
                     f"{where}.candidate_id",
                     "unknown_candidate",
-                    f"Ứng viên mã {recusal['candidate_id']} không phải ứng viên đủ điều kiện của đợt này.",
+                    Message(
+                        "Candidate %(candidate)s is not an eligible candidate of this round.",
+                        candidate=recusal["candidate_id"],
+                    ),
                 )
             )
         if not recusal["reason"].strip():
             errors.append(
-                FieldError(f"{where}.reason", "required", "Vui lòng ghi lý do không tham gia đánh giá.")
+                FieldError(
+                    f"{where}.reason", "required", Message("Please write the reason for not taking part.")
+                )
             )
         if user is None or recusal["candidate_id"] not in candidate_ids:
             continue
         key = (user.id, recusal["candidate_id"])
         if key in found:
             errors.append(
-                FieldError(f"{where}.candidate_id", "duplicate", "Trường hợp này đã được ghi ở trên.")
+                FieldError(
+                    f"{where}.candidate_id", "duplicate", Message("This case is already written above.")
+                )
             )
         found[key] = recusal["reason"].strip()
     return found, errors
@@ -471,8 +502,11 @@ def _pending_dossiers(session: Session, round_id: int) -> list[FieldError]:
         FieldError(
             "",
             "dossiers_pending",
-            f"Còn {pending} hồ sơ ứng viên chưa kiểm tra xong: hãy kết luận "
-            "điều kiện của mọi ứng viên trước khi thành lập Hội đồng.",
+            Message(
+                "%(count)s candidate dossiers are not checked yet: conclude on the eligibility of every "
+                "candidate before forming the council.",
+                count=pending,
+            ),
         )
     ]
 
@@ -557,17 +591,23 @@ def _scored(session: Session, change: InstanceChange) -> None:
     council = session.get_one(Council, seat.council_id)
     if council.status != "scoring":
         raise FormInvalid(
-            [FieldError("", "council_closed", "Hội đồng đã họp và lập biên bản: không thể chấm điểm thêm.")]
+            [
+                FieldError(
+                    "",
+                    "council_closed",
+                    Message("The council has met and its minutes are written: no more scoring."),
+                )
+            ]
         )
     if done.completed_by != seat.user_id:
-        raise PermissionDenied("Chỉ thành viên Hội đồng được phân công mới được chấm điểm ứng viên này.")
+        raise PermissionDenied(Message("Only the council member assigned may score this candidate."))
     rules, usernames = _rules_council(session, council)
     try:
         score = council_rules.record_score(
             rules, str(row.candidate_id), usernames[seat.user_id], done.completed_data["score"]
         )
     except InvalidInput as error:
-        raise FormInvalid([FieldError("score", "invalid_score", error.message.split(": ", 1)[-1])]) from None
+        raise FormInvalid([FieldError("score", "invalid_score", error.message)]) from None
     row.score, row.scored_at = score.value, change.at
     row.remark = (done.completed_data.get("remark") or "").strip() or None
 
@@ -611,10 +651,16 @@ def _record_meeting(session: Session, runtime: WorkflowRuntime, change: Instance
     # has not scored is absent (the quorum rule then decides whether the council could judge).
     errors = _missing_scores(session, council, scoring_due) if at < scoring_due else []
     if meeting_date > at.astimezone(LOCAL_TZ).date():
-        errors.append(FieldError("meeting_date", "future", "Ngày họp không được sau ngày hôm nay."))
+        errors.append(
+            FieldError("meeting_date", "future", Message("The meeting date may not be after today."))
+        )
     if meeting_date < council.formed_at.astimezone(LOCAL_TZ).date():
         errors.append(
-            FieldError("meeting_date", "before_council", "Ngày họp không được trước ngày thành lập Hội đồng.")
+            FieldError(
+                "meeting_date",
+                "before_council",
+                Message("The meeting date may not be before the council was formed."),
+            )
         )
     if errors:
         raise FormInvalid(errors)
@@ -679,15 +725,26 @@ def _missing_scores(session: Session, council: Council, scoring_due: datetime) -
     missing = _unscored(session, council)
     if not missing:
         return []
-    listed = "; ".join(f"{member} chưa chấm ứng viên {candidate}" for member, candidate, _ in missing)
-    due = scoring_due.astimezone(LOCAL_TZ).strftime("%H:%M ngày %d/%m/%Y")
+    due = scoring_due.astimezone(LOCAL_TZ)
     return [
         FieldError(
             "",
             "scores_missing",
-            f"Còn {len(missing)} lượt chấm điểm chưa hoàn thành ({listed}): "
-            f"chỉ ghi biên bản họp khi mọi thành viên đã chấm điểm, hoặc sau hạn "
-            f"chấm điểm ({due}), khi thành viên chưa chấm được coi là vắng mặt.",
+            Message(
+                "%(count)s scores are not given yet (%(listed)s): the minutes are written once every member "
+                "has scored, or after the scoring deadline (%(time)s on %(day)s), when a member who has not "
+                "scored counts as absent.",
+                count=len(missing),
+                listed=joined(
+                    [
+                        Message("%(member)s has not scored %(candidate)s", member=member, candidate=candidate)
+                        for member, candidate, _ in missing
+                    ],
+                    "; ",
+                ),
+                time=f"{due:%H:%M}",
+                day=f"{due:%d/%m/%Y}",
+            ),
         )
     ]
 

@@ -25,6 +25,7 @@ from sqlalchemy import CursorResult, and_, delete, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine.errors import NotFound
+from engine.messages import Message
 from services import people
 from services.common import audit
 from services.common.errors import InvalidInput, PermissionDenied, TooManyRequests
@@ -267,7 +268,7 @@ def _matching(
         conditions.append(Person.name_key.contains(people.name_key(text), autoescape=True))
     if query.status:
         if query.status not in people.STATUSES:
-            raise InvalidInput("status", "Trạng thái không hợp lệ.")
+            raise InvalidInput("status", Message("The status is not valid."))
         latest = people.latest_statuses().subquery()
         conditions.append(
             exists().where(
@@ -282,12 +283,13 @@ def _looked_up_digest(
 ) -> str:
     if not papers:
         raise InvalidInput(
-            "q", "Chỉ cán bộ Sở Nội vụ được tìm theo số định danh cá nhân; vui lòng tìm theo họ và tên."
+            "q",
+            Message("Only officers of Sở Nội vụ may search by citizen ID; please search by full name."),
         )
     try:
         digest = search_digest(keys, text)
     except InvalidInput as invalid:  # said of the search box, the digits not repeated
-        raise InvalidInput("q", invalid.message.split(": ", 1)[-1]) from None
+        raise InvalidInput("q", invalid.message) from None
     # The user's row locked: two lookups at once cannot both take the last one left.
     session.execute(select(AppUser.id).where(AppUser.id == user_id).with_for_update())
     done = session.execute(
@@ -303,8 +305,10 @@ def _looked_up_digest(
         audit.record(session, at, user_id, LOOKUP_REFUSED, "talent_database", digest=digest)
         raise _LookupsExhausted(
             "q",
-            f"Đồng chí đã tìm theo số định danh cá nhân {LOOKUPS_PER_HOUR} lần "
-            "trong một giờ qua; vui lòng thử lại sau.",
+            Message(
+                "You have searched by citizen ID %(count)s times in the past hour; please try again later.",
+                count=LOOKUPS_PER_HOUR,
+            ),
         )
     audit.record(session, at, user_id, LOOKUP, "talent_database", digest=digest)
     return digest

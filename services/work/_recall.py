@@ -10,6 +10,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from engine.errors import ConcurrencyConflict, NotRecallable
+from engine.messages import Message
 from engine.models import HumanTask, ProcessInstance
 from engine.reactions import COMPLETED, RECALLED
 from engine.runtime import InstanceChange, WorkflowRuntime
@@ -50,7 +51,9 @@ def recall(
             change = runtime.recall(session, task_id, user_id=user.id, at=at)
         except ConcurrencyConflict as conflict:
             raise NotRecallable(
-                "Hồ sơ vừa được người khác xử lý; chưa thu hồi được. Hãy tải lại trang để xem hồ sơ."
+                Message(
+                    "Someone else just acted on the case; it was not taken back. Reload the page to see it."
+                )
             ) from conflict
         record_task_event(
             session, instance_id=instance_id, task_id=task_id, kind="recalled", at=change.at, actor_id=user.id
@@ -72,13 +75,13 @@ def recall(
     return change
 
 
-def _refusal(session: Session, runtime: WorkflowRuntime, task: HumanTask) -> str | None:
+def _refusal(session: Session, runtime: WorkflowRuntime, task: HumanTask) -> Message | None:
     """Why the task cannot be taken back, as its rows tell; None if it looks possible."""
     if task.status != "completed" or task.completed_at is None:
-        return "Công việc này chưa được gửi đi nên không có gì để thu hồi."
+        return Message("This task has not been sent, so there is nothing to take back.")
     status = session.scalar(select(ProcessInstance.status).where(ProcessInstance.id == task.instance_id))
     if status != "running":
-        return "Hồ sơ đã kết thúc hoặc đang tạm dừng nên không thể thu hồi."
+        return Message("The case has ended or is suspended, so it cannot be taken back.")
     later = session.scalar(
         select(func.count()).where(
             HumanTask.instance_id == task.instance_id,
@@ -86,19 +89,21 @@ def _refusal(session: Session, runtime: WorkflowRuntime, task: HumanTask) -> str
         )
     )
     if later:
-        return "Bước tiếp theo đã được xử lý nên không thể thu hồi."
+        return Message("The next step has been handled, so it cannot be taken back.")
     opened = HumanTask.instance_id == task.instance_id, HumanTask.created_at == task.completed_at
     if session.scalar(
         select(func.count()).where(
             *opened, exists().where(TaskDraft.task_id == HumanTask.id) | (HumanTask.status != "ready")
         )
     ):
-        return "Người xử lý bước tiếp theo đã bắt đầu làm (đã lưu nháp) nên không thể thu hồi."
+        return Message(
+            "The next step's holder has started on it (a draft is saved), so it cannot be taken back."
+        )
     reactions = runtime.reactions
     if reactions.reacts_to(task.process_key, COMPLETED, task.task_name) and not reactions.reacts_to(
         task.process_key, RECALLED, task.task_name
     ):
-        return "Bước này đã làm phát sinh xử lý khác của hệ thống nên không thể thu hồi."
+        return Message("This step has set off other work in the system, so it cannot be taken back.")
     return None
 
 
@@ -119,11 +124,12 @@ def _tell_holders(session: Session, recaller: AppUser, closed: list[HumanTask], 
                 session,
                 key=f"task-recalled:{row.id}:{holder.id}",
                 user=holder,
-                subject=f"Hồ sơ đã được thu hồi: {row.title}",
-                body=(
-                    f"{recaller.full_name} đã thu hồi hồ sơ gửi đến đồng chí để chỉnh sửa; "
-                    f"công việc «{row.title}» đã đóng. "
-                    "Khi hồ sơ được gửi lại, đồng chí sẽ nhận công việc mới."
+                subject=Message("Case taken back: %(task)s", task=row.title),
+                body=Message(
+                    "%(by)s took back the case sent to you to amend it; the task «%(task)s» is closed. "
+                    "When the case is sent again, you will receive a new task.",
+                    by=recaller.full_name,
+                    task=row.title,
                 ),
                 at=at,
                 task_id=row.id,

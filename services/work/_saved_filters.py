@@ -10,6 +10,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from engine.errors import NotFound
+from engine.messages import Message
 from services.common.errors import InvalidInput
 from services.identity import AppUser, Membership, OrgUnit
 from services.work._inbox import InboxQuery, _visible_to, count_matching
@@ -40,16 +41,22 @@ def save_filter(
     ``shared_unit_id`` when given: a unit the user is a member of."""
     name = " ".join((name or "").split())
     if not name:
-        raise InvalidInput("name", "Vui lòng nhập Tên bộ lọc.")
+        raise InvalidInput("name", Message("Please enter the filter's name."))
     if len(name) > MAX_NAME:
-        raise InvalidInput("name", f"Tên bộ lọc không được dài quá {MAX_NAME} ký tự.")
+        raise InvalidInput(
+            "name", Message("The filter's name may not be longer than %(limit)s characters.", limit=MAX_NAME)
+        )
     taken = select(func.count()).where(
         SavedFilter.owner_id == user.id, func.lower(SavedFilter.name) == name.lower()
     )
     if session.execute(taken).scalar_one():
-        raise InvalidInput("name", f"Tên bộ lọc «{name}» đã được dùng cho một bộ lọc khác của bạn.")
+        raise InvalidInput(
+            "name", Message("The name «%(name)s» is already used by another of your filters.", name=name)
+        )
     if shared_unit_id is not None and shared_unit_id not in _units_of(session, user):
-        raise InvalidInput("shared_unit_id", "Chỉ có thể chia sẻ bộ lọc với đơn vị mà bạn là thành viên.")
+        raise InvalidInput(
+            "shared_unit_id", Message("A filter can only be shared with a unit you are a member of.")
+        )
     saved = SavedFilter(
         owner_id=user.id, shared_unit_id=shared_unit_id, name=name, query=query.plain(), created_at=at
     )

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from engine.definitions import all_task_specs
 from engine.errors import ContractBroken, DeadlinePassed, NotFound
+from engine.messages import Message
 from engine.models import HumanTask, ProcessInstance
 from engine.runtime import InstanceChange, WorkflowRuntime
 from services import attachments, comments
@@ -17,7 +18,7 @@ from services.common.db import Database
 from services.common.errors import Conflict, PermissionDenied
 from services.common.models import AuditEvent
 from services.deadlines import Escalation
-from services.identity import AppUser, Membership, OrgChart, OrgUnit, task_roles, user_by_username
+from services.identity import AppUser, Membership, OrgChart, OrgUnit, role_word, user_by_username
 from services.work._inbox import _visible_to
 from services.work._models import TaskDraft, TaskEvent
 
@@ -212,9 +213,10 @@ def history(session: Session, instance_id: int, reader: AppUser) -> list[dict]:
         .tuples()
         .all()
     )
-    roles, steps = task_roles(), []
+    steps: list[dict] = []
     for task in rows:
-        holder = " — ".join(filter(None, (roles.get(task.lane, task.lane), units.get(task.org_unit_id))))
+        unit, role = units.get(task.org_unit_id), role_word(task.lane)
+        holder = Message("%(role)s — %(unit)s", role=role, unit=unit) if unit else role
         steps.append({"at": task.created_at, "what": "opened", "title": task.title, "who": holder})
         if task.status == "completed":
             steps.append(

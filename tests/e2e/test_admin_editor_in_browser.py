@@ -90,3 +90,24 @@ def test_admin_changes_the_deadline_and_a_label_and_publishes_version_2(
     assert "phiên bản 1" in page.inner_text("h1")
     page.wait_for_selector('[data-element-id="draft_proposal"].tf-current')
     assert errors == []
+
+
+def test_the_editors_own_words_are_in_vietnamese(commune, live_server, browser):
+    page, errors = _sign_in_as_admin(browser, live_server)
+    page.goto(f"{live_server}/admin/processes/unit_proposal/edit")
+    page.wait_for_selector('#editor[data-state="ready"]')
+
+    start_event = page.locator('.djs-palette .entry[data-action="create.start-event"]')
+    assert start_event.get_attribute("aria-label") == "Tạo sự kiện bắt đầu"
+
+    page.click('[data-element-id="draft_proposal"]')  # a user task: its context pad opens
+    change = page.locator('.djs-context-pad .entry[data-action="replace"]')
+    assert change.get_attribute("title") == "Đổi loại phần tử"
+    change.click()
+    menu = page.locator(".djs-popup")
+    menu.wait_for()
+    assert menu.locator(".djs-popup-title").inner_text() == "Đổi loại phần tử"
+    labels = menu.locator(".djs-popup-body .entry").all_inner_texts()
+    assert {"Công việc thủ công", "Bước gọi quy trình khác", "Tiến trình con (thu gọn)"} <= set(labels)
+    assert menu.locator('.djs-popup-header .entry[title="Nhiều lượt song song"]').count() == 1
+    assert errors == []

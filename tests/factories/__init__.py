@@ -11,6 +11,7 @@
   talent cycle driven in simulated time through the service layer;
 - ``web``: signing in through the real pages (Flask's test client or a browser);
 - ``mail``: a real SMTP server on loopback.
+- ``words``: a message from the engine or a service as the Vietnamese reader sees it.
 
 The paths below are the one place the tests locate the repository from: a test module may sit
 at any depth under tests/.

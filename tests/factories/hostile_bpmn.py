@@ -127,15 +127,15 @@ CASES = {
     ),
     "script-import-os": (
         lambda marker: process_xml(after_review=script_task(touch(marker))),
-        ["probe (ScriptTask)", "rejected by the sandbox", "__import__"],
+        ["«Tính» (script task)", "rejected by the sandbox", "__import__"],
     ),
     "gateway-import-os": (
         _gateway_process,
-        ["probe (ExclusiveGateway)", "Expression rejected by the sandbox", "__import__"],
+        ["«probe» (exclusive gateway)", "Expression rejected by the sandbox", "__import__"],
     ),
     "timer-import-os": (
         lambda marker: process_xml(extra=boundary_timer(f'{touch(marker)} and "PT0S" or "PT0S"')),
-        ["review_timer (BoundaryEvent)", "timer expression", "rejected by the sandbox", "__import__"],
+        ["«review_timer» (timer event)", "rejected by the sandbox", "__import__"],
     ),
     "script-subclasses-escape": (
         lambda marker: process_xml(
@@ -144,7 +144,7 @@ CASES = {
                 f"found[0](['touch', '{marker}'])"
             )
         ),
-        ["probe (ScriptTask)", "rejected by the sandbox", "__class__"],
+        ["«Tính» (script task)", "rejected by the sandbox", "__class__"],
     ),
     "twenty-megabytes": (
         lambda marker: process_xml(documentation="a" * BIG),

@@ -12,11 +12,11 @@ from engine.errors import DefinitionRejected
 @pytest.mark.parametrize(
     "policy, problem",
     [
-        ({"escalation_action": "ignore"}, "escalation_action 'ignore' is not one of"),
+        ({"escalation_action": "ignore"}, "escalation_action «ignore» is not one of"),
         ({"escalation_action": "close"}, "needs an interrupting timer"),
-        ({"reminders": "tomorrow"}, "reminder 'tomorrow' is neither"),
-        ({"escalation": "P1X"}, "escalation delay 'P1X' is not an ISO 8601 duration"),
-        ({"due": "deadline + 1"}, "due 'deadline + 1' does not evaluate"),
+        ({"reminders": "tomorrow"}, "reminder «tomorrow» is neither"),
+        ({"escalation": "P1X"}, "escalation delay «P1X» is not an ISO 8601 duration"),
+        ({"due": "deadline + 1"}, "due «deadline + 1» does not evaluate"),
         ({"due": "'2026-01-14T12:00:00'"}, "does not evaluate"),  # no UTC offset
     ],
 )

@@ -2,6 +2,7 @@ import datetime
 import time
 
 import pytest
+from factories.words import in_vietnamese
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
@@ -55,7 +56,17 @@ def run_workflow(script):
 def test_dunder_import_is_rejected_at_check_time(check):
     with pytest.raises(ScriptRejected, match="__import__") as caught:
         check("__import__('os').system('id')")
-    assert "invalid variable name" in str(caught.value)
+    assert "line 1: the name __import__ is reserved to the system" in str(caught.value)
+
+
+def test_refusals_are_said_in_our_words_naming_the_line_and_what_is_refused():
+    with pytest.raises(ScriptRejected) as caught:
+        check_script("x = 1\ny = x.__class__\nimport os")
+
+    said = in_vietnamese(caught.value.message)
+    assert "dòng 2: tên __class__ dành riêng cho hệ thống" in said
+    assert "Hộp cát từ chối đoạn mã" in said
+    assert "invalid" not in said and "RestrictedPython" not in said
 
 
 def test_import_statement_is_rejected_at_check_time():

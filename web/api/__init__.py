@@ -8,26 +8,21 @@ the browser with its session cookie and, on writes, the CSRF token in ``X-CSRFTo
 
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask
 from flask_smorest import Api, Blueprint
-from werkzeug.exceptions import HTTPException
 
 from web.api import docs
-from web.api.errors import ErrorSchema, http_error_response
+from web.api.errors import ErrorSchema
 from web.security import csrf
 
 PREFIX = "/api/v1"
 
 
 class JsonErrorsApi(Api):
-    """flask-smorest with our error shape; pages outside the API keep Flask's own."""
+    """flask-smorest with our error shape (web/__init__.py answers the errors: JSON under
+    the API, a page elsewhere)."""
 
     ERROR_SCHEMA = ErrorSchema  # documented as the default response of every operation
-
-    def handle_http_exception(self, error: HTTPException):
-        if not request.path.startswith(PREFIX):
-            return error
-        return http_error_response(error)
 
 
 def init_api(app: Flask, blueprints: list[tuple[Blueprint, str]]) -> Api:

@@ -8,6 +8,7 @@ from flask_smorest import abort
 from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError
 
+from engine.messages import Message
 from services import identity
 from services.identity import AppUser, is_admin
 from web.context import services
@@ -26,7 +27,9 @@ def current_user() -> AppUser:
             if user is None:
                 abort(
                     401,
-                    message="Cần đăng nhập: thiếu hoặc sai mã truy cập (Authorization: Bearer ...).",
+                    message=Message(
+                        "Sign-in needed: the access token is missing or wrong (Authorization: Bearer ...)."
+                    ),
                     code="unauthenticated",
                 )
             session.expunge(user)
@@ -41,7 +44,9 @@ def _session_user(session) -> AppUser | None:
         try:
             validate_csrf(request.headers.get("X-CSRFToken", ""))
         except ValidationError:
-            abort(400, message="Thiếu hoặc sai mã CSRF (X-CSRFToken).", code="csrf_failed")
+            abort(
+                400, message=Message("The CSRF token is missing or wrong (X-CSRFToken)."), code="csrf_failed"
+            )
     user = session.get(AppUser, signed_in_user.id)
     return user if user is not None and user.active else None
 
@@ -50,5 +55,5 @@ def require_admin() -> AppUser:
     user = current_user()
     with services().db.read() as session:
         if not is_admin(session, user.id):
-            abort(403, message="Chỉ quản trị hệ thống được thực hiện thao tác này.", code="permission_denied")
+            abort(403, message=Message("Only system administrators may do this."), code="permission_denied")
     return user

@@ -7,6 +7,7 @@ from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
 
 from engine.errors import EngineError
+from engine.messages import Message
 from web.i18n import say
 
 STATUS_BY_CODE = {
@@ -37,11 +38,11 @@ CODE_BY_STATUS = {
     429: "too_many_requests",
 }
 MESSAGE_BY_STATUS = {
-    400: "Yêu cầu không hợp lệ.",
-    404: "Không tìm thấy.",
-    405: "Phương thức không được hỗ trợ.",
-    413: "Nội dung gửi lên quá lớn.",
-    422: "Dữ liệu không hợp lệ.",
+    400: Message("The request is not valid."),
+    404: Message("Not found."),
+    405: Message("This method is not supported."),
+    413: Message("What was sent is too large."),
+    422: Message("The data is not valid."),
 }
 
 
@@ -64,15 +65,15 @@ class ErrorSchema(Schema):
 # What a caller is told; the engine's own message (which may name what was asked for)
 # goes to the logs only, so a refusal never confirms that another unit's case exists.
 MESSAGE_BY_CODE = {
-    "not_found": "Không tìm thấy, hoặc không thuộc quyền của đồng chí.",
-    "permission_denied": "Vai trò của đồng chí không được thực hiện việc này.",
-    "task_not_ready": "Công việc đã được xử lý hoặc đã đóng.",
-    "concurrency_conflict": "Người khác vừa thay đổi hồ sơ này; hãy tải lại và thử lại.",
+    "not_found": Message("Not found, or not yours to see."),
+    "permission_denied": Message("Your role does not allow this."),
+    "task_not_ready": Message("The task is already done or closed."),
+    "concurrency_conflict": Message("Someone else just changed this case; reload and try again."),
 }
 
 
 def message_of(error: EngineError) -> str:
-    return MESSAGE_BY_CODE.get(error.code) or say(error.message)
+    return say(MESSAGE_BY_CODE.get(error.code) or error.message)
 
 
 def status_of(error: EngineError) -> int:
@@ -108,5 +109,5 @@ def http_error_response(error: HTTPException):
             for location in messages.values()
             for name, problems in (location.items() if isinstance(location, dict) else [("body", location)])
         }
-    message = data.get("message") or MESSAGE_BY_STATUS.get(status) or error.description
+    message = say(data.get("message") or MESSAGE_BY_STATUS.get(status) or error.description)
     return error_response(status, data.get("code") or CODE_BY_STATUS.get(status, "error"), message, fields)

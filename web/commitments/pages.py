@@ -13,6 +13,7 @@ from services.common.errors import InvalidInput
 from web import refusals
 from web.context import services
 from web.downloads import send_document
+from web.i18n import say
 from web.refusals import field_message
 
 bp = Blueprint("commitments", __name__)
@@ -55,7 +56,7 @@ def commitment_page(commitment_id: int):
         may_upload=may_upload,
         error=refused.get("error"),
         may_report_breach=may_report_breach,
-        triggers=evaluation.TRIGGERS,
+        triggers={code: say(title) for code, title in evaluation.TRIGGERS.items()},
         breach_errors=refused.get("breach_errors", {}),
         breach_typed=refused.get("breach_typed", {}),
     )

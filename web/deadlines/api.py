@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import gettext as _
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields, validate
 
+from engine.messages import Message
 from services import deadlines
 from web.api.auth import current_user, require_admin, services
+from web.i18n import say
 
 blp = Blueprint("calendar", __name__, description="Lịch ngày làm việc: ngày nghỉ, ngày làm bù")
 
@@ -49,7 +52,11 @@ def _confirmation(year: int, confirmed) -> dict:
 
 def _year(year: int) -> int:
     if not 1900 <= year <= 2200:
-        abort(422, message="Năm không hợp lệ.", errors={"year": ["Năm phải trong khoảng 1900-2200."]})
+        abort(
+            422,
+            message=Message("The year is not valid."),
+            errors={"year": [_("The year must be between 1900 and 2200.")]},
+        )
     return year
 
 
@@ -57,7 +64,11 @@ def _day(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        abort(422, message="Ngày không hợp lệ.", errors={"day": ["Ngày phải theo dạng YYYY-MM-DD."]})
+        abort(
+            422,
+            message=Message("The day is not valid."),
+            errors={"day": [_("The day must be written YYYY-MM-DD.")]},
+        )
 
 
 @blp.get("/<int:year>")
@@ -75,7 +86,7 @@ def suggest_days(year: int):
     """Statutory days off the `holidays` package knows and the calendar lacks (admins)."""
     require_admin()
     with services().db.read() as session:
-        return [{"day": day, "name": name} for day, name in deadlines.suggestions(session, _year(year))]
+        return [{"day": day, "name": say(name)} for day, name in deadlines.suggestions(session, _year(year))]
 
 
 @blp.put("/days/<day>")
@@ -101,7 +112,11 @@ def unset_day(day: str):
     with svc.db.transaction() as session:
         removed = deadlines.unset_day(session, chosen, admin.id, svc.clock.now())
     if not removed:
-        abort(404, message=f"Ngày {chosen:%d/%m/%Y} không có trong lịch.", code="not_found")
+        abort(
+            404,
+            message=Message("%(day)s is not in the calendar.", day=f"{chosen:%d/%m/%Y}"),
+            code="not_found",
+        )
     svc.calendar.invalidate()
 
 

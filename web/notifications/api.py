@@ -6,18 +6,20 @@ from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields
 from sqlalchemy import func, select
 
+from engine.messages import Message
 from services import notifications
 from services.notifications import Notification
 from web.api.auth import current_user, services
 from web.api.fields import UtcDateTime
+from web.i18n import say
 
 blp = Blueprint("notifications", __name__, description="Thông báo của người dùng")
 
 
 class NotificationSchema(Schema):
     id = fields.Integer()
-    subject = fields.String()
-    body = fields.String()
+    subject = fields.Function(lambda note: say(note.worded_subject), metadata={"type": "string"})
+    body = fields.Function(lambda note: say(note.worded_body), metadata={"type": "string"})
     task_id = fields.String(allow_none=True)
     created_at = UtcDateTime()
 
@@ -46,4 +48,4 @@ def mark_read(notification_id: int):
     user, svc = current_user(), services()
     with svc.db.transaction() as session:
         if not notifications.mark_read(session, user.id, notification_id, svc.clock.now()):
-            abort(404, message="Không tìm thấy thông báo chưa đọc này.")
+            abort(404, message=Message("No such unread notification."))

@@ -8,6 +8,7 @@ from marshmallow import Schema, fields, validate
 from services import process_admin
 from web.api.auth import require_admin, services
 from web.api.fields import UtcDateTime
+from web.i18n import say
 
 blp = Blueprint("processes", __name__, description="Quy trình và phiên bản (quản trị)")
 
@@ -40,7 +41,7 @@ class InstanceSchema(Schema):
     status = fields.String()
     created_at = UtcDateTime()
     completed_at = UtcDateTime(allow_none=True)
-    error_message = fields.String(allow_none=True)
+    error_message = fields.String(allow_none=True)  # in the reader's language (_said)
     tasks = fields.List(fields.Dict())
 
 
@@ -71,7 +72,7 @@ def start_instance(body: dict):
             svc.clock.now(),
         )
     with svc.db.read() as session:
-        return process_admin.instance_view(session, instance_id)
+        return _said(process_admin.instance_view(session, instance_id))
 
 
 @blp.get("/instances/<int:instance_id>")
@@ -79,4 +80,9 @@ def start_instance(body: dict):
 def show_instance(instance_id: int):
     require_admin()
     with services().db.read() as session:
-        return process_admin.instance_view(session, instance_id)
+        return _said(process_admin.instance_view(session, instance_id))
+
+
+def _said(view: dict) -> dict:
+    """The instance's error in the reader's language (docs/languages.md)."""
+    return {**view, "error_message": view["error_message"] and say(view["error_message"])}

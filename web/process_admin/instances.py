@@ -14,6 +14,7 @@ from flask_login import current_user
 from engine.errors import EngineError
 from services import process_admin
 from services.common.errors import InvalidInput
+from services.identity import role_word
 from web import refusals
 from web.admin import bp
 from web.context import services
@@ -82,6 +83,7 @@ def instance(instance_id: int):
         call_statuses=call_status_labels(),
         ignored=ignored_parameters(family),
         actions=action_labels(),
+        role_word=role_word,
         data_json=json.dumps(page.state.data, ensure_ascii=False, indent=2, sort_keys=True),
     )
 
@@ -93,8 +95,13 @@ def cancel_confirmation(instance_id: int):
     with svc.db.read() as session:
         page = process_admin.instance_page(session, svc.runtime, instance_id)
         closing = process_admin.cancel_preview(session, instance_id, svc.clock.now())
+    refused = refusals.kept()
     return render_template(
-        "admin/cancel.html", page=page, closing=closing, reason=refusals.kept().get("reason", "")
+        "admin/cancel.html",
+        page=page,
+        closing=closing,
+        reason=refused.get("reason", ""),
+        errors=refused.get("errors", {}),
     )
 
 
@@ -109,9 +116,10 @@ def instance_action(instance_id: int, action: str):
             )
         flash(_("Done: %(action)s.", action=action_labels().get(action, action)))
     except InvalidInput as invalid:  # back to the confirmation, what was typed kept
-        flash(say(invalid.message))
         return refusals.refuse(
-            url_for("admin.cancel_confirmation", instance_id=instance_id), reason=reason or ""
+            url_for("admin.cancel_confirmation", instance_id=instance_id),
+            reason=reason or "",
+            errors={invalid.field: refusals.field_message(invalid)},
         )
     except EngineError as error:
         flash(_("Refused: %(reason)s", reason=say(error.message)))

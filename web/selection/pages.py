@@ -237,12 +237,17 @@ def round_page(round_id: int):
         access=access,
         open_for_candidates=open_for_candidates,
         field_titles=field_titles,
-        target_groups=commitments.CATEGORY_TITLES,
+        target_groups=_target_groups(),
         own_positions=[position for position in view["positions"] if position["id"] in access.own_positions],
         form=refused.get("form"),
         errors=refused.get("errors", {}),
         typed=refused.get("typed", {}),
     )
+
+
+def _target_groups() -> dict[str, str]:
+    """The categories of talent, in the reader's language."""
+    return {code: say(title) for code, title in commitments.CATEGORY_TITLES.items()}
 
 
 def _commitments_of(session, candidate_ids: list[int]) -> dict[int, int]:
@@ -419,7 +424,7 @@ def new_round():
         units=units,
         field_titles=field_titles,
         legal_bases=bases,
-        target_groups=commitments.CATEGORY_TITLES,
+        target_groups=_target_groups(),
         rows=range(POSITION_ROWS),
         errors=refused.get("errors", {}),
         typed=refused.get("typed", {}),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
@@ -217,7 +218,7 @@ def complete(body: dict, task_id: str):
         fields_ = {}
         for error in invalid.errors:
             fields_.setdefault(error.field or "data", []).append(say(error.message))
-        return error_response(422, invalid.code, "Biểu mẫu có lỗi.", fields_)
+        return error_response(422, invalid.code, _("The form has errors."), fields_)
     return {
         "instance_id": change.instance.id,
         "instance_status": change.instance.status,

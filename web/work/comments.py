@@ -100,7 +100,7 @@ class CommentSchema(Schema):
     id = fields.Integer()
     created_at = UtcDateTime(attribute="at")
     author = fields.String()
-    role = fields.String()
+    role = fields.Function(lambda comment: say(comment.role), metadata={"type": "string"})
     unit = fields.String(allow_none=True)
     audience = fields.String(
         metadata={"description": "unit (internal to the unit) | case (every participant)"}

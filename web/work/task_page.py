@@ -149,14 +149,17 @@ def _render(
             (stored.id, stored.filename)
             for stored in (documents.get(session, document_id) for document_id in _document_ids(case_data))
         ]
-    form_errors = [message for field, message in errors.items() if not field]
+    fields = fields_of(schema, data, errors, extra_rows, files=parts.get("form_files"))
+    marked = [made.name for made in _walk(fields) if made.error]
     page = render_template(
         "task.html",
         task=task,
         schema=schema,
-        fields=fields_of(schema, data, errors, extra_rows, files=parts.get("form_files")),
-        form_errors=form_errors,
-        error_count=len(errors),
+        fields=fields,
+        # The summary lists the marked fields in the form's order, then what no field shows.
+        form_errors={name: errors[name] for name in [*marked, *errors] if name in errors},
+        # The engine's messages name their field already: the links need no label.
+        error_targets={name: (name, "") for name in marked},
         history=history,
         instructions=instructions,
         draft_saved_at=draft_saved_at,
@@ -165,6 +168,14 @@ def _render(
         **parts,
     )
     return page
+
+
+def _walk(fields):
+    """The fields and, for a group, the fields of each of its rows, in the page's order."""
+    for made in fields:
+        yield made
+        for row in made.rows:
+            yield from _walk(row)
 
 
 def _document_ids(data: dict) -> list[int]:

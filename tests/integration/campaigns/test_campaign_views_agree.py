@@ -20,7 +20,7 @@ from services.identity import _api_tokens as api_tokens, unit_by_code
 BEFORE = local(2026, 1, 13, 9, 0)
 CUTOFF = local(2026, 1, 14, 12, 0)
 _ROW = re.compile(
-    r'<tr data-unit="([^"]+)">\s*<td><a href="[^"]+">([^<]*)</a></td>\s*'
+    r'<tr data-unit="([^"]+)">\s*<td><a href="[^"]+"[^>]*>([^<]*)</a></td>\s*'
     r'<td class="status status-(\w+)">([^<]*)</td>'
 )
 

@@ -19,6 +19,7 @@ from factories.city import (
 )
 from factories.dates import local
 from factories.tasks import act, inbox, task_named
+from factories.words import in_vietnamese
 from sqlalchemy import select
 
 from engine.errors import FormInvalid, NotFound
@@ -213,7 +214,7 @@ def test_nothing_is_consolidated_before_a_submission_is_registered(commune):
     with pytest.raises(FormInvalid) as refused:
         act(services, "snv.canbo", "consolidate_demand", {}, local(2026, 1, 15, 8, 0))
     assert refused.value.errors[0].code == "no_registered_submission"
-    assert "vào sổ" in refused.value.errors[0].message
+    assert "vào sổ" in in_vietnamese(refused.value.errors[0].message)
     assert city_round(services, round_id).status == "collecting"
     assert city_round(services, round_id).consolidation is None
     task_named(services, "snv.canbo", "consolidate_demand")  # still open, nothing half-written

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from engine.definitions import publish
 from engine.models import HumanTask
+from services.common.display import in_language
 from services.deadlines import escalations_of
 from services.identity import UNIT_HEAD, AppUser, Membership, unit_by_code, user_by_username
 from services.notifications import Notification
@@ -219,12 +220,20 @@ def test_the_daily_digest_goes_out_at_seven_once_a_day(commune):
     assert services.send_digest(local(2026, 1, 12, 7, 5)) == sent
     with services.db.read() as session:
         officer = user_by_username(session, "cg_thcs.canbo")
-        [body] = session.scalars(
-            select(Notification.body).where(
+        [digest] = session.scalars(
+            select(Notification).where(
                 Notification.user_id == officer.id, Notification.key.like("digest:11/01/2026:%")
             )
         )
-    assert "1 việc đang chờ xử lý" in body and "còn 3 ngày 5 giờ" in body
+    # Worded for each reader: Vietnamese as it always read, English from the same wording.
+    assert in_language(digest.worded_body, "vi") == (
+        "Đồng chí có 1 việc đang chờ xử lý: 0 việc quá hạn, 0 việc đến hạn trong 24 giờ tới.\n"
+        "- Lập đề xuất nhu cầu (hạn trước 12 giờ ngày 14/01/2026, còn 3 ngày 5 giờ)"
+    )
+    assert in_language(digest.worded_body, "en") == (
+        "Tasks waiting: 1 (0 overdue, 0 due within the next 24 hours).\n"
+        "- Lập đề xuất nhu cầu (due before 12:00 on 14/01/2026, 3 days 5 hours left)"
+    )
 
 
 def test_a_task_with_an_interrupting_timer_closes_by_default_and_is_due_then(commune):

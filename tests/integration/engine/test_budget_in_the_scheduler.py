@@ -82,7 +82,8 @@ def test_in_the_scheduler_each_abuse_stops_its_instance_once_and_spares_the_batc
 def test_publishing_refuses_code_that_blows_its_budget_with_the_example_data(services):
     with pytest.raises(DefinitionRejected) as refused:
         _publish_timer_to_script(services, "x = sorted(range(len(deadline) * 10**7))")
-    assert "compute_score" in str(refused.value) and "was stopped" in str(refused.value)
+    said = str(refused.value)
+    assert "«Tính điểm xét chọn» (script task)" in said and "was stopped" in said
 
 
 def test_while_a_script_runs_in_the_scheduler_another_user_is_answered_at_once(commune):

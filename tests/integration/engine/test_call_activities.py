@@ -306,12 +306,12 @@ def refusal(services, *bundles) -> list[str]:
 def test_publishing_refuses_a_call_of_a_process_that_is_not_published(services):
     caller = bundle("probe", process("probe", call_activity("ask", "nowhere")))
     (problem,) = refusal(services, caller)
-    assert "ask" in problem and "'nowhere' is not published" in problem
+    assert "ask" in problem and "«nowhere» is not published" in problem
 
     publish_all(services, CHILD)
     pinned = bundle("probe", process("probe", call_activity("ask", "child_probe", version=7)))
     (problem,) = refusal(services, pinned)
-    assert "version 7 of the called process 'child_probe'" in problem
+    assert "version 7 of the called process «child_probe»" in problem
 
 
 def test_publishing_refuses_mappings_that_name_no_real_data(services):
@@ -331,19 +331,19 @@ def test_publishing_refuses_mappings_that_name_no_real_data(services):
         {"subject": "abc"},
     )
     problems = refusal(services, caller)
-    assert any("in.topic: 'subjcet' is not data of this process" in p for p in problems), problems
-    assert any("in.colour: child_probe does not take 'colour'" in p for p in problems), problems
-    assert any("out.answer: 'reslt' is not data of child_probe" in p for p in problems), problems
-    assert any("lane.boss: child_probe has no lane 'boss'" in p for p in problems), problems
-    assert all(p.startswith("ask (Gọi ask)") for p in problems), problems
+    assert any("in.topic: «subjcet» is not data of this process" in p for p in problems), problems
+    assert any("in.colour: child_probe does not take «colour»" in p for p in problems), problems
+    assert any("out.answer: «reslt» is not data of child_probe" in p for p in problems), problems
+    assert any("lane.boss: child_probe has no lane «boss»" in p for p in problems), problems
+    assert all(p.startswith("«Gọi ask» (call activity)") for p in problems), problems
 
 
 def test_publishing_refuses_a_multi_instance_over_unknown_data(services):
     publish_all(services, CHILD)
     loop = loop_xml(collection="unitz", item="unit", output_collection="answers", output_item="answr")
     problems = refusal(services, bundle("probe", mi_caller(loop), {"units": ["a"]}))
-    assert any("input collection 'unitz'" in p for p in problems), problems
-    assert any("output item 'answr'" in p for p in problems), problems
+    assert any("input collection «unitz»" in p for p in problems), problems
+    assert any("output item «answr»" in p for p in problems), problems
 
 
 def test_cancelling_a_caller_cancels_its_children_and_suspending_holds_them(services):

@@ -224,26 +224,26 @@ def _without_additional_properties_false() -> dict:
 INVALID_BUNDLES = {
     "user-task-without-lane": (
         lambda: probe_bundle(process_xml(lanes=False)),
-        ["task (UserTask)", "must sit in a lane"],
+        ["«Việc task» (user task)", "must sit in a lane"],
     ),
     "user-task-without-form": (
         lambda: probe_bundle(process_xml(user_task("task", form=None))),
-        ["task (UserTask)", "needs a form", "formJsonSchemaFilename"],
+        ["«Việc task» (user task)", "needs a form", "formJsonSchemaFilename"],
     ),
     "form-file-missing": (
         lambda: probe_bundle(process_xml(user_task("task", form="absent.schema.json"))),
-        ["task (UserTask)", "absent.schema.json is missing from forms/"],
+        ["«Việc task» (user task)", "absent.schema.json is missing from forms/"],
     ),
     "case-file-missing": (
         lambda: probe_bundle(process_xml(user_task("task", caseSchemaFilename="absent.case.json"))),
-        ["task (UserTask)", "case absent.case.json is missing from forms/"],
+        ["«Việc task» (user task)", "case absent.case.json is missing from forms/"],
     ),
     "case-allows-additional-properties": (
         lambda: probe_bundle(
             process_xml(user_task("task", caseSchemaFilename="loose.case.json")),
             forms={FORM_FILE: FORM, "loose.case.json": _without_additional_properties_false()},
         ),
-        ["task (UserTask)", "case loose.case.json", "additionalProperties: false"],
+        ["«Việc task» (user task)", "case loose.case.json", "additionalProperties: false"],
     ),
     "unquoted-duration": (
         lambda: probe_bundle(process_xml(extra=boundary_timer("task", "timeDuration", "PT1H"))),
@@ -255,7 +255,7 @@ INVALID_BUNDLES = {
     ),
     "service-task": (
         lambda: probe_bundle(process_xml(user_task("task"), service_task("call_api"))),
-        ["call_api (ServiceTask)", "not supported"],
+        ["«call_api» (service task)", "not supported"],
     ),
     "form-allows-additional-properties": (
         lambda: probe_bundle(forms={FORM_FILE: _without_additional_properties_false()}),
@@ -263,7 +263,7 @@ INVALID_BUNDLES = {
     ),
     "process-id-differs-from-key": (
         lambda: probe_bundle(process_xml(key="something_else")),
-        ["probe.bpmn", "no executable process with id 'probe'"],
+        ["probe.bpmn", "no executable process with id «probe»"],
     ),
 }
 
@@ -310,7 +310,7 @@ def test_every_problem_of_a_bundle_is_listed_in_one_rejection(services):
     }
     assert len(error.problems) == len(expected), error.problems
     for element, fragment in expected.items():
-        matching = [p for p in error.problems if p.startswith(f"{element} (") and fragment in p]
+        matching = [p for p in error.problems if p.element == element and fragment in p]
         assert len(matching) == 1, (element, fragment, error.problems)
         assert matching[0] in str(error)
     assert "probe.bpmn was refused" in str(error)

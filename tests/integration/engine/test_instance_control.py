@@ -118,7 +118,7 @@ def test_each_operation_goes_through_the_optimistic_lock(services):
 @pytest.mark.parametrize(
     "operation, message",
     [
-        ("resume", "can be resumed only while suspended"),
+        ("resume", "can be resumed only while on hold"),
         ("retry", "can be retried only while in error"),
     ],
 )
@@ -152,7 +152,7 @@ def test_cancel_closes_the_open_tasks_and_stops_the_timers(services):
     assert (row.status, row.next_alert_at, row.completed_at) == ("cancelled", None, T0 + timedelta(minutes=5))
     assert services.fire_timers(T0 + timedelta(hours=2)).fired == 0
 
-    with pytest.raises(TaskNotReady, match="is cancelled: an instance can be cancelled only while"):
+    with pytest.raises(TaskNotReady, match="is cancelled: a case can be cancelled only while"):
         control(services, "cancel", instance_id)
 
 
@@ -195,7 +195,7 @@ def test_a_failed_script_runs_again_once_a_new_version_fixes_it(services):
     )
     with services.db.read() as session:
         proposed = services.runtime.plan_migration(session, instance_id, fixed)
-    assert proposed.safe and "task share_out (failed): script change" in proposed.changes
+    assert proposed.safe and "script task «share_out» (failed): its script changes" in proposed.changes
     with services.db.transaction() as session:
         moved = services.runtime.migrate(session, instance_id, fixed, T0 + timedelta(minutes=2))
     assert moved.instance.status == "error"  # moving does not run anything; a retry does

@@ -99,9 +99,11 @@ def test_a_safe_change_migrates_and_the_instance_finishes_on_the_new_version(ser
     assert proposed.safe and proposed.reasons == []
     assert (proposed.from_version, proposed.to_version) == (1, 2)
     assert any("title «Soạn đề xuất» becomes «Soạn và gửi đề xuất»" in change for change in proposed.changes)
-    assert any("task draft (waiting): its form changes" in change for change in proposed.changes)
+    assert any(
+        "user task «Soạn đề xuất» (waiting): its form changes" in change for change in proposed.changes
+    )
     assert any("draft_timer" in change and LATER_DEADLINE in change for change in proposed.changes)
-    assert "new element review lies ahead" in proposed.changes
+    assert "new: user task «Việc review», ahead" in proposed.changes
 
     lock_before = instance_row(services, instance_id)["lock_version"]
     change = migrate(services, instance_id, v2, T0 + timedelta(hours=1))
@@ -189,7 +191,7 @@ def test_a_task_moved_to_another_lane_leaves_its_holder_and_a_retitled_one_keeps
 
     moved = publish_version(services, process_xml(titled(user_task("draft"), "Soạn lại"), lane="head"))
     assert (
-        "task draft (waiting): it moves from lane clerk to lane head"
+        "user task «Soạn lại» (waiting): it moves from lane clerk to lane head"
         in plan(services, instance_id, moved).changes
     )
     migrate(services, instance_id, moved, T0 + timedelta(hours=2))
@@ -208,9 +210,11 @@ def test_removing_the_waiting_task_is_refused_with_the_reason_and_changes_nothin
 
     proposed = plan(services, instance_id, v2)
     assert not proposed.safe
-    assert "task draft is waiting in this instance and does not exist in version 2" in proposed.reasons
     assert (
-        "timer draft_timer is waiting for its event in this instance and does not exist in version 2"
+        "user task «Soạn đề xuất» (waiting in this instance) does not exist in version 2" in proposed.reasons
+    )
+    assert (
+        "timer event «draft_timer» (waiting for its event in this instance) does not exist in version 2"
         in proposed.reasons
     )
 
@@ -219,7 +223,7 @@ def test_removing_the_waiting_task_is_refused_with_the_reason_and_changes_nothin
             services.runtime.migrate(session, instance_id, v2, T0 + timedelta(hours=1))
     assert refused.value.code == "migration_refused"
     assert refused.value.reasons == proposed.reasons
-    assert "task draft is waiting" in str(refused.value)
+    assert "user task «Soạn đề xuất» (waiting" in str(refused.value)
     assert instance_row(services, instance_id) == row_before
     assert [(t.id, t.title, t.status, t.due_at) for t in task_rows(services, instance_id)] == [
         (t.id, t.title, t.status, t.due_at) for t in tasks_before
@@ -231,7 +235,7 @@ def test_a_task_ahead_that_the_new_version_removes_is_refused_too(services):
     instance_id = start(services)
     v2 = publish_version(services, process_xml(user_task("draft")))
     assert plan(services, instance_id, v2).reasons == [
-        "task review lies ahead in this instance and does not exist in version 2"
+        "user task «Việc review» (ahead in this instance) does not exist in version 2"
     ]
 
 
@@ -240,7 +244,7 @@ def test_a_waiting_task_moved_to_a_lane_nobody_acts_in_is_refused(services):
     instance_id = start(services, {"clerk": 7})
     v2 = publish_version(services, process_xml(user_task("draft"), lane="head"))
     assert plan(services, instance_id, v2).reasons == [
-        "task draft is waiting and would move to lane head, "
+        "user task «Việc draft» is waiting and would move to lane head, "
         "which no organisation unit acts in for this instance"
     ]
 
@@ -296,14 +300,15 @@ def test_a_task_waiting_inside_a_sub_process_counts_like_one_at_the_top(services
         services, process_xml(sub_process(titled(user_task("inner"), "Bước trong"), user_task("second")))
     )
     assert plan(services, instance_id, extended).safe
-    assert "new element second lies ahead" in plan(services, instance_id, extended).changes
+    assert "new: user task «Việc second», ahead" in plan(services, instance_id, extended).changes
     renamed = publish_version(services, process_xml(sub_process(user_task("checked_inner"))))
     assert (
-        "task inner (waiting): it becomes task checked_inner" in plan(services, instance_id, renamed).changes
+        "user task «Việc inner» (waiting): it becomes user task «Việc checked_inner»"
+        in plan(services, instance_id, renamed).changes
     )
     removed = publish_version(services, process_xml(sub_process()))
     assert plan(services, instance_id, removed).reasons == [
-        "task inner is waiting in this instance and does not exist in version 4"
+        "user task «Việc inner» (waiting in this instance) does not exist in version 4"
     ]
 
     migrate(services, instance_id, extended, T0 + timedelta(hours=1))

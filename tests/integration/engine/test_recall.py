@@ -11,6 +11,7 @@ import pytest
 from factories.bpmn import boundary_timer, probe_bundle, process_xml, user_task
 from factories.calls import bundle, call_activity, process
 from factories.dates import local
+from factories.words import in_vietnamese
 from sqlalchemy import select
 
 from engine.contracts import ProcessContract, user_task as contracted_task
@@ -89,7 +90,7 @@ def every_task(services) -> dict[str, tuple]:
 
 
 def refused(services, task_id: str, at) -> str:
-    """The refusal's message; nothing was changed."""
+    """The refusal's message as a Vietnamese reader sees it; nothing was changed."""
     before = every_task(services)
     with services.db.read() as session:
         versions = dict(
@@ -103,7 +104,7 @@ def refused(services, task_id: str, at) -> str:
             dict(session.execute(select(ProcessInstance.id, ProcessInstance.lock_version)).tuples().all())
             == versions
         )
-    return refusal.value.message
+    return in_vietnamese(refusal.value.message)
 
 
 def test_a_recall_reopens_the_same_task_for_its_sender_and_closes_the_next_one(services):

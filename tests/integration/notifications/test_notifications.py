@@ -6,6 +6,7 @@ import pytest
 from factories.mail import free_port, start_smtp_server
 from sqlalchemy import select
 
+from engine.messages import Message
 from services.identity import user_by_username
 from services.notifications import (
     Notification,
@@ -108,3 +109,26 @@ def test_a_crash_after_leasing_loses_nothing(commune, smtp):
     services.clock.advance(minutes=5)
     assert deliver_emails(services.db, smtp.mailer, services.clock.now).sent == 1
     assert len(smtp.messages) == 1
+
+
+def test_a_worded_notification_is_mailed_in_vietnamese_and_kept_for_each_readers_language(commune, smtp):
+    services, user = commune, _officer(commune)
+    with services.db.transaction() as session:
+        notify(
+            session,
+            key="digest:11/01/2026:1",
+            user=user,
+            subject=Message("Tasks of %(day)s", day="11/01/2026"),
+            body=Message("- %(task)s (%(when)s)", task="Lập đề xuất", when=Message("no deadline")),
+            at=services.clock.now(),
+        )
+    assert deliver_emails(services.db, smtp.mailer, services.clock.now).sent == 1
+    [(_, message)] = smtp.messages
+    assert message["Subject"] == "Tổng hợp công việc ngày 11/01/2026"
+    assert message.get_content().strip() == "- Lập đề xuất (không có hạn)"
+    row = _row(services, "digest:11/01/2026:1")
+    assert (row.subject, row.body) == ("Tasks of 11/01/2026", "- Lập đề xuất (no deadline)")  # for logs
+    assert (
+        row.worded_body == "- Lập đề xuất (no deadline)"
+        and row.worded_body.params["when"].template == "no deadline"
+    )

@@ -71,12 +71,12 @@ def test_a_person_may_be_registered_before_the_id_is_collected(services, keys):
 
 def test_an_id_is_registered_once(services, keys):
     register(services, keys)
-    with pytest.raises(Conflict, match="Số định danh cá nhân"):
+    with pytest.raises(Conflict, match="This Citizen ID is already in the talent database"):
         register(services, keys, citizen_id=" 999202000111", full_name="Người khác")
 
 
 def test_a_bad_id_stores_nothing(services, keys):
-    with pytest.raises(InvalidInput, match="Số định danh cá nhân"):
+    with pytest.raises(InvalidInput, match="Citizen ID must start with a province or city code"):
         register(services, keys, citizen_id="097202000111")
     with services.db.transaction() as session:
         assert session.scalar(select(func.count()).select_from(Person)) == 0
@@ -95,7 +95,7 @@ def test_ineligible_removed_and_breached_need_a_reason(services, keys, status):
 
 def test_an_unknown_status_is_refused(services, keys):
     person_id = register(services, keys)
-    with services.db.transaction() as session, pytest.raises(InvalidInput, match="Trạng thái"):
+    with services.db.transaction() as session, pytest.raises(InvalidInput, match="The status must be one of"):
         talents.record_status(session, NOW, None, person_id, "passed")
 
 
@@ -115,7 +115,7 @@ def test_a_consent_is_withdrawn_once(services, keys):
         assert consent.withdrawn_at == NOW + timedelta(days=1)
         with pytest.raises(Conflict):
             talents.withdraw_consent(session, NOW + timedelta(days=2), None, consent.id)
-        with pytest.raises(InvalidInput, match="Mục đích"):
+        with pytest.raises(InvalidInput, match="The purpose must be one of"):
             talents.record_consent(
                 session, NOW, None, person_id, purpose="marketing", text_version="1", channel="paper"
             )

@@ -140,7 +140,11 @@ def test_a_safe_migration_is_previewed_then_applied_and_audited(commune):
     admin = signed_in(web_app(services), "admin")
 
     preview = admin.get(f"/admin/instances/{instance_id}/migrate?to={version}").get_data(as_text=True)
-    assert 'id="migration-changes"' in preview and "draft_proposal" in preview
+    assert 'id="migration-changes"' in preview
+    assert (  # in the reader's language, the task named by its label
+        "công việc của người dùng «Lập đề xuất nhu cầu» (đang chờ xử lý): "
+        "tên «Lập đề xuất nhu cầu» thành «Lập đề xuất nhu cầu thu hút»"
+    ) in preview
     _post(admin, f"/admin/instances/{instance_id}/migrate", {"to": str(version)})
 
     assert _state(services, instance_id)[:2] == ("running", 2)
@@ -159,7 +163,8 @@ def test_an_unsafe_migration_is_refused_with_the_reason_and_changes_nothing(comm
     admin = signed_in(web_app(services), "admin")
 
     preview = admin.get(f"/admin/instances/{instance_id}/migrate?to={version}").get_data(as_text=True)
-    assert 'id="migration-refused"' in preview and "draft_proposal" in preview
+    assert 'id="migration-refused"' in preview
+    assert "công việc của người dùng «Lập đề xuất nhu cầu» (đang chờ xử lý trong hồ sơ này)" in preview
     response = _post(admin, f"/admin/instances/{instance_id}/migrate", {"to": str(version)})
 
     assert response.status_code == 302

@@ -18,6 +18,7 @@ from sqlalchemy import event, func, select
 from engine.errors import NotFound
 from engine.models import HumanTask
 from services import delegation
+from services.common.display import in_language
 from services.common.errors import Conflict, InvalidInput
 from services.deadlines import Escalation
 from services.identity import unit_by_code, user_by_username
@@ -95,7 +96,7 @@ def test_a_bad_absence_is_refused_by_its_field_and_nothing_is_written(commune, f
     with pytest.raises(InvalidInput) as refused:
         _declare(commune, **fields)
     assert refused.value.field == field
-    assert words in refused.value.message
+    assert words in in_language(refused.value.message, "vi")
     with commune.db.read() as session:
         assert delegation.absences_of(session, user_by_username(session, "cg_vp.canbo")) == []
 
@@ -147,13 +148,10 @@ def test_a_new_task_goes_to_the_delegate_both_are_told_and_the_escalation_reache
     assert task_named(services, "cg_pkt.canbo", "draft_proposal").assignee_id is None  # other units as before
     assert _routed(services) == [("absence_routed", absent, delegate, AWAY)]
     with services.db.read() as session:
-        told = dict(
-            session.execute(
-                select(Notification.user_id, Notification.body).where(Notification.task_id == draft.id)
-            )
-            .tuples()
-            .all()
-        )
+        told = {
+            note.user_id: in_language(note.worded_body, "vi")
+            for note in session.scalars(select(Notification).where(Notification.task_id == draft.id))
+        }
         assert "vắng mặt" in told[delegate] and "Cán bộ Văn phòng HĐND và UBND xã Cẩm Giang" in told[delegate]
         assert "Lê Thị Hoa" in told[absent]  # the absent officer stays informed
 

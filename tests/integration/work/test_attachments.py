@@ -22,6 +22,7 @@ from engine import definitions
 from engine.errors import FormInvalid
 from engine.models import HumanTask, ProcessInstance
 from services import attachments
+from services.common.display import in_language
 from services.common.errors import InvalidInput, PermissionDenied
 from services.common.models import AuditEvent
 from services.documents import StoredDocument
@@ -191,7 +192,9 @@ def test_a_file_over_the_cap_is_refused_naming_the_cap(commune):
     open_campaign(commune, at=local(2026, 1, 10, 9, 0))
     with pytest.raises(InvalidInput) as refused:
         _attach(commune, "cg_vp.canbo", "draft_proposal", pdf(pad=10 * 1024 * 1024))
-    assert refused.value.field == FIELD and "không được lớn hơn 10 MB" in refused.value.message
+    assert refused.value.field == FIELD and "không được lớn hơn 10 MB" in in_language(
+        refused.value.message, "vi"
+    )
     assert f"«{TITLE}»" in refused.value.message
     assert _count(commune, attachments.CaseAttachment) == 0 and _count(commune, StoredDocument) == 0
 

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from engine.errors import NotFound
 from services import comments, work
 from services.comments._models import CaseComment
+from services.common.display import in_language
 from services.common.errors import Conflict, InvalidInput, PermissionDenied
 from services.common.models import AuditEvent
 from services.identity import _api_tokens as api_tokens, user_by_username
@@ -80,7 +81,7 @@ def test_the_head_reads_the_internal_remark_phong_vhxh_only_the_one_marked_for_i
     assert [step["audience"] for step in steps] == ["unit", "case"]
     assert steps[0]["at"] == local(2026, 1, 12, 9, 0) and steps[0]["withdrawn_at"] is None
     assert (
-        steps[0]["who"]
+        in_language(steps[0]["who"], "vi")
         == "Cán bộ Văn phòng HĐND và UBND xã Cẩm Giang (Cán bộ đơn vị — Văn phòng HĐND và UBND xã Cẩm Giang)"
     )
 
@@ -164,7 +165,7 @@ def test_only_the_author_withdraws_once_with_a_reason_and_the_history_keeps_a_tr
         withdraw("cg_vp.canbo", "Nhầm hồ sơ", case=instance_id + 1000)  # not this case's
     with pytest.raises(InvalidInput) as missing:
         withdraw("cg_vp.canbo", "   ")
-    assert missing.value.field == "reason" and "Lý do rút ý kiến" in missing.value.message
+    assert missing.value.field == "reason" and "Lý do rút ý kiến" in in_language(missing.value.message, "vi")
     with pytest.raises(InvalidInput) as long_reason:
         withdraw("cg_vp.canbo", "x" * 501)
     assert long_reason.value.field == "reason"

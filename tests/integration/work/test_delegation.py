@@ -14,6 +14,7 @@ from sqlalchemy import select
 from engine.errors import NotFound
 from engine.models import HumanTask
 from services import delegation, work
+from services.common.display import in_language
 from services.common.errors import Conflict, InvalidInput
 from services.common.models import AuditEvent
 from services.identity import grant_role, user_by_username
@@ -101,7 +102,7 @@ def test_only_another_holder_of_the_same_role_and_unit_may_receive_it(commune, t
     with pytest.raises(InvalidInput) as refused:
         _hand(services, "cg_vp.canbo", task.id, to)
     assert refused.value.field == "delegate_id"
-    assert "«Người nhận»" in refused.value.message
+    assert "«Người nhận»" in in_language(refused.value.message, "vi")
     with services.db.read() as session:
         assert session.get_one(HumanTask, task.id).assignee_id is None
     assert _events(services) == []
@@ -133,7 +134,7 @@ def test_a_reason_is_required_and_at_most_500_characters(commune, reason):
     with pytest.raises(InvalidInput) as refused:
         _hand(services, "cg_vp.canbo", task.id, "cg_vp.chuyenvien", reason)
     assert refused.value.field == "reason"
-    assert "«Lý do»" in refused.value.message
+    assert "«Lý do»" in in_language(refused.value.message, "vi")
     with services.db.read() as session:
         assert session.get_one(HumanTask, task.id).assignee_id is None
     assert _events(services) == []

@@ -79,7 +79,7 @@ def test_the_officer_who_sent_it_recalls_it_from_its_page(app, commune):
     assert (approve.status, approve.completed_at) == ("cancelled", local(2026, 1, 12, 10, 0))
     assert kept.data == SENT
     assert events == [("recalled", draft_id, officer_id), ("closed_by_recall", approve_id, officer_id)]
-    assert [note.task_id for note in told if "thu hồi" in note.subject] == [approve_id]
+    assert [note.task_id for note in told if "taken back" in note.subject] == [approve_id]
     assert proposal_of(commune, commune.campaign_id, "cg_vp").status == "drafting"
 
     head = signed_in(app, "cg_vp.truong")
@@ -174,7 +174,7 @@ def test_a_recall_that_loses_the_race_to_the_head_writes_nothing(app, commune, m
         raise ConcurrencyConflict(record.saved_id)
 
     monkeypatch.setattr(store, "save_instance", saved_by_someone_else)
-    with pytest.raises(NotRecallable, match="vừa được người khác xử lý"):
+    with pytest.raises(NotRecallable, match="Someone else just acted on the case"):
         work.recall(commune.db, commune.runtime, "cg_vp.canbo", draft_id)
     monkeypatch.undo()
     assert (row(commune, draft_id).status, row(commune, approve_id).status) == ("completed", "ready")

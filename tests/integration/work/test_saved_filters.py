@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from engine.errors import NotFound
 from services import work
+from services.common.display import in_language
 from services.common.errors import InvalidInput
 from services.identity import AppUser, grant_role, unit_by_code, user_by_username
 from services.work._models import SavedFilter
@@ -71,7 +72,7 @@ def test_names_are_required_short_and_unique_per_owner(opened):
     ):
         with pytest.raises(InvalidInput) as refused:
             _save(opened, "cg_vp.canbo", name)
-        assert refused.value.field == "name" and words in refused.value.message
+        assert refused.value.field == "name" and words in in_language(refused.value.message, "vi")
     _save(opened, "cg_pkt.canbo", "Việc gấp")  # another owner may use the name
     with pytest.raises(InvalidInput) as refused:
         _save(opened, "cg_vp.canbo", "Chia sẻ", unit="cg_pkt")  # not my unit

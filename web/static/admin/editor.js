@@ -8,7 +8,7 @@ import { keepLoopDataNames } from './bpmn-model.js';
 import { createContractLocks } from './contract-locks.js';
 import { createFormEditor } from './form-editor.js';
 import { createPanel } from './panel.js';
-import { loadTexts, localTime } from './texts.js';
+import { bpmnTranslations, loadTexts, localTime } from './texts.js';
 
 const PROBLEM_MARKER = 'tf-problem';
 
@@ -58,6 +58,7 @@ async function start() {
   modeler = new window.BpmnJS({
     container: '#canvas',
     moddleExtensions: { spiffworkflow: descriptor },
+    additionalModules: [bpmnTranslations(document.getElementById('bpmn-words'))],
   });
   if (!(await importDiagram(draft.bpmn))) return;
   wire(rolesResult.data, publishedProcesses(definitionsResult.data));

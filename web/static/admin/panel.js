@@ -42,6 +42,8 @@ export function createPanel({
 
   const field = (name) => root.querySelector(`[name="${name}"]`);
   const shown = (name) => root.querySelector(`[data-show="${name}"]`);
+  // The kinds' words by bpmn: type, translated in the page; "" is the word for any other.
+  const kinds = JSON.parse(shown('type').dataset.kinds);
 
   function sectionsOf(element) {
     return {
@@ -90,7 +92,7 @@ export function createPanel({
   }
 
   function fillElement() {
-    shown('type').textContent = current.type.replace(/^bpmn:/, '');
+    shown('type').textContent = kinds[current.type] || kinds[''];
     setValue('id', current.id);
     shown('id-hint').hidden = isMeaningfulId(current.id);
     setValue('name', current.businessObject.name || '');
@@ -114,7 +116,8 @@ export function createPanel({
 
   function fillLane() {
     const name = current.businessObject.name || '';
-    const options = roles.map((role) => option(role.code, `${role.name} (${role.code})`));
+    // The role's name comes in the page's language; with its code, the option is data.
+    const options = roles.map((role) => option(role.code, `${role.name} (${role.code})`, true));
     if (name && !roleCodes.has(name)) options.push(option(name, text('roleNotFound', { name })));
     const select = field('role');
     select.replaceChildren(select.options[0], ...options);
@@ -134,7 +137,7 @@ export function createPanel({
     const select = field('form_file');
     const none = select.querySelector('option[value=""]');
     const newForm = select.querySelector('option[data-new]');
-    const files = Object.keys(forms).sort().map((name) => option(name, name));
+    const files = Object.keys(forms).sort().map((name) => option(name, name, true));
     if (file && !forms[file]) files.push(option(file, text('formMissing', { file })));
     select.replaceChildren(none, ...files, newForm);
     select.value = file;
@@ -151,7 +154,7 @@ export function createPanel({
   function fillCall(anew) {
     const key = readCalledElement(current);
     const select = field('called_element');
-    const options = processes.map((process) => option(process.key, `${process.title} (${process.key})`));
+    const options = processes.map((process) => option(process.key, `${process.title} (${process.key})`, true));
     if (key && !processByKey.has(key)) options.push(option(key, text('processNotFound', { key })));
     select.replaceChildren(select.options[0], ...options);
     select.value = key;
@@ -387,9 +390,11 @@ function createMappingTable({ root, rowTemplate, prefix, text, write }) {
   return { prefix, fill };
 }
 
-function option(value, label) {
+// `data`: the label is what the diagram or the forms hold (names, codes), not words to translate.
+function option(value, label, data = false) {
   const made = document.createElement('option');
   made.value = value;
   made.textContent = label;
+  if (data) made.setAttribute('translate', 'no');
   return made;
 }

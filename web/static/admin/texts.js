@@ -3,7 +3,20 @@
 
 export function loadTexts(element) {
   const texts = JSON.parse(element.textContent);
-  return (key, values = {}) => texts[key].replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
+  return (key, values = {}) => fill(texts[key], values);
+}
+
+// bpmn-js's own words (palette, context pad, menus) in the page's language: a module that
+// replaces its translate service, looking each English template bpmn-js asks for up in the
+// page's dictionary (admin/_bpmn_words.html); a template missing there is shown as it is.
+export function bpmnTranslations(element) {
+  const words = JSON.parse(element.textContent);
+  const translate = (template, values = {}) => fill(Object.hasOwn(words, template) ? words[template] : template, values);
+  return { translate: ['value', translate] };
+}
+
+function fill(template, values) {
+  return template.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
 }
 
 // As the rest of TalentFlow shows times: dd/mm/yyyy HH:MM in Asia/Ho_Chi_Minh.
