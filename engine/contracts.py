@@ -100,7 +100,7 @@ class ProcessContract:
 
     key: str
     capability: str  # the package or module that reads the process: services/campaigns
-    needed_by: str  # what needs it, in Vietnamese: shown to the admin whose change is refused
+    needed_by: str  # what needs it, a Message: shown to the admin whose change is refused
     elements: tuple[Element, ...] = ()
     outcomes: Mapping[str, str] | None = None
     start_data: tuple[str, ...] = ()
@@ -292,7 +292,7 @@ def _element_violations(
 
 
 def _who(contract: ProcessContract) -> dict[str, str]:
-    """Who needs an element, for a message's parameters (``needed_by`` is in Vietnamese)."""
+    """Who needs an element, for a message's parameters (``needed_by`` is a Message)."""
     return {"needed_by": contract.needed_by, "capability": contract.capability}
 
 

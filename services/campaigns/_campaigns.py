@@ -87,7 +87,7 @@ PROPOSAL_LINE_FIELDS = (
     "quantity_year",
     "quantity_period",
 )
-NEEDED_BY = "Đợt đề xuất nhu cầu của xã"
+NEEDED_BY = Message("The commune's needs campaign")
 CONTRACTS = (
     ProcessContract(
         UNIT_PROCESS,

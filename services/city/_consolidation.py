@@ -54,7 +54,7 @@ COLLECTING, AWAITING_APPROVAL, APPROVED = "collecting", "awaiting_approval", "ap
 RECEIVED, REGISTERED = "received", "registered"
 
 
-NEEDED_BY = "Tổng hợp nhu cầu của thành phố"
+NEEDED_BY = Message("The city's consolidation of demand")
 CONTRACTS = (
     ProcessContract(
         CAMPAIGN_PROCESS,

@@ -76,7 +76,7 @@ CATEGORY_TITLES = {
 }
 
 
-NEEDED_BY = "Cam kết, phân công và hỗ trợ"
+NEEDED_BY = Message("Commitment, assignment and support")
 CONTRACTS = (
     ProcessContract(
         PROCESS,

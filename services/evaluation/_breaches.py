@@ -63,7 +63,7 @@ CONTRACTS = (
     ProcessContract(
         BREACH_PROCESS,
         "services/evaluation",
-        "Vi phạm cam kết và hoàn trả kinh phí",
+        Message("Breach of commitment and refund"),
         (
             user_task(
                 "appraise_breach",

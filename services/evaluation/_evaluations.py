@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from engine.contracts import Field, ProcessContract, user_task
 from engine.errors import NotFound
+from engine.messages import Message
 from engine.reactions import Capability, completed, ended
 from engine.runtime import InstanceChange, StartRequest, WorkflowRuntime
 from services import people
@@ -62,7 +63,7 @@ def report_due_at(year: int) -> datetime:
     return datetime(year, *REPORT_DUE_MONTH_DAY, 0, 0, tzinfo=LOCAL_TZ)
 
 
-NEEDED_BY = "Đánh giá hằng năm và rà soát danh sách người có tài năng"
+NEEDED_BY = Message("The yearly evaluation and review of the talent list")
 # The chair's decision on a removal proposal is the end event reached.
 REMOVAL_OUTCOMES = {"talent_removed": "remove", "talent_kept": "keep"}
 CONTRACTS = (

@@ -143,7 +143,13 @@ def contracted_elements(runtime: WorkflowRuntime, key: str) -> list[dict]:
         kinds.update({end_event: END_EVENT for end_event in contract.outcomes or ()})
         for element_id, kind in kinds.items():
             entry = found.setdefault(element_id, {"element": element_id, "kind": kind, "needed_by": []})
-            entry["needed_by"].append(f"{contract.needed_by} ({contract.capability})")
+            entry["needed_by"].append(
+                Message(
+                    "%(needed_by)s (%(capability)s)",
+                    needed_by=contract.needed_by,
+                    capability=contract.capability,
+                )
+            )
     return list(found.values())
 
 

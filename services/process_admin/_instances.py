@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, aliased
 from engine.definitions import all_task_specs
 from engine.errors import NotFound
 from engine.inspection import InstanceState, instance_state
+from engine.messages import Message
 from engine.models import CallActivity, HumanTask, ProcessDefinition, ProcessInstance
 from engine.runtime import WorkflowRuntime
 from engine.versions import MigrationPlan
@@ -413,7 +414,14 @@ def act(
         raise InvalidInput("action", f"phải là một trong {', '.join(ACTIONS)}")
     reason = (reason or "").strip() or None
     if action == "cancel" and len(reason or "") < MIN_REASON_LENGTH:
-        raise InvalidInput("reason", f"«Lý do hủy» phải có ít nhất {MIN_REASON_LENGTH} ký tự.")
+        raise InvalidInput(
+            "reason",
+            Message(
+                "«%(label)s» must have at least %(minimum)s characters.",
+                label=Message("Reason for cancelling"),
+                minimum=MIN_REASON_LENGTH,
+            ),
+        )
     change = getattr(runtime, action)(session, instance_id, at)
     version = _version_of(session, change.instance.definition_id)
     audit.record(

@@ -110,7 +110,7 @@ CONTRACTS = (
     ProcessContract(
         DOSSIER_PROCESS,
         "services/selection",
-        "Tiếp nhận và kiểm tra hồ sơ ứng viên",
+        Message("Receiving and screening candidates' dossiers"),
         (
             user_task(
                 "screen_dossier",

@@ -238,7 +238,7 @@ def position_title(session: Session, position: Position) -> str:
     return f"{position.job_position} — {unit.name}"
 
 
-NEEDED_BY = "Tuyển chọn và Hội đồng tuyển chọn"
+NEEDED_BY = Message("Selection and the selection council")
 CONTRACTS = (
     ProcessContract(
         ROUND_PROCESS,

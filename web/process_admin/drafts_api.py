@@ -15,6 +15,7 @@ from services.identity import task_roles
 from web.api.auth import require_admin, services
 from web.api.errors import ProblemSchema, problem_list
 from web.api.fields import UtcDateTime
+from web.i18n import say
 from web.work.form_fields import fields_of
 
 blp = Blueprint("admin_api", __name__, description="Soạn thảo và xuất bản quy trình (quản trị)")
@@ -97,7 +98,11 @@ def get_draft(key: str):
     svc = services()
     with svc.db.read() as session:
         draft = process_admin.draft_of(session, key)
-    return {**vars(draft), "contract": process_admin.contracted_elements(svc.runtime, key)}
+    contract = [
+        {**entry, "needed_by": [say(who) for who in entry["needed_by"]]}
+        for entry in process_admin.contracted_elements(svc.runtime, key)
+    ]
+    return {**vars(draft), "contract": contract}
 
 
 @blp.put("/processes/<key>/draft")

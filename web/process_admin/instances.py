@@ -21,6 +21,18 @@ from web.context import services
 from web.i18n import say
 
 
+def audit_words() -> dict[str, str]:
+    """What the administration history of an instance records, in words."""
+    return {
+        "instance.start": _("Started"),
+        "instance.suspend": _("Suspended"),
+        "instance.resume": _("Resumed"),
+        "instance.retry": _("Run again"),
+        "instance.cancel": _("Cancelled"),
+        "instance.migrate": _("Migrated to another version"),
+    }
+
+
 def action_labels() -> dict[str, str]:
     return {"suspend": _("Suspend"), "resume": _("Resume"), "retry": _("Retry"), "cancel": _("Cancel")}
 
@@ -83,6 +95,7 @@ def instance(instance_id: int):
         call_statuses=call_status_labels(),
         ignored=ignored_parameters(family),
         actions=action_labels(),
+        audit_words=audit_words(),
         role_word=role_word,
         data_json=json.dumps(page.state.data, ensure_ascii=False, indent=2, sort_keys=True),
     )
