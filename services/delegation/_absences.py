@@ -19,6 +19,7 @@ from services.common import audit
 from services.common.db import table_of
 from services.common.display import LOCAL_TZ
 from services.common.errors import Conflict, InvalidInput
+from services.delegation._delegation import chosen_colleague
 from services.delegation._models import Absence
 from services.identity import AppUser, Membership
 from services.notifications import Notice, notify_many
@@ -182,17 +183,7 @@ def _date(field: str, label: Message, value: object) -> date:
 
 
 def _delegate(session: Session, user: AppUser, delegate_id: object) -> AppUser:
-    try:
-        wanted = int(str(delegate_id).strip())
-    except ValueError:
-        raise InvalidInput(
-            "delegate_id", Message("Please choose «%(label)s».", label=Message("Delegate"))
-        ) from None
-    if wanted == user.id:
-        raise InvalidInput(
-            "delegate_id",
-            Message("«%(label)s» must be a colleague, not yourself.", label=Message("Delegate")),
-        )
+    wanted = chosen_colleague(user, delegate_id, Message("Delegate"))
     if wanted not in {colleague.id for colleague in possible_delegates(session, user)}:
         raise InvalidInput(
             "delegate_id",

@@ -105,18 +105,22 @@ def delegate_task(
     return task, colleague
 
 
-def _colleague(session: Session, user: AppUser, task: HumanTask, delegate_id: object) -> AppUser:
+def chosen_colleague(user: AppUser, delegate_id: object, label: Message) -> int:
+    """The id of the colleague chosen in the field ``delegate_id`` (named ``label``): a
+    number, and not the user. Whether that colleague may take the work is the caller's check."""
     try:
         wanted = int(str(delegate_id).strip())
     except ValueError:
-        raise InvalidInput(
-            "delegate_id", Message("Please choose «%(label)s».", label=Message("Colleague"))
-        ) from None
+        raise InvalidInput("delegate_id", Message("Please choose «%(label)s».", label=label)) from None
     if wanted == user.id:
         raise InvalidInput(
-            "delegate_id",
-            Message("«%(label)s» must be a colleague, not yourself.", label=Message("Colleague")),
+            "delegate_id", Message("«%(label)s» must be a colleague, not yourself.", label=label)
         )
+    return wanted
+
+
+def _colleague(session: Session, user: AppUser, task: HumanTask, delegate_id: object) -> AppUser:
+    wanted = chosen_colleague(user, delegate_id, Message("Colleague"))
     colleague = session.get(AppUser, wanted)
     if (
         colleague is None
