@@ -66,13 +66,14 @@ $(CHROMIUM):
 	if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	$$SUDO apt-get install -y -q chromium || { $$SUDO apt-get update -q && $$SUDO apt-get install -y -q chromium; }
 
-# Every test, on SQLite and on PostgreSQL (127.0.0.1:5432, see README), browser tests included.
+# Every test, on SQLite and on PostgreSQL (127.0.0.1:5432, see README), browser tests included,
+# spread over the machine's cores (at most 4: each worker has PostgreSQL databases of its own).
 test: install $(CHROMIUM)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --maxprocesses 4
 
 # A developer's quick check (not one of the README's two commands): the tests that need
 # no database, in seconds.
@@ -83,4 +84,6 @@ bench: install
 	PYTHONPATH=. $(BIN)/python bench/campaign.py
 	PYTHONPATH=. $(BIN)/python bench/scheduler.py
 	PYTHONPATH=. $(BIN)/python bench/mi.py
+	PYTHONPATH=. $(BIN)/python bench/signals.py
+	PYTHONPATH=. $(BIN)/python bench/importing.py
 	PYTHONPATH=. $(BIN)/python bench/web.py

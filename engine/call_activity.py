@@ -34,10 +34,13 @@ from dataclasses import dataclass
 
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.parser.util import full_tag
+from SpiffWorkflow.bpmn.specs.defaults import StartEvent
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser
 from SpiffWorkflow.spiff.serializer.task_spec import SpiffBpmnTaskConverter
 from SpiffWorkflow.spiff.specs.spiff_task import SpiffBpmnTask
+
+from engine import inner_events
 
 VERSION_PROPERTY = "calledVersion"
 INPUT_PREFIX, OUTPUT_PREFIX, LANE_PREFIX = "in.", "out.", "lane."
@@ -220,6 +223,7 @@ class TalentFlowParser(SpiffBpmnParser):
     OVERRIDE_PARSER_CLASSES = {
         **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
         full_tag("callActivity"): (LinkedCallActivityParser, LinkedCallActivity),
+        full_tag("startEvent"): (inner_events.StartEventParser, StartEvent),
     }
 
 

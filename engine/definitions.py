@@ -14,6 +14,8 @@ from typing import cast
 
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
+from SpiffWorkflow.bpmn.specs.event_definitions.conditional import ConditionalEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
     DurationTimerEventDefinition,
@@ -21,12 +23,13 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     TimerEventDefinition,
 )
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent, ThrowingEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import EventBasedGateway
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.specs.defaults import UserTask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import clock, contracts as contract_checks
+from engine import clock, contracts as contract_checks, inner_events, messaging
 from engine.call_activity import (
     COUNTERS,
     LOOP_COUNTER,
@@ -52,8 +55,8 @@ MAX_FORM_BYTES = 256 * 1024
 # (``draft_proposal``), never what a modeler generated (``Activity_0gnvuqr``).
 MEANINGFUL_ID = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")
 
-# Element types the engine runs. Anything else (service tasks, DMN, messages, signals...)
-# is refused at load time rather than failing at run time.
+# Element types the engine runs. Anything else (service tasks, DMN...) is a problem at
+# load time rather than a failure at run time.
 SUPPORTED_SPECS = {
     "BpmnStartTask",
     "_EndJoin",
@@ -76,35 +79,39 @@ SUPPORTED_SPECS = {
     "LinkedCallActivity",
     "ParallelMultiInstanceTask",
     "SequentialMultiInstanceTask",
+    "SendTask",
+    "ReceiveTask",
+    "EventBasedGateway",
 }
 # BPMN elements we do not run, by name: when SpiffWorkflow cannot even parse a file (it
 # stops at the first element it dislikes), an importer still gets the whole list.
 UNSUPPORTED_ELEMENTS = {
     "serviceTask",
-    "sendTask",
-    "receiveTask",
     "businessRuleTask",
     "transaction",
-    "eventBasedGateway",
     "complexGateway",
-    "messageEventDefinition",
-    "signalEventDefinition",
     "compensateEventDefinition",
-    "conditionalEventDefinition",
     "linkEventDefinition",
     "cancelEventDefinition",
     "standardLoopCharacteristics",
     "dataStoreReference",
 }
+# Of those, what SpiffWorkflow 3.2 parses without a word as a plain event (a link throw
+# would end its path): refused even when the file parses.
+DROPPED_ELEMENTS = {"compensateEventDefinition", "linkEventDefinition"}
 SUPPORTED_EVENTS = {
     "NoneEventDefinition",
     "TimeDateEventDefinition",
     "DurationTimerEventDefinition",
     "CycleTimerEventDefinition",
     "TerminateEventDefinition",
-    # Thrown by a called process to its caller's boundary events (engine.linking).
     "ErrorEventDefinition",
     "EscalationEventDefinition",
+    # Between instances through the subscription table (engine.messaging).
+    "MessageEventDefinition",
+    "SignalEventDefinition",
+    # Evaluated whenever the instance steps (its data changed).
+    "ConditionalEventDefinition",
 }
 
 
@@ -120,6 +127,19 @@ _SPEC_TAGS = {
 TIMER_EVENT = Message("timer event")
 MULTI_INSTANCE_TASK = Message("multi-instance task")
 UNSUPPORTED = Message("this element type is not supported")
+WAITS_FOR_NOBODY = Message(
+    "a person cannot complete this task here: make it a user task, with a lane and a form"
+)
+NOT_YET = Message("this element type is not supported yet; the draft is kept, but it cannot be published")
+# Of UNSUPPORTED_ELEMENTS, what no draft may hold (an import of it is refused); the others
+# are draft problems until they are supported.
+REFUSED_ELEMENTS = {
+    "compensateEventDefinition",
+    "linkEventDefinition",
+    "cancelEventDefinition",
+    "transaction",
+}
+NESTED_EVENT_START = Message("inside a subprocess, an event subprocess can start only on a timer")
 
 
 class Problem(Message):
@@ -154,6 +174,8 @@ def spec_kind(task_spec) -> Message:
         return MULTI_INSTANCE_TASK
     if isinstance(getattr(task_spec, "event_definition", None), TimerEventDefinition):
         return TIMER_EVENT
+    if inner_events.is_event_subprocess(task_spec):
+        return kind_word("eventSubProcess")
     return kind_word(_SPEC_TAGS.get(name, name[:1].lower() + name[1:]))
 
 
@@ -305,6 +327,7 @@ def compile_bundle(
             ) from None
         problem = _parser_problem(error, file)
         raise DefinitionRejected(problem, [problem, *broken]) from None
+    inner_events.prepare_specs(tree, [spec, *subprocess_specs.values()])
     compiled = CompiledProcess(bundle.key, spec, subprocess_specs, bundle.forms, bundle.meta)
     context = _CheckContext(
         compiled.meta.get("start_data_example", {}),
@@ -312,7 +335,22 @@ def compile_bundle(
         BASE_HELPERS if helpers is None else helpers,
         roles,
     )
-    problems = _check_specs(compiled, context) + broken
+    problems = _check_specs(compiled, context) + _unsupported_elements(tree, DROPPED_ELEMENTS) + broken
+    problems += [
+        Problem(about(label, kind_word("eventSubProcess"), NESTED_EVENT_START), element, unsupported=True)
+        for element, label in inner_events.nested_event_starts(tree)
+    ]
+    problems += [
+        Problem(
+            Message(
+                "the message «%(message)s» keeps unreceived messages for «%(value)s», which is not "
+                "an ISO 8601 duration (for example P7D)",
+                message=name,
+                value=value,
+            )
+        )
+        for name, value in messaging.invalid_buffers(tree)
+    ]
     if problems:
         raise DefinitionRejected(Message("%(file)s was refused", file=file), problems)
     return compiled
@@ -347,6 +385,59 @@ _PARSER_TEXTS = (
         re.compile(r"Cannot resolve data(Input|Output)Association"),
         Message("a data association names no data"),
     ),
+    (
+        re.compile(r"Non-default exclusive outgoing sequence flow without condition"),
+        Message("a flow leaving this gateway has no condition and is not the default flow"),
+    ),
+    (
+        re.compile(r"Multiple outgoing flows are not supported"),
+        Message("this element has several outgoing flows; add a gateway after it"),
+    ),
+    (re.compile(r"Service Task must have an operator"), Message("the service task names no operation")),
+    (re.compile(r"No Script Provided"), Message("the script task has no script")),
+    (re.compile(r"multiinstance task must specify"), Message("the multi-instance task names no collection")),
+    (
+        re.compile(r"loop (input|output) data reference is missing"),
+        Message("the multi-instance task names data it does not have"),
+    ),
+    (
+        re.compile(r"loopMaximum or loopCondition"),
+        Message("the loop needs a maximum or a condition"),
+    ),
+    (
+        re.compile(
+            r"(Message|Signal|Error|Escalation|Correlation) identifier is missing|Expected an? \w+ node"
+        ),
+        Message("the event names a message, signal, error or escalation that the file does not define"),
+    ),
+    (
+        re.compile(r"Could not find messageRef|Message identifier is missing from correlation"),
+        Message("the event names a message that the file does not define"),
+    ),
+    (
+        re.compile(r"missing correlation property retrieval"),
+        Message("a correlation property does not say where to read its value in the message"),
+    ),
+    (re.compile(r"Data Store"), Message("the data store is not defined")),
+    (
+        re.compile(r"Conditional event definition with missing condition"),
+        Message("the event has no condition"),
+    ),
+    (
+        re.compile(r"Cancel Events may only be used with transactions"),
+        Message("a cancel event is only allowed in a transaction"),
+    ),
+    (
+        re.compile(r"[Aa]d hoc subprocess"),
+        Message("this kind of ad hoc subprocess is not supported"),
+    ),
+    (re.compile(r"No \"calledElement\""), Message("the call activity does not name the process it calls")),
+    (re.compile(r"The process '.*' was not found"), Message("the called process is not in the file")),
+    (re.compile(r"no support implemented for this task type"), UNSUPPORTED),
+    (
+        re.compile(r"When looking for a task spec"),
+        Message("two elements have the same id"),
+    ),
 )
 
 
@@ -359,22 +450,30 @@ def _parser_problem(error: Exception, file: str) -> Problem:
         return Problem(
             Message("%(file)s is not a valid BPMN process: %(problem)s", file=file, problem=said), None, True
         )
-    kind = kind_word(str(getattr(error, "tag", "")).removeprefix("bpmn:"))
-    return Problem(about(getattr(error, "name", None) or element, kind, said), element, unsupported=True)
+    tag = str(getattr(error, "tag", "")).removeprefix("bpmn:")
+    # An element's problem is corrected in the editor (the draft is kept); a process the
+    # parser cannot read at all (no start event...) is refused.
+    return Problem(
+        about(getattr(error, "name", None) or element, kind_word(tag), said),
+        element,
+        unsupported=tag == "process",
+    )
 
 
-def _unsupported_elements(tree) -> list[Problem]:
+def _unsupported_elements(tree, kinds: set[str] = UNSUPPORTED_ELEMENTS) -> list[Problem]:
     problems = []
     for element in tree.iter(f"{{{BPMN_MODEL}}}*"):
         kind = element.tag.rsplit("}", 1)[1]
-        if kind in UNSUPPORTED_ELEMENTS:
+        if kind in kinds:
             # An event definition or a loop marker is part of the element to highlight.
             owner = (
                 element.getparent() if kind.endswith(("EventDefinition", "LoopCharacteristics")) else element
             )
             owner_id = owner.get("id") or None
             label = owner.get("name") or owner_id or kind
-            problems.append(Problem(about(label, kind_word(kind), UNSUPPORTED), owner_id, unsupported=True))
+            refused = kind in REFUSED_ELEMENTS
+            said = UNSUPPORTED if refused else NOT_YET
+            problems.append(Problem(about(label, kind_word(kind), said), owner_id, unsupported=refused))
     return problems
 
 
@@ -426,6 +525,9 @@ def _check_task_spec(task_spec, compiled: CompiledProcess, context: _CheckContex
         found += _check_event(task_spec, context, problem)
     if isinstance(task_spec, UserTask):
         found += _check_user_task(task_spec, compiled, context, problem)
+    elif getattr(task_spec, "manual", False) and not isinstance(task_spec, LinkedCallActivity):
+        # A plain or manual task waits for a person, but only user tasks reach an inbox.
+        found.append(problem(WAITS_FOR_NOBODY))
     if isinstance(task_spec, LinkedCallActivity):
         found += _check_call(task_spec, problem)
     if (
@@ -610,7 +712,7 @@ def _code_problems(task_spec, context: _CheckContext) -> list[str]:
         condition.args[0]
         for condition, _ in getattr(task_spec, "cond_task_specs", [])
         if condition is not None
-    ]
+    ] + _event_conditions(task_spec)
     environment = RestrictedEnvironment(context.helpers)
     problems: list[str] = []
     for checker, run, texts in (
@@ -637,8 +739,37 @@ def _code_problems(task_spec, context: _CheckContext) -> list[str]:
     return problems
 
 
+def _event_conditions(task_spec) -> list[str]:
+    """The expressions of a conditional event (or of an event-based gateway's)."""
+    definition = getattr(task_spec, "event_definition", None)
+    return [
+        item.expression
+        for item in getattr(definition, "event_definitions", [definition])
+        if isinstance(item, ConditionalEventDefinition)
+    ]
+
+
 def _check_event(task_spec, context: _CheckContext, problem) -> list[Problem]:
     definition = task_spec.event_definition
+    if not isinstance(definition, MultipleEventDefinition):
+        return _check_definition(definition, context, problem)
+    if not isinstance(task_spec, EventBasedGateway):
+        return [problem(Message("an event with several event definitions is not supported here"), True)]
+    items = definition.event_definitions
+    problems = [found for item in items for found in _check_definition(item, context, problem)]
+    if any(
+        sum(isinstance(item, kind) for item in items) > 1
+        for kind in (TimerEventDefinition, ConditionalEventDefinition)
+    ):
+        # SpiffWorkflow 3.2 keeps one due instant per gateway (both timers would fire at the
+        # first) and tells two conditions apart by their class (the first would always win).
+        problems.append(
+            problem(Message("an event-based gateway can wait for one timer and one condition at most"), True)
+        )
+    return problems
+
+
+def _check_definition(definition, context: _CheckContext, problem) -> list[Problem]:
     name = type(definition).__name__
     if name not in SUPPORTED_EVENTS:
         event = kind_word(name[:1].lower() + name[1:])

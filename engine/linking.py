@@ -30,6 +30,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import CursorResult, Table, delete, exists, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine import messaging
 from engine.call_activity import CHILD_INPUTS, COUNTERS, CallSettings, LinkedCallActivity
 from engine.errors import ConcurrencyConflict, EngineError
 from engine.messages import Message
@@ -50,7 +51,7 @@ RUNNING, JOINING, JOINED, CANCELLED = "running", "joining", "joined", "cancelled
 START_BATCH, JOIN, ERROR, ESCALATION = "start_batch", "join", "error", "escalation"
 SUSPEND_CHILDREN, RESUME_CHILDREN, CANCEL_CHILDREN = "suspend_children", "resume_children", "cancel_children"
 # Deliveries that step the caller, which must be running to take them.
-STEPS_CALLER = (JOIN, ERROR, ESCALATION, START_BATCH)
+STEPS_CALLER = (JOIN, ERROR, ESCALATION, START_BATCH, messaging.MESSAGE, messaging.SIGNAL)
 
 
 def _table(model) -> Table:
@@ -83,6 +84,10 @@ class Links:
     closed: dict[str, bool] = field(default_factory=dict)  # calls that stopped waiting -> joined?
     thrown: list[Thrown] = field(default_factory=list)
     ended: bool = False  # a child whose end its call must count
+    # Messages and signals thrown that nothing in the instance caught, and what it waits for
+    # (engine.messaging).
+    outbound: list[messaging.Outbound] = field(default_factory=list)
+    waiting: list[messaging.Waiting] = field(default_factory=list)
 
 
 def links_of(workflow: BpmnWorkflow, waiting_before: frozenset[str]) -> Links:
@@ -102,7 +107,10 @@ def links_of(workflow: BpmnWorkflow, waiting_before: frozenset[str]) -> Links:
         task_id: getattr(find_task(workflow, UUID(task_id)), "state", None) == TaskState.COMPLETED
         for task_id in sorted(waiting_before - waiting)
     }
-    for event in workflow.get_events():
+    events = workflow.get_events()
+    links.outbound = messaging.outbound_of(events)
+    links.waiting = messaging.waiting_of(workflow)
+    for event in events:
         definition = event.event_definition
         if isinstance(definition, (ErrorEventDefinition, EscalationEventDefinition)):
             kind = ERROR if isinstance(definition, ErrorEventDefinition) else ESCALATION
@@ -135,6 +143,8 @@ def child_output(settings: CallSettings, workflow: BpmnWorkflow, evaluate) -> di
 
 def after_write(runtime: WorkflowRuntime, session: Session, change: InstanceChange, links: Links) -> None:
     instance, at = change.instance, change.at
+    started = change.cause == "start"
+    messaging.after_write(runtime, session, instance, links.waiting, links.outbound, at, started)
     for call in links.opened:
         _open(runtime, session, instance, call, at)
     for task_id, joined in links.closed.items():
@@ -325,6 +335,8 @@ def deliver_inbox(
     """Deliver what the inbox holds for instances that can take it, oldest first, each
     row in a transaction of its own."""
     run = InboxRun()
+    with sessions.begin() as session:
+        messaging.drop_expired(session, at)
     with sessions() as session:
         rows = session.execute(
             select(INBOX.c.id, INBOX.c.instance_id, INBOX.c.kind)
@@ -363,6 +375,8 @@ def _deliver(runtime: WorkflowRuntime, session: Session, inbox_id: int, at: date
         _start_batch(runtime, session, row.call_id, at)
     elif row.kind in (SUSPEND_CHILDREN, RESUME_CHILDREN, CANCEL_CHILDREN):
         _cascade(runtime, session, row, at)
+    elif row.kind in (messaging.MESSAGE, messaging.SIGNAL):
+        runtime.deliver_event(session, row.instance_id, row.kind, row.payload, at)
     else:
         runtime.deliver_to_caller(session, row.instance_id, row.call_id, row.kind, row.payload or {}, at)
     return True

@@ -158,3 +158,37 @@ class InstanceInbox(Base):
     kind: Mapped[str] = mapped_column(String(20))
     payload: Mapped[dict | None] = mapped_column(JSONDocument)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MessageSubscription(Base):
+    """A message or signal an instance waits for (engine.messaging): kept in step with
+    its waiting catches at every save, so that a sender finds its receivers here
+    without loading any instance."""
+
+    __tablename__ = "message_subscription"
+    __table_args__ = (Index("ix_message_subscription_match", "kind", "name", "correlation"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # message | signal
+    name: Mapped[str] = mapped_column(String(200))
+    # The correlation values, canonical JSON ("" for none): equal strings correlate.
+    correlation: Mapped[str] = mapped_column(Text)
+    task_id: Mapped[str] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class BufferedMessage(Base):
+    """A message nothing waited for when it was thrown, kept until a receiver subscribes
+    or it expires (its bpmn:message declares a buffer)."""
+
+    __tablename__ = "buffered_message"
+    __table_args__ = (Index("ix_buffered_message_match", "name", "correlation"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    correlation: Mapped[str] = mapped_column(Text)
+    correlations: Mapped[dict] = mapped_column(JSONDocument)
+    payload: Mapped[dict] = mapped_column(JSONDocument)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -20,12 +20,14 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent, EndEvent
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.spiff.specs.defaults import UserTask
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.orm import Session
 
-from engine import clock, contracts, linking, store
+from engine import clock, contracts, inner_events, linking, messaging, store
 from engine.call_activity import LinkedCallActivity
 from engine.definitions import CompiledProcess, all_task_specs, bundle_of, compile_bundle, latest_definition
 from engine.errors import (
@@ -73,7 +75,6 @@ from engine.xml_safety import parse_untrusted_xml
 # A timer that comes due while the engine steps runs in the same operation, but a
 # model that keeps re-arming due timers must not spin forever.
 MAX_STEP_PASSES = 10
-TIMER_EVENT_TYPES = {"TimeDateEventDefinition", "DurationTimerEventDefinition", "CycleTimerEventDefinition"}
 START, TASK, TIMER, CALL = "start", "task", "timer", "call"  # what caused an InstanceChange...
 RECALL = "recall"  # ...or a person taking back a task they completed (WorkflowRuntime.recall)...
 MIGRATE, SUSPEND, RESUME, CANCEL, RETRY = "migrate", "suspend", "resume", "cancel", "retry"  # ...or an admin
@@ -102,7 +103,8 @@ class InstanceChange:
     instance: InstanceRecord
     at: datetime
     data: dict
-    cause: str  # start | task | timer | call | recall | migrate | suspend | resume | cancel | retry
+    # start | task | timer | call | message | signal | recall | migrate | suspend | resume | cancel | retry
+    cause: str
     completed_task: TaskRecord | None = None
     opened_tasks: list[TaskRecord] = field(default_factory=list)
     closed_task_ids: list[str] = field(default_factory=list)
@@ -696,8 +698,10 @@ class WorkflowRuntime:
         Returns the error message if a script or expression failed."""
         try:
             for _ in range(MAX_STEP_PASSES):
-                workflow.do_engine_steps()
-                if not _has_runnable_engine_task(workflow):
+                workflow.do_engine_steps(did_complete_task=inner_events.pass_thrown_data)
+                # What SpiffWorkflow leaves to us (conditions, interruptions), then step again.
+                settled = not inner_events.settle(workflow)
+                if settled and not _has_runnable_engine_task(workflow):
                     return None
             return None
         except WorkflowException as error:
@@ -826,7 +830,11 @@ class WorkflowRuntime:
         """The operation's changes to linked instances (engine.linking); for a call's
         child that ended, what it gives back. Runs the output mappings, so it runs
         before the write; one that fails stops the child in error."""
+        # Read before links_of takes the thrown events; a call's child throws it to its caller.
+        uncaught = inner_events.uncaught_error(workflow) if instance.call_id is None else None
         links = linking.links_of(workflow, calls_before)
+        if uncaught is not None and error is None:
+            return links, uncaught
         if instance.call_id is None or error or not workflow.is_completed():
             return links, error
         links.ended = True
@@ -883,6 +891,34 @@ class WorkflowRuntime:
             return self.write(
                 session, self._pending(session, instance, workflow, compiled, at, error, before, CALL)
             )
+
+    def deliver_event(
+        self, session: Session, instance_id: int, kind: str, delivered: dict, at: datetime
+    ) -> InstanceChange | None:
+        """Step an instance with a message or signal routed to it (engine.messaging);
+        one it no longer waits for is routed again (a message) or dropped (a signal)."""
+        instance = self._instance(session, instance_id)
+        compiled = self.specs.by_id(session, instance.definition_id)
+        with clock.pinned(at):
+            workflow = self._load(instance, compiled)
+            before = _Before.of(workflow)
+            if not messaging.catch(workflow, kind, delivered):
+                messaging.not_waiting(self, session, instance_id, kind, delivered, at)
+                return None
+            error = self._advance(workflow)
+            return self.write(
+                session, self._pending(session, instance, workflow, compiled, at, error, before, kind)
+            )
+
+    def send_message(
+        self, session: Session, name: str, payload: dict, correlations: dict, at: datetime | None = None
+    ) -> str:
+        """A message from outside the processes, routed as a thrown one is: delivered |
+        started | outside | buffered; EngineError when refused."""
+        at = clock.as_utc(at or self.clock.now())
+        return messaging.route_message(
+            self, session, messaging.Outbound(messaging.MESSAGE, name, payload, correlations), at
+        )
 
     def _notify(self, session: Session, change: InstanceChange) -> None:
         self.reactions.dispatch(session, change)
@@ -1268,10 +1304,13 @@ def _has_runnable_engine_task(workflow: BpmnWorkflow) -> bool:
 
 
 def _next_timer(workflow: BpmnWorkflow) -> datetime | None:
+    # An event-based gateway waits for its timer under a MultipleEventDefinition, whose
+    # waiting event carries no due instant: read the task's own.
     dues = [
-        as_instant(event.value)
-        for event in workflow.waiting_events()
-        if event.event_type in TIMER_EVENT_TYPES and event.value
+        due
+        for task in workflow.event_manager.tasks.values()
+        if isinstance(task.task_spec.event_definition, (TimerEventDefinition, MultipleEventDefinition))
+        and (due := _timer_due(task)) is not None
     ]
     return min(dues, default=None)
 

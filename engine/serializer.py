@@ -14,6 +14,7 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.event_definition import TimerConditionalEventDefinitionConverter
 from SpiffWorkflow.bpmn.serializer.default.workflow import (
     BpmnWorkflowConverter,
     SimpleTaskConverter,
@@ -22,6 +23,7 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import (
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.task import Task
 
+from engine import inner_events
 from engine.errors import EngineError
 
 FORMAT = "talentflow-specless-1"
@@ -47,6 +49,8 @@ class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
 def _specless_serializer() -> BpmnWorkflowSerializer:
     config = dict(SPIFF_CONFIG)
     config[BpmnWorkflow] = _SpeclessWorkflowConverter
+    # Last, so that a stored conditional event definition restores as ours.
+    config[inner_events.ConditionalEventDefinition] = TimerConditionalEventDefinitionConverter
     # Full data per task: ~10% faster both ways than the default delta-to-parent form at
     # the same compressed size, and a task restores without depending on its parent.
     config[Task] = SimpleTaskConverter

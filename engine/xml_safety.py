@@ -7,8 +7,9 @@ finished tree to SpiffWorkflow (``parser.add_bpmn_xml(tree, filename=name)``).
 
 BPMN never needs a DTD, so any DOCTYPE is refused outright. Cheap byte-level checks run
 before lxml sees the data; a hardened parser and a check of the parsed tree are the second
-and third layers. Only UTF-8 (or plain ASCII) is accepted: in any other encoding, such as
-UTF-16 or UTF-7 (``+ADw-!DOCTYPE``), a DOCTYPE is not visible in the raw bytes.
+and third layers. UTF-8 is accepted, and encodings that write ASCII as ASCII (ISO-8859-1,
+windows-1252...) are decoded and converted to UTF-8 before the DOCTYPE search; any other
+encoding, such as UTF-16 or UTF-7 (``+ADw-!DOCTYPE``), is refused.
 """
 
 import re
@@ -23,17 +24,37 @@ MAX_BPMN_BYTES = 2 * 1024 * 1024
 _UTF8_BOM = b"\xef\xbb\xbf"
 _DOCTYPE = re.compile(rb"<!\s*doctype", re.IGNORECASE)
 _DECLARED_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([^"']*)["']""")
-_ALLOWED_ENCODINGS = {"utf-8", "utf8", "us-ascii", "ascii"}
+_UTF8 = {"utf-8", "utf8"}
+# Encodings that write ASCII as ASCII: a file in one of them is read, then stored as UTF-8.
+_ASCII_COMPATIBLE = {
+    "us-ascii": "ascii",
+    "ascii": "ascii",
+    "iso-8859-1": "latin-1",
+    "iso8859-1": "latin-1",
+    "latin1": "latin-1",
+    "latin-1": "latin-1",
+    "iso-8859-15": "iso8859-15",
+    "windows-1252": "cp1252",
+    "cp1252": "cp1252",
+}
 
 
 def parse_untrusted_xml(
     data: bytes, *, name: str = "BPMN", max_bytes: int = MAX_BPMN_BYTES
 ) -> etree._ElementTree:
     """Parse ``data`` safely or raise DefinitionRejected saying why."""
-    _check_raw_bytes(data, name, max_bytes)
+    return read_untrusted_xml(data, name=name, max_bytes=max_bytes)[0]
+
+
+def read_untrusted_xml(
+    data: bytes, *, name: str = "BPMN", max_bytes: int = MAX_BPMN_BYTES
+) -> tuple[etree._ElementTree, str | None]:
+    """The parsed tree, and the encoding the file declared when it was not UTF-8 (the
+    text was decoded from it; the tree serialises as UTF-8)."""
+    data, encoding = _check_raw_bytes(data, name, max_bytes)
     tree = _parse(data, name)
     _check_parsed_tree(tree, name)
-    return tree
+    return tree, encoding
 
 
 def _check_raw_bytes(data, name, max_bytes):
@@ -50,7 +71,8 @@ def _check_raw_bytes(data, name, max_bytes):
         )
     if not data.strip():
         raise DefinitionRejected(Message("%(file)s: the file is empty.", file=name))
-    _check_encoding(data, name)
+    data, encoding = _as_utf8(data, name)
+    # Searched after decoding: in the declared encoding's bytes a DOCTYPE could hide.
     if _DOCTYPE.search(data):
         raise DefinitionRejected(
             Message(
@@ -59,10 +81,11 @@ def _check_raw_bytes(data, name, max_bytes):
                 file=name,
             )
         )
+    return data, encoding
 
 
-def _check_encoding(data, name):
-    # A DOCTYPE in another encoding would not show up in the byte search above.
+def _as_utf8(data, name):
+    """The file as UTF-8 bytes, and the encoding it was converted from (None for UTF-8)."""
     body = data[len(_UTF8_BOM) :] if data.startswith(_UTF8_BOM) else data
     if b"\x00" in body:
         raise DefinitionRejected(
@@ -72,8 +95,19 @@ def _check_encoding(data, name):
                 file=name,
             )
         )
+    declared = _DECLARED_ENCODING.match(body)
+    encoding = declared.group(1).decode("ascii", "replace") if declared else "UTF-8"
+    codec = "utf-8" if encoding.lower() in _UTF8 else _ASCII_COMPATIBLE.get(encoding.lower())
+    if codec is None:
+        raise DefinitionRejected(
+            Message(
+                "%(file)s: the XML declaration names the encoding %(encoding)s; only UTF-8 is accepted.",
+                file=name,
+                encoding=encoding,
+            )
+        )
     try:
-        body.decode("utf-8")
+        text = body.decode(codec)
     except UnicodeDecodeError as error:
         raise DefinitionRejected(
             Message(
@@ -83,15 +117,11 @@ def _check_encoding(data, name):
                 offset=error.start,
             )
         ) from None
-    declared = _DECLARED_ENCODING.match(body)
-    if declared and declared.group(1).decode("ascii", "replace").lower() not in _ALLOWED_ENCODINGS:
-        raise DefinitionRejected(
-            Message(
-                "%(file)s: the XML declaration names the encoding %(encoding)s; only UTF-8 is accepted.",
-                file=name,
-                encoding=declared.group(1).decode("ascii", "replace"),
-            )
-        )
+    if codec == "utf-8" or declared is None:
+        return body, None
+    start, end = declared.span(1)
+    converted = (text[:start] + "UTF-8" + text[end:]).encode("utf-8")
+    return converted, encoding
 
 
 def _hardened_parser():

@@ -7,11 +7,10 @@ run on SQLite only: TALENTFLOW_TEST_BACKENDS=sqlite.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
-from databases import PG_DATABASE, PG_SERVER, postgres_admin
+from databases import BACKENDS, PG_DATABASE, PG_SERVER, postgres_admin
 from factories import REPO_ROOT
 from factories.dates import local
 from sqlalchemy import text
@@ -22,8 +21,6 @@ from services import demo
 from services.bootstrap import Services, bootstrap
 from services.common import schema
 from services.common.config import Config
-
-BACKENDS = os.environ.get("TALENTFLOW_TEST_BACKENDS", "sqlite,postgresql").split(",")
 
 
 def _fresh_postgres_database(request) -> str:

@@ -7,6 +7,8 @@ import os
 import psycopg
 import pytest
 
+# The backends every database test runs on (TALENTFLOW_TEST_BACKENDS=sqlite for a quick run).
+BACKENDS = os.environ.get("TALENTFLOW_TEST_BACKENDS", "sqlite,postgresql").split(",")
 PG_SERVER = os.environ.get("TALENTFLOW_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
 # One database per test run, so that concurrent runs on one machine never collide.
 PG_DATABASE = f"talentflow_test_{os.getpid()}"

@@ -8,6 +8,7 @@ import json
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -17,6 +18,7 @@ from engine.definitions import (
     MAX_FORM_BYTES,
     MEANINGFUL_ID,
     Bundle,
+    Problem,
     compile_bundle,
     latest_definition,
     publish,
@@ -32,6 +34,9 @@ from services.common import audit
 from services.common.errors import InvalidInput
 from services.identity import task_roles
 from services.process_admin._models import ProcessDraft
+
+if TYPE_CHECKING:  # only a type here: the result hands the engine's renamings on as they are
+    from engine.importing import Renaming
 
 FORM_FILE = re.compile(r"[A-Za-z0-9_.-]{1,90}\.json")
 MAX_META_BYTES = 64 * 1024
@@ -167,14 +172,8 @@ def save_draft(
     here at all (unsafe XML, unsupported elements, code the sandbox refuses) is not
     kept: DefinitionRejected lists why."""
     bundle = _bundle(key, bpmn, forms, meta)
-    problems = _problems_of(session, bundle, runtime, at)
-    draft = session.get(ProcessDraft, key)
-    if draft is None:
-        latest = latest_definition(session, key)
-        draft = ProcessDraft(key=key, base_version=latest.version if latest else None)
-        session.add(draft)
-    draft.bpmn_xml, draft.forms, draft.meta = bpmn, bundle.forms, bundle.meta
-    draft.updated_by, draft.updated_at = actor_id, at
+    problems = _problems_of(session, bundle, runtime, at, f"{key}.bpmn")
+    draft = _store(session, actor_id, bundle, at)
     audit.record(
         session,
         at,
@@ -212,6 +211,18 @@ def publish_draft(
     return definition
 
 
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import did, for the admin to check: each draft (key, title, problems), every id
+    renamed (engine.importing.Renaming), what else changed (messages), and the collaboration's
+    label when the file's pools became several processes."""
+
+    drafts: list[tuple[str, str, list[str]]]
+    renamed: list[Renaming]
+    notes: list[Message]
+    collaboration: str | None
+
+
 def import_file(
     session: Session,
     runtime: WorkflowRuntime,
@@ -220,18 +231,49 @@ def import_file(
     key: str | None,
     filename: str,
     at: datetime,
-) -> tuple[str, list[str]]:
-    """An uploaded .bpmn becomes the process's draft, keeping its forms and metadata.
-    What cannot run is refused with the list of what is unsupported; nothing is stored."""
-    key, bpmn = prepare_import(data, key or None, filename)
-    try:
-        current = draft_of(session, key)
-        forms, meta = current.forms, current.meta
-    except NotFound:  # a new process
-        forms, meta = {}, {"title": key}
-    problems = save_draft(session, runtime, actor_id, key, bpmn.decode("utf-8"), forms, meta, at)
-    audit.record(session, at, actor_id, "process.imported", f"process:{key}", filename=filename[:200])
-    return key, problems
+) -> ImportResult:
+    """An uploaded .bpmn becomes one draft per process (one per pool of a collaboration),
+    each keeping its process's forms and metadata. All or nothing: when any process cannot run
+    here, every problem is listed (DefinitionRejected) and nothing is stored."""
+    plan = prepare_import(data, key or None, filename)
+    keys = [process.key for process in plan.processes]
+    bundles = []
+    for process in plan.processes:
+        try:
+            current = draft_of(session, process.key)
+            forms, meta = current.forms, dict(current.meta)
+        except NotFound:  # a new process
+            forms, meta = {}, {}
+        meta["title"] = process.title or meta.get("title") or process.key
+        meta.pop("collaboration", None)
+        if plan.collaboration is not None:  # the admin sees the set from each of its drafts
+            meta["collaboration"] = {"title": plan.collaboration, "processes": keys}
+        bundles.append(_bundle(process.key, process.bpmn.decode("utf-8"), forms, meta))
+    found, refused = [], []
+    for bundle in bundles:
+        # Each pool of a collaboration is named beside the file, so that its problems say which.
+        named = f"{filename} «{bundle.meta['title']}»" if len(bundles) > 1 else filename
+        try:
+            found.append(_problems_of(session, bundle, runtime, at, named))
+        except DefinitionRejected as error:
+            refused += error.problems
+    if refused:
+        raise DefinitionRejected(_cannot_run(filename), refused)
+    drafts = []
+    for bundle, problems in zip(bundles, found, strict=True):
+        draft = _store(session, actor_id, bundle, at)
+        audit.record(
+            session,
+            at,
+            actor_id,
+            "process.imported",
+            f"process:{bundle.key}",
+            filename=filename[:200],
+            base_version=draft.base_version,
+            problems=len(problems),
+        )
+        drafts.append((bundle.key, bundle.meta["title"], problems))
+    return ImportResult(drafts, plan.renamed, plan.notes, plan.collaboration)
 
 
 def diff(
@@ -273,9 +315,27 @@ CHANGE_WORDS = {
 OTHER_CHANGE = Message("other settings")
 
 
-def _problems_of(session: Session, bundle: Bundle, runtime: WorkflowRuntime, at: datetime) -> list[str]:
+def _store(session: Session, actor_id: int, bundle: Bundle, at: datetime) -> ProcessDraft:
+    draft = session.get(ProcessDraft, bundle.key)
+    if draft is None:
+        latest = latest_definition(session, bundle.key)
+        draft = ProcessDraft(key=bundle.key, base_version=latest.version if latest else None)
+        session.add(draft)
+    draft.bpmn_xml, draft.forms, draft.meta = bundle.bpmn.decode("utf-8"), bundle.forms, bundle.meta
+    draft.updated_by, draft.updated_at = actor_id, at
+    return draft
+
+
+def _cannot_run(filename: str) -> Message:
+    return Message("%(file)s uses elements that cannot run here", file=filename)
+
+
+def _problems_of(
+    session: Session, bundle: Bundle, runtime: WorkflowRuntime, at: datetime, filename: str
+) -> list[str]:
     """What the admin completes in the editor: Problem objects (naming their element), or plain
-    messages."""
+    messages. What cannot run at all is refused (DefinitionRejected naming ``filename``, the
+    file as the admin knows it)."""
     latest = latest_definition(session, bundle.key)
     try:
         compile_bundle(
@@ -287,10 +347,22 @@ def _problems_of(session: Session, bundle: Bundle, runtime: WorkflowRuntime, at:
             latest.bpmn_xml.encode("utf-8") if latest else None,
         )
     except DefinitionRejected as error:
+        problems = [_named_as_uploaded(problem, f"{bundle.key}.bpmn", filename) for problem in error.problems]
         if unsupported_problems(error):  # listed with every other problem found
-            raise DefinitionRejected(f"{bundle.key}.bpmn cannot run here", list(error.problems)) from None
-        return list(error.problems)
+            raise DefinitionRejected(_cannot_run(filename), problems) from None
+        return problems
     return []
+
+
+def _named_as_uploaded(problem: str, checked_as: str, filename: str) -> str:
+    """The engine names the file it checks by the process key; the admin knows it by the name
+    it was uploaded under."""
+    if not isinstance(problem, Message) or problem.params.get("file") != checked_as:
+        return problem
+    renamed = Message(problem.template, **{**problem.params, "file": filename})
+    if isinstance(problem, Problem):
+        return Problem(renamed, problem.element, problem.unsupported)
+    return renamed
 
 
 def _bundle(key: str, bpmn: str, forms, meta) -> Bundle:

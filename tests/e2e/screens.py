@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from factories import city as city_flow, selection as selection_flow
+from factories import FIXTURES, city as city_flow, selection as selection_flow
 from factories.campaigns import line, open_campaign, proposal_of, submit_proposal
 from factories.dates import local
 from factories.selection import keys_of, task_of_instance
@@ -27,6 +28,7 @@ from services.work import _tasks as tasks
 
 # Every screen is looked at as of this instant: the council scores, the newest campaign is open.
 WALK_AT = local(2026, 3, 4, 10, 0)
+COLLABORATION = (FIXTURES / "camunda_collaboration.bpmn").read_bytes()
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,17 @@ class Screen:
     username: str | None  # None: not signed in
     path: Callable[[Scenario], str]
     ready: str | None = None  # what shows that the page's script has drawn it
+    # What the user does on the page to reach the screen (a form posted); its response.
+    action: Callable[[Any], Any] | None = None
+
+
+def _upload_collaboration(page):
+    """The process list's upload form, sent a collaboration of two pools: the import's result."""
+    bpmn = {"name": "Tiếp nhận hồ sơ.bpmn", "mimeType": "application/xml", "buffer": COLLABORATION}
+    page.set_input_files('input[name="bpmn_file"]', files=[bpmn])
+    with page.expect_navigation() as navigation:
+        page.click("section.upload button[type=submit]")
+    return navigation.value
 
 
 def _task(name: str) -> Callable[[Scenario], str]:
@@ -87,6 +100,8 @@ SCREENS = [
         lambda scenario: f"/admin/instances/{scenario.campaign_instance_id}",
         '#diagram[data-state="ready"]',
     ),
+    # Last: the drafts it creates are in no other screen.
+    Screen("admin-import-result", "admin", lambda _: "/admin/", "#import-result", _upload_collaboration),
 ]
 
 

@@ -31,6 +31,8 @@ def test_every_screen_at_both_widths_is_accessible(commune, live_server, browser
         for width, height in VIEWPORTS.items():
             page.set_viewport_size({"width": width, "height": height})
             response = page.goto(live_server + screen.path(scenario))
+            if screen.action:
+                response = screen.action(page)
             if screen.ready:
                 page.wait_for_selector(screen.ready)
             page.screenshot(path=artifacts / f"{screen.name}-{width}.png", full_page=True)

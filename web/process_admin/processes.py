@@ -7,6 +7,7 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from engine.contracts import kind_word
 from engine.errors import DefinitionRejected
 from engine.xml_safety import MAX_BPMN_BYTES
 from services import process_admin
@@ -22,13 +23,14 @@ MAX_UPLOAD_REQUEST_BYTES = MAX_BPMN_BYTES + 1024 * 1024
 
 
 @bp.get("/")
-def process_list(refusal: dict | None = None, status: int = 200):
+def process_list(refusal: dict | None = None, imported: dict | None = None, status: int = 200):
     with services().db.read() as session:
         summaries = process_admin.summaries(session)
     return render_template(
         "admin/processes.html",
         processes=summaries,
         refusal=refusal,
+        imported=imported,
         max_megabytes=MAX_BPMN_BYTES // (1024 * 1024),
     ), status
 
@@ -61,7 +63,7 @@ def upload():
     svc = services()
     try:
         with svc.db.transaction() as session:
-            key, problems = process_admin.import_file(
+            result = process_admin.import_file(
                 session,
                 svc.runtime,
                 current_user.id,
@@ -84,16 +86,9 @@ def upload():
         return process_list(
             refusal={"field": _("Process key"), "message": say(error.message), "problems": []}, status=422
         )
-    if problems:
-        flash(
-            _(
-                "Imported as a draft. Fix the %(count)d problems listed before publishing.",
-                count=len(problems),
-            )
-        )
-    else:
-        flash(_("Imported as a draft. Check it and publish."))
-    return redirect(url_for("admin.editor", key=key))
+    # The list answers with what the import did (every draft, every id renamed), which the
+    # admin checks before opening a draft in the editor.
+    return process_list(imported={"filename": file.filename, "result": result, "renamed": _renamed(result)})
 
 
 @bp.get("/processes/<key>/versions/<int:version>.bpmn")
@@ -119,6 +114,14 @@ def version_diff(key: str):
     with svc.db.read() as session:
         difference = process_admin.diff(session, svc.runtime, key, old, new)
     return render_template("admin/diff.html", key=key, old=old, new=new, diff=difference)
+
+
+def _renamed(result) -> list[dict]:
+    """Each id the import changed, its element named by its label and its kind in words."""
+    return [
+        {"label": renaming.label, "kind": kind_word(renaming.kind), "old": renaming.old, "new": renaming.new}
+        for renaming in result.renamed
+    ]
 
 
 def _bpmn_file(xml: str, filename: str) -> Response:

@@ -46,6 +46,8 @@ EXPECTED_KEYS = {
         "counter_consistent",
         "exactly_once",
     },
+    "signals": {"backend", "waiters", "throw_s", "deliver_s", "seconds", "instances_per_s", "exactly_once"},
+    "importing": {"at_limit_s", "at_limit_fan_out_s", "pools_s", "billion_laughs_s", "corpus_s", "max_s"},
     "scheduler": {
         "backend",
         "timers",
@@ -153,6 +155,8 @@ def test_bench_runs_quick(name):
     if name == "mi":  # SQLite: no concurrent clients (writers queue at BEGIN by design)
         assert figures["backend"] == "sqlite" and figures["p95_8_clients_ms"] is None, figures
         _assert_mi_correct(figures)
+    if name == "signals":
+        assert figures["exactly_once"] is True, figures
     if name == "compare":  # both sides measured, the same campaign figures
         growth = figures["figures"]["growth_p50"]
         assert growth["base"] > 0 and growth["change"] > 0 and growth["ratio"] is not None, figures

@@ -11,49 +11,20 @@ each on a database of its own.
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
 from datetime import timedelta
 
 import pytest
-from databases import PG_SERVER, postgres_admin
-from factories import REPO_ROOT
 from factories.bpmn import script_task, user_task
 from factories.calls import boundary, bundle, call_activity, loop_xml, process
+from factories.scheduler_process import kill_while_waiting
 from sqlalchemy import func, select
 
-from engine.clock import SystemClock
 from engine.definitions import publish
 from engine.models import CallActivity, HumanTask, InstanceInbox, ProcessInstance
 from engine.runtime import StartRequest
-from services.bootstrap import bootstrap
-from services.common import schema
-from services.common.config import Config
 
 CALLERS, UNITS = 20, 10
-WAIT_S = 300
 pytestmark = pytest.mark.database
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def own_services(request, tmp_path):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'calls.db'}"
-    else:
-        database = f"talentflow_test_{os.getpid()}_calls"
-        postgres_admin(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
-        postgres_admin(f"CREATE DATABASE {database}")
-        request.addfinalizer(lambda: postgres_admin(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)"))
-        url = f"{PG_SERVER.replace('postgresql://', 'postgresql+psycopg://')}/{database}"
-    services = bootstrap(
-        Config(database_url=url, bpmn_dir=REPO_ROOT / "bpmn", instance_dir=tmp_path), SystemClock()
-    )
-    schema.upgrade(services.db.engine)
-    yield services
-    services.db.dispose()
 
 
 def _callers_with_overdue_children(services) -> None:
@@ -102,21 +73,6 @@ def _callers_with_overdue_children(services) -> None:
         )
 
 
-def _scheduler(services, log) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "TALENTFLOW_DATABASE_URL": services.config.database_url,
-        "TALENTFLOW_INSTANCE_DIR": str(services.config.instance_dir),
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "services.scheduler"],
-        env=env,
-        cwd=REPO_ROOT,
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-    )
-
-
 def _joins_waiting(services) -> int:
     with services.db.read() as session:
         return session.scalar(select(func.count()).where(InstanceInbox.kind == "join"))
@@ -127,36 +83,19 @@ def _reviews(services) -> int:
         return session.scalar(select(func.count()).where(HumanTask.task_name == "review"))
 
 
-def _wait_for(condition, what: str, log) -> None:
-    deadline = time.monotonic() + WAIT_S
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}\n{log.read_text(errors='replace')[-3000:]}")
-        time.sleep(0.02)
-
-
 def test_a_scheduler_killed_between_childrens_ends_and_their_callers_steps_joins_each_caller_once(
     own_services, tmp_path
 ):
     services = own_services
     _callers_with_overdue_children(services)
-    log = tmp_path / "scheduler.log"
-    first = _scheduler(services, log)
-    try:
-        _wait_for(lambda: _joins_waiting(services) > 0, "a join to wait in the inbox", log)
-        first.send_signal(signal.SIGKILL)
-        first.wait()
-        assert _reviews(services) < CALLERS, "every caller was joined before the kill: nothing was tested"
-        second = _scheduler(services, log)
-        try:
-            _wait_for(lambda: _reviews(services) >= CALLERS, "every caller to be joined", log)
-            time.sleep(2)  # a second step of any caller would show now
-        finally:
-            second.send_signal(signal.SIGTERM)
-            second.wait(timeout=30)
-    finally:
-        if first.poll() is None:
-            first.kill()
+    kill_while_waiting(
+        services,
+        tmp_path / "scheduler.log",
+        waiting=lambda: _joins_waiting(services) > 0,
+        done=lambda: _reviews(services) >= CALLERS,
+        what_waits="a join to wait in the inbox",
+        what_is_done="every caller joined",
+    )
 
     with services.db.read() as session:
         assert _reviews(services) == CALLERS  # one review task per caller: each stepped once

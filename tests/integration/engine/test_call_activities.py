@@ -22,35 +22,14 @@ from factories.calls import (
     scored_task,
     timer,
 )
-from factories.dates import local
+from factories.linked_runs import T0, deliver, publish_all, start
 from sqlalchemy import func, select
 
-from engine.definitions import Bundle, publish
+from engine.definitions import Bundle
 from engine.errors import DefinitionRejected
 from engine.models import CallActivity, HumanTask, InstanceInbox, ProcessInstance
 from engine.serializer import dump_workflow, load_workflow
 from engine.workflow_tasks import newest_data
-
-T0 = local(2026, 1, 10, 9, 0)
-
-
-def publish_all(services, *bundles) -> None:
-    with services.db.transaction() as session:
-        for each in bundles:
-            publish(session, each, T0, services.runtime.helpers)
-
-
-def start(services, key: str, data: dict) -> int:
-    with services.db.transaction() as session:
-        return services.runtime.start(session, key, data, lane_orgs={}, at=T0).instance.id
-
-
-def deliver(services, at=T0) -> int:
-    """Run the scheduler's inbox job until nothing is left to deliver."""
-    total = 0
-    while (run := services.deliver_inbox(at)).delivered:
-        total += run.delivered
-    return total
 
 
 def open_tasks(services, instance_id: int | None = None) -> list[HumanTask]:

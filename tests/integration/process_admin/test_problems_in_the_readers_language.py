@@ -10,11 +10,13 @@ from factories import FIXTURES
 from factories.web import csrf_token, signed_in, web_app
 
 CAMUNDA = (FIXTURES / "camunda_review.bpmn").read_text(encoding="utf-8")
-# review_cv -> a Java service task -> waiting for a message -> done, each with a label
+# review_cv -> a compensation throw -> a link throw -> done, each with a label: events
+# nothing here runs, so the file is refused
 UNSUPPORTED = CAMUNDA.format(
-    after_review='<bpmn:serviceTask id="Activity_1" name="Gửi thư mời" camunda:class="org.example.Mailer"/>'
-    '<bpmn:intermediateCatchEvent id="wait_letter" name="Chờ thư trả lời"><bpmn:messageEventDefinition/>'
-    "</bpmn:intermediateCatchEvent>"
+    after_review='<bpmn:intermediateThrowEvent id="Activity_1" name="Hoàn lại thư mời">'
+    "<bpmn:compensateEventDefinition/></bpmn:intermediateThrowEvent>"
+    '<bpmn:intermediateThrowEvent id="wait_letter" name="Sang trang sau">'
+    '<bpmn:linkEventDefinition name="next"/></bpmn:intermediateThrowEvent>'
     '<bpmn:sequenceFlow id="Flow_3" sourceRef="review_cv" targetRef="Activity_1"/>'
     '<bpmn:sequenceFlow id="Flow_4" sourceRef="Activity_1" targetRef="wait_letter"/>'
     '<bpmn:sequenceFlow id="Flow_2" sourceRef="wait_letter" targetRef="done"/>'
@@ -51,16 +53,16 @@ def _clean(text: str) -> None:
 
 def test_a_refused_upload_reads_in_vietnamese_naming_elements_by_their_label(admin_browser):
     refusal = _upload(admin_browser, UNSUPPORTED, "vi")
-    assert "«Gửi thư mời» (bước gọi dịch vụ): loại phần tử này chưa được hỗ trợ" in refusal
-    assert "«Chờ thư trả lời» (sự kiện thông điệp): loại phần tử này chưa được hỗ trợ" in refusal
+    assert "«Hoàn lại thư mời» (sự kiện bù trừ): loại phần tử này chưa được hỗ trợ" in refusal
+    assert "«Sang trang sau» (sự kiện liên kết): loại phần tử này chưa được hỗ trợ" in refusal
     assert "not supported" not in refusal
     _clean(refusal)
 
 
 def test_the_same_refusal_reads_in_english_for_an_english_reader(admin_browser):
     refusal = _upload(admin_browser, UNSUPPORTED, "en")
-    assert "«Gửi thư mời» (service task): this element type is not supported" in refusal
-    assert "«Chờ thư trả lời» (message event): this element type is not supported" in refusal
+    assert "«Hoàn lại thư mời» (compensation event): this element type is not supported" in refusal
+    assert "«Sang trang sau» (link event): this element type is not supported" in refusal
     _clean(refusal)
 
 

@@ -1,0 +1,33 @@
+"""The services of a test that runs the real scheduler process: a database of its own
+(a file for SQLite, a database for PostgreSQL), so that the process sees what the test wrote."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from databases import PG_SERVER, postgres_admin
+from factories import REPO_ROOT
+
+from engine.clock import SystemClock
+from services.bootstrap import bootstrap
+from services.common import schema
+from services.common.config import Config
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def own_services(request, tmp_path):
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'own.db'}"
+    else:
+        database = f"talentflow_test_{os.getpid()}_own"
+        postgres_admin(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+        postgres_admin(f"CREATE DATABASE {database}")
+        request.addfinalizer(lambda: postgres_admin(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)"))
+        url = f"{PG_SERVER.replace('postgresql://', 'postgresql+psycopg://')}/{database}"
+    services = bootstrap(
+        Config(database_url=url, bpmn_dir=REPO_ROOT / "bpmn", instance_dir=tmp_path), SystemClock()
+    )
+    schema.upgrade(services.db.engine)
+    yield services
+    services.db.dispose()
