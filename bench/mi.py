@@ -87,17 +87,14 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import event, func, select, text
+from fresh_database import connect, empty_services
+from sqlalchemy import event, func, select
 
 from engine import linking
-from engine.clock import SystemClock
 from engine.definitions import Bundle, publish
 from engine.models import CallActivity, HumanTask, InstanceInbox, ProcessInstance
-from services.bootstrap import Services, bootstrap
-from services.common import schema
-from services.common.config import Config
+from services.bootstrap import Services
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 START_AT = datetime(2026, 1, 10, 9, 0, tzinfo=LOCAL_TZ)
 WORK_AT = datetime(2026, 1, 12, 10, 0, tzinfo=LOCAL_TZ)
@@ -233,18 +230,8 @@ def unit_codes(count: int, prefix: str = "DV") -> list[str]:
 # -- the database -------------------------------------------------------------------------
 
 
-def connect(url: str, workdir: Path) -> Services:
-    return bootstrap(
-        Config(database_url=url, bpmn_dir=REPO_ROOT / "bpmn", instance_dir=workdir), SystemClock()
-    )
-
-
 def fresh_services(url: str, workdir: Path) -> Services:
-    services = connect(url, workdir)
-    if not url.startswith("sqlite"):
-        with services.db.engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    schema.upgrade(services.db.engine)
+    services = empty_services(url, workdir)
     with services.db.transaction() as session:
         for each in (child_bundle(), caller_bundle()):
             publish(session, each, START_AT, services.runtime.helpers)

@@ -35,17 +35,15 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from fresh_database import empty_services
 from one_task import bundle
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
-from engine.clock import SystemClock
 from engine.definitions import Bundle, publish
 from engine.models import HumanTask, ProcessInstance
 from engine.runtime import StartRequest
 from services import demo
-from services.bootstrap import Services, bootstrap
-from services.common import schema
-from services.common.config import Config
+from services.bootstrap import Services
 from services.deadlines import Escalation
 from services.identity import Membership
 from services.notifications import Notification
@@ -74,13 +72,7 @@ OVERDUE_POLICY = (
 def fresh_services(url: str | None, workdir: Path, name: str) -> Services:
     if url is None:
         url = f"sqlite:///{workdir / name}.db"
-    services = bootstrap(
-        Config(database_url=url, bpmn_dir=REPO_ROOT / "bpmn", instance_dir=workdir), SystemClock()
-    )
-    if not url.startswith("sqlite"):
-        with services.db.engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    schema.upgrade(services.db.engine)
+    services = empty_services(url, workdir)
     with services.db.transaction() as session:
         demo.seed(session)
     return services

@@ -27,17 +27,14 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, text
+from fresh_database import empty_services
+from sqlalchemy import func, select
 
-from engine.clock import SystemClock
 from engine.definitions import Bundle, publish
 from engine.models import HumanTask, InstanceInbox, MessageSubscription
 from engine.runtime import StartRequest
-from services.bootstrap import Services, bootstrap
-from services.common import schema
-from services.common.config import Config
+from services.bootstrap import Services
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 AT = datetime(2026, 1, 10, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
 FORM_FILE = "note.schema.json"
 FORM = {
@@ -90,13 +87,7 @@ THROWER = process(
 
 
 def fresh_services(url: str, workdir: Path) -> Services:
-    services = bootstrap(
-        Config(database_url=url, bpmn_dir=REPO_ROOT / "bpmn", instance_dir=workdir), SystemClock()
-    )
-    if not url.startswith("sqlite"):
-        with services.db.engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    schema.upgrade(services.db.engine)
+    services = empty_services(url, workdir)
     with services.db.transaction() as session:
         for each in (WAITER, THROWER):
             publish(session, each, AT, services.runtime.helpers)
