@@ -41,6 +41,7 @@ from SpiffWorkflow.spiff.serializer.task_spec import SpiffBpmnTaskConverter
 from SpiffWorkflow.spiff.specs.spiff_task import SpiffBpmnTask
 
 from engine import inner_events
+from engine.business_rules import DecisionTask, DecisionTaskParser
 
 VERSION_PROPERTY = "calledVersion"
 INPUT_PREFIX, OUTPUT_PREFIX, LANE_PREFIX = "in.", "out.", "lane."
@@ -224,6 +225,7 @@ class TalentFlowParser(SpiffBpmnParser):
         **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
         full_tag("callActivity"): (LinkedCallActivityParser, LinkedCallActivity),
         full_tag("startEvent"): (inner_events.StartEventParser, StartEvent),
+        full_tag("businessRuleTask"): (DecisionTaskParser, DecisionTask),
     }
 
 

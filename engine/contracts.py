@@ -41,6 +41,7 @@ KIND_WORDS = {
     "subProcess": Message("subprocess"),
     "manualTask": Message("manual task"),
     "task": Message("task"),
+    "businessRuleTask": Message("business rule task"),
 }
 # Kinds that are drawn but never run here (engine.definitions refuses them); only named.
 OTHER_KIND_WORDS = {
@@ -50,7 +51,6 @@ OTHER_KIND_WORDS = {
     "serviceTask": Message("service task"),
     "sendTask": Message("send task"),
     "receiveTask": Message("receive task"),
-    "businessRuleTask": Message("business rule task"),
     "transaction": Message("transaction"),
     "eventBasedGateway": Message("event-based gateway"),
     "complexGateway": Message("complex gateway"),
@@ -95,6 +95,18 @@ class Element:
 
 
 @dataclass(frozen=True)
+class DecisionUse:
+    """A decision table of the bundle (``decisions/*.dmn``) that Python evaluates itself
+    (``inputs``: the data it gives) or whose result a business-rule task leaves for it
+    (no ``inputs``), and the outputs it reads (docs/decision-tables.md)."""
+
+    id: str
+    meaning: str
+    inputs: tuple[str, ...] = ()
+    outputs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class ProcessContract:
     """What one capability needs from one process.
 
@@ -109,6 +121,7 @@ class ProcessContract:
     elements: tuple[Element, ...] = ()
     outcomes: Mapping[str, str] | None = None
     start_data: tuple[str, ...] = ()
+    decisions: tuple[DecisionUse, ...] = ()
 
     def element(self, element_id: str) -> Element | None:
         return next((element for element in self.elements if element.id == element_id), None)
@@ -455,6 +468,17 @@ def describe(contracts: Iterable[ProcessContract]) -> str:
                     f"| `{element.id}` | {element.kind} | `{contract.capability}` | {element.meaning}"
                     + (f"; reads {fields}" if fields else "")
                     + " |"
+                )
+            for decision in contract.decisions:
+                given = (
+                    f"; evaluates it with {', '.join(f'`{n}`' for n in decision.inputs)}"
+                    if decision.inputs
+                    else ""
+                )
+                reads = ", ".join(f"`{name}`" for name in decision.outputs)
+                rows.append(
+                    f"| `{decision.id}` | decision table | `{contract.capability}` | "
+                    f"{decision.meaning}{given}; reads {reads} |"
                 )
             for end_event, outcome in (contract.outcomes or {}).items():
                 rows.append(

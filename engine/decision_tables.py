@@ -74,6 +74,7 @@ class Rule:
 
 @dataclass(frozen=True)
 class DecisionTable:
+    id: str  # the decision's id: what a business-rule task or a contract names
     label: str
     hit_policy: str
     aggregation: str | None
@@ -136,6 +137,7 @@ def parse_table(data: bytes, name: str) -> DecisionTable:
     outputs = tuple(_output(label, e, i) for i, e in enumerate(_children(element, "output"), 1))
     rules = tuple(_rule(label, inputs, outputs, e, i) for i, e in enumerate(_children(element, "rule"), 1))
     return DecisionTable(
+        id=decision.get("id") or "",
         label=label,
         hit_policy=element.get("hitPolicy") or "UNIQUE",
         aggregation=element.get("aggregation"),
@@ -330,6 +332,11 @@ def evaluate(table: DecisionTable, data: dict, helpers: dict[str, Callable[..., 
     if not table.aggregation:
         return results
     return _aggregate(table, matched, results)
+
+
+def is_single_hit(table: DecisionTable) -> bool:
+    """Whether the result is one rule's outputs (a dict or None), not a list or a number."""
+    return table.hit_policy in _SINGLE_HIT
 
 
 def _single_hit(table: DecisionTable, matched: list[Rule], results: list[dict]) -> dict:

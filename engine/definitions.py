@@ -30,6 +30,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import clock, contracts as contract_checks, inner_events, messaging
+from engine.business_rules import DecisionTask, result_data
 from engine.call_activity import (
     COUNTERS,
     LOOP_COUNTER,
@@ -40,7 +41,8 @@ from engine.call_activity import (
     names_read,
     script_targets,
 )
-from engine.contracts import BPMN_MODEL, CASE_PROPERTY, FORM_PROPERTY, ProcessContract, kind_word
+from engine.contracts import BPMN_MODEL, CASE_PROPERTY, FORM_PROPERTY, DecisionUse, ProcessContract, kind_word
+from engine.decision_tables import DecisionError, DecisionTable, check_table, parse_table
 from engine.errors import BudgetExceeded, DefinitionRejected, EngineError, ScriptRejected
 from engine.escalation import EscalationPolicy, parse_policy
 from engine.forms import FormValidator, check_form_schema
@@ -51,6 +53,7 @@ from engine.sandbox import RestrictedEnvironment, check_expression, check_script
 from engine.xml_safety import parse_untrusted_xml
 
 MAX_FORM_BYTES = 256 * 1024
+DECISIONS_FOLDER = "decisions"  # a bundle's DMN files (docs/decision-tables.md)
 # Element ids show up in history, projections and outcomes: they must say what they are
 # (``draft_proposal``), never what a modeler generated (``Activity_0gnvuqr``).
 MEANINGFUL_ID = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")
@@ -82,12 +85,12 @@ SUPPORTED_SPECS = {
     "SendTask",
     "ReceiveTask",
     "EventBasedGateway",
+    "DecisionTask",
 }
 # BPMN elements we do not run, by name: when SpiffWorkflow cannot even parse a file (it
 # stops at the first element it dislikes), an importer still gets the whole list.
 UNSUPPORTED_ELEMENTS = {
     "serviceTask",
-    "businessRuleTask",
     "transaction",
     "complexGateway",
     "compensateEventDefinition",
@@ -123,6 +126,7 @@ _SPEC_TAGS = {
     "SubWorkflowTask": "subProcess",
     "LinkedCallActivity": "callActivity",
     "TransactionSubprocess": "transaction",
+    "DecisionTask": "businessRuleTask",
 }
 TIMER_EVENT = Message("timer event")
 MULTI_INSTANCE_TASK = Message("multi-instance task")
@@ -201,12 +205,15 @@ class Bundle:
     bpmn: bytes
     forms: dict[str, dict]
     meta: dict
+    decisions: dict[str, str] = field(default_factory=dict)  # decisions/<file>.dmn -> its XML
 
     @property
     def sha256(self) -> str:
         digest = hashlib.sha256(self.bpmn)
         digest.update(json.dumps(self.forms, sort_keys=True, ensure_ascii=False).encode())
         digest.update(json.dumps(self.meta, sort_keys=True, ensure_ascii=False).encode())
+        if self.decisions:  # so that a bundle without tables keeps the hash it always had
+            digest.update(json.dumps(self.decisions, sort_keys=True, ensure_ascii=False).encode())
         return digest.hexdigest()
 
 
@@ -231,6 +238,7 @@ class CompiledProcess:
     forms: dict[str, dict]
     meta: dict
     user_tasks: dict[str, UserTaskInfo] = field(default_factory=dict)
+    decisions: dict[str, DecisionTable] = field(default_factory=dict)  # by decision id
     version: int | None = None  # of a stored definition
     # What a version published before its contracts has that they do not name (see WorkflowRuntime).
     unknown_elements: frozenset[str] = frozenset()
@@ -272,11 +280,14 @@ def read_bundle(directory: Path) -> Bundle:
     forms = {path.name: _read_json(path) for path in sorted((directory / "forms").glob("*.json"))}
     meta_path = directory / "process.json"
     meta = _read_json(meta_path) if meta_path.is_file() else {}
-    return Bundle(key=key, bpmn=bpmn_path.read_bytes(), forms=forms, meta=meta)
+    decisions = {
+        path.name: _checked_size(path, path.read_bytes()).decode("utf-8", errors="replace")
+        for path in sorted((directory / DECISIONS_FOLDER).glob("*.dmn"))
+    }
+    return Bundle(key=key, bpmn=bpmn_path.read_bytes(), forms=forms, meta=meta, decisions=decisions)
 
 
-def _read_json(path: Path) -> dict:
-    raw = path.read_bytes()
+def _checked_size(path: Path, raw: bytes) -> bytes:
     if len(raw) > MAX_FORM_BYTES:
         raise DefinitionRejected(
             Message(
@@ -286,6 +297,11 @@ def _read_json(path: Path) -> dict:
                 limit=MAX_FORM_BYTES,
             )
         )
+    return raw
+
+
+def _read_json(path: Path) -> dict:
+    raw = _checked_size(path, path.read_bytes())
     try:
         value = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
@@ -302,11 +318,14 @@ def compile_bundle(
     roles: set[str] | None = None,
     contracts: Iterable[ProcessContract] = (),
     previous: bytes | None = None,
+    decision_uses: Iterable[DecisionUse] = (),
 ) -> CompiledProcess:
     """Parse and validate; raise DefinitionRejected listing every problem found. With
     ``roles``, every user task's lane must name one of them; with ``contracts``, the
     bundle must keep what the code needs of it (``previous``, the BPMN of the version it
-    replaces, names what it lost)."""
+    replaces, names what it lost). ``decision_uses`` say what data the code evaluates
+    tables with, without checking the rest of the contracts (a stored version)."""
+    contracts = list(contracts)
     file = f"{bundle.key}.bpmn"
     tree = parse_untrusted_xml(bundle.bpmn, name=file)
     broken = contract_problems(bundle, tree, contracts, previous)
@@ -335,7 +354,8 @@ def compile_bundle(
         BASE_HELPERS if helpers is None else helpers,
         roles,
     )
-    problems = _check_specs(compiled, context) + _unsupported_elements(tree, DROPPED_ELEMENTS) + broken
+    problems = _attach_decisions(compiled, bundle, contracts, decision_uses, context.helpers)
+    problems += _check_specs(compiled, context) + _unsupported_elements(tree, DROPPED_ELEMENTS) + broken
     problems += [
         Problem(about(label, kind_word("eventSubProcess"), NESTED_EVENT_START), element, unsupported=True)
         for element, label in inner_events.nested_event_starts(tree)
@@ -354,6 +374,87 @@ def compile_bundle(
     if problems:
         raise DefinitionRejected(Message("%(file)s was refused", file=file), problems)
     return compiled
+
+
+def _attach_decisions(
+    compiled: CompiledProcess,
+    bundle: Bundle,
+    contracts: list[ProcessContract],
+    decision_uses: Iterable[DecisionUse],
+    helpers: dict,
+) -> list[Problem]:
+    """Read the bundle's decision tables, give each business-rule task its table, and say
+    what is wrong: a table that cannot be read (unsafe XML refuses the bundle whole), two
+    files with one decision id, a table whose cells name unknown data or can never match,
+    one that a business-rule task or the code needs and that is missing or lacks an output
+    the code reads (docs/decision-tables.md)."""
+    problems: list[Problem] = []
+    sources: dict[str, str] = {}
+    for file, source in bundle.decisions.items():
+        where = f"{DECISIONS_FOLDER}/{file}"
+        try:
+            table = parse_table(source.encode("utf-8"), where)
+        except DecisionError as error:
+            problems.append(Problem(Message("%(file)s: %(problem)s", file=where, problem=error.message)))
+            continue
+        if table.id in compiled.decisions:
+            problems.append(
+                Problem(
+                    Message(
+                        "%(file)s: the decision id «%(id)s» is already used by another file",
+                        file=where,
+                        id=table.id,
+                    )
+                )
+            )
+            continue
+        compiled.decisions[table.id], sources[table.id] = table, source
+    uses = [*decision_uses, *(use for c in contracts if c.key == bundle.key for use in c.decisions)]
+    for task_spec in all_task_specs(compiled):
+        if isinstance(task_spec, DecisionTask) and task_spec.decision_id in compiled.decisions:
+            task_spec.attach(compiled.decisions[task_spec.decision_id], sources[task_spec.decision_id])
+    data = known_data(compiled)
+    for table in compiled.decisions.values():
+        given = {name for use in uses if use.id == table.id for name in use.inputs}
+        problems += [Problem(problem) for problem in check_table(table, data | given, helpers)]
+    for contract in contracts:
+        if contract.key == bundle.key:
+            problems += _decision_contract_problems(compiled, contract)
+    return list(dict.fromkeys(problems))
+
+
+def _decision_contract_problems(compiled: CompiledProcess, contract: ProcessContract) -> list[Problem]:
+    problems = []
+    who = {"needed_by": contract.needed_by, "capability": contract.capability}
+    for use in contract.decisions:
+        table = compiled.decisions.get(use.id)
+        if table is None:
+            problems.append(
+                Problem(
+                    Message(
+                        "the decision table «%(id)s» (a .dmn file in decisions/) is needed: %(needed_by)s "
+                        "(%(capability)s) evaluates it.",
+                        id=use.id,
+                        **who,
+                    )
+                )
+            )
+            continue
+        have = {output.name for output in table.outputs}
+        missing = [name for name in use.outputs if name not in have]
+        if missing:
+            problems.append(
+                Problem(
+                    Message(
+                        "Decision «%(decision)s» must keep its outputs %(names)s: %(needed_by)s "
+                        "(%(capability)s) reads them.",
+                        decision=table.label,
+                        names=", ".join(missing),
+                        **who,
+                    )
+                )
+            )
+    return problems
 
 
 def contract_problems(
@@ -530,6 +631,8 @@ def _check_task_spec(task_spec, compiled: CompiledProcess, context: _CheckContex
         found.append(problem(WAITS_FOR_NOBODY))
     if isinstance(task_spec, LinkedCallActivity):
         found += _check_call(task_spec, problem)
+    if isinstance(task_spec, DecisionTask):
+        found += _check_decision_task(task_spec, compiled, problem)
     if (
         type(task_spec).__name__ == "SequentialMultiInstanceTask"
         and task_spec.input_item
@@ -538,6 +641,29 @@ def _check_task_spec(task_spec, compiled: CompiledProcess, context: _CheckContex
         # SpiffWorkflow 3.2 fails on the second instance otherwise (the item already exists).
         found.append(problem(Message("a sequential multi-instance with an input item needs an output item")))
     return found
+
+
+def _check_decision_task(task_spec: DecisionTask, compiled: CompiledProcess, problem) -> list[Problem]:
+    if not task_spec.decision_id:
+        return [problem(Message("a business rule task must name the decision table it evaluates"))]
+    if task_spec.decision_id not in compiled.decisions:
+        return [
+            problem(
+                Message(
+                    "the decision table «%(id)s» is not in the process's decision tables (decisions/)",
+                    id=task_spec.decision_id,
+                )
+            )
+        ]
+    if task_spec.result_variable and not task_spec.result_variable.isidentifier():
+        return [
+            problem(
+                Message(
+                    "«%(name)s» is not a data name (letters, digits and _)", name=task_spec.result_variable
+                )
+            )
+        ]
+    return []
 
 
 def _check_call(task_spec: LinkedCallActivity, problem) -> list[Problem]:
@@ -576,6 +702,10 @@ def known_data(compiled: CompiledProcess) -> set[str]:
             loop = task_spec.settings.loop
             names |= set(task_spec.settings.outputs)
             names |= {loop.output_collection, loop.input_item} - {None} if loop else set()
+        if isinstance(task_spec, DecisionTask) and task_spec.table is not None:
+            names |= set(
+                result_data(task_spec.table, task_spec.decision_id or "", task_spec.result_variable, None)
+            )
         for attribute in ("data_output", "input_item", "output_item"):
             reference = getattr(task_spec, attribute, None)
             if reference is not None:
@@ -928,6 +1058,7 @@ def publish(
         bpmn_xml=bundle.bpmn.decode("utf-8"),
         forms=bundle.forms,
         meta=bundle.meta,
+        decisions=bundle.decisions,
         created_at=at,
     )
     session.add(definition)
@@ -945,4 +1076,10 @@ def latest_definition(session: Session, key: str) -> ProcessDefinition | None:
 
 
 def bundle_of(definition: ProcessDefinition) -> Bundle:
-    return Bundle(definition.key, definition.bpmn_xml.encode("utf-8"), definition.forms, definition.meta)
+    return Bundle(
+        definition.key,
+        definition.bpmn_xml.encode("utf-8"),
+        definition.forms,
+        definition.meta,
+        definition.decisions or {},
+    )

@@ -25,6 +25,8 @@ class ProcessDefinition(Base):
     bpmn_xml: Mapped[str] = mapped_column(Text)
     forms: Mapped[dict] = mapped_column(OrderedJSONDocument)
     meta: Mapped[dict] = mapped_column(JSONDocument)
+    # The decision tables (docs/decision-tables.md): file name -> DMN XML.
+    decisions: Mapped[dict] = mapped_column(OrderedJSONDocument, default=dict, server_default="{}")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     @property

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from engine import clock, contracts, inner_events, linking, messaging, store
 from engine.call_activity import LinkedCallActivity
+from engine.decision_tables import DecisionError, evaluate as evaluate_decision
 from engine.definitions import CompiledProcess, all_task_specs, bundle_of, compile_bundle, latest_definition
 from engine.errors import (
     BudgetExceeded,
@@ -184,7 +185,12 @@ class SpecCache:
     def get(self, definition: ProcessDefinition) -> CompiledProcess:
         compiled = self._compiled.get(definition.id)
         if compiled is None:
-            compiled = compile_bundle(bundle_of(definition), definition.created_at, self._helpers)
+            uses = [
+                use for c in self._reactions.contracts() if c.key == definition.key for use in c.decisions
+            ]
+            compiled = compile_bundle(
+                bundle_of(definition), definition.created_at, self._helpers, decision_uses=uses
+            )
             # A version published before its contracts existed may break them: where it
             # does, reaching what the code does not know is refused (see _check_reached).
             compiled.unknown_elements = contracts.unknown_elements(
@@ -238,6 +244,22 @@ class WorkflowRuntime:
         if definition is None:
             raise NotFound(Message("There is no process «%(process)s».", process=process_key))
         return definition
+
+    def decide(self, session: Session, process_key: str, decision_id: str, data: dict):
+        """Evaluate the decision table ``decision_id`` of the newest version of
+        ``process_key`` on ``data`` (what a capability decides before an instance exists:
+        the version new instances start on). See engine.decision_tables.evaluate."""
+        compiled = self.specs.get(self.latest(session, process_key))
+        table = compiled.decisions.get(decision_id)
+        if table is None:
+            raise NotFound(
+                Message(
+                    "Process «%(process)s» has no decision table «%(decision)s».",
+                    process=process_key,
+                    decision=decision_id,
+                )
+            )
+        return evaluate_decision(table, data, self.helpers)
 
     def start(
         self,
@@ -1111,7 +1133,7 @@ def _failure(error: WorkflowException) -> str:
     what: str  # a message, translated for each reader (engine.messages.wording_of)
     if isinstance(cause, BudgetExceeded):
         what = Message("stopped, over its budget: %(reason)s", reason=cause.message)
-    elif isinstance(cause, ScriptRejected):
+    elif isinstance(cause, (ScriptRejected, DecisionError)):
         what = cause.message
     else:
         detail = " ".join(str(error).split())

@@ -332,6 +332,7 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
         if bad:
             raise ValueError(f"Helper names must be identifiers not starting with '_': {bad}")
         super().__init__({**helpers, **_GUARDS})
+        self.helpers = helpers  # what decision tables evaluate with (engine.business_rules)
         self.limits = limits
 
     def _namespace(self, context, external_context, budget: Budget):

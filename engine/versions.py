@@ -38,6 +38,7 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.spiff.specs.defaults import UserTask
 from SpiffWorkflow.util.task import TaskState
 
+from engine.business_rules import DecisionTask, DecisionTaskConverter
 from engine.call_activity import LinkedCallActivity, LinkedCallActivityConverter
 from engine.definitions import CompiledProcess, spec_kind
 from engine.helpers import as_instant
@@ -47,7 +48,7 @@ from engine.workflow_tasks import all_tasks, find_task
 # SpecDiff compares task specs through a serializer registry; the spec converters are
 # the same whatever the workflow converter, so the stock Spiff configuration serves.
 SPEC_REGISTRY = BpmnWorkflowSerializer.configure(
-    {**SPIFF_CONFIG, LinkedCallActivity: LinkedCallActivityConverter}
+    {**SPIFF_CONFIG, LinkedCallActivity: LinkedCallActivityConverter, DecisionTask: DecisionTaskConverter}
 )
 FORM, LANE, ESCALATION, TIMER = "form", "lane", "escalation", "timer"  # our layers of a change
 # Tasks an instance still has to run. ERROR counts: a retry runs the failed task again.
@@ -69,6 +70,8 @@ _SETTING_WORDS = {
     "postscript": Message("its script changes"),
     "cond_task_specs": Message("its conditions change"),
     "default_task_spec": Message("its conditions change"),
+    "table_digest": Message("its decision table changes"),
+    "decision_id": Message("its decision table changes"),
 }
 # Spec attributes that change whenever a neighbour is added or removed: not news.
 _WIRING = {"inputs", "outputs", LANE}

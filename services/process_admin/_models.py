@@ -24,6 +24,7 @@ class ProcessDraft(Base):
     bpmn_xml: Mapped[str] = mapped_column(Text)
     forms: Mapped[dict] = mapped_column(OrderedJSONDocument)
     meta: Mapped[dict] = mapped_column(JSONDocument)
+    decisions: Mapped[dict] = mapped_column(OrderedJSONDocument, default=dict, server_default="{}")
     base_version: Mapped[int | None]  # the version it started from; None for a new process
     updated_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
