@@ -134,6 +134,8 @@ def parse_table(data: bytes, name: str) -> DecisionTable:
         Input(e.get("label") or _text(e) or str(i), _text(e))
         for i, e in enumerate(_children(element, "input"), 1)
     )
+    expressions = [_children(e, "inputExpression") or [e] for e in _children(element, "input")]
+    _check_language(label, zip([found[0] for found in expressions], inputs, strict=True), None)
     outputs = tuple(_output(label, e, i) for i, e in enumerate(_children(element, "output"), 1))
     rules = tuple(_rule(label, inputs, outputs, e, i) for i, e in enumerate(_children(element, "rule"), 1))
     return DecisionTable(
@@ -165,7 +167,37 @@ def _output(decision: str, element, index: int) -> Output:
     return Output(element.get("name") or label, label, allowed)
 
 
+def _language(element) -> str | None:
+    """The expressionLanguage a cell is declared in (its own, else its nearest ancestor's),
+    when it is neither FEEL (whose shorthands we read) nor Python: JUEL, JavaScript, Groovy."""
+    while element is not None:
+        language = element.get("expressionLanguage")
+        if language:
+            known = any(word in language.lower() for word in ("feel", "python"))
+            return None if known else language
+        element = element.getparent()
+    return None
+
+
+def _check_language(decision: str, cells, number: int | None) -> None:
+    for cell, column in cells:
+        language = _language(cell)
+        if language:
+            raise DecisionError(
+                _problem(
+                    _at(decision, number, column.label),
+                    Message(
+                        "the cell is written in %(language)s; cells are Python expressions "
+                        "(docs/decision-tables.md).",
+                        language=language,
+                    ),
+                )
+            )
+
+
 def _rule(decision: str, inputs, outputs, element, number: int) -> Rule:
+    cells = [*_children(element, "inputEntry"), *_children(element, "outputEntry")]
+    _check_language(decision, zip(cells, [*inputs, *outputs], strict=False), number)
     entries = tuple(_text(e) for e in _children(element, "inputEntry"))
     results = tuple(_text(e) for e in _children(element, "outputEntry"))
     if len(entries) != len(inputs) or len(results) != len(outputs):
