@@ -42,6 +42,7 @@ from SpiffWorkflow.spiff.specs.spiff_task import SpiffBpmnTask
 
 from engine import inner_events
 from engine.business_rules import DecisionTask, DecisionTaskParser
+from engine.connectors import ConnectorTask, ConnectorTaskParser
 
 VERSION_PROPERTY = "calledVersion"
 INPUT_PREFIX, OUTPUT_PREFIX, LANE_PREFIX = "in.", "out.", "lane."
@@ -226,6 +227,7 @@ class TalentFlowParser(SpiffBpmnParser):
         full_tag("callActivity"): (LinkedCallActivityParser, LinkedCallActivity),
         full_tag("startEvent"): (inner_events.StartEventParser, StartEvent),
         full_tag("businessRuleTask"): (DecisionTaskParser, DecisionTask),
+        full_tag("serviceTask"): (ConnectorTaskParser, ConnectorTask),
     }
 
 

@@ -42,13 +42,13 @@ KIND_WORDS = {
     "manualTask": Message("manual task"),
     "task": Message("task"),
     "businessRuleTask": Message("business rule task"),
+    "serviceTask": Message("service task"),
 }
 # Kinds that are drawn but never run here (engine.definitions refuses them); only named.
 OTHER_KIND_WORDS = {
     "process": Message("process"),
     "intermediateThrowEvent": Message("intermediate event"),
     "callActivity": Message("call activity"),
-    "serviceTask": Message("service task"),
     "sendTask": Message("send task"),
     "receiveTask": Message("receive task"),
     "transaction": Message("transaction"),

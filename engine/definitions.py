@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -29,7 +29,13 @@ from SpiffWorkflow.spiff.specs.defaults import UserTask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import clock, contracts as contract_checks, inner_events, messaging
+from engine import (
+    clock,
+    connectors as connector_checks,
+    contracts as contract_checks,
+    inner_events,
+    messaging,
+)
 from engine.business_rules import DecisionTask, result_data
 from engine.call_activity import (
     COUNTERS,
@@ -41,6 +47,7 @@ from engine.call_activity import (
     names_read,
     script_targets,
 )
+from engine.connectors import Connector, ConnectorTask
 from engine.contracts import BPMN_MODEL, CASE_PROPERTY, FORM_PROPERTY, DecisionUse, ProcessContract, kind_word
 from engine.decision_tables import DecisionError, DecisionTable, check_table, parse_table
 from engine.errors import BudgetExceeded, DefinitionRejected, EngineError, ScriptRejected
@@ -86,11 +93,11 @@ SUPPORTED_SPECS = {
     "ReceiveTask",
     "EventBasedGateway",
     "DecisionTask",
+    "ConnectorTask",
 }
 # BPMN elements we do not run, by name: when SpiffWorkflow cannot even parse a file (it
 # stops at the first element it dislikes), an importer still gets the whole list.
 UNSUPPORTED_ELEMENTS = {
-    "serviceTask",
     "transaction",
     "complexGateway",
     "compensateEventDefinition",
@@ -127,6 +134,7 @@ _SPEC_TAGS = {
     "LinkedCallActivity": "callActivity",
     "TransactionSubprocess": "transaction",
     "DecisionTask": "businessRuleTask",
+    "ConnectorTask": "serviceTask",
 }
 TIMER_EVENT = Message("timer event")
 MULTI_INSTANCE_TASK = Message("multi-instance task")
@@ -319,12 +327,14 @@ def compile_bundle(
     contracts: Iterable[ProcessContract] = (),
     previous: bytes | None = None,
     decision_uses: Iterable[DecisionUse] = (),
+    connectors: Mapping[str, Connector] | None = None,
 ) -> CompiledProcess:
     """Parse and validate; raise DefinitionRejected listing every problem found. With
     ``roles``, every user task's lane must name one of them; with ``contracts``, the
     bundle must keep what the code needs of it (``previous``, the BPMN of the version it
     replaces, names what it lost). ``decision_uses`` say what data the code evaluates
-    tables with, without checking the rest of the contracts (a stored version)."""
+    tables with, without checking the rest of the contracts (a stored version). With
+    ``connectors``, every service task must name one of them with its parameters."""
     contracts = list(contracts)
     file = f"{bundle.key}.bpmn"
     tree = parse_untrusted_xml(bundle.bpmn, name=file)
@@ -356,6 +366,8 @@ def compile_bundle(
     )
     problems = _attach_decisions(compiled, bundle, contracts, decision_uses, context.helpers)
     problems += _check_specs(compiled, context) + _unsupported_elements(tree, DROPPED_ELEMENTS) + broken
+    if connectors is not None:
+        problems += _connector_problems(compiled, connectors)
     problems += [
         Problem(about(label, kind_word("eventSubProcess"), NESTED_EVENT_START), element, unsupported=True)
         for element, label in inner_events.nested_event_starts(tree)
@@ -643,6 +655,18 @@ def _check_task_spec(task_spec, compiled: CompiledProcess, context: _CheckContex
     return found
 
 
+def _connector_problems(compiled: CompiledProcess, registered: Mapping[str, Connector]) -> list[Problem]:
+    problems = []
+    for task_spec in all_task_specs(compiled):
+        if isinstance(task_spec, ConnectorTask):
+            label = task_spec.bpmn_name or task_spec.bpmn_id
+            problems += [
+                Problem(about(label, spec_kind(task_spec), message), task_spec.bpmn_id)
+                for message in connector_checks.task_problems(task_spec, registered)
+            ]
+    return problems
+
+
 def _check_decision_task(task_spec: DecisionTask, compiled: CompiledProcess, problem) -> list[Problem]:
     if not task_spec.decision_id:
         return [problem(Message("a business rule task must name the decision table it evaluates"))]
@@ -702,6 +726,8 @@ def known_data(compiled: CompiledProcess) -> set[str]:
             loop = task_spec.settings.loop
             names |= set(task_spec.settings.outputs)
             names |= {loop.output_collection, loop.input_item} - {None} if loop else set()
+        if isinstance(task_spec, ConnectorTask):
+            names.add(task_spec.result_variable or f"{task_spec.bpmn_id}_result")
         if isinstance(task_spec, DecisionTask) and task_spec.table is not None:
             names |= set(
                 result_data(task_spec.table, task_spec.decision_id or "", task_spec.result_variable, None)
@@ -1039,13 +1065,14 @@ def publish(
     helpers: dict | None = None,
     roles: set[str] | None = None,
     contracts: Iterable[ProcessContract] = (),
+    connectors: Mapping[str, Connector] | None = None,
 ) -> tuple[ProcessDefinition, bool]:
     """Store ``bundle`` as the next version of its key unless the newest version has
     the same content. Returns the version that is current and whether it is new."""
     latest = latest_definition(session, bundle.key)
-    compiled = compile_bundle(
-        bundle, at, helpers, roles, contracts, latest.bpmn_xml.encode("utf-8") if latest else None
-    )
+    previous = latest.bpmn_xml.encode("utf-8") if latest else None
+    registered = {} if connectors is None else connectors  # none registered: no service task runs
+    compiled = compile_bundle(bundle, at, helpers, roles, contracts, previous, connectors=registered)
     problems = call_problems(session, compiled, BASE_HELPERS if helpers is None else helpers)
     if problems:
         raise DefinitionRejected(Message("%(file)s was refused", file=f"{bundle.key}.bpmn"), problems)

@@ -30,11 +30,13 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import CursorResult, Table, delete, exists, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import messaging
+from engine import messaging, outbox
 from engine.call_activity import CHILD_INPUTS, COUNTERS, CallSettings, LinkedCallActivity
+from engine.connectors import PENDING_CALL, ConnectorTask
 from engine.errors import ConcurrencyConflict, EngineError
 from engine.messages import Message
 from engine.models import CallActivity, CallInput, InstanceInbox, ProcessDefinition, ProcessInstance
+from engine.outbox import OpenedConnectorCall
 from engine.store import InstanceRecord
 from engine.workflow_tasks import all_tasks, find_task, newest_data
 
@@ -88,6 +90,7 @@ class Links:
     # (engine.messaging).
     outbound: list[messaging.Outbound] = field(default_factory=list)
     waiting: list[messaging.Waiting] = field(default_factory=list)
+    connector_calls: list[OpenedConnectorCall] = field(default_factory=list)  # engine.outbox
 
 
 def links_of(workflow: BpmnWorkflow, waiting_before: frozenset[str]) -> Links:
@@ -103,6 +106,14 @@ def links_of(workflow: BpmnWorkflow, waiting_before: frozenset[str]) -> Links:
             if children is not None:
                 spec = task.task_spec
                 links.opened.append(OpenedCall(str(task.id), spec.bpmn_id, spec.settings, children))
+        elif isinstance(task.task_spec, ConnectorTask) and task.state == TaskState.STARTED:
+            call = task.internal_data.pop(PENDING_CALL, None)
+            if call is not None:
+                spec = task.task_spec
+                title = spec.bpmn_name or spec.bpmn_id
+                links.connector_calls.append(
+                    OpenedConnectorCall(str(task.id), spec.bpmn_id, title, call["connector"], call["params"])
+                )
     links.closed = {
         task_id: getattr(find_task(workflow, UUID(task_id)), "state", None) == TaskState.COMPLETED
         for task_id in sorted(waiting_before - waiting)
@@ -149,6 +160,8 @@ def after_write(runtime: WorkflowRuntime, session: Session, change: InstanceChan
         _open(runtime, session, instance, call, at)
     for task_id, joined in links.closed.items():
         _close(session, instance, task_id, joined, at)
+    if links.connector_calls:  # an in-process one steps the instance again: after all the rest
+        outbox.open_calls(runtime, session, instance, links.connector_calls, at)
     if instance.call_id is None or instance.parent_id is None:
         return
     for thrown in links.thrown:
@@ -472,6 +485,13 @@ def catch_thrown(session: Session, workflow: BpmnWorkflow, call_id: int, kind: s
     task = find_task(workflow, UUID(task_id)) if task_id else None
     if task is None or task.state != TaskState.STARTED:
         return False
+    return catch_at(task, kind, payload)
+
+
+def catch_at(task, kind: str, payload: dict) -> bool:
+    """Deliver an error or escalation thrown at a waiting task (a call activity, a service
+    task) to its boundary events: the first whose code matches (or that names none)
+    catches it, with the payload's data. Whether one caught it."""
     kind_class = ErrorEventDefinition if kind == ERROR else EscalationEventDefinition
     code = payload.get("code")
     catching = [

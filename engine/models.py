@@ -194,3 +194,34 @@ class BufferedMessage(Base):
     payload: Mapped[dict] = mapped_column(JSONDocument)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class ConnectorCall(Base):
+    """One call of a service task's connector (engine.connectors): the case history of
+    what the instance asked (connector, target, status, duration) and, for a call that
+    leaves the product, the outbox the scheduler works through. The parameters are kept
+    only until the call is answered (they may hold personal data); secrets never are."""
+
+    __tablename__ = "connector_call"
+    __table_args__ = (Index("ix_connector_call_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    task_id: Mapped[str] = mapped_column(String(36))
+    element: Mapped[str] = mapped_column(String(200))  # the service task's BPMN id...
+    title: Mapped[str] = mapped_column(String(300))  # ...and its label, as the history names it
+    connector: Mapped[str] = mapped_column(String(100))
+    target: Mapped[str | None] = mapped_column(String(300))  # what the history shows: a host, a role
+    # pending (outbound, waiting for the scheduler) | answered (an answer waits to be
+    # delivered) | done | failed (for good; delivered as a BPMN error or a stop)
+    status: Mapped[str] = mapped_column(String(10))
+    idempotency_key: Mapped[str] = mapped_column(String(36), unique=True)
+    params: Mapped[dict | None] = mapped_column(JSONDocument)
+    answer: Mapped[dict | None] = mapped_column(JSONDocument)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    leased_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    duration_ms: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -27,8 +27,9 @@ from SpiffWorkflow.spiff.specs.defaults import UserTask
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.orm import Session
 
-from engine import clock, contracts, inner_events, linking, messaging, store
+from engine import clock, connectors, contracts, inner_events, linking, messaging, outbox, store
 from engine.call_activity import LinkedCallActivity
+from engine.connectors import Connector
 from engine.decision_tables import DecisionError, evaluate as evaluate_decision
 from engine.definitions import CompiledProcess, all_task_specs, bundle_of, compile_bundle, latest_definition
 from engine.errors import (
@@ -76,7 +77,13 @@ from engine.xml_safety import parse_untrusted_xml
 # A timer that comes due while the engine steps runs in the same operation, but a
 # model that keeps re-arming due timers must not spin forever.
 MAX_STEP_PASSES = 10
-START, TASK, TIMER, CALL = "start", "task", "timer", "call"  # what caused an InstanceChange...
+START, TASK, TIMER, CALL, CONNECTOR = (
+    "start",
+    "task",
+    "timer",
+    "call",
+    "connector",
+)  # what caused an InstanceChange...
 RECALL = "recall"  # ...or a person taking back a task they completed (WorkflowRuntime.recall)...
 MIGRATE, SUSPEND, RESUME, CANCEL, RETRY = "migrate", "suspend", "resume", "cancel", "retry"  # ...or an admin
 RUNNING, SUSPENDED, ERROR, COMPLETED, CANCELLED = "running", "suspended", "error", "completed", "cancelled"
@@ -222,6 +229,11 @@ class WorkflowRuntime:
         self.specs = SpecCache(self.helpers, self.reactions)
         self.script_engine = build_script_engine(self.helpers)
         self._listeners: list[Listener] = []
+        self.connectors: dict[str, Connector] = {}  # what service tasks call (engine.connectors)
+
+    def register_connector(self, connector: Connector) -> None:
+        """A connector service tasks may name; a name is registered once."""
+        self.connectors = connectors.registry([*self.connectors.values(), connector])
 
     def register(self, capability: Capability) -> None:
         """A capability's contracts and reactions (see engine.reactions), in order."""
@@ -930,6 +942,47 @@ class WorkflowRuntime:
             error = self._advance(workflow)
             return self.write(
                 session, self._pending(session, instance, workflow, compiled, at, error, before, kind)
+            )
+
+    def deliver_connector_answer(self, session: Session, call_id: int, at: datetime) -> InstanceChange | None:
+        """Step an instance with its connector call's answer (engine.outbox), once: into the
+        service task's result variable, then on; a call that failed for good is a BPMN error
+        «connector_failed» at the task's boundary events, else the instance stops in error
+        with the reason (a retry calls again). None when there was nothing to deliver."""
+        row = outbox.answer_of(session, call_id)
+        if row is None:
+            return None
+        instance = self._instance(session, row.instance_id)
+        if instance.status in (SUSPENDED, ERROR):
+            return None  # delivered when it runs again
+        outbox.delivered(session, call_id, row.status)
+        if instance.status != RUNNING:
+            return None  # ended or cancelled meanwhile: the answer has no one to go to
+        compiled = self.specs.by_id(session, instance.definition_id)
+        with clock.pinned(at):
+            workflow = self._load(instance, compiled)
+            before = _Before.of(workflow)
+            task = find_task(workflow, UUID(row.task_id))
+            if task is None or task.state != TaskState.STARTED:
+                return None  # an interrupting event closed the task meanwhile
+            error: str | None = None
+            if row.status == outbox.ANSWERED:
+                task.data[task.task_spec.result_variable or f"{row.element}_result"] = row.answer
+                task.complete()
+            else:
+                reason = outbox.failure_reason(row)
+                payload = {"code": connectors.FAILED_CODE, "data": {connectors.FAILED_CODE: str(reason)}}
+                if not linking.catch_at(task, linking.ERROR, payload):
+                    task._set_state(TaskState.ERROR)
+                    error = Message(
+                        "«%(element)s» (%(id)s): %(problem)s",
+                        element=task.task_spec.bpmn_name or row.element,
+                        id=row.element,
+                        problem=reason,
+                    )
+            error = error or self._advance(workflow)
+            return self.write(
+                session, self._pending(session, instance, workflow, compiled, at, error, before, CONNECTOR)
             )
 
     def send_message(

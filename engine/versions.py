@@ -40,6 +40,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine.business_rules import DecisionTask, DecisionTaskConverter
 from engine.call_activity import LinkedCallActivity, LinkedCallActivityConverter
+from engine.connectors import ConnectorTask, ConnectorTaskConverter
 from engine.definitions import CompiledProcess, spec_kind
 from engine.helpers import as_instant
 from engine.messages import Message
@@ -48,7 +49,12 @@ from engine.workflow_tasks import all_tasks, find_task
 # SpecDiff compares task specs through a serializer registry; the spec converters are
 # the same whatever the workflow converter, so the stock Spiff configuration serves.
 SPEC_REGISTRY = BpmnWorkflowSerializer.configure(
-    {**SPIFF_CONFIG, LinkedCallActivity: LinkedCallActivityConverter, DecisionTask: DecisionTaskConverter}
+    {
+        **SPIFF_CONFIG,
+        LinkedCallActivity: LinkedCallActivityConverter,
+        DecisionTask: DecisionTaskConverter,
+        ConnectorTask: ConnectorTaskConverter,
+    }
 )
 FORM, LANE, ESCALATION, TIMER = "form", "lane", "escalation", "timer"  # our layers of a change
 # Tasks an instance still has to run. ERROR counts: a retry runs the failed task again.

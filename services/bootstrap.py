@@ -10,6 +10,7 @@ from pathlib import Path
 from engine import definitions
 from engine.clock import Clock, SystemClock
 from engine.linking import InboxRun, deliver_inbox
+from engine.outbox import OutboxRun
 from engine.runtime import WorkflowRuntime
 from engine.timers import TimerRun, fire_due_timers
 from services import (
@@ -17,6 +18,7 @@ from services import (
     campaigns,
     city,
     commitments,
+    connectors,
     deadlines,
     delegation,
     evaluation,
@@ -48,6 +50,7 @@ class TickRun:
     digests: int
     evaluations: int
     calendar_reminders: int
+    calls: OutboxRun
 
 
 @dataclass
@@ -78,6 +81,7 @@ class Services:
                     self.runtime.helpers,
                     set(task_roles()),
                     self.runtime.contracts,
+                    self.runtime.connectors,
                 )
                 results.append((definition.key, definition.version, created))
         return results
@@ -88,6 +92,12 @@ class Services:
     def deliver_inbox(self, at: datetime | None = None) -> InboxRun:
         """What call activities' children did, delivered to their callers (engine.linking)."""
         return deliver_inbox(self.db.sessions, self.runtime, at or self.clock.now())
+
+    def perform_connector_calls(self, at: datetime | None = None) -> OutboxRun:
+        """Service tasks' calls out of the product that are due, performed with no
+        transaction open; their answers delivered to the instances (engine.outbox)."""
+        now = (lambda: at) if at is not None else self.clock.now
+        return connectors.perform_connector_calls(self.db, self.runtime, self.config, now)
 
     def send_alerts(self, at: datetime | None = None) -> AlertRun:
         """Reminders and escalations due at ``at``."""
@@ -107,6 +117,7 @@ class Services:
             self.send_digest(at),
             opened,
             self.remind_to_confirm_calendar(at),
+            self.perform_connector_calls(at),
         )
 
     def remind_to_confirm_calendar(self, at: datetime | None = None) -> int:
@@ -153,6 +164,7 @@ def bootstrap(config: Config | None = None, clock: Clock | None = None) -> Servi
     attachments.register(runtime)  # a file field names a file of its own case
     # After every reaction: a task opened for someone away goes to their delegate.
     delegation.register(runtime)
+    connectors.register(runtime, config)
     mailer = (
         SmtpMailer(
             config.smtp_host,

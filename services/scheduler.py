@@ -31,6 +31,14 @@ def run_scheduler(services: Services) -> None:
         send_alerts, "interval", args=[services], id="remind_and_escalate", seconds=interval, **every
     )
     scheduler.add_job(
+        perform_connector_calls,
+        "interval",
+        args=[services],
+        id="perform_connector_calls",
+        seconds=interval,
+        **every,
+    )
+    scheduler.add_job(
         send_digest, "interval", args=[services], id="daily_digest", seconds=DIGEST_CHECK_S, **every
     )
     scheduler.add_job(
@@ -84,6 +92,20 @@ def deliver_inbox(services: Services) -> None:
         log.info(
             "delivered %d to callers, %d conflict(s), %d failed", run.delivered, run.conflicts, run.failed
         )
+
+
+def perform_connector_calls(services: Services) -> None:
+    run = services.perform_connector_calls()
+    if run.answered or run.retried or run.failed or run.errors:
+        log.info(
+            "connector calls: %d answered, %d to retry, %d failed, %d delivered",
+            run.answered,
+            run.retried,
+            run.failed,
+            run.delivered,
+        )
+    for error in run.errors:
+        log.warning("connector call not delivered: %s", error)
 
 
 def send_alerts(services: Services) -> None:

@@ -35,6 +35,15 @@ class Config:
     # A translations directory holding the pseudo-locale's catalog, every text marked
     # (docs/languages.md); unset, as in production: no pseudo-locale.
     pseudo_locale_dir: Path | None = None
+    # Service tasks' calls out of the product (docs/connectors.md): the URL prefixes an
+    # http_request may reach (none: no call leaves), each attempt's timeout, how many
+    # attempts, the first retry's delay (doubled each time), how long a leased call waits
+    # before another scheduler performs it again.
+    http_allowlist: tuple[str, ...] = ()
+    connector_timeout_s: float = 10.0
+    connector_attempts: int = 5
+    connector_backoff_s: float = 30.0
+    connector_lease_s: float = 60.0
 
     @classmethod
     def from_env(cls, env=os.environ) -> "Config":
@@ -62,4 +71,13 @@ class Config:
             pseudo_locale_dir=Path(env["TALENTFLOW_PSEUDO_LOCALE_DIR"])
             if env.get("TALENTFLOW_PSEUDO_LOCALE_DIR")
             else None,
+            http_allowlist=tuple(
+                prefix.strip()
+                for prefix in env.get("TALENTFLOW_HTTP_ALLOWLIST", "").split(",")
+                if prefix.strip()
+            ),
+            connector_timeout_s=float(env.get("TALENTFLOW_CONNECTOR_TIMEOUT_S", "10")),
+            connector_attempts=int(env.get("TALENTFLOW_CONNECTOR_ATTEMPTS", "5")),
+            connector_backoff_s=float(env.get("TALENTFLOW_CONNECTOR_BACKOFF_S", "30")),
+            connector_lease_s=float(env.get("TALENTFLOW_CONNECTOR_LEASE_S", "60")),
         )

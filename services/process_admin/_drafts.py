@@ -196,7 +196,9 @@ def publish_draft(
         raise NotFound(f"no draft of {key!r}")
     previous = latest_definition(session, key)
     bundle = Bundle(key, draft.bpmn_xml.encode("utf-8"), draft.forms, draft.meta)
-    definition, created = publish(session, bundle, at, runtime.helpers, set(task_roles()), runtime.contracts)
+    definition, created = publish(
+        session, bundle, at, runtime.helpers, set(task_roles()), runtime.contracts, runtime.connectors
+    )
     session.delete(draft)
     audit.record(
         session,
@@ -348,6 +350,7 @@ def _problems_of(
             set(task_roles()),
             runtime.contracts,
             latest.bpmn_xml.encode("utf-8") if latest else None,
+            connectors=runtime.connectors,
         )
     except DefinitionRejected as error:
         problems = [_named_as_uploaded(problem, f"{bundle.key}.bpmn", filename) for problem in error.problems]

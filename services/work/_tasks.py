@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import and_, bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
+from engine import outbox
 from engine.definitions import all_task_specs
 from engine.errors import ContractBroken, DeadlinePassed, NotFound
 from engine.messages import Message
@@ -21,6 +22,14 @@ from services.deadlines import Escalation
 from services.identity import AppUser, Membership, OrgChart, OrgUnit, role_word, user_by_username
 from services.work._inbox import _visible_to
 from services.work._models import TaskDraft, TaskEvent
+
+# A service task's call as the case history says it (docs/connectors.md).
+CALL_STATUS_WORDS = {
+    outbox.PENDING: Message("waiting to be performed"),
+    outbox.ANSWERED: Message("answered"),
+    outbox.DONE: Message("done"),
+    outbox.FAILED: Message("failed"),
+}
 
 
 def tasks_for(session: Session, user: AppUser, limit: int = 100) -> list[HumanTask]:
@@ -262,6 +271,18 @@ def history(session: Session, instance_id: int, reader: AppUser) -> list[dict]:
                 "reason": told.reason,
             }
         )
+    steps += [
+        {
+            "at": call.created_at,
+            "what": "connector",
+            "title": call.title,
+            "connector": call.connector,
+            "target": call.target or "—",
+            "status": CALL_STATUS_WORDS.get(call.status, call.status),
+            "duration_ms": call.duration_ms,
+        }
+        for call in outbox.history(session, instance_id)
+    ]
     steps += comments.history_steps(session, instance_id, reader)
     steps += attachments.history_steps(session, instance_id, reader)
     return sorted(steps, key=lambda step: step["at"])

@@ -53,7 +53,7 @@ def user_task(node_id: str, form: str | None = FORM_FILE, **policy: str) -> Node
 
 
 def service_task(node_id: str) -> Node:
-    # What a SpiffArena modeller writes for an HTTP call: parseable, but not run by this engine.
+    # What a SpiffArena modeller writes for an HTTP call: a connector nobody registers here.
     return Node(
         node_id,
         f'<bpmn:serviceTask id="{node_id}"><bpmn:extensionElements>'

@@ -47,6 +47,16 @@ EXPECTED_KEYS = {
         "exactly_once",
     },
     "signals": {"backend", "waiters", "throw_s", "deliver_s", "seconds", "instances_per_s", "exactly_once"},
+    "connectors": {
+        "backend",
+        "calls",
+        "delivered",
+        "outbound_s",
+        "calls_per_s",
+        "in_process_p50_ms",
+        "script_p50_ms",
+        "exactly_once",
+    },
     "importing": {"at_limit_s", "at_limit_fan_out_s", "pools_s", "billion_laughs_s", "corpus_s", "max_s"},
     "scheduler": {
         "backend",
@@ -155,7 +165,7 @@ def test_bench_runs_quick(name):
     if name == "mi":  # SQLite: no concurrent clients (writers queue at BEGIN by design)
         assert figures["backend"] == "sqlite" and figures["p95_8_clients_ms"] is None, figures
         _assert_mi_correct(figures)
-    if name == "signals":
+    if name in ("signals", "connectors"):
         assert figures["exactly_once"] is True, figures
     if name == "compare":  # both sides measured, the same campaign figures
         growth = figures["figures"]["growth_p50"]

@@ -255,7 +255,7 @@ INVALID_BUNDLES = {
     ),
     "service-task": (
         lambda: probe_bundle(process_xml(user_task("task"), service_task("call_api"))),
-        ["«call_api» (service task)", "not supported"],
+        ["«call_api» (service task)", "the connector «http/GetRequest» does not exist"],
     ),
     "form-allows-additional-properties": (
         lambda: probe_bundle(forms={FORM_FILE: _without_additional_properties_false()}),
@@ -290,7 +290,7 @@ def test_every_problem_of_a_bundle_is_listed_in_one_rejection(services):
         user_task("no_form", form=None),  # no form property
         user_task("lost_form", form="absent.schema.json"),  # form file not in forms/
         user_task("loose_form", form="loose.schema.json"),  # additionalProperties not false
-        service_task("call_api"),  # unsupported element
+        service_task("call_api"),  # a connector nobody registered
         outside_lane=("no_lane",),
         extra=boundary_timer("no_form", "timeDuration", "PT1H")
         + boundary_timer("lost_form", "timeDate", '"2026-01-14T12:00:00"'),
@@ -304,7 +304,7 @@ def test_every_problem_of_a_bundle_is_listed_in_one_rejection(services):
         "no_form": "needs a form",
         "lost_form": "absent.schema.json is missing from forms/",
         "loose_form": "additionalProperties: false",
-        "call_api": "not supported",
+        "call_api": "does not exist",
         "no_form_timer": "name 'PT1H' is not defined",
         "lost_form_timer": "explicit UTC offset",
     }
