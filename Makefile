@@ -20,6 +20,7 @@ CATALOGS := $(patsubst %.po,%.mo,$(wildcard web/translations/*/LC_MESSAGES/messa
 
 # Browser libraries served from web/static/vendor (no CDN), installed from web/assets/package-lock.json:
 # bpmn-js for the admin BPMN editor and instance viewer (the browser bundles and their css and font),
+# dmn-js for the decision-table editor (its modeler bundle, css and font),
 # Noto Sans Mono for the fields where code is edited (its latin and vietnamese subsets, see admin.css),
 # and axe-core, which the browser tests inject into every page they check (tests/e2e/screens.py).
 NODE_MODULES := web/assets/node_modules
@@ -34,6 +35,9 @@ $(VENDOR_STAMP): web/assets/package.json web/assets/package-lock.json
 	cp $(BPMN_JS)/bpmn-modeler.production.min.js $(BPMN_JS)/bpmn-navigated-viewer.production.min.js $(VENDOR)/bpmn-js/
 	cp -R $(BPMN_JS)/assets $(VENDOR)/bpmn-js/assets
 	cp $(NODE_MODULES)/bpmn-js/LICENSE $(VENDOR)/bpmn-js/
+	mkdir -p $(VENDOR)/dmn-js && cp $(NODE_MODULES)/dmn-js/dist/dmn-modeler.production.min.js \
+		$(NODE_MODULES)/dmn-js/LICENSE $(VENDOR)/dmn-js/
+	cp -R $(NODE_MODULES)/dmn-js/dist/assets $(VENDOR)/dmn-js/assets
 	mkdir -p $(VENDOR)/axe-core && cp $(NODE_MODULES)/axe-core/axe.min.js $(NODE_MODULES)/axe-core/LICENSE $(VENDOR)/axe-core/
 	cp $(MONO_FONT)/files/noto-sans-mono-latin-400-normal.woff2 \
 		$(MONO_FONT)/files/noto-sans-mono-vietnamese-400-normal.woff2 $(MONO_FONT)/LICENSE $(VENDOR)/noto-sans-mono/

@@ -144,6 +144,10 @@ def script_task(element_id: str, meaning: str) -> Element:
     return Element(element_id, SCRIPT_TASK, meaning)
 
 
+def business_rule_task(element_id: str, meaning: str) -> Element:
+    return Element(element_id, "businessRuleTask", meaning)
+
+
 @dataclass(frozen=True)
 class Violation:
     """One way a bundle breaks a contract: a message for the admin and the element to mark."""

@@ -13,12 +13,14 @@ from services.commitments._commitments import (
     record_signed_scan,
     register,
     stop_support,
+    terms_of,
 )
 from services.commitments._models import Commitment, SupportEntitlement
 
 __all__ = [
     "ONE_TIME",
     "stop_support",
+    "terms_of",
     "CATEGORY_TITLES",
     "Commitment",
     "MAX_SCAN_BYTES",

@@ -29,7 +29,7 @@ from pathlib import PurePosixPath
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
-from engine.contracts import Field, ProcessContract, user_task
+from engine.contracts import DecisionUse, Field, ProcessContract, user_task
 from engine.errors import FormInvalid, NotFound
 from engine.forms import FieldError
 from engine.messages import Message
@@ -77,6 +77,9 @@ CATEGORY_TITLES = {
 
 
 NEEDED_BY = Message("Commitment, assignment and support")
+# The support amounts per legal basis and category are a decision table of the bundle
+# (bpmn/commitment/decisions/support_amounts.dmn, docs/decision-tables.md).
+SUPPORT_AMOUNTS = "support_amounts"
 CONTRACTS = (
     ProcessContract(
         PROCESS,
@@ -104,6 +107,15 @@ CONTRACTS = (
             ),
         ),
         outcomes={"commitment_in_force": "in_force"},
+        decisions=(
+            DecisionUse(
+                SUPPORT_AMOUNTS,
+                "the support of each category under the round's legal basis, copied into the "
+                "terms of each commitment opened",
+                inputs=("legal_basis",),
+                outputs=("category", "one_time_support_vnd", "monthly_multiplier", "monthly_region"),
+            ),
+        ),
         start_data=(
             "commitment_id",
             "document_id",
@@ -167,7 +179,7 @@ def open_commitments(
     round_ = session.get(RecruitmentRound, round_id)
     if round_ is None:
         raise NotFound(f"no recruitment round {round_id}")
-    terms = policies.policy_book().legal_basis(round_.legal_basis).terms()
+    terms = terms_of(session, runtime, round_.legal_basis)
     finance = _finance_department(session)
     candidates = session.scalars(
         select(Candidate)
@@ -181,6 +193,26 @@ def open_commitments(
     return [
         _open_one(session, runtime, candidate, terms, decision_date, finance, at) for candidate in candidates
     ]
+
+
+def terms_of(session: Session, runtime: WorkflowRuntime, legal_basis: str) -> dict:
+    """What a commitment under ``legal_basis`` keeps: the policy book's terms and the support
+    amounts of the newest ``support_amounts`` table, by category."""
+    terms = policies.policy_book().legal_basis(legal_basis).terms()
+    rows = runtime.decide(session, PROCESS, SUPPORT_AMOUNTS, {"legal_basis": legal_basis})
+    terms["one_time_support_vnd"] = {
+        row["category"]: int(row["one_time_support_vnd"]) for row in rows if row["one_time_support_vnd"]
+    }
+    terms["monthly_income_support"] = {
+        row["category"]: {
+            "multiplier": str(row["monthly_multiplier"]),
+            "of": "regional_minimum_wage",
+            "region": row["monthly_region"],
+        }
+        for row in rows
+        if row["monthly_multiplier"]
+    }
+    return terms
 
 
 def _open_one(

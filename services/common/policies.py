@@ -1,5 +1,7 @@
 """Policy parameters per legal basis (NQ 53/2025 Hải Phòng, NQ 798/2025 Hưng Yên...): the
-commitment length and its start, the support amounts, the refund formula on a breach.
+commitment length and its start, the refund formula on a breach, and what the support
+amounts mean (the amounts themselves are the commitment bundle's decision table
+``support_amounts``, docs/decision-tables.md).
 
 They are data (``services/policy_data/legal_bases.json``), checked when read: a new
 resolution or an amended amount is a data change, not a code change. A commitment keeps a
@@ -33,8 +35,6 @@ class LegalBasis:
     jurisdiction: str
     effective_from: date
     commitment: dict
-    one_time_support_vnd: dict[str, int]
-    monthly_income_support: dict[str, dict]
     refund: dict
     budget_source: str
 
@@ -45,10 +45,6 @@ class LegalBasis:
             "title": self.title,
             "jurisdiction": self.jurisdiction,
             "commitment": dict(self.commitment),
-            "one_time_support_vnd": dict(self.one_time_support_vnd),
-            "monthly_income_support": {
-                key: dict(value) for key, value in self.monthly_income_support.items()
-            },
             "refund": dict(self.refund),
             "budget_source": self.budget_source,
         }

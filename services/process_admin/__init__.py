@@ -5,6 +5,15 @@ This module is the context's public face: other contexts and the web layer impor
 what it names (the import contracts in setup.cfg)."""
 
 from services.process_admin import _models  # noqa: F401  (registers the tables)
+from services.process_admin._decisions import (
+    DecisionTest,
+    decision_files,
+    decision_tables,
+    input_names,
+    read_table,
+    save_decision,
+    test_decision,
+)
 from services.process_admin._drafts import (
     contracted_elements,
     diff,
@@ -35,6 +44,13 @@ from services.process_admin._processes import definitions, instance_view, start
 
 __all__ = [
     "CHILD_STATES",
+    "DecisionTest",
+    "decision_files",
+    "decision_tables",
+    "input_names",
+    "read_table",
+    "save_decision",
+    "test_decision",
     "STARTED_BY_CODE",
     "ChildList",
     "Family",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -39,6 +39,7 @@ if TYPE_CHECKING:  # only a type here: the result hands the engine's renamings o
     from engine.importing import Renaming
 
 FORM_FILE = re.compile(r"[A-Za-z0-9_.-]{1,90}\.json")
+DECISION_FILE = re.compile(r"[a-z0-9_]{1,90}\.dmn")
 MAX_META_BYTES = 64 * 1024
 
 
@@ -60,6 +61,7 @@ class DraftView:
     meta: dict
     base_version: int | None
     saved_at: datetime | None
+    decisions: dict = field(default_factory=dict)  # decisions/<file>.dmn -> DMN XML
 
 
 def summaries(session: Session) -> list[ProcessSummary]:
@@ -130,11 +132,19 @@ def draft_of(session: Session, key: str) -> DraftView:
     """The saved draft, else the newest version as the starting point of one."""
     draft = session.get(ProcessDraft, key)
     if draft is not None:
-        return DraftView(key, draft.bpmn_xml, draft.forms, draft.meta, draft.base_version, draft.updated_at)
+        return DraftView(
+            key,
+            draft.bpmn_xml,
+            draft.forms,
+            draft.meta,
+            draft.base_version,
+            draft.updated_at,
+            draft.decisions,
+        )
     latest = latest_definition(session, key)
     if latest is None:
         raise NotFound(f"no process {key!r}")
-    return DraftView(key, latest.bpmn_xml, latest.forms, latest.meta, latest.version, None)
+    return DraftView(key, latest.bpmn_xml, latest.forms, latest.meta, latest.version, None, latest.decisions)
 
 
 def contracted_elements(runtime: WorkflowRuntime, key: str) -> list[dict]:
@@ -167,11 +177,15 @@ def save_draft(
     forms: dict,
     meta: dict,
     at: datetime,
+    decisions: dict | None = None,
 ) -> list[str]:
     """Keep the draft and answer what still blocks publishing. A file that cannot run
     here at all (unsafe XML, unsupported elements, code the sandbox refuses) is not
-    kept: DefinitionRejected lists why."""
-    bundle = _bundle(key, bpmn, forms, meta)
+    kept: DefinitionRejected lists why. Without ``decisions``, the draft keeps the decision
+    tables it has (the BPMN editor saves the diagram, forms and metadata only)."""
+    if decisions is None:
+        decisions = _current_decisions(session, key)
+    bundle = _bundle(key, bpmn, forms, meta, decisions)
     problems = _problems_of(session, bundle, runtime, at, f"{key}.bpmn")
     draft = _store(session, actor_id, bundle, at)
     audit.record(
@@ -195,7 +209,7 @@ def publish_draft(
     if draft is None:
         raise NotFound(f"no draft of {key!r}")
     previous = latest_definition(session, key)
-    bundle = Bundle(key, draft.bpmn_xml.encode("utf-8"), draft.forms, draft.meta)
+    bundle = Bundle(key, draft.bpmn_xml.encode("utf-8"), draft.forms, draft.meta, draft.decisions)
     definition, created = publish(
         session, bundle, at, runtime.helpers, set(task_roles()), runtime.contracts, runtime.connectors
     )
@@ -243,14 +257,14 @@ def import_file(
     for process in plan.processes:
         try:
             current = draft_of(session, process.key)
-            forms, meta = current.forms, dict(current.meta)
+            forms, meta, decisions = current.forms, dict(current.meta), current.decisions
         except NotFound:  # a new process
-            forms, meta = {}, {}
+            forms, meta, decisions = {}, {}, {}
         meta["title"] = process.title or meta.get("title") or process.key
         meta.pop("collaboration", None)
         if plan.collaboration is not None:  # the admin sees the set from each of its drafts
             meta["collaboration"] = {"title": plan.collaboration, "processes": keys}
-        bundles.append(_bundle(process.key, process.bpmn.decode("utf-8"), forms, meta))
+        bundles.append(_bundle(process.key, process.bpmn.decode("utf-8"), forms, meta, decisions))
     found, refused = [], []
     for bundle in bundles:
         # Each pool of a collaboration is named beside the file, so that its problems say which.
@@ -327,6 +341,7 @@ def _store(session: Session, actor_id: int, bundle: Bundle, at: datetime) -> Pro
         draft = ProcessDraft(key=bundle.key, base_version=latest.version if latest else None)
         session.add(draft)
     draft.bpmn_xml, draft.forms, draft.meta = bundle.bpmn.decode("utf-8"), bundle.forms, bundle.meta
+    draft.decisions = bundle.decisions
     draft.updated_by, draft.updated_at = actor_id, at
     return draft
 
@@ -371,7 +386,14 @@ def _named_as_uploaded(problem: str, checked_as: str, filename: str) -> str:
     return renamed
 
 
-def _bundle(key: str, bpmn: str, forms, meta) -> Bundle:
+def _current_decisions(session: Session, key: str) -> dict:
+    try:
+        return draft_of(session, key).decisions
+    except NotFound:  # a new process
+        return {}
+
+
+def _bundle(key: str, bpmn: str, forms, meta, decisions: dict) -> Bundle:
     if not MEANINGFUL_ID.fullmatch(key or ""):
         raise InvalidInput("key", "phải là tên snake_case có nghĩa, ví dụ unit_proposal")
     if not isinstance(bpmn, str):
@@ -387,4 +409,15 @@ def _bundle(key: str, bpmn: str, forms, meta) -> Bundle:
             raise InvalidInput("forms", f"biểu mẫu {name} vượt quá {MAX_FORM_BYTES // 1024} KB")
     if not isinstance(meta, dict) or len(json.dumps(meta, ensure_ascii=False).encode()) > MAX_META_BYTES:
         raise InvalidInput("meta", f"phải là một đối tượng JSON không quá {MAX_META_BYTES // 1024} KB")
-    return Bundle(key, bpmn.encode("utf-8"), forms, meta)
+    _check_decision_files(decisions)
+    return Bundle(key, bpmn.encode("utf-8"), forms, meta, dict(decisions))
+
+
+def _check_decision_files(decisions: dict) -> None:
+    for name, table in decisions.items():
+        if not DECISION_FILE.fullmatch(name) or not isinstance(table, str):
+            raise InvalidInput(
+                "decisions", f"tên tệp bảng quyết định {name!r} không hợp lệ (chữ thường, số, _, đuôi .dmn)"
+            )
+        if len(table.encode("utf-8")) > MAX_FORM_BYTES:
+            raise InvalidInput("decisions", f"bảng quyết định {name} vượt quá {MAX_FORM_BYTES // 1024} KB")

@@ -25,7 +25,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.contracts import Field, ProcessContract, user_task
+from engine.contracts import DecisionUse, Field, ProcessContract, business_rule_task, user_task
 from engine.errors import FormInvalid, NotFound
 from engine.forms import FieldError
 from engine.messages import Message
@@ -43,14 +43,17 @@ from services.selection._rounds import get_round, position_title, round_office_i
 DOSSIER_PROCESS = "candidate_dossier"
 # The consent clause of the application form (Mẫu 01, Decree 170) the candidate signs.
 APPLICATION_FORM_CONSENT = "phieu-dang-ky-du-tuyen-mau-01"
+CHANNEL_A = "unit_head_nomination_u40"
 CHANNELS = {
-    "unit_head_nomination_u40": "Thủ trưởng đơn vị tiến cử (dưới 40 tuổi)",
+    CHANNEL_A: "Thủ trưởng đơn vị tiến cử (dưới 40 tuổi)",
     "external_nomination": "Tổ chức giới thiệu, tiến cử",
     "self_application": "Tự ứng tuyển",
 }
-# Channel A "dưới 40 tuổi", measured on the nomination date, strictly (docs/legal-rules.md,
-# "Nominated officials are under 40 on the nomination date").
-NOMINATION_AGE_LIMIT = 40
+# The rules that change with each resolution are decision tables of the dossier's bundle
+# (bpmn/candidate_dossier/decisions/, docs/decision-tables.md): the items each procedure
+# requires and how recent each must be, and the age limit of channel A ("dưới 40 tuổi",
+# measured on the nomination date, strictly: docs/legal-rules.md).
+CHECKLIST, AGE_LIMIT = "dossier_checklist", "nomination_age_limit"
 IN_SERVICE_CATEGORY = "in_service_talent"
 
 DOSSIER_ITEM_TITLES = {
@@ -70,10 +73,16 @@ PROCEDURE_TITLES = {
 
 @dataclass(frozen=True)
 class MaxAge:
-    """How recent an item must be on the day of the check: ``days`` or calendar ``months``."""
+    """How recent an item must be on the day of the check: ``days`` or calendar ``months``
+    (a row of the checklist table)."""
 
     days: int = 0
     months: int = 0
+
+    @classmethod
+    def of(cls, row: dict) -> MaxAge | None:
+        days, months = row.get("max_age_days"), row.get("max_age_months")
+        return cls(days=int(days or 0), months=int(months or 0)) if days or months else None
 
     def oldest_allowed(self, day: date) -> date:
         if self.months:
@@ -84,26 +93,6 @@ class MaxAge:
         if self.months:
             return Message("%(count)s months", count=self.months)
         return Message("%(count)s days", count=self.days)
-
-
-# The items an ELIGIBLE conclusion requires, per procedure
-# (docs/legal-rules.md#the-dossier-items-each-procedure-requires):
-# - xét tuyển: the registration form (Phiếu đăng ký dự tuyển, Decree 170 Art. 15 Form 01); the
-#   degrees and the judicial record come after the result (Art. 17, 19(1)), so not here;
-# - tiếp nhận (Decree 170 Art. 13(4)): a CV made within 30 days (before the check, here), the
-#   degrees, a health certificate issued within 6 months, the self-assessment;
-# - đặc cách: not verified (same section) [our choice until it is: the registration form,
-#   the CV and the degrees].
-REQUIRED_ITEMS: dict[str, dict[str, MaxAge | None]] = {
-    "xet_tuyen": {"phieu_dang_ky": None},
-    "tiep_nhan": {
-        "so_yeu_ly_lich": MaxAge(days=30),
-        "van_bang": None,
-        "giay_chung_nhan_suc_khoe": MaxAge(months=6),
-        "ban_tu_nhan_xet": None,
-    },
-    "dac_cach": {"phieu_dang_ky": None, "so_yeu_ly_lich": None, "van_bang": None},
-}
 
 
 CONTRACTS = (
@@ -119,8 +108,13 @@ CONTRACTS = (
                 "dossier[].kind",
                 "dossier[].provided",
                 "dossier[].issued_on",
-                Field("procedure", tuple(REQUIRED_ITEMS)),
+                Field("procedure", tuple(PROCEDURE_TITLES)),
                 "reason",
+            ),
+            business_rule_task(
+                "list_required_items",
+                "gives the items the chosen procedure requires, from the checklist table "
+                "(`required_items`), which the conclusion is checked against",
             ),
         ),
         outcomes={"eligible": "eligible", "ineligible": "ineligible"},
@@ -134,18 +128,35 @@ CONTRACTS = (
             "position_title",
             "applications_close_at",
         ),
+        decisions=(
+            DecisionUse(
+                CHECKLIST,
+                "the items each procedure requires and how recent each must be; the conclusion "
+                "is refused when the dossier does not meet them",
+                outputs=("item", "max_age_days", "max_age_months"),
+            ),
+            DecisionUse(
+                AGE_LIMIT,
+                "the age a nominated official must be under on the nomination date",
+                inputs=("channel",),
+                outputs=("age_limit",),
+            ),
+        ),
     ),
 )
 
 
 def register(runtime: WorkflowRuntime) -> None:
+    def screened(session: Session, change: InstanceChange) -> None:
+        _screened(session, runtime, change)
+
     runtime.register(
         Capability(
             "candidacy",
             CONTRACTS,
             (
-                ended(DOSSIER_PROCESS, "eligible", _screened),
-                ended(DOSSIER_PROCESS, "ineligible", _screened),
+                ended(DOSSIER_PROCESS, "eligible", screened),
+                ended(DOSSIER_PROCESS, "ineligible", screened),
             ),
             case_sources=(CaseSource(DOSSIER_PROCESS, "screen_dossier", _candidate_case),),
         )
@@ -207,13 +218,16 @@ def nominate_official(
             Message("Please enter the «%(label)s» of the person nominated.", label=Message("Date of birth")),
         )
     age = age_on(date_of_birth, nomination_date)
-    if age >= NOMINATION_AGE_LIMIT:
+    limit = (runtime.decide(session, DOSSIER_PROCESS, AGE_LIMIT, {"channel": CHANNEL_A}) or {}).get(
+        "age_limit"
+    )
+    if limit is not None and age >= limit:
         raise InvalidInput(
             "date_of_birth",
             Message(
                 "The person nominated must be under %(limit)s on the nomination date %(day)s "
                 "(they are %(age)s).",
-                limit=NOMINATION_AGE_LIMIT,
+                limit=limit,
                 day=f"{nomination_date:%d/%m/%Y}",
                 age=age,
             ),
@@ -232,7 +246,7 @@ def nominate_official(
             "gender": gender,
             "citizen_id": citizen_id,
         },
-        channel="unit_head_nomination_u40",
+        channel=CHANNEL_A,
         status="nominated",
         category=category,
         nomination={
@@ -507,8 +521,11 @@ def _dossier_start_data(session, round_, position, candidate, person) -> dict:
 # -- the dossier check ------------------------------------------------------------------
 
 
-def _screened(session: Session, change: InstanceChange) -> None:
-    """The conclusion is the end event reached (``eligible`` or ``ineligible``)."""
+def _screened(session: Session, runtime: WorkflowRuntime, change: InstanceChange) -> None:
+    """The conclusion is the end event reached (``eligible`` or ``ineligible``), checked
+    against the items the checklist table requires (``required_items``, left by the
+    business-rule task ``list_required_items``; a case on a version drawn before that task
+    is checked against the newest version's table)."""
     done = change.completed_task
     candidate = session.scalar(select(Candidate).where(Candidate.instance_id == change.instance.id))
     if candidate is None or done is None:
@@ -516,7 +533,10 @@ def _screened(session: Session, change: InstanceChange) -> None:
     data = done.completed_data
     assert data is not None  # a completed task has its data
     eligible = change.end_events == ["eligible"]
-    problems = screening_problems(data, change.at.astimezone(LOCAL_TZ).date(), eligible)
+    required = change.data.get("required_items")
+    if required is None:
+        required = runtime.decide(session, DOSSIER_PROCESS, CHECKLIST, {"procedure": data["procedure"]})
+    problems = screening_problems(data, required, change.at.astimezone(LOCAL_TZ).date(), eligible)
     if problems:
         raise FormInvalid(problems)
     reason = (data.get("reason") or "").strip() or None
@@ -538,10 +558,11 @@ def _screened(session: Session, change: InstanceChange) -> None:
     )
 
 
-def screening_problems(data: dict, day: date, eligible: bool) -> list[FieldError]:
+def screening_problems(data: dict, required: list[dict], day: date, eligible: bool) -> list[FieldError]:
     """Why a dossier check cannot be concluded ``eligible`` or not on ``day`` (local); [] if it can.
     An ineligible conclusion needs a reason (Decree 170 Art. 16(2)); an eligible one needs
-    every item the procedure requires, recent enough (``REQUIRED_ITEMS``)."""
+    every item the procedure requires (``required``: the checklist table's rows for it, each
+    ``item``, ``max_age_days``, ``max_age_months``), recent enough."""
     items = data["dossier"]
     problems = _item_problems(items, day)
     if not eligible:
@@ -559,7 +580,8 @@ def screening_problems(data: dict, day: date, eligible: bool) -> list[FieldError
         return problems
     index_of = {item["kind"]: index for index, item in enumerate(items)}
     procedure = PROCEDURE_TITLES[data["procedure"]]
-    for kind, max_age in REQUIRED_ITEMS[data["procedure"]].items():
+    for row in required:
+        kind, max_age = row["item"], MaxAge.of(row)
         title = DOSSIER_ITEM_TITLES[kind]
         index = index_of.get(kind)
         if index is None or not items[index]["provided"]:

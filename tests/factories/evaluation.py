@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from engine.models import HumanTask
 from factories.dates import local
+from services import commitments
 from services.commitments import Commitment, SupportEntitlement
 from services.common import policies
 from services.evaluation import _evaluations as evaluations
@@ -57,6 +58,7 @@ def add_talent(
         if legal_basis is not None:
             found["commitment_id"] = _commitment(
                 session,
+                commitments.terms_of(session, services.runtime, legal_basis),
                 person.id,
                 unit,
                 legal_basis,
@@ -71,9 +73,8 @@ def add_talent(
 
 
 def _commitment(
-    session, person_id, unit, legal_basis, category, start, one_time_vnd, monthly_vnd, status, at
+    session, terms, person_id, unit, legal_basis, category, start, one_time_vnd, monthly_vnd, status, at
 ) -> int:
-    terms = policies.policy_book().legal_basis(legal_basis).terms()
     officer = session.scalar(select(AppUser.id).where(AppUser.username == "snv.canbo"))
     round_ = RecruitmentRound(
         title=f"Đợt tuyển chọn {start.year}",

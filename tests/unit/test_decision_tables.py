@@ -248,3 +248,61 @@ def test_check_table_reports_each_problem():
 def test_check_table_accepts_a_correct_table():
     decision = table(AGE, [("thang", "Hiệu lực", "1, 3, 6, 12")], [["< 40", "6"], ["[40..40]", "12"]])
     assert check_table(decision, {"tuoi"}, BASE_HELPERS) == []
+
+
+@pytest.mark.parametrize(
+    ("cell", "matching", "not_matching"),
+    [
+        ("[18..40[", [18, 39.99], [17.99, 40]),
+        ("]18..40]", [18.01, 40], [18, 40.01]),
+        ("< 40", [39.99], [40.0]),
+        (">= 40", [40.0], [39.99]),
+        ("not([18..40[)", [17, 40], [18, 39.99]),
+    ],
+)
+def test_range_ends_with_decimals(cell, matching, not_matching):
+    decision = table(AGE, ELIGIBLE, [[cell, "True"]])
+    for age in matching:
+        assert run(decision, tuoi=age) == {"du_dieu_kien": True}, (cell, age)
+    for age in not_matching:
+        assert run(decision, tuoi=age) is None, (cell, age)
+
+
+def test_missing_input_matches_only_dash_cells():
+    """None (no data yet) passes `-` and is an error, naming the column, in a comparison."""
+    assert run(table(AGE, ELIGIBLE, [["-", "True"]]), tuoi=None) == {"du_dieu_kien": True}
+    with pytest.raises(DecisionError, match="«Tuổi tại ngày bổ nhiệm»"):
+        run(table(AGE, ELIGIBLE, [["< 40", "True"]]), tuoi=None)
+
+
+@pytest.mark.parametrize("policy", ["UNIQUE", "FIRST", "PRIORITY", "ANY"])
+def test_single_hit_policies_without_a_match_give_none(policy):
+    outputs = [("muc", "Mức xét", '"Ưu tiên","Bình thường"')]
+    decision = table(AGE, outputs, [["< 40", '"Ưu tiên"'], ["[40..60]", '"Bình thường"']], policy=policy)
+    assert run(decision, tuoi=61) is None
+    assert run(decision, tuoi=40) == {"muc": "Bình thường"}
+
+
+@pytest.mark.parametrize(
+    ("policy", "aggregation", "empty"),
+    [("RULE ORDER", None, []), ("COLLECT", None, []), ("COLLECT", "SUM", 0), ("COLLECT", "COUNT", 0)]
+    + [("COLLECT", "MIN", None), ("COLLECT", "MAX", None)],
+)
+def test_multi_hit_policies_without_a_match(policy, aggregation, empty):
+    outputs = [("thang", "Hiệu lực (tháng)", None)]
+    decision = table(CHECKLIST_INPUTS, outputs, CHECKLIST_RULES[:3], policy=policy, aggregation=aggregation)
+    assert run(decision, loai="Bằng lái") == empty
+
+
+def test_unique_collision_on_a_shared_range_end():
+    decision = table(AGE, ELIGIBLE, [["[18..40]", "True"], ["[40..60]", "False"]])
+    assert run(decision, tuoi=39) == {"du_dieu_kien": True}
+    with pytest.raises(DecisionError, match="rules 1 and 2 both match"):
+        run(decision, tuoi=40)
+
+
+def test_priority_follows_output_values_not_rule_order():
+    outputs = [("muc", "Mức xét", '"Không xét","Ưu tiên"')]
+    rules = [["< 60", '"Ưu tiên"'], ["< 40", '"Không xét"']]
+    assert run(table(AGE, outputs, rules, policy="PRIORITY"), tuoi=39) == {"muc": "Không xét"}
+    assert run(table(AGE, outputs, rules, policy="PRIORITY"), tuoi=40) == {"muc": "Ưu tiên"}

@@ -20,6 +20,7 @@ from engine.errors import DefinitionRejected
 
 BPMN_DIR = REPO_ROOT / "bpmn"
 COMMITTED = ["unit_proposal", "commune_campaign"]
+SHIPPED = sorted(path.name for path in BPMN_DIR.iterdir() if path.is_dir())
 MODEL = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 NS = {
     "bpmn": MODEL,
@@ -346,6 +347,12 @@ def test_committed_process_carries_a_diagram_and_is_left_unchanged(key):
     assert Drawing(bundle.bpmn).shapes, "the committed file has diagram interchange"
     assert ensure_diagram(bundle.bpmn) == bundle.bpmn
     compile_bundle(bundle)
+
+
+@pytest.mark.parametrize("key", SHIPPED)
+def test_every_shipped_process_carries_its_diagram_so_that_the_editor_opens_it(key):
+    bpmn = read_bundle(BPMN_DIR / key).bpmn
+    assert Drawing(bpmn).shapes and ensure_diagram(bpmn) == bpmn
 
 
 @pytest.mark.parametrize("key", COMMITTED)

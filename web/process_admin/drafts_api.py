@@ -7,8 +7,9 @@ from flask import render_template, request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from engine.errors import DefinitionRejected
+from engine.errors import DefinitionRejected, NotFound
 from engine.forms import check_form_schema
+from engine.messages import Message
 from engine.xml_safety import MAX_BPMN_BYTES
 from services import process_admin
 from services.identity import task_roles
@@ -41,6 +42,12 @@ class ContractedElementSchema(Schema):
     needed_by = fields.List(fields.String())
 
 
+class DecisionTableSchema(Schema):
+    file = fields.String()
+    id = fields.String()
+    label = fields.String()
+
+
 class DraftSchema(Schema):
     key = fields.String()
     bpmn = fields.String()
@@ -49,12 +56,33 @@ class DraftSchema(Schema):
     base_version = fields.Integer(allow_none=True)
     saved_at = UtcDateTime(allow_none=True)
     contract = fields.List(fields.Nested(ContractedElementSchema))  # what the code needs: the editor locks it
+    decision_tables = fields.List(fields.Nested(DecisionTableSchema))  # what a business-rule task may name
 
 
 class DraftInputSchema(Schema):
     bpmn = fields.String(required=True, validate=validate.Length(min=1))
     forms = fields.Dict(keys=fields.String(), values=fields.Dict(), required=True)
     meta = fields.Dict(required=True)
+
+
+class DecisionFileSchema(Schema):
+    file = fields.String()
+    dmn = fields.String()
+    names = fields.List(fields.String(), metadata={"description": "the data names its inputs read"})
+
+
+class DecisionInputSchema(Schema):
+    dmn = fields.String(required=True, validate=validate.Length(min=1, max=MAX_BPMN_BYTES))
+
+
+class DecisionTestInputSchema(Schema):
+    dmn = fields.String(required=True, validate=validate.Length(min=1, max=MAX_BPMN_BYTES))
+    data = fields.Dict(keys=fields.String(), required=True)
+
+
+class DecisionTestSchema(Schema):
+    result = fields.Raw(allow_none=True)
+    error = fields.String(allow_none=True)
 
 
 class SavedDraftSchema(Schema):
@@ -102,7 +130,11 @@ def get_draft(key: str):
         {**entry, "needed_by": [say(who) for who in entry["needed_by"]]}
         for entry in process_admin.contracted_elements(svc.runtime, key)
     ]
-    return {**vars(draft), "contract": contract}
+    return {
+        **vars(draft),
+        "contract": contract,
+        "decision_tables": process_admin.decision_tables(draft.decisions),
+    }
 
 
 @blp.put("/processes/<key>/draft")
@@ -118,6 +150,40 @@ def save_draft(body: dict, key: str):
             session, svc.runtime, admin.id, key, body["bpmn"], body["forms"], body["meta"], at
         )
     return {"saved_at": at, "problems": problem_list(problems)}
+
+
+@blp.get("/processes/<key>/decisions/<file>")
+@blp.response(200, DecisionFileSchema)
+def get_decision(key: str, file: str):
+    """One decision table of the draft (of the newest version when there is no draft)."""
+    require_admin()
+    with services().db.read() as session:
+        dmn = process_admin.decision_files(session, key).get(file)
+    if dmn is None:
+        raise NotFound(Message("There is no decision table %(file)s.", file=file))
+    return {"file": file, "dmn": dmn, "names": process_admin.input_names(dmn)}
+
+
+@blp.put("/processes/<key>/decisions/<file>")
+@blp.arguments(DecisionInputSchema)
+@blp.response(200, SavedDraftSchema)
+def save_decision(body: dict, key: str, file: str):
+    """Put the table into the draft; ``problems`` is what still blocks publishing."""
+    admin, svc = require_admin(), services()
+    at = svc.clock.now()
+    with svc.db.transaction() as session:
+        problems = process_admin.save_decision(session, svc.runtime, admin.id, key, file, body["dmn"], at)
+    return {"saved_at": at, "problems": problem_list(problems)}
+
+
+@blp.post("/decision-test")
+@blp.arguments(DecisionTestInputSchema)
+@blp.response(200, DecisionTestSchema)
+def test_decision(body: dict):
+    """Evaluate a table as written (saved or not) on example data, in the sandbox."""
+    require_admin()
+    tried = process_admin.test_decision(services().runtime, body["dmn"], body["data"])
+    return {"result": tried.result, "error": say(tried.error) if tried.error else None}
 
 
 @blp.post("/processes/<key>/draft/publish")

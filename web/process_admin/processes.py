@@ -3,7 +3,7 @@ uploads and downloads of .bpmn files, and the diff between two versions."""
 
 from __future__ import annotations
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -41,7 +41,19 @@ def process_page(key: str):
         versions = process_admin.versions_of(session, key)
         draft = process_admin.draft_of(session, key)
         instances = process_admin.instances_of(session, key)
-    return render_template("admin/process.html", key=key, versions=versions, draft=draft, instances=instances)
+    tables = {file: _table_label(dmn) for file, dmn in draft.decisions.items()}
+    return render_template(
+        "admin/process.html", key=key, versions=versions, draft=draft, instances=instances, tables=tables
+    )
+
+
+@bp.get("/processes/<key>/decisions/<file>")
+def decision_editor(key: str, file: str):
+    with services().db.read() as session:
+        draft = process_admin.draft_of(session, key)
+    if file not in draft.decisions:
+        abort(404)
+    return render_template("admin/decision.html", key=key, file=file, title=draft.meta.get("title", key))
 
 
 @bp.get("/processes/<key>/edit")
@@ -114,6 +126,13 @@ def version_diff(key: str):
     with svc.db.read() as session:
         difference = process_admin.diff(session, svc.runtime, key, old, new)
     return render_template("admin/diff.html", key=key, old=old, new=new, diff=difference)
+
+
+def _table_label(dmn: str) -> str | None:
+    try:
+        return process_admin.read_table(dmn).label
+    except Exception:  # noqa: BLE001 - a table that cannot be read is listed by its file; saving says why
+        return None
 
 
 def _renamed(result) -> list[dict]:

@@ -4,11 +4,13 @@ to the talent list, through the service layer, with every step reloaded from the
 
 import io
 import json
+from dataclasses import replace
 from datetime import date
 from types import SimpleNamespace
 
 import docx
 import pytest
+from factories import REPO_ROOT
 from factories.commitments import (
     C1,
     C2,
@@ -28,6 +30,7 @@ from factories.dates import local
 from factories.tasks import inbox
 from sqlalchemy import select
 
+from engine.definitions import publish, read_bundle
 from engine.errors import FormInvalid, NotFound
 from engine.models import HumanTask, ProcessDefinition, ProcessInstance
 from engine.reactions import ENDED
@@ -393,14 +396,25 @@ def test_a_policy_change_does_not_change_a_commitment_already_made(commune, monk
     commitment_id = _open_c1(services)
     made_under = commitment_of(services, commitment_id).terms
 
+    # The policy book changes the length, the commitment bundle's support table the amount.
     amended = json.loads(policies.POLICY_FILE.read_text(encoding="utf-8"))
-    basis = amended["legal_bases"]["hp_res_53_2025"]
-    basis["commitment"]["min_years"] = 6
-    basis["one_time_support_vnd"]["excellent_graduate"] = 180_000_000
+    amended["legal_bases"]["hp_res_53_2025"]["commitment"]["min_years"] = 6
     path = tmp_path / "legal_bases.json"
     path.write_text(json.dumps(amended, ensure_ascii=False), encoding="utf-8")
     book = policies.read_policy_book(path)
     monkeypatch.setattr(policies, "policy_book", lambda: book)
+    bundle = read_bundle(REPO_ROOT / "bpmn" / "commitment")
+    table = bundle.decisions["support_amounts.dmn"].replace(
+        "<text>150000000</text>", "<text>180000000</text>"
+    )
+    with services.db.transaction() as session:
+        publish(
+            session,
+            replace(bundle, decisions={"support_amounts.dmn": table}),
+            local(2026, 3, 19, 9, 0),
+            services.runtime.helpers,
+            contracts=services.runtime.contracts,
+        )
 
     sign_and_assign(services, commitment_id, local(2026, 3, 20, 9, 0))
     commitment = commitment_of(services, commitment_id)

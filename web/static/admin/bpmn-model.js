@@ -191,6 +191,37 @@ export function writeScript(bpmn, element, script) {
   if (script !== readScript(element)) bpmn.modeling.updateProperties(element, { script: script || undefined });
 }
 
+// --- business-rule tasks (engine/business_rules.py: the decision table a task evaluates) ---
+
+const CALLED_DECISION = 'spiffworkflow:CalledDecisionId';
+export const RESULT_PROPERTY = 'resultVariable';
+
+function calledDecisionOf(element) {
+  const extensions = element.businessObject.extensionElements;
+  return extensions && (extensions.values || []).find((value) => value.$instanceOf(CALLED_DECISION));
+}
+
+export function readCalledDecision(element) {
+  const found = calledDecisionOf(element);
+  return (found && found.value) || '';
+}
+
+export function writeCalledDecision(bpmn, element, id) {
+  if (id === readCalledDecision(element)) return;
+  const bo = element.businessObject;
+  const extensions = bo.extensionElements;
+  if (!extensions) {
+    if (!id) return;
+    const parent = created(bpmn, 'bpmn:ExtensionElements', { values: [] }, bo);
+    parent.values = [created(bpmn, CALLED_DECISION, { value: id }, parent)];
+    bpmn.modeling.updateProperties(element, { extensionElements: parent });
+    return;
+  }
+  const kept = (extensions.values || []).filter((value) => !value.$instanceOf(CALLED_DECISION));
+  const values = id ? [...kept, created(bpmn, CALLED_DECISION, { value: id }, extensions)] : kept;
+  bpmn.modeling.updateModdleProperties(element, extensions, { values });
+}
+
 // --- call activities (engine/call_activity.py: what the BPMN of a call says) ---
 
 export const CALL_PREFIXES = { inputs: 'in.', outputs: 'out.', lanes: 'lane.' };

@@ -105,6 +105,7 @@ function wire(roles, processes) {
     root: document.getElementById('panel'),
     modeler, roles, processes, forms: draft.forms, text, formEditor, locks, onFormsChanged: markChanged,
     rowTemplate: document.getElementById('mapping-row'),
+    decisionTables: draft.decision_tables, decisionPage: root.dataset.decisionPage,
   });
   // Registered after the import, whose own command-stack reset is no change.
   modeler.on('commandStack.changed', markChanged);

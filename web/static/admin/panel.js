@@ -7,10 +7,10 @@
 
 import {
   CALL_PREFIXES, LOOP_FIELDS, VERSION_PROPERTY, idProblem, isA, isConditionalFlow, isDataName, isMeaningfulId,
-  loopItemProblem, readCalledElement, readCondition, readDocumentation, readLoop, readLoopKind,
+  RESULT_PROPERTY, loopItemProblem, readCalledDecision, readCalledElement, readCondition, readDocumentation, readLoop, readLoopKind,
   readPrefixedProperties, readScript, readSpiffProperty, readTimer, sameEntries, timerOf, writeCalledElement,
   writeCondition, writeDocumentation, writeLoop, writeLoopKind, writePrefixedProperties, writeScript,
-  writeSpiffProperty, writeTimer,
+  writeCalledDecision, writeSpiffProperty, writeTimer,
 } from './bpmn-model.js';
 import { lockIcon } from './contract-locks.js';
 import { minimalSchema } from './form-schema.js';
@@ -26,6 +26,7 @@ const loopField = (field) => `loop_${field.replace(/[A-Z]/g, (letter) => `_${let
 
 export function createPanel({
   root, modeler, roles, processes, forms, text, formEditor, locks, onFormsChanged, rowTemplate,
+  decisionTables = [], decisionPage = '',
 }) {
   const bpmn = {
     modeling: modeler.get('modeling'),
@@ -55,6 +56,7 @@ export function createPanel({
       condition: Boolean(element && isConditionalFlow(element)),
       script: isA(element, 'bpmn:ScriptTask'),
       callActivity: isA(element, 'bpmn:CallActivity'),
+      businessRule: isA(element, 'bpmn:BusinessRuleTask'),
       multiInstance: isA(element, 'bpmn:CallActivity') || isA(element, 'bpmn:UserTask'),
     };
   }
@@ -82,6 +84,7 @@ export function createPanel({
     if (sections.condition) setValue('condition', readCondition(current));
     if (sections.script) setValue('script', readScript(current));
     if (sections.callActivity) fillCall(anew);
+    if (sections.businessRule) fillBusinessRule();
     if (sections.multiInstance) fillLoop();
   }
 
@@ -122,6 +125,22 @@ export function createPanel({
     const select = field('role');
     select.replaceChildren(select.options[0], ...options);
     select.value = name;
+  }
+
+  // The decision tables of the draft (decisions/*.dmn), by decision id, and a link to the
+  // chosen one's editor (docs/decision-tables.md).
+  function fillBusinessRule() {
+    const id = readCalledDecision(current);
+    const options = decisionTables.map((table) => option(table.id, `${table.label} (${table.file})`, true));
+    if (id && !decisionTables.some((table) => table.id === id)) options.push(option(id, text('decisionNotFound', { id })));
+    const select = field('called_decision');
+    select.replaceChildren(select.options[0], ...options);
+    select.value = id;
+    setValue('result_variable', readSpiffProperty(current, RESULT_PROPERTY));
+    const table = decisionTables.find((each) => each.id === id);
+    const link = shown('decision-link');
+    link.hidden = !table;
+    if (table) link.href = decisionPage.replace('__file__', encodeURIComponent(table.file));
   }
 
   function fillUserTask() {
@@ -273,6 +292,8 @@ export function createPanel({
     condition: (value) => writeCondition(bpmn, current, value.trim()),
     script: (value) => writeScript(bpmn, current, value.trimEnd()),
     called_element: (value) => writeCalledElement(bpmn, current, value),
+    called_decision: (value) => writeCalledDecision(bpmn, current, value),
+    result_variable: (value) => writeSpiffProperty(bpmn, current, RESULT_PROPERTY, value.trim()),
     called_version: (value) => writeSpiffProperty(bpmn, current, VERSION_PROPERTY, value),
     loop_kind: (value) => {
       showLoopError('');
