@@ -15,9 +15,9 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
-from sqlalchemy import and_, insert, null, or_, select, update
+from sqlalchemy import Table, and_, insert, null, or_, select, update
 from sqlalchemy.orm import Session
 
 from engine.connectors import CallContext, Connector, ConnectorError, checked_params
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from engine.runtime import WorkflowRuntime
     from engine.store import InstanceRecord
 
-CALLS = ConnectorCall.__table__
+CALLS = cast(Table, ConnectorCall.__table__)
 PENDING, ANSWERED, DONE, FAILED = "pending", "answered", "done", "failed"
 MAX_ERROR = 1000
 
@@ -75,7 +75,7 @@ def open_calls(
         call_id = session.execute(
             insert(CALLS)
             .values(
-                instance_id=instance.id,
+                instance_id=instance.saved_id,
                 task_id=call.task_id,
                 element=call.element,
                 title=call.title[:300],
@@ -91,7 +91,7 @@ def open_calls(
             .returning(CALLS.c.id)
         ).scalar_one()
         if not outbound:
-            _run_in_process(runtime, session, instance.id, call_id, connector, at)
+            _run_in_process(runtime, session, instance.saved_id, call_id, connector, at)
 
 
 def _target(connector: Connector, params: Mapping) -> str | None:
