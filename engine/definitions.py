@@ -402,6 +402,7 @@ def _attach_decisions(
     the code reads (docs/decision-tables.md)."""
     problems: list[Problem] = []
     sources: dict[str, str] = {}
+    files: dict[str, str] = {}  # decision id -> decisions/<file>.dmn, to name it in problems
     for file, source in bundle.decisions.items():
         where = f"{DECISIONS_FOLDER}/{file}"
         try:
@@ -420,7 +421,7 @@ def _attach_decisions(
                 )
             )
             continue
-        compiled.decisions[table.id], sources[table.id] = table, source
+        compiled.decisions[table.id], sources[table.id], files[table.id] = table, source, where
     uses = [*decision_uses, *(use for c in contracts if c.key == bundle.key for use in c.decisions)]
     for task_spec in all_task_specs(compiled):
         if isinstance(task_spec, DecisionTask) and task_spec.decision_id in compiled.decisions:
@@ -428,7 +429,10 @@ def _attach_decisions(
     data = known_data(compiled)
     for table in compiled.decisions.values():
         given = {name for use in uses if use.id == table.id for name in use.inputs}
-        problems += [Problem(problem) for problem in check_table(table, data | given, helpers)]
+        problems += [
+            Problem(Message("%(file)s: %(problem)s", file=files[table.id], problem=problem))
+            for problem in check_table(table, data | given, helpers)
+        ]
     for contract in contracts:
         if contract.key == bundle.key:
             problems += _decision_contract_problems(compiled, contract)

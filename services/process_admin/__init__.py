@@ -7,6 +7,7 @@ what it names (the import contracts in setup.cfg)."""
 from services.process_admin import _models  # noqa: F401  (registers the tables)
 from services.process_admin._decisions import (
     DecisionTest,
+    decision_file_diff,
     decision_files,
     decision_tables,
     input_names,
@@ -45,6 +46,7 @@ from services.process_admin._processes import definitions, instance_view, start
 __all__ = [
     "CHILD_STATES",
     "DecisionTest",
+    "decision_file_diff",
     "decision_files",
     "decision_tables",
     "input_names",

@@ -15,7 +15,7 @@ from engine.errors import BudgetExceeded, DefinitionRejected, NotFound, ScriptRe
 from engine.messages import Message
 from engine.runtime import WorkflowRuntime
 from services.common.errors import InvalidInput
-from services.process_admin._drafts import DECISION_FILE, draft_of, save_draft
+from services.process_admin._drafts import DECISION_FILE, draft_of, save_draft, version_of
 
 NEW_TABLE = """<?xml version="1.0" encoding="UTF-8"?>
 <definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="{id}_definitions"
@@ -43,6 +43,20 @@ class DecisionTest:
 def decision_files(session: Session, key: str) -> dict[str, str]:
     """The draft's decision tables (the newest version's when there is no draft)."""
     return draft_of(session, key).decisions
+
+
+def decision_file_diff(
+    session: Session, key: str, from_version: int, to_version: int
+) -> dict[str, list[str]]:
+    """The decision files added, removed and changed between two versions (the diff page;
+    the business-rule tasks whose table changed are listed with the elements)."""
+    old = version_of(session, key, from_version).decisions or {}
+    new = version_of(session, key, to_version).decisions or {}
+    return {
+        "added": sorted(new.keys() - old.keys()),
+        "removed": sorted(old.keys() - new.keys()),
+        "changed": sorted(name for name in old.keys() & new.keys() if old[name] != new[name]),
+    }
 
 
 def save_decision(

@@ -11,7 +11,7 @@ from engine.errors import DefinitionRejected, NotFound
 from engine.forms import check_form_schema
 from engine.messages import Message
 from engine.xml_safety import MAX_BPMN_BYTES
-from services import process_admin
+from services import connectors as service_connectors, process_admin
 from services.identity import task_roles
 from web.api.auth import require_admin, services
 from web.api.errors import ProblemSchema, problem_list
@@ -34,6 +34,19 @@ def larger_requests_for_drafts():
 class RoleSchema(Schema):
     code = fields.String()
     name = fields.String()
+
+
+class ParameterSchema(Schema):
+    name = fields.String()
+    kind = fields.String(metadata={"description": "text, number, boolean, list, object or any"})
+    title = fields.String()
+    required = fields.Boolean()
+
+
+class ConnectorSchema(Schema):
+    name = fields.String()
+    title = fields.String()
+    parameters = fields.List(fields.Nested(ParameterSchema))
 
 
 class ContractedElementSchema(Schema):
@@ -115,6 +128,24 @@ def roles():
     """The role codes a lane may name."""
     require_admin()
     return [{"code": code, "name": name} for code, name in task_roles().items()]
+
+
+@blp.get("/connectors")
+@blp.response(200, ConnectorSchema(many=True))
+def connectors():
+    """What a service task may call, with its parameters (docs/connectors.md)."""
+    require_admin()
+    return [
+        {
+            "name": connector.name,
+            "title": say(connector.title),
+            "parameters": [
+                {"name": p.name, "kind": p.kind, "title": say(p.title), "required": p.required}
+                for p in connector.parameters
+            ],
+        }
+        for connector in service_connectors.connector_list(services().runtime)
+    ]
 
 
 @blp.get("/processes/<key>/draft")

@@ -125,7 +125,8 @@ def version_diff(key: str):
         return redirect(url_for("admin.process_page", key=key))
     with svc.db.read() as session:
         difference = process_admin.diff(session, svc.runtime, key, old, new)
-    return render_template("admin/diff.html", key=key, old=old, new=new, diff=difference)
+        tables = process_admin.decision_file_diff(session, key, old, new)
+    return render_template("admin/diff.html", key=key, old=old, new=new, diff=difference, tables=tables)
 
 
 def _table_label(dmn: str) -> str | None:

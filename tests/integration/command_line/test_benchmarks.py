@@ -57,6 +57,7 @@ EXPECTED_KEYS = {
         "script_p50_ms",
         "exactly_once",
     },
+    "decisions": {"bench", "evaluations", "unique_100_rules", "collect_100_rules", "compile_10_tables_ms"},
     "importing": {"at_limit_s", "at_limit_fan_out_s", "pools_s", "billion_laughs_s", "corpus_s", "max_s"},
     "scheduler": {
         "backend",

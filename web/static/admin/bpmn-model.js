@@ -222,6 +222,44 @@ export function writeCalledDecision(bpmn, element, id) {
   bpmn.modeling.updateModdleProperties(element, extensions, { values });
 }
 
+// --- service tasks (engine/connectors.py: the connector a task calls, with its parameters) ---
+
+const OPERATOR = 'spiffworkflow:ServiceTaskOperator';
+
+function operatorOf(element) {
+  const extensions = element.businessObject.extensionElements;
+  return extensions && (extensions.values || []).find((value) => value.$instanceOf(OPERATOR));
+}
+
+// { connector, result, parameters: [[name, expression]] } as the task's operator says.
+export function readOperator(element) {
+  const operator = operatorOf(element);
+  const parameters = (operator && operator.parameters && operator.parameters.parameters) || [];
+  return {
+    connector: (operator && operator.id) || '',
+    result: (operator && operator.resultVariable) || '',
+    parameters: parameters.map((parameter) => [parameter.id, parameter.value || '']),
+  };
+}
+
+// The whole operator in one command; parameters with an empty expression are left out.
+export function writeOperator(bpmn, element, { connector, result, parameters }) {
+  const bo = element.businessObject;
+  const extensions = bo.extensionElements || created(bpmn, 'bpmn:ExtensionElements', { values: [] }, bo);
+  const operator = created(bpmn, OPERATOR, { id: connector || undefined, resultVariable: result || undefined }, extensions);
+  const list = created(bpmn, 'spiffworkflow:Parameters', {}, operator);
+  list.parameters = parameters.filter(([, value]) => value)
+    .map(([id, value]) => created(bpmn, 'spiffworkflow:Parameter', { id, type: 'any', value }, list));
+  operator.parameters = list;
+  const values = [...(extensions.values || []).filter((value) => !value.$instanceOf(OPERATOR)), operator];
+  if (bo.extensionElements) {
+    bpmn.modeling.updateModdleProperties(element, extensions, { values });
+  } else {
+    extensions.values = values;
+    bpmn.modeling.updateProperties(element, { extensionElements: extensions });
+  }
+}
+
 // --- call activities (engine/call_activity.py: what the BPMN of a call says) ---
 
 export const CALL_PREFIXES = { inputs: 'in.', outputs: 'out.', lanes: 'lane.' };

@@ -23,6 +23,7 @@ const buttons = ['save-draft', 'publish', 'download'].map((id) => document.getEl
 
 let modeler = null;
 let draft = null; // { forms, meta } as loaded; the forms are edited in place
+let connectors = []; // what a service task may call (docs/connectors.md)
 // Counted, not flagged: a change made while a save is on its way is not saved by it.
 let changes = 0;
 let savedChanges = 0;
@@ -43,18 +44,20 @@ function markChanged() {
 // --- loading ---
 
 async function start() {
-  const [descriptor, rolesResult, draftResult, definitionsResult] = await Promise.all([
+  const [descriptor, rolesResult, draftResult, definitionsResult, connectorsResult] = await Promise.all([
     fetch(root.dataset.moddle).then((response) => response.json()),
     api.get('/roles'),
     api.get(draftPath),
     createApi('', root.dataset.csrfToken).get(root.dataset.definitions),
+    api.get('/connectors'),
   ]);
-  const failed = [draftResult, rolesResult, definitionsResult].find((result) => !result.ok);
+  const failed = [draftResult, rolesResult, definitionsResult, connectorsResult].find((result) => !result.ok);
   if (failed) {
     showStatus(text('loadFailed', { message: messageOf(failed) }), 'error');
     return;
   }
   draft = draftResult.data;
+  connectors = connectorsResult.data;
   modeler = new window.BpmnJS({
     container: '#canvas',
     moddleExtensions: { spiffworkflow: descriptor },
@@ -105,7 +108,7 @@ function wire(roles, processes) {
     root: document.getElementById('panel'),
     modeler, roles, processes, forms: draft.forms, text, formEditor, locks, onFormsChanged: markChanged,
     rowTemplate: document.getElementById('mapping-row'),
-    decisionTables: draft.decision_tables, decisionPage: root.dataset.decisionPage,
+    decisionTables: draft.decision_tables, decisionPage: root.dataset.decisionPage, connectors,
   });
   // Registered after the import, whose own command-stack reset is no change.
   modeler.on('commandStack.changed', markChanged);

@@ -7,7 +7,7 @@
 
 import {
   CALL_PREFIXES, LOOP_FIELDS, VERSION_PROPERTY, idProblem, isA, isConditionalFlow, isDataName, isMeaningfulId,
-  RESULT_PROPERTY, loopItemProblem, readCalledDecision, readCalledElement, readCondition, readDocumentation, readLoop, readLoopKind,
+  RESULT_PROPERTY, loopItemProblem, readCalledDecision, readCalledElement, readOperator, writeOperator, readCondition, readDocumentation, readLoop, readLoopKind,
   readPrefixedProperties, readScript, readSpiffProperty, readTimer, sameEntries, timerOf, writeCalledElement,
   writeCondition, writeDocumentation, writeLoop, writeLoopKind, writePrefixedProperties, writeScript,
   writeCalledDecision, writeSpiffProperty, writeTimer,
@@ -26,7 +26,7 @@ const loopField = (field) => `loop_${field.replace(/[A-Z]/g, (letter) => `_${let
 
 export function createPanel({
   root, modeler, roles, processes, forms, text, formEditor, locks, onFormsChanged, rowTemplate,
-  decisionTables = [], decisionPage = '',
+  decisionTables = [], decisionPage = '', connectors = [],
 }) {
   const bpmn = {
     modeling: modeler.get('modeling'),
@@ -57,6 +57,7 @@ export function createPanel({
       script: isA(element, 'bpmn:ScriptTask'),
       callActivity: isA(element, 'bpmn:CallActivity'),
       businessRule: isA(element, 'bpmn:BusinessRuleTask'),
+      serviceTask: isA(element, 'bpmn:ServiceTask'),
       multiInstance: isA(element, 'bpmn:CallActivity') || isA(element, 'bpmn:UserTask'),
     };
   }
@@ -85,6 +86,7 @@ export function createPanel({
     if (sections.script) setValue('script', readScript(current));
     if (sections.callActivity) fillCall(anew);
     if (sections.businessRule) fillBusinessRule();
+    if (sections.serviceTask) fillServiceTask();
     if (sections.multiInstance) fillLoop();
   }
 
@@ -141,6 +143,50 @@ export function createPanel({
     const link = shown('decision-link');
     link.hidden = !table;
     if (table) link.href = decisionPage.replace('__file__', encodeURIComponent(table.file));
+  }
+
+  // The connector a service task calls and one expression per parameter it declares
+  // (docs/connectors.md); a parameter the connector does not declare is kept as written.
+  function fillServiceTask() {
+    const { connector, result, parameters } = readOperator(current);
+    const options = connectors.map((each) => option(each.name, `${each.title} (${each.name})`, true));
+    if (connector && !connectors.some((each) => each.name === connector)) {
+      options.push(option(connector, text('connectorNotFound', { name: connector })));
+    }
+    const select = field('connector');
+    select.replaceChildren(select.options[0], ...options);
+    select.value = connector;
+    setValue('connector_result', result);
+    const declared = (connectors.find((each) => each.name === connector) || { parameters: [] }).parameters;
+    const written = new Map(parameters);
+    const rows = [...declared.map((parameter) => [parameter.name, parameter]),
+      ...parameters.filter(([name]) => !declared.some((each) => each.name === name)).map(([name]) => [name, null])];
+    const box = shown('connector-parameters');
+    if (box.contains(document.activeElement)) return; // keep what is being typed
+    box.replaceChildren(...rows.map(([name, parameter]) => {
+      const label = document.createElement('label');
+      const input = document.createElement('input');
+      input.id = `panel-parameter-${name}`;
+      input.name = 'connector_parameter';
+      input.dataset.parameter = name;
+      input.spellcheck = false;
+      input.setAttribute('translate', 'no');
+      input.value = written.get(name) || '';
+      label.htmlFor = input.id;
+      label.textContent = parameter ? `${parameter.title} (${name})${parameter.required ? ' *' : ''}` : name;
+      const row = document.createElement('div');
+      row.className = 'connector-parameter';
+      row.append(label, input);
+      return row;
+    }));
+  }
+
+  function writeServiceTask() {
+    const parameters = [...shown('connector-parameters').querySelectorAll('input')]
+      .map((input) => [input.dataset.parameter, input.value.trim()]);
+    writeOperator(bpmn, current, {
+      connector: field('connector').value, result: field('connector_result').value.trim(), parameters,
+    });
   }
 
   function fillUserTask() {
@@ -293,6 +339,9 @@ export function createPanel({
     script: (value) => writeScript(bpmn, current, value.trimEnd()),
     called_element: (value) => writeCalledElement(bpmn, current, value),
     called_decision: (value) => writeCalledDecision(bpmn, current, value),
+    connector: writeServiceTask,
+    connector_result: writeServiceTask,
+    connector_parameter: writeServiceTask,
     result_variable: (value) => writeSpiffProperty(bpmn, current, RESULT_PROPERTY, value.trim()),
     called_version: (value) => writeSpiffProperty(bpmn, current, VERSION_PROPERTY, value),
     loop_kind: (value) => {
