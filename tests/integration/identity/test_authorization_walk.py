@@ -127,6 +127,7 @@ RULES = {
     ("GET", "/api/v1/admin/processes/<key>/decisions/<file>"): ADMIN,
     ("PUT", "/api/v1/admin/processes/<key>/decisions/<file>"): ADMIN,
     ("POST", "/api/v1/admin/decision-test"): ADMIN,
+    ("GET", "/api/v1/admin/connectors"): ADMIN,
     ("POST", "/api/v1/admin/processes/<key>/draft/publish"): ADMIN,
     ("POST", "/api/v1/admin/form-preview"): ADMIN,
     ("GET", "/api/v1/admin/instances/<int:instance_id>/diagram"): ADMIN,
