@@ -10,7 +10,7 @@ from factories.bpmn import user_task
 from factories.calls import bundle, process
 from factories.connectors import service_task
 from factories.dates import local
-from factories.web import PASSWORD
+from factories.web import browser_signed_in
 from lxml import etree
 from sqlalchemy import select
 
@@ -37,14 +37,9 @@ def test_the_panel_edits_a_service_tasks_connector_and_parameters(commune, live_
             connectors=services.runtime.connectors,
         )
 
-    page = browser.new_context(locale="vi-VN", viewport={"width": 1400, "height": 1000}).new_page()
+    page = browser_signed_in(browser, live_server, "admin")
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(f"{live_server}/login")
-    page.fill("#username", "admin")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit] >> text=Đăng nhập")
-    page.wait_for_url(f"{live_server}/inbox")
     page.goto(f"{live_server}/admin/processes/telling_heads/edit")
     page.wait_for_selector("#editor[data-state=ready]")
     page.click('[data-element-id="tell_head"]')

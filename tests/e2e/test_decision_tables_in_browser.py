@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 from factories.dates import local
 from factories.selection import item, open_round, positions_of, screen
-from factories.web import PASSWORD
+from factories.web import browser_signed_in
 from sqlalchemy import select
 
 from engine.errors import FormInvalid
@@ -57,14 +57,9 @@ def test_the_admin_shortens_the_health_certificate_validity_and_only_new_cases_a
     round_id = open_round(services)
     before = _apply(services, round_id, "Nguyễn Văn Trước", local(2026, 2, 10, 9, 0))
 
-    page = browser.new_context(locale="vi-VN", viewport={"width": 1400, "height": 1000}).new_page()
+    page = browser_signed_in(browser, live_server, "admin")
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(f"{live_server}/login")
-    page.fill("#username", "admin")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit] >> text=Đăng nhập")
-    page.wait_for_url(f"{live_server}/inbox")
 
     # From the business-rule task in the BPMN editor...
     page.goto(f"{live_server}/admin/processes/candidate_dossier/edit")
