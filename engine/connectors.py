@@ -207,16 +207,8 @@ def task_problems(task_spec: ConnectorTask, connectors: Mapping[str, Connector])
             continue
         is_literal, value = literal(expression)
         if is_literal:
-            if not isinstance(value, KINDS[declared[name].kind]) or (
-                declared[name].kind == "number" and isinstance(value, bool)
-            ):
-                problems.append(
-                    Message(
-                        "parameter «%(parameter)s» must be %(kind)s",
-                        parameter=name,
-                        kind=KIND_WORDS[declared[name].kind],
-                    )
-                )
+            if not _of_kind(value, declared[name].kind):
+                problems.append(_wrong_kind(declared[name]))
             literals[name] = value
     return problems + connector.check(literals)
 
@@ -241,16 +233,22 @@ def checked_params(connector: Connector, params: Mapping[str, Any]) -> dict:
                     Message("the parameter «%(parameter)s» has no value", parameter=parameter.name)
                 )
             continue
-        kinds = KINDS[parameter.kind]
-        if not isinstance(value, kinds) or (parameter.kind == "number" and isinstance(value, bool)):
-            raise ConnectorError(
-                Message(
-                    "parameter «%(parameter)s» must be %(kind)s",
-                    parameter=parameter.name,
-                    kind=KIND_WORDS[parameter.kind],
-                )
-            )
+        if not _of_kind(value, parameter.kind):
+            raise ConnectorError(_wrong_kind(parameter))
     return dict(params)
+
+
+def _of_kind(value, kind: str) -> bool:
+    """Whether ``value`` is of the parameter's kind (True is not a number here)."""
+    return isinstance(value, KINDS[kind]) and not (kind == "number" and isinstance(value, bool))
+
+
+def _wrong_kind(parameter: Parameter) -> Message:
+    return Message(
+        "parameter «%(parameter)s» must be %(kind)s",
+        parameter=parameter.name,
+        kind=KIND_WORDS[parameter.kind],
+    )
 
 
 def registry(connectors: Iterable[Connector]) -> dict[str, Connector]:

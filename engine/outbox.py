@@ -242,8 +242,7 @@ def deliver_answers(transaction, runtime: WorkflowRuntime, at: datetime, run: Ou
     with transaction() as session:
         waiting = session.execute(
             select(CALLS.c.id)
-            .where(CALLS.c.status.in_((ANSWERED, FAILED)), CALLS.c.finished_at.is_not(None))
-            .where(CALLS.c.params.is_not(None))
+            .where(CALLS.c.status.in_((ANSWERED, FAILED)), CALLS.c.params.is_not(None))
             .order_by(CALLS.c.id)
         ).scalars()
         call_ids = list(waiting)

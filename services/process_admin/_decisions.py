@@ -101,13 +101,15 @@ def read_table(dmn: str) -> DecisionTable:
 
 
 def decision_tables(decisions: dict[str, str]) -> list[dict]:
-    """Each readable table of ``decisions`` (file -> DMN): its file, decision id and label."""
+    """Each table of ``decisions`` (file -> DMN): its file, decision id and label (None for
+    the id and label of a table that cannot be read; saving the draft says why)."""
     found = []
     for file, dmn in sorted(decisions.items()):
         try:
             table = read_table(dmn)
         except (DecisionError, DefinitionRejected):
-            continue  # saving the draft says why
+            found.append({"file": file, "id": None, "label": None})
+            continue
         found.append({"file": file, "id": table.id, "label": table.label})
     return found
 

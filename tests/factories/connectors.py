@@ -9,7 +9,14 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from xml.sax.saxutils import quoteattr
 
+from sqlalchemy import select
+
+from engine.definitions import publish
+from engine.models import ConnectorCall, HumanTask, ProcessInstance
+from engine.serializer import load_workflow
+from engine.workflow_tasks import newest_data
 from factories.bpmn import Node
+from factories.linked_runs import T0
 
 
 def service_task(node_id: str, connector: str, result: str | None = None, **parameters: str) -> Node:
@@ -26,6 +33,28 @@ def service_task(node_id: str, connector: str, result: str | None = None, **para
         f"<spiffworkflow:parameters>{params}</spiffworkflow:parameters>"
         "</spiffworkflow:serviceTaskOperator></bpmn:extensionElements></bpmn:serviceTask>",
     )
+
+
+def publish_with(services, *bundles) -> None:
+    """Publish as the editor does: the runtime's connectors checked."""
+    with services.db.transaction() as session:
+        for each in bundles:
+            publish(session, each, T0, services.runtime.helpers, connectors=services.runtime.connectors)
+
+
+def state(services, instance_id: int):
+    """The instance's row, its newest data, the names of its open tasks and its calls."""
+    with services.db.read() as session:
+        row = session.get(ProcessInstance, instance_id)
+        compiled = services.runtime.specs.by_id(session, row.definition_id)
+        data = newest_data(load_workflow(row.serialization, compiled.spec, compiled.subprocess_specs))
+        ready = session.scalars(
+            select(HumanTask.task_name).where(
+                HumanTask.instance_id == instance_id, HumanTask.status == "ready"
+            )
+        ).all()
+        calls = session.scalars(select(ConnectorCall).where(ConnectorCall.instance_id == instance_id)).all()
+        return row, data, list(ready), calls
 
 
 class Endpoint:

@@ -164,7 +164,7 @@ def get_draft(key: str):
     return {
         **vars(draft),
         "contract": contract,
-        "decision_tables": process_admin.decision_tables(draft.decisions),
+        "decision_tables": [table for table in process_admin.decision_tables(draft.decisions) if table["id"]],
     }
 
 

@@ -41,7 +41,7 @@ def process_page(key: str):
         versions = process_admin.versions_of(session, key)
         draft = process_admin.draft_of(session, key)
         instances = process_admin.instances_of(session, key)
-    tables = {file: _table_label(dmn) for file, dmn in draft.decisions.items()}
+    tables = process_admin.decision_tables(draft.decisions)
     return render_template(
         "admin/process.html", key=key, versions=versions, draft=draft, instances=instances, tables=tables
     )
@@ -127,13 +127,6 @@ def version_diff(key: str):
         difference = process_admin.diff(session, svc.runtime, key, old, new)
         tables = process_admin.decision_file_diff(session, key, old, new)
     return render_template("admin/diff.html", key=key, old=old, new=new, diff=difference, tables=tables)
-
-
-def _table_label(dmn: str) -> str | None:
-    try:
-        return process_admin.read_table(dmn).label
-    except Exception:  # noqa: BLE001 - a table that cannot be read is listed by its file; saving says why
-        return None
 
 
 def _renamed(result) -> list[dict]:

@@ -12,16 +12,12 @@ from datetime import timedelta
 import pytest
 from factories.bpmn import user_task
 from factories.calls import boundary, bundle, error_catch, process
-from factories.connectors import Endpoint, service_task
+from factories.connectors import Endpoint, publish_with, service_task, state
 from factories.linked_runs import T0
 from sqlalchemy import select
 
 from engine.connectors import FAILED_CODE
-from engine.definitions import publish
 from engine.errors import DefinitionRejected
-from engine.models import ConnectorCall, HumanTask, ProcessInstance
-from engine.serializer import load_workflow
-from engine.workflow_tasks import newest_data
 from services import documents
 from services.bootstrap import bootstrap
 from services.identity import OrgUnit
@@ -42,28 +38,9 @@ def allowing(services):
     return build
 
 
-def publish_with(services, each):
-    with services.db.transaction() as session:
-        publish(session, each, T0, services.runtime.helpers, connectors=services.runtime.connectors)
-
-
 def start(services, key, data, lanes=None):
     with services.db.transaction() as session:
         return services.runtime.start(session, key, data, lane_orgs=lanes or {}, at=T0).instance.id
-
-
-def state(services, instance_id):
-    with services.db.read() as session:
-        row = session.get(ProcessInstance, instance_id)
-        compiled = services.runtime.specs.by_id(session, row.definition_id)
-        data = newest_data(load_workflow(row.serialization, compiled.spec, compiled.subprocess_specs))
-        ready = session.scalars(
-            select(HumanTask.task_name).where(
-                HumanTask.instance_id == instance_id, HumanTask.status == "ready"
-            )
-        ).all()
-        calls = session.scalars(select(ConnectorCall).where(ConnectorCall.instance_id == instance_id)).all()
-        return row, data, list(ready), calls
 
 
 def test_notify_tells_the_head_of_the_unit_acting_in_the_case(commune):

@@ -10,18 +10,15 @@ from datetime import timedelta
 import pytest
 from factories.bpmn import script_task, user_task
 from factories.calls import boundary, bundle, error_catch, process
-from factories.connectors import service_task
+from factories.connectors import publish_with, service_task, state
 from factories.linked_runs import T0, start
 from sqlalchemy import select
 
 from engine.connectors import FAILED_CODE, Connector, ConnectorError, Parameter
-from engine.definitions import publish
 from engine.errors import DefinitionRejected
 from engine.messages import Message
-from engine.models import ConnectorCall, HumanTask, ProcessInstance
+from engine.models import ConnectorCall
 from engine.outbox import RetryLater, RetryPolicy, perform_due_calls
-from engine.serializer import load_workflow
-from engine.workflow_tasks import newest_data
 
 POLICY = RetryPolicy(attempts=3, base=timedelta(seconds=10), timeout=1.0, lease=timedelta(seconds=30))
 
@@ -53,26 +50,6 @@ def remote_connector(answers: list, keys: list) -> Connector:
     return Connector(
         "remote", Message("Remote"), (Parameter("id", "number", Message("Id")),), perform=perform
     )
-
-
-def publish_with(services, *bundles):
-    with services.db.transaction() as session:
-        for each in bundles:
-            publish(session, each, T0, services.runtime.helpers, connectors=services.runtime.connectors)
-
-
-def state(services, instance_id):
-    with services.db.read() as session:
-        row = session.get(ProcessInstance, instance_id)
-        compiled = services.runtime.specs.by_id(session, row.definition_id)
-        data = newest_data(load_workflow(row.serialization, compiled.spec, compiled.subprocess_specs))
-        open_tasks = session.scalars(
-            select(HumanTask.task_name).where(
-                HumanTask.instance_id == instance_id, HumanTask.status == "ready"
-            )
-        ).all()
-        calls = session.scalars(select(ConnectorCall).where(ConnectorCall.instance_id == instance_id)).all()
-        return row, data, list(open_tasks), calls
 
 
 def outbox(services, at):
