@@ -4,6 +4,7 @@ where it waits, where it failed, and its data. Read-only."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.orm import Session
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 from engine import store
 from engine.errors import NotFound
 from engine.messages import Message
-from engine.runtime import WorkflowRuntime
+from engine.runtime import WorkflowRuntime, waiting_timers
 from engine.serializer import load_workflow
 from engine.workflow_tasks import all_tasks, newest_data
 
@@ -24,6 +25,7 @@ class InstanceState:
     current: list[str]  # element ids waiting: tasks for people, timers, joins
     failed: list[str]  # element ids whose script or expression failed
     data: dict
+    timers: list[tuple[str, datetime]]  # (element id, due instant) of each timer it waits for
 
 
 def instance_state(session: Session, runtime: WorkflowRuntime, instance_id: int) -> InstanceState:
@@ -49,4 +51,5 @@ def instance_state(session: Session, runtime: WorkflowRuntime, instance_id: int)
         current=sorted(by_state["current"]),
         failed=sorted(by_state["failed"]),
         data=newest_data(workflow),
+        timers=sorted(waiting_timers(workflow), key=lambda timer: timer[1]),
     )

@@ -361,7 +361,7 @@ def deliver_inbox(
     for row in rows:
         try:
             with sessions.begin() as session:
-                if _deliver(runtime, session, row.id, at):
+                if deliver(runtime, session, row.id, at):
                     run.delivered += 1
         except ConcurrencyConflict:
             run.conflicts += 1  # the caller changed meanwhile; the row waits for the next run
@@ -378,7 +378,8 @@ def deliver_inbox(
     return run
 
 
-def _deliver(runtime: WorkflowRuntime, session: Session, inbox_id: int, at: datetime) -> bool:
+def deliver(runtime: WorkflowRuntime, session: Session, inbox_id: int, at: datetime) -> bool:
+    """Deliver one inbox row in the caller's transaction; False when another took it first."""
     row = session.execute(
         delete(INBOX).where(INBOX.c.id == inbox_id).returning(*INBOX.c)
     ).first()  # taken: another scheduler that took it first leaves nothing here

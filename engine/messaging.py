@@ -30,6 +30,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import Table, delete, func, insert, literal, null, select
 from sqlalchemy.orm import Session
 
+from engine import dry_run
 from engine.db import JSONDocument
 from engine.errors import EngineError
 from engine.messages import Message
@@ -149,9 +150,13 @@ def after_write(
     _sync(session, instance, waiting if instance.status in KEEPS_SUBSCRIPTIONS else [], at, started)
     for each in outbound:
         if each.kind == MESSAGE:
-            route_message(runtime, session, each, at, instance)
+            outcome = route_message(runtime, session, each, at, instance)
         else:
             broadcast_signal(runtime, session, each, at, instance)
+            outcome = "broadcast"
+        recording = dry_run.current()
+        if recording is not None:
+            recording.sent.append(dry_run.Sent(each.kind, each.name, each.payload, outcome, instance.id))
 
 
 def _sync(

@@ -27,7 +27,7 @@ from SpiffWorkflow.spiff.specs.defaults import UserTask
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.orm import Session
 
-from engine import clock, connectors, contracts, inner_events, linking, messaging, outbox, store
+from engine import clock, connectors, contracts, dry_run, inner_events, linking, messaging, outbox, store
 from engine.call_activity import LinkedCallActivity
 from engine.connectors import Connector
 from engine.decision_tables import DecisionError, evaluate as evaluate_decision
@@ -211,6 +211,10 @@ class SpecCache:
 
     def clear(self) -> None:
         self._compiled.clear()
+
+    def forget(self, definition_id: int) -> None:
+        """Drop a version that was never committed (a dry run's): its id may be reused."""
+        self._compiled.pop(definition_id, None)
 
     def by_id(self, session: Session, definition_id: int) -> CompiledProcess:
         compiled = self._compiled.get(definition_id)
@@ -996,6 +1000,10 @@ class WorkflowRuntime:
         )
 
     def _notify(self, session: Session, change: InstanceChange) -> None:
+        recording = dry_run.current()
+        if recording is not None:  # a dry run has no records for the reactions to keep
+            recording.touched(change.instance.saved_id)
+            return
         self.reactions.dispatch(session, change)
         for listener in self._listeners:
             listener(session, change)
@@ -1379,15 +1387,19 @@ def _has_runnable_engine_task(workflow: BpmnWorkflow) -> bool:
 
 
 def _next_timer(workflow: BpmnWorkflow) -> datetime | None:
+    return min((due for _, due in waiting_timers(workflow)), default=None)
+
+
+def waiting_timers(workflow: BpmnWorkflow) -> list[tuple[str, datetime]]:
+    """(element id, due instant) of each timer the instance waits for."""
     # An event-based gateway waits for its timer under a MultipleEventDefinition, whose
     # waiting event carries no due instant: read the task's own.
-    dues = [
-        due
+    return [
+        (task.task_spec.bpmn_id, due)
         for task in workflow.event_manager.tasks.values()
         if isinstance(task.task_spec.event_definition, (TimerEventDefinition, MultipleEventDefinition))
         and (due := _timer_due(task)) is not None
     ]
-    return min(dues, default=None)
 
 
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z][A-Za-z0-9_]*)\s*\}\}")

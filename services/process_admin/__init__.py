@@ -26,6 +26,7 @@ from services.process_admin._drafts import (
     version_of,
     versions_of,
 )
+from services.process_admin._dry_run import MAX_STEPS, DryRunReport, Step, dry_run
 from services.process_admin._instances import (
     CHILD_STATES,
     STARTED_BY_CODE,
@@ -63,6 +64,10 @@ __all__ = [
     "definitions",
     "diagram",
     "diff",
+    "dry_run",
+    "MAX_STEPS",
+    "DryRunReport",
+    "Step",
     "draft_of",
     "family",
     "import_file",

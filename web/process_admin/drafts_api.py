@@ -12,7 +12,9 @@ from engine.forms import check_form_schema
 from engine.messages import Message
 from engine.xml_safety import MAX_BPMN_BYTES
 from services import connectors as service_connectors, process_admin
+from services.common.display import deadline_message
 from services.identity import task_roles
+from web.admin import status_labels
 from web.api.auth import require_admin, services
 from web.api.errors import ProblemSchema, problem_list
 from web.api.fields import UtcDateTime
@@ -122,6 +124,83 @@ class DiagramSchema(Schema):
     failed = fields.List(fields.String())
 
 
+class DryRunStepSchema(Schema):
+    element = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    data = fields.Dict(keys=fields.String(), load_default=dict)
+
+
+class DryRunInputSchema(Schema):
+    steps = fields.List(
+        fields.Nested(DryRunStepSchema),
+        load_default=list,
+        validate=validate.Length(max=process_admin.MAX_STEPS),
+        metadata={"description": "user tasks to complete after the start, in order, as a person would"},
+    )
+    data = fields.Dict(
+        keys=fields.String(), load_default=None, metadata={"description": "start data (default: the example)"}
+    )
+
+
+class DryRunTaskSchema(Schema):
+    process_key = fields.String()
+    element = fields.String()
+    title = fields.String()
+    lane = fields.String(metadata={"description": "the role code of its lane"})
+    role = fields.String(metadata={"description": "the role, in words"})
+    due_at = UtcDateTime(allow_none=True)
+    due = fields.String(allow_none=True, metadata={"description": "the due instant in the law's words"})
+
+
+class DryRunTimerSchema(Schema):
+    process_key = fields.String()
+    element = fields.String()
+    label = fields.String()
+    due_at = UtcDateTime()
+    due = fields.String()
+
+
+class DryRunMessageSchema(Schema):
+    kind = fields.String(metadata={"description": "message or signal"})
+    name = fields.String()
+    payload = fields.Dict()
+    outcome = fields.String(metadata={"description": "delivered, started, outside, buffered or broadcast"})
+    said = fields.String(metadata={"description": "what became of it, in words"})
+
+
+class DryRunCaseSchema(Schema):
+    process_key = fields.String()
+    status = fields.String()
+    said = fields.String(metadata={"description": "its status, in words"})
+
+
+class DryRunConnectorSchema(Schema):
+    element = fields.String()
+    title = fields.String()
+    connector = fields.String()
+    target = fields.String(allow_none=True)
+    status = fields.String()
+    said = fields.String(metadata={"description": "its status, in words"})
+
+
+class DryRunSchema(Schema):
+    key = fields.String()
+    version = fields.Integer(metadata={"description": "the version the draft would be published as"})
+    status = fields.String(metadata={"description": "running, completed, error, or refused (at the start)"})
+    error = fields.String(allow_none=True)
+    refusals = fields.List(fields.String())
+    steps_done = fields.Integer()
+    completed = fields.List(fields.String())
+    current = fields.List(fields.String())
+    failed = fields.List(fields.String())
+    tasks = fields.List(fields.Nested(DryRunTaskSchema))
+    task_count = fields.Integer()
+    timers = fields.List(fields.Nested(DryRunTimerSchema))
+    messages = fields.List(fields.Nested(DryRunMessageSchema))
+    cases = fields.List(fields.Nested(DryRunCaseSchema))
+    case_count = fields.Integer()
+    connector_calls = fields.List(fields.Nested(DryRunConnectorSchema))
+
+
 @blp.get("/roles")
 @blp.response(200, RoleSchema(many=True))
 def roles():
@@ -225,6 +304,61 @@ def publish_draft(key: str):
     with svc.db.transaction() as session:
         definition = process_admin.publish_draft(session, svc.runtime, admin.id, key, svc.clock.now())
         return {"version": definition.version}
+
+
+@blp.post("/processes/<key>/draft/dry-run")
+@blp.arguments(DryRunInputSchema)
+@blp.response(200, DryRunSchema)
+def dry_run(body: dict, key: str):
+    """Run the saved draft (the newest version when there is none) with its example start
+    data, then complete the ``steps``, in a transaction rolled back at the end: the path
+    taken, the tasks that would open, the timers, messages, cases and connector calls.
+    A draft that would not publish is refused (422) with its problems."""
+    require_admin()
+    svc = services()
+    steps = [process_admin.Step(step["element"], step["data"]) for step in body["steps"]]
+    with svc.db.transaction() as session:  # the run itself is rolled back (a savepoint)
+        report = process_admin.dry_run(session, svc.runtime, key, steps, svc.clock.now(), body["data"])
+    return _dry_run_view(report)
+
+
+OUTCOME_WORDS = {
+    "delivered": Message("reaches the case that waits for it"),
+    "started": Message("starts a new case of the process that catches it"),
+    "outside": Message("leaves the product (its receiver has no process here)"),
+    "buffered": Message("is kept until a case waits for it"),
+    "broadcast": Message("goes to every case that waits for it"),
+}
+CONNECTOR_STATUS_WORDS = {
+    "pending": Message("would wait for the scheduler (a dry run never sends it)"),
+    "answered": Message("answered"),
+    "done": Message("done"),
+    "failed": Message("failed"),
+}
+
+
+def _dry_run_view(report: process_admin.DryRunReport) -> dict:
+    roles, case_words = task_roles(), status_labels()["status_labels"]
+    return {
+        **vars(report),
+        "error": say(report.error) if report.error else None,
+        "refusals": [say(refusal) for refusal in report.refusals],
+        "tasks": [
+            {
+                **vars(task),
+                "role": roles.get(task.lane, task.lane),
+                "due": say(deadline_message(task.due_at)) if task.due_at else None,
+            }
+            for task in report.tasks
+        ],
+        "timers": [{**vars(timer), "due": say(deadline_message(timer.due_at))} for timer in report.timers],
+        "messages": [{**vars(sent), "said": say(OUTCOME_WORDS[sent.outcome])} for sent in report.messages],
+        "cases": [{**vars(case), "said": case_words.get(case.status, case.status)} for case in report.cases],
+        "connector_calls": [
+            {**vars(call), "said": say(CONNECTOR_STATUS_WORDS[call.status])}
+            for call in report.connector_calls
+        ],
+    }
 
 
 @blp.post("/form-preview")

@@ -1,11 +1,13 @@
 // The admin BPMN editor: loads the process's draft into the bpmn-js Modeler, saves it,
-// publishes it, lists what blocks publishing on the diagram, and downloads the file.
+// dry-runs it (dry-run.js), publishes it, lists what blocks publishing on the diagram,
+// and downloads the file.
 // The page (admin/editor.html) holds the layout and every text; window.BpmnJS is the
 // vendored modeler bundle, loaded before this module.
 
 import { createApi, messageOf, Unreachable } from './api.js';
 import { keepLoopDataNames } from './bpmn-model.js';
 import { createContractLocks } from './contract-locks.js';
+import { createDryRun } from './dry-run.js';
 import { createFormEditor } from './form-editor.js';
 import { createPanel } from './panel.js';
 import { bpmnTranslations, loadTexts, localTime } from './texts.js';
@@ -19,7 +21,7 @@ const api = createApi(root.dataset.api, root.dataset.csrfToken);
 const draftPath = `/processes/${encodeURIComponent(key)}/draft`;
 const statusLine = document.getElementById('status');
 const problemList = document.getElementById('problems');
-const buttons = ['save-draft', 'publish', 'download'].map((id) => document.getElementById(id));
+const buttons = ['save-draft', 'dry-run', 'publish', 'download'].map((id) => document.getElementById(id));
 
 let modeler = null;
 let draft = null; // { forms, meta } as loaded; the forms are edited in place
@@ -114,6 +116,10 @@ function wire(roles, processes) {
   modeler.on('commandStack.changed', markChanged);
   problemList.addEventListener('click', selectProblemElement);
   document.getElementById('save-draft').addEventListener('click', () => act(saveDraft));
+  const dryRun = createDryRun({
+    root: document.getElementById('dry-run-panel'), modeler, api, draftPath, text, draft, saveDraft, showStatus,
+  });
+  document.getElementById('dry-run').addEventListener('click', () => act(dryRun.run));
   document.getElementById('publish').addEventListener('click', () => act(publish));
   document.getElementById('download').addEventListener('click', () => act(download));
 }
