@@ -43,16 +43,16 @@ KIND_WORDS = {
     "task": Message("task"),
     "businessRuleTask": Message("business rule task"),
     "serviceTask": Message("service task"),
+    "callActivity": Message("call activity"),
+    "intermediateThrowEvent": Message("intermediate event"),
+    "eventBasedGateway": Message("event-based gateway"),
 }
 # Kinds that are drawn but never run here (engine.definitions refuses them); only named.
 OTHER_KIND_WORDS = {
     "process": Message("process"),
-    "intermediateThrowEvent": Message("intermediate event"),
-    "callActivity": Message("call activity"),
     "sendTask": Message("send task"),
     "receiveTask": Message("receive task"),
     "transaction": Message("transaction"),
-    "eventBasedGateway": Message("event-based gateway"),
     "complexGateway": Message("complex gateway"),
     "messageEventDefinition": Message("message event"),
     "signalEventDefinition": Message("signal event"),

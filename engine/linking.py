@@ -27,7 +27,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import (
 )
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import CursorResult, Table, delete, exists, insert, select, update
+from sqlalchemy import CursorResult, Table, bindparam, delete, exists, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine import messaging, outbox
@@ -133,7 +133,7 @@ def links_of(workflow: BpmnWorkflow, waiting_before: frozenset[str]) -> Links:
 
 def call_settings(session: Session, runtime: WorkflowRuntime, call_id: int) -> tuple[CallSettings, dict]:
     """A call's settings as its caller's version drew them, and its counter row."""
-    row = session.execute(select(CALL).where(CALL.c.id == call_id)).one()
+    row = session.execute(_CALL_ROW, {"b_call_id": call_id}).one()
     compiled = runtime.specs.by_id(session, row.parent_definition_id)
     return compiled.call_settings(row.element), dict(row._mapping)
 
@@ -264,7 +264,7 @@ def _start(
         StartRequest(
             child["data"],
             {**caller.lane_orgs, **child["lanes"]},
-            caller.business_key,
+            child.get("business_key", caller.business_key),
             call=(call_id, index),
         )
         for index, child in children
@@ -293,12 +293,7 @@ def _has_children(session: Session, call_id: int, statuses: tuple[str, ...]) -> 
 
 
 def _count_end(runtime: WorkflowRuntime, session: Session, child: InstanceRecord, at: datetime) -> None:
-    counted = session.execute(
-        update(CALL)
-        .where(CALL.c.id == child.call_id, CALL.c.status == RUNNING)
-        .values(nr_active=CALL.c.nr_active - 1, nr_completed=CALL.c.nr_completed + 1)
-        .returning(*CALL.c)
-    ).first()
+    counted = session.execute(_COUNT_END, {"b_call_id": child.call_id}).first()
     if counted is None:
         return  # the call was cancelled or is joining: this end changes nothing
     call = counted._mapping
@@ -330,6 +325,16 @@ def _condition_met(runtime: WorkflowRuntime, session: Session, child: InstanceRe
     except Exception as error:  # noqa: BLE001 - see the docstring
         log.warning("call %s: completion condition %r failed: %s", call["id"], loop.condition, error)
         return False
+
+
+# Built once: every child's end runs them (thousands at a cutoff).
+_CALL_ROW = select(CALL).where(CALL.c.id == bindparam("b_call_id"))
+_COUNT_END = (
+    update(CALL)
+    .where(CALL.c.id == bindparam("b_call_id"), CALL.c.status == RUNNING)
+    .values(nr_active=CALL.c.nr_active - 1, nr_completed=CALL.c.nr_completed + 1)
+    .returning(*CALL.c)
+)
 
 
 # -- the scheduler's deliveries -------------------------------------------------------

@@ -1,11 +1,14 @@
 """The commune needs campaign of Công văn 64/UBND-VHXH of xã Cẩm Giang
 (docs/processes.md#commune-needs-campaign).
 
-A campaign is a small coordinating instance (``commune_campaign``); each addressed
-unit answers in its own small ``unit_proposal`` instance, so one click never costs
-more with 5,000 units than with 10. The engine tells this module about every step
-of those instances (``register``), and this module keeps the proposals table, the
-aggregation and the city submission in step, in the same transaction.
+A campaign is a small coordinating instance (``commune_campaign``) whose call activity
+``ask_units`` starts one small ``unit_proposal`` instance per addressed unit, so one
+click never costs more with 5,000 units than with 10. The engine tells this module about
+every step of those instances (``register``), and this module keeps the proposals table,
+the aggregation and the city submission in step, in the same transaction. Campaigns
+opened before the fan-out was drawn (their units started here, a returned proposal
+answered in a new instance) run to their end as they began (README, "Running cases
+carried over").
 """
 
 from __future__ import annotations
@@ -16,12 +19,12 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from engine.contracts import ProcessContract, user_task
+from engine.contracts import Element, ProcessContract, user_task
 from engine.errors import NotFound
 from engine.helpers import as_instant
 from engine.messages import Message
-from engine.models import HumanTask, ProcessInstance
-from engine.reactions import Capability, CaseSource, completed, ended, reached, recalled
+from engine.models import HumanTask, MessageSubscription, ProcessInstance
+from engine.reactions import Capability, CaseSource, completed, ended, reached, recalled, started
 from engine.runtime import InstanceChange, StartRequest, WorkflowRuntime
 from services import notifications
 from services.campaigns._models import Campaign, ProposalLine, UnitProposal
@@ -49,6 +52,8 @@ from services.identity import (
 
 CAMPAIGN_PROCESS = "commune_campaign"
 UNIT_PROCESS = "unit_proposal"
+ASK_UNITS = "ask_units"  # the campaign's call activity: one unit_proposal per addressed unit
+RETURNED_MESSAGE = "proposal_returned"  # what a return for clarification sends to the unit's instance
 # Proposals that count in the aggregation: on time, or late and accepted by a leader.
 COUNTED = ("submitted", "accepted_late")
 # A unit instance's outcome is the end event it reaches: the proposal's status.
@@ -107,6 +112,18 @@ CONTRACTS = (
                 "head_decision",
                 "head_comment",
             ),
+            Element(
+                "proposal_received",
+                "intermediateThrowEvent",
+                "reached when the head sends on time with demand: the moment of receipt, the proposal is "
+                "`submitted` with its lines; the instance then waits for the cutoff or a return",
+            ),
+            Element(
+                "clarification_requested",
+                "intermediateCatchEvent",
+                f"where Phòng VH-XH's return for clarification (the message `{RETURNED_MESSAGE}`) reaches "
+                "the unit, which drafts again",
+            ),
         ),
         outcomes=UNIT_OUTCOMES,
         start_data=(
@@ -127,6 +144,12 @@ CONTRACTS = (
         "services/campaigns",
         NEEDED_BY,
         (
+            Element(
+                ASK_UNITS,
+                "callActivity",
+                "one `unit_proposal` per addressed unit (`units`: code, name, org_unit_id, business_key): "
+                "the proposals table is filled as each starts; the campaign goes on when the last has ended",
+            ),
             user_task(
                 "aggregate_proposals",
                 "Phòng VH-XH aggregates: opened, the campaign is `aggregating`; "
@@ -153,6 +176,7 @@ CONTRACTS = (
             "period_to",
             "unit_deadline",
             "city_deadline",
+            "units",
         ),
     ),
 )
@@ -162,6 +186,11 @@ LINE = table_of(ProposalLine)
 # Statements run on every unit step, built once (see engine.store).
 _UPDATE_PROPOSAL = update(PROPOSAL).where(PROPOSAL.c.instance_id == bindparam("b_instance_id"))
 _PROPOSAL_ID = select(PROPOSAL.c.id).where(PROPOSAL.c.instance_id == bindparam("b_instance_id"))
+_LINK_PROPOSAL = update(PROPOSAL).where(
+    PROPOSAL.c.campaign_id == bindparam("b_campaign_id"),
+    PROPOSAL.c.org_unit_id == bindparam("b_unit_id"),
+    PROPOSAL.c.instance_id.is_(None),
+)
 _DELETE_LINES = delete(LINE).where(LINE.c.proposal_id == bindparam("b_proposal_id"))
 _INSERT_LINES = insert(LINE)
 
@@ -196,12 +225,14 @@ def register(runtime: WorkflowRuntime) -> None:
             "campaigns",
             CONTRACTS,
             (
+                started(UNIT_PROCESS, _unit_started),
                 completed(UNIT_PROCESS, "draft_proposal", _drafting),
                 # An officer may take the draft back while the head has not decided: its
                 # completion only marked the proposal as drafting (the lines are recorded
                 # when the head sends it), so undoing it is keeping it drafting.
                 recalled(UNIT_PROCESS, "draft_proposal", _drafting),
                 completed(UNIT_PROCESS, "approve_proposal", _head_decided),
+                reached(UNIT_PROCESS, "proposal_received", _received),
                 *(ended(UNIT_PROCESS, end_event, _unit_finished) for end_event in UNIT_OUTCOMES),
                 reached(CAMPAIGN_PROCESS, "aggregate_proposals", _aggregating),
                 completed(CAMPAIGN_PROCESS, "aggregate_proposals", _aggregated),
@@ -296,16 +327,31 @@ def open_campaign(
     )
     session.add(campaign)
     session.flush()
-    data = _start_data(campaign, commune)
+    # Each row takes its instance when the campaign's call starts it (_unit_started).
+    session.execute(
+        insert(PROPOSAL),
+        [
+            {"campaign_id": campaign.id, "org_unit_id": unit.id, "status": "not_started", "updated_at": at}
+            for unit in units
+        ],
+    )
+    addressed = [
+        {
+            "code": unit.code,
+            "name": unit.name,
+            "org_unit_id": unit.id,
+            "business_key": _unit_key(campaign, unit),
+        }
+        for unit in units
+    ]
     campaign.instance_id = runtime.start(
         session,
         CAMPAIGN_PROCESS,
-        data,
+        {**_start_data(campaign, commune), "units": addressed},
         lane_orgs={VHXH_OFFICER: office.id, COMMUNE_CHAIR: commune.id},
         business_key=f"campaign:{campaign.id}",
         at=at,
     ).instance.id
-    _open_unit_proposals(session, runtime, campaign, units, data, at)
     audit.record(
         session,
         at,
@@ -394,34 +440,36 @@ def _start_data(campaign: Campaign, commune: OrgUnit) -> dict:
     }
 
 
-def _open_unit_proposals(session, runtime, campaign, units, data, at) -> None:
-    requests = [_round_request(campaign, unit, data) for unit in units]
-    changes = runtime.start_many(session, UNIT_PROCESS, requests, parent_id=campaign.instance_id, at=at)
-    session.execute(
-        insert(PROPOSAL),
-        [
-            {
-                "campaign_id": campaign.id,
-                "org_unit_id": unit.id,
-                "instance_id": change.instance.id,
-                "status": "not_started",
-                "updated_at": at,
-            }
-            for unit, change in zip(units, changes, strict=True)
-        ],
-    )
+def _unit_key(campaign: Campaign, unit: OrgUnit) -> str:
+    """The business key of a unit's instances in a campaign: what finds them (unit_view)."""
+    return f"campaign:{campaign.id}/unit:{unit.code}"
 
 
 def _round_request(campaign: Campaign, unit: OrgUnit, data: dict) -> StartRequest:
-    """A round of a unit's answer: its own instance, acted on by the unit's officer and head."""
+    """A new round of a unit's answer, for a campaign opened before the fan-out was drawn:
+    its own instance, acted on by the unit's officer and head."""
     return StartRequest(
         {**data, "unit_code": unit.code, "unit_name": unit.name},
         lane_orgs={UNIT_OFFICER: unit.id, UNIT_HEAD: unit.id},
-        business_key=f"campaign:{campaign.id}/unit:{unit.code}",
+        business_key=_unit_key(campaign, unit),
     )
 
 
 # -- keeping proposals in step with their instances ----------------------------------
+
+
+def _unit_started(session: Session, change: InstanceChange) -> None:
+    """The campaign's call started the unit's instance: the unit's row, opened with the
+    campaign, is its. (A round started for an older campaign has its row already.)"""
+    session.execute(
+        _LINK_PROPOSAL,
+        {
+            "instance_id": change.instance.id,
+            "updated_at": change.at,
+            "b_campaign_id": change.data.get("campaign_id"),
+            "b_unit_id": change.instance.lane_orgs.get(UNIT_OFFICER),
+        },
+    )
 
 
 def _drafting(session: Session, change: InstanceChange) -> None:
@@ -470,14 +518,28 @@ def _tell_redrafters(session: Session, change: InstanceChange, why: Message) -> 
 
 
 def _unit_finished(session: Session, change: InstanceChange) -> None:
-    """The outcome is the end event reached. When the head sent it, on time or not, this
-    is the moment of receipt: a late proposal is kept and marked late."""
+    """The outcome is the end event reached. When the head's sending ended it, on time or
+    not, this is the moment of receipt: a late proposal is kept and marked late. (A
+    proposal received on time ends at the cutoff, its receipt recorded by _received.)"""
     outcome = UNIT_OUTCOMES[change.end_events[0]]
     values = {"status": outcome, "closed_at": change.at, "updated_at": change.at}
     if outcome in RECEIVED and change.completed_task is not None:
-        values.update(received_at=change.at, submitted_by=change.completed_task.completed_by)
-        _replace_lines(session, change.instance.saved_id, change.data)
+        values.update(_receipt(session, change))
     session.execute(_UPDATE_PROPOSAL, {**values, "b_instance_id": change.instance.id})
+
+
+def _received(session: Session, change: InstanceChange) -> None:
+    """The head sent on time with demand: the moment of receipt. The instance stays open
+    until the cutoff, for Phòng VH-XH to return it for clarification."""
+    values = {"status": "submitted", "updated_at": change.at, **_receipt(session, change)}
+    session.execute(_UPDATE_PROPOSAL, {**values, "b_instance_id": change.instance.id})
+
+
+def _receipt(session: Session, change: InstanceChange) -> dict:
+    """Who sent what, and when: the lines received replace any received before."""
+    assert change.completed_task is not None, "a head's sending"
+    _replace_lines(session, change.instance.saved_id, change.data)
+    return {"received_at": change.at, "submitted_by": change.completed_task.completed_by}
 
 
 def _replace_lines(session: Session, instance_id: int, data: dict) -> None:
@@ -564,8 +626,10 @@ def return_proposal(
     at: datetime | None = None,
 ) -> UnitProposal:
     """Phòng VH-XH returns an on-time proposal for clarification, before the cutoff: the
-    unit answers again in a new round, prefilled with what it sent. If it does not send
-    again before the cutoff, it is deemed to have no demand."""
+    unit drafts again, prefilled with what it sent. If it does not send again before the
+    cutoff, it is deemed to have no demand. The unit's instance waits for the return (the
+    message proposal_returned); a campaign opened before the fan-out was drawn answers in
+    a new round (a new instance)."""
     at = at or runtime.clock.now()
     actor = user_by_username(session, actor_username)
     campaign = get_campaign(session, campaign_id)
@@ -589,13 +653,13 @@ def return_proposal(
                 minimum=MIN_REASON_LENGTH,
             ),
         )
-    data = {
-        **_start_data(campaign, session.get_one(OrgUnit, campaign.commune_id)),
-        "return_reason": reason,
-        "previous_lines": _lines_of(session, proposal.id),
-    }
-    request = _round_request(campaign, unit, data)
-    (change,) = runtime.start_many(session, UNIT_PROCESS, [request], parent_id=campaign.instance_id, at=at)
+    if proposal.instance_id is not None and _waits_for_return(session, proposal.instance_id):
+        payload = {"campaign_id": campaign.id, "unit_code": unit.code, "reason": reason}
+        delivered = {"name": RETURNED_MESSAGE, "payload": payload, "correlations": _unit_correlation(payload)}
+        change = runtime.deliver_event(session, proposal.instance_id, "message", delivered, at)
+        assert change is not None, "the instance waits for the return"
+    else:
+        change = _new_round(session, runtime, campaign, unit, proposal, reason, at)
     _tell_redrafters(
         session,
         change,
@@ -621,6 +685,32 @@ def return_proposal(
     proposal.instance_id, proposal.status, proposal.updated_at = change.instance.id, "returned", at
     proposal.received_at = proposal.submitted_by = proposal.closed_at = None
     return proposal
+
+
+def _waits_for_return(session: Session, instance_id: int) -> bool:
+    waiting = select(MessageSubscription.id).where(
+        MessageSubscription.instance_id == instance_id, MessageSubscription.name == RETURNED_MESSAGE
+    )
+    return session.scalar(waiting.limit(1)) is not None
+
+
+def _unit_correlation(payload: dict) -> dict:
+    """What the unit's instance waits for: its campaign and unit, the correlation key
+    unit_answer of unit_proposal.bpmn."""
+    return {"unit_answer": {"campaign_id": payload["campaign_id"], "unit_code": payload["unit_code"]}}
+
+
+def _new_round(session, runtime, campaign, unit, proposal, reason, at) -> InstanceChange:
+    """A campaign opened before the fan-out was drawn: the unit answers again in a new
+    instance, prefilled with the lines it sent."""
+    data = {
+        **_start_data(campaign, session.get_one(OrgUnit, campaign.commune_id)),
+        "return_reason": reason,
+        "previous_lines": _lines_of(session, proposal.id),
+    }
+    request = _round_request(campaign, unit, data)
+    (change,) = runtime.start_many(session, UNIT_PROCESS, [request], parent_id=campaign.instance_id, at=at)
+    return change
 
 
 def _proposal(session: Session, campaign: Campaign, unit: OrgUnit) -> UnitProposal | None:
@@ -869,7 +959,8 @@ def unit_statuses(session: Session, campaign: Campaign, at: datetime) -> list[di
 @dataclass(frozen=True)
 class UnitView:
     """One unit's answer to a campaign, as the board opens it: where it stands, what it
-    sent, and the instances of its rounds (a returned proposal is answered in a new one)."""
+    sent, and its instances (one; a campaign opened before the fan-out was drawn answered
+    a returned proposal in a new one)."""
 
     standing: dict  # a row of unit_statuses
     lines: list[dict]  # the lines received, in the form's order
@@ -882,11 +973,12 @@ def unit_view(session: Session, campaign: Campaign, unit_code: str, at: datetime
     )
     if standing is None:
         raise NotFound(f"unit {unit_code} is not addressed by campaign {campaign.id}")
-    proposal = _proposal(session, campaign, unit_by_code(session, unit_code))
+    unit = unit_by_code(session, unit_code)
+    proposal = _proposal(session, campaign, unit)
     assert proposal is not None, "a unit has a standing through its proposal"
     rounds = session.scalars(
         select(ProcessInstance.id)
-        .where(ProcessInstance.business_key == f"campaign:{campaign.id}/unit:{unit_code}")
+        .where(ProcessInstance.business_key == _unit_key(campaign, unit))
         .order_by(ProcessInstance.id)
     )
     return UnitView(standing, _lines_of(session, proposal.id), list(rounds))

@@ -139,6 +139,7 @@ def declare_absence(
         created_at=at,
     )
     session.add(absence)
+    session.info.pop(_AWAY_ON, None)
     session.flush()
     audit.record(
         session,
@@ -164,6 +165,7 @@ def cancel_absence(session: Session, user: AppUser, absence_id: int, at: datetim
     if absence.ends_on < local_day(at):
         raise Conflict(Message("This absence has ended: it cannot be cancelled."))
     absence.cancelled_at = at
+    session.info.pop(_AWAY_ON, None)
     audit.record(session, at, user.id, "absence.cancel", f"absence:{absence.id}")
     return absence
 
@@ -241,6 +243,7 @@ _ABSENCES_FOR_QUEUES = (
     )
     .order_by(Absence.id)
 )
+_AWAY_ON = "delegation.away_on"  # session.info: day -> whether anyone is away (_anyone_away)
 TASK = table_of(HumanTask)
 _ASSIGN = update(TASK).where(TASK.c.id == bindparam("b_id")).values(assignee_id=bindparam("b_assignee"))
 
@@ -256,12 +259,13 @@ def route_new_tasks(session: Session, change: InstanceChange) -> None:
     change that opened tasks, none otherwise."""
     opened = [task for task in change.opened_tasks if task.org_unit_id is not None]
     units = {task.org_unit_id for task in opened if task.org_unit_id is not None}
-    if not units:
+    day = local_day(change.at)
+    if not units or not _anyone_away(session, day):
         return
     rows = session.execute(
         _ABSENCES_FOR_QUEUES,
         {
-            "day": local_day(change.at),
+            "day": day,
             "lanes": sorted({task.lane for task in opened}),
             "units": sorted(units),
         },
@@ -271,6 +275,16 @@ def route_new_tasks(session: Session, change: InstanceChange) -> None:
     routed = [(task, row) for task in opened if (row := _absence_for(task, rows)) is not None]
     if routed:
         _route(session, change, routed)
+
+
+def _anyone_away(session: Session, day: date) -> bool:
+    """Whether any absence covers ``day``, asked once per transaction and day: a call
+    that starts thousands of instances in one transaction asks once, not per instance.
+    (Declaring or cancelling an absence forgets the answer.)"""
+    known = session.info.setdefault(_AWAY_ON, {})
+    if day not in known:
+        known[day] = session.scalar(select(exists().where(_ACTIVE)), {"day": day})
+    return known[day]
 
 
 def _absence_for(task: TaskRecord, rows):

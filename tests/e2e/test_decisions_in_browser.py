@@ -87,6 +87,7 @@ def test_phong_vhxh_and_the_chair_see_every_units_totals(commune, live_server, b
     act(services, "cg_th.truong", "approve_proposal", {"head_decision": "submit"}, local(2026, 1, 13, 10, 5))
     services.clock.set(CUTOFF)
     services.fire_timers()
+    services.deliver_inbox()  # the last unit's end: the campaign goes on
 
     expected = {
         "Văn phòng HĐND và UBND xã Cẩm Giang": ("3", "7", "2"),

@@ -131,7 +131,10 @@ def _the_cutoff_passes(services, campaign_id: int) -> None:
     services.clock.set(CUTOFF)
     first = services.fire_timers()
     assert services.fire_timers().fired == 0  # nothing fires twice
-    assert first.fired == 1 + 2  # the campaign and the 2 silent units; a sent proposal waits for nothing
+    # The 2 silent units, and the 6 proposals received on time, which wait for the cutoff
+    # (until then Phòng VH-XH may return them); the late and no-demand ones have ended.
+    assert first.fired == 2 + 6
+    assert services.deliver_inbox().delivered == 1  # the last unit's end: the campaign goes on
     after_cutoff = statuses(services, campaign_id)
     assert after_cutoff == {
         "cg_vp": "submitted",
@@ -231,6 +234,7 @@ def test_a_returned_proposal_not_sent_again_is_deemed_no_demand(commune):
         _return(services, campaign_id, "cg_vp", at=local(2026, 1, 14, 10, 1))
     services.clock.set(CUTOFF)
     services.fire_timers()
+    services.deliver_inbox()  # the last unit's end: the campaign goes on
     assert statuses(services, campaign_id)["cg_vp"] == "deemed_no_demand"
     with services.db.transaction() as session:
         events = session.scalars(
@@ -260,6 +264,7 @@ def test_a_late_proposal_counts_only_when_a_leader_accepts_it_with_a_reason(comm
     )
     act(services, "cg_pkt.truong", "approve_proposal", {"head_decision": "submit"}, local(2026, 1, 14, 12, 5))
     services.fire_timers()
+    services.deliver_inbox()  # the last unit's end: the campaign goes on
 
     def accept(by, reason):
         with services.db.transaction() as session:
@@ -295,6 +300,7 @@ def test_the_chair_is_escalated_to_when_the_city_deadline_passes_first(commune):
     submit_proposal(services, "cg_vp", [line()], local(2026, 1, 13, 9, 0))
     services.clock.set(CUTOFF)
     services.fire_timers()
+    services.deliver_inbox()  # the last unit's end: the campaign goes on
     act(services, "vhxh.canbo", "aggregate_proposals", {}, local(2026, 1, 14, 15, 0))
     assert [task.task_name for task in inbox(services, "chutich")] == ["approve_aggregation"]
 

@@ -129,6 +129,7 @@ RULES = {
     ("POST", "/api/v1/admin/decision-test"): ADMIN,
     ("GET", "/api/v1/admin/connectors"): ADMIN,
     ("POST", "/api/v1/admin/processes/<key>/draft/publish"): ADMIN,
+    ("POST", "/api/v1/admin/processes/<key>/draft/dry-run"): ADMIN,
     ("POST", "/api/v1/admin/form-preview"): ADMIN,
     ("GET", "/api/v1/admin/instances/<int:instance_id>/diagram"): ADMIN,
     ("GET", "/api/v1/tasks/done"): EVERYONE,

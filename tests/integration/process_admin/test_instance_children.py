@@ -12,13 +12,13 @@ import re
 
 from factories.bpmn import Node, user_task
 from factories.calls import bundle, call_activity, loop_xml, process
-from factories.campaigns import campaign_of, open_campaign
 from factories.dates import local
 from factories.web import signed_in, web_app
 from sqlalchemy import event, insert, select, update
 
 from engine.definitions import publish
 from engine.models import CallActivity, HumanTask, ProcessDefinition, ProcessInstance
+from engine.runtime import StartRequest
 
 T0 = local(2026, 1, 10, 9, 0)
 CALL_NAME = "Gửi đề xuất cho các đơn vị"
@@ -171,21 +171,25 @@ def test_a_childs_page_links_back_to_its_parent_and_its_call(commune):
 
 
 def test_children_started_by_code_are_listed_and_link_back(commune):
-    """The campaign starts each unit's instance from Python, with a parent but no call."""
+    """Code that started instances with a parent but no call (a campaign opened before its
+    fan-out was drawn started its units so)."""
     services = commune
-    campaign = campaign_of(services, open_campaign(services, at=local(2026, 1, 5, 9, 0)))
-    admin = signed_in(web_app(services), "admin")
-    with services.db.read() as session:
-        units = list(
-            session.scalars(
-                select(ProcessInstance.id)
-                .where(ProcessInstance.parent_id == campaign.instance_id)
-                .order_by(ProcessInstance.id)
-            )
+    with services.db.transaction() as session:
+        for each in (CHILD, bundle("parent_probe", process("parent_probe", user_task("wait")))):
+            publish(session, each, T0, services.runtime.helpers)
+        parent = services.runtime.start(
+            session, "parent_probe", {}, lane_orgs={}, business_key="campaign:1", at=T0
         )
+        requests = [StartRequest({"unit": f"u{i}"}, {}, f"campaign:1/unit:u{i}") for i in range(10)]
+        started = services.runtime.start_many(
+            session, "child_probe", requests, parent_id=parent.instance.id, at=T0
+        )
+    campaign = parent.instance
+    units = [change.instance.id for change in started]
+    admin = signed_in(web_app(services), "admin")
     assert len(units) == 10
 
-    html = _page(admin, f"/admin/instances/{campaign.instance_id}")
+    html = _page(admin, f"/admin/instances/{campaign.id}")
     section = _section(html, "direct")
     assert "Phiên chạy con do ứng dụng khởi tạo" in section and "Bước gọi quy trình" not in section
     assert _counts(section) == {
@@ -197,16 +201,14 @@ def test_children_started_by_code_are_listed_and_link_back(commune):
         "cancelled": 0,
     }
     assert re.findall(r'data-child="(\d+)"', section) == [str(unit) for unit in units]
-    assert "<code>unit_proposal</code>" in section and "data-index" not in section
+    assert "<code>child_probe</code>" in section and "data-index" not in section
     assert "campaign:" in section  # business keys
 
     child = _page(admin, f"/admin/instances/{units[3]}")
     parent = re.search(r'<p class="meta" id="instance-parent">(.*?)</p>', child, re.S).group(1)
-    assert f'href="/admin/instances/{campaign.instance_id}?call=direct&amp;page=1#children-direct"' in parent
+    assert f'href="/admin/instances/{campaign.id}?call=direct&amp;page=1#children-direct"' in parent
     assert "do ứng dụng khởi tạo, không qua bước gọi quy trình" in parent
-    filtered = _section(
-        _page(admin, f"/admin/instances/{campaign.instance_id}?call=direct&state=completed"), "direct"
-    )
+    filtered = _section(_page(admin, f"/admin/instances/{campaign.id}?call=direct&state=completed"), "direct")
     assert "Không có phiên chạy con nào ở trạng thái này." in filtered
 
 

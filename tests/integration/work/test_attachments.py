@@ -279,6 +279,7 @@ def test_a_personal_data_attachment_is_audited_when_read_and_purged_after_retent
         assert "cccd" not in str(read.details)  # ids only
 
     act(commune, "cg_vp.truong", "approve_proposal", {"head_decision": "submit"})
+    commune.fire_timers(local(2026, 1, 14, 12, 0))  # received on time, the case closes at the cutoff
     with commune.db.read() as session:
         instance = session.get_one(ProcessInstance, approval.instance_id)
         assert instance.status == "completed"
