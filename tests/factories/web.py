@@ -1,4 +1,5 @@
-"""Signing in through the real pages with Flask's test client, CSRF tokens included."""
+"""Signing in through the real pages with Flask's test client, CSRF tokens included; an
+API client with a bearer token per user."""
 
 from __future__ import annotations
 
@@ -15,6 +16,19 @@ def web_app(services):
     with services.db.transaction() as session:
         demo.set_demo_passwords(session, PASSWORD)
     return create_app(services)
+
+
+def api_client(services, *usernames: str):
+    """A test client of the app with ``tokens``: each user's Authorization header."""
+    from services.identity import _api_tokens as api_tokens
+
+    client = web_app(services).test_client()
+    with services.db.transaction() as session:
+        client.tokens = {
+            name: {"Authorization": f"Bearer {api_tokens.issue(session, name, 'api', services.clock.now())}"}
+            for name in usernames
+        }
+    return client
 
 
 def csrf_token(client, path: str = "/login") -> str:

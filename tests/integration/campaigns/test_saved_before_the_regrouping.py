@@ -2,18 +2,13 @@
 code after it, and the half-worked campaign they hold runs to its end
 (tests/fixtures/README.md)."""
 
-import shutil
-
 import pytest
-from factories import FIXTURES, REPO_ROOT
+from factories import FIXTURES
 from factories.campaigns import campaign_of, statuses
 from factories.dates import local
+from factories.saved import saved_services
 from factories.tasks import act, task_named
 
-from engine.clock import FixedClock
-from services.bootstrap import bootstrap
-from services.common import schema
-from services.common.config import Config
 from services.identity import user_by_username
 from services.work import draft_of
 
@@ -25,18 +20,7 @@ pytestmark = pytest.mark.database
 
 @pytest.fixture
 def saved(tmp_path):
-    copy = tmp_path / "before_regroup.sqlite3"
-    shutil.copyfile(FIXTURE, copy)
-    services = bootstrap(
-        Config(
-            database_url=f"sqlite:///{copy}",
-            bpmn_dir=REPO_ROOT / "bpmn",
-            instance_dir=tmp_path,
-        ),
-        FixedClock(local(2026, 1, 13, 14, 0)),
-    )
-    schema.upgrade(services.db.engine)
-    services.load_bpmn()
+    services = saved_services(FIXTURE, tmp_path, local(2026, 1, 13, 14, 0))
     yield services
     services.db.dispose()
 

@@ -3,47 +3,30 @@ process, run to their end after the upgrade (README, "Running cases carried over
 ``tests/fixtures/before_cycle.sqlite3`` was written by the code before the change and is
 loaded here with today's, which publishes today's versions beside the old ones."""
 
-import shutil
-
 import pytest
-from factories import FIXTURES, REPO_ROOT
+from factories import FIXTURES
 from factories.campaigns import campaign_of, line, open_campaign, statuses, submit_proposal
 from factories.dates import local
+from factories.saved import saved_services
 from factories.selection import HA, HUNG, KHOA, decide, record_meeting, score_all
 from factories.tasks import act
 from sqlalchemy import func, select
 
-from engine.clock import FixedClock
 from engine.models import ProcessDefinition, ProcessInstance
-from services.bootstrap import bootstrap
 from services.campaigns import _campaigns as campaigns
 from services.commitments import Commitment
-from services.common import schema
-from services.common.config import Config
 from services.selection import Candidate
 
 FIXTURE = FIXTURES / "before_cycle.sqlite3"
 DATA_KEY = "dGFsZW50Zmxvdy10ZXN0LWZpeHR1cmUta2V5LTAwMDA="  # the fixture's (write_before_cycle.py)
-CAMPAIGN_ID, ROUND_ID = 1, 1
+CAMPAIGN_ID = 1
 
 pytestmark = pytest.mark.database
 
 
 @pytest.fixture
 def saved(tmp_path):
-    copy = tmp_path / "before_cycle.sqlite3"
-    shutil.copyfile(FIXTURE, copy)
-    services = bootstrap(
-        Config(
-            database_url=f"sqlite:///{copy}",
-            bpmn_dir=REPO_ROOT / "bpmn",
-            instance_dir=tmp_path,
-            data_key=DATA_KEY,
-        ),
-        FixedClock(local(2027, 1, 12, 14, 0)),
-    )
-    schema.upgrade(services.db.engine)
-    services.load_bpmn()
+    services = saved_services(FIXTURE, tmp_path, local(2027, 1, 12, 14, 0), DATA_KEY)
     yield services
     services.db.dispose()
 

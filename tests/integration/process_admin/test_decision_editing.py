@@ -3,10 +3,9 @@
 
 import pytest
 from factories.dates import local
-from factories.web import web_app
+from factories.web import api_client
 
 from services import process_admin
-from services.identity import _api_tokens as api_tokens
 
 TABLE = "/api/v1/admin/processes/candidate_dossier/decisions/dossier_checklist.dmn"
 
@@ -14,13 +13,7 @@ TABLE = "/api/v1/admin/processes/candidate_dossier/decisions/dossier_checklist.d
 @pytest.fixture
 def api(commune):
     commune.clock.set(local(2026, 12, 1, 9, 0))
-    client = web_app(commune).test_client()
-    with commune.db.transaction() as session:
-        client.tokens = {
-            name: {"Authorization": f"Bearer {api_tokens.issue(session, name, 'api', commune.clock.now())}"}
-            for name in ("vhxh.canbo", "admin")
-        }
-    return client
+    return api_client(commune, "vhxh.canbo", "admin")
 
 
 def test_the_admin_reads_tries_and_saves_a_table_into_the_draft(api, commune):

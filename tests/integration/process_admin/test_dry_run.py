@@ -8,13 +8,12 @@ from factories.calls import bundle, call_activity, loop_xml, process
 from factories.connectors import publish_with, service_task
 from factories.dates import local
 from factories.messages import message_declaration, throw, with_declarations
-from factories.web import web_app
+from factories.web import api_client
 from sqlalchemy import func, select
 
 from engine.models import BufferedMessage, HumanTask, ProcessDefinition, ProcessInstance
 from services import process_admin
 from services.documents import StoredDocument
-from services.identity import _api_tokens as api_tokens
 
 DRY_RUN = "/api/v1/admin/processes/{key}/draft/dry-run"
 
@@ -22,13 +21,7 @@ DRY_RUN = "/api/v1/admin/processes/{key}/draft/dry-run"
 @pytest.fixture
 def api(commune):
     commune.clock.set(local(2026, 1, 10, 9, 0))
-    client = web_app(commune).test_client()
-    with commune.db.transaction() as session:
-        client.tokens = {
-            name: {"Authorization": f"Bearer {api_tokens.issue(session, name, 'api', commune.clock.now())}"}
-            for name in ("vhxh.canbo", "admin")
-        }
-    return client
+    return api_client(commune, "vhxh.canbo", "admin")
 
 
 def _counts(commune) -> tuple[int, int, int]:
