@@ -107,6 +107,17 @@ class DecisionUse:
 
 
 @dataclass(frozen=True)
+class MessageUse:
+    """A message the code delivers to the process's waiting instances (``name``), and the
+    correlation key those instances wait on with the properties the code fills in."""
+
+    name: str
+    meaning: str
+    correlation_key: str
+    properties: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class ProcessContract:
     """What one capability needs from one process.
 
@@ -122,6 +133,7 @@ class ProcessContract:
     outcomes: Mapping[str, str] | None = None
     start_data: tuple[str, ...] = ()
     decisions: tuple[DecisionUse, ...] = ()
+    messages: tuple[MessageUse, ...] = ()
 
     def element(self, element_id: str) -> Element | None:
         return next((element for element in self.elements if element.id == element_id), None)
@@ -231,6 +243,7 @@ def check(
             violations += _element_violations(contract, element, drawn, previous, forms)
         if contract.outcomes is not None:
             violations += _outcome_violations(contract, contract.outcomes, drawn, previous)
+        violations += [v for use in contract.messages if (v := _message_violation(contract, use, tree))]
         example = meta.get("start_data_example", {}) if isinstance(meta, Mapping) else {}
         missing = [name for name in contract.start_data if name not in example]
         if missing:
@@ -246,6 +259,46 @@ def check(
                 )
             )
     return list(dict.fromkeys(violations))
+
+
+def _message_violation(contract: ProcessContract, use: MessageUse, tree) -> Violation | None:
+    """The message must stay drawn under its name, and its correlation key must keep the
+    properties the code fills in (their ids), or deliveries would find no instance."""
+    if not any(drawn.get("name") == use.name for drawn in tree.iter(f"{{{BPMN_MODEL}}}message")):
+        return Violation(
+            Message(
+                "Do not delete the message «%(name)s» or rename it: %(needed_by)s (%(capability)s) sends it.",
+                name=use.name,
+                **_who(contract),
+            ),
+            None,
+        )
+    key = next(
+        (
+            drawn
+            for drawn in tree.iter(f"{{{BPMN_MODEL}}}correlationKey")
+            if drawn.get("name") == use.correlation_key
+        ),
+        None,
+    )
+    kept = (
+        {(ref.text or "").strip() for ref in key.iter(f"{{{BPMN_MODEL}}}correlationPropertyRef")}
+        if key is not None
+        else set()
+    )
+    if set(use.properties) <= kept:
+        return None
+    return Violation(
+        Message(
+            "The correlation key «%(key)s» must keep the properties %(names)s: %(needed_by)s "
+            "(%(capability)s) finds the instance waiting for the message «%(name)s» by them.",
+            key=use.correlation_key,
+            names=", ".join(use.properties),
+            name=use.name,
+            **_who(contract),
+        ),
+        None,
+    )
 
 
 def _element_violations(
@@ -483,6 +536,11 @@ def describe(contracts: Iterable[ProcessContract]) -> str:
                 rows.append(
                     f"| `{decision.id}` | decision table | `{contract.capability}` | "
                     f"{decision.meaning}{given}; reads {reads} |"
+                )
+            for use in contract.messages:
+                rows.append(
+                    f"| `{use.name}` | message | `{contract.capability}` | {use.meaning}; correlation key "
+                    f"`{use.correlation_key}`: {', '.join(f'`{name}`' for name in use.properties)} |"
                 )
             for end_event, outcome in (contract.outcomes or {}).items():
                 rows.append(

@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from engine.contracts import Element, ProcessContract, user_task
+from engine.contracts import Element, MessageUse, ProcessContract, user_task
 from engine.errors import NotFound
 from engine.helpers import as_instant
 from engine.messages import Message
@@ -54,6 +54,8 @@ CAMPAIGN_PROCESS = "commune_campaign"
 UNIT_PROCESS = "unit_proposal"
 ASK_UNITS = "ask_units"  # the campaign's call activity: one unit_proposal per addressed unit
 RETURNED_MESSAGE = "proposal_returned"  # what a return for clarification sends to the unit's instance
+# The correlation key the unit's instance waits on: its campaign and its unit's code.
+UNIT_ANSWER, UNIT_ANSWER_PROPERTIES = "unit_answer", ("answer_campaign", "answer_unit")
 # Proposals that count in the aggregation: on time, or late and accepted by a leader.
 COUNTED = ("submitted", "accepted_late")
 # A unit instance's outcome is the end event it reaches: the proposal's status.
@@ -126,6 +128,14 @@ CONTRACTS = (
             ),
         ),
         outcomes=UNIT_OUTCOMES,
+        messages=(
+            MessageUse(
+                RETURNED_MESSAGE,
+                "Phòng VH-XH's return for clarification, with its reason (`clarification`)",
+                UNIT_ANSWER,
+                UNIT_ANSWER_PROPERTIES,
+            ),
+        ),
         start_data=(
             "campaign_id",
             "title",
@@ -697,7 +707,8 @@ def _waits_for_return(session: Session, instance_id: int) -> bool:
 def _unit_correlation(payload: dict) -> dict:
     """What the unit's instance waits for: its campaign and unit, the correlation key
     unit_answer of unit_proposal.bpmn."""
-    return {"unit_answer": {"campaign_id": payload["campaign_id"], "unit_code": payload["unit_code"]}}
+    campaign, unit = UNIT_ANSWER_PROPERTIES
+    return {UNIT_ANSWER: {campaign: payload["campaign_id"], unit: payload["unit_code"]}}
 
 
 def _new_round(session, runtime, campaign, unit, proposal, reason, at) -> InstanceChange:

@@ -45,19 +45,38 @@ NOT_ELEMENTS = {
 }
 
 
+# What a BPMN file names that is data, not an element: a multi-instance's item is the name
+# of a variable (ask_units' `unit`), read by the BPMN's own mappings, never by the code.
+DATA_ITEMS = {"inputDataItem", "outputDataItem", "loopDataInputRef", "loopDataOutputRef"}
+
+
 def _drawn_ids() -> dict[str, str]:
     """Every element id and process key of bpmn/, with the bundle it is in."""
     ids = {}
     for key in BUNDLES:
         ids[key] = key
         for element in etree.parse(str(BPMN_DIR / key / f"{key}.bpmn")).iter():
-            if isinstance(element.tag, str) and element.get("id") and "BPMN/20100524/MODEL" in element.tag:
+            if (
+                isinstance(element.tag, str)
+                and element.get("id")
+                and "BPMN/20100524/MODEL" in element.tag
+                and etree.QName(element).localname not in DATA_ITEMS
+            ):
                 ids[element.get("id")] = key
     return ids
 
 
 def _named_by_contracts(contracts: list[ProcessContract]) -> set[str]:
-    return {contract.key for contract in contracts} | set().union(*(c.element_ids for c in contracts))
+    """Element ids, outcomes, and the messages the code sends with their correlation properties."""
+    messages = {
+        name
+        for contract in contracts
+        for use in contract.messages
+        for name in (use.name, use.correlation_key, *use.properties)
+    }
+    return (
+        {contract.key for contract in contracts} | messages | set().union(*(c.element_ids for c in contracts))
+    )
 
 
 def _string_literals(root: Path):
@@ -89,7 +108,7 @@ def test_every_name_the_code_reads_is_in_a_contract(services):
             if value in drawn and value not in named and value not in NOT_ELEMENTS
         }
     )
-    assert unnamed == [], "the code reads BPMN names no contract declares"
+    assert unnamed == [], f"the code reads BPMN names no contract declares: {unnamed}"
     # ... and every contract names what is drawn in bpmn/ today.
     for contract in contracts:
         for element_id in contract.element_ids:
@@ -180,6 +199,24 @@ def test_renaming_or_deleting_a_contracted_element_is_refused_naming_it(commune,
             f"deleting {key}.{element_id}: {problems}"
         )
     assert _versions(services, key) == [1]
+
+
+def test_a_message_the_code_sends_and_its_correlation_stay(commune):
+    """Renaming the message the code delivers, or taking a property off the correlation
+    key its instances wait on, would leave every return for clarification undelivered."""
+    bpmn = (BPMN_DIR / "unit_proposal" / "unit_proposal.bpmn").read_text(encoding="utf-8")
+    (use,) = [use for contract in commune.runtime.contracts for use in contract.messages]
+    renamed = bpmn.replace(f'name="{use.name}"', f'name="{use.name}_2"')
+    problems = _try_publish(commune, "unit_proposal", renamed)
+    assert any(f"«{use.name}»" in problem and "services/campaigns" in problem for problem in problems), (
+        problems
+    )
+    for prop in use.properties:
+        dropped = bpmn.replace(f"<bpmn:correlationPropertyRef>{prop}</bpmn:correlationPropertyRef>", "")
+        assert dropped != bpmn
+        (problem,) = _try_publish(commune, "unit_proposal", dropped)
+        assert f"«{use.correlation_key}»" in in_vietnamese(problem)
+    assert _versions(commune, "unit_proposal") == [1]
 
 
 def test_an_end_event_no_outcome_maps_is_refused(commune):
@@ -340,28 +377,11 @@ def _publish_unchecked(services, key: str, bpmn: str) -> int:
 def test_an_old_version_reaching_an_unknown_end_event_stops_clearly_and_the_scheduler_goes_on(commune):
     services = commune
     bpmn = (BPMN_DIR / "unit_proposal" / "unit_proposal.bpmn").read_text(encoding="utf-8")
-    assert _publish_unchecked(services, "unit_proposal", rename(bpmn, "submitted", "sent_on_time")) == 2
+    # the end a head's "no demand" reaches, renamed in a version published unchecked
+    renamed = rename(bpmn, "declared_no_demand", "sent_on_time")
+    assert _publish_unchecked(services, "unit_proposal", renamed) == 2
     campaign_id = open_campaign(services, at=local(2026, 1, 5, 9, 0))
-    act(
-        services,
-        "cg_vp.canbo",
-        "draft_proposal",
-        {
-            "no_demand": False,
-            "lines": [
-                {
-                    "field": "ict",
-                    "major": "Công nghệ thông tin",
-                    "criteria": "Tốt nghiệp loại xuất sắc",
-                    "target_group": "excellent_graduate",
-                    "job_position": "Chuyên viên",
-                    "quantity_year": 1,
-                    "quantity_period": 2,
-                }
-            ],
-        },
-        local(2026, 1, 6, 9, 0),
-    )
+    act(services, "cg_vp.canbo", "draft_proposal", {"no_demand": True}, local(2026, 1, 6, 9, 0))
     task = task_named(services, "cg_vp.truong", "approve_proposal")
     client = web_app(services).test_client()
     with services.db.transaction() as session:
