@@ -326,8 +326,9 @@ def _start_catchers(
     first_only: bool,
 ) -> bool:
     """Start an instance of each published process (the first only, for a message) whose
-    start event catches the event, and queue the event for it. The sender's lanes are
-    inherited, as a call activity's children inherit them."""
+    start event catches the event; it catches it at once, with the event's payload as its
+    start data. The sender's lanes are inherited, as a call activity's children inherit
+    them, except those a capability resolves for the process (engine.reactions.LaneSource)."""
     from engine.runtime import StartRequest
 
     started = False
@@ -341,12 +342,22 @@ def _start_catchers(
         )
         if not catching:
             continue
+        lanes = {
+            **(sender.lane_orgs if sender else {}),
+            **runtime.reactions.start_lanes(session, definition.key, event.payload),
+        }
         request = StartRequest(
-            {}, dict(sender.lane_orgs) if sender else {}, sender.business_key if sender else None
+            dict(event.payload),
+            lanes,
+            sender.business_key if sender else None,
+            caught=(
+                event.kind,
+                {"name": event.name, "payload": event.payload, "correlations": event.correlations},
+            ),
         )
-        (change,) = runtime.start_many(session, definition.key, [request], at=at, definition=definition)
-        _enqueue(
-            session, change.instance.saved_id, event.kind, event.name, event.payload, event.correlations, at
+        parent_id = sender.id if sender else None  # the instance viewer links the case to its sender
+        runtime.start_many(
+            session, definition.key, [request], parent_id=parent_id, at=at, definition=definition
         )
         started = True
         if first_only:

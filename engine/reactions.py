@@ -83,11 +83,22 @@ class CaseSource:
 
 
 @dataclass(frozen=True)
+class LaneSource:
+    """Which organisation plays each lane of a case that a message or signal starts
+    (its start event catches it): ``resolve(session, payload)`` from what started it. A
+    FormInvalid it raises refuses the sender's step, with nothing written."""
+
+    process_key: str
+    resolve: Callable[[Session, dict], dict[str, int]]
+
+
+@dataclass(frozen=True)
 class Capability:
     name: str
     contracts: tuple[ProcessContract, ...]
     reactions: tuple[Reaction, ...]
     case_sources: tuple[CaseSource, ...] = ()
+    lane_sources: tuple[LaneSource, ...] = ()
 
     def __post_init__(self):
         problems = list(self.problems())
@@ -157,6 +168,16 @@ class ReactionTable:
             for source in capability.case_sources
             if (source.process_key, source.task) == (process_key, task)
             for key, value in source.provide(session, instance_id, at).items()
+        }
+
+    def start_lanes(self, session: Session, process_key: str, payload: dict) -> dict[str, int]:
+        """The lanes the capabilities resolve for a case of ``process_key`` that an event starts."""
+        return {
+            lane: org
+            for capability in self.capabilities
+            for source in capability.lane_sources
+            if source.process_key == process_key
+            for lane, org in source.resolve(session, payload).items()
         }
 
     def dispatch(self, session: Session, change: InstanceChange) -> None:

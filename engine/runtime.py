@@ -178,6 +178,9 @@ class StartRequest:
     lane_orgs: dict[str, int]
     business_key: str | None = None
     call: tuple[int, int] | None = None  # a call activity's child: (call id, child index)
+    # A case started by a message or signal: (kind, the event as the inbox keeps it), caught
+    # by its start event in the same operation (engine.messaging, docs/events.md).
+    caught: tuple[str, dict] | None = None
 
 
 class SpecCache:
@@ -327,6 +330,9 @@ class WorkflowRuntime:
                     child_index=request.call[1] if request.call else None,
                 )
                 error = self._advance(workflow)
+                if request.caught is not None and error is None:
+                    messaging.catch(workflow, *request.caught)
+                    error = self._advance(workflow)
                 reached = _reached(workflow, set(), set())
                 _check_reached(instance, compiled, reached)
                 links, error = self._links(session, instance, workflow, frozenset(), error)
@@ -988,6 +994,11 @@ class WorkflowRuntime:
             return self.write(
                 session, self._pending(session, instance, workflow, compiled, at, error, before, CONNECTOR)
             )
+
+    def draws(self, definition: ProcessDefinition, element_id: str) -> bool:
+        """Whether the version ``definition`` draws the element ``element_id``, at any depth:
+        code kept for versions drawn before an element existed asks it."""
+        return any(spec.bpmn_id == element_id for spec in all_task_specs(self.specs.get(definition)))
 
     def send_message(
         self, session: Session, name: str, payload: dict, correlations: dict, at: datetime | None = None

@@ -2,12 +2,14 @@
 run by Sở Nội vụ.
 
 When a commune records its dispatch to the city (``commune_campaign`` task
-``record_city_submission``), the submission arrives at the city as a case: a
-``CommuneSubmission`` with its own small ``commune_submission`` instance, where a Sở Nội
-vụ officer registers the incoming dispatch. The year's ``CityRound`` (opened with the
-first submission of that year, with its ``city_consolidation`` instance) consolidates the
-registered submissions by field and job position; the city chair approves the targets or
-returns the consolidation to Sở Nội vụ.
+``record_city_submission``), its event ``dispatch_sent`` throws the message
+``commune_dispatch``, which starts the city's ``commune_submission`` (its start event
+catches it): the submission arrives at the city as a case, a ``CommuneSubmission`` where a
+Sở Nội vụ officer registers the incoming dispatch. For a campaign on a version drawn
+before that event, the code sends the same message when the dispatch is recorded. The
+year's ``CityRound`` (opened with the first submission of that year, with its
+``city_consolidation`` instance) consolidates the registered submissions by field and
+job position; the city chair approves the targets or returns the consolidation to Sở Nội vụ.
 
 The engine tells this module about every step of those instances (``register``); it keeps
 the two tables in step, in the same transaction, and refuses a step that breaks a rule by
@@ -21,11 +23,12 @@ from datetime import datetime
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session
 
-from engine.contracts import ProcessContract, script_task, user_task
+from engine.contracts import Element, ProcessContract, script_task, user_task
 from engine.errors import FormInvalid, NotFound
 from engine.forms import FieldError
 from engine.messages import Message
-from engine.reactions import Capability, CaseSource, completed, ended, reached
+from engine.models import ProcessDefinition
+from engine.reactions import Capability, CaseSource, LaneSource, completed, ended, reached, started
 from engine.runtime import InstanceChange, WorkflowRuntime
 from engine.store import TaskRecord
 from services.campaigns import CAMPAIGN_PROCESS, COUNTED, Campaign, ProposalLine, UnitProposal, field_titles
@@ -45,6 +48,9 @@ from services.identity import (
 
 CONSOLIDATION_PROCESS = "city_consolidation"
 SUBMISSION_PROCESS = "commune_submission"
+# The message a commune's dispatch is (thrown by commune_campaign's dispatch_sent), and what it carries.
+DISPATCH_MESSAGE, DISPATCH_SENT = "commune_dispatch", "dispatch_sent"
+DISPATCH_DATA = ("campaign_id", "year", "commune_name", "dispatch_number", "dispatch_date")
 # Sở Nội vụ consolidates within 10 working days of the round's opening (the BPMN's due;
 # a returned consolidation is redone within 5 working days of the return).
 CONSOLIDATE_DAYS = 10
@@ -63,8 +69,14 @@ CONTRACTS = (
         (
             user_task(
                 "record_city_submission",
-                "completed: the commune's dispatch arrives at the city as a case "
-                "(after services/campaigns recorded it)",
+                "completed, on a version drawn before `dispatch_sent`: the code sends `commune_dispatch` "
+                "itself (after services/campaigns recorded the dispatch)",
+            ),
+            Element(
+                DISPATCH_SENT,
+                "intermediateThrowEvent",
+                f"throws `{DISPATCH_MESSAGE}` with {', '.join(f'`{name}`' for name in DISPATCH_DATA)}: "
+                f"it starts the city's `{SUBMISSION_PROCESS}`",
             ),
         ),
     ),
@@ -73,6 +85,12 @@ CONTRACTS = (
         "services/city",
         NEEDED_BY,
         (
+            Element(
+                "submission_received",
+                "startEvent",
+                f"catches `{DISPATCH_MESSAGE}`: the dispatch arrives at the city, its payload is the "
+                "start data; the year's round opens with the first one",
+            ),
             user_task(
                 "register_submission",
                 "Sở Nội vụ registers the dispatch: only registered submissions enter "
@@ -81,17 +99,7 @@ CONTRACTS = (
                 "note",
             ),
         ),
-        start_data=(
-            "submission_id",
-            "city_round_id",
-            "year",
-            "commune_name",
-            "dispatch_number",
-            "dispatch_date",
-            "received_at",
-            "quantity_year",
-            "quantity_period",
-        ),
+        start_data=DISPATCH_DATA,
     ),
     ProcessContract(
         CONSOLIDATION_PROCESS,
@@ -142,7 +150,10 @@ def register(runtime: WorkflowRuntime) -> None:
                 completed(
                     CAMPAIGN_PROCESS,
                     "record_city_submission",
-                    lambda session, change: _campaign_submitted(session, runtime, change),
+                    lambda session, change: _dispatch_recorded(session, runtime, change),
+                ),
+                started(
+                    SUBMISSION_PROCESS, lambda session, change: _dispatch_arrived(session, runtime, change)
                 ),
                 completed(SUBMISSION_PROCESS, "register_submission", _registered),
                 completed(CONSOLIDATION_PROCESS, "consolidate_demand", _consolidated),
@@ -161,6 +172,7 @@ def register(runtime: WorkflowRuntime) -> None:
                     lambda session, instance_id, at: _demand_case(session, runtime, instance_id),
                 ),
             ),
+            lane_sources=(LaneSource(SUBMISSION_PROCESS, _dispatch_lanes),),
         )
     )
 
@@ -172,7 +184,11 @@ def _dispatch_case(session: Session, runtime: WorkflowRuntime, instance_id: int)
         return {}
     titles = field_titles(session, runtime)
     campaign = session.get_one(Campaign, submission.campaign_id)
+    commune = session.get_one(OrgUnit, submission.commune_id)
     return {
+        "commune_name": commune.name,
+        "dispatch_number": submission.dispatch_number,
+        **_quantities(submission.lines),
         "dispatch_date_shown": f"{campaign.dispatch_date:%d/%m/%Y}" if campaign.dispatch_date else "",
         "received_shown": local_time(submission.received_at),
         "submission_lines": [
@@ -211,26 +227,33 @@ def _completion(change: InstanceChange) -> tuple[TaskRecord, dict]:
     return done, done.completed_data
 
 
-def _campaign_submitted(session: Session, runtime: WorkflowRuntime, change: InstanceChange) -> None:
+def _dispatch_recorded(session: Session, runtime: WorkflowRuntime, change: InstanceChange) -> None:
+    """A campaign on a version drawn before ``dispatch_sent``: the code sends its dispatch
+    as that event would have. (On today's versions the event sends it, just after.)"""
+    definition = session.get_one(ProcessDefinition, change.instance.definition_id)
+    if runtime.draws(definition, DISPATCH_SENT):
+        return
     campaign = session.scalar(select(Campaign).where(Campaign.instance_id == change.instance.id))
-    if campaign is not None:
-        done, _ = _completion(change)
-        receive_submission(session, runtime, campaign, change.at, actor_id=done.completed_by)
+    if campaign is not None and not _received(session, campaign.id):
+        payload = {
+            "campaign_id": campaign.id,
+            "year": campaign.target_year,
+            **{name: change.data.get(name) for name in ("commune_name", "dispatch_number", "dispatch_date")},
+        }
+        runtime.send_message(session, DISPATCH_MESSAGE, payload, {}, change.at)
 
 
-def receive_submission(
-    session: Session, runtime: WorkflowRuntime, campaign: Campaign, at: datetime, actor_id: int | None = None
-) -> CommuneSubmission:
-    """Make a submitted campaign a case at the city: its year's round (opened now if it is
-    the first of the year) and a submission for Sở Nội vụ to register. Idempotent."""
-    existing = session.scalar(select(CommuneSubmission).where(CommuneSubmission.campaign_id == campaign.id))
-    if existing is not None:
-        return existing
-    commune = session.get_one(OrgUnit, campaign.commune_id)
+def _received(session: Session, campaign_id: int) -> bool:
+    return session.scalar(select(exists().where(CommuneSubmission.campaign_id == campaign_id))) or False
+
+
+def _home_affairs(session: Session, commune: OrgUnit) -> tuple[OrgUnit, OrgUnit]:
+    """The commune's city and its Department of Home Affairs; a gap in the directory refuses
+    the dispatch on its task page rather than lose it."""
     try:
         city = city_of(session, commune)
-        home_affairs = department_of(session, city, HOME_AFFAIRS)
-    except NotFound:  # a gap in the directory: refuse the dispatch on its task page rather than lose it
+        return city, department_of(session, city, HOME_AFFAIRS)
+    except NotFound:
         raise FormInvalid(
             [
                 FieldError(
@@ -243,8 +266,44 @@ def receive_submission(
                 )
             ]
         ) from None
+
+
+def _dispatch_campaign(session: Session, payload: dict) -> Campaign | None:
+    campaign_id = payload.get("campaign_id")
+    return session.get(Campaign, campaign_id) if isinstance(campaign_id, int) else None
+
+
+def _dispatch_lanes(session: Session, payload: dict) -> dict[str, int]:
+    """The case a dispatch starts is Sở Nội vụ's: the department of the commune's city.
+    (A dispatch of no campaign, a dry run's example, keeps the sender's lanes.)"""
+    campaign = _dispatch_campaign(session, payload)
+    if campaign is None:
+        return {}
+    _, home_affairs = _home_affairs(session, session.get_one(OrgUnit, campaign.commune_id))
+    return {SNV_OFFICER: home_affairs.id}
+
+
+def _dispatch_arrived(session: Session, runtime: WorkflowRuntime, change: InstanceChange) -> None:
+    """The dispatch is a case at the city: its year's round (opened now if it is the
+    first of the year) and a submission for Sở Nội vụ to register."""
+    campaign = _dispatch_campaign(session, change.data)
+    if campaign is None:
+        return
+    if _received(session, campaign.id):
+        raise FormInvalid(
+            [
+                FieldError(
+                    "",
+                    "dispatch_already_received",
+                    Message("This commune's dispatch for the campaign has already reached the city."),
+                )
+            ]
+        )
+    commune = session.get_one(OrgUnit, campaign.commune_id)
+    city, home_affairs = _home_affairs(session, commune)
+    at = change.at
     city_round = city_round_for_year(session, campaign.target_year) or _open_round(
-        session, runtime, campaign.target_year, city, home_affairs, at, actor_id
+        session, runtime, campaign.target_year, city, home_affairs, at
     )
     lines = submission_lines(session, campaign, commune)
     submission = CommuneSubmission(
@@ -252,44 +311,26 @@ def receive_submission(
         campaign_id=campaign.id,
         commune_id=commune.id,
         status=RECEIVED,
-        dispatch_number=campaign.dispatch_number,
+        dispatch_number=change.data.get("dispatch_number") or campaign.dispatch_number,
         lines=lines,
         received_at=at,
+        instance_id=change.instance.saved_id,
     )
     session.add(submission)
     session.flush()
-    data = {
-        "submission_id": submission.id,
-        "city_round_id": city_round.id,
-        "year": city_round.year,
-        "commune_name": commune.name,
-        "dispatch_number": campaign.dispatch_number,
-        "dispatch_date": campaign.dispatch_date.isoformat() if campaign.dispatch_date else None,
-        "received_at": _local_iso(at),
-        **_quantities(lines),
-    }
-    submission.instance_id = runtime.start(
-        session,
-        SUBMISSION_PROCESS,
-        data,
-        lane_orgs={SNV_OFFICER: home_affairs.id},
-        business_key=f"commune_submission:{submission.id}",
-        at=at,
-    ).instance.id
     audit.record(
         session,
         at,
-        actor_id,
+        None,
         "commune_submission_received",
         f"commune_submission:{submission.id}",
         campaign_id=campaign.id,
         commune=commune.code,
         city_round_id=city_round.id,
-        dispatch_number=campaign.dispatch_number,
+        dispatch_number=submission.dispatch_number,
         after_approval=city_round.status == APPROVED,
         **_quantities(lines),
     )
-    return submission
 
 
 def _open_round(
@@ -299,7 +340,6 @@ def _open_round(
     city: OrgUnit,
     home_affairs: OrgUnit,
     at: datetime,
-    actor_id: int | None,
 ) -> CityRound:
     city_round = CityRound(year=year, city_id=city.id, status=COLLECTING, opened_at=at)
     session.add(city_round)
@@ -320,7 +360,7 @@ def _open_round(
         business_key=f"city_round:{year}",
         at=at,
     ).instance.id
-    audit.record(session, at, actor_id, "city_round_opened", f"city_round:{city_round.id}", year=year)
+    audit.record(session, at, None, "city_round_opened", f"city_round:{city_round.id}", year=year)
     return city_round
 
 

@@ -23,7 +23,7 @@ from factories.words import in_vietnamese
 from sqlalchemy import select
 
 from engine.errors import FormInvalid, NotFound
-from engine.models import HumanTask
+from engine.models import HumanTask, ProcessInstance
 from services.campaigns import Campaign
 from services.city import CityRound, _consolidation as city_consolidation
 from services.city._models import CommuneSubmission
@@ -95,6 +95,13 @@ def test_two_communes_are_registered_consolidated_returned_once_and_approved(com
     ]
     registration = registration_task(services, CAM_GIANG)
     assert registration.due_at == local(2026, 1, 16, 0, 0)  # by the end of the next working day
+    # The case was started by the commune's message commune_dispatch: its payload is the case's
+    # data (the task's title names the commune), its sender is its parent in the instance viewer.
+    assert registration.title == "Vào sổ công văn đề xuất của UBND xã Cẩm Giang"
+    with services.db.transaction() as session:
+        case = session.get_one(ProcessInstance, registration.instance_id)
+        sender = session.get_one(ProcessInstance, case.parent_id)
+    assert (sender.process_key, sender.business_key) == ("commune_campaign", case.business_key)
     consolidation_task = task_named(services, "snv.canbo", "consolidate_demand")
     assert consolidation_task.due_at == local(2026, 1, 29, 0, 0)  # 10 working days after 14/01
 

@@ -9,11 +9,12 @@ from factories.campaigns import campaign_of, line, open_campaign, statuses, subm
 from factories.dates import local
 from factories.saved import saved_services
 from factories.selection import HA, HUNG, KHOA, decide, record_meeting, score_all
-from factories.tasks import act
+from factories.tasks import act, task_named
 from sqlalchemy import func, select
 
 from engine.models import ProcessDefinition, ProcessInstance
 from services.campaigns import _campaigns as campaigns
+from services.city._models import CommuneSubmission
 from services.commitments import Commitment
 from services.selection import Candidate
 
@@ -87,6 +88,17 @@ def test_the_campaign_opened_before_runs_to_its_end_beside_one_opened_after(save
         local(2027, 1, 14, 17, 0),
     )
     assert campaign_of(saved, CAMPAIGN_ID).status == "submitted"
+    # Its version throws no dispatch: the code sent the message for it, and the city's case
+    # started on today's commune_submission, with Sở Nội vụ's task open.
+    with saved.db.read() as session:
+        submission = session.scalar(
+            select(CommuneSubmission).where(CommuneSubmission.campaign_id == CAMPAIGN_ID)
+        )
+        assert submission is not None and submission.dispatch_number == "12/UBND-VHXH"
+        instance = session.get_one(ProcessInstance, submission.instance_id)
+        assert instance.process_key == "commune_submission"
+    assert _version_of(saved, submission.instance_id) == 2  # the version whose start catches the message
+    assert task_named(saved, "snv.canbo", "register_submission").instance_id == submission.instance_id
     assert set(statuses(saved, new_id).values()) == {"not_started"}  # its cutoff is in 2028
 
 

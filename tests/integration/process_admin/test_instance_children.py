@@ -191,7 +191,8 @@ def test_children_started_by_code_are_listed_and_link_back(commune):
 
     html = _page(admin, f"/admin/instances/{campaign.id}")
     section = _section(html, "direct")
-    assert "Phiên chạy con do ứng dụng khởi tạo" in section and "Bước gọi quy trình" not in section
+    assert "Phiên chạy con do ứng dụng hoặc thông điệp khởi tạo" in section
+    assert "Bước gọi quy trình" not in section
     assert _counts(section) == {
         "all": 10,
         "running": 10,
@@ -207,7 +208,7 @@ def test_children_started_by_code_are_listed_and_link_back(commune):
     child = _page(admin, f"/admin/instances/{units[3]}")
     parent = re.search(r'<p class="meta" id="instance-parent">(.*?)</p>', child, re.S).group(1)
     assert f'href="/admin/instances/{campaign.id}?call=direct&amp;page=1#children-direct"' in parent
-    assert "do ứng dụng khởi tạo, không qua bước gọi quy trình" in parent
+    assert "do ứng dụng hoặc một thông điệp khởi tạo, không qua bước gọi quy trình" in parent
     filtered = _section(_page(admin, f"/admin/instances/{campaign.id}?call=direct&state=completed"), "direct")
     assert "Không có phiên chạy con nào ở trạng thái này." in filtered
 
