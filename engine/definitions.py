@@ -363,6 +363,7 @@ def compile_bundle(
         at or clock.SystemClock().now(),
         BASE_HELPERS if helpers is None else helpers,
         roles,
+        frozenset(known_data(compiled)),
     )
     problems = _attach_decisions(compiled, bundle, contracts, decision_uses, context.helpers)
     problems += _check_specs(compiled, context) + _unsupported_elements(tree, DROPPED_ELEMENTS) + broken
@@ -605,6 +606,9 @@ class _CheckContext:
     at: datetime
     helpers: dict
     roles: set[str] | None
+    # What the process assigns itself (a script, a form, a connector's answer): a timer
+    # reading it cannot be tried with the start data alone, and is checked when it runs.
+    assigned: frozenset[str] = frozenset()
 
 
 def _check_specs(compiled: CompiledProcess, context: _CheckContext) -> list[Problem]:
@@ -743,7 +747,9 @@ def known_data(compiled: CompiledProcess) -> set[str]:
     return names
 
 
-def call_problems(session: Session, compiled: CompiledProcess, helpers: dict) -> list[Problem]:
+def call_problems(
+    session: Session, compiled: CompiledProcess, helpers: dict, contracts: Iterable[ProcessContract] = ()
+) -> list[Problem]:
     """Each call activity's called process must be published (its pinned version, if
     pinned) and the mappings must name real data: what the caller reads exists in the
     caller, what the child starts with is what the called process declares it takes
@@ -769,7 +775,9 @@ def call_problems(session: Session, compiled: CompiledProcess, helpers: dict) ->
             problems.append(Problem(about(label, kind, missing), element))
             continue
         callee = bundle_of(called)
-        callee_compiled = compiled if called.key == compiled.key else _compile_published(called, helpers)
+        callee_compiled = (
+            compiled if called.key == compiled.key else _compile_published(called, helpers, contracts)
+        )
         takes = set(callee.meta.get("start_data_example", {}))
         child_data = known_data(callee_compiled) | set(helpers)
         lanes = {spec.lane for spec in all_task_specs(callee_compiled) if getattr(spec, "lane", None)}
@@ -834,8 +842,12 @@ def _called_version(session: Session, key: str, version: int | None) -> ProcessD
     return session.scalars(query.order_by(ProcessDefinition.version.desc()).limit(1)).first()
 
 
-def _compile_published(definition: ProcessDefinition, helpers: dict) -> CompiledProcess:
-    return compile_bundle(bundle_of(definition), definition.created_at, helpers)
+def _compile_published(
+    definition: ProcessDefinition, helpers: dict, contracts: Iterable[ProcessContract]
+) -> CompiledProcess:
+    """A stored version, as it runs: the tables the code evaluates get their data from it."""
+    uses = [use for contract in contracts if contract.key == definition.key for use in contract.decisions]
+    return compile_bundle(bundle_of(definition), definition.created_at, helpers, decision_uses=uses)
 
 
 def publishing_order(bundles: list[Bundle]) -> list[Bundle]:
@@ -946,7 +958,9 @@ def _check_definition(definition, context: _CheckContext, problem) -> list[Probl
                 definition.expression, dict(context.example)
             )
             _parse_timer_value(definition, value)
-    except Exception as error:  # any failure means the timer could never fire as drawn
+    except Exception as error:  # any failure means the timer could never fire as drawn...
+        if isinstance(error, NameError) and error.name in context.assigned:
+            return []  # ...but data the process assigns itself exists only when it runs
         return [
             problem(
                 Message(
@@ -1077,7 +1091,7 @@ def publish(
     previous = latest.bpmn_xml.encode("utf-8") if latest else None
     registered = {} if connectors is None else connectors  # none registered: no service task runs
     compiled = compile_bundle(bundle, at, helpers, roles, contracts, previous, connectors=registered)
-    problems = call_problems(session, compiled, BASE_HELPERS if helpers is None else helpers)
+    problems = call_problems(session, compiled, BASE_HELPERS if helpers is None else helpers, contracts)
     if problems:
         raise DefinitionRejected(Message("%(file)s was refused", file=f"{bundle.key}.bpmn"), problems)
     if latest is not None and latest.sha256 == bundle.sha256:

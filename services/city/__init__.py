@@ -4,6 +4,7 @@ This module is the context's public face: other contexts and the web layer impor
 what it names (the import contracts in setup.cfg)."""
 
 from services.city._consolidation import (
+    approved_lines,
     city_round_for_board,
     consolidated_list,
     may_see_city_round,
@@ -15,6 +16,7 @@ from services.city._models import CityRound
 
 __all__ = [
     "CityRound",
+    "approved_lines",
     "city_round_for_board",
     "consolidated_list",
     "may_see_city_round",

@@ -28,7 +28,7 @@ from engine.errors import FormInvalid, NotFound
 from engine.forms import FieldError
 from engine.messages import Message
 from engine.models import ProcessDefinition
-from engine.reactions import Capability, CaseSource, LaneSource, completed, ended, reached, started
+from engine.reactions import Capability, CaseSource, LaneSource, completed, reached, started
 from engine.runtime import InstanceChange, WorkflowRuntime
 from engine.store import TaskRecord
 from services.campaigns import CAMPAIGN_PROCESS, COUNTED, Campaign, ProposalLine, UnitProposal, field_titles
@@ -48,6 +48,7 @@ from services.identity import (
 
 CONSOLIDATION_PROCESS = "city_consolidation"
 SUBMISSION_PROCESS = "commune_submission"
+DEMAND_APPROVED = "demand_approved"
 # The message a commune's dispatch is (thrown by commune_campaign's dispatch_sent), and what it carries.
 DISPATCH_MESSAGE, DISPATCH_SENT = "commune_dispatch", "dispatch_sent"
 DISPATCH_DATA = ("campaign_id", "year", "commune_name", "dispatch_number", "dispatch_date")
@@ -125,8 +126,13 @@ CONTRACTS = (
                 "reached when the chair returns the consolidation: the snapshot is "
                 "dropped, `consolidate_demand` opens again",
             ),
+            Element(
+                DEMAND_APPROVED,
+                "intermediateThrowEvent",
+                "reached: the chair's approval and targets are recorded (the end event of versions "
+                "drawn before the year called its selection round)",
+            ),
         ),
-        outcomes={"demand_approved": "approved"},
         start_data=(
             "city_round_id",
             "year",
@@ -157,7 +163,7 @@ def register(runtime: WorkflowRuntime) -> None:
                 ),
                 completed(SUBMISSION_PROCESS, "register_submission", _registered),
                 completed(CONSOLIDATION_PROCESS, "consolidate_demand", _consolidated),
-                ended(CONSOLIDATION_PROCESS, "demand_approved", _approved),
+                reached(CONSOLIDATION_PROCESS, DEMAND_APPROVED, _approved),
                 reached(CONSOLIDATION_PROCESS, "reopen_consolidation", _returned),
             ),
             case_sources=(
@@ -671,6 +677,24 @@ def submissions_of(session: Session, round_id: int) -> list[dict]:
         }
         for submission, code, name, dispatch_date in rows
     ]
+
+
+def approved_lines(session: Session, city_round: CityRound) -> list[dict]:
+    """The registered submissions' lines within the approved targets, in order of arrival:
+    each field's lines until its target is reached (the last one cut to fit)."""
+    left = dict(city_round.targets or {})
+    lines = []
+    for (submission,) in session.execute(
+        select(CommuneSubmission)
+        .where(CommuneSubmission.city_round_id == city_round.id, CommuneSubmission.status == REGISTERED)
+        .order_by(CommuneSubmission.received_at, CommuneSubmission.id)
+    ):
+        for line in submission.lines:
+            quantity = min(line["quantity_year"], left.get(line["field"], 0))
+            if quantity > 0:
+                left[line["field"]] -= quantity
+                lines.append({**line, "quantity_year": quantity})
+    return lines
 
 
 def consolidated_list(session: Session, city_round: CityRound) -> dict:

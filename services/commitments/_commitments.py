@@ -29,12 +29,13 @@ from pathlib import PurePosixPath
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
-from engine.contracts import DecisionUse, Field, ProcessContract, user_task
+from engine.connectors import CallContext, Connector, ConnectorError, Parameter
+from engine.contracts import DecisionUse, Element, Field, ProcessContract, user_task
 from engine.errors import FormInvalid, NotFound
 from engine.forms import FieldError
 from engine.messages import Message
-from engine.models import HumanTask
-from engine.reactions import Capability, completed, ended, reached
+from engine.models import HumanTask, ProcessDefinition
+from engine.reactions import Capability, completed, ended, reached, started
 from engine.runtime import InstanceChange, WorkflowRuntime
 from services import documents, people
 from services.commitments._commitment_docx import CommitmentText, dmy, render, vnd
@@ -62,6 +63,30 @@ ONE_TIME = "one_time"  # a support paid once; the others are paid monthly
 
 PROCESS = "commitment"
 SELECTION_PROCESS = "selection_round"
+# The round's call of one commitment per selected person, the connector that opens them
+# for it (its answer: {business key: the child's start data and lanes}), and the event
+# of the round's approval.
+COMMITMENTS_CALL, OPEN_COMMITMENTS, RESULTS_DECIDED = (
+    "sign_commitments",
+    "open_commitments",
+    "results_decided",
+)
+# What a commitment instance starts with.
+START_DATA = (
+    "commitment_id",
+    "document_id",
+    "decision_date",
+    "person_name",
+    "employer_name",
+    "job_position",
+    "legal_basis_title",
+    "commitment_years",
+    "start_date",
+    "end_date",
+    "start_date_text",
+    "end_date_text",
+    "has_support",
+)
 MAX_SCAN_BYTES = 5 * 1024 * 1024
 CATEGORY_TITLES = {
     "excellent_graduate": Message("excellent graduate"),
@@ -116,21 +141,7 @@ CONTRACTS = (
                 outputs=("category", "one_time_support_vnd", "monthly_multiplier", "monthly_region"),
             ),
         ),
-        start_data=(
-            "commitment_id",
-            "document_id",
-            "decision_date",
-            "person_name",
-            "employer_name",
-            "job_position",
-            "legal_basis_title",
-            "commitment_years",
-            "start_date",
-            "end_date",
-            "start_date_text",
-            "end_date_text",
-            "has_support",
-        ),
+        start_data=START_DATA,
     ),
     ProcessContract(
         SELECTION_PROCESS,
@@ -140,24 +151,46 @@ CONTRACTS = (
             user_task(
                 "decide_results", "its `decision_date` is the day the commitments start from", "decision_date"
             ),
+            Element(
+                COMMITMENTS_CALL,
+                "callActivity",
+                f"calls `{PROCESS}` once per selected person (the connector `{OPEN_COMMITMENTS}` "
+                "writes each commitment and its document and gives the child's data)",
+            ),
+            Element(
+                RESULTS_DECIDED,
+                "intermediateThrowEvent",
+                f"reached, on a version drawn before `{COMMITMENTS_CALL}`: the code opens the commitments",
+            ),
         ),
-        outcomes={"results_decided": "decided"},
     ),
 )
 
 
 def register(runtime: WorkflowRuntime) -> None:
     """Reacts to the round's decision after services.selection, which marks the selected."""
+    runtime.register_connector(
+        Connector(
+            OPEN_COMMITMENTS,
+            Message("Open the commitments of a round's selected people"),
+            (
+                Parameter("round_id", "number", Message("Round")),
+                Parameter("decision_date", "text", Message("Decision date")),
+            ),
+            run=lambda context, params: _commitments_to_call(context, runtime, params),
+        )
+    )
     runtime.register(
         Capability(
             "commitments",
             CONTRACTS,
             (
-                ended(
+                reached(
                     SELECTION_PROCESS,
-                    "results_decided",
+                    RESULTS_DECIDED,
                     lambda session, change: _results_decided(session, runtime, change),
                 ),
+                started(PROCESS, _commitment_started),
                 reached(PROCESS, "sign_commitment", _awaiting_signature),
                 completed(PROCESS, "sign_commitment", _step(_signed)),
                 completed(PROCESS, "assign_position", _step(_assigned)),
@@ -175,7 +208,44 @@ def open_commitments(
     session: Session, runtime: WorkflowRuntime, round_id: int, decision_date: date, at: datetime
 ) -> list[Commitment]:
     """A commitment, its document and its instance for every selected candidate of the
-    round who has none yet (running it again after a partial decision is harmless)."""
+    round who has none yet (running it again after a partial decision is harmless): what
+    the code does for a round on a version drawn before ``sign_commitments``."""
+    opened = []
+    for request in _new_commitments(session, runtime, round_id, decision_date, at):
+        opened.append(commitment := session.get_one(Commitment, request["commitment_id"]))
+        runtime.start(
+            session,
+            PROCESS,
+            {name: request[name] for name in START_DATA},
+            lane_orgs=_lanes(request),
+            business_key=request["business_key"],
+            at=at,
+        )
+        assert commitment.instance_id is not None  # linked by _commitment_started
+    return opened
+
+
+def _commitments_to_call(context: CallContext, runtime: WorkflowRuntime, params: dict) -> dict:
+    """The connector's answer: the round's new commitments, keyed by business key (a
+    multi-instance call runs over the values)."""
+    try:
+        decision_date = date.fromisoformat(str(params["decision_date"]))
+    except ValueError:
+        raise ConnectorError(Message("«%(value)s» is not a date", value=params["decision_date"])) from None
+    requests = _new_commitments(context.session, runtime, params["round_id"], decision_date, context.at)
+    return {request["business_key"]: request for request in requests}
+
+
+def _lanes(request: dict) -> dict[str, int]:
+    employer, finance = request["employer_id"], request["finance_id"]
+    return {TALENT: employer, UNIT_HEAD: employer, FINANCE_OFFICER: finance}
+
+
+def _new_commitments(
+    session: Session, runtime: WorkflowRuntime, round_id: int, decision_date: date, at: datetime
+) -> list[dict]:
+    """A commitment and its document for every selected candidate of the round who has
+    none yet; for each, the start data of its instance with its business key and lanes."""
     round_ = session.get(RecruitmentRound, round_id)
     if round_ is None:
         raise NotFound(f"no recruitment round {round_id}")
@@ -190,9 +260,7 @@ def open_commitments(
         )
         .order_by(Candidate.id)
     ).all()
-    return [
-        _open_one(session, runtime, candidate, terms, decision_date, finance, at) for candidate in candidates
-    ]
+    return [_open_one(session, candidate, terms, decision_date, finance, at) for candidate in candidates]
 
 
 def terms_of(session: Session, runtime: WorkflowRuntime, legal_basis: str) -> dict:
@@ -216,8 +284,8 @@ def terms_of(session: Session, runtime: WorkflowRuntime, legal_basis: str) -> di
 
 
 def _open_one(
-    session, runtime, candidate: Candidate, terms: dict, decision_date: date, finance: OrgUnit, at: datetime
-) -> Commitment:
+    session, candidate: Candidate, terms: dict, decision_date: date, finance: OrgUnit, at: datetime
+) -> dict:
     person = session.get(Person, candidate.person_id)
     position = session.get(Position, candidate.position_id)
     employer = session.get(OrgUnit, position.org_unit_id)
@@ -252,30 +320,6 @@ def _open_one(
         content=content,
     )
     commitment.document_id = document.id
-    data = {
-        "commitment_id": commitment.id,
-        "document_id": document.id,
-        "decision_date": decision_date.isoformat(),
-        "person_name": person.full_name,
-        "employer_name": employer.name,
-        "job_position": position.job_position,
-        "legal_basis_title": terms["title"],
-        "commitment_years": terms["commitment"]["min_years"],
-        "start_date": start.isoformat(),
-        "end_date": end.isoformat(),
-        "start_date_text": dmy(start),
-        "end_date_text": dmy(end),
-        "has_support": bool(supports),
-    }
-    change = runtime.start(
-        session,
-        PROCESS,
-        data,
-        lane_orgs={TALENT: employer.id, UNIT_HEAD: employer.id, FINANCE_OFFICER: finance.id},
-        business_key=f"commitment:{commitment.id}",
-        at=at,
-    )
-    commitment.instance_id = change.instance.id
     audit.record(
         session,
         at,
@@ -290,7 +334,24 @@ def _open_one(
         document_id=document.id,
         account_id=account.id,
     )
-    return commitment
+    return {
+        "commitment_id": commitment.id,
+        "document_id": document.id,
+        "decision_date": decision_date.isoformat(),
+        "person_name": person.full_name,
+        "employer_name": employer.name,
+        "job_position": position.job_position,
+        "legal_basis_title": terms["title"],
+        "commitment_years": terms["commitment"]["min_years"],
+        "start_date": start.isoformat(),
+        "end_date": end.isoformat(),
+        "start_date_text": dmy(start),
+        "end_date_text": dmy(end),
+        "has_support": bool(supports),
+        "business_key": f"commitment:{commitment.id}",
+        "employer_id": employer.id,
+        "finance_id": finance.id,
+    }
 
 
 def _finance_department(session: Session) -> OrgUnit:
@@ -373,8 +434,12 @@ def _short_title(title: str) -> str:
 
 
 def _results_decided(session: Session, runtime: WorkflowRuntime, change: InstanceChange) -> None:
-    """The city chair's approval of a round's results opens the commitments (the selection
-    module's reaction ran first and marked the selected candidates)."""
+    """The city chair's approval of a round's results, on a version drawn before
+    ``sign_commitments``, opens the commitments (the selection module's reaction ran first
+    and marked the selected candidates)."""
+    definition = session.get_one(ProcessDefinition, change.instance.definition_id)
+    if runtime.draws(definition, COMMITMENTS_CALL):
+        return
     round_id = session.scalar(
         select(RecruitmentRound.id).where(RecruitmentRound.instance_id == change.instance.id)
     )
@@ -385,6 +450,12 @@ def _results_decided(session: Session, runtime: WorkflowRuntime, change: Instanc
     open_commitments(
         session, runtime, round_id, date.fromisoformat(done.completed_data["decision_date"]), change.at
     )
+
+
+def _commitment_started(session: Session, change: InstanceChange) -> None:
+    commitment = _commitment_of(session, change)
+    if commitment is not None and commitment.instance_id is None:
+        commitment.instance_id = change.instance.saved_id
 
 
 def _commitment_of(session: Session, change: InstanceChange) -> Commitment | None:

@@ -21,22 +21,23 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Table, bindparam, exists, func, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session
 
-from engine.contracts import Field, ProcessContract, user_task
+from engine.connectors import CallContext, Connector, ConnectorError, Parameter
+from engine.contracts import Element, Field, ProcessContract, user_task
 from engine.errors import FormInvalid, NotFound
 from engine.forms import FieldError
 from engine.helpers import as_instant
 from engine.messages import Message
-from engine.models import HumanTask, ProcessInstance
-from engine.reactions import Capability, completed, ended, reached
-from engine.runtime import InstanceChange, StartRequest, WorkflowRuntime
+from engine.models import HumanTask, ProcessDefinition, ProcessInstance
+from engine.reactions import Capability, CaseSource, completed, reached, started
+from engine.runtime import RUNNING, InstanceChange, StartRequest, WorkflowRuntime
 from services import documents, people
-from services.city import CityRound
+from services.city import CityRound, approved_lines
 from services.common import audit
 from services.common.display import LOCAL_TZ, joined
 from services.common.errors import InvalidInput, PermissionDenied
@@ -65,9 +66,23 @@ from services.selection._models import (
 
 ROUND_PROCESS = "selection_round"
 SCORING_PROCESS = "council_scoring"
+# The round's call of one council_scoring per member and candidate, and the connector
+# that lists those pairs for it (its answer: {business key: the child's start data}).
+SCORING_CALL, SCORING_PAIRS = "score_candidates", "council_scoring_pairs"
+# Where the round's decision is recorded: the end event of versions drawn before the
+# commitments were called, an intermediate event since.
+RESULTS_DECIDED = "results_decided"
+# The city's year prepares its round (the task), and the connector gives the round it
+# prepared to the year's call of selection_round.
+CITY_YEAR_PROCESS, PREPARE_ROUND, PREPARED_ROUND = (
+    "city_consolidation",
+    "prepare_selection_round",
+    "prepared_selection_round",
+)
 # A member scores within 5 working days of the council's formation [our choice: Decree 170
 # Art. 12 gives the council 5 working days to report after scoring;
-# docs/deadlines.md#deadlines-by-process].
+# docs/deadlines.md#deadlines-by-process]. Today's versions draw it (selection_round's
+# script task set_scoring_due); the code keeps it for versions drawn before.
 SCORING_WORKING_DAYS = 5
 # Candidates the council judges: eligible ones, and after a return by the authority the
 # ones it has already judged.
@@ -92,13 +107,39 @@ def open_round(
     at: datetime | None = None,
 ) -> RecruitmentRound:
     """Sở Nội vụ opens a selection round with its published positions; the round's
-    instance waits for ``applications_close_at`` and then asks for the council."""
+    instance waits for ``applications_close_at`` and then asks for the council. (The
+    city's year calls a round of its own: ``_round_prepared``.)"""
     at = at or runtime.clock.now()
     actor = user_by_username(session, actor_username)
     office = _office_of(session, actor.id)
     if office is None:
         raise PermissionDenied(f"{actor_username} is not an officer of Sở Nội vụ and may not open a round")
     city = session.get_one(OrgUnit, office.parent_id) if office.parent_id else office
+    round_ = _new_round(
+        session, actor.id, title, legal_basis, positions, applications_close_at, city_round_id, at
+    )
+    round_.instance_id = runtime.start(
+        session,
+        ROUND_PROCESS,
+        round_start_data(round_),
+        lane_orgs={SNV_OFFICER: office.id, CITY_CHAIR: city.id},
+        business_key=f"round:{round_.id}",
+        at=at,
+    ).instance.id
+    return round_
+
+
+def _new_round(
+    session: Session,
+    actor_id: int | None,
+    title: str,
+    legal_basis: str,
+    positions: list[dict],
+    applications_close_at: datetime,
+    city_round_id: int | None,
+    at: datetime,
+) -> RecruitmentRound:
+    """The round and its positions, checked (``InvalidInput`` naming the field)."""
     title = (title or "").strip()
     if not title or len(title) > 500:
         raise InvalidInput(
@@ -130,37 +171,107 @@ def open_round(
         legal_basis=legal_basis,
         status="open",
         opened_at=at,
-        opened_by=actor.id,
+        opened_by=actor_id,
         applications_close_at=applications_close_at,
     )
     session.add(round_)
     session.flush()
     session.add_all(Position(round_id=round_.id, **position) for position in checked)
-    data = {
-        "round_id": round_.id,
-        "title": title,
-        "legal_basis": legal_basis,
-        "applications_close_at": _local_iso(applications_close_at),
-    }
-    round_.instance_id = runtime.start(
-        session,
-        ROUND_PROCESS,
-        data,
-        lane_orgs={SNV_OFFICER: office.id, CITY_CHAIR: city.id},
-        business_key=f"round:{round_.id}",
-        at=at,
-    ).instance.id
     audit.record(
         session,
         at,
-        actor.id,
+        actor_id,
         "round_opened",
         f"round:{round_.id}",
         legal_basis=legal_basis,
         positions=len(checked),
         applications_close_at=applications_close_at.isoformat(),
+        city_round_id=city_round_id,
     )
     return round_
+
+
+def round_start_data(round_: RecruitmentRound) -> dict:
+    """What a ``selection_round`` instance starts with."""
+    return {
+        "round_id": round_.id,
+        "title": round_.title,
+        "legal_basis": round_.legal_basis,
+        "applications_close_at": _local_iso(round_.applications_close_at),
+    }
+
+
+def _round_prepared(session: Session, change: InstanceChange) -> None:
+    """Sở Nội vụ prepared the round the city's year calls: the round and its positions,
+    applications received until the end of the day chosen (the law's "hết ngày")."""
+    city_round = session.scalar(select(CityRound).where(CityRound.instance_id == change.instance.id))
+    done = change.completed_task
+    if city_round is None or done is None:
+        return
+    data, actor_id = done.completed_data, done.completed_by
+    assert data is not None and actor_id is not None  # a person completed the task
+    close_on = date.fromisoformat(data["applications_close_on"])
+    close_at = datetime.combine(close_on + timedelta(days=1), time(0), LOCAL_TZ)
+    try:
+        _new_round(
+            session,
+            actor_id,
+            data["title"],
+            data["legal_basis"],
+            data["positions"],
+            close_at,
+            city_round.id,
+            change.at,
+        )
+    except InvalidInput as invalid:
+        field = "applications_close_on" if invalid.field == "applications_close_at" else invalid.field
+        raise FormInvalid([FieldError(field, "invalid", invalid.message)]) from None
+
+
+def _year_case(session: Session, instance_id: int) -> dict:
+    """The positions the round starts from: the approved targets, line by line of the
+    communes' registered submissions (Sở Nội vụ adjusts them)."""
+    city_round = session.scalar(select(CityRound).where(CityRound.instance_id == instance_id))
+    if city_round is None:
+        return {}
+    return {
+        "positions": [
+            {
+                "org_unit_code": line["unit_code"],
+                "field": line["field"],
+                "job_position": line["job_position"],
+                "target_group": line["target_group"],
+                "quantity": line["quantity_year"],
+            }
+            for line in approved_lines(session, city_round)
+        ]
+    }
+
+
+def _prepared_round(context: CallContext, params: dict) -> dict:
+    """The connector's answer: the start data of the round the city's year prepared last."""
+    round_ = context.session.scalar(
+        select(RecruitmentRound)
+        .where(
+            RecruitmentRound.city_round_id == params["city_round_id"],
+            RecruitmentRound.instance_id.is_(None),
+        )
+        .order_by(RecruitmentRound.id.desc())
+        .limit(1)
+    )
+    if round_ is None:
+        raise ConnectorError(
+            Message(
+                "no selection round is prepared for the city round %(round)s", round=params["city_round_id"]
+            )
+        )
+    return round_start_data(round_)
+
+
+def _round_started(session: Session, change: InstanceChange) -> None:
+    round_ = session.get(RecruitmentRound, change.data.get("round_id") or 0)
+    if round_ is not None and round_.instance_id is None:
+        round_.instance_id = change.instance.saved_id
 
 
 def _office_of(session: Session, user_id: int) -> OrgUnit | None:
@@ -241,14 +352,35 @@ def position_title(session: Session, position: Position) -> str:
 NEEDED_BY = Message("Selection and the selection council")
 CONTRACTS = (
     ProcessContract(
+        CITY_YEAR_PROCESS,
+        "services/selection",
+        NEEDED_BY,
+        (
+            user_task(
+                PREPARE_ROUND,
+                "completed: writes the year's selection round and its positions (refused with the "
+                f"field at fault), which the connector `{PREPARED_ROUND}` gives to the call of "
+                f"`{ROUND_PROCESS}`",
+                "title",
+                "legal_basis",
+                "applications_close_on",
+                "positions[].org_unit_code",
+                "positions[].field",
+                "positions[].job_position",
+                "positions[].target_group",
+                "positions[].quantity",
+            ),
+        ),
+    ),
+    ProcessContract(
         ROUND_PROCESS,
         "services/selection",
         NEEDED_BY,
         (
             user_task(
                 "form_council",
-                "completed: forms the council and starts one `council_scoring` per member and "
-                "eligible candidate, recusals left out",
+                "completed: forms the council (on a version drawn before `score_candidates`, "
+                "the code starts one `council_scoring` per member and eligible candidate itself)",
                 "name",
                 "establishing_decision",
                 "members[].username",
@@ -273,8 +405,19 @@ CONTRACTS = (
                 "decision_date",
                 "chair_comment",
             ),
+            Element(
+                SCORING_CALL,
+                "callActivity",
+                f"calls `{SCORING_PROCESS}` once per member and candidate: the code fills in each "
+                f"child's score and gives the task to the member (the connector `{SCORING_PAIRS}` "
+                "lists the pairs, recusals left out)",
+            ),
+            Element(
+                RESULTS_DECIDED,
+                "intermediateThrowEvent",
+                "reached: the approval is recorded, the passed within quota are selected",
+            ),
         ),
-        outcomes={"results_decided": "decided"},
         start_data=("round_id", "title", "legal_basis", "applications_close_at"),
     ),
     ProcessContract(
@@ -290,12 +433,35 @@ CONTRACTS = (
                 "remark",
             ),
         ),
-        start_data=("council_name", "candidate_id", "candidate_name", "position_title", "scoring_due"),
+        start_data=(
+            "council_name",
+            "candidate_id",
+            "candidate_name",
+            "position_title",
+            "seat_id",
+            "scoring_due",
+        ),
     ),
 )
 
 
 def register(runtime: WorkflowRuntime) -> None:
+    runtime.register_connector(
+        Connector(
+            SCORING_PAIRS,
+            Message("List a council's scoring: each member and candidate"),
+            (Parameter("round_id", "number", Message("Round")),),
+            run=lambda context, params: _scoring_pairs(context, params),
+        )
+    )
+    runtime.register_connector(
+        Connector(
+            PREPARED_ROUND,
+            Message("The selection round the city's year prepared"),
+            (Parameter("city_round_id", "number", Message("City needs round")),),
+            run=_prepared_round,
+        )
+    )
     runtime.register(
         Capability(
             "selection",
@@ -312,8 +478,18 @@ def register(runtime: WorkflowRuntime) -> None:
                     lambda session, change: _record_meeting(session, runtime, change),
                 ),
                 reached(ROUND_PROCESS, "record_council_meeting", _results_returned),
-                ended(ROUND_PROCESS, "results_decided", _decided),
+                reached(ROUND_PROCESS, RESULTS_DECIDED, _decided),
+                completed(CITY_YEAR_PROCESS, PREPARE_ROUND, _round_prepared),
+                started(ROUND_PROCESS, _round_started),
+                started(SCORING_PROCESS, _scoring_started),
                 completed(SCORING_PROCESS, "score_candidate", _scored),
+            ),
+            case_sources=(
+                CaseSource(
+                    CITY_YEAR_PROCESS,
+                    PREPARE_ROUND,
+                    lambda session, instance_id, at: _year_case(session, instance_id),
+                ),
             ),
         )
     )
@@ -379,7 +555,9 @@ def _form_council(session: Session, runtime: WorkflowRuntime, change: InstanceCh
         CouncilRecusal(seat_id=seat_of_user[user_id].id, candidate_id=candidate_id, reason=reason)
         for (user_id, candidate_id), reason in recusals.items()
     )
-    _open_scoring(session, runtime, round_, council, seat_rows, candidates, set(recusals), at)
+    definition = session.get_one(ProcessDefinition, change.instance.definition_id)
+    if not runtime.draws(definition, SCORING_CALL):
+        _open_scoring(session, runtime, round_, council, at)
     round_.status = "scoring"
     audit.record(
         session,
@@ -511,27 +689,23 @@ def _pending_dossiers(session: Session, round_id: int) -> list[FieldError]:
     ]
 
 
-def _open_scoring(
-    session: Session,
-    runtime: WorkflowRuntime,
-    round_: RecruitmentRound,
-    council: Council,
-    seats: list[CouncilSeat],
-    candidates: list[Candidate],
-    recused: set[tuple[int, int]],
-    at: datetime,
-) -> None:
-    """One scoring instance per member and eligible candidate, assigned to the member."""
-    pairs = [
-        (seat, candidate)
-        for candidate in candidates
-        for seat in seats
-        if (seat.user_id, candidate.id) not in recused
-    ]
-    if not pairs:
-        return
-    office_id = round_office_id(session, round_)
-    scoring_due = runtime.helpers["working_days_after"](at.isoformat(), SCORING_WORKING_DAYS)
+def _scoring_requests(session: Session, round_: RecruitmentRound, council: Council) -> list[dict]:
+    """One scoring per member and judged candidate, recusals left out: its start data, its
+    business key and the unit of its ``council_member`` lane (Sở Nội vụ's office). The
+    child's task is the member's own (``_scoring_started``)."""
+    seats = session.scalars(
+        select(CouncilSeat).where(CouncilSeat.council_id == council.id).order_by(CouncilSeat.id)
+    ).all()
+    recused = set(
+        session.execute(
+            select(CouncilSeat.id, CouncilRecusal.candidate_id)
+            .join(CouncilRecusal, CouncilRecusal.seat_id == CouncilSeat.id)
+            .where(CouncilSeat.council_id == council.id)
+        )
+        .tuples()
+        .all()
+    )
+    candidates = _judged_candidates(session, round_.id)
     names = dict(
         session.execute(
             select(Person.id, Person.full_name).where(
@@ -545,37 +719,69 @@ def _open_scoring(
         candidate.position_id: position_title(session, session.get_one(Position, candidate.position_id))
         for candidate in candidates
     }
-    requests = [
-        StartRequest(
-            {
-                "council_name": council.name,
-                "candidate_id": candidate.id,
-                "candidate_name": names[candidate.person_id],
-                "position_title": titles[candidate.position_id],
-                "scoring_due": scoring_due,
-            },
-            lane_orgs={COUNCIL_MEMBER: office_id},
-            business_key=f"round:{round_.id}/council:{council.id}/seat:{seat.id}/candidate:{candidate.id}",
-        )
-        for seat, candidate in pairs
+    office_id = round_office_id(session, round_)
+    return [
+        {
+            "business_key": f"round:{round_.id}/council:{council.id}/seat:{seat.id}/candidate:{candidate.id}",
+            "office_id": office_id,
+            "council_name": council.name,
+            "candidate_id": candidate.id,
+            "candidate_name": names[candidate.person_id],
+            "position_title": titles[candidate.position_id],
+            "seat_id": seat.id,
+        }
+        for candidate in candidates
+        for seat in seats
+        if (seat.id, candidate.id) not in recused
     ]
-    changes = runtime.start_many(session, SCORING_PROCESS, requests, parent_id=round_.instance_id, at=at)
-    session.add_all(
-        CouncilScore(seat_id=seat.id, candidate_id=candidate.id, instance_id=change.instance.id)
-        for (seat, candidate), change in zip(pairs, changes, strict=True)
+
+
+def _scoring_pairs(context: CallContext, params: dict) -> dict:
+    """The connector's answer: the scorings of the round's council, keyed by business key
+    (a multi-instance call runs over the values)."""
+    session = context.session
+    round_ = session.get(RecruitmentRound, params["round_id"])
+    council = session.scalar(select(Council).where(Council.round_id == round_.id)) if round_ else None
+    if round_ is None or council is None:
+        raise ConnectorError(
+            Message("round %(round)s has no council to score its candidates", round=params["round_id"])
+        )
+    return {request["business_key"]: request for request in _scoring_requests(session, round_, council)}
+
+
+def _open_scoring(
+    session: Session, runtime: WorkflowRuntime, round_: RecruitmentRound, council: Council, at: datetime
+) -> None:
+    """For a round on a version drawn before ``score_candidates``: the code starts the
+    scorings that version does not call."""
+    scoring_due = runtime.helpers["working_days_after"](at.isoformat(), SCORING_WORKING_DAYS)
+    requests = []
+    for request in _scoring_requests(session, round_, council):
+        business_key, office_id = request.pop("business_key"), request.pop("office_id")
+        requests.append(
+            StartRequest(
+                {**request, "scoring_due": scoring_due},
+                lane_orgs={COUNCIL_MEMBER: office_id},
+                business_key=business_key,
+            )
+        )
+    if requests:
+        runtime.start_many(session, SCORING_PROCESS, requests, parent_id=round_.instance_id, at=at)
+
+
+def _scoring_started(session: Session, change: InstanceChange) -> None:
+    """A scoring opened: its row, and its task given to the member of the seat."""
+    seat = session.get(CouncilSeat, change.data.get("seat_id") or 0)
+    if seat is None:
+        return
+    session.add(
+        CouncilScore(
+            seat_id=seat.id, candidate_id=change.data["candidate_id"], instance_id=change.instance.saved_id
+        )
     )
-    task_table = HumanTask.__table__  # Core: one executemany, whatever the council's size
-    assert isinstance(task_table, Table)  # a mapped class's table, typed as any FROM clause
-    session.execute(
-        update(task_table)
-        .where(task_table.c.id == bindparam("b_task_id"))
-        .values(assignee_id=bindparam("b_user_id")),
-        [
-            {"b_task_id": task.id, "b_user_id": seat.user_id}
-            for (seat, _), change in zip(pairs, changes)
-            for task in change.opened_tasks
-        ],
-    )
+    opened = [task.id for task in change.opened_tasks]
+    if opened:
+        session.execute(update(HumanTask).where(HumanTask.id.in_(opened)).values(assignee_id=seat.user_id))
 
 
 # -- scoring ---------------------------------------------------------------------------
@@ -753,7 +959,8 @@ def _close_unscored(session: Session, runtime: WorkflowRuntime, council: Council
     """Close the scoring tasks of absent members (past the deadline); returns who was absent for whom."""
     absent = []
     for member, candidate, instance_id in _unscored(session, council):
-        runtime.cancel(session, instance_id, at)
+        if session.get_one(ProcessInstance, instance_id).status == RUNNING:  # else the deadline closed it
+            runtime.cancel(session, instance_id, at)
         absent.append({"member": member, "candidate": candidate})
     return absent
 

@@ -11,16 +11,17 @@ tests that stop in between.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
 from factories.dates import local
+from factories.linked_runs import deliver
 from factories.tasks import act, inbox
 from services.identity import AppUser
 from services.people import load_keys
 from services.selection import CouncilSeat, _candidacy as candidacy, _rounds as selection
-from services.selection._models import CouncilScore
+from services.selection._models import CouncilScore, RecruitmentRound
 from services.work import _tasks as tasks
 
 ROUND_OPENED = local(2026, 2, 2, 9, 0)
@@ -93,17 +94,30 @@ def keys_of(services):
 
 
 def open_round(services, city_round_id: int | None = None, at=ROUND_OPENED, **overrides) -> int:
+    """A round opened by Sở Nội vụ; with ``city_round_id``, the round that city's year calls
+    (its task ``prepare_selection_round``, done by snv.canbo)."""
     services.clock.set(at)
     fields = {
         "title": "Tuyển chọn người có tài năng, nguồn nhân lực chất lượng cao năm 2026",
         "legal_basis": "hp_res_53_2025",
         "positions": POSITIONS,
         "applications_close_at": APPLICATIONS_CLOSE,
-        "city_round_id": city_round_id,
         **overrides,
     }
-    with services.db.transaction() as session:
-        return selection.open_round(session, services.runtime, "snv.canbo", **fields).id
+    if city_round_id is None:
+        with services.db.transaction() as session:
+            return selection.open_round(session, services.runtime, "snv.canbo", **fields).id
+    last_day = (fields.pop("applications_close_at") - timedelta(days=1)).date()  # closes at its end
+    act(
+        services,
+        "snv.canbo",
+        "prepare_selection_round",
+        {**fields, "applications_close_on": last_day.isoformat()},
+    )
+    with services.db.read() as session:
+        return session.scalars(
+            select(RecruitmentRound.id).where(RecruitmentRound.city_round_id == city_round_id)
+        ).one()
 
 
 def positions_of(services, round_id: int) -> dict[str, int]:
@@ -285,6 +299,8 @@ def score_all(services, ids: dict[str, int], at=local(2026, 3, 5, 10, 0)) -> Non
 
 
 def record_meeting(services, at=MEETING):
+    """Once the scorings' join reaches the round (the scheduler's inbox job), as Sở Nội vụ."""
+    deliver(services, at)
     return act(
         services,
         "snv.canbo",

@@ -9,6 +9,7 @@ from factories.city import (
     LE_THANH_NGHI,
     MATHS,
     YEAR,
+    approve_city_round,
     city_round_approved,
     open_both_campaigns,
     register_both,
@@ -30,6 +31,7 @@ from services.city._models import CommuneSubmission
 from services.common.errors import PermissionDenied
 from services.common.models import AuditEvent
 from services.identity import unit_by_code, user_by_username
+from services.selection import Position, RecruitmentRound
 from services.work import _tasks as tasks
 
 
@@ -212,7 +214,9 @@ def test_two_communes_are_registered_consolidated_returned_once_and_approved(com
         "city_demand_consolidated",
         "city_demand_approved",
     ]
-    assert inbox(services, "snv.canbo") == [] and inbox(services, "ct.thanhpho") == []
+    # The approved year goes on to its selection round, which Sở Nội vụ prepares.
+    assert [task.task_name for task in inbox(services, "snv.canbo")] == ["prepare_selection_round"]
+    assert inbox(services, "ct.thanhpho") == []
 
 
 def test_nothing_is_consolidated_before_a_submission_is_registered(commune):
@@ -318,6 +322,57 @@ def test_the_reusable_flow_ends_with_an_approved_round(commune):
     approved = city_round(services, round_id)
     assert (approved.status, approved.decision_number) == ("approved", "125/QĐ-UBND")
     assert approved.consolidation["totals"] == {"quantity_year": 8, "quantity_period": 13}
+
+
+def test_the_approved_year_calls_the_selection_round_sở_nội_vụ_prepares(commune):
+    """The positions start from the approved targets, line by line of the registered
+    submissions in order of arrival (a field's last line cut to its target); a position
+    at fault is refused with its field; the round is then the year's call, its child."""
+    services = commune
+    round_id = submit_both_communes(services)
+    register_both(services)
+    approve_city_round(services, targets=[{"field": "education", "quantity_year": 3}])
+    task = task_named(services, "snv.canbo", "prepare_selection_round")
+    with services.db.read() as session:
+        values = tasks.case_values(session, services.runtime, task, {}, task.created_at)
+    # Lê Thanh Nghị's lines arrived first; of Cẩm Giang's 2 in education, 1 is left of the 3.
+    assert [(p["org_unit_code"], p["field"], p["quantity"]) for p in values["positions"]] == [
+        ("ltn_thcs", "education", 1),
+        ("ltn_thcs", "education", 1),
+        ("ltn_vp", "ict", 2),
+        ("cg_thcs", "education", 1),
+        ("cg_tyt", "health", 1),
+        ("cg_vp", "ict", 1),
+    ]
+    data = {
+        "title": "Tuyển chọn người có tài năng năm 2026",
+        "legal_basis": "hp_res_53_2025",
+        "applications_close_on": "2026-03-01",
+        "positions": [{**values["positions"][0], "org_unit_code": "khong_co"}, *values["positions"][1:]],
+    }
+    with pytest.raises(FormInvalid) as refused:
+        act(services, "snv.canbo", "prepare_selection_round", data, local(2026, 2, 2, 9, 0))
+    assert [error.field for error in refused.value.errors] == ["positions[0].org_unit_code"]
+    assert "khong_co" in in_vietnamese(refused.value.errors[0].message)
+
+    act(services, "snv.canbo", "prepare_selection_round", {**data, "positions": values["positions"]})
+    with services.db.read() as session:
+        year = session.get_one(CityRound, round_id)
+        (called,) = session.scalars(
+            select(ProcessInstance).where(ProcessInstance.parent_id == year.instance_id)
+        ).all()
+        round_ = session.scalars(
+            select(RecruitmentRound).where(RecruitmentRound.city_round_id == round_id)
+        ).one()
+        positions = session.scalars(select(Position).where(Position.round_id == round_.id)).all()
+    assert (called.process_key, called.business_key, called.id) == (
+        "selection_round",
+        f"round:{round_.id}",
+        round_.instance_id,
+    )
+    # Applications are received until the end of the day chosen.
+    assert round_.applications_close_at == local(2026, 3, 2, 0, 0)
+    assert sum(position.quantity for position in positions) == 7  # ict 3, health 1, education 3
 
 
 def test_a_dispatch_is_refused_on_its_page_while_the_city_has_no_home_affairs_department(commune):

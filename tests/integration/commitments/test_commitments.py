@@ -33,7 +33,7 @@ from sqlalchemy import select
 from engine.definitions import publish, read_bundle
 from engine.errors import FormInvalid, NotFound
 from engine.models import HumanTask, ProcessDefinition, ProcessInstance
-from engine.reactions import ENDED
+from engine.reactions import REACHED
 from services.commitments import Commitment, SupportEntitlement, _commitments as commitments
 from services.common import policies
 from services.common.errors import Conflict, InvalidInput, PermissionDenied
@@ -453,10 +453,12 @@ def test_the_chair_approving_the_results_opens_the_commitments(commune):
         session.get(RecruitmentRound, round_id).instance_id = instance.id
         instance_id = instance.id
 
-    # Only the approval reaches the end event the commitments react to; a return goes back to the council.
+    # Only the approval reaches the event the commitments react to; a return goes back to the
+    # council. Today's rounds call the commitments; for a version drawn before (this stand-in
+    # draws no call), the reaction opens them.
     (capability,) = [c for c in services.runtime.reactions.capabilities if c.name == "commitments"]
     assert [(r.event, r.element) for r in capability.reactions if r.process_key == "selection_round"] == [
-        (ENDED, "results_decided")
+        (REACHED, "results_decided")
     ]
     task = SimpleNamespace(
         task_name="decide_results",
@@ -466,7 +468,11 @@ def test_the_chair_approving_the_results_opens_the_commitments(commune):
             "chair_decision": "approve",
         },
     )
-    decided = SimpleNamespace(completed_task=task, instance=SimpleNamespace(id=instance_id), at=DECIDED_AT)
+    decided = SimpleNamespace(
+        completed_task=task,
+        instance=SimpleNamespace(id=instance_id, definition_id=definition_id),
+        at=DECIDED_AT,
+    )
 
     with services.db.transaction() as session:
         assert session.scalar(select(Commitment).where(Commitment.candidate_id == candidate_id)) is None

@@ -26,10 +26,7 @@ from engine.contracts import END_EVENT, ProcessContract, with_tables
 from engine.definitions import Bundle, read_bundle
 from engine.errors import DefinitionRejected
 from engine.models import ProcessDefinition, ProcessInstance
-from engine.reactions import (
-    COMPLETED,
-    ENDED,
-)
+from engine.reactions import COMPLETED, REACHED
 from services.identity import _api_tokens as api_tokens, user_by_username
 from services.process_admin import _drafts as process_drafts
 from services.work._models import TaskDraft
@@ -137,7 +134,7 @@ def test_the_reactions_run_in_the_declared_order(services):
     # selected before their commitments open.
     assert shared == {
         ("commune_campaign", COMPLETED, "record_city_submission"): ["campaigns", "city_consolidation"],
-        ("selection_round", ENDED, "results_decided"): ["selection", "commitments"],
+        ("selection_round", REACHED, "results_decided"): ["selection", "commitments"],
     }
 
 

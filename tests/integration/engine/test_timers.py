@@ -4,12 +4,12 @@ others, and timer expressions may use the same helpers at load time as at run ti
 from datetime import timedelta
 
 import pytest
-from factories.bpmn import boundary_timer, probe_bundle, process_xml, user_task
+from factories.bpmn import boundary_timer, probe_bundle, process_xml, script_task, user_task
 from factories.dates import local
 from sqlalchemy import update
 
 from engine.definitions import publish
-from engine.errors import FormInvalid
+from engine.errors import DefinitionRejected, FormInvalid
 from engine.models import HumanTask, ProcessInstance
 
 T0 = local(2026, 3, 2, 8, 0)
@@ -84,3 +84,20 @@ def test_start_data_with_a_reserved_key_is_refused(services):
     with pytest.raises(FormInvalid) as refused:
         _start(services, {"meta": {"typename": "BpmnWorkflow"}})
     assert refused.value.errors[0].field == "meta.typename"
+
+
+def test_a_timer_on_data_the_process_assigns_is_set_when_it_runs(services):
+    """Publishing tries a timer with the example start data; one reading what a script of
+    the process assigns is set when it runs, and a name nothing assigns is refused."""
+    bpmn = process_xml(
+        script_task("set_until", "until = working_days_after(now(), 2)"),
+        user_task("task"),
+        extra=boundary_timer("task", "timeDate", "until"),
+    )
+    with services.db.transaction() as session:
+        publish(session, probe_bundle(bpmn), T0, services.runtime.helpers)
+    instance_id = _start(services)
+    assert _instance(services, instance_id).next_timer_at == local(2026, 3, 5, 0, 0)  # the end of 04/03
+
+    with pytest.raises(DefinitionRejected, match="«untill»"):
+        _publish(services, "timeDate", "untill")

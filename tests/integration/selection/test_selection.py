@@ -11,6 +11,7 @@ from datetime import date
 import docx
 import pytest
 from factories.dates import local
+from factories.linked_runs import deliver
 from factories.selection import (
     APPLICATIONS_CLOSE,
     COUNCIL_NAME,
@@ -134,7 +135,7 @@ def test_a_round_from_its_notice_to_the_decision(commune):
         score(services, "ct.thanhpho", ids[HUNG], 72.125)
     assert [(error.field, error.code) for error in too_precise.value.errors] == [("score", "invalid_score")]
 
-    # Scores come in; the meeting is refused while one is missing.
+    # Scores come in; the meeting opens once the last one is in.
     at = local(2026, 3, 5, 10, 0)
     for username, value in {
         "ct.thanhpho": 85,
@@ -146,10 +147,8 @@ def test_a_round_from_its_notice_to_the_decision(commune):
         score(services, username, ids[KHOA], value, at=at)
     for username, value in {"ct.thanhpho": 72, "snv.giamdoc": 45, "snv.canbo": 75}.items():
         score(services, username, ids[HUNG], value, remark="Trình bày rõ ràng", at=at)
-    with pytest.raises(FormInvalid) as missing:
-        record_meeting(services)
-    assert [error.code for error in missing.value.errors] == ["scores_missing"]
-    assert "Vũ Thị Hải Yến chưa chấm ứng viên Lê Văn Hưng" in in_vietnamese(missing.value.errors[0].message)
+    deliver(services, at)  # nothing to deliver: the round waits for the last score
+    assert "record_council_meeting" not in [task.task_name for task in inbox(services, "snv.canbo")]
     score(services, "skhcn.phogiamdoc", ids[HUNG], 70.5, at=at)
 
     record_meeting(services)
@@ -250,8 +249,14 @@ def test_a_round_from_its_notice_to_the_decision(commune):
         instance = session.get(ProcessInstance, decided.instance_id)
         view = selection.round_view(session, round_id)
         minutes_count = len(documents.of_subject(session, f"council:{council['id']}"))
+        commitments = session.scalars(
+            select(ProcessInstance.status)
+            .where(ProcessInstance.parent_id == decided.instance_id)
+            .where(ProcessInstance.process_key == "commitment")
+        ).all()
     assert latest == "selected"
-    assert instance.status == "completed"
+    # The round goes on with the commitment of each selected person, which it calls.
+    assert (instance.status, commitments) == ("running", ["running", "running"])
     assert view["candidates_by_status"] == {"selected": 2, "ineligible": 1}
     assert [p["job_position"] for p in view["positions"]] == [p["job_position"] for p in POSITIONS]
     assert minutes_count == 2  # recorded twice, both kept
@@ -402,9 +407,9 @@ def test_after_the_scoring_deadline_a_member_who_has_not_scored_is_absent(commun
     for username in ("ct.thanhpho", "snv.giamdoc", "snv.canbo"):  # skhcn.phogiamdoc never scores Hưng
         score(commune, username, ids[HUNG], 90, at=at)
     absent_task = scoring_task(commune, "skhcn.phogiamdoc", ids[HUNG])
-    with pytest.raises(FormInvalid) as too_early:
-        record_meeting(commune, at=local(2026, 3, 10, 23, 59))
-    assert "00:00 ngày 11/03/2026" in in_vietnamese(too_early.value.errors[0].message)
+    commune.tick(local(2026, 3, 10, 23, 59, 59))
+    assert "record_council_meeting" not in [task.task_name for task in inbox(commune, "snv.canbo")]
+    commune.tick(local(2026, 3, 11, 0, 0))  # the deadline: the round stops waiting for the score
 
     record_meeting(commune, at=local(2026, 3, 11, 9, 0))
     with commune.db.transaction() as session:
