@@ -93,12 +93,27 @@ class LaneSource:
 
 
 @dataclass(frozen=True)
+class CycleLink:
+    """A case that feeds another one of its cycle without being its parent or child: an
+    instance of ``source_key`` feeds the instance of ``target_key`` that ``target(session,
+    instance id)`` finds (a commune's campaign feeds the city's year through its dispatch);
+    ``sources(session, target instance id)`` finds them back. The instance viewer draws a
+    whole cycle with these and the parent links (docs/processes.md)."""
+
+    source_key: str
+    target_key: str
+    target: Callable[[Session, int], int | None]
+    sources: Callable[[Session, int], list[int]]
+
+
+@dataclass(frozen=True)
 class Capability:
     name: str
     contracts: tuple[ProcessContract, ...]
     reactions: tuple[Reaction, ...]
     case_sources: tuple[CaseSource, ...] = ()
     lane_sources: tuple[LaneSource, ...] = ()
+    cycle_links: tuple[CycleLink, ...] = ()
 
     def __post_init__(self):
         problems = list(self.problems())
@@ -179,6 +194,24 @@ class ReactionTable:
             if source.process_key == process_key
             for lane, org in source.resolve(session, payload).items()
         }
+
+    def cycle_target(self, session: Session, process_key: str, instance_id: int) -> int | None:
+        """The instance that ``instance_id`` feeds (``CycleLink``), if any."""
+        for capability in self.capabilities:
+            for link in capability.cycle_links:
+                if link.source_key == process_key and (target := link.target(session, instance_id)):
+                    return target
+        return None
+
+    def cycle_sources(self, session: Session, process_key: str, instance_id: int) -> list[int]:
+        """The instances that feed ``instance_id`` (``CycleLink``)."""
+        return [
+            source
+            for capability in self.capabilities
+            for link in capability.cycle_links
+            if link.target_key == process_key
+            for source in link.sources(session, instance_id)
+        ]
 
     def dispatch(self, session: Session, change: InstanceChange) -> None:
         key = change.instance.process_key

@@ -28,7 +28,7 @@ from engine.errors import FormInvalid, NotFound
 from engine.forms import FieldError
 from engine.messages import Message
 from engine.models import ProcessDefinition
-from engine.reactions import Capability, CaseSource, LaneSource, completed, reached, started
+from engine.reactions import Capability, CaseSource, CycleLink, LaneSource, completed, reached, started
 from engine.runtime import InstanceChange, WorkflowRuntime
 from engine.store import TaskRecord
 from services.campaigns import CAMPAIGN_PROCESS, COUNTED, Campaign, ProposalLine, UnitProposal, field_titles
@@ -179,6 +179,9 @@ def register(runtime: WorkflowRuntime) -> None:
                 ),
             ),
             lane_sources=(LaneSource(SUBMISSION_PROCESS, _dispatch_lanes),),
+            cycle_links=(
+                CycleLink(CAMPAIGN_PROCESS, CONSOLIDATION_PROCESS, _year_of_campaign, _campaigns_of_year),
+            ),
         )
     )
 
@@ -221,6 +224,31 @@ def _demand_case(session: Session, runtime: WorkflowRuntime, instance_id: int) -
             for row in consolidation["by_field"]
         ],
     }
+
+
+def _year_of_campaign(session: Session, instance_id: int) -> int | None:
+    """The city's year a commune's campaign fed, through its dispatch."""
+    return session.scalar(
+        select(CityRound.instance_id)
+        .join(CommuneSubmission, CommuneSubmission.city_round_id == CityRound.id)
+        .join(Campaign, Campaign.id == CommuneSubmission.campaign_id)
+        .where(Campaign.instance_id == instance_id)
+    )
+
+
+def _campaigns_of_year(session: Session, instance_id: int) -> list[int]:
+    """The communes' campaigns whose dispatches the city's year received, in order of arrival."""
+    return [
+        campaign_instance
+        for campaign_instance in session.scalars(
+            select(Campaign.instance_id)
+            .join(CommuneSubmission, CommuneSubmission.campaign_id == Campaign.id)
+            .join(CityRound, CityRound.id == CommuneSubmission.city_round_id)
+            .where(CityRound.instance_id == instance_id)
+            .order_by(CommuneSubmission.received_at, CommuneSubmission.id)
+        )
+        if campaign_instance is not None
+    ]
 
 
 # -- a commune's submission arrives ----------------------------------------------------

@@ -5,6 +5,7 @@ This module is the context's public face: other contexts and the web layer impor
 what it names (the import contracts in setup.cfg)."""
 
 from services.process_admin import _models  # noqa: F401  (registers the tables)
+from services.process_admin._cycle import CycleNode, cycle
 from services.process_admin._decisions import (
     DecisionTest,
     decision_file_diff,
@@ -45,6 +46,8 @@ from services.process_admin._instances import (
 from services.process_admin._processes import definitions, instance_view, start
 
 __all__ = [
+    "CycleNode",
+    "cycle",
     "CHILD_STATES",
     "DecisionTest",
     "decision_file_diff",

@@ -87,10 +87,12 @@ def instance(instance_id: int):
             state=request.args.get("state"),
             page=request.args.get("page"),
         )
+        cycle = process_admin.cycle(session, svc.runtime, instance_id)
     return render_template(
         "admin/instance.html",
         page=page,
         family=family,
+        cycle=cycle,
         child_states=process_admin.CHILD_STATES,
         call_statuses=call_status_labels(),
         ignored=ignored_parameters(family),
