@@ -17,14 +17,16 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, datetime
 
-from sqlalchemy import and_, exists, insert, select
+from sqlalchemy import and_, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from engine.contracts import Field, ProcessContract, user_task
+from engine.connectors import CallContext, Connector, ConnectorError, Parameter
+from engine.contracts import Element, Field, ProcessContract, user_task
 from engine.errors import NotFound
 from engine.messages import Message
-from engine.reactions import Capability, completed, ended
+from engine.models import ProcessDefinition
+from engine.reactions import Capability, completed, ended, started
 from engine.runtime import InstanceChange, StartRequest, WorkflowRuntime
 from services import people
 from services.common import audit
@@ -35,6 +37,9 @@ from services.people import Person, TalentListEntry
 
 EVALUATION_PROCESS = "talent_evaluation"
 AGGREGATION_PROCESS = "evaluation_report"
+# The report's call of one talent_evaluation per talent, and the connector that lists the
+# talents for it (its answer: {business key: the talent}).
+EVALUATIONS_CALL, TALENTS_TO_EVALUATE = "evaluate_talents", "talents_to_evaluate"
 REMOVAL_PROCESS = "talent_removal"
 # The round opens at 00:00 local on 15/10: six weeks before the report is due, so that the
 # heads (due 10 working days before the report) and Phòng VH-XH both have time. The
@@ -80,7 +85,16 @@ CONTRACTS = (
                 Field("prospects", (HAS_PROSPECTS, NO_PROSPECTS)),
             ),
         ),
-        start_data=("year", "full_name", "unit_name", "commune_name", "included_on", "report_due"),
+        start_data=(
+            "round_id",
+            "person_id",
+            "year",
+            "full_name",
+            "unit_name",
+            "commune_name",
+            "included_on",
+            "report_due",
+        ),
     ),
     ProcessContract(
         AGGREGATION_PROCESS,
@@ -98,6 +112,12 @@ CONTRACTS = (
                 "completed: the report is sent to the city",
                 "dispatch_number",
                 "dispatch_date",
+            ),
+            Element(
+                EVALUATIONS_CALL,
+                "callActivity",
+                f"calls `{EVALUATION_PROCESS}` once per talent in service (the connector "
+                f"`{TALENTS_TO_EVALUATE}` lists them); on a version drawn before, the code starts them",
             ),
         ),
         start_data=("round_id", "year", "commune_name", "talent_count", "report_due"),
@@ -130,11 +150,20 @@ CONTRACTS = (
 
 
 def register(runtime: WorkflowRuntime) -> None:
+    runtime.register_connector(
+        Connector(
+            TALENTS_TO_EVALUATE,
+            Message("List the talents a commune evaluates this year"),
+            (Parameter("round_id", "number", Message("Evaluation round")),),
+            run=_talents_to_evaluate,
+        )
+    )
     runtime.register(
         Capability(
             "evaluations",
             CONTRACTS,
             (
+                started(EVALUATION_PROCESS, _evaluation_started),
                 completed(EVALUATION_PROCESS, "evaluate_talent", _evaluated),
                 completed(
                     AGGREGATION_PROCESS,
@@ -201,43 +230,35 @@ def _open_round(
     talents_ = _talents_of(session, commune.id, year, _local_day(at))
     office = culture_society_office(session, commune)
     common = {"year": year, "commune_name": commune.name, "report_due": due.isoformat()}
-    round_.instance_id = runtime.start(
+    change = runtime.start(
         session,
         AGGREGATION_PROCESS,
         {**common, "round_id": round_.id, "talent_count": len(talents_)},
         lane_orgs={VHXH_OFFICER: office.id, COMMUNE_CHAIR: commune.id},
         business_key=f"evaluation_round:{round_.id}",
         at=at,
-    ).instance.id
-    requests = [
-        StartRequest(
-            {
-                **common,
-                "full_name": talent["full_name"],
-                "unit_name": talent["unit_name"],
-                "included_on": talent["included_on"].isoformat(),
-            },
-            lane_orgs={UNIT_HEAD: talent["org_unit_id"]},
-            business_key=f"evaluation_round:{round_.id}/person:{talent['person_id']}",
-        )
-        for talent in talents_
-    ]
-    if requests:
-        changes = runtime.start_many(
-            session, EVALUATION_PROCESS, requests, parent_id=round_.instance_id, at=at
-        )
-        session.execute(
-            insert(Evaluation),
-            [
+    )
+    round_.instance_id = change.instance.id
+    if talents_ and not runtime.draws(
+        session.get_one(ProcessDefinition, change.instance.definition_id), EVALUATIONS_CALL
+    ):
+        # A version drawn before the report called the evaluations: the code starts them.
+        requests = [
+            StartRequest(
                 {
+                    **common,
                     "round_id": round_.id,
                     "person_id": talent["person_id"],
-                    "year": year,
-                    "instance_id": change.instance.id,
-                }
-                for talent, change in zip(talents_, changes, strict=True)
-            ],
-        )
+                    "full_name": talent["full_name"],
+                    "unit_name": talent["unit_name"],
+                    "included_on": talent["included_on"].isoformat(),
+                },
+                lane_orgs={UNIT_HEAD: talent["org_unit_id"]},
+                business_key=_evaluation_key(round_.id, talent["person_id"]),
+            )
+            for talent in talents_
+        ]
+        runtime.start_many(session, EVALUATION_PROCESS, requests, parent_id=round_.instance_id, at=at)
     audit.record(
         session,
         at,
@@ -250,6 +271,43 @@ def _open_round(
         report_due_at=due.isoformat(),
     )
     return True
+
+
+def _evaluation_key(round_id: int, person_id: int) -> str:
+    return f"evaluation_round:{round_id}/person:{person_id}"
+
+
+def _talents_to_evaluate(context: CallContext, params: dict) -> dict:
+    """The connector's answer: the commune's talents in service, keyed by the business key
+    of their evaluation (a multi-instance call runs over the values)."""
+    round_ = context.session.get(EvaluationRound, params["round_id"])
+    if round_ is None:
+        raise ConnectorError(Message("there is no evaluation round %(round)s", round=params["round_id"]))
+    talents_ = _talents_of(context.session, round_.commune_id, round_.year, _local_day(round_.opened_at))
+    return {
+        (key := _evaluation_key(round_.id, talent["person_id"])): {
+            "business_key": key,
+            "person_id": talent["person_id"],
+            "org_unit_id": talent["org_unit_id"],
+            "full_name": talent["full_name"],
+            "unit_name": talent["unit_name"],
+            "included_on": talent["included_on"].isoformat(),
+        }
+        for talent in talents_
+    }
+
+
+def _evaluation_started(session: Session, change: InstanceChange) -> None:
+    """A talent's evaluation of the year opened: its row."""
+    if "person_id" in change.data and "round_id" in change.data:
+        session.add(
+            Evaluation(
+                round_id=change.data["round_id"],
+                person_id=change.data["person_id"],
+                year=change.data["year"],
+                instance_id=change.instance.saved_id,
+            )
+        )
 
 
 def _talents_of(session: Session, commune_id: int, year: int, on: date) -> list[dict]:

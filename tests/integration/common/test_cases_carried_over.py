@@ -1,22 +1,30 @@
 """Cases started before the talent cycle was drawn in BPMN, when Python started each next
 process, run to their end after the upgrade (README, "Running cases carried over"):
 ``tests/fixtures/before_cycle.sqlite3`` was written by the code before the change and is
-loaded here with today's, which publishes today's versions beside the old ones."""
+loaded here with today's, which publishes today's versions beside the old ones. A round
+and an evaluation round started on the versions drawn before (restored from the fixture)
+show that the code kept for those versions still starts what they do not call."""
+
+from datetime import date
 
 import pytest
 from factories import FIXTURES
 from factories.campaigns import campaign_of, line, open_campaign, statuses, submit_proposal
 from factories.dates import local
+from factories.evaluation import add_talent, run_first_evaluation
 from factories.saved import saved_services
-from factories.selection import HA, HUNG, KHOA, decide, record_meeting, score_all
+from factories.selection import HA, HUNG, KHOA, decide, record_meeting, run_selection, score_all
 from factories.tasks import act, task_named
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select
+from sqlalchemy.orm import Session
 
+from engine.definitions import bundle_of, publish
 from engine.models import ProcessDefinition, ProcessInstance
 from services.campaigns import _campaigns as campaigns
 from services.city._models import CommuneSubmission
 from services.commitments import Commitment
-from services.selection import Candidate
+from services.evaluation._models import Evaluation
+from services.selection import Candidate, RecruitmentRound
 
 FIXTURE = FIXTURES / "before_cycle.sqlite3"
 DATA_KEY = "dGFsZW50Zmxvdy10ZXN0LWZpeHR1cmUta2V5LTAwMDA="  # the fixture's (write_before_cycle.py)
@@ -115,3 +123,62 @@ def test_the_selection_round_opened_before_runs_to_its_end(saved):
         )
     assert opened == 2  # C1 and C3 selected, each with a commitment to sign
     assert round_instance.status == "completed"
+
+
+def _restore_the_version_before(services, *keys: str) -> None:
+    """Publish each process as the fixture's code drew it (its version 1 there) as the
+    newest version here: what a case started on that version runs."""
+    engine = create_engine(f"sqlite:///{FIXTURE}")
+    try:
+        with Session(engine) as before, services.db.transaction() as session:
+            for key in keys:
+                old = before.scalars(
+                    select(ProcessDefinition).where(
+                        ProcessDefinition.key == key, ProcessDefinition.version == 1
+                    )
+                ).one()
+                publish(session, bundle_of(old), local(2026, 1, 5, 9, 0), services.runtime.helpers)
+    finally:
+        engine.dispose()
+
+
+def test_a_round_on_the_version_before_has_the_code_start_its_scorings_and_commitments(commune):
+    """The version drawn before the round called its scorings and commitments: the code
+    that started them still does, with the same rows (a score per member and candidate,
+    a commitment per selected person)."""
+    services = commune
+    _restore_the_version_before(services, "selection_round")
+    selected = run_selection(services)
+    with services.db.read() as session:
+        round_instance = session.scalar(
+            select(ProcessInstance.id).join(
+                RecruitmentRound, RecruitmentRound.instance_id == ProcessInstance.id
+            )
+        )
+        started = session.execute(
+            select(ProcessInstance.process_key, func.count())
+            .where(ProcessInstance.parent_id == round_instance, ProcessInstance.call_id.is_(None))
+            .group_by(ProcessInstance.process_key)
+            .order_by(ProcessInstance.process_key)
+        ).all()
+        opened = session.scalar(
+            select(func.count()).select_from(Commitment).where(Commitment.instance_id.is_not(None))
+        )
+    assert _version_of(services, round_instance) == 2  # the one restored, after today's 1
+    # 3 dossiers, 9 scorings (5 members, 2 eligible candidates, 1 recusal), by the code.
+    assert started == [("candidate_dossier", 3), ("council_scoring", 9)]
+    assert opened == 2 and selected["round_id"]
+
+
+def test_an_evaluation_round_on_the_version_before_has_the_code_start_its_evaluations(commune):
+    services = commune
+    _restore_the_version_before(services, "evaluation_report")
+    add_talent(services, "Lê Văn Hưng", "cg_pkt", date(2020, 3, 1))
+    run_first_evaluation(services, 2026)
+    with services.db.read() as session:
+        evaluations = session.execute(
+            select(Evaluation.quality_rating, ProcessInstance.call_id, ProcessInstance.status).join(
+                ProcessInstance, ProcessInstance.id == Evaluation.instance_id
+            )
+        ).all()
+    assert evaluations == [("hoan_thanh_tot", None, "completed")]

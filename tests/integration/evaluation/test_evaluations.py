@@ -71,7 +71,14 @@ def test_the_first_yearly_evaluation_opens_on_its_date_and_only_once(commune):
             .where(Evaluation.round_id == cam_giang.id)
             .order_by(Evaluation.person_id)
         ).all()
+        # Each evaluation is a child of the report's call activity evaluate_talents.
+        callers = session.execute(
+            select(ProcessInstance.parent_id, ProcessInstance.call_id.is_not(None))
+            .join(Evaluation, Evaluation.instance_id == ProcessInstance.id)
+            .where(Evaluation.round_id == cam_giang.id)
+        ).all()
     assert evaluated == [hung["person_id"], khoa["person_id"]]  # Nam left the list
+    assert callers == [(cam_giang.instance_id, True)] * 2
 
     # The head of the talent's unit evaluates, 10 working days before the report is due.
     [task] = [task for task in inbox(services, "cg_pkt.truong") if task.task_name == "evaluate_talent"]
@@ -263,6 +270,35 @@ def test_the_report_waits_for_no_one_and_a_late_chair_decision_still_counts(comm
     assert decide_removals(services, local(2026, 12, 2, 9, 0)) == {"removed": [an["person_id"]], "kept": []}
     [proposal] = rounds(services, 2026)["xa_cam_giang_ubnd"].report["removal_proposals"]
     assert (proposal["decision"], proposal["decided_on"]) == ("remove", "2026-12-02")
+
+
+def test_an_evaluation_not_done_when_the_report_is_due_is_closed(commune):
+    """The report goes without it; at the due date the round stops waiting for it."""
+    services = commune
+    add_talent(services, "Nguyễn Văn An", "cg_pkt", date(2020, 3, 1))
+    open_year(services, 2026)
+    aggregate(services, local(2026, 11, 20, 9, 0))
+    submit(services, local(2026, 11, 27, 9, 0))
+    round_ = rounds(services, 2026)["xa_cam_giang_ubnd"]
+    assert _status(services, round_.instance_id) == "running"  # its evaluation is still open
+    services.tick(local(2026, 11, 29, 23, 59, 59))
+    assert [task.task_name for task in inbox(services, "cg_pkt.truong")] == ["evaluate_talent"]
+
+    services.tick(REPORT_DUE)
+    services.tick(REPORT_DUE)  # the cancellation, then the join, through the inbox
+    assert inbox(services, "cg_pkt.truong") == []
+    with services.db.read() as session:
+        evaluation = session.scalars(select(Evaluation).where(Evaluation.round_id == round_.id)).one()
+    assert evaluation.quality_rating is None
+    assert (_status(services, evaluation.instance_id), _status(services, round_.instance_id)) == (
+        "cancelled",
+        "completed",
+    )
+
+
+def _status(services, instance_id: int) -> str:
+    with services.db.read() as session:
+        return session.get_one(ProcessInstance, instance_id).status
 
 
 def test_no_citizen_id_reaches_workflow_data_titles_or_audit(commune):
