@@ -451,7 +451,7 @@ def register(runtime: WorkflowRuntime) -> None:
             SCORING_PAIRS,
             Message("List a council's scoring: each member and candidate"),
             (Parameter("round_id", "number", Message("Round")),),
-            run=lambda context, params: _scoring_pairs(context, params),
+            run=_scoring_pairs,
         )
     )
     runtime.register_connector(
