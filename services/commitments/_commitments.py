@@ -6,7 +6,7 @@ commitment: the policy terms of the round's legal basis are *copied* into it (a 
 change of the policy data never changes a commitment already made), its dates follow
 the terms (start on the recruitment decision date: docs/legal-rules.md, "The commitment
 starts on the recruitment decision date"), and a Word document states it.
-One small ``commitment`` instance per person then drives the rest:
+One small ``commitment`` instance per person, which the round calls, then drives the rest:
 
 - ``sign_commitment`` (lane ``talent``, assigned to the person's own account): the
   person acknowledges and types their name; or Sở Nội vụ uploads the scan of a paper

@@ -2,16 +2,17 @@
 docs/legal-rules.md, "The council's composition follows Decree 170 by analogy" and
 "Recruitment councils and talent selection councils are kept apart").
 
-A round (``selection_round`` instance, driven by Sở Nội vụ) publishes positions; each
-candidate's dossier is checked in its own ``candidate_dossier`` instance
-(services/selection/_candidacy.py). When the applications close (the round's timer), Sở Nội vụ forms
-the council; this module then starts one small ``council_scoring`` instance per (member,
-eligible candidate) pair that is not recused, assigned to the member. Once every score is
-in, the meeting is recorded: the council's rules (services/selection/_council_rules.py: quorum 2/3,
+A round (``selection_round`` instance, driven by Sở Nội vụ, opened by hand or called by the
+city's year) publishes positions; each candidate's dossier is checked in its own
+``candidate_dossier`` instance (services/selection/_candidacy.py). When the applications
+close (the round's timer), Sở Nội vụ forms the council; the round then calls one small
+``council_scoring`` instance per (member, eligible candidate) pair that is not recused,
+which this module gives to the member. Once every score is in (or at the scoring
+deadline), the meeting is recorded: the council's rules (services/selection/_council_rules.py: quorum 2/3,
 majority, the chair's side on a tie, pass mark 50) give each candidate's result, the
 passed are ranked per position within its quantity, and the minutes (.docx) are
 generated. The competent authority (city_chair) then approves (the passed within quota
-are selected) or returns the results to the council.
+are selected, and the round calls their commitments) or returns the results to the council.
 
 Everything here runs in the transaction of the task completion that causes it; a refusal
 raises ``FormInvalid`` so that nothing is half-written and the task page shows why.
