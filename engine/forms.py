@@ -17,6 +17,7 @@ import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from jsonschema import FormatChecker, validators
 from jsonschema.exceptions import SchemaError, ValidationError
@@ -790,6 +791,22 @@ def check_form_schema(schema: dict) -> list[Message]:
     """Problems that make ``schema`` unacceptable for a task form; [] if none."""
     if not isinstance(schema, dict):
         return [Message("the form schema must be a JSON object")]
+    try:
+        text = json.dumps(schema, ensure_ascii=False)
+    except (TypeError, ValueError):  # not JSON data (a caller's dict): checked as it is
+        return _schema_problems(schema)
+    return list(_checked_text(text))
+
+
+@lru_cache(maxsize=1024)
+def _checked_text(text: str) -> tuple[Message, ...]:
+    """Checking a schema against the Draft 2020-12 meta-schema is most of a publication's
+    time, and every publication checks the same forms again: the verdict is kept for each
+    schema's text (a small, bounded cache; the text is the whole key)."""
+    return tuple(_schema_problems(json.loads(text)))
+
+
+def _schema_problems(schema: dict) -> list[Message]:
     problems = []
     declared = schema.get("$schema")
     if declared is not None and (not isinstance(declared, str) or declared.rstrip("#") != DRAFT_2020_12):

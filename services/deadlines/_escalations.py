@@ -142,7 +142,7 @@ def record_closures(session: Session, runtime: WorkflowRuntime, change: Instance
         ).where(TASK.c.id.in_(change.closed_task_ids), TASK.c.status == "cancelled")
     ).all()
     user_tasks = runtime.specs.by_id(session, change.instance.definition_id).user_tasks
-    chart, messages, escalations = OrgChart(session, change.at), [], []
+    chart, messages, escalations = OrgChart.of_transaction(session, change.at), [], []
     for task in closed:
         if user_tasks[task.task_name].policy.action != CLOSE or task.due_at is None:
             continue

@@ -37,6 +37,17 @@ class OrgChart:
         self._users: dict[int, AppUser | None] = {}
         self._levels: dict[tuple[str, int | None], list[list[AppUser]]] = {}
 
+    @classmethod
+    def of_transaction(cls, session: Session, at: datetime) -> OrgChart:
+        """One chart per transaction and instant, for a listener called once per instance
+        of a batch that changes no one's roles (a timer run closing thousands of units'
+        tasks): they share its lookups. A session here is one transaction
+        (services.common.db), so the chart goes with it."""
+        charts = session.info.setdefault("org_charts", {})
+        if at not in charts:
+            charts[at] = cls(session, at)
+        return charts[at]
+
     def unit(self, unit_id: int | None) -> OrgUnit | None:
         if unit_id is None:
             return None

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from databases import PG_SERVER, postgres_admin
+from databases import drop_database, fresh_database
 from factories import REPO_ROOT
 
 from engine.clock import SystemClock
@@ -21,10 +21,8 @@ def own_services(request, tmp_path):
         url = f"sqlite:///{tmp_path / 'own.db'}"
     else:
         database = f"talentflow_test_{os.getpid()}_own"
-        postgres_admin(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
-        postgres_admin(f"CREATE DATABASE {database}")
-        request.addfinalizer(lambda: postgres_admin(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)"))
-        url = f"{PG_SERVER.replace('postgresql://', 'postgresql+psycopg://')}/{database}"
+        url = fresh_database(database)
+        request.addfinalizer(lambda: drop_database(database))
     services = bootstrap(
         Config(database_url=url, bpmn_dir=REPO_ROOT / "bpmn", instance_dir=tmp_path), SystemClock()
     )

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from databases import PG_SERVER, postgres_admin
+from databases import drop_database, fresh_database
 from factories import REPO_ROOT
 
 pytestmark = pytest.mark.database  # each benchmark runs on databases of its own
@@ -178,13 +178,11 @@ def test_scheduler_bench_on_postgresql():
     """The PostgreSQL path (its schema emptied first) on a database of its own; fails when
     the server is unreachable, like every PostgreSQL test."""
     database = f"talentflow_bench_{os.getpid()}"
-    postgres_admin(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
-    postgres_admin(f"CREATE DATABASE {database}")
+    url = fresh_database(database)
     try:
-        url = f"{PG_SERVER.replace('postgresql://', 'postgresql+psycopg://')}/{database}"
         figures = run_bench("scheduler", "--quick", "--database-url", url)
     finally:
-        postgres_admin(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+        drop_database(database)
     assert figures["backend"] == "postgresql+psycopg"
     assert figures["fired"] == figures["timers"] and figures["exactly_once"] is True, figures
 
@@ -200,13 +198,11 @@ def test_mi_bench_on_postgresql():
     """bench/mi.py's concurrent clients run only on PostgreSQL: there, on a database of
     its own, with its client processes completing children of one call at once."""
     database = f"talentflow_bench_mi_{os.getpid()}"
-    postgres_admin(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
-    postgres_admin(f"CREATE DATABASE {database}")
+    url = fresh_database(database)
     try:
-        url = f"{PG_SERVER.replace('postgresql://', 'postgresql+psycopg://')}/{database}"
         figures = run_bench("mi", "--quick", "--database-url", url)
     finally:
-        postgres_admin(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+        drop_database(database)
     assert figures["backend"] == "postgresql+psycopg"
     assert figures["clients"] >= 2 and figures["p95_8_clients_ms"] is not None, figures
     assert figures["concurrent_clients"]["completions"] > 0, figures

@@ -18,7 +18,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from databases import PG_SERVER, postgres_admin
+from databases import drop_database, fresh_database
 from factories import REPO_ROOT
 from factories.bpmn import boundary_timer, probe_bundle, process_xml, user_task
 from factories.mail import start_smtp_server
@@ -45,16 +45,14 @@ pytestmark = pytest.mark.database  # PostgreSQL, on a database of its own
 
 @pytest.fixture
 def pg_services(tmp_path):
-    postgres_admin(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-    postgres_admin(f"CREATE DATABASE {DATABASE}")
-    url = f"{PG_SERVER.replace('postgresql://', 'postgresql+psycopg://')}/{DATABASE}"
+    url = fresh_database(DATABASE)
     services = bootstrap(
         Config(database_url=url, bpmn_dir=REPO_ROOT / "bpmn", instance_dir=tmp_path), SystemClock()
     )
     schema.upgrade(services.db.engine)
     yield services
     services.db.dispose()
-    postgres_admin(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+    drop_database(DATABASE)
 
 
 def _ten_thousand_due_timers(services) -> None:
