@@ -27,7 +27,7 @@ from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import Table, delete, func, insert, literal, null, select
+from sqlalchemy import Table, bindparam, delete, func, insert, literal, null, select
 from sqlalchemy.orm import Session
 
 from engine import dry_run
@@ -159,6 +159,29 @@ def after_write(
             recording.sent.append(dry_run.Sent(each.kind, each.name, each.payload, outcome, instance.id))
 
 
+# Built once: building a statement costs more than running it (see engine.store), and
+# these run at every save of an instance that waits for a message.
+_SUBSCRIPTIONS_OF = select(SUBSCRIPTION).where(SUBSCRIPTION.c.instance_id == bindparam("b_instance_id"))
+_INSERT_SUBSCRIPTIONS = insert(SUBSCRIPTION)
+_DELETE_SUBSCRIPTIONS = delete(SUBSCRIPTION).where(SUBSCRIPTION.c.id.in_(bindparam("b_ids", expanding=True)))
+_TAKE_BUFFERED = (
+    delete(BUFFERED)
+    .where(
+        BUFFERED.c.id
+        == select(BUFFERED.c.id)
+        .where(
+            BUFFERED.c.name == bindparam("b_name"),
+            BUFFERED.c.correlation == bindparam("b_correlation"),
+            BUFFERED.c.expires_at > bindparam("b_at"),
+        )
+        .order_by(BUFFERED.c.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    .returning(BUFFERED.c.payload, BUFFERED.c.correlations)
+)
+
+
 def _sync(
     session: Session, instance: InstanceRecord, waiting: list[Waiting], at: datetime, started: bool
 ) -> None:
@@ -169,20 +192,18 @@ def _sync(
         if started
         else {
             Waiting(row.kind, row.name, row.correlation, row.task_id): row.id
-            for row in session.execute(
-                select(SUBSCRIPTION).where(SUBSCRIPTION.c.instance_id == instance.saved_id)
-            )
+            for row in session.execute(_SUBSCRIPTIONS_OF, {"b_instance_id": instance.saved_id})
         }
     )
     wanted = set(waiting)
     gone = [row_id for each, row_id in existing.items() if each not in wanted]
     if gone:
-        session.execute(delete(SUBSCRIPTION).where(SUBSCRIPTION.c.id.in_(gone)))
+        session.execute(_DELETE_SUBSCRIPTIONS, {"b_ids": gone})
     added = [each for each in waiting if each not in existing]
     if not added:
         return
     session.execute(
-        insert(SUBSCRIPTION),
+        _INSERT_SUBSCRIPTIONS,
         [
             {
                 "instance_id": instance.saved_id,
@@ -202,20 +223,7 @@ def _sync(
 
 def _take_buffered(session: Session, instance_id: int, waiting: Waiting, at: datetime) -> None:
     row = session.execute(
-        delete(BUFFERED)
-        .where(
-            BUFFERED.c.id
-            == select(BUFFERED.c.id)
-            .where(
-                BUFFERED.c.name == waiting.name,
-                BUFFERED.c.correlation == waiting.correlation,
-                BUFFERED.c.expires_at > at,
-            )
-            .order_by(BUFFERED.c.id)
-            .limit(1)
-            .scalar_subquery()
-        )
-        .returning(BUFFERED.c.payload, BUFFERED.c.correlations)
+        _TAKE_BUFFERED, {"b_name": waiting.name, "b_correlation": waiting.correlation, "b_at": at}
     ).first()
     if row is not None:
         _enqueue(session, instance_id, MESSAGE, waiting.name, row.payload, row.correlations, at)

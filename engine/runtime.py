@@ -71,7 +71,7 @@ from engine.versions import (
     diff_instance,
     instance_changes,
 )
-from engine.workflow_tasks import all_tasks, find_task, newest_data
+from engine.workflow_tasks import all_tasks, find_task, is_completed, newest_data
 from engine.xml_safety import parse_untrusted_xml
 
 # A timer that comes due while the engine steps runs in the same operation, but a
@@ -879,7 +879,7 @@ class WorkflowRuntime:
         links = linking.links_of(workflow, calls_before)
         if uncaught is not None and error is None:
             return links, uncaught
-        if instance.call_id is None or error or not workflow.is_completed():
+        if instance.call_id is None or error or not is_completed(workflow):
             return links, error
         links.ended = True
         if instance.status == CANCELLED:
@@ -1125,7 +1125,7 @@ def _recall_refusal(workflow: BpmnWorkflow, task) -> Message | None:
     """Why ``task`` cannot be taken back, as the workflow stands; None if it can."""
     if task is None or task.state != TaskState.COMPLETED or not isinstance(task.task_spec, UserTask):
         return Message("This step is not a completed task, so it cannot be recalled.")
-    if workflow.is_completed():
+    if is_completed(workflow):
         return _NO_RECALL_WHEN[COMPLETED]
     for later in _tasks_after(workflow, task):
         if isinstance(later.task_spec, UserTask) and later.state == TaskState.COMPLETED:
@@ -1191,7 +1191,7 @@ def _record_outcome(
     instance.next_timer_at = None if error else _next_step(workflow, at)
     if error:
         instance.status, instance.error_message, instance.error_wording = ERROR, error, wording_of(error)
-    elif workflow.is_completed() and instance.status != CANCELLED:  # a cancelled workflow is "completed" too
+    elif is_completed(workflow) and instance.status != CANCELLED:  # a cancelled workflow is "completed" too
         instance.status, instance.completed_at = COMPLETED, at
 
 
@@ -1221,7 +1221,7 @@ def _failure(error: WorkflowException) -> str:
 
 def _end_events(workflow: BpmnWorkflow) -> list[str]:
     """Which end events of the process the finished instance reached: its outcome."""
-    if not workflow.is_completed():
+    if not is_completed(workflow):
         return []
     return [
         task.task_spec.bpmn_id

@@ -6,6 +6,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
 
 
 def all_tasks(workflow: BpmnWorkflow):
@@ -14,6 +15,15 @@ def all_tasks(workflow: BpmnWorkflow):
     yield from workflow.tasks.values()
     for subprocess in workflow.subprocesses.values():
         yield from subprocess.tasks.values()
+
+
+def is_completed(workflow: BpmnWorkflow) -> bool:
+    """``workflow.is_completed()`` by a plain scan of its task dict: SpiffWorkflow walks the
+    tree with its task iterator each time it is asked of a running instance, and a save
+    asks several times."""
+    return workflow.completed or all(
+        task.has_state(TaskState.FINISHED_MASK) for task in workflow.tasks.values()
+    )
 
 
 def find_task(workflow: BpmnWorkflow, task_id: UUID):
@@ -25,6 +35,6 @@ def find_task(workflow: BpmnWorkflow, task_id: UUID):
 
 
 def newest_data(workflow: BpmnWorkflow) -> dict:
-    if workflow.is_completed():
+    if is_completed(workflow):
         return dict(workflow.data)
     return dict((workflow.last_task or workflow.task_tree).data)

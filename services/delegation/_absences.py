@@ -244,6 +244,7 @@ _ABSENCES_FOR_QUEUES = (
     .order_by(Absence.id)
 )
 _AWAY_ON = "delegation.away_on"  # session.info: day -> whether anyone is away (_anyone_away)
+_ANYONE_AWAY = select(exists().where(_ACTIVE))  # built once: building costs more than running
 TASK = table_of(HumanTask)
 _ASSIGN = update(TASK).where(TASK.c.id == bindparam("b_id")).values(assignee_id=bindparam("b_assignee"))
 
@@ -283,7 +284,7 @@ def _anyone_away(session: Session, day: date) -> bool:
     (Declaring or cancelling an absence forgets the answer.)"""
     known = session.info.setdefault(_AWAY_ON, {})
     if day not in known:
-        known[day] = session.scalar(select(exists().where(_ACTIVE)), {"day": day})
+        known[day] = session.scalar(_ANYONE_AWAY, {"day": day})
     return known[day]
 
 
