@@ -46,7 +46,26 @@ $(VENDOR_STAMP): web/assets/package.json web/assets/package-lock.json
 .PHONY: vendor
 vendor: $(VENDOR_STAMP)
 
-install: $(STAMP) $(CATALOGS) vendor
+# Debian packages, installed when missing: $(call apt_install,<packages>).
+apt_install = if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	$$SUDO apt-get install -y -q $(1) || { $$SUDO apt-get update -q && $$SUDO apt-get install -y -q $(1); }
+
+# Debian's Chromium drives the browser tests (Playwright).
+CHROMIUM := /usr/bin/chromium
+
+$(CHROMIUM):
+	$(call apt_install,chromium)
+
+# LibreOffice (headless, no GUI) converts the documents' .docx to PDF (services/records), in
+# Liberation Serif 2: metric-compatible with Times New Roman, with every Vietnamese glyph
+# (docs/records.md#pdf).
+SOFFICE := /usr/bin/soffice
+SERIF_FONT := /usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf
+
+$(SOFFICE) $(SERIF_FONT) &:
+	$(call apt_install,libreoffice-writer-nogui fonts-liberation2)
+
+install: $(STAMP) $(CATALOGS) vendor $(SOFFICE) $(SERIF_FONT)
 
 # After changing UI texts: refresh the template and every catalog, then translate.
 messages: $(STAMP)
@@ -62,13 +81,6 @@ run: install
 	$(BIN)/talentflow-scheduler & scheduler=$$!; \
 	trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/talentflow serve
-
-# Debian's Chromium drives the browser tests (Playwright); installed when missing.
-CHROMIUM := /usr/bin/chromium
-
-$(CHROMIUM):
-	if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	$$SUDO apt-get install -y -q chromium || { $$SUDO apt-get update -q && $$SUDO apt-get install -y -q chromium; }
 
 # Every test, on SQLite and on PostgreSQL (127.0.0.1:5432, see README), browser tests included,
 # spread over the machine's cores (at most 4: each worker has PostgreSQL databases of its own).

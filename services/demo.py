@@ -19,6 +19,7 @@ from services.identity import (
     CITY_CHAIR,
     COMMUNE_CHAIR,
     FINANCE_OFFICER,
+    RECORDS_CLERK,
     SNV_OFFICER,
     UNIT_HEAD,
     UNIT_OFFICER,
@@ -41,6 +42,7 @@ CITY_PEOPLE = [
     ("ct.thanhpho", "Đặng Quốc Thái", CITY_CHAIR, "tp_hai_phong_ubnd"),
     ("snv.giamdoc", "Bùi Thị Ngọc Mai", UNIT_HEAD, "tp_hai_phong_snv"),
     ("snv.canbo", "Hoàng Đức Long", SNV_OFFICER, "tp_hai_phong_snv"),
+    ("snv.vanthu", "Lê Minh Châu", RECORDS_CLERK, "tp_hai_phong_snv"),
     ("skhcn.phogiamdoc", "Vũ Thị Hải Yến", UNIT_HEAD, "tp_hai_phong_skhcn"),
     ("stc.canbo", "Trần Thu Trang", FINANCE_OFFICER, "tp_hai_phong_stc"),
 ]
@@ -84,6 +86,7 @@ def seed(session: Session) -> bool:
         UNITS,
         vhxh=("vhxh.canbo", "Ngô Thanh Tùng"),
         chair=("chutich", "Vương Đức Dũng"),
+        clerk=("vanthu", "Đỗ Thị Thu"),
     )
     _commune(
         session,
@@ -92,6 +95,7 @@ def seed(session: Session) -> bool:
         SECOND_COMMUNE_UNITS,
         vhxh=("ltn_vhxh.chuyenvien", "Phạm Thị Lan"),
         chair=("ltn.chutich", "Nguyễn Văn Bình"),
+        clerk=("ltn.vanthu", "Trịnh Thị Mai"),
     )
     # A second officer in one unit, to whom the first can hand a task (chuyển xử lý).
     office = session.scalars(select(OrgUnit).where(OrgUnit.code == "cg_vp")).one()
@@ -100,9 +104,10 @@ def seed(session: Session) -> bool:
     return True
 
 
-def _commune(session, city, commune_row, unit_rows, vhxh, chair) -> OrgUnit:
+def _commune(session, city, commune_row, unit_rows, vhxh, chair, clerk) -> OrgUnit:
     """A commune with its units: an officer and a head per in-scope unit, the officer of
-    Phòng VH-XH who runs campaigns, and the chair."""
+    Phòng VH-XH who runs campaigns, the chair and the records clerk (văn thư) of the
+    People's Committee."""
     code, name, kind = commune_row
     commune = _unit(session, code, name, kind, level="commune", parent=city)
     commune.commune_id = commune.id
@@ -116,6 +121,7 @@ def _commune(session, city, commune_row, unit_rows, vhxh, chair) -> OrgUnit:
             office = unit
     _user(session, vhxh[0], vhxh[1], (VHXH_OFFICER, office))
     _user(session, chair[0], chair[1], (COMMUNE_CHAIR, commune))
+    _user(session, clerk[0], clerk[1], (RECORDS_CLERK, commune))
     return commune
 
 

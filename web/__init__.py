@@ -15,6 +15,7 @@ from services.city import may_see_city_round
 # Names, not modules: web's own packages of the same names (web.identity...) are attributes
 # of this module once imported.
 from services.identity import AppUser, is_admin, owner as session_owner
+from services.records import may_keep_registers
 from services.talent_search import may_search
 from web import admin, converters
 from web.api import PREFIX, init_api
@@ -32,6 +33,7 @@ from web.process_admin import (  # noqa: F401  (instances, processes: routes on 
     instances,
     processes,
 )
+from web.records import pages as records_pages
 from web.security import SESSION_KEY, SignedInUser, configure_security
 from web.selection import pages as round_pages
 from web.talent_search import api as talents_api, pages as talent_pages
@@ -55,6 +57,7 @@ PAGES = [
     city_pages.bp,
     round_pages.bp,
     commitment_pages.bp,
+    records_pages.bp,
     bell.bp,
     talent_pages.bp,
     admin.bp,
@@ -113,6 +116,7 @@ def _load_user(services: Services, user_id: str) -> SignedInUser | None:
             is_admin(session, user.id),
             may_search(session, user.id),
             may_see_city_round(session, user.id),
+            may_keep_registers(session, user.id),
         )
 
 

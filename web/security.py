@@ -45,6 +45,7 @@ class SignedInUser(UserMixin):
     is_admin: bool = False  # shows the admin menu; every admin route checks again
     may_search_talents: bool = False  # shows the talent database menu; the search checks again
     may_see_city_rounds: bool = False  # shows the city consolidation menu; its pages check again
+    may_keep_registers: bool = False  # a records clerk: shows the registers menu; its pages check again
 
     @classmethod
     def of(
@@ -53,8 +54,17 @@ class SignedInUser(UserMixin):
         is_admin: bool = False,
         may_search_talents: bool = False,
         may_see_city_rounds: bool = False,
+        may_keep_registers: bool = False,
     ) -> "SignedInUser":
-        return cls(user.id, user.username, user.full_name, is_admin, may_search_talents, may_see_city_rounds)
+        return cls(
+            user.id,
+            user.username,
+            user.full_name,
+            is_admin,
+            may_search_talents,
+            may_see_city_rounds,
+            may_keep_registers,
+        )
 
 
 def configure_security(app: Flask, config: Config, load_user) -> None:

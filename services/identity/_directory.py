@@ -20,6 +20,7 @@ FINANCE_OFFICER = "finance_officer"
 COUNCIL_MEMBER = "council_member"
 TALENT = "talent"
 ADMIN = "admin"
+RECORDS_CLERK = "records_clerk"  # văn thư: issues the body's documents, registers those received
 
 ROLES = {
     UNIT_OFFICER: ("Cán bộ đơn vị", "Unit officer"),
@@ -30,6 +31,7 @@ ROLES = {
     CITY_CHAIR: ("Lãnh đạo UBND thành phố", "City People's Committee leader"),
     FINANCE_OFFICER: ("Cán bộ tài chính", "Finance officer"),
     COUNCIL_MEMBER: ("Thành viên Hội đồng tuyển chọn", "Selection council member"),
+    RECORDS_CLERK: ("Văn thư", "Records clerk"),
     TALENT: ("Người có tài năng", "Talent"),
     ADMIN: ("Quản trị hệ thống", "Administrator"),
 }
@@ -43,6 +45,7 @@ ROLE_WORDS = {
     CITY_CHAIR: Message("City People's Committee leader"),
     FINANCE_OFFICER: Message("Finance officer"),
     COUNCIL_MEMBER: Message("Selection council member"),
+    RECORDS_CLERK: Message("Records clerk"),
     TALENT: Message("Talent"),
     ADMIN: Message("Administrator"),
 }

@@ -29,6 +29,9 @@ class OrgUnit(Base):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"))
     commune_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"), index=True)
     bloc: Mapped[str] = mapped_column(String(20), default="state")  # state | party_mass
+    # The abbreviation in document symbols ("UBND", "VHXH", "SNV"); none: the one of its kind
+    # (docs/records.md#numbers-and-symbols).
+    symbol: Mapped[str | None] = mapped_column(String(20))
     # Police and army units are outside Decree 179 and never addressed.
     in_scope: Mapped[bool] = mapped_column(Boolean, default=True)
 

@@ -86,6 +86,7 @@ SCREENS = [
     Screen("round", "snv.canbo", lambda scenario: f"/rounds/{scenario.round_id}"),
     Screen("city", "snv.canbo", lambda scenario: f"/city-rounds/{scenario.city_round_id}"),
     Screen("talent-search", "snv.canbo", lambda _: "/talents"),
+    Screen("records", "vanthu", lambda _: "/records"),
     Screen("notifications", "chutich", lambda _: "/notifications"),  # the city deadline passed
     Screen("admin-processes", "admin", lambda _: "/admin/"),
     Screen(
