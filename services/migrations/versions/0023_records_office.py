@@ -18,6 +18,11 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # The records clerk's role, for a database whose roles were seeded before it existed.
+    op.execute(
+        "INSERT INTO role (code, name_vi, name_en) SELECT 'records_clerk', 'Văn thư', 'Records clerk' "
+        "WHERE NOT EXISTS (SELECT 1 FROM role WHERE code = 'records_clerk')"
+    )
     with op.batch_alter_table("org_unit") as batch:
         batch.add_column(sa.Column("symbol", sa.String(length=20), nullable=True))
     op.create_table(
@@ -141,3 +146,4 @@ def downgrade() -> None:
     op.drop_table("register_counter")
     with op.batch_alter_table("org_unit") as batch:
         batch.drop_column("symbol")
+    op.execute("DELETE FROM role WHERE code = 'records_clerk'")
