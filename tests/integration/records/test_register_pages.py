@@ -19,7 +19,7 @@ def _issued_and_received(services) -> tuple[int, int, int]:
         ids = dict(session.execute(select(AppUser.username, AppUser.id)).all())
         units = dict(session.execute(select(OrgUnit.code, OrgUnit.id)).all())
         made = []
-        for subject in ("=HYPERLINK(\"http://evil\")", "đề xuất nhu cầu năm 2027", "chờ cấp số"):
+        for subject in ('=HYPERLINK("http://evil")', "đề xuất nhu cầu năm 2027", "chờ cấp số"):
             document = records.draft(
                 session,
                 at,
@@ -77,7 +77,9 @@ def test_the_clerk_sees_the_registers_downloads_and_exports_them(commune):
     received = snv_clerk.get(f"/records/{snv_id}").get_data(as_text=True)
     assert "02/UBND-VHXH" in received and "UBND xã Cẩm Giang" in received
     assert snv_clerk.get(f"/records/documents/{issued_id}.pdf").status_code == 200  # it received it
-    rows = list(load_workbook(io.BytesIO(snv_clerk.get(f"/records/{snv_id}/received.xlsx").data)).active.values)
+    rows = list(
+        load_workbook(io.BytesIO(snv_clerk.get(f"/records/{snv_id}/received.xlsx").data)).active.values
+    )
     assert rows[2][0] == 1 and rows[2][3] == "02/UBND-VHXH"
 
 
@@ -87,7 +89,9 @@ def test_voiding_needs_a_reason_and_keeps_the_number(commune):
     clerk = signed_in(web_app(services), "vanthu")
     token = csrf_token(clerk, f"/records/{commune_id}")
     refused = clerk.post(
-        f"/records/documents/{issued_id}/void", data={"reason": " ", "csrf_token": token}, follow_redirects=True
+        f"/records/documents/{issued_id}/void",
+        data={"reason": " ", "csrf_token": token},
+        follow_redirects=True,
     )
     assert "Trường này là bắt buộc" in refused.get_data(as_text=True)
     done = clerk.post(
