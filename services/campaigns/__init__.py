@@ -27,6 +27,7 @@ from services.campaigns._campaigns import (
     unit_statuses,
     unit_view,
 )
+from services.campaigns._dispatch import dispatch_of
 from services.campaigns._models import Campaign, ProposalLine, UnitProposal
 
 __all__ = [
@@ -43,6 +44,7 @@ __all__ = [
     "counted_lines",
     "current_aggregation",
     "default_deadlines",
+    "dispatch_of",
     "field_titles",
     "get_campaign",
     "line_columns",

@@ -27,6 +27,7 @@ from engine.models import HumanTask, MessageSubscription, ProcessInstance
 from engine.reactions import Capability, CaseSource, completed, ended, reached, recalled, started
 from engine.runtime import InstanceChange, StartRequest, WorkflowRuntime
 from services import notifications
+from services.campaigns import _dispatch as dispatch
 from services.campaigns._models import Campaign, ProposalLine, UnitProposal
 from services.common import audit
 from services.common.db import table_of
@@ -36,6 +37,7 @@ from services.common.models import AuditEvent
 from services.deadlines import highest_levels
 from services.identity import (
     COMMUNE_CHAIR,
+    RECORDS_CLERK,
     UNIT_HEAD,
     UNIT_OFFICER,
     VHXH_OFFICER,
@@ -168,10 +170,10 @@ CONTRACTS = (
             user_task("approve_aggregation", "the commune chair approves: its case is the aggregation table"),
             user_task(
                 "record_city_submission",
-                "the dispatch to the city: reached once the chair approved; "
-                "completed, the campaign is `submitted`",
-                "dispatch_number",
-                "dispatch_date",
+                "the records clerk issues the Công văn to the city: reached once the chair approved (the "
+                "Công văn drafted from the aggregation is approved in the chair's name); completed, it takes "
+                "its number and date from the register and the campaign is `submitted`",
+                "note",
             ),
             user_task(
                 "handle_city_deadline_missed", "opened by the city-deadline escalation: the board shows it"
@@ -245,14 +247,14 @@ def register(runtime: WorkflowRuntime) -> None:
                 reached(UNIT_PROCESS, "proposal_received", _received),
                 *(ended(UNIT_PROCESS, end_event, _unit_finished) for end_event in UNIT_OUTCOMES),
                 reached(CAMPAIGN_PROCESS, "aggregate_proposals", _aggregating),
-                completed(CAMPAIGN_PROCESS, "aggregate_proposals", _aggregated),
+                completed(CAMPAIGN_PROCESS, "aggregate_proposals", _aggregated(runtime)),
                 reached(CAMPAIGN_PROCESS, "record_city_submission", _approved),
                 completed(CAMPAIGN_PROCESS, "record_city_submission", _submitted),
                 reached(CAMPAIGN_PROCESS, "handle_city_deadline_missed", _city_deadline_missed),
             ),
             case_sources=tuple(
                 CaseSource(CAMPAIGN_PROCESS, task, _aggregation_case(runtime))
-                for task in ("aggregate_proposals", "approve_aggregation")
+                for task in ("aggregate_proposals", "approve_aggregation", "record_city_submission")
             ),
         )
     )
@@ -285,6 +287,12 @@ def _aggregation_case(runtime: WorkflowRuntime):
                 {**line, "field": titles.get(line["field"], line["field"])} for line in aggregation["lines"]
             ],
             "aggregation_totals": aggregation["totals"],
+            # The Công văn as it stands, on the task page among the documents of the case.
+            **(
+                {"dispatch_document_id": draft}
+                if (draft := dispatch.draft_file_of(session, campaign))
+                else {}
+            ),
         }
 
     return provide
@@ -358,7 +366,7 @@ def open_campaign(
         session,
         CAMPAIGN_PROCESS,
         {**_start_data(campaign, commune), "units": addressed},
-        lane_orgs={VHXH_OFFICER: office.id, COMMUNE_CHAIR: commune.id},
+        lane_orgs={VHXH_OFFICER: office.id, COMMUNE_CHAIR: commune.id, RECORDS_CLERK: commune.id},
         business_key=f"campaign:{campaign.id}",
         at=at,
     ).instance.id
@@ -592,28 +600,41 @@ def _aggregating(session: Session, change: InstanceChange) -> None:
         campaign.status = "aggregating"
 
 
-def _aggregated(session: Session, change: InstanceChange) -> None:
-    campaign = _campaign_of(session, change)
-    if campaign is not None:
-        campaign.aggregation, campaign.aggregated_at = aggregate(session, campaign, change.at), change.at
-        campaign.status = "awaiting_approval"
+def _aggregated(runtime: WorkflowRuntime):
+    def aggregated(session: Session, change: InstanceChange) -> None:
+        campaign = _campaign_of(session, change)
+        if campaign is not None:
+            campaign.aggregation, campaign.aggregated_at = aggregate(session, campaign, change.at), change.at
+            campaign.status = "awaiting_approval"
+            actor = change.completed_task.completed_by if change.completed_task else None
+            dispatch.draft_dispatch(session, campaign, change.at, actor, field_titles(session, runtime))
+
+    return aggregated
 
 
 def _approved(session: Session, change: InstanceChange) -> None:
     campaign = _campaign_of(session, change)
     if campaign is not None:
         campaign.status = "awaiting_dispatch"
+        chair = change.completed_task.completed_by if change.completed_task else None
+        dispatch.approve_dispatch(session, campaign, change.at, chair)
 
 
 def _submitted(session: Session, change: InstanceChange) -> None:
+    """The records clerk issued the Công văn: its number and date are the dispatch's. (A
+    version drawn before the records office had Phòng VH-XH type them.)"""
     campaign = _campaign_of(session, change)
     if campaign is not None:
         done = change.completed_task
         assert done is not None and done.completed_data is not None, "a completion reaction"
         data = done.completed_data
         campaign.status, campaign.submitted_at = "submitted", change.at
-        campaign.dispatch_number = data["dispatch_number"]
-        campaign.dispatch_date = date.fromisoformat(data["dispatch_date"])
+        if "dispatch_number" in data:
+            campaign.dispatch_number = data["dispatch_number"]
+            campaign.dispatch_date = date.fromisoformat(data["dispatch_date"])
+        else:
+            issued = dispatch.issue_dispatch(session, campaign, change.at, done.completed_by)
+            campaign.dispatch_number, campaign.dispatch_date = issued.code, issued.issued_on
         campaign.submission = campaign.aggregation
 
 

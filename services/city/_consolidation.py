@@ -31,13 +31,23 @@ from engine.models import ProcessDefinition
 from engine.reactions import Capability, CaseSource, CycleLink, LaneSource, completed, reached, started
 from engine.runtime import InstanceChange, WorkflowRuntime
 from engine.store import TaskRecord
-from services.campaigns import CAMPAIGN_PROCESS, COUNTED, Campaign, ProposalLine, UnitProposal, field_titles
+from services import records
+from services.campaigns import (
+    CAMPAIGN_PROCESS,
+    COUNTED,
+    Campaign,
+    ProposalLine,
+    UnitProposal,
+    dispatch_of,
+    field_titles,
+)
 from services.city._models import CityRound, CommuneSubmission
 from services.common import audit
 from services.common.display import LOCAL_TZ, local_time
 from services.identity import (
     CITY_CHAIR,
     HOME_AFFAIRS,
+    RECORDS_CLERK,
     SNV_OFFICER,
     UNIT_HEAD,
     Membership,
@@ -51,7 +61,8 @@ SUBMISSION_PROCESS = "commune_submission"
 DEMAND_APPROVED = "demand_approved"
 # The message a commune's dispatch is (thrown by commune_campaign's dispatch_sent), and what it carries.
 DISPATCH_MESSAGE, DISPATCH_SENT = "commune_dispatch", "dispatch_sent"
-DISPATCH_DATA = ("campaign_id", "year", "commune_name", "dispatch_number", "dispatch_date")
+# (The dispatch's number and date are the campaign's, given by the commune's register.)
+DISPATCH_DATA = ("campaign_id", "year", "commune_name")
 # Sở Nội vụ consolidates within 10 working days of the round's opening (the BPMN's due;
 # a returned consolidation is redone within 5 working days of the return).
 CONSOLIDATE_DAYS = 10
@@ -94,9 +105,8 @@ CONTRACTS = (
             ),
             user_task(
                 "register_submission",
-                "Sở Nội vụ registers the dispatch: only registered submissions enter "
-                "the city's consolidation",
-                "incoming_number",
+                "Sở Nội vụ's records clerk registers the dispatch: its incoming number from the register of "
+                "documents received; only registered submissions enter the city's consolidation",
                 "note",
             ),
         ),
@@ -314,7 +324,7 @@ def _dispatch_lanes(session: Session, payload: dict) -> dict[str, int]:
     if campaign is None:
         return {}
     _, home_affairs = _home_affairs(session, session.get_one(OrgUnit, campaign.commune_id))
-    return {SNV_OFFICER: home_affairs.id}
+    return {RECORDS_CLERK: home_affairs.id, SNV_OFFICER: home_affairs.id}
 
 
 def _dispatch_arrived(session: Session, runtime: WorkflowRuntime, change: InstanceChange) -> None:
@@ -469,7 +479,12 @@ def _registered(session: Session, change: InstanceChange) -> None:
         change.at,
         done.completed_by,
     )
-    submission.incoming_number = data["incoming_number"].strip()
+    if "incoming_number" in data:  # a version drawn before the records office: typed
+        submission.incoming_number = data["incoming_number"].strip()
+    else:
+        submission.incoming_number = str(
+            _register_received(session, submission, done.completed_by, change.at)
+        )
     audit.record(
         session,
         change.at,
@@ -480,6 +495,39 @@ def _registered(session: Session, change: InstanceChange) -> None:
         incoming_number=submission.incoming_number,
         note=data.get("note"),
     )
+
+
+def _register_received(
+    session: Session, submission: CommuneSubmission, clerk_id: int | None, at: datetime
+) -> int:
+    """The dispatch in Sở Nội vụ's register of documents received: the Công văn the commune
+    issued, or (a campaign whose number was typed) what the campaign recorded of it."""
+    campaign = session.get_one(Campaign, submission.campaign_id)
+    commune = session.get_one(OrgUnit, submission.commune_id)
+    _, home_affairs = _home_affairs(session, commune)
+    document = dispatch_of(session, campaign)
+    if document is not None and document.status == records.ISSUED:
+        received = records.receive_issued(
+            session,
+            at,
+            clerk_id,
+            org_unit_id=home_affairs.id,
+            outgoing_id=document.id,
+            sender_name=commune.name,
+        )
+    else:
+        received = records.receive(
+            session,
+            at,
+            clerk_id,
+            org_unit_id=home_affairs.id,
+            sender_name=commune.name,
+            sender_code=campaign.dispatch_number or "",
+            sender_issued_on=campaign.dispatch_date or records.local_day(at),
+            subject=campaign.title,
+            case_subject=f"campaign:{campaign.id}",
+        )
+    return received.number
 
 
 # -- consolidation and approval -----------------------------------------------------------

@@ -77,9 +77,9 @@ SCREENS = [
     Screen("task-approve-proposal", "cg_tyt.truong", _task("approve_proposal")),
     Screen("task-aggregate-proposals", "vhxh.canbo", _task("aggregate_proposals")),
     Screen("task-approve-aggregation", "chutich", _task("approve_aggregation")),
-    Screen("task-record-city-submission", "vhxh.canbo", _task("record_city_submission")),
+    Screen("task-record-city-submission", "vanthu", _task("record_city_submission")),
     Screen("task-handle-city-deadline-missed", "chutich", _task("handle_city_deadline_missed")),
-    Screen("task-register-submission", "snv.canbo", _task("register_submission")),
+    Screen("task-register-submission", "snv.vanthu", _task("register_submission")),
     Screen("task-screen-dossier", "snv.canbo", _task("screen_dossier")),
     Screen("task-score-candidate", "skhcn.phogiamdoc", _task("score_candidate")),
     Screen("campaign-board", "vhxh.canbo", lambda scenario: f"/campaigns/{scenario.campaign_id}"),
@@ -164,7 +164,7 @@ def _campaigns_at_the_commune(services) -> dict:
         "campaign_id": everyone,
         "aggregate_proposals": task_named(services, "vhxh.canbo", "aggregate_proposals").id,
         "approve_aggregation": task_named(services, "chutich", "approve_aggregation").id,
-        "record_city_submission": task_named(services, "vhxh.canbo", "record_city_submission").id,
+        "record_city_submission": task_named(services, "vanthu", "record_city_submission").id,
     }
 
 

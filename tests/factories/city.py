@@ -63,17 +63,17 @@ LE_THANH_NGHI_PROPOSALS = [
         ],
     ),
 ]
-COMMUNES = {  # commune code -> (Phòng VH-XH officer, chair, dispatch number, aggregate/approve/record times)
+COMMUNES = {  # commune code -> (Phòng VH-XH officer, chair, records clerk, aggregate/approve/issue times)
     LE_THANH_NGHI: (
         "ltn_vhxh.chuyenvien",
         "ltn.chutich",
-        "15/UBND-VHXH",
+        "ltn.vanthu",
         (local(2026, 1, 14, 13, 0), local(2026, 1, 14, 15, 0), local(2026, 1, 14, 16, 30)),
     ),
     CAM_GIANG: (
         "vhxh.canbo",
         "chutich",
-        "71/UBND-VHXH",
+        "vanthu",
         (local(2026, 1, 14, 14, 0), local(2026, 1, 14, 16, 0), local(2026, 1, 14, 17, 10)),
     ),
 }
@@ -98,17 +98,12 @@ def open_both_campaigns(services) -> dict[str, int]:
 
 
 def send_to_city(services, commune_code: str) -> None:
-    """The commune aggregates, its chair approves, Phòng VH-XH records the dispatch."""
-    officer, chair, dispatch_number, (aggregated, approved, recorded) = COMMUNES[commune_code]
+    """The commune aggregates, its chair approves, its records clerk issues the Công văn (the
+    commune's first of the year: 01/UBND-VHXH)."""
+    officer, chair, clerk, (aggregated, approved, issued) = COMMUNES[commune_code]
     act(services, officer, "aggregate_proposals", {}, aggregated)
     act(services, chair, "approve_aggregation", {"chair_decision": "approve"}, approved)
-    act(
-        services,
-        officer,
-        "record_city_submission",
-        {"dispatch_number": dispatch_number, "dispatch_date": recorded.date().isoformat()},
-        recorded,
-    )
+    act(services, clerk, "record_city_submission", {}, issued)
 
 
 def submit_both_communes(services) -> int:
@@ -134,22 +129,19 @@ def registration_task(services, commune_code: str) -> HumanTask:
 
 
 def register_submission(
-    services,
-    commune_code: str,
-    incoming_number: str,
-    at: datetime,
-    username: str = "snv.canbo",
-    note: str | None = None,
+    services, commune_code: str, at: datetime, username: str = "snv.vanthu", note: str | None = None
 ):
+    """Sở Nội vụ's records clerk registers the commune's dispatch: the next incoming number."""
     services.clock.set(at)
     task = registration_task(services, commune_code)
-    data = {"incoming_number": incoming_number, **({"note": note} if note else {})}
+    data = {"note": note} if note else {}
     return tasks.complete_task(services.db, services.runtime, username, task.id, data)
 
 
 def register_both(services) -> None:
-    register_submission(services, LE_THANH_NGHI, "101", local(2026, 1, 15, 8, 30))
-    register_submission(services, CAM_GIANG, "102", local(2026, 1, 15, 8, 45))
+    """Lê Thanh Nghị's dispatch is number 1 received, Cẩm Giang's number 2."""
+    register_submission(services, LE_THANH_NGHI, local(2026, 1, 15, 8, 30))
+    register_submission(services, CAM_GIANG, local(2026, 1, 15, 8, 45))
 
 
 def approve_city_round(

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from engine.errors import FormInvalid, TaskNotReady
 from engine.models import ProcessInstance
-from services.campaigns import _campaigns as campaigns
+from services.campaigns import _campaigns as campaigns, dispatch_of
 from services.common.errors import Conflict, InvalidInput, PermissionDenied
 from services.common.models import AuditEvent
 from services.work import _tasks as tasks
@@ -185,17 +185,24 @@ def _the_chair_approves_and_the_dispatch_to_the_city_is_recorded(
     services, campaign_id: int, aggregation: dict
 ) -> None:
     act(services, "chutich", "approve_aggregation", {"chair_decision": "approve"}, local(2026, 1, 14, 16, 0))
-    act(
-        services,
-        "vhxh.canbo",
-        "record_city_submission",
-        {"dispatch_number": "71/UBND-VHXH", "dispatch_date": "2026-01-14"},
-        local(2026, 1, 14, 17, 10),
-    )
+    # The commune's records clerk issues the Công văn the aggregation drafted and the chair
+    # approved: its number and date come from the commune's register of documents sent.
+    act(services, "vanthu", "record_city_submission", {}, local(2026, 1, 14, 17, 10))
     submitted = campaign_of(services, campaign_id)
     assert submitted.status == "submitted"
     assert submitted.submitted_at == local(2026, 1, 14, 17, 10)
-    assert (submitted.dispatch_number, submitted.dispatch_date) == ("71/UBND-VHXH", date(2026, 1, 14))
+    assert (submitted.dispatch_number, submitted.dispatch_date) == ("01/UBND-VHXH", date(2026, 1, 14))
+    with services.db.read() as session:
+        letter = dispatch_of(session, submitted)
+        assert (letter.status, letter.code, letter.content["signer"]["name"]) == (
+            "issued",
+            "01/UBND-VHXH",
+            "Vương Đức Dũng",
+        )
+        assert letter.content["table"]["totals"][3:] == [
+            str(aggregation["totals"]["quantity_year"]),
+            str(aggregation["totals"]["quantity_period"]),
+        ]
     assert submitted.submission == aggregation
     assert submitted.city_deadline_missed_at is None
     services.clock.set(local(2026, 1, 15, 0, 0))
@@ -326,13 +333,7 @@ def test_the_chair_is_escalated_to_when_the_city_deadline_passes_first(commune):
         local(2026, 1, 15, 8, 0),
     )
     act(services, "chutich", "approve_aggregation", {"chair_decision": "approve"}, local(2026, 1, 15, 8, 30))
-    act(
-        services,
-        "vhxh.canbo",
-        "record_city_submission",
-        {"dispatch_number": "72/UBND-VHXH", "dispatch_date": "2026-01-15"},
-        local(2026, 1, 15, 9, 0),
-    )
+    act(services, "vanthu", "record_city_submission", {}, local(2026, 1, 15, 9, 0))
     submitted = campaign_of(services, campaign_id)
     assert submitted.status == "submitted" and submitted.submitted_at == local(2026, 1, 15, 9, 0)
     assert submitted.submission["units"]["submitted"] == ["cg_vp"]

@@ -73,7 +73,7 @@ def test_two_communes_are_registered_consolidated_returned_once_and_approved(com
     assert (opened.year, opened.status, opened.opened_at) == (YEAR, "collecting", local(2026, 1, 14, 16, 30))
     cases = submissions(services, round_id)
     assert list(cases) == [LE_THANH_NGHI, CAM_GIANG]  # in order of arrival
-    assert cases[CAM_GIANG]["dispatch_number"] == "71/UBND-VHXH"
+    assert cases[CAM_GIANG]["dispatch_number"] == "01/UBND-VHXH"  # from the commune's register
     assert cases[CAM_GIANG]["received_at"] == local(2026, 1, 14, 17, 10)
     assert cases[CAM_GIANG]["status"] == "received" and cases[CAM_GIANG]["registered_at"] is None
     assert (cases[CAM_GIANG]["quantity_year"], cases[CAM_GIANG]["quantity_period"]) == (4, 7)
@@ -89,9 +89,8 @@ def test_two_communes_are_registered_consolidated_returned_once_and_approved(com
     }
 
     # The cases are in Sở Nội vụ's inbox, with the consolidation; the due dates count working days.
-    snv_tasks = inbox(services, "snv.canbo")
-    assert sorted(task.task_name for task in snv_tasks) == [
-        "consolidate_demand",
+    assert [task.task_name for task in inbox(services, "snv.canbo")] == ["consolidate_demand"]
+    assert [task.task_name for task in inbox(services, "snv.vanthu")] == [
         "register_submission",
         "register_submission",
     ]
@@ -99,7 +98,7 @@ def test_two_communes_are_registered_consolidated_returned_once_and_approved(com
     assert registration.due_at == local(2026, 1, 16, 0, 0)  # by the end of the next working day
     # The case was started by the commune's message commune_dispatch: its payload is the case's
     # data (the task's title names the commune), its sender is its parent in the instance viewer.
-    assert registration.title == "Vào sổ công văn đề xuất của UBND xã Cẩm Giang"
+    assert registration.title == "Vào sổ văn bản đến công văn đề xuất của UBND xã Cẩm Giang"
     with services.db.transaction() as session:
         case = session.get_one(ProcessInstance, registration.instance_id)
         sender = session.get_one(ProcessInstance, case.parent_id)
@@ -108,11 +107,12 @@ def test_two_communes_are_registered_consolidated_returned_once_and_approved(com
     assert consolidation_task.due_at == local(2026, 1, 29, 0, 0)  # 10 working days after 14/01
 
     # Only registered submissions count: with one registered, the live list has one commune.
-    register_submission(services, LE_THANH_NGHI, "101", local(2026, 1, 15, 8, 30), note="Đủ hồ sơ")
+    register_submission(services, LE_THANH_NGHI, local(2026, 1, 15, 8, 30), note="Đủ hồ sơ")
     assert [row["code"] for row in consolidated(services, round_id)["communes"]] == [LE_THANH_NGHI]
-    register_submission(services, CAM_GIANG, "102", local(2026, 1, 15, 8, 45))
+    register_submission(services, CAM_GIANG, local(2026, 1, 15, 8, 45))
     cases = submissions(services, round_id)
-    assert cases[CAM_GIANG]["status"] == "registered" and cases[CAM_GIANG]["incoming_number"] == "102"
+    # The incoming numbers come from Sở Nội vụ's register of documents received, in order.
+    assert cases[CAM_GIANG]["status"] == "registered" and cases[CAM_GIANG]["incoming_number"] == "2"
     assert cases[CAM_GIANG]["registered_at"] == local(2026, 1, 15, 8, 45)
     assert audit_actions(services, f"commune_submission:{cases[CAM_GIANG]['id']}") == [
         "commune_submission_received",
@@ -151,8 +151,8 @@ def test_two_communes_are_registered_consolidated_returned_once_and_approved(com
     ]
     assert listing["totals"] == {"quantity_year": 8, "quantity_period": 13}
     assert [(row["code"], row["incoming_number"]) for row in listing["communes"]] == [
-        (LE_THANH_NGHI, "101"),
-        (CAM_GIANG, "102"),
+        (LE_THANH_NGHI, "1"),
+        (CAM_GIANG, "2"),
     ]
     assert consolidated(services, round_id) == listing
     assert task_named(services, "ct.thanhpho", "approve_demand").due_at == local(2026, 1, 24, 0, 0)  # 5 WD
@@ -268,12 +268,10 @@ def test_only_the_city_sees_and_acts(commune):
                     session, user_by_username(session, outsider).id, round_id
                 )
     registration = registration_task(services, CAM_GIANG)
-    for intruder in ("vhxh.canbo", "chutich", "ct.thanhpho", "snv.giamdoc"):
+    for intruder in ("vhxh.canbo", "chutich", "ct.thanhpho", "snv.giamdoc", "vanthu"):
         assert registration.id not in {task.id for task in inbox(services, intruder)}
         with pytest.raises(PermissionDenied):
-            tasks.complete_task(
-                services.db, services.runtime, intruder, registration.id, {"incoming_number": "1"}
-            )
+            tasks.complete_task(services.db, services.runtime, intruder, registration.id, {})
     register_both(services)
     act(services, "snv.canbo", "consolidate_demand", {}, local(2026, 1, 16, 9, 0))
     approval = task_named(services, "ct.thanhpho", "approve_demand")

@@ -24,6 +24,7 @@ from services.campaigns import _campaigns as campaigns
 from services.city._models import CommuneSubmission
 from services.commitments import Commitment
 from services.evaluation._models import Evaluation
+from services.identity import RECORDS_CLERK, create_account, grant_role
 from services.selection import Candidate, RecruitmentRound
 
 FIXTURE = FIXTURES / "before_cycle.sqlite3"
@@ -106,7 +107,12 @@ def test_the_campaign_opened_before_runs_to_its_end_beside_one_opened_after(save
         instance = session.get_one(ProcessInstance, submission.instance_id)
         assert instance.process_key == "commune_submission"
     assert _version_of(saved, submission.instance_id) == 2  # the version whose start catches the message
-    assert task_named(saved, "snv.canbo", "register_submission").instance_id == submission.instance_id
+    # Upgraded, Sở Nội vụ's records clerk is given their role (docs/records.md#upgrading): the
+    # dispatch waits in their inbox, to be registered with the next incoming number.
+    with saved.db.transaction() as session:
+        create_account(session, "snv.vanthu", "Lê Minh Châu", None)
+        grant_role(session, "snv.vanthu", "tp_hai_phong_snv", RECORDS_CLERK)
+    assert task_named(saved, "snv.vanthu", "register_submission").instance_id == submission.instance_id
     assert set(statuses(saved, new_id).values()) == {"not_started"}  # its cutoff is in 2028
 
 
