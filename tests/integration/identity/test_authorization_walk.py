@@ -146,6 +146,12 @@ RULES = {
     ("GET", "/absences"): EVERYONE,
     ("POST", "/absences"): EVERYONE,
     ("POST", "/absences/<int:absence_id>/cancel"): {"cg_vp.canbo"},
+    # The registers: a body's records clerk only (none of these users is one).
+    ("GET", "/records"): set(),
+    ("GET", "/records/<int:org_unit_id>"): set(),
+    ("GET", "/records/<int:org_unit_id>/<any(sent, received):register>.xlsx"): set(),
+    ("GET", "/records/documents/<int:document_id>.<any(docx, pdf):form>"): set(),
+    ("POST", "/records/documents/<int:document_id>/void"): set(),
 }
 UNIT_PROPOSAL_BPMN = (REPO_ROOT / "bpmn/unit_proposal/unit_proposal.bpmn").read_text()
 # Calls that would change state are made by everyone but the allowed (the success
@@ -197,6 +203,9 @@ def world(commune):
         "commitment_id": 1,
         "user_id": victim_id,
         "attachment_id": 1,
+        "org_unit_id": 1,
+        "register": "sent",
+        "form": "pdf",
         **owned,
     }
     return app, tokens, values, victim_task
@@ -256,7 +265,7 @@ def _talent_serving_in(session, services, unit_code: str) -> int:
 
 
 def _url(rule: str, values: dict) -> str:
-    path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda match: str(values[match.group(1)]), rule)
+    path = re.sub(r"<(?:[a-z]+(?:\([^)]*\))?:)?([a-z_]+)>", lambda match: str(values[match.group(1)]), rule)
     if rule == "/api/v1/docs/assets/<path:filename>":
         path = path.replace("app.css", "swagger-ui.css")
     return path
