@@ -8,6 +8,16 @@ from flask import send_file
 
 from services import documents
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def send_workbook(workbook, filename: str):
+    """An openpyxl workbook as an .xlsx download."""
+    buffer = BytesIO()
+    workbook.save(buffer)
+    buffer.seek(0)
+    return send_file(buffer, as_attachment=True, download_name=filename, mimetype=XLSX)
+
 
 def send_document(document):
     """The document as an attachment named for a person to keep (services.documents.named_as)."""

@@ -4,9 +4,8 @@ the cutoff, the aggregated table, and its Excel export for the dispatch to the c
 from __future__ import annotations
 
 from datetime import datetime
-from io import BytesIO
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, ngettext
 from flask_login import current_user, login_required
 
@@ -18,6 +17,7 @@ from services.identity import AppUser
 from web import refusals
 from web.campaigns.aggregation_xlsx import aggregation_workbook
 from web.context import services
+from web.downloads import send_workbook
 from web.i18n import deadline, say
 from web.work.case_view import words
 
@@ -282,12 +282,4 @@ def aggregation_export(campaign_id: int):
             status_labels(),
             campaigns.line_columns(session, svc.runtime),
         )
-    buffer = BytesIO()
-    workbook.save(buffer)
-    buffer.seek(0)
-    return send_file(
-        buffer,
-        as_attachment=True,
-        download_name=f"tong-hop-nhu-cau-dot-{campaign_id}.xlsx",
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    return send_workbook(workbook, f"tong-hop-nhu-cau-dot-{campaign_id}.xlsx")

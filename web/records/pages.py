@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 from services import documents, records
 from services.common.errors import InvalidInput
 from web.context import services
-from web.downloads import send_document
+from web.downloads import send_document, send_workbook
 from web.i18n import say
 from web.records.register_xlsx import received_workbook, sent_workbook
 from web.security import safe_next
@@ -61,15 +61,7 @@ def register_export(org_unit_id: int, register: str):
     with services().db.read() as session:
         kept = records.registers_of(session, current_user.id, org_unit_id, year)
         workbook = sent_workbook(kept) if register == "sent" else received_workbook(kept)
-    buffer = BytesIO()
-    workbook.save(buffer)
-    buffer.seek(0)
-    return send_file(
-        buffer,
-        as_attachment=True,
-        download_name=f"so-van-ban-{'di' if register == 'sent' else 'den'}-{year}.xlsx",
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    return send_workbook(workbook, f"so-van-ban-{'di' if register == 'sent' else 'den'}-{year}.xlsx")
 
 
 @bp.get("/records/documents/<int:document_id>.<any(docx, pdf):form>")
@@ -79,20 +71,16 @@ def download(document_id: int, form: str):
     with svc.db.read() as session:
         document = records.readable_document(session, current_user.id, document_id)
         docx_id, pdf_id = document.docx_id, document.pdf_id
-        if docx_id is None:  # a draft: shown as it stands, without its number
-            preview = records.preview_docx(document)
-            filename = f"du-thao-{document.id}.docx"
-    if docx_id is None:
-        if form == "pdf":
-            pdf = records.to_pdf(preview)
-            return send_file(
-                BytesIO(pdf),
-                download_name=f"du-thao-{document_id}.pdf",
-                as_attachment=True,
-                mimetype=documents.PDF,
-            )
+        preview = records.preview_docx(document) if docx_id is None else b""
+    if docx_id is None:  # a draft, as it stands, without its number
+        content, media_type = (
+            (records.to_pdf(preview), documents.PDF) if form == "pdf" else (preview, documents.DOCX)
+        )
         return send_file(
-            BytesIO(preview), download_name=filename, as_attachment=True, mimetype=documents.DOCX
+            BytesIO(content),
+            as_attachment=True,
+            download_name=f"du-thao-{document_id}.{form}",
+            mimetype=media_type,
         )
     if form == "pdf" and pdf_id is None:
         pdf_id = records.pdf_of(svc.db, document_id, svc.clock.now())

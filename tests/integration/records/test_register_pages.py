@@ -65,6 +65,11 @@ def test_the_clerk_sees_the_registers_downloads_and_exports_them(commune):
     pdf = clerk.get(f"/records/documents/{issued_id}.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
 
+    waiting_id = issued_id + 1  # approved, not issued: its draft, without a number
+    draft = clerk.get(f"/records/documents/{waiting_id}.docx")
+    assert draft.status_code == 200 and f"du-thao-{waiting_id}.docx" in draft.headers["Content-Disposition"]
+    assert clerk.get(f"/records/documents/{waiting_id}.pdf").data.startswith(b"%PDF")
+
     export = clerk.get(f"/records/{commune_id}/sent.xlsx?year=2026")
     sheet = load_workbook(io.BytesIO(export.data)).active
     rows = list(sheet.iter_rows(values_only=True))
