@@ -43,7 +43,7 @@ from services.campaigns import (
 )
 from services.city._models import CityRound, CommuneSubmission
 from services.common import audit
-from services.common.display import LOCAL_TZ, local_time
+from services.common.display import LOCAL_TZ, local_day, local_time
 from services.identity import (
     CITY_CHAIR,
     HOME_AFFAIRS,
@@ -523,7 +523,7 @@ def _register_received(
             org_unit_id=home_affairs.id,
             sender_name=commune.name,
             sender_code=campaign.dispatch_number or "",
-            sender_issued_on=campaign.dispatch_date or records.local_day(at),
+            sender_issued_on=campaign.dispatch_date or local_day(at),
             subject=campaign.title,
             case_subject=f"campaign:{campaign.id}",
         )

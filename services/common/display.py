@@ -22,6 +22,11 @@ VI_UNITS = {"day": "ngày", "hour": "giờ", "minute": "phút"}
 CATALOGS = Path(__file__).resolve().parents[2] / "web" / "translations"
 
 
+def local_day(instant: datetime) -> date:
+    """The day an instant falls on in Vietnam."""
+    return instant.astimezone(LOCAL_TZ).date()
+
+
 def local_time(instant: datetime | None) -> str:
     return instant.astimezone(LOCAL_TZ).strftime("%d/%m/%Y %H:%M") if instant else ""
 

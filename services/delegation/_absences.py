@@ -17,7 +17,7 @@ from engine.store import TaskRecord
 from services import work
 from services.common import audit
 from services.common.db import table_of
-from services.common.display import LOCAL_TZ
+from services.common.display import local_day
 from services.common.errors import Conflict, InvalidInput
 from services.delegation._delegation import chosen_colleague
 from services.delegation._models import Absence
@@ -25,10 +25,6 @@ from services.identity import AppUser, Membership
 from services.notifications import Notice, notify_many
 
 REASON_MAX = 500
-
-
-def local_day(at: datetime) -> date:
-    return at.astimezone(LOCAL_TZ).date()
 
 
 def absences_of(session: Session, user: AppUser) -> list[Absence]:

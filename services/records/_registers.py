@@ -16,10 +16,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from engine.errors import NotFound
-from engine.helpers import OFFICE_TZ
 from engine.messages import Message
 from services import documents
 from services.common.db import Database
+from services.common.display import local_day
 from services.common.errors import Conflict, InvalidInput, PermissionDenied
 from services.identity import RECORDS_CLERK, holds_role
 from services.records._layout import default_template
@@ -36,10 +36,6 @@ STATUS_WORDS = {
     VOIDED: Message("voided"),
 }
 COUNTER: Table = RegisterCounter.__table__  # type: ignore[assignment]
-
-
-def local_day(at: datetime) -> date:
-    return at.astimezone(OFFICE_TZ).date()
 
 
 def take_number(session: Session, register: str, org_unit_id: int, series: str, year: int) -> int:

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from services import documents, records
+from services.common.display import local_day
 from services.common.errors import InvalidInput
 from web.context import services
 from web.downloads import send_document, send_workbook
@@ -31,7 +32,7 @@ def labels() -> dict:
 
 def _year() -> int:
     year = request.args.get("year", type=int)
-    return year if year and 2000 <= year <= 2200 else records.local_day(services().clock.now()).year
+    return year if year and 2000 <= year <= 2200 else local_day(services().clock.now()).year
 
 
 @bp.get("/records")

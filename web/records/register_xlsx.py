@@ -8,6 +8,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from services import records
+from services.common.display import local_day
 
 # Excel runs a cell starting with one of these as a formula ("=HYPERLINK(...)" in a subject).
 FORMULA_STARTS = ("=", "+", "-", "@")
@@ -75,7 +76,7 @@ def received_workbook(registers: records.Registers) -> Workbook:
     rows = [
         [
             received.number,
-            records.local_day(received.received_at),
+            local_day(received.received_at),
             received.sender_name,
             received.sender_code,
             received.sender_issued_on,

@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from services import delegation
+from services.common.display import local_day
 from services.common.errors import Conflict, InvalidInput
 from services.identity import AppUser
 from web import refusals
@@ -75,7 +76,7 @@ def task_page_parts(session, svc, user, task) -> dict:
 @login_required
 def absences():
     svc, refused = services(), refusals.kept()
-    today = delegation.local_day(svc.clock.now())
+    today = local_day(svc.clock.now())
     with svc.db.read() as session:
         user = session.get_one(AppUser, current_user.id)
         delegates = {person.id: person.full_name for person in delegation.possible_delegates(session, user)}
