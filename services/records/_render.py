@@ -7,13 +7,15 @@ one template gives both and they show the same thing."""
 
 from __future__ import annotations
 
+import fcntl
 import io
 import os
 import shutil
 import subprocess
 import tempfile
-import threading
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -76,8 +78,6 @@ def date_words(place: str, day: date | None, year: int) -> str:
 
 # -- PDF ----------------------------------------------------------------------------------
 
-_CONVERTING = threading.Lock()  # one LibreOffice at a time per process: it keeps one profile
-
 
 class ConversionFailed(RuntimeError):
     pass
@@ -93,8 +93,11 @@ def to_pdf(docx_bytes: bytes) -> bytes:
     program = soffice()
     if program is None:
         raise ConversionFailed("LibreOffice (soffice) is not installed; `make install` installs it")
-    profile = Path(tempfile.gettempdir()) / f"talentflow-soffice-{os.getuid()}-{os.getpid()}"
-    with _CONVERTING, tempfile.TemporaryDirectory(prefix="talentflow-pdf-") as work:
+    # One LibreOffice profile per user of the machine, used by one conversion at a time (a
+    # profile in use is locked by LibreOffice): the web server's threads and the scheduler
+    # queue on the lock file.
+    profile = Path(tempfile.gettempdir()) / f"talentflow-soffice-{os.getuid()}"
+    with _one_at_a_time(profile), tempfile.TemporaryDirectory(prefix="talentflow-pdf-") as work:
         source = Path(work) / "document.docx"
         source.write_bytes(docx_bytes)
         command = [
@@ -117,6 +120,16 @@ def to_pdf(docx_bytes: bytes) -> bytes:
         if done.returncode != 0 or not target.exists():
             raise ConversionFailed(f"LibreOffice failed: {done.stderr.decode(errors='replace')[-500:]}")
         return target.read_bytes()
+
+
+@contextmanager
+def _one_at_a_time(profile: Path) -> Iterator[None]:
+    with open(f"{profile}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def page_count(pdf: bytes) -> int:
