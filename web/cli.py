@@ -110,7 +110,8 @@ def seed_demo(ctx) -> None:
         click.echo(f"demo selection round {round_id} opened: three dossiers wait for snv.canbo")
     click.echo(
         f"sign in at http://{services.config.host}:{services.config.port}/ as cg_vp.canbo, cg_vp.truong, "
-        f"vhxh.canbo, chutich, snv.canbo, ct.thanhpho or admin with the demo password: {password}"
+        f"vhxh.canbo, chutich, vanthu, snv.canbo, snv.vanthu, ct.thanhpho or admin with the demo password: "
+        f"{password}"
     )
 
 
