@@ -76,7 +76,7 @@ from engine.models import HumanTask, ProcessInstance
 from engine.runtime import BASE_HELPERS
 from engine.sandbox import build_script_engine
 from services import demo
-from services.bootstrap import Services, bootstrap
+from services.bootstrap import Services, bootstrap, settle
 from services.campaigns import Campaign, UnitProposal, _campaigns as campaigns
 from services.common import schema
 from services.common.config import Config
@@ -203,6 +203,7 @@ class Scenario:
             demo.seed(session)
             self.unit_ids, self.unit_codes = _create_units(session, n)
         self.sql = SqlCounter(self.svc.db.engine)
+        settle()  # started, as the server and the scheduler settle (services.bootstrap.settle)
         self.campaign_id: int | None = None
         self.cpu_times: list[float] = []  # process CPU time of each completion, for noisy machines
 

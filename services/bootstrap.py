@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -148,6 +149,16 @@ class Services:
         return deliver_emails(
             self.db, self.mailer, self.clock.now, lease=timedelta(seconds=self.config.email_lease_s)
         )
+
+
+def settle() -> None:
+    """Called once by a long-running process that has started (the web server, the
+    scheduler): what start-up made and keeps (modules, compiled specs, statements, caches) is
+    left out of every later garbage collection, which then walks only what requests make.
+    SpiffWorkflow's task trees are reference cycles, so full collections are frequent under
+    load; without this each walks start-up's objects again (docs/architecture.md)."""
+    gc.collect()
+    gc.freeze()
 
 
 def bootstrap(config: Config | None = None, clock: Clock | None = None) -> Services:

@@ -8,7 +8,7 @@ import logging
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from services.bootstrap import Services, bootstrap
+from services.bootstrap import Services, bootstrap, settle
 
 log = logging.getLogger("talentflow.scheduler")
 DIGEST_CHECK_S = 60  # the digest is due at 07:00 local; looked for every minute
@@ -146,7 +146,9 @@ def deliver_notifications(services: Services) -> None:
 
 def main() -> None:
     """The `talentflow-scheduler` command: the configuration from the environment, as the server's."""
-    run_scheduler(bootstrap())
+    services = bootstrap()
+    settle()
+    run_scheduler(services)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from engine.errors import EngineError
 from engine.messages import Message
-from services.bootstrap import Services, bootstrap
+from services.bootstrap import Services, bootstrap, settle
 from services.city import may_see_city_round
 
 # Names, not modules: web's own packages of the same names (web.identity...) are attributes
@@ -100,6 +100,14 @@ def create_app(services: Services | None = None) -> Flask:
             definitions = session.scalar(select(func.count()).select_from(ProcessDefinition))
         return jsonify(status="ok", definitions=definitions, time=services.clock.now().isoformat())
 
+    return app
+
+
+def production_app() -> Flask:
+    """The app as gunicorn serves it (docker/Dockerfile): each worker settles once started
+    (services.bootstrap.settle)."""
+    app = create_app()
+    settle()
     return app
 
 

@@ -14,7 +14,7 @@ from engine import contracts
 from engine.clock import FixedClock
 from engine.errors import EngineError
 from services import campaigns, deadlines, demo, identity, notifications, work
-from services.bootstrap import Services, bootstrap
+from services.bootstrap import Services, bootstrap, settle
 from services.common import schema
 from services.common.display import LOCAL_TZ, in_language, time_left
 from services.identity import user_by_username
@@ -431,7 +431,9 @@ def serve(ctx) -> None:
     from web import create_app
 
     services = _services(ctx)
-    create_app(services).run(host=services.config.host, port=services.config.port)
+    app = create_app(services)
+    settle()
+    app.run(host=services.config.host, port=services.config.port)
 
 
 def run() -> None:
