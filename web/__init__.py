@@ -15,7 +15,7 @@ from services.city import may_see_city_round
 # Names, not modules: web's own packages of the same names (web.identity...) are attributes
 # of this module once imported.
 from services.identity import AppUser, is_admin, owner as session_owner
-from services.records import may_keep_registers
+from services.records import ConversionFailed, may_keep_registers
 from services.talent_search import may_search
 from web import admin, converters
 from web.api import PREFIX, init_api
@@ -33,7 +33,10 @@ from web.process_admin import (  # noqa: F401  (instances, processes: routes on 
     instances,
     processes,
 )
-from web.records import pages as records_pages
+from web.records import (  # noqa: F401  (templates_admin: routes on admin.bp)
+    pages as records_pages,
+    templates_admin,
+)
 from web.security import SESSION_KEY, SignedInUser, configure_security
 from web.selection import pages as round_pages
 from web.talent_search import api as talents_api, pages as talent_pages
@@ -172,6 +175,8 @@ def _register_error_pages(app: Flask) -> None:
             )
         return _error_page(status)
 
+    app.register_error_handler(ConversionFailed, _conversion_failed)
+
     # Replaces flask-smorest's handler (registered by init_api): every HTTP error, an unknown
     # address or an unhandled exception (500) included, answers in the reader's language.
     @app.errorhandler(HTTPException)
@@ -181,6 +186,14 @@ def _register_error_pages(app: Flask) -> None:
         if error.code == 401:
             return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
         return _error_page(error.code or 500)
+
+
+def _conversion_failed(error: ConversionFailed):
+    """LibreOffice missing, failing or too slow: the .docx is still there to download."""
+    current_app.logger.error("PDF conversion failed: %s", error)
+    if request.path.startswith(PREFIX):
+        return error_response(503, "conversion_failed", _page_text(503)[1])
+    return _error_page(503)
 
 
 def _error_page(status: int):
@@ -204,6 +217,10 @@ def _page_text(status: int) -> tuple[str, str]:
                 "What was sent is too large (a BPMN file may have at most 2 MB, a "
                 "signed scan 5 MB). Nothing was stored."
             ),
+        ),
+        503: (
+            _("Not available now"),
+            _("The PDF cannot be made now. Download the .docx, or try again later."),
         ),
         429: (_("Too many attempts"), _("Too many attempts in a short time. Wait a while, then try again.")),
         500: (

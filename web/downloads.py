@@ -6,7 +6,7 @@ from io import BytesIO
 
 from flask import send_file
 
-from services import documents
+from services import documents, records
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -26,4 +26,15 @@ def send_document(document):
         as_attachment=True,
         download_name=documents.named_as(document.filename, document.media_type),
         mimetype=document.media_type,
+    )
+
+
+def send_as_pdf(document):
+    """A stored .docx converted to PDF by LibreOffice (services.records.to_pdf), named as
+    the .docx is: the document as printed and signed."""
+    return send_file(
+        BytesIO(records.to_pdf(document.content)),
+        as_attachment=True,
+        download_name=documents.named_as(document.filename, documents.PDF),
+        mimetype=documents.PDF,
     )

@@ -70,7 +70,7 @@ def _keep_draft_file(
         subject=f"outgoing_document:{document.id}",
         filename=f"du-thao-cong-van-{document.id}.docx",
         media_type=documents.DOCX,
-        content=records.preview_docx(document),
+        content=records.preview_docx(session, document),
     )
 
 

@@ -1,5 +1,6 @@
-"""The commitment (bản cam kết) as a Word document, made from the commitment's own copy
-of the policy terms, so that what the person reads and signs is what the system enforces.
+"""The commitment (bản cam kết) as a Word document in Decree 30's layout, made from the
+commitment's own copy of the policy terms, so that what the person reads and signs is
+what the system enforces.
 
 The citizen ID is never written: the person is identified by name, date of birth and
 the recruiting decision, and the document is kept in the database with its SHA-256.
@@ -7,13 +8,10 @@ the recruiting decision, and the document is kept in the database with its SHA-2
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
-import docx
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Pt
+from services.records import HEADING, Block, Layout, Signer, paragraphs
 
 # What the start basis of the terms means, in the words of a commitment.
 START_BASIS_WORDS = {
@@ -54,113 +52,70 @@ def vnd(amount: int) -> str:
     return f"{amount:,}".replace(",", ".")
 
 
-def render(text: CommitmentText, created_at: datetime) -> bytes:
-    document = docx.Document()
-    document.core_properties.title = "Bản cam kết"
-    document.core_properties.created = created_at.replace(tzinfo=None)  # python-docx wants naive UTC
-    document.core_properties.author = "TalentFlow"
-    _header(document)
-    _identity(document, text)
-    _undertakings(document, text)
-    _signatures(document)
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
-
-
-def _centered(document, content: str, bold: bool = False, size: int | None = None):
-    paragraph = document.add_paragraph()
-    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    run = paragraph.add_run(content)
-    run.bold = bold
-    if size:
-        run.font.size = Pt(size)
-    return paragraph
-
-
-def _header(document) -> None:
-    _centered(document, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", bold=True)
-    _centered(document, "Độc lập - Tự do - Hạnh phúc", bold=True)
-    _centered(document, "BẢN CAM KẾT", bold=True, size=16)
-    _centered(
-        document,
-        "Thực hiện nghĩa vụ của người được thu hút là người có tài năng, nguồn nhân lực chất lượng cao",
+def commitment_layout(text: CommitmentText) -> Layout:
+    """The commitment laid out as Decree 30 lays out a document (services.records): a
+    person's document, so no issuing body and no number; signed by the person and by the
+    head of the employing unit."""
+    return Layout(
+        place_and_date="............, ngày ...... tháng ...... năm ..........",
+        title="BẢN CAM KẾT",
+        subject=(
+            "Thực hiện nghĩa vụ của người được thu hút là người có tài năng, nguồn nhân lực chất lượng cao"
+        ),
+        blocks=_identity(text) + _undertakings(text),
+        signers=[
+            Signer(title="THỦ TRƯỞNG CƠ QUAN, ĐƠN VỊ SỬ DỤNG", hint="(Ký, ghi rõ họ tên, đóng dấu)"),
+            Signer(title="NGƯỜI CAM KẾT", name=text.full_name, hint="(Ký, ghi rõ họ tên)"),
+        ],
     )
 
 
-def _identity(document, text: CommitmentText) -> None:
-    terms = text.terms
-    document.add_paragraph(f"Căn cứ {terms['title']};")
-    document.add_paragraph(f"Căn cứ quyết định tuyển dụng, tiếp nhận ngày {dmy(text.decision_date)},")
-    document.add_paragraph(f"Tôi là: {text.full_name}")
-    if text.date_of_birth is not None:
-        document.add_paragraph(f"Ngày sinh: {dmy(text.date_of_birth)}")
-    document.add_paragraph(f"Đối tượng thu hút: {text.category_title}")
-    document.add_paragraph(f"Cơ quan, đơn vị sử dụng: {text.employer_name}")
-    document.add_paragraph(f"Vị trí việc làm: {text.job_position}")
+def _identity(text: CommitmentText) -> list[Block]:
+    return paragraphs(
+        f"Căn cứ {text.terms['title']};",
+        f"Căn cứ quyết định tuyển dụng, tiếp nhận ngày {dmy(text.decision_date)},",
+        f"Tôi là: {text.full_name}",
+        *([f"Ngày sinh: {dmy(text.date_of_birth)}"] if text.date_of_birth is not None else []),
+        f"Đối tượng thu hút: {text.category_title}",
+        f"Cơ quan, đơn vị sử dụng: {text.employer_name}",
+        f"Vị trí việc làm: {text.job_position}",
+    )
 
 
-def _undertakings(document, text: CommitmentText) -> None:
+def _undertakings(text: CommitmentText) -> list[Block]:
     terms = text.terms
     commitment = terms["commitment"]
-    years = commitment["min_years"]
-    document.add_paragraph("Tôi xin cam kết:")
     # A start on the day of reporting for duty is not known yet: the dates are provisional.
     expected = " dự kiến" if commitment["start_basis"] == "report_for_duty_date" else ""
-    document.add_paragraph(
-        f"1. Công tác tối thiểu {years} năm {commitment['place']}, "
+    clauses = [
+        f"Công tác tối thiểu {commitment['min_years']} năm {commitment['place']}, "
         f"{START_BASIS_WORDS[commitment['start_basis']]}:{expected} từ ngày {dmy(text.start_date)} "
         f"đến hết ngày {dmy(text.end_date)}."
-    )
-    clause = 2
+    ]
     if commitment["field_lock"]:
-        document.add_paragraph(
-            f"{clause}. Làm việc đúng ngành, lĩnh vực được tuyển dụng trong suốt thời gian cam kết."
-        )
-        clause += 1
+        clauses.append("Làm việc đúng ngành, lĩnh vực được tuyển dụng trong suốt thời gian cam kết.")
     if commitment.get("min_remaining_service_years"):
-        document.add_paragraph(
-            f"{clause}. Tại thời điểm được tuyển dụng, thời gian công tác còn lại của tôi "
-            f"tối thiểu {commitment['min_remaining_service_years']} năm (trừ giáo sư, "
-            "phó giáo sư)."
+        clauses.append(
+            "Tại thời điểm được tuyển dụng, thời gian công tác còn lại của tôi "
+            f"tối thiểu {commitment['min_remaining_service_years']} năm (trừ giáo sư, phó giáo sư)."
         )
-        clause += 1
-    document.add_paragraph(
-        f"{clause}. Hoàn thành tốt nhiệm vụ được giao, chấp hành sự phân công của cơ quan, đơn vị sử dụng."
-    )
-    clause += 1
+    clauses.append("Hoàn thành tốt nhiệm vụ được giao, chấp hành sự phân công của cơ quan, đơn vị sử dụng.")
     supports = []
     if text.one_time_support_vnd:
         supports.append(f"hỗ trợ một lần {vnd(text.one_time_support_vnd)} đồng")
     if text.monthly_support_text:
         supports.append(text.monthly_support_text)
     if supports:
-        document.add_paragraph(
-            f"{clause}. Tôi được hưởng: " + "; ".join(supports) + f" ({terms['budget_source']})."
-        )
-        clause += 1
+        clauses.append("Tôi được hưởng: " + "; ".join(supports) + f" ({terms['budget_source']}).")
     exemptions = "; ".join(terms["refund"]["exempt_reasons"])
-    document.add_paragraph(
-        f"{clause}. Nếu không thực hiện đúng cam kết (tự ý bỏ việc, xin thôi việc, chuyển công tác ra ngoài "
+    clauses.append(
+        "Nếu không thực hiện đúng cam kết (tự ý bỏ việc, xin thôi việc, chuyển công tác ra ngoài "
         f"{terms['jurisdiction']} hoặc không làm đúng ngành, lĩnh vực), "
         f"tôi {REFUND_WORDS[terms['refund']['formula']]}."
         + (f" Trừ các trường hợp: {exemptions}." if exemptions else "")
     )
-
-
-def _signatures(document) -> None:
-    document.add_paragraph("Tôi xin chịu trách nhiệm trước pháp luật về những nội dung đã cam kết.")
-    document.add_paragraph(
-        "............, ngày ...... tháng ...... năm .........."
-    ).alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    table = document.add_table(rows=2, cols=2)
-    labels = (
-        ("THỦ TRƯỞNG CƠ QUAN, ĐƠN VỊ SỬ DỤNG", "(Ký, ghi rõ họ tên, đóng dấu)"),
-        ("NGƯỜI CAM KẾT", "(Ký, ghi rõ họ tên)"),
-    )
-    for column, (title, hint) in enumerate(labels):
-        cell = table.cell(0, column)
-        cell.text = title
-        cell.paragraphs[0].runs[0].bold = True
-        cell.add_paragraph(hint)
-        table.cell(1, column).text = "\n\n\n"
+    return [
+        Block("Tôi xin cam kết:", HEADING),
+        *paragraphs(*(f"{number}. {clause}" for number, clause in enumerate(clauses, start=1))),
+        *paragraphs("Tôi xin chịu trách nhiệm trước pháp luật về những nội dung đã cam kết."),
+    ]

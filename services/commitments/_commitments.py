@@ -37,8 +37,8 @@ from engine.messages import Message
 from engine.models import HumanTask, ProcessDefinition
 from engine.reactions import Capability, completed, ended, reached, started
 from engine.runtime import InstanceChange, WorkflowRuntime
-from services import documents, people
-from services.commitments._commitment_docx import CommitmentText, dmy, render, vnd
+from services import documents, people, records
+from services.commitments._commitment_docx import CommitmentText, commitment_layout, dmy, vnd
 from services.commitments._models import Commitment, SupportEntitlement
 from services.common import audit, policies
 from services.common.display import LOCAL_TZ, in_language
@@ -306,9 +306,13 @@ def _open_one(
     session.flush()
     account = people.account_of(session, person.id, at)
     supports = proposed_support(terms, candidate.category)
-    content = render(
-        _document_text(person, employer, commitment, candidate.category, decision_date, supports), at
-    )
+    content = records.render(
+        session,
+        records.COMMITMENT,
+        commitment_layout(
+            _document_text(person, employer, commitment, candidate.category, decision_date, supports)
+        ),
+    )[1]
     document = documents.store(
         session,
         at,

@@ -37,7 +37,8 @@ class OutgoingDocument(Base):
     doc_type: Mapped[str] = mapped_column(String(30))  # cong_van | quyet_dinh | bien_ban | ...
     kind: Mapped[str] = mapped_column(String(20))  # administrative | normative | party
     symbol: Mapped[str] = mapped_column(String(30))  # "UBND-VHXH"; "{year}/NQ-HĐND" for normative
-    template: Mapped[str] = mapped_column(String(40))
+    template: Mapped[str] = mapped_column(String(40))  # the key of its template
+    template_version: Mapped[int | None] = mapped_column(Integer)  # as issued; none: the default
     subject: Mapped[str] = mapped_column(String(500))  # trích yếu
     place_name: Mapped[str] = mapped_column(String(100))  # địa danh
     content: Mapped[dict] = mapped_column(JSONDocument)  # what the template shows (docs/records.md)
@@ -79,3 +80,23 @@ class IncomingDocument(Base):
     outgoing_id: Mapped[int | None] = mapped_column(ForeignKey("outgoing_document.id"))
     case_subject: Mapped[str | None] = mapped_column(String(120), index=True)
     registered_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+
+
+class DocumentTemplate(Base):
+    """One version of the template of a kind of document, its .docx kept as a stored
+    document. The document of that kind is made with the latest published version, else the
+    default one (docs/records.md#templates)."""
+
+    __tablename__ = "document_template"
+    __table_args__ = (UniqueConstraint("key", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(30))  # a document type ("cong_van") or "cam_ket"
+    version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(10))  # draft | published
+    document_id: Mapped[int] = mapped_column(ForeignKey("stored_document.id"))
+    filename: Mapped[str] = mapped_column(String(200))  # as uploaded
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    published_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

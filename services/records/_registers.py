@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table as SqlTable, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -22,10 +22,11 @@ from services.common.db import Database
 from services.common.display import local_day
 from services.common.errors import Conflict, InvalidInput, PermissionDenied
 from services.identity import RECORDS_CLERK, holds_role
-from services.records._layout import default_template
+from services.records._layout import Block, Layout, Signer, Table
 from services.records._models import IncomingDocument, OutgoingDocument, RegisterCounter
-from services.records._render import date_words, page_count, render_docx, to_pdf
+from services.records._render import date_words, page_count, to_pdf
 from services.records._symbols import DOCUMENT_TYPES, code_of, draft_code, symbol_of
+from services.records._templates import render
 
 SENT, RECEIVED = "sent", "received"
 DRAFT, APPROVED, ISSUED, VOIDED = "draft", "approved", "issued", "voided"
@@ -35,7 +36,7 @@ STATUS_WORDS = {
     ISSUED: Message("issued"),
     VOIDED: Message("voided"),
 }
-COUNTER: Table = RegisterCounter.__table__  # type: ignore[assignment]
+COUNTER: SqlTable = RegisterCounter.__table__  # type: ignore[assignment]
 
 
 def take_number(session: Session, register: str, org_unit_id: int, series: str, year: int) -> int:
@@ -154,6 +155,7 @@ def issue(session: Session, at: datetime, actor_id: int | None, document_id: int
     document.number = take_number(session, SENT, document.org_unit_id, document.series, day.year)
     document.code = code_of(document.kind, document.number, document.symbol, day.year)
     document.status, document.issued_by, document.issued_at = ISSUED, actor_id, at
+    document.template_version, word = render(session, document.template, layout_of(document))
     stored = documents.store(
         session,
         at,
@@ -162,7 +164,7 @@ def issue(session: Session, at: datetime, actor_id: int | None, document_id: int
         subject=f"outgoing_document:{document.id}",
         filename=_filename(document, ".docx"),
         media_type=documents.DOCX,
-        content=render_docx(default_template(document.template), context_of(document)),
+        content=word,
     )
     document.docx_id = stored.id
     return document
@@ -214,29 +216,35 @@ def pdf_of(db: Database, document_id: int, at: datetime) -> int:
         return document.pdf_id
 
 
-def preview_docx(document: OutgoingDocument) -> bytes:
-    """The document as it stands (a draft without its number)."""
-    return render_docx(default_template(document.template), context_of(document))
+def preview_docx(session: Session, document: OutgoingDocument) -> bytes:
+    """The document as it stands (a draft without its number), with the template in use."""
+    return render(session, document.template, layout_of(document))[1]
 
 
 def context_of(document: OutgoingDocument) -> dict:
     """What the template shows (docs/records.md#templates)."""
+    return layout_of(document).context()
+
+
+def layout_of(document: OutgoingDocument) -> Layout:
     content = document.content
-    return {
-        "superior": content.get("superior", ""),
-        "body_lines": content.get("body_lines", []),
-        "number_and_symbol": document.code or draft_code(document.kind, document.symbol),
-        "subject": document.subject,
-        "title": DOCUMENT_TYPES[document.doc_type].name,
-        "place_and_date": date_words(
+    table = content.get("table")
+    return Layout(
+        superior=content.get("superior", ""),
+        body_lines=content.get("body_lines", []),
+        number_and_symbol=document.code or draft_code(document.kind, document.symbol),
+        subject=document.subject,
+        letter=DOCUMENT_TYPES[document.doc_type].abbreviation is None,
+        title=DOCUMENT_TYPES[document.doc_type].name,
+        place_and_date=date_words(
             document.place_name, document.issued_on, document.year or local_day(document.created_at).year
         ),
-        "addressees": content.get("addressees", []),
-        "paragraphs": content.get("paragraphs", []),
-        "table": content.get("table"),
-        "recipients": content.get("recipients", []),
-        "signer": {"authority": "", "title": "", "name": "", **content.get("signer", {})},
-    }
+        addressees=content.get("addressees", []),
+        blocks=[Block(text) for text in content.get("paragraphs", [])]
+        + ([Block(table=Table(**table))] if table else []),
+        recipients=content.get("recipients", []),
+        signers=[Signer(**content.get("signer", {}))],
+    )
 
 
 def _filename(document: OutgoingDocument, suffix: str) -> str:

@@ -69,11 +69,14 @@ def _check_package(template: bytes) -> None:
 
 def date_words(place: str, day: date | None, year: int) -> str:
     """ "Cẩm Giang, ngày 05 tháng 01 năm 2026": a day below 10 and the months January and
-    February take a leading zero (Decree 30); a draft leaves the day and month blank."""
+    February take a leading zero (Decree 30); a draft leaves the day and month blank; without
+    a place, "Ngày 05 tháng 01 năm 2026"."""
     if day is None:
-        return f"{place}, ngày      tháng      năm {year}"
-    month = f"{day.month:02d}" if day.month < 3 else str(day.month)
-    return f"{place}, ngày {day.day:02d} tháng {month} năm {day.year}"
+        words = f"ngày      tháng      năm {year}"
+    else:
+        month = f"{day.month:02d}" if day.month < 3 else str(day.month)
+        words = f"ngày {day.day:02d} tháng {month} năm {day.year}"
+    return f"{place}, {words}" if place else words.capitalize()
 
 
 # -- PDF ----------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """Recruitment rounds: candidacy and dossiers, the selection council with its rules, scores
-and recusals, and the minutes.
+and recusals, the minutes and the decision on the results.
 
 This module is the context's public face: other contexts and the web layer import only
 what it names (the import contracts in setup.cfg)."""
@@ -10,6 +10,7 @@ from services.selection._reactions import register
 from services.selection._rounds import (
     candidates_of,
     council_view,
+    decision_document_of,
     get_round,
     may_manage_rounds,
     may_read_minutes,
@@ -27,6 +28,7 @@ __all__ = [
     "apply",
     "candidates_of",
     "council_view",
+    "decision_document_of",
     "get_round",
     "may_manage_rounds",
     "may_read_minutes",

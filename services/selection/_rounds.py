@@ -37,7 +37,7 @@ from engine.messages import Message
 from engine.models import HumanTask, ProcessDefinition, ProcessInstance
 from engine.reactions import Capability, CaseSource, completed, reached, started
 from engine.runtime import RUNNING, InstanceChange, StartRequest, WorkflowRuntime
-from services import documents, people
+from services import documents, people, records
 from services.city import CityRound, approved_lines
 from services.common import audit
 from services.common.display import LOCAL_TZ, joined
@@ -50,11 +50,13 @@ from services.identity import (
     AppUser,
     Membership,
     OrgUnit,
+    city_of,
     user_by_username,
 )
 from services.people import Person
-from services.selection import _council_rules as council_rules, _minutes_docx as minutes_docx
+from services.selection import _council_rules as council_rules
 from services.selection._council_rules import CouncilMember, CouncilRole, MemberScore, Recusal
+from services.selection._minutes_and_decision import decision_layout, minutes_layout
 from services.selection._models import (
     Candidate,
     Council,
@@ -892,7 +894,11 @@ def _record_meeting(session: Session, runtime: WorkflowRuntime, change: Instance
         subject=f"council:{council.id}",
         filename=f"bien-ban-hoi-dong-{council.id}.docx",
         media_type=documents.DOCX,
-        content=minutes_docx.build_minutes(council.name, council.establishing_decision, outcome),
+        content=records.render(
+            session,
+            "bien_ban",
+            minutes_layout(council.name, council.establishing_decision, outcome, _city_of(session, round_)),
+        )[1],
     )
     council.minutes_document_id = document.id
     round_.status = "awaiting_decision"
@@ -1077,6 +1083,8 @@ def _unit_name(session: Session, unit_id: int | None) -> str | None:
 
 # -- the decision ----------------------------------------------------------------------------
 
+DECISION = "decision"  # the kind of the stored document
+
 
 def _results_returned(session: Session, change: InstanceChange) -> None:
     """``record_council_meeting`` opens again after the chair's decision: returned."""
@@ -1118,6 +1126,7 @@ def _decided(session: Session, change: InstanceChange) -> None:
             people.record_status(session, at, actor_id, candidate.person_id, "not_selected")
     round_.status, round_.decided_at = "decided", at
     round_.decision_number = data["decision_number"]
+    _store_decision(session, round_, council, data, at, actor_id)
     audit.record(
         session,
         at,
@@ -1128,6 +1137,68 @@ def _decided(session: Session, change: InstanceChange) -> None:
         decision_date=data["decision_date"],
         selected=sorted(selected),
     )
+
+
+def _store_decision(
+    session: Session,
+    round_: RecruitmentRound,
+    council: Council,
+    data: dict,
+    at: datetime,
+    actor_id: int | None,
+) -> None:
+    """The decision the chair approved, laid out as Decree 30 lays it out, with the number
+    and date the chair gave: a document of the round (``decision_document_of``)."""
+    assert council.outcome is not None  # recorded at the meeting, before the decision
+    chair = session.get(AppUser, actor_id) if actor_id is not None else None
+    layout = decision_layout(
+        round_.title,
+        policy_book().legal_basis(round_.legal_basis).title,
+        data["decision_number"],
+        date.fromisoformat(data["decision_date"]),
+        council.outcome,
+        _city_of(session, round_),
+        chair.full_name if chair else "",
+    )
+    documents.store(
+        session,
+        at,
+        actor_id,
+        kind=DECISION,
+        subject=f"round:{round_.id}",
+        filename=f"quyet-dinh-{round_.id}.docx",
+        media_type=documents.DOCX,
+        content=records.render(session, "quyet_dinh", layout)[1],
+    )
+
+
+def decision_document_of(session: Session, round_id: int) -> int | None:
+    """The id of the round's decision (the latest, should it be decided again)."""
+    return session.scalar(
+        select(documents.StoredDocument.id)
+        .where(
+            documents.StoredDocument.subject == f"round:{round_id}",
+            documents.StoredDocument.kind == DECISION,
+        )
+        .order_by(documents.StoredDocument.id.desc())
+        .limit(1)
+    )
+
+
+def _city_of(session: Session, round_: RecruitmentRound) -> str:
+    """The People's Committee of the city whose Sở Nội vụ opened the round (its documents'
+    issuing body and place)."""
+    department = session.scalar(
+        select(OrgUnit)
+        .join(Membership, Membership.org_unit_id == OrgUnit.id)
+        .where(Membership.user_id == round_.opened_by, Membership.role_code == SNV_OFFICER)
+        .order_by(OrgUnit.id)
+        .limit(1)
+    )
+    try:
+        return city_of(session, department).name if department is not None else ""
+    except NotFound:  # a gap in the directory: the documents name no city
+        return ""
 
 
 # -- reading, for the web layer ----------------------------------------------------------------
@@ -1174,6 +1245,7 @@ def round_view(session: Session, round_id: int) -> dict:
         "city_round_id": round_.city_round_id,
         "instance_id": round_.instance_id,
         "decision_number": round_.decision_number,
+        "decision_document_id": decision_document_of(session, round_id),
         "decided_at": round_.decided_at,
         "positions": [
             {

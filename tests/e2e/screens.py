@@ -101,6 +101,7 @@ SCREENS = [
         lambda scenario: f"/admin/instances/{scenario.campaign_instance_id}",
         '#diagram[data-state="ready"]',
     ),
+    Screen("admin-templates", "admin", lambda _: "/admin/templates"),
     # Last: the drafts it creates are in no other screen.
     Screen("admin-import-result", "admin", lambda _: "/admin/", "#import-result", _upload_collaboration),
 ]

@@ -41,7 +41,7 @@ def _paragraphs(word: bytes) -> list[str]:
 
 def test_a_value_is_text_never_word_markup():
     hostile = '</w:t></w:r><w:r><w:t>injected & "quoted"'
-    word = records.render_docx(records.default_template("cong_van"), _context(paragraphs=[hostile]))
+    word = records.render_docx(records.default_template(), _context(paragraphs=[hostile]))
     assert hostile in _paragraphs(word)
 
 
@@ -81,7 +81,7 @@ def test_the_glyph_check_sees_a_fallback_font_and_an_empty_glyph():
     """The PDF checks of the records tests can fail: a snowman is drawn in a fallback font,
     a Chinese character (no installed font has it) with an empty glyph."""
     context = _context(paragraphs=["Người tuyết ☃ và chữ 漢"])
-    pdf = records.to_pdf(records.render_docx(records.default_template("cong_van"), context))
+    pdf = records.to_pdf(records.render_docx(records.default_template(), context))
     assert {"☃", "漢"} <= set(text_of(pdf))
     assert "DejaVuSans" in font_names(pdf)
     assert missing_glyphs(pdf) == {"LiberationSerif": {"漢"}}

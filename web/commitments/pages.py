@@ -8,11 +8,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from engine.errors import NotFound
-from services import commitments, evaluation, selection
+from services import commitments, documents, evaluation, selection
 from services.common.errors import InvalidInput
 from web import refusals
 from web.context import services
-from web.downloads import send_document
+from web.downloads import send_as_pdf, send_document
 from web.i18n import say
 from web.refusals import field_message
 
@@ -53,6 +53,7 @@ def commitment_page(commitment_id: int):
     return render_template(
         "commitment.html",
         commitment=view,
+        docx_type=documents.DOCX,
         may_upload=may_upload,
         error=refused.get("error"),
         may_report_breach=may_report_breach,
@@ -123,11 +124,25 @@ def upload_signed_scan(commitment_id: int):
 @bp.get("/commitments/<int:commitment_id>/documents/<int:document_id>")
 @login_required
 def commitment_document(commitment_id: int, document_id: int):
+    return send_document(_document_of(commitment_id, document_id))
+
+
+@bp.get("/commitments/<int:commitment_id>/documents/<int:document_id>.pdf")
+@login_required
+def commitment_document_pdf(commitment_id: int, document_id: int):
+    """The commitment's .docx as PDF, as it is printed and signed."""
+    document = _document_of(commitment_id, document_id)
+    if document.media_type != documents.DOCX:
+        raise NotFound(f"document {document_id} is not a Word document")
+    return send_as_pdf(document)
+
+
+def _document_of(commitment_id: int, document_id: int):
     with services().db.read() as session:
         document = commitments.commitment_document_for(session, current_user.id, document_id)
         if document.subject != f"commitment:{commitment_id}":
             raise NotFound(f"document {document_id} is not of commitment {commitment_id}")
-        return send_document(document)
+        return document
 
 
 def _readable_commitment(session, commitment_id: int) -> None:

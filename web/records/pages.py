@@ -72,7 +72,7 @@ def download(document_id: int, form: str):
     with svc.db.read() as session:
         document = records.readable_document(session, current_user.id, document_id)
         docx_id, pdf_id = document.docx_id, document.pdf_id
-        preview = records.preview_docx(document) if docx_id is None else b""
+        preview = records.preview_docx(session, document) if docx_id is None else b""
     if docx_id is None:  # a draft, as it stands, without its number
         content, media_type = (
             (records.to_pdf(preview), documents.PDF) if form == "pdf" else (preview, documents.DOCX)

@@ -33,7 +33,7 @@ from services.identity import CITY_CHAIR, UNIT_HEAD, Membership, OrgUnit
 from services.selection import Council, CouncilSeat, Position
 from web import refusals
 from web.context import services
-from web.downloads import send_document
+from web.downloads import send_as_pdf, send_document
 from web.i18n import say
 from web.refusals import field_message
 
@@ -493,17 +493,21 @@ def _local_instant(name: str, text: str) -> datetime:
 # -- documents ---------------------------------------------------------------------------------
 
 
-@bp.get("/rounds/<int:round_id>/minutes")
+@bp.get("/rounds/<int:round_id>/<any(minutes, decision):paper>.<any(docx, pdf):form>")
 @login_required
-def minutes(round_id: int):
-    """The council's minutes (.docx), for Sở Nội vụ, the authority and the council's members."""
+def round_document(round_id: int, paper: str, form: str):
+    """The council's minutes or the decision on the results, as .docx or PDF, for Sở Nội vụ,
+    the authority and the council's members."""
     with services().db.read() as session:
         council = selection.council_view(session, round_id)
-        if (
-            council is None
-            or council["minutes_document_id"] is None
-            or not selection.may_read_minutes(session, current_user.id, council["id"])
-        ):
-            raise NotFound(f"no minutes of round {round_id} for user {current_user.id}")
-        document = documents.get(session, council["minutes_document_id"])
-        return send_document(document)
+        if council is None or not selection.may_read_minutes(session, current_user.id, council["id"]):
+            raise NotFound(f"no {paper} of round {round_id} for user {current_user.id}")
+        document_id = (
+            council["minutes_document_id"]
+            if paper == "minutes"
+            else selection.round_view(session, round_id)["decision_document_id"]
+        )
+        if document_id is None:
+            raise NotFound(f"no {paper} of round {round_id} yet")
+        document = documents.get(session, document_id)
+    return send_as_pdf(document) if form == "pdf" else send_document(document)

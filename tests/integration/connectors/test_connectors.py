@@ -7,8 +7,10 @@ allow-list refused at publish. Both backends."""
 from __future__ import annotations
 
 import dataclasses
+import io
 from datetime import timedelta
 
+import docx
 import pytest
 from factories.bpmn import user_task
 from factories.calls import boundary, bundle, error_catch, process
@@ -96,7 +98,17 @@ def test_generate_document_keeps_a_word_file_with_the_case(services):
     with services.db.read() as session:
         stored = documents.get(session, data["notice"]["document_id"])
         assert stored.subject == f"process_instance:{instance_id}"
-        assert stored.content.startswith(b"PK")  # a .docx is a zip
+        word = docx.Document(io.BytesIO(stored.content))
+        cells = [cell.text for table in word.tables for row in table.rows for cell in row.cells]
+        text = "\n".join([paragraph.text for paragraph in word.paragraphs] + cells)
+        # Laid out as Decree 30 lays out a document (the records office's template of the kind).
+        for expected in (
+            "UBND XÃ CẨM GIANG",
+            "Độc lập - Tự do",
+            "THÔNG BÁO",
+            "trước 12 giờ ngày 14/01/2027.",
+        ):
+            assert expected in text, text
     assert ready == ["next"]
 
 

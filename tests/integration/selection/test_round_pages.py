@@ -281,21 +281,28 @@ def test_the_round_page_is_shown_per_user(commune, app, decided):
     office_head = signed_in(app, "cg_vp.truong").get(f"/rounds/{round_id}").get_data(as_text=True)
     assert KHOA in office_head and HUNG not in office_head
     assert f"/rounds/{round_id}/minutes" not in office_head
+    assert f"/rounds/{round_id}/decision" not in office_head
     for outsider in ("stc.canbo", "chutich", "ltn_vp.truong", "cg_dvsnc.truong"):
         assert signed_in(app, outsider).get(f"/rounds/{round_id}").status_code == 404, outsider
 
 
-def test_the_minutes_for_a_council_member_and_nobody_else(commune, app, decided):
+def test_the_minutes_and_the_decision_for_a_council_member_and_nobody_else(commune, app, decided):
     round_id = decided["round_id"]
     member = signed_in(app, "skhcn.phogiamdoc")
-    assert f"/rounds/{round_id}/minutes" in member.get(f"/rounds/{round_id}").get_data(as_text=True)
-    download = member.get(f"/rounds/{round_id}/minutes")
-    assert download.status_code == 200
-    assert download.mimetype == "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-    assert download.data.startswith(b"PK")
-    assert "attachment" in download.headers["Content-Disposition"]
-    for outsider in ("stc.canbo", "cg_pkt.truong", "chutich"):
-        assert signed_in(app, outsider).get(f"/rounds/{round_id}/minutes").status_code == 404, outsider
+    page = member.get(f"/rounds/{round_id}").get_data(as_text=True)
+    for paper in ("minutes", "decision"):
+        assert f"/rounds/{round_id}/{paper}.pdf" in page and f"/rounds/{round_id}/{paper}.docx" in page
+        word = member.get(f"/rounds/{round_id}/{paper}.docx")
+        assert word.status_code == 200
+        assert word.mimetype == "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        assert word.data.startswith(b"PK")
+        assert "attachment" in word.headers["Content-Disposition"]
+        for outsider in ("stc.canbo", "cg_pkt.truong", "chutich"):
+            assert signed_in(app, outsider).get(f"/rounds/{round_id}/{paper}.docx").status_code == 404, (
+                outsider
+            )
+    pdf = member.get(f"/rounds/{round_id}/decision.pdf")
+    assert (pdf.status_code, pdf.mimetype) == (200, "application/pdf") and pdf.data.startswith(b"%PDF")
 
 
 def test_the_commitment_page_and_the_signed_scan(commune, app, decided):
@@ -349,6 +356,14 @@ def test_the_commitment_page_and_the_signed_scan(commune, app, decided):
     link = f"/commitments/{commitment_id}/documents/{scan_id}"
     assert link in page
     assert officer.get(link).data == PDF
+    assert f"{link}.pdf" not in page and officer.get(f"{link}.pdf").status_code == 404  # a scan is no .docx
+    with commune.db.transaction() as session:
+        word_id = commitments.get_commitment(session, commitment_id).document_id
+    as_pdf = officer.get(f"/commitments/{commitment_id}/documents/{word_id}.pdf")
+    assert f"/commitments/{commitment_id}/documents/{word_id}.pdf" in page
+    assert (as_pdf.status_code, as_pdf.mimetype) == (200, "application/pdf") and as_pdf.data.startswith(
+        b"%PDF"
+    )
 
     # The employing unit's head and Sở Tài chính read it, without the upload form; others do not.
     for reader in ("cg_vp.truong", "stc.canbo"):

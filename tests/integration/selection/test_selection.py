@@ -188,7 +188,7 @@ def test_a_round_from_its_notice_to_the_decision(commune):
         {"username": "vhxh.canbo", "full_name": "Ngô Thanh Tùng", "reason": RECUSAL_REASON}
     ]
 
-    # The minutes open with python-docx and say who, when, and what.
+    # The minutes open with python-docx and say who, when, and what, in Decree 30's layout.
     assert (minutes.kind, minutes.subject, minutes.media_type) == (
         "minutes",
         f"council:{council['id']}",
@@ -196,7 +196,10 @@ def test_a_round_from_its_notice_to_the_decision(commune):
     )
     text = _docx_text(minutes.content)
     for expected in (
-        COUNCIL_NAME.upper(),
+        "ỦY BAN NHÂN DÂN THÀNH PHỐ HẢI PHÒNG",
+        "BIÊN BẢN",
+        f"Họp {COUNCIL_NAME}",
+        "Hải Phòng, ngày 06 tháng 3 năm 2026",
         "215/QĐ-UBND",
         "06/03/2026",
         "Trụ sở Sở Nội vụ thành phố Hải Phòng",
@@ -249,6 +252,7 @@ def test_a_round_from_its_notice_to_the_decision(commune):
         instance = session.get(ProcessInstance, decided.instance_id)
         view = selection.round_view(session, round_id)
         minutes_count = len(documents.of_subject(session, f"council:{council['id']}"))
+        decision = documents.get(session, selection.decision_document_of(session, round_id))
         commitments = session.scalars(
             select(ProcessInstance.status)
             .where(ProcessInstance.parent_id == decided.instance_id)
@@ -260,6 +264,21 @@ def test_a_round_from_its_notice_to_the_decision(commune):
     assert view["candidates_by_status"] == {"selected": 2, "ineligible": 1}
     assert [p["job_position"] for p in view["positions"]] == [p["job_position"] for p in POSITIONS]
     assert minutes_count == 2  # recorded twice, both kept
+    # The decision, as the chair approved it: its number and date, who is selected, the signer.
+    assert (decision.kind, decision.subject) == ("decision", f"round:{round_id}")
+    text = _docx_text(decision.content)
+    for expected in (
+        "QUYẾT ĐỊNH",
+        "Số: 302/QĐ-UBND",
+        "Hải Phòng, ngày 16 tháng 3 năm 2026",
+        "Điều 1. Công nhận kết quả tuyển chọn đối với 2 người",
+        KHOA,
+        HUNG,
+        "TM. ỦY BAN NHÂN DÂN",
+        "Như Điều 3",
+    ):
+        assert expected in text, expected
+    assert HA not in text
 
 
 def _docx_text(content: bytes) -> str:
