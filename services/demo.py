@@ -46,6 +46,18 @@ CITY_PEOPLE = [
     ("skhcn.phogiamdoc", "Vũ Thị Hải Yến", UNIT_HEAD, "tp_hai_phong_skhcn"),
     ("stc.canbo", "Trần Thu Trang", FINANCE_OFFICER, "tp_hai_phong_stc"),
 ]
+# A second province, whose plan (67/KH-UBND) names its departments, communes and public
+# service units (docs/plans.md): its directory only, nobody signs in there.
+SECOND_PROVINCE = ("tinh_hung_yen_ubnd", "UBND tỉnh Hưng Yên", "people_committee")
+SECOND_PROVINCE_UNITS = [  # (code, name, kind, level)
+    ("hy_snv", "Sở Nội vụ tỉnh Hưng Yên", "dept_home_affairs", "department"),
+    ("hy_stc", "Sở Tài chính tỉnh Hưng Yên", "dept_finance", "department"),
+    ("hy_skhcn", "Sở Khoa học và Công nghệ tỉnh Hưng Yên", "dept_science_technology", "department"),
+    ("hy_vp", "Văn phòng UBND tỉnh Hưng Yên", "office_provincial_committee", "department"),
+    ("hy_bvdk", "Bệnh viện Đa khoa tỉnh Hưng Yên", "public_service_unit", "department"),
+    ("hy_pho_hien_ubnd", "UBND phường Phố Hiến", "people_committee", "commune"),
+    ("hy_van_giang_ubnd", "UBND xã Văn Giang", "people_committee", "commune"),
+]
 SECOND_COMMUNE = ("phuong_le_thanh_nghi_ubnd", "UBND phường Lê Thanh Nghị", "people_committee")
 SECOND_COMMUNE_UNITS = [
     ("ltn_vp", "Văn phòng HĐND và UBND phường Lê Thanh Nghị", "office_council_committee", "state", True),
@@ -97,6 +109,11 @@ def seed(session: Session) -> bool:
         chair=("ltn.chutich", "Nguyễn Văn Bình"),
         clerk=("ltn.vanthu", "Trịnh Thị Mai"),
     )
+    province = _unit(session, *SECOND_PROVINCE, level="province")
+    for code, name, kind, level in SECOND_PROVINCE_UNITS:
+        unit = _unit(session, code, name, kind, level=level, parent=province)
+        if level == "commune":
+            unit.commune_id = unit.id
     # A second officer in one unit, to whom the first can hand a task (chuyển xử lý).
     office = session.scalars(select(OrgUnit).where(OrgUnit.code == "cg_vp")).one()
     _user(session, "cg_vp.chuyenvien", "Lê Thị Hoa", (UNIT_OFFICER, office))

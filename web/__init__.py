@@ -15,6 +15,7 @@ from services.city import may_see_city_round
 # Names, not modules: web's own packages of the same names (web.identity...) are attributes
 # of this module once imported.
 from services.identity import AppUser, is_admin, owner as session_owner
+from services.plans import may_manage_plans
 from services.records import ConversionFailed, may_keep_registers
 from services.talent_search import may_search
 from web import admin, converters
@@ -27,6 +28,7 @@ from web.deadlines import api as calendar_api
 from web.i18n import init_i18n, say
 from web.identity import accounts, pages as sign_in_pages  # noqa: F401  (accounts: routes on admin.bp)
 from web.notifications import api as notifications_api, pages as bell
+from web.plans import pages as plan_pages
 from web.process_admin import (  # noqa: F401  (instances, processes: routes on admin.bp)
     api as processes_api,
     drafts_api,
@@ -61,6 +63,7 @@ PAGES = [
     round_pages.bp,
     commitment_pages.bp,
     records_pages.bp,
+    plan_pages.bp,
     bell.bp,
     talent_pages.bp,
     admin.bp,
@@ -128,6 +131,7 @@ def _load_user(services: Services, user_id: str) -> SignedInUser | None:
             may_search(session, user.id),
             may_see_city_round(session, user.id),
             may_keep_registers(session, user.id),
+            may_manage_plans(session, user.id),
         )
 
 

@@ -46,6 +46,7 @@ class SignedInUser(UserMixin):
     may_search_talents: bool = False  # shows the talent database menu; the search checks again
     may_see_city_rounds: bool = False  # shows the city consolidation menu; its pages check again
     may_keep_registers: bool = False  # a records clerk: shows the registers menu; its pages check again
+    may_manage_plans: bool = False  # Sở Nội vụ or Phòng VH-XH: shows the plans menu; its pages check again
 
     @classmethod
     def of(
@@ -55,6 +56,7 @@ class SignedInUser(UserMixin):
         may_search_talents: bool = False,
         may_see_city_rounds: bool = False,
         may_keep_registers: bool = False,
+        may_manage_plans: bool = False,
     ) -> "SignedInUser":
         return cls(
             user.id,
@@ -64,6 +66,7 @@ class SignedInUser(UserMixin):
             may_search_talents,
             may_see_city_rounds,
             may_keep_registers,
+            may_manage_plans,
         )
 
 

@@ -20,6 +20,7 @@ from factories.dates import local
 from factories.selection import keys_of, task_of_instance
 from factories.tasks import act, task_named
 
+from services import plans
 from services.campaigns import _campaigns as campaigns
 from services.city import _consolidation as city_consolidation
 from services.identity import user_by_username
@@ -39,6 +40,7 @@ class Scenario:
     campaign_instance_id: int
     city_round_id: int
     round_id: int
+    plan_id: int  # a draft imported from 67/KH-UBND
     # The task ids by screen name.
     tasks: dict[str, str]
 
@@ -87,6 +89,8 @@ SCREENS = [
     Screen("city", "snv.canbo", lambda scenario: f"/city-rounds/{scenario.city_round_id}"),
     Screen("talent-search", "snv.canbo", lambda _: "/talents"),
     Screen("records", "vanthu", lambda _: "/records"),
+    Screen("plans", "snv.canbo", lambda _: "/plans"),
+    Screen("plan-draft", "snv.canbo", lambda scenario: f"/plans/{scenario.plan_id}"),
     Screen("notifications", "chutich", lambda _: "/notifications"),  # the city deadline passed
     Screen("admin-processes", "admin", lambda _: "/admin/"),
     Screen(
@@ -123,6 +127,7 @@ def build_scenario(services) -> Scenario:
         campaign_instance_id=campaign.instance_id,
         city_round_id=city_round_id,
         round_id=round_id,
+        plan_id=_plan_draft(services),
         tasks={
             **commune_tasks,
             "draft_proposal": drafting,
@@ -133,6 +138,16 @@ def build_scenario(services) -> Scenario:
             "score_candidate": scoring,
         },
     )
+
+
+def _plan_draft(services) -> int:
+    """Hưng Yên's plan 67/KH-UBND imported by Sở Nội vụ: a draft with notes and tasks still to settle."""
+    content = (FIXTURES / "67-KH-UBND-hung-yen-2026.docx").read_bytes()
+    with services.db.transaction() as session:
+        imported, officer = plans.import_plan(session, content), user_by_username(session, "snv.canbo")
+        return plans.keep_import(
+            session, services.clock.now(), officer.id, imported, content, "67-KH-UBND.docx"
+        ).id
 
 
 def _campaigns_at_the_commune(services) -> dict:

@@ -155,6 +155,12 @@ RULES = {
     ("POST", "/absences"): EVERYONE,
     ("POST", "/absences/<int:absence_id>/cancel"): {"cg_vp.canbo"},
     # The registers: a body's records clerk only (none of these users is one).
+    ("GET", "/plans"): {"vhxh.canbo"},
+    ("POST", "/plans/import"): {"vhxh.canbo"},
+    ("GET", "/plans/<int:plan_id>"): {"vhxh.canbo"},
+    ("POST", "/plans/<int:plan_id>/tasks/<int:plan_task_id>/confirm"): {"vhxh.canbo"},
+    ("POST", "/plans/<int:plan_id>/tasks/<int:plan_task_id>/lead"): {"vhxh.canbo"},
+    ("POST", "/plans/<int:plan_id>/organisations"): {"vhxh.canbo"},
     ("GET", "/records"): set(),
     ("GET", "/records/<int:org_unit_id>"): set(),
     ("GET", "/records/<int:org_unit_id>/<any(sent, received):register>.xlsx"): set(),
@@ -215,6 +221,8 @@ def world(commune):
         "register": "sent",
         "form": "pdf",
         "paper": "minutes",
+        "plan_id": 1,
+        "plan_task_id": 1,
         **owned,
     }
     return app, tokens, values, victim_task

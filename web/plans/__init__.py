@@ -1,0 +1,1 @@
+"""The plans pages: a plan document imported, its draft settled task by task."""

@@ -1,0 +1,156 @@
+"""Plans (docs/plans.md): the list and a plan's document uploaded (imported into a draft);
+the draft settled task by task — the units a class stood for confirmed, a lead unit chosen,
+an organisation the directory lacks added — with what each task still lacks of the six "rõ"."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from services import plans
+from services.common.errors import InvalidInput
+from services.plans import _time_rules as time_rules
+from web import refusals
+from web.context import services
+from web.converters import query_number
+from web.refusals import field_message
+
+bp = Blueprint("plans", __name__)
+
+# A plan's document is refused above 10 MB (services.plans); a request far beyond is cut off unread.
+MAX_UPLOAD_REQUEST_BYTES = 11 * 1024 * 1024
+
+
+@bp.context_processor
+def words() -> dict:
+    return {
+        "rule_words": {
+            time_rules.ABSOLUTE: _("at a set time"),
+            time_rules.BEFORE_DATE: _("before a set day"),
+            time_rules.WITHIN_PERIOD: _("within a period"),
+            time_rules.RANGE: _("over several years"),
+            time_rules.ANNUAL: _("each year"),
+            time_rules.ANNUAL_BEFORE: _("each year, before a set day"),
+            time_rules.SEMIANNUAL: _("each six months and each year"),
+            time_rules.CONTINUOUS: _("continuously"),
+            time_rules.EVENT: _("when an event happens"),
+            time_rules.ON_REQUEST: _("on request"),
+            time_rules.PER_PLAN: _("as the plan it follows"),
+            time_rules.SEVERAL: _("in several parts"),
+        },
+        "role_words": {"lead": _("Lead"), "coordinator": _("Coordinating"), "executor": _("Executing")},
+    }
+
+
+def _allowed() -> None:
+    with services().db.read() as session:
+        if not plans.may_manage_plans(session, current_user.id):
+            abort(404)
+
+
+@bp.get("/plans")
+@login_required
+def plan_list():
+    _allowed()
+    with services().db.read() as session:
+        rows = plans.plans_for(session, current_user.id)
+    return render_template("plans.html", plans=rows, **refusals.kept())
+
+
+@bp.post("/plans/import")
+@login_required
+def import_plan():
+    _allowed()
+    request.max_content_length = MAX_UPLOAD_REQUEST_BYTES
+    file = request.files.get("plan_file")
+    here = url_for("plans.plan_list")
+    if file is None or not file.filename:
+        return refusals.refuse(here, error=_("Choose the plan's .docx file."))
+    content, svc = file.read(), services()
+    try:
+        with svc.db.transaction() as session:
+            imported = plans.import_plan(session, content)
+            plan_id = plans.keep_import(
+                session, svc.clock.now(), current_user.id, imported, content, file.filename
+            ).id
+    except InvalidInput as error:
+        return refusals.refuse(here, error=field_message(error), filename=file.filename)
+    return redirect(url_for("plans.plan_page", plan_id=plan_id))
+
+
+@bp.get("/plans/<int:plan_id>")
+@login_required
+def plan_page(plan_id: int):
+    _allowed()
+    with services().db.read() as session:
+        plan, notes, tasks = plans.draft_view(session, current_user.id, plan_id)
+        units = plans.province_units(session, plan)
+    return render_template(
+        "plan.html",
+        plan=plan,
+        notes=notes,
+        tasks=tasks,
+        units=units,
+        organisation_kinds=plans.ORGANISATION_KINDS,
+        **refusals.kept(),
+    )
+
+
+@bp.post("/plans/<int:plan_id>/tasks/<int:plan_task_id>/confirm")
+@login_required
+def confirm_units(plan_id: int, plan_task_id: int):
+    _allowed()
+    kept = {number for value in request.form.getlist("unit") if (number := query_number(value, None))}
+    with services().db.transaction() as session:
+        plans.confirm_units(session, current_user.id, plan_id, plan_task_id, kept)
+    flash(_("The units of task %(seq)s are confirmed.", seq=request.form.get("seq", "")))
+    return redirect(url_for("plans.plan_page", plan_id=plan_id, _anchor=f"task-{plan_task_id}"))
+
+
+@bp.post("/plans/<int:plan_id>/tasks/<int:plan_task_id>/lead")
+@login_required
+def set_lead(plan_id: int, plan_task_id: int):
+    _allowed()
+    here = url_for("plans.plan_page", plan_id=plan_id)
+    unit_id = query_number(request.form.get("org_unit_id"), None)
+    try:
+        if unit_id is None:
+            raise InvalidInput("org_unit_id", _("Choose a unit of the plan's province."))
+        with services().db.transaction() as session:
+            plans.set_lead(session, current_user.id, plan_id, plan_task_id, unit_id)
+    except InvalidInput as error:
+        return refusals.refuse(
+            here, task_error={"plan_task_id": plan_task_id, "message": field_message(error)}
+        )
+    return redirect(url_for("plans.plan_page", plan_id=plan_id, _anchor=f"task-{plan_task_id}"))
+
+
+@bp.post("/plans/<int:plan_id>/organisations")
+@login_required
+def add_organisation(plan_id: int):
+    _allowed()
+    here = url_for("plans.plan_page", plan_id=plan_id)
+    form = request.form
+    try:
+        with services().db.transaction() as session:
+            unit = plans.add_organisation(
+                session,
+                current_user.id,
+                plan_id,
+                form.get("words", ""),
+                form.get("name", ""),
+                form.get("kind", ""),
+            )
+            name = unit.name
+    except InvalidInput as error:
+        return refusals.refuse(
+            here,
+            organisation_error={
+                "words": form.get("words", ""),
+                "field": error.field,
+                "message": field_message(error),
+            },
+        )
+    flash(_("«%(name)s» is added to the directory.", name=name))
+    return redirect(here)
