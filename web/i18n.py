@@ -61,12 +61,12 @@ def _translations():
     return found
 
 
-def gettext(text: str, **params) -> str:
+def gettext(text: str, /, **params) -> str:
     translated = _translations().ugettext(text)
     return translated % params if params else translated
 
 
-def ngettext(singular: str, plural: str, num: int, **params) -> str:
+def ngettext(singular: str, plural: str, num: int, /, **params) -> str:
     return _translations().ungettext(singular, plural, num) % {"num": num, **params}
 
 

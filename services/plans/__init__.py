@@ -17,12 +17,14 @@ from services.plans._drafts import (
     plans_for,
     province_units,
     set_lead,
+    set_time,
 )
 from services.plans._import import Deliverable, ImportedPlan, ImportedTask, UnitRef, import_plan
 from services.plans._models import Plan, PlanDeliverable, PlanTask, PlanTaskUnit
-from services.plans._time_rules import Due, TimeRule, due_dates, is_past, parse
+from services.plans._time_rules import RULE_WORDS, Due, TimeRule, due_dates, is_past, parse
 
 __all__ = [
+    "RULE_WORDS",
     "add_organisation",
     "confirm_units",
     "Deliverable",
@@ -46,6 +48,7 @@ __all__ = [
     "PlanTaskUnit",
     "province_units",
     "set_lead",
+    "set_time",
     "TaskView",
     "TimeRule",
     "UnitRef",

@@ -16,6 +16,7 @@ from engine.messages import Message, from_json, to_json
 from services import documents
 from services.common.errors import Conflict, InvalidInput, PermissionDenied
 from services.identity import SNV_OFFICER, VHXH_OFFICER, Membership, OrgUnit, city_of
+from services.plans import _time_rules as time_rules
 from services.plans._import import BY_CASE, ImportedPlan, UnitRef
 from services.plans._models import Plan, PlanDeliverable, PlanTask, PlanTaskUnit
 
@@ -251,6 +252,35 @@ def set_lead(session: Session, user_id: int, plan_id: int, task_id: int, org_uni
     session.add(
         PlanTaskUnit(task_id=task_id, role=LEAD, org_unit_id=unit.id, words=unit.name, confirmed=True)
     )
+
+
+_TIME_NOTES = (
+    "The time «%(time)s» is not understood: set it.",
+    "The time «%(time)s» is already past when the plan is issued.",
+)
+
+
+def set_time(session: Session, user_id: int, plan_id: int, task_id: int, text: str) -> None:
+    """The time of a task written again by the officer, understood or refused."""
+    task = _draft_task(session, user_id, plan_id, task_id)
+    text = text.strip()
+    rule = time_rules.parse(text) if text else None
+    if rule is None:
+        raise InvalidInput(
+            "time_text",
+            Message(
+                "The time «%(time)s» is not understood: write it as plans do, e.g. «Quý III/2027», "
+                "«Trước ngày 30/11 hằng năm», «Thường xuyên».",
+                time=text,
+            ),
+        )
+    task.time_text, task.time_rule = text, rule.to_json()
+    task.notes = [
+        note for note in task.notes if not (isinstance(note, dict) and note.get("template") in _TIME_NOTES)
+    ]
+    plan = session.get_one(Plan, plan_id)
+    if plan.issued_on is not None and time_rules.is_past(rule, plan.issued_on):
+        task.notes = [*task.notes, to_json(Message(_TIME_NOTES[1], time=text))]
 
 
 def add_organisation(

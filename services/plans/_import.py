@@ -388,9 +388,9 @@ def _task(row: dict, directory: _Directory, issued_on: date | None) -> ImportedT
     time_text = row.get(TIME, "")
     rule = time_rules.parse(time_text) if time_text else None
     if time_text and rule is None:
-        notes.append(Message("The time «%(text)s» is not understood: set it.", text=time_text))
+        notes.append(Message("The time «%(time)s» is not understood: set it.", time=time_text))
     if rule is not None and issued_on is not None and time_rules.is_past(rule, issued_on):
-        notes.append(Message("The time «%(text)s» is already past when the plan is issued.", text=time_text))
+        notes.append(Message("The time «%(time)s» is already past when the plan is issued.", time=time_text))
     return ImportedTask(
         seq=_seq(row.get(SEQ, "")),
         title=row.get(TITLE, ""),

@@ -14,6 +14,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from engine.messages import Message
 from services.common.display import LOCAL_TZ
 
 ABSOLUTE = "absolute"  # "trước 12 giờ ngày 14/01/2027", "hết ngày 14/01/2027"
@@ -28,6 +29,22 @@ EVENT = "event"  # "Khi tuyển dụng, tiếp nhận", "Sau khi có quyết đ�
 ON_REQUEST = "on_request"  # "Theo yêu cầu": opens on a request, which sets its due date
 PER_PLAN = "per_plan"  # "Theo kế hoạch": follows the plan or round it names
 SEVERAL = "several"  # "Năm 2025 Giai đoạn 2030 - 2050": each part in turn
+
+# What each kind means, for the officer checking an import.
+RULE_WORDS = {
+    ABSOLUTE: Message("at a set time"),
+    BEFORE_DATE: Message("before a set day"),
+    WITHIN_PERIOD: Message("within a period"),
+    RANGE: Message("over several years"),
+    ANNUAL: Message("each year"),
+    ANNUAL_BEFORE: Message("each year, before a set day"),
+    SEMIANNUAL: Message("each six months and each year"),
+    CONTINUOUS: Message("continuously"),
+    EVENT: Message("when an event happens"),
+    ON_REQUEST: Message("on request"),
+    PER_PLAN: Message("as the plan it follows"),
+    SEVERAL: Message("in several parts"),
+}
 
 # The cut-offs the product computes (moved past a day off): six-monthly and yearly.
 HALF_YEAR_CUTOFF, YEAR_CUTOFF = (6, 15), (12, 15)

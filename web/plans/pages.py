@@ -10,7 +10,6 @@ from flask_login import current_user, login_required
 
 from services import plans
 from services.common.errors import InvalidInput
-from services.plans import _time_rules as time_rules
 from web import refusals
 from web.context import services
 from web.converters import query_number
@@ -25,20 +24,7 @@ MAX_UPLOAD_REQUEST_BYTES = 11 * 1024 * 1024
 @bp.context_processor
 def words() -> dict:
     return {
-        "rule_words": {
-            time_rules.ABSOLUTE: _("at a set time"),
-            time_rules.BEFORE_DATE: _("before a set day"),
-            time_rules.WITHIN_PERIOD: _("within a period"),
-            time_rules.RANGE: _("over several years"),
-            time_rules.ANNUAL: _("each year"),
-            time_rules.ANNUAL_BEFORE: _("each year, before a set day"),
-            time_rules.SEMIANNUAL: _("each six months and each year"),
-            time_rules.CONTINUOUS: _("continuously"),
-            time_rules.EVENT: _("when an event happens"),
-            time_rules.ON_REQUEST: _("on request"),
-            time_rules.PER_PLAN: _("as the plan it follows"),
-            time_rules.SEVERAL: _("in several parts"),
-        },
+        "rule_words": plans.RULE_WORDS,
         "role_words": {"lead": _("Lead"), "coordinator": _("Coordinating"), "executor": _("Executing")},
     }
 
@@ -122,6 +108,26 @@ def set_lead(plan_id: int, plan_task_id: int):
     except InvalidInput as error:
         return refusals.refuse(
             here, task_error={"plan_task_id": plan_task_id, "message": field_message(error)}
+        )
+    return redirect(url_for("plans.plan_page", plan_id=plan_id, _anchor=f"task-{plan_task_id}"))
+
+
+@bp.post("/plans/<int:plan_id>/tasks/<int:plan_task_id>/time")
+@login_required
+def set_time(plan_id: int, plan_task_id: int):
+    _allowed()
+    here = url_for("plans.plan_page", plan_id=plan_id)
+    try:
+        with services().db.transaction() as session:
+            plans.set_time(session, current_user.id, plan_id, plan_task_id, request.form.get("time_text", ""))
+    except InvalidInput as error:
+        return refusals.refuse(
+            here,
+            time_error={
+                "plan_task_id": plan_task_id,
+                "message": field_message(error),
+                "typed": request.form.get("time_text", "")[:300],
+            },
         )
     return redirect(url_for("plans.plan_page", plan_id=plan_id, _anchor=f"task-{plan_task_id}"))
 

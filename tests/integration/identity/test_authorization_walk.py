@@ -160,6 +160,7 @@ RULES = {
     ("GET", "/plans/<int:plan_id>"): {"vhxh.canbo"},
     ("POST", "/plans/<int:plan_id>/tasks/<int:plan_task_id>/confirm"): {"vhxh.canbo"},
     ("POST", "/plans/<int:plan_id>/tasks/<int:plan_task_id>/lead"): {"vhxh.canbo"},
+    ("POST", "/plans/<int:plan_id>/tasks/<int:plan_task_id>/time"): {"vhxh.canbo"},
     ("POST", "/plans/<int:plan_id>/organisations"): {"vhxh.canbo"},
     ("GET", "/records"): set(),
     ("GET", "/records/<int:org_unit_id>"): set(),

@@ -113,6 +113,20 @@ def test_sở_nội_vụ_imports_a_plan_and_settles_its_tasks(commune):
     assert added.status_code == 302 and _lacks(commune, tasks[6].id) == []
     assert "Kho bạc Nhà nước khu vực Hưng Yên" in officer.get(f"/plans/{plan_id}").get_data(as_text=True)
 
+    # A time written again: refused with the reason and what was typed; understood; past.
+    time_url = f"/plans/{plan_id}/tasks/{tasks[0].id}/time"
+    body = shown_after_refusal(
+        _post(officer, time_url, {"time_text": "Sớm nhất có thể"}, follow=True), f"/plans/{plan_id}"
+    )
+    assert "Không hiểu được thời gian «Sớm nhất có thể»" in body and 'value="Sớm nhất có thể"' in body
+    assert _post(officer, time_url, {"time_text": "Quý IV/2026"}).status_code == 302
+    assert _tasks(commune, plan_id)[0].time_rule["kind"] == "within_period"
+    _post(officer, time_url, {"time_text": "Năm 2025"})
+    assert (
+        _tasks(commune, plan_id)[0].notes[-1]["template"]
+        == "The time «%(time)s» is already past when the plan is issued."
+    )
+
 
 def test_a_task_naming_only_its_leaders_gets_a_lead_unit(commune):
     app = web_app(commune)
