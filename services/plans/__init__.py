@@ -16,6 +16,7 @@ from services.plans._drafts import (
     missing_clarity,
     plans_for,
     province_units,
+    set_follow_up,
     set_lead,
     set_time,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "PlanTask",
     "PlanTaskUnit",
     "province_units",
+    "set_follow_up",
     "set_lead",
     "set_time",
     "TaskView",

@@ -17,8 +17,9 @@ from services import documents
 from services.common.errors import Conflict, InvalidInput, PermissionDenied
 from services.identity import SNV_OFFICER, VHXH_OFFICER, Membership, OrgUnit, city_of
 from services.plans import _time_rules as time_rules
-from services.plans._import import BY_CASE, ImportedPlan, UnitRef
+from services.plans._import import BY_CASE, DE_NGHI, ImportedPlan, UnitRef
 from services.plans._models import Plan, PlanDeliverable, PlanTask, PlanTaskUnit
+from services.records import PARTY
 
 DRAFT = "draft"
 LEAD, COORDINATOR, EXECUTOR = "lead", "coordinator", "executor"
@@ -63,6 +64,9 @@ def keep_import(
         place=imported.place,
         issued_on=imported.issued_on,
         status=DRAFT,
+        implements=imported.implements,
+        reporting_rule=imported.reporting_rule.to_json() if imported.reporting_rule else None,
+        monitor_id=imported.monitor_id,
         source_document_id=source.id,
         notes=[to_json(note) for note in imported.notes],
         created_by=actor_id,
@@ -79,6 +83,8 @@ def keep_import(
             leaders=imported_task.leaders,
             time_text=imported_task.time_text,
             time_rule=imported_task.time_rule.to_json() if imported_task.time_rule else None,
+            assignment_kind=imported_task.assignment_kind,
+            precondition=imported_task.precondition,
             status=DRAFT,
             notes=[to_json(note) for note in imported_task.notes],
         )
@@ -252,6 +258,28 @@ def set_lead(session: Session, user_id: int, plan_id: int, task_id: int, org_uni
     session.add(
         PlanTaskUnit(task_id=task_id, role=LEAD, org_unit_id=unit.id, words=unit.name, confirmed=True)
     )
+    issuer_bloc = "party_mass" if plan.kind == PARTY else "state"
+    if unit.bloc != issuer_bloc:
+        session.get_one(PlanTask, task_id).assignment_kind = DE_NGHI
+
+
+def set_follow_up(
+    session: Session, user_id: int, plan_id: int, reporting_text: str, monitor_id: int | None
+) -> None:
+    """How the plan is reported on ("Định kỳ 6 tháng và hằng năm") and which office
+    monitors it, among the units of its province."""
+    plan = draft_for(session, user_id, plan_id, lock=True)
+    if plan.status != DRAFT:
+        raise Conflict(Message("The plan is issued: its tasks change by an amendment."))
+    rule = time_rules.parse(reporting_text.strip()) if reporting_text.strip() else None
+    if rule is None or rule.kind not in (time_rules.ANNUAL, time_rules.SEMIANNUAL, time_rules.ANNUAL_BEFORE):
+        raise InvalidInput(
+            "reporting_text",
+            Message("Write how the plan is reported on, e.g. «Định kỳ 6 tháng và hằng năm» or «Hằng năm»."),
+        )
+    if monitor_id not in {unit.id for unit in province_units(session, plan)}:
+        raise InvalidInput("monitor_id", Message("Choose a unit of the plan's province."))
+    plan.reporting_rule, plan.monitor_id = rule.to_json(), monitor_id
 
 
 _TIME_NOTES = (

@@ -29,6 +29,7 @@ from services.plans import _time_rules as time_rules
 from services.plans._time_rules import TimeRule
 
 MAX_DOCX_BYTES = 10 * 1024 * 1024
+GIAO, DE_NGHI = "giao", "de_nghi"  # assigned within the issuer's system | requested of a body outside it
 
 # The columns of an assignment table, by the words of their heading.
 SEQ, TITLE, LEADS, COORDINATORS, EXECUTORS, LEADERS, TIME, DELIVERABLES = (
@@ -107,6 +108,8 @@ class ImportedTask:
     time_text: str
     time_rule: TimeRule | None
     deliverables: list[Deliverable]
+    assignment_kind: str = GIAO  # giao | de_nghi
+    precondition: str = ""  # what must happen first ("Sau khi có quyết định giao biên chế")
     notes: list[Message] = field(default_factory=list)  # what the officer must check
 
 
@@ -123,6 +126,9 @@ class ImportedPlan:
     place: str
     issued_on: date | None
     tasks: list[ImportedTask]
+    implements: list[str] = field(default_factory=list)  # the codes of the documents it carries out
+    reporting_rule: TimeRule | None = None  # "Định kỳ 6 tháng và hằng năm"
+    monitor_id: int | None = None  # the province's Sở Nội vụ, unless the officer chooses
     notes: list[Message] = field(default_factory=list)
 
 
@@ -135,6 +141,8 @@ def import_plan(session: Session, content: bytes) -> ImportedPlan:
     directory = _Directory(session, province)
     table = _assignment_table(document)
     issuer = directory.match(header["issuer"]) if header["issuer"] else None
+    issuer_bloc = "party_mass" if header["kind"] == records.PARTY else "state"
+    texts = [paragraph.text for paragraph in document.paragraphs]
     plan = ImportedPlan(
         code=header["code"],
         kind=header["kind"],
@@ -146,7 +154,10 @@ def import_plan(session: Session, content: bytes) -> ImportedPlan:
         province_id=province.id if province else None,
         place=header["place"],
         issued_on=header["issued_on"],
-        tasks=[_task(row, directory, header["issued_on"]) for row in table],
+        tasks=[_task(row, directory, header["issued_on"], issuer_bloc) for row in table],
+        implements=_implements(texts, header["code"]),
+        reporting_rule=_reporting_rule(texts),
+        monitor_id=directory.home_affairs(),
     )
     if province is None:
         plan.notes.append(
@@ -286,6 +297,13 @@ class _Directory:
             for key in _keys(unit.name, suffixes):
                 self.by_name.setdefault(key, []).append(unit)
 
+    def bloc(self, unit_id: int) -> str:
+        return next((unit.bloc for unit in self.units if unit.id == unit_id), "state")
+
+    def home_affairs(self) -> int | None:
+        """The province's Sở Nội vụ, which monitors its plans unless the officer chooses."""
+        return next((unit.id for unit in self.units if unit.kind == "dept_home_affairs"), None)
+
     def match(self, text: str) -> UnitRef:
         wanted = normal(text)
         for pattern, unit_class in CLASSES:
@@ -354,7 +372,38 @@ def _items(cell: str) -> list[str]:
     return [part.strip(" .") for part in cell.split(";") if part.strip(" .")]
 
 
-def _task(row: dict, directory: _Directory, issued_on: date | None) -> ImportedTask:
+_CODE_IN_TEXT = re.compile(r"\b\d{1,4}(?:/\d{4}/[A-ZĐ]+|-[A-ZĐ]+/[A-ZĐ]+|/[A-ZĐ]+)(?:-[A-ZĐ]+)*\b")
+_REPORTING = re.compile(r"định kỳ[^.;,]*?(?:hằng|hàng) năm", re.IGNORECASE)
+
+
+def _implements(texts: list[str], own_code: str) -> list[str]:
+    """The documents the plan carries out: the codes its title and heading name, its own aside."""
+    found: list[str] = []
+    for text in texts:
+        for code in _CODE_IN_TEXT.findall(text):
+            if code != own_code and code not in found:
+                found.append(code)
+    return found
+
+
+def _reporting_rule(texts: list[str]) -> TimeRule | None:
+    """ "Định kỳ 6 tháng và hằng năm" where the document says how it is reported on."""
+    for text in texts:
+        for match in _REPORTING.finditer(text):
+            rule = time_rules.parse(match.group())
+            if rule is not None:
+                return rule
+    return None
+
+
+def _kind_of(leads: list[UnitRef], directory: _Directory, issuer_bloc: str) -> str:
+    """giao to units of the issuer's own system; đề nghị when a lead is outside it (a Party
+    body asked by a People's Committee, a government body by a Party committee)."""
+    blocs = {directory.bloc(unit_id) for ref in leads if ref.unit_class is None for unit_id in ref.unit_ids}
+    return DE_NGHI if blocs - {issuer_bloc} else GIAO
+
+
+def _task(row: dict, directory: _Directory, issued_on: date | None, issuer_bloc: str) -> ImportedTask:
     notes: list[Message] = []
     leads = _names(row.get(LEADS, ""), directory)
     coordinators = _names(row.get(COORDINATORS, ""), directory)
@@ -391,7 +440,10 @@ def _task(row: dict, directory: _Directory, issued_on: date | None) -> ImportedT
         notes.append(Message("The time «%(time)s» is not understood: set it.", time=time_text))
     if rule is not None and issued_on is not None and time_rules.is_past(rule, issued_on):
         notes.append(Message("The time «%(time)s» is already past when the plan is issued.", time=time_text))
+    precondition = time_text.strip() if rule is not None and rule.kind == time_rules.EVENT else ""
     return ImportedTask(
+        assignment_kind=_kind_of(leads, directory, issuer_bloc),
+        precondition=precondition if normal(precondition).startswith("sau khi") else "",
         seq=_seq(row.get(SEQ, "")),
         title=row.get(TITLE, ""),
         leads=leads,

@@ -28,6 +28,11 @@ class Plan(Base):
     place: Mapped[str] = mapped_column(String(100), default="")
     issued_on: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20))  # draft | issued
+    implements: Mapped[list] = mapped_column(JSONDocument, default=list)  # codes: ["798/2025/NQ-HĐND"]
+    reporting_rule: Mapped[dict | None] = mapped_column(JSONDocument)  # TimeRule.to_json(); none: to set
+    # The monitoring office (Sở Nội vụ, Phòng VH-XH): an org_unit id, without a constraint
+    # (SQLite cannot add one to a table in place; services.plans checks it).
+    monitor_id: Mapped[int | None] = mapped_column(Integer)
     source_document_id: Mapped[int | None] = mapped_column(ForeignKey("stored_document.id"))
     notes: Mapped[list] = mapped_column(JSONDocument, default=list)  # messages as JSON
     created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
@@ -44,6 +49,10 @@ class PlanTask(Base):
     leaders: Mapped[list] = mapped_column(JSONDocument, default=list)  # directing leaders, by title
     time_text: Mapped[str] = mapped_column(Text, default="")
     time_rule: Mapped[dict | None] = mapped_column(JSONDocument)  # TimeRule.to_json(); none: to set
+    # giao: to a unit of the issuer's own system; đề nghị: to a body outside it (a Party body
+    # asked by a People's Committee, or the reverse).
+    assignment_kind: Mapped[str] = mapped_column(String(10), default="giao")
+    precondition: Mapped[str] = mapped_column(Text, default="")  # "sau khi có quyết định giao biên chế"
     status: Mapped[str] = mapped_column(String(20))  # draft | issued
     notes: Mapped[list] = mapped_column(JSONDocument, default=list)  # what the officer must check
 

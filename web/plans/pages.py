@@ -132,6 +132,33 @@ def set_time(plan_id: int, plan_task_id: int):
     return redirect(url_for("plans.plan_page", plan_id=plan_id, _anchor=f"task-{plan_task_id}"))
 
 
+@bp.post("/plans/<int:plan_id>/follow-up")
+@login_required
+def set_follow_up(plan_id: int):
+    _allowed()
+    here = url_for("plans.plan_page", plan_id=plan_id)
+    form = request.form
+    try:
+        with services().db.transaction() as session:
+            plans.set_follow_up(
+                session,
+                current_user.id,
+                plan_id,
+                form.get("reporting_text", ""),
+                query_number(form.get("monitor_id"), None),
+            )
+    except InvalidInput as error:
+        return refusals.refuse(
+            here,
+            follow_up_error={
+                "field": error.field,
+                "message": field_message(error),
+                "typed": form.get("reporting_text", "")[:300],
+            },
+        )
+    return redirect(here)
+
+
 @bp.post("/plans/<int:plan_id>/organisations")
 @login_required
 def add_organisation(plan_id: int):

@@ -162,6 +162,7 @@ RULES = {
     ("POST", "/plans/<int:plan_id>/tasks/<int:plan_task_id>/lead"): {"vhxh.canbo"},
     ("POST", "/plans/<int:plan_id>/tasks/<int:plan_task_id>/time"): {"vhxh.canbo"},
     ("POST", "/plans/<int:plan_id>/organisations"): {"vhxh.canbo"},
+    ("POST", "/plans/<int:plan_id>/follow-up"): {"vhxh.canbo"},
     ("GET", "/records"): set(),
     ("GET", "/records/<int:org_unit_id>"): set(),
     ("GET", "/records/<int:org_unit_id>/<any(sent, received):register>.xlsx"): set(),

@@ -53,10 +53,15 @@ def test_the_plan_of_hung_yen_67_kh_ubnd(commune):
         date(2026, 2, 23),
     )
     assert names[plan.issuer_id] == names[plan.province_id] == "UBND tỉnh Hưng Yên" and plan.notes == []
+    assert plan.implements == ["798/2025/NQ-HĐND"] and names[plan.monitor_id] == SNV
+    assert plan.reporting_rule is None  # the document does not say: the officer sets it
     assert plan.title.startswith("KẾ HOẠCH Triển khai thực hiện Nghị quyết số 798/2025/NQ-HĐND")
     tasks = plan.tasks
     assert [task.seq for task in tasks] == list(range(1, 10))
     assert all(task.leaders == [] for task in tasks)
+    assert {task.assignment_kind for task in tasks} == {"giao"} and {task.precondition for task in tasks} == {
+        ""
+    }
 
     # Row 1: Sở Nội vụ leads and was listed among the coordinators: flagged, removed from them;
     # the classes among the coordinators stand for the units the row does not name.
@@ -181,12 +186,14 @@ def test_the_resolution_of_hai_phong_17_nq_tu_names_leaders_only(commune):
     assert "2 times for 1 products: check which time each product has." in _notes(tasks[5])
 
 
-def _plan_docx(*rows: tuple[str, str, str]) -> bytes:
-    """A plan of UBND tỉnh Hưng Yên issued on 10/03/2026, its table rows (task, lead, time)."""
+def _plan_docx(*rows: tuple[str, str, str], said: str = "") -> bytes:
+    """A plan of UBND tỉnh Hưng Yên issued on 10/03/2026, its table rows (task, lead, time),
+    and what it ``said`` before its table."""
     document = docx.Document()
     for line in ("ỦY BAN NHÂN DÂN TỈNH HƯNG YÊN", "Số: 12/KH-UBND", "Hưng Yên, ngày 10 tháng 3 năm 2026"):
         document.add_paragraph(line)
-    document.add_paragraph("KẾ HOẠCH Thực hiện thử")
+    document.add_paragraph("KẾ HOẠCH Thực hiện Nghị quyết số 53/2025/NQ-HĐND và Kế hoạch số 67/KH-UBND")
+    document.add_paragraph(said)
     table = document.add_table(rows=1, cols=5)
     for cell, heading in zip(
         table.rows[0].cells,
@@ -199,6 +206,19 @@ def _plan_docx(*rows: tuple[str, str, str]) -> bytes:
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
+
+
+def test_what_the_plan_carries_out_how_it_is_reported_and_a_task_s_precondition(commune):
+    content = _plan_docx(
+        ("Bố trí người được thu hút", "Sở Nội vụ", "Sau khi có quyết định giao biên chế chính thức"),
+        said="Định kỳ 6 tháng và hằng năm, Sở Nội vụ tổng hợp, báo cáo Ủy ban nhân dân tỉnh.",
+    )
+    with commune.db.read() as session:
+        plan = plans.import_plan(session, content)
+    assert plan.implements == ["53/2025/NQ-HĐND", "67/KH-UBND"]
+    assert plan.reporting_rule.kind == rules.SEMIANNUAL
+    assert plan.tasks[0].precondition == "Sau khi có quyết định giao biên chế chính thức"
+    assert plan.tasks[0].time_rule.kind == rules.EVENT
 
 
 def test_a_period_already_past_or_a_time_not_understood_is_flagged(commune):

@@ -113,6 +113,33 @@ def test_sở_nội_vụ_imports_a_plan_and_settles_its_tasks(commune):
     assert added.status_code == 302 and _lacks(commune, tasks[6].id) == []
     assert "Kho bạc Nhà nước khu vực Hưng Yên" in officer.get(f"/plans/{plan_id}").get_data(as_text=True)
 
+    # How it is followed: the reporting rule and the monitoring office.
+    with commune.db.read() as session:
+        plan = session.get(plans.Plan, plan_id)
+        monitor, other = (
+            plan.monitor_id,
+            next(u.id for u in plans.province_units(session, plan) if u.id != plan.monitor_id),
+        )
+    body = shown_after_refusal(
+        _post(
+            officer,
+            f"/plans/{plan_id}/follow-up",
+            {"reporting_text": "Khi nào xong", "monitor_id": monitor},
+            follow=True,
+        ),
+        f"/plans/{plan_id}",
+    )
+    assert "Nhập chế độ báo cáo của kế hoạch" in body and 'value="Khi nào xong"' in body
+    saved = _post(
+        officer,
+        f"/plans/{plan_id}/follow-up",
+        {"reporting_text": "Định kỳ 6 tháng và hằng năm", "monitor_id": other},
+    )
+    assert saved.status_code == 302
+    with commune.db.read() as session:
+        plan = session.get(plans.Plan, plan_id)
+        assert (plan.reporting_rule["kind"], plan.monitor_id) == ("semiannual", other)
+
     # A time written again: refused with the reason and what was typed; understood; past.
     time_url = f"/plans/{plan_id}/tasks/{tasks[0].id}/time"
     body = shown_after_refusal(
@@ -151,6 +178,8 @@ def test_a_task_naming_only_its_leaders_gets_a_lead_unit(commune):
         {"org_unit_id": units["Sở Nội vụ thành phố Hải Phòng"]},
     )
     assert chosen.status_code == 302
+    # A Party resolution's task led by a government department: requested (đề nghị), not assigned.
+    assert _tasks(commune, plan_id)[0].assignment_kind == "de_nghi"
     # The Party committee, added as the issuing body: every "rõ" is met.
     _post(
         officer,
