@@ -373,7 +373,7 @@ def _items(cell: str) -> list[str]:
 
 
 _CODE_IN_TEXT = re.compile(r"\b\d{1,4}(?:/\d{4}/[A-ZĐ]+|-[A-ZĐ]+/[A-ZĐ]+|/[A-ZĐ]+)(?:-[A-ZĐ]+)*\b")
-_REPORTED_ON = re.compile(r"định kỳ[^.;,]*?(?:hằng|hàng) năm", re.IGNORECASE)
+_CADENCE_SENTENCE = re.compile(r"định kỳ[^.;,]*?(?:hằng|hàng) năm", re.IGNORECASE)
 
 
 def _implements(texts: list[str], own_code: str) -> list[str]:
@@ -389,7 +389,7 @@ def _implements(texts: list[str], own_code: str) -> list[str]:
 def _reporting_rule(texts: list[str]) -> TimeRule | None:
     """ "Định kỳ 6 tháng và hằng năm" where the document says how it is reported on."""
     for text in texts:
-        for match in _REPORTED_ON.finditer(text):
+        for match in _CADENCE_SENTENCE.finditer(text):
             rule = time_rules.parse(match.group())
             if rule is not None:
                 return rule
