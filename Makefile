@@ -103,3 +103,4 @@ bench: install
 	PYTHONPATH=. $(BIN)/python bench/signals.py
 	PYTHONPATH=. $(BIN)/python bench/importing.py
 	PYTHONPATH=. $(BIN)/python bench/web.py
+	PYTHONPATH=. $(BIN)/python bench/plans.py

@@ -25,6 +25,7 @@ from services import (
     evaluation,
     identity,
     people,
+    plans,
     selection,
     talent_search,
 )
@@ -172,6 +173,7 @@ def bootstrap(config: Config | None = None, clock: Clock | None = None) -> Servi
     # another records registers after it (tests/integration/engine/test_bpmn_contracts.py checks the pairs).
     for context in (campaigns, city, selection, commitments, evaluation, deadlines):
         context.register(runtime)
+    plans.register(runtime, calendar)  # its connectors read the working calendar
     attachments.register(runtime)  # a file field names a file of its own case
     # After every reaction: a task opened for someone away goes to their delegate.
     delegation.register(runtime)

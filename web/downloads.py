@@ -9,10 +9,25 @@ from flask import send_file
 from services import documents, records
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Excel runs a cell starting with one of these as a formula ("=HYPERLINK(...)" in a title).
+FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+def typed_as_text(workbook) -> None:
+    """What users typed (titles, names, codes) is text, never a formula: every text cell
+    is stored as a string, and one that would start a formula is marked so that Excel
+    keeps it as text even when the cell is edited."""
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"
+                    cell.quotePrefix = cell.value.startswith(FORMULA_STARTS)
 
 
 def send_workbook(workbook, filename: str):
-    """An openpyxl workbook as an .xlsx download."""
+    """An openpyxl workbook as an .xlsx download, its text cells never formulas."""
+    typed_as_text(workbook)
     buffer = BytesIO()
     workbook.save(buffer)
     buffer.seek(0)

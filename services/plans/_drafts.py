@@ -68,6 +68,7 @@ def keep_import(
         reporting_rule=imported.reporting_rule.to_json() if imported.reporting_rule else None,
         monitor_id=imported.monitor_id,
         source_document_id=source.id,
+        columns=imported.columns,
         notes=[to_json(note) for note in imported.notes],
         created_by=actor_id,
         created_at=at,

@@ -129,6 +129,9 @@ class ImportedPlan:
     implements: list[str] = field(default_factory=list)  # the codes of the documents it carries out
     reporting_rule: TimeRule | None = None  # "Định kỳ 6 tháng và hằng năm"
     monitor_id: int | None = None  # the province's Sở Nội vụ, unless the officer chooses
+    # The assignment table's columns as [column, heading], in the document's order: the
+    # monitoring board's export follows them.
+    columns: list[list[str]] = field(default_factory=list)
     notes: list[Message] = field(default_factory=list)
 
 
@@ -139,7 +142,7 @@ def import_plan(session: Session, content: bytes) -> ImportedPlan:
     header = _header([paragraph.text for paragraph in document.paragraphs])
     province = _province(session, header["place"])
     directory = _Directory(session, province)
-    table = _assignment_table(document)
+    columns, table = _assignment_table(document)
     issuer = directory.match(header["issuer"]) if header["issuer"] else None
     issuer_bloc = "party_mass" if header["kind"] == records.PARTY else "state"
     texts = [paragraph.text for paragraph in document.paragraphs]
@@ -158,6 +161,7 @@ def import_plan(session: Session, content: bytes) -> ImportedPlan:
         implements=_implements(texts, header["code"]),
         reporting_rule=_reporting_rule(texts),
         monitor_id=directory.home_affairs(),
+        columns=columns,
     )
     if province is None:
         plan.notes.append(
@@ -256,19 +260,22 @@ def _province(session: Session, place: str) -> OrgUnit | None:
 # -- the table --------------------------------------------------------------------------------
 
 
-def _assignment_table(document) -> list[dict]:
-    """The rows of the first table whose heading names a task and a time, as {column: text}."""
+def _assignment_table(document) -> tuple[list[list[str]], list[dict]]:
+    """The first table whose heading names a task and a time: its columns as [column,
+    heading] in the document's order, and its rows as {column: text}."""
     for table in document.tables:
         if not table.rows:
             continue
-        columns = [COLUMNS.get(normal(cell.text)) for cell in table.rows[0].cells]
+        headings = [cell.text.strip() for cell in table.rows[0].cells]
+        columns = [COLUMNS.get(normal(heading)) for heading in headings]
         if TITLE in columns and TIME in columns:
             rows = []
             for row in table.rows[1:]:
                 values = {column: cell.text.strip() for column, cell in zip(columns, row.cells) if column}
                 if values.get(TITLE):
                     rows.append(values)
-            return rows
+            layout = [[column, heading] for column, heading in zip(columns, headings) if column]
+            return layout, rows
     raise InvalidInput(
         "file",
         Message("The document has no assignment table (a heading with «Nhiệm vụ» and «Thời gian»)."),

@@ -17,8 +17,10 @@ from typing import Any
 from factories import FIXTURES, city as city_flow, selection as selection_flow
 from factories.campaigns import line, open_campaign, proposal_of, submit_proposal
 from factories.dates import local
+from factories.plans import TaskSpec, draft_plan
 from factories.selection import keys_of, task_of_instance
 from factories.tasks import act, task_named
+from sqlalchemy import select
 
 from services import plans
 from services.campaigns import _campaigns as campaigns
@@ -41,6 +43,8 @@ class Scenario:
     city_round_id: int
     round_id: int
     plan_id: int  # a draft imported from 67/KH-UBND
+    issued_plan_id: int  # a plan issued, its first task's id
+    issued_task_id: int
     # The task ids by screen name.
     tasks: dict[str, str]
 
@@ -91,6 +95,12 @@ SCREENS = [
     Screen("records", "vanthu", lambda _: "/records"),
     Screen("plans", "snv.canbo", lambda _: "/plans"),
     Screen("plan-draft", "snv.canbo", lambda scenario: f"/plans/{scenario.plan_id}"),
+    Screen("plan-board", "snv.canbo", lambda scenario: f"/plans/{scenario.issued_plan_id}/board"),
+    Screen(
+        "plan-board-task",
+        "snv.canbo",
+        lambda scenario: f"/plans/{scenario.issued_plan_id}/board/tasks/{scenario.issued_task_id}",
+    ),
     Screen("notifications", "chutich", lambda _: "/notifications"),  # the city deadline passed
     Screen("admin-processes", "admin", lambda _: "/admin/"),
     Screen(
@@ -121,6 +131,7 @@ def build_scenario(services) -> Scenario:
         city_round_id = city_consolidation.city_round_for_year(session, city_flow.YEAR).id
         campaign = campaigns.get_campaign(session, commune_tasks.pop("campaign_id"))
     late = task_of_instance(services, "chutich", "handle_city_deadline_missed", campaign.instance_id)
+    issued_plan_id, issued_task_id = _issued_plan(services)
     services.clock.set(WALK_AT)
     return Scenario(
         campaign_id=campaign.id,
@@ -128,6 +139,8 @@ def build_scenario(services) -> Scenario:
         city_round_id=city_round_id,
         round_id=round_id,
         plan_id=_plan_draft(services),
+        issued_plan_id=issued_plan_id,
+        issued_task_id=issued_task_id,
         tasks={
             **commune_tasks,
             "draft_proposal": drafting,
@@ -148,6 +161,26 @@ def _plan_draft(services) -> int:
         return plans.keep_import(
             session, services.clock.now(), officer.id, imported, content, "67-KH-UBND.docx"
         ).id
+
+
+def _issued_plan(services) -> tuple[int, int]:
+    """A plan of Hải Phòng issued: its first task led by Phòng Kinh tế with a coordinator."""
+    plan_id = draft_plan(
+        services,
+        [
+            TaskSpec("Rà soát nhu cầu nhân tài", "Quý II/2026", ["cg_pkt"], ["cg_vp"]),
+            TaskSpec("Tuyên truyền chính sách", "Thường xuyên", ["cg_dvsnc"]),
+        ],
+    )
+    with services.db.transaction() as session:
+        officer = user_by_username(session, "snv.canbo")
+        plan = plans.issue_plan(
+            session, services.runtime, services.calendar, officer.id, plan_id, services.clock.now()
+        )
+        first = session.scalar(
+            select(plans.PlanTask.id).where(plans.PlanTask.plan_id == plan.id, plans.PlanTask.seq == 1)
+        )
+    return plan_id, first
 
 
 def _campaigns_at_the_commune(services) -> dict:

@@ -9,8 +9,6 @@ from openpyxl.styles import Alignment, Font
 from services.campaigns import Campaign
 from services.common.display import deadline_words, local_time
 
-# Excel runs a cell starting with one of these as a formula ("=HYPERLINK(...)" in a title).
-FORMULA_STARTS = ("=", "+", "-", "@")
 HEADERS = [
     "STT",
     "Lĩnh vực",
@@ -97,7 +95,6 @@ def aggregation_workbook(
     details.append(["Cơ quan, đơn vị"] + [title for _, title, _ in columns])
     for line in lines:
         details.append([line["unit_name"]] + [_cell(line.get(name), choices) for name, _, choices in columns])
-    _as_typed(workbook)
     return workbook
 
 
@@ -107,15 +104,3 @@ def _cell(value, choices: dict[str, str]):
     if isinstance(value, list):
         return "; ".join(str(item) for item in value)
     return "" if value is None else value
-
-
-def _as_typed(workbook: Workbook) -> None:
-    """What users typed (titles, names, codes) is text, never a formula: every text cell
-    is stored as a string, and one that would start a formula is marked so that Excel
-    keeps it as text even when the cell is edited."""
-    for sheet in workbook.worksheets:
-        for row in sheet.iter_rows():
-            for cell in row:
-                if isinstance(cell.value, str):
-                    cell.data_type = "s"
-                    cell.quotePrefix = cell.value.startswith(FORMULA_STARTS)

@@ -10,8 +10,6 @@ from openpyxl.styles import Font
 from services import records
 from services.common.display import local_day
 
-# Excel runs a cell starting with one of these as a formula ("=HYPERLINK(...)" in a subject).
-FORMULA_STARTS = ("=", "+", "-", "@")
 SENT_HEADERS = [
     "Số (CodeNumber)",
     "Số, ký hiệu (CodeNotation)",
@@ -45,10 +43,6 @@ def _sheet(workbook: Workbook, title: str, caption: str, headers: list[str], row
         cell.font = Font(bold=True)
     for row in rows:
         sheet.append(row)
-    for row in sheet.iter_rows(min_row=3):
-        for cell in row:
-            if isinstance(cell.value, str):
-                cell.quotePrefix = cell.value.startswith(FORMULA_STARTS)
     return workbook
 
 

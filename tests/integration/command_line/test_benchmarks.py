@@ -58,6 +58,17 @@ EXPECTED_KEYS = {
         "exactly_once",
     },
     "decisions": {"bench", "evaluations", "unique_100_rules", "collect_100_rules", "compile_10_tables_ms"},
+    "plans": {
+        "tasks",
+        "units_per_task",
+        "issue_s",
+        "instances",
+        "issue_deliveries",
+        "all_linked",
+        "plans",
+        "board_p50_ms",
+        "board_p95_ms",
+    },
     "importing": {"at_limit_s", "at_limit_fan_out_s", "pools_s", "billion_laughs_s", "corpus_s", "max_s"},
     "scheduler": {
         "backend",
@@ -166,6 +177,9 @@ def test_bench_runs_quick(name):
     if name == "mi":  # SQLite: no concurrent clients (writers queue at BEGIN by design)
         assert figures["backend"] == "sqlite" and figures["p95_8_clients_ms"] is None, figures
         _assert_mi_correct(figures)
+    if name == "plans":  # every task and unit has its instance, its head its task
+        assert figures["instances"] == figures["tasks"] * figures["units_per_task"] == figures["heads_tasks"]
+        assert figures["all_linked"] is True, figures
     if name in ("signals", "connectors"):
         assert figures["exactly_once"] is True, figures
     if name == "compare":  # both sides measured, the same campaign figures

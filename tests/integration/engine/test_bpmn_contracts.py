@@ -122,6 +122,7 @@ def test_the_reactions_run_in_the_declared_order(services):
         "commitments",
         "evaluations",
         "breaches",
+        "plans",
     ]
     rows = {}
     for capability in services.runtime.reactions.capabilities:
@@ -199,21 +200,24 @@ def test_renaming_or_deleting_a_contracted_element_is_refused_naming_it(commune,
 
 
 def test_a_message_the_code_sends_and_its_correlation_stay(commune):
-    """Renaming the message the code delivers, or taking a property off the correlation
-    key its instances wait on, would leave every return for clarification undelivered."""
-    bpmn = (BPMN_DIR / "unit_proposal" / "unit_proposal.bpmn").read_text(encoding="utf-8")
-    (use,) = [use for contract in commune.runtime.contracts for use in contract.messages]
-    renamed = bpmn.replace(f'name="{use.name}"', f'name="{use.name}_2"')
-    problems = _try_publish(commune, "unit_proposal", renamed)
-    assert any(f"«{use.name}»" in problem and "services/campaigns" in problem for problem in problems), (
-        problems
-    )
-    for prop in use.properties:
-        dropped = bpmn.replace(f"<bpmn:correlationPropertyRef>{prop}</bpmn:correlationPropertyRef>", "")
-        assert dropped != bpmn
-        (problem,) = _try_publish(commune, "unit_proposal", dropped)
-        assert f"«{use.correlation_key}»" in in_vietnamese(problem)
-    assert _versions(commune, "unit_proposal") == [1]
+    """Renaming a message the code delivers, or taking a property off the correlation key
+    its instances wait on, would leave every such message undelivered (a return for
+    clarification, a plan task's event)."""
+    uses = [(contract, use) for contract in commune.runtime.contracts for use in contract.messages]
+    assert {contract.key for contract, _ in uses} == {"unit_proposal", "plan_task"}
+    for contract, use in uses:
+        bpmn = (BPMN_DIR / contract.key / f"{contract.key}.bpmn").read_text(encoding="utf-8")
+        renamed = bpmn.replace(f'name="{use.name}"', f'name="{use.name}_2"')
+        problems = _try_publish(commune, contract.key, renamed)
+        assert any(f"«{use.name}»" in problem and contract.capability in problem for problem in problems), (
+            problems
+        )
+        for prop in use.properties:
+            dropped = bpmn.replace(f"<bpmn:correlationPropertyRef>{prop}</bpmn:correlationPropertyRef>", "")
+            assert dropped != bpmn
+            (problem,) = _try_publish(commune, contract.key, dropped)
+            assert f"«{use.correlation_key}»" in in_vietnamese(problem)
+        assert _versions(commune, contract.key) == [1]
 
 
 def test_an_end_event_no_outcome_maps_is_refused(commune):

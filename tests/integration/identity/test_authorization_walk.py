@@ -163,6 +163,12 @@ RULES = {
     ("POST", "/plans/<int:plan_id>/tasks/<int:plan_task_id>/time"): {"vhxh.canbo"},
     ("POST", "/plans/<int:plan_id>/organisations"): {"vhxh.canbo"},
     ("POST", "/plans/<int:plan_id>/follow-up"): {"vhxh.canbo"},
+    ("POST", "/plans/<int:plan_id>/issue"): {"vhxh.canbo"},
+    ("GET", "/plans/<int:plan_id>/board"): {"vhxh.canbo"},
+    ("GET", "/plans/<int:plan_id>/board/tasks/<int:plan_task_id>"): {"vhxh.canbo"},
+    ("GET", "/plans/<int:plan_id>/board.xlsx"): {"vhxh.canbo"},
+    ("POST", "/plans/<int:plan_id>/amendments"): {"vhxh.canbo"},
+    ("POST", "/plans/<int:plan_id>/board/units/<int:assignment_id>/event"): {"vhxh.canbo"},
     ("GET", "/records"): set(),
     ("GET", "/records/<int:org_unit_id>"): set(),
     ("GET", "/records/<int:org_unit_id>/<any(sent, received):register>.xlsx"): set(),
@@ -225,6 +231,7 @@ def world(commune):
         "paper": "minutes",
         "plan_id": 1,
         "plan_task_id": 1,
+        "assignment_id": 1,
         **owned,
     }
     return app, tokens, values, victim_task

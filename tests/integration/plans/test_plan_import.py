@@ -55,6 +55,15 @@ def test_the_plan_of_hung_yen_67_kh_ubnd(commune):
     assert names[plan.issuer_id] == names[plan.province_id] == "UBND tỉnh Hưng Yên" and plan.notes == []
     assert plan.implements == ["798/2025/NQ-HĐND"] and names[plan.monitor_id] == SNV
     assert plan.reporting_rule is None  # the document does not say: the officer sets it
+    # The table's columns, as the board's export repeats them.
+    assert [column for column, _ in plan.columns] == [
+        "seq",
+        "title",
+        "leads",
+        "coordinators",
+        "time",
+        "deliverables",
+    ]
     assert plan.title.startswith("KẾ HOẠCH Triển khai thực hiện Nghị quyết số 798/2025/NQ-HĐND")
     tasks = plan.tasks
     assert [task.seq for task in tasks] == list(range(1, 10))
@@ -137,6 +146,7 @@ def test_the_resolution_of_hai_phong_17_nq_tu_names_leaders_only(commune):
         date(2024, 12, 31),
     )
     assert names[plan.province_id] == "UBND thành phố Hải Phòng"
+    assert [column for column, _ in plan.columns] == ["seq", "title", "leaders", "deliverables", "time"]
     # The Party committee is not in the directory: the officer adds it.
     assert (plan.superior_text, plan.issuer_text, plan.issuer_id) == (
         "ĐẢNG BỘ THÀNH PHỐ HẢI PHÒNG",
