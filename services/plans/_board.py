@@ -24,7 +24,7 @@ STANDING_WORDS = {
     ON_TIME: Message("On time"),
     LATE: Message("Late"),
     OVERDUE: Message("Overdue"),
-    DONE: Message("Done"),
+    DONE: Message("Carried out"),
     WITHDRAWN: Message("Withdrawn"),
 }
 ROLE_WORDS = {LEAD: Message("Lead"), COORDINATOR: Message("Coordinating"), EXECUTOR: Message("Executing")}

@@ -264,6 +264,16 @@ def set_lead(session: Session, user_id: int, plan_id: int, task_id: int, org_uni
         session.get_one(PlanTask, task_id).assignment_kind = DE_NGHI
 
 
+def set_approver(session: Session, user_id: int, plan_id: int, task_id: int, org_unit_id: int | None) -> None:
+    """The authority that approves the task's product, among the units of the plan's
+    province; none: the plan's issuing body."""
+    task = _draft_task(session, user_id, plan_id, task_id)
+    plan = session.get_one(Plan, plan_id)
+    if org_unit_id is not None and org_unit_id not in {unit.id for unit in province_units(session, plan)}:
+        raise InvalidInput("approver_id", Message("Choose a unit of the plan's province."))
+    task.approver_id = org_unit_id
+
+
 def set_follow_up(
     session: Session, user_id: int, plan_id: int, reporting_text: str, monitor_id: int | None
 ) -> None:

@@ -297,9 +297,9 @@ def next_step(
     if finished and schedule.deadline is not None:
         return Step(ACT_CLOSE)
     if schedule.on_event:
-        if event_at is None:
+        if event_at is None:  # waits for its event until the plan's last cut-off
             last = schedule.periods[-1].end if schedule.periods else issued_at
-            return Step(ACT_AWAIT_EVENT) if now < last else Step(ACT_CLOSE)
+            return Step(ACT_AWAIT_EVENT, opens_at=last) if now < last else Step(ACT_CLOSE)
         due = next((period for period in schedule.periods if period.end > event_at), None)
         return Step(ACT_REPORT, due or Period(event_at, False))
     opens_at = issued_at

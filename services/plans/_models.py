@@ -63,6 +63,9 @@ class PlanTask(Base):
     status: Mapped[str] = mapped_column(String(20))  # draft | issued | withdrawn
     notes: Mapped[list] = mapped_column(JSONDocument, default=list)  # what the officer must check
     amendment_id: Mapped[int | None] = mapped_column(Integer)  # the amendment that added it
+    # The authority that approves its product (a unit of the province); none: the plan's
+    # issuing body.
+    approver_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class PlanTaskUnit(Base):

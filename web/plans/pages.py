@@ -138,6 +138,21 @@ def set_time(plan_id: int, plan_task_id: int):
     return redirect(url_for("plans.plan_page", plan_id=plan_id, _anchor=f"task-{plan_task_id}"))
 
 
+@bp.post("/plans/<int:plan_id>/tasks/<int:plan_task_id>/approver")
+@login_required
+def set_approver(plan_id: int, plan_task_id: int):
+    _allowed()
+    with services().db.transaction() as session:
+        plans.set_approver(
+            session,
+            current_user.id,
+            plan_id,
+            plan_task_id,
+            query_number(request.form.get("approver_id"), None),
+        )
+    return redirect(url_for("plans.plan_page", plan_id=plan_id, _anchor=f"task-{plan_task_id}"))
+
+
 @bp.post("/plans/<int:plan_id>/follow-up")
 @login_required
 def set_follow_up(plan_id: int):

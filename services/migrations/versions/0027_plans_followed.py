@@ -25,6 +25,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("follow_until", sa.Date(), nullable=True))
     with op.batch_alter_table("plan_task") as batch:
         batch.add_column(sa.Column("amendment_id", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("approver_id", sa.Integer(), nullable=True))
     with op.batch_alter_table("plan_task_unit") as batch:
         batch.add_column(sa.Column("instance_id", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("officer_id", sa.Integer(), nullable=True))
@@ -92,6 +93,7 @@ def downgrade() -> None:
         ):
             batch.drop_column(column)
     with op.batch_alter_table("plan_task") as batch:
+        batch.drop_column("approver_id")
         batch.drop_column("amendment_id")
     with op.batch_alter_table("plan") as batch:
         for column in ("follow_until", "issued_at", "instance_id", "columns"):

@@ -161,6 +161,7 @@ RULES = {
     ("POST", "/plans/<int:plan_id>/tasks/<int:plan_task_id>/confirm"): {"vhxh.canbo"},
     ("POST", "/plans/<int:plan_id>/tasks/<int:plan_task_id>/lead"): {"vhxh.canbo"},
     ("POST", "/plans/<int:plan_id>/tasks/<int:plan_task_id>/time"): {"vhxh.canbo"},
+    ("POST", "/plans/<int:plan_id>/tasks/<int:plan_task_id>/approver"): {"vhxh.canbo"},
     ("POST", "/plans/<int:plan_id>/organisations"): {"vhxh.canbo"},
     ("POST", "/plans/<int:plan_id>/follow-up"): {"vhxh.canbo"},
     ("POST", "/plans/<int:plan_id>/issue"): {"vhxh.canbo"},

@@ -19,6 +19,7 @@ from services import plans
 from services.common.errors import Conflict, InvalidInput, PermissionDenied
 from services.deadlines import escalations_of
 from services.identity import unit_by_code, user_by_username
+from web.plans.board_xlsx import board_workbook
 
 ISSUED_AT = local(2026, 1, 10, 9, 0)
 TASKS = [
@@ -257,11 +258,13 @@ def test_a_plan_followed_for_two_years(commune):
     standings = _board(services, plan_id, end)
     assert standings[1] == ("done", {"done": 2})
     assert standings[2] == ("done", {"done": 1})  # its last period is over
+    assert standings[3] == ("on_time", {"on_time": 1})  # its report of the last period is open
+    assert standings[4] == ("done", {"done": 1})  # no event came before the plan's last cut-off
     assert standings[5] == ("withdrawn", {"withdrawn": 1})
     assert standings[6] == ("overdue", {"overdue": 1})  # Quý IV/2027 is over, not reported
     with services.db.read() as session:
         plan_instance = session.get(ProcessInstance, plan.instance_id)
-        assert plan_instance.status == "running"  # tasks 2, 3, 4 are followed to the horizon
+        assert plan_instance.status == "running"  # task 3 owes its last report
         # The recurring task's last period is over: its instance has ended.
         skhcn = session.scalar(
             select(plans.PlanTaskUnit).where(
@@ -269,3 +272,21 @@ def test_a_plan_followed_for_two_years(commune):
             )
         )
         assert (skhcn.status, skhcn.late) == ("done", True)  # its second report came after 30/11/2027
+
+    # The 6-monthly and yearly report: the plan's own columns and a status column.
+    with services.db.read() as session:
+        board, rows = plans.export_rows(session, _user_id(services, "snv.canbo"), plan_id, end)
+    sheet = board_workbook(board, rows, end)["Tình hình thực hiện"]
+    assert [cell.value for cell in sheet[4]][-2:] == ["Sản phẩm", "Tình trạng thực hiện"]
+    status = {
+        sheet.cell(row=row, column=1).value: sheet.cell(row=row, column=7).value for row in range(5, 11)
+    }
+    assert status == {
+        1: "Hoàn thành; hoàn thành 2/2 cơ quan",
+        2: "Hoàn thành",
+        3: "Đúng hạn",
+        4: "Hoàn thành",
+        5: "Đã dừng",
+        6: "Quá hạn; chậm, quá hạn: Trường Mầm non Cẩm Giang",
+    }
+    assert "Đã có: Báo cáo số 12/BC-PKT" in sheet.cell(row=5, column=6).value

@@ -140,6 +140,15 @@ def test_sở_nội_vụ_imports_a_plan_and_settles_its_tasks(commune):
         plan = session.get(plans.Plan, plan_id)
         assert (plan.reporting_rule["kind"], plan.monitor_id) == ("semiannual", other)
 
+    # The approving authority: the issuing body until the officer chooses a unit.
+    page = officer.get(f"/plans/{plan_id}").get_data(as_text=True)
+    assert "Cấp phê duyệt" in page and "cơ quan ban hành kế hoạch" in page
+    approver_url = f"/plans/{plan_id}/tasks/{tasks[0].id}/approver"
+    assert _post(officer, approver_url, {"approver_id": str(other)}).status_code == 302
+    assert _tasks(commune, plan_id)[0].approver_id == other
+    _post(officer, approver_url, {"approver_id": ""})
+    assert _tasks(commune, plan_id)[0].approver_id is None
+
     # A time written again: refused with the reason and what was typed; understood; past.
     time_url = f"/plans/{plan_id}/tasks/{tasks[0].id}/time"
     body = shown_after_refusal(
