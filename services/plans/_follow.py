@@ -25,7 +25,7 @@ from engine.messages import Message
 from engine.models import HumanTask, MessageSubscription
 from engine.reactions import Capability, cancelled, completed, ended, reached, started
 from engine.runtime import InstanceChange, WorkflowRuntime
-from services.common.display import LOCAL_TZ, deadline_words, local_day
+from services.common.display import deadline_words, local_day
 from services.deadlines import CalendarSource
 from services.identity import UNIT_HEAD, UNIT_OFFICER, OrgUnit, holds_role, user_by_username
 from services.plans import _time_rules as time_rules
@@ -251,9 +251,10 @@ class Schedule:
 
 
 def schedule_of(task: PlanTask, plan: Plan, calendar) -> Schedule:
-    """The periods a unit reports on for ``task``, from the issue day to the plan's horizon."""
-    start = local_day(plan.issued_at) if plan.issued_at else date.today()
-    until = plan.follow_until or start
+    """The periods a unit reports on for ``task`` of an issued plan, from the day it was issued
+    to the plan's horizon."""
+    assert plan.issued_at is not None and plan.follow_until is not None, "only an issued plan is followed"
+    start, until = local_day(plan.issued_at), plan.follow_until
     cadence = (
         [
             due.at
@@ -351,17 +352,16 @@ def _instant(text: str | None) -> datetime | None:
 def horizon(plan: Plan, tasks: list[PlanTask]) -> date:
     """The last day the plan's tasks are followed to: the latest day any task's time names,
     and at least the end of the year it is issued."""
-    issued = plan.issued_on or date.today()
-    last = [date(issued.year, 12, 31)]
+    assert plan.issued_at is not None, "the horizon of an issued plan"
+    last = [date(local_day(plan.issued_at).year, 12, 31)]
     for task in tasks:
         if task.time_rule:
             rule = time_rules.TimeRule.from_json(task.time_rule)
             for part in rule.parts or (rule,):
-                last += [
-                    day
-                    for day in (part.last, part.at.astimezone(LOCAL_TZ).date() if part.at else None)
-                    if day
-                ]
+                if part.last:
+                    last.append(part.last)
+                if part.at:
+                    last.append(local_day(part.at))
     return max(last)
 
 

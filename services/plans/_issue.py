@@ -221,8 +221,8 @@ def _add_task(session: Session, plan: Plan, amendment: PlanAmendment, new: NewTa
         session.add(PlanTaskUnit(task_id=task.id, role=role, org_unit_id=unit_id, words="", confirmed=True))
     session.add(PlanDeliverable(task_id=task.id, name=new.product.strip(), time_text="", time_rule=None))
     session.flush()
+    plan.follow_until = max(plan.follow_until or date.min, follow.horizon(plan, [task]))
     _set_deadline(session, plan, task, calendar)
-    plan.follow_until = max(plan.follow_until or plan.issued_on or date.min, follow.horizon(plan, [task]))
     return task
 
 
