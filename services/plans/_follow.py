@@ -27,7 +27,15 @@ from engine.reactions import Capability, cancelled, completed, ended, reached, s
 from engine.runtime import InstanceChange, WorkflowRuntime
 from services.common.display import deadline_words, local_day
 from services.deadlines import CalendarSource
-from services.identity import UNIT_HEAD, UNIT_OFFICER, OrgUnit, holds_role, user_by_username
+from services.identity import (
+    UNIT_HEAD,
+    UNIT_OFFICER,
+    AppUser,
+    Membership,
+    OrgUnit,
+    holds_role,
+    user_by_username,
+)
 from services.plans import _time_rules as time_rules
 from services.plans._models import Plan, PlanDeliverable, PlanReport, PlanTask, PlanTaskUnit
 
@@ -111,6 +119,7 @@ CONTRACTS = (
             "time_text",
             "deliverables_text",
             "partners_text",
+            "unit_officers",
         ),
         messages=(
             MessageUse(
@@ -206,6 +215,18 @@ def _plan_assignments(context: CallContext, params: dict) -> dict:
     names: dict[tuple[int, str], list[str]] = {}
     for assignment, name in units:
         names.setdefault((assignment.task_id, assignment.role), []).append(name)
+    officers: dict[int, list[str]] = {}  # who the head may name, shown in the head's case
+    for unit_id, username, full_name in context.session.execute(
+        select(Membership.org_unit_id, AppUser.username, AppUser.full_name)
+        .join(AppUser, AppUser.id == Membership.user_id)
+        .where(
+            Membership.org_unit_id.in_({assignment.org_unit_id for assignment, _ in units}),
+            Membership.role_code.in_((UNIT_OFFICER, UNIT_HEAD)),
+            AppUser.active.is_(True),
+        )
+        .order_by(Membership.role_code.desc(), AppUser.full_name)
+    ):
+        officers.setdefault(unit_id, []).append(f"{full_name} ({username})")
     deliverables: dict[int, list[str]] = {}
     for task_id, name in context.session.execute(
         select(PlanDeliverable.task_id, PlanDeliverable.name).where(PlanDeliverable.task_id.in_(tasks))
@@ -230,6 +251,7 @@ def _plan_assignments(context: CallContext, params: dict) -> dict:
             "time_text": task.time_text,
             "deliverables_text": "; ".join(deliverables.get(task.id, [])),
             "partners_text": ", ".join(partners),
+            "unit_officers": "; ".join(dict.fromkeys(officers.get(assignment.org_unit_id, []))),
         }
     return answer
 

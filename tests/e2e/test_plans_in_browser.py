@@ -28,6 +28,7 @@ def test_a_plan_is_issued_carried_out_and_followed_on_its_board(commune, live_se
     head = browser_signed_in(browser, live_server, "cg_pkt.truong")
     head.goto(f"{live_server}/inbox")
     head.click("text=Giao cán bộ thực hiện nhiệm vụ 1 của 05/KH-UBND")
+    assert "Cán bộ Phòng Kinh tế xã Cẩm Giang (cg_pkt.canbo)" in head.inner_text("main")  # whom to name
     head.fill('[name="officer_username"]', "cg_pkt.canbo")
     head.click("button[value=submit]")
     head.wait_for_url(f"{live_server}/inbox")
