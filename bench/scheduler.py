@@ -1,10 +1,15 @@
-"""Scheduler benchmark: the real ``talentflow-scheduler`` process, default settings.
+"""Scheduler benchmark: the real ``talentflow-scheduler`` process, its safety-net poll set
+to ``--interval`` seconds (5 by default: lateness must not come from the poll).
 
-1. ``lateness_p99_s``: TIMERS instances whose deadline timers come due spread over
-   SPREAD_S seconds of real time; a poller (every 50 ms) notes when each instance has
-   fired. Lateness is that moment minus the timer's due instant: an upper bound (the
+1. ``lateness_p99_s``: the scheduler runs, idle; then this process (another process, as a
+   web request would be) creates TIMERS instances whose deadline timers come due spread
+   over SPREAD_S seconds of real time; a poller (every 50 ms) notes when each instance
+   has fired. Lateness is that moment minus the timer's due instant: an upper bound (the
    poll interval is included), measured from outside the scheduler.
-2. ``escalate_10k_s``: 10,000 open tasks already overdue (policy: notify at level 1,
+2. ``idle_queries_per_s``: a scheduler started on that database once every timer has fired
+   runs for IDLE_S seconds with nothing due, then stops: the SQL statements it logs it sent
+   after start-up's catching up, per second (the safety-net plan and the periodic jobs).
+3. ``escalate_10k_s``: 10,000 open tasks already overdue (policy: notify at level 1,
    the head of each task's unit); the time from starting a scheduler process until the
    10,000th escalation is recorded, process start-up included (``first_escalation_s``
    says how much of it that is). Then it checks exactly once: 10,000 escalation rows
@@ -14,12 +19,13 @@ Each part runs on a fresh database: a temp-file SQLite (the product's default) u
 ``--database-url`` names a PostgreSQL server database (it is emptied first).
 The last printed line is one JSON object with every figure.
 
-``--quick``: 50 timers due across 3 s from 6 s after set-up, and 200 overdue tasks
-instead of 10,000 (the key stays ``escalate_10k_s``; ``escalations`` says how many):
-the same two scheduler processes and checks in about 15 s, same JSON keys, figures
+``--quick``: 50 timers due across 3 s from 6 s after set-up, 3 idle seconds and 200
+overdue tasks instead of 10,000 (the key stays ``escalate_10k_s``; ``escalations`` says
+how many): the same scheduler processes and checks in about 20 s, same JSON keys, figures
 meaningless (for tests that keep the script working).
 
-    PYTHONPATH=. .venv/bin/python bench/scheduler.py [--timers 2000] [--database-url URL] [--quick]
+    PYTHONPATH=. .venv/bin/python bench/scheduler.py [--timers 2000] [--interval 5]
+        [--database-url URL] [--quick]
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -54,7 +61,10 @@ SPREAD_S = 30
 LEAD_S = 20  # from set-up to the first timer due: set-up and scheduler start-up fit before it
 POLL_S = 0.05
 ESCALATIONS = 10_000
-QUICK = {"timers": 50, "spread_s": 3, "lead_s": 6, "escalations": 200}
+IDLE_S = 20
+INTERVAL_S = 5.0
+QUICK = {"timers": 50, "spread_s": 3, "lead_s": 6, "escalations": 200, "idle_s": 3}
+STATEMENTS = re.compile(r"since start-up: (\d+) statement\(s\) in ([\d.]+) s")
 
 
 DEADLINE_TIMER = (
@@ -104,22 +114,28 @@ def start_instances(services: Services, key_bundle: Bundle, deadlines: list[date
             )
 
 
-def start_scheduler(services: Services, log: Path) -> subprocess.Popen:
+def start_scheduler(services: Services, log: Path, interval_s: float) -> subprocess.Popen:
     env = {
         **os.environ,
         "TALENTFLOW_DATABASE_URL": services.config.database_url,
         "TALENTFLOW_INSTANCE_DIR": str(services.config.instance_dir),
+        "TALENTFLOW_SCHEDULER_INTERVAL_S": str(interval_s),
         "PYTHONPATH": str(REPO_ROOT),
     }
-    env.pop("TALENTFLOW_SCHEDULER_INTERVAL_S", None)  # the default settings
     env.pop("TALENTFLOW_SMTP_HOST", None)
-    return subprocess.Popen(
+    process = subprocess.Popen(
         [sys.executable, "-m", "services.scheduler"],
         env=env,
         cwd=REPO_ROOT,
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
     )
+    limit = time.monotonic() + 60
+    while "scheduler started" not in log.read_text(errors="replace"):  # its start-up done
+        if time.monotonic() > limit or process.poll() is not None:
+            raise SystemExit(f"the scheduler did not start:\n{log.read_text(errors='replace')}")
+        time.sleep(POLL_S)
+    return process
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -136,18 +152,24 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def measure_lateness(
-    url: str | None, workdir: Path, count: int, spread_s: float = SPREAD_S, lead_s: float = LEAD_S
+    url: str | None,
+    workdir: Path,
+    count: int,
+    spread_s: float = SPREAD_S,
+    lead_s: float = LEAD_S,
+    interval_s: float = INTERVAL_S,
+    idle_s: float = IDLE_S,
 ) -> dict:
     services = fresh_services(url, workdir, "lateness")
-    setup_started = datetime.now(timezone.utc)
-    first_due = setup_started + timedelta(seconds=lead_s)  # set-up and scheduler start-up fit before it
-    deadlines = [first_due + timedelta(seconds=spread_s * i / count) for i in range(count)]
-    start_instances(services, bundle(KEY, boundary=DEADLINE_TIMER), deadlines, setup_started)
-    with services.db.read() as session:
-        due_by_id = dict(session.execute(select(ProcessInstance.id, ProcessInstance.next_timer_at)).all())
-    scheduler = start_scheduler(services, workdir / "lateness.log")
+    scheduler = start_scheduler(services, workdir / "lateness.log", interval_s)
     fired_at: dict[int, float] = {}
     try:
+        setup_started = datetime.now(timezone.utc)  # the scheduler runs, idle, meanwhile
+        first_due = setup_started + timedelta(seconds=lead_s)
+        deadlines = [first_due + timedelta(seconds=spread_s * i / count) for i in range(count)]
+        start_instances(services, bundle(KEY, boundary=DEADLINE_TIMER), deadlines, setup_started)
+        with services.db.read() as session:
+            due_by_id = dict(session.execute(select(ProcessInstance.id, ProcessInstance.next_timer_at)).all())
         limit = time.monotonic() + lead_s + spread_s + 120
         while len(fired_at) < count and time.monotonic() < limit:
             with services.db.read() as session:
@@ -160,7 +182,8 @@ def measure_lateness(
             time.sleep(POLL_S)
     finally:
         stop(scheduler)
-        services.db.dispose()
+    idle = measure_idle(services, workdir, interval_s, idle_s)
+    services.db.dispose()
     late = [fired_at[i] - due_by_id[i].timestamp() for i in fired_at]
     return {
         "timers": count,
@@ -168,10 +191,31 @@ def measure_lateness(
         "lateness_p50_s": round(percentile(late, 0.50), 3),
         "lateness_p99_s": round(percentile(late, 0.99), 3),
         "lateness_max_s": round(max(late), 3),
+        "interval_s": interval_s,
+        **idle,
     }
 
 
-def measure_escalation(url: str | None, workdir: Path, count: int = ESCALATIONS) -> dict:
+def measure_idle(services: Services, workdir: Path, interval_s: float, idle_s: float) -> dict:
+    """A scheduler on a database with nothing due: the statements it sends per second."""
+    log = workdir / "idle.log"
+    scheduler = start_scheduler(services, log, interval_s)
+    time.sleep(idle_s)
+    stop(scheduler)
+    found = STATEMENTS.search(log.read_text(errors="replace"))
+    if found is None:
+        raise SystemExit(f"the scheduler did not log its statements:\n{log.read_text(errors='replace')}")
+    statements, seconds = int(found.group(1)), float(found.group(2))
+    return {
+        "idle_statements": statements,
+        "idle_s": seconds,
+        "idle_queries_per_s": round(statements / seconds, 3),
+    }
+
+
+def measure_escalation(
+    url: str | None, workdir: Path, count: int = ESCALATIONS, interval_s: float = INTERVAL_S
+) -> dict:
     services = fresh_services(url, workdir, "escalation")
     now = datetime.now(timezone.utc)
     start_instances(
@@ -181,7 +225,7 @@ def measure_escalation(url: str | None, workdir: Path, count: int = ESCALATIONS)
         now - timedelta(hours=1),
     )
     started = time.monotonic()
-    scheduler = start_scheduler(services, workdir / "escalation.log")
+    scheduler = start_scheduler(services, workdir / "escalation.log", interval_s)
     first = None
     try:
         while time.monotonic() - started < 300:
@@ -220,6 +264,9 @@ def main() -> None:
     parser.add_argument("--timers", type=int, help=f"default 2000; {QUICK['timers']} with --quick")
     parser.add_argument("--database-url", default=None)
     parser.add_argument(
+        "--interval", type=float, default=INTERVAL_S, help="the safety net's poll, in seconds"
+    )
+    parser.add_argument(
         "--quick",
         action="store_true",
         help="tiny sizes, both parts, same JSON keys: checks the script works, measures nothing",
@@ -227,19 +274,21 @@ def main() -> None:
     args = parser.parse_args()
     if args.timers is None:
         args.timers = QUICK["timers"] if args.quick else 2000
-    spread_s, lead_s, escalations = (
-        (QUICK["spread_s"], QUICK["lead_s"], QUICK["escalations"])
+    spread_s, lead_s, escalations, idle_s = (
+        (QUICK["spread_s"], QUICK["lead_s"], QUICK["escalations"], QUICK["idle_s"])
         if args.quick
-        else (SPREAD_S, LEAD_S, ESCALATIONS)
+        else (SPREAD_S, LEAD_S, ESCALATIONS, IDLE_S)
     )
     with tempfile.TemporaryDirectory(prefix="talentflow-bench-") as workdir:
-        lateness = measure_lateness(args.database_url, Path(workdir), args.timers, spread_s, lead_s)
+        lateness = measure_lateness(
+            args.database_url, Path(workdir), args.timers, spread_s, lead_s, args.interval, idle_s
+        )
         print(
             f"lateness over {lateness['fired']}/{args.timers} timers due across {spread_s}s: "
             f"p50 {lateness['lateness_p50_s']}s, p99 {lateness['lateness_p99_s']}s, "
-            f"max {lateness['lateness_max_s']}s"
+            f"max {lateness['lateness_max_s']}s; idle: {lateness['idle_queries_per_s']} statements per second"
         )
-        escalation = measure_escalation(args.database_url, Path(workdir), escalations)
+        escalation = measure_escalation(args.database_url, Path(workdir), escalations, args.interval)
         print(
             f"escalated {escalation['escalations']} overdue tasks of {escalation['units']} units in "
             f"{escalation['escalate_10k_s']}s (first after {escalation['first_escalation_s']}s); "

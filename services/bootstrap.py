@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 
-from engine import definitions
+from engine import definitions, due
 from engine.clock import Clock, SystemClock
 from engine.linking import InboxRun, deliver_inbox
 from engine.outbox import OutboxRun
@@ -40,7 +40,7 @@ from services.deadlines import (
     send_due_alerts,
 )
 from services.identity import task_roles
-from services.notifications import DeliveryRun, SmtpMailer, deliver_emails
+from services.notifications import DeliveryRun, SmtpMailer, deliver_emails, email_due
 from services.people import CitizenIdKeys, load_keys
 
 
@@ -143,6 +143,15 @@ class Services:
             identity.forget_expired_sign_ins(session, at)
             attachments.purge_expired(session, at, self.config.retention_days)
             return people.purge_unsuccessful(session, at, self.config.retention_days)
+
+    def next_due_at(self, after: datetime | None = None) -> datetime | None:
+        """The earliest instant work is due for the scheduler (later than ``after`` when
+        given): a timer, an alert, an inbox delivery, a connector call, an e-mail."""
+        statements = due.due_instants(after)
+        if self.mailer is not None:
+            statements.append(email_due(after))
+        with self.db.read() as session:
+            return due.earliest(session, statements)
 
     def deliver_emails(self) -> DeliveryRun:
         if self.mailer is None:

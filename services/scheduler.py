@@ -1,100 +1,168 @@
-"""The scheduler process (`talentflow-scheduler`): APScheduler runs jobs registered here,
-in code, with fixed ids. It keeps no business state; every tick claims due work from the
-database, so several scheduler processes are safe. It never imports the web layer."""
+"""The scheduler process (`talentflow-scheduler`). It keeps no business state; every run
+claims due work from the database, so several scheduler processes are safe. It never
+imports the web layer.
+
+The work due at an instant (timers, alerts, inbox deliveries, connector calls, e-mail) is
+done by ``DueWork`` in a thread of its own: it sleeps until the earliest due instant the
+database holds and wakes early when another process changes what is due
+(services/common/changes.py); ``TALENTFLOW_SCHEDULER_INTERVAL_S`` is only the safety net's
+interval (README.md, "The scheduler"). APScheduler runs the periodic jobs (the daily
+digest, the purge, the yearly evaluations, the calendar reminder) with fixed ids."""
 
 from __future__ import annotations
 
 import logging
+import signal
+import threading
+import time
+from collections.abc import Callable
+from datetime import timedelta
 
 from apscheduler.schedulers.blocking import BlockingScheduler
+from sqlalchemy import event
 
 from services.bootstrap import Services, bootstrap, settle
+from services.common import changes
 
 log = logging.getLogger("talentflow.scheduler")
 DIGEST_CHECK_S = 60  # the digest is due at 07:00 local; looked for every minute
 PURGE_EVERY_S = 3600  # personal data past its retention period goes within the hour
 EVALUATION_CHECK_S = 300  # the yearly evaluations open on their date, looked for every 5 minutes
 CALENDAR_CHECK_S = 3600  # from 01/10 admins are reminded to confirm next year's calendar, within the hour
+# Woken at a due instant, the work runs this much after it: the clock has passed it for sure.
+AFTER_DUE = timedelta(milliseconds=2)
+
+
+class DueWork:
+    """Each kind of due work done when it is due, planned from the database."""
+
+    def __init__(
+        self,
+        services: Services,
+        watcher: changes.ChangeWatcher,
+        poll_s: float,
+        caught_up: Callable[[], None] = lambda: None,
+    ):
+        self.services, self.watcher, self.poll_s = services, watcher, poll_s
+        self.caught_up = caught_up  # called once, when start-up's due work is all done
+
+    def run_once(self) -> bool:
+        """Every kind of due work, once; whether any of it did something."""
+        return any(
+            (
+                fire_due_timers(self.services),
+                deliver_inbox(self.services),
+                send_alerts(self.services),
+                perform_connector_calls(self.services),
+                deliver_notifications(self.services),
+            )
+        )
+
+    def wait(self) -> None:
+        """Sleep until the next due instant, planned again whenever the database changes;
+        at most ``poll_s`` (the safety net: a change no watcher saw)."""
+        wake = self.services.next_due_at(after=self.services.clock.now())
+        while True:
+            now = self.services.clock.now()
+            left = self.poll_s if wake is None else min(self.poll_s, (wake + AFTER_DUE - now).total_seconds())
+            if left <= 0 or not self.watcher.wait(left):
+                return
+            wake = self.services.next_due_at()  # what changed may be due already
+            if wake is not None and wake <= self.services.clock.now():
+                return
+
+    def run_forever(self, stopped: threading.Event) -> None:
+        caught_up = self.caught_up
+        while not stopped.is_set():
+            try:
+                if self.run_once():
+                    continue  # work is done in batches: more may be due
+                caught_up()
+                caught_up = _nothing
+                self.wait()
+            except Exception:  # the database away for a moment must not stop the scheduler
+                log.exception("due work failed; trying again after %ss", self.poll_s)
+                stopped.wait(self.poll_s)
+
+
+def _nothing() -> None:
+    pass
+
+
+class StatementCount:
+    """SQL statements the process sends, counted from the moment its due work first waits
+    (start-up's catching up left out): logged at exit, the idle rate of docs/ README."""
+
+    def __init__(self, services: Services):
+        self.count, self.since = 0, 0.0
+        event.listen(services.db.engine, "before_cursor_execute", self._counted)
+
+    def _counted(self, *_args) -> None:
+        self.count += 1
+
+    def restart(self) -> None:
+        self.count, self.since = 0, time.monotonic()
+
+    def report(self) -> None:
+        seconds = time.monotonic() - self.since
+        log.info(
+            "since start-up: %d statement(s) in %.1f s (%.2f per second)",
+            self.count,
+            seconds,
+            self.count / seconds if seconds else 0.0,
+        )
 
 
 def run_scheduler(services: Services) -> None:
     scheduler = BlockingScheduler(timezone="UTC")
     every = {"coalesce": True, "max_instances": 1}
-    interval = services.config.scheduler_interval_s
-    scheduler.add_job(
-        fire_due_timers, "interval", args=[services], id="fire_due_timers", seconds=interval, **every
-    )
-    scheduler.add_job(
-        deliver_inbox, "interval", args=[services], id="deliver_inbox", seconds=interval, **every
-    )
-    scheduler.add_job(
-        send_alerts, "interval", args=[services], id="remind_and_escalate", seconds=interval, **every
-    )
-    scheduler.add_job(
-        perform_connector_calls,
-        "interval",
-        args=[services],
-        id="perform_connector_calls",
-        seconds=interval,
-        **every,
-    )
-    scheduler.add_job(
-        send_digest, "interval", args=[services], id="daily_digest", seconds=DIGEST_CHECK_S, **every
-    )
-    scheduler.add_job(
-        purge_personal_data,
-        "interval",
-        args=[services],
-        id="purge_personal_data",
-        seconds=PURGE_EVERY_S,
-        **every,
-    )
-    scheduler.add_job(
-        open_yearly_evaluations,
-        "interval",
-        args=[services],
-        id="open_yearly_evaluations",
-        seconds=EVALUATION_CHECK_S,
-        **every,
-    )
-    scheduler.add_job(
-        remind_to_confirm_calendar,
-        "interval",
-        args=[services],
-        id="remind_to_confirm_calendar",
-        seconds=CALENDAR_CHECK_S,
-        **every,
-    )
-    if services.mailer is not None:
-        scheduler.add_job(
-            deliver_notifications,
-            "interval",
-            args=[services],
-            id="deliver_notifications",
-            seconds=interval,
-            **every,
-        )
+    for job, seconds in (
+        (send_digest, DIGEST_CHECK_S),
+        (purge_personal_data, PURGE_EVERY_S),
+        (open_yearly_evaluations, EVALUATION_CHECK_S),
+        (remind_to_confirm_calendar, CALENDAR_CHECK_S),
+    ):
+        scheduler.add_job(job, "interval", args=[services], id=job.__name__, seconds=seconds, **every)
     logging.basicConfig(level=logging.INFO)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per run
-    log.info("scheduler started: timers and alerts every %ss", interval)
+    statements = StatementCount(services)
+    watcher = changes.watch(services.config.database_url)
+    stopped = threading.Event()
+    due_work = DueWork(services, watcher, services.config.scheduler_interval_s, statements.restart)
+    threading.Thread(target=due_work.run_forever, args=(stopped,), name="due-work", daemon=True).start()
+
+    def stop(*_signal) -> None:
+        stopped.set()
+        scheduler.shutdown(wait=False)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    log.info(
+        "scheduler started: due work as it comes due, planned again on every change (safety net every %ss)",
+        services.config.scheduler_interval_s,
+    )
     scheduler.start()
+    statements.report()
+    watcher.close()
 
 
-def fire_due_timers(services: Services) -> None:
+def fire_due_timers(services: Services) -> bool:
     run = services.fire_timers()
     if run.fired or run.conflicts or run.failed:
         log.info("fired %d instance(s), %d conflict(s), %d failed", run.fired, run.conflicts, run.failed)
+    return bool(run.fired or run.conflicts)
 
 
-def deliver_inbox(services: Services) -> None:
+def deliver_inbox(services: Services) -> bool:
     run = services.deliver_inbox()
     if run.delivered or run.conflicts or run.failed:
         log.info(
             "delivered %d to callers, %d conflict(s), %d failed", run.delivered, run.conflicts, run.failed
         )
+    return bool(run.delivered or run.conflicts)
 
 
-def perform_connector_calls(services: Services) -> None:
+def perform_connector_calls(services: Services) -> bool:
     run = services.perform_connector_calls()
     if run.answered or run.retried or run.failed or run.errors:
         log.info(
@@ -106,12 +174,14 @@ def perform_connector_calls(services: Services) -> None:
         )
     for error in run.errors:
         log.warning("connector call not delivered: %s", error)
+    return bool(run.answered or run.retried or run.delivered)
 
 
-def send_alerts(services: Services) -> None:
+def send_alerts(services: Services) -> bool:
     run = services.send_alerts()
     if run.reminders or run.escalations:
         log.info("%d reminder(s), %d escalation(s)", run.reminders, run.escalations)
+    return bool(run.reminders or run.escalations)
 
 
 def send_digest(services: Services) -> None:
@@ -138,10 +208,11 @@ def remind_to_confirm_calendar(services: Services) -> None:
         log.info("%d admin(s) reminded to confirm next year's calendar", told)
 
 
-def deliver_notifications(services: Services) -> None:
+def deliver_notifications(services: Services) -> bool:
     run = services.deliver_emails()
     if run.sent or run.failed:
         log.info("e-mail: %d sent, %d failed (retried later)", run.sent, run.failed)
+    return bool(run.sent)
 
 
 def main() -> None:

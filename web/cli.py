@@ -376,6 +376,7 @@ def calendar_set(ctx, day, working: bool, name: str) -> None:
     services = _services(ctx)
     with services.db.transaction() as session:
         deadlines.set_day(session, day.date(), deadlines.WORKING_DAY if working else deadlines.DAY_OFF, name)
+        deadlines.replan_reminders(session, services.runtime, services.clock.now())
     services.calendar.invalidate()
     click.echo(f"{day:%d/%m/%Y}: {'working day' if working else 'day off'} ({name})")
 
@@ -400,6 +401,7 @@ def calendar_unset(ctx, day) -> None:
     services = _services(ctx)
     with services.db.transaction() as session:
         removed = deadlines.unset_day(session, day.date())
+        deadlines.replan_reminders(session, services.runtime, services.clock.now())
     services.calendar.invalidate()
     click.echo(f"{day:%d/%m/%Y}: " + ("back to the ordinary week" if removed else "was not in the calendar"))
 

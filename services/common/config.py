@@ -16,7 +16,9 @@ class Config:
     instance_dir: Path
     host: str = "127.0.0.1"
     port: int = 5000
-    scheduler_interval_s: float = 1.0  # how often due timers and alerts are looked for
+    # The scheduler sleeps until work is due and wakes on every change; this is its safety
+    # net's interval (README.md, "The scheduler").
+    scheduler_interval_s: float = 60.0
     email_lease_s: float = 120.0  # how long a crashed sender's e-mails wait before another sends them
     smtp_host: str | None = None  # no SMTP server: notifications are shown in the app only
     smtp_port: int = 25
@@ -54,7 +56,7 @@ class Config:
             instance_dir=instance_dir,
             host=env.get("TALENTFLOW_HOST", "127.0.0.1"),
             port=int(env.get("TALENTFLOW_PORT", "5000")),
-            scheduler_interval_s=float(env.get("TALENTFLOW_SCHEDULER_INTERVAL_S", "1")),
+            scheduler_interval_s=float(env.get("TALENTFLOW_SCHEDULER_INTERVAL_S", "60")),
             email_lease_s=float(env.get("TALENTFLOW_EMAIL_LEASE_S", "120")),
             smtp_host=env.get("TALENTFLOW_SMTP_HOST") or None,
             smtp_port=int(env.get("TALENTFLOW_SMTP_PORT", "25")),

@@ -22,6 +22,7 @@ from services.deadlines._escalations import (
     escalations_of,
     highest_levels,
     register,
+    replan_reminders,
     send_due_alerts,
 )
 from services.deadlines._models import Escalation
@@ -39,6 +40,7 @@ __all__ = [
     "highest_levels",
     "register",
     "remind_to_confirm_next_year",
+    "replan_reminders",
     "send_daily_digest",
     "send_due_alerts",
     "set_day",

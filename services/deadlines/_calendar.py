@@ -274,6 +274,14 @@ def remind_to_confirm_next_year(session: Session, at: datetime) -> int:
     )
 
 
+def reminder_at(calendar: WorkingCalendar, due, count: int) -> str:
+    """08:00 local on the ``count``-th working day before ``due``'s day (a "3WD" reminder)."""
+    due = as_instant(due)
+    day = calendar.working_days_before(due, day_count(count))
+    calendar.count_unconfirmed(day, due.astimezone(LOCAL_TZ).date() - timedelta(days=1))
+    return datetime.combine(day, OFFICE_OPENS, LOCAL_TZ).isoformat()
+
+
 class CalendarSource:
     """The current calendar for BPMN helpers, reloaded at most every ``ttl_s`` seconds
     through a read-only session (a helper runs inside an open write transaction)."""
@@ -311,10 +319,7 @@ class CalendarSource:
             return end_of_day(last).isoformat()
 
         def working_days_before(due, count: int) -> str:
-            calendar, due = self.current(), as_instant(due)
-            day = calendar.working_days_before(due, day_count(count))
-            calendar.count_unconfirmed(day, due.astimezone(LOCAL_TZ).date() - timedelta(days=1))
-            return datetime.combine(day, OFFICE_OPENS, LOCAL_TZ).isoformat()
+            return reminder_at(self.current(), due, count)
 
         return {
             "working_days_after": working_days_after,

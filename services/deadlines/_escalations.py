@@ -28,6 +28,7 @@ from engine.models import HumanTask, ProcessInstance
 from engine.runtime import MIGRATE, RETRY, RUNNING, TIMER, InstanceChange, WorkflowRuntime
 from services.common.db import table_of
 from services.common.display import deadline_message, local_time, time_left_message
+from services.deadlines import _calendar
 from services.deadlines._models import Escalation
 from services.identity import AppUser, OrgChart, OrgUnit
 from services.notifications import Notice, notify_many
@@ -47,6 +48,34 @@ _MOVE_CURSOR = (
 class AlertRun:
     reminders: int = 0
     escalations: int = 0
+
+
+def replan_reminders(session: Session, runtime: WorkflowRuntime, at: datetime) -> int:
+    """After a calendar edit, in its transaction: the pending alerts of open tasks planned
+    again with the calendar as it now is, so that a reminder counted in working days moves
+    with the days off (the scheduler then plans its wake-up anew). How many moved."""
+    calendar = _calendar.load(session)
+
+    def working_days_before(due, count: int) -> str:
+        return _calendar.reminder_at(calendar, due, count)
+
+    rows = session.execute(
+        select(TASK.c.id, TASK.c.task_name, TASK.c.due_at, TASK.c.alert_stage, TASK.c.next_alert_at)
+        .add_columns(ProcessInstance.definition_id)
+        .join(ProcessInstance, ProcessInstance.id == TASK.c.instance_id)
+        .where(TASK.c.status == "ready", TASK.c.due_at.is_not(None), TASK.c.next_alert_at > at)
+    ).all()
+    moved = 0
+    for row in rows:
+        policy = runtime.specs.by_id(session, row.definition_id).user_tasks[row.task_name].policy
+        if not any(offset.working_days for offset in policy.reminders):
+            continue
+        alerts = plan_alerts(policy, row.due_at, working_days_before)
+        planned = alerts[row.alert_stage].at if row.alert_stage < len(alerts) else None
+        if planned != row.next_alert_at:
+            session.execute(update(TASK).where(TASK.c.id == row.id).values(next_alert_at=planned))
+            moved += 1
+    return moved
 
 
 def send_due_alerts(db, runtime: WorkflowRuntime, at: datetime, batch_size: int = 500) -> AlertRun:

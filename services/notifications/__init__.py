@@ -9,6 +9,7 @@ from services.notifications._notifications import (
     Notice,
     SmtpMailer,
     deliver_emails,
+    email_due,
     mark_read,
     notify,
     notify_many,
@@ -16,6 +17,7 @@ from services.notifications._notifications import (
 )
 
 __all__ = [
+    "email_due",
     "DeliveryRun",
     "Notice",
     "Notification",

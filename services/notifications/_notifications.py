@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Iterator
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -158,6 +158,16 @@ class SmtpMailer:
 class DeliveryRun:
     sent: int = 0
     failed: int = 0
+
+
+def email_due(after: datetime | None):
+    """The statement giving the earliest instant an e-mail is due to be sent (later than
+    ``after`` when given), for the scheduler's plan (engine.due)."""
+    query = select(func.min(NOTIFICATION.c.email_next_attempt_at)).where(
+        NOTIFICATION.c.email_sent_at.is_(None)
+    )
+    column = NOTIFICATION.c.email_next_attempt_at
+    return query.where(column > after if after is not None else column.is_not(None))
 
 
 def deliver_emails(

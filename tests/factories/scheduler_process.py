@@ -18,12 +18,16 @@ from factories import REPO_ROOT
 WAIT_S = 300
 
 
-def start_scheduler(services, log) -> subprocess.Popen:
+def start_scheduler(services, log, interval_s: float | None = None) -> subprocess.Popen:
+    """A scheduler process on the test's database; ``interval_s``: its safety net's poll
+    (the default otherwise)."""
     env = {
         **os.environ,
         "TALENTFLOW_DATABASE_URL": services.config.database_url,
         "TALENTFLOW_INSTANCE_DIR": str(services.config.instance_dir),
     }
+    if interval_s is not None:
+        env["TALENTFLOW_SCHEDULER_INTERVAL_S"] = str(interval_s)
     return subprocess.Popen(
         [sys.executable, "-m", "services.scheduler"],
         env=env,

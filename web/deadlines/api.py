@@ -98,6 +98,7 @@ def set_day(body: dict, day: str):
     svc = services()
     with svc.db.transaction() as session:
         entry = deadlines.set_day(session, chosen, body["kind"], body["name"], admin.id, svc.clock.now())
+        deadlines.replan_reminders(session, svc.runtime, svc.clock.now())
         result = {"day": entry.day, "kind": entry.kind, "name": entry.name}
     svc.calendar.invalidate()
     return result
@@ -111,6 +112,7 @@ def unset_day(day: str):
     svc = services()
     with svc.db.transaction() as session:
         removed = deadlines.unset_day(session, chosen, admin.id, svc.clock.now())
+        deadlines.replan_reminders(session, svc.runtime, svc.clock.now())
     if not removed:
         abort(
             404,

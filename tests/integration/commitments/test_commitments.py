@@ -438,7 +438,10 @@ def test_the_chair_approving_the_results_opens_the_commitments(commune):
     round_id = recruitment_round(services)
     candidate_id = selected_candidate(services, round_id, C1)
     with services.db.transaction() as session:  # stands for the round's selection_round instance
-        definition_id = session.scalar(select(ProcessDefinition.id).limit(1))
+        # a version that draws no call of the commitments: any process but selection_round
+        definition_id = session.scalar(
+            select(ProcessDefinition.id).where(ProcessDefinition.key == "talent_evaluation")
+        )
         instance = ProcessInstance(
             definition_id=definition_id,
             process_key="selection_round",
