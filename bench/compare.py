@@ -59,6 +59,11 @@ def run_once(tree: Path, bench: list[str]) -> dict[str, float]:
     return numbers(json.loads(lines[-1]))
 
 
+def median(runs: list[dict[str, float]], key: str) -> float | None:
+    values = [run[key] for run in runs if key in run]
+    return statistics.median(values) if values else None
+
+
 def compare(base: str, runs: int, bench: list[str]) -> dict:
     with tempfile.TemporaryDirectory(prefix="bench-base-") as scratch:
         base_tree = Path(scratch) / "tree"
@@ -74,10 +79,10 @@ def compare(base: str, runs: int, bench: list[str]) -> dict:
             remove = ["git", "worktree", "remove", "--force", str(base_tree)]
             subprocess.run(remove, cwd=REPO_ROOT, check=True)
     figures = {}
-    for key in sorted(set(measured["base"][0]) & set(measured["change"][0])):
-        base_median = statistics.median(run[key] for run in measured["base"])
-        change_median = statistics.median(run[key] for run in measured["change"])
-        ratio = round(change_median / base_median, 3) if base_median else None
+    for key in sorted(set(measured["base"][0]) | set(measured["change"][0])):
+        # A figure only one side prints (a new one) is shown too, the other side null.
+        base_median, change_median = (median(measured[side], key) for side in ("base", "change"))
+        ratio = round(change_median / base_median, 3) if base_median and change_median is not None else None
         figures[key] = {"base": base_median, "change": change_median, "ratio": ratio}
     return {"bench": " ".join(bench), "base": base, "runs": runs, "figures": figures}
 
@@ -97,7 +102,10 @@ def main() -> None:
         parser.error("name the benchmark to compare, e.g. -- bench/web.py --tasks 20000")
     result = compare(args.base, args.runs, args.bench)
     for key, figure in result["figures"].items():
-        print(f"{key:<48} base {figure['base']:>12.4g}  change {figure['change']:>12.4g}  x{figure['ratio']}")
+        base_text, change_text = (
+            "—" if figure[side] is None else f"{figure[side]:.4g}" for side in ("base", "change")
+        )
+        print(f"{key:<48} base {base_text:>12}  change {change_text:>12}  x{figure['ratio']}")
     print(json.dumps(result, ensure_ascii=False), flush=True)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine.errors import NotFound
@@ -202,7 +202,7 @@ def export_rows(session: Session, user_id: int, plan_id: int, at: datetime) -> t
     words: dict[int, dict[str, list[str]]] = {}
     for task_id, role, text, name in session.execute(
         select(PlanTaskUnit.task_id, PlanTaskUnit.role, PlanTaskUnit.words, OrgUnit.name)
-        .outerjoin(OrgUnit, and_(OrgUnit.id == PlanTaskUnit.org_unit_id))
+        .outerjoin(OrgUnit, OrgUnit.id == PlanTaskUnit.org_unit_id)
         .where(PlanTaskUnit.task_id.in_(task_ids))
         .order_by(PlanTaskUnit.id)
     ):

@@ -48,6 +48,7 @@ RECEIVE, REPORT, REPORT_CONTINUING, CONTRIBUTE = (
     "contribute",
 )
 TASK_EVENT, EVENT_KEY, EVENT_PROPERTY = "plan_task_event", "plan_assignment", "event_assignment"
+ISSUED = "issued"  # a plan's or task's status once issued (_issue.py)
 # Where a unit's part stands (PlanTaskUnit.status).
 PENDING, OPEN, WAITING, DONE, WITHDRAWN = "pending", "open", "waiting", "done", "withdrawn"
 # What the connector tells the unit's instance to do next.
@@ -197,7 +198,7 @@ def _plan_assignments(context: CallContext, params: dict) -> dict:
         for task in context.session.scalars(
             select(PlanTask).where(
                 PlanTask.plan_id == plan.id,
-                PlanTask.status == "issued",
+                PlanTask.status == ISSUED,
                 PlanTask.amendment_id.is_(None)
                 if amendment_id is None
                 else PlanTask.amendment_id == amendment_id,

@@ -20,7 +20,7 @@ from services.plans import _follow as follow, _time_rules as time_rules
 from services.plans._drafts import COORDINATOR, DRAFT, LEAD, draft_for, missing_clarity, province_units
 from services.plans._models import Plan, PlanAmendment, PlanDeliverable, PlanTask, PlanTaskUnit
 
-ISSUED, WITHDRAWN_TASK = "issued", "withdrawn"
+ISSUED, WITHDRAWN_TASK = follow.ISSUED, "withdrawn"
 
 
 def issue_plan(
@@ -190,7 +190,9 @@ def _rule(text: str) -> time_rules.TimeRule:
     return rule
 
 
-def _add_task(session: Session, plan: Plan, amendment: PlanAmendment, new: NewTask, calendar) -> PlanTask:
+def _add_task(
+    session: Session, plan: Plan, amendment: PlanAmendment, new: NewTask, calendar: CalendarSource
+) -> PlanTask:
     if not new.title.strip():
         raise InvalidInput("title", Message("Write the task's content."))
     units = {unit.id for unit in province_units(session, plan)}
