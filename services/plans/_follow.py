@@ -41,7 +41,7 @@ from services.plans._models import Plan, PlanDeliverable, PlanReport, PlanTask, 
 
 PLAN_PROCESS, TASK_PROCESS = "plan", "plan_task"
 ASSIGNMENTS_CALL, PLAN_ASSIGNMENTS, NEXT_STEP = "carry_out_tasks", "plan_assignments", "plan_task_next_step"
-RECEIVE, REPORT, REPORT_CONTINUING, CONTRIBUTE = (
+RECEIVE, PROGRESS_TASK, CONTINUING_TASK, CONTRIBUTE = (
     "receive_task",
     "report_progress",
     "report_continuing",
@@ -52,15 +52,13 @@ ISSUED = "issued"  # a plan's or task's status once issued (_issue.py)
 # Where a unit's part stands (PlanTaskUnit.status).
 PENDING, OPEN, WAITING, DONE, WITHDRAWN = "pending", "open", "waiting", "done", "withdrawn"
 # What the connector tells the unit's instance to do next.
-ACT_REPORT, ACT_WAIT, ACT_AWAIT_EVENT, ACT_CLOSE = "report", "wait", "await_event", "close"
+STEP_OWED, STEP_WAIT, STEP_AWAIT_EVENT, STEP_CLOSE = "report", "wait", "await_event", "close"
 # A task to carry out by a deadline (reports at the plan's cadence until it is done), a
 # recurring one (one report per period of its own), or one without a deadline (reports at
 # the plan's cadence, none of them due).
 ONE_TIME = (time_rules.ABSOLUTE, time_rules.BEFORE_DATE, time_rules.WITHIN_PERIOD, time_rules.RANGE)
 RECURRING = (time_rules.ANNUAL, time_rules.ANNUAL_BEFORE, time_rules.SEMIANNUAL)
 ON_EVENT = (time_rules.EVENT, time_rules.ON_REQUEST)
-# The roles whose units report; a coordinator contributes.
-REPORTING_ROLES = ("lead", "executor")
 
 NEEDED_BY = Message("Following a plan's tasks to the end")
 CONTRACTS = (
@@ -89,7 +87,7 @@ CONTRACTS = (
                 "officer_username",
             ),
             user_task(
-                REPORT,
+                PROGRESS_TASK,
                 "opened: the report the unit owes, due when the connector said; completed: the report "
                 "is kept (late when after its due instant); `finished` closes a task with a deadline",
                 "progress",
@@ -98,7 +96,7 @@ CONTRACTS = (
                 "deliverable_file",
             ),
             user_task(
-                REPORT_CONTINUING,
+                CONTINUING_TASK,
                 "the same report without a due instant (a continuous task)",
                 "progress",
                 "finished",
@@ -166,10 +164,10 @@ def register(runtime: WorkflowRuntime, calendar: CalendarSource) -> None:
             (
                 started(TASK_PROCESS, _task_started),
                 completed(TASK_PROCESS, RECEIVE, _officer_assigned),
-                reached(TASK_PROCESS, REPORT, _report_owed),
-                reached(TASK_PROCESS, REPORT_CONTINUING, _report_owed),
-                completed(TASK_PROCESS, REPORT, _reported),
-                completed(TASK_PROCESS, REPORT_CONTINUING, _reported),
+                reached(TASK_PROCESS, PROGRESS_TASK, _report_owed),
+                reached(TASK_PROCESS, CONTINUING_TASK, _report_owed),
+                completed(TASK_PROCESS, PROGRESS_TASK, _reported),
+                completed(TASK_PROCESS, CONTINUING_TASK, _reported),
                 completed(TASK_PROCESS, CONTRIBUTE, _reported),
                 ended(TASK_PROCESS, "task_closed", _closed),
                 ended(TASK_PROCESS, "contributed", _closed),
@@ -319,20 +317,20 @@ def next_step(
     """What the unit owes after its last report (``reported_until``: the end of the period it
     covered, none before the first)."""
     if finished and schedule.deadline is not None:
-        return Step(ACT_CLOSE)
+        return Step(STEP_CLOSE)
     if schedule.on_event:
         if event_at is None:  # waits for its event until the plan's last cut-off
             last = schedule.periods[-1].end if schedule.periods else issued_at
-            return Step(ACT_AWAIT_EVENT, opens_at=last) if now < last else Step(ACT_CLOSE)
+            return Step(STEP_AWAIT_EVENT, opens_at=last) if now < last else Step(STEP_CLOSE)
         due = next((period for period in schedule.periods if period.end > event_at), None)
-        return Step(ACT_REPORT, due or Period(event_at, False))
+        return Step(STEP_OWED, due or Period(event_at, False))
     opens_at = issued_at
     for period in schedule.periods:
         if reported_until is not None and period.end <= reported_until:
             opens_at = period.end
             continue
-        return Step(ACT_WAIT, period, opens_at) if opens_at > now else Step(ACT_REPORT, period, opens_at)
-    return Step(ACT_CLOSE)
+        return Step(STEP_WAIT, period, opens_at) if opens_at > now else Step(STEP_OWED, period, opens_at)
+    return Step(STEP_CLOSE)
 
 
 def _next_step(context: CallContext, params: dict, calendar: CalendarSource) -> dict:
@@ -443,7 +441,7 @@ def _report_owed(session: Session, change: InstanceChange) -> None:
     assignment.period_end = _instant(step.get("period_end"))
     assignment.due_at = _instant(step.get("due"))
     if assignment.officer_id is not None:
-        opened = [task.id for task in change.opened(REPORT) + change.opened(REPORT_CONTINUING)]
+        opened = [task.id for task in change.opened(PROGRESS_TASK) + change.opened(CONTINUING_TASK)]
         session.execute(
             update(HumanTask).where(HumanTask.id.in_(opened)).values(assignee_id=assignment.officer_id)
         )

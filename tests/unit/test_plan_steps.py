@@ -2,7 +2,9 @@
 docs/plans.md#followed-to-the-end): the periods each kind of time reports on, and the step
 after each report."""
 
+import re
 from datetime import date, datetime
+from pathlib import Path
 
 import pytest
 
@@ -68,3 +70,15 @@ def test_an_event_triggered_task_waits_until_the_horizon_and_reports_by_the_next
     opened = follow.next_step(found, ISSUED, None, False, at(2026, 9, 5, 9), at(2026, 9, 5, 9))
     assert (opened.action, opened.period) == ("report", follow.Period(at(2026, 12, 16), True))
     assert follow.next_step(found, ISSUED, None, False, None, at(2027, 12, 20)).action == "close"
+
+
+def test_the_drawn_task_process_takes_each_step_the_connector_gives():
+    """What the connector answers (services/plans/_follow.py) and the gateway that reads it
+    (bpmn/plan_task/plan_task.bpmn) name the same steps; a report with no due instant is
+    the gateway's default flow."""
+    bpmn = (Path(__file__).resolve().parents[2] / "bpmn" / "plan_task" / "plan_task.bpmn").read_text()
+    conditions = re.findall(r"<bpmn:conditionExpression>next_step\['action'\] == '(\w+)'", bpmn)
+    assert sorted(conditions) == sorted(
+        (follow.STEP_CLOSE, follow.STEP_WAIT, follow.STEP_AWAIT_EVENT, follow.STEP_OWED)
+    )
+    assert 'id="which_step" name="Bước tiếp theo?" default="report_without_due"' in bpmn
