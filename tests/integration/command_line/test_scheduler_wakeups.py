@@ -101,9 +101,11 @@ def test_a_calendar_edit_that_moves_a_reminder_moves_the_planned_wake_up(commune
             deadlines.set_day(session, date(2026, 3, 9), deadlines.DAY_OFF, "Nghỉ bù")
             assert deadlines.replan_reminders(session, services.runtime, services.clock.now()) == 1
         assert watcher.wait(5.0)
+        assert services.next_due_at() == monday_8 - timedelta(days=3)  # Friday 06/03, 08:00
     finally:
         watcher.close()
-    assert services.next_due_at() == monday_8 - timedelta(days=3)  # Friday 06/03, 08:00
+        with services.db.transaction() as session:  # calendar_day is reference data: put it back
+            deadlines.unset_day(session, date(2026, 3, 9))
 
 
 def test_two_schedulers_fire_each_timer_once(commune, tmp_path):
