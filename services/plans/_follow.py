@@ -478,7 +478,8 @@ def _closed(session: Session, change: InstanceChange) -> None:
 
 
 def _withdrawn(session: Session, change: InstanceChange) -> None:
-    assignment = _assignment(session, change)
+    # A cancelled workflow's newest data may not hold the start data: found by its instance.
+    assignment = session.scalar(select(PlanTaskUnit).where(PlanTaskUnit.instance_id == change.instance.id))
     if assignment is not None:
         assignment.status, assignment.due_at, assignment.closed_at = WITHDRAWN, None, change.at
 

@@ -235,7 +235,8 @@ def _withdraw(session: Session, runtime: WorkflowRuntime, task: PlanTask, at: da
             continue
         if assignment.instance_id is not None:
             runtime.cancel(session, assignment.instance_id, at)  # its reaction marks it withdrawn
-        assignment.status, assignment.due_at, assignment.closed_at = follow.WITHDRAWN, None, at
+        else:
+            assignment.status, assignment.due_at, assignment.closed_at = follow.WITHDRAWN, None, at
 
 
 # -- a task's event ----------------------------------------------------------------------------

@@ -46,6 +46,12 @@ def _issue(services, plan_id: int, at=ISSUED_AT):
         )
 
 
+def _amend(services, session, plan_id: int, amendment: plans.Amendment, at):
+    return plans.amend_plan(
+        session, services.runtime, services.calendar, _user_id(services, "snv.canbo"), plan_id, amendment, at
+    )
+
+
 def _board(services, plan_id: int, at) -> dict[int, tuple[str, dict[str, int]]]:
     with services.db.read() as session:
         shown = plans.board(session, _user_id(services, "snv.canbo"), plan_id, at)
@@ -195,11 +201,9 @@ def test_a_plan_followed_for_two_years(commune):
             for task in session.scalars(select(plans.PlanTask).where(plans.PlanTask.plan_id == plan_id))
         }
         with pytest.raises(InvalidInput):  # a time not understood
-            plans.amend_plan(
+            _amend(
+                services,
                 session,
-                services.runtime,
-                services.calendar,
-                _user_id(services, "snv.canbo"),
                 plan_id,
                 plans.Amendment(
                     "12/KH-UBND",
@@ -213,11 +217,9 @@ def test_a_plan_followed_for_two_years(commune):
                 amended_at,
             )
     with services.db.transaction() as session:
-        amendment = plans.amend_plan(
+        amendment = _amend(
+            services,
             session,
-            services.runtime,
-            services.calendar,
-            _user_id(services, "snv.canbo"),
             plan_id,
             plans.Amendment(
                 "12/KH-UBND",
