@@ -28,6 +28,7 @@ from services import (
     plans,
     selection,
     talent_search,
+    targets,  # noqa: F401  (its tables: the tests empty every table the metadata knows)
 )
 from services.common import instance_files
 from services.common.config import Config

@@ -7,6 +7,8 @@ are fictional."""
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -14,6 +16,8 @@ from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from services.common import instance_files
+from services.common.display import local_day
+from services.evaluation import years_after
 from services.identity import (
     ADMIN,
     CITY_CHAIR,
@@ -28,6 +32,8 @@ from services.identity import (
     Membership,
     OrgUnit,
     ensure_roles,
+    unit_by_code,
+    user_by_username,
 )
 
 CITY = ("tp_hai_phong_ubnd", "UBND thành phố Hải Phòng", "people_committee")
@@ -211,7 +217,7 @@ def open_demo_round(session: Session, runtime, keys, at) -> int | None:
     docs/example.md#the-candidates-c1-to-c3 registered, unless a round exists, so that Sở Nội vụ
     has dossiers to screen and the head of Phòng Kinh tế sees his nominee. Returns its id when
     one was opened."""
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     from services import selection
     from services.selection import RecruitmentRound
@@ -299,3 +305,136 @@ def round_positions(session: Session, round_id: int):
     from services.selection import Position
 
     return session.scalars(select(Position).where(Position.round_id == round_id).order_by(Position.id)).all()
+
+
+@dataclass(frozen=True)
+class PastTalent:
+    """A talent attracted before the app was used: a signed commitment to a unit from a day,
+    on the talent list from that day, perhaps gone since (a breach), perhaps trained in
+    science and technology."""
+
+    full_name: str
+    unit_code: str
+    attracted_on: date
+    left_on: date | None = None
+    trained_on: date | None = None
+
+
+PAST_ROUND_TITLE = "Thu hút nhân tài các năm trước (số liệu chuyển đổi)"
+
+
+def add_past_talents(session: Session, talents: list[PastTalent], at: datetime) -> dict[str, int]:
+    """The talents written to the talent database row by row (the way earlier years' records
+    are carried over, without their selection and commitment processes); their person ids
+    by name."""
+    from services.commitments import Commitment
+    from services.evaluation import Breach
+    from services.people import Person, TalentListEntry, TalentTraining, name_key
+    from services.selection import Candidate, Position, RecruitmentRound
+
+    officer = user_by_username(session, "snv.canbo").id
+    round_ = RecruitmentRound(
+        title=PAST_ROUND_TITLE,
+        legal_basis="hp_res_53_2025",
+        status="decided",
+        opened_at=at,
+        opened_by=officer,
+        applications_close_at=at,
+    )
+    session.add(round_)
+    session.flush()
+    ids = {}
+    for talent in talents:
+        unit = unit_by_code(session, talent.unit_code)
+        person = Person(full_name=talent.full_name, name_key=name_key(talent.full_name), created_at=at)
+        position = Position(
+            round_id=round_.id,
+            org_unit_id=unit.id,
+            field="other",
+            job_position="Chuyên viên",
+            target_group="excellent_graduate",
+            quantity=1,
+        )
+        session.add_all([person, position])
+        session.flush()
+        candidate = Candidate(
+            person_id=person.id,
+            round_id=round_.id,
+            position_id=position.id,
+            source_channel="self_application",
+            category="excellent_graduate",
+            status="selected",
+            dossier=[],
+            created_at=at,
+        )
+        session.add(candidate)
+        session.flush()
+        commitment = Commitment(
+            candidate_id=candidate.id,
+            person_id=person.id,
+            legal_basis="hp_res_53_2025",
+            terms={},
+            employer_org_id=unit.id,
+            job_position="Chuyên viên",
+            start_date=talent.attracted_on,
+            end_date=years_after(talent.attracted_on, 5),
+            status="breached" if talent.left_on else "active",
+        )
+        session.add(commitment)
+        session.add(
+            TalentListEntry(
+                person_id=person.id,
+                org_unit_id=unit.id,
+                included_on=talent.attracted_on,
+                removed_on=talent.left_on,
+                removal_reason="Vi phạm cam kết" if talent.left_on else None,
+            )
+        )
+        session.flush()
+        if talent.left_on:
+            session.add(
+                Breach(
+                    commitment_id=commitment.id,
+                    trigger="resignation",
+                    occurred_on=talent.left_on,
+                    refund_formula="full",
+                    refund_amount_vnd=0,
+                    status="refund_due",
+                )
+            )
+        if talent.trained_on:
+            session.add(
+                TalentTraining(
+                    person_id=person.id,
+                    title="Bồi dưỡng kiến thức quản lý khoa học và công nghệ",
+                    sci_tech=True,
+                    completed_on=talent.trained_on,
+                    document="Chứng chỉ số 15/CC-HVCT",
+                    recorded_by=officer,
+                    recorded_at=at,
+                )
+            )
+        ids[talent.full_name] = person.id
+    return ids
+
+
+def seed_past_talents(session: Session, at: datetime) -> int:
+    """The talents of the five years before this one (docs/targets.md), once, so that the
+    targets' dashboard has figures: the cohort of five years ago (one gone before its five
+    years), last year's and this year's. Returns how many were added."""
+    from services.selection import RecruitmentRound
+
+    if session.scalar(select(RecruitmentRound.id).where(RecruitmentRound.title == PAST_ROUND_TITLE)):
+        return 0
+    year = local_day(at).year
+    talents = [
+        PastTalent("Nguyễn Thu Trang", "cg_vp", date(year - 5, 3, 1), trained_on=date(year - 2, 6, 1)),
+        PastTalent("Lê Quang Huy", "cg_pkt", date(year - 5, 3, 1)),
+        PastTalent("Phạm Minh Đức", "cg_thcs", date(year - 5, 8, 15), left_on=date(year - 3, 9, 1)),
+        PastTalent("Hoàng Thị Mai", "ltn_thcs", date(year - 5, 8, 15), trained_on=date(year - 1, 11, 20)),
+        PastTalent("Vũ Đình Nam", "tp_hai_phong_skhcn", date(year - 5, 10, 1)),
+        PastTalent("Đỗ Thị Hương", "cg_tyt", date(year - 1, 9, 1)),
+        PastTalent("Bùi Văn Long", "tp_hai_phong_skhcn", date(year - 1, 10, 1)),
+        PastTalent("Ngô Thị Lan Anh", "cg_dvsnc", date(year, 1, 2)),
+    ]
+    return len(add_past_talents(session, [t for t in talents if t.attracted_on <= local_day(at)], at))

@@ -18,6 +18,7 @@ from services.identity import AppUser, is_admin, owner as session_owner
 from services.plans import may_manage_plans
 from services.records import ConversionFailed, may_keep_registers
 from services.talent_search import may_search
+from services.targets import may_see_targets
 from web import admin, converters
 from web.api import PREFIX, init_api
 from web.api.errors import error_response, http_error_response, message_of, status_of
@@ -42,6 +43,7 @@ from web.records import (  # noqa: F401  (templates_admin: routes on admin.bp)
 from web.security import SESSION_KEY, SignedInUser, configure_security
 from web.selection import pages as round_pages
 from web.talent_search import api as talents_api, pages as talent_pages
+from web.targets import pages as target_pages
 from web.work import api as tasks_api, inbox, task_page
 from web.work.attachments import allow_uploads as allow_task_uploads, bp as task_attachments_bp
 from web.work.comments import api_bp as task_comments_api, bp as task_comments_bp
@@ -66,6 +68,7 @@ PAGES = [
     plan_pages.bp,
     bell.bp,
     talent_pages.bp,
+    target_pages.bp,
     admin.bp,
 ]
 API = [
@@ -132,6 +135,7 @@ def _load_user(services: Services, user_id: str) -> SignedInUser | None:
             may_see_city_round(session, user.id),
             may_keep_registers(session, user.id),
             may_manage_plans(session, user.id),
+            may_see_targets(session, user.id),
         )
 
 

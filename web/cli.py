@@ -103,7 +103,10 @@ def seed_demo(ctx) -> None:
         round_id = demo.open_demo_round(
             session, services.runtime, services.citizen_id_keys, services.clock.now()
         )
+        talents = demo.seed_past_talents(session, services.clock.now())
     click.echo("demo commune created" if created else "demo commune already present")
+    if talents:
+        click.echo(f"{talents} talents of the past five years carried over: the targets at /targets")
     if campaign_id:
         click.echo(f"demo campaign {campaign_id} opened")
     if round_id:

@@ -47,6 +47,9 @@ class SignedInUser(UserMixin):
     may_see_city_rounds: bool = False  # shows the city consolidation menu; its pages check again
     may_keep_registers: bool = False  # a records clerk: shows the registers menu; its pages check again
     may_manage_plans: bool = False  # Sở Nội vụ or Phòng VH-XH: shows the plans menu; its pages check again
+    may_see_targets: bool = (
+        False  # leaders, Sở Nội vụ, Phòng VH-XH: shows the targets menu; its pages check again
+    )
 
     @classmethod
     def of(
@@ -57,6 +60,7 @@ class SignedInUser(UserMixin):
         may_see_city_rounds: bool = False,
         may_keep_registers: bool = False,
         may_manage_plans: bool = False,
+        may_see_targets: bool = False,
     ) -> "SignedInUser":
         return cls(
             user.id,
@@ -67,6 +71,7 @@ class SignedInUser(UserMixin):
             may_see_city_rounds,
             may_keep_registers,
             may_manage_plans,
+            may_see_targets,
         )
 
 

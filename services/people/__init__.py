@@ -4,7 +4,7 @@ encrypted with a keyed digest for search, consent, retention and purging (docs/p
 This module is the context's public face: other contexts and the web layer import only
 what it names (the import contracts in setup.cfg)."""
 
-from services.people._models import ConsentRecord, Person, TalentListEntry, TalentStatus
+from services.people._models import ConsentRecord, Person, TalentListEntry, TalentStatus, TalentTraining
 from services.people._personal_data import CitizenIdKeys, load_keys, search_digest
 from services.people._talents import (
     STATUSES,
@@ -17,6 +17,7 @@ from services.people._talents import (
     purge_unsuccessful,
     record_consent,
     record_status,
+    record_training,
     register_person,
 )
 
@@ -29,6 +30,7 @@ __all__ = [
     "STATUSES",
     "TalentListEntry",
     "TalentStatus",
+    "TalentTraining",
     "find_by_citizen_id",
     "latest_statuses",
     "load_keys",
@@ -37,6 +39,7 @@ __all__ = [
     "purge_unsuccessful",
     "record_consent",
     "record_status",
+    "record_training",
     "register_person",
     "search_digest",
 ]

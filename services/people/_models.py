@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    Boolean,
     Date,
     ForeignKey,
     Index,
@@ -86,3 +87,19 @@ class TalentListEntry(Base):
     removed_on: Mapped[date | None] = mapped_column(Date)
     removal_reason: Mapped[str | None] = mapped_column(Text)
     removal_decision: Mapped[str | None] = mapped_column(String(60))
+
+
+class TalentTraining(Base):
+    """A course a talent completed (đào tạo, bồi dưỡng), with the document proving it;
+    those in science and technology count towards the training target (docs/targets.md)."""
+
+    __tablename__ = "talent_training"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    sci_tech: Mapped[bool] = mapped_column(Boolean)
+    completed_on: Mapped[date] = mapped_column(Date)
+    document: Mapped[str] = mapped_column(String(200))  # the certificate or decision
+    recorded_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)

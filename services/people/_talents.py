@@ -26,9 +26,10 @@ from engine.messages import Message
 from engine.text import fold
 from services import identity
 from services.common import audit
+from services.common.display import local_day
 from services.common.errors import Conflict, InvalidInput
 from services.identity import AppUser
-from services.people._models import ConsentRecord, Person, TalentListEntry, TalentStatus
+from services.people._models import ConsentRecord, Person, TalentListEntry, TalentStatus, TalentTraining
 from services.people._personal_data import (
     FIELD_LABEL,
     CitizenIdKeys,
@@ -362,3 +363,51 @@ def leave_talent_list(session: Session, person_id: int, on: date, reason: str, d
         .values(removed_on=on, removal_reason=reason, removal_decision=decision),
         execution_options={"synchronize_session": "fetch"},
     )
+
+
+TRAINING_TITLE_MAX = 300
+TRAINING_DOCUMENT_MAX = 200
+
+
+def record_training(
+    session: Session,
+    at: datetime,
+    actor_id: int,
+    person_id: int,
+    *,
+    title: str,
+    sci_tech: bool,
+    completed_on: date,
+    document: str,
+) -> TalentTraining:
+    """A course the person completed, with the certificate or decision that proves it
+    (docs/targets.md#computed-from-the-talent-database)."""
+    person = session.get(Person, person_id)
+    if person is None or person.anonymised_at is not None:
+        raise NotFound(f"no person {person_id}")
+    title, document = title.strip(), document.strip()
+    if not title:
+        raise InvalidInput("title", Message("Name the course."))
+    if len(title) > TRAINING_TITLE_MAX:
+        raise InvalidInput("title", Message("The course's name is too long."))
+    if not document:
+        raise InvalidInput("document", Message("Name the certificate or decision the course is proven by."))
+    if len(document) > TRAINING_DOCUMENT_MAX:
+        raise InvalidInput("document", Message("The document's number is too long."))
+    if completed_on > local_day(at):
+        raise InvalidInput("completed_on", Message("The course cannot end after today."))
+    training = TalentTraining(
+        person_id=person_id,
+        title=title,
+        sci_tech=sci_tech,
+        completed_on=completed_on,
+        document=document,
+        recorded_by=actor_id,
+        recorded_at=at,
+    )
+    session.add(training)
+    session.flush()
+    audit.record(
+        session, at, actor_id, "talent.training_recorded", f"person:{person_id}", training=training.id
+    )
+    return training

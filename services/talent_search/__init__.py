@@ -7,8 +7,10 @@ from services.talent_search._search import (
     TalentQuery,
     forget_expired_lookups,
     is_citizen_id_query,
+    may_record_training,
     may_search,
     person_record,
+    record_training,
     search,
 )
 
@@ -16,7 +18,9 @@ __all__ = [
     "TalentQuery",
     "forget_expired_lookups",
     "is_citizen_id_query",
+    "may_record_training",
     "may_search",
     "person_record",
+    "record_training",
     "search",
 ]

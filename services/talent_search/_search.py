@@ -41,7 +41,15 @@ from services.identity import (
     Membership,
     OrgUnit,
 )
-from services.people import CitizenIdKeys, ConsentRecord, Person, TalentListEntry, TalentStatus, search_digest
+from services.people import (
+    CitizenIdKeys,
+    ConsentRecord,
+    Person,
+    TalentListEntry,
+    TalentStatus,
+    TalentTraining,
+    search_digest,
+)
 from services.selection import Candidate, Position
 
 PER_PAGE = 50
@@ -83,6 +91,21 @@ class TalentPage:
 
 def may_search(session: Session, user_id: int) -> bool:
     return _scope(session, user_id) is not None
+
+
+def record_training(
+    session: Session, keys: CitizenIdKeys, user_id: int, person_id: int, at: datetime, **course
+) -> None:
+    """A course the person completed, recorded by Sở Nội vụ's officers, who keep the talents'
+    records (docs/targets.md#computed-from-the-talent-database); they see everyone."""
+    if not _works_with_papers(session, user_id):
+        raise PermissionDenied("the talents' trainings are recorded by Sở Nội vụ")
+    person_record(session, keys, user_id, person_id)  # not found unless the person is seen
+    people.record_training(session, at, user_id, person_id, **course)
+
+
+def may_record_training(session: Session, user_id: int) -> bool:
+    return _works_with_papers(session, user_id)
 
 
 def is_citizen_id_query(text: str) -> bool:
@@ -180,6 +203,19 @@ def person_record(session: Session, keys: CitizenIdKeys, user_id: int, person_id
             .join(OrgUnit, OrgUnit.id == Position.org_unit_id)
             .where(Candidate.person_id == person_id)
             .order_by(Candidate.id)
+        )
+    ]
+    record["trainings"] = [
+        {
+            "title": training.title,
+            "sci_tech": training.sci_tech,
+            "completed_on": training.completed_on,
+            "document": training.document,
+        }
+        for training in session.scalars(
+            select(TalentTraining)
+            .where(TalentTraining.person_id == person_id)
+            .order_by(TalentTraining.completed_on, TalentTraining.id)
         )
     ]
     record["talent_list"] = [

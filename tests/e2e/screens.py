@@ -5,7 +5,8 @@ The scenario is driven through the service layer in simulated time (fast). xã C
 campaigns of 2026 stand at each step after the cutoff (Phòng VH-XH to aggregate, the chair to
 approve, the dispatch to record, its city deadline passed), phường Lê Thanh Nghị's demand waits
 to be registered at the city, a selection round has its council scoring, a second round has a
-dossier to screen, and the campaign of 2027 has an officer's draft and a proposal for its head."""
+dossier to screen, the campaign of 2027 has an officer's draft and a proposal for its head, and
+the talent database holds the cohorts of the targets' tests (factories.targets)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from factories.campaigns import line, open_campaign, proposal_of, submit_proposa
 from factories.dates import local
 from factories.plans import TaskSpec, draft_plan
 from factories.selection import keys_of, task_of_instance
+from factories.targets import COHORTS, build_talents
 from factories.tasks import act, task_named
 from sqlalchemy import select
 
@@ -101,6 +103,10 @@ SCREENS = [
         "snv.canbo",
         lambda scenario: f"/plans/{scenario.issued_plan_id}/board/tasks/{scenario.issued_task_id}",
     ),
+    Screen("targets", "ct.thanhpho", lambda _: "/targets"),
+    Screen("target-retention", "ct.thanhpho", lambda _: "/targets/kpi_retention_5y"),
+    Screen("targets-compare", "ct.thanhpho", lambda _: "/targets/compare"),
+    Screen("target-figures", "snv.canbo", lambda _: "/targets/figures"),
     Screen("notifications", "chutich", lambda _: "/notifications"),  # the city deadline passed
     Screen("admin-processes", "admin", lambda _: "/admin/"),
     Screen(
@@ -132,6 +138,7 @@ def build_scenario(services) -> Scenario:
         campaign = campaigns.get_campaign(session, commune_tasks.pop("campaign_id"))
     late = task_of_instance(services, "chutich", "handle_city_deadline_missed", campaign.instance_id)
     issued_plan_id, issued_task_id = _issued_plan(services)
+    build_talents(services, COHORTS)
     services.clock.set(WALK_AT)
     return Scenario(
         campaign_id=campaign.id,

@@ -6,15 +6,19 @@ end up in logs and browser histories), and a citizen ID is never written back.""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from services import people, talent_search
 from services.common.errors import InvalidInput, TooManyRequests
+from web import refusals
 from web.context import services
 from web.converters import query_number
 from web.i18n import say
+from web.refusals import field_message
 
 bp = Blueprint("talents", __name__)
 
@@ -65,4 +69,46 @@ def person(person_id: int):
     svc = services()
     with svc.db.read() as session:
         record = talent_search.person_record(session, svc.citizen_id_keys, current_user.id, person_id)
-    return render_template("talent.html", person=record, labels=status_labels())
+        may_record = talent_search.may_record_training(session, current_user.id)
+    return render_template(
+        "talent.html", person=record, labels=status_labels(), may_record=may_record, **refusals.kept()
+    )
+
+
+@bp.post("/talents/<int:person_id>/trainings")
+@login_required
+def record_training(person_id: int):
+    """A course the person completed (docs/targets.md#computed-from-the-talent-database)."""
+    svc, form = services(), request.form
+    here = url_for("talents.person", person_id=person_id)
+    with svc.db.read() as session:
+        if not talent_search.may_record_training(session, current_user.id):
+            abort(403)
+    try:
+        completed_on = _day(form.get("completed_on", ""))
+        with svc.db.transaction() as session:
+            talent_search.record_training(
+                session,
+                svc.citizen_id_keys,
+                current_user.id,
+                person_id,
+                svc.clock.now(),
+                title=form.get("title", "")[:400],
+                sci_tech=form.get("sci_tech") == "1",
+                completed_on=completed_on,
+                document=form.get("document", "")[:400],
+            )
+    except InvalidInput as error:
+        typed = {name: form.get(name, "")[:400] for name in ("title", "completed_on", "document", "sci_tech")}
+        return refusals.refuse(
+            here, error={"field": error.field, "message": field_message(error)}, typed=typed
+        )
+    flash(_("The training is recorded."))
+    return redirect(here)
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput("completed_on", _("Enter the day the course ended.")) from None

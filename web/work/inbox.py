@@ -7,7 +7,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from services import work
+from services import targets, work
+from services.common.display import local_day
 from services.common.errors import InvalidInput
 from services.identity import AppUser
 from web import refusals
@@ -70,6 +71,7 @@ def inbox():
         processes = work.process_names(session)
         filters = work.saved_filters(session, user, now)
         units = work.sharing_units(session, user)
+        board = _leaders_targets(session, user.id, now)
     return render_template(
         "inbox.html",
         page=page,
@@ -80,9 +82,19 @@ def inbox():
         processes=processes,
         filters=[(saved, address_args(saved.query)) for saved in filters],
         units=units,
+        targets_board=board,
+        status_words=targets.STATUS_WORDS,
         errors=refused.get("errors", {}),
         typed=refused.get("typed", {}),
     )
+
+
+def _leaders_targets(session, user_id: int, now) -> targets.Dashboard | None:
+    """A leader's home page shows this year's targets of their city or commune (docs/targets.md)."""
+    if not targets.leads(session, user_id):
+        return None
+    today = local_day(now)
+    return targets.dashboard(session, targets.scopes_for(session, user_id)[0], today.year, today)
 
 
 @bp.post("/inbox/filters")

@@ -29,7 +29,9 @@ def test_cli_runs_a_campaign_in_simulated_time(tmp_path, monkeypatch):
     assert "unchanged" in talentflow("bpmn", "load")
     seeded = talentflow("--at", "2026-01-10T09:00:00+07:00", "seed-demo")
     assert "demo commune created" in seeded and "demo selection round 1 opened" in seeded
-    assert "opened" not in talentflow("seed-demo")  # once
+    assert "8 talents of the past five years carried over" in seeded  # 2021 to 02/01/2026
+    again = talentflow("seed-demo")
+    assert "opened" not in again and "carried over" not in again  # once
     assert "password of snv.canbo set" in talentflow(
         "users", "password", "snv.canbo", "--password", "mat-khau-du-dai"
     )

@@ -27,6 +27,7 @@ from services.delegation._models import Absence
 from services.identity import _api_tokens as api_tokens
 from services.notifications import Notification, notify
 from services.process_admin._models import ProcessDraft
+from services.targets import TargetFigure
 from services.work._models import SavedFilter, TaskEvent
 
 USERS = ["cg_vp.canbo", "cg_vp.truong", "cg_pkt.canbo", "cg_pkt.truong", "vhxh.canbo", "chutich", "admin"]
@@ -170,6 +171,14 @@ RULES = {
     ("GET", "/plans/<int:plan_id>/board.xlsx"): {"vhxh.canbo"},
     ("POST", "/plans/<int:plan_id>/amendments"): {"vhxh.canbo"},
     ("POST", "/plans/<int:plan_id>/board/units/<int:assignment_id>/event"): {"vhxh.canbo"},
+    # The targets' dashboards: a commune's chair and Phòng VH-XH, their commune's only.
+    ("POST", "/talents/<int:person_id>/trainings"): set(),  # Sở Nội vụ's officers
+    ("GET", "/targets"): BOARD,
+    ("GET", "/targets/<target_code>"): BOARD,
+    ("GET", "/targets/compare"): set(),  # the city's
+    ("GET", "/targets/figures"): BOARD,
+    ("POST", "/targets/figures"): BOARD,
+    ("GET", "/targets.xlsx"): BOARD,
     ("GET", "/records"): set(),
     ("GET", "/records/<int:org_unit_id>"): set(),
     ("GET", "/records/<int:org_unit_id>/<any(sent, received):register>.xlsx"): set(),
@@ -232,6 +241,7 @@ def world(commune):
         "paper": "minutes",
         "plan_id": 1,
         "plan_task_id": 1,
+        "target_code": "kpi_retention_5y",
         "assignment_id": 1,
         **owned,
     }
@@ -316,6 +326,7 @@ def _state(services) -> tuple:
             session.scalar(select(func.count()).select_from(SavedFilter)),
             session.scalar(select(func.count()).select_from(Absence)),
             session.scalar(select(func.count()).where(Absence.cancelled_at.is_not(None))),
+            session.scalar(select(func.count()).select_from(TargetFigure)),
         )
 
 
