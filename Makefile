@@ -104,3 +104,4 @@ bench: install
 	PYTHONPATH=. $(BIN)/python bench/importing.py
 	PYTHONPATH=. $(BIN)/python bench/web.py
 	PYTHONPATH=. $(BIN)/python bench/plans.py
+	PYTHONPATH=. $(BIN)/python bench/targets.py

@@ -74,6 +74,7 @@ class Dashboard:
     year: int
     targets: list[TargetView]
     populations: dict[tuple[str, int], list[PersonRow]] = field(default_factory=dict)
+    within: Dashboard | None = None  # the city's, whose populations a commune's is part of
 
 
 # -- who may open what ----------------------------------------------------------------------
@@ -131,7 +132,7 @@ def may_see_targets(session: Session, user_id: int) -> bool:
     )
 
 
-def leads(session: Session, user_id: int) -> bool:
+def is_leader(session: Session, user_id: int) -> bool:
     """A leader, whose home page shows the targets: a chair, or Sở Nội vụ's director."""
     return any(
         role in (CITY_CHAIR, COMMUNE_CHAIR) or (role == UNIT_HEAD and unit.kind == HOME_AFFAIRS)
@@ -187,11 +188,16 @@ def _scope(session: Session, org: OrgUnit) -> Scope:
 
 
 def communes_of(session: Session, scope: Scope) -> list[Scope]:
+    """The city's communes, each with its units (read in one statement: a city has a hundred)."""
     if scope.level != CITY:
         return []
-    return [
-        _scope(session, commune) for commune in _communes(session, session.get_one(OrgUnit, scope.org_id))
-    ]
+    communes = _communes(session, session.get_one(OrgUnit, scope.org_id))
+    units: dict[int, set[int]] = defaultdict(set)
+    for unit_id, commune_id in session.execute(
+        select(OrgUnit.id, OrgUnit.commune_id).where(OrgUnit.commune_id.in_([each.id for each in communes]))
+    ):
+        units[commune_id].add(unit_id)
+    return [Scope(each.id, COMMUNE, each.name, frozenset([each.id, *units[each.id]])) for each in communes]
 
 
 # -- the targets measured -------------------------------------------------------------------
@@ -201,11 +207,21 @@ def targets_of(scope: Scope) -> list[Target]:
     return [target for target in TARGETS.values() if scope.level in target.levels]
 
 
-def dashboard(session: Session, scope: Scope, year: int, today: date) -> Dashboard:
-    """Every target of the scope, from the resolution's first year to ``year``."""
+def dashboard(
+    session: Session,
+    scope: Scope,
+    year: int,
+    today: date,
+    *,
+    within: Dashboard | None = None,
+    entered: dict | None = None,
+) -> Dashboard:
+    """Every target of the scope, from the resolution's first year to ``year``; a commune's
+    may be read ``within`` the city's, and with the figures ``entered`` already read."""
     years = list(range(FIRST_YEAR, year + 1))
-    board = Dashboard(scope, year, [])
-    entered = entered_values(session, [scope.org_id], years)
+    board = Dashboard(scope, year, [], within=within)
+    if entered is None:
+        entered = entered_values(session, [scope.org_id], years)
     for target in targets_of(scope):
         points = []
         for each in years:
@@ -230,7 +246,16 @@ def people_behind(
     """The population a computed measure counts in, read once per dashboard."""
     name = COMPUTED[measure].population
     if (name, year) not in board.populations:
-        board.populations[name, year] = population(session, name, board.scope, year, today)
+        if board.within is None:
+            rows = population(session, name, board.scope, year, today)
+        else:
+            units = board.scope.unit_ids
+            rows = [
+                row
+                for row in people_behind(session, board.within, measure, year, today)
+                if row.unit_id in units
+            ]
+        board.populations[name, year] = rows
     return board.populations[name, year]
 
 
@@ -269,9 +294,20 @@ def status(value: float | None, expected: float | None, binds: str) -> str:
     return {"binding": "not_met", "path": "behind", "ahead": "pending"}[binds]
 
 
-def compare_communes(session: Session, scope: Scope, year: int, today: date) -> list[tuple[Scope, Dashboard]]:
-    """Each commune of the city with its own targets of ``year``."""
-    return [(commune, dashboard(session, commune, year, today)) for commune in communes_of(session, scope)]
+def compare_communes(
+    session: Session, scope: Scope, year: int, today: date, city: Dashboard | None = None
+) -> list[tuple[Scope, Dashboard]]:
+    """Each commune of the city with its own targets of ``year``: the city's people read once
+    (or taken from its dashboard ``city``), each commune's part of them counted."""
+    communes = communes_of(session, scope)
+    city = city or Dashboard(scope, year, [])
+    entered = entered_values(
+        session, [commune.org_id for commune in communes], list(range(FIRST_YEAR, year + 1))
+    )
+    return [
+        (commune, dashboard(session, commune, year, today, within=city, entered=entered))
+        for commune in communes
+    ]
 
 
 @dataclass(frozen=True)
@@ -304,9 +340,7 @@ def drill_down(
         UnitPart(
             name,
             computed_value(members, target.numerator) if target.numerator in COMPUTED else None,
-            computed_value(members, target.denominator)
-            if target.denominator in COMPUTED and target.denominator
-            else None,
+            computed_value(members, target.denominator) if target.denominator in COMPUTED else None,
         )
         for name, members in sorted(grouped.items())
     ]

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from engine.messages import Message
 from services.common import audit
+from services.common.display import local_day
 from services.common.errors import InvalidInput, PermissionDenied
 from services.identity import AppUser
 from services.targets._catalogue import MEASURES
@@ -40,7 +41,6 @@ def enter_figure(
     at: datetime,
     user_id: int,
     scope: Scope,
-    today: date,
     *,
     measure: str,
     year: int,
@@ -48,6 +48,7 @@ def enter_figure(
     document: str,
     reason: str = "",
 ) -> TargetFigure:
+    today = local_day(at)
     if not may_enter(session, user_id, scope):
         raise PermissionDenied("the figures of this dashboard are entered by others")
     if measure not in entered_measures(scope):

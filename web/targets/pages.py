@@ -81,7 +81,7 @@ def target_page(target_code: str):
         compared = (
             [
                 (commune, next(v for v in each.targets if v.target.code == target_code).current)
-                for commune, each in targets.compare_communes(session, scope, year, today)
+                for commune, each in targets.compare_communes(session, scope, year, today, board)
             ]
             if target.levels == (targets.CITY, targets.COMMUNE)
             else []
@@ -144,7 +144,6 @@ def enter_figure():
                 svc.clock.now(),
                 current_user.id,
                 scope,
-                _today(),
                 measure=form.get("measure", ""),
                 year=year,
                 value=form.get("value", "")[:40],
@@ -172,7 +171,7 @@ def export():
     with services().db.read() as session:
         scope, year = _asked(session)
         board = targets.dashboard(session, scope, year, today)
-        compared = targets.compare_communes(session, scope, year, today)
+        compared = targets.compare_communes(session, scope, year, today, board)
         history = targets.figure_history(session, scope, year)
         workbook = targets_workbook(board, compared, history)
     return send_workbook(workbook, f"chi-tieu-{year}.xlsx")

@@ -91,7 +91,7 @@ def inbox():
 
 def _leaders_targets(session, user_id: int, now) -> targets.Dashboard | None:
     """A leader's home page shows this year's targets of their city or commune (docs/targets.md)."""
-    if not targets.leads(session, user_id):
+    if not targets.is_leader(session, user_id):
         return None
     today = local_day(now)
     return targets.dashboard(session, targets.scopes_for(session, user_id)[0], today.year, today)

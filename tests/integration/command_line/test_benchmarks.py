@@ -69,6 +69,15 @@ EXPECTED_KEYS = {
         "board_p50_ms",
         "board_p95_ms",
     },
+    "targets": {
+        "talents",
+        "carried_over_s",
+        "retention_2026",
+        "dashboard_p50_ms",
+        "dashboard_p95_ms",
+        "drill_down_p95_ms",
+        "home_p95_ms",
+    },
     "importing": {"at_limit_s", "at_limit_fan_out_s", "pools_s", "billion_laughs_s", "corpus_s", "max_s"},
     "scheduler": {
         "backend",

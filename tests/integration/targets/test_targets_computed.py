@@ -35,7 +35,6 @@ def _enter(
             services.clock.now(),
             user.id,
             scope,
-            TODAY,
             measure=measure,
             year=year,
             value=str(value),
@@ -217,3 +216,16 @@ def test_a_figure_needs_its_document(database):
             database, "snv.canbo", _scope(database, "ct.thanhpho"), "dedicated_classes", 2025, 2, document=" "
         )
     assert refused.value.field == "document"
+
+
+def test_the_communes_compared_are_their_own_dashboards(database):
+    city = _scope(database, "ct.thanhpho")
+    with database.db.read() as session:
+        compared = targets.compare_communes(session, city, 2026, TODAY)
+        own = {commune.name: targets.dashboard(session, commune, 2026, TODAY) for commune, _board in compared}
+    assert [commune.name for commune, _board in compared] == [
+        "UBND phường Lê Thanh Nghị",
+        "UBND xã Cẩm Giang",
+    ]
+    for commune, board in compared:
+        assert [view.points for view in board.targets] == [view.points for view in own[commune.name].targets]
