@@ -28,9 +28,11 @@ from services.targets._measures import (
     COMPUTED,
     PersonRow,
     Scope,
-    computed_value,
+    Tally,
     entered_values,
+    meets,
     population,
+    tally,
 )
 
 FIRST_YEAR = min(target.first_year for target in TARGETS.values())  # the resolution's first milestone
@@ -73,8 +75,8 @@ class Dashboard:
     scope: Scope
     year: int
     targets: list[TargetView]
-    populations: dict[tuple[str, int], list[PersonRow]] = field(default_factory=dict)
-    within: Dashboard | None = None  # the city's, whose populations a commune's is part of
+    tallies: dict[tuple[str, int], Tally] = field(default_factory=dict)  # by population and year
+    within: Dashboard | None = None  # the city's, whose tallies a commune's counts are part of
 
 
 # -- who may open what ----------------------------------------------------------------------
@@ -236,27 +238,18 @@ def dashboard(
 
 def _figure(session, board: Dashboard, entered: dict, measure: str, year: int, today: date) -> int | None:
     if measure in COMPUTED:
-        return computed_value(people_behind(session, board, measure, year, today), measure)
+        name, condition = COMPUTED[measure]
+        return _tally(session, board, name, year, today).count(board.scope.unit_ids, condition)
     return entered.get((board.scope.org_id, measure, year))
 
 
-def people_behind(
-    session: Session, board: Dashboard, measure: str, year: int, today: date
-) -> list[PersonRow]:
-    """The population a computed measure counts in, read once per dashboard."""
-    name = COMPUTED[measure].population
-    if (name, year) not in board.populations:
-        if board.within is None:
-            rows = population(session, name, board.scope, year, today)
-        else:
-            units = board.scope.unit_ids
-            rows = [
-                row
-                for row in people_behind(session, board.within, measure, year, today)
-                if row.unit_id in units
-            ]
-        board.populations[name, year] = rows
-    return board.populations[name, year]
+def _tally(session: Session, board: Dashboard, name: str, year: int, today: date) -> Tally:
+    """A population counted once per dashboard; a commune's, once for the city it is in."""
+    if board.within is not None:
+        return _tally(session, board.within, name, year, today)
+    if (name, year) not in board.tallies:
+        board.tallies[name, year] = tally(session, name, board.scope, year, today)
+    return board.tallies[name, year]
 
 
 def point(target: Target, year: int, numerator: int | None, denominator: int | None) -> Point:
@@ -300,7 +293,7 @@ def compare_communes(
     """Each commune of the city with its own targets of ``year``: the city's people read once
     (or taken from its dashboard ``city``), each commune's part of them counted."""
     communes = communes_of(session, scope)
-    city = city or Dashboard(scope, year, [])
+    city = city or Dashboard(scope, year, [])  # its tallies, read once for every commune
     entered = entered_values(
         session, [commune.org_id for commune in communes], list(range(FIRST_YEAR, year + 1))
     )
@@ -327,21 +320,21 @@ def drill_down(
     computed = [part for part in (target.numerator, target.denominator) if part in COMPUTED]
     if not computed:
         return [], []
-    rows = people_behind(session, board, computed[0], board.year, today)
+    rows = population(session, COMPUTED[computed[0]][0], board.scope, board.year, today)
+    group = {}
     if board.scope.level == CITY:
-        communes = communes_of(session, board.scope)
-        group = {unit: commune.name for commune in communes for unit in commune.unit_ids}
-    else:
-        group = {}
+        group = {
+            unit: commune.name for commune in communes_of(session, board.scope) for unit in commune.unit_ids
+        }
     grouped: dict[str, list[PersonRow]] = defaultdict(list)
     for row in rows:
         grouped[group.get(row.unit_id, row.unit_name)].append(row)
+
+    def counted(members: list[PersonRow], measure: str | None) -> int | None:
+        return sum(meets(measure, row) for row in members) if measure in COMPUTED else None
+
     parts = [
-        UnitPart(
-            name,
-            computed_value(members, target.numerator) if target.numerator in COMPUTED else None,
-            computed_value(members, target.denominator) if target.denominator in COMPUTED else None,
-        )
+        UnitPart(name, counted(members, target.numerator), counted(members, target.denominator))
         for name, members in sorted(grouped.items())
     ]
     return rows, parts

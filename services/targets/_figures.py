@@ -17,7 +17,7 @@ from services.common.errors import InvalidInput, PermissionDenied
 from services.identity import AppUser
 from services.targets._catalogue import MEASURES
 from services.targets._dashboard import FIRST_YEAR, may_enter
-from services.targets._measures import COMPUTED, Scope, computed_value, entered_values, population
+from services.targets._measures import COMPUTED, Scope, entered_values, tally
 from services.targets._models import TargetFigure
 
 MAX_VALUE = 10_000_000
@@ -113,7 +113,8 @@ def _check_parts(session: Session, scope: Scope, today: date, measure: str, year
         if code == measure:
             return number
         if MEASURES[code].computed:
-            return computed_value(population(session, COMPUTED[code].population, scope, year, today), code)
+            name, condition = COMPUTED[code]
+            return tally(session, name, scope, year, today).count(scope.unit_ids, condition)
         return entered_values(session, [scope.org_id], [year]).get((scope.org_id, code, year))
 
     for part, whole in PART_OF.items():

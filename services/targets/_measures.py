@@ -1,19 +1,20 @@
 """The measures of the targets, for one year: those computed from the talent database
-(docs/targets.md#computed-from-the-talent-database), with the people behind each, and the
-figures entered.
+(docs/targets.md#computed-from-the-talent-database), counted, or with the people behind
+each; and the figures entered.
 
 Each computed measure counts the people of a *population* (those attracted in a year, a
-cohort five years on, those on the talent list), all of whom or those meeting its
-condition. A population is read once for the whole city; a commune's figure is its part
-of it, by the commune of the unit each person serves in."""
+cohort five years on, those on the talent list), all of them or those meeting its
+condition. A dashboard only needs the counts: they are counted by the database, per unit,
+once for the whole city (a commune's count is its units' part); the people themselves are
+read only when a leader drills down to them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
 from services.commitments import Commitment
@@ -52,22 +53,26 @@ class PersonRow:
     trained_on: date | None = None  # first completed a course in science and technology
 
 
-@dataclass(frozen=True)
-class Computed:
-    population: str  # recruited | cohort | listed
-    counts: Callable[[PersonRow], bool]
+@dataclass
+class Tally:
+    """A population counted per unit: all of its people, and those meeting its condition
+    (still working five years on, trained)."""
+
+    everyone: Counter = field(default_factory=Counter)
+    meeting: Counter = field(default_factory=Counter)
+
+    def count(self, units: frozenset[int], condition: bool) -> int:
+        counted = self.meeting if condition else self.everyone
+        return sum(number for unit, number in counted.items() if unit in units)
 
 
-def _everyone(_row: PersonRow) -> bool:
-    return True
-
-
+# measure -> (its population, whether it counts only those meeting the population's condition)
 COMPUTED = {
-    "talents_recruited": Computed("recruited", _everyone),
-    "cohort_attracted": Computed("cohort", _everyone),
-    "cohort_still_serving": Computed("cohort", lambda row: row.stayed),
-    "talents_listed": Computed("listed", _everyone),
-    "talents_trained": Computed("listed", lambda row: row.trained_on is not None),
+    "talents_recruited": ("recruited", False),
+    "cohort_attracted": ("cohort", False),
+    "cohort_still_serving": ("cohort", True),
+    "talents_listed": ("listed", False),
+    "talents_trained": ("listed", True),
 }
 
 
@@ -76,8 +81,88 @@ def cut_off(year: int, today: date) -> date:
     return min(date(year, 12, 31), today)
 
 
+def _attracted_in(year: int, units: frozenset[int]) -> list:
+    return [
+        Commitment.status.not_in(NOT_YET_ATTRACTED),
+        Commitment.start_date >= date(year, 1, 1),
+        Commitment.start_date <= date(year, 12, 31),
+        Commitment.employer_org_id.in_(sorted(units)),
+    ]
+
+
+def _listed_on(on: date, units: frozenset[int]) -> list:
+    return [
+        TalentListEntry.included_on <= on,
+        (TalentListEntry.removed_on.is_(None)) | (TalentListEntry.removed_on > on),
+        TalentListEntry.org_unit_id.in_(sorted(units)),
+    ]
+
+
+def _trained_by(on: date):
+    return (
+        select(TalentTraining.person_id, func.min(TalentTraining.completed_on).label("first"))
+        .where(TalentTraining.sci_tech.is_(True), TalentTraining.completed_on <= on)
+        .group_by(TalentTraining.person_id)
+        .subquery()
+    )
+
+
+def _first_breach(breaches) -> dict[int, date]:
+    """The day each commitment was first breached, from (commitment id, day) rows: taken
+    here, not by an aggregate joined in SQL, whose estimate PostgreSQL gets wrong on a table
+    not yet analysed (a nested loop over every breach for every commitment)."""
+    first: dict[int, date] = {}
+    for commitment_id, day in breaches:
+        if day is not None and (commitment_id not in first or day < first[commitment_id]):
+            first[commitment_id] = day
+    return first
+
+
+def tally(session: Session, name: str, scope: Scope, year: int, today: date) -> Tally:
+    """One population of ``year`` within ``scope``, counted per unit by the database."""
+    counted = Tally()
+    if name == "listed":
+        on = cut_off(year, today)
+        trained = _trained_by(on)
+        for unit_id, everyone, meeting in session.execute(
+            select(
+                TalentListEntry.org_unit_id,
+                func.count(distinct(TalentListEntry.person_id)),
+                func.count(distinct(trained.c.person_id)),
+            )
+            .outerjoin(trained, trained.c.person_id == TalentListEntry.person_id)
+            .where(*_listed_on(on, scope.unit_ids))
+            .group_by(TalentListEntry.org_unit_id)
+        ):
+            counted.everyone[unit_id], counted.meeting[unit_id] = everyone, meeting
+        return counted
+    attracted = _attracted_in(year - RETENTION_YEARS if name == "cohort" else year, scope.unit_ids)
+    for unit_id, everyone in session.execute(
+        select(Commitment.employer_org_id, func.count())
+        .where(*attracted)
+        .group_by(Commitment.employer_org_id)
+    ):
+        counted.everyone[unit_id] = counted.meeting[unit_id] = everyone
+    left = session.execute(  # the few who left, judged one by one
+        select(Commitment.id, Commitment.employer_org_id, Commitment.start_date, Breach.occurred_on)
+        .join(Breach, Breach.commitment_id == Commitment.id)
+        .where(*attracted)
+    ).all()
+    first = _first_breach((commitment_id, day) for commitment_id, _unit, _start, day in left)
+    for commitment_id, unit_id, start in {(row[0], row[1], row[2]) for row in left}:
+        if not _stayed(start, first[commitment_id]):
+            counted.meeting[unit_id] -= 1
+    return counted
+
+
+def _stayed(start: date, left_on: date | None) -> bool:
+    """Still working five years after being attracted: gone, if at all, on or after the
+    fifth anniversary of the start."""
+    return left_on is None or left_on >= years_after(start, RETENTION_YEARS)
+
+
 def population(session: Session, name: str, scope: Scope, year: int, today: date) -> list[PersonRow]:
-    """The people of one population for ``year`` within ``scope``, by name."""
+    """The people of one population for ``year`` within ``scope``, by unit and name."""
     if name == "listed":
         rows = _listed(session, scope, cut_off(year, today))
     else:
@@ -94,39 +179,26 @@ def _attracted(session: Session, scope: Scope, year: int) -> list[PersonRow]:
             OrgUnit.id,
             OrgUnit.name,
             Commitment.start_date,
+            Breach.occurred_on,
         )
         .join(Person, Person.id == Commitment.person_id)
         .join(OrgUnit, OrgUnit.id == Commitment.employer_org_id)
-        .where(
-            Commitment.status.not_in(NOT_YET_ATTRACTED),
-            Commitment.start_date >= date(year, 1, 1),
-            Commitment.start_date <= date(year, 12, 31),
-            Commitment.employer_org_id.in_(sorted(scope.unit_ids)),
-        )
+        .outerjoin(Breach, Breach.commitment_id == Commitment.id)
+        .where(*_attracted_in(year, scope.unit_ids))
     ).all()
-    left = {
-        commitment_id: day
-        for commitment_id, day in session.execute(
-            select(Breach.commitment_id, func.min(Breach.occurred_on))
-            .where(Breach.commitment_id.in_([row[0] for row in found]))
-            .group_by(Breach.commitment_id)
-        )
-    }
+    first = _first_breach((row[0], row[-1]) for row in found)
+    people = {row[0]: row[1:6] for row in found}  # a commitment breached twice is one person
     rows = []
-    for commitment_id, person_id, full_name, unit_id, unit_name, start in found:
-        left_on = left.get(commitment_id)
-        stayed = left_on is None or left_on >= years_after(start, RETENTION_YEARS)
-        rows.append(PersonRow(person_id, full_name or "", unit_id, unit_name, start, left_on, stayed))
+    for commitment_id, (person_id, full_name, unit_id, unit_name, start) in people.items():
+        left_on = first.get(commitment_id)
+        rows.append(
+            PersonRow(person_id, full_name or "", unit_id, unit_name, start, left_on, _stayed(start, left_on))
+        )
     return rows
 
 
 def _listed(session: Session, scope: Scope, on: date) -> list[PersonRow]:
-    trained = (
-        select(TalentTraining.person_id, func.min(TalentTraining.completed_on).label("first"))
-        .where(TalentTraining.sci_tech.is_(True), TalentTraining.completed_on <= on)
-        .group_by(TalentTraining.person_id)
-        .subquery()
-    )
+    trained = _trained_by(on)
     found = session.execute(
         select(
             TalentListEntry.person_id,
@@ -139,21 +211,21 @@ def _listed(session: Session, scope: Scope, on: date) -> list[PersonRow]:
         .join(Person, Person.id == TalentListEntry.person_id)
         .join(OrgUnit, OrgUnit.id == TalentListEntry.org_unit_id)
         .outerjoin(trained, trained.c.person_id == TalentListEntry.person_id)
-        .where(
-            TalentListEntry.included_on <= on,
-            (TalentListEntry.removed_on.is_(None)) | (TalentListEntry.removed_on > on),
-            TalentListEntry.org_unit_id.in_(sorted(scope.unit_ids)),
-        )
+        .where(*_listed_on(on, scope.unit_ids))
         .group_by(TalentListEntry.person_id, Person.full_name, OrgUnit.id, OrgUnit.name)
-    ).all()
+    )
     return [
         PersonRow(person_id, full_name or "", unit_id, unit_name, included_on, trained_on=trained_on)
         for person_id, full_name, unit_id, unit_name, included_on, trained_on in found
     ]
 
 
-def computed_value(rows: list[PersonRow], measure: str) -> int:
-    return sum(1 for row in rows if COMPUTED[measure].counts(row))
+def meets(measure: str, row: PersonRow) -> bool:
+    """Whether a person of the measure's population counts in it."""
+    condition = COMPUTED[measure][1]
+    if not condition:
+        return True
+    return row.stayed if COMPUTED[measure][0] == "cohort" else row.trained_on is not None
 
 
 def entered_values(session: Session, org_ids: list[int], years: list[int]) -> dict[tuple[int, str, int], int]:

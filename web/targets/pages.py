@@ -22,6 +22,8 @@ from web.targets.chart import chart
 from web.targets.workbook import targets_workbook
 
 bp = Blueprint("targets", __name__)
+# A city's talent list runs to thousands: its page names this many, a commune's page its own.
+PEOPLE_SHOWN = 500
 
 
 @bp.context_processor
@@ -89,7 +91,8 @@ def target_page(target_code: str):
         return render_template(
             "target.html",
             view=view,
-            people=people,
+            people=people[:PEOPLE_SHOWN],
+            people_total=len(people),
             parts=parts,
             compared=compared,
             cut_off=targets.cut_off(year, today),

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from services.identity import unit_by_code
 from services.people import Person
+from web.targets import pages as target_pages
 
 
 @pytest.fixture
@@ -114,3 +115,10 @@ def test_a_training_recorded_counts_towards_the_training_target(app, commune):
     assert "31,2%" in card  # 5 of the 16 on the list, from 4
     chair = signed_in(app, "chutich")  # sees the person, does not keep the records
     assert chair.post(f"{page}/trainings", data={"csrf_token": csrf_token(chair, page)}).status_code == 403
+
+
+def test_a_long_list_of_people_is_cut_with_a_word(app, monkeypatch):
+    monkeypatch.setattr(target_pages, "PEOPLE_SHOWN", 3)
+    page = signed_in(app, "ct.thanhpho").get("/targets/kpi_retention_5y?year=2026").get_data(as_text=True)
+    assert page.count('<td translate="no">') == 3  # each person's unit
+    assert "Hiển thị 3 trong số 10 người" in page
